@@ -1,0 +1,535 @@
+//! Who owns a ticket: claim, give, take over, unassign; routing at intake; least-loaded pick.
+
+use super::lifecycle::{Lifecycle, TicketState, non_blank};
+use super::model::{Actor, AgentRef, Priority, StatusCategory};
+use super::refusal::Refusal;
+use super::rights::{self, Action};
+
+/// An agent as a possible assignee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub agent: AgentRef,
+    pub active: bool,
+    pub away: bool,
+    /// Open tickets assigned now.
+    pub load: i64,
+    pub capacity: i64,
+    /// When the agent last received a ticket (unix seconds); None: never.
+    pub last_assigned_at: Option<i64>,
+}
+
+impl Candidate {
+    pub fn has_room(&self) -> bool {
+        self.load < self.capacity
+    }
+}
+
+/// A change of owner the rules allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// The right that was exercised (claim, give, take over, unassign).
+    pub action: Action,
+    pub from: Option<AgentRef>,
+    pub to: Option<AgentRef>,
+    pub reason: Option<String>,
+    /// The status the ticket moves to because of the assignment (e.g. new → attributed).
+    pub status_to: Option<String>,
+    /// The new owner already has as many open tickets as their capacity, or more.
+    pub over_capacity: bool,
+}
+
+impl Assignment {
+    /// The ticket had another owner before: counted towards misattribution.
+    pub fn is_reassignment(&self) -> bool {
+        self.from.is_some() && self.to.is_some()
+    }
+}
+
+fn refuse_if_closed(life: &Lifecycle, ticket: &TicketState) -> Result<(), Refusal> {
+    match life.category(&ticket.status) {
+        Some(StatusCategory::Closed) => Err(Refusal::TicketClosed {
+            status: ticket.status.clone(),
+        }),
+        Some(_) => Ok(()),
+        None => Err(Refusal::CurrentStatusUnknown {
+            status: ticket.status.clone(),
+        }),
+    }
+}
+
+fn status_after_assign(life: &Lifecycle, ticket: &TicketState) -> Option<String> {
+    life.on_assign(&ticket.status).map(|t| t.to.clone())
+}
+
+/// The actor takes the ticket. Taking someone else's ticket is a take-over: supervisors and
+/// admins only, and with a reason.
+pub fn claim(
+    life: &Lifecycle,
+    ticket: &TicketState,
+    actor: &Actor,
+    me: &Candidate,
+    reason: Option<&str>,
+) -> Result<Assignment, Refusal> {
+    refuse_if_closed(life, ticket)?;
+    let reason = non_blank(reason).map(str::to_string);
+    let action = match &ticket.assignee {
+        Some(a) if a.id == actor.id() => return Err(Refusal::AlreadyYours),
+        Some(owner) => {
+            if !rights::role_may(actor.role(), Action::TakeOver) {
+                return Err(Refusal::NotYours {
+                    owner: owner.login.clone(),
+                });
+            }
+            if reason.is_none() {
+                return Err(Refusal::ReasonRequired {
+                    action: Action::TakeOver,
+                });
+            }
+            Action::TakeOver
+        }
+        None => {
+            rights::check(actor, Action::Claim, None)?;
+            Action::Claim
+        }
+    };
+    Ok(Assignment {
+        action,
+        from: ticket.assignee.clone(),
+        to: Some(actor.agent.clone()),
+        reason,
+        status_to: status_after_assign(life, ticket),
+        over_capacity: !me.has_room(),
+    })
+}
+
+/// The actor gives the ticket to `target`. A reassignment (the ticket had an owner) needs a
+/// reason; operators may give only their own or unassigned tickets.
+pub fn give(
+    life: &Lifecycle,
+    ticket: &TicketState,
+    actor: &Actor,
+    target: &Candidate,
+    reason: Option<&str>,
+) -> Result<Assignment, Refusal> {
+    refuse_if_closed(life, ticket)?;
+    if target.agent.id == actor.id() {
+        return claim(life, ticket, actor, target, reason);
+    }
+    rights::check(actor, Action::Give, ticket.assignee.as_ref())?;
+    if !target.active {
+        return Err(Refusal::AgentInactive {
+            login: target.agent.login.clone(),
+        });
+    }
+    if ticket
+        .assignee
+        .as_ref()
+        .is_some_and(|a| a.id == target.agent.id)
+    {
+        return Err(Refusal::AlreadyAssigned {
+            to: target.agent.login.clone(),
+        });
+    }
+    let reason = non_blank(reason).map(str::to_string);
+    if ticket.assignee.is_some() && reason.is_none() {
+        return Err(Refusal::ReasonRequired {
+            action: Action::Give,
+        });
+    }
+    Ok(Assignment {
+        action: Action::Give,
+        from: ticket.assignee.clone(),
+        to: Some(target.agent.clone()),
+        reason,
+        status_to: status_after_assign(life, ticket),
+        over_capacity: !target.has_room(),
+    })
+}
+
+/// The ticket goes back to its group's queue. Supervisors unassigning someone else's ticket
+/// must say why.
+pub fn unassign(
+    life: &Lifecycle,
+    ticket: &TicketState,
+    actor: &Actor,
+    reason: Option<&str>,
+) -> Result<Assignment, Refusal> {
+    refuse_if_closed(life, ticket)?;
+    let Some(owner) = &ticket.assignee else {
+        return Err(Refusal::NotAssigned);
+    };
+    rights::check(actor, Action::Unassign, Some(owner))?;
+    let reason = non_blank(reason).map(str::to_string);
+    if owner.id != actor.id() && reason.is_none() {
+        return Err(Refusal::ReasonRequired {
+            action: Action::Unassign,
+        });
+    }
+    Ok(Assignment {
+        action: Action::Unassign,
+        from: Some(owner.clone()),
+        to: None,
+        reason,
+        status_to: life.on_unassign(&ticket.status).map(|t| t.to.clone()),
+        over_capacity: false,
+    })
+}
+
+/// Least-loaded active member with room; ties go to the one who waited longest since their
+/// last assignment (never assigned first), then to the earliest registered.
+pub fn pick(candidates: &[Candidate]) -> Option<&Candidate> {
+    candidates
+        .iter()
+        .filter(|c| c.active && !c.away && c.has_room())
+        .min_by_key(|c| (c.load, c.last_assigned_at.unwrap_or(i64::MIN), c.agent.id))
+}
+
+/// A category as routing sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryRule {
+    pub code: String,
+    pub group: Option<String>,
+    pub keywords: Vec<String>,
+}
+
+/// An explicit routing rule: keywords send a ticket to a category and/or a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteRule {
+    pub keywords: Vec<String>,
+    pub category: Option<String>,
+    pub group: Option<String>,
+    pub priority: Option<Priority>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Router {
+    pub categories: Vec<CategoryRule>,
+    pub routes: Vec<RouteRule>,
+    pub default_category: String,
+}
+
+/// Where a ticket goes, and why (shown to the operator as a preview).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routing {
+    pub category: String,
+    pub group: Option<String>,
+    /// The priority a routing rule sets, if any.
+    pub priority: Option<Priority>,
+    /// The keyword that decided the category or group, if any.
+    pub keyword: Option<String>,
+}
+
+/// Lower-case words of a text (letters and digits of any script).
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Does `keyword` (one or more words; a trailing `*` matches any ending) occur in `text_words`?
+pub fn keyword_matches(keyword: &str, text_words: &[String]) -> bool {
+    let stem = keyword.trim().ends_with('*');
+    let kw = words(keyword.trim().trim_end_matches('*'));
+    if kw.is_empty() || kw.len() > text_words.len() {
+        return false;
+    }
+    text_words.windows(kw.len()).any(|window| {
+        window.iter().zip(&kw).enumerate().all(|(i, (w, k))| {
+            if stem && i == kw.len() - 1 {
+                w.starts_with(k.as_str())
+            } else {
+                w == k
+            }
+        })
+    })
+}
+
+impl Router {
+    /// Routes a request: explicit category/group win; then the first matching route rule;
+    /// then the category with the most keyword hits; then the default category. The group
+    /// comes from the rule, else the category's default group.
+    pub fn route(
+        &self,
+        subject: &str,
+        body: &str,
+        category: Option<&str>,
+        group: Option<&str>,
+    ) -> Routing {
+        let text = words(&format!("{subject}\n{body}"));
+        let first_hit = |keywords: &[String]| -> Option<String> {
+            keywords.iter().find(|k| keyword_matches(k, &text)).cloned()
+        };
+        let mut keyword = None;
+        let mut rule_group = None;
+        let mut priority = None;
+        let mut chosen = category.map(str::to_string);
+        for rule in &self.routes {
+            if chosen.is_some() && rule.category.is_some() && rule.group.is_none() {
+                continue;
+            }
+            if let Some(k) = first_hit(&rule.keywords) {
+                if chosen.is_none() {
+                    chosen = rule.category.clone();
+                }
+                rule_group = rule.group.clone();
+                priority = rule.priority;
+                keyword = Some(k);
+                break;
+            }
+        }
+        if chosen.is_none() {
+            let best = self
+                .categories
+                .iter()
+                .map(|c| {
+                    let hits: Vec<&String> = c
+                        .keywords
+                        .iter()
+                        .filter(|k| keyword_matches(k, &text))
+                        .collect();
+                    (hits.len(), c, hits.first().map(|k| (*k).clone()))
+                })
+                .filter(|(n, _, _)| *n > 0)
+                .fold(
+                    None::<(usize, &CategoryRule, Option<String>)>,
+                    |best, cur| match best {
+                        Some(b) if b.0 >= cur.0 => Some(b),
+                        _ => Some(cur),
+                    },
+                );
+            if let Some((_, c, k)) = best {
+                chosen = Some(c.code.clone());
+                keyword = keyword.or(k);
+            }
+        }
+        let category = chosen.unwrap_or_else(|| self.default_category.clone());
+        let default_group = self
+            .categories
+            .iter()
+            .find(|c| c.code == category)
+            .and_then(|c| c.group.clone());
+        Routing {
+            group: group.map(str::to_string).or(rule_group).or(default_group),
+            category,
+            priority,
+            keyword,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::Config;
+    use crate::core::model::Role;
+
+    fn agent(id: i64, role: Role) -> AgentRef {
+        AgentRef {
+            id,
+            login: format!("agent{id}"),
+            role,
+        }
+    }
+
+    fn cand(id: i64, load: i64, capacity: i64, last: Option<i64>) -> Candidate {
+        Candidate {
+            agent: agent(id, Role::Operator),
+            active: true,
+            away: false,
+            load,
+            capacity,
+            last_assigned_at: last,
+        }
+    }
+
+    fn life() -> Lifecycle {
+        Config::builtin().expect("built-in").lifecycle
+    }
+
+    fn state(status: &str, owner: Option<AgentRef>) -> TicketState {
+        TicketState {
+            status: status.into(),
+            assignee: owner,
+            outcome: None,
+        }
+    }
+
+    #[test]
+    fn pick_prefers_least_loaded_then_longest_waiting() {
+        let c = vec![
+            cand(1, 3, 10, Some(50)),
+            cand(2, 1, 10, Some(90)),
+            cand(3, 1, 10, Some(10)),
+        ];
+        assert_eq!(pick(&c).map(|c| c.agent.id), Some(3));
+        let c = vec![cand(1, 1, 10, Some(5)), cand(2, 1, 10, None)];
+        assert_eq!(
+            pick(&c).map(|c| c.agent.id),
+            Some(2),
+            "never assigned waited longest"
+        );
+    }
+
+    #[test]
+    fn pick_respects_capacity_absence_and_activity() {
+        let mut away = cand(1, 0, 10, None);
+        away.away = true;
+        let mut gone = cand(2, 0, 10, None);
+        gone.active = false;
+        let full = cand(3, 10, 10, None);
+        assert_eq!(pick(&[away.clone(), gone.clone(), full.clone()]), None);
+        let ok = cand(4, 9, 10, None);
+        assert_eq!(pick(&[away, gone, full, ok]).map(|c| c.agent.id), Some(4));
+    }
+
+    #[test]
+    fn claim_give_take_over_unassign() {
+        let l = life();
+        let op = Actor::new(agent(1, Role::Operator));
+        let me = cand(1, 0, 10, None);
+        let a = claim(&l, &state("new", None), &op, &me, None).expect("claim unassigned");
+        assert_eq!(a.action, Action::Claim);
+        assert_eq!(a.status_to.as_deref(), Some("attributed"));
+        assert!(!a.is_reassignment());
+
+        let theirs = state("in_progress", Some(agent(2, Role::Operator)));
+        assert_eq!(
+            claim(&l, &theirs, &op, &me, Some("x")),
+            Err(Refusal::NotYours {
+                owner: "agent2".into()
+            })
+        );
+        let sup = Actor::new(agent(5, Role::Supervisor));
+        let sup_c = cand(5, 0, 10, None);
+        assert_eq!(
+            claim(&l, &theirs, &sup, &sup_c, None),
+            Err(Refusal::ReasonRequired {
+                action: Action::TakeOver
+            })
+        );
+        let t = claim(&l, &theirs, &sup, &sup_c, Some("ivan is ill")).expect("take over");
+        assert_eq!(t.action, Action::TakeOver);
+        assert!(t.is_reassignment());
+        assert_eq!(t.status_to, None);
+
+        // Give: operators only their own or unassigned; reassignment needs a reason.
+        let colleague = cand(3, 2, 10, None);
+        assert!(give(&l, &theirs, &op, &colleague, Some("r")).is_err());
+        let mine = state("in_progress", Some(agent(1, Role::Operator)));
+        assert_eq!(
+            give(&l, &mine, &op, &colleague, None),
+            Err(Refusal::ReasonRequired {
+                action: Action::Give
+            })
+        );
+        let g = give(&l, &mine, &op, &colleague, Some("wrong department")).expect("give");
+        assert!(g.is_reassignment());
+        assert!(give(&l, &state("new", None), &op, &colleague, None).is_ok());
+        let mut inactive = colleague.clone();
+        inactive.active = false;
+        assert!(matches!(
+            give(&l, &state("new", None), &op, &inactive, None),
+            Err(Refusal::AgentInactive { .. })
+        ));
+        let full = cand(3, 10, 10, None);
+        assert!(
+            give(&l, &state("new", None), &op, &full, None)
+                .expect("allowed")
+                .over_capacity
+        );
+
+        // Unassign: own without reason; someone else's by a supervisor with a reason.
+        let u = unassign(
+            &l,
+            &state("attributed", Some(agent(1, Role::Operator))),
+            &op,
+            None,
+        )
+        .expect("own");
+        assert_eq!(u.status_to.as_deref(), Some("new"));
+        assert!(unassign(&l, &theirs, &op, Some("x")).is_err());
+        assert!(unassign(&l, &theirs, &sup, None).is_err());
+        assert!(unassign(&l, &theirs, &sup, Some("rebalancing")).is_ok());
+        assert_eq!(
+            unassign(&l, &state("new", None), &sup, None),
+            Err(Refusal::NotAssigned)
+        );
+        assert!(matches!(
+            claim(&l, &state("closed", None), &op, &me, None),
+            Err(Refusal::TicketClosed { .. })
+        ));
+    }
+
+    #[test]
+    fn keywords_match_words_phrases_and_stems() {
+        let w = words("No HEATING in flat 12; отопления нет!");
+        assert!(keyword_matches("heating", &w));
+        assert!(keyword_matches("Flat 12", &w));
+        assert!(!keyword_matches("heat", &w));
+        assert!(keyword_matches("heat*", &w));
+        assert!(keyword_matches("отоплени*", &w));
+        assert!(!keyword_matches("", &w));
+        assert!(!keyword_matches("*", &w));
+    }
+
+    #[test]
+    fn routing_order() {
+        let r = Router {
+            categories: vec![
+                CategoryRule {
+                    code: "HSG".into(),
+                    group: Some("HOUSING".into()),
+                    keywords: vec!["heating".into(), "water".into()],
+                },
+                CategoryRule {
+                    code: "SOC".into(),
+                    group: Some("SOCIAL".into()),
+                    keywords: vec!["pension".into()],
+                },
+                CategoryRule {
+                    code: "GEN".into(),
+                    group: Some("FRONT".into()),
+                    keywords: vec![],
+                },
+            ],
+            routes: vec![RouteRule {
+                keywords: vec!["gas leak".into()],
+                category: Some("HSG".into()),
+                group: Some("EMERGENCY".into()),
+                priority: Some(Priority::Urgent),
+            }],
+            default_category: "GEN".into(),
+        };
+        let x = r.route("No heating", "and no hot water", None, None);
+        assert_eq!(
+            (x.category.as_str(), x.group.as_deref()),
+            ("HSG", Some("HOUSING"))
+        );
+        assert_eq!(x.keyword.as_deref(), Some("heating"));
+        let x = r.route("Pension and water", "pension again", None, None);
+        // Tie on one hit each would go to the first declared; here HSG has 1, SOC has 1.
+        assert_eq!(x.category, "HSG");
+        let x = r.route("smell: gas leak", "", None, None);
+        assert_eq!(
+            (x.category.as_str(), x.group.as_deref()),
+            ("HSG", Some("EMERGENCY"))
+        );
+        assert_eq!(x.priority, Some(Priority::Urgent));
+        let x = r.route("hello", "", None, None);
+        assert_eq!(
+            (x.category.as_str(), x.group.as_deref(), x.keyword),
+            ("GEN", Some("FRONT"), None)
+        );
+        let x = r.route("heating", "", Some("SOC"), None);
+        assert_eq!(
+            (x.category.as_str(), x.group.as_deref()),
+            ("SOC", Some("SOCIAL"))
+        );
+        let x = r.route("heating", "", None, Some("FRONT"));
+        assert_eq!(
+            (x.category.as_str(), x.group.as_deref()),
+            ("HSG", Some("FRONT"))
+        );
+    }
+}

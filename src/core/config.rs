@@ -1,0 +1,773 @@
+//! `desk.toml` parsed once into core types and validated, with errors that name the line.
+//! Pure: it takes the file's text; reading the file is the caller's business.
+
+use super::attribution::{CategoryRule, RouteRule, Router};
+use super::lifecycle::{Field, Lifecycle, StatusDef, TransitionDef, Trigger};
+use super::model::{Outcome, Priority, Role, StatusCategory};
+use super::numbering::{CheckAlgo, Grammar, Template};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::fmt;
+use toml::Spanned;
+
+/// The built-in configuration, used when the desk has no `desk.toml` of its own.
+pub const BUILTIN: &str = include_str!("../../assets/desk.toml");
+
+pub const LANGUAGES: &[&str] = &["en", "ru", "uk"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file, or "built-in configuration".
+    pub origin: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.origin, line, self.message),
+            None => write!(f, "{}: {}", self.origin, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupDef {
+    pub code: String,
+    pub name: String,
+    pub auto_assign: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryDef {
+    pub code: String,
+    pub name: String,
+    pub group: Option<String>,
+    pub keywords: Vec<String>,
+    pub template: Option<Template>,
+    pub priority: Option<Priority>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// "en", "ru", "uk", or None to follow LANG.
+    pub language: Option<String>,
+    pub desk_name: String,
+    pub template: Template,
+    pub check: CheckAlgo,
+    pub prefix: String,
+    pub default_category: String,
+    pub default_priority: Priority,
+    pub groups: Vec<GroupDef>,
+    pub categories: Vec<CategoryDef>,
+    pub routes: Vec<RouteRule>,
+    pub lifecycle: Lifecycle,
+}
+
+// ---- the file as written -------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    language: Option<Spanned<String>>,
+    #[serde(default)]
+    desk: RawDesk,
+    numbering: RawNumbering,
+    intake: RawIntake,
+    #[serde(default, rename = "group")]
+    groups: Vec<RawGroup>,
+    #[serde(default, rename = "category")]
+    categories: Vec<RawCategory>,
+    #[serde(default, rename = "route")]
+    routes: Vec<RawRoute>,
+    #[serde(rename = "status")]
+    statuses: Vec<RawStatus>,
+    #[serde(rename = "transition")]
+    transitions: Vec<RawTransition>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDesk {
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNumbering {
+    template: Spanned<String>,
+    #[serde(default)]
+    check: CheckAlgo,
+    #[serde(default)]
+    prefix: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIntake {
+    default_category: Spanned<String>,
+    #[serde(default = "normal")]
+    default_priority: Priority,
+}
+
+fn normal() -> Priority {
+    Priority::Normal
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    code: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    auto_assign: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    code: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    group: Option<Spanned<String>>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    template: Option<Spanned<String>>,
+    #[serde(default)]
+    priority: Option<Priority>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    keywords: Spanned<Vec<String>>,
+    #[serde(default)]
+    category: Option<Spanned<String>>,
+    #[serde(default)]
+    group: Option<Spanned<String>>,
+    #[serde(default)]
+    priority: Option<Priority>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStatus {
+    id: Spanned<String>,
+    category: StatusCategory,
+    #[serde(default)]
+    outcomes: Option<Spanned<Vec<Outcome>>>,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTransition {
+    name: Spanned<String>,
+    from: Vec<Spanned<String>>,
+    to: Spanned<String>,
+    #[serde(default)]
+    roles: Vec<Role>,
+    #[serde(default)]
+    requires: Vec<Field>,
+    #[serde(default)]
+    on: Trigger,
+}
+
+// ---- validation ----------------------------------------------------------------------------
+
+struct Checker<'a> {
+    origin: &'a str,
+    text: &'a str,
+}
+
+impl Checker<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn at<T>(&self, spanned: &Spanned<T>, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            origin: self.origin.to_string(),
+            line: Some(self.line_of(spanned.span().start)),
+            message: message.into(),
+        }
+    }
+
+    fn whole(&self, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            origin: self.origin.to_string(),
+            line: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// Codes appear in ticket numbers and on the command line: letters, digits, `_`.
+fn valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 16
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn valid_status_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 32
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+}
+
+impl Config {
+    /// The configuration shipped with desk.
+    pub fn builtin() -> Result<Config, ConfigError> {
+        Config::from_toml(BUILTIN, "built-in configuration")
+    }
+
+    /// Parses and validates `text`; `origin` names the file in error messages.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let c = Checker { origin, text };
+        let raw: Raw = toml::from_str(text).map_err(|e| ConfigError {
+            origin: origin.to_string(),
+            line: e.span().map(|s| c.line_of(s.start)),
+            message: e.message().trim().replace('\n', " "),
+        })?;
+
+        let language = raw
+            .language
+            .as_ref()
+            .map(|l| l.get_ref().trim().to_string())
+            .unwrap_or_default();
+        if let Some(spanned) = raw
+            .language
+            .as_ref()
+            .filter(|_| !language.is_empty() && !LANGUAGES.contains(&language.as_str()))
+        {
+            return Err(c.at(
+                spanned,
+                format!(
+                    "language '{language}' is not available (choose {}, or leave empty for LANG)",
+                    LANGUAGES.join(", ")
+                ),
+            ));
+        }
+
+        let template = Template::parse(raw.numbering.template.get_ref())
+            .map_err(|e| c.at(&raw.numbering.template, e.0))?;
+        let prefix = raw
+            .numbering
+            .prefix
+            .as_ref()
+            .map(|p| p.get_ref().trim().to_string())
+            .unwrap_or_default();
+        if let Some(spanned) = raw
+            .numbering
+            .prefix
+            .as_ref()
+            .filter(|_| !prefix.chars().all(|ch| ch.is_ascii_alphanumeric()))
+        {
+            return Err(c.at(
+                spanned,
+                format!("numbering prefix '{prefix}' may hold only letters and digits"),
+            ));
+        }
+        if template.tokens().contains(&super::numbering::Token::Prefix) && prefix.is_empty() {
+            return Err(c.at(
+                &raw.numbering.template,
+                "the template uses {prefix} but [numbering] sets no prefix",
+            ));
+        }
+
+        let mut groups = Vec::new();
+        let mut group_codes = HashSet::new();
+        for g in &raw.groups {
+            let code = g.code.get_ref().trim().to_string();
+            if !valid_code(&code) {
+                return Err(c.at(
+                    &g.code,
+                    format!("group code '{code}' must be 1-16 letters, digits or _"),
+                ));
+            }
+            if !group_codes.insert(code.clone()) {
+                return Err(c.at(&g.code, format!("group '{code}' is declared twice")));
+            }
+            groups.push(GroupDef {
+                code,
+                name: g.name.trim().to_string(),
+                auto_assign: g.auto_assign,
+            });
+        }
+        let group_ref = |s: &Spanned<String>, what: &str| -> Result<String, ConfigError> {
+            let code = s.get_ref().trim().to_string();
+            if group_codes.contains(&code) {
+                Ok(code)
+            } else {
+                Err(c.at(
+                    s,
+                    format!(
+                        "{what} names group '{code}', which is not declared (declared: {})",
+                        groups
+                            .iter()
+                            .map(|g| g.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ))
+            }
+        };
+
+        let mut categories: Vec<CategoryDef> = Vec::new();
+        for cat in &raw.categories {
+            let code = cat.code.get_ref().trim().to_string();
+            if !valid_code(&code) {
+                return Err(c.at(
+                    &cat.code,
+                    format!("category code '{code}' must be 1-16 letters, digits or _"),
+                ));
+            }
+            if categories.iter().any(|x| x.code == code) {
+                return Err(c.at(&cat.code, format!("category '{code}' is declared twice")));
+            }
+            let group = match &cat.group {
+                Some(g) => Some(group_ref(g, &format!("category {code}"))?),
+                None => None,
+            };
+            let template = match &cat.template {
+                Some(t) => Some(Template::parse(t.get_ref()).map_err(|e| c.at(t, e.0))?),
+                None => None,
+            };
+            categories.push(CategoryDef {
+                code,
+                name: cat.name.trim().to_string(),
+                group,
+                keywords: cat.keywords.iter().map(|k| k.trim().to_string()).collect(),
+                template,
+                priority: cat.priority,
+            });
+        }
+        if categories.is_empty() {
+            return Err(c.whole("declare at least one [[category]]"));
+        }
+        let category_ref = |s: &Spanned<String>, what: &str| -> Result<String, ConfigError> {
+            let code = s.get_ref().trim().to_string();
+            if categories.iter().any(|x| x.code == code) {
+                Ok(code)
+            } else {
+                Err(c.at(
+                    s,
+                    format!(
+                        "{what} names category '{code}', which is not declared (declared: {})",
+                        categories
+                            .iter()
+                            .map(|x| x.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ))
+            }
+        };
+        let default_category =
+            category_ref(&raw.intake.default_category, "[intake] default_category")?;
+
+        let mut routes = Vec::new();
+        for r in &raw.routes {
+            if r.keywords
+                .get_ref()
+                .iter()
+                .all(|k| k.trim().trim_end_matches('*').is_empty())
+            {
+                return Err(c.at(&r.keywords, "a [[route]] needs at least one keyword"));
+            }
+            if r.category.is_none() && r.group.is_none() && r.priority.is_none() {
+                return Err(c.at(
+                    &r.keywords,
+                    "a [[route]] must set a category, a group or a priority",
+                ));
+            }
+            routes.push(RouteRule {
+                keywords: r
+                    .keywords
+                    .get_ref()
+                    .iter()
+                    .map(|k| k.trim().to_string())
+                    .collect(),
+                category: r
+                    .category
+                    .as_ref()
+                    .map(|s| category_ref(s, "a [[route]]"))
+                    .transpose()?,
+                group: r
+                    .group
+                    .as_ref()
+                    .map(|s| group_ref(s, "a [[route]]"))
+                    .transpose()?,
+                priority: r.priority,
+            });
+        }
+
+        let lifecycle = Self::lifecycle(&c, &raw)?;
+
+        Ok(Config {
+            language: (!language.is_empty()).then_some(language),
+            desk_name: if raw.desk.name.trim().is_empty() {
+                "desk".to_string()
+            } else {
+                raw.desk.name.trim().to_string()
+            },
+            template,
+            check: raw.numbering.check,
+            prefix,
+            default_category,
+            default_priority: raw.intake.default_priority,
+            groups,
+            categories,
+            routes,
+            lifecycle,
+        })
+    }
+
+    fn lifecycle(c: &Checker<'_>, raw: &Raw) -> Result<Lifecycle, ConfigError> {
+        let mut statuses: Vec<StatusDef> = Vec::new();
+        for s in &raw.statuses {
+            let id = s.id.get_ref().trim().to_string();
+            if !valid_status_id(&id) {
+                return Err(c.at(
+                    &s.id,
+                    format!("status id '{id}' must be lower-case letters, digits and _"),
+                ));
+            }
+            if statuses.iter().any(|x| x.id == id) {
+                return Err(c.at(&s.id, format!("status '{id}' is declared twice")));
+            }
+            let outcomes = s
+                .outcomes
+                .as_ref()
+                .map(|o| o.get_ref().clone())
+                .unwrap_or_default();
+            let outcomes_at = s.outcomes.as_ref().map(|o| o.span()).unwrap_or(s.id.span());
+            let at_outcomes = |msg: String| ConfigError {
+                origin: c.origin.to_string(),
+                line: Some(c.line_of(outcomes_at.start)),
+                message: msg,
+            };
+            match s.category {
+                StatusCategory::Done => {
+                    if outcomes.is_empty() {
+                        return Err(c.at(
+                            &s.id,
+                            format!("done status '{id}' must list the outcomes it takes"),
+                        ));
+                    }
+                    if outcomes.contains(&Outcome::Clarification) {
+                        return Err(at_outcomes(format!(
+                            "done status '{id}' cannot take 'clarification': that is a question, not a result"
+                        )));
+                    }
+                }
+                StatusCategory::Closed | StatusCategory::Initial if !outcomes.is_empty() => {
+                    return Err(at_outcomes(format!(
+                        "status '{id}' ({}) takes no outcome",
+                        s.category
+                    )));
+                }
+                _ => {}
+            }
+            statuses.push(StatusDef {
+                id,
+                category: s.category,
+                outcomes,
+                label: s.label.clone(),
+            });
+        }
+        for needed in [StatusCategory::Initial, StatusCategory::Done] {
+            if !statuses.iter().any(|s| s.category == needed) {
+                return Err(c.whole(format!(
+                    "declare at least one [[status]] of category '{needed}'"
+                )));
+            }
+        }
+        let known = |s: &Spanned<String>| -> Result<String, ConfigError> {
+            let id = s.get_ref().trim().to_string();
+            if statuses.iter().any(|x| x.id == id) {
+                Ok(id)
+            } else {
+                Err(c.at(
+                    s,
+                    format!(
+                        "unknown status '{id}' (declared: {})",
+                        statuses
+                            .iter()
+                            .map(|x| x.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ))
+            }
+        };
+        let mut transitions: Vec<TransitionDef> = Vec::new();
+        for t in &raw.transitions {
+            let name = t.name.get_ref().trim().to_string();
+            if !valid_status_id(&name) {
+                return Err(c.at(
+                    &t.name,
+                    format!("transition name '{name}' must be lower-case letters, digits and _"),
+                ));
+            }
+            if transitions.iter().any(|x| x.name == name) {
+                return Err(c.at(&t.name, format!("transition '{name}' is declared twice")));
+            }
+            if t.from.is_empty() {
+                return Err(c.at(&t.name, format!("transition '{name}' has no 'from' status")));
+            }
+            let from = t.from.iter().map(&known).collect::<Result<Vec<_>, _>>()?;
+            let to = known(&t.to)?;
+            if from.contains(&to) {
+                return Err(c.at(
+                    &t.to,
+                    format!("transition '{name}' goes from '{to}' to itself"),
+                ));
+            }
+            for f in &from {
+                let clash = transitions.iter().find(|x| {
+                    x.on == t.on && x.from.contains(f) && (x.to == to || x.on != Trigger::Move)
+                });
+                if let Some(other) = clash {
+                    return Err(c.at(
+                        &t.name,
+                        format!(
+                            "transition '{name}' repeats '{}' for status '{f}'",
+                            other.name
+                        ),
+                    ));
+                }
+            }
+            let target = statuses.iter().find(|s| s.id == to).map(|s| s.category);
+            if t.on != Trigger::Move && target.is_some_and(StatusCategory::is_finished) {
+                return Err(c.at(
+                    &t.to,
+                    format!("an automatic transition ('{name}') cannot finish a ticket"),
+                ));
+            }
+            transitions.push(TransitionDef {
+                name,
+                from,
+                to,
+                roles: t.roles.clone(),
+                requires: t.requires.clone(),
+                on: t.on,
+            });
+        }
+        Ok(Lifecycle::new(statuses, transitions))
+    }
+
+    pub fn category(&self, code: &str) -> Option<&CategoryDef> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+
+    pub fn group(&self, code: &str) -> Option<&GroupDef> {
+        self.groups.iter().find(|g| g.code == code)
+    }
+
+    /// The number template for a category (its override, else the default).
+    pub fn template_for(&self, category: &str) -> &Template {
+        self.category(category)
+            .and_then(|c| c.template.as_ref())
+            .unwrap_or(&self.template)
+    }
+
+    /// Everything needed to read numbers back. `extra_groups` are groups known only to the
+    /// database (added with `desk group add`).
+    pub fn grammar(&self, extra_groups: &[String]) -> Grammar {
+        let mut templates = vec![self.template.clone()];
+        for c in &self.categories {
+            if let Some(t) = &c.template
+                && !templates.contains(t)
+            {
+                templates.push(t.clone());
+            }
+        }
+        let mut groups: Vec<String> = self.groups.iter().map(|g| g.code.clone()).collect();
+        for g in extra_groups {
+            if !groups.contains(g) {
+                groups.push(g.clone());
+            }
+        }
+        Grammar {
+            templates,
+            prefix: self.prefix.clone(),
+            cats: self.categories.iter().map(|c| c.code.clone()).collect(),
+            groups,
+            algo: self.check,
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        Router {
+            categories: self
+                .categories
+                .iter()
+                .map(|c| CategoryRule {
+                    code: c.code.clone(),
+                    group: c.group.clone(),
+                    keywords: c.keywords.clone(),
+                })
+                .collect(),
+            routes: self.routes.clone(),
+            default_category: self.default_category.clone(),
+        }
+    }
+
+    /// Finds a category by code, case-insensitively, or says which exist.
+    pub fn resolve_category(&self, code: &str) -> Result<&CategoryDef, String> {
+        let key = code.trim().to_ascii_uppercase();
+        self.categories
+            .iter()
+            .find(|c| c.code.to_ascii_uppercase() == key)
+            .ok_or_else(|| {
+                format!(
+                    "unknown category '{code}' (known: {})",
+                    self.categories
+                        .iter()
+                        .map(|c| c.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn with(find: &str, replace: &str) -> Result<Config, ConfigError> {
+        assert!(BUILTIN.contains(find), "test edit must apply: {find}");
+        Config::from_toml(&BUILTIN.replacen(find, replace, 1), "desk.toml")
+    }
+
+    fn line_of(find: &str) -> usize {
+        BUILTIN[..BUILTIN.find(find).expect("present")]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    #[test]
+    fn the_builtin_configuration_is_valid() {
+        let c = Config::builtin().expect("valid");
+        assert_eq!(c.lifecycle.initial(), "new");
+        assert_eq!(c.default_category, "GEN");
+        assert!(
+            c.groups.iter().all(|g| !g.auto_assign),
+            "auto-assign off by default"
+        );
+        assert_eq!(c.template.source(), "{cat}-{yy}{mm}-{seq:5}-{check}");
+        assert_eq!(c.template_for("HSG"), &c.template);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = with("to = \"closed\"", "to = \"closd\"").expect_err("unknown status");
+        assert_eq!(e.line, Some(line_of("to = \"closed\"")));
+        assert!(e.message.contains("unknown status 'closd'"), "{e}");
+        assert!(e.to_string().starts_with("desk.toml:"), "{e}");
+
+        let e = with(
+            "group = \"HOUSING\"\nkeywords",
+            "group = \"HOUSE\"\nkeywords",
+        )
+        .expect_err("group");
+        assert!(e.message.contains("group 'HOUSE'"), "{e}");
+
+        let e =
+            with("{cat}-{yy}{mm}-{seq:5}-{check}", "{cat}-{yy}{mm}-{sq:5}").expect_err("template");
+        assert!(e.message.contains("unknown token {sq:5}"), "{e}");
+        assert_eq!(e.line, Some(line_of("template = \"{cat}")));
+
+        let e = with("language = \"\"", "language = \"de\"").expect_err("language");
+        assert!(e.message.contains("'de' is not available"), "{e}");
+
+        let e = with("check = \"damm\"", "check = \"crc\"").expect_err("algo");
+        assert!(e.line.is_some() && e.message.contains("crc"), "{e}");
+
+        let e = with("[desk]", "[desk]\ncolour = 1").expect_err("unknown key");
+        assert!(e.message.contains("colour"), "{e}");
+
+        let e =
+            with("outcomes = [\"granted\", \"partial\"]", "").expect_err("done without outcomes");
+        assert!(e.message.contains("must list the outcomes"), "{e}");
+
+        let e =
+            with("roles = [\"supervisor\", \"admin\"]", "roles = [\"boss\"]").expect_err("role");
+        assert!(e.message.contains("boss"), "{e}");
+
+        let e = Config::from_toml("this is = not toml", "x.toml").expect_err("syntax");
+        assert_eq!(e.line, Some(1));
+        assert!(!e.to_string().contains('\n'), "one line: {e}");
+    }
+
+    #[test]
+    fn duplicates_are_refused() {
+        let e = with("code = \"SOCIAL\"", "code = \"HOUSING\"").expect_err("dup group");
+        assert!(e.message.contains("declared twice"), "{e}");
+        let e = with("id = \"rejected\"", "id = \"resolved\"").expect_err("dup status");
+        assert!(e.message.contains("declared twice"), "{e}");
+    }
+
+    #[test]
+    fn automatic_transitions_cannot_finish_a_ticket() {
+        let e = with(
+            "to = \"attributed\"\non = \"assign\"",
+            "to = \"resolved\"\non = \"assign\"",
+        )
+        .expect_err("auto finish");
+        assert!(e.message.contains("cannot finish"), "{e}");
+    }
+
+    #[test]
+    fn category_templates_join_the_grammar() {
+        let c = with(
+            "code = \"SOC\"\nname = \"Social support and benefits\"",
+            "code = \"SOC\"\ntemplate = \"SRV-{yyyy}-{seq:3}\"\nname = \"Social support and benefits\"",
+        )
+        .expect("valid");
+        assert_eq!(c.template_for("SOC").source(), "SRV-{yyyy}-{seq:3}");
+        assert_eq!(c.grammar(&[]).templates.len(), 2);
+        assert!(
+            c.grammar(&["EXTRA".into()])
+                .groups
+                .contains(&"EXTRA".into())
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
+            let _ = Config::from_toml(&s, "desk.toml");
+        }
+
+        #[test]
+        fn mutated_builtin_never_panics(pos in 0usize..BUILTIN.len(), junk in "[\\[\\]{}=\"a-z0-9 \n]{0,8}") {
+            let mut s = BUILTIN.to_string();
+            let mut p = pos;
+            while !s.is_char_boundary(p) { p -= 1; }
+            s.insert_str(p, &junk);
+            if let Err(e) = Config::from_toml(&s, "desk.toml") {
+                prop_assert!(!e.to_string().contains('\n'));
+            }
+        }
+    }
+}

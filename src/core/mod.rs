@@ -1,0 +1,12 @@
+//! The pure domain: numbering, lifecycle and transitions, outcomes, attribution, rights,
+//! configuration and text safety. No IO, no SQL, no terminal: every rule lives here once and
+//! both front ends call it.
+
+pub mod attribution;
+pub mod config;
+pub mod lifecycle;
+pub mod model;
+pub mod numbering;
+pub mod refusal;
+pub mod rights;
+pub mod sanitize;

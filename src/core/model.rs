@@ -1,0 +1,263 @@
+//! Plain domain values shared by every layer. No IO.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Declares a closed set of identifiers with their stable text form, parsing and display.
+macro_rules! ident_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The stable identifier used in the database, config files and JSON.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            /// Every accepted identifier, for error messages.
+            pub fn choices() -> String {
+                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                let key = s.trim().to_ascii_lowercase().replace('-', "_");
+                match key.as_str() {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!("unknown {} '{}' (expected one of: {})", $what, s, Self::choices())),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+ident_enum!(
+    /// What an agent may do is decided by their role (see `rights`).
+    Role, "role" {
+        Operator => "operator",
+        Supervisor => "supervisor",
+        Admin => "admin",
+    }
+);
+
+ident_enum!(
+    Priority, "priority" {
+        Low => "low",
+        Normal => "normal",
+        High => "high",
+        Urgent => "urgent",
+    }
+);
+
+impl Priority {
+    /// Rank used for sorting: higher is more urgent.
+    pub fn rank(self) -> i64 {
+        match self {
+            Priority::Low => 0,
+            Priority::Normal => 1,
+            Priority::High => 2,
+            Priority::Urgent => 3,
+        }
+    }
+    pub fn from_rank(rank: i64) -> Option<Priority> {
+        Priority::ALL.iter().copied().find(|p| p.rank() == rank)
+    }
+}
+
+ident_enum!(
+    /// How a request reached the desk.
+    Channel, "channel" {
+        Phone => "phone",
+        InPerson => "in_person",
+        Email => "email",
+        Web => "web",
+        Api => "api",
+    }
+);
+
+ident_enum!(
+    /// The result of processing a request.
+    Outcome, "outcome" {
+        Granted => "granted",
+        Refused => "refused",
+        Partial => "partial",
+        Clarification => "clarification",
+        Invalid => "invalid",
+    }
+);
+
+/// What text an outcome must carry in the ticket's `reason` field, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeNote {
+    /// Why the request was refused or is invalid.
+    Reason,
+    /// The next steps offered to the requester.
+    NextSteps,
+    /// The question put to the requester.
+    Question,
+}
+
+impl OutcomeNote {
+    /// The command-line flag that supplies this note.
+    pub fn flag(self) -> &'static str {
+        match self {
+            OutcomeNote::Reason => "--reason",
+            OutcomeNote::NextSteps => "--next-steps",
+            OutcomeNote::Question => "--question",
+        }
+    }
+    /// Catalog key of the label shown beside the note.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            OutcomeNote::Reason => "field.reason",
+            OutcomeNote::NextSteps => "field.next_steps",
+            OutcomeNote::Question => "field.question",
+        }
+    }
+}
+
+impl Outcome {
+    /// The note this outcome requires (refused/invalid: reason; partial: next steps;
+    /// clarification: the question). Granted requires none.
+    pub fn required_note(self) -> Option<OutcomeNote> {
+        match self {
+            Outcome::Granted => None,
+            Outcome::Refused | Outcome::Invalid => Some(OutcomeNote::Reason),
+            Outcome::Partial => Some(OutcomeNote::NextSteps),
+            Outcome::Clarification => Some(OutcomeNote::Question),
+        }
+    }
+    /// The label of the note field for this outcome (granted: an optional reason).
+    pub fn note_kind(self) -> OutcomeNote {
+        self.required_note().unwrap_or(OutcomeNote::Reason)
+    }
+}
+
+ident_enum!(
+    /// Every status belongs to one category; the rules speak of categories.
+    StatusCategory, "status category" {
+        Initial => "initial",
+        Active => "active",
+        Waiting => "waiting",
+        Done => "done",
+        Closed => "closed",
+    }
+);
+
+impl StatusCategory {
+    /// Open tickets count towards an agent's load and appear in work queues.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            StatusCategory::Initial | StatusCategory::Active | StatusCategory::Waiting
+        )
+    }
+    /// Done or closed: processing has ended.
+    pub fn is_finished(self) -> bool {
+        !self.is_open()
+    }
+}
+
+ident_enum!(
+    /// The kinds of history events. The history is append-only.
+    EventKind, "event kind" {
+        Created => "created",
+        Status => "status",
+        Outcome => "outcome",
+        Assigned => "assigned",
+        Group => "group",
+        Comment => "comment",
+        Reply => "reply",
+        Rated => "rated",
+        Field => "field",
+    }
+);
+
+/// A reference to an agent as the rules need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentRef {
+    pub id: i64,
+    pub login: String,
+    pub role: Role,
+}
+
+/// The person acting: the agent whose rights apply, and the admin behind `--as`, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub agent: AgentRef,
+    pub via: Option<AgentRef>,
+}
+
+impl Actor {
+    pub fn new(agent: AgentRef) -> Actor {
+        Actor { agent, via: None }
+    }
+    pub fn role(&self) -> Role {
+        self.agent.role
+    }
+    pub fn id(&self) -> i64 {
+        self.agent.id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_round_trip_and_are_tolerant() {
+        for c in Channel::ALL {
+            assert_eq!(c.as_str().parse::<Channel>(), Ok(*c));
+        }
+        assert_eq!("In-Person".parse::<Channel>(), Ok(Channel::InPerson));
+        assert_eq!(" URGENT ".parse::<Priority>(), Ok(Priority::Urgent));
+        let err = "hgh".parse::<Priority>().unwrap_err();
+        assert!(err.contains("low, normal, high, urgent"), "{err}");
+    }
+
+    #[test]
+    fn priority_rank_round_trips() {
+        for p in Priority::ALL {
+            assert_eq!(Priority::from_rank(p.rank()), Some(*p));
+        }
+        assert_eq!(Priority::from_rank(9), None);
+    }
+
+    #[test]
+    fn outcomes_name_their_required_note() {
+        assert_eq!(Outcome::Granted.required_note(), None);
+        assert_eq!(Outcome::Refused.required_note(), Some(OutcomeNote::Reason));
+        assert_eq!(Outcome::Invalid.required_note(), Some(OutcomeNote::Reason));
+        assert_eq!(
+            Outcome::Partial.required_note(),
+            Some(OutcomeNote::NextSteps)
+        );
+        assert_eq!(
+            Outcome::Clarification.required_note(),
+            Some(OutcomeNote::Question)
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! Why a rule said no. Every refusal has a message key and arguments, rendered in the user's
+//! language by `crate::i18n`; `Display` gives the English text.
+
+use super::model::{Outcome, OutcomeNote, Role};
+use super::rights::Action;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownStatus {
+        status: String,
+        known: Vec<String>,
+    },
+    CurrentStatusUnknown {
+        status: String,
+    },
+    AlreadyInStatus {
+        status: String,
+    },
+    NoTransition {
+        from: String,
+        to: String,
+        allowed: Vec<String>,
+    },
+    /// The status is reached by claiming or assigning, not by a move.
+    ByAssignment {
+        to: String,
+    },
+    RoleNeeded {
+        action: Action,
+        /// The transition, for moves restricted by the lifecycle.
+        detail: Option<String>,
+        needed: Vec<Role>,
+        have: Role,
+    },
+    NotYours {
+        owner: String,
+    },
+    OutcomeRequired {
+        status: String,
+        allowed: Vec<Outcome>,
+    },
+    OutcomeNotAllowed {
+        status: String,
+        outcome: Outcome,
+        allowed: Vec<Outcome>,
+    },
+    NoteRequired {
+        outcome: Outcome,
+        note: OutcomeNote,
+    },
+    FieldRequired {
+        field: &'static str,
+        transition: String,
+    },
+    NoOutcome {
+        status: String,
+    },
+    AlreadyYours,
+    AlreadyAssigned {
+        to: String,
+    },
+    NotAssigned,
+    AgentInactive {
+        login: String,
+    },
+    ReasonRequired {
+        action: Action,
+    },
+    TicketClosed {
+        status: String,
+    },
+    Stale {
+        by: String,
+        at: String,
+    },
+    NotRatable {
+        status: String,
+    },
+    AlreadyRated,
+    RatingRange {
+        given: i64,
+    },
+    EmptyText {
+        field: &'static str,
+    },
+}
+
+fn list<T: ToString>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Refusal {
+    /// The catalog key (under `refusal.`) and named arguments of this refusal.
+    pub fn key_args(&self) -> (&'static str, Vec<(&'static str, String)>) {
+        use Refusal::*;
+        match self {
+            UnknownStatus { status, known } => (
+                "unknown_status",
+                vec![("status", status.clone()), ("known", list(known))],
+            ),
+            CurrentStatusUnknown { status } => {
+                ("current_status_unknown", vec![("status", status.clone())])
+            }
+            AlreadyInStatus { status } => ("already_in_status", vec![("status", status.clone())]),
+            NoTransition { from, to, allowed } if allowed.is_empty() => (
+                "no_transition_none",
+                vec![("from", from.clone()), ("to", to.clone())],
+            ),
+            NoTransition { from, to, allowed } => (
+                "no_transition",
+                vec![
+                    ("from", from.clone()),
+                    ("to", to.clone()),
+                    ("allowed", list(allowed)),
+                ],
+            ),
+            ByAssignment { to } => ("by_assignment", vec![("to", to.clone())]),
+            RoleNeeded {
+                action,
+                detail,
+                needed,
+                have,
+            } => (
+                "role_needed",
+                vec![
+                    (
+                        "action",
+                        match detail {
+                            Some(d) => format!("{} {d}", action.as_str()),
+                            None => action.as_str().to_string(),
+                        },
+                    ),
+                    ("needed", list(needed).replace(", ", " or ")),
+                    ("have", have.to_string()),
+                ],
+            ),
+            NotYours { owner } => ("not_yours", vec![("owner", owner.clone())]),
+            OutcomeRequired { status, allowed } => (
+                "outcome_required",
+                vec![("status", status.clone()), ("allowed", list(allowed))],
+            ),
+            OutcomeNotAllowed {
+                status,
+                outcome,
+                allowed,
+            } if allowed.is_empty() => (
+                "outcome_not_taken",
+                vec![("status", status.clone()), ("outcome", outcome.to_string())],
+            ),
+            OutcomeNotAllowed {
+                status,
+                outcome,
+                allowed,
+            } => (
+                "outcome_not_allowed",
+                vec![
+                    ("status", status.clone()),
+                    ("outcome", outcome.to_string()),
+                    ("allowed", list(allowed)),
+                ],
+            ),
+            NoteRequired { outcome, note } => (
+                match note {
+                    OutcomeNote::Reason => "reason_for_outcome",
+                    OutcomeNote::NextSteps => "next_steps_for_outcome",
+                    OutcomeNote::Question => "question_for_outcome",
+                },
+                vec![
+                    ("outcome", outcome.to_string()),
+                    ("flag", note.flag().to_string()),
+                ],
+            ),
+            FieldRequired { field, transition } => (
+                "field_required",
+                vec![
+                    ("field", field.to_string()),
+                    ("transition", transition.clone()),
+                    ("flag", format!("--{field}")),
+                ],
+            ),
+            NoOutcome { status } => ("no_outcome", vec![("status", status.clone())]),
+            AlreadyYours => ("already_yours", vec![]),
+            AlreadyAssigned { to } => ("already_assigned", vec![("to", to.clone())]),
+            NotAssigned => ("not_assigned", vec![]),
+            AgentInactive { login } => ("agent_inactive", vec![("login", login.clone())]),
+            ReasonRequired { action } => (
+                match action {
+                    Action::TakeOver => "reason_for_take_over",
+                    Action::Unassign => "reason_for_unassign",
+                    _ => "reason_for_reassign",
+                },
+                vec![],
+            ),
+            TicketClosed { status } => ("ticket_closed", vec![("status", status.clone())]),
+            Stale { by, at } => ("stale", vec![("by", by.clone()), ("at", at.clone())]),
+            NotRatable { status } => ("not_ratable", vec![("status", status.clone())]),
+            AlreadyRated => ("already_rated", vec![]),
+            RatingRange { given } => ("rating_range", vec![("given", given.to_string())]),
+            EmptyText { field } => ("empty_text", vec![("field", field.to_string())]),
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::i18n::Catalog::english().refusal(self))
+    }
+}
+
+impl std::error::Error for Refusal {}

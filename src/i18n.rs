@@ -1,0 +1,342 @@
+//! One catalog for every string shown to a person, in English, Russian and Ukrainian.
+//! Keys are dotted paths into `assets/i18n/<lang>.toml`; a key missing from a translation falls
+//! back to English, and a key missing from English shows itself (a test keeps all three whole).
+
+use crate::core::model::{Outcome, Priority, StatusCategory};
+use crate::core::refusal::Refusal;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub const EN: &str = include_str!("../assets/i18n/en.toml");
+pub const RU: &str = include_str!("../assets/i18n/ru.toml");
+pub const UK: &str = include_str!("../assets/i18n/uk.toml");
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub lang: &'static str,
+    strings: HashMap<String, String>,
+    fallback: Option<&'static Catalog>,
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            toml::Value::Table(t) => flatten(&key, t, out),
+            _ => {}
+        }
+    }
+}
+
+fn load(text: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    // The catalogs are part of the binary and tested; a broken one shows keys, not a crash.
+    if let Ok(table) = text.parse::<toml::Table>() {
+        flatten("", &table, &mut out);
+    }
+    out
+}
+
+/// Picks a language from a `LANG`-style value: `ru_RU.UTF-8` → ru, `uk_UA` → uk, else en.
+pub fn language_from_locale(locale: &str) -> &'static str {
+    let l = locale.to_ascii_lowercase();
+    if l.starts_with("ru") {
+        "ru"
+    } else if l.starts_with("uk") {
+        "uk"
+    } else {
+        "en"
+    }
+}
+
+impl Catalog {
+    pub fn english() -> &'static Catalog {
+        static EN_CAT: OnceLock<Catalog> = OnceLock::new();
+        EN_CAT.get_or_init(|| Catalog {
+            lang: "en",
+            strings: load(EN),
+            fallback: None,
+        })
+    }
+
+    /// The catalog for "en", "ru" or "uk" (anything else: English).
+    pub fn for_lang(lang: &str) -> &'static Catalog {
+        static RU_CAT: OnceLock<Catalog> = OnceLock::new();
+        static UK_CAT: OnceLock<Catalog> = OnceLock::new();
+        match lang {
+            "ru" => RU_CAT.get_or_init(|| Catalog {
+                lang: "ru",
+                strings: load(RU),
+                fallback: Some(Catalog::english()),
+            }),
+            "uk" => UK_CAT.get_or_init(|| Catalog {
+                lang: "uk",
+                strings: load(UK),
+                fallback: Some(Catalog::english()),
+            }),
+            _ => Catalog::english(),
+        }
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.strings.keys()
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.strings.contains_key(key)
+    }
+
+    /// The string for `key`, or the key itself when no catalog has it.
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        match self.strings.get(key) {
+            Some(s) => s,
+            None => match self.fallback {
+                Some(f) => f.t(key),
+                None => key,
+            },
+        }
+    }
+
+    /// The string for `key` with `{name}` placeholders filled.
+    pub fn f(&self, key: &str, args: &[(&str, String)]) -> String {
+        let mut s = self.t(key).to_string();
+        for (name, value) in args {
+            s = s.replace(&format!("{{{name}}}"), value);
+        }
+        s
+    }
+
+    /// A status's label: the config's `label`, else the catalog's, else its id.
+    pub fn status(&self, id: &str, label: Option<&str>) -> String {
+        if let Some(l) = label {
+            return l.to_string();
+        }
+        let key = format!("status.{id}");
+        let s = self.t(&key);
+        if s == key {
+            id.to_string()
+        } else {
+            s.to_string()
+        }
+    }
+
+    pub fn outcome(&self, o: Outcome) -> &str {
+        self.t(match o {
+            Outcome::Granted => "outcome.granted",
+            Outcome::Refused => "outcome.refused",
+            Outcome::Partial => "outcome.partial",
+            Outcome::Clarification => "outcome.clarification",
+            Outcome::Invalid => "outcome.invalid",
+        })
+    }
+
+    pub fn priority(&self, p: Priority) -> &str {
+        self.t(match p {
+            Priority::Low => "priority.low",
+            Priority::Normal => "priority.normal",
+            Priority::High => "priority.high",
+            Priority::Urgent => "priority.urgent",
+        })
+    }
+
+    pub fn status_category(&self, c: StatusCategory) -> &str {
+        self.t(match c {
+            StatusCategory::Initial => "status_category.initial",
+            StatusCategory::Active => "status_category.active",
+            StatusCategory::Waiting => "status_category.waiting",
+            StatusCategory::Done => "status_category.done",
+            StatusCategory::Closed => "status_category.closed",
+        })
+    }
+
+    /// Any catalog entry addressed by a section and a stable id (`channel.phone`, `role.admin`).
+    pub fn id(&self, section: &str, id: &str) -> String {
+        let key = format!("{section}.{id}");
+        let s = self.t(&key);
+        if s == key {
+            id.to_string()
+        } else {
+            s.to_string()
+        }
+    }
+
+    pub fn refusal(&self, r: &Refusal) -> String {
+        let (key, args) = r.key_args();
+        self.f(&format!("refusal.{key}"), &args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn placeholders(s: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut rest = s;
+        while let Some(start) = rest.find('{') {
+            match rest[start..].find('}') {
+                Some(end) => {
+                    out.insert(rest[start..start + end + 1].to_string());
+                    rest = &rest[start + end + 1..];
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_catalog_parses_and_has_every_english_key() {
+        let en = Catalog::english();
+        assert!(en.keys().count() > 50);
+        for lang in ["ru", "uk"] {
+            let cat = Catalog::for_lang(lang);
+            let text = if lang == "ru" { RU } else { UK };
+            assert!(text.parse::<toml::Table>().is_ok(), "{lang} parses");
+            let mut missing: Vec<&String> = en.keys().filter(|k| !cat.has(k)).collect();
+            missing.sort();
+            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+            let mut extra: Vec<&String> = cat.keys().filter(|k| !en.has(k)).collect();
+            extra.sort();
+            assert!(extra.is_empty(), "{lang} has keys English lacks: {extra:?}");
+            for k in en.keys() {
+                assert_eq!(
+                    placeholders(en.t(k)),
+                    placeholders(cat.t(k)),
+                    "{lang}: placeholders of {k}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn statuses_are_translated() {
+        assert_eq!(Catalog::for_lang("ru").status("new", None), "Новое");
+        assert_eq!(Catalog::for_lang("ru").status("closed", None), "Закрыто");
+        assert_eq!(Catalog::for_lang("uk").status("resolved", None), "Вирішено");
+        assert_eq!(
+            Catalog::english().status("custom_thing", None),
+            "custom_thing"
+        );
+        assert_eq!(Catalog::english().status("new", Some("Fresh")), "Fresh");
+    }
+
+    #[test]
+    fn every_refusal_has_a_message() {
+        use crate::core::model::{OutcomeNote, Role};
+        use crate::core::rights::Action;
+        let samples = vec![
+            Refusal::UnknownStatus {
+                status: "x".into(),
+                known: vec!["a".into()],
+            },
+            Refusal::CurrentStatusUnknown { status: "x".into() },
+            Refusal::AlreadyInStatus { status: "x".into() },
+            Refusal::NoTransition {
+                from: "a".into(),
+                to: "b".into(),
+                allowed: vec!["c".into()],
+            },
+            Refusal::NoTransition {
+                from: "a".into(),
+                to: "b".into(),
+                allowed: vec![],
+            },
+            Refusal::ByAssignment { to: "x".into() },
+            Refusal::RoleNeeded {
+                action: Action::TakeOver,
+                detail: None,
+                needed: vec![Role::Admin],
+                have: Role::Operator,
+            },
+            Refusal::NotYours { owner: "x".into() },
+            Refusal::OutcomeRequired {
+                status: "x".into(),
+                allowed: vec![Outcome::Granted],
+            },
+            Refusal::OutcomeNotAllowed {
+                status: "x".into(),
+                outcome: Outcome::Granted,
+                allowed: vec![Outcome::Refused],
+            },
+            Refusal::OutcomeNotAllowed {
+                status: "x".into(),
+                outcome: Outcome::Granted,
+                allowed: vec![],
+            },
+            Refusal::NoteRequired {
+                outcome: Outcome::Refused,
+                note: OutcomeNote::Reason,
+            },
+            Refusal::NoteRequired {
+                outcome: Outcome::Partial,
+                note: OutcomeNote::NextSteps,
+            },
+            Refusal::NoteRequired {
+                outcome: Outcome::Clarification,
+                note: OutcomeNote::Question,
+            },
+            Refusal::FieldRequired {
+                field: "reason",
+                transition: "reopen".into(),
+            },
+            Refusal::NoOutcome {
+                status: "closed".into(),
+            },
+            Refusal::AlreadyYours,
+            Refusal::AlreadyAssigned { to: "x".into() },
+            Refusal::NotAssigned,
+            Refusal::AgentInactive { login: "x".into() },
+            Refusal::ReasonRequired {
+                action: Action::TakeOver,
+            },
+            Refusal::ReasonRequired {
+                action: Action::Give,
+            },
+            Refusal::ReasonRequired {
+                action: Action::Unassign,
+            },
+            Refusal::TicketClosed {
+                status: "closed".into(),
+            },
+            Refusal::Stale {
+                by: "x".into(),
+                at: "now".into(),
+            },
+            Refusal::NotRatable { status: "x".into() },
+            Refusal::AlreadyRated,
+            Refusal::RatingRange { given: 9 },
+            Refusal::EmptyText { field: "comment" },
+        ];
+        for lang in ["en", "ru", "uk"] {
+            let cat = Catalog::for_lang(lang);
+            for r in &samples {
+                let text = cat.refusal(r);
+                assert!(
+                    !text.starts_with("refusal."),
+                    "{lang}: {r:?} has no message"
+                );
+                assert!(
+                    !text.contains('{'),
+                    "{lang}: unfilled placeholder in {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn locale_detection() {
+        assert_eq!(language_from_locale("ru_RU.UTF-8"), "ru");
+        assert_eq!(language_from_locale("uk_UA.UTF-8"), "uk");
+        assert_eq!(language_from_locale("C.UTF-8"), "en");
+        assert_eq!(language_from_locale(""), "en");
+    }
+}
