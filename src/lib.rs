@@ -1,4 +1,13 @@
 //! desk: a terminal ticket desk. See README.md.
+//!
+//! Layers, arrows pointing one way: `cli` and `ui` (front ends) → `store` (SQLite) → `core`
+//! (pure rules). `session` and `present` are shared by both front ends.
 
+pub mod cli;
 pub mod core;
+pub mod error;
 pub mod i18n;
+pub mod present;
+pub mod session;
+pub mod store;
+pub mod ui;

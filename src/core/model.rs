@@ -223,6 +223,36 @@ impl Actor {
     }
 }
 
+/// Input limits. A request larger than this is refused with a clear message (exit 2), never
+/// truncated silently.
+pub mod limits {
+    /// Subject: one line a person reads in a queue.
+    pub const SUBJECT_CHARS: usize = 500;
+    /// Requester name, contact, codes.
+    pub const NAME_CHARS: usize = 300;
+    /// The request itself (4 MiB: a long letter with quoted history fits comfortably).
+    pub const BODY_BYTES: usize = 4 << 20;
+    /// Comments, answers, reasons.
+    pub const NOTE_BYTES: usize = 1 << 20;
+}
+
+/// Checks one text field against its limit; `chars` counts characters, else bytes.
+pub fn check_length(field: &str, value: &str, limit: usize, chars: bool) -> Result<(), String> {
+    let len = if chars {
+        value.chars().count()
+    } else {
+        value.len()
+    };
+    if len > limit {
+        let unit = if chars { "characters" } else { "bytes" };
+        Err(format!(
+            "the {field} is {len} {unit} long; the limit is {limit} {unit}"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,630 @@
+//! One function per subcommand: parse nothing, decide nothing — ask the store, print the result.
+
+use super::output::{self, print};
+use super::{
+    AgentCommand, CategoryCommand, Cli, Command, Failure, GroupCommand, InitArgs, ListArgs,
+    MoveArgs, NewArgs, StatusCommand,
+};
+use crate::core::lifecycle::Fields;
+use crate::core::model::Actor;
+use crate::error::{Error, Result};
+use crate::session::{self, Session};
+use crate::store::agents::AgentChanges;
+use crate::store::tickets::{AssigneeFilter, local_date};
+use crate::store::{Changed, ListFilter, Mode, NewAgent, NewTicket};
+use serde_json::json;
+use std::io::Read;
+use std::path::Path;
+
+pub fn dispatch(cli: Cli) -> Result<(), Failure> {
+    let explicit_db = cli.db.clone();
+    let db = match &explicit_db {
+        Some(p) => p.clone(),
+        None => session::default_db_path()?,
+    };
+    match cli.command {
+        Some(Command::Init(ref args)) => init(&cli, args, &db).map_err(Failure::from),
+        None => crate::ui::run(&cli, &db, explicit_db.is_none()).map_err(Failure::from),
+        Some(ref cmd) => {
+            let mut s = Session::open(&db, cli.config.as_deref(), Mode::Existing)?;
+            let catalog = s.catalog;
+            run(&mut s, &cli, cmd).map_err(|error| Failure { error, catalog })
+        }
+    }
+}
+
+/// The acting agent (the Unix user, or `--as`).
+fn actor(s: &Session, cli: &Cli) -> Result<Actor> {
+    s.store.actor(&s.login, cli.as_login.as_deref())
+}
+
+fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
+    let now = session::now();
+    match cmd {
+        Command::Init(_) => Ok(()),
+        Command::New(a) => new(s, cli, a, now),
+        Command::Show { number } => {
+            if cli.as_login.is_some() {
+                actor(s, cli)?;
+            }
+            let t = s.store.find(&s.cfg, number, local_date(now))?;
+            let h = s.store.history(t.id)?;
+            if cli.json {
+                print(&output::json_text(&output::ticket_json(
+                    &s.cfg,
+                    &t,
+                    Some(&h),
+                )));
+            } else {
+                print(&output::show_text(&s.cfg, s.catalog, &t, &h, now));
+            }
+            Ok(())
+        }
+        Command::List(a) => list(s, cli, a, now),
+        Command::Claim {
+            number,
+            reason,
+            if_version,
+        } => {
+            let who = actor(s, cli)?;
+            let c = s
+                .store
+                .claim(&s.cfg, &who, number, reason.as_deref(), *if_version, now)?;
+            changed(
+                s,
+                cli,
+                &c,
+                s.catalog.f("msg.claimed", &[("number", c.number.clone())]),
+            )
+        }
+        Command::Assign {
+            number,
+            login,
+            group,
+            reason,
+            if_version,
+        } => {
+            let who = actor(s, cli)?;
+            let c = s.store.assign(
+                &s.cfg,
+                &who,
+                number,
+                login.as_deref(),
+                group.as_deref(),
+                reason.as_deref(),
+                *if_version,
+                now,
+            )?;
+            let target = login.clone().or(group.clone()).unwrap_or_default();
+            changed(
+                s,
+                cli,
+                &c,
+                s.catalog.f(
+                    "msg.assigned",
+                    &[("number", c.number.clone()), ("login", target)],
+                ),
+            )
+        }
+        Command::Unassign {
+            number,
+            reason,
+            if_version,
+        } => {
+            let who = actor(s, cli)?;
+            let c = s
+                .store
+                .unassign(&s.cfg, &who, number, reason.as_deref(), *if_version, now)?;
+            changed(
+                s,
+                cli,
+                &c,
+                s.catalog
+                    .f("msg.unassigned", &[("number", c.number.clone())]),
+            )
+        }
+        Command::Move(a) => move_cmd(s, cli, a, now),
+        Command::Comment { number, text } => {
+            let who = actor(s, cli)?;
+            let n = s.store.comment(&s.cfg, &who, number, text, now)?;
+            done(
+                s,
+                cli,
+                &n,
+                s.catalog.f("msg.commented", &[("number", n.clone())]),
+            )
+        }
+        Command::Reply { number, text } => {
+            let who = actor(s, cli)?;
+            let n = s.store.reply(&s.cfg, &who, number, text, now)?;
+            done(
+                s,
+                cli,
+                &n,
+                s.catalog.f("msg.replied", &[("number", n.clone())]),
+            )
+        }
+        Command::Rate {
+            number,
+            score,
+            comment,
+        } => {
+            let who = actor(s, cli)?;
+            let c = s
+                .store
+                .rate(&s.cfg, &who, number, *score, comment.as_deref(), None, now)?;
+            changed(
+                s,
+                cli,
+                &c,
+                s.catalog.f(
+                    "msg.rated",
+                    &[("number", c.number.clone()), ("rating", score.to_string())],
+                ),
+            )
+        }
+        Command::Agent(a) => agent(s, cli, a, now),
+        Command::Group(g) => group(s, cli, g),
+        Command::Category(CategoryCommand::List) => categories(s, cli),
+        Command::Status(StatusCommand::List) => statuses(s, cli),
+        Command::Demo { tickets } => demo(s, cli, *tickets, now),
+    }
+}
+
+/// After a change: the confirmation line (or the ticket as JSON), and any warning.
+fn changed(s: &Session, cli: &Cli, c: &Changed, message: String) -> Result<()> {
+    if let Some((login, load, capacity)) = &c.warning {
+        output::error_line(&s.catalog.f(
+            "msg.over_capacity",
+            &[
+                ("login", login.clone()),
+                ("load", load.to_string()),
+                ("capacity", capacity.to_string()),
+            ],
+        ));
+    }
+    done(s, cli, &c.number, message)
+}
+
+fn done(s: &Session, cli: &Cli, number: &str, message: String) -> Result<()> {
+    if cli.json {
+        let t = s.store.find(&s.cfg, number, local_date(session::now()))?;
+        print(&output::json_text(&output::ticket_json(&s.cfg, &t, None)));
+    } else {
+        print(&message);
+    }
+    Ok(())
+}
+
+/// Reads `--body -` from standard input: it must be UTF-8.
+fn read_body(arg: &str) -> Result<String> {
+    if arg != "-" {
+        return Ok(arg.to_string());
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(crate::core::model::limits::BODY_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Invalid(format!("cannot read the body from standard input: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::Invalid(format!(
+            "the body on standard input is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<()> {
+    let who = actor(s, cli)?;
+    let body = read_body(&a.body)?;
+    let created = s.store.create(
+        &s.cfg,
+        &who,
+        &NewTicket {
+            subject: a.subject.clone(),
+            body,
+            requester: a.requester.clone(),
+            contact: a.contact.clone(),
+            channel: a.channel,
+            category: a.category.clone(),
+            group: a.group.clone(),
+            priority: a.priority,
+        },
+        now,
+    )?;
+    if cli.json {
+        let t = s.store.find(&s.cfg, &created.number, local_date(now))?;
+        print(&output::json_text(&output::ticket_json(&s.cfg, &t, None)));
+    } else {
+        // The number alone on stdout, so scripts can capture it.
+        print(&created.number);
+    }
+    Ok(())
+}
+
+fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result<()> {
+    let assignee = if a.mine {
+        Some(AssigneeFilter::Agent(actor(s, cli)?.id()))
+    } else if a.unassigned {
+        Some(AssigneeFilter::Nobody)
+    } else if let Some(login) = &a.assignee {
+        let id = s
+            .store
+            .agent(login)?
+            .ok_or_else(|| Error::NotFound(format!("no agent '{login}'")))?
+            .id;
+        Some(AssigneeFilter::Agent(id))
+    } else {
+        if cli.as_login.is_some() {
+            actor(s, cli)?;
+        }
+        None
+    };
+    let category = match &a.category {
+        Some(c) => Some(
+            s.cfg
+                .resolve_category(c)
+                .map_err(Error::Invalid)?
+                .code
+                .clone(),
+        ),
+        None => None,
+    };
+    let filter = ListFilter {
+        statuses: a
+            .status
+            .iter()
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect(),
+        all: a.all,
+        assignee,
+        group: a.group.as_ref().map(|g| g.trim().to_ascii_uppercase()),
+        category,
+        priority: a.priority,
+        limit: a.limit,
+    };
+    let (tickets, total) = s.store.list(&s.cfg, &filter)?;
+    if cli.json {
+        let arr: Vec<_> = tickets
+            .iter()
+            .map(|t| output::ticket_json(&s.cfg, t, None))
+            .collect();
+        print(&output::json_text(&serde_json::Value::Array(arr)));
+    } else {
+        print(&output::list_text(
+            &s.cfg,
+            s.catalog,
+            &tickets,
+            total,
+            now,
+            output::width(),
+        ));
+    }
+    Ok(())
+}
+
+fn move_cmd(s: &mut Session, cli: &Cli, a: &MoveArgs, now: i64) -> Result<()> {
+    let who = actor(s, cli)?;
+    let fields = Fields {
+        outcome: a.outcome,
+        reason: a
+            .reason
+            .clone()
+            .or(a.next_steps.clone())
+            .or(a.question.clone()),
+        answer: a.answer.clone(),
+    };
+    let c = s.store.move_to(
+        &s.cfg,
+        &who,
+        &a.number,
+        a.status.trim(),
+        &fields,
+        a.if_version,
+        now,
+    )?;
+    let msg = s.catalog.f(
+        "msg.moved",
+        &[
+            ("number", c.number.clone()),
+            (
+                "from",
+                crate::present::status(&s.cfg, s.catalog, &c.status_from),
+            ),
+            ("to", crate::present::status(&s.cfg, s.catalog, &c.status)),
+        ],
+    );
+    changed(s, cli, &c, msg)
+}
+
+fn agent(s: &mut Session, cli: &Cli, a: &AgentCommand, now: i64) -> Result<()> {
+    match a {
+        AgentCommand::Add {
+            login,
+            name,
+            role,
+            group,
+            capacity,
+        } => {
+            let who = actor(s, cli)?;
+            s.store.add_agent(
+                &s.cfg,
+                &who,
+                &NewAgent {
+                    login: login.clone(),
+                    name: name.clone(),
+                    role: *role,
+                    groups: group.clone(),
+                    capacity: *capacity,
+                },
+                now,
+            )?;
+            print(&format!("agent {login} added ({role})"));
+            Ok(())
+        }
+        AgentCommand::Set {
+            login,
+            name,
+            role,
+            capacity,
+            active,
+            away,
+            add_group,
+            remove_group,
+        } => {
+            let who = actor(s, cli)?;
+            s.store.update_agent(
+                &s.cfg,
+                &who,
+                login,
+                &AgentChanges {
+                    name: name.clone(),
+                    role: *role,
+                    capacity: *capacity,
+                    active: *active,
+                    away: *away,
+                    add_groups: add_group.clone(),
+                    remove_groups: remove_group.clone(),
+                },
+            )?;
+            print(&format!("agent {login} updated"));
+            Ok(())
+        }
+        AgentCommand::List => {
+            let agents = s.store.agents()?;
+            if cli.json {
+                print(&output::json_text(&output::agents_json(&agents)));
+            } else {
+                print(&output::agents_text(s.catalog, &agents));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn group(s: &mut Session, cli: &Cli, g: &GroupCommand) -> Result<()> {
+    match g {
+        GroupCommand::Add {
+            code,
+            name,
+            auto_assign,
+        } => {
+            let who = actor(s, cli)?;
+            s.store.add_group(&who, code, name, *auto_assign)?;
+            print(&format!("group {} added", code.trim().to_ascii_uppercase()));
+        }
+        GroupCommand::Set {
+            code,
+            name,
+            auto_assign,
+        } => {
+            let who = actor(s, cli)?;
+            s.store
+                .set_group(&who, code, name.as_deref(), *auto_assign)?;
+            print(&format!(
+                "group {} updated",
+                code.trim().to_ascii_uppercase()
+            ));
+        }
+        GroupCommand::List => {
+            let groups = s.store.groups()?;
+            if cli.json {
+                print(&output::json_text(&output::groups_json(&groups)));
+            } else {
+                print(&output::groups_text(&groups));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn categories(s: &Session, cli: &Cli) -> Result<()> {
+    if cli.json {
+        let v: Vec<_> = s
+            .cfg
+            .categories
+            .iter()
+            .map(|c| {
+                json!({
+                    "code": c.code, "name": c.name, "group": c.group, "keywords": c.keywords,
+                    "template": c.template.as_ref().map(|t| t.source()),
+                    "priority": c.priority.map(|p| p.as_str()),
+                })
+            })
+            .collect();
+        print(&output::json_text(&serde_json::Value::Array(v)));
+    } else {
+        let mut out = String::new();
+        for c in &s.cfg.categories {
+            out.push_str(&format!(
+                "{} {} {} {}\n",
+                output::fit(&c.code, 6),
+                output::fit(&c.name, 30),
+                output::fit(c.group.as_deref().unwrap_or("—"), 10),
+                c.keywords.join(", ")
+            ));
+        }
+        print(&out);
+    }
+    Ok(())
+}
+
+fn statuses(s: &Session, cli: &Cli) -> Result<()> {
+    let life = &s.cfg.lifecycle;
+    if cli.json {
+        let v: Vec<_> = life
+            .statuses()
+            .iter()
+            .map(|st| {
+                json!({
+                    "id": st.id,
+                    "label": crate::present::status(&s.cfg, s.catalog, &st.id),
+                    "category": st.category.as_str(),
+                    "outcomes": st.outcomes.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+                    "moves": life.moves_from(&st.id).iter().map(|t| json!({
+                        "name": t.name, "to": t.to,
+                        "roles": t.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                        "requires": t.requires.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        print(&output::json_text(&serde_json::Value::Array(v)));
+        return Ok(());
+    }
+    let mut out = String::new();
+    for st in life.statuses() {
+        let moves: Vec<String> = life
+            .moves_from(&st.id)
+            .iter()
+            .map(|t| {
+                let mut m = t.to.clone();
+                if !t.roles.is_empty() {
+                    m.push_str(&format!(
+                        " [{}]",
+                        t.roles
+                            .iter()
+                            .map(|r| r.as_str())
+                            .collect::<Vec<_>>()
+                            .join("/")
+                    ));
+                }
+                m
+            })
+            .collect();
+        out.push_str(&format!(
+            "{} {} {} → {}\n",
+            output::fit(&st.id, 14),
+            output::fit(&crate::present::status(&s.cfg, s.catalog, &st.id), 26),
+            output::fit(st.category.as_str(), 8),
+            if moves.is_empty() {
+                "—".to_string()
+            } else {
+                moves.join(", ")
+            }
+        ));
+    }
+    print(&out);
+    Ok(())
+}
+
+fn demo(s: &mut Session, cli: &Cli, tickets: usize, now: i64) -> Result<()> {
+    let who = actor(s, cli)?;
+    let started = std::time::Instant::now();
+    let summary = s.store.demo(&s.cfg, &who, tickets, now)?;
+    let secs = started.elapsed().as_secs_f64();
+    if cli.json {
+        print(&output::json_text(&json!({
+            "tickets": summary.tickets, "events": summary.events, "agents": summary.agents,
+            "seconds": secs,
+        })));
+    } else {
+        print(&format!(
+            "demo desk ready: {} tickets, {} history events, {} agents in {:.2} s ({:.0} tickets/s)",
+            summary.tickets,
+            summary.events,
+            summary.agents,
+            secs,
+            summary.tickets as f64 / secs.max(1e-9)
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a database (and its directory and desk.toml); the creator becomes its admin.
+pub fn init_desk(db: &Path, config: Option<&Path>) -> Result<(Session, bool, bool)> {
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::Database(format!(
+                "cannot create the directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    let config_file = crate::session::config_beside(db);
+    let mut wrote_config = false;
+    if config.is_none() && !config_file.exists() {
+        std::fs::write(&config_file, crate::core::config::BUILTIN).map_err(|e| {
+            Error::Database(format!(
+                "cannot write the configuration {}: {e}",
+                config_file.display()
+            ))
+        })?;
+        wrote_config = true;
+    }
+    let mut s = Session::open(db, config, Mode::Create)?;
+    s.store.sync_groups(&s.cfg)?;
+    let name = session::full_name(&s.login);
+    let became_admin = s.store.bootstrap_admin(&s.login, &name, session::now())?;
+    Ok((s, became_admin, wrote_config))
+}
+
+fn init(cli: &Cli, args: &InitArgs, db: &Path) -> Result<()> {
+    if let Some(dir) = &args.shared {
+        return super::shared::init_shared(cli, dir, args.group.as_deref());
+    }
+    let (s, admin, wrote) = init_desk(db, cli.config.as_deref())?;
+    let mut msg = format!("desk database ready at {}", db.display());
+    if admin {
+        msg.push_str(&format!("; you ({}) are its admin", s.login));
+    } else {
+        msg.push_str(" (already initialised; nothing changed)");
+    }
+    if wrote {
+        msg.push_str(&format!(
+            "\nconfiguration written to {}",
+            crate::session::config_beside(db).display()
+        ));
+    }
+    print(&msg);
+    Ok(())
+}
+
+/// `desk` with no subcommand and no terminal: the queue as text.
+pub fn queue_text(db: &Path, config: Option<&Path>, create: bool) -> Result<String> {
+    let s = if create && !db.exists() {
+        init_desk(db, config)?.0
+    } else {
+        Session::open(db, config, Mode::Existing)?
+    };
+    if s.store.ticket_count()? == 0 {
+        return Ok(format!("{}\n", s.catalog.t("welcome.empty_cli")));
+    }
+    let now = session::now();
+    let (tickets, total) = s.store.list(
+        &s.cfg,
+        &ListFilter {
+            limit: 50,
+            ..ListFilter::default()
+        },
+    )?;
+    Ok(output::list_text(
+        &s.cfg,
+        s.catalog,
+        &tickets,
+        total,
+        now,
+        output::width(),
+    ))
+}

@@ -1,0 +1,365 @@
+//! The `desk` command line: subcommands for scripts and quick look-ups. No rule lives here;
+//! every command asks the store, which asks `core`.
+
+pub mod commands;
+pub mod output;
+mod shared;
+
+use crate::core::model::{Channel, Outcome, Priority, Role};
+use crate::error::Error;
+use crate::i18n::Catalog;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 ok · 2 bad input · 3 not found · 4 refused by a rule · 5 database problem.
+Without a subcommand, desk opens the terminal desk (or prints the queue when not in a terminal).";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "desk",
+    version,
+    about = "A terminal ticket desk: register, route, decide and answer every request",
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// The database file [default: desk.db in your data directory]
+    #[arg(long, env = "DESK_DB", global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// The configuration file [default: desk.toml beside the database, else the built-in one]
+    #[arg(long, env = "DESK_CONFIG", global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Act as another agent (admins only; the history records both)
+    #[arg(long = "as", global = true, value_name = "LOGIN")]
+    pub as_login: Option<String>,
+
+    /// Print machine-readable JSON (stable field names; see README)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Terminal desk: do not capture the mouse
+    #[arg(long, global = true)]
+    pub no_mouse: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create the database and its desk.toml (idempotent); the creator becomes admin
+    Init(InitArgs),
+    /// Register a request; prints its new number
+    New(NewArgs),
+    /// A ticket's fields, owner, outcome and full history
+    Show {
+        /// Ticket number (case, spaces and dashes are forgiven)
+        number: String,
+    },
+    /// List tickets (open ones by default), most urgent and oldest first
+    List(ListArgs),
+    /// Take a ticket (taking someone else's is a take-over: supervisors, with --reason)
+    Claim {
+        number: String,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Refuse if the ticket changed since this version (for scripts and the desk)
+        #[arg(long, value_name = "N")]
+        if_version: Option<i64>,
+    },
+    /// Give a ticket to an agent and/or a group (a reason is required when it had an owner)
+    Assign {
+        number: String,
+        /// The agent's login
+        login: Option<String>,
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, value_name = "N")]
+        if_version: Option<i64>,
+    },
+    /// Return a ticket to its group's queue
+    Unassign {
+        number: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, value_name = "N")]
+        if_version: Option<i64>,
+    },
+    /// Change a ticket's status (see `desk status list` for the moves)
+    Move(MoveArgs),
+    /// Add an internal note
+    Comment { number: String, text: String },
+    /// Record an answer sent to the requester
+    Reply { number: String, text: String },
+    /// Record the requester's satisfaction, 1 to 5, on a finished ticket
+    Rate {
+        number: String,
+        #[arg(allow_negative_numbers = true)]
+        score: i64,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Agents: add, change, list
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Groups (departments): add, change, list
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Categories from desk.toml
+    #[command(subcommand)]
+    Category(CategoryCommand),
+    /// Statuses and transitions from desk.toml
+    #[command(subcommand)]
+    Status(StatusCommand),
+    /// Fill an empty desk with realistic demo data
+    Demo {
+        #[arg(long, default_value_t = 300)]
+        tickets: usize,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Make a shared desk in DIR for a Unix group (directory mode 2770)
+    #[arg(long, value_name = "DIR")]
+    pub shared: Option<PathBuf>,
+    /// The Unix group of a shared desk [default: your primary group]
+    #[arg(long, requires = "shared")]
+    pub group: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct NewArgs {
+    #[arg(long, short)]
+    pub subject: String,
+    /// The request's text; "-" reads it from standard input
+    #[arg(long, short, default_value = "")]
+    pub body: String,
+    #[arg(long, default_value = "")]
+    pub requester: String,
+    #[arg(long, default_value = "")]
+    pub contact: String,
+    #[arg(long, default_value = "api", value_parser = parse_id::<Channel>)]
+    pub channel: Channel,
+    /// Category code [default: routed by keywords, else the desk's default]
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Group code [default: the category's group]
+    #[arg(long)]
+    pub group: Option<String>,
+    #[arg(long, value_parser = parse_id::<Priority>)]
+    pub priority: Option<Priority>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Only these statuses (comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    pub status: Vec<String>,
+    /// Include finished tickets
+    #[arg(long)]
+    pub all: bool,
+    /// Only tickets assigned to me
+    #[arg(long, conflicts_with_all = ["unassigned", "assignee"])]
+    pub mine: bool,
+    /// Only tickets nobody owns
+    #[arg(long, conflicts_with = "assignee")]
+    pub unassigned: bool,
+    #[arg(long, value_name = "LOGIN")]
+    pub assignee: Option<String>,
+    #[arg(long)]
+    pub group: Option<String>,
+    #[arg(long)]
+    pub category: Option<String>,
+    #[arg(long, value_parser = parse_id::<Priority>)]
+    pub priority: Option<Priority>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct MoveArgs {
+    pub number: String,
+    /// The new status id (e.g. in_progress, resolved)
+    pub status: String,
+    #[arg(long, value_parser = parse_id::<Outcome>)]
+    pub outcome: Option<Outcome>,
+    /// Why (refused or invalid outcome, reopening, sending back)
+    #[arg(long, conflicts_with_all = ["next_steps", "question"])]
+    pub reason: Option<String>,
+    /// The next steps offered (partial outcome)
+    #[arg(long, conflicts_with = "question")]
+    pub next_steps: Option<String>,
+    /// The question put to the requester (asking for information)
+    #[arg(long)]
+    pub question: Option<String>,
+    /// An answer to the requester
+    #[arg(long)]
+    pub answer: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub if_version: Option<i64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentCommand {
+    /// Add an agent (admins)
+    Add {
+        login: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long, default_value = "operator", value_parser = parse_id::<Role>)]
+        role: Role,
+        /// Group code (repeat for several)
+        #[arg(long)]
+        group: Vec<String>,
+        #[arg(long, default_value_t = crate::store::agents::DEFAULT_CAPACITY)]
+        capacity: i64,
+    },
+    /// Change an agent (admins)
+    Set {
+        login: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_parser = parse_id::<Role>)]
+        role: Option<Role>,
+        #[arg(long)]
+        capacity: Option<i64>,
+        #[arg(long, value_parser = parse_switch)]
+        active: Option<bool>,
+        #[arg(long, value_parser = parse_switch)]
+        away: Option<bool>,
+        #[arg(long = "add-group")]
+        add_group: Vec<String>,
+        #[arg(long = "remove-group")]
+        remove_group: Vec<String>,
+    },
+    /// Every agent with role, groups and load against capacity
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GroupCommand {
+    /// Add a group (admins)
+    Add {
+        code: String,
+        name: String,
+        /// Assign new tickets automatically to the least-loaded member with room
+        #[arg(long)]
+        auto_assign: bool,
+    },
+    /// Change a group (admins)
+    Set {
+        code: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_parser = parse_switch)]
+        auto_assign: Option<bool>,
+    },
+    /// Every group with members, open and unassigned tickets
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CategoryCommand {
+    /// Categories with their group and routing keywords
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StatusCommand {
+    /// Statuses with their category and the moves out of each
+    List,
+}
+
+fn parse_id<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
+    s.parse()
+}
+
+fn parse_switch(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" | "1" => Ok(true),
+        "off" | "no" | "false" | "0" => Ok(false),
+        other => Err(format!("'{other}' is not on or off")),
+    }
+}
+
+/// Runs desk with these arguments and returns the exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e),
+    };
+    match commands::dispatch(cli) {
+        Ok(()) => 0,
+        Err(Failure { error, catalog }) => {
+            output::error_line(&error.message(catalog));
+            error.exit_code()
+        }
+    }
+}
+
+/// An error with the catalog to say it in.
+pub struct Failure {
+    pub error: Error,
+    pub catalog: &'static Catalog,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure {
+            error,
+            catalog: Catalog::english(),
+        }
+    }
+}
+
+/// clap's own messages span several lines; desk prints one.
+fn clap_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                2
+            } else {
+                0
+            }
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            // The first paragraph: the error line and any indented lines under it.
+            let first = rendered
+                .lines()
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim_start_matches("error: ")
+                .to_string();
+            let first = if first.is_empty() {
+                "invalid arguments".to_string()
+            } else {
+                first
+            };
+            let tip = rendered
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("tip: "))
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default();
+            output::error_line(&format!("{first}{tip}; see `desk --help`"));
+            2
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! Text and JSON output of the command line. Text is for people (aligned, translated, every
+//! piece of ticket text sanitised); JSON is for scripts (stable field names, every character
+//! that could act on a terminal escaped).
+
+use crate::core::config::Config;
+use crate::core::sanitize::{clean_line, clean_text, escape_json_output};
+use crate::i18n::Catalog;
+use crate::present;
+use crate::store::{AgentInfo, Event, GroupInfo, Ticket};
+use serde_json::{Value, json};
+use std::io::Write;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// One line on stderr: "desk: what is wrong".
+pub fn error_line(msg: &str) {
+    let line = clean_line(msg);
+    let _ = writeln!(std::io::stderr(), "desk: {}", line.trim());
+}
+
+/// Writes to stdout; a closed pipe (`desk list | head`) is not an error.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let r = out.write_all(text.as_bytes()).and_then(|_| {
+        if text.ends_with('\n') {
+            Ok(())
+        } else {
+            out.write_all(b"\n")
+        }
+    });
+    let _ = r.and_then(|_| out.flush());
+}
+
+pub fn json_text(v: &Value) -> String {
+    let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into());
+    escape_json_output(&text).into_owned()
+}
+
+pub fn rfc3339(at: i64) -> Value {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+        .unwrap_or(Value::Null)
+}
+
+fn opt_time(at: Option<i64>) -> Value {
+    at.map(rfc3339).unwrap_or(Value::Null)
+}
+
+/// A ticket as JSON. These field names are a stable interface (README, "JSON output").
+pub fn ticket_json(cfg: &Config, t: &Ticket, history: Option<&[Event]>) -> Value {
+    let mut v = json!({
+        "number": t.number,
+        "subject": t.subject,
+        "requester": t.requester,
+        "contact": t.contact,
+        "channel": t.channel.as_str(),
+        "category": t.category,
+        "priority": t.priority.as_str(),
+        "status": t.status,
+        "status_category": cfg.lifecycle.category(&t.status).map(|c| c.as_str()),
+        "outcome": t.outcome.map(|o| o.as_str()),
+        "reason": t.reason,
+        "answer": t.answer,
+        "assignee": t.assignee.as_ref().map(|o| o.agent.login.clone()),
+        "assignee_name": t.assignee.as_ref().map(|o| o.name.clone()),
+        "group": t.group,
+        "created_at": rfc3339(t.created_at),
+        "created_by": t.created_by,
+        "updated_at": rfc3339(t.updated_at),
+        "updated_by": t.updated_by,
+        "due_at": opt_time(t.due_at),
+        "first_response_at": opt_time(t.first_response_at),
+        "resolved_at": opt_time(t.resolved_at),
+        "closed_at": opt_time(t.closed_at),
+        "satisfaction": t.satisfaction,
+        "reassignments": t.reassignments,
+        "version": t.version,
+    });
+    if let Some(h) = history {
+        v["body"] = json!(t.body);
+        v["history"] = Value::Array(h.iter().map(event_json).collect());
+    }
+    v
+}
+
+pub fn event_json(e: &Event) -> Value {
+    json!({
+        "at": rfc3339(e.at),
+        "actor": e.actor,
+        "via": e.via,
+        "kind": e.kind.as_str(),
+        "from": e.from,
+        "to": e.to,
+        "text": e.text,
+    })
+}
+
+/// Pads or cuts `s` to exactly `width` terminal columns.
+pub fn fit(s: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    let total = UnicodeWidthStr::width(s);
+    for c in s.chars() {
+        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+        if total > width && used + w + 1 > width {
+            if width > 0 {
+                out.push('…');
+                used += 1;
+            }
+            break;
+        }
+        if used + w > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
+}
+
+fn label_width(cat: &Catalog, keys: &[&str]) -> usize {
+    keys.iter()
+        .map(|k| UnicodeWidthStr::width(cat.t(k)))
+        .max()
+        .unwrap_or(10)
+        + 1
+}
+
+/// `desk show` as text: fields, outcome, the request, and the history.
+pub fn show_text(cfg: &Config, cat: &Catalog, t: &Ticket, history: &[Event], now: i64) -> String {
+    let keys = [
+        "field.status",
+        "field.priority",
+        "field.channel",
+        "field.category",
+        "field.group",
+        "field.assignee",
+        "field.requester",
+        "field.created",
+        "field.outcome",
+        "field.answer",
+        "field.satisfaction",
+        "field.reassigned",
+        "field.first_response",
+        "field.resolved",
+        "field.closed",
+        "field.reason",
+        "field.next_steps",
+        "field.question",
+        "field.version",
+    ];
+    let w = label_width(cat, &keys);
+    let mut out = String::new();
+    let mut line = |key: &str, value: String| {
+        out.push_str(&fit(&format!("{}:", cat.t(key)), w + 1));
+        out.push_str(&value);
+        out.push('\n');
+    };
+    let head = format!("{}  {}\n", t.number, clean_line(&t.subject));
+    let category = cfg
+        .category(&t.category)
+        .map(|c| format!("{} — {}", t.category, c.name))
+        .unwrap_or_else(|| t.category.clone());
+    line(
+        "field.status",
+        format!(
+            "{} ({})",
+            present::status(cfg, cat, &t.status),
+            present::age(now - t.updated_at)
+        ),
+    );
+    line(
+        "field.priority",
+        format!(
+            "{} {}",
+            present::priority_mark(t.priority).trim(),
+            cat.priority(t.priority)
+        )
+        .trim()
+        .to_string(),
+    );
+    line("field.channel", cat.id("channel", t.channel.as_str()));
+    line("field.category", category);
+    line(
+        "field.group",
+        t.group
+            .clone()
+            .unwrap_or_else(|| cat.t("field.none").to_string()),
+    );
+    line("field.assignee", present::assignee(cat, t));
+    let requester = match (t.requester.is_empty(), t.contact.is_empty()) {
+        (true, true) => cat.t("field.none").to_string(),
+        (false, true) => clean_line(&t.requester).into_owned(),
+        (true, false) => clean_line(&t.contact).into_owned(),
+        (false, false) => format!("{} <{}>", clean_line(&t.requester), clean_line(&t.contact)),
+    };
+    line("field.requester", requester);
+    line(
+        "field.created",
+        format!(
+            "{}{}",
+            crate::store::tickets::local_time(t.created_at),
+            t.created_by
+                .as_deref()
+                .map(|b| format!(" ({})", clean_line(b)))
+                .unwrap_or_default()
+        ),
+    );
+    if let Some(at) = t.first_response_at {
+        line(
+            "field.first_response",
+            crate::store::tickets::local_time(at),
+        );
+    }
+    if let Some(at) = t.resolved_at {
+        line("field.resolved", crate::store::tickets::local_time(at));
+    }
+    if let Some(at) = t.closed_at {
+        line("field.closed", crate::store::tickets::local_time(at));
+    }
+    match t.outcome {
+        Some(o) => {
+            line("field.outcome", cat.outcome(o).to_string());
+            if let Some(r) = t.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+                line(o.note_kind().label_key(), clean_line(r).into_owned());
+            }
+        }
+        None => line("field.outcome", cat.t("field.none").to_string()),
+    }
+    if let Some(a) = t.answer.as_deref().filter(|a| !a.trim().is_empty()) {
+        line("field.answer", clean_line(a).into_owned());
+    }
+    if let Some(s) = t.satisfaction {
+        line("field.satisfaction", format!("{s}/5"));
+    }
+    if t.reassignments > 0 {
+        line(
+            "field.reassigned",
+            if t.reassignments == 1 {
+                cat.t("field.once").to_string()
+            } else {
+                cat.f("field.times", &[("n", t.reassignments.to_string())])
+            },
+        );
+    }
+    line("field.version", t.version.to_string());
+    let mut text = head;
+    text.push_str(&out);
+    if !t.body.trim().is_empty() {
+        text.push('\n');
+        for l in clean_text(&t.body).lines() {
+            text.push_str("  ");
+            text.push_str(l);
+            text.push('\n');
+        }
+    }
+    text.push('\n');
+    text.push_str(cat.t("field.history"));
+    text.push('\n');
+    for e in history {
+        text.push_str(&format!(
+            "  {}  {}  {}\n",
+            crate::store::tickets::local_time(e.at),
+            fit(&present::actor(cat, e), 12),
+            present::event(cfg, cat, e)
+        ));
+    }
+    text
+}
+
+/// Terminal width for tables: the terminal's, else $COLUMNS, else 100.
+pub fn width() -> usize {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal()
+        && let Ok((w, _)) = ratatui::crossterm::terminal::size()
+    {
+        return (w as usize).max(60);
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(100)
+        .max(60)
+}
+
+/// A queue as an aligned table.
+pub fn list_text(
+    cfg: &Config,
+    cat: &Catalog,
+    tickets: &[Ticket],
+    total: i64,
+    now: i64,
+    width: usize,
+) -> String {
+    if tickets.is_empty() {
+        return format!("{}\n", cat.t("list.empty"));
+    }
+    let num_w = tickets
+        .iter()
+        .map(|t| UnicodeWidthStr::width(t.number.as_str()))
+        .max()
+        .unwrap_or(10);
+    let status_w = 16;
+    let who_w = 12;
+    let age_w = 4;
+    let fixed = num_w + 3 + status_w + 1 + who_w + 1 + age_w + 1;
+    let subject_w = width.saturating_sub(fixed).max(10);
+    let mut out = String::new();
+    for t in tickets {
+        let who = t
+            .assignee
+            .as_ref()
+            .map(|o| clean_line(&o.agent.login).into_owned())
+            .unwrap_or_else(|| "—".into());
+        out.push_str(&format!(
+            "{} {} {} {} {} {}\n",
+            fit(&t.number, num_w),
+            present::priority_mark(t.priority),
+            fit(&present::status(cfg, cat, &t.status), status_w),
+            fit(&who, who_w),
+            fit(&present::age(now - t.created_at), age_w),
+            fit(&clean_line(&t.subject), subject_w).trim_end()
+        ));
+    }
+    let shown = tickets.len() as i64;
+    if total > shown {
+        out.push_str(&cat.f("list.more", &[("n", (total - shown).to_string())]));
+        out.push('\n');
+    }
+    out
+}
+
+pub fn agents_json(agents: &[AgentInfo]) -> Value {
+    Value::Array(
+        agents
+            .iter()
+            .map(|a| {
+                json!({
+                    "login": a.login, "name": a.name, "role": a.role.as_str(), "groups": a.groups,
+                    "capacity": a.capacity, "load": a.load, "active": a.active, "away": a.away,
+                    "oldest_open_at": opt_time(a.oldest_open_at),
+                })
+            })
+            .collect(),
+    )
+}
+
+pub fn agents_text(cat: &Catalog, agents: &[AgentInfo]) -> String {
+    let mut out = String::new();
+    for a in agents {
+        let bar_len = 10usize;
+        let filled = if a.capacity > 0 {
+            ((a.load.min(a.capacity) * bar_len as i64) / a.capacity) as usize
+        } else {
+            bar_len
+        };
+        let state = match (a.active, a.away) {
+            (false, _) => " (inactive)",
+            (true, true) => " (away)",
+            _ => "",
+        };
+        out.push_str(&format!(
+            "{} {} {} [{}{}] {:>3}/{:<3} {}{}\n",
+            fit(&clean_line(&a.login), 14),
+            fit(&clean_line(&a.name), 22),
+            fit(&cat.id("role", a.role.as_str()), 12),
+            "#".repeat(filled),
+            ".".repeat(bar_len - filled),
+            a.load,
+            a.capacity,
+            a.groups.join(","),
+            state
+        ));
+    }
+    out
+}
+
+pub fn groups_json(groups: &[GroupInfo]) -> Value {
+    Value::Array(
+        groups
+            .iter()
+            .map(|g| {
+                json!({
+                    "code": g.code, "name": g.name, "auto_assign": g.auto_assign,
+                    "members": g.members, "open": g.open, "unassigned": g.unassigned,
+                })
+            })
+            .collect(),
+    )
+}
+
+pub fn groups_text(groups: &[GroupInfo]) -> String {
+    let mut out = String::new();
+    for g in groups {
+        out.push_str(&format!(
+            "{} {} members {:>3}  open {:>6}  unassigned {:>6}{}\n",
+            fit(&g.code, 10),
+            fit(&clean_line(&g.name), 28),
+            g.members,
+            g.open,
+            g.unassigned,
+            if g.auto_assign { "  auto-assign" } else { "" }
+        ));
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! One error type for the whole program, each kind with its exit code:
+//! 0 ok · 2 bad input · 3 not found · 4 refused by a rule · 5 database problem.
+
+use crate::core::config::ConfigError;
+use crate::core::numbering::NumberError;
+use crate::core::refusal::Refusal;
+use crate::i18n::Catalog;
+use std::fmt;
+
+#[derive(Debug)]
+pub enum Error {
+    /// Bad input: an invalid value, a usage mistake. Exit 2.
+    Invalid(String),
+    /// A bad configuration file. Exit 2.
+    Config(ConfigError),
+    /// A ticket number that is malformed or has a wrong check digit. Exit 2.
+    BadNumber {
+        error: NumberError,
+        suggestions: Vec<String>,
+    },
+    /// Something named does not exist. Exit 3.
+    NotFound(String),
+    /// A well-formed number no ticket has. Exit 3.
+    NoSuchTicket {
+        number: String,
+        suggestions: Vec<String>,
+    },
+    /// A rule of the desk said no. Exit 4.
+    Refused(Refusal),
+    /// Not allowed for another reason (unknown user, deactivated agent). Exit 4.
+    Forbidden(String),
+    /// The database cannot be used as asked. Exit 5.
+    Database(String),
+    /// An SQLite failure not yet tied to its file; the store turns it into `Database`.
+    Sql(rusqlite::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn did_you_mean(suggestions: &[String]) -> String {
+    match suggestions {
+        [] => String::new(),
+        [one] => format!("; did you mean {one}?"),
+        many => format!("; did you mean one of {}?", many.join(", ")),
+    }
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Invalid(_) | Error::Config(_) | Error::BadNumber { .. } => 2,
+            Error::NotFound(_) | Error::NoSuchTicket { .. } => 3,
+            Error::Refused(_) | Error::Forbidden(_) => 4,
+            Error::Database(_) | Error::Sql(_) => 5,
+        }
+    }
+
+    /// The one-line message in the user's language (where the catalog has it).
+    pub fn message(&self, cat: &Catalog) -> String {
+        match self {
+            Error::Invalid(m) | Error::NotFound(m) | Error::Forbidden(m) | Error::Database(m) => {
+                m.clone()
+            }
+            Error::Config(e) => format!("configuration error: {e}"),
+            Error::BadNumber { error, suggestions } => {
+                format!("{error}{}", did_you_mean(suggestions))
+            }
+            Error::NoSuchTicket {
+                number,
+                suggestions,
+            } => format!("no ticket {number}{}", did_you_mean(suggestions)),
+            Error::Refused(r) => cat.refusal(r),
+            Error::Sql(e) => format!("database error: {}", one_line(&e.to_string())),
+        }
+    }
+
+    /// Turns an SQLite failure into a message that says what is wrong and what to do.
+    pub fn db(e: rusqlite::Error, path: &std::path::Path) -> Error {
+        use rusqlite::ErrorCode as C;
+        let p = path.display();
+        let msg = match e.sqlite_error_code() {
+            Some(C::DatabaseBusy) | Some(C::DatabaseLocked) => format!(
+                "the database {p} stayed locked by another desk user past the timeout; nothing was written, try again"
+            ),
+            Some(C::ReadOnly) => format!(
+                "the database {p} is read-only for you: nothing was written (is your user in the desk's group, and the directory group-writable?)"
+            ),
+            Some(C::CannotOpen) => format!(
+                "cannot open the database {p}: its directory is missing or not accessible (create it with `desk init`)"
+            ),
+            Some(C::NotADatabase) | Some(C::DatabaseCorrupt) => {
+                format!("{p} is corrupt or not a desk database; restore a backup (`desk restore`)")
+            }
+            Some(C::DiskFull) => {
+                format!(
+                    "the disk holding {p} is full; nothing was written, free some space and try again"
+                )
+            }
+            Some(C::PermissionDenied) => format!("no permission to use the database {p}"),
+            Some(C::SystemIoFailure) => format!(
+                "input/output error on the database {p} (disk full, removed or failing?); nothing was written"
+            ),
+            _ => format!("database error on {p}: {}", one_line(&e.to_string())),
+        };
+        Error::Database(msg)
+    }
+}
+
+/// Text for a one-line message: newlines folded.
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Catalog::english()))
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Refusal> for Error {
+    fn from(r: Refusal) -> Error {
+        Error::Refused(r)
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        Error::Sql(e)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Error {
+        Error::Config(e)
+    }
+}

@@ -1,0 +1,259 @@
+//! How things read to a person, shared by the command line and the terminal desk: labels,
+//! history lines, ages, priority marks. Every string passes through the catalog, and every
+//! piece of ticket text through the sanitiser.
+
+use crate::core::config::Config;
+use crate::core::model::{Channel, EventKind, Outcome, Priority};
+use crate::core::sanitize::clean_line;
+use crate::i18n::Catalog;
+use crate::store::{Event, Ticket};
+
+/// A status as people read it (config label, else the catalog, else its id).
+pub fn status(cfg: &Config, cat: &Catalog, id: &str) -> String {
+    let label = cfg.lifecycle.status(id).and_then(|s| s.label.as_deref());
+    cat.status(id, label)
+}
+
+/// A mark that makes urgency visible without colour.
+pub fn priority_mark(p: Priority) -> &'static str {
+    match p {
+        Priority::Urgent => "‼",
+        Priority::High => "!",
+        Priority::Normal => " ",
+        Priority::Low => "↓",
+    }
+}
+
+/// A duration in seconds as a short age: 45s, 12m, 5h, 3d, 7w.
+pub fn age(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h", s / 3600),
+        86_400..1_209_600 => format!("{}d", s / 86_400),
+        _ => format!("{}w", s / 604_800),
+    }
+}
+
+/// The outcome with its note, as one line: "refused — Reason: income too high".
+pub fn outcome_line(cat: &Catalog, outcome: Outcome, note: Option<&str>) -> String {
+    match note {
+        Some(n) if !n.trim().is_empty() => format!(
+            "{} — {}: {}",
+            cat.outcome(outcome),
+            cat.t(outcome.note_kind().label_key()),
+            clean_line(n)
+        ),
+        _ => cat.outcome(outcome).to_string(),
+    }
+}
+
+/// Who did it: "ivanov", "admin as ivanov", or the desk itself.
+pub fn actor(cat: &Catalog, e: &Event) -> String {
+    match (&e.actor, &e.via) {
+        (Some(a), Some(v)) => cat.f(
+            "event.via",
+            &[
+                ("via", clean_line(v).into()),
+                ("actor", clean_line(a).into()),
+            ],
+        ),
+        (Some(a), None) => clean_line(a).into_owned(),
+        (None, _) => cat.t("event.system").to_string(),
+    }
+}
+
+/// One history step as a line of text (without time and actor).
+pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
+    let from = e
+        .from
+        .as_deref()
+        .map(clean_line)
+        .unwrap_or_default()
+        .into_owned();
+    let to =
+        e.to.as_deref()
+            .map(clean_line)
+            .unwrap_or_default()
+            .into_owned();
+    let text = e.text.as_deref().map(clean_line);
+    let with_text = |head: String| match &text {
+        Some(t) if !t.trim().is_empty() => format!("{head}: {t}"),
+        _ => head,
+    };
+    match e.kind {
+        EventKind::Created => {
+            let raw = e.text.clone().unwrap_or_default();
+            let mut parts = raw.split('|');
+            let channel = parts.next().unwrap_or("");
+            let category = parts.next().unwrap_or("");
+            let priority = parts.next().unwrap_or("");
+            cat.f(
+                "event.created",
+                &[
+                    (
+                        "channel",
+                        channel
+                            .parse::<Channel>()
+                            .map(|c| cat.id("channel", c.as_str()))
+                            .unwrap_or_else(|_| clean_line(channel).into()),
+                    ),
+                    ("category", clean_line(category).into()),
+                    (
+                        "priority",
+                        priority
+                            .parse::<Priority>()
+                            .map(|p| cat.priority(p).to_string())
+                            .unwrap_or_else(|_| clean_line(priority).into()),
+                    ),
+                ],
+            )
+        }
+        EventKind::Status => with_text(cat.f(
+            "event.status",
+            &[
+                ("from", status(cfg, cat, &from)),
+                ("to", status(cfg, cat, &to)),
+            ],
+        )),
+        EventKind::Outcome => {
+            let o = to.parse::<Outcome>().ok();
+            match o {
+                Some(o) => cat.f(
+                    "event.outcome",
+                    &[("to", outcome_line(cat, o, e.text.as_deref()))],
+                ),
+                None => with_text(cat.f("event.outcome", &[("to", to)])),
+            }
+        }
+        EventKind::Assigned => with_text(match (e.from.is_some(), e.to.is_some()) {
+            (true, true) => cat.f("event.reassigned", &[("from", from), ("to", to)]),
+            (false, true) => cat.f("event.assigned", &[("to", to)]),
+            _ => cat.f("event.unassigned", &[("from", from)]),
+        }),
+        EventKind::Group => with_text(cat.f(
+            "event.group",
+            &[
+                ("from", if from.is_empty() { "—".into() } else { from }),
+                ("to", to),
+            ],
+        )),
+        EventKind::Comment => with_text(cat.t("event.comment").to_string()),
+        EventKind::Reply => with_text(cat.t("event.reply").to_string()),
+        EventKind::Rated => with_text(cat.f("event.rated", &[("to", to)])),
+        EventKind::Field => with_text(cat.f(
+            "event.field",
+            &[("field", String::new()), ("from", from), ("to", to)],
+        )),
+    }
+}
+
+/// The assignee as "Name (login)", or "unassigned".
+pub fn assignee(cat: &Catalog, t: &Ticket) -> String {
+    match &t.assignee {
+        Some(o) => format!("{} ({})", clean_line(&o.name), clean_line(&o.agent.login)),
+        None => cat.t("field.unassigned").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages() {
+        assert_eq!(age(-5), "0s");
+        assert_eq!(age(59), "59s");
+        assert_eq!(age(60), "1m");
+        assert_eq!(age(3600 * 5 + 7), "5h");
+        assert_eq!(age(86_400 * 3), "3d");
+        assert_eq!(age(86_400 * 30), "4w");
+    }
+
+    #[test]
+    fn history_lines_are_sanitised_and_translated() {
+        let cfg = Config::builtin().expect("config");
+        let en = Catalog::english();
+        let ev = |kind, from: Option<&str>, to: Option<&str>, text: Option<&str>| Event {
+            id: 1,
+            at: 0,
+            actor: Some("ivanov".into()),
+            via: None,
+            kind,
+            from: from.map(Into::into),
+            to: to.map(Into::into),
+            text: text.map(Into::into),
+        };
+        assert_eq!(
+            event(
+                &cfg,
+                en,
+                &ev(EventKind::Status, Some("new"), Some("attributed"), None)
+            ),
+            "New → Attributed"
+        );
+        assert_eq!(
+            event(
+                &cfg,
+                en,
+                &ev(
+                    EventKind::Created,
+                    None,
+                    Some("new"),
+                    Some("phone|HSG|high")
+                )
+            ),
+            "registered via phone: HSG, high"
+        );
+        assert_eq!(
+            event(
+                &cfg,
+                en,
+                &ev(EventKind::Outcome, None, Some("refused"), Some("too late"))
+            ),
+            "outcome: refused — Reason: too late"
+        );
+        assert_eq!(
+            event(
+                &cfg,
+                en,
+                &ev(
+                    EventKind::Assigned,
+                    Some("a"),
+                    Some("b"),
+                    Some("wrong dept")
+                )
+            ),
+            "reassigned a → b: wrong dept"
+        );
+        let evil = event(
+            &cfg,
+            en,
+            &ev(
+                EventKind::Comment,
+                None,
+                None,
+                Some("hi\u{1b}]0;x\u{7}\u{202e}"),
+            ),
+        );
+        assert!(
+            !evil.contains('\u{1b}') && !evil.contains('\u{202e}'),
+            "{evil:?}"
+        );
+        let ru = Catalog::for_lang("ru");
+        assert_eq!(
+            event(
+                &cfg,
+                ru,
+                &ev(
+                    EventKind::Status,
+                    Some("in_progress"),
+                    Some("waiting_info"),
+                    None
+                )
+            ),
+            "В обработке → Ожидание доп. информации"
+        );
+    }
+}

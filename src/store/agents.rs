@@ -1,0 +1,437 @@
+//! Agents (the people who work the desk) and groups (departments).
+
+use super::Store;
+use super::tickets::ensure_group;
+use crate::core::config::Config;
+use crate::core::model::{Actor, AgentRef, Role, check_length, limits};
+use crate::core::refusal::Refusal;
+use crate::core::rights::{self, Action};
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAgent {
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub groups: Vec<String>,
+    pub capacity: i64,
+}
+
+/// Changes to an agent; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentChanges {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub capacity: Option<i64>,
+    pub active: Option<bool>,
+    pub away: Option<bool>,
+    pub add_groups: Vec<String>,
+    pub remove_groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentInfo {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub groups: Vec<String>,
+    pub capacity: i64,
+    /// Open tickets assigned now.
+    pub load: i64,
+    pub active: bool,
+    pub away: bool,
+    /// When their oldest open ticket was registered.
+    pub oldest_open_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupInfo {
+    pub code: String,
+    pub name: String,
+    pub auto_assign: bool,
+    pub members: i64,
+    pub open: i64,
+    pub unassigned: i64,
+}
+
+pub const DEFAULT_CAPACITY: i64 = 20;
+
+/// A login as Unix allows it: letters, digits, `.`, `_`, `-`; not starting with `-`.
+pub fn valid_login(login: &str) -> bool {
+    !login.is_empty()
+        && login.len() <= 64
+        && !login.starts_with('-')
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+pub(crate) fn agent_id(conn: &Connection, login: &str) -> Result<i64> {
+    conn.prepare_cached("SELECT id FROM agents WHERE login = ?1")?
+        .query_row([login], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "no agent '{login}' (see `desk agent list`; an admin adds one with `desk agent add`)"
+            ))
+        })
+}
+
+fn agent_ref(conn: &Connection, login: &str) -> Result<Option<(AgentRef, bool)>> {
+    conn.prepare_cached("SELECT id, login, role, active FROM agents WHERE login = ?1")?
+        .query_row([login], |r| {
+            let role: String = r.get(2)?;
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, role, r.get(3)?))
+        })
+        .optional()?
+        .map(|(id, login, role, active)| {
+            let role = role.parse::<Role>().map_err(Error::Database)?;
+            Ok((AgentRef { id, login, role }, active))
+        })
+        .transpose()
+}
+
+fn normalize_group(code: &str) -> String {
+    code.trim().to_ascii_uppercase()
+}
+
+fn check_group_code(code: &str) -> Result<()> {
+    if code.is_empty()
+        || code.len() > 16
+        || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(Error::Invalid(format!(
+            "group code '{code}' must be 1-16 letters, digits or _"
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    pub fn agent_count(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT count(*) FROM agents", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Who is acting: the Unix user's agent, or with `--as` (admins only) the named agent,
+    /// the admin being recorded too.
+    pub fn actor(&self, login: &str, as_login: Option<&str>) -> Result<Actor> {
+        let me = match agent_ref(&self.conn, login).map_err(|e| self.map_db(e))? {
+            Some((a, true)) => a,
+            Some((_, false)) => {
+                return Err(Error::Forbidden(format!(
+                    "your agent account '{login}' is deactivated; an admin can reactivate it with `desk agent set {login} --active on`"
+                )));
+            }
+            None => {
+                return Err(Error::Forbidden(format!(
+                    "you ({login}) are not an agent of this desk; an admin can add you with `desk agent add {login} --name \"Your Name\" --role operator`"
+                )));
+            }
+        };
+        let Some(other) = as_login.filter(|o| *o != login) else {
+            return Ok(Actor::new(me));
+        };
+        rights::check(&Actor::new(me.clone()), Action::ActAs, None)?;
+        match agent_ref(&self.conn, other).map_err(|e| self.map_db(e))? {
+            Some((a, true)) => Ok(Actor {
+                agent: a,
+                via: Some(me),
+            }),
+            Some((_, false)) => Err(Refusal::AgentInactive {
+                login: other.to_string(),
+            }
+            .into()),
+            None => Err(Error::NotFound(format!(
+                "no agent '{other}' to act as (see `desk agent list`)"
+            ))),
+        }
+    }
+
+    /// Creates the groups the configuration declares that the database lacks.
+    pub fn sync_groups(&mut self, cfg: &Config) -> Result<usize> {
+        self.write(|tx| {
+            let mut added = 0;
+            for g in &cfg.groups {
+                added += tx.execute(
+                    "INSERT OR IGNORE INTO groups (code, name, auto_assign) VALUES (?1, ?2, ?3)",
+                    params![g.code, g.name, g.auto_assign],
+                )?;
+            }
+            Ok(added)
+        })
+    }
+
+    /// The first person to create a desk becomes its admin. Returns whether they were added.
+    pub fn bootstrap_admin(&mut self, login: &str, name: &str, now: i64) -> Result<bool> {
+        if !valid_login(login) {
+            return Err(Error::Invalid(format!(
+                "cannot make '{login}' the admin: not a valid login"
+            )));
+        }
+        self.write(|tx| {
+            let count: i64 = tx.query_row("SELECT count(*) FROM agents", [], |r| r.get(0))?;
+            if count > 0 {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO agents (login, name, role, capacity, created_at)
+                 VALUES (?1, ?2, 'admin', ?3, ?4)",
+                params![login, name, DEFAULT_CAPACITY, now],
+            )?;
+            Ok(true)
+        })
+    }
+
+    pub fn add_agent(
+        &mut self,
+        cfg: &Config,
+        actor: &Actor,
+        new: &NewAgent,
+        now: i64,
+    ) -> Result<()> {
+        rights::check(actor, Action::ManageAgents, None)?;
+        let login = new.login.trim();
+        if !valid_login(login) {
+            return Err(Error::Invalid(format!(
+                "'{login}' is not a valid login (letters, digits, '.', '_', '-')"
+            )));
+        }
+        let name = new.name.trim();
+        check_length("name", name, limits::NAME_CHARS, true).map_err(Error::Invalid)?;
+        if new.capacity < 0 {
+            return Err(Error::Invalid("capacity cannot be negative".into()));
+        }
+        let groups: Vec<String> = new.groups.iter().map(|g| normalize_group(g)).collect();
+        self.write(|tx| {
+            if agent_ref(tx, login)?.is_some() {
+                return Err(Error::Invalid(format!(
+                    "agent '{login}' already exists (change it with `desk agent set {login}`)"
+                )));
+            }
+            tx.execute(
+                "INSERT INTO agents (login, name, role, capacity, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    login,
+                    if name.is_empty() { login } else { name },
+                    new.role.as_str(),
+                    new.capacity,
+                    now
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            for g in &groups {
+                ensure_group(tx, cfg, g)?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO members (agent_id, group_code) VALUES (?1, ?2)",
+                    params![id, g],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn update_agent(
+        &mut self,
+        cfg: &Config,
+        actor: &Actor,
+        login: &str,
+        ch: &AgentChanges,
+    ) -> Result<()> {
+        rights::check(actor, Action::ManageAgents, None)?;
+        if let Some(name) = &ch.name {
+            check_length("name", name, limits::NAME_CHARS, true).map_err(Error::Invalid)?;
+        }
+        if ch.capacity.is_some_and(|c| c < 0) {
+            return Err(Error::Invalid("capacity cannot be negative".into()));
+        }
+        self.write(|tx| {
+            let id = agent_id(tx, login)?;
+            if id == actor.id()
+                && (ch.active == Some(false) || ch.role.is_some_and(|r| r != Role::Admin))
+            {
+                let admins: i64 = tx.query_row(
+                    "SELECT count(*) FROM agents WHERE role = 'admin' AND active = 1",
+                    [],
+                    |r| r.get(0),
+                )?;
+                if admins <= 1 {
+                    return Err(Error::Invalid(
+                        "you are the desk's only active admin: make someone else admin first"
+                            .into(),
+                    ));
+                }
+            }
+            tx.execute(
+                "UPDATE agents SET name = coalesce(?1, name), role = coalesce(?2, role),
+                    capacity = coalesce(?3, capacity), active = coalesce(?4, active),
+                    away = coalesce(?5, away)
+                 WHERE id = ?6",
+                params![
+                    ch.name.as_deref().map(str::trim),
+                    ch.role.map(|r| r.as_str()),
+                    ch.capacity,
+                    ch.active,
+                    ch.away,
+                    id
+                ],
+            )?;
+            for g in &ch.add_groups {
+                let g = normalize_group(g);
+                ensure_group(tx, cfg, &g)?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO members (agent_id, group_code) VALUES (?1, ?2)",
+                    params![id, g],
+                )?;
+            }
+            for g in &ch.remove_groups {
+                tx.execute(
+                    "DELETE FROM members WHERE agent_id = ?1 AND group_code = ?2",
+                    params![id, normalize_group(g)],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Every agent with their groups, load against capacity and oldest open ticket.
+    pub fn agents(&self) -> Result<Vec<AgentInfo>> {
+        let run = || -> Result<Vec<AgentInfo>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT a.id, a.login, a.name, a.role, a.capacity, a.active, a.away,
+                        (SELECT group_concat(group_code, ',') FROM
+                            (SELECT group_code FROM members m WHERE m.agent_id = a.id ORDER BY group_code)),
+                        (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.is_open = 1),
+                        (SELECT min(created_at) FROM tickets t WHERE t.assignee_id = a.id AND t.is_open = 1)
+                 FROM agents a ORDER BY a.login",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                let role: String = r.get(3)?;
+                let groups: Option<String> = r.get(7)?;
+                Ok((
+                    AgentInfo {
+                        id: r.get(0)?,
+                        login: r.get(1)?,
+                        name: r.get(2)?,
+                        role: Role::Operator,
+                        groups: groups
+                            .map(|g| g.split(',').map(str::to_string).collect())
+                            .unwrap_or_default(),
+                        capacity: r.get(4)?,
+                        load: r.get(8)?,
+                        active: r.get(5)?,
+                        away: r.get(6)?,
+                        oldest_open_at: r.get(9)?,
+                    },
+                    role,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (mut info, role) = row?;
+                info.role = role.parse().map_err(Error::Database)?;
+                out.push(info);
+            }
+            Ok(out)
+        };
+        run().map_err(|e| self.map_db(e))
+    }
+
+    pub fn agent(&self, login: &str) -> Result<Option<AgentInfo>> {
+        Ok(self.agents()?.into_iter().find(|a| a.login == login))
+    }
+
+    pub fn add_group(
+        &mut self,
+        actor: &Actor,
+        code: &str,
+        name: &str,
+        auto_assign: bool,
+    ) -> Result<()> {
+        rights::check(actor, Action::ManageGroups, None)?;
+        let code = normalize_group(code);
+        check_group_code(&code)?;
+        check_length("name", name, limits::NAME_CHARS, true).map_err(Error::Invalid)?;
+        self.write(|tx| {
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO groups (code, name, auto_assign) VALUES (?1, ?2, ?3)",
+                params![code, name.trim(), auto_assign],
+            )?;
+            if n == 0 {
+                return Err(Error::Invalid(format!(
+                    "group '{code}' already exists (change it with `desk group set {code}`)"
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    pub fn set_group(
+        &mut self,
+        actor: &Actor,
+        code: &str,
+        name: Option<&str>,
+        auto_assign: Option<bool>,
+    ) -> Result<()> {
+        rights::check(actor, Action::ManageGroups, None)?;
+        let code = normalize_group(code);
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE groups SET name = coalesce(?1, name), auto_assign = coalesce(?2, auto_assign)
+                 WHERE code = ?3",
+                params![name.map(str::trim), auto_assign, code],
+            )?;
+            if n == 0 {
+                return Err(Error::NotFound(format!("no group '{code}'")));
+            }
+            Ok(())
+        })
+    }
+
+    /// Every group with its members, open tickets and unassigned open tickets.
+    pub fn groups(&self) -> Result<Vec<GroupInfo>> {
+        let run = || -> Result<Vec<GroupInfo>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT g.code, g.name, g.auto_assign,
+                        (SELECT count(*) FROM members m WHERE m.group_code = g.code),
+                        (SELECT count(*) FROM tickets t WHERE t.group_code = g.code AND t.is_open = 1),
+                        (SELECT count(*) FROM tickets t WHERE t.group_code = g.code AND t.is_open = 1
+                            AND t.assignee_id IS NULL)
+                 FROM groups g ORDER BY g.code",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(GroupInfo {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                    auto_assign: r.get(2)?,
+                    members: r.get(3)?,
+                    open: r.get(4)?,
+                    unassigned: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        };
+        run().map_err(|e| self.map_db(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins() {
+        assert!(valid_login("ivanov"));
+        assert!(valid_login("o.kovalenko"));
+        assert!(valid_login("user_1-x"));
+        assert!(!valid_login(""));
+        assert!(!valid_login("-rf"));
+        assert!(!valid_login("a b"));
+        assert!(!valid_login("пётр"));
+        assert!(!valid_login(&"x".repeat(65)));
+    }
+}

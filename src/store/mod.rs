@@ -1,0 +1,217 @@
+//! SQLite through rusqlite: WAL, `synchronous=FULL`, foreign keys, a busy timeout, and one
+//! short `BEGIN IMMEDIATE` transaction per user action. Nothing outside this module writes SQL.
+
+pub mod agents;
+pub mod demo;
+pub mod schema;
+pub mod tickets;
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use agents::{AgentInfo, GroupInfo, NewAgent};
+pub use tickets::{Changed, Created, Event, ListFilter, NewTicket, Owner, Ticket};
+
+/// How long a writer waits for another one before giving up (exit 5).
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Whether `open` may create the database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The file must exist.
+    Existing,
+    /// Create the file (its directory must exist) if it is missing.
+    Create,
+}
+
+impl Store {
+    /// Opens (or creates) a desk database, applies pending migrations, refuses a database
+    /// written by a newer desk or a file that is not a desk database.
+    pub fn open(path: &Path, mode: Mode, busy_timeout: Duration) -> Result<Store> {
+        if mode == Mode::Existing && !path.exists() {
+            return Err(Error::Database(format!(
+                "no desk database at {}: create one with `desk init` (or choose another with --db)",
+                path.display()
+            )));
+        }
+        if path.is_dir() {
+            return Err(Error::Database(format!(
+                "{} is a directory, not a database file",
+                path.display()
+            )));
+        }
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if mode == Mode::Create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let db = |e| Error::db(e, path);
+        let mut conn = Connection::open_with_flags(path, flags).map_err(db)?;
+        conn.busy_timeout(busy_timeout).map_err(db)?;
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
+        conn.set_prepared_statement_cache_capacity(64);
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.prepare(mode)?;
+        Ok(store)
+    }
+
+    fn prepare(&mut self, mode: Mode) -> Result<()> {
+        let path = self.path.clone();
+        let db = |e| Error::db(e, &path);
+        let (app_id, version, tables): (i64, i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id),
+                        (SELECT user_version FROM pragma_user_version),
+                        (SELECT count(*) FROM sqlite_master)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(db)?;
+        let fresh = app_id == 0 && version == 0 && tables == 0;
+        if !fresh && app_id != schema::APPLICATION_ID {
+            return Err(Error::Database(format!(
+                "{} is not a desk database (it is some other SQLite file); choose another with --db",
+                self.path.display()
+            )));
+        }
+        if version > schema::latest_version() {
+            return Err(Error::Database(format!(
+                "{} was written by a newer desk (schema {version}, this desk knows {}); upgrade desk — it will not be migrated down",
+                self.path.display(),
+                schema::latest_version()
+            )));
+        }
+        if fresh && mode == Mode::Existing {
+            return Err(Error::Database(format!(
+                "{} is an empty file, not a desk database: create one with `desk init`",
+                self.path.display()
+            )));
+        }
+        // WAL persists in the file; setting it again is a cheap no-op.
+        let journal: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(db)?;
+        if !journal.eq_ignore_ascii_case("wal") {
+            return Err(Error::Database(format!(
+                "cannot switch {} to write-ahead logging (journal mode stays {journal}); is its directory writable?",
+                self.path.display()
+            )));
+        }
+        self.conn
+            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .map_err(db)?;
+        if version < schema::latest_version() {
+            if fresh {
+                self.conn
+                    .execute_batch(&format!(
+                        "PRAGMA application_id = {}",
+                        schema::APPLICATION_ID
+                    ))
+                    .map_err(db)?;
+            }
+            if let Err(e) = schema::migrations().to_latest(&mut self.conn) {
+                // Another desk may have migrated the same file a moment ago.
+                let now: i64 = self
+                    .conn
+                    .query_row("PRAGMA user_version", [], |r| r.get(0))
+                    .map_err(db)?;
+                if now < schema::latest_version() {
+                    return Err(match e {
+                        rusqlite_migration::Error::RusqliteError { err, .. } => {
+                            Error::db(err, &path)
+                        }
+                        other => Error::Database(format!(
+                            "cannot bring {} up to date: {other}",
+                            path.display()
+                        )),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The raw connection, for reads in this module's siblings and tests.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn err(&self, e: rusqlite::Error) -> Error {
+        Error::db(e, &self.path)
+    }
+
+    /// Ties an SQLite failure raised inside an operation to this database's file.
+    pub(crate) fn map_db(&self, e: Error) -> Error {
+        match e {
+            Error::Sql(e) => Error::db(e, &self.path),
+            other => other,
+        }
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it is written, or none of it.
+    pub(crate) fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Error::db(e, &path))?;
+        let value = f(&tx).map_err(|e| match e {
+            Error::Sql(e) => Error::db(e, &path),
+            other => other,
+        })?;
+        tx.commit().map_err(|e| Error::db(e, &path))?;
+        Ok(value)
+    }
+
+    /// Changes every committed write makes, from any connection: poll this to refresh views.
+    pub fn data_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// `PRAGMA integrity_check`: "ok" or the problems found.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn ticket_count(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// A value from the `meta`-style singleton queries used by tests and `desk check`.
+    pub fn scalar_i64(&self, sql: &str) -> Result<Option<i64>> {
+        self.conn
+            .query_row(sql, [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}

@@ -1,0 +1,139 @@
+//! The schema, as an ordered list of migrations. Never edit a migration that has shipped:
+//! add a new one. `PRAGMA user_version` records how many have run.
+
+use rusqlite_migration::{M, Migrations};
+
+/// `PRAGMA application_id` of a desk database: "DESK".
+pub const APPLICATION_ID: i64 = 0x4445_534B;
+
+const V1: &str = r#"
+CREATE TABLE agents (
+    id               INTEGER PRIMARY KEY,
+    login            TEXT NOT NULL UNIQUE,
+    name             TEXT NOT NULL,
+    role             TEXT NOT NULL CHECK (role IN ('operator', 'supervisor', 'admin')),
+    capacity         INTEGER NOT NULL DEFAULT 20 CHECK (capacity >= 0),
+    active           INTEGER NOT NULL DEFAULT 1,
+    away             INTEGER NOT NULL DEFAULT 0,
+    last_assigned_at INTEGER,
+    created_at       INTEGER NOT NULL
+);
+
+CREATE TABLE groups (
+    code        TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    auto_assign INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE members (
+    agent_id   INTEGER NOT NULL REFERENCES agents(id),
+    group_code TEXT NOT NULL REFERENCES groups(code),
+    PRIMARY KEY (agent_id, group_code)
+) WITHOUT ROWID;
+
+-- The last value issued in each numbering scope.
+CREATE TABLE sequences (
+    scope TEXT PRIMARY KEY,
+    last  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE tickets (
+    id                INTEGER PRIMARY KEY,
+    number            TEXT NOT NULL UNIQUE,
+    number_key        TEXT NOT NULL UNIQUE,
+    scope             TEXT NOT NULL,
+    seq               INTEGER NOT NULL,
+    subject           TEXT NOT NULL,
+    body              TEXT NOT NULL DEFAULT '',
+    requester         TEXT NOT NULL DEFAULT '',
+    contact           TEXT NOT NULL DEFAULT '',
+    channel           TEXT NOT NULL,
+    category          TEXT NOT NULL,
+    priority          INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
+    status            TEXT NOT NULL,
+    is_open           INTEGER NOT NULL,
+    outcome           TEXT CHECK (outcome IN ('granted', 'refused', 'partial', 'clarification', 'invalid')),
+    reason            TEXT,
+    answer            TEXT,
+    assignee_id       INTEGER REFERENCES agents(id),
+    group_code        TEXT REFERENCES groups(code),
+    created_at        INTEGER NOT NULL,
+    created_by        INTEGER REFERENCES agents(id),
+    updated_at        INTEGER NOT NULL,
+    updated_by        INTEGER REFERENCES agents(id),
+    due_at            INTEGER,
+    first_response_at INTEGER,
+    resolved_at       INTEGER,
+    closed_at         INTEGER,
+    satisfaction      INTEGER CHECK (satisfaction BETWEEN 1 AND 5),
+    reassignments     INTEGER NOT NULL DEFAULT 0,
+    version           INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (scope, seq)
+);
+
+CREATE INDEX tickets_queue    ON tickets (is_open, priority DESC, created_at, id);
+CREATE INDEX tickets_status   ON tickets (status, priority DESC, created_at, id);
+CREATE INDEX tickets_assignee ON tickets (assignee_id, is_open);
+CREATE INDEX tickets_group    ON tickets (group_code, is_open);
+CREATE INDEX tickets_created  ON tickets (created_at);
+
+-- The history: append-only. Nothing in desk updates or deletes an event, and these triggers
+-- refuse it to anyone else too (the sqlite3 shell included).
+CREATE TABLE events (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER NOT NULL REFERENCES tickets(id),
+    at         INTEGER NOT NULL,
+    actor_id   INTEGER REFERENCES agents(id),
+    via_id     INTEGER REFERENCES agents(id),
+    kind       TEXT NOT NULL,
+    from_value TEXT,
+    to_value   TEXT,
+    text       TEXT
+);
+
+CREATE INDEX events_ticket ON events (ticket_id, id);
+
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'desk: the history is append-only; events cannot be changed');
+END;
+
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'desk: the history is append-only; events cannot be deleted');
+END;
+
+CREATE TRIGGER tickets_no_delete BEFORE DELETE ON tickets
+BEGIN
+    SELECT RAISE(ABORT, 'desk: tickets are never deleted; reject or close them instead');
+END;
+"#;
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1)])
+}
+
+/// How many migrations this build knows.
+pub fn latest_version() -> i64 {
+    1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn latest_version_matches_the_list() {
+        let mut conn = rusqlite::Connection::open_in_memory().expect("memory db");
+        migrations().to_latest(&mut conn).expect("migrate");
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(v, latest_version());
+    }
+}
