@@ -396,8 +396,12 @@ fn generate(
             }
             let cat_now = life.category(&st.status).unwrap_or(StatusCategory::Active);
             // Attribution first: most tickets get an owner before anything else.
-            if st.assignee.is_none() && cat_now != StatusCategory::Closed && !rng.chance(0.04) {
-                if let Some(a) = rng.pick(members_of(&group)).map(|&i| &workers[i]) {
+            if st.assignee.is_none()
+                && cat_now != StatusCategory::Closed
+                && !rng.chance(0.04)
+                && let Some(a) = rng.pick(members_of(&group)).map(|&i| &workers[i])
+            {
+                {
                     t = next;
                     st.assignee = Some(a.r.clone());
                     evs.push(Ev {
