@@ -401,32 +401,30 @@ fn generate(
                 && !rng.chance(0.04)
                 && let Some(a) = rng.pick(members_of(&group)).map(|&i| &workers[i])
             {
-                {
-                    t = next;
-                    st.assignee = Some(a.r.clone());
+                t = next;
+                st.assignee = Some(a.r.clone());
+                evs.push(Ev {
+                    at: t,
+                    actor: Some(supervisor.unwrap_or(a.r.id)),
+                    kind: EventKind::Assigned,
+                    from: None,
+                    to: Some(a.r.login.clone()),
+                    text: None,
+                });
+                changes += 1;
+                if let Some(tr) = life.on_assign(&st.status) {
                     evs.push(Ev {
                         at: t,
-                        actor: Some(supervisor.unwrap_or(a.r.id)),
-                        kind: EventKind::Assigned,
-                        from: None,
-                        to: Some(a.r.login.clone()),
+                        actor: Some(a.r.id),
+                        kind: EventKind::Status,
+                        from: Some(st.status.clone()),
+                        to: Some(tr.to.clone()),
                         text: None,
                     });
-                    changes += 1;
-                    if let Some(tr) = life.on_assign(&st.status) {
-                        evs.push(Ev {
-                            at: t,
-                            actor: Some(a.r.id),
-                            kind: EventKind::Status,
-                            from: Some(st.status.clone()),
-                            to: Some(tr.to.clone()),
-                            text: None,
-                        });
-                        first_response.get_or_insert(t);
-                        st.status = tr.to.clone();
-                    }
-                    continue;
+                    first_response.get_or_insert(t);
+                    st.status = tr.to.clone();
                 }
+                continue;
             }
             // Sometimes the ticket went to the wrong person: it bounces.
             if st.assignee.is_some() && cat_now.is_open() && rng.chance(0.06) {
