@@ -49,6 +49,13 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Invalid(_) | Error::Config(_) | Error::BadNumber { .. } => 2,
+            // Refusals that are really bad values: an empty text, a rating out of range,
+            // a status that does not exist.
+            Error::Refused(
+                Refusal::EmptyText { .. }
+                | Refusal::RatingRange { .. }
+                | Refusal::UnknownStatus { .. },
+            ) => 2,
             Error::NotFound(_) | Error::NoSuchTicket { .. } => 3,
             Error::Refused(_) | Error::Forbidden(_) => 4,
             Error::Database(_) | Error::Sql(_) => 5,

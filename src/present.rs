@@ -117,6 +117,15 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
                 ("to", status(cfg, cat, &to)),
             ],
         )),
+        EventKind::Outcome if e.to.is_none() => cat.f(
+            "event.outcome_cleared",
+            &[(
+                "from",
+                from.parse::<Outcome>()
+                    .map(|o| cat.outcome(o).to_string())
+                    .unwrap_or(from),
+            )],
+        ),
         EventKind::Outcome => {
             let o = to.parse::<Outcome>().ok();
             match o {

@@ -26,6 +26,11 @@ pub fn is_unsafe(c: char) -> bool {
     c.is_control() || is_format(c)
 }
 
+/// A character that must not appear in text output (newlines are fine there).
+pub fn is_unsafe_for_output(c: char) -> bool {
+    is_unsafe(c) && c != '\n'
+}
+
 fn needs_cleaning(s: &str, keep_newlines: bool) -> bool {
     s.chars()
         .any(|c| (is_unsafe(c) && !(keep_newlines && c == '\n')) || c == '\t')

@@ -1,0 +1,832 @@
+//! Every subcommand through the real binary, with its documented error paths and exit codes.
+
+mod common;
+
+use common::{Desk, check_invariants, command};
+use serde_json::Value;
+
+fn status(d: &Desk, n: &str) -> String {
+    d.show(n)["status"].as_str().unwrap_or("").to_string()
+}
+
+#[test]
+fn init_is_idempotent_and_makes_the_creator_admin() {
+    let d = Desk::new();
+    assert!(
+        d.dir.path().join("desk.toml").is_file(),
+        "config beside the db"
+    );
+    let again = d.run(&["init"]).ok();
+    assert!(again.contains("already initialised"), "{again}");
+    let agents = d.run(&["agent", "list", "--json"]).json();
+    assert_eq!(agents[0]["login"], d.me.as_str());
+    assert_eq!(agents[0]["role"], "admin");
+    let groups = d.run(&["group", "list", "--json"]).json();
+    assert_eq!(
+        groups.as_array().map(Vec::len),
+        Some(5),
+        "config groups created"
+    );
+}
+
+#[test]
+fn new_prints_the_number_alone_and_routes_by_keywords() {
+    let d = Desk::new();
+    let n = d.new_ticket(
+        "No heating in flat 12",
+        &[
+            "--requester",
+            "Olena K.",
+            "--contact",
+            "+380 1",
+            "--channel",
+            "phone",
+            "--priority",
+            "high",
+        ],
+    );
+    assert!(n.starts_with("HSG-"), "{n}");
+    assert_eq!(n.len(), "HSG-2611-00001-3".len());
+    assert!(!n.contains(char::is_whitespace));
+    let t = d.show(&n);
+    assert_eq!(t["category"], "HSG");
+    assert_eq!(t["group"], "HOUSING");
+    assert_eq!(t["priority"], "high");
+    assert_eq!(t["channel"], "phone");
+    assert_eq!(t["status"], "new");
+    assert_eq!(t["requester"], "Olena K.");
+    assert_eq!(t["history"][0]["kind"], "created");
+    assert_eq!(t["history"][0]["actor"], d.me.as_str());
+
+    // Routing rules can set the priority; explicit values win.
+    let gas = d.new_ticket("Gas smell in the stairwell", &[]);
+    assert_eq!(d.show(&gas)["priority"], "urgent");
+    let explicit = d.new_ticket("heating", &["--category", "soc", "--group", "front"]);
+    let t = d.show(&explicit);
+    assert_eq!(
+        (t["category"].as_str(), t["group"].as_str()),
+        (Some("SOC"), Some("FRONT"))
+    );
+    let plain = d.new_ticket("Hello", &[]);
+    assert_eq!(d.show(&plain)["category"], "GEN");
+
+    // The sequence counts per category and month.
+    let third = d.new_ticket("Water leak", &[]);
+    assert!(
+        third.starts_with("HSG-") && third.contains("-00003-"),
+        "after the gas ticket: {third}"
+    );
+    check_invariants(&d.db);
+}
+
+#[test]
+fn new_refuses_bad_input() {
+    let d = Desk::new();
+    d.run(&["new", "--subject", "x", "--category", "NOPE"])
+        .fails(2, "unknown category 'NOPE'");
+    d.run(&["new", "--subject", "x", "--priority", "hgh"])
+        .fails(2, "unknown priority");
+    d.run(&["new", "--subject", "x", "--channel", "fax"])
+        .fails(2, "unknown channel");
+    d.run(&["new", "--subject", "   "])
+        .fails(2, "subject is empty");
+    d.run(&["new"]).fails(2, "--subject");
+    d.run(&["new", "--subject", &"x".repeat(501)])
+        .fails(2, "limit is 500 characters");
+    d.run(&["new", "--subject", "x", "--group", "NOGROUP"])
+        .fails(3, "no group 'NOGROUP'");
+    d.run(&["frobnicate"]).fails(2, "unrecognized subcommand");
+    assert_eq!(d.run(&["list", "--json"]).json(), Value::Array(vec![]));
+}
+
+#[test]
+fn body_from_stdin() {
+    let d = Desk::new();
+    let n = d
+        .run_stdin(
+            &["new", "--subject", "Letter", "--body", "-"],
+            "Line one\r\nLine two\0!".as_bytes(),
+        )
+        .ok();
+    let t = d.show(&n);
+    assert_eq!(
+        t["body"], "Line one\nLine two!",
+        "CRLF normalised, NUL removed"
+    );
+    d.run_stdin(
+        &["new", "--subject", "Bad", "--body", "-"],
+        &[0x66, 0xff, 0xfe],
+    )
+    .fails(2, "not UTF-8");
+    let big = vec![b'a'; 1 << 20];
+    let n = d
+        .run_stdin(&["new", "--subject", "Big", "--body", "-"], &big)
+        .ok();
+    assert_eq!(
+        d.show(&n)["body"].as_str().map(str::len),
+        Some(1 << 20),
+        "1 MiB kept whole"
+    );
+    let huge = vec![b'a'; (4 << 20) + 1];
+    d.run_stdin(&["new", "--subject", "Huge", "--body", "-"], &huge)
+        .fails(2, "limit is 4194304 bytes");
+    check_invariants(&d.db);
+}
+
+#[test]
+fn show_is_tolerant_and_explains_bad_numbers() {
+    let d = Desk::new();
+    let n = d.new_ticket("No heating", &[]);
+    for typed in [
+        n.to_lowercase(),
+        n.replace('-', ""),
+        format!("  {} ", n.replace('-', " ")),
+    ] {
+        assert_eq!(d.show(&typed)["number"], n.as_str(), "typed {typed:?}");
+    }
+    let text = d.run(&["show", &n]).ok();
+    assert!(text.starts_with(&n) && text.contains("No heating") && text.contains("History"));
+
+    // Wrong check digit: exit 2 and the real number suggested.
+    let last = n.chars().last().unwrap_or('0');
+    let wrong = format!(
+        "{}{}",
+        &n[..n.len() - 1],
+        if last == '9' {
+            '0'
+        } else {
+            (last as u8 + 1) as char
+        }
+    );
+    let r = d.run(&["show", &wrong]);
+    r.fails(2, "wrong check digit");
+    assert!(
+        r.stderr.contains(&format!("did you mean {n}")),
+        "{}",
+        r.stderr
+    );
+    // Adjacent digits swapped.
+    let key = desk::core::numbering::normalize(&n);
+    let mut c: Vec<char> = key.chars().collect();
+    let l = c.len();
+    c.swap(l - 3, l - 2);
+    let swapped: String = c.into_iter().collect();
+    assert_ne!(swapped, key);
+    let r = d.run(&["show", &swapped]);
+    r.fails(2, "wrong check digit");
+    assert!(
+        r.stderr.contains(&n),
+        "swap suggests the real one: {}",
+        r.stderr
+    );
+    d.run(&["show", "HSG-26"])
+        .fails(2, "is not a ticket number");
+    d.run(&["show", ""]).fails(2, "no ticket number given");
+    // Well-formed but absent: exit 3, nearest existing number offered.
+    let prefix = &n[..n.len() - "00001-3".len()];
+    let absent = {
+        let body = format!("{prefix}00005");
+        let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+        format!("{body}-{}", desk::core::numbering::damm(digits.chars()))
+    };
+    let r = d.run(&["show", &absent]);
+    r.fails(3, "no ticket");
+    assert!(r.stderr.contains(&n), "nearest suggested: {}", r.stderr);
+}
+
+#[test]
+fn list_filters() {
+    let d = Desk::staffed();
+    let a = d.new_ticket("No heating", &["--priority", "low"]);
+    let b = d.new_ticket("Pension question", &["--priority", "urgent"]);
+    let c = d.new_ticket("Roof leak", &[]);
+    d.run_as("olena", &["claim", &a]).ok();
+    d.run_as("anna", &["claim", &b]).ok();
+    let numbers = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["list", "--json"];
+        all.extend_from_slice(args);
+        d.run(&all)
+            .json()
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|t| t["number"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        numbers(&[]),
+        vec![b.clone(), c.clone(), a.clone()],
+        "urgent first, then oldest"
+    );
+    assert_eq!(numbers(&["--unassigned"]), vec![c.clone()]);
+    assert_eq!(numbers(&["--assignee", "olena"]), vec![a.clone()]);
+    assert_eq!(
+        d.run_as("olena", &["list", "--mine", "--json"]).json()[0]["number"],
+        a.as_str()
+    );
+    assert_eq!(numbers(&["--group", "social"]), vec![b.clone()]);
+    assert_eq!(numbers(&["--category", "HSG"]), vec![c.clone(), a.clone()]);
+    assert_eq!(numbers(&["--priority", "urgent"]), vec![b.clone()]);
+    assert_eq!(numbers(&["--status", "new"]), vec![c.clone()]);
+    assert_eq!(numbers(&["--status", "new,attributed"]).len(), 3);
+    assert_eq!(numbers(&["--limit", "1"]), vec![b.clone()]);
+    d.run(&["list", "--status", "bogus"])
+        .fails(2, "no status 'bogus'");
+    d.run(&["list", "--assignee", "ghost"])
+        .fails(3, "no agent 'ghost'");
+    let text = d.run(&["list", "--limit", "2"]).ok();
+    assert!(text.contains("1 more"), "{text}");
+    d.run_as("olena", &["move", &a, "rejected"])
+        .fails(4, "cannot go from");
+    d.run_as("olena", &["move", &a, "in_progress"]).ok();
+    d.run_as(
+        "olena",
+        &[
+            "move",
+            &a,
+            "rejected",
+            "--outcome",
+            "invalid",
+            "--reason",
+            "dup",
+        ],
+    )
+    .ok();
+    assert!(
+        !numbers(&[]).contains(&a),
+        "finished tickets leave the open queue"
+    );
+    assert!(numbers(&["--all"]).contains(&a));
+}
+
+#[test]
+fn full_lifecycle_with_outcomes() {
+    let d = Desk::staffed();
+    let n = d.new_ticket("No heating in flat 12", &[]);
+    d.run_as("olena", &["move", &n, "attributed"])
+        .fails(4, "claimed or assigned");
+    d.run_as("olena", &["move", &n, "resolved"])
+        .fails(4, "cannot go from new to resolved");
+    assert_eq!(
+        d.run_as("olena", &["claim", &n]).ok(),
+        format!("{n} is now yours")
+    );
+    assert_eq!(status(&d, &n), "attributed");
+    d.run_as("olena", &["claim", &n]).fails(4, "already yours");
+    d.run_as("olena", &["move", &n, "in_progress"]).ok();
+    d.run_as("olena", &["move", &n, "waiting_info"])
+        .fails(4, "--question");
+    d.run_as(
+        "olena",
+        &["move", &n, "waiting_info", "--question", "Which entrance?"],
+    )
+    .ok();
+    let t = d.show(&n);
+    assert_eq!(
+        (t["outcome"].as_str(), t["reason"].as_str()),
+        (Some("clarification"), Some("Which entrance?"))
+    );
+    d.run_as("olena", &["move", &n, "in_progress"]).ok();
+    d.run_as("olena", &["move", &n, "resolved"])
+        .fails(4, "needs an outcome: granted, partial");
+    d.run_as(
+        "olena",
+        &[
+            "move",
+            &n,
+            "resolved",
+            "--outcome",
+            "refused",
+            "--reason",
+            "x",
+        ],
+    )
+    .fails(4, "takes the outcome granted, partial");
+    d.run_as("olena", &["move", &n, "resolved", "--outcome", "partial"])
+        .fails(4, "--next-steps");
+    d.run_as(
+        "olena",
+        &[
+            "move",
+            &n,
+            "resolved",
+            "--outcome",
+            "granted",
+            "--answer",
+            "Fixed on Monday.",
+        ],
+    )
+    .ok();
+    let t = d.show(&n);
+    assert_eq!(t["status"], "resolved");
+    assert_eq!(t["outcome"], "granted");
+    assert_eq!(t["answer"], "Fixed on Monday.");
+    assert!(t["resolved_at"].is_string() && t["first_response_at"].is_string());
+    let text = d.run(&["show", &n]).ok();
+    assert!(
+        text.contains("granted") && text.contains("Fixed on Monday."),
+        "{text}"
+    );
+
+    d.run_as("olena", &["rate", &n, "0"]).fails(2, "1 to 5");
+    d.run_as("olena", &["move", &n, "closed"]).ok();
+    d.run_as("olena", &["rate", &n, "4", "--comment", "quick"])
+        .ok();
+    d.run_as("olena", &["rate", &n, "5"])
+        .fails(4, "already rated");
+    assert_eq!(d.show(&n)["satisfaction"], 4);
+
+    // Reopen needs a reason, clears the result (the history keeps it).
+    d.run_as("olena", &["move", &n, "in_progress"])
+        .fails(4, "reopen needs a reason");
+    d.run_as(
+        "olena",
+        &["move", &n, "in_progress", "--reason", "cold again"],
+    )
+    .ok();
+    let t = d.show(&n);
+    assert!(t["outcome"].is_null() && t["satisfaction"].is_null() && t["closed_at"].is_null());
+    let kinds: Vec<&str> = t["history"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|e| e["kind"].as_str()).collect())
+        .unwrap_or_default();
+    let outcomes: Vec<&Value> = t["history"]
+        .as_array()
+        .map(|h| h.iter().filter(|e| e["kind"] == "outcome").collect())
+        .unwrap_or_default();
+    let to: Vec<Value> = outcomes.iter().map(|e| e["to"].clone()).collect();
+    assert_eq!(
+        to,
+        vec![
+            Value::from("clarification"),
+            Value::from("granted"),
+            Value::Null
+        ],
+        "{kinds:?}"
+    );
+    assert!(d.run(&["show", &n]).ok().contains("outcome cleared"));
+    assert!(kinds.contains(&"rated") && kinds.contains(&"reply"));
+    // Rejected needs refused or invalid with a reason.
+    d.run_as("olena", &["move", &n, "rejected", "--outcome", "refused"])
+        .fails(4, "needs a reason");
+    d.run_as(
+        "olena",
+        &[
+            "move",
+            &n,
+            "rejected",
+            "--outcome",
+            "refused",
+            "--reason",
+            "not our building",
+        ],
+    )
+    .ok();
+    d.run_as("olena", &["move", &n, "nowhere"])
+        .fails(2, "no status 'nowhere'");
+    check_invariants(&d.db);
+}
+
+#[test]
+fn review_and_execution_paths() {
+    let d = Desk::staffed();
+    let n = d.new_ticket("Roof leak", &[]);
+    d.run_as("olena", &["claim", &n]).ok();
+    d.run_as("olena", &["move", &n, "in_progress"]).ok();
+    d.run_as("olena", &["move", &n, "on_review"]).ok();
+    d.run_as("olena", &["move", &n, "resolved", "--outcome", "granted"])
+        .fails(4, "needs the role supervisor or admin");
+    d.run_as("vasyl", &["move", &n, "in_progress"])
+        .fails(4, "send_back needs a reason");
+    d.run_as(
+        "vasyl",
+        &["move", &n, "in_progress", "--reason", "attach the estimate"],
+    )
+    .ok();
+    d.run_as("olena", &["move", &n, "in_execution"]).ok();
+    d.run_as(
+        "olena",
+        &[
+            "move",
+            &n,
+            "resolved",
+            "--outcome",
+            "partial",
+            "--next-steps",
+            "rest in spring",
+        ],
+    )
+    .ok();
+    let t = d.show(&n);
+    assert_eq!(
+        (t["outcome"].as_str(), t["reason"].as_str()),
+        (Some("partial"), Some("rest in spring"))
+    );
+    assert!(d.run(&["show", &n]).ok().contains("Next steps:"));
+}
+
+#[test]
+fn attribution_rights_and_reasons() {
+    let d = Desk::staffed();
+    let n = d.new_ticket("No hot water", &[]);
+    d.run_as("olena", &["claim", &n]).ok();
+    // Another operator may not touch it.
+    d.run_as("petro", &["claim", &n])
+        .fails(4, "belongs to olena");
+    d.run_as("petro", &["move", &n, "in_progress"])
+        .fails(4, "belongs to olena");
+    d.run_as("petro", &["assign", &n, "petro", "--reason", "mine"])
+        .fails(4, "belongs to olena");
+    d.run_as("petro", &["unassign", &n, "--reason", "x"])
+        .fails(4, "belongs to olena");
+    d.run_as("petro", &["comment", &n, "I know this building"])
+        .ok();
+    // The owner gives it away: a reassignment needs a reason.
+    d.run_as("olena", &["assign", &n, "petro"])
+        .fails(4, "needs a reason");
+    d.run_as("olena", &["assign", &n, "ghost", "--reason", "x"])
+        .fails(3, "no agent 'ghost'");
+    d.run_as(
+        "olena",
+        &["assign", &n, "petro", "--reason", "his district"],
+    )
+    .ok();
+    // A supervisor takes over with a reason; the history says who and why.
+    d.run_as("vasyl", &["claim", &n]).fails(4, "needs a reason");
+    d.run_as("vasyl", &["claim", &n, "--reason", "petro is ill"])
+        .ok();
+    d.run_as(
+        "vasyl",
+        &[
+            "assign",
+            &n,
+            "olena",
+            "--group",
+            "social",
+            "--reason",
+            "benefit case",
+        ],
+    )
+    .ok();
+    let t = d.show(&n);
+    assert_eq!(
+        (t["assignee"].as_str(), t["group"].as_str()),
+        (Some("olena"), Some("SOCIAL"))
+    );
+    assert_eq!(t["reassignments"], 3, "bounced three times");
+    let h = t["history"].as_array().cloned().unwrap_or_default();
+    let assigned: Vec<&Value> = h.iter().filter(|e| e["kind"] == "assigned").collect();
+    assert_eq!(assigned.len(), 4);
+    assert_eq!(assigned[2]["text"], "petro is ill");
+    assert_eq!(assigned[2]["actor"], "vasyl");
+    assert_eq!(assigned[2]["via"], d.me.as_str(), "--as is recorded");
+    assert!(
+        h.iter()
+            .any(|e| e["kind"] == "group" && e["to"] == "SOCIAL")
+    );
+    let text = d.run(&["show", &n]).ok();
+    assert!(text.contains("3 times (bounced)"), "{text}");
+
+    // Unassign returns an attributed ticket to new; deactivated agents receive nothing.
+    let m = d.new_ticket("Lift broken", &[]);
+    d.run_as("petro", &["claim", &m]).ok();
+    d.run_as("petro", &["unassign", &m]).ok();
+    assert_eq!(status(&d, &m), "new");
+    d.run_as("petro", &["unassign", &m])
+        .fails(4, "not assigned");
+    d.run(&["agent", "set", "olena", "--active", "off"]).ok();
+    d.run_as("petro", &["assign", &m, "olena"])
+        .fails(4, "deactivated");
+    d.run_as("olena", &["list"]).fails(4, "deactivated");
+    // Over capacity is allowed with a warning.
+    d.run(&["agent", "set", "petro", "--capacity", "0"]).ok();
+    let r = d.run_as("vasyl", &["assign", &m, "petro"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("capacity 0"), "{}", r.stderr);
+    check_invariants(&d.db);
+}
+
+#[test]
+fn automatic_assignment_picks_the_least_loaded_member_with_room() {
+    let d = Desk::staffed();
+    d.run(&["group", "set", "housing", "--auto-assign", "on"])
+        .ok();
+    d.run(&["agent", "set", "vasyl", "--remove-group", "housing"])
+        .ok();
+    let a = d.new_ticket("heating 1", &[]);
+    let b = d.new_ticket("heating 2", &[]);
+    let ta = d.show(&a);
+    let tb = d.show(&b);
+    assert_eq!(ta["status"], "attributed");
+    let owners = [
+        ta["assignee"].as_str().unwrap_or(""),
+        tb["assignee"].as_str().unwrap_or(""),
+    ];
+    let mut sorted = owners;
+    sorted.sort();
+    assert_eq!(sorted, ["olena", "petro"], "spread over both operators");
+    d.run(&["agent", "set", "olena", "--away", "on"]).ok();
+    d.run(&["agent", "set", "petro", "--capacity", "1"]).ok();
+    let c = d.new_ticket("heating 3", &[]);
+    let tc = d.show(&c);
+    assert!(
+        tc["assignee"].is_null(),
+        "nobody with room: waits in the queue"
+    );
+    assert_eq!(tc["status"], "new");
+}
+
+#[test]
+fn stale_versions_are_refused() {
+    let d = Desk::staffed();
+    let n = d.new_ticket("Lift", &[]);
+    let v = d.show(&n)["version"].as_i64().unwrap_or(0);
+    d.run_as("olena", &["claim", &n, "--if-version", &v.to_string()])
+        .ok();
+    let r = d.run_as(
+        "olena",
+        &["move", &n, "in_progress", "--if-version", &v.to_string()],
+    );
+    r.fails(4, "changed by olena");
+    d.run_as(
+        "olena",
+        &[
+            "move",
+            &n,
+            "in_progress",
+            "--if-version",
+            &(v + 1).to_string(),
+        ],
+    )
+    .ok();
+}
+
+#[test]
+fn roles_for_administration() {
+    let d = Desk::staffed();
+    d.run_as("olena", &["agent", "add", "x", "--name", "X"])
+        .fails(4, "needs the role admin");
+    d.run_as("vasyl", &["group", "add", "NEW", "New"])
+        .fails(4, "needs the role admin");
+    d.run(&["--as", "ghost", "list"])
+        .fails(3, "no agent 'ghost'");
+    d.run(&["agent", "add", "olena", "--name", "again"])
+        .fails(2, "already exists");
+    d.run(&["agent", "add", "-bad", "--name", "x"]).fails(2, "");
+    d.run(&["agent", "add", "bad login"])
+        .fails(2, "not a valid login");
+    d.run(&["agent", "set", d.me.as_str(), "--role", "operator"])
+        .fails(2, "only active admin");
+    d.run(&["group", "add", "ARCH", "Archive", "--auto-assign"])
+        .ok();
+    d.run(&["group", "add", "arch", "Again"])
+        .fails(2, "already exists");
+    d.run(&["group", "set", "NOPE", "--name", "x"])
+        .fails(3, "no group 'NOPE'");
+    let g = d.run(&["group", "list", "--json"]).json();
+    assert!(g.as_array().is_some_and(|a| {
+        a.iter()
+            .any(|x| x["code"] == "ARCH" && x["auto_assign"] == true)
+    }));
+    let agents = d.run(&["agent", "list"]).ok();
+    assert!(
+        agents.contains("olena") && agents.contains("supervisor"),
+        "{agents}"
+    );
+    let cats = d.run(&["category", "list", "--json"]).json();
+    assert_eq!(cats[0]["code"], "GEN");
+    let st = d.run(&["status", "list", "--json"]).json();
+    assert_eq!(st[0]["id"], "new");
+    assert!(d.run(&["status", "list"]).ok().contains("in_progress"));
+}
+
+#[test]
+fn an_unknown_unix_user_is_told_how_to_get_in() {
+    let d = Desk::new();
+    d.sql()
+        .execute("UPDATE agents SET login = 'someone_else'", [])
+        .expect("rename admin");
+    let r = d.run(&["new", "--subject", "x"]);
+    r.fails(4, "not an agent of this desk");
+    assert!(
+        r.stderr.contains(&format!("desk agent add {}", d.me)),
+        "{}",
+        r.stderr
+    );
+    // Reading needs no agent.
+    d.run(&["list"]).ok();
+}
+
+#[test]
+fn hostile_text_never_reaches_the_terminal_raw() {
+    let d = Desk::new();
+    let evil = "Hi\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}gnp.exe\u{200b}\u{9b}31m";
+    let n = d.new_ticket(
+        evil,
+        &[
+            "--requester",
+            "\u{1b}[31mred",
+            "--body",
+            "body\u{1b}]52;c;ZXZpbA==\u{7}",
+        ],
+    );
+    d.run(&["comment", &n, "note \u{1b}[5m blink"]).ok();
+    for args in [vec!["show", n.as_str()], vec!["list"]] {
+        let out = d.run(&args).ok();
+        assert!(
+            !out.chars().any(desk::core::sanitize::is_unsafe_for_output),
+            "{args:?}: {out:?}"
+        );
+    }
+    let json = d.run(&["show", &n, "--json"]);
+    assert!(
+        !json
+            .stdout
+            .chars()
+            .any(desk::core::sanitize::is_unsafe_for_output),
+        "{:?}",
+        json.stdout
+    );
+    assert_eq!(json.json()["subject"], evil, "JSON keeps the text, escaped");
+}
+
+#[test]
+fn database_problems_exit_5_with_a_clear_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = |db: &std::path::Path, args: &[&str]| {
+        let o = command(db).args(args).output().expect("run");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let missing = dir.path().join("none.db");
+    let (code, err) = run(&missing, &["list"]);
+    assert_eq!(code, Some(5));
+    assert!(
+        err.contains("no desk database") && err.contains("desk init"),
+        "{err}"
+    );
+    let (code, err) = run(&dir.path().join("no/such/dir/desk.db"), &["list"]);
+    assert_eq!(code, Some(5), "{err}");
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x42u8; 8192]).expect("write");
+    let (code, err) = run(&garbage, &["list"]);
+    assert_eq!(code, Some(5));
+    assert!(err.contains("corrupt or not a desk database"), "{err}");
+
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .and_then(|c| c.execute_batch("CREATE TABLE t(x)"))
+        .expect("other db");
+    let (code, err) = run(&other, &["list"]);
+    assert_eq!(code, Some(5));
+    assert!(err.contains("not a desk database"), "{err}");
+
+    let d = Desk::new();
+    d.sql()
+        .execute_batch("PRAGMA user_version = 99")
+        .expect("bump");
+    let r = d.run(&["list"]);
+    r.fails(5, "newer desk");
+
+    // Locked past the busy timeout: nothing written, exit 5.
+    let d = Desk::new();
+    let holder = d.sql();
+    holder.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let o = command(&d.db)
+        .env("DESK_BUSY_TIMEOUT_MS", "300")
+        .args(["new", "--subject", "blocked"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(5));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("locked"),
+        "{:?}",
+        o
+    );
+    holder.execute_batch("ROLLBACK").expect("unlock");
+    assert_eq!(
+        d.run(&["list", "--json"]).json(),
+        Value::Array(vec![]),
+        "nothing half-written"
+    );
+}
+
+#[test]
+fn a_bad_configuration_names_file_and_line() {
+    let d = Desk::new();
+    let cfg = d.dir.path().join("desk.toml");
+    let text = std::fs::read_to_string(&cfg)
+        .expect("read")
+        .replace("to = \"closed\"", "to = \"closd\"");
+    std::fs::write(&cfg, text).expect("write");
+    let r = d.run(&["list"]);
+    r.fails(2, "desk.toml:");
+    assert!(r.stderr.contains("unknown status 'closd'"), "{}", r.stderr);
+    d.run(&["--config", "/nonexistent.toml", "list"])
+        .fails(2, "no configuration file");
+}
+
+#[test]
+fn the_history_cannot_be_edited() {
+    let d = Desk::new();
+    let n = d.new_ticket("x", &[]);
+    let c = d.sql();
+    let upd = c.execute("UPDATE events SET text = 'forged'", []);
+    assert!(upd.is_err_and(|e| e.to_string().contains("append-only")));
+    let del = c.execute("DELETE FROM events", []);
+    assert!(del.is_err_and(|e| e.to_string().contains("append-only")));
+    let del = c.execute("DELETE FROM tickets", []);
+    assert!(del.is_err_and(|e| e.to_string().contains("never deleted")));
+    assert_eq!(d.show(&n)["history"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn demo_desk_is_valid_and_covers_every_status() {
+    let d = Desk::new();
+    let out = d.run(&["demo", "--tickets", "1500"]).ok();
+    assert!(out.contains("1500 tickets"), "{out}");
+    d.run(&["demo"]).fails(2, "already has 1500 tickets");
+    check_invariants(&d.db);
+    let c = d.sql();
+    let statuses: Vec<String> = c
+        .prepare("SELECT DISTINCT status FROM tickets")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("statuses");
+    for s in [
+        "new",
+        "attributed",
+        "in_progress",
+        "waiting_info",
+        "resolved",
+        "rejected",
+        "closed",
+    ] {
+        assert!(
+            statuses.iter().any(|x| x == s),
+            "demo has {s}: {statuses:?}"
+        );
+    }
+    let bad: i64 = c
+        .query_row(
+            "SELECT count(*) FROM tickets WHERE status IN ('resolved','rejected','closed')
+               AND (outcome IS NULL OR outcome = 'clarification')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(bad, 0, "no finished ticket without a final outcome");
+    let mismatched: i64 = c
+        .query_row(
+            "SELECT count(*) FROM tickets t WHERE t.status !=
+               coalesce((SELECT to_value FROM events e WHERE e.ticket_id = t.id
+                         AND e.kind IN ('status', 'created') ORDER BY e.id DESC LIMIT 1), '')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(mismatched, 0, "current status = last status event");
+    let journal: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("mode");
+    assert_eq!(journal, "wal");
+    // The demo's tickets can be worked like any other.
+    let (number, owner): (String, String) = c
+        .query_row(
+            "SELECT t.number, a.login FROM tickets t JOIN agents a ON a.id = t.assignee_id
+             WHERE t.status = 'in_progress' AND a.role = 'operator' LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("an in-progress ticket");
+    d.run_as(
+        &owner,
+        &["move", &number, "resolved", "--outcome", "granted"],
+    )
+    .ok();
+}
+
+#[test]
+fn without_a_terminal_desk_prints_the_queue() {
+    let d = Desk::new();
+    let out = d.run(&[]).ok();
+    assert!(
+        out.contains("desk demo"),
+        "empty desk explains what to do: {out}"
+    );
+    let n = d.new_ticket("No heating", &[]);
+    let out = d.run(&[]).ok();
+    assert!(out.contains(&n), "{out}");
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let d = Desk::new();
+    assert!(d.run(&["--help"]).ok().contains("Exit codes"));
+    assert!(d.run(&["--version"]).ok().starts_with("desk "));
+    assert!(d.run(&["move", "--help"]).ok().contains("--outcome"));
+}
