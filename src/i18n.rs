@@ -315,6 +315,12 @@ mod tests {
             Refusal::AlreadyRated,
             Refusal::RatingRange { given: 9 },
             Refusal::EmptyText { field: "comment" },
+            Refusal::UndoNotYours,
+            Refusal::UndoChanged {
+                by: "x".into(),
+                at: "now".into(),
+            },
+            Refusal::UndoClosed,
         ];
         for lang in ["en", "ru", "uk"] {
             let cat = Catalog::for_lang(lang);

@@ -10,4 +10,5 @@ pub mod i18n;
 pub mod present;
 pub mod session;
 pub mod store;
+pub mod time;
 pub mod ui;

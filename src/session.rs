@@ -137,6 +137,9 @@ pub struct Session {
 impl Session {
     pub fn open(db: &Path, config: Option<&Path>, mode: Mode) -> Result<Session> {
         let (cfg, config_path) = load_config(config, db)?;
+        if let Ok(zone) = crate::time::parse_zone(&cfg.timezone) {
+            crate::time::set_zone(zone);
+        }
         let store = Store::open(db, mode, busy_timeout())?;
         let catalog = Catalog::for_lang(language(&cfg));
         Ok(Session {

@@ -56,6 +56,8 @@ pub struct Config {
     /// "en", "ru", "uk", or None to follow LANG.
     pub language: Option<String>,
     pub desk_name: String,
+    /// IANA time zone of the desk ("" = the host's).
+    pub timezone: String,
     pub template: Template,
     pub check: CheckAlgo,
     pub prefix: String,
@@ -65,6 +67,10 @@ pub struct Config {
     pub categories: Vec<CategoryDef>,
     pub routes: Vec<RouteRule>,
     pub lifecycle: Lifecycle,
+    /// `[keys]`: action name, keys, and the line, for the terminal desk to validate.
+    pub keys: Vec<(String, Vec<String>, usize)>,
+    /// The file this came from, for messages about `[keys]`.
+    pub origin: String,
 }
 
 // ---- the file as written -------------------------------------------------------------------
@@ -88,6 +94,16 @@ struct Raw {
     statuses: Vec<RawStatus>,
     #[serde(rename = "transition")]
     transitions: Vec<RawTransition>,
+    #[serde(default)]
+    keys: std::collections::BTreeMap<String, Spanned<OneOrMany>>,
+}
+
+/// A key binding value: one key or several.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Deserialize, Default)]
@@ -95,6 +111,8 @@ struct Raw {
 struct RawDesk {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    timezone: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -419,6 +437,20 @@ impl Config {
 
         let lifecycle = Self::lifecycle(&c, &raw)?;
 
+        let timezone = match &raw.desk.timezone {
+            Some(tz) => {
+                let name = tz.get_ref().trim().to_string();
+                if !name.is_empty() && name.parse::<chrono_tz::Tz>().is_err() {
+                    return Err(c.at(
+                        tz,
+                        format!("unknown time zone '{name}' (use an IANA name such as Europe/Kyiv or UTC)"),
+                    ));
+                }
+                name
+            }
+            None => String::new(),
+        };
+
         Ok(Config {
             language: (!language.is_empty()).then_some(language),
             desk_name: if raw.desk.name.trim().is_empty() {
@@ -426,6 +458,7 @@ impl Config {
             } else {
                 raw.desk.name.trim().to_string()
             },
+            timezone,
             template,
             check: raw.numbering.check,
             prefix,
@@ -435,6 +468,18 @@ impl Config {
             categories,
             routes,
             lifecycle,
+            keys: raw
+                .keys
+                .iter()
+                .map(|(action, v)| {
+                    let keys = match v.get_ref() {
+                        OneOrMany::One(k) => vec![k.clone()],
+                        OneOrMany::Many(ks) => ks.clone(),
+                    };
+                    (action.clone(), keys, c.line_of(v.span().start))
+                })
+                .collect(),
+            origin: origin.to_string(),
         })
     }
 

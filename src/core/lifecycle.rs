@@ -621,8 +621,9 @@ mod tests {
     #[derive(Debug, Clone)]
     enum Step {
         Move(usize, Option<Outcome>, bool),
-        Assign(i64),
-        Unassign,
+        Claim(bool),
+        Give(i64, bool),
+        Unassign(bool),
     }
 
     fn step() -> impl Strategy<Value = Step> {
@@ -633,14 +634,17 @@ mod tests {
                 any::<bool>()
             )
                 .prop_map(|(t, o, r)| Step::Move(t, o, r)),
-            (1i64..4).prop_map(Step::Assign),
-            Just(Step::Unassign),
+            any::<bool>().prop_map(Step::Claim),
+            (1i64..4, any::<bool>()).prop_map(|(a, r)| Step::Give(a, r)),
+            any::<bool>().prop_map(Step::Unassign),
         ]
     }
 
     proptest! {
-        /// Random action sequences by random actors: never a done or closed status without a
-        /// final outcome, never an undeclared transition, never an operator moving another's ticket.
+        /// Random action sequences by random actors, through the real attribution and lifecycle
+        /// rules: never a done or closed status without a final outcome, never an undeclared
+        /// transition, never an operator moving or re-attributing another's ticket, never a
+        /// reassignment without a reason.
         #[test]
         fn random_actions_keep_the_invariants(
             steps in prop::collection::vec((step(), 1i64..4), 1..60)
@@ -672,13 +676,30 @@ mod tests {
                             }
                         }
                     }
-                    Step::Assign(target) => {
-                        t.assignee = Some(agents[(target - 1) as usize].clone());
-                        if let Some(d) = l.on_assign(&t.status) { t.status = d.to.clone(); }
-                    }
-                    Step::Unassign => {
-                        t.assignee = None;
-                        if let Some(d) = l.on_unassign(&t.status) { t.status = d.to.clone(); }
+                    Step::Claim(_) | Step::Give(..) | Step::Unassign(_) => {
+                        use crate::core::attribution::{self, Candidate};
+                        let cand = |a: &AgentRef| Candidate {
+                            agent: a.clone(), active: true, away: false, load: 0, capacity: 10,
+                            last_assigned_at: None,
+                        };
+                        let reason = |r: bool| r.then_some("because");
+                        let result = match &step {
+                            Step::Claim(r) => attribution::claim(&l, &t, &actor, &cand(&actor.agent), reason(*r)),
+                            Step::Give(to, r) => attribution::give(&l, &t, &actor, &cand(&agents[(*to - 1) as usize]), reason(*r)),
+                            Step::Unassign(r) => attribution::unassign(&l, &t, &actor, reason(*r)),
+                            Step::Move(..) => unreachable!("handled above"),
+                        };
+                        if let Ok(a) = result {
+                            if actor.role() == Role::Operator {
+                                prop_assert!(t.assignee.as_ref().is_none_or(|o| o.id == actor.id()),
+                                    "operator re-attributed another's ticket: {:?}", step);
+                            }
+                            if a.is_reassignment() || (a.to.is_none() && t.assignee.as_ref().is_some_and(|o| o.id != actor.id())) {
+                                prop_assert!(a.reason.is_some(), "reassignment without a reason");
+                            }
+                            t.assignee = a.to.clone();
+                            if let Some(s) = a.status_to { t.status = s; }
+                        }
                     }
                 }
                 let cat = l.category(&t.status).expect("known status");

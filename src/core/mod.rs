@@ -10,3 +10,4 @@ pub mod numbering;
 pub mod refusal;
 pub mod rights;
 pub mod sanitize;
+pub mod undo;

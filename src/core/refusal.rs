@@ -83,6 +83,12 @@ pub enum Refusal {
     EmptyText {
         field: &'static str,
     },
+    UndoNotYours,
+    UndoChanged {
+        by: String,
+        at: String,
+    },
+    UndoClosed,
 }
 
 fn list<T: ToString>(items: &[T]) -> String {
@@ -201,6 +207,11 @@ impl Refusal {
             AlreadyRated => ("already_rated", vec![]),
             RatingRange { given } => ("rating_range", vec![("given", given.to_string())]),
             EmptyText { field } => ("empty_text", vec![("field", field.to_string())]),
+            UndoNotYours => ("undo_not_yours", vec![]),
+            UndoChanged { by, at } => {
+                ("undo_changed", vec![("by", by.clone()), ("at", at.clone())])
+            }
+            UndoClosed => ("undo_closed", vec![]),
         }
     }
 }

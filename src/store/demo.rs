@@ -12,7 +12,7 @@ use crate::core::model::{
 };
 use crate::core::numbering::{self, Parts};
 use crate::error::{Error, Result};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -162,9 +162,24 @@ impl Store {
             for (name, _) in &indexes {
                 tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
             }
+            // The search index is built in one pass at the end, not ticket by ticket.
+            let fts_trigger: Option<String> = tx
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'tickets_fts_insert'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if fts_trigger.is_some() {
+                tx.execute_batch("DROP TRIGGER tickets_fts_insert")?;
+            }
             let summary = generate(tx, cfg, &data, tickets, now)?;
             for (_, sql) in &indexes {
                 tx.execute_batch(sql)?;
+            }
+            if let Some(sql) = fts_trigger {
+                tx.execute_batch("INSERT INTO tickets_fts (tickets_fts) VALUES ('rebuild')")?;
+                tx.execute_batch(&sql)?;
             }
             Ok(summary)
         });

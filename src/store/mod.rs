@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod demo;
+pub mod queue;
 pub mod schema;
 pub mod tickets;
 
@@ -179,6 +180,11 @@ impl Store {
         })?;
         tx.commit().map_err(|e| Error::db(e, &path))?;
         Ok(value)
+    }
+
+    /// How long a write waits for another desk before giving up.
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
+        self.conn.busy_timeout(timeout).map_err(|e| self.err(e))
     }
 
     /// Changes every committed write makes, from any connection: poll this to refresh views.

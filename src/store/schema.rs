@@ -6,7 +6,7 @@ use rusqlite_migration::{M, Migrations};
 /// `PRAGMA application_id` of a desk database: "DESK".
 pub const APPLICATION_ID: i64 = 0x4445_534B;
 
-const V1: &str = r#"
+pub const V1: &str = r#"
 CREATE TABLE agents (
     id               INTEGER PRIMARY KEY,
     login            TEXT NOT NULL UNIQUE,
@@ -68,14 +68,18 @@ CREATE TABLE tickets (
     satisfaction      INTEGER CHECK (satisfaction BETWEEN 1 AND 5),
     reassignments     INTEGER NOT NULL DEFAULT 0,
     version           INTEGER NOT NULL DEFAULT 1,
+    -- Queues sort most urgent first: an ascending key lets them page with one index seek
+    -- ((urgency, created_at, id) > (?, ?, ?)) instead of OFFSET.
+    urgency           INTEGER GENERATED ALWAYS AS (3 - priority) VIRTUAL,
     UNIQUE (scope, seq)
 );
 
-CREATE INDEX tickets_queue    ON tickets (is_open, priority DESC, created_at, id);
-CREATE INDEX tickets_status   ON tickets (status, priority DESC, created_at, id);
-CREATE INDEX tickets_assignee ON tickets (assignee_id, is_open);
-CREATE INDEX tickets_group    ON tickets (group_code, is_open);
+CREATE INDEX tickets_queue    ON tickets (is_open, urgency, created_at, id);
+CREATE INDEX tickets_status   ON tickets (status, urgency, created_at, id);
+CREATE INDEX tickets_assignee ON tickets (assignee_id, is_open, urgency, created_at, id);
+CREATE INDEX tickets_group    ON tickets (group_code, is_open, urgency, created_at, id);
 CREATE INDEX tickets_created  ON tickets (created_at);
+CREATE INDEX tickets_resolved ON tickets (resolved_at) WHERE resolved_at IS NOT NULL;
 
 -- The history: append-only. Nothing in desk updates or deletes an event, and these triggers
 -- refuse it to anyone else too (the sqlite3 shell included).
@@ -109,13 +113,42 @@ BEGIN
 END;
 "#;
 
+/// Full-text search over what people type to find a ticket, kept in sync by triggers
+/// (tickets are never deleted, so inserts and edits are all there is).
+pub const V2: &str = r#"
+CREATE VIRTUAL TABLE tickets_fts USING fts5 (
+    number, subject, requester, contact, body,
+    content = 'tickets', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets
+BEGIN
+    INSERT INTO tickets_fts (rowid, number, subject, requester, contact, body)
+    VALUES (new.id, new.number, new.subject, new.requester, new.contact, new.body);
+END;
+
+CREATE TRIGGER tickets_fts_update AFTER UPDATE OF number, subject, requester, contact, body ON tickets
+BEGIN
+    INSERT INTO tickets_fts (tickets_fts, rowid, number, subject, requester, contact, body)
+    VALUES ('delete', old.id, old.number, old.subject, old.requester, old.contact, old.body);
+    INSERT INTO tickets_fts (rowid, number, subject, requester, contact, body)
+    VALUES (new.id, new.number, new.subject, new.requester, new.contact, new.body);
+END;
+
+INSERT INTO tickets_fts (tickets_fts) VALUES ('rebuild');
+"#;
+
+/// Every migration, oldest first.
+pub const ALL: &[&str] = &[V1, V2];
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(ALL.iter().map(|sql| M::up(sql)).collect())
 }
 
 /// How many migrations this build knows.
 pub fn latest_version() -> i64 {
-    1
+    ALL.len() as i64
 }
 
 #[cfg(test)]

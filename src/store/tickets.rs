@@ -13,7 +13,7 @@ use crate::core::refusal::Refusal;
 use crate::core::rights::{self, Action};
 use crate::core::sanitize::normalize_input;
 use crate::error::{Error, Result};
-use chrono::{DateTime, Local, NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
@@ -137,13 +137,13 @@ pub enum AssigneeFilter {
     Agent(i64),
 }
 
-const COLS: &str = "t.id, t.number, t.subject, t.body, t.requester, t.contact, t.channel, \
+pub(crate) const COLS: &str = "t.id, t.number, t.subject, t.body, t.requester, t.contact, t.channel, \
     t.category, t.priority, t.status, t.outcome, t.reason, t.answer, t.assignee_id, a.login, \
     a.name, a.role, t.group_code, t.created_at, c.login, t.updated_at, u.login, t.due_at, \
     t.first_response_at, t.resolved_at, t.closed_at, t.satisfaction, t.reassignments, \
     t.version, t.scope, t.seq";
 
-const FROM: &str = "tickets t LEFT JOIN agents a ON a.id = t.assignee_id \
+pub(crate) const FROM: &str = "tickets t LEFT JOIN agents a ON a.id = t.assignee_id \
     LEFT JOIN agents c ON c.id = t.created_by LEFT JOIN agents u ON u.id = t.updated_by";
 
 fn parse_col<T: std::str::FromStr<Err = String>>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
@@ -162,7 +162,7 @@ fn parse_opt<T: std::str::FromStr<Err = String>>(
     }
 }
 
-fn ticket_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
+pub(crate) fn ticket_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
     let priority: i64 = r.get(8)?;
     let assignee = match r.get::<_, Option<i64>>(13)? {
         Some(id) => Some(Owner {
@@ -226,25 +226,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Event> {
     })
 }
 
-/// The local calendar date of a unix time (numbers use the desk's local date).
-pub fn local_date(at: i64) -> NaiveDate {
-    match Local.timestamp_opt(at, 0) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.date_naive(),
-        chrono::LocalResult::None => DateTime::from_timestamp(at, 0)
-            .map(|t| t.date_naive())
-            .unwrap_or_default(),
-    }
-}
-
-/// A unix time as people read it: local `YYYY-MM-DD HH:MM`.
-pub fn local_time(at: i64) -> String {
-    match Local.timestamp_opt(at, 0) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-            t.format("%Y-%m-%d %H:%M").to_string()
-        }
-        chrono::LocalResult::None => at.to_string(),
-    }
-}
+pub use crate::time::{date as local_date, day_start as local_day_start, format as local_time};
 
 /// One history step to record: its kind, what changed from and to, and any text.
 pub(crate) struct Step<'a> {
@@ -541,6 +523,24 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Existing numbers starting like `partial` (case, spaces and dashes forgiven), for
+    /// completion.
+    pub fn numbers_like(&self, partial: &str, limit: usize) -> Result<Vec<String>> {
+        let key = numbering::normalize(partial);
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        let run = || -> rusqlite::Result<Vec<String>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT number FROM tickets WHERE number_key >= ?1 AND number_key < ?1 || char(1114111)
+                 ORDER BY number_key LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![key, limit as i64], |r| r.get(0))?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
     /// The whole history of a ticket, oldest first.
     pub fn history(&self, ticket_id: i64) -> Result<Vec<Event>> {
         let mut stmt = self
@@ -622,7 +622,7 @@ impl Store {
         let cols = COLS.replace("t.body", "''");
         let sql = format!(
             "SELECT {cols} FROM {FROM} {where_sql}
-             ORDER BY t.priority DESC, t.created_at, t.id LIMIT {}",
+             ORDER BY t.urgency, t.created_at, t.id LIMIT {}",
             filter.limit.min(i64::MAX as usize)
         );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
@@ -1097,27 +1097,161 @@ impl Store {
     }
 }
 
-/// Up to three existing numbers a person most likely meant by `input`.
+impl Store {
+    /// Puts a ticket back as it was in `before`, if nobody changed it since `version_after`
+    /// and it is not closed (`core::undo` decides). The history keeps both the action and its
+    /// undoing: this appends the steps back, marked "undo".
+    pub fn undo(
+        &mut self,
+        cfg: &Config,
+        actor: &Actor,
+        before: &Ticket,
+        version_after: i64,
+        now: i64,
+    ) -> Result<Changed> {
+        let r = self.write(|tx| {
+            let t = tx
+                .prepare_cached(&format!("SELECT {COLS} FROM {FROM} WHERE t.id = ?1"))?
+                .query_row([before.id], ticket_row)?;
+            crate::core::undo::check(
+                actor,
+                &crate::core::undo::UndoCheck {
+                    done_by: actor.id(),
+                    version_after,
+                    version_now: t.version,
+                    changed_by: t.updated_by.clone().unwrap_or_else(|| "desk".into()),
+                    changed_at: local_time(t.updated_at),
+                    category_now: cfg
+                        .lifecycle
+                        .category(&t.status)
+                        .unwrap_or(crate::core::model::StatusCategory::Active),
+                },
+            )?;
+            let open = cfg
+                .lifecycle
+                .category(&before.status)
+                .is_none_or(|c| c.is_open());
+            tx.prepare_cached(
+                "UPDATE tickets SET status = ?1, is_open = ?2, outcome = ?3, reason = ?4,
+                    answer = ?5, assignee_id = ?6, group_code = ?7, resolved_at = ?8,
+                    closed_at = ?9, first_response_at = ?10, satisfaction = ?11,
+                    reassignments = ?12, updated_at = ?13, updated_by = ?14,
+                    version = version + 1
+                 WHERE id = ?15",
+            )?
+            .execute(params![
+                before.status,
+                open,
+                before.outcome.map(|o| o.as_str()),
+                before.reason,
+                before.answer,
+                before.assignee.as_ref().map(|o| o.agent.id),
+                before.group,
+                before.resolved_at,
+                before.closed_at,
+                before.first_response_at,
+                before.satisfaction,
+                before.reassignments,
+                now,
+                actor.id(),
+                t.id
+            ])?;
+            let login = |o: &Option<Owner>| o.as_ref().map(|o| o.agent.login.clone());
+            if login(&t.assignee) != login(&before.assignee) {
+                insert_event(
+                    tx,
+                    t.id,
+                    now,
+                    Some(actor),
+                    step(
+                        EventKind::Assigned,
+                        login(&t.assignee).as_deref(),
+                        login(&before.assignee).as_deref(),
+                        Some("undo"),
+                    ),
+                )?;
+            }
+            if t.group != before.group {
+                insert_event(
+                    tx,
+                    t.id,
+                    now,
+                    Some(actor),
+                    step(
+                        EventKind::Group,
+                        t.group.as_deref(),
+                        before.group.as_deref(),
+                        Some("undo"),
+                    ),
+                )?;
+            }
+            if t.status != before.status {
+                insert_event(
+                    tx,
+                    t.id,
+                    now,
+                    Some(actor),
+                    step(
+                        EventKind::Status,
+                        Some(&t.status),
+                        Some(&before.status),
+                        Some("undo"),
+                    ),
+                )?;
+            }
+            if t.outcome != before.outcome || t.reason != before.reason {
+                insert_event(
+                    tx,
+                    t.id,
+                    now,
+                    Some(actor),
+                    step(
+                        EventKind::Outcome,
+                        t.outcome.map(|o| o.as_str()),
+                        before.outcome.map(|o| o.as_str()),
+                        before.reason.as_deref().or(Some("undo")),
+                    ),
+                )?;
+            }
+            Ok(Changed {
+                number: t.number.clone(),
+                version: t.version + 1,
+                status_from: t.status.clone(),
+                status: before.status.clone(),
+                warning: None,
+            })
+        });
+        r.map_err(|e| self.map_db(e))
+    }
+}
+
+/// Up to three existing numbers a person most likely meant by `input`: those one typo away,
+/// newest first (recent tickets are the ones being worked on), else the nearest number of the
+/// same series.
 fn suggestions(
     conn: &Connection,
     input: &str,
     scope_seq: Option<(&str, u64)>,
 ) -> rusqlite::Result<Vec<String>> {
     let key = numbering::normalize(input);
-    let mut found: Vec<String> = Vec::new();
+    let mut hits: Vec<(i64, String)> = Vec::new();
     if !key.is_empty() && key.len() <= 40 {
         let candidates = numbering::edit_candidates(&key);
         for chunk in candidates.chunks(400) {
             let marks = vec!["?"; chunk.len()].join(",");
             let mut stmt = conn.prepare(&format!(
-                "SELECT number FROM tickets WHERE number_key IN ({marks}) ORDER BY id"
+                "SELECT id, number FROM tickets WHERE number_key IN ({marks})"
             ))?;
-            let rows = stmt.query_map(params_from_iter(chunk.iter()), |r| r.get(0))?;
+            let rows = stmt.query_map(params_from_iter(chunk.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
             for r in rows {
-                found.push(r?);
+                hits.push(r?);
             }
         }
     }
+    hits.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+    let mut found: Vec<String> = hits.into_iter().map(|(_, n)| n).collect();
     if found.is_empty()
         && let Some((scope, seq)) = scope_seq
     {

@@ -1,0 +1,209 @@
+//! The ticket-detail pane: every field, the outcome with its note and answer, the request,
+//! and the whole history as a timeline. Long text wraps; the pane scrolls when focused.
+
+use super::Ctx;
+use crate::core::sanitize::{clean_line, clean_text};
+use crate::present;
+use crate::store::tickets::local_time;
+use crate::store::{Event, Ticket};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+#[derive(Debug, Clone, Default)]
+pub struct DetailState {
+    pub ticket: Option<Ticket>,
+    pub history: Vec<Event>,
+    pub scroll: u16,
+}
+
+fn field<'a>(ctx: &Ctx<'_>, key: &str, value: String) -> Vec<Span<'a>> {
+    vec![
+        Span::styled(format!("{}: ", ctx.cat.t(key)), ctx.theme.dim()),
+        Span::raw(value),
+    ]
+}
+
+/// The lines of the pane (also used by tests to check content without drawing).
+pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
+    let t = ctx.theme;
+    let Some(tk) = &d.ticket else {
+        return vec![Line::from(Span::styled(
+            ctx.cat.t("ui.no_ticket").to_string(),
+            t.dim(),
+        ))];
+    };
+    let mut out: Vec<Line> = Vec::new();
+    out.push(Line::from(vec![
+        Span::styled(tk.number.clone(), t.title()),
+        Span::raw("  "),
+        Span::styled(
+            format!(
+                "{} {}",
+                present::priority_mark(tk.priority),
+                ctx.cat.priority(tk.priority)
+            ),
+            t.priority(tk.priority),
+        ),
+        Span::raw(" · "),
+        Span::styled(present::status(ctx.cfg, ctx.cat, &tk.status), t.title()),
+        Span::styled(format!("  v{}", tk.version), t.dim()),
+    ]));
+    out.push(Line::from(Span::styled(
+        clean_line(&tk.subject).into_owned(),
+        t.title(),
+    )));
+    let requester = match (tk.requester.trim().is_empty(), tk.contact.trim().is_empty()) {
+        (true, true) => ctx.cat.t("field.none").to_string(),
+        (false, true) => clean_line(&tk.requester).into_owned(),
+        (true, false) => clean_line(&tk.contact).into_owned(),
+        (false, false) => format!(
+            "{} <{}>",
+            clean_line(&tk.requester),
+            clean_line(&tk.contact)
+        ),
+    };
+    let mut l = field(ctx, "field.requester", requester);
+    l.push(Span::raw("  "));
+    l.extend(field(
+        ctx,
+        "field.channel",
+        ctx.cat.id("channel", tk.channel.as_str()),
+    ));
+    out.push(Line::from(l));
+    let category = ctx
+        .cfg
+        .category(&tk.category)
+        .map(|c| format!("{} {}", tk.category, c.name))
+        .unwrap_or_else(|| tk.category.clone());
+    let mut l = field(ctx, "field.category", category);
+    l.push(Span::raw("  "));
+    l.extend(field(
+        ctx,
+        "field.group",
+        tk.group.clone().unwrap_or_else(|| "—".into()),
+    ));
+    out.push(Line::from(l));
+    let mut l = field(ctx, "field.assignee", present::assignee(ctx.cat, tk));
+    if tk.reassignments > 1 {
+        l.push(Span::styled(
+            format!(
+                "  ⇄ {}",
+                ctx.cat
+                    .f("field.times", &[("n", tk.reassignments.to_string())])
+            ),
+            t.warn(),
+        ));
+    }
+    out.push(Line::from(l));
+    let mut l = field(
+        ctx,
+        "field.created",
+        format!(
+            "{} ({})",
+            local_time(tk.created_at),
+            present::age(ctx.now - tk.created_at)
+        ),
+    );
+    if let Some(due) = tk.due_at {
+        l.push(Span::raw("  "));
+        let overdue = due < ctx.now
+            && ctx
+                .cfg
+                .lifecycle
+                .category(&tk.status)
+                .is_some_and(|c| c.is_open());
+        l.push(Span::styled(
+            format!("{}: ", ctx.cat.t("field.due")),
+            t.dim(),
+        ));
+        l.push(Span::styled(
+            format!("{}{}", if overdue { "⚠ " } else { "" }, local_time(due)),
+            if overdue { t.overdue() } else { t.base() },
+        ));
+    }
+    out.push(Line::from(l));
+    if let Some(at) = tk.first_response_at {
+        out.push(Line::from(field(
+            ctx,
+            "field.first_response",
+            local_time(at),
+        )));
+    }
+    match tk.outcome {
+        Some(o) => {
+            let mut l = field(ctx, "field.outcome", String::new());
+            l.push(Span::styled(ctx.cat.outcome(o).to_string(), t.title()));
+            out.push(Line::from(l));
+            if let Some(r) = tk.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+                out.push(Line::from(field(
+                    ctx,
+                    o.note_kind().label_key(),
+                    clean_line(r).into_owned(),
+                )));
+            }
+        }
+        None => out.push(Line::from(field(
+            ctx,
+            "field.outcome",
+            ctx.cat.t("field.none").to_string(),
+        ))),
+    }
+    if let Some(a) = tk.answer.as_deref().filter(|a| !a.trim().is_empty()) {
+        out.push(Line::from(field(
+            ctx,
+            "field.answer",
+            clean_line(a).into_owned(),
+        )));
+    }
+    if let Some(s) = tk.satisfaction {
+        out.push(Line::from(field(
+            ctx,
+            "field.satisfaction",
+            format!("{} {s}/5", "★".repeat(s as usize)),
+        )));
+    }
+    if !tk.body.trim().is_empty() {
+        out.push(Line::from(Span::styled(
+            format!("── {} ──", ctx.cat.t("field.body")),
+            t.dim(),
+        )));
+        for line in clean_text(&tk.body).lines() {
+            out.push(Line::from(line.to_string()));
+        }
+    }
+    out.push(Line::from(Span::styled(
+        format!("── {} ──", ctx.cat.t("field.history")),
+        t.dim(),
+    )));
+    for e in &d.history {
+        out.push(Line::from(vec![
+            Span::styled(format!("{} ", local_time(e.at)), t.dim()),
+            Span::styled(format!("{} ", present::actor(ctx.cat, e)), t.key()),
+            Span::raw(present::event(ctx.cfg, ctx.cat, e)),
+        ]));
+    }
+    out
+}
+
+pub fn draw(f: &mut Frame<'_>, area: Rect, d: &DetailState, ctx: &Ctx<'_>, focused: bool) {
+    let t = ctx.theme;
+    let title = match &d.ticket {
+        Some(tk) => format!(" {} ", tk.number),
+        None => format!(" {} ", ctx.cat.t("ui.detail")),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            t.focus_border()
+        } else {
+            t.border()
+        })
+        .title(Span::styled(title, t.title()));
+    let p = Paragraph::new(lines(d, ctx))
+        .wrap(Wrap { trim: false })
+        .scroll((d.scroll, 0))
+        .block(block);
+    f.render_widget(p, area);
+}

@@ -1,0 +1,68 @@
+//! Text fields: ratatui-textarea does the editing; this makes one-line and multi-line fields
+//! that look alike and sanitises pasted text before it lands in a field.
+
+use crate::core::sanitize::{clean_line, clean_text};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::{Modifier, Style};
+use ratatui_textarea::{TextArea, WrapMode};
+
+pub fn field(placeholder: &str, multiline: bool) -> TextArea<'static> {
+    let mut t = TextArea::default();
+    t.set_placeholder_text(placeholder.to_string());
+    t.set_cursor_line_style(Style::new());
+    t.set_placeholder_style(Style::new().add_modifier(Modifier::DIM));
+    if multiline {
+        t.set_wrap_mode(WrapMode::WordOrGlyph);
+    }
+    t
+}
+
+/// A field holding `text`.
+pub fn with_text(placeholder: &str, text: &str, multiline: bool) -> TextArea<'static> {
+    let mut t = field(placeholder, multiline);
+    t.insert_str(text);
+    t
+}
+
+pub fn text(t: &TextArea<'_>) -> String {
+    t.lines().join("\n")
+}
+
+/// Pasted text: escape sequences, controls and bidi characters removed; one-line fields get
+/// one line.
+pub fn paste(t: &mut TextArea<'_>, s: &str, multiline: bool) {
+    let clean = if multiline {
+        clean_text(s).into_owned()
+    } else {
+        clean_line(s).into_owned()
+    };
+    t.insert_str(clean);
+}
+
+/// Shows the field's cursor only while it has focus.
+pub fn set_focus(t: &mut TextArea<'_>, focused: bool) {
+    t.set_cursor_style(if focused {
+        Style::new().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::new()
+    });
+}
+
+/// Ctrl-S, or Alt-Enter, submits a form from any field.
+pub fn is_submit(k: &KeyEvent) -> bool {
+    (k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))
+        || (k.code == KeyCode::Enter && k.modifiers.contains(KeyModifiers::ALT))
+}
+
+/// Keys a field must not take: they move between fields or close the form.
+pub fn is_navigation(k: &KeyEvent) -> bool {
+    matches!(k.code, KeyCode::Tab | KeyCode::BackTab | KeyCode::Esc) || is_submit(k)
+}
+
+/// Typed text goes into the field; Enter in a one-line field does not.
+pub fn feed(t: &mut TextArea<'_>, k: KeyEvent, multiline: bool) -> bool {
+    if is_navigation(&k) || (!multiline && k.code == KeyCode::Enter) {
+        return false;
+    }
+    t.input(k)
+}

@@ -1,0 +1,366 @@
+//! The command palette (`:`): `goto NUMBER`, `assign LOGIN`, `status STATUS`, `claim`,
+//! `queue NAME`, `new`, `quit`, … with completion from the desk's own data (Tab completes,
+//! ↑/↓ choose, Enter runs).
+
+use super::Ctx;
+use super::input;
+use super::prompt::centered;
+use crate::store::queue::{QueueKind, SortKey};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui_textarea::TextArea;
+
+/// Every command, and what its argument is.
+pub const COMMANDS: &[(&str, Arg)] = &[
+    ("goto", Arg::Number),
+    ("assign", Arg::Agent),
+    ("status", Arg::Status),
+    ("claim", Arg::None),
+    ("unassign", Arg::None),
+    ("queue", Arg::Queue),
+    ("sort", Arg::Sort),
+    ("filter", Arg::Text),
+    ("new", Arg::None),
+    ("comment", Arg::Text),
+    ("reply", Arg::Text),
+    ("undo", Arg::None),
+    ("reload", Arg::None),
+    ("help", Arg::None),
+    ("quit", Arg::None),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    None,
+    Number,
+    Agent,
+    Status,
+    Queue,
+    Sort,
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Goto(String),
+    Assign(String),
+    Status(String),
+    Claim,
+    Unassign,
+    Queue(QueueKind),
+    Sort(SortKey),
+    Filter(String),
+    New,
+    Comment(String),
+    Reply(String),
+    Undo,
+    Reload,
+    Help,
+    Quit,
+}
+
+/// Reads a command line; a unique prefix of a command name is enough (`:as olena`).
+pub fn parse(line: &str) -> Result<Command, String> {
+    let line = line.trim().trim_start_matches(':').trim();
+    let (word, rest) = match line.split_once(char::is_whitespace) {
+        Some((w, r)) => (w, r.trim()),
+        None => (line, ""),
+    };
+    if word.is_empty() {
+        return Err(String::new());
+    }
+    let mut matches: Vec<&(&str, Arg)> = COMMANDS
+        .iter()
+        .filter(|(c, _)| c.starts_with(word))
+        .collect();
+    if matches.len() > 1 {
+        // `q` is quit, `q open` is queue: an argument tells them apart.
+        let by_arg: Vec<&(&str, Arg)> = matches
+            .iter()
+            .copied()
+            .filter(|(_, a)| (*a == Arg::None) == rest.is_empty())
+            .collect();
+        if by_arg.len() == 1 {
+            matches = by_arg;
+        }
+    }
+    let (name, arg) = match matches.as_slice() {
+        [one] => **one,
+        _ => match COMMANDS.iter().find(|(c, _)| *c == word) {
+            Some(exact) => *exact,
+            None if matches.is_empty() => return Err(format!("unknown command '{word}'")),
+            None => {
+                return Err(format!(
+                    "'{word}' could be {}",
+                    matches
+                        .iter()
+                        .map(|(c, _)| *c)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        },
+    };
+    if arg != Arg::None && arg != Arg::Text && rest.is_empty() {
+        return Err(format!("{name} needs an argument"));
+    }
+    Ok(match name {
+        "goto" => Command::Goto(rest.to_string()),
+        "assign" => Command::Assign(rest.to_string()),
+        "status" => Command::Status(rest.to_string()),
+        "claim" => Command::Claim,
+        "unassign" => Command::Unassign,
+        "queue" => Command::Queue(
+            QueueKind::from_id(rest)
+                .or_else(|| {
+                    QueueKind::ALL
+                        .into_iter()
+                        .find(|k| k.id().starts_with(rest))
+                })
+                .ok_or_else(|| format!("no queue '{rest}'"))?,
+        ),
+        "sort" => Command::Sort(
+            SortKey::from_id(rest)
+                .or_else(|| SortKey::ALL.into_iter().find(|k| k.id().starts_with(rest)))
+                .ok_or_else(|| format!("cannot sort by '{rest}'"))?,
+        ),
+        "filter" => Command::Filter(rest.to_string()),
+        "new" => Command::New,
+        "comment" => Command::Comment(rest.to_string()),
+        "reply" => Command::Reply(rest.to_string()),
+        "undo" => Command::Undo,
+        "reload" => Command::Reload,
+        "help" => Command::Help,
+        _ => Command::Quit,
+    })
+}
+
+/// Where completions come from: the app fills these lists for the current argument.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub agents: Vec<String>,
+    pub statuses: Vec<String>,
+    pub numbers: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Palette {
+    pub input: TextArea<'static>,
+    pub candidates: Vec<String>,
+    pub selected: usize,
+    pub error: Option<String>,
+}
+
+pub enum PaletteResult {
+    Continue,
+    Cancel,
+    Run(String),
+}
+
+impl Palette {
+    pub fn new(prefill: &str) -> Palette {
+        let mut input = input::with_text("", prefill, false);
+        input::set_focus(&mut input, true);
+        Palette {
+            input,
+            candidates: Vec::new(),
+            selected: 0,
+            error: None,
+        }
+    }
+
+    pub fn line(&self) -> String {
+        input::text(&self.input)
+    }
+
+    /// The argument kind being typed and its partial text, or the partial command name.
+    pub fn typing(&self) -> (Option<Arg>, String) {
+        let line = self.line();
+        match line.split_once(char::is_whitespace) {
+            None => (None, line.trim().to_string()),
+            Some((w, rest)) => {
+                let arg = COMMANDS
+                    .iter()
+                    .find(|(c, _)| {
+                        *c == w
+                            || (c.starts_with(w)
+                                && COMMANDS.iter().filter(|(x, _)| x.starts_with(w)).count() == 1)
+                    })
+                    .map(|(_, a)| *a);
+                (arg, rest.trim_start().to_string())
+            }
+        }
+    }
+
+    /// Completions for what is typed, from `src`.
+    pub fn complete(&mut self, src: &Sources) {
+        let (arg, partial) = self.typing();
+        let p = partial.to_lowercase();
+        let pick = |items: Vec<String>| -> Vec<String> {
+            items
+                .into_iter()
+                .filter(|i| i.to_lowercase().starts_with(&p))
+                .take(8)
+                .collect()
+        };
+        self.candidates = match arg {
+            None => pick(COMMANDS.iter().map(|(c, _)| c.to_string()).collect()),
+            Some(Arg::Agent) => pick(src.agents.clone()),
+            Some(Arg::Status) => pick(src.statuses.clone()),
+            Some(Arg::Queue) => pick(QueueKind::ALL.iter().map(|k| k.id().to_string()).collect()),
+            Some(Arg::Sort) => pick(SortKey::ALL.iter().map(|k| k.id().to_string()).collect()),
+            Some(Arg::Number) => src.numbers.clone(),
+            Some(Arg::None) | Some(Arg::Text) => Vec::new(),
+        };
+        self.selected = self.selected.min(self.candidates.len().saturating_sub(1));
+    }
+
+    fn accept(&mut self) {
+        let Some(c) = self.candidates.get(self.selected).cloned() else {
+            return;
+        };
+        let line = self.line();
+        let new = match line.split_once(char::is_whitespace) {
+            None => format!("{c} "),
+            Some((w, _)) => format!("{w} {c}"),
+        };
+        self.input = input::with_text("", &new, false);
+        input::set_focus(&mut self.input, true);
+    }
+
+    pub fn on_key(&mut self, k: KeyEvent) -> PaletteResult {
+        match k.code {
+            KeyCode::Esc => return PaletteResult::Cancel,
+            KeyCode::Enter => return PaletteResult::Run(self.line()),
+            KeyCode::Tab => self.accept(),
+            KeyCode::Down => {
+                self.selected = (self.selected + 1).min(self.candidates.len().saturating_sub(1))
+            }
+            KeyCode::Up => self.selected = self.selected.saturating_sub(1),
+            _ => {
+                input::feed(&mut self.input, k, false);
+                self.selected = 0;
+            }
+        }
+        self.error = None;
+        PaletteResult::Continue
+    }
+
+    pub fn on_paste(&mut self, s: &str) {
+        input::paste(&mut self.input, s, false);
+    }
+}
+
+pub fn draw(f: &mut Frame<'_>, area: Rect, p: &Palette, ctx: &Ctx<'_>) {
+    let t = ctx.theme;
+    let rect = centered(
+        Rect {
+            y: area.y + 2,
+            height: area.height.saturating_sub(2),
+            ..area
+        },
+        70,
+        5 + p.candidates.len().max(1) as u16 + 1,
+    );
+    let rect = Rect {
+        y: area.y + 3,
+        ..rect
+    };
+    f.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border())
+        .title(Span::styled(
+            format!(" {} ", ctx.cat.t("ui.palette")),
+            t.title(),
+        ));
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    let [line, list, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    let [colon, field] =
+        Layout::horizontal([Constraint::Length(2), Constraint::Fill(1)]).areas(line);
+    f.render_widget(Paragraph::new(Span::styled(":", t.key())), colon);
+    f.render_widget(&p.input, field);
+    let items: Vec<Line> = p
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let l = Line::from(format!("  {c}"));
+            if i == p.selected {
+                l.style(t.selected())
+            } else {
+                l.style(t.dim())
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(items), list);
+    let footer = match &p.error {
+        Some(e) => Line::from(Span::styled(e.clone(), t.error())),
+        None => Line::from(Span::styled(
+            ctx.cat.t("ui.palette_keys").to_string(),
+            t.dim(),
+        )),
+    };
+    f.render_widget(
+        Paragraph::new(footer).wrap(ratatui::widgets::Wrap { trim: true }),
+        foot,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands_and_prefixes() {
+        assert_eq!(
+            parse(":goto HSG-2611-00001-3"),
+            Ok(Command::Goto("HSG-2611-00001-3".into()))
+        );
+        assert_eq!(parse("g hsg 2611"), Ok(Command::Goto("hsg 2611".into())));
+        assert_eq!(parse("as olena"), Ok(Command::Assign("olena".into())));
+        assert_eq!(
+            parse("status resolved"),
+            Ok(Command::Status("resolved".into()))
+        );
+        assert_eq!(parse("q"), Ok(Command::Quit));
+        assert_eq!(
+            parse("queue unas"),
+            Ok(Command::Queue(QueueKind::Unassigned))
+        );
+        assert_eq!(parse("sort age"), Ok(Command::Sort(SortKey::Age)));
+        assert!(parse("re").is_err_and(|e| e.contains("reload") && e.contains("reply")));
+        assert!(parse("fly").is_err_and(|e| e.contains("unknown command")));
+        assert!(parse("goto").is_err_and(|e| e.contains("needs an argument")));
+        assert!(parse("queue nowhere").is_err());
+    }
+
+    #[test]
+    fn completes_commands_and_arguments() {
+        let src = Sources {
+            agents: vec!["olena".into(), "oleg".into(), "petro".into()],
+            statuses: vec!["resolved".into(), "rejected".into()],
+            numbers: vec![],
+        };
+        let mut p = Palette::new("as");
+        p.complete(&src);
+        assert_eq!(p.candidates, vec!["assign"]);
+        let mut p = Palette::new("assign ol");
+        p.complete(&src);
+        assert_eq!(p.candidates, vec!["olena", "oleg"]);
+        p.accept();
+        assert_eq!(p.line(), "assign olena");
+        let mut p = Palette::new("status re");
+        p.complete(&src);
+        assert_eq!(p.candidates.len(), 2);
+    }
+}
