@@ -81,7 +81,11 @@ pub fn parse(line: &str) -> Result<Command, String> {
         let by_arg: Vec<&(&str, Arg)> = matches
             .iter()
             .copied()
-            .filter(|(_, a)| (*a == Arg::None) == rest.is_empty())
+            .filter(|(_, a)| match a {
+                Arg::None => rest.is_empty(),
+                Arg::Text => true,
+                _ => !rest.is_empty(),
+            })
             .collect();
         if by_arg.len() == 1 {
             matches = by_arg;
