@@ -24,16 +24,17 @@ pub fn priority_mark(p: Priority) -> &'static str {
     }
 }
 
-/// A duration in seconds as a short age: 45s, 12m, 5h, 3d, 7w.
-pub fn age(seconds: i64) -> String {
+/// A duration in seconds as a short age in the catalog's units: 45s, 12m, 5h, 3d, 7w.
+pub fn age(cat: &Catalog, seconds: i64) -> String {
     let s = seconds.max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m", s / 60),
-        3600..86_400 => format!("{}h", s / 3600),
-        86_400..1_209_600 => format!("{}d", s / 86_400),
-        _ => format!("{}w", s / 604_800),
-    }
+    let (n, unit) = match s {
+        0..60 => (s, "age.s"),
+        60..3600 => (s / 60, "age.m"),
+        3600..86_400 => (s / 3600, "age.h"),
+        86_400..1_209_600 => (s / 86_400, "age.d"),
+        _ => (s / 604_800, "age.w"),
+    };
+    cat.f(unit, &[("n", n.to_string())])
 }
 
 /// The outcome with its note, as one line: "refused — Reason: income too high".
@@ -172,12 +173,15 @@ mod tests {
 
     #[test]
     fn ages() {
-        assert_eq!(age(-5), "0s");
-        assert_eq!(age(59), "59s");
-        assert_eq!(age(60), "1m");
-        assert_eq!(age(3600 * 5 + 7), "5h");
-        assert_eq!(age(86_400 * 3), "3d");
-        assert_eq!(age(86_400 * 30), "4w");
+        let en = Catalog::english();
+        assert_eq!(age(en, -5), "0s");
+        assert_eq!(age(en, 59), "59s");
+        assert_eq!(age(en, 60), "1m");
+        assert_eq!(age(en, 3600 * 5 + 7), "5h");
+        assert_eq!(age(en, 86_400 * 3), "3d");
+        assert_eq!(age(en, 86_400 * 30), "4w");
+        assert_eq!(age(Catalog::for_lang("ru"), 86_400 * 3), "3д");
+        assert_eq!(age(Catalog::for_lang("uk"), 3600 * 12), "12год");
     }
 
     #[test]

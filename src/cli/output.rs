@@ -166,7 +166,7 @@ pub fn show_text(cfg: &Config, cat: &Catalog, t: &Ticket, history: &[Event], now
         format!(
             "{} ({})",
             present::status(cfg, cat, &t.status),
-            present::age(now - t.updated_at)
+            present::age(cat, now - t.updated_at)
         ),
     );
     line(
@@ -318,7 +318,7 @@ pub fn list_text(
             present::priority_mark(t.priority),
             fit(&present::status(cfg, cat, &t.status), status_w),
             fit(&who, who_w),
-            fit(&present::age(now - t.created_at), age_w),
+            fit(&present::age(cat, now - t.created_at), age_w),
             fit(&clean_line(&t.subject), subject_w).trim_end()
         ));
     }

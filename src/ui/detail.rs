@@ -103,7 +103,7 @@ pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
         format!(
             "{} ({})",
             local_time(tk.created_at),
-            present::age(ctx.now - tk.created_at)
+            present::age(ctx.cat, ctx.now - tk.created_at)
         ),
     );
     if let Some(due) = tk.due_at {

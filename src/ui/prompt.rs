@@ -104,8 +104,17 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, p: &Prompt, ctx: &Ctx<'_>) {
     let t = ctx.theme;
-    let height = (p.preview.len() as u16) + if p.multiline { 10 } else { 6 };
-    let rect = centered(area, 70, height);
+    let width = 70u16.min(area.width);
+    let inner_w = width.saturating_sub(2).max(1) as usize;
+    let preview_rows: u16 = p
+        .preview
+        .iter()
+        .map(|l| {
+            (unicode_width::UnicodeWidthStr::width(l.as_str()).max(1)).div_ceil(inner_w) as u16
+        })
+        .sum();
+    let height = preview_rows + if p.multiline { 10 } else { 6 };
+    let rect = centered(area, width, height);
     f.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -114,7 +123,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &Prompt, ctx: &Ctx<'_>) {
     let inner = block.inner(rect);
     f.render_widget(block, rect);
     let [preview, field, status] = Layout::vertical([
-        Constraint::Length(p.preview.len() as u16),
+        Constraint::Length(preview_rows),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])

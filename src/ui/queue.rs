@@ -344,11 +344,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focuse
                             .is_some_and(|c| c.is_open()) =>
                 {
                     Cell::from(Span::styled(
-                        format!("⚠{}", present::age(ctx.now - d)),
+                        format!("⚠{}", present::age(ctx.cat, ctx.now - d)),
                         t.overdue(),
                     ))
                 }
-                Some(d) => Cell::from(present::age(d - ctx.now)),
+                Some(d) => Cell::from(present::age(ctx.cat, d - ctx.now)),
                 None => Cell::from(Span::styled("—", t.dim())),
             };
             let mut cells = vec![
@@ -370,7 +370,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focuse
                     .map(|o| clean_line(&o.agent.login).into_owned())
                     .unwrap_or_else(|| "—".into()),
             ));
-            cells.push(Cell::from(present::age(ctx.now - tk.created_at)));
+            cells.push(Cell::from(present::age(ctx.cat, ctx.now - tk.created_at)));
             if show_due {
                 cells.push(due);
             }
@@ -395,7 +395,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focuse
         widths.push(Constraint::Length(16));
     }
     widths.push(Constraint::Length(10));
-    widths.push(Constraint::Length(4));
+    widths.push(Constraint::Length(5));
     if show_due {
         widths.push(Constraint::Length(6));
     }

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 pub fn draw_welcome(f: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, login: &str) {
     let t = ctx.theme;
-    let rect = centered(area, 70, 16);
+    let rect = centered(area, 78, 16);
     let key = |k: &str, text: &str| -> Line<'static> {
         Line::from(vec![
             Span::styled(format!("  {k}  "), t.key()),

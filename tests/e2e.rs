@@ -1,0 +1,207 @@
+//! The real binary in a real terminal: tmux at 80×24, keys sent as a person types them.
+
+mod common;
+
+use common::Desk;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux server of our own, killed when the test ends.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(desk: &Desk, w: u16, h: u16) -> Tmux {
+        assert!(
+            Command::new("tmux")
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "tmux is needed for the end-to-end test (.ci/run installs it)"
+        );
+        let socket = format!("desk-e2e-{}-{}", std::process::id(), w);
+        let script = format!(
+            "env DESK_DB='{}' LANG=C.UTF-8 TZ=UTC TERM=xterm-256color '{}'; echo EXITED:$?; sleep 30",
+            desk.db.display(),
+            common::bin()
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+            ])
+            .args(["-x", &w.to_string(), "-y", &h.to_string(), &script])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux new-session failed");
+        Tmux { socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let o = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// Esc alone: a pause after it, so the next key is not read as Alt+key.
+    fn esc(&self) {
+        self.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    #[track_caller]
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                panic!("waited 15 s for {needle:?}; the screen shows:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+#[test]
+fn register_find_claim_and_resolve_in_a_real_terminal() {
+    let d = Desk::new();
+    let t = Tmux::start(&d, 80, 24);
+    t.wait_for("This desk has no tickets yet");
+
+    // Register a request through the form.
+    t.keys(&["n"]);
+    t.wait_for("New request");
+    t.text("No heating in flat 12");
+    t.keys(&["Tab"]);
+    t.text("Radiators cold since Monday");
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("registered ");
+    let number = screen
+        .split_whitespace()
+        .skip_while(|w| *w != "registered")
+        .nth(1)
+        .expect("number on screen")
+        .to_string();
+    assert!(number.starts_with("HSG-"), "routed by keyword: {number}");
+
+    // Find it with :goto, typed the way people do (lower case, spaces).
+    t.esc();
+    t.esc();
+    t.keys(&[":"]);
+    t.wait_for("Command");
+    t.text(&format!("goto {}", number.to_lowercase().replace('-', " ")));
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("opened {number}"));
+
+    // Claim it, start it, resolve it with an outcome and an answer.
+    t.keys(&["c"]);
+    t.wait_for("claimed: 1 done");
+    t.keys(&["s"]);
+    t.wait_for("Change status");
+    t.keys(&["Enter"]);
+    t.keys(&["C-s"]);
+    t.wait_for("moved to In progress");
+    t.keys(&["s"]);
+    let screen = t.wait_for("Change status");
+    let order = [
+        "Waiting for information",
+        "In execution",
+        "Under review",
+        "Resolved",
+    ];
+    let pos = order.iter().position(|s| *s == "Resolved").unwrap_or(3);
+    assert!(screen.contains("Resolved"), "{screen}");
+    for _ in 0..pos {
+        t.keys(&["j"]);
+    }
+    t.keys(&["Enter"]);
+    t.wait_for("Outcome:");
+    t.keys(&["Tab", "Tab"]);
+    t.text("Valve replaced on Monday.");
+    t.keys(&["C-s"]);
+    t.wait_for("moved to Resolved");
+
+    // Too small, then back: the desk says what it needs and redraws on resize.
+    t.tmux(&["resize-window", "-t", "e2e", "-x", "70", "-y", "20"]);
+    t.wait_for("terminal too small (need 80×24");
+    t.tmux(&["resize-window", "-t", "e2e", "-x", "80", "-y", "24"]);
+    t.wait_for("moved to Resolved");
+
+    t.keys(&["q"]);
+    let screen = t.wait_for("EXITED:0");
+    assert!(
+        !screen.contains("Change status"),
+        "the terminal is restored:\n{screen}"
+    );
+
+    // The store holds exactly that.
+    let v = d.show(&number);
+    assert_eq!(v["status"], "resolved");
+    assert_eq!(v["outcome"], "granted");
+    assert_eq!(v["answer"], "Valve replaced on Monday.");
+    assert_eq!(v["assignee"], d.me.as_str());
+    assert_eq!(v["subject"], "No heating in flat 12");
+    assert_eq!(v["body"], "Radiators cold since Monday");
+    assert_eq!(v["channel"], "phone");
+    let kinds: Vec<&str> = v["history"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|e| e["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        kinds,
+        [
+            "created", "assigned", "status", "status", "status", "outcome", "reply"
+        ]
+    );
+}
+
+/// A colleague's change (another process) shows in a running desk without a keypress.
+#[test]
+fn a_colleagues_change_appears_without_a_keypress() {
+    let d = Desk::staffed();
+    let n = d.new_ticket("Lift broken in entrance 2", &[]);
+    let t = Tmux::start(&d, 120, 40);
+    t.keys(&["4"]);
+    t.wait_for(&n);
+    d.run_as("olena", &["claim", &n]).ok();
+    t.wait_for("olena");
+    t.keys(&["q"]);
+    t.wait_for("EXITED:0");
+}

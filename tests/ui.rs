@@ -1,0 +1,620 @@
+//! The terminal desk without a terminal: snapshots of every pane and overlay (TestBackend +
+//! insta) and key sequences that drive the app's state against a real database file.
+
+use desk::core::config::BUILTIN;
+use desk::session::Session;
+use desk::store::Mode;
+use desk::ui::app::{App, Level, Overlay, Pane, Screen};
+use desk::ui::draw::draw;
+use desk::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+
+/// 2026-11-23 12:00 UTC: every snapshot is drawn at this moment.
+const NOW: i64 = 1_795_435_200;
+
+struct Desk {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+}
+
+/// A desk in a temp dir, its configuration in `lang` and UTC, its admin called "boss".
+fn desk(lang: &str, demo: usize) -> Desk {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("desk.db");
+    let cfg = BUILTIN
+        .replacen("language = \"\"", &format!("language = \"{lang}\""), 1)
+        .replacen("timezone = \"\"", "timezone = \"UTC\"", 1);
+    std::fs::write(dir.path().join("desk.toml"), cfg).expect("config");
+    let (mut s, _, _) = desk::cli::commands::init_desk(&db, None).expect("init");
+    s.store
+        .conn()
+        .execute("UPDATE agents SET login = 'boss', name = 'Bohdan Boss'", [])
+        .expect("rename admin");
+    s.login = "boss".into();
+    if demo > 0 {
+        let actor = s.store.actor("boss", None).expect("actor");
+        s.store.demo(&s.cfg, &actor, demo, NOW).expect("demo");
+    }
+    Desk { _dir: dir, db }
+}
+
+fn open(d: &Desk, login: &str, w: u16, h: u16) -> App {
+    let mut s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    s.login = login.into();
+    App::new(s, Theme { color: false }, w, h, NOW).expect("app")
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| draw(f, app)).expect("draw");
+    t.backend().to_string()
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn keys(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn ctrl(app: &mut App, c: char) {
+    app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+}
+
+/// Every screen, both sizes, both languages.
+#[test]
+fn snapshots() {
+    for lang in ["en", "ru"] {
+        let d = desk(lang, 300);
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let name = |what: &str| format!("{what}_{lang}_{w}x{h}");
+            let mut app = open(&d, "olena_is_not_here", w, h);
+            insta::assert_snapshot!(name("denied"), render(&app, w, h));
+            app = open(&d, "boss", w, h);
+            app.switch_queue(desk::store::queue::QueueKind::AllOpen);
+            insta::assert_snapshot!(name("queue"), render(&app, w, h));
+            key(&mut app, KeyCode::Enter);
+            assert_eq!(app.focus, Pane::Detail);
+            insta::assert_snapshot!(name("detail"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
+            keys(&mut app, "a");
+            insta::assert_snapshot!(name("assign"), render(&app, w, h));
+            key(&mut app, KeyCode::Enter);
+            insta::assert_snapshot!(name("assign_prompt"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
+            key(&mut app, KeyCode::Esc);
+            keys(&mut app, "?");
+            insta::assert_snapshot!(name("help"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
+            keys(&mut app, "n");
+            keys(&mut app, "No heating in flat 12");
+            insta::assert_snapshot!(name("new_ticket"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
+            keys(&mut app, "s");
+            insta::assert_snapshot!(name("status_choose"), render(&app, w, h));
+            key(&mut app, KeyCode::Enter);
+            insta::assert_snapshot!(name("status_fields"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
+            key(&mut app, KeyCode::Esc);
+            keys(&mut app, ":as");
+            insta::assert_snapshot!(name("palette"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
+            keys(&mut app, "v");
+            insta::assert_snapshot!(name("picker"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
+            keys(&mut app, "m");
+            insta::assert_snapshot!(name("comment"), render(&app, w, h));
+        }
+        let empty = desk(lang, 0);
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let app = open(&empty, "boss", w, h);
+            assert_eq!(app.screen, Screen::Welcome);
+            insta::assert_snapshot!(format!("welcome_{lang}_{w}x{h}"), render(&app, w, h));
+        }
+        let app = open(&d, "boss", 79, 23);
+        insta::assert_snapshot!(format!("too_small_{lang}"), render(&app, 79, 23));
+    }
+}
+
+/// The ticket open in the detail pane.
+fn detail_number(app: &App) -> String {
+    app.detail
+        .ticket
+        .as_ref()
+        .map(|t| t.number.clone())
+        .unwrap_or_default()
+}
+
+fn show(d: &Desk, number: &str) -> desk::store::Ticket {
+    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    s.store
+        .find(&s.cfg, number, desk::time::date(NOW))
+        .expect("ticket")
+}
+
+/// Triage from the keyboard: register, claim, start, ask for information, resolve with an
+/// outcome — everything lands in the store with its history.
+#[test]
+fn triage_a_ticket_from_new_to_resolved() {
+    let d = desk("en", 0);
+    let mut app = open(&d, "boss", 80, 24);
+    assert_eq!(app.screen, Screen::Welcome);
+    keys(&mut app, "n");
+    keys(&mut app, "No heating in flat 12");
+    key(&mut app, KeyCode::Tab);
+    keys(&mut app, "Cold since Monday");
+    ctrl(&mut app, 's');
+    assert_eq!(app.screen, Screen::Desk);
+    let number = detail_number(&app);
+    assert!(number.starts_with("HSG-"), "routed by keyword: {number}");
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains(&number))
+    );
+    key(&mut app, KeyCode::Esc);
+    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    keys(&mut app, "c");
+    assert_eq!(show(&d, &number).status, "attributed");
+    app.switch_queue(desk::store::queue::QueueKind::Mine);
+    keys(&mut app, "s");
+    key(&mut app, KeyCode::Enter); // in_progress: the only move
+    ctrl(&mut app, 's');
+    assert_eq!(show(&d, &number).status, "in_progress");
+    // Resolve: the flow offers only allowed moves; pick "resolved", outcome granted, answer.
+    keys(&mut app, "s");
+    let Some(Overlay::Status(flow)) = &app.overlay else {
+        panic!("status flow")
+    };
+    let i = flow
+        .options
+        .iter()
+        .position(|o| o.to == "resolved")
+        .expect("resolved offered");
+    for _ in 0..i {
+        keys(&mut app, "j");
+    }
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Tab); // outcome → note
+    key(&mut app, KeyCode::Tab); // note → answer
+    keys(&mut app, "Valve replaced.");
+    ctrl(&mut app, 's');
+    assert!(app.overlay.is_none(), "applied");
+    let t = show(&d, &number);
+    assert_eq!(t.status, "resolved");
+    assert_eq!(t.outcome.map(|o| o.as_str()), Some("granted"));
+    assert_eq!(t.answer.as_deref(), Some("Valve replaced."));
+    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let kinds: Vec<&str> = s
+        .store
+        .history(t.id)
+        .expect("history")
+        .iter()
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "created", "assigned", "status", "status", "status", "outcome", "reply"
+        ]
+    );
+}
+
+/// A move the rules refuse is refused in the dialog, with core's reason, and nothing changes.
+#[test]
+fn a_refused_transition_shows_its_reason() {
+    let d = desk("en", 0);
+    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let boss = s.store.actor("boss", None).expect("boss");
+    let mut store = s.store;
+    store
+        .add_agent(
+            &s.cfg,
+            &boss,
+            &desk::store::NewAgent {
+                login: "olena".into(),
+                name: "Olena".into(),
+                role: desk::core::model::Role::Operator,
+                groups: vec!["HOUSING".into()],
+                capacity: 10,
+            },
+            NOW,
+        )
+        .expect("agent");
+    let n = store
+        .create(
+            &s.cfg,
+            &boss,
+            &desk::store::NewTicket {
+                subject: "Roof leak".into(),
+                body: String::new(),
+                requester: String::new(),
+                contact: String::new(),
+                channel: desk::core::model::Channel::Phone,
+                category: None,
+                group: None,
+                priority: None,
+            },
+            NOW,
+        )
+        .expect("create")
+        .number;
+    drop(store);
+    let mut app = open(&d, "olena", 80, 24);
+    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    keys(&mut app, "c");
+    app.switch_queue(desk::store::queue::QueueKind::Mine);
+    keys(&mut app, "s");
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's'); // in progress
+    keys(&mut app, "s");
+    let Some(Overlay::Status(flow)) = &app.overlay else {
+        panic!("flow")
+    };
+    let i = flow
+        .options
+        .iter()
+        .position(|o| o.to == "rejected")
+        .expect("rejected offered");
+    for _ in 0..i {
+        keys(&mut app, "j");
+    }
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's'); // refused without a reason
+    let Some(Overlay::Status(flow)) = &app.overlay else {
+        panic!("the dialog stays open")
+    };
+    let error = flow.error.clone().unwrap_or_default();
+    assert!(error.contains("needs a reason"), "{error}");
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("needs a reason"), "{screen}");
+    assert_eq!(show(&d, &n).status, "in_progress", "nothing changed");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    // Review decisions belong to supervisors: once under review, an operator is offered nothing.
+    keys(&mut app, "s");
+    let Some(Overlay::Status(flow)) = &app.overlay else {
+        panic!("flow")
+    };
+    let i = flow
+        .options
+        .iter()
+        .position(|o| o.to == "on_review")
+        .expect("review");
+    for _ in 0..i {
+        keys(&mut app, "j");
+    }
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    keys(&mut app, "s");
+    assert!(app.overlay.is_none(), "nothing is offered");
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("No status change")),
+        "{:?}",
+        app.message
+    );
+    // The palette asks core why.
+    keys(&mut app, ":status resolved");
+    key(&mut app, KeyCode::Enter);
+    let m = app.message.clone().expect("message");
+    assert_eq!(m.level, Level::Error);
+    assert!(m.text.contains("supervisor"), "{}", m.text);
+}
+
+/// Mark several tickets, give them to one agent with one reason (one event each), undo all.
+#[test]
+fn bulk_reassign_and_undo() {
+    let d = desk("en", 300);
+    let mut app = open(&d, "boss", 120, 40);
+    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    let before: Vec<desk::store::Ticket> = app
+        .queue
+        .visible()
+        .iter()
+        .take(3)
+        .map(|r| r.ticket.clone())
+        .collect();
+    assert_eq!(before.len(), 3);
+    keys(&mut app, "   ");
+    assert_eq!(app.queue.marks.len(), 3);
+    keys(&mut app, "a");
+    assert_eq!(app.focus, Pane::Assign);
+    // Choose "all agents", then the agent "jsmith".
+    while app.assign.group < app.assign.groups.len() {
+        keys(&mut app, "l");
+    }
+    while app.assign.selected().is_some_and(|a| a.login != "jsmith") {
+        keys(&mut app, "j");
+    }
+    key(&mut app, KeyCode::Enter);
+    let Some(Overlay::Prompt(p)) = &app.overlay else {
+        panic!("reason prompt")
+    };
+    assert!(
+        p.preview.iter().any(|l| l.contains("3 ticket")),
+        "{:?}",
+        p.preview
+    );
+    keys(&mut app, "IT matters");
+    key(&mut app, KeyCode::Enter);
+    for t in &before {
+        let now = show(&d, &t.number);
+        assert_eq!(
+            now.assignee.map(|o| o.agent.login),
+            Some("jsmith".to_string())
+        );
+    }
+    assert!(app.queue.marks.is_empty());
+    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    for t in &before {
+        let h = s.store.history(t.id).expect("history");
+        let assigned: Vec<_> = h.iter().filter(|e| e.kind.as_str() == "assigned").collect();
+        assert_eq!(assigned.len(), 1, "one event per ticket");
+    }
+    keys(&mut app, "u");
+    assert!(
+        app.message.as_ref().is_some_and(|m| m.level == Level::Ok),
+        "{:?}",
+        app.message
+    );
+    for t in &before {
+        let now = show(&d, &t.number);
+        assert!(now.assignee.is_none(), "{} back to nobody", t.number);
+        assert_eq!(now.status, t.status);
+    }
+    keys(&mut app, "u");
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("Nothing to undo"))
+    );
+}
+
+/// A colleague changes a ticket in another process: the desk shows it without a keypress,
+/// and an edit made on the stale view is refused, not written over.
+#[test]
+fn live_refresh_and_stale_edits() {
+    let d = desk("en", 300);
+    let mut app = open(&d, "boss", 80, 24);
+    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    let total = app.queue.total;
+    let first = app
+        .queue
+        .selected()
+        .map(|r| r.ticket.clone())
+        .expect("a ticket");
+    // Another connection (as another process would) claims the selected ticket.
+    let mut other = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let sup = other.store.actor("vmelnyk", None).expect("supervisor");
+    other
+        .store
+        .claim(&other.cfg, &sup, &first.number, None, None, NOW)
+        .expect("claim");
+    let mut app2 = open(&d, "boss", 80, 24);
+    app2.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    app.tick(NOW + 1);
+    assert_eq!(app.queue.total, total - 1, "refreshed by data_version");
+    assert_eq!(app2.queue.total, total - 1);
+    // Now a stale edit: app2 shows a ticket, someone else changes it, app2 acts on it.
+    let t = app2
+        .queue
+        .selected()
+        .map(|r| r.ticket.clone())
+        .expect("ticket");
+    other
+        .store
+        .claim(&other.cfg, &sup, &t.number, None, None, NOW)
+        .expect("claim");
+    keys(&mut app2, "c");
+    let m = app2.message.clone().expect("message");
+    assert_eq!(m.level, Level::Error);
+    assert!(
+        m.text.contains("changed by vmelnyk") && m.text.contains("reloaded"),
+        "{}",
+        m.text
+    );
+    assert_eq!(
+        show(&d, &t.number).assignee.map(|o| o.agent.login),
+        Some("vmelnyk".into())
+    );
+}
+
+#[test]
+fn filter_palette_goto_and_mouse() {
+    let d = desk("en", 300);
+    let mut app = open(&d, "boss", 120, 40);
+    app.switch_queue(desk::store::queue::QueueKind::All);
+    let all = app.queue.total;
+    keys(&mut app, "/");
+    keys(&mut app, "heat");
+    // Checked independently: tickets with a word starting "heat" anywhere a person typed.
+    let expected: i64 = rusqlite::Connection::open(&d.db)
+        .and_then(|c| {
+            c.query_row(
+                "SELECT count(*) FROM tickets WHERE lower(' ' || subject || ' ' || body || ' ' || requester || ' ' || contact) LIKE '% heat%'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .expect("count");
+    assert!(expected > 0 && expected < all);
+    assert_eq!(app.queue.total, expected, "filtered as you type");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.queue.total, all, "Esc clears the filter");
+
+    // :goto with a mistyped number offers the real one; Enter opens it.
+    let number = app
+        .queue
+        .selected()
+        .map(|r| r.ticket.number.clone())
+        .expect("row");
+    let last = number.chars().last().expect("digit");
+    let typo = format!(
+        "{}{}",
+        &number[..number.len() - 1],
+        if last == '0' { '1' } else { '0' }
+    );
+    keys(&mut app, ":");
+    keys(&mut app, &format!("goto {typo}"));
+    key(&mut app, KeyCode::Enter);
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!("palette offers the suggestion")
+    };
+    assert!(
+        p.error
+            .as_ref()
+            .is_some_and(|e| e.contains("wrong check digit"))
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.focus, Pane::Detail);
+    assert!(!detail_number(&app).is_empty());
+
+    // Mouse: a click on the third row selects it; the wheel scrolls.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    let a = app.areas();
+    app.on_mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: a.queue.x + 5,
+        row: a.queue.y + 4,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(app.queue.cursor, app.queue.top + 2);
+    let clicked = app.queue.cursor;
+    app.on_mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: a.queue.x + 5,
+        row: a.queue.y + 4,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(app.queue.cursor, clicked + 3);
+}
+
+/// A queue of thousands scrolls through keyset pages: G, g, PgDn, and back.
+#[test]
+fn scrolling_a_long_queue() {
+    let d = desk("en", 3000);
+    let mut app = open(&d, "boss", 80, 24);
+    app.switch_queue(desk::store::queue::QueueKind::All);
+    let total = app.queue.total;
+    assert_eq!(total, 3000);
+    keys(&mut app, "G");
+    assert_eq!(app.queue.cursor, total - 1);
+    let last = app.queue.selected().map(|r| r.ticket.id).expect("last");
+    keys(&mut app, "g");
+    assert_eq!(app.queue.cursor, 0);
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..400 {
+        key(&mut app, KeyCode::PageDown);
+        let r = app.queue.selected().expect("row");
+        assert!(seen.insert(r.ticket.id) || app.queue.cursor == total - 1);
+    }
+    assert_eq!(app.queue.cursor, total - 1);
+    assert_eq!(app.queue.selected().map(|r| r.ticket.id), Some(last));
+    assert!(
+        app.queue.rows.len() <= app.queue.height * 13,
+        "window stays small: {}",
+        app.queue.rows.len()
+    );
+    for _ in 0..(total as usize + 5) {
+        keys(&mut app, "k");
+    }
+    assert_eq!(app.queue.cursor, 0);
+}
+
+#[test]
+fn hostile_ticket_text_never_reaches_the_screen_raw() {
+    let d = desk("en", 0);
+    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let boss = s.store.actor("boss", None).expect("boss");
+    let mut store = s.store;
+    let evil = "Hi\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}exe.gnp\u{200b}";
+    store
+        .create(
+            &s.cfg,
+            &boss,
+            &desk::store::NewTicket {
+                subject: evil.into(),
+                body: format!("body {evil}\nline two"),
+                requester: evil.into(),
+                contact: String::new(),
+                channel: desk::core::model::Channel::Email,
+                category: None,
+                group: None,
+                priority: None,
+            },
+            NOW,
+        )
+        .expect("create");
+    drop(store);
+    let mut app = open(&d, "boss", 120, 40);
+    app.switch_queue(desk::store::queue::QueueKind::AllOpen);
+    key(&mut app, KeyCode::Enter);
+    let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    t.draw(|f| draw(f, &app)).expect("draw");
+    for cell in t.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(desk::core::sanitize::is_unsafe),
+            "{:?}",
+            cell.symbol()
+        );
+    }
+    let screen = t.backend().to_string();
+    assert!(screen.contains("Hi") && screen.contains("exe.gnp"));
+    // Pasted text is cleaned too.
+    keys(&mut app, "m");
+    app.on_paste("pasted\u{1b}[31m red\u{202e}");
+    let Some(Overlay::Prompt(p)) = &app.overlay else {
+        panic!("prompt")
+    };
+    let text = desk::ui::input::text(&p.input);
+    assert!(
+        !text.chars().any(desk::core::sanitize::is_unsafe),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn keys_can_be_rebound_in_the_configuration() {
+    let d = desk("en", 50);
+    let cfg_path = d.db.parent().expect("dir").join("desk.toml");
+    let text = std::fs::read_to_string(&cfg_path).expect("read")
+        + "new = \"F2\"\nclaim = [\"c\", \"ctrl-k\"]\n";
+    std::fs::write(&cfg_path, text).expect("write");
+    let mut app = open(&d, "boss", 80, 24);
+    app.on_key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE));
+    assert!(matches!(app.overlay, Some(Overlay::Form(_))));
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "n");
+    assert!(app.overlay.is_none(), "n is no longer bound");
+    let help = desk::ui::help::lines(&app.keymap, desk::ui::keymap::Context::Queue, &app.ctx());
+    let text: Vec<String> = help.iter().map(|l| l.to_string()).collect();
+    assert!(
+        text.iter()
+            .any(|l| l.contains("F2") && l.contains("register")),
+        "{text:?}"
+    );
+    // A mistake names the line.
+    let bad = std::fs::read_to_string(&cfg_path).expect("read") + "fly = \"x\"\n";
+    std::fs::write(&cfg_path, bad).expect("write");
+    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let e = App::new(s, Theme { color: false }, 80, 24, NOW)
+        .err()
+        .expect("refused");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("desk.toml:") && msg.contains("unknown action 'fly'"),
+        "{msg}"
+    );
+}
