@@ -436,6 +436,8 @@ fn filter_palette_goto_and_mouse() {
     let all = app.queue.total;
     keys(&mut app, "/");
     keys(&mut app, "heat");
+    assert_eq!(app.queue.total, all, "the query waits for typing to pause");
+    app.settle_filter(true);
     // Checked independently: tickets with a word starting "heat" anywhere a person typed.
     let expected: i64 = rusqlite::Connection::open(&d.db)
         .and_then(|c| {

@@ -399,8 +399,8 @@ impl Store {
                 "SELECT g.code, g.name, g.auto_assign,
                         (SELECT count(*) FROM members m WHERE m.group_code = g.code),
                         (SELECT count(*) FROM tickets t WHERE t.group_code = g.code AND t.is_open = 1),
-                        (SELECT count(*) FROM tickets t WHERE t.group_code = g.code AND t.is_open = 1
-                            AND t.assignee_id IS NULL)
+                        (SELECT count(*) FROM tickets t INDEXED BY tickets_unassigned
+                            WHERE t.group_code = g.code AND t.is_open = 1 AND t.assignee_id IS NULL)
                  FROM groups g ORDER BY g.code",
             )?;
             let rows = stmt.query_map([], |r| {

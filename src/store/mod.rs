@@ -207,6 +207,13 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether the desk has any ticket at all (cheap on any size).
+    pub fn has_tickets(&self) -> Result<bool> {
+        self.conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM tickets)", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
     pub fn ticket_count(&self) -> Result<i64> {
         self.conn
             .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))

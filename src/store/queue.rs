@@ -175,12 +175,13 @@ pub struct QueueRow {
     pub key: Vec<Value>,
 }
 
-/// An FTS5 query from what a person typed: each word a quoted prefix.
+/// An FTS5 query from what a person typed: each word a quoted prefix. One-letter words are
+/// left out: they match most of a large desk and narrow nothing.
 pub fn fts_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
-        .filter(|w| !w.is_empty())
+        .filter(|w| w.chars().count() >= 2)
         .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
@@ -226,13 +227,25 @@ fn build(cfg: &Config, spec: &QueueSpec, viewer: &Viewer) -> Built {
         QueueKind::All => {}
     }
     if let Some(q) = fts_query(&spec.text) {
+        // On a queue with its own index, walk that index and use the search hits as a filter
+        // (`+` keeps SQLite from driving the query from thousands of hits); on the whole desk,
+        // start from the hits.
+        let id = if spec.kind == QueueKind::All {
+            "t.id"
+        } else {
+            "+t.id"
+        };
+        let hits = format!("{id} IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)");
         let key = crate::core::numbering::normalize(&spec.text);
-        wheres.push(
-            "(t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?) OR t.number_key LIKE ? ESCAPE '\\')"
-                .into(),
-        );
-        args.push(Value::Text(q));
-        args.push(Value::Text(format!("{key}%")));
+        if key.chars().any(|c| c.is_ascii_digit()) {
+            // A number typed without its dashes ("hsg261100042") is not a word FTS knows.
+            wheres.push(format!("({hits} OR t.number_key LIKE ?)"));
+            args.push(Value::Text(q));
+            args.push(Value::Text(format!("{key}%")));
+        } else {
+            wheres.push(hits);
+            args.push(Value::Text(q));
+        }
     }
     let statuses = cfg.lifecycle.statuses();
     let status_order = if statuses.is_empty() {
@@ -381,6 +394,11 @@ mod tests {
         assert_eq!(fts_query("heat flat"), Some("\"heat\"* \"flat\"*".into()));
         assert_eq!(fts_query("a\"b"), Some("\"a\"\"b\"*".into()));
         assert_eq!(fts_query("(--)"), None);
+        assert_eq!(
+            fts_query("a heat"),
+            Some("\"heat\"*".into()),
+            "one letter narrows nothing"
+        );
         assert_eq!(fts_query("HSG-2611"), Some("\"HSG-2611\"*".into()));
     }
 

@@ -94,7 +94,13 @@ pub struct App {
     pub quit: bool,
     /// Something changed since the last frame.
     pub dirty: bool,
+    /// Filter text typed but not yet applied, and when it was typed: the query runs once
+    /// typing pauses, so every key still draws at once.
+    pub pending_filter: Option<(String, std::time::Instant)>,
 }
+
+/// How long typing must pause before the filter runs.
+pub const FILTER_DELAY: std::time::Duration = std::time::Duration::from_millis(120);
 
 impl App {
     /// Opens the desk for the person at the keyboard.
@@ -123,7 +129,7 @@ impl App {
         };
         let screen = match screen {
             Some(s) => s,
-            None if session.store.ticket_count()? == 0 => Screen::Welcome,
+            None if !session.store.has_tickets()? => Screen::Welcome,
             None => Screen::Desk,
         };
         let mut app = App {
@@ -146,6 +152,7 @@ impl App {
             pinned: false,
             quit: false,
             dirty: true,
+            pending_filter: None,
         };
         app.set_height();
         if app.screen == Screen::Desk {
@@ -243,6 +250,17 @@ impl App {
             self.detail.scroll = 0;
         }
         Ok(())
+    }
+
+    /// Applies typed filter text once typing has paused (or at once with `force`).
+    pub fn settle_filter(&mut self, force: bool) {
+        if let Some((text, at)) = self.pending_filter.take() {
+            if force || at.elapsed() >= FILTER_DELAY {
+                self.apply_filter(text);
+            } else {
+                self.pending_filter = Some((text, at));
+            }
+        }
     }
 
     /// Called a few times a second: a colleague's change shows without a keypress.
@@ -345,7 +363,7 @@ impl App {
                 p.on_paste(text);
                 if p.purpose == Purpose::Filter {
                     let t = super::input::text(&p.input);
-                    self.apply_filter(t);
+                    self.pending_filter = Some((t, std::time::Instant::now()));
                 }
             }
             Some(Overlay::Palette(p)) => p.on_paste(text),
@@ -1254,12 +1272,16 @@ impl App {
                         PromptResult::Continue => {
                             let text = super::input::text(&p.input);
                             if text != self.queue.spec.text {
-                                self.apply_filter(text);
+                                self.pending_filter = Some((text, std::time::Instant::now()));
                             }
                             self.overlay = Some(Overlay::Prompt(p));
                         }
-                        PromptResult::Cancel => self.apply_filter(String::new()),
+                        PromptResult::Cancel => {
+                            self.pending_filter = None;
+                            self.apply_filter(String::new());
+                        }
                         PromptResult::Submit(text) => {
+                            self.pending_filter = None;
                             if text != self.queue.spec.text {
                                 self.apply_filter(text);
                             }

@@ -105,7 +105,10 @@ fn event_loop(
         if app.quit {
             return Ok(());
         }
-        let wait = POLL.saturating_sub(last_poll.elapsed());
+        let mut wait = POLL.saturating_sub(last_poll.elapsed());
+        if let Some((_, at)) = &app.pending_filter {
+            wait = wait.min(app::FILTER_DELAY.saturating_sub(at.elapsed()));
+        }
         if event::poll(wait).map_err(io)? {
             let t0 = Instant::now();
             match event::read().map_err(io)? {
@@ -119,6 +122,7 @@ fn event_loop(
                 _ => {}
             }
         }
+        app.settle_filter(false);
         if last_poll.elapsed() >= POLL {
             app.tick(session::now());
             last_poll = Instant::now();

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The terminal desk's speed, measured inside the release binary (DESK_TIMINGS): the first
+# frame from process start, and every key from its read to its frame on screen; plus peak RSS.
+# The desk runs in tmux, driven like a person would (scrolling, paging, queues, filtering).
+#   usage: bash bench/tui.sh [TICKETS] [WIDTHxHEIGHT]     (default 1000 tickets, 120x40)
+#   e.g.   bash bench/tui.sh 1000000
+# A desk of TICKETS demo tickets is built once and kept in /tmp/desk-bench-TICKETS.
+set -eu
+N=${1:-1000}
+SIZE=${2:-120x40}
+W=${SIZE%x*}; H=${SIZE#*x}
+cd "$(dirname "$0")/.."
+command -v tmux >/dev/null || { echo "tmux is needed (apt-get install tmux)"; exit 2; }
+cargo build --release -q
+DESK=$PWD/target/release/desk
+DIR=/tmp/desk-bench-$N
+if [ ! -f "$DIR/desk.db" ]; then
+  mkdir -p "$DIR"
+  "$DESK" --db "$DIR/desk.db" init >/dev/null
+  echo "building a desk of $N tickets: $("$DESK" --db "$DIR/desk.db" demo --tickets "$N")"
+fi
+OUT=$(mktemp -d /tmp/desk-tui.XXXXXX); trap 'tmux -L desk-bench kill-server 2>/dev/null; rm -rf "$OUT"' EXIT
+tmux -L desk-bench -f /dev/null new-session -d -s b -x "$W" -y "$H" \
+  "env DESK_DB=$DIR/desk.db DESK_TIMINGS=$OUT/t LANG=C.UTF-8 /usr/bin/time -v -o $OUT/rss $DESK; sleep 60"
+k() { tmux -L desk-bench send-keys -t b "$@"; sleep 0.08; }
+for _ in $(seq 50); do [ -s "$OUT/t" ] && break; sleep 0.1; done
+sleep 0.5
+k 4                                   # All open
+for _ in $(seq 40); do k j; done      # scrolling
+k G; k g                              # bottom, top
+for _ in $(seq 20); do k PageDown; done
+k 7                                   # All tickets (the whole desk)
+for _ in $(seq 20); do k PageDown; done
+k G; k g
+k Tab; k j; k j; k Tab; k Tab         # panes
+k 1; k 2; k 3; k 5; k 6; k 4          # every queue
+k /; for c in h e a t; do k "$c"; done; k Enter; sleep 0.3; k Escape; sleep 0.3
+k o; k o; k O                          # sorting
+k q
+[ -n "${DESK_BENCH_RAW:-}" ] && cp "$OUT/t" "$DESK_BENCH_RAW"
+for _ in $(seq 50); do grep -q "Maximum resident" "$OUT/rss" 2>/dev/null && break; sleep 0.1; done
+python3 - "$OUT/t" "$OUT/rss" "$N" "$SIZE" <<'PY'
+import sys, statistics
+t, rss, n, size = sys.argv[1:5]
+first = [float(l.split()[1]) for l in open(t) if l.startswith("first_frame_ms")]
+keys = sorted(float(l.split()[1]) for l in open(t) if l.startswith("key_to_frame_ms"))
+peak = next((int(l.split(":")[1]) for l in open(rss) if "Maximum resident" in l), 0)
+p = lambda q: keys[min(len(keys) - 1, int(q * len(keys)))]
+print(f"desk TUI on {int(n):,} tickets at {size}:")
+print(f"  first frame        {first[0]:.1f} ms (process start to frame on screen)")
+print(f"  key to frame       median {statistics.median(keys):.2f} ms, p95 {p(0.95):.2f} ms, max {keys[-1]:.2f} ms over {len(keys)} keys")
+print(f"  peak RSS           {peak / 1024:.1f} MiB")
+PY
