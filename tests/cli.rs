@@ -390,6 +390,42 @@ fn full_lifecycle_with_outcomes() {
 }
 
 #[test]
+fn replies_are_first_responses_and_comments_are_not() {
+    let d = Desk::staffed();
+    let n = d.new_ticket("Pension question", &[]);
+    d.run_as("petro", &["comment", &n, "internal: check the register"])
+        .ok();
+    assert!(
+        d.show(&n)["first_response_at"].is_null(),
+        "a note is not a response"
+    );
+    d.run_as("anna", &["claim", &n]).ok();
+    d.run_as("petro", &["reply", &n, "We received it"])
+        .fails(4, "belongs to anna");
+    d.run_as("anna", &["reply", &n, "   "])
+        .fails(2, "answer is empty");
+    assert_eq!(
+        d.run_as("anna", &["reply", &n, "We received your request."])
+            .ok(),
+        format!("answer recorded on {n}")
+    );
+    let t = d.show(&n);
+    assert!(t["first_response_at"].is_string());
+    let last = t["history"]
+        .as_array()
+        .and_then(|h| h.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (last["kind"].as_str(), last["text"].as_str()),
+        (Some("reply"), Some("We received your request."))
+    );
+    assert_eq!(last["actor"], "anna");
+    d.run(&["reply", "XYZ-1", "x"])
+        .fails(2, "is not a ticket number");
+}
+
+#[test]
 fn review_and_execution_paths() {
     let d = Desk::staffed();
     let n = d.new_ticket("Roof leak", &[]);
