@@ -241,6 +241,7 @@ fn a_refused_transition_shows_its_reason() {
                 category: None,
                 group: None,
                 priority: None,
+                external_ref: None,
             },
             NOW,
         )
@@ -555,6 +556,7 @@ fn hostile_ticket_text_never_reaches_the_screen_raw() {
                 category: None,
                 group: None,
                 priority: None,
+                external_ref: None,
             },
             NOW,
         )

@@ -2,14 +2,16 @@
 
 use super::output::{self, print};
 use super::{
-    AgentCommand, CategoryCommand, Cli, Command, Failure, GroupCommand, InitArgs, ListArgs,
-    MoveArgs, NewArgs, StatusCommand,
+    AgentCommand, CategoryCommand, Cli, Command, ConfigCommand, Failure, GroupCommand, InitArgs,
+    ListArgs, MoveArgs, NewArgs, StatusCommand,
 };
 use crate::core::lifecycle::Fields;
 use crate::core::model::Actor;
+use crate::core::model::Channel;
 use crate::error::{Error, Result};
 use crate::session::{self, Session};
 use crate::store::agents::AgentChanges;
+use crate::store::tickets::Intake;
 use crate::store::tickets::{AssigneeFilter, local_date};
 use crate::store::{Changed, ListFilter, Mode, NewAgent, NewTicket};
 use serde_json::json;
@@ -24,6 +26,15 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
     };
     match cli.command {
         Some(Command::Init(ref args)) => init(&cli, args, &db).map_err(Failure::from),
+        Some(Command::Config(ConfigCommand::Check { ref file })) => {
+            config_check(file.as_deref().or(cli.config.as_deref()), &db).map_err(Failure::from)
+        }
+        Some(Command::Restore { ref file, .. }) if !db.exists() => {
+            // A desk restored on a new machine: create it, then restore (the restorer becomes
+            // its admin until the backup's agents take over).
+            let (mut s, _, _) = init_desk(&db, cli.config.as_deref())?;
+            restore_into(&mut s, file, true).map_err(Failure::from)
+        }
         None => crate::ui::run(&cli, &db, explicit_db.is_none()).map_err(Failure::from),
         Some(ref cmd) => {
             let mut s = Session::open(&db, cli.config.as_deref(), Mode::Existing)?;
@@ -168,6 +179,31 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Category(CategoryCommand::List) => categories(s, cli),
         Command::Status(StatusCommand::List) => statuses(s, cli),
         Command::Demo { tickets } => demo(s, cli, *tickets, now),
+        Command::Check => check(s, cli),
+        Command::Import { file } => import(s, cli, file, now),
+        Command::Backup { file } => {
+            let who = actor(s, cli)?;
+            crate::core::rights::check(&who, crate::core::rights::Action::Backup, None)?;
+            let c = s.store.backup(file)?;
+            print(&format!(
+                "backup written to {}: {} tickets, {} KiB",
+                file.display(),
+                c.tickets,
+                c.bytes / 1024
+            ));
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let who = actor(s, cli)?;
+            crate::core::rights::check(&who, crate::core::rights::Action::EditConfig, None)?;
+            restore_into(s, file, *force)
+        }
+        Command::Config(ConfigCommand::Install { file }) => {
+            let who = actor(s, cli)?;
+            crate::core::rights::check(&who, crate::core::rights::Action::EditConfig, None)?;
+            install_config(s, file)
+        }
+        Command::Config(ConfigCommand::Check { .. }) => Ok(()),
     }
 }
 
@@ -217,7 +253,7 @@ fn read_body(arg: &str) -> Result<String> {
 fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<()> {
     let who = actor(s, cli)?;
     let body = read_body(&a.body)?;
-    let created = s.store.create(
+    let intake = s.store.intake(
         &s.cfg,
         &who,
         &NewTicket {
@@ -229,15 +265,153 @@ fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<()> {
             category: a.category.clone(),
             group: a.group.clone(),
             priority: a.priority,
+            external_ref: a.external_ref.clone(),
         },
         now,
     )?;
+    let number = match intake {
+        Intake::Created(c) => c.number,
+        Intake::Existing(n) => {
+            output::error_line(&format!(
+                "note: this reference was already registered as {n}"
+            ));
+            n
+        }
+    };
     if cli.json {
-        let t = s.store.find(&s.cfg, &created.number, local_date(now))?;
+        let t = s.store.find(&s.cfg, &number, local_date(now))?;
         print(&output::json_text(&output::ticket_json(&s.cfg, &t, None)));
     } else {
         // The number alone on stdout, so scripts can capture it.
-        print(&created.number);
+        print(&number);
+    }
+    Ok(())
+}
+
+/// One request of an import, as JSON.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportItem {
+    subject: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    requester: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    priority: Option<String>,
+    #[serde(default, rename = "ref")]
+    external_ref: Option<String>,
+}
+
+/// Reads requests from JSON: an array of objects, or one object per line. Every mistake names
+/// the item (and line) it is in.
+pub fn parse_import(text: &str) -> Result<Vec<NewTicket>> {
+    let trimmed = text.trim_start();
+    let items: Vec<(usize, ImportItem)> = if trimmed.starts_with('[') {
+        let v: Vec<ImportItem> = serde_json::from_str(text).map_err(|e| {
+            Error::Invalid(format!(
+                "the import is not valid JSON: {} (line {}, column {})",
+                crate::error::one_line(&e.to_string()),
+                e.line(),
+                e.column()
+            ))
+        })?;
+        v.into_iter().enumerate().map(|(i, x)| (i + 1, x)).collect()
+    } else {
+        let mut v = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let item: ImportItem = serde_json::from_str(line).map_err(|e| {
+                Error::Invalid(format!(
+                    "line {}: not a request in JSON: {}",
+                    i + 1,
+                    crate::error::one_line(&e.to_string())
+                ))
+            })?;
+            v.push((i + 1, item));
+        }
+        v
+    };
+    if items.is_empty() {
+        return Err(Error::Invalid("the import holds no request".into()));
+    }
+    items
+        .into_iter()
+        .map(|(n, x)| {
+            let bad = |m: String| Error::Invalid(format!("item {n}: {m}"));
+            Ok(NewTicket {
+                subject: x.subject,
+                body: x.body,
+                requester: x.requester,
+                contact: x.contact,
+                channel: match x.channel {
+                    Some(c) => c.parse().map_err(bad)?,
+                    None => Channel::Email,
+                },
+                category: x.category,
+                group: x.group,
+                priority: match x.priority {
+                    Some(p) => Some(p.parse().map_err(bad)?),
+                    None => None,
+                },
+                external_ref: x.external_ref,
+            })
+        })
+        .collect()
+}
+
+fn import(s: &mut Session, cli: &Cli, file: &str, now: i64) -> Result<()> {
+    let who = actor(s, cli)?;
+    let bytes = if file == "-" {
+        let mut b = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut b)
+            .map_err(|e| Error::Invalid(format!("cannot read standard input: {e}")))?;
+        b
+    } else {
+        std::fs::read(file).map_err(|e| Error::Invalid(format!("cannot read {file}: {e}")))?
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::Invalid(format!(
+            "the import is not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let items = parse_import(&text)?;
+    let results = s.store.import(&s.cfg, &who, &items, now)?;
+    if cli.json {
+        let v: Vec<_> = results
+            .iter()
+            .zip(&items)
+            .map(|(r, it)| match r {
+                Intake::Created(c) => {
+                    json!({"number": c.number, "ref": it.external_ref, "created": true})
+                }
+                Intake::Existing(n) => {
+                    json!({"number": n, "ref": it.external_ref, "created": false})
+                }
+            })
+            .collect();
+        print(&output::json_text(&serde_json::Value::Array(v)));
+    } else {
+        let mut out = String::new();
+        for r in &results {
+            match r {
+                Intake::Created(c) => out.push_str(&format!("{}\n", c.number)),
+                Intake::Existing(n) => out.push_str(&format!("{n} (already registered)\n")),
+            }
+        }
+        print(&out);
     }
     Ok(())
 }
@@ -529,6 +703,45 @@ fn statuses(s: &Session, cli: &Cli) -> Result<()> {
     Ok(())
 }
 
+fn check(s: &Session, cli: &Cli) -> Result<()> {
+    let r = s.store.check(&s.cfg)?;
+    if cli.json {
+        print(&output::json_text(&json!({
+            "ok": r.violations.is_empty(),
+            "tickets": r.tickets,
+            "events": r.events,
+            "violations": r.violations.iter().map(|v| json!({"number": v.number, "what": v.what})).collect::<Vec<_>>(),
+        })));
+    } else if r.violations.is_empty() {
+        print(&format!(
+            "ok: {} tickets and {} history events checked; every invariant holds",
+            r.tickets, r.events
+        ));
+    } else {
+        let mut out = String::new();
+        for v in &r.violations {
+            out.push_str(&format!(
+                "{}{}\n",
+                v.number
+                    .as_ref()
+                    .map(|n| format!("{n}: "))
+                    .unwrap_or_default(),
+                crate::core::sanitize::clean_line(&v.what)
+            ));
+        }
+        print(&out);
+    }
+    if r.violations.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Database(format!(
+            "{} problem(s) found in {} (listed above); restore a backup (`desk restore`) or repair them",
+            r.violations.len(),
+            s.db_path.display()
+        )))
+    }
+}
+
 fn demo(s: &mut Session, cli: &Cli, tickets: usize, now: i64) -> Result<()> {
     let who = actor(s, cli)?;
     let started = std::time::Instant::now();
@@ -627,4 +840,76 @@ pub fn queue_text(db: &Path, config: Option<&Path>, create: bool) -> Result<Stri
         now,
         output::width(),
     ))
+}
+
+fn restore_into(s: &mut Session, file: &Path, force: bool) -> Result<()> {
+    let have = s.store.ticket_count()?;
+    if have > 0 && !force {
+        let incoming = crate::store::backup::verify(file)?;
+        return Err(Error::Invalid(format!(
+            "restoring would replace the {have} tickets of {} with the {incoming} of {}; add --force to do it",
+            s.db_path.display(),
+            file.display()
+        )));
+    }
+    let c = s.store.restore(file)?;
+    print(&format!(
+        "restored {} from {}: {} tickets",
+        s.db_path.display(),
+        file.display(),
+        c.tickets
+    ));
+    Ok(())
+}
+
+fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
+    let (cfg, path) = crate::session::load_config(file, db)?;
+    let origin = path
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "the built-in configuration".into());
+    print(&format!(
+        "ok: {origin} declares {} statuses, {} transitions, {} categories, {} groups, {} routes",
+        cfg.lifecycle.statuses().len(),
+        cfg.lifecycle.transitions().len(),
+        cfg.categories.len(),
+        cfg.groups.len(),
+        cfg.routes.len()
+    ));
+    Ok(())
+}
+
+/// Makes `file` the desk's configuration: it must be valid, and still declare every status
+/// tickets are in. Written beside the database atomically; the old one kept as .bak.
+fn install_config(s: &mut Session, file: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", file.display())))?;
+    let cfg = crate::core::config::Config::from_toml(&text, &file.display().to_string())?;
+    let in_use = s.store.statuses_in_use()?;
+    let missing: Vec<String> = in_use
+        .iter()
+        .filter(|(st, _)| cfg.lifecycle.status(st).is_none())
+        .map(|(st, n)| format!("{st} ({n} tickets)"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Invalid(format!(
+            "{} no longer declares statuses tickets are in: {}; declare them or move those tickets first",
+            file.display(),
+            missing.join(", ")
+        )));
+    }
+    let target = crate::session::config_beside(&s.db_path);
+    let tmp = target.with_extension("toml.new");
+    std::fs::write(&tmp, &text)
+        .map_err(|e| Error::Database(format!("cannot write {}: {e}", tmp.display())))?;
+    if target.exists() {
+        let _ = std::fs::copy(&target, target.with_extension("toml.bak"));
+    }
+    std::fs::rename(&tmp, &target)
+        .map_err(|e| Error::Database(format!("cannot install {}: {e}", target.display())))?;
+    print(&format!(
+        "installed {} as {}",
+        file.display(),
+        target.display()
+    ));
+    Ok(())
 }

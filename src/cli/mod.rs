@@ -116,6 +116,25 @@ pub enum Command {
     /// Statuses and transitions from desk.toml
     #[command(subcommand)]
     Status(StatusCommand),
+    /// Check the database's integrity and the desk's invariants (exit 0 only when all hold)
+    Check,
+    /// Register requests from JSON (an array, or one object per line; "-" reads stdin)
+    Import {
+        /// File with the requests: subject, body, requester, contact, channel, category,
+        /// group, priority, ref
+        file: String,
+    },
+    /// Write a consistent copy of the desk to FILE while others keep working
+    Backup { file: std::path::PathBuf },
+    /// Replace the desk's content with a backup (admins; --force when the desk has tickets)
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// The configuration: check a file, or install it as the desk's desk.toml (admins)
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Fill an empty desk with realistic demo data
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -154,6 +173,10 @@ pub struct NewArgs {
     pub group: Option<String>,
     #[arg(long, value_parser = parse_id::<Priority>)]
     pub priority: Option<Priority>,
+    /// A reference from outside (an e-mail's Message-ID): registering it again prints the
+    /// ticket it already became instead of a second one
+    #[arg(long = "ref", value_name = "REF")]
+    pub external_ref: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -262,6 +285,15 @@ pub enum GroupCommand {
     },
     /// Every group with members, open and unassigned tickets
     List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Check a configuration file (default: the desk's own) and say what it declares
+    Check { file: Option<std::path::PathBuf> },
+    /// Check FILE against the desk (every status in use must still be declared) and make it
+    /// the desk's desk.toml, atomically; the previous one is kept as desk.toml.bak
+    Install { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand, Debug)]

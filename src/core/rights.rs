@@ -34,6 +34,8 @@ pub enum Action {
     EditConfig,
     /// Act as another agent (`--as`).
     ActAs,
+    /// Take a backup of the whole desk.
+    Backup,
 }
 
 impl Action {
@@ -52,6 +54,7 @@ impl Action {
         Action::ManageGroups,
         Action::EditConfig,
         Action::ActAs,
+        Action::Backup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Action {
             Action::ManageGroups => "manage_groups",
             Action::EditConfig => "edit_config",
             Action::ActAs => "act_as",
+            Action::Backup => "backup",
         }
     }
 
@@ -86,7 +90,7 @@ impl Action {
             | Action::Comment
             | Action::Reply
             | Action::Rate => &[Operator, Supervisor, Admin],
-            Action::TakeOver => &[Supervisor, Admin],
+            Action::TakeOver | Action::Backup => &[Supervisor, Admin],
             Action::ManageAgents | Action::ManageGroups | Action::EditConfig | Action::ActAs => {
                 &[Admin]
             }
@@ -159,7 +163,9 @@ mod tests {
                 Admin => true,
                 Supervisor => !admin_only,
                 Operator => {
-                    !admin_only && action != TakeOver && (whose != "other" || !action.owner_bound())
+                    !admin_only
+                        && !matches!(action, TakeOver | Backup)
+                        && (whose != "other" || !action.owner_bound())
                 }
             }
         };

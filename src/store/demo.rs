@@ -595,6 +595,16 @@ fn generate(
                     reason = n.clone();
                 }
                 OutcomeChange::Clear => {
+                    if st.outcome.is_some() {
+                        evs.push(Ev {
+                            at: t,
+                            actor: Some(actor.id),
+                            kind: EventKind::Outcome,
+                            from: st.outcome.map(|x| x.as_str().to_string()),
+                            to: None,
+                            text: None,
+                        });
+                    }
                     st.outcome = None;
                     reason = None;
                     answer = None;

@@ -2,6 +2,8 @@
 //! short `BEGIN IMMEDIATE` transaction per user action. Nothing outside this module writes SQL.
 
 pub mod agents;
+pub mod backup;
+pub mod check;
 pub mod demo;
 pub mod queue;
 pub mod schema;
@@ -21,6 +23,17 @@ pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened read-only: the file or its directory is not writable for this user.
+    read_only: bool,
+}
+
+fn is_permission(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ReadOnly)
+            | Some(rusqlite::ErrorCode::CannotOpen)
+            | Some(rusqlite::ErrorCode::PermissionDenied)
+    )
 }
 
 /// Whether `open` may create the database file.
@@ -53,16 +66,47 @@ impl Store {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
         let db = |e| Error::db(e, path);
-        let mut conn = Connection::open_with_flags(path, flags).map_err(db)?;
+        let (mut conn, read_only) = match Connection::open_with_flags(path, flags) {
+            Ok(c) => (c, false),
+            // Not writable for this user: open it for reading, so look-ups still work and
+            // every write says why it cannot be done.
+            Err(e) if mode == Mode::Existing && path.exists() && is_permission(&e) => {
+                let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                (Connection::open_with_flags(path, ro).map_err(db)?, true)
+            }
+            Err(e) => return Err(db(e)),
+        };
         conn.busy_timeout(busy_timeout).map_err(db)?;
         conn.set_transaction_behavior(TransactionBehavior::Immediate);
         conn.set_prepared_statement_cache_capacity(64);
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            read_only,
         };
-        store.prepare(mode)?;
+        match store.prepare(mode) {
+            // The file opened but cannot be written (its journal, its WAL): read-only.
+            Err(Error::Database(m))
+                if !store.read_only && m.contains("read-only") && mode == Mode::Existing =>
+            {
+                let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                store.conn =
+                    Connection::open_with_flags(path, ro).map_err(|e| Error::db(e, path))?;
+                store
+                    .conn
+                    .busy_timeout(busy_timeout)
+                    .map_err(|e| Error::db(e, path))?;
+                store.read_only = true;
+                store.prepare(mode)?;
+            }
+            r => r?,
+        }
         Ok(store)
+    }
+
+    /// Whether this desk could only be opened for reading.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     fn prepare(&mut self, mode: Mode) -> Result<()> {
@@ -97,6 +141,15 @@ impl Store {
                 "{} is an empty file, not a desk database: create one with `desk init`",
                 self.path.display()
             )));
+        }
+        if self.read_only {
+            if version < schema::latest_version() {
+                return Err(Error::Database(format!(
+                    "{} needs upgrading to this desk's schema, but it is read-only for you; ask its owner to run desk once",
+                    self.path.display()
+                )));
+            }
+            return Ok(());
         }
         // WAL persists in the file; setting it again is a cheap no-op.
         let journal: String = self

@@ -145,8 +145,15 @@ pub const V3: &str = r#"
 CREATE INDEX tickets_unassigned ON tickets (group_code) WHERE is_open = 1 AND assignee_id IS NULL;
 "#;
 
+/// A reference from outside (an e-mail's Message-ID, a web form's submission id): importing
+/// the same request twice finds the ticket it already became.
+pub const V4: &str = r#"
+ALTER TABLE tickets ADD COLUMN external_ref TEXT;
+CREATE UNIQUE INDEX tickets_external_ref ON tickets (external_ref) WHERE external_ref IS NOT NULL;
+"#;
+
 /// Every migration, oldest first.
-pub const ALL: &[&str] = &[V1, V2, V3];
+pub const ALL: &[&str] = &[V1, V2, V3, V4];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(ALL.iter().map(|sql| M::up(sql)).collect())

@@ -87,6 +87,7 @@ impl NewTicketForm {
                 .checked_sub(1)
                 .and_then(|i| Priority::ALL.get(i))
                 .copied(),
+            external_ref: None,
         }
     }
 

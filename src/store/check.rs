@@ -1,0 +1,240 @@
+//! `desk check`: the database's integrity and the desk's own invariants, each violation named
+//! by the ticket it concerns.
+
+use super::Store;
+use crate::core::config::Config;
+use crate::core::lifecycle::is_final;
+use crate::core::model::Outcome;
+use crate::error::Result;
+use rusqlite::Connection;
+
+/// One thing that is not as it must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The ticket concerned, if it is about one.
+    pub number: Option<String>,
+    pub what: String,
+}
+
+/// What was looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    pub tickets: i64,
+    pub events: i64,
+    pub violations: Vec<Violation>,
+}
+
+/// A ticket number with two values to compare.
+type Finding = (String, Option<String>, Option<String>);
+
+fn rows(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<Finding>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
+const TRIGGERS: [&str; 3] = ["events_no_update", "events_no_delete", "tickets_no_delete"];
+
+impl Store {
+    /// Checks integrity (`PRAGMA integrity_check`, foreign keys) and the invariants: every
+    /// ticket has its creation event first; its status, outcome and owner are what its history
+    /// says last; its status is declared and its open flag agrees; a finished ticket has a
+    /// final outcome; every numbering sequence has issued exactly its numbers (no gap, none
+    /// ahead of it); the history's protecting triggers are in place.
+    pub fn check(&self, cfg: &Config) -> Result<CheckReport> {
+        let run = || -> rusqlite::Result<CheckReport> {
+            let c = &self.conn;
+            let mut v: Vec<Violation> = Vec::new();
+            let mut push =
+                |number: Option<String>, what: String| v.push(Violation { number, what });
+            let mut stmt = c.prepare("PRAGMA integrity_check")?;
+            for r in stmt.query_map([], |r| r.get::<_, String>(0))? {
+                let r = r?;
+                if r != "ok" {
+                    push(None, format!("integrity: {r}"));
+                }
+            }
+            let fk: i64 =
+                c.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })?;
+            if fk > 0 {
+                push(
+                    None,
+                    format!("{fk} rows point at rows that do not exist (foreign keys)"),
+                );
+            }
+            for t in TRIGGERS {
+                let present: bool = c.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1)",
+                    [t],
+                    |r| r.get(0),
+                )?;
+                if !present {
+                    push(
+                        None,
+                        format!("the trigger {t} protecting the history is missing"),
+                    );
+                }
+            }
+            // Creation events: exactly one, and first.
+            for (n, count, first) in rows(
+                c,
+                "SELECT t.number,
+                        (SELECT count(*) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created'),
+                        (SELECT e.kind FROM events e WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 1)
+                 FROM tickets t
+                 WHERE (SELECT count(*) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created') != 1
+                    OR (SELECT e.kind FROM events e WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 1) IS NOT 'created'",
+            )? {
+                push(
+                    Some(n),
+                    format!(
+                        "has {} creation events and its history starts with {}",
+                        count.unwrap_or_default(),
+                        first.unwrap_or_else(|| "nothing".into())
+                    ),
+                );
+            }
+            // The status is the last one the history records.
+            for (n, status, last) in rows(
+                c,
+                "SELECT number, status, last FROM (
+                    SELECT t.number, t.status,
+                      (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
+                         AND e.kind IN ('created', 'status') ORDER BY e.id DESC LIMIT 1) AS last
+                    FROM tickets t) WHERE status IS NOT last",
+            )? {
+                push(
+                    Some(n),
+                    format!(
+                        "status is {} but its history ends at {}",
+                        status.unwrap_or_default(),
+                        last.unwrap_or_else(|| "nothing".into())
+                    ),
+                );
+            }
+            // The owner is the last one assigned.
+            for (n, owner, last) in rows(
+                c,
+                "SELECT number, owner, last FROM (
+                    SELECT t.number, a.login AS owner,
+                      (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
+                         AND e.kind = 'assigned' ORDER BY e.id DESC LIMIT 1) AS last
+                    FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id) WHERE owner IS NOT last",
+            )? {
+                push(
+                    Some(n),
+                    format!(
+                        "is assigned to {} but its history last gave it to {}",
+                        owner.unwrap_or_else(|| "nobody".into()),
+                        last.unwrap_or_else(|| "nobody".into())
+                    ),
+                );
+            }
+            // The outcome is the last one recorded (when any was).
+            for (n, outcome, last) in rows(
+                c,
+                "SELECT number, outcome, last FROM (
+                    SELECT t.number, t.outcome,
+                      (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
+                         AND e.kind = 'outcome' ORDER BY e.id DESC LIMIT 1) AS last,
+                      EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'outcome') AS any
+                    FROM tickets t) WHERE any AND outcome IS NOT last OR NOT any AND outcome IS NOT NULL",
+            )? {
+                push(
+                    Some(n),
+                    format!(
+                        "outcome is {} but its history says {}",
+                        outcome.unwrap_or_else(|| "none".into()),
+                        last.unwrap_or_else(|| "none".into())
+                    ),
+                );
+            }
+            // Statuses known, open flags right, finished tickets with a final outcome.
+            let mut stmt = c.prepare("SELECT number, status, is_open, outcome FROM tickets")?;
+            let mut all = stmt.query([])?;
+            let mut tickets = 0;
+            while let Some(r) = all.next()? {
+                tickets += 1;
+                let number: String = r.get(0)?;
+                let status: String = r.get(1)?;
+                let open: bool = r.get(2)?;
+                let outcome: Option<String> = r.get(3)?;
+                match cfg.lifecycle.category(&status) {
+                    None => push(
+                        Some(number),
+                        format!("status '{status}' is not declared in desk.toml"),
+                    ),
+                    Some(cat) => {
+                        if cat.is_open() != open {
+                            push(
+                                Some(number.clone()),
+                                format!(
+                                    "is marked {} but {status} is {}",
+                                    if open { "open" } else { "finished" },
+                                    cat
+                                ),
+                            );
+                        }
+                        let final_outcome = outcome
+                            .as_deref()
+                            .and_then(|o| o.parse::<Outcome>().ok())
+                            .is_some_and(is_final);
+                        if cat.is_finished() && !final_outcome {
+                            push(Some(number), format!("is {status} without a final outcome"));
+                        }
+                    }
+                }
+            }
+            // Sequences: each scope issued exactly 1..=last.
+            let mut stmt = c.prepare(
+                "SELECT s.scope, s.last, count(t.id), coalesce(max(t.seq), 0)
+                 FROM sequences s LEFT JOIN tickets t ON t.scope = s.scope GROUP BY s.scope",
+            )?;
+            let seqs = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?;
+            for s in seqs {
+                let (scope, last, count, max) = s?;
+                if max > last {
+                    push(
+                        None,
+                        format!(
+                            "numbers of {scope} reach {max} but the sequence is at {last}: the next ticket would collide"
+                        ),
+                    );
+                } else if count != last {
+                    push(
+                        None,
+                        format!(
+                            "numbers of {scope}: the sequence issued {last} but {count} tickets have them (a gap)"
+                        ),
+                    );
+                }
+            }
+            for (n, scope, _) in rows(
+                c,
+                "SELECT t.number, t.scope, NULL FROM tickets t
+                 WHERE NOT EXISTS (SELECT 1 FROM sequences s WHERE s.scope = t.scope)",
+            )? {
+                push(
+                    Some(n),
+                    format!("its series {} has no sequence", scope.unwrap_or_default()),
+                );
+            }
+            let events: i64 = c.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+            Ok(CheckReport {
+                tickets,
+                events,
+                violations: v,
+            })
+        };
+        run().map_err(|e| self.err(e))
+    }
+}
