@@ -240,7 +240,7 @@ pub enum AgentCommand {
         /// Group code (repeat for several)
         #[arg(long)]
         group: Vec<String>,
-        #[arg(long, default_value_t = crate::store::agents::DEFAULT_CAPACITY)]
+        #[arg(long, default_value_t = crate::store::agents::DEFAULT_CAPACITY, allow_negative_numbers = true)]
         capacity: i64,
     },
     /// Change an agent (admins)
@@ -250,7 +250,7 @@ pub enum AgentCommand {
         name: Option<String>,
         #[arg(long, value_parser = parse_id::<Role>)]
         role: Option<Role>,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         capacity: Option<i64>,
         #[arg(long, value_parser = parse_switch)]
         active: Option<bool>,
