@@ -68,6 +68,20 @@ fn concurrent_intake_is_gap_free_and_collision_free() {
     check_invariants(&d.db);
 }
 
+/// How long a command typically takes here (median of a few unkilled runs), so kill moments
+/// can be spread over its whole life, from start-up to exit, on a fast or a slow machine.
+fn typical_micros(d: &Desk, args: &[&str]) -> u64 {
+    let mut times: Vec<u64> = (0..5)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            let _ = command(&d.db).args(args).output();
+            t.elapsed().as_micros() as u64
+        })
+        .collect();
+    times.sort();
+    times[2]
+}
+
 /// A tiny deterministic generator for kill timings.
 struct Lcg(u64);
 impl Lcg {
@@ -88,6 +102,7 @@ fn killed_writers_leave_no_half_ticket_and_no_gap() {
     let d = Desk::new();
     let big = "x".repeat(2 << 20);
     let mut rng = Lcg(7);
+    let span = typical_micros(&d, &["new", "--subject", "timing", "--category", "SOC"]) * 3 / 2;
     let mut acknowledged = Vec::new();
     let mut killed = 0;
     let rounds = 120;
@@ -116,7 +131,7 @@ fn killed_writers_leave_no_half_ticket_and_no_gap() {
             use std::io::Write;
             let _ = stdin.write_all(body.as_bytes());
         }
-        std::thread::sleep(Duration::from_micros(rng.next(12_000)));
+        std::thread::sleep(Duration::from_micros(rng.next(span)));
         // Child::kill is SIGKILL on Unix: no chance to clean up.
         let _ = child.kill();
         let out = child.wait_with_output().expect("wait");
@@ -139,10 +154,77 @@ fn killed_writers_leave_no_half_ticket_and_no_gap() {
     for n in &acknowledged {
         assert_eq!(d.show(n)["number"], n.as_str(), "acknowledged {n} survives");
     }
-    // The desk keeps working after all that.
+    // The desk keeps working after all that, and its own check agrees.
     let n = d.new_ticket("after the storm", &["--category", "SOC"]);
     assert!(!n.is_empty());
     check_invariants(&d.db);
+    d.run(&["check"]).ok();
+}
+
+/// Every kind of write killed at random moments: claims, moves with outcomes, notes,
+/// reassignments. Afterwards `desk check` finds every history consistent with its ticket.
+#[test]
+fn killed_actions_of_every_kind_leave_consistent_histories() {
+    let d = Desk::staffed();
+    let tickets: Vec<String> = (0..30)
+        .map(|i| d.new_ticket(&format!("heating {i}"), &[]))
+        .collect();
+    let mut rng = Lcg(11);
+    let mut killed = 0;
+    let mut finished = 0;
+    let rounds = 150;
+    let span = typical_micros(&d, &["comment", &tickets[0], "timing"]) * 3 / 2;
+    for round in 0..rounds {
+        let n = &tickets[rng.next(tickets.len() as u64) as usize];
+        let who = ["olena", "petro", "vasyl"][rng.next(3) as usize];
+        let note = format!("note {round}");
+        let args: Vec<&str> = match rng.next(6) {
+            0 => vec!["claim", n],
+            1 => vec!["move", n, "in_progress"],
+            2 => vec![
+                "move",
+                n,
+                "resolved",
+                "--outcome",
+                "partial",
+                "--next-steps",
+                "plumber on Monday",
+                "--answer",
+                "We are on it",
+            ],
+            3 => vec!["comment", n, &note],
+            4 => vec!["assign", n, "petro", "--reason", "his district"],
+            _ => vec!["move", n, "waiting_info", "--question", "which flat?"],
+        };
+        let mut child = command(&d.db)
+            .arg("--as")
+            .arg(who)
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_micros(rng.next(span)));
+        let _ = child.kill();
+        if child.wait().expect("wait").success() {
+            finished += 1;
+        } else {
+            killed += 1;
+        }
+    }
+    eprintln!("{killed} of {rounds} mixed writers killed, {finished} finished");
+    assert!(
+        killed > 20,
+        "the test must actually kill writers ({killed})"
+    );
+    assert!(finished > 10, "and let some finish ({finished})");
+    check_invariants(&d.db);
+    let r = d.run(&["check"]);
+    assert_eq!(
+        r.code, 0,
+        "desk check after the kills: {}{}",
+        r.stdout, r.stderr
+    );
 }
 
 /// A demo load killed half-way rolls back whole, and the desk is back in WAL mode.

@@ -27,6 +27,32 @@ pub struct Store {
     read_only: bool,
 }
 
+/// The longest any connection of this process waits for a lock, in milliseconds.
+static BUSY_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Waits for a busy database by polling every millisecond, up to the timeout. SQLite's own
+/// handler backs off to 100 ms sleeps, so under many writers one could wait far longer than
+/// the lock is actually held (measured with tests/load.rs).
+fn wait_for_lock(attempt: i32) -> bool {
+    let limit = BUSY_MS.load(std::sync::atomic::Ordering::Relaxed);
+    if (attempt as u64) >= limit {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
+}
+
+fn set_busy(conn: &Connection, timeout: Duration) -> rusqlite::Result<()> {
+    BUSY_MS.fetch_max(
+        timeout.as_millis() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    if timeout.is_zero() {
+        return conn.busy_handler(None);
+    }
+    conn.busy_handler(Some(wait_for_lock))
+}
+
 fn is_permission(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
@@ -237,7 +263,7 @@ impl Store {
 
     /// How long a write waits for another desk before giving up.
     pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
-        self.conn.busy_timeout(timeout).map_err(|e| self.err(e))
+        set_busy(&self.conn, timeout).map_err(|e| self.err(e))
     }
 
     /// Changes every committed write makes, from any connection: poll this to refresh views.
