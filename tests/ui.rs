@@ -311,6 +311,40 @@ fn a_refused_transition_shows_its_reason() {
     assert!(m.text.contains("supervisor"), "{}", m.text);
 }
 
+/// A desk opened on an empty database turns into the desk when a colleague registers the
+/// first ticket, without a keypress.
+#[test]
+fn the_welcome_gives_way_when_a_colleague_registers_a_ticket() {
+    let d = desk("en", 0);
+    let mut app = open(&d, "boss", 80, 24);
+    assert_eq!(app.screen, Screen::Welcome);
+    let mut other = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let boss = other.store.actor("boss", None).expect("boss");
+    let n = other
+        .store
+        .create(
+            &other.cfg,
+            &boss,
+            &desk::store::NewTicket {
+                subject: "First one".into(),
+                body: String::new(),
+                requester: String::new(),
+                contact: String::new(),
+                channel: desk::core::model::Channel::Phone,
+                category: None,
+                group: None,
+                priority: None,
+                external_ref: None,
+            },
+            NOW,
+        )
+        .expect("create")
+        .number;
+    app.tick(NOW + 1);
+    assert_eq!(app.screen, Screen::Desk);
+    assert!(render(&app, 80, 24).contains(&n));
+}
+
 /// Mark several tickets, give them to one agent with one reason (one event each), undo all.
 #[test]
 fn bulk_reassign_and_undo() {

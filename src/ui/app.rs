@@ -273,6 +273,14 @@ impl App {
         if day != self.queue.viewer.day_start {
             self.queue.viewer.day_start = day;
         }
+        if self.screen == Screen::Welcome {
+            // A colleague registered the first tickets: the welcome gives way to the desk.
+            if self.session.store.has_tickets().unwrap_or(false) {
+                self.screen = Screen::Desk;
+                self.after_first_tickets();
+            }
+            return;
+        }
         if self.screen != Screen::Desk {
             return;
         }
