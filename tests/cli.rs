@@ -781,6 +781,35 @@ fn the_history_cannot_be_edited() {
     assert_eq!(d.show(&n)["history"].as_array().map(Vec::len), Some(1));
 }
 
+/// Even the sqlite3 shell, the tool a person would reach for, cannot edit the history.
+#[test]
+fn the_sqlite3_shell_cannot_edit_the_history_either() {
+    let d = Desk::new();
+    let n = d.new_ticket("Keep me", &[]);
+    let shell = |sql: &str| {
+        std::process::Command::new("sqlite3")
+            .arg(&d.db)
+            .arg(sql)
+            .output()
+            .expect("the sqlite3 shell is needed (.ci/run installs it)")
+    };
+    for sql in [
+        "UPDATE events SET text = 'forged';",
+        "DELETE FROM events;",
+        "DELETE FROM tickets;",
+    ] {
+        let o = shell(sql);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{sql} must fail");
+        assert!(
+            err.contains("append-only") || err.contains("never deleted"),
+            "{sql}: {err}"
+        );
+    }
+    assert_eq!(d.show(&n)["history"].as_array().map(Vec::len), Some(1));
+    d.run(&["check"]).ok();
+}
+
 #[test]
 fn demo_desk_is_valid_and_covers_every_status() {
     let d = Desk::new();

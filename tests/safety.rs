@@ -333,6 +333,63 @@ fn a_user_who_may_only_read_can_read() {
     );
     let (code, _, err) = run(&["check"]);
     assert_eq!(code, Some(0), "{err}");
+    // The desk itself opens read-only, says so, refuses a write with the reason, keeps running.
+    if Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let sock = format!("desk-ro-{}", std::process::id());
+        let tmux = |args: &[&str]| {
+            let o = Command::new("tmux")
+                .args(["-L", &sock])
+                .args(args)
+                .output()
+                .expect("tmux");
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        };
+        let script = format!(
+            "runuser -u nobody -- env DESK_DB={} LANG=C.UTF-8 TERM=xterm {}; echo EXITED:$?; sleep 20",
+            db.display(),
+            bin.display()
+        );
+        tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "ro",
+            "-x",
+            "120",
+            "-y",
+            "30",
+            &script,
+        ]);
+        let wait = |needle: &str| -> String {
+            for _ in 0..100 {
+                let s = tmux(&["capture-pane", "-p", "-t", "ro"]);
+                if s.contains(needle) {
+                    return s;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            let s = tmux(&["capture-pane", "-p", "-t", "ro"]);
+            let _ = Command::new("tmux")
+                .args(["-L", &sock, "kill-server"])
+                .output();
+            panic!("waited for {needle:?}:\n{s}");
+        };
+        wait("read-only");
+        wait(&number);
+        tmux(&["send-keys", "-t", "ro", "c"]);
+        wait("read-only for you");
+        tmux(&["send-keys", "-t", "ro", "q"]);
+        wait("EXITED:0");
+        let _ = Command::new("tmux")
+            .args(["-L", &sock, "kill-server"])
+            .output();
+    }
     check_invariants(&db);
 }
 

@@ -105,6 +105,11 @@ impl Store {
         conn.busy_timeout(busy_timeout).map_err(db)?;
         conn.set_transaction_behavior(TransactionBehavior::Immediate);
         conn.set_prepared_statement_cache_capacity(64);
+        // SQLite opens a file it may not write read-only without saying so: ask it.
+        let read_only = read_only
+            || conn
+                .is_readonly(rusqlite::MAIN_DB)
+                .map_err(|e| Error::db(e, path))?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),

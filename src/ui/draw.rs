@@ -130,7 +130,11 @@ fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
         spans.push(Span::styled(label, style));
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    let who = format!(" {} ", app.who());
+    let who = if app.session.store.is_read_only() {
+        format!(" {} · {} ", ctx.cat.t("ui.read_only"), app.who())
+    } else {
+        format!(" {} ", app.who())
+    };
     let room = (area.width as usize).saturating_sub(used);
     if room > who.width() {
         spans.push(Span::raw(" ".repeat(room - who.width())));
