@@ -24,6 +24,44 @@ pub fn priority_mark(p: Priority) -> &'static str {
     }
 }
 
+/// Where a ticket's service level stands now, from its stored due and at-risk instants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaMark {
+    Ok,
+    /// Waiting for the requester: the clocks are paused.
+    Paused,
+    AtRisk,
+    Breached,
+    /// Finished, or no target.
+    None,
+}
+
+impl SlaMark {
+    /// The symbol that says it without colour.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            SlaMark::Breached => "⚠",
+            SlaMark::AtRisk => "◷",
+            SlaMark::Paused => "⏸",
+            SlaMark::Ok | SlaMark::None => " ",
+        }
+    }
+}
+
+pub fn sla_mark(cfg: &Config, t: &Ticket, now: i64) -> SlaMark {
+    use crate::core::model::StatusCategory as C;
+    match cfg.lifecycle.category(&t.status) {
+        Some(C::Waiting) => SlaMark::Paused,
+        Some(c) if c.is_finished() => SlaMark::None,
+        _ => match (t.due_at, t.risk_at) {
+            (Some(d), _) if d <= now => SlaMark::Breached,
+            (_, Some(r)) if r <= now => SlaMark::AtRisk,
+            (Some(_), _) => SlaMark::Ok,
+            _ => SlaMark::None,
+        },
+    }
+}
+
 /// A duration in seconds as a short age in the catalog's units: 45s, 12m, 5h, 3d, 7w.
 pub fn age(cat: &Catalog, seconds: i64) -> String {
     let s = seconds.max(0);

@@ -140,7 +140,8 @@ impl Session {
         if let Ok(zone) = crate::time::parse_zone(&cfg.timezone) {
             crate::time::set_zone(zone);
         }
-        let store = Store::open(db, mode, busy_timeout())?;
+        let mut store = Store::open(db, mode, busy_timeout())?;
+        store.sync_sla(&cfg, now())?;
         let catalog = Catalog::for_lang(language(&cfg));
         Ok(Session {
             store,

@@ -5,6 +5,7 @@ use super::attribution::{CategoryRule, RouteRule, Router};
 use super::lifecycle::{Field, Lifecycle, StatusDef, TransitionDef, Trigger};
 use super::model::{Outcome, Priority, Role, StatusCategory};
 use super::numbering::{CheckAlgo, Grammar, Template};
+use super::sla::{Calendar, FirstResponse, SlaConfig, Targets};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::fmt;
@@ -51,7 +52,7 @@ pub struct CategoryDef {
     pub priority: Option<Priority>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// "en", "ru", "uk", or None to follow LANG.
     pub language: Option<String>,
@@ -71,6 +72,8 @@ pub struct Config {
     pub keys: Vec<(String, Vec<String>, usize)>,
     /// The file this came from, for messages about `[keys]`.
     pub origin: String,
+    /// Service-level targets and the business calendar.
+    pub sla: SlaConfig,
 }
 
 // ---- the file as written -------------------------------------------------------------------
@@ -96,6 +99,45 @@ struct Raw {
     transitions: Vec<RawTransition>,
     #[serde(default)]
     keys: std::collections::BTreeMap<String, Spanned<OneOrMany>>,
+    #[serde(default)]
+    sla: Option<Spanned<RawSla>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSla {
+    #[serde(default)]
+    at_risk: Option<f64>,
+    #[serde(default)]
+    first_response: Option<FirstResponse>,
+    #[serde(default)]
+    targets: std::collections::BTreeMap<String, Spanned<RawTargets>>,
+    #[serde(default)]
+    category: std::collections::BTreeMap<String, Spanned<RawTargets>>,
+    #[serde(default)]
+    calendar: Option<Spanned<RawCalendar>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTargets {
+    #[serde(default)]
+    first_response: Option<String>,
+    #[serde(default)]
+    resolution: Option<String>,
+    #[serde(default)]
+    keep_in_touch: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCalendar {
+    #[serde(default)]
+    timezone: Option<String>,
+    days: Vec<String>,
+    hours: String,
+    #[serde(default)]
+    holidays: Vec<String>,
 }
 
 /// A key binding value: one key or several.
@@ -437,6 +479,12 @@ impl Config {
 
         let lifecycle = Self::lifecycle(&c, &raw)?;
 
+        let sla = Self::sla(
+            &c,
+            &raw,
+            raw.desk.timezone.as_ref().map(|t| t.get_ref().trim()),
+        )?;
+
         let timezone = match &raw.desk.timezone {
             Some(tz) => {
                 let name = tz.get_ref().trim().to_string();
@@ -480,6 +528,7 @@ impl Config {
                 })
                 .collect(),
             origin: origin.to_string(),
+            sla,
         })
     }
 
@@ -615,6 +664,125 @@ impl Config {
             });
         }
         Ok(Lifecycle::new(statuses, transitions))
+    }
+
+    fn sla(c: &Checker<'_>, raw: &Raw, desk_tz: Option<&str>) -> Result<SlaConfig, ConfigError> {
+        let Some(rs) = &raw.sla else {
+            return Ok(SlaConfig::default());
+        };
+        let r = rs.get_ref();
+        let calendar = match &r.calendar {
+            None => None,
+            Some(sc) => {
+                let cal = sc.get_ref();
+                let err = |m: String| c.at(sc, m);
+                let tz_name = cal
+                    .timezone
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .or(desk_tz.filter(|t| !t.is_empty()))
+                    .ok_or_else(|| err("[sla.calendar] needs a timezone (or set [desk] timezone): business hours are local to a place".into()))?;
+                let tz: chrono_tz::Tz = tz_name.parse().map_err(|_| {
+                    err(format!(
+                        "unknown time zone '{tz_name}' (use an IANA name such as Europe/Kyiv)"
+                    ))
+                })?;
+                let mut days = [false; 7];
+                for d in &cal.days {
+                    let w = super::sla::weekday(d)
+                        .ok_or_else(|| err(format!("'{d}' is not a weekday (mon … sun)")))?;
+                    days[w.num_days_from_monday() as usize] = true;
+                }
+                if !days.iter().any(|d| *d) {
+                    return Err(err("[sla.calendar] needs at least one working day".into()));
+                }
+                let (open, close) = cal
+                    .hours
+                    .split_once('-')
+                    .and_then(|(a, b)| {
+                        Some((
+                            chrono::NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?,
+                            chrono::NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?,
+                        ))
+                    })
+                    .filter(|(a, b)| b > a)
+                    .ok_or_else(|| {
+                        err(format!("hours '{}' must look like 09:00-18:00", cal.hours))
+                    })?;
+                let mut holidays = std::collections::BTreeSet::new();
+                for h in &cal.holidays {
+                    let d =
+                        chrono::NaiveDate::parse_from_str(h.trim(), "%Y-%m-%d").map_err(|_| {
+                            err(format!("holiday '{h}' must be a date like 2026-12-25"))
+                        })?;
+                    holidays.insert(d);
+                }
+                Some(Calendar {
+                    tz,
+                    days,
+                    open,
+                    close,
+                    holidays,
+                })
+            }
+        };
+        let targets = |t: &Spanned<RawTargets>| -> Result<Targets, ConfigError> {
+            let dur = |v: &Option<String>| -> Result<Option<i64>, ConfigError> {
+                v.as_deref()
+                    .map(|s| {
+                        super::sla::parse_duration(s, calendar.as_ref()).map_err(|e| c.at(t, e))
+                    })
+                    .transpose()
+            };
+            let r = t.get_ref();
+            Ok(Targets {
+                first_response: dur(&r.first_response)?,
+                resolution: dur(&r.resolution)?,
+                keep_in_touch: dur(&r.keep_in_touch)?,
+            })
+        };
+        let mut by_priority = std::collections::BTreeMap::new();
+        for (name, t) in &r.targets {
+            let p: Priority = name
+                .parse()
+                .map_err(|e: String| c.at(t, format!("[sla.targets.{name}]: {e}")))?;
+            by_priority.insert(p, targets(t)?);
+        }
+        let mut by_category = std::collections::BTreeMap::new();
+        for (code, t) in &r.category {
+            if !raw
+                .categories
+                .iter()
+                .any(|x| x.code.get_ref().trim() == code)
+            {
+                return Err(c.at(
+                    t,
+                    format!("[sla.category.{code}] names a category that is not declared"),
+                ));
+            }
+            by_category.insert(code.clone(), targets(t)?);
+        }
+        let at_risk = r.at_risk.unwrap_or(0.25);
+        if !(0.0..1.0).contains(&at_risk) {
+            return Err(c.at(
+                rs,
+                format!("[sla] at_risk is a share of the target, between 0 and 1 (not {at_risk})"),
+            ));
+        }
+        Ok(SlaConfig {
+            by_priority,
+            by_category,
+            calendar,
+            at_risk,
+            first_response: r.first_response.unwrap_or_default(),
+        })
+    }
+
+    /// A fingerprint of the service-level settings: figures computed under another one are
+    /// out of date.
+    pub fn sla_fingerprint(&self) -> String {
+        format!("{:?}", self.sla)
     }
 
     pub fn category(&self, code: &str) -> Option<&CategoryDef> {

@@ -10,4 +10,5 @@ pub mod numbering;
 pub mod refusal;
 pub mod rights;
 pub mod sanitize;
+pub mod sla;
 pub mod undo;

@@ -397,8 +397,7 @@ fn generate(
                 priority.as_str()
             )),
         }];
-        let (mut first_response, mut resolved_at, mut closed_at, mut satisfaction) =
-            (None, None, None, None);
+        let (mut resolved_at, mut closed_at, mut satisfaction) = (None, None, None);
         let mut reassignments = 0i64;
         let mut changes = 0i64;
         let mut steps = 0;
@@ -436,7 +435,6 @@ fn generate(
                         to: Some(tr.to.clone()),
                         text: None,
                     });
-                    first_response.get_or_insert(t);
                     st.status = tr.to.clone();
                 }
                 continue;
@@ -578,9 +576,7 @@ fn generate(
                 to: Some(tr.to.clone()),
                 text: tr.reason.clone(),
             });
-            if tr.from_category == StatusCategory::Initial || tr.answer.is_some() {
-                first_response.get_or_insert(t);
-            }
+            if tr.from_category == StatusCategory::Initial || tr.answer.is_some() {}
             match &tr.outcome {
                 OutcomeChange::Set(o, n) => {
                     evs.push(Ev {
@@ -649,6 +645,17 @@ fn generate(
         }
         let open = life.category(&st.status).is_none_or(|c| c.is_open());
         let updated_by = evs.last().and_then(|e| e.actor);
+        // The same clocks a real ticket gets, from the history just generated.
+        let clock_events: Vec<crate::core::sla::ClockEvent> = evs
+            .iter()
+            .map(|e| crate::core::sla::ClockEvent {
+                at: e.at,
+                kind: e.kind,
+                to: e.to.clone(),
+                by_agent: e.actor.is_some(),
+            })
+            .collect();
+        let sla = super::sla::compute_for(cfg, &clock_events, priority, &routing.category, now);
         insert_ticket.execute(params![
             number,
             numbering::normalize(&number),
@@ -672,7 +679,7 @@ fn generate(
             creator,
             t,
             updated_by,
-            first_response,
+            sla.first_response_at,
             resolved_at,
             closed_at,
             satisfaction,
@@ -680,6 +687,7 @@ fn generate(
             1 + changes,
         ])?;
         let id = tx.last_insert_rowid();
+        super::sla::store_figures(tx, id, &sla)?;
         for e in &evs {
             insert_event.execute(params![
                 id,

@@ -7,6 +7,7 @@ pub mod check;
 pub mod demo;
 pub mod queue;
 pub mod schema;
+pub mod sla;
 pub mod tickets;
 
 use crate::error::{Error, Result};

@@ -18,17 +18,20 @@ pub enum QueueKind {
     MyGroups,
     AllOpen,
     Waiting,
+    /// Open tickets at risk of missing a target, or past it.
+    AtRisk,
     DoneToday,
     All,
 }
 
 impl QueueKind {
-    pub const ALL: [QueueKind; 7] = [
+    pub const ALL: [QueueKind; 8] = [
         QueueKind::Mine,
         QueueKind::Unassigned,
         QueueKind::MyGroups,
         QueueKind::AllOpen,
         QueueKind::Waiting,
+        QueueKind::AtRisk,
         QueueKind::DoneToday,
         QueueKind::All,
     ];
@@ -41,6 +44,7 @@ impl QueueKind {
             QueueKind::MyGroups => "group",
             QueueKind::AllOpen => "open",
             QueueKind::Waiting => "waiting",
+            QueueKind::AtRisk => "at_risk",
             QueueKind::DoneToday => "done_today",
             QueueKind::All => "all",
         }
@@ -54,6 +58,7 @@ impl QueueKind {
     pub fn default_order(self) -> (SortKey, bool) {
         match self {
             QueueKind::DoneToday => (SortKey::Updated, false),
+            QueueKind::AtRisk => (SortKey::Due, false),
             // Newest first, walking the creation index backwards.
             QueueKind::All => (SortKey::Age, true),
             _ => (SortKey::Priority, false),
@@ -166,6 +171,8 @@ pub struct Viewer {
     pub groups: Vec<String>,
     /// Start of today (local) as unix seconds.
     pub day_start: i64,
+    /// Now, for the at-risk queue.
+    pub now: i64,
 }
 
 /// A row of a queue and its position key.
@@ -219,6 +226,10 @@ fn build(cfg: &Config, spec: &QueueSpec, viewer: &Viewer) -> Built {
                 args.push(Value::Null);
             }
             args.extend(waiting.iter().map(|s| Value::Text(s.to_string())));
+        }
+        QueueKind::AtRisk => {
+            wheres.push("t.is_open = 1 AND t.risk_at <= ?".into());
+            args.push(Value::Integer(viewer.now));
         }
         QueueKind::DoneToday => {
             wheres.push("t.resolved_at >= ?".into());

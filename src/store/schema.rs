@@ -152,8 +152,30 @@ ALTER TABLE tickets ADD COLUMN external_ref TEXT;
 CREATE UNIQUE INDEX tickets_external_ref ON tickets (external_ref) WHERE external_ref IS NOT NULL;
 "#;
 
+/// Service levels and analysis. Each ticket's clocks are computed by core from its whole
+/// history after every change, in the same transaction; these columns keep the results where
+/// queues and reports can index them. They are derived data: `desk check` recomputes and
+/// compares them, and `desk sla --recompute` rebuilds them.
+pub const V5: &str = r#"
+ALTER TABLE tickets ADD COLUMN risk_at INTEGER;
+CREATE INDEX tickets_due ON tickets (is_open, due_at);
+CREATE INDEX tickets_risk ON tickets (risk_at) WHERE is_open = 1 AND risk_at IS NOT NULL;
+CREATE TABLE ticket_stats (
+    ticket_id           INTEGER PRIMARY KEY REFERENCES tickets(id),
+    first_response_secs INTEGER,
+    resolution_secs     INTEGER,
+    status_secs         TEXT NOT NULL DEFAULT '',
+    sla_state           TEXT NOT NULL DEFAULT 'none'
+);
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX events_kind_at ON events (kind, at);
+"#;
+
 /// Every migration, oldest first.
-pub const ALL: &[&str] = &[V1, V2, V3, V4];
+pub const ALL: &[&str] = &[V1, V2, V3, V4, V5];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(ALL.iter().map(|sql| M::up(sql)).collect())

@@ -55,6 +55,8 @@ pub struct Ticket {
     pub version: i64,
     pub scope: String,
     pub seq: i64,
+    /// When less than the at-risk share of a running target is left (see core::sla).
+    pub risk_at: Option<i64>,
 }
 
 impl Ticket {
@@ -144,7 +146,7 @@ pub(crate) const COLS: &str = "t.id, t.number, t.subject, t.body, t.requester, t
     t.category, t.priority, t.status, t.outcome, t.reason, t.answer, t.assignee_id, a.login, \
     a.name, a.role, t.group_code, t.created_at, c.login, t.updated_at, u.login, t.due_at, \
     t.first_response_at, t.resolved_at, t.closed_at, t.satisfaction, t.reassignments, \
-    t.version, t.scope, t.seq";
+    t.version, t.scope, t.seq, t.risk_at";
 
 pub(crate) const FROM: &str = "tickets t LEFT JOIN agents a ON a.id = t.assignee_id \
     LEFT JOIN agents c ON c.id = t.created_by LEFT JOIN agents u ON u.id = t.updated_by";
@@ -213,6 +215,7 @@ pub(crate) fn ticket_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         version: r.get(28)?,
         scope: r.get(29)?,
         seq: r.get(30)?,
+        risk_at: r.get(31)?,
     })
 }
 
@@ -543,6 +546,7 @@ fn insert_new(
             )?;
         }
     }
+    super::sla::refresh(tx, cfg, id, now)?;
     Ok(Intake::Created(Created {
         id,
         number,
@@ -786,16 +790,11 @@ impl Store {
     ) -> Result<Changed> {
         let status = a.status_to.clone().unwrap_or_else(|| t.status.clone());
         let open = cfg.lifecycle.category(&status).is_none_or(|c| c.is_open());
-        let leaves_initial = cfg.lifecycle.category(&t.status)
-            == Some(crate::core::model::StatusCategory::Initial)
-            && status != t.status;
         tx.prepare_cached(
             "UPDATE tickets SET assignee_id = ?1, status = ?2, is_open = ?3,
                 reassignments = reassignments + ?4, group_code = coalesce(?5, group_code),
-                first_response_at = CASE WHEN ?6 THEN coalesce(first_response_at, ?7)
-                                         ELSE first_response_at END,
-                updated_at = ?7, updated_by = ?8, version = version + 1
-             WHERE id = ?9",
+                updated_at = ?6, updated_by = ?7, version = version + 1
+             WHERE id = ?8",
         )
         .and_then(|mut s| {
             s.execute(params![
@@ -804,7 +803,6 @@ impl Store {
                 open,
                 a.is_reassignment() as i64,
                 group,
-                leaves_initial,
                 now,
                 actor.id(),
                 t.id
@@ -855,6 +853,7 @@ impl Store {
                 step(EventKind::Status, Some(&t.status), Some(&status), None),
             )?;
         }
+        super::sla::refresh(tx, cfg, t.id, now)?;
         let warning = match &a.to {
             Some(to) if a.over_capacity => {
                 candidate(tx, to.id)?.map(|c| (c.agent.login, c.load, c.capacity))
@@ -1007,19 +1006,15 @@ impl Store {
                 (None, true) => None,
                 (None, false) => t.answer.clone(),
             };
-            let leaves_initial = tr.from_category == crate::core::model::StatusCategory::Initial;
-            let responds = leaves_initial || tr.answer.is_some();
             use crate::core::model::StatusCategory as C;
             tx.prepare_cached(
                 "UPDATE tickets SET status = ?1, is_open = ?2, outcome = ?3, reason = ?4,
                     answer = ?5,
-                    first_response_at = CASE WHEN ?6 THEN coalesce(first_response_at, ?7)
-                                             ELSE first_response_at END,
-                    resolved_at = CASE WHEN ?8 THEN ?7 WHEN ?10 THEN NULL ELSE resolved_at END,
-                    closed_at = CASE WHEN ?9 THEN ?7 WHEN ?10 THEN NULL ELSE closed_at END,
-                    satisfaction = CASE WHEN ?10 THEN NULL ELSE satisfaction END,
-                    updated_at = ?7, updated_by = ?11, version = version + 1
-                 WHERE id = ?12",
+                    resolved_at = CASE WHEN ?7 THEN ?6 WHEN ?9 THEN NULL ELSE resolved_at END,
+                    closed_at = CASE WHEN ?8 THEN ?6 WHEN ?9 THEN NULL ELSE closed_at END,
+                    satisfaction = CASE WHEN ?9 THEN NULL ELSE satisfaction END,
+                    updated_at = ?6, updated_by = ?10, version = version + 1
+                 WHERE id = ?11",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -1028,7 +1023,6 @@ impl Store {
                     outcome.map(|o| o.as_str()),
                     note,
                     answer,
-                    responds,
                     now,
                     tr.to_category == C::Done,
                     tr.to_category == C::Closed,
@@ -1072,6 +1066,7 @@ impl Store {
                     step(EventKind::Reply, None, None, Some(a)),
                 )?;
             }
+            super::sla::refresh(tx, cfg, t.id, now)?;
             Ok(Changed {
                 number: t.number.clone(),
                 version: t.version + 1,
@@ -1141,12 +1136,12 @@ impl Store {
                 step(kind, None, None, Some(&text)),
             )?;
             tx.execute(
-                "UPDATE tickets SET updated_at = ?1,
-                    first_response_at = CASE WHEN ?2 THEN coalesce(first_response_at, ?1)
-                                             ELSE first_response_at END
-                 WHERE id = ?3",
-                params![now, kind == EventKind::Reply, t.id],
+                "UPDATE tickets SET updated_at = ?1 WHERE id = ?2",
+                params![now, t.id],
             )?;
+            if kind == EventKind::Reply {
+                super::sla::refresh(tx, cfg, t.id, now)?;
+            }
             Ok(t.number)
         });
         r.map_err(|e| self.map_db(e))
@@ -1332,6 +1327,7 @@ impl Store {
                     ),
                 )?;
             }
+            super::sla::refresh(tx, cfg, t.id, now)?;
             Ok(Changed {
                 number: t.number.clone(),
                 version: t.version + 1,

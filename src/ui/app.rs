@@ -126,6 +126,7 @@ impl App {
                 None => Vec::new(),
             },
             day_start: local_day_start(now),
+            now,
         };
         let screen = match screen {
             Some(s) => s,
@@ -269,6 +270,7 @@ impl App {
             self.dirty = true;
         }
         self.now = now;
+        self.queue.viewer.now = now;
         let day = local_day_start(now);
         if day != self.queue.viewer.day_start {
             self.queue.viewer.day_start = day;

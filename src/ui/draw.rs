@@ -14,8 +14,10 @@ use unicode_width::UnicodeWidthStr;
 /// The smallest terminal the desk draws in.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
-/// From this width the panes sit side by side.
+/// From this width the ticket and assignment panes sit side by side below the queue.
 pub const WIDE: u16 = 120;
+/// From this width the queue sits beside them.
+pub const VERY_WIDE: u16 = 160;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -26,9 +28,10 @@ pub struct Areas {
     pub hint: Rect,
 }
 
-/// Where each pane goes. Wide: the queue on the left, detail and assignment on the right.
-/// Narrow: the queue on top and, below it, the assignment pane when it has focus, else the
-/// detail.
+/// Where each pane goes. Very wide (160+): the queue on the left, ticket and assignment on
+/// the right. Wide (120+): the queue across the top with every column, ticket and assignment
+/// side by side below. Narrow: the queue on top and, below it, the assignment pane when it
+/// has focus, else the ticket.
 pub fn layout(area: Rect, focus: Pane) -> Areas {
     let [tabs, body, hint] = Layout::vertical([
         Constraint::Length(1),
@@ -36,34 +39,45 @@ pub fn layout(area: Rect, focus: Pane) -> Areas {
         Constraint::Length(1),
     ])
     .areas(area);
-    if area.width >= WIDE {
+    if area.width >= VERY_WIDE {
         let [queue, right] =
             Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
                 .areas(body);
         let [detail, assign] =
             Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(right);
-        Areas {
+        return Areas {
             tabs,
             queue,
             detail: Some(detail),
             assign: Some(assign),
             hint,
-        }
-    } else {
-        let [queue, lower] =
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-        let (detail, assign) = if focus == Pane::Assign {
-            (None, Some(lower))
-        } else {
-            (Some(lower), None)
         };
-        Areas {
+    }
+    let [queue, lower] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+    if area.width >= WIDE {
+        let [detail, assign] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+                .areas(lower);
+        return Areas {
             tabs,
             queue,
-            detail,
-            assign,
+            detail: Some(detail),
+            assign: Some(assign),
             hint,
-        }
+        };
+    }
+    let (detail, assign) = if focus == Pane::Assign {
+        (None, Some(lower))
+    } else {
+        (Some(lower), None)
+    };
+    Areas {
+        tabs,
+        queue,
+        detail,
+        assign,
+        hint,
     }
 }
 
@@ -106,6 +120,7 @@ pub fn column_at(queue: Rect, x: u16) -> Option<SortKey> {
         (3, None),
         (17, Some(SortKey::Number)),
         (2, Some(SortKey::Priority)),
+        (2, Some(SortKey::Due)),
         (status_w + 1, Some(SortKey::Status)),
     ];
     let mut at = 0;

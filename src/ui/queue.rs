@@ -248,9 +248,10 @@ pub fn sort_label(ctx: &Ctx<'_>, sort: SortKey) -> String {
     ctx.cat.t(&format!("sort.{}", sort.id())).to_string()
 }
 
-/// Which columns fit: requester and due time need width.
+/// Which columns fit: the requester and the due time need width (the SLA mark is always
+/// there).
 fn columns(width: u16) -> (bool, bool) {
-    (width >= 110, width >= 96)
+    (width >= 110, width >= 90)
 }
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focused: bool) {
@@ -309,6 +310,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focuse
         Cell::from(""),
         h("col.number", SortKey::Number),
         h("col.priority", SortKey::Priority),
+        Cell::from(""),
         h("col.status", SortKey::Status),
         h("col.subject", SortKey::Subject),
     ];
@@ -334,22 +336,22 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focuse
                 if selected { super::theme::CURSOR } else { " " },
                 if marked { super::theme::MARK } else { " " }
             );
-            let due = match tk.due_at {
-                Some(d)
-                    if d < ctx.now
-                        && ctx
-                            .cfg
-                            .lifecycle
-                            .category(&tk.status)
-                            .is_some_and(|c| c.is_open()) =>
-                {
-                    Cell::from(Span::styled(
-                        format!("⚠{}", present::age(ctx.cat, ctx.now - d)),
-                        t.overdue(),
-                    ))
+            let mark = present::sla_mark(ctx.cfg, tk, ctx.now);
+            let mark_style = match mark {
+                present::SlaMark::Breached => t.overdue(),
+                present::SlaMark::AtRisk => t.warn(),
+                _ => t.dim(),
+            };
+            let due = match (mark, tk.due_at) {
+                (present::SlaMark::Breached, Some(d)) => Cell::from(Span::styled(
+                    format!("-{}", present::age(ctx.cat, ctx.now - d)),
+                    t.overdue(),
+                )),
+                (present::SlaMark::Paused, _) => Cell::from(Span::styled("⏸", t.dim())),
+                (present::SlaMark::Ok | present::SlaMark::AtRisk, Some(d)) => {
+                    Cell::from(Span::styled(present::age(ctx.cat, d - ctx.now), mark_style))
                 }
-                Some(d) => Cell::from(present::age(ctx.cat, d - ctx.now)),
-                None => Cell::from(Span::styled("—", t.dim())),
+                _ => Cell::from(Span::styled("—", t.dim())),
             };
             let mut cells = vec![
                 Cell::from(lead),
@@ -358,6 +360,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focuse
                     present::priority_mark(tk.priority),
                     t.priority(tk.priority),
                 )),
+                Cell::from(Span::styled(mark.symbol(), mark_style)),
                 Cell::from(present::status(ctx.cfg, ctx.cat, &tk.status)),
                 Cell::from(clean_line(&tk.subject).into_owned()),
             ];
@@ -387,6 +390,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focuse
     let mut widths = vec![
         Constraint::Length(2),
         Constraint::Length(16),
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(if area.width >= 100 { 18 } else { 12 }),
         Constraint::Fill(1),

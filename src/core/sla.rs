@@ -1,0 +1,969 @@
+//! Service-level clocks, computed from a ticket's history: first response, resolution and
+//! "keep in touch". Business time over a calendar (weekdays, hours, holidays, a time zone,
+//! DST-correct) or plain wall time; paused in every `waiting` status, stopped at done, resumed
+//! on reopening. Pure: events and configuration in, intervals and instants out.
+
+use super::lifecycle::Lifecycle;
+use super::model::{EventKind, Priority, StatusCategory};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
+use chrono_tz::Tz;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Working hours: which weekdays, from when to when (local), which dates are holidays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    pub tz: Tz,
+    /// Monday first.
+    pub days: [bool; 7],
+    pub open: NaiveTime,
+    pub close: NaiveTime,
+    pub holidays: BTreeSet<NaiveDate>,
+}
+
+/// A local time as an instant; a time that does not exist (a DST gap) moves to the first one
+/// after it, an ambiguous one takes the earlier.
+fn instant(tz: Tz, local: NaiveDateTime) -> i64 {
+    for shift in [0, 30, 60, 90, 120] {
+        if let Some(t) = tz
+            .from_local_datetime(&(local + Duration::minutes(shift)))
+            .earliest()
+        {
+            return t.timestamp();
+        }
+    }
+    local.and_utc().timestamp()
+}
+
+impl Calendar {
+    pub fn local_date(&self, at: i64) -> NaiveDate {
+        self.tz
+            .timestamp_opt(at, 0)
+            .earliest()
+            .map(|t| t.date_naive())
+            .unwrap_or_default()
+    }
+
+    pub fn is_working_day(&self, d: NaiveDate) -> bool {
+        self.days[d.weekday().num_days_from_monday() as usize] && !self.holidays.contains(&d)
+    }
+
+    /// The working window of a date, as instants, if it is a working day.
+    pub fn window(&self, d: NaiveDate) -> Option<(i64, i64)> {
+        if !self.is_working_day(d) {
+            return None;
+        }
+        let start = instant(self.tz, d.and_time(self.open));
+        let end = instant(self.tz, d.and_time(self.close));
+        (end > start).then_some((start, end))
+    }
+
+    /// The length of a plain working day (for durations written in days).
+    pub fn day_seconds(&self) -> i64 {
+        (self.close - self.open).num_seconds().max(0)
+    }
+
+    /// Business seconds between two instants.
+    pub fn business_seconds(&self, from: i64, to: i64) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        let mut d = self.local_date(from).pred_opt().unwrap_or_default();
+        let last = self.local_date(to).succ_opt().unwrap_or_default();
+        let mut total = 0;
+        while d <= last {
+            if let Some((s, e)) = self.window(d) {
+                let a = s.max(from);
+                let b = e.min(to);
+                if b > a {
+                    total += b - a;
+                }
+            }
+            match d.succ_opt() {
+                Some(n) => d = n,
+                None => break,
+            }
+        }
+        total
+    }
+
+    /// The instant at which `secs` business seconds after `from` have passed.
+    pub fn add(&self, from: i64, secs: i64) -> i64 {
+        if secs <= 0 {
+            return from;
+        }
+        let mut remaining = secs;
+        let mut d = self.local_date(from).pred_opt().unwrap_or_default();
+        // Ten years of days is far beyond any target; a calendar without working days never
+        // reaches one.
+        for _ in 0..3660 {
+            if let Some((s, e)) = self.window(d) {
+                let a = s.max(from);
+                if e > a {
+                    if e - a >= remaining {
+                        return a + remaining;
+                    }
+                    remaining -= e - a;
+                }
+            }
+            match d.succ_opt() {
+                Some(n) => d = n,
+                None => break,
+            }
+        }
+        i64::MAX
+    }
+}
+
+/// Business time, or wall time when there is no calendar.
+pub fn seconds(cal: Option<&Calendar>, from: i64, to: i64) -> i64 {
+    match cal {
+        Some(c) => c.business_seconds(from, to),
+        None => (to - from).max(0),
+    }
+}
+
+/// `from` plus `secs` of business time (or wall time).
+pub fn add(cal: Option<&Calendar>, from: i64, secs: i64) -> i64 {
+    match cal {
+        Some(c) => c.add(from, secs),
+        None => from.saturating_add(secs.max(0)),
+    }
+}
+
+/// Targets of one kind of request, in seconds of (business) time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Targets {
+    pub first_response: Option<i64>,
+    pub resolution: Option<i64>,
+    /// The longest silence towards the requester while the ticket is open.
+    pub keep_in_touch: Option<i64>,
+}
+
+impl Targets {
+    /// `over`'s targets where it sets them, else these.
+    pub fn overlay(self, over: Targets) -> Targets {
+        Targets {
+            first_response: over.first_response.or(self.first_response),
+            resolution: over.resolution.or(self.resolution),
+            keep_in_touch: over.keep_in_touch.or(self.keep_in_touch),
+        }
+    }
+}
+
+/// What counts as the first response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstResponse {
+    /// The first answer to the requester.
+    Reply,
+    /// The first move out of the initial status by an agent.
+    Move,
+    /// Whichever of the two comes first.
+    #[default]
+    ReplyOrMove,
+}
+
+/// The service-level configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlaConfig {
+    pub by_priority: BTreeMap<Priority, Targets>,
+    /// Category overrides, field by field.
+    pub by_category: BTreeMap<String, Targets>,
+    pub calendar: Option<Calendar>,
+    /// A running clock is at risk when less than this share of its target is left.
+    pub at_risk: f64,
+    pub first_response: FirstResponse,
+}
+
+impl Default for SlaConfig {
+    fn default() -> SlaConfig {
+        SlaConfig {
+            by_priority: BTreeMap::new(),
+            by_category: BTreeMap::new(),
+            calendar: None,
+            at_risk: 0.25,
+            first_response: FirstResponse::ReplyOrMove,
+        }
+    }
+}
+
+impl SlaConfig {
+    /// The targets of a ticket: its category's where set, else its priority's.
+    pub fn targets(&self, priority: Priority, category: &str) -> Targets {
+        let base = self.by_priority.get(&priority).copied().unwrap_or_default();
+        match self.by_category.get(category) {
+            Some(over) => base.overlay(*over),
+            None => base,
+        }
+    }
+}
+
+/// One step of history, as the clocks need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockEvent {
+    pub at: i64,
+    pub kind: EventKind,
+    pub to: Option<String>,
+    /// Whether a person (not the desk itself) did it.
+    pub by_agent: bool,
+}
+
+/// A stretch of time in one status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub from: i64,
+    pub to: i64,
+    pub status: String,
+    pub category: StatusCategory,
+}
+
+/// The statuses a ticket went through, from its creation until `now`.
+pub fn spans(events: &[ClockEvent], life: &Lifecycle, now: i64) -> Vec<Span> {
+    let mut out: Vec<Span> = Vec::new();
+    let mut current: Option<(i64, String)> = None;
+    for e in events {
+        let status = match (e.kind, &e.to) {
+            (EventKind::Created, Some(s)) | (EventKind::Status, Some(s)) => s,
+            _ => continue,
+        };
+        if let Some((from, st)) = current.take() {
+            let cat = life.category(&st).unwrap_or(StatusCategory::Active);
+            out.push(Span {
+                from,
+                to: e.at.max(from),
+                status: st,
+                category: cat,
+            });
+        }
+        current = Some((e.at, status.clone()));
+    }
+    if let Some((from, st)) = current {
+        let cat = life.category(&st).unwrap_or(StatusCategory::Active);
+        out.push(Span {
+            from,
+            to: now.max(from),
+            status: st,
+            category: cat,
+        });
+    }
+    out
+}
+
+/// Whether a clock runs in a status of this category.
+pub fn runs_in(c: StatusCategory) -> bool {
+    matches!(c, StatusCategory::Initial | StatusCategory::Active)
+}
+
+/// Why an interval counted or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    /// The clock ran (business hours applied).
+    Running,
+    /// Waiting for the requester: paused.
+    Waiting,
+    /// Done or closed: stopped.
+    Finished,
+    /// After the clock's event (first response given).
+    Stopped,
+}
+
+/// An interval of a clock's explanation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interval {
+    pub from: i64,
+    pub to: i64,
+    pub status: String,
+    pub why: Why,
+    /// The seconds that counted (business time when a calendar applies).
+    pub counted: i64,
+}
+
+/// Where a clock stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SlaState {
+    /// No target applies.
+    None,
+    /// Stopped within its target.
+    Met,
+    /// Running with room.
+    Ok,
+    /// Waiting for the requester, within its target.
+    Paused,
+    /// Running with less than the at-risk share left.
+    AtRisk,
+    /// Stopped after its target.
+    Missed,
+    /// Over its target and still open.
+    Breached,
+}
+
+impl SlaState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaState::None => "none",
+            SlaState::Met => "met",
+            SlaState::Ok => "ok",
+            SlaState::Paused => "paused",
+            SlaState::AtRisk => "at_risk",
+            SlaState::Missed => "missed",
+            SlaState::Breached => "breached",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockKind {
+    FirstResponse,
+    Resolution,
+    KeepInTouch,
+}
+
+impl ClockKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockKind::FirstResponse => "first_response",
+            ClockKind::Resolution => "resolution",
+            ClockKind::KeepInTouch => "keep_in_touch",
+        }
+    }
+}
+
+/// One clock of one ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clock {
+    pub kind: ClockKind,
+    pub target: Option<i64>,
+    /// Seconds counted so far (or until it stopped).
+    pub elapsed: i64,
+    /// When it stopped for good (first response given, ticket finished), if it has.
+    pub stopped_at: Option<i64>,
+    pub running: bool,
+    /// When the target is (or was) reached; None while paused before reaching it.
+    pub due: Option<i64>,
+    /// When less than the at-risk share of the target is (or was) left.
+    pub risk_at: Option<i64>,
+    pub state: SlaState,
+    pub intervals: Vec<Interval>,
+}
+
+/// Runs a clock over `spans` from `start`: it counts in running statuses, pauses in waiting
+/// ones, and stops at `stop` (if given) or while the ticket is finished.
+fn run_clock(
+    kind: ClockKind,
+    spans: &[Span],
+    start: i64,
+    stop: Option<i64>,
+    target: Option<i64>,
+    cfg: &SlaConfig,
+    now: i64,
+) -> Clock {
+    let cal = cfg.calendar.as_ref();
+    let mut elapsed = 0;
+    let mut intervals = Vec::new();
+    let mut due = None;
+    let mut risk_at = None;
+    let risk_left = target.map(|t| ((t as f64) * cfg.at_risk).round() as i64);
+    for s in spans {
+        let from = s.from.max(start);
+        let mut to = s.to;
+        if to <= from && !(s.from == s.to && s.from >= start) {
+            continue;
+        }
+        let mut after_stop = None;
+        if let Some(stop) = stop {
+            if from >= stop {
+                intervals.push(Interval {
+                    from,
+                    to,
+                    status: s.status.clone(),
+                    why: Why::Stopped,
+                    counted: 0,
+                });
+                continue;
+            }
+            if to > stop {
+                after_stop = Some((stop, to));
+                to = stop;
+            }
+        }
+        let why = if runs_in(s.category) {
+            Why::Running
+        } else if s.category == StatusCategory::Waiting {
+            Why::Waiting
+        } else {
+            Why::Finished
+        };
+        let counted = if why == Why::Running {
+            seconds(cal, from, to)
+        } else {
+            0
+        };
+        if why == Why::Running {
+            if let (Some(t), None) = (target, due)
+                && elapsed + counted >= t
+            {
+                due = Some(add(cal, from, t - elapsed));
+            }
+            if let (Some(t), Some(left), None) = (target, risk_left, risk_at)
+                && elapsed + counted >= t - left
+            {
+                risk_at = Some(add(cal, from, (t - left - elapsed).max(0)));
+            }
+        }
+        elapsed += counted;
+        intervals.push(Interval {
+            from,
+            to,
+            status: s.status.clone(),
+            why,
+            counted,
+        });
+        if let Some((a, b)) = after_stop {
+            intervals.push(Interval {
+                from: a,
+                to: b,
+                status: s.status.clone(),
+                why: Why::Stopped,
+                counted: 0,
+            });
+        }
+    }
+    let last = spans.last();
+    let finished = last.is_some_and(|s| s.category.is_finished());
+    let stopped_at = match stop {
+        Some(s) if s <= now => Some(s),
+        _ if finished => last.map(|s| s.from),
+        _ => None,
+    };
+    let running = stopped_at.is_none() && last.is_some_and(|s| runs_in(s.category));
+    // Still running short of the target: it falls due in the future, counting from now.
+    if running && let Some(t) = target {
+        if due.is_none() {
+            due = Some(add(cal, now, t - elapsed));
+        }
+        if risk_at.is_none()
+            && let Some(left) = risk_left
+        {
+            risk_at = Some(add(cal, now, (t - left - elapsed).max(0)));
+        }
+    }
+    let state = match target {
+        None => SlaState::None,
+        Some(t) if stopped_at.is_some() => {
+            if elapsed <= t {
+                SlaState::Met
+            } else {
+                SlaState::Missed
+            }
+        }
+        Some(t) if elapsed > t => SlaState::Breached,
+        Some(_) if !running => SlaState::Paused,
+        Some(t) if t - elapsed <= risk_left.unwrap_or(0) => SlaState::AtRisk,
+        Some(_) => SlaState::Ok,
+    };
+    Clock {
+        kind,
+        target,
+        elapsed,
+        stopped_at,
+        running,
+        due,
+        risk_at,
+        state,
+        intervals,
+    }
+}
+
+/// The first response, as the configuration defines it.
+pub fn first_response_at(
+    events: &[ClockEvent],
+    life: &Lifecycle,
+    mode: FirstResponse,
+) -> Option<i64> {
+    let reply = events
+        .iter()
+        .find(|e| e.kind == EventKind::Reply && e.by_agent)
+        .map(|e| e.at);
+    let initial: Vec<&str> = life.ids_in(StatusCategory::Initial);
+    let mut status: Option<&str> = None;
+    let mut moved = None;
+    for e in events {
+        match (e.kind, e.to.as_deref()) {
+            (EventKind::Created, Some(s)) => status = Some(s),
+            (EventKind::Status, Some(s)) => {
+                let leaving =
+                    status.is_some_and(|st| initial.contains(&st)) && !initial.contains(&s);
+                if leaving && e.by_agent && moved.is_none() {
+                    moved = Some(e.at);
+                }
+                status = Some(s);
+            }
+            _ => {}
+        }
+    }
+    match mode {
+        FirstResponse::Reply => reply,
+        FirstResponse::Move => moved,
+        FirstResponse::ReplyOrMove => match (reply, moved) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+    }
+}
+
+/// Every clock of a ticket, and what the queue needs from them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sla {
+    pub created: i64,
+    pub first_response_at: Option<i64>,
+    pub clocks: Vec<Clock>,
+    /// The soonest due instant of the running clocks.
+    pub due: Option<i64>,
+    /// The soonest at-risk instant of the running clocks.
+    pub risk_at: Option<i64>,
+    /// The worst state of its clocks.
+    pub state: SlaState,
+    /// Wall seconds spent in each status so far.
+    pub status_secs: BTreeMap<String, i64>,
+}
+
+impl Sla {
+    pub fn clock(&self, kind: ClockKind) -> Option<&Clock> {
+        self.clocks.iter().find(|c| c.kind == kind)
+    }
+}
+
+/// Computes every clock of one ticket from its history.
+pub fn compute(
+    events: &[ClockEvent],
+    life: &Lifecycle,
+    cfg: &SlaConfig,
+    targets: Targets,
+    now: i64,
+) -> Sla {
+    let created = events.first().map(|e| e.at).unwrap_or(now);
+    let sp = spans(events, life, now);
+    let fr = first_response_at(events, life, cfg.first_response);
+    let mut clocks = vec![
+        run_clock(
+            ClockKind::FirstResponse,
+            &sp,
+            created,
+            fr,
+            targets.first_response,
+            cfg,
+            now,
+        ),
+        run_clock(
+            ClockKind::Resolution,
+            &sp,
+            created,
+            None,
+            targets.resolution,
+            cfg,
+            now,
+        ),
+    ];
+    if targets.keep_in_touch.is_some() {
+        let last_contact = events
+            .iter()
+            .filter(|e| e.kind == EventKind::Reply && e.by_agent)
+            .map(|e| e.at)
+            .max()
+            .unwrap_or(created);
+        clocks.push(run_clock(
+            ClockKind::KeepInTouch,
+            &sp,
+            last_contact,
+            None,
+            targets.keep_in_touch,
+            cfg,
+            now,
+        ));
+    }
+    let due = clocks
+        .iter()
+        .filter(|c| c.running)
+        .filter_map(|c| c.due)
+        .min();
+    let risk_at = clocks
+        .iter()
+        .filter(|c| c.running)
+        .filter_map(|c| c.risk_at)
+        .min();
+    let state = clocks
+        .iter()
+        .map(|c| c.state)
+        .max()
+        .unwrap_or(SlaState::None);
+    let mut status_secs = BTreeMap::new();
+    for s in &sp {
+        *status_secs.entry(s.status.clone()).or_insert(0) += s.to - s.from;
+    }
+    Sla {
+        created,
+        first_response_at: fr,
+        clocks,
+        due,
+        risk_at,
+        state,
+        status_secs,
+    }
+}
+
+/// Reads a duration: "90m", "4h", "2d", "1w", "1d 4h". A day is a working day's hours when a
+/// calendar is set (9-18: 9 h), else 24 h; a week is the calendar's working days.
+pub fn parse_duration(s: &str, cal: Option<&Calendar>) -> Result<i64, String> {
+    let day = cal.map(|c| c.day_seconds()).unwrap_or(86_400);
+    let week_days = cal
+        .map(|c| c.days.iter().filter(|d| **d).count() as i64)
+        .unwrap_or(7);
+    let mut total: i64 = 0;
+    let mut any = false;
+    for part in s.split_whitespace() {
+        let (num, unit) = part.split_at(
+            part.find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(part.len()),
+        );
+        let n: i64 = num
+            .parse()
+            .map_err(|_| format!("'{s}' is not a duration (write 30m, 4h, 2d or 1w)"))?;
+        let secs = match unit {
+            "m" | "min" => 60,
+            "h" => 3600,
+            "d" => day,
+            "w" => day * week_days,
+            _ => return Err(format!("'{s}' is not a duration (write 30m, 4h, 2d or 1w)")),
+        };
+        total = total.saturating_add(n.saturating_mul(secs));
+        any = true;
+    }
+    if !any || total <= 0 {
+        return Err(format!(
+            "'{s}' is not a positive duration (write 30m, 4h, 2d or 1w)"
+        ));
+    }
+    Ok(total)
+}
+
+/// The weekday names a calendar accepts.
+pub fn weekday(name: &str) -> Option<Weekday> {
+    match name.trim().to_ascii_lowercase().get(..3)? {
+        "mon" => Some(Weekday::Mon),
+        "tue" => Some(Weekday::Tue),
+        "wed" => Some(Weekday::Wed),
+        "thu" => Some(Weekday::Thu),
+        "fri" => Some(Weekday::Fri),
+        "sat" => Some(Weekday::Sat),
+        "sun" => Some(Weekday::Sun),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::Config;
+    use proptest::prelude::*;
+
+    fn ts(y: i32, mo: u32, d: u32, h: u32, mi: u32, tz: Tz) -> i64 {
+        instant(
+            tz,
+            NaiveDate::from_ymd_opt(y, mo, d)
+                .expect("date")
+                .and_hms_opt(h, mi, 0)
+                .expect("time"),
+        )
+    }
+
+    fn kyiv() -> Calendar {
+        Calendar {
+            tz: chrono_tz::Europe::Kyiv,
+            days: [true, true, true, true, true, false, false],
+            open: NaiveTime::from_hms_opt(9, 0, 0).expect("t"),
+            close: NaiveTime::from_hms_opt(18, 0, 0).expect("t"),
+            holidays: [NaiveDate::from_ymd_opt(2026, 12, 25).expect("d")]
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn life() -> Lifecycle {
+        Config::builtin().expect("config").lifecycle
+    }
+
+    fn ev(at: i64, kind: EventKind, to: Option<&str>) -> ClockEvent {
+        ClockEvent {
+            at,
+            kind,
+            to: to.map(Into::into),
+            by_agent: true,
+        }
+    }
+
+    const H: i64 = 3600;
+
+    #[test]
+    fn business_time_skips_nights_weekends_and_holidays() {
+        let c = kyiv();
+        let tz = c.tz;
+        // Friday 17:00 → Monday 10:00: 1 h on Friday + 1 h on Monday.
+        let fri = ts(2026, 11, 20, 17, 0, tz);
+        let mon = ts(2026, 11, 23, 10, 0, tz);
+        assert_eq!(c.business_seconds(fri, mon), 2 * H);
+        // 3 h from Friday 17:00 lands on Monday 11:00.
+        assert_eq!(c.add(fri, 3 * H), ts(2026, 11, 23, 11, 0, tz));
+        // Christmas (a holiday, a Friday): Thursday 17:00 → Monday 10:00 is 2 h.
+        let thu = ts(2026, 12, 24, 17, 0, tz);
+        assert_eq!(c.business_seconds(thu, ts(2026, 12, 28, 10, 0, tz)), 2 * H);
+        // Before opening and after closing count nothing.
+        assert_eq!(
+            c.business_seconds(ts(2026, 11, 24, 6, 0, tz), ts(2026, 11, 24, 8, 59, tz)),
+            0
+        );
+        assert_eq!(
+            c.business_seconds(ts(2026, 11, 24, 18, 0, tz), ts(2026, 11, 25, 9, 0, tz)),
+            0
+        );
+    }
+
+    #[test]
+    fn daylight_saving_changes_are_counted_right() {
+        let tz = chrono_tz::Europe::Kyiv;
+        let all_week = Calendar {
+            tz,
+            days: [true; 7],
+            open: NaiveTime::from_hms_opt(0, 0, 0).expect("t"),
+            close: NaiveTime::from_hms_opt(23, 59, 59).expect("t"),
+            holidays: BTreeSet::new(),
+        };
+        // 29 March 2026: clocks go forward at 03:00 in Kyiv; the day is an hour shorter.
+        let a = ts(2026, 3, 29, 0, 0, tz);
+        let b = ts(2026, 3, 30, 0, 0, tz);
+        assert_eq!(b - a, 23 * H);
+        assert_eq!(all_week.business_seconds(a, b), 23 * H - 1);
+        // A 9-18 working day on the change days is still 9 hours.
+        let mut c = kyiv();
+        c.days = [true; 7];
+        for day in [29u32] {
+            let d = NaiveDate::from_ymd_opt(2026, 3, day).expect("d");
+            let (s, e) = c.window(d).expect("working");
+            assert_eq!(e - s, 9 * H);
+        }
+        let d = NaiveDate::from_ymd_opt(2026, 10, 25).expect("d");
+        let (s, e) = c.window(d).expect("working");
+        assert_eq!(e - s, 9 * H, "October change");
+        // A window opening inside the spring-forward gap starts at the first valid instant.
+        c.open = NaiveTime::from_hms_opt(3, 30, 0).expect("t");
+        let (s, _) = c
+            .window(NaiveDate::from_ymd_opt(2026, 3, 29).expect("d"))
+            .expect("w");
+        assert_eq!(s, ts(2026, 3, 29, 4, 0, tz));
+    }
+
+    #[test]
+    fn clocks_pause_while_waiting_stop_when_done_and_resume_on_reopen() {
+        let l = life();
+        let cfg = SlaConfig::default();
+        let t0 = 1_000_000;
+        let events = vec![
+            ev(t0, EventKind::Created, Some("new")),
+            ev(t0 + H, EventKind::Status, Some("attributed")),
+            ev(t0 + 2 * H, EventKind::Status, Some("in_progress")),
+            ev(t0 + 3 * H, EventKind::Status, Some("waiting_info")),
+            ev(t0 + 10 * H, EventKind::Status, Some("in_progress")),
+            ev(t0 + 12 * H, EventKind::Status, Some("resolved")),
+            ev(t0 + 20 * H, EventKind::Status, Some("in_progress")),
+        ];
+        let targets = Targets {
+            first_response: Some(2 * H),
+            resolution: Some(8 * H),
+            keep_in_touch: None,
+        };
+        let s = compute(&events, &l, &cfg, targets, t0 + 22 * H);
+        let fr = s.clock(ClockKind::FirstResponse).expect("fr");
+        assert_eq!(
+            s.first_response_at,
+            Some(t0 + H),
+            "the first move out of new"
+        );
+        assert_eq!((fr.elapsed, fr.state), (H, SlaState::Met));
+        let r = s.clock(ClockKind::Resolution).expect("res");
+        // 3 h before waiting, 2 h after, paused 7 h, stopped 8 h while resolved, 2 h since reopen.
+        assert_eq!(r.elapsed, 3 * H + 2 * H + 2 * H);
+        assert!(r.running);
+        assert_eq!(
+            r.state,
+            SlaState::AtRisk,
+            "1 h of 8 left is under a quarter"
+        );
+        assert_eq!(r.due, Some(t0 + 23 * H));
+        assert_eq!(s.due, Some(t0 + 23 * H));
+        let whys: Vec<&Why> = r.intervals.iter().map(|i| &i.why).collect();
+        assert!(whys.contains(&&Why::Waiting) && whys.contains(&&Why::Finished));
+        assert_eq!(s.status_secs.get("waiting_info"), Some(&(7 * H)));
+        // Done again: stopped, missed (9 h > 8 h).
+        let mut done = events.clone();
+        done.push(ev(t0 + 24 * H, EventKind::Status, Some("resolved")));
+        let s = compute(&done, &l, &cfg, targets, t0 + 30 * H);
+        let r = s.clock(ClockKind::Resolution).expect("res");
+        assert_eq!(
+            (r.elapsed, r.state, r.running),
+            (9 * H, SlaState::Missed, false)
+        );
+        assert_eq!(s.due, None, "nothing runs");
+    }
+
+    #[test]
+    fn first_response_modes() {
+        let l = life();
+        let t0 = 0;
+        let events = vec![
+            ev(t0, EventKind::Created, Some("new")),
+            ev(t0 + 5 * H, EventKind::Reply, None),
+            ClockEvent {
+                at: t0 + 7 * H,
+                kind: EventKind::Status,
+                to: Some("attributed".into()),
+                by_agent: false,
+            },
+            ev(t0 + 9 * H, EventKind::Status, Some("in_progress")),
+        ];
+        assert_eq!(
+            first_response_at(&events, &l, FirstResponse::Reply),
+            Some(5 * H)
+        );
+        assert_eq!(
+            first_response_at(&events, &l, FirstResponse::Move),
+            None,
+            "the desk's own move is not a response"
+        );
+        assert_eq!(
+            first_response_at(&events, &l, FirstResponse::ReplyOrMove),
+            Some(5 * H)
+        );
+    }
+
+    #[test]
+    fn keep_in_touch_counts_from_the_last_answer() {
+        let l = life();
+        let t0 = 0;
+        let events = vec![
+            ev(t0, EventKind::Created, Some("new")),
+            ev(t0 + H, EventKind::Status, Some("attributed")),
+            ev(t0 + 2 * H, EventKind::Reply, None),
+        ];
+        let targets = Targets {
+            keep_in_touch: Some(4 * H),
+            ..Targets::default()
+        };
+        let s = compute(&events, &l, &SlaConfig::default(), targets, t0 + 7 * H);
+        let k = s.clock(ClockKind::KeepInTouch).expect("kit");
+        assert_eq!((k.elapsed, k.state), (5 * H, SlaState::Breached));
+        assert_eq!(k.due, Some(t0 + 6 * H));
+    }
+
+    #[test]
+    fn durations() {
+        let c = kyiv();
+        assert_eq!(parse_duration("90m", None), Ok(5400));
+        assert_eq!(parse_duration("2d", None), Ok(2 * 86_400));
+        assert_eq!(
+            parse_duration("2d", Some(&c)),
+            Ok(18 * H),
+            "two working days of 9 h"
+        );
+        assert_eq!(parse_duration("1w", Some(&c)), Ok(45 * H));
+        assert_eq!(parse_duration("1d 4h", None), Ok(28 * H));
+        assert!(parse_duration("soon", None).is_err());
+        assert!(parse_duration("0h", None).is_err());
+        assert!(parse_duration("", None).is_err());
+    }
+
+    fn arb_calendar() -> impl Strategy<Value = Option<Calendar>> {
+        prop_oneof![
+            Just(None),
+            (
+                any::<[bool; 7]>(),
+                0u32..12,
+                1u32..12,
+                prop::sample::select(vec![
+                    chrono_tz::Europe::Kyiv,
+                    chrono_tz::America::New_York,
+                    chrono_tz::UTC,
+                    chrono_tz::Australia::Lord_Howe,
+                ])
+            )
+                .prop_filter("a working day", |(d, _, _, _)| d.iter().any(|x| *x))
+                .prop_map(|(days, open, len, tz)| Some(Calendar {
+                    tz,
+                    days,
+                    open: NaiveTime::from_hms_opt(open, 0, 0).expect("t"),
+                    close: NaiveTime::from_hms_opt(open + len, 0, 0).expect("t"),
+                    holidays: BTreeSet::new(),
+                })),
+        ]
+    }
+
+    proptest! {
+        /// Business time never exceeds wall time, is additive, and add() inverts it.
+        #[test]
+        fn business_time_is_sane(cal in arb_calendar(), a in 1_700_000_000i64..1_900_000_000, len in 0i64..40 * 86_400, cut in 0i64..40 * 86_400) {
+            let b = a + len;
+            let m = a + cut.min(len);
+            let all = seconds(cal.as_ref(), a, b);
+            prop_assert!(all >= 0 && all <= b - a);
+            prop_assert_eq!(seconds(cal.as_ref(), a, m) + seconds(cal.as_ref(), m, b), all);
+            let back = add(cal.as_ref(), a, all);
+            prop_assert!(back <= b, "add overshoots");
+            prop_assert_eq!(seconds(cal.as_ref(), a, back), all);
+        }
+
+        /// Waiting can only pause a clock: turning part of an active stretch into waiting
+        /// (the rest of the history unchanged) never adds counted time and never brings a due
+        /// time forward.
+        #[test]
+        fn pausing_never_shortens_the_time_left(cal in arb_calendar(), gaps in prop::collection::vec(600i64..20 * 3600, 2..6), which in any::<prop::sample::Index>(), start in 0.0f64..1.0, len in 0.0f64..1.0) {
+            let l = life();
+            let cfg = SlaConfig { calendar: cal, ..SlaConfig::default() };
+            let t0 = 1_800_000_000i64;
+            let mut at = t0;
+            let mut plain = vec![ev(at, EventKind::Created, Some("new"))];
+            let path = ["attributed", "in_progress", "in_execution", "resolved", "closed"];
+            for (g, st) in gaps.iter().zip(path.iter()) {
+                at += g;
+                plain.push(ev(at, EventKind::Status, Some(st)));
+            }
+            let now = at + 3600;
+            // Pick an active stretch [plain[i], plain[i+1]) and make a part of it a wait.
+            let active: Vec<usize> = (1..plain.len() - 1)
+                .filter(|&i| matches!(plain[i].to.as_deref(), Some("attributed") | Some("in_progress") | Some("in_execution")))
+                .collect();
+            prop_assume!(!active.is_empty());
+            let i = active[which.index(active.len())];
+            let (a0, a1) = (plain[i].at, plain[i + 1].at);
+            let w0 = a0 + ((a1 - a0) as f64 * start) as i64;
+            let w1 = (w0 + ((a1 - w0) as f64 * len) as i64).max(w0 + 1).min(a1);
+            prop_assume!(w0 < w1 && w1 <= a1);
+            let back = plain[i].to.clone();
+            let mut waited: Vec<ClockEvent> = plain[..=i].to_vec();
+            waited.push(ev(w0, EventKind::Status, Some("waiting_info")));
+            waited.push(ClockEvent { at: w1, kind: EventKind::Status, to: back, by_agent: true });
+            waited.extend(plain[i + 1..].iter().cloned());
+            let targets = Targets { first_response: Some(4 * 3600), resolution: Some(30 * 3600), keep_in_touch: None };
+            let a = compute(&plain, &l, &cfg, targets, now);
+            let b = compute(&waited, &l, &cfg, targets, now);
+            let ra = a.clock(ClockKind::Resolution).expect("r");
+            let rb = b.clock(ClockKind::Resolution).expect("r");
+            prop_assert!(rb.elapsed <= ra.elapsed, "a wait added time: {} > {}", rb.elapsed, ra.elapsed);
+            prop_assert_eq!(ra.elapsed - rb.elapsed, seconds(cfg.calendar.as_ref(), w0, w1), "exactly the wait is not counted");
+            if let (Some(da), Some(db)) = (ra.due, rb.due) {
+                prop_assert!(db >= da, "a wait brought the due time forward");
+            }
+            // Elapsed never exceeds wall time, and grows with time.
+            prop_assert!(ra.elapsed <= now - t0);
+            let later = compute(&plain, &l, &cfg, targets, now + 7200);
+            prop_assert!(later.clock(ClockKind::Resolution).expect("r").elapsed >= ra.elapsed);
+        }
+    }
+}
