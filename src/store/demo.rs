@@ -576,7 +576,6 @@ fn generate(
                 to: Some(tr.to.clone()),
                 text: tr.reason.clone(),
             });
-            if tr.from_category == StatusCategory::Initial || tr.answer.is_some() {}
             match &tr.outcome {
                 OutcomeChange::Set(o, n) => {
                     evs.push(Ev {
