@@ -47,6 +47,14 @@ fn desk_check_names_every_kind_of_damage() {
         [],
     )
     .expect("gap");
+    let stale = pick(
+        "SELECT number FROM tickets WHERE is_open = 1 AND due_at IS NOT NULL AND status != 'new' LIMIT 1",
+    );
+    c.execute(
+        "UPDATE tickets SET due_at = due_at + 3600 WHERE number = ?1",
+        [&stale],
+    )
+    .expect("edit");
     drop(c);
     let r = d.run(&["check"]);
     assert_eq!(r.code, 5, "{}", r.stderr);
@@ -57,6 +65,7 @@ fn desk_check_names_every_kind_of_damage() {
         format!("{open}: outcome is granted but its history says none"),
         "the trigger events_no_update protecting the history is missing".to_string(),
         "(a gap)".to_string(),
+        format!("{stale}: its service-level figures differ from its history"),
     ] {
         assert!(
             r.stdout.contains(&needle),

@@ -179,7 +179,8 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Category(CategoryCommand::List) => categories(s, cli),
         Command::Status(StatusCommand::List) => statuses(s, cli),
         Command::Demo { tickets } => demo(s, cli, *tickets, now),
-        Command::Check => check(s, cli),
+        Command::Check => check(s, cli, now),
+        Command::Sla { number, recompute } => sla(s, cli, number.as_deref(), *recompute, now),
         Command::Import { file } => import(s, cli, file, now),
         Command::Backup { file } => {
             let who = actor(s, cli)?;
@@ -703,8 +704,8 @@ fn statuses(s: &Session, cli: &Cli) -> Result<()> {
     Ok(())
 }
 
-fn check(s: &Session, cli: &Cli) -> Result<()> {
-    let r = s.store.check(&s.cfg)?;
+fn check(s: &Session, cli: &Cli, now: i64) -> Result<()> {
+    let r = s.store.check(&s.cfg, now)?;
     if cli.json {
         print(&output::json_text(&json!({
             "ok": r.violations.is_empty(),
@@ -911,5 +912,148 @@ fn install_config(s: &mut Session, file: &Path) -> Result<()> {
         file.display(),
         target.display()
     ));
+    Ok(())
+}
+
+/// A duration for people: 45s, 12m, 3h 05m, 2d 4h.
+pub fn span(secs: i64) -> String {
+    let s = secs.abs();
+    let sign = if secs < 0 { "-" } else { "" };
+    match s {
+        0..60 => format!("{sign}{s}s"),
+        60..3600 => format!("{sign}{}m", s / 60),
+        3600..86_400 => format!("{sign}{}h {:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{sign}{}d {}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+fn sla(s: &mut Session, cli: &Cli, number: Option<&str>, recompute: bool, now: i64) -> Result<()> {
+    use crate::core::sla::{ClockKind, Why};
+    if recompute {
+        let who = actor(s, cli)?;
+        crate::core::rights::check(&who, crate::core::rights::Action::EditConfig, None)?;
+        let n = s.store.recompute_sla(&s.cfg, true, now)?;
+        print(&format!("service-level figures recomputed for {n} tickets"));
+        return Ok(());
+    }
+    let Some(number) = number else {
+        return Err(Error::Invalid(
+            "give a ticket number (or --recompute)".into(),
+        ));
+    };
+    let t = s.store.find(&s.cfg, number, local_date(now))?;
+    let sla = s.store.sla_of(&s.cfg, &t, now)?;
+    let cat = s.catalog;
+    let status = |id: &str| crate::present::status(&s.cfg, cat, id);
+    if cli.json {
+        let clocks: Vec<_> = sla
+            .clocks
+            .iter()
+            .map(|c| {
+                json!({
+                    "clock": c.kind.as_str(),
+                    "target_seconds": c.target,
+                    "elapsed_seconds": c.elapsed,
+                    "state": c.state.as_str(),
+                    "running": c.running,
+                    "due_at": c.due.map(output::rfc3339),
+                    "at_risk_at": c.risk_at.map(output::rfc3339),
+                    "stopped_at": c.stopped_at.map(output::rfc3339),
+                    "intervals": c.intervals.iter().map(|i| json!({
+                        "from": output::rfc3339(i.from),
+                        "to": output::rfc3339(i.to),
+                        "status": i.status,
+                        "why": match i.why { Why::Running => "counted", Why::Waiting => "paused", Why::Finished => "stopped", Why::Stopped => "after" },
+                        "counted_seconds": i.counted,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        print(&output::json_text(&json!({
+            "number": t.number,
+            "state": sla.state.as_str(),
+            "due_at": sla.due.map(output::rfc3339),
+            "first_response_at": sla.first_response_at.map(output::rfc3339),
+            "business_hours": s.cfg.sla.calendar.is_some(),
+            "clocks": clocks,
+        })));
+        return Ok(());
+    }
+    let mut out = format!(
+        "{}  {}\n{}: {}{}\n",
+        t.number,
+        crate::core::sanitize::clean_line(&t.subject),
+        cat.t("sla.state"),
+        cat.t(&format!("sla.states.{}", sla.state.as_str())),
+        sla.due
+            .map(|d| format!(
+                " · {} {} ({})",
+                cat.t("sla.due"),
+                crate::time::format(d),
+                if d >= now {
+                    format!("+{}", span(d - now))
+                } else {
+                    span(d - now)
+                }
+            ))
+            .unwrap_or_default()
+    );
+    out.push_str(&format!(
+        "{}\n",
+        if s.cfg.sla.calendar.is_some() {
+            cat.t("sla.business_hours")
+        } else {
+            cat.t("sla.around_the_clock")
+        }
+    ));
+    for c in &sla.clocks {
+        let name = cat.t(&format!("sla.clock.{}", c.kind.as_str())).to_string();
+        let target = c
+            .target
+            .map(span)
+            .unwrap_or_else(|| cat.t("sla.no_target").to_string());
+        out.push_str(&format!(
+            "\n{name}: {} — {} / {target}",
+            cat.t(&format!("sla.states.{}", c.state.as_str())),
+            span(c.elapsed)
+        ));
+        if c.kind == ClockKind::FirstResponse
+            && let Some(at) = sla.first_response_at
+        {
+            out.push_str(&format!(
+                " ({} {})",
+                cat.t("sla.answered"),
+                crate::time::format(at)
+            ));
+        }
+        if let Some(d) = c.due.filter(|_| c.running) {
+            out.push_str(&format!(
+                " · {} {}",
+                cat.t("sla.due"),
+                crate::time::format(d)
+            ));
+        }
+        out.push('\n');
+        for i in &c.intervals {
+            let why = match i.why {
+                Why::Running if i.counted < i.to - i.from => {
+                    cat.f("sla.why.outside", &[("wall", span(i.to - i.from))])
+                }
+                Why::Running => cat.t("sla.why.counted").to_string(),
+                Why::Waiting => cat.t("sla.why.waiting").to_string(),
+                Why::Finished => cat.t("sla.why.finished").to_string(),
+                Why::Stopped => cat.t("sla.why.stopped").to_string(),
+            };
+            out.push_str(&format!(
+                "  {} → {}  {}  {:>9}  {}\n",
+                crate::time::format(i.from),
+                crate::time::format(i.to),
+                output::fit(&status(&i.status), 24),
+                span(i.counted),
+                why
+            ));
+        }
+    }
+    print(&out);
     Ok(())
 }

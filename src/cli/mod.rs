@@ -118,6 +118,13 @@ pub enum Command {
     Status(StatusCommand),
     /// Check the database's integrity and the desk's invariants (exit 0 only when all hold)
     Check,
+    /// A ticket's service-level clocks, explained: each interval counted or paused, and why
+    Sla {
+        number: Option<String>,
+        /// Recompute every ticket's figures from its history (admins; after changing [sla])
+        #[arg(long, conflicts_with = "number")]
+        recompute: bool,
+    },
     /// Register requests from JSON (an array, or one object per line; "-" reads stdin)
     Import {
         /// File with the requests: subject, body, requester, contact, channel, category,

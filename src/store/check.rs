@@ -41,7 +41,7 @@ impl Store {
     /// says last; its status is declared and its open flag agrees; a finished ticket has a
     /// final outcome; every numbering sequence has issued exactly its numbers (no gap, none
     /// ahead of it); the history's protecting triggers are in place.
-    pub fn check(&self, cfg: &Config) -> Result<CheckReport> {
+    pub fn check(&self, cfg: &Config, now: i64) -> Result<CheckReport> {
         let run = || -> rusqlite::Result<CheckReport> {
             let c = &self.conn;
             let mut v: Vec<Violation> = Vec::new();
@@ -227,6 +227,35 @@ impl Store {
                     Some(n),
                     format!("its series {} has no sequence", scope.unwrap_or_default()),
                 );
+            }
+            // Service-level figures are derived data: they must equal a fresh computation
+            // from the history (checked for open tickets, whose figures drive the queues).
+            let mut stmt = c.prepare(
+                "SELECT id, number, priority, category, due_at, risk_at FROM tickets WHERE is_open = 1",
+            )?;
+            let open: Vec<(i64, String, i64, String, Option<i64>, Option<i64>)> = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            for (id, number, priority, category, due, risk) in open {
+                let events = super::sla::clock_events(c, id)?;
+                let priority = crate::core::model::Priority::from_rank(priority)
+                    .unwrap_or(crate::core::model::Priority::Normal);
+                let s = super::sla::compute_for(cfg, &events, priority, &category, now);
+                if s.due != due || s.risk_at != risk {
+                    push(
+                        Some(number),
+                        "its service-level figures differ from its history (run desk sla --recompute)".into(),
+                    );
+                }
             }
             let events: i64 = c.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
             Ok(CheckReport {
