@@ -24,6 +24,9 @@ pub struct CheckReport {
     pub violations: Vec<Violation>,
 }
 
+/// An open ticket's id, number, priority, category and stored due and at-risk instants.
+type OpenFigures = (i64, String, i64, String, Option<i64>, Option<i64>);
+
 /// A ticket number with two values to compare.
 type Finding = (String, Option<String>, Option<String>);
 
@@ -233,7 +236,7 @@ impl Store {
             let mut stmt = c.prepare(
                 "SELECT id, number, priority, category, due_at, risk_at FROM tickets WHERE is_open = 1",
             )?;
-            let open: Vec<(i64, String, i64, String, Option<i64>, Option<i64>)> = stmt
+            let open: Vec<OpenFigures> = stmt
                 .query_map([], |r| {
                     Ok((
                         r.get(0)?,
