@@ -75,6 +75,24 @@ pub fn age(cat: &Catalog, seconds: i64) -> String {
     cat.f(unit, &[("n", n.to_string())])
 }
 
+/// A duration in the catalog's units, to two places: 45s, 12m, 3h 05m, 2d 4h (negative: -).
+pub fn duration(cat: &Catalog, secs: i64) -> String {
+    let s = secs.abs();
+    let sign = if secs < 0 { "-" } else { "" };
+    let u = |key: &str, n: i64| cat.f(key, &[("n", n.to_string())]);
+    let text = match s {
+        0..60 => u("age.s", s),
+        60..3600 => u("age.m", s / 60),
+        3600..86_400 => format!("{} {}", u("age.h", s / 3600), u("age.m", (s % 3600) / 60)),
+        _ => format!(
+            "{} {}",
+            u("age.d", s / 86_400),
+            u("age.h", (s % 86_400) / 3600)
+        ),
+    };
+    format!("{sign}{text}")
+}
+
 /// The outcome with its note, as one line: "refused — Reason: income too high".
 pub fn outcome_line(cat: &Catalog, outcome: Outcome, note: Option<&str>) -> String {
     match note {
@@ -220,6 +238,9 @@ mod tests {
         assert_eq!(age(en, 86_400 * 30), "4w");
         assert_eq!(age(Catalog::for_lang("ru"), 86_400 * 3), "3д");
         assert_eq!(age(Catalog::for_lang("uk"), 3600 * 12), "12год");
+        assert_eq!(duration(en, 3600 * 3 + 300), "3h 5m");
+        assert_eq!(duration(en, -(86_400 * 2 + 3600 * 4)), "-2d 4h");
+        assert_eq!(duration(Catalog::for_lang("ru"), 3600 + 60), "1ч 1м");
     }
 
     #[test]

@@ -67,7 +67,12 @@ pub fn format(at: i64) -> String {
 
 /// The start (00:00, desk time) of the day containing `at`, as unix seconds.
 pub fn day_start(at: i64) -> i64 {
-    let midnight = date(at).and_hms_opt(0, 0, 0).unwrap_or_default();
+    day_start_of(date(at))
+}
+
+/// The start (00:00, desk time) of a date, as unix seconds.
+pub fn day_start_of(d: NaiveDate) -> i64 {
+    let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
     let resolved = match zone() {
         Zone::Host => Local
             .from_local_datetime(&midnight)

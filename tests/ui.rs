@@ -111,6 +111,10 @@ fn snapshots() {
             key(&mut app, KeyCode::Esc);
             keys(&mut app, "m");
             insta::assert_snapshot!(name("comment"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
+            keys(&mut app, "S");
+            insta::assert_snapshot!(name("stats"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
         }
         let empty = desk(lang, 0);
         for (w, h) in [(80u16, 24u16), (120, 40)] {
@@ -121,6 +125,87 @@ fn snapshots() {
         let app = open(&d, "boss", 79, 23);
         insta::assert_snapshot!(format!("too_small_{lang}"), render(&app, 79, 23));
     }
+}
+
+/// The Stats pane in every language, at both sizes, with a group chosen and a period changed.
+#[test]
+fn stats_pane_in_every_language() {
+    for lang in ["en", "ru", "uk"] {
+        let d = desk(lang, 300);
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let mut app = open(&d, "boss", w, h);
+            keys(&mut app, "S");
+            let Some(Overlay::Stats(st)) = &app.overlay else {
+                panic!("stats")
+            };
+            let r = st.report.as_ref().expect("a report");
+            assert!(r.total.received > 0 && r.days.len() == 30);
+            insta::assert_snapshot!(format!("stats_{lang}_{w}x{h}"), render(&app, w, h));
+            key(&mut app, KeyCode::Down);
+            key(&mut app, KeyCode::Left);
+            let Some(Overlay::Stats(st)) = &app.overlay else {
+                panic!("stats")
+            };
+            assert!(st.group.is_some() && st.period == 1);
+            insta::assert_snapshot!(
+                format!("stats_group_week_{lang}_{w}x{h}"),
+                render(&app, w, h)
+            );
+            key(&mut app, KeyCode::Esc);
+            assert!(app.overlay.is_none());
+        }
+    }
+}
+
+/// The requester's rating from the keyboard, once per finishing.
+#[test]
+fn rating_from_the_keyboard() {
+    let d = desk("en", 300);
+    let mut app = open(&d, "boss", 120, 40);
+    app.switch_queue(desk::store::queue::QueueKind::All);
+    // Find a finished, unrated ticket owned by someone: the admin may rate any.
+    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let number: String = s
+        .store
+        .conn()
+        .query_row(
+            "SELECT number FROM tickets WHERE status IN ('resolved','closed') AND satisfaction IS NULL LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("a finished ticket");
+    keys(&mut app, ":");
+    keys(&mut app, &format!("goto {number}"));
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "*");
+    keys(&mut app, "4 kind and quick");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.message.as_ref().is_some_and(|m| m.level == Level::Ok),
+        "{:?}",
+        app.message
+    );
+    assert_eq!(show(&d, &number).satisfaction, Some(4));
+    keys(&mut app, "*");
+    keys(&mut app, "5");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("already rated")),
+        "{:?}",
+        app.message
+    );
+    keys(&mut app, "*");
+    keys(&mut app, "nine");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("1 to 5")),
+        "{:?}",
+        app.message
+    );
 }
 
 /// The ticket open in the detail pane.

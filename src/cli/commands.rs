@@ -180,6 +180,7 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Status(StatusCommand::List) => statuses(s, cli),
         Command::Demo { tickets } => demo(s, cli, *tickets, now),
         Command::Check => check(s, cli, now),
+        Command::Report(a) => super::report::run(s, cli, a, now),
         Command::Sla { number, recompute } => sla(s, cli, number.as_deref(), *recompute, now),
         Command::Import { file } => import(s, cli, file, now),
         Command::Backup { file } => {
@@ -915,20 +916,9 @@ fn install_config(s: &mut Session, file: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A duration for people: 45s, 12m, 3h 05m, 2d 4h.
-pub fn span(secs: i64) -> String {
-    let s = secs.abs();
-    let sign = if secs < 0 { "-" } else { "" };
-    match s {
-        0..60 => format!("{sign}{s}s"),
-        60..3600 => format!("{sign}{}m", s / 60),
-        3600..86_400 => format!("{sign}{}h {:02}m", s / 3600, (s % 3600) / 60),
-        _ => format!("{sign}{}d {}h", s / 86_400, (s % 86_400) / 3600),
-    }
-}
-
 fn sla(s: &mut Session, cli: &Cli, number: Option<&str>, recompute: bool, now: i64) -> Result<()> {
     use crate::core::sla::{ClockKind, Why};
+    let span = |secs: i64| crate::present::duration(s.catalog, secs);
     if recompute {
         let who = actor(s, cli)?;
         crate::core::rights::check(&who, crate::core::rights::Action::EditConfig, None)?;

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod output;
+pub mod report;
 mod shared;
 
 use crate::core::model::{Channel, Outcome, Priority, Role};
@@ -118,6 +119,9 @@ pub enum Command {
     Status(StatusCommand),
     /// Check the database's integrity and the desk's invariants (exit 0 only when all hold)
     Check,
+    /// Analysis of a period: intake, outcomes, response and resolution times against targets,
+    /// time in status, reassignments, frequent problems, satisfaction, workload
+    Report(ReportArgs),
     /// A ticket's service-level clocks, explained: each interval counted or paused, and why
     Sla {
         number: Option<String>,
@@ -292,6 +296,25 @@ pub enum GroupCommand {
     },
     /// Every group with members, open and unassigned tickets
     List,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// First day (YYYY-MM-DD, desk time) [default: 30 days before --to]
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, included [default: today]
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Break the figures down by group, category, agent, channel or priority
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Only the tickets of this group
+    #[arg(long)]
+    pub group: Option<String>,
+    /// table (for people), json or csv (for spreadsheets)
+    #[arg(long, default_value = "table")]
+    pub format: String,
 }
 
 #[derive(Subcommand, Debug)]

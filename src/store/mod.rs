@@ -6,6 +6,7 @@ pub mod backup;
 pub mod check;
 pub mod demo;
 pub mod queue;
+pub mod report;
 pub mod schema;
 pub mod sla;
 pub mod tickets;

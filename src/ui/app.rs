@@ -49,6 +49,7 @@ pub enum Overlay {
     Status(Box<StatusFlow>),
     Prompt(Box<Prompt>),
     Picker { cursor: usize },
+    Stats(Box<super::stats::StatsState>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,6 +291,10 @@ impl App {
             Ok(v) if v != self.data_version => {
                 if let Err(e) = self.refresh() {
                     self.fail(&e);
+                }
+                if let Some(Overlay::Stats(mut st)) = self.overlay.take() {
+                    self.load_stats(&mut st);
+                    self.overlay = Some(Overlay::Stats(st));
                 }
             }
             Ok(_) => {}
@@ -695,12 +700,63 @@ impl App {
                     scroll: 0,
                 })
             }
+            Action::Stats => {
+                let mut st = super::stats::StatsState::default();
+                self.load_stats(&mut st);
+                self.overlay = Some(Overlay::Stats(Box::new(st)));
+            }
+            Action::Rate => {
+                let targets = self.targets();
+                if targets.is_empty() {
+                    self.say(Level::Info, self.session.catalog.t("ui.nothing_selected"));
+                    return;
+                }
+                let cat = self.session.catalog;
+                let mut p = Prompt::new(
+                    cat.t("ui.rate").to_string(),
+                    cat.t("ui.rate_label").to_string(),
+                    Purpose::Rate,
+                    true,
+                    false,
+                );
+                p.preview = vec![match targets.as_slice() {
+                    [one] => format!(
+                        "{} {}",
+                        one.number,
+                        crate::core::sanitize::clean_line(&one.subject)
+                    ),
+                    many => cat.f("ui.n_tickets", &[("n", many.len().to_string())]),
+                }];
+                self.overlay = Some(Overlay::Prompt(Box::new(p)));
+            }
             Action::Palette => {
                 let mut p = Palette::new("");
                 p.complete(&self.sources(&p));
                 self.overlay = Some(Overlay::Palette(Box::new(p)));
             }
         }
+    }
+
+    /// Computes the Stats pane's report for its period and group.
+    pub fn load_stats(&mut self, st: &mut super::stats::StatsState) {
+        let days = super::stats::PERIODS[st.period];
+        let to = local_day_start(self.now) + 86_400;
+        let from = local_day_start(self.now) - (days - 1) * 86_400;
+        let spec = crate::store::report::ReportSpec {
+            from,
+            to,
+            by: None,
+            group: st.group.clone(),
+            now: self.now,
+        };
+        let started = std::time::Instant::now();
+        match self.session.store.report(&self.session.cfg, &spec) {
+            Ok(r) => st.report = Some(r),
+            Err(e) => self.fail(&e),
+        }
+        st.millis = started.elapsed().as_millis();
+        st.agents = self.session.store.agents().unwrap_or_default();
+        let _ = st.millis;
     }
 
     fn select_group_of_targets(&mut self) {
@@ -1049,6 +1105,34 @@ impl App {
         });
     }
 
+    /// "4" or "4 quick and polite": the score, then an optional comment.
+    fn do_rate(&mut self, targets: Vec<Ticket>, text: &str) {
+        let (score, comment) = match text.trim().split_once(char::is_whitespace) {
+            Some((s, c)) => (s, Some(c.trim().to_string())),
+            None => (text.trim(), None),
+        };
+        let Ok(score) = score.parse::<i64>() else {
+            let r = Refusal::RatingRange { given: 0 };
+            self.say(Level::Error, self.session.catalog.refusal(&r));
+            return;
+        };
+        let label = self
+            .session
+            .catalog
+            .f("ui.verb_rate", &[("score", score.to_string())]);
+        self.apply_each(label, false, targets, |store, cfg, actor, t, now| {
+            store.rate(
+                cfg,
+                actor,
+                &t.number,
+                score,
+                comment.as_deref(),
+                Some(t.version),
+                now,
+            )
+        });
+    }
+
     /// The moves core offers this person on every target, with what each asks for.
     pub fn move_options(&self, targets: &[Ticket]) -> Vec<MoveOption> {
         let Some(actor) = &self.actor else {
@@ -1187,6 +1271,41 @@ impl App {
                 };
                 self.overlay = Some(Overlay::Help { context, scroll });
             }
+            Overlay::Stats(mut st) => {
+                let groups: Vec<String> =
+                    self.assign.groups.iter().map(|g| g.code.clone()).collect();
+                let gi = st
+                    .group
+                    .as_ref()
+                    .and_then(|g| groups.iter().position(|x| x == g))
+                    .map(|i| i + 1)
+                    .unwrap_or(0);
+                match k.code {
+                    KeyCode::Esc | KeyCode::Char('S') => return,
+                    KeyCode::Char('q') => {
+                        self.quit = true;
+                        return;
+                    }
+                    KeyCode::Left | KeyCode::Char('h') => st.period = st.period.saturating_sub(1),
+                    KeyCode::Right | KeyCode::Char('l') => {
+                        st.period = (st.period + 1).min(super::stats::PERIODS.len() - 1)
+                    }
+                    KeyCode::Up | KeyCode::Char('k') => {
+                        let i = (gi + groups.len()) % (groups.len() + 1);
+                        st.group = i.checked_sub(1).map(|i| groups[i].clone());
+                    }
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        let i = (gi + 1) % (groups.len() + 1);
+                        st.group = i.checked_sub(1).map(|i| groups[i].clone());
+                    }
+                    _ => {
+                        self.overlay = Some(Overlay::Stats(st));
+                        return;
+                    }
+                }
+                self.load_stats(&mut st);
+                self.overlay = Some(Overlay::Stats(st));
+            }
             Overlay::Picker { cursor } => match k.code {
                 KeyCode::Char('j') | KeyCode::Down => {
                     self.overlay = Some(Overlay::Picker {
@@ -1312,6 +1431,7 @@ impl App {
                             }
                             Purpose::Claim => self.do_claim(targets, reason),
                             Purpose::Unassign => self.do_unassign(targets, reason),
+                            Purpose::Rate => self.do_rate(targets, &text),
                             Purpose::Filter => {}
                         }
                     }

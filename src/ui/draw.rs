@@ -183,6 +183,7 @@ fn draw_hint(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
         Action::Comment,
         Action::Filter,
         Action::Palette,
+        Action::Stats,
         Action::Help,
         Action::Quit,
     ];
@@ -235,6 +236,16 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
         Some(Overlay::Form(form)) => super::form::draw(f, area, form, &ctx),
         Some(Overlay::Status(s)) => super::status::draw(f, area, s, &ctx),
         Some(Overlay::Prompt(p)) => super::prompt::draw(f, area, p, &ctx),
+        Some(Overlay::Stats(st)) => {
+            let a = layout(area, app.focus);
+            let body = Rect {
+                x: area.x,
+                y: a.tabs.y + 1,
+                width: area.width,
+                height: a.hint.y.saturating_sub(a.tabs.y + 1),
+            };
+            super::stats::draw(f, body, st, &ctx)
+        }
         Some(Overlay::Picker { cursor }) => {
             super::picker::draw(f, area, *cursor, app.queue.spec.kind, &ctx)
         }

@@ -38,6 +38,8 @@ pub enum Action {
     Reload,
     Help,
     Palette,
+    Stats,
+    Rate,
 }
 
 impl Action {
@@ -76,6 +78,8 @@ impl Action {
                 Action::Reload => "reload",
                 Action::Help => "help",
                 Action::Palette => "palette",
+                Action::Stats => "stats",
+                Action::Rate => "rate",
                 Action::Queue(_) => "queue",
             }
             .to_string(),
@@ -122,6 +126,8 @@ impl Action {
             Action::Reload,
             Action::Help,
             Action::Palette,
+            Action::Stats,
+            Action::Rate,
         ];
         v.extend(QueueKind::ALL.iter().map(|k| Action::Queue(*k)));
         v
@@ -349,8 +355,10 @@ fn defaults() -> Vec<Binding> {
         (Global, Key::ch('?'), A::Help),
         (Global, Key::ch(':'), A::Palette),
         (Global, Key::ch('v'), A::PickQueue),
+        (Global, Key::ch('S'), A::Stats),
+        (Global, Key::ch('*'), A::Rate),
         (InQueue, Key::ch(' '), A::Mark),
-        (InQueue, Key::ch('*'), A::MarkAll),
+        (InQueue, Key::ch('A'), A::MarkAll),
         (InQueue, Key::ch('o'), A::Sort),
         (InQueue, Key::ch('O'), A::Reverse),
         (InAssign, Key::ch('h'), A::Left),

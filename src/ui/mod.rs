@@ -17,6 +17,7 @@ pub mod palette;
 pub mod picker;
 pub mod prompt;
 pub mod queue;
+pub mod stats;
 pub mod status;
 pub mod theme;
 pub mod welcome;

@@ -25,6 +25,8 @@ pub enum Purpose {
     Unassign,
     /// Filter the queue by text.
     Filter,
+    /// Record the requester's satisfaction: a score 1-5, then an optional comment.
+    Rate,
 }
 
 #[derive(Debug, Clone)]

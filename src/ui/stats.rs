@@ -1,0 +1,247 @@
+//! The Stats pane (`S` from anywhere): headline figures for a period and a group, received
+//! against finished day by day, the backlog's line, service-level compliance, the most
+//! frequent problems and the most loaded agents. Drawn from the same report as `desk report`.
+
+use super::Ctx;
+use crate::store::AgentInfo;
+use crate::store::report::Report;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Bar, BarChart, BarGroup, Block, Borders, Clear, Gauge, Paragraph, Sparkline,
+};
+
+/// The periods the pane offers, in days.
+pub const PERIODS: [i64; 5] = [1, 7, 30, 90, 365];
+
+#[derive(Debug, Clone)]
+pub struct StatsState {
+    /// Index into PERIODS.
+    pub period: usize,
+    /// None: every group; else this group's code.
+    pub group: Option<String>,
+    pub report: Option<Report>,
+    pub agents: Vec<AgentInfo>,
+    /// How long the report took, for the curious (shown in the title).
+    pub millis: u128,
+}
+
+impl Default for StatsState {
+    fn default() -> StatsState {
+        StatsState {
+            period: 2,
+            group: None,
+            report: None,
+            agents: Vec::new(),
+            millis: 0,
+        }
+    }
+}
+
+fn dur(cat: &crate::i18n::Catalog, secs: Option<i64>) -> String {
+    secs.map(|s| crate::present::duration(cat, s))
+        .unwrap_or_else(|| "—".into())
+}
+
+pub fn draw(f: &mut Frame<'_>, area: Rect, st: &StatsState, ctx: &Ctx<'_>) {
+    let t = ctx.theme;
+    let cat = ctx.cat;
+    f.render_widget(Clear, area);
+    let days = PERIODS[st.period];
+    let title = cat.f(
+        "stats.title",
+        &[
+            ("days", days.to_string()),
+            (
+                "group",
+                st.group
+                    .clone()
+                    .unwrap_or_else(|| cat.t("stats.all_groups").to_string()),
+            ),
+        ],
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border())
+        .title(Span::styled(format!(" {title} "), t.title()))
+        .title_bottom(
+            Line::from(Span::styled(format!(" {} ", cat.t("stats.keys")), t.dim())).right_aligned(),
+        );
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(r) = &st.report else {
+        f.render_widget(Paragraph::new(cat.t("stats.loading").to_string()), inner);
+        return;
+    };
+    let tall = inner.height >= 30;
+    let [head, chart, spark, gauges, lists] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Fill(1),
+        Constraint::Length(if tall { 4 } else { 2 }),
+        Constraint::Length(2),
+        Constraint::Length(if tall { 7 } else { 6 }),
+    ])
+    .areas(inner);
+    let tot = &r.total;
+    // Headline figures.
+    let kv = |k: &str, v: String| -> Vec<Span<'static>> {
+        vec![
+            Span::styled(format!("{} ", cat.t(k)), t.dim()),
+            Span::styled(v, t.title()),
+            Span::raw("  "),
+        ]
+    };
+    let mut l1 = kv("report.received", tot.received.to_string());
+    l1.extend(kv("report.resolved", tot.resolved.to_string()));
+    l1.extend(kv("report.rejected", tot.rejected.to_string()));
+    l1.extend(kv("report.backlog", tot.backlog.to_string()));
+    l1.extend(kv(
+        "report.csat",
+        tot.satisfaction()
+            .map(|x| format!("{x:.1}★"))
+            .unwrap_or_else(|| "—".into()),
+    ));
+    let mut l2 = kv(
+        "stats.first_response",
+        format!(
+            "{} / {}",
+            dur(cat, tot.first_response.median()),
+            dur(cat, tot.first_response.p90())
+        ),
+    );
+    l2.extend(kv(
+        "stats.resolution",
+        format!(
+            "{} / {}",
+            dur(cat, tot.resolution.median()),
+            dur(cat, tot.resolution.p90())
+        ),
+    ));
+    l2.push(Span::styled(cat.t("stats.median_p90").to_string(), t.dim()));
+    f.render_widget(Paragraph::new(vec![Line::from(l1), Line::from(l2)]), head);
+    // Received vs finished per day: the most recent days that fit.
+    let per_day = 3u16; // two bars and a gap
+    let fit = ((chart.width.saturating_sub(2)) / per_day).max(1) as usize;
+    let shown = &r.days[r.days.len().saturating_sub(fit)..];
+    let groups: Vec<BarGroup> = shown
+        .iter()
+        .map(|d| {
+            BarGroup::default().bars(&[
+                Bar::default()
+                    .value(d.received as u64)
+                    .style(t.warn())
+                    .text_value(String::new()),
+                Bar::default()
+                    .value(d.finished as u64)
+                    .style(t.ok())
+                    .text_value(String::new()),
+            ])
+        })
+        .collect();
+    let mut bars = BarChart::default()
+        .block(
+            Block::default()
+                .borders(Borders::TOP)
+                .border_style(t.border())
+                .title(Line::from(vec![
+                    Span::styled(format!(" {} ", cat.t("stats.per_day")), t.dim()),
+                    Span::styled(format!("▮ {} ", cat.t("report.received")), t.warn()),
+                    Span::styled(format!("▮ {} ", cat.t("stats.finished")), t.ok()),
+                ])),
+        )
+        .bar_width(1)
+        .bar_gap(0)
+        .group_gap(1);
+    for g in groups {
+        bars = bars.data(g);
+    }
+    f.render_widget(bars, chart);
+    // Backlog line.
+    let backlog: Vec<u64> = r.days.iter().map(|d| d.backlog.max(0) as u64).collect();
+    let first = r.days.first().map(|d| d.backlog).unwrap_or(0);
+    let last = r.days.last().map(|d| d.backlog).unwrap_or(0);
+    f.render_widget(
+        Sparkline::default()
+            .block(Block::default().title(Span::styled(
+                format!(" {} {first} → {last} ", cat.t("stats.backlog_line")),
+                t.dim(),
+            )))
+            .data(&backlog[backlog.len().saturating_sub(spark.width as usize)..])
+            .style(t.warn()),
+        spark,
+    );
+    // Compliance gauges.
+    let [g1, g2] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(gauges);
+    let gauge = |label: &str, share: Option<f64>| -> Gauge<'static> {
+        let ratio = share.unwrap_or(0.0).clamp(0.0, 1.0);
+        let style = if ratio >= 0.9 {
+            t.ok()
+        } else if ratio >= 0.7 {
+            t.warn()
+        } else {
+            t.overdue()
+        };
+        Gauge::default()
+            .block(Block::default().title(Span::styled(format!(" {label} "), t.dim())))
+            .gauge_style(style)
+            .ratio(ratio)
+            .label(
+                share
+                    .map(|s| format!("{:.0}%", s * 100.0))
+                    .unwrap_or_else(|| "—".into()),
+            )
+    };
+    f.render_widget(
+        gauge(cat.t("stats.fr_in_time"), tot.first_response.within_share()),
+        g1,
+    );
+    f.render_widget(
+        gauge(cat.t("stats.res_in_time"), tot.resolution.within_share()),
+        g2,
+    );
+    // Frequent problems and the most loaded agents.
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lists);
+    let mut problems = vec![Line::from(Span::styled(
+        cat.t("report.frequent").to_string(),
+        t.dim(),
+    ))];
+    for (c, n) in r.top_categories.iter().take(lists.height as usize - 1) {
+        let name = ctx
+            .cfg
+            .category(c)
+            .map(|x| x.name.clone())
+            .unwrap_or_default();
+        problems.push(Line::from(format!(
+            "{n:>5}  {c} {}",
+            crate::core::sanitize::clean_line(&name)
+        )));
+    }
+    f.render_widget(Paragraph::new(problems), left);
+    let mut loaded = vec![Line::from(Span::styled(
+        cat.t("stats.most_loaded").to_string(),
+        t.dim(),
+    ))];
+    let mut agents: Vec<&AgentInfo> = st.agents.iter().filter(|a| a.active).collect();
+    agents.sort_by(|a, b| {
+        (b.load * 1000 / b.capacity.max(1))
+            .cmp(&(a.load * 1000 / a.capacity.max(1)))
+            .then(a.login.cmp(&b.login))
+    });
+    for a in agents.iter().take(lists.height as usize - 1) {
+        loaded.push(Line::from(vec![
+            Span::raw(format!(
+                "{:<12.12} ",
+                crate::core::sanitize::clean_line(&a.login)
+            )),
+            Span::styled(
+                super::assign::bar(a.load, a.capacity, 10),
+                t.load(a.load, a.capacity),
+            ),
+            Span::raw(format!(" {:>3}/{:<3}", a.load, a.capacity)),
+        ]));
+    }
+    f.render_widget(Paragraph::new(loaded), right);
+}
