@@ -55,6 +55,19 @@ fn desk_check_names_every_kind_of_damage() {
         [&stale],
     )
     .expect("edit");
+    // Reports' facts: one row gone, one disagreeing with its ticket.
+    let factless = pick("SELECT number FROM tickets WHERE status = 'resolved' LIMIT 1");
+    let recategorised = pick("SELECT number FROM tickets WHERE status = 'attributed' LIMIT 1");
+    c.execute(
+        "DELETE FROM facts WHERE ticket_id = (SELECT id FROM tickets WHERE number = ?1)",
+        [&factless],
+    )
+    .expect("edit");
+    c.execute(
+        "UPDATE facts SET category = 'elsewhere' WHERE ticket_id = (SELECT id FROM tickets WHERE number = ?1)",
+        [&recategorised],
+    )
+    .expect("edit");
     drop(c);
     let r = d.run(&["check"]);
     assert_eq!(r.code, 5, "{}", r.stderr);
@@ -66,6 +79,8 @@ fn desk_check_names_every_kind_of_damage() {
         "the trigger events_no_update protecting the history is missing".to_string(),
         "(a gap)".to_string(),
         format!("{stale}: its service-level figures differ from its history"),
+        format!("{factless}: has no row of report facts"),
+        format!("{recategorised}: its report facts differ from the ticket"),
     ] {
         assert!(
             r.stdout.contains(&needle),

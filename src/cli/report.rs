@@ -130,6 +130,7 @@ fn json(s: &Session, r: &Report) -> Result<Value> {
         "refusal_reasons": r.refusal_reasons,
         "top_categories": r.top_categories,
         "top_keywords": r.top_keywords,
+        "keyword_sample": r.keyword_sample,
         "reassigned_from_agent": r.bounced_by_agent,
         "reassigned_in_category": r.bounced_by_category,
         "workload": agents.iter().filter(|a| a.active).map(|a| json!({
@@ -337,11 +338,15 @@ fn table(s: &Session, r: &Report) -> Result<String> {
         t("field.category"),
         pairs(&r.top_categories)
     ));
-    out.push_str(&format!(
-        "  {}: {}\n",
-        t("report.words"),
-        pairs(&r.top_keywords)
-    ));
+    let words = if r.keyword_sample < r.total.received {
+        cat.f(
+            "report.words_sampled",
+            &[("n", r.keyword_sample.to_string())],
+        )
+    } else {
+        t("report.words")
+    };
+    out.push_str(&format!("  {}: {}\n", words, pairs(&r.top_keywords)));
     // Satisfaction.
     out.push_str(&format!(
         "\n{}\n",

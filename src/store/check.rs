@@ -231,6 +231,27 @@ impl Store {
                     format!("its series {} has no sequence", scope.unwrap_or_default()),
                 );
             }
+            // Reports read each ticket's facts: a row for every ticket, agreeing with it.
+            for (n, what, _) in rows(
+                c,
+                "SELECT t.number, CASE WHEN f.ticket_id IS NULL THEN 'missing' ELSE 'differs' END, NULL
+                 FROM tickets t LEFT JOIN facts f ON f.ticket_id = t.id
+                 LEFT JOIN agents a ON a.id = t.assignee_id
+                 WHERE f.ticket_id IS NULL OR f.is_open IS NOT t.is_open
+                    OR f.created_at IS NOT t.created_at OR f.resolved_at IS NOT t.resolved_at
+                    OR f.category IS NOT t.category OR f.group_code IS NOT t.group_code
+                    OR f.assignee IS NOT a.login OR f.channel IS NOT t.channel
+                    OR f.priority IS NOT t.priority OR f.outcome IS NOT t.outcome
+                    OR f.satisfaction IS NOT t.satisfaction
+                    OR f.reassignments IS NOT t.reassignments",
+            )? {
+                let what = if what.as_deref() == Some("missing") {
+                    "has no row of report facts (run desk sla --recompute)"
+                } else {
+                    "its report facts differ from the ticket (run desk sla --recompute)"
+                };
+                push(Some(n), what.into());
+            }
             // Service-level figures are derived data: they must equal a fresh computation
             // from the history (checked for open tickets, whose figures drive the queues).
             let mut stmt = c.prepare(

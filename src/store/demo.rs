@@ -686,7 +686,25 @@ fn generate(
             1 + changes,
         ])?;
         let id = tx.last_insert_rowid();
-        super::sla::store_figures(tx, id, &sla)?;
+        super::sla::store_figures(
+            tx,
+            id,
+            &super::sla::FactRow {
+                is_open: open,
+                created_at: created,
+                resolved_at,
+                category: routing.category.clone(),
+                group_code: group.clone(),
+                assignee: st.assignee.as_ref().map(|a| a.login.clone()),
+                channel: channel.as_str().to_string(),
+                priority: priority.rank(),
+                outcome: st.outcome.map(|o| o.as_str().to_string()),
+                reason: reason.clone(),
+                satisfaction,
+                reassignments,
+            },
+            &sla,
+        )?;
         for e in &evs {
             insert_event.execute(params![
                 id,

@@ -59,14 +59,14 @@ impl Dimension {
             .ok_or_else(|| format!("cannot break a report down by '{s}' (group, category, agent, channel, priority)"))
     }
 
-    /// The column of `tickets t` (or the assignee's login) holding this dimension.
+    /// The column of `facts f` holding this dimension.
     fn sql(self) -> &'static str {
         match self {
-            Dimension::Group => "coalesce(t.group_code, '')",
-            Dimension::Category => "t.category",
-            Dimension::Agent => "coalesce(a.login, '')",
-            Dimension::Channel => "t.channel",
-            Dimension::Priority => "t.priority",
+            Dimension::Group => "coalesce(f.group_code, '')",
+            Dimension::Category => "f.category",
+            Dimension::Agent => "coalesce(f.assignee, '')",
+            Dimension::Channel => "f.channel",
+            Dimension::Priority => "f.priority",
         }
     }
 }
@@ -184,6 +184,8 @@ pub struct Report {
     pub refusal_reasons: Vec<(String, i64)>,
     pub top_categories: Vec<(String, i64)>,
     pub top_keywords: Vec<(String, i64)>,
+    /// How many subjects the words were counted in (at most [`KEYWORD_SAMPLE`], the newest).
+    pub keyword_sample: i64,
     /// Who passed tickets on (reassignments in the period, by the agent they left).
     pub bounced_by_agent: Vec<(String, i64)>,
     pub bounced_by_category: Vec<(String, i64)>,
@@ -259,18 +261,56 @@ fn top(map: HashMap<String, i64>, n: usize) -> Vec<(String, i64)> {
 }
 
 /// A dimension value as shown: priorities by name, empty as "—".
-fn key_of(dim: Option<Dimension>, raw: &rusqlite::types::Value) -> String {
-    use rusqlite::types::Value as V;
+fn key_of(dim: Option<Dimension>, raw: &rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef as V;
     match (dim, raw) {
         (None, _) => String::new(),
         (Some(Dimension::Priority), V::Integer(p)) => Priority::from_rank(*p)
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| p.to_string()),
-        (_, V::Text(s)) if s.is_empty() => "—".into(),
-        (_, V::Text(s)) => s.clone(),
+        (_, V::Text([])) => "—".into(),
+        (_, V::Text(s)) => String::from_utf8_lossy(s).into_owned(),
         (_, V::Integer(i)) => i.to_string(),
         _ => "—".into(),
     }
+}
+
+/// Subjects read for the frequent words: the newest of the period, so that a year of a busy
+/// desk still answers at once (the count is shown with the words).
+pub const KEYWORD_SAMPLE: i64 = 20_000;
+
+/// The figures a row of facts adds to: the total, and its breakdown row if there is one.
+fn targets_of<'a>(
+    rows: &'a mut HashMap<String, Figures>,
+    total: &'a mut Figures,
+    dim: Option<Dimension>,
+    key: &str,
+) -> impl Iterator<Item = &'a mut Figures> {
+    let row = match dim {
+        Some(_) => {
+            if !rows.contains_key(key) {
+                rows.insert(key.to_string(), Figures::default());
+            }
+            rows.get_mut(key)
+        }
+        None => None,
+    };
+    std::iter::once(total).chain(row)
+}
+
+/// Counts one more of `key` (allocating only the first time).
+fn count(map: &mut HashMap<String, i64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_string(), 1);
+        }
+    }
+}
+
+/// Which day of the period an instant falls on, from the days' starts (sorted).
+fn day_index(starts: &[i64], at: i64) -> Option<usize> {
+    starts.partition_point(|s| *s <= at).checked_sub(1)
 }
 
 impl Store {
@@ -285,100 +325,161 @@ impl Store {
             let dim = spec.by;
             let dim_sql = dim.map(Dimension::sql).unwrap_or("''");
             let group_filter = if spec.group.is_some() {
-                "AND t.group_code = ?3"
+                "AND f.group_code = ?3"
             } else {
                 ""
             };
             let group = spec.group.clone().unwrap_or_default();
-            let mut rows: HashMap<String, Figures> = HashMap::new();
-            let mut total = Figures::default();
-            let mut categories: HashMap<String, i64> = HashMap::new();
-            let mut words: HashMap<String, i64> = HashMap::new();
-            let day_of = |at: i64| crate::time::date(at);
-            let mut received_by_day: BTreeMap<NaiveDate, i64> = BTreeMap::new();
-            let mut finished_by_day: BTreeMap<NaiveDate, i64> = BTreeMap::new();
-
-            // Received in the period.
-            let sql = format!(
-                "SELECT {dim_sql}, t.created_at, t.category, t.priority, t.reassignments,
-                        s.first_response_secs, coalesce(s.status_secs, ''), t.subject
-                 FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id
-                 LEFT JOIN ticket_stats s ON s.ticket_id = t.id
-                 WHERE t.created_at >= ?1 AND t.created_at < ?2 {group_filter}"
-            );
-            let mut stmt = c.prepare(&sql)?;
             let bind: Vec<rusqlite::types::Value> =
                 vec![spec.from.into(), spec.to.into(), group.clone().into()];
             let n = if spec.group.is_some() { 3 } else { 2 };
-            let mut q = stmt.query(rusqlite::params_from_iter(bind.iter().take(n)))?;
+            let args = || rusqlite::params_from_iter(bind.iter().take(n));
+            let mut rows: HashMap<String, Figures> = HashMap::new();
+            let mut total = Figures::default();
+            let mut categories: HashMap<String, i64> = HashMap::new();
+
+            // The days of the period, by their starts in the desk's zone.
+            let mut days = Vec::new();
+            let mut starts = Vec::new();
+            let mut d = crate::time::date(spec.from);
+            let last = crate::time::date(spec.to - 1);
+            while d <= last && days.len() < 3700 {
+                starts.push(crate::time::day_start_of(d));
+                days.push(Day {
+                    date: d,
+                    received: 0,
+                    finished: 0,
+                    backlog: 0,
+                });
+                match d.succ_opt() {
+                    Some(n) => d = n,
+                    None => break,
+                }
+            }
+            let closed: Vec<&str> = cfg
+                .lifecycle
+                .statuses()
+                .iter()
+                .filter(|s| s.category == crate::core::model::StatusCategory::Closed)
+                .map(|s| s.id.as_str())
+                .collect();
+
+            // One pass over the facts of the tickets received or finished in the period. A
+            // long period reads the narrow table straight through (faster than half of it
+            // through an index); a short one goes through the two indexes.
+            let (lo, hi): (Option<i64>, Option<i64>) = c.query_row(
+                "SELECT (SELECT min(created_at) FROM facts), (SELECT max(created_at) FROM facts)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let whole = match (lo, hi) {
+                (Some(lo), Some(hi)) => {
+                    let overlap = spec.to.min(hi + 1) - spec.from.max(lo);
+                    overlap * 4 > (hi + 1 - lo)
+                }
+                _ => false,
+            };
+            let mut stmt = c.prepare(&format!(
+                "SELECT {dim_sql}, f.created_at, f.resolved_at, f.category, f.priority,
+                        f.reassignments, f.first_response_secs, f.status_secs, f.outcome,
+                        f.refusal, f.satisfaction, f.resolution_secs
+                 FROM facts f {}
+                 WHERE ((f.created_at >= ?1 AND f.created_at < ?2)
+                     OR (f.resolved_at >= ?1 AND f.resolved_at < ?2)) {group_filter}",
+                if whole { "NOT INDEXED" } else { "" }
+            ))?;
+            let open_statuses: Vec<&str> = cfg
+                .lifecycle
+                .statuses()
+                .iter()
+                .map(|s| s.id.as_str())
+                .filter(|s| !closed.contains(s))
+                .collect();
+            let mut slot_total = vec![0i64; open_statuses.len()];
+            let mut slot_rows: HashMap<String, Vec<i64>> = HashMap::new();
+            let mut row_secs: Vec<(usize, i64)> = Vec::new();
+            let mut q = stmt.query(args())?;
+            let mut reasons: HashMap<String, i64> = HashMap::new();
+            let in_period = |at: i64| at >= spec.from && at < spec.to;
             while let Some(r) = q.next()? {
-                let key = key_of(dim, &r.get::<_, rusqlite::types::Value>(0)?);
+                let key = key_of(dim, &r.get_ref(0)?);
                 let created: i64 = r.get(1)?;
-                let category: String = r.get(2)?;
-                let priority = Priority::from_rank(r.get(3)?).unwrap_or(Priority::Normal);
-                let reassignments: i64 = r.get(4)?;
-                let fr: Option<i64> = r.get(5)?;
-                let status_secs: String = r.get(6)?;
-                let subject: String = r.get(7)?;
-                let target = cfg.sla.targets(priority, &category).first_response;
-                for f in [&mut total, rows.entry(key.clone()).or_default()] {
-                    f.received += 1;
-                    if let Some(fr) = fr {
-                        f.first_response.push(fr, target);
-                    }
-                    for (st, secs) in decode_status_secs(&status_secs) {
-                        // Time after closing is not processing time.
-                        if cfg.lifecycle.category(st)
-                            != Some(crate::core::model::StatusCategory::Closed)
-                        {
-                            *f.status_secs.entry(st.to_string()).or_default() += secs;
+                let resolved_at: Option<i64> = r.get(2)?;
+                let category = r.get_ref(3)?.as_str()?;
+                let priority = Priority::from_rank(r.get(4)?).unwrap_or(Priority::Normal);
+                let targets = cfg.sla.targets(priority, category);
+                if in_period(created) {
+                    let reassignments: i64 = r.get(5)?;
+                    let fr: Option<i64> = r.get(6)?;
+                    // Time in each status, by the status's place in the lifecycle (time
+                    // after closing is not processing time); a status no longer declared
+                    // keeps its name.
+                    row_secs.clear();
+                    for (st, secs) in decode_status_secs(r.get_ref(7)?.as_str()?) {
+                        match open_statuses.iter().position(|o| *o == st) {
+                            Some(i) => row_secs.push((i, secs)),
+                            None if !closed.contains(&st) => {
+                                for f in targets_of(&mut rows, &mut total, dim, &key) {
+                                    *f.status_secs.entry(st.to_string()).or_default() += secs;
+                                }
+                            }
+                            None => {}
                         }
                     }
-                    if reassignments > 0 {
-                        f.reassigned_tickets += 1;
-                        f.reassignments += reassignments;
+                    for (i, secs) in &row_secs {
+                        slot_total[*i] += secs;
                     }
+                    if dim.is_some() {
+                        let slots = match slot_rows.get_mut(&key) {
+                            Some(s) => s,
+                            None => slot_rows
+                                .entry(key.clone())
+                                .or_insert_with(|| vec![0; open_statuses.len()]),
+                        };
+                        for (i, secs) in &row_secs {
+                            slots[*i] += secs;
+                        }
+                    }
+                    for f in targets_of(&mut rows, &mut total, dim, &key) {
+                        f.received += 1;
+                        if let Some(fr) = fr {
+                            f.first_response.push(fr, targets.first_response);
+                        }
+                        if reassignments > 0 {
+                            f.reassigned_tickets += 1;
+                            f.reassignments += reassignments;
+                        }
+                    }
+                    if let Some(i) = day_index(&starts, created) {
+                        days[i].received += 1;
+                    }
+                    count(&mut categories, category);
                 }
-                *received_by_day.entry(day_of(created)).or_default() += 1;
-                *categories.entry(category).or_default() += 1;
-                keywords(&subject, &mut words);
-            }
-            drop(q);
-
-            // Finished in the period.
-            let sql = format!(
-                "SELECT {dim_sql}, t.resolved_at, t.category, t.priority, t.outcome, t.reason,
-                        t.satisfaction, s.resolution_secs
-                 FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id
-                 LEFT JOIN ticket_stats s ON s.ticket_id = t.id
-                 WHERE t.resolved_at >= ?1 AND t.resolved_at < ?2 {group_filter}"
-            );
-            let mut stmt = c.prepare(&sql)?;
-            let mut q = stmt.query(rusqlite::params_from_iter(bind.iter().take(n)))?;
-            let mut reasons: HashMap<String, i64> = HashMap::new();
-            while let Some(r) = q.next()? {
-                let key = key_of(dim, &r.get::<_, rusqlite::types::Value>(0)?);
-                let resolved_at: i64 = r.get(1)?;
-                let category: String = r.get(2)?;
-                let priority = Priority::from_rank(r.get(3)?).unwrap_or(Priority::Normal);
-                let outcome: Option<String> = r.get(4)?;
-                let reason: Option<String> = r.get(5)?;
-                let rating: Option<i64> = r.get(6)?;
-                let res: Option<i64> = r.get(7)?;
-                let parsed = outcome.as_deref().and_then(|o| o.parse::<Outcome>().ok());
-                let target = cfg.sla.targets(priority, &category).resolution;
-                for f in [&mut total, rows.entry(key.clone()).or_default()] {
+                let Some(resolved_at) = resolved_at.filter(|at| in_period(*at)) else {
+                    continue;
+                };
+                let outcome = r.get_ref(8)?.as_str_or_null()?;
+                let refusal = r.get_ref(9)?.as_str_or_null()?;
+                let rating: Option<i64> = r.get(10)?;
+                let res: Option<i64> = r.get(11)?;
+                let parsed = outcome.and_then(|o| o.parse::<Outcome>().ok());
+                for f in targets_of(&mut rows, &mut total, dim, &key) {
                     f.finished += 1;
                     match parsed {
                         Some(Outcome::Granted | Outcome::Partial) => f.resolved += 1,
                         Some(Outcome::Refused | Outcome::Invalid) => f.rejected += 1,
                         _ => {}
                     }
-                    if let Some(o) = &outcome {
-                        *f.outcomes.entry(o.clone()).or_default() += 1;
+                    if let Some(o) = outcome {
+                        match f.outcomes.get_mut(o) {
+                            Some(n) => *n += 1,
+                            None => {
+                                f.outcomes.insert(o.to_string(), 1);
+                            }
+                        }
                     }
                     if let Some(secs) = res {
-                        f.resolution.push(secs, target);
+                        f.resolution.push(secs, targets.resolution);
                     }
                     if let Some(score) = rating.filter(|s| (1..=5).contains(s)) {
                         f.rated += 1;
@@ -386,40 +487,70 @@ impl Store {
                         f.ratings[(score - 1) as usize] += 1;
                     }
                 }
-                if matches!(parsed, Some(Outcome::Refused | Outcome::Invalid))
-                    && let Some(r) = reason.as_deref().map(str::trim).filter(|r| !r.is_empty())
-                {
-                    *reasons.entry(r.to_string()).or_default() += 1;
+                if let Some(r) = refusal.filter(|r| !r.is_empty()) {
+                    count(&mut reasons, r);
                 }
-                *finished_by_day.entry(day_of(resolved_at)).or_default() += 1;
+                if let Some(i) = day_index(&starts, resolved_at) {
+                    days[i].finished += 1;
+                }
+            }
+            drop(q);
+            let slots_into = |f: &mut Figures, slots: &[i64]| {
+                for (st, secs) in open_statuses.iter().zip(slots) {
+                    if *secs > 0 {
+                        *f.status_secs.entry(st.to_string()).or_default() += secs;
+                    }
+                }
+            };
+            slots_into(&mut total, &slot_total);
+            for (k, slots) in &slot_rows {
+                if let Some(f) = rows.get_mut(k) {
+                    slots_into(f, slots);
+                }
+            }
+
+            // Frequent words, from the newest subjects of the period.
+            let mut words: HashMap<String, i64> = HashMap::new();
+            let mut stmt = c.prepare(&format!(
+                "SELECT f.subject FROM tickets f INDEXED BY tickets_created
+                 WHERE f.created_at >= ?1 AND f.created_at < ?2 {group_filter}
+                 ORDER BY f.created_at DESC LIMIT {KEYWORD_SAMPLE}"
+            ))?;
+            let mut q = stmt.query(args())?;
+            let mut sampled = 0;
+            while let Some(r) = q.next()? {
+                keywords(r.get_ref(0)?.as_str()?, &mut words);
+                sampled += 1;
             }
             drop(q);
 
             // Backlog at the end of the period: open now, plus what finished after it, minus
             // what arrived after it (indexed counts; a reopened ticket counts where it is now).
             let end = spec.to.min(spec.now.max(spec.from + 1));
-            let grouped = |sql: &str, at: i64| -> rusqlite::Result<HashMap<String, i64>> {
-                let full = format!(
-                    "SELECT {dim_sql}, count(*) FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id
-                     WHERE {sql} {} GROUP BY 1",
-                    if spec.group.is_some() { "AND t.group_code = ?2" } else { "" }
-                );
-                let mut stmt = c.prepare(&full)?;
-                let args: Vec<rusqlite::types::Value> = vec![at.into(), group.clone().into()];
-                let m = if spec.group.is_some() { 2 } else { 1 };
-                let mut out = HashMap::new();
-                let mut q = stmt.query(rusqlite::params_from_iter(args.iter().take(m)))?;
-                while let Some(r) = q.next()? {
-                    out.insert(
-                        key_of(dim, &r.get::<_, rusqlite::types::Value>(0)?),
-                        r.get(1)?,
+            let grouped =
+                |index: &str, cond: &str, at: i64| -> rusqlite::Result<HashMap<String, i64>> {
+                    let full = format!(
+                        "SELECT {dim_sql}, count(*) FROM facts f INDEXED BY {index}
+                     WHERE {cond} {} GROUP BY 1",
+                        if spec.group.is_some() {
+                            "AND f.group_code = ?2"
+                        } else {
+                            ""
+                        }
                     );
-                }
-                Ok(out)
-            };
-            let open_now = grouped("t.is_open = 1 AND ?1 = ?1", 0)?;
-            let finished_after = grouped("t.resolved_at >= ?1", end)?;
-            let received_after = grouped("t.created_at >= ?1", end)?;
+                    let mut stmt = c.prepare(&full)?;
+                    let args: Vec<rusqlite::types::Value> = vec![at.into(), group.clone().into()];
+                    let m = if spec.group.is_some() { 2 } else { 1 };
+                    let mut out = HashMap::new();
+                    let mut q = stmt.query(rusqlite::params_from_iter(args.iter().take(m)))?;
+                    while let Some(r) = q.next()? {
+                        out.insert(key_of(dim, &r.get_ref(0)?), r.get(1)?);
+                    }
+                    Ok(out)
+                };
+            let open_now = grouped("facts_open", "f.is_open = 1 AND ?1 = ?1", 0)?;
+            let finished_after = grouped("facts_resolved", "f.resolved_at >= ?1", end)?;
+            let received_after = grouped("facts_created", "f.created_at >= ?1", end)?;
             let mut keys: Vec<String> = open_now
                 .keys()
                 .chain(finished_after.keys())
@@ -431,28 +562,13 @@ impl Store {
                 let b = open_now.get(&k).copied().unwrap_or(0)
                     + finished_after.get(&k).copied().unwrap_or(0)
                     - received_after.get(&k).copied().unwrap_or(0);
-                if b > 0 || rows.contains_key(&k) {
+                total.backlog += b.max(0);
+                if dim.is_some() && (b > 0 || rows.contains_key(&k)) {
                     rows.entry(k.clone()).or_default().backlog = b.max(0);
-                    total.backlog += b.max(0);
                 }
             }
 
             // Day by day, with the backlog at the end of each day.
-            let mut days = Vec::new();
-            let mut d = crate::time::date(spec.from);
-            let last = crate::time::date(spec.to - 1);
-            while d <= last && days.len() < 3700 {
-                days.push(Day {
-                    date: d,
-                    received: received_by_day.get(&d).copied().unwrap_or(0),
-                    finished: finished_by_day.get(&d).copied().unwrap_or(0),
-                    backlog: 0,
-                });
-                match d.succ_opt() {
-                    Some(n) => d = n,
-                    None => break,
-                }
-            }
             let mut backlog = total.backlog;
             for day in days.iter_mut().rev() {
                 day.backlog = backlog.max(0);
@@ -461,36 +577,28 @@ impl Store {
 
             // Who passed tickets on, and in which categories.
             let mut stmt = c.prepare(&format!(
-                "SELECT e.from_value, t.category FROM events e INDEXED BY events_kind_at
-                 JOIN tickets t ON t.id = e.ticket_id
+                "SELECT e.from_value, f.category FROM events e INDEXED BY events_reassigned
+                 JOIN facts f ON f.ticket_id = e.ticket_id
                  WHERE e.kind = 'assigned' AND e.at >= ?1 AND e.at < ?2
                    AND e.from_value IS NOT NULL AND e.to_value IS NOT NULL
-                   AND coalesce(e.text, '') != 'undo' {}",
-                if spec.group.is_some() {
-                    "AND t.group_code = ?3"
-                } else {
-                    ""
-                }
+                   AND coalesce(e.text, '') != 'undo' {group_filter}"
             ))?;
             let mut by_agent: HashMap<String, i64> = HashMap::new();
             let mut by_category: HashMap<String, i64> = HashMap::new();
-            let mut q = stmt.query(rusqlite::params_from_iter(bind.iter().take(n)))?;
+            let mut q = stmt.query(args())?;
             while let Some(r) = q.next()? {
-                *by_agent.entry(r.get(0)?).or_default() += 1;
-                *by_category.entry(r.get(1)?).or_default() += 1;
+                count(&mut by_agent, r.get_ref(0)?.as_str()?);
+                count(&mut by_category, r.get_ref(1)?.as_str()?);
             }
             drop(q);
 
-            let mut rows: Vec<Figures> = if dim.is_some() {
-                rows.into_iter()
-                    .map(|(k, mut f)| {
-                        f.key = k;
-                        f
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let mut rows: Vec<Figures> = rows
+                .into_iter()
+                .map(|(k, mut f)| {
+                    f.key = k;
+                    f
+                })
+                .collect();
             for f in rows.iter_mut().chain(std::iter::once(&mut total)) {
                 f.first_response.sort();
                 f.resolution.sort();
@@ -510,6 +618,7 @@ impl Store {
                 refusal_reasons: top(reasons, 5),
                 top_categories: top(categories, 5),
                 top_keywords: top(words, 10),
+                keyword_sample: sampled,
                 bounced_by_agent: top(by_agent, 10),
                 bounced_by_category: top(by_category, 10),
                 stale,

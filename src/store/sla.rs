@@ -50,10 +50,36 @@ pub fn encode_status_secs(s: &Sla) -> String {
 }
 
 pub fn decode_status_secs(s: &str) -> impl Iterator<Item = (&str, i64)> {
-    s.split(';').filter_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        Some((k, v.parse().ok()?))
+    // By bytes: ';' and '=' are ASCII, so every cut falls between characters.
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        while !rest.is_empty() {
+            let bytes = rest.as_bytes();
+            let end = bytes.iter().position(|b| *b == b';').unwrap_or(bytes.len());
+            let part = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or("");
+            if let Some(pair) = status_pair(part) {
+                return Some(pair);
+            }
+        }
+        None
     })
+}
+
+/// One `status=seconds` pair, or nothing if it is not one.
+fn status_pair(p: &str) -> Option<(&str, i64)> {
+    let eq = p.bytes().position(|b| b == b'=')?;
+    let (sign, digits) = match &p.as_bytes()[eq + 1..] {
+        [b'-', rest @ ..] => (-1, rest),
+        rest => (1, rest),
+    };
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let v = digits
+        .iter()
+        .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'));
+    Some((&p[..eq], sign * v))
 }
 
 /// Computes the clocks of one ticket from its history.
@@ -68,8 +94,31 @@ pub fn compute_for(
     sla::compute(events, &cfg.lifecycle, &cfg.sla, targets, now)
 }
 
-/// The stored figures of one computation.
-pub(crate) fn store_figures(conn: &Connection, ticket: i64, s: &Sla) -> rusqlite::Result<()> {
+/// What a report needs of a ticket besides its clocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FactRow {
+    pub is_open: bool,
+    pub created_at: i64,
+    pub resolved_at: Option<i64>,
+    pub category: String,
+    pub group_code: Option<String>,
+    pub assignee: Option<String>,
+    pub channel: String,
+    pub priority: i64,
+    pub outcome: Option<String>,
+    pub reason: Option<String>,
+    pub satisfaction: Option<i64>,
+    pub reassignments: i64,
+}
+
+/// The stored figures of one computation: the ticket's due and at-risk instants and first
+/// response, and its row of facts for reports.
+pub(crate) fn store_figures(
+    conn: &Connection,
+    ticket: i64,
+    f: &FactRow,
+    s: &Sla,
+) -> rusqlite::Result<()> {
     let fr = s
         .clock(ClockKind::FirstResponse)
         .filter(|c| c.stopped_at.is_some())
@@ -79,18 +128,39 @@ pub(crate) fn store_figures(conn: &Connection, ticket: i64, s: &Sla) -> rusqlite
         .clock(ClockKind::Resolution)
         .filter(|c| c.stopped_at.is_some())
         .map(|c| c.elapsed);
+    let refusal = match f.outcome.as_deref() {
+        Some("refused") | Some("invalid") => f.reason.as_deref().map(str::trim),
+        _ => None,
+    };
     conn.prepare_cached(
         "UPDATE tickets SET due_at = ?1, risk_at = ?2, first_response_at = ?3 WHERE id = ?4",
     )?
     .execute(params![s.due, s.risk_at, s.first_response_at, ticket])?;
     conn.prepare_cached(
-        "INSERT INTO ticket_stats (ticket_id, first_response_secs, resolution_secs, status_secs, sla_state)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (ticket_id) DO UPDATE SET first_response_secs = excluded.first_response_secs,
-            resolution_secs = excluded.resolution_secs, status_secs = excluded.status_secs,
-            sla_state = excluded.sla_state",
+        "INSERT OR REPLACE INTO facts (ticket_id, is_open, created_at, resolved_at, category, group_code, assignee,
+            channel, priority, outcome, refusal, satisfaction, reassignments, first_response_secs,
+            resolution_secs, status_secs, sla_state)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
-    .execute(params![ticket, fr, res, encode_status_secs(s), s.state.as_str()])?;
+    .execute(params![
+        ticket,
+        f.is_open,
+        f.created_at,
+        f.resolved_at,
+        f.category,
+        f.group_code,
+        f.assignee,
+        f.channel,
+        f.priority,
+        f.outcome,
+        refusal,
+        f.satisfaction,
+        f.reassignments,
+        fr,
+        res,
+        encode_status_secs(s),
+        s.state.as_str()
+    ])?;
     Ok(())
 }
 
@@ -101,18 +171,32 @@ pub(crate) fn refresh(
     ticket: i64,
     now: i64,
 ) -> rusqlite::Result<()> {
-    let (priority, category): (i64, String) = conn
-        .prepare_cached("SELECT priority, category FROM tickets WHERE id = ?1")?
-        .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let f: FactRow = conn
+        .prepare_cached(
+            "SELECT t.is_open, t.created_at, t.resolved_at, t.category, t.group_code, a.login, t.channel,
+                    t.priority, t.outcome, t.reason, t.satisfaction, t.reassignments
+             FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = ?1",
+        )?
+        .query_row([ticket], |r| {
+            Ok(FactRow {
+                is_open: r.get(0)?,
+                created_at: r.get(1)?,
+                resolved_at: r.get(2)?,
+                category: r.get(3)?,
+                group_code: r.get(4)?,
+                assignee: r.get(5)?,
+                channel: r.get(6)?,
+                priority: r.get(7)?,
+                outcome: r.get(8)?,
+                reason: r.get(9)?,
+                satisfaction: r.get(10)?,
+                reassignments: r.get(11)?,
+            })
+        })?;
     let events = clock_events(conn, ticket)?;
-    let s = compute_for(
-        cfg,
-        &events,
-        Priority::from_rank(priority).unwrap_or(Priority::Normal),
-        &category,
-        now,
-    );
-    store_figures(conn, ticket, &s)
+    let priority = Priority::from_rank(f.priority).unwrap_or(Priority::Normal);
+    let s = compute_for(cfg, &events, priority, &f.category, now);
+    store_figures(conn, ticket, &f, &s)
 }
 
 const FINGERPRINT: &str = "sla_fingerprint";
@@ -204,5 +288,18 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_status_secs;
+
+    #[test]
+    fn status_seconds_read_back_and_skip_what_is_not_a_pair() {
+        let got: Vec<(&str, i64)> =
+            decode_status_secs("new=60;в_работе=3600;bad;x=;y=1e3;z=-5;").collect();
+        assert_eq!(got, vec![("new", 60), ("в_работе", 3600), ("z", -5)]);
+        assert_eq!(decode_status_secs("").count(), 0);
     }
 }

@@ -1199,6 +1199,7 @@ impl Store {
                     comment.as_deref().filter(|c| !c.is_empty()),
                 ),
             )?;
+            super::sla::refresh(tx, cfg, t.id, now)?;
             Ok(Changed {
                 number: t.number.clone(),
                 version: t.version + 1,
