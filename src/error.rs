@@ -33,6 +33,13 @@ pub enum Error {
     Database(String),
     /// An SQLite failure not yet tied to its file; the store turns it into `Database`.
     Sql(rusqlite::Error),
+    /// One item of a batch failed, so the whole batch did: the item named, its own error
+    /// (and exit code) kept.
+    Item {
+        item: usize,
+        name: String,
+        inner: Box<Error>,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -59,6 +66,7 @@ impl Error {
             Error::NotFound(_) | Error::NoSuchTicket { .. } => 3,
             Error::Refused(_) | Error::Forbidden(_) => 4,
             Error::Database(_) | Error::Sql(_) => 5,
+            Error::Item { inner, .. } => inner.exit_code(),
         }
     }
 
@@ -78,6 +86,13 @@ impl Error {
             } => format!("no ticket {number}{}", did_you_mean(suggestions)),
             Error::Refused(r) => cat.refusal(r),
             Error::Sql(e) => format!("database error: {}", one_line(&e.to_string())),
+            Error::Item { item, name, inner } if name.is_empty() => {
+                format!("item {item}: {}; nothing was recorded", inner.message(cat))
+            }
+            Error::Item { item, name, inner } => format!(
+                "item {item} ({name}): {}; nothing was recorded",
+                inner.message(cat)
+            ),
         }
     }
 

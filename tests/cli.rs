@@ -895,3 +895,85 @@ fn help_and_version_exit_0() {
     assert!(d.run(&["--version"]).ok().starts_with("desk "));
     assert!(d.run(&["move", "--help"]).ok().contains("--outcome"));
 }
+
+#[test]
+fn survey_ratings_import_all_or_nothing_and_again_harmlessly() {
+    let d = Desk::staffed();
+    let a = d.new_ticket("Broken lift", &[]);
+    let b = d
+        .run_stdin(
+            &["import", "-"],
+            br#"{"subject": "Leak from above", "ref": "web-77"}"#,
+        )
+        .ok();
+    let open = d.new_ticket("Noise at night", &[]);
+    for n in [&a, &b] {
+        d.run_as("olena", &["claim", n]).ok();
+        d.run_as("olena", &["move", n, "in_progress"]).ok();
+        d.run_as(
+            "olena",
+            &[
+                "move",
+                n,
+                "resolved",
+                "--outcome",
+                "granted",
+                "--answer",
+                "Done.",
+            ],
+        )
+        .ok();
+    }
+    let survey = format!(
+        "{{\"number\": \"{a}\", \"score\": 5}}\n{{\"ref\": \"web-77\", \"score\": 3, \"comment\": \"slow\"}}\n{{\"number\": \"{open}\", \"score\": 4}}\n"
+    );
+    // The open ticket cannot be rated, so nothing is: the item is named.
+    let r = d.run_stdin(&["rate", "--import", "-"], survey.as_bytes());
+    r.fails(4, &format!("item 3 ({open}): "));
+    assert!(r.stderr.contains("nothing was recorded"), "{}", r.stderr);
+    assert!(d.show(&a)["satisfaction"].is_null());
+    let survey: String = survey.lines().take(2).map(|l| format!("{l}\n")).collect();
+    let out = d
+        .run_stdin(&["rate", "--import", "-"], survey.as_bytes())
+        .ok();
+    assert_eq!(out, "2 rating(s) recorded, 0 already there");
+    assert_eq!(d.show(&a)["satisfaction"], 5);
+    let t = d.show(&b);
+    assert_eq!(t["satisfaction"], 3);
+    let rated: Vec<&Value> = t["history"]
+        .as_array()
+        .map(|h| h.iter().filter(|e| e["kind"] == "rated").collect())
+        .unwrap_or_default();
+    assert_eq!(rated.len(), 1);
+    assert_eq!(rated[0]["text"], "slow");
+    // The same survey again changes nothing; a different score for a rated ticket is refused.
+    let again = d
+        .run_stdin(&["rate", "--import", "-", "--json"], survey.as_bytes())
+        .json();
+    assert_eq!(again[0]["recorded"], false);
+    assert_eq!(again[1]["number"], b.as_str());
+    let changed = survey.replace("\"score\": 5", "\"score\": 1");
+    d.run_stdin(&["rate", "--import", "-"], changed.as_bytes())
+        .fails(4, "already rated");
+    assert_eq!(d.show(&a)["satisfaction"], 5);
+    d.run_stdin(
+        &["rate", "--import", "-"],
+        br#"[{"ref": "nowhere", "score": 4}]"#,
+    )
+    .fails(
+        3,
+        "item 1 (nowhere): no ticket was imported with ref 'nowhere'",
+    );
+    d.run_stdin(
+        &["rate", "--import", "-"],
+        format!("[{{\"number\": \"{a}\", \"score\": 9}}]").as_bytes(),
+    )
+    .fails(2, "item 1");
+    d.run_stdin(&["rate", "--import", "-"], b"{\"score\": 4}\n")
+        .fails(
+            2,
+            "item 1: give the ticket's number or its ref, one of the two",
+        );
+    d.run(&["rate", &a]).fails(2, "");
+    d.run(&["rate", &a, "4", "--import", "x.json"]).fails(2, "");
+}

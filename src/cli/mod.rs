@@ -97,13 +97,19 @@ pub enum Command {
     Comment { number: String, text: String },
     /// Record an answer sent to the requester
     Reply { number: String, text: String },
-    /// Record the requester's satisfaction, 1 to 5, on a finished ticket
+    /// Record the requester's satisfaction, 1 to 5, on a finished ticket (or many, from a
+    /// survey's answers with --import)
     Rate {
-        number: String,
-        #[arg(allow_negative_numbers = true)]
-        score: i64,
-        #[arg(long)]
+        #[arg(required_unless_present = "import")]
+        number: Option<String>,
+        #[arg(allow_negative_numbers = true, required_unless_present = "import")]
+        score: Option<i64>,
+        #[arg(long, conflicts_with = "import")]
         comment: Option<String>,
+        /// JSON file (or - for standard input) of ratings: number (or ref), score, comment;
+        /// all are recorded or none
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["number", "score"])]
+        import: Option<String>,
     },
     /// Agents: add, change, list
     #[command(subcommand)]
