@@ -157,6 +157,67 @@ fn stats_pane_in_every_language() {
     }
 }
 
+/// The Stats pane follows colleagues' changes, but a slow report is not recomputed on every
+/// one of them.
+#[test]
+fn stats_pane_follows_colleagues_without_stalling() {
+    let d = desk("en", 300);
+    let mut app = open(&d, "boss", 120, 40);
+    keys(&mut app, "S");
+    let received = |app: &desk::ui::app::App| match &app.overlay {
+        Some(Overlay::Stats(st)) => st.report.as_ref().map(|r| r.total.received),
+        _ => None,
+    };
+    let before = received(&app).expect("a report");
+    let mut other = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let boss = other.store.actor("boss", None).expect("admin");
+    let mut register = |subject: &str| {
+        other
+            .store
+            .create(
+                &other.cfg,
+                &boss,
+                &desk::store::NewTicket {
+                    subject: subject.into(),
+                    body: String::new(),
+                    requester: String::new(),
+                    contact: String::new(),
+                    channel: desk::core::model::Channel::Phone,
+                    category: None,
+                    group: None,
+                    priority: None,
+                    external_ref: None,
+                },
+                NOW,
+            )
+            .expect("create");
+    };
+    if let Some(Overlay::Stats(st)) = &mut app.overlay {
+        st.millis = 0; // as on a small desk in a release build
+    }
+    register("Seen at once");
+    app.tick(NOW + 1);
+    assert_eq!(
+        received(&app),
+        Some(before + 1),
+        "a quick report follows at once"
+    );
+    // Pretend the report took a second: the next change waits twenty of them.
+    if let Some(Overlay::Stats(st)) = &mut app.overlay {
+        st.millis = 1000;
+    }
+    register("Seen later");
+    app.tick(NOW + 2);
+    assert_eq!(received(&app), Some(before + 1), "not recomputed yet");
+    if let Some(Overlay::Stats(st)) = &mut app.overlay {
+        assert!(st.dirty && !st.due());
+        st.loaded = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(21));
+        assert!(st.due());
+    }
+    app.tick(NOW + 3);
+    assert_eq!(received(&app), Some(before + 2), "recomputed once due");
+}
+
 /// The requester's rating from the keyboard, once per finishing.
 #[test]
 fn rating_from_the_keyboard() {

@@ -292,13 +292,18 @@ impl App {
                 if let Err(e) = self.refresh() {
                     self.fail(&e);
                 }
-                if let Some(Overlay::Stats(mut st)) = self.overlay.take() {
-                    self.load_stats(&mut st);
-                    self.overlay = Some(Overlay::Stats(st));
+                if let Some(Overlay::Stats(st)) = &mut self.overlay {
+                    st.dirty = true;
                 }
             }
             Ok(_) => {}
             Err(e) => self.fail(&e),
+        }
+        if matches!(&self.overlay, Some(Overlay::Stats(st)) if st.due())
+            && let Some(Overlay::Stats(mut st)) = self.overlay.take()
+        {
+            self.load_stats(&mut st);
+            self.overlay = Some(Overlay::Stats(st));
         }
     }
 
@@ -755,8 +760,9 @@ impl App {
             Err(e) => self.fail(&e),
         }
         st.millis = started.elapsed().as_millis();
+        st.loaded = Some(started);
+        st.dirty = false;
         st.agents = self.session.store.agents().unwrap_or_default();
-        let _ = st.millis;
     }
 
     fn select_group_of_targets(&mut self) {

@@ -25,6 +25,21 @@ pub struct StatsState {
     pub agents: Vec<AgentInfo>,
     /// How long the report took, for the curious (shown in the title).
     pub millis: u128,
+    /// When it was computed, and whether colleagues changed tickets since: a slow report
+    /// (a year of a big desk) is recomputed at most every twenty times its own duration, so
+    /// the desk stays responsive while others work.
+    pub loaded: Option<std::time::Instant>,
+    pub dirty: bool,
+}
+
+impl StatsState {
+    /// Whether a report made stale by colleagues' changes is due to be recomputed.
+    pub fn due(&self) -> bool {
+        let pause = std::time::Duration::from_millis(
+            u64::try_from(self.millis.saturating_mul(20)).unwrap_or(u64::MAX),
+        );
+        self.dirty && self.loaded.is_none_or(|at| at.elapsed() >= pause)
+    }
 }
 
 impl Default for StatsState {
@@ -35,6 +50,8 @@ impl Default for StatsState {
             report: None,
             agents: Vec::new(),
             millis: 0,
+            loaded: None,
+            dirty: false,
         }
     }
 }
