@@ -127,7 +127,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, a: &AssignState, ctx: &Ctx<'_>, focus
         .take(list_area.height as usize)
         .map(|(i, ag)| {
             let selected = i == a.cursor && focused;
-            let name_w = (list_area.width as usize).saturating_sub(bar_w + 34).max(6);
+            // The age of their oldest open ticket, where there is room for it.
+            let oldest_w = if list_area.width >= 44 { 5 } else { 0 };
+            let name_w = (list_area.width as usize)
+                .saturating_sub(bar_w + 34 + oldest_w)
+                .max(6);
             let mut spans = vec![
                 Span::raw(if selected {
                     format!("{CURSOR} ")
@@ -146,6 +150,13 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, a: &AssignState, ctx: &Ctx<'_>, focus
                 ),
                 Span::raw(format!(" {:>3}/{:<3}", ag.load, ag.capacity)),
             ];
+            if oldest_w > 0 {
+                let age = ag
+                    .oldest_open_at
+                    .map(|at| crate::present::age(ctx.cat, ctx.now - at))
+                    .unwrap_or_default();
+                spans.push(Span::styled(format!("{age:>4} "), t.dim()));
+            }
             if ag.away {
                 spans.push(Span::styled(
                     format!(" {AWAY} {}", ctx.cat.t("ui.away")),
