@@ -127,6 +127,21 @@ fn snapshots() {
     }
 }
 
+/// A request taken on the phone with only its subject.
+fn phoned(subject: &str) -> desk::store::NewTicket {
+    desk::store::NewTicket {
+        subject: subject.into(),
+        body: String::new(),
+        requester: String::new(),
+        contact: String::new(),
+        channel: desk::core::model::Channel::Phone,
+        category: None,
+        group: None,
+        priority: None,
+        external_ref: None,
+    }
+}
+
 /// The Stats pane in every language, at both sizes, with a group chosen and a period changed.
 #[test]
 fn stats_pane_in_every_language() {
@@ -174,22 +189,7 @@ fn stats_pane_follows_colleagues_without_stalling() {
     let mut register = |subject: &str| {
         other
             .store
-            .create(
-                &other.cfg,
-                &boss,
-                &desk::store::NewTicket {
-                    subject: subject.into(),
-                    body: String::new(),
-                    requester: String::new(),
-                    contact: String::new(),
-                    channel: desk::core::model::Channel::Phone,
-                    category: None,
-                    group: None,
-                    priority: None,
-                    external_ref: None,
-                },
-                NOW,
-            )
+            .create(&other.cfg, &boss, &phoned(subject), NOW)
             .expect("create");
     };
     if let Some(Overlay::Stats(st)) = &mut app.overlay {
@@ -375,22 +375,7 @@ fn a_refused_transition_shows_its_reason() {
         )
         .expect("agent");
     let n = store
-        .create(
-            &s.cfg,
-            &boss,
-            &desk::store::NewTicket {
-                subject: "Roof leak".into(),
-                body: String::new(),
-                requester: String::new(),
-                contact: String::new(),
-                channel: desk::core::model::Channel::Phone,
-                category: None,
-                group: None,
-                priority: None,
-                external_ref: None,
-            },
-            NOW,
-        )
+        .create(&s.cfg, &boss, &phoned("Roof leak"), NOW)
         .expect("create")
         .number;
     drop(store);
@@ -468,22 +453,7 @@ fn the_welcome_gives_way_when_a_colleague_registers_a_ticket() {
     let boss = other.store.actor("boss", None).expect("boss");
     let n = other
         .store
-        .create(
-            &other.cfg,
-            &boss,
-            &desk::store::NewTicket {
-                subject: "First one".into(),
-                body: String::new(),
-                requester: String::new(),
-                contact: String::new(),
-                channel: desk::core::model::Channel::Phone,
-                category: None,
-                group: None,
-                priority: None,
-                external_ref: None,
-            },
-            NOW,
-        )
+        .create(&other.cfg, &boss, &phoned("First one"), NOW)
         .expect("create")
         .number;
     app.tick(NOW + 1);
