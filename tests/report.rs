@@ -428,6 +428,31 @@ fn report_figures_match_an_independent_count() {
         resolution["elapsed_seconds"].as_i64(),
         Some(fin - one.created)
     );
+    // A calendar period instead of --from: the month holding --to, whole.
+    let month = d
+        .run(&["report", "--period", "month", "--to", "2026-06-15"])
+        .ok();
+    assert_eq!(month, table, "--period month is June, whole");
+    let week = d
+        .run(&[
+            "report",
+            "--period",
+            "week",
+            "--to",
+            "2026-06-18",
+            "--format",
+            "json",
+        ])
+        .json();
+    assert_eq!(
+        (week["from"].as_str(), week["to"].as_str()),
+        (Some("2026-06-15T00:00:00Z"), Some("2026-06-22T00:00:00Z")),
+        "a week runs Monday to Sunday (the end is exclusive)"
+    );
+    d.run(&["report", "--period", "fortnight"])
+        .fails(2, "fortnight");
+    d.run(&["report", "--period", "week", "--from", "2026-06-01"])
+        .fails(2, "--from");
     d.run(&["report", "--from", "June"])
         .fails(2, "is not a date");
     d.run(&["report", "--from", "2026-07-01", "--to", "2026-06-01"])

@@ -312,6 +312,10 @@ pub struct ReportArgs {
     /// Last day, included [default: today]
     #[arg(long)]
     pub to: Option<String>,
+    /// The whole calendar day, week (Monday to Sunday), month or year holding --to (up to
+    /// today), instead of --from
+    #[arg(long, conflicts_with = "from", value_parser = ["day", "week", "month", "year"])]
+    pub period: Option<String>,
     /// Break the figures down by group, category, agent, channel or priority
     #[arg(long)]
     pub by: Option<String>,

@@ -15,15 +15,53 @@ fn date(s: &str, what: &str) -> Result<NaiveDate> {
         .map_err(|_| Error::Invalid(format!("--{what} '{s}' is not a date like 2026-11-23")))
 }
 
+/// The first and last day of the calendar day, week (from Monday), month or year holding `d`.
+fn calendar_period(d: NaiveDate, period: &str) -> Result<(NaiveDate, NaiveDate)> {
+    use chrono::Datelike;
+    let invalid = || Error::Invalid(format!("no {period} holds {d}"));
+    let (first, next) = match period {
+        "day" => (d, d.succ_opt()),
+        "week" => {
+            let monday = d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()));
+            (monday, monday.checked_add_signed(chrono::Duration::days(7)))
+        }
+        "month" => {
+            let first = d.with_day(1).ok_or_else(invalid)?;
+            (first, first.checked_add_months(chrono::Months::new(1)))
+        }
+        "year" => {
+            let first = NaiveDate::from_ymd_opt(d.year(), 1, 1).ok_or_else(invalid)?;
+            (first, NaiveDate::from_ymd_opt(d.year() + 1, 1, 1))
+        }
+        other => {
+            return Err(Error::Invalid(format!(
+                "--period '{other}' is not day, week, month or year"
+            )));
+        }
+    };
+    let last = next.and_then(|n| n.pred_opt()).ok_or_else(invalid)?;
+    Ok((first, last))
+}
+
 /// The spec a command line asks for.
 pub fn spec(a: &ReportArgs, now: i64) -> Result<ReportSpec> {
-    let to = match &a.to {
+    let today = crate::time::date(now);
+    let mut to = match &a.to {
         Some(s) => date(s, "to")?,
-        None => crate::time::date(now),
+        None => today,
     };
-    let from = match &a.from {
-        Some(s) => date(s, "from")?,
-        None => to - chrono::Duration::days(29),
+    let from = match (&a.from, a.period.as_deref()) {
+        (Some(s), _) => date(s, "from")?,
+        (None, Some(p)) => {
+            let (first, last) = calendar_period(to, p)?;
+            to = if last > today && first <= today {
+                today
+            } else {
+                last
+            };
+            first
+        }
+        (None, None) => to - chrono::Duration::days(29),
     };
     if from > to {
         return Err(Error::Invalid(format!(
