@@ -141,7 +141,14 @@ impl Session {
             crate::time::set_zone(zone);
         }
         let mut store = Store::open(db, mode, busy_timeout())?;
-        store.sync_sla(&cfg, now())?;
+        store.sync_sla(&cfg, now(), |n| {
+            // Once, after an upgrade: on a big desk it takes a while, so say what it is doing.
+            if n >= 10_000 {
+                eprintln!(
+                    "desk: computing the figures of {n} tickets from their history (once, after an upgrade)…"
+                );
+            }
+        })?;
         let catalog = Catalog::for_lang(language(&cfg));
         Ok(Session {
             store,

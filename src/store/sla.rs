@@ -257,7 +257,7 @@ impl Store {
     /// settings changed, open tickets are recomputed at once (their due times drive the
     /// queues), and every ticket the first time. Returns whether finished tickets' figures
     /// still predate the settings (`desk sla --recompute` brings them up to date).
-    pub fn sync_sla(&mut self, cfg: &Config, now: i64) -> Result<bool> {
+    pub fn sync_sla(&mut self, cfg: &Config, now: i64, notify: impl FnOnce(i64)) -> Result<bool> {
         if self.is_read_only() {
             return Ok(false);
         }
@@ -270,6 +270,13 @@ impl Store {
         let fp = cfg.sla_fingerprint();
         let all = get("sla_all")?;
         if all.is_none() {
+            let n: i64 = self
+                .conn
+                .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            if n > 0 {
+                notify(n);
+            }
             self.recompute_sla(cfg, true, now)?;
             return Ok(false);
         }
