@@ -341,6 +341,34 @@ fn report_figures_match_an_independent_count() {
     let top = by_cat.values().max().copied();
     assert_eq!(rep.top_categories.first().map(|(_, n)| *n), top);
 
+    // Time in each status, the current stretch counted up to the report's now: new until the
+    // claim (which starts work at once), in progress until the finish, then resolved or
+    // rejected until now.
+    let mut in_status: BTreeMap<&str, i64> = BTreeMap::new();
+    for r in &received {
+        *in_status.entry("new").or_default() += r.claimed.unwrap_or(now) - r.created;
+        if let Some(c) = r.claimed {
+            let end = r.finished.as_ref().map(|(f, _, _)| *f).unwrap_or(now);
+            *in_status.entry("in_progress").or_default() += end - c;
+        }
+        if let Some((f, o, _)) = &r.finished {
+            let st = match o {
+                Outcome::Refused | Outcome::Invalid => "rejected",
+                _ => "resolved",
+            };
+            // (a few finish after the report's now: nothing yet in their last status)
+            *in_status.entry(st).or_default() += (now - f).max(0);
+        }
+    }
+    let got: BTreeMap<&str, i64> = rep
+        .total
+        .status_secs
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .filter(|(_, v)| *v > 0)
+        .collect();
+    assert_eq!(got, in_status, "time in each status");
+
     // Broken down by category, every row adds up to the total and matches its own count.
     let spec = ReportSpec {
         by: Some(Dimension::Category),

@@ -525,6 +525,25 @@ pub struct Sla {
     pub state: SlaState,
     /// Wall seconds spent in each status so far.
     pub status_secs: BTreeMap<String, i64>,
+    /// The stretch in the current status (until `now`).
+    pub current: Option<Span>,
+}
+
+impl Sla {
+    /// Wall seconds in each status before the current stretch: what stays true whenever it is
+    /// read (the current stretch keeps growing; readers add it up to their own now).
+    pub fn settled_status_secs(&self) -> BTreeMap<String, i64> {
+        let mut out = self.status_secs.clone();
+        if let Some(c) = &self.current
+            && let Some(v) = out.get_mut(&c.status)
+        {
+            *v -= c.to - c.from;
+            if *v <= 0 {
+                out.remove(&c.status);
+            }
+        }
+        out
+    }
 }
 
 impl Sla {
@@ -608,6 +627,7 @@ pub fn compute(
         risk_at,
         state,
         status_secs,
+        current: sp.last().cloned(),
     }
 }
 

@@ -242,7 +242,7 @@ impl Store {
                     OR f.category IS NOT t.category OR f.group_code IS NOT t.group_code
                     OR f.assignee IS NOT a.login OR f.channel IS NOT t.channel
                     OR f.priority IS NOT t.priority OR f.outcome IS NOT t.outcome
-                    OR f.satisfaction IS NOT t.satisfaction
+                    OR f.satisfaction IS NOT t.satisfaction OR f.status IS NOT t.status
                     OR f.reassignments IS NOT t.reassignments",
             )? {
                 let what = if what.as_deref() == Some("missing") {

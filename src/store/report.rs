@@ -10,8 +10,9 @@
 //!   received in the period; *resolution*: business time the resolution clock counted, for
 //!   tickets finished in the period (pauses while waiting excluded); *within target*: the
 //!   share at or under the ticket's target (its category's, else its priority's);
-//! - *time in status*: wall time the tickets received in the period spent in each status
-//!   (closed statuses left out: time after closing is not processing time);
+//! - *time in status*: wall time the tickets received in the period spent in each status,
+//!   the current one counted up to the report's now (closed statuses left out: time after
+//!   closing is not processing time);
 //! - *satisfaction*: ratings of the tickets finished in the period; response rate = rated /
 //!   finished.
 
@@ -382,7 +383,7 @@ impl Store {
             let mut stmt = c.prepare(&format!(
                 "SELECT {dim_sql}, f.created_at, f.resolved_at, f.category, f.priority,
                         f.reassignments, f.first_response_secs, f.status_secs, f.outcome,
-                        f.refusal, f.satisfaction, f.resolution_secs
+                        f.refusal, f.satisfaction, f.resolution_secs, f.status, f.status_since
                  FROM facts f {}
                  WHERE ((f.created_at >= ?1 AND f.created_at < ?2)
                      OR (f.resolved_at >= ?1 AND f.resolved_at < ?2)) {group_filter}",
@@ -415,7 +416,12 @@ impl Store {
                     // after closing is not processing time); a status no longer declared
                     // keeps its name.
                     row_secs.clear();
-                    for (st, secs) in decode_status_secs(r.get_ref(7)?.as_str()?) {
+                    // The current stretch counts up to the report's now.
+                    let current = match r.get::<_, Option<i64>>(13)? {
+                        Some(since) => Some((r.get_ref(12)?.as_str()?, (spec.now - since).max(0))),
+                        None => None,
+                    };
+                    for (st, secs) in decode_status_secs(r.get_ref(7)?.as_str()?).chain(current) {
                         match open_statuses.iter().position(|o| *o == st) {
                             Some(i) => row_secs.push((i, secs)),
                             None if !closed.contains(&st) => {

@@ -165,7 +165,8 @@ CREATE TABLE ticket_stats (
     first_response_secs INTEGER,
     resolution_secs     INTEGER,
     status_secs         TEXT NOT NULL DEFAULT '',
-    sla_state           TEXT NOT NULL DEFAULT 'none'
+    status              TEXT NOT NULL DEFAULT '',
+    status_since        INTEGER
 );
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -197,7 +198,8 @@ CREATE TABLE facts (
     first_response_secs INTEGER,
     resolution_secs     INTEGER,
     status_secs         TEXT NOT NULL DEFAULT '',
-    sla_state           TEXT NOT NULL DEFAULT 'none'
+    status              TEXT NOT NULL DEFAULT '',
+    status_since        INTEGER
 );
 CREATE INDEX facts_created ON facts (created_at);
 CREATE INDEX facts_resolved ON facts (resolved_at) WHERE resolved_at IS NOT NULL;

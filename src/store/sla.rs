@@ -40,9 +40,10 @@ pub(crate) fn clock_events(conn: &Connection, ticket: i64) -> rusqlite::Result<V
 }
 
 /// Status seconds as stored: `status=seconds` pairs, `;`-separated (cheap to read back in
-/// reports over a million tickets).
+/// reports over a million tickets), for the stretches before the current one; the current
+/// status and since when are stored beside them, so a report counts it up to its own now.
 pub fn encode_status_secs(s: &Sla) -> String {
-    s.status_secs
+    s.settled_status_secs()
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
@@ -139,8 +140,8 @@ pub(crate) fn store_figures(
     conn.prepare_cached(
         "INSERT OR REPLACE INTO facts (ticket_id, is_open, created_at, resolved_at, category, group_code, assignee,
             channel, priority, outcome, refusal, satisfaction, reassignments, first_response_secs,
-            resolution_secs, status_secs, sla_state)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            resolution_secs, status_secs, status, status_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         ticket,
@@ -159,7 +160,8 @@ pub(crate) fn store_figures(
         fr,
         res,
         encode_status_secs(s),
-        s.state.as_str()
+        s.current.as_ref().map(|c| c.status.as_str()).unwrap_or_default(),
+        s.current.as_ref().map(|c| c.from),
     ])?;
     Ok(())
 }
