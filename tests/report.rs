@@ -263,6 +263,15 @@ fn report_figures_match_an_independent_count() {
         })
         .count() as i64;
     assert_eq!(rep.total.first_response.within, fr_within);
+    // Never claimed, so never answered: by the report's now every one is past its target
+    // (targets are at most two days, now is three days after the period) — misses.
+    let unanswered = received.iter().filter(|r| r.claimed.is_none()).count() as i64;
+    assert!(unanswered > 0);
+    assert_eq!(rep.total.first_response.late_open, unanswered);
+    assert_eq!(
+        rep.total.first_response.with_target,
+        fr.len() as i64 + unanswered
+    );
     // Resolution: no waiting in this history, so it is wall time from registration.
     let res: Vec<i64> = finished
         .iter()

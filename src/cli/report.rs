@@ -101,6 +101,7 @@ fn durations_json(d: &Durations) -> Value {
         "with_target": d.with_target,
         "within_target": d.within,
         "within_target_share": d.within_share(),
+        "late_still_open": d.late_open,
     })
 }
 

@@ -9,7 +9,8 @@
 //! - *first response*: business time from registration to the first response, for tickets
 //!   received in the period; *resolution*: business time the resolution clock counted, for
 //!   tickets finished in the period (pauses while waiting excluded); *within target*: the
-//!   share at or under the ticket's target (its category's, else its priority's);
+//!   share at or under the ticket's target (its category's, else its priority's), where a
+//!   first response still awaited past its target counts as a miss;
 //! - *time in status*: wall time the tickets received in the period spent in each status,
 //!   the current one counted up to the report's now (closed statuses left out: time after
 //!   closing is not processing time);
@@ -90,9 +91,17 @@ pub struct Durations {
     values: Vec<i64>,
     pub with_target: i64,
     pub within: i64,
+    /// Still awaited but already past the target: misses with no duration yet (counted in
+    /// `with_target`, not in the median).
+    pub late_open: i64,
 }
 
 impl Durations {
+    fn late(&mut self) {
+        self.with_target += 1;
+        self.late_open += 1;
+    }
+
     fn push(&mut self, secs: i64, target: Option<i64>) {
         self.values.push(secs);
         if let Some(t) = target {
@@ -383,7 +392,8 @@ impl Store {
             let mut stmt = c.prepare(&format!(
                 "SELECT {dim_sql}, f.created_at, f.resolved_at, f.category, f.priority,
                         f.reassignments, f.first_response_secs, f.status_secs, f.outcome,
-                        f.refusal, f.satisfaction, f.resolution_secs, f.status, f.status_since
+                        f.refusal, f.satisfaction, f.resolution_secs, f.status, f.status_since,
+                        f.first_response_due
                  FROM facts f {}
                  WHERE ((f.created_at >= ?1 AND f.created_at < ?2)
                      OR (f.resolved_at >= ?1 AND f.resolved_at < ?2)) {group_filter}",
@@ -412,6 +422,9 @@ impl Store {
                 if in_period(created) {
                     let reassignments: i64 = r.get(5)?;
                     let fr: Option<i64> = r.get(6)?;
+                    let fr_late = fr.is_none()
+                        && r.get::<_, Option<i64>>(14)?
+                            .is_some_and(|due| due <= spec.now);
                     // Time in each status, by the status's place in the lifecycle (time
                     // after closing is not processing time); a status no longer declared
                     // keeps its name.
@@ -450,6 +463,8 @@ impl Store {
                         f.received += 1;
                         if let Some(fr) = fr {
                             f.first_response.push(fr, targets.first_response);
+                        } else if fr_late {
+                            f.first_response.late();
                         }
                         if reassignments > 0 {
                             f.reassigned_tickets += 1;

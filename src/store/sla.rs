@@ -129,6 +129,11 @@ pub(crate) fn store_figures(
         .clock(ClockKind::Resolution)
         .filter(|c| c.stopped_at.is_some())
         .map(|c| c.elapsed);
+    // When a first response still awaited is (or was) due: a report counts it as late from then.
+    let fr_due = s
+        .clock(ClockKind::FirstResponse)
+        .filter(|c| c.stopped_at.is_none() && s.first_response_at.is_none())
+        .and_then(|c| c.due);
     let refusal = match f.outcome.as_deref() {
         Some("refused") | Some("invalid") => f.reason.as_deref().map(str::trim),
         _ => None,
@@ -140,8 +145,8 @@ pub(crate) fn store_figures(
     conn.prepare_cached(
         "INSERT OR REPLACE INTO facts (ticket_id, is_open, created_at, resolved_at, category, group_code, assignee,
             channel, priority, outcome, refusal, satisfaction, reassignments, first_response_secs,
-            resolution_secs, status_secs, status, status_since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            resolution_secs, status_secs, status, status_since, first_response_due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         ticket,
@@ -162,6 +167,7 @@ pub(crate) fn store_figures(
         encode_status_secs(s),
         s.current.as_ref().map(|c| c.status.as_str()).unwrap_or_default(),
         s.current.as_ref().map(|c| c.from),
+        fr_due,
     ])?;
     Ok(())
 }
