@@ -6,12 +6,7 @@
 set -eu
 N=${1:-100000}
 cd "$(dirname "$0")/.."
-command -v hyperfine >/dev/null || {
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq hyperfine >/dev/null
-}
-cargo build --release -q
-DESK=$PWD/target/release/desk
+. bench/hyperfine.sh
 W=$(mktemp -d /tmp/desk-bench.XXXXXX); trap 'rm -rf "$W"' EXIT
 export DESK_DB=$W/desk.db
 $DESK init >/dev/null

@@ -7,12 +7,7 @@
 set -eu
 N=${1:-1000000}
 cd "$(dirname "$0")/.."
-command -v hyperfine >/dev/null || {
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq hyperfine >/dev/null
-}
-cargo build --release -q
-DESK=$PWD/target/release/desk
+. bench/hyperfine.sh
 W=/tmp/desk-bench-report-$N
 export DESK_DB=$W/desk.db
 if [ ! -s "$W/done" ]; then

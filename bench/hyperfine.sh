@@ -1,0 +1,8 @@
+# Sourced by the benchmarks that time whole processes: installs hyperfine from Debian's
+# packages when missing, builds desk in release mode and sets DESK to the binary.
+command -v hyperfine >/dev/null || {
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq hyperfine >/dev/null
+}
+cargo build --release -q
+DESK=$PWD/target/release/desk
