@@ -399,14 +399,14 @@ impl Store {
                      OR (f.resolved_at >= ?1 AND f.resolved_at < ?2)) {group_filter}",
                 if whole { "NOT INDEXED" } else { "" }
             ))?;
-            let open_statuses: Vec<&str> = cfg
+            let not_closed: Vec<&str> = cfg
                 .lifecycle
                 .statuses()
                 .iter()
                 .map(|s| s.id.as_str())
                 .filter(|s| !closed.contains(s))
                 .collect();
-            let mut slot_total = vec![0i64; open_statuses.len()];
+            let mut slot_total = vec![0i64; not_closed.len()];
             let mut slot_rows: HashMap<String, Vec<i64>> = HashMap::new();
             let mut row_secs: Vec<(usize, i64)> = Vec::new();
             let mut q = stmt.query(args())?;
@@ -435,7 +435,7 @@ impl Store {
                         None => None,
                     };
                     for (st, secs) in decode_status_secs(r.get_ref(7)?.as_str()?).chain(current) {
-                        match open_statuses.iter().position(|o| *o == st) {
+                        match not_closed.iter().position(|o| *o == st) {
                             Some(i) => row_secs.push((i, secs)),
                             None if !closed.contains(&st) => {
                                 for f in targets_of(&mut rows, &mut total, dim, &key) {
@@ -453,7 +453,7 @@ impl Store {
                             Some(s) => s,
                             None => slot_rows
                                 .entry(key.clone())
-                                .or_insert_with(|| vec![0; open_statuses.len()]),
+                                .or_insert_with(|| vec![0; not_closed.len()]),
                         };
                         for (i, secs) in &row_secs {
                             slots[*i] += secs;
@@ -517,7 +517,7 @@ impl Store {
             }
             drop(q);
             let slots_into = |f: &mut Figures, slots: &[i64]| {
-                for (st, secs) in open_statuses.iter().zip(slots) {
+                for (st, secs) in not_closed.iter().zip(slots) {
                     if *secs > 0 {
                         *f.status_secs.entry(st.to_string()).or_default() += secs;
                     }
@@ -625,12 +625,7 @@ impl Store {
                 f.resolution.sort();
             }
             rows.sort_by(|a, b| b.received.cmp(&a.received).then_with(|| a.key.cmp(&b.key)));
-            let stale: bool = c
-                .query_row("SELECT value FROM meta WHERE key = 'sla_all'", [], |r| {
-                    r.get::<_, String>(0)
-                })
-                .map(|v| v != cfg.sla_fingerprint())
-                .unwrap_or(false);
+            let stale = super::sla::figures_stale(c, cfg)?;
             Ok(Report {
                 spec: spec.clone(),
                 total,

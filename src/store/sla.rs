@@ -207,7 +207,28 @@ pub(crate) fn refresh(
     store_figures(conn, ticket, &f, &s)
 }
 
+/// The `[sla]` settings open tickets' figures were last computed under.
 const FINGERPRINT: &str = "sla_fingerprint";
+/// The settings every ticket's figures were last computed under.
+const ALL: &str = "sla_all";
+
+fn meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+}
+
+fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )
+    .map(|_| ())
+}
+
+/// Whether finished tickets' figures predate the current `[sla]` settings.
+pub(crate) fn figures_stale(conn: &Connection, cfg: &Config) -> rusqlite::Result<bool> {
+    Ok(meta(conn, ALL)?.is_some_and(|v| v != cfg.sla_fingerprint()))
+}
 
 impl Store {
     /// A ticket's clocks, explained (`desk sla`).
@@ -246,15 +267,9 @@ impl Store {
         }
         let fp = cfg.sla_fingerprint();
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![FINGERPRINT, fp],
-            )?;
+            set_meta(tx, FINGERPRINT, &fp)?;
             if all {
-                tx.execute(
-                    "INSERT INTO meta (key, value) VALUES ('sla_all', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    params![fp],
-                )?;
+                set_meta(tx, ALL, &fp)?;
             }
             Ok(())
         })?;
@@ -263,21 +278,15 @@ impl Store {
 
     /// Keeps the stored figures in step with the configuration: when the service-level
     /// settings changed, open tickets are recomputed at once (their due times drive the
-    /// queues), and every ticket the first time. Returns whether finished tickets' figures
-    /// still predate the settings (`desk sla --recompute` brings them up to date).
-    pub fn sync_sla(&mut self, cfg: &Config, now: i64, notify: impl FnOnce(i64)) -> Result<bool> {
+    /// queues), and every ticket the first time (`notify` hears how many, before). Finished
+    /// tickets' figures may still predate the settings: reports say so (`stale`) and
+    /// `desk sla --recompute` brings them up to date.
+    pub fn sync_sla(&mut self, cfg: &Config, now: i64, notify: impl FnOnce(i64)) -> Result<()> {
         if self.is_read_only() {
-            return Ok(false);
+            return Ok(());
         }
-        let get = |k: &str| -> Result<Option<String>> {
-            self.conn
-                .query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
-                .optional()
-                .map_err(|e| self.err(e))
-        };
-        let fp = cfg.sla_fingerprint();
-        let all = get("sla_all")?;
-        if all.is_none() {
+        let get = |k: &str| meta(&self.conn, k).map_err(|e| self.err(e));
+        if get(ALL)?.is_none() {
             let n: i64 = self
                 .conn
                 .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
@@ -285,24 +294,12 @@ impl Store {
             if n > 0 {
                 notify(n);
             }
-            self.recompute_sla(cfg, true, now)?;
-            return Ok(false);
+            return self.recompute_sla(cfg, true, now).map(|_| ());
         }
-        if get(FINGERPRINT)?.as_deref() != Some(fp.as_str()) {
+        if get(FINGERPRINT)?.as_deref() != Some(cfg.sla_fingerprint().as_str()) {
             self.recompute_sla(cfg, false, now)?;
         }
-        Ok(all.as_deref() != Some(fp.as_str()))
-    }
-
-    /// The ticket with its stored figures, for checks.
-    pub fn stored_due(&self, id: i64) -> Result<(Option<i64>, Option<i64>)> {
-        self.conn
-            .query_row(
-                "SELECT due_at, risk_at FROM tickets WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(|e| self.err(e))
+        Ok(())
     }
 }
 

@@ -710,30 +710,7 @@ impl App {
                 self.load_stats(&mut st);
                 self.overlay = Some(Overlay::Stats(Box::new(st)));
             }
-            Action::Rate => {
-                let targets = self.targets();
-                if targets.is_empty() {
-                    self.say(Level::Info, self.session.catalog.t("ui.nothing_selected"));
-                    return;
-                }
-                let cat = self.session.catalog;
-                let mut p = Prompt::new(
-                    cat.t("ui.rate").to_string(),
-                    cat.t("ui.rate_label").to_string(),
-                    Purpose::Rate,
-                    true,
-                    false,
-                );
-                p.preview = vec![match targets.as_slice() {
-                    [one] => format!(
-                        "{} {}",
-                        one.number,
-                        crate::core::sanitize::clean_line(&one.subject)
-                    ),
-                    many => cat.f("ui.n_tickets", &[("n", many.len().to_string())]),
-                }];
-                self.overlay = Some(Overlay::Prompt(Box::new(p)));
-            }
+            Action::Rate => self.open_note(Purpose::Rate),
             Action::Palette => {
                 let mut p = Palette::new("");
                 p.complete(&self.sources(&p));
@@ -1060,6 +1037,7 @@ impl App {
         self.set_height();
     }
 
+    /// A prompt for text about the selected or marked tickets: a note, an answer, a rating.
     fn open_note(&mut self, purpose: Purpose) {
         let targets = self.targets();
         if targets.is_empty() {
@@ -1069,9 +1047,18 @@ impl App {
         let cat = self.session.catalog;
         let (title, label) = match purpose {
             Purpose::Reply => (cat.t("ui.reply"), cat.t("field.answer")),
+            Purpose::Rate => (cat.t("ui.rate"), cat.t("ui.rate_label")),
             _ => (cat.t("ui.comment"), cat.t("ui.note")),
         };
-        let mut p = Prompt::new(title.to_string(), label.to_string(), purpose, true, true);
+        // A rating is a score and a short comment on one line; notes and answers are text.
+        let multiline = purpose != Purpose::Rate;
+        let mut p = Prompt::new(
+            title.to_string(),
+            label.to_string(),
+            purpose,
+            true,
+            multiline,
+        );
         p.preview = vec![match targets.as_slice() {
             [one] => format!(
                 "{} {}",

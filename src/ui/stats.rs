@@ -23,7 +23,7 @@ pub struct StatsState {
     pub group: Option<String>,
     pub report: Option<Report>,
     pub agents: Vec<AgentInfo>,
-    /// How long the report took, for the curious (shown in the title).
+    /// How long the report took (a slow one is recomputed less often: see `due`).
     pub millis: u128,
     /// When it was computed, and whether colleagues changed tickets since: a slow report
     /// (a year of a big desk) is recomputed at most every twenty times its own duration, so
