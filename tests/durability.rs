@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Desk, check_invariants, command};
+use common::{Desk, Lcg, check_invariants, command};
 use std::collections::HashSet;
 use std::process::Stdio;
 use std::time::Duration;
@@ -80,18 +80,6 @@ fn typical_micros(d: &Desk, args: &[&str]) -> u64 {
         .collect();
     times.sort();
     times[2]
-}
-
-/// A tiny deterministic generator for kill timings.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
 }
 
 /// Writers killed with SIGKILL at random moments, many rounds: the database stays whole,

@@ -25,6 +25,7 @@ enum Ack {
     Moved(String, String, String),
 }
 
+#[derive(Default)]
 struct Outcome {
     acks: Vec<Ack>,
     latencies: Vec<Duration>,
@@ -57,11 +58,7 @@ fn cli(d: &Desk, who: &str, args: &[&str], out: &mut Outcome) -> Option<String> 
 
 /// A command-line worker: registers, claims, comments, starts and sometimes resolves.
 fn cli_worker(d: &Desk, who: &str, until: Instant) -> Outcome {
-    let mut out = Outcome {
-        acks: Vec::new(),
-        latencies: Vec::new(),
-        refused: 0,
-    };
+    let mut out = Outcome::default();
     let mut i = 0;
     while Instant::now() < until {
         i += 1;
@@ -104,11 +101,7 @@ fn cli_worker(d: &Desk, who: &str, until: Instant) -> Outcome {
 
 /// Intake only: unassigned tickets for the desk drivers to take.
 fn intake_worker(d: &Desk, until: Instant) -> Outcome {
-    let mut out = Outcome {
-        acks: Vec::new(),
-        latencies: Vec::new(),
-        refused: 0,
-    };
+    let mut out = Outcome::default();
     let mut i = 0;
     while Instant::now() < until {
         i += 1;
@@ -131,11 +124,7 @@ fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) {
 /// A headless desk: the same App and keys an operator uses, racing the others for
 /// unassigned tickets.
 fn desk_driver(d: &Desk, login: &str, until: Instant) -> Outcome {
-    let mut out = Outcome {
-        acks: Vec::new(),
-        latencies: Vec::new(),
-        refused: 0,
-    };
+    let mut out = Outcome::default();
     let mut s = Session::open(&d.db, None, Mode::Existing).expect("session");
     s.login = login.into();
     s.store

@@ -238,18 +238,14 @@ fn rating_from_the_keyboard() {
     keys(&mut app, ":");
     keys(&mut app, &format!("goto {number}"));
     key(&mut app, KeyCode::Enter);
-    keys(&mut app, "*");
-    keys(&mut app, "4 kind and quick");
-    key(&mut app, KeyCode::Enter);
+    rate_by_keys(&mut app, "4 kind and quick");
     assert!(
         app.message.as_ref().is_some_and(|m| m.level == Level::Ok),
         "{:?}",
         app.message
     );
     assert_eq!(show(&d, &number).satisfaction, Some(4));
-    keys(&mut app, "*");
-    keys(&mut app, "5");
-    key(&mut app, KeyCode::Enter);
+    rate_by_keys(&mut app, "5");
     assert!(
         app.message
             .as_ref()
@@ -257,9 +253,7 @@ fn rating_from_the_keyboard() {
         "{:?}",
         app.message
     );
-    keys(&mut app, "*");
-    keys(&mut app, "nine");
-    key(&mut app, KeyCode::Enter);
+    rate_by_keys(&mut app, "nine");
     assert!(
         app.message
             .as_ref()
@@ -267,6 +261,13 @@ fn rating_from_the_keyboard() {
         "{:?}",
         app.message
     );
+}
+
+/// Rates the selected ticket from the keyboard: `*`, the score (and comment), Enter.
+fn rate_by_keys(app: &mut App, input: &str) {
+    keys(app, "*");
+    keys(app, input);
+    key(app, KeyCode::Enter);
 }
 
 /// The ticket open in the detail pane.

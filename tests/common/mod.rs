@@ -208,3 +208,18 @@ pub fn check_invariants(db: &Path) {
         .expect("unscoped");
     assert_eq!(unscoped, 0);
 }
+
+/// A tiny deterministic generator (a linear congruential one): the same seed gives the same
+/// history, kill timings or choices on every machine.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next number below `n`.
+    pub fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
