@@ -3,6 +3,7 @@
 //! Layers, arrows pointing one way: `cli` and `ui` (front ends) → `store` (SQLite) → `core`
 //! (pure rules). `session` and `present` are shared by both front ends.
 
+pub mod bug;
 pub mod cli;
 pub mod core;
 pub mod error;

@@ -124,6 +124,14 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// What creating a desk did: the open session, whether the creator became its admin (a new
+/// desk) and whether a `desk.toml` was written beside it.
+pub struct Creation {
+    pub session: Session,
+    pub became_admin: bool,
+    pub wrote_config: bool,
+}
+
 /// An open desk: database, configuration, language and the person at the keyboard.
 pub struct Session {
     pub store: Store,
@@ -157,6 +165,41 @@ impl Session {
             login: login(),
             db_path: db.to_path_buf(),
             config_path,
+        })
+    }
+
+    /// Creates a database (and its directory and `desk.toml`), or opens it when it exists;
+    /// the creator of a new desk becomes its admin.
+    pub fn create(db: &Path, config: Option<&Path>) -> Result<Creation> {
+        if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::Database(format!(
+                    "cannot create the directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        let config_file = config_beside(db);
+        let mut wrote_config = false;
+        if config.is_none() && !config_file.exists() {
+            std::fs::write(&config_file, crate::core::config::BUILTIN).map_err(|e| {
+                Error::Database(format!(
+                    "cannot write the configuration {}: {e}",
+                    config_file.display()
+                ))
+            })?;
+            wrote_config = true;
+        }
+        let mut session = Session::open(db, config, Mode::Create)?;
+        session.store.sync_groups(&session.cfg)?;
+        let name = full_name(&session.login);
+        let became_admin = session
+            .store
+            .bootstrap_admin(&session.login, &name, now())?;
+        Ok(Creation {
+            session,
+            became_admin,
+            wrote_config,
         })
     }
 }

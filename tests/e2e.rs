@@ -11,20 +11,37 @@ struct Tmux {
     socket: String,
 }
 
+/// Whether tmux can run here; without it the end-to-end tests say so and skip.
+fn tmux_available() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipped: tmux is needed for the end-to-end tests (.ci/run installs it)");
+    }
+    ok
+}
+
 impl Tmux {
     fn start(desk: &Desk, w: u16, h: u16) -> Tmux {
-        assert!(
-            Command::new("tmux")
-                .arg("-V")
-                .output()
-                .is_ok_and(|o| o.status.success()),
-            "tmux is needed for the end-to-end test (.ci/run installs it)"
+        Tmux::start_with(desk, w, h, "", &[])
+    }
+
+    /// The desk with extra environment (`NAME=value …`) and arguments.
+    fn start_with(desk: &Desk, w: u16, h: u16, env: &str, args: &[&str]) -> Tmux {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let socket = format!(
+            "desk-e2e-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
         );
-        let socket = format!("desk-e2e-{}-{}", std::process::id(), w);
         let script = format!(
-            "env DESK_DB='{}' LANG=C.UTF-8 TZ=UTC TERM=xterm-256color '{}'; echo EXITED:$?; sleep 30",
+            "env DESK_DB='{}' LANG=C.UTF-8 TZ=UTC TERM=xterm-256color {env} '{}' {}; echo EXITED:$?; sleep 30",
             desk.db.display(),
-            common::bin()
+            common::bin(),
+            args.join(" ")
         );
         let ok = Command::new("tmux")
             .args([
@@ -101,6 +118,9 @@ impl Drop for Tmux {
 
 #[test]
 fn register_find_claim_and_resolve_in_a_real_terminal() {
+    if !tmux_available() {
+        return;
+    }
     let d = Desk::new();
     let t = Tmux::start(&d, 80, 24);
     t.wait_for("This desk has no tickets yet");
@@ -195,6 +215,9 @@ fn register_find_claim_and_resolve_in_a_real_terminal() {
 /// A colleague's change (another process) shows in a running desk without a keypress.
 #[test]
 fn a_colleagues_change_appears_without_a_keypress() {
+    if !tmux_available() {
+        return;
+    }
     let d = Desk::staffed();
     let n = d.new_ticket("Lift broken in entrance 2", &[]);
     let t = Tmux::start(&d, 120, 40);
@@ -204,4 +227,85 @@ fn a_colleagues_change_appears_without_a_keypress() {
     t.wait_for("olena");
     t.keys(&["q"]);
     t.wait_for("EXITED:0");
+}
+
+/// `desk --as LOGIN` opens the desk as LOGIN (admins), and refuses an unknown login or a
+/// person without the right before the terminal is taken: one line, its exit code.
+#[test]
+fn the_desk_acts_as_the_agent_named_or_refuses() {
+    if !tmux_available() {
+        return;
+    }
+    let d = Desk::staffed();
+    let n = d.new_ticket("Lift broken in entrance 2", &[]);
+    d.run(&["assign", &n, "olena"]).ok();
+    let t = Tmux::start_with(&d, 120, 40, "", &["--as", "olena"]);
+    let screen = t.wait_for(&n);
+    assert!(
+        screen.contains(&format!("{} as olena · operator", d.me)),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("My tickets (1)"),
+        "olena's own queue: {screen}"
+    );
+    t.keys(&["q"]);
+    t.wait_for("EXITED:0");
+
+    let t = Tmux::start_with(&d, 120, 40, "", &["--as", "nobody"]);
+    let screen = t.wait_for("EXITED:3");
+    assert!(screen.contains("no agent 'nobody'"), "{screen}");
+    // Without a terminal too: the queue as text is not printed for the wrong person.
+    d.run_as("nobody", &[]).fails(3, "no agent 'nobody'");
+}
+
+/// A bug (a panic) gives the terminal back before its report, and the report says where it
+/// happened and where to report it.
+#[test]
+fn a_bug_restores_the_terminal_before_its_report() {
+    let d = Desk::new();
+    // On the command line: the report, exit 101, nothing else.
+    let out = common::command(&d.db)
+        .env("DESK_TEST_PANIC", "start")
+        .args(["list"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(101), "{err}");
+    assert!(
+        err.contains("desk: internal error") && err.contains("Location: src/main.rs"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bug in desk") && err.contains("report it"),
+        "{err}"
+    );
+    if !tmux_available() {
+        return;
+    }
+    // In the desk: raw mode, the alternate screen and the mouse are given back first.
+    d.new_ticket("Lift broken in entrance 2", &[]);
+    let t = Tmux::start_with(&d, 100, 30, "DESK_TEST_PANIC=key RUST_BACKTRACE=0", &[]);
+    t.wait_for("Lift broken");
+    assert_eq!(
+        t.tmux(&["display", "-p", "-t", "e2e", "#{alternate_on}"])
+            .trim(),
+        "1"
+    );
+    t.keys(&["j"]);
+    let screen = t.wait_for("EXITED:101");
+    assert!(screen.contains("Location: src/ui/"), "{screen}");
+    assert!(screen.contains("report it"), "{screen}");
+    assert_eq!(
+        t.tmux(&["display", "-p", "-t", "e2e", "#{alternate_on}"])
+            .trim(),
+        "0",
+        "the alternate screen is left"
+    );
+    assert_eq!(
+        t.tmux(&["display", "-p", "-t", "e2e", "#{mouse_any_flag}"])
+            .trim(),
+        "0",
+        "the mouse is given back"
+    );
 }

@@ -32,10 +32,28 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Restore { ref file, .. }) if !db.exists() => {
             // A desk restored on a new machine: create it, then restore (the restorer becomes
             // its admin until the backup's agents take over).
-            let (mut s, _, _) = init_desk(&db, cli.config.as_deref())?;
+            let mut s = Session::create(&db, cli.config.as_deref())?.session;
             restore_into(&mut s, file, true).map_err(Failure::from)
         }
-        None => crate::ui::run(&cli, &db, explicit_db.is_none()).map_err(Failure::from),
+        None if !crate::ui::has_terminal() => {
+            // No terminal (piped, cron): the queue as text instead of the desk.
+            let text = queue_text(
+                &db,
+                cli.config.as_deref(),
+                explicit_db.is_none(),
+                cli.as_login.as_deref(),
+            )?;
+            print(&text);
+            Ok(())
+        }
+        None => crate::ui::run(&crate::ui::Options {
+            db: db.clone(),
+            config: cli.config.clone(),
+            create: explicit_db.is_none(),
+            as_login: cli.as_login.clone(),
+            mouse: !cli.no_mouse,
+        })
+        .map_err(Failure::from),
         Some(ref cmd) => {
             let mut s = Session::open(&db, cli.config.as_deref(), Mode::Existing)?;
             let catalog = s.catalog;
@@ -856,39 +874,12 @@ fn demo(s: &mut Session, cli: &Cli, tickets: usize, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Creates a database (and its directory and desk.toml); the creator becomes its admin.
-pub fn init_desk(db: &Path, config: Option<&Path>) -> Result<(Session, bool, bool)> {
-    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            Error::Database(format!(
-                "cannot create the directory {}: {e}",
-                dir.display()
-            ))
-        })?;
-    }
-    let config_file = crate::session::config_beside(db);
-    let mut wrote_config = false;
-    if config.is_none() && !config_file.exists() {
-        std::fs::write(&config_file, crate::core::config::BUILTIN).map_err(|e| {
-            Error::Database(format!(
-                "cannot write the configuration {}: {e}",
-                config_file.display()
-            ))
-        })?;
-        wrote_config = true;
-    }
-    let mut s = Session::open(db, config, Mode::Create)?;
-    s.store.sync_groups(&s.cfg)?;
-    let name = session::full_name(&s.login);
-    let became_admin = s.store.bootstrap_admin(&s.login, &name, session::now())?;
-    Ok((s, became_admin, wrote_config))
-}
-
 fn init(cli: &Cli, args: &InitArgs, db: &Path) -> Result<()> {
     if let Some(dir) = &args.shared {
         return super::shared::init_shared(cli, dir, args.group.as_deref());
     }
-    let (s, admin, wrote) = init_desk(db, cli.config.as_deref())?;
+    let created = Session::create(db, cli.config.as_deref())?;
+    let (s, admin, wrote) = (created.session, created.became_admin, created.wrote_config);
     let mut msg = format!("desk database ready at {}", db.display());
     if admin {
         msg.push_str(&format!("; you ({}) are its admin", s.login));
@@ -906,12 +897,21 @@ fn init(cli: &Cli, args: &InitArgs, db: &Path) -> Result<()> {
 }
 
 /// `desk` with no subcommand and no terminal: the queue as text.
-pub fn queue_text(db: &Path, config: Option<&Path>, create: bool) -> Result<String> {
+fn queue_text(
+    db: &Path,
+    config: Option<&Path>,
+    create: bool,
+    as_login: Option<&str>,
+) -> Result<String> {
     let s = if create && !db.exists() {
-        init_desk(db, config)?.0
+        Session::create(db, config)?.session
     } else {
         Session::open(db, config, Mode::Existing)?
     };
+    if as_login.is_some() {
+        // Only on behalf of someone who may be acted as.
+        s.store.actor(&s.login, as_login)?;
+    }
     if s.store.ticket_count()? == 0 {
         return Ok(format!("{}\n", s.catalog.t("welcome.empty_cli")));
     }

@@ -52,7 +52,8 @@ pub fn init_shared(cli: &Cli, dir: &Path, group: Option<&str>) -> Result<()> {
     set_group(dir, group.gid, &group.name)?;
     set_mode(dir, 0o2770)?;
     let db = dir.join("desk.db");
-    let (s, admin, _) = super::commands::init_desk(&db, cli.config.as_deref())?;
+    let created = crate::session::Session::create(&db, cli.config.as_deref())?;
+    let (s, admin) = (created.session, created.became_admin);
     for file in [db.clone(), crate::session::config_beside(&db)] {
         if file.exists() {
             set_group(&file, group.gid, &group.name)?;

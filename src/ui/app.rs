@@ -20,8 +20,8 @@ use crate::core::rights;
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::store::queue::{QueueKind, SortKey, Viewer};
-use crate::store::tickets::{local_date, local_day_start, local_time};
 use crate::store::{Changed, Store, Ticket};
+use crate::time::{date as local_date, day_start as local_day_start, format as local_time};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -106,6 +106,20 @@ pub const FILTER_DELAY: std::time::Duration = std::time::Duration::from_millis(1
 impl App {
     /// Opens the desk for the person at the keyboard.
     pub fn new(session: Session, theme: Theme, width: u16, height: u16, now: i64) -> Result<App> {
+        App::open(session, None, theme, width, height, now)
+    }
+
+    /// Opens the desk for the person at the keyboard, or (admins) as `as_login`. Acting as
+    /// someone else who cannot be acted as is an error, not a screen: the desk never opens as
+    /// anyone but the person asked for.
+    pub fn open(
+        session: Session,
+        as_login: Option<&str>,
+        theme: Theme,
+        width: u16,
+        height: u16,
+        now: i64,
+    ) -> Result<App> {
         let keymap = Keymap::with_overrides(&session.cfg.keys).map_err(|(line, message)| {
             Error::Config(crate::core::config::ConfigError {
                 origin: session.cfg.origin.clone(),
@@ -113,8 +127,9 @@ impl App {
                 message,
             })
         })?;
-        let (actor, screen) = match session.store.actor(&session.login, None) {
+        let (actor, screen) = match session.store.actor(&session.login, as_login) {
             Ok(a) => (Some(a), None),
+            Err(e) if as_login.is_some_and(|l| l != session.login) => return Err(e),
             Err(e @ (Error::Forbidden(_) | Error::NotFound(_))) => {
                 (None, Some(Screen::Denied(e.message(session.catalog))))
             }
@@ -1559,11 +1574,17 @@ impl App {
     /// The status line's "who": login and role.
     pub fn who(&self) -> String {
         match &self.actor {
-            Some(a) => format!(
-                "{} · {}",
-                a.agent.login,
-                self.session.catalog.id("role", a.role().as_str())
-            ),
+            Some(a) => {
+                let cat = self.session.catalog;
+                let who = match &a.via {
+                    Some(v) => cat.f(
+                        "event.via",
+                        &[("via", v.login.clone()), ("actor", a.agent.login.clone())],
+                    ),
+                    None => a.agent.login.clone(),
+                };
+                format!("{who} · {}", cat.id("role", a.role().as_str()))
+            }
             None => self.session.login.clone(),
         }
     }

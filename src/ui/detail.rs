@@ -4,8 +4,8 @@
 use super::Ctx;
 use crate::core::sanitize::{clean_line, clean_text};
 use crate::present;
-use crate::store::tickets::local_time;
 use crate::store::{Event, Ticket};
+use crate::time::format as local_time;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

@@ -22,7 +22,6 @@ pub mod status;
 pub mod theme;
 pub mod welcome;
 
-use crate::cli::Cli;
 use crate::core::config::Config;
 use crate::error::{Error, Result};
 use crate::i18n::Catalog;
@@ -32,7 +31,7 @@ use app::App;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use ratatui::crossterm::{execute, terminal};
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// What every pane draws with.
@@ -51,37 +50,57 @@ const POLL: Duration = Duration::from_millis(250);
 /// A write waits at most this long for another desk before saying so (the desk stays usable).
 const TUI_BUSY_TIMEOUT: Duration = Duration::from_millis(2000);
 
-/// Opens the desk on `db` (creating the default database on first run). Without a terminal,
-/// prints the queue as text instead.
-pub fn run(cli: &Cli, db: &Path, is_default_db: bool) -> Result<()> {
-    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        let text = crate::cli::commands::queue_text(db, cli.config.as_deref(), is_default_db)?;
-        crate::cli::output::print(&text);
-        return Ok(());
-    }
+/// How the desk is opened (from the command line).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub db: PathBuf,
+    pub config: Option<PathBuf>,
+    /// Create the database when it does not exist (the default database on first run).
+    pub create: bool,
+    /// Act as this agent (admins only), as `--as` does for every command.
+    pub as_login: Option<String>,
+    pub mouse: bool,
+}
+
+/// Whether there is a terminal to draw the desk in (standard input and output).
+pub fn has_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// Opens the desk. Who is acting is settled before the terminal is taken over, so `--as`
+/// with an unknown login or without the right is one line and an exit code, like any command.
+pub fn run(opts: &Options) -> Result<()> {
     let started = Instant::now();
-    let session = if is_default_db && !db.exists() {
-        crate::cli::commands::init_desk(db, cli.config.as_deref())?.0
+    let session = if opts.create && !opts.db.exists() {
+        Session::create(&opts.db, opts.config.as_deref())?.session
     } else {
-        Session::open(db, cli.config.as_deref(), Mode::Existing)?
+        Session::open(&opts.db, opts.config.as_deref(), Mode::Existing)?
     };
     session.store.set_busy_timeout(TUI_BUSY_TIMEOUT)?;
     let (w, h) = terminal::size().unwrap_or((80, 24));
-    let mut app = App::new(session, theme::Theme::from_env(), w, h, session::now())?;
+    let mut app = App::open(
+        session,
+        opts.as_login.as_deref(),
+        theme::Theme::from_env(),
+        w,
+        h,
+        session::now(),
+    )?;
     let timings = Timings::from_env(started);
     let mut term = ratatui::try_init()
         .map_err(|e| Error::Invalid(format!("cannot use this terminal: {e}")))?;
-    let mouse = !cli.no_mouse;
+    crate::bug::terminal_taken(true);
     let _ = execute!(std::io::stdout(), event::EnableBracketedPaste);
-    if mouse {
+    if opts.mouse {
         let _ = execute!(std::io::stdout(), event::EnableMouseCapture);
     }
     let result = event_loop(&mut term, &mut app, timings);
-    if mouse {
+    if opts.mouse {
         let _ = execute!(std::io::stdout(), event::DisableMouseCapture);
     }
     let _ = execute!(std::io::stdout(), event::DisableBracketedPaste);
     ratatui::restore();
+    crate::bug::terminal_taken(false);
     result
 }
 
@@ -114,6 +133,7 @@ fn event_loop(
             let t0 = Instant::now();
             match event::read().map_err(io)? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
+                    crate::bug::test_trigger("key");
                     app.on_key(k);
                     pending_key = Some(t0);
                 }
