@@ -295,6 +295,10 @@ mod tests {
             Refusal::AlreadyAssigned { to: "x".into() },
             Refusal::NotAssigned,
             Refusal::AgentInactive { login: "x".into() },
+            Refusal::CannotOwn {
+                login: "x".into(),
+                role: Role::Viewer,
+            },
             Refusal::ReasonRequired {
                 action: Action::TakeOver,
             },

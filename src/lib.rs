@@ -9,6 +9,7 @@ pub mod core;
 pub mod error;
 pub mod i18n;
 pub mod present;
+pub mod privilege;
 pub mod session;
 pub mod store;
 pub mod time;

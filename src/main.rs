@@ -1,4 +1,7 @@
 fn main() {
+    // Before anything reads a file or the environment: a set-id desk sets its effective group
+    // back to the caller's until it knows it runs for the shared desk (see `privilege`).
+    desk::privilege::early();
     // A panic is a bug in desk: the terminal is restored first, then the report says where it
     // happened and where to report it (src/bug.rs).
     desk::bug::install();

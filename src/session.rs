@@ -1,29 +1,23 @@
 //! What both front ends need before they start: who is acting, which database and which
-//! configuration, in which language. This is the only place that reads the environment.
+//! configuration, in which language. This is the only place that reads the environment (with
+//! `privilege`, which decides what a set-id run keeps of it).
 
 use crate::core::config::Config;
 use crate::error::{Error, Result};
 use crate::i18n::{self, Catalog};
-use crate::store::{DEFAULT_BUSY_TIMEOUT, Mode, Store};
+use crate::privilege;
+use crate::store::{DEFAULT_BUSY_TIMEOUT, Mode, Options, Store};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The Unix user running desk: the name of the real user id in the password database.
-/// `$USER` is only a fallback for a uid without an entry: anyone can set `$USER`, so trusting
-/// it first would let an operator act as the admin.
+/// The longest a writer may be told to wait for the database (`DESK_BUSY_TIMEOUT_MS`).
+pub const MAX_BUSY_TIMEOUT_MS: u64 = 600_000;
+
+/// The Unix user running desk: the name of the real user id in the password database (never
+/// `$USER`, which anyone can set); `uid<N>` for a uid without an entry.
 pub fn login() -> String {
-    let uid = nix::unistd::getuid();
-    if let Ok(Some(user)) = nix::unistd::User::from_uid(uid) {
-        return user.name;
-    }
-    for var in ["USER", "LOGNAME"] {
-        if let Ok(v) = std::env::var(var)
-            && !v.is_empty()
-        {
-            return v;
-        }
-    }
-    format!("uid{uid}")
+    privilege::caller_login().unwrap_or_else(|_| format!("uid{}", nix::unistd::getuid()))
 }
 
 /// The user's full name from the password database (GECOS), or the login.
@@ -39,9 +33,13 @@ pub fn full_name(login: &str) -> String {
         .unwrap_or_else(|| login.to_string())
 }
 
-/// The database used when neither `--db` nor `DESK_DB` names one: `desk.db` in the user's
+/// The database used when neither `--db` nor `DESK_DB` names one: the shared desk when one
+/// is installed beside this program (its registry names it), else `desk.db` in the user's
 /// data directory (XDG: `~/.local/share/desk/desk.db`).
 pub fn default_db_path() -> Result<PathBuf> {
+    if let Some(r) = privilege::registry() {
+        return Ok(r.database.clone());
+    }
     directories::ProjectDirs::from("", "", "desk")
         .map(|d| d.data_dir().join("desk.db"))
         .ok_or_else(|| {
@@ -60,11 +58,12 @@ pub fn config_beside(db: &Path) -> PathBuf {
 }
 
 /// Loads the configuration: the named file (it must exist), else `desk.toml` beside the
-/// database, else the built-in one. Returns it with the file it came from.
+/// database, else the built-in one. Returns it with the file it came from. A file named by
+/// the caller is read with the caller's rights.
 pub fn load_config(explicit: Option<&Path>, db: &Path) -> Result<(Config, Option<PathBuf>)> {
     let path = match explicit {
         Some(p) => {
-            if !p.is_file() {
+            if !privilege::as_caller(|| p.is_file()) {
                 return Err(Error::Invalid(format!(
                     "no configuration file at {}",
                     p.display()
@@ -76,24 +75,69 @@ pub fn load_config(explicit: Option<&Path>, db: &Path) -> Result<(Config, Option
     };
     match path {
         Some(p) => {
-            let bytes = std::fs::read(&p).map_err(|e| {
+            let bytes = if explicit.is_some() {
+                privilege::read_as_caller(&p)
+            } else {
+                std::fs::read(&p)
+            }
+            .map_err(|e| {
                 Error::Invalid(format!(
                     "cannot read the configuration {}: {e}",
                     p.display()
                 ))
             })?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                Error::Invalid(format!(
-                    "{} is not UTF-8 text (invalid byte at offset {})",
-                    p.display(),
-                    e.utf8_error().valid_up_to()
-                ))
-            })?;
-            let cfg = Config::from_toml(&text, &p.display().to_string())?;
-            Ok((cfg, Some(p)))
+            parse_config(&p, bytes).map(|cfg| (cfg, Some(p)))
         }
         None => Ok((Config::builtin()?, None)),
     }
+}
+
+fn parse_config(p: &Path, bytes: Vec<u8>) -> Result<Config> {
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::Invalid(format!(
+            "{} is not UTF-8 text (invalid byte at offset {})",
+            p.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(Config::from_toml(&text, &p.display().to_string())?)
+}
+
+/// The shared desk's own configuration: `desk.toml` beside the database, read without
+/// following a symbolic link, and only if it is the desk's (root's or the desk group's) and
+/// nobody else may write it. Missing: the built-in configuration.
+fn load_shared_config(reg: &privilege::Registry) -> Result<(Config, Option<PathBuf>)> {
+    let p = reg.config();
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(&p)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((Config::builtin()?, None));
+        }
+        Err(e) => {
+            return Err(Error::Database(format!(
+                "cannot read the shared desk's configuration {}: {e}",
+                p.display()
+            )));
+        }
+    };
+    let m = file
+        .metadata()
+        .map_err(|e| Error::Database(format!("cannot read {}: {e}", p.display())))?;
+    if !m.is_file() || m.gid() != reg.gid.as_raw() || m.mode() & 0o002 != 0 {
+        return Err(Error::Database(format!(
+            "the shared desk's configuration {} is not the desk's (a regular file of group {}, not writable by others); an admin reinstalls it with `desk config install FILE`",
+            p.display(),
+            reg.group
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::BufReader::new(file), &mut bytes)
+        .map_err(|e| Error::Database(format!("cannot read {}: {e}", p.display())))?;
+    parse_config(&p, bytes).map(|cfg| (cfg, Some(p)))
 }
 
 /// The language: the configuration's, else the first of LC_ALL, LC_MESSAGES, LANG that is set.
@@ -111,13 +155,23 @@ pub fn language(cfg: &Config) -> &'static str {
     "en"
 }
 
-/// How long to wait for a busy database: `DESK_BUSY_TIMEOUT_MS`, else 5 s.
-pub fn busy_timeout() -> Duration {
-    std::env::var("DESK_BUSY_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(DEFAULT_BUSY_TIMEOUT)
+/// How long to wait for a busy database: `DESK_BUSY_TIMEOUT_MS` (0 to 600000), else 5 s.
+pub fn busy_timeout() -> Result<Duration> {
+    match std::env::var("DESK_BUSY_TIMEOUT_MS") {
+        Err(_) => Ok(DEFAULT_BUSY_TIMEOUT),
+        Ok(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| *ms <= MAX_BUSY_TIMEOUT_MS)
+            .map(Duration::from_millis)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "DESK_BUSY_TIMEOUT_MS is '{}': give milliseconds from 0 to {MAX_BUSY_TIMEOUT_MS}",
+                    crate::core::sanitize::clean_line(&v)
+                ))
+            }),
+    }
 }
 
 pub fn now() -> i64 {
@@ -140,15 +194,71 @@ pub struct Session {
     pub login: String,
     pub db_path: PathBuf,
     pub config_path: Option<PathBuf>,
+    /// This is the shared desk named in the registry.
+    pub shared: bool,
+}
+
+/// Whether this process holds the group `gid`, as its effective group or a supplementary one.
+fn holds_group(gid: nix::unistd::Gid) -> bool {
+    nix::unistd::getegid() == gid || nix::unistd::getgroups().is_ok_and(|g| g.contains(&gid))
+}
+
+/// The registry's shared desk, when `db` is it.
+pub fn shared_desk(db: &Path) -> Option<&'static privilege::Registry> {
+    privilege::registry().filter(|r| privilege::same_path(db, &r.database))
 }
 
 impl Session {
+    /// Opens an existing desk (or, with `Mode::Create`, a new one) for the person at the
+    /// keyboard, who must be one of its agents (every role may read; nobody else may).
     pub fn open(db: &Path, config: Option<&Path>, mode: Mode) -> Result<Session> {
-        let (cfg, config_path) = load_config(config, db)?;
+        let mut s = Session::open_unsigned(db, config, mode)?;
+        if mode == Mode::Existing {
+            s.store.sign_in(&s.login)?;
+        }
+        Ok(s)
+    }
+
+    /// Opens the desk without signing in: for `init`, whose first user becomes the admin.
+    pub fn open_unsigned(db: &Path, config: Option<&Path>, mode: Mode) -> Result<Session> {
+        let shared = shared_desk(db);
+        let (cfg, config_path) = match shared {
+            Some(reg) => {
+                if config.is_some_and(|c| !privilege::same_path(c, &reg.config())) {
+                    return Err(Error::Forbidden(
+                        "the shared desk uses only its own configuration: drop --config (and DESK_CONFIG); `desk config check FILE` checks a file, an admin installs it with `desk config install FILE`".into(),
+                    ));
+                }
+                if !privilege::is_setid() && !holds_group(reg.gid) {
+                    return Err(Error::Database(format!(
+                        "{} is the shared desk, reached only through the set-id desk program, and this desk is not running set-id (traced, in a user namespace, or with no_new_privs?); run {} without --db",
+                        db.display(),
+                        privilege::this_prefix()
+                            .map(|p| p.join("bin/desk").display().to_string())
+                            .unwrap_or_else(|| "the installed desk".into())
+                    )));
+                }
+                if mode == Mode::Create {
+                    return Err(Error::Forbidden(
+                        "the shared desk is set up by root with `desk init --shared`".into(),
+                    ));
+                }
+                load_shared_config(reg)?
+            }
+            None => load_config(config, db)?,
+        };
         if let Ok(zone) = crate::time::parse_zone(&cfg.timezone) {
             crate::time::set_zone(zone);
         }
-        let mut store = Store::open(db, mode, busy_timeout())?;
+        let login = privilege::caller_login()?;
+        let mut store = Store::open_with(
+            db,
+            mode,
+            busy_timeout()?,
+            Options {
+                shared: shared.is_some(),
+            },
+        )?;
         store.sync_sla(&cfg, now(), |n| {
             // Once, after an upgrade: on a big desk it takes a while, so say what it is doing.
             if n >= 10_000 {
@@ -162,15 +272,21 @@ impl Session {
             store,
             cfg,
             catalog,
-            login: login(),
+            login,
             db_path: db.to_path_buf(),
             config_path,
+            shared: shared.is_some(),
         })
     }
 
     /// Creates a database (and its directory and `desk.toml`), or opens it when it exists;
     /// the creator of a new desk becomes its admin.
     pub fn create(db: &Path, config: Option<&Path>) -> Result<Creation> {
+        if shared_desk(db).is_some() {
+            return Err(Error::Forbidden(
+                "the shared desk is set up by root with `desk init --shared`".into(),
+            ));
+        }
         if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 Error::Database(format!(
@@ -190,12 +306,17 @@ impl Session {
             })?;
             wrote_config = true;
         }
-        let mut session = Session::open(db, config, Mode::Create)?;
-        session.store.sync_groups(&session.cfg)?;
+        let mut session = Session::open_unsigned(db, config, Mode::Create)?;
         let name = full_name(&session.login);
         let became_admin = session
             .store
             .bootstrap_admin(&session.login, &name, now())?;
+        // A new desk gets its configuration's groups; an existing one is left as it is (a
+        // configuration named on the command line changes nothing in it).
+        if became_admin {
+            session.store.sync_groups(&session.cfg)?;
+        }
+        session.store.sign_in(&session.login)?;
         Ok(Creation {
             session,
             became_admin,

@@ -651,8 +651,10 @@ fn an_unknown_unix_user_is_told_how_to_get_in() {
         "{}",
         r.stderr
     );
-    // Reading needs no agent.
-    d.run(&["list"]).ok();
+    // Reading needs an agent too (a viewer, at least): tickets hold personal data.
+    d.run(&["list"]).fails(4, "not an agent of this desk");
+    d.run(&["show", "HSG-2611-00001-1"])
+        .fails(4, "not an agent of this desk");
 }
 
 #[test]

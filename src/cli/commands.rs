@@ -26,14 +26,18 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
     };
     match cli.command {
         Some(Command::Init(ref args)) => init(&cli, args, &db).map_err(Failure::from),
-        Some(Command::Config(ConfigCommand::Check { ref file })) => {
+        Some(Command::Config(ConfigCommand::Check { ref file }))
+            if file.is_some() || crate::session::shared_desk(&db).is_none() =>
+        {
             config_check(file.as_deref().or(cli.config.as_deref()), &db).map_err(Failure::from)
         }
-        Some(Command::Restore { ref file, .. }) if !db.exists() => {
+        Some(Command::Restore { ref file, .. })
+            if crate::session::shared_desk(&db).is_none() && !db.exists() =>
+        {
             // A desk restored on a new machine: create it, then restore (the restorer becomes
             // its admin until the backup's agents take over).
             let mut s = Session::create(&db, cli.config.as_deref())?.session;
-            restore_into(&mut s, file, true).map_err(Failure::from)
+            restore_into(&mut s, &cli, file, true).map_err(Failure::from)
         }
         None if !crate::ui::has_terminal() => {
             // No terminal (piped, cron): the queue as text instead of the desk.
@@ -206,33 +210,28 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Category(CategoryCommand::List) => categories(s, cli),
         Command::Status(StatusCommand::List) => statuses(s, cli),
         Command::Demo { tickets } => demo(s, cli, *tickets, now),
-        Command::Check => check(s, cli, now),
+        Command::Check { anchor, against } => check(s, cli, *anchor, against.as_ref(), now),
         Command::Report(a) => super::report::run(s, cli, a, now),
         Command::Sla { number, recompute } => sla(s, cli, number.as_deref(), *recompute, now),
         Command::Import { file } => import(s, cli, file, now),
         Command::Backup { file } => {
             let who = actor(s, cli)?;
-            crate::core::rights::check(&who, crate::core::rights::Action::Backup, None)?;
-            let c = s.store.backup(file)?;
+            let c = s.store.backup(&who, file)?;
             print(&format!(
-                "backup written to {}: {} tickets, {} KiB",
-                file.display(),
+                "backup written to {} (readable by you only): {} tickets, {} KiB",
+                output::path(file),
                 c.tickets,
                 c.bytes / 1024
             ));
             Ok(())
         }
-        Command::Restore { file, force } => {
-            let who = actor(s, cli)?;
-            crate::core::rights::check(&who, crate::core::rights::Action::EditConfig, None)?;
-            restore_into(s, file, *force)
+        Command::Restore { file, force } => restore_into(s, cli, file, *force),
+        Command::Config(ConfigCommand::Install { file }) => install_config(s, cli, file),
+        Command::Config(ConfigCommand::Check { .. }) => {
+            // The shared desk's own configuration, for its agents.
+            print(&config_summary(&s.cfg, s.config_path.as_deref()));
+            Ok(())
         }
-        Command::Config(ConfigCommand::Install { file }) => {
-            let who = actor(s, cli)?;
-            crate::core::rights::check(&who, crate::core::rights::Action::EditConfig, None)?;
-            install_config(s, file)
-        }
-        Command::Config(ConfigCommand::Check { .. }) => Ok(()),
     }
 }
 
@@ -483,7 +482,8 @@ fn read_input(file: &str) -> Result<String> {
             .map_err(|e| Error::Invalid(format!("cannot read standard input: {e}")))?;
         b
     } else {
-        std::fs::read(file).map_err(|e| Error::Invalid(format!("cannot read {file}: {e}")))?
+        crate::privilege::read_as_caller(Path::new(file))
+            .map_err(|e| Error::Invalid(format!("cannot read {file}: {e}")))?
     };
     String::from_utf8(bytes).map_err(|e| {
         Error::Invalid(format!(
@@ -812,19 +812,34 @@ fn statuses(s: &Session, cli: &Cli) -> Result<()> {
     Ok(())
 }
 
-fn check(s: &Session, cli: &Cli, now: i64) -> Result<()> {
-    let r = s.store.check(&s.cfg, now)?;
+fn check(
+    s: &Session,
+    cli: &Cli,
+    anchor_only: bool,
+    against: Option<&crate::core::chain::Anchor>,
+    now: i64,
+) -> Result<()> {
+    let r = s.store.check(&s.cfg, now, against)?;
     if cli.json {
         print(&output::json_text(&json!({
             "ok": r.violations.is_empty(),
             "tickets": r.tickets,
             "events": r.events,
+            "head": r.head.to_string(),
+            "anchor_holds": r.anchor_holds,
             "violations": r.violations.iter().map(|v| json!({"number": v.number, "what": v.what})).collect::<Vec<_>>(),
         })));
+    } else if r.violations.is_empty() && anchor_only {
+        print(&r.head.to_string());
     } else if r.violations.is_empty() {
         print(&format!(
-            "ok: {} tickets and {} history events checked; every invariant holds",
-            r.tickets, r.events
+            "ok: {} tickets and {} history events checked; every invariant holds; the history is chained up to {}{}",
+            r.tickets,
+            r.events,
+            r.head,
+            against
+                .map(|a| format!(" and still holds the anchor {a}"))
+                .unwrap_or_default()
         ));
     } else {
         let mut out = String::new();
@@ -933,74 +948,59 @@ fn queue_text(
     ))
 }
 
-fn restore_into(s: &mut Session, file: &Path, force: bool) -> Result<()> {
-    let have = s.store.ticket_count()?;
-    if have > 0 && !force {
-        let incoming = crate::store::backup::verify(file)?;
-        return Err(Error::Invalid(format!(
-            "restoring would replace the {have} tickets of {} with the {incoming} of {}; add --force to do it",
-            s.db_path.display(),
-            file.display()
-        )));
-    }
-    let c = s.store.restore(file)?;
+fn restore_into(s: &mut Session, cli: &Cli, file: &Path, force: bool) -> Result<()> {
+    let who = actor(s, cli)?;
+    let c = s.store.restore(&who, &s.cfg, file, force)?;
     print(&format!(
         "restored {} from {}: {} tickets",
-        s.db_path.display(),
-        file.display(),
+        output::path(&s.db_path),
+        output::path(file),
         c.tickets
     ));
     Ok(())
 }
 
-fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
-    let (cfg, path) = crate::session::load_config(file, db)?;
+fn config_summary(cfg: &crate::core::config::Config, path: Option<&Path>) -> String {
     let origin = path
-        .map(|p| p.display().to_string())
+        .map(output::path)
         .unwrap_or_else(|| "the built-in configuration".into());
-    print(&format!(
+    format!(
         "ok: {origin} declares {} statuses, {} transitions, {} categories, {} groups, {} routes",
         cfg.lifecycle.statuses().len(),
         cfg.lifecycle.transitions().len(),
         cfg.categories.len(),
         cfg.groups.len(),
         cfg.routes.len()
-    ));
+    )
+}
+
+/// `desk config check [FILE]`: a file named by the caller is read with the caller's rights.
+fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
+    let (cfg, path) = crate::session::load_config(file, db)?;
+    print(&config_summary(&cfg, path.as_deref()));
     Ok(())
 }
 
-/// Makes `file` the desk's configuration: it must be valid, and still declare every status
-/// tickets are in. Written beside the database atomically; the old one kept as .bak.
-fn install_config(s: &mut Session, file: &Path) -> Result<()> {
-    let text = std::fs::read_to_string(file)
+/// Makes `file` (read with the caller's rights) the desk's configuration: the store checks it
+/// and installs it atomically, keeping the old one as .bak.
+fn install_config(s: &mut Session, cli: &Cli, file: &Path) -> Result<()> {
+    let who = actor(s, cli)?;
+    let bytes = crate::privilege::read_as_caller(file)
         .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", file.display())))?;
-    let cfg = crate::core::config::Config::from_toml(&text, &file.display().to_string())?;
-    let in_use = s.store.statuses_in_use()?;
-    let missing: Vec<String> = in_use
-        .iter()
-        .filter(|(st, _)| cfg.lifecycle.status(st).is_none())
-        .map(|(st, n)| format!("{st} ({n} tickets)"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{} no longer declares statuses tickets are in: {}; declare them or move those tickets first",
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::Invalid(format!(
+            "{} is not UTF-8 text (invalid byte at offset {})",
             file.display(),
-            missing.join(", ")
-        )));
-    }
-    let target = crate::session::config_beside(&s.db_path);
-    let tmp = target.with_extension("toml.new");
-    std::fs::write(&tmp, &text)
-        .map_err(|e| Error::Database(format!("cannot write {}: {e}", tmp.display())))?;
-    if target.exists() {
-        let _ = std::fs::copy(&target, target.with_extension("toml.bak"));
-    }
-    std::fs::rename(&tmp, &target)
-        .map_err(|e| Error::Database(format!("cannot install {}: {e}", target.display())))?;
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let target = s
+        .store
+        .install_config(&who, &text, &file.display().to_string())?;
     print(&format!(
         "installed {} as {}",
-        file.display(),
-        target.display()
+        output::path(file),
+        output::path(&target)
     ));
     Ok(())
 }
@@ -1010,8 +1010,7 @@ fn sla(s: &mut Session, cli: &Cli, number: Option<&str>, recompute: bool, now: i
     let span = |secs: i64| crate::present::duration(s.catalog, secs);
     if recompute {
         let who = actor(s, cli)?;
-        crate::core::rights::check(&who, crate::core::rights::Action::EditConfig, None)?;
-        let n = s.store.recompute_sla(&s.cfg, true, now)?;
+        let n = s.store.recompute(&who, &s.cfg, now)?;
         print(&format!("service-level figures recomputed for {n} tickets"));
         return Ok(());
     }

@@ -123,8 +123,17 @@ pub enum Command {
     /// Statuses and transitions from desk.toml
     #[command(subcommand)]
     Status(StatusCommand),
-    /// Check the database's integrity and the desk's invariants (exit 0 only when all hold)
-    Check,
+    /// Check the database's integrity, the desk's invariants and the history's hash chain
+    /// (exit 0 only when all hold)
+    Check {
+        /// Print only the history's head (ID:HASH) once everything holds: an anchor to keep
+        /// elsewhere, to prove later that nothing before it changed
+        #[arg(long, conflicts_with = "against")]
+        anchor: bool,
+        /// Also prove that the history still holds this anchor (an earlier --anchor)
+        #[arg(long, value_name = "ANCHOR", value_parser = parse_id::<crate::core::chain::Anchor>)]
+        against: Option<crate::core::chain::Anchor>,
+    },
     /// Analysis of a period: intake, outcomes, response and resolution times against targets,
     /// time in status, reassignments, frequent problems, satisfaction, workload
     Report(ReportArgs),
@@ -370,6 +379,14 @@ where
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
+    // Keep the desk's group only for the shared desk; drop it for good otherwise.
+    if let Err(e) = crate::privilege::settle(crate::privilege::Request {
+        db: cli.db.as_deref(),
+        config: cli.config.as_deref(),
+    }) {
+        output::error_line(&e.message(Catalog::english()));
+        return e.exit_code();
+    }
     match commands::dispatch(cli) {
         Ok(()) => 0,
         Err(Failure { error, catalog }) => {

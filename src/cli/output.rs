@@ -17,6 +17,11 @@ pub fn error_line(msg: &str) {
     let _ = writeln!(std::io::stderr(), "desk: {}", line.trim());
 }
 
+/// A path as it may appear in a message: cleaned like any untrusted text.
+pub fn path(p: &std::path::Path) -> String {
+    clean_line(&p.display().to_string()).into_owned()
+}
+
 /// Writes to stdout; a closed pipe (`desk list | head`) is not an error.
 pub fn print(text: &str) {
     let mut out = std::io::stdout().lock();

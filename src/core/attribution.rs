@@ -116,6 +116,12 @@ pub fn give(
         return claim(life, ticket, actor, target, reason);
     }
     rights::check(actor, Action::Give, ticket.assignee.as_ref())?;
+    if !rights::may_own_tickets(target.agent.role) {
+        return Err(Refusal::CannotOwn {
+            login: target.agent.login.clone(),
+            role: target.agent.role,
+        });
+    }
     if !target.active {
         return Err(Refusal::AgentInactive {
             login: target.agent.login.clone(),
@@ -180,7 +186,7 @@ pub fn unassign(
 pub fn pick(candidates: &[Candidate]) -> Option<&Candidate> {
     candidates
         .iter()
-        .filter(|c| c.active && !c.away && c.has_room())
+        .filter(|c| c.active && !c.away && c.has_room() && rights::may_own_tickets(c.agent.role))
         .min_by_key(|c| (c.load, c.last_assigned_at.unwrap_or(i64::MIN), c.agent.id))
 }
 

@@ -3,6 +3,7 @@
 //! both front ends call it.
 
 pub mod attribution;
+pub mod chain;
 pub mod config;
 pub mod lifecycle;
 pub mod model;

@@ -55,11 +55,18 @@ macro_rules! ident_enum {
 }
 
 ident_enum!(
-    /// What an agent may do is decided by their role (see `rights`).
+    /// What an agent may do is decided by their role (see `rights`). People work the desk as
+    /// operators, supervisors and admins, or only read it as viewers; `mail`, `web` and
+    /// `system` are the roles of background services (mail delivery, the requesters' web page,
+    /// timers), each running as its own system user.
     Role, "role" {
         Operator => "operator",
         Supervisor => "supervisor",
         Admin => "admin",
+        Viewer => "viewer",
+        Mail => "mail",
+        Web => "web",
+        System => "system",
     }
 );
 

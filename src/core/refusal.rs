@@ -63,6 +63,11 @@ pub enum Refusal {
     AgentInactive {
         login: String,
     },
+    /// Viewers and services never own tickets.
+    CannotOwn {
+        login: String,
+        role: Role,
+    },
     ReasonRequired {
         action: Action,
     },
@@ -193,6 +198,10 @@ impl Refusal {
             AlreadyAssigned { to } => ("already_assigned", vec![("to", to.clone())]),
             NotAssigned => ("not_assigned", vec![]),
             AgentInactive { login } => ("agent_inactive", vec![("login", login.clone())]),
+            CannotOwn { login, role } => (
+                "cannot_own",
+                vec![("login", login.clone()), ("role", role.to_string())],
+            ),
             ReasonRequired { action } => (
                 match action {
                     Action::TakeOver => "reason_for_take_over",

@@ -1,12 +1,21 @@
-//! The rights matrix: which role may do what, declared once. The store enforces it; the UI asks it.
+//! The rights matrix: which role may do what, declared once. The store enforces it for every
+//! entry point (tickets, agents, groups, backup, restore, configuration, recomputation, demo);
+//! the desk's screens ask it what to offer.
+//!
+//! People: operators act on their own and unassigned tickets; supervisors on anyone's, and
+//! take backups; admins also run the desk (agents, groups, configuration, restore); viewers
+//! only read. Services, each a system user with its own agent: `mail` registers requests and
+//! records messages, `web` registers requests, records messages and ratings, `system` (timers)
+//! takes backups and recomputes figures. A service holds only what its service needs; a new
+//! service need gets a new line here, with its reason.
 
 use super::model::{Actor, AgentRef, Role};
 use super::refusal::Refusal;
 
-/// Everything a person can do to the desk.
+/// Everything anyone can do to the desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// Look tickets up, list queues, read reports.
+    /// Look tickets up, list queues, read reports, check the desk.
     Read,
     /// Register a new ticket.
     Create,
@@ -30,12 +39,18 @@ pub enum Action {
     ManageAgents,
     /// Add or change groups.
     ManageGroups,
-    /// Change the desk's configuration, restore a backup.
+    /// Install a new configuration (`desk config install`).
     EditConfig,
     /// Act as another agent (`--as`).
     ActAs,
     /// Take a backup of the whole desk.
     Backup,
+    /// Replace the desk's content with a backup.
+    Restore,
+    /// Recompute every ticket's service-level figures (`desk sla --recompute`).
+    Recompute,
+    /// Fill an empty desk with the demo.
+    Demo,
 }
 
 impl Action {
@@ -55,6 +70,9 @@ impl Action {
         Action::EditConfig,
         Action::ActAs,
         Action::Backup,
+        Action::Restore,
+        Action::Recompute,
+        Action::Demo,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +92,9 @@ impl Action {
             Action::EditConfig => "edit_config",
             Action::ActAs => "act_as",
             Action::Backup => "backup",
+            Action::Restore => "restore",
+            Action::Recompute => "recompute",
+            Action::Demo => "demo",
         }
     }
 
@@ -81,24 +102,25 @@ impl Action {
     pub fn roles(self) -> &'static [Role] {
         use Role::*;
         match self {
-            Action::Read
-            | Action::Create
-            | Action::Claim
-            | Action::Give
-            | Action::Unassign
-            | Action::Move
-            | Action::Comment
-            | Action::Reply
-            | Action::Rate => &[Operator, Supervisor, Admin],
-            Action::TakeOver | Action::Backup => &[Supervisor, Admin],
-            Action::ManageAgents | Action::ManageGroups | Action::EditConfig | Action::ActAs => {
-                &[Admin]
+            Action::Read => &[Operator, Supervisor, Admin, Viewer, Mail, Web, System],
+            Action::Create | Action::Comment => &[Operator, Supervisor, Admin, Mail, Web],
+            Action::Rate => &[Operator, Supervisor, Admin, Web],
+            Action::Claim | Action::Give | Action::Unassign | Action::Move | Action::Reply => {
+                &[Operator, Supervisor, Admin]
             }
+            Action::TakeOver => &[Supervisor, Admin],
+            Action::Backup => &[Supervisor, Admin, System],
+            Action::Recompute => &[Admin, System],
+            Action::ManageAgents
+            | Action::ManageGroups
+            | Action::EditConfig
+            | Action::ActAs
+            | Action::Restore
+            | Action::Demo => &[Admin],
         }
     }
 
     /// Whether an operator may do this only to their own or unassigned tickets.
-    /// Supervisors and admins may do it to any ticket.
     pub fn owner_bound(self) -> bool {
         matches!(
             self,
@@ -112,9 +134,16 @@ pub fn role_may(role: Role, action: Action) -> bool {
     action.roles().contains(&role)
 }
 
-/// Roles that act on any ticket, not only their own or unassigned ones.
+/// Roles whose rights reach every ticket. Operators are the only role bound to their own and
+/// unassigned tickets; every other role's rights (few, for viewers and services) are not
+/// about ownership.
 pub fn acts_on_any_ticket(role: Role) -> bool {
-    matches!(role, Role::Supervisor | Role::Admin)
+    role != Role::Operator
+}
+
+/// Roles that can own (be assigned) tickets: the people who work them.
+pub fn may_own_tickets(role: Role) -> bool {
+    matches!(role, Role::Operator | Role::Supervisor | Role::Admin)
 }
 
 /// Decides whether `actor` may perform `action` on a ticket owned by `owner` (None: unassigned
@@ -152,42 +181,79 @@ mod tests {
         }
     }
 
+    /// The matrix as README states it, one row per action (written out, not derived from the
+    /// code): O operator, S supervisor, A admin, V viewer, M mail, W web, Y system; a lower-case
+    /// o means "operators: their own and unassigned tickets only".
+    const TABLE: &[(Action, &str)] = &[
+        (Action::Read, "OSAVMWY"),
+        (Action::Create, "OSA.MW."),
+        (Action::Claim, "OSA...."),
+        (Action::Give, "oSA...."),
+        (Action::TakeOver, ".SA...."),
+        (Action::Unassign, "oSA...."),
+        (Action::Move, "oSA...."),
+        (Action::Comment, "OSA.MW."),
+        (Action::Reply, "oSA...."),
+        (Action::Rate, "oSA..W."),
+        (Action::ManageAgents, "..A...."),
+        (Action::ManageGroups, "..A...."),
+        (Action::EditConfig, "..A...."),
+        (Action::ActAs, "..A...."),
+        (Action::Backup, ".SA...Y"),
+        (Action::Restore, "..A...."),
+        (Action::Recompute, "..A...Y"),
+        (Action::Demo, "..A...."),
+    ];
+
+    const COLUMNS: [Role; 7] = [
+        Role::Operator,
+        Role::Supervisor,
+        Role::Admin,
+        Role::Viewer,
+        Role::Mail,
+        Role::Web,
+        Role::System,
+    ];
+
     /// The whole matrix, cell by cell: role × action × (own, unassigned, someone else's).
     #[test]
     fn matrix_cell_by_cell() {
-        use Action::*;
-        use Role::*;
-        let expect = |role: Role, action: Action, whose: &str| -> bool {
-            let admin_only = matches!(action, ManageAgents | ManageGroups | EditConfig | ActAs);
-            match role {
-                Admin => true,
-                Supervisor => !admin_only,
-                Operator => {
-                    !admin_only
-                        && !matches!(action, TakeOver | Backup)
-                        && (whose != "other" || !action.owner_bound())
-                }
-            }
-        };
+        assert_eq!(TABLE.len(), Action::ALL.len(), "every action has a row");
+        assert_eq!(COLUMNS.len(), Role::ALL.len(), "every role has a column");
         let mut cells = 0;
-        for role in Role::ALL {
-            let me = agent(1, *role);
-            let actor = Actor::new(me.clone());
-            let other = agent(2, Operator);
-            for action in Action::ALL {
+        for (action, row) in TABLE {
+            for (col, role) in COLUMNS.iter().enumerate() {
+                let mark = row.as_bytes()[col];
+                let me = agent(1, *role);
+                let actor = Actor::new(me.clone());
+                let other = agent(2, Role::Operator);
                 for (whose, owner) in [("own", Some(&me)), ("none", None), ("other", Some(&other))]
                 {
-                    let got = check(&actor, *action, owner).is_ok();
+                    let want = match mark {
+                        b'.' => false,
+                        b'o' => whose != "other",
+                        _ => true,
+                    };
                     assert_eq!(
-                        got,
-                        expect(*role, *action, whose),
+                        check(&actor, *action, owner).is_ok(),
+                        want,
                         "{role} {action:?} {whose}"
                     );
                     cells += 1;
                 }
             }
         }
-        assert_eq!(cells, 3 * Action::ALL.len() * 3);
+        assert_eq!(cells, Action::ALL.len() * Role::ALL.len() * 3);
+    }
+
+    #[test]
+    fn only_people_who_work_tickets_own_them() {
+        let owners: Vec<Role> = Role::ALL
+            .iter()
+            .copied()
+            .filter(|r| may_own_tickets(*r))
+            .collect();
+        assert_eq!(owners, vec![Role::Operator, Role::Supervisor, Role::Admin]);
     }
 
     #[test]
@@ -205,5 +271,13 @@ mod tests {
             check(&op, Action::Move, Some(&owner)),
             Err(Refusal::NotYours { owner: "a2".into() })
         );
+        let viewer = Actor::new(agent(3, Role::Viewer));
+        assert!(matches!(
+            check(&viewer, Action::Comment, None),
+            Err(Refusal::RoleNeeded {
+                have: Role::Viewer,
+                ..
+            })
+        ));
     }
 }

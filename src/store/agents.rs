@@ -116,6 +116,20 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Signs the Unix user in: they must be an active agent of this desk (any role may
+    /// read; nobody else may). Front ends open every desk this way.
+    pub fn sign_in(&mut self, login: &str) -> Result<Actor> {
+        let me = self.actor(login, None)?;
+        rights::check(&me, Action::Read, None)?;
+        self.signed_in = Some(me.agent.clone());
+        Ok(me)
+    }
+
+    /// The agent signed in, if any.
+    pub fn signed_in(&self) -> Option<&AgentRef> {
+        self.signed_in.as_ref()
+    }
+
     /// Who is acting: the Unix user's agent, or with `--as` (admins only) the named agent,
     /// the admin being recorded too.
     pub fn actor(&self, login: &str, as_login: Option<&str>) -> Result<Actor> {

@@ -1,12 +1,26 @@
 //! `desk backup` and `desk restore`, through SQLite's online backup API: a backup is a
 //! consistent copy taken while colleagues keep working; a restore replaces the desk's content
-//! under SQLite's own locks, after checking that the file is a sound desk database.
+//! under SQLite's own locks (never by renaming files under running processes).
+//!
+//! Files the caller names are opened with the caller's rights (`privilege`), never the desk's
+//! group: a backup is written into a new file the caller creates (readable by them only),
+//! a restore source is read by the caller and copied into a private file beside the desk
+//! before anything is checked, so what is checked is what is restored.
+//!
+//! A restore takes only a sound backup: a desk database of a schema this desk knows, whose
+//! schema is exactly the one its version shipped with (no constraint, index or trigger
+//! removed), whose history's hash chain holds, and whose tickets are all in statuses the
+//! configuration in force declares.
 
 use super::{Mode, Store, schema};
+use crate::core::config::Config;
+use crate::core::model::Actor;
+use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
+use crate::privilege;
 use rusqlite::backup::Backup;
 use rusqlite::{Connection, OpenFlags};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What a backup or restore copied.
@@ -44,15 +58,39 @@ fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
 }
 
-/// Checks that `path` is a desk database this desk can use: the right application id, a
-/// schema no newer than ours, and `PRAGMA integrity_check` ok.
-pub fn verify(path: &Path) -> Result<i64> {
-    let p = path.display();
-    if !path.is_file() {
-        return Err(Error::NotFound(format!("no backup file at {p}")));
+/// A private file beside the desk's database, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn beside(db: &Path, what: &str) -> Scratch {
+        let dir = db.parent().filter(|d| !d.as_os_str().is_empty());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!(".desk-{what}-{}-{nanos}.tmp", std::process::id());
+        Scratch(
+            dir.map(|d| d.join(&name))
+                .unwrap_or_else(|| PathBuf::from(name)),
+        )
     }
-    let db = |e| Error::db(e, path);
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(db)?;
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        for suffix in ["-journal", "-wal", "-shm"] {
+            let mut p = self.0.as_os_str().to_owned();
+            p.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(p));
+        }
+    }
+}
+
+/// The application id, schema version and integrity of a database: a desk database this desk
+/// can use, whole. Returns its schema version.
+fn sound(conn: &Connection, name: &str) -> Result<i64> {
+    let db = |e: rusqlite::Error| Error::db(e, Path::new(name));
     let (app, version): (i64, i64) = conn
         .query_row(
             "SELECT (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM pragma_user_version)",
@@ -61,11 +99,11 @@ pub fn verify(path: &Path) -> Result<i64> {
         )
         .map_err(db)?;
     if app != schema::APPLICATION_ID {
-        return Err(Error::Invalid(format!("{p} is not a desk database")));
+        return Err(Error::Invalid(format!("{name} is not a desk database")));
     }
     if version > schema::latest_version() {
         return Err(Error::Database(format!(
-            "{p} was written by a newer desk (schema {version}); upgrade desk to restore it"
+            "{name} was written by a newer desk (schema {version}); upgrade desk to restore it"
         )));
     }
     let ok: String = conn
@@ -73,16 +111,64 @@ pub fn verify(path: &Path) -> Result<i64> {
         .map_err(db)?;
     if ok != "ok" {
         return Err(Error::Database(format!(
-            "{p} is damaged ({ok}); it cannot be restored"
+            "{name} is damaged ({}); it cannot be restored",
+            crate::error::one_line(&ok)
         )));
     }
-    count(&conn).map_err(db)
+    Ok(version)
+}
+
+/// Every table, index, trigger and view of a database, as SQLite keeps their definitions.
+fn schema_of(conn: &Connection) -> rusqlite::Result<Vec<(String, String, Option<String>)>> {
+    let mut stmt = conn.prepare(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex%'
+         ORDER BY type, name",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
+/// The schema desk shipped at `version`: the migrations up to it, on an empty database.
+fn shipped_schema(version: i64) -> Result<Vec<(String, String, Option<String>)>> {
+    let mut conn = Connection::open_in_memory().map_err(Error::Sql)?;
+    let v = usize::try_from(version).unwrap_or(0);
+    schema::migrations()
+        .to_version(&mut conn, v)
+        .map_err(|e| Error::Database(format!("cannot build the schema of version {v}: {e}")))?;
+    schema_of(&conn).map_err(Error::Sql)
+}
+
+/// Refuses a backup whose schema is not exactly the one its version shipped with: a missing
+/// UNIQUE constraint, index or trigger would let it break the desk's invariants once restored.
+fn same_schema_as_shipped(conn: &Connection, version: i64, name: &str) -> Result<()> {
+    let have = schema_of(conn).map_err(|e| Error::db(e, Path::new(name)))?;
+    let want = shipped_schema(version)?;
+    if have == want {
+        return Ok(());
+    }
+    let differs = want
+        .iter()
+        .find(|w| !have.contains(w))
+        .map(|(kind, n, _)| format!("its {kind} {n} is missing or altered"))
+        .or_else(|| {
+            have.iter()
+                .find(|h| !want.contains(h))
+                .map(|(kind, n, _)| format!("it has a {kind} {n} that desk never made"))
+        })
+        .unwrap_or_else(|| "its definitions differ".into());
+    Err(Error::Invalid(format!(
+        "{name} is not a schema desk wrote (schema {version}: {differs}); it cannot be restored"
+    )))
 }
 
 impl Store {
-    /// Writes a consistent copy of the desk to `target` (which must not exist yet).
-    pub fn backup(&self, target: &Path) -> Result<Copied> {
-        if target.exists() {
+    /// Writes a consistent copy of the desk to `target`: a new file, created with the caller's
+    /// own rights and readable by them only (0600), never an existing one and never through a
+    /// symbolic link. Supervisors, admins and the system service.
+    pub fn backup(&self, actor: &Actor, target: &Path) -> Result<Copied> {
+        rights::check(actor, Action::Backup, None)?;
+        let exists = privilege::as_caller(|| std::fs::symlink_metadata(target).is_ok());
+        if exists {
             return Err(Error::Invalid(format!(
                 "{} already exists; choose a new file name (backups are never overwritten)",
                 target.display()
@@ -92,52 +178,175 @@ impl Store {
         // leaves nothing that looks like one.
         let mut partial = target.as_os_str().to_owned();
         partial.push(".partial");
-        let partial = std::path::PathBuf::from(partial);
-        let _ = std::fs::remove_file(&partial);
-        let result = (|| -> Result<i64> {
-            let db = |e| Error::db(e, &partial);
-            let mut dst = Connection::open(&partial).map_err(db)?;
-            copy_all(&self.conn, &mut dst).map_err(db)?;
-            // A backup is a single self-contained file.
-            let _: String = dst
-                .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
-                .map_err(db)?;
-            let tickets = count(&dst).map_err(db)?;
-            drop(dst);
-            verify(&partial)?;
-            std::fs::rename(&partial, target).map_err(|e| {
-                Error::Database(format!(
-                    "cannot move the backup into {}: {e}",
-                    target.display()
-                ))
+        let partial = PathBuf::from(partial);
+        privilege::as_caller(|| {
+            if std::fs::symlink_metadata(&partial).is_ok_and(|m| m.is_file()) {
+                let _ = std::fs::remove_file(&partial);
+            }
+        });
+        let file = privilege::create_private(&partial)
+            .map_err(|e| Error::Invalid(format!("cannot create {}: {e}", partial.display())))?;
+        let result = self.backup_into(file, &partial).and_then(|tickets| {
+            privilege::rename_new_as_caller(&partial, target).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::Invalid(format!(
+                        "{} already exists; choose a new file name (backups are never overwritten)",
+                        target.display()
+                    ))
+                } else {
+                    Error::Database(format!(
+                        "cannot move the backup into {}: {e}",
+                        target.display()
+                    ))
+                }
             })?;
             Ok(tickets)
-        })();
+        });
         match result {
             Ok(tickets) => Ok(Copied {
                 tickets,
-                bytes: std::fs::metadata(target).map(|m| m.len()).unwrap_or(0),
+                bytes: privilege::as_caller(|| std::fs::metadata(target))
+                    .map(|m| m.len())
+                    .unwrap_or(0),
             }),
             Err(e) => {
-                let _ = std::fs::remove_file(&partial);
+                privilege::as_caller(|| {
+                    let _ = std::fs::remove_file(&partial);
+                });
                 Err(e)
             }
         }
     }
 
-    /// Replaces the desk's content with the backup in `source` (verified first), then brings
-    /// it up to this desk's schema.
-    pub fn restore(&mut self, source: &Path) -> Result<Copied> {
-        let tickets = verify(source)?;
-        let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| Error::db(e, source))?;
+    /// Fills `file` (the caller's new, empty `.partial` file) with a verified copy. A
+    /// privileged run has SQLite write a private copy beside the desk and copies its bytes
+    /// through the caller's file: SQLite never opens a path the caller named while the
+    /// desk's group is held.
+    fn backup_into(&self, mut file: std::fs::File, partial: &Path) -> Result<i64> {
+        let write_copy = |path: &Path| -> Result<i64> {
+            let db = |e| Error::db(e, path);
+            let mut dst = Connection::open(path).map_err(db)?;
+            copy_all(&self.conn, &mut dst).map_err(db)?;
+            // A backup is a single self-contained file.
+            let _: String = dst
+                .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+                .map_err(db)?;
+            sound(&dst, &path.display().to_string())?;
+            count(&dst).map_err(db)
+        };
+        if !privilege::is_setid() {
+            drop(file);
+            return write_copy(partial);
+        }
+        let scratch = Scratch::beside(&self.path, "backup");
+        let tickets = write_copy(&scratch.0)?;
+        let mut copy = std::fs::File::open(&scratch.0)
+            .map_err(|e| Error::Database(format!("cannot read back the backup copy: {e}")))?;
+        std::io::copy(&mut copy, &mut file)
+            .and_then(|_| file.sync_all())
+            .map_err(|e| Error::Database(format!("cannot write {}: {e}", partial.display())))?;
+        Ok(tickets)
+    }
+
+    /// Replaces the desk's content with the backup in `source` (admins): read with the
+    /// caller's rights into a private copy, checked (see the module's text), brought up to this
+    /// desk's schema, then copied in through SQLite's backup API. A desk that has tickets is replaced only with `force`.
+    pub fn restore(
+        &mut self,
+        actor: &Actor,
+        cfg: &Config,
+        source: &Path,
+        force: bool,
+    ) -> Result<Copied> {
+        rights::check(actor, Action::Restore, None)?;
+        let name = source.display().to_string();
+        let mut input = privilege::open_as_caller(source).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::NotFound(format!("no backup file at {name}"))
+            } else {
+                Error::Invalid(format!("cannot read {name}: {e}"))
+            }
+        })?;
+        if input.metadata().is_ok_and(|m| !m.is_file()) {
+            return Err(Error::Invalid(format!("{name} is not a file")));
+        }
+        let scratch = Scratch::beside(&self.path, "restore");
+        {
+            let mut copy = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&scratch.0)
+                .map_err(|e| {
+                    Error::Database(format!(
+                        "cannot make a private copy of {name} beside the desk: {e}"
+                    ))
+                })?;
+            std::io::copy(&mut input, &mut copy)
+                .map_err(|e| Error::Database(format!("cannot copy {name}: {e}")))?;
+        }
+        let db = |e| Error::db(e, &scratch.0);
+        let mut src = Connection::open_with_flags(
+            &scratch.0,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(db)?;
+        let version = sound(&src, &name)?;
+        same_schema_as_shipped(&src, version, &name)?;
+        src.execute_batch("PRAGMA foreign_keys = OFF").map_err(db)?;
+        schema::migrations()
+            .to_latest(&mut src)
+            .map_err(|e| Error::Database(format!("cannot bring {name} up to date: {e}")))?;
+        let tickets = count(&src).map_err(db)?;
+        let have = self.ticket_count()?;
+        if have > 0 && !force {
+            return Err(Error::Invalid(format!(
+                "restoring would replace the {have} tickets of {} with the {tickets} of {name}; add --force to do it",
+                self.path.display()
+            )));
+        }
+        let undeclared: Vec<String> = src
+            .prepare("SELECT status, count(*) FROM tickets GROUP BY status ORDER BY status")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(db)?
+            .into_iter()
+            .filter(|(st, _)| cfg.lifecycle.status(st).is_none())
+            .map(|(st, n)| format!("{st} ({n} tickets)"))
+            .collect();
+        if !undeclared.is_empty() {
+            return Err(Error::Invalid(format!(
+                "{name} has tickets in statuses the configuration in force does not declare: {}; declare them (desk config install) before restoring",
+                undeclared.join(", ")
+            )));
+        }
+        let chain = super::chain::verify(&src, None).map_err(db)?;
+        if let Some(b) = chain.first_break {
+            return Err(Error::Invalid(format!(
+                "{name}'s history is not intact: event {}{} {}; it cannot be restored",
+                b.event,
+                b.number.map(|n| format!(" of {n}")).unwrap_or_default(),
+                b.what
+            )));
+        }
+        let _: String = src
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+            .map_err(db)?;
         let path = self.path.clone();
         copy_all(&src, &mut self.conn).map_err(|e| Error::db(e, &path))?;
         drop(src);
-        // The restored copy may be of an older schema, and backups are not in WAL mode.
-        let path = self.path.clone();
-        let reopened = Store::open(&path, Mode::Existing, super::DEFAULT_BUSY_TIMEOUT)?;
+        drop(scratch);
+        // Backups are not in WAL mode; the reopened desk is (and migrated, were it needed).
+        let reopened = Store::open_with(
+            &path,
+            Mode::Existing,
+            super::DEFAULT_BUSY_TIMEOUT,
+            self.options,
+        )?;
+        let signed_in = self.signed_in.take();
         *self = reopened;
+        self.signed_in = signed_in;
         Ok(Copied {
             tickets,
             bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),

@@ -22,6 +22,10 @@ pub struct CheckReport {
     pub tickets: i64,
     pub events: i64,
     pub violations: Vec<Violation>,
+    /// The history's head: the anchor an auditor keeps (`desk check --anchor`).
+    pub head: crate::core::chain::Anchor,
+    /// With an anchor to check against: whether it is still in the history, unchanged.
+    pub anchor_holds: Option<bool>,
 }
 
 /// An open ticket's id, number, priority, category and stored due and at-risk instants.
@@ -44,7 +48,16 @@ impl Store {
     /// says last; its status is declared and its open flag agrees; a finished ticket has a
     /// final outcome; every numbering sequence has issued exactly its numbers (no gap, none
     /// ahead of it); the history's protecting triggers are in place.
-    pub fn check(&self, cfg: &Config, now: i64) -> Result<CheckReport> {
+    ///
+    /// The history's hash chain is walked from the first event to the last; the first event
+    /// that breaks it is named. With `anchor` (an earlier head), says whether that head is
+    /// still in the chain with the same hash.
+    pub fn check(
+        &self,
+        cfg: &Config,
+        now: i64,
+        anchor: Option<&crate::core::chain::Anchor>,
+    ) -> Result<CheckReport> {
         let run = || -> rusqlite::Result<CheckReport> {
             let c = &self.conn;
             let mut v: Vec<Violation> = Vec::new();
@@ -281,11 +294,35 @@ impl Store {
                     );
                 }
             }
-            let events: i64 = c.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+            let chain = super::chain::verify(c, anchor)?;
+            if let Some(b) = &chain.first_break {
+                v.push(Violation {
+                    number: b.number.clone(),
+                    what: format!("history event {} {}", b.event, b.what),
+                });
+            }
+            if let (Some(a), Some(false)) = (anchor, chain.anchor_holds) {
+                v.push(Violation {
+                    number: None,
+                    what: if a.id > chain.head.id {
+                        format!(
+                            "the anchor's event {} is no longer in the history (it ends at event {}): events were deleted",
+                            a.id, chain.head.id
+                        )
+                    } else {
+                        format!(
+                            "the history up to event {} is not the one anchored: it was rewritten since the anchor was taken",
+                            a.id
+                        )
+                    },
+                });
+            }
             Ok(CheckReport {
                 tickets,
-                events,
+                events: chain.events,
                 violations: v,
+                head: chain.head,
+                anchor_holds: chain.anchor_holds,
             })
         };
         run().map_err(|e| self.err(e))

@@ -123,7 +123,7 @@ impl Store {
         tickets: usize,
         now: i64,
     ) -> Result<DemoSummary> {
-        crate::core::rights::check(actor, crate::core::rights::Action::ManageAgents, None)?;
+        crate::core::rights::check(actor, crate::core::rights::Action::Demo, None)?;
         let data: DemoData = toml::from_str(DEMO)
             .map_err(|e| Error::Invalid(format!("demo data: {}", e.message())))?;
         let existing = self.ticket_count()?;
@@ -144,10 +144,15 @@ impl Store {
         self.conn
             .execute_batch("PRAGMA foreign_keys = OFF")
             .map_err(|e| self.err(e))?;
-        let journal: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
-            .unwrap_or_else(|_| "wal".into());
+        // Never on the shared desk: leaving WAL would delete its -wal and -shm files, which
+        // must stay the ones `desk init --shared` made.
+        let journal: String = if self.options.shared {
+            "wal".into()
+        } else {
+            self.conn
+                .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+                .unwrap_or_else(|_| "wal".into())
+        };
         let r = self.write(|tx| {
             // The tickets' secondary indexes are rebuilt once after the load (a sorted build)
             // instead of taking scattered inserts; their definitions come from the schema.
@@ -314,10 +319,12 @@ fn generate(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
             ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
     )?;
-    let mut insert_event = tx.prepare(
-        "INSERT INTO events (ticket_id, at, actor_id, kind, from_value, to_value, text)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
+    // Every event is chained (see `super::chain`); the logins the chain names, by agent id.
+    let mut chain = super::chain::Appender::new(tx)?;
+    let logins: HashMap<i64, String> = tx
+        .prepare("SELECT id, login FROM agents")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
     let channels = [
         Channel::Phone,
         Channel::Phone,
@@ -706,15 +713,22 @@ fn generate(
             &sla,
         )?;
         for e in &evs {
-            insert_event.execute(params![
-                id,
-                e.at,
-                e.actor,
-                e.kind.as_str(),
-                e.from,
-                e.to,
-                e.text
-            ])?;
+            chain.append(
+                tx,
+                &super::chain::NewEvent {
+                    ticket_id: id,
+                    ticket_number: &number,
+                    at: e.at,
+                    actor: e
+                        .actor
+                        .and_then(|a| logins.get(&a).map(|l| (a, l.as_str()))),
+                    via: None,
+                    kind: e.kind.as_str(),
+                    from: e.from.as_deref(),
+                    to: e.to.as_deref(),
+                    text: e.text.as_deref(),
+                },
+            )?;
         }
         total_events += evs.len();
     }

@@ -3,7 +3,9 @@
 
 pub mod agents;
 pub mod backup;
+pub mod chain;
 pub mod check;
+pub mod config;
 pub mod demo;
 pub mod queue;
 pub mod report;
@@ -27,6 +29,20 @@ pub struct Store {
     path: PathBuf,
     /// Opened read-only: the file or its directory is not writable for this user.
     read_only: bool,
+    options: Options,
+    /// The agent at the keyboard, once signed in (`sign_in`).
+    signed_in: Option<crate::core::model::AgentRef>,
+}
+
+/// How a database is opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The shared desk, reached through the set-id program (or by a service holding its
+    /// group): the file is opened without following a symbolic link, never read-only, with
+    /// temporary tables in memory (no temporary files anywhere), and the `-wal` and `-shm`
+    /// files are kept when the last connection closes, so they stay the ones `desk init
+    /// --shared` made instead of belonging to whichever operator opened the desk first.
+    pub shared: bool,
 }
 
 /// The longest any connection of this process waits for a lock, in milliseconds.
@@ -64,6 +80,31 @@ fn is_permission(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// Keeps the `-wal` and `-shm` files when this connection is the last to close
+/// (`SQLITE_FCNTL_PERSIST_WAL`).
+fn persist_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let mut on: std::os::raw::c_int = 1;
+    // SAFETY: the handle belongs to `conn`, which outlives the call; "main" is a NUL-terminated
+    // schema name; SQLITE_FCNTL_PERSIST_WAL reads and writes one int through the pointer,
+    // which points at `on` for the duration of the call.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
+            (&mut on as *mut std::os::raw::c_int).cast(),
+        )
+    };
+    if rc == rusqlite::ffi::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rc),
+            Some("cannot keep the write-ahead log files".into()),
+        ))
+    }
+}
+
 /// Whether `open` may create the database file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -77,6 +118,16 @@ impl Store {
     /// Opens (or creates) a desk database, applies pending migrations, refuses a database
     /// written by a newer desk or a file that is not a desk database.
     pub fn open(path: &Path, mode: Mode, busy_timeout: Duration) -> Result<Store> {
+        Store::open_with(path, mode, busy_timeout, Options::default())
+    }
+
+    /// `open`, with the shared desk's precautions when `options.shared`.
+    pub fn open_with(
+        path: &Path,
+        mode: Mode,
+        busy_timeout: Duration,
+        options: Options,
+    ) -> Result<Store> {
         if mode == Mode::Existing && !path.exists() {
             return Err(Error::Database(format!(
                 "no desk database at {}: create one with `desk init` (or choose another with --db)",
@@ -93,12 +144,21 @@ impl Store {
         if mode == Mode::Create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
+        if options.shared {
+            flags |= OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        }
         let db = |e| Error::db(e, path);
         let (mut conn, read_only) = match Connection::open_with_flags(path, flags) {
             Ok(c) => (c, false),
             // Not writable for this user: open it for reading, so look-ups still work and
-            // every write says why it cannot be done.
-            Err(e) if mode == Mode::Existing && path.exists() && is_permission(&e) => {
+            // every write says why it cannot be done. (Never the shared desk: its readers are
+            // viewers, a role, not a file mode.)
+            Err(e)
+                if mode == Mode::Existing
+                    && !options.shared
+                    && path.exists()
+                    && is_permission(&e) =>
+            {
                 let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
                 (Connection::open_with_flags(path, ro).map_err(db)?, true)
             }
@@ -112,15 +172,25 @@ impl Store {
             || conn
                 .is_readonly(rusqlite::MAIN_DB)
                 .map_err(|e| Error::db(e, path))?;
+        if options.shared {
+            conn.execute_batch("PRAGMA temp_store = MEMORY")
+                .map_err(db)?;
+            persist_wal(&conn).map_err(db)?;
+        }
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
             read_only,
+            options,
+            signed_in: None,
         };
         match store.prepare(mode) {
             // The file opened but cannot be written (its journal, its WAL): read-only.
             Err(Error::Database(m))
-                if !store.read_only && m.contains("read-only") && mode == Mode::Existing =>
+                if !store.read_only
+                    && !options.shared
+                    && m.contains("read-only")
+                    && mode == Mode::Existing =>
             {
                 let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
                 store.conn =
@@ -135,6 +205,11 @@ impl Store {
             r => r?,
         }
         Ok(store)
+    }
+
+    /// How this desk was opened.
+    pub fn options(&self) -> Options {
+        self.options
     }
 
     /// Whether this desk could only be opened for reading.
@@ -195,8 +270,11 @@ impl Store {
                 self.path.display()
             )));
         }
+        // Foreign keys are switched on after the migrations: a migration that rebuilds a
+        // table (the documented way: copy, drop, rename) must run with them off, and proves
+        // the references with `PRAGMA foreign_key_check` instead.
         self.conn
-            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
             .map_err(db)?;
         if version < schema::latest_version() {
             if fresh {
@@ -226,6 +304,9 @@ impl Store {
                 }
             }
         }
+        self.conn
+            .execute_batch("PRAGMA foreign_keys = ON;")
+            .map_err(db)?;
         Ok(())
     }
 

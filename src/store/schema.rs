@@ -209,11 +209,67 @@ CREATE INDEX events_reassigned ON events (at, ticket_id, from_value, text)
 DELETE FROM meta WHERE key IN ('sla_all', 'sla_fingerprint');
 "#;
 
+/// Roles for viewers and background services (mail, web, system). SQLite cannot change a
+/// CHECK constraint in place, so the agents table is rebuilt the documented way (copy, drop,
+/// rename); the migration runs with foreign keys off and is followed by
+/// `PRAGMA foreign_key_check`, so every ticket and event still points at its agent.
+pub const V7: &str = r#"
+CREATE TABLE agents_v7 (
+    id               INTEGER PRIMARY KEY,
+    login            TEXT NOT NULL UNIQUE,
+    name             TEXT NOT NULL,
+    role             TEXT NOT NULL CHECK (role IN ('operator', 'supervisor', 'admin', 'viewer', 'mail', 'web', 'system')),
+    capacity         INTEGER NOT NULL DEFAULT 20 CHECK (capacity >= 0),
+    active           INTEGER NOT NULL DEFAULT 1,
+    away             INTEGER NOT NULL DEFAULT 0,
+    last_assigned_at INTEGER,
+    created_at       INTEGER NOT NULL
+);
+INSERT INTO agents_v7 (id, login, name, role, capacity, active, away, last_assigned_at, created_at)
+    SELECT id, login, name, role, capacity, active, away, last_assigned_at, created_at FROM agents;
+DROP TABLE agents;
+ALTER TABLE agents_v7 RENAME TO agents;
+"#;
+
+/// The history's hash chain (`core::chain`): every event carries the hash that chains it
+/// after the one before. The events already written are chained by the migration's hook in
+/// id order; the trigger that keeps events unchangeable is set aside for that and put back,
+/// word for word, by the hook (`EVENTS_NO_UPDATE`).
+pub const V8: &str = r#"
+ALTER TABLE events ADD COLUMN hash BLOB;
+DROP TRIGGER events_no_update;
+"#;
+
+/// The append-only trigger of V1, recreated by V8's hook.
+pub const EVENTS_NO_UPDATE: &str = r#"
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'desk: the history is append-only; events cannot be changed');
+END;
+"#;
+
+fn chain_existing(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    super::chain::chain_existing(tx)?;
+    tx.execute_batch(EVENTS_NO_UPDATE)?;
+    Ok(())
+}
+
 /// Every migration, oldest first.
-pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(ALL.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(
+        ALL.iter()
+            .enumerate()
+            .map(|(i, sql)| match i + 1 {
+                // Rebuilds a table: proves that every reference still holds.
+                7 => M::up(sql).foreign_key_check(),
+                // Chains the events already written.
+                8 => M::up_with_hook(sql, chain_existing),
+                _ => M::up(sql),
+            })
+            .collect(),
+    )
 }
 
 /// How many migrations this build knows.
@@ -240,10 +296,15 @@ mod tests {
             0xc76a2e5dd8b1d8a0,
             0x721810b6bd81034d,
             0xca726ed4361ff21d,
+            0x5de39abb36931c13,
+            0x3bf45ff003d5f185,
+            0x0b79d19ad79dd52a,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);
         }
+        // V8's hook puts this trigger back; a backup's schema is compared with it.
+        assert_eq!(fnv(EVENTS_NO_UPDATE), 0x9c2d_8013_27ff_0a2c);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use super::Store;
 use super::tickets::Ticket;
 use crate::core::config::Config;
-use crate::core::model::{EventKind, Priority};
+use crate::core::model::{Actor, EventKind, Priority};
+use crate::core::rights::{self, Action};
 use crate::core::sla::{self, ClockEvent, ClockKind, Sla};
 use crate::error::Result;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -243,9 +244,16 @@ impl Store {
         ))
     }
 
+    /// `desk sla --recompute`: every ticket's figures from its history (admins and the
+    /// system service; after changing `[sla]`).
+    pub fn recompute(&mut self, actor: &Actor, cfg: &Config, now: i64) -> Result<usize> {
+        rights::check(actor, Action::Recompute, None)?;
+        self.recompute_sla(cfg, true, now)
+    }
+
     /// Recomputes the figures of open tickets (or of all with `all`), in batches of one
     /// transaction each, and records the configuration they were computed under.
-    pub fn recompute_sla(&mut self, cfg: &Config, all: bool, now: i64) -> Result<usize> {
+    pub(crate) fn recompute_sla(&mut self, cfg: &Config, all: bool, now: i64) -> Result<usize> {
         let ids: Vec<i64> = {
             let sql = if all {
                 "SELECT id FROM tickets ORDER BY id"

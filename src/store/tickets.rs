@@ -256,6 +256,7 @@ pub(crate) fn step<'a>(
     }
 }
 
+/// Appends one event to the history, chained after the last one (see `super::chain`).
 fn insert_event(
     conn: &Connection,
     ticket: i64,
@@ -263,20 +264,25 @@ fn insert_event(
     actor: Option<&Actor>,
     e: Step<'_>,
 ) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO events (ticket_id, at, actor_id, via_id, kind, from_value, to_value, text)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        ticket,
-        at,
-        actor.map(|a| a.id()),
-        actor.and_then(|a| a.via.as_ref()).map(|v| v.id),
-        e.kind.as_str(),
-        e.from,
-        e.to,
-        e.text
-    ])?;
+    let number: String = conn
+        .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
+        .query_row([ticket], |r| r.get(0))?;
+    super::chain::append(
+        conn,
+        &super::chain::NewEvent {
+            ticket_id: ticket,
+            ticket_number: &number,
+            at,
+            actor: actor.map(|a| (a.id(), a.agent.login.as_str())),
+            via: actor
+                .and_then(|a| a.via.as_ref())
+                .map(|v| (v.id, v.login.as_str())),
+            kind: e.kind.as_str(),
+            from: e.from,
+            to: e.to,
+            text: e.text,
+        },
+    )?;
     Ok(())
 }
 

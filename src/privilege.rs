@@ -1,0 +1,675 @@
+//! The OS side of the trust boundary (README "Many people, one desk"; DESIGN §6).
+//!
+//! The shared desk's files live in a directory only the desk's group can enter
+//! (`root:GROUP 2770`). Operators are not in that group; they reach the desk through the `desk`
+//! program, installed setgid to it (`root:GROUP 2755`), so every change goes through the rules.
+//! This module decides, once and first thing, whether this process may keep that group:
+//!
+//! - at start, a set-id process sets its effective group back to the caller's (`early`); the
+//!   desk's group stays only as the saved set-group-id, out of reach of everything that runs
+//!   before the decision;
+//! - `settle` keeps the group only for the shared desk named in the registry — a root-owned
+//!   file beside the installed program (`PREFIX/bin/desk` reads `SYSCONFDIR/desk/shared`,
+//!   SYSCONFDIR being `/etc` for the prefixes `/usr` and `/usr/local`, else `PREFIX/etc`),
+//!   accepted only when it and every directory above it belong to root and nobody else can
+//!   write them — when no other database (`--db`, `DESK_DB`) and no other configuration
+//!   (`--config`, `DESK_CONFIG`) is asked for. Anything else drops the group for good
+//!   (`setresgid(rgid, rgid, rgid)`) before any file is read.
+//! - a privileged run keeps only a short list of environment variables, sets `umask(007)`,
+//!   opens every file the caller names with the caller's rights (`as_caller`), never runs
+//!   another program (`may_exec`), and stays non-dumpable as the kernel made it at exec (no
+//!   `PR_SET_DUMPABLE`): that is what keeps `/proc/PID/fd`, ptrace and core dumps closed to
+//!   the operator who started it.
+//!
+//! The kernel grants the set-id bit only when the file's owner and group are mapped in the
+//! caller's user namespace, the mount allows it, no_new_privs is off and the process is not
+//! traced (`fs/exec.c`, `bprm_fill_uid`): a user namespace or a debugger gains nothing.
+//! Services (mail, the web page, timers) are given the group by systemd's
+//! `SupplementaryGroups=` instead, and are then `Plain` processes that can open the desk.
+
+use crate::error::{Error, Result};
+use nix::unistd::{Gid, Group, Uid, User};
+use std::ffi::OsString;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
+
+/// What this process is allowed, decided once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// The caller's own rights (not set-id, or the group dropped for good).
+    Plain,
+    /// Set-id for the registered shared desk: the effective group is the desk's, except
+    /// around files the caller names.
+    SetId { desk: Gid, caller: Gid },
+}
+
+/// The desk's group, when this process started set-id (effective ≠ real group).
+static SETID_GROUP: OnceLock<Option<Gid>> = OnceLock::new();
+static STANDING: OnceLock<Standing> = OnceLock::new();
+/// The registry, as `settle` read it (None: none installed beside this program).
+static REGISTRY: OnceLock<Option<Registry>> = OnceLock::new();
+
+/// First thing in `main`: a set-id process puts its effective group back to the caller's,
+/// keeping the desk's group only as the saved set-group-id until `settle` decides.
+pub fn early() {
+    let (real, effective) = (nix::unistd::getgid(), nix::unistd::getegid());
+    let setid = (effective != real).then_some(effective);
+    let _ = SETID_GROUP.set(setid);
+    if setid.is_some() && nix::unistd::setegid(real).is_err() {
+        // Cannot happen (the real group is always allowed); if it did, drop everything.
+        drop_for_good();
+    }
+}
+
+/// Drops the desk's group for good: real, effective and saved group become the caller's.
+fn drop_for_good() {
+    let real = nix::unistd::getgid();
+    if nix::unistd::setresgid(real, real, real).is_err() {
+        // Without dropping, nothing may run: say so and stop.
+        eprintln!("desk: cannot drop the desk's group; stopping");
+        std::process::exit(5);
+    }
+}
+
+/// This process's standing (Plain until `settle` decided otherwise).
+pub fn standing() -> Standing {
+    STANDING.get().cloned().unwrap_or(Standing::Plain)
+}
+
+/// Whether this process holds the desk's group through the set-id bit.
+pub fn is_setid() -> bool {
+    matches!(standing(), Standing::SetId { .. })
+}
+
+/// The registry `settle` read, if a valid one is installed beside this program.
+pub fn registry() -> Option<&'static Registry> {
+    REGISTRY.get().and_then(Option::as_ref)
+}
+
+/// What `settle` was asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// `--db` or `DESK_DB`.
+    pub db: Option<&'a Path>,
+    /// `--config` or `DESK_CONFIG`.
+    pub config: Option<&'a Path>,
+}
+
+/// Decides, once, whether this process keeps the desk's group (see the module's text), and
+/// reads the registry for everyone (it names the default database). A registry that cannot be
+/// trusted is an error when it matters: for the set-id program, and whenever no `--db` names
+/// another database.
+pub fn settle(req: Request<'_>) -> Result<Standing> {
+    let setid = SETID_GROUP.get().copied().flatten();
+    let registry = Registry::beside_this_program();
+    let wanted = match (&registry, setid) {
+        (Ok(Some(r)), Some(desk)) => {
+            r.gid == desk
+                && req.db.is_none_or(|db| same_path(db, &r.database))
+                && req.config.is_none_or(|c| same_path(c, &r.config()))
+        }
+        _ => false,
+    };
+    let standing = match (setid, &registry) {
+        (Some(desk), Ok(Some(r))) if wanted => match r.check_directory() {
+            Ok(()) => elevate(desk),
+            Err(e) => {
+                drop_for_good();
+                let _ = STANDING.set(Standing::Plain);
+                return Err(e);
+            }
+        },
+        (Some(_), _) => {
+            drop_for_good();
+            Standing::Plain
+        }
+        (None, _) => Standing::Plain,
+    };
+    let _ = STANDING.set(standing.clone());
+    match registry {
+        Ok(r) => {
+            let _ = REGISTRY.set(r);
+        }
+        Err(e) if req.db.is_none() => return Err(e),
+        Err(_) => {}
+    }
+    Ok(standing)
+}
+
+/// Takes the desk's group back for a privileged run, after cleaning what it inherits.
+fn elevate(desk: Gid) -> Standing {
+    let caller = nix::unistd::getgid();
+    // Files this process creates in the desk's directory stay the group's, never others'.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o007));
+    keep_only_safe_environment();
+    if nix::unistd::setegid(desk).is_err() {
+        drop_for_good();
+        return Standing::Plain;
+    }
+    Standing::SetId { desk, caller }
+}
+
+/// Two spellings of one path (`a//b`, `a/./b`), compared without touching the file system.
+pub fn same_path(a: &Path, b: &Path) -> bool {
+    let parts = |p: &Path| -> Vec<OsString> {
+        p.components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .map(|c| c.as_os_str().to_owned())
+            .collect()
+    };
+    parts(a) == parts(b)
+}
+
+/// Runs `f` with the caller's own rights: for every file the caller names (imports,
+/// configuration files to check or install, backup targets, restore sources, attachments,
+/// Maildirs), so naming the desk's own files gets nothing the caller could not open anyway.
+pub fn as_caller<T>(f: impl FnOnce() -> T) -> T {
+    match standing() {
+        Standing::Plain => f(),
+        Standing::SetId { desk, caller } => {
+            if nix::unistd::setegid(caller).is_err() {
+                drop_for_good();
+            }
+            let r = f();
+            if nix::unistd::setegid(desk).is_err() {
+                // Losing the group only makes later database access fail; never worse.
+                drop_for_good();
+            }
+            r
+        }
+    }
+}
+
+/// Refuses to run another program while holding the desk's group (an editor or sendmail
+/// would inherit it). Services, which hold the group by their own account, may.
+pub fn may_exec(what: &str) -> Result<()> {
+    if is_setid() {
+        return Err(Error::Forbidden(format!(
+            "desk does not run {what} for a desk opened through the set-id program; the desk's services do that"
+        )));
+    }
+    Ok(())
+}
+
+/// Environment variables a privileged run keeps: the terminal, the language, and bounded
+/// numbers. Everything else (HOME, PATH, TZ, TMPDIR, SQLITE_TMPDIR, DESK_TIMINGS, USER…) goes:
+/// the time zone comes from the desk's configuration, temporary tables stay in memory.
+const KEPT: &[&str] = &["TERM", "NO_COLOR", "LANG", "LANGUAGE"];
+const KEPT_NUMERIC: &[(&str, u64)] = &[
+    ("COLUMNS", 10_000),
+    ("LINES", 10_000),
+    ("DESK_BUSY_TIMEOUT_MS", crate::session::MAX_BUSY_TIMEOUT_MS),
+];
+
+/// Whether a privileged run keeps this variable with this value.
+fn keeps(name: &str, value: &str) -> bool {
+    if KEPT.contains(&name) || name.starts_with("LC_") {
+        return value.len() <= 256 && !value.chars().any(char::is_control);
+    }
+    KEPT_NUMERIC
+        .iter()
+        .any(|(n, max)| *n == name && value.parse::<u64>().is_ok_and(|v| v <= *max))
+}
+
+fn keep_only_safe_environment() {
+    let drop: Vec<OsString> = std::env::vars_os()
+        .filter(|(k, v)| match (k.to_str(), v.to_str()) {
+            (Some(k), Some(v)) => !keeps(k, v),
+            _ => true,
+        })
+        .map(|(k, _)| k)
+        .collect();
+    for k in drop {
+        // SAFETY: called from `settle`, which runs in `main` before any thread is started
+        // (desk starts none before it), so nothing reads the environment concurrently.
+        unsafe { std::env::remove_var(k) };
+    }
+}
+
+/// The invoking user's login: the real user id's entry in the password database. Never
+/// `$USER`, which anyone can set. Only an unprivileged run on a uid without an entry (a bare
+/// container) falls back to `uid<N>`.
+pub fn caller_login() -> Result<String> {
+    let uid = nix::unistd::getuid();
+    match User::from_uid(uid) {
+        Ok(Some(u)) => Ok(u.name),
+        _ if is_setid() => Err(Error::Forbidden(format!(
+            "your user id {uid} has no entry in the password database; desk cannot tell who you are"
+        ))),
+        _ => Ok(format!("uid{uid}")),
+    }
+}
+
+// ---- the registry ------------------------------------------------------------------------
+
+/// The root-owned file that names the shared desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registry {
+    /// Where the registry itself is.
+    pub file: PathBuf,
+    /// The shared desk's database.
+    pub database: PathBuf,
+    /// The desk's group: the set-id program's group, the directory's group.
+    pub group: String,
+    pub gid: Gid,
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct RegistryFile {
+    database: PathBuf,
+    group: String,
+}
+
+/// `/etc` for the usual prefixes (`/usr`, `/usr/local`), else `PREFIX/etc`.
+pub fn sysconfdir(prefix: &Path) -> PathBuf {
+    if same_path(prefix, Path::new("/usr")) || same_path(prefix, Path::new("/usr/local")) {
+        PathBuf::from("/etc")
+    } else {
+        prefix.join("etc")
+    }
+}
+
+/// The registry file for programs installed under `prefix`.
+pub fn registry_path(prefix: &Path) -> PathBuf {
+    sysconfdir(prefix).join("desk").join("shared")
+}
+
+/// The prefix this program is installed under: `PREFIX/bin/desk` → `PREFIX`.
+pub fn this_prefix() -> Option<PathBuf> {
+    let exe = std::fs::read_link("/proc/self/exe").ok()?;
+    let bin = exe.parent()?;
+    (bin.file_name()? == "bin").then(|| bin.parent().map(Path::to_path_buf))?
+}
+
+impl Registry {
+    /// The registry installed beside this program: None when there is none; an error when
+    /// there is one that cannot be trusted or read.
+    pub fn beside_this_program() -> Result<Option<Registry>> {
+        let Some(prefix) = this_prefix() else {
+            return Ok(None);
+        };
+        let file = registry_path(&prefix);
+        match std::fs::symlink_metadata(&file) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            // A directory on the way that this user may not search: not a desk install.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Ok(None),
+            Err(e) => Err(Error::Database(format!(
+                "cannot read the shared desk's registry {}: {e}",
+                file.display()
+            ))),
+            Ok(_) => Registry::read(&file).map(Some),
+        }
+    }
+
+    /// Reads and checks a registry file: it and every directory above it must belong to root
+    /// and be writable by nobody else.
+    pub fn read(file: &Path) -> Result<Registry> {
+        let untrusted = |why: String| {
+            Error::Database(format!(
+                "the shared desk's registry {} cannot be trusted: {why}; run `desk init --shared` again as root",
+                file.display()
+            ))
+        };
+        trusted_path(file, false).map_err(untrusted)?;
+        let text = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(file)
+            .and_then(|mut f| {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut f, &mut s).map(|_| s)
+            })
+            .map_err(|e| untrusted(format!("cannot read it ({e})")))?;
+        let raw: RegistryFile =
+            toml::from_str(&text).map_err(|e| untrusted(crate::error::one_line(e.message())))?;
+        if !raw.database.is_absolute() {
+            return Err(untrusted(
+                "the database is not named by an absolute path".into(),
+            ));
+        }
+        let gid = Group::from_name(&raw.group)
+            .ok()
+            .flatten()
+            .map(|g| g.gid)
+            .ok_or_else(|| untrusted(format!("no Unix group '{}'", raw.group)))?;
+        Ok(Registry {
+            file: file.to_path_buf(),
+            database: raw.database,
+            group: raw.group,
+            gid,
+        })
+    }
+
+    /// The registry's text for `desk init --shared`.
+    pub fn text(database: &Path, group: &str) -> Result<String> {
+        let body = toml::to_string(&RegistryFile {
+            database: database.to_path_buf(),
+            group: group.to_string(),
+        })
+        .map_err(|e| Error::Invalid(format!("cannot write the registry: {e}")))?;
+        Ok(format!(
+            "# The shared desk, for the set-id desk program installed beside this directory.\n\
+             # Written by `desk init --shared`; it must stay root's (read by everyone, written by root).\n{body}"
+        ))
+    }
+
+    /// The shared desk's directory: `root:GROUP`, setgid, closed to everyone else, and every
+    /// directory above it root's and writable by nobody else.
+    pub fn check_directory(&self) -> Result<()> {
+        let dir = self.database.parent().unwrap_or(Path::new("/"));
+        let bad = |why: String| {
+            Error::Database(format!(
+                "the shared desk's directory {} is not protected: {why}; run `desk init --shared` again as root",
+                dir.display()
+            ))
+        };
+        let m = std::fs::symlink_metadata(dir).map_err(|e| bad(e.to_string()))?;
+        if !m.is_dir() {
+            return Err(bad("it is not a directory".into()));
+        }
+        if m.uid() != 0 || m.gid() != self.gid.as_raw() || m.mode() & 0o7777 != 0o2770 {
+            return Err(bad(format!(
+                "it is {} (should be root:{} 2770)",
+                describe(&m),
+                self.group
+            )));
+        }
+        if let Some(parent) = dir.parent() {
+            trusted_path(parent, true).map_err(bad)?;
+        }
+        Ok(())
+    }
+
+    /// The desk's own configuration: `desk.toml` beside the database.
+    pub fn config(&self) -> PathBuf {
+        crate::session::config_beside(&self.database)
+    }
+}
+
+/// "owner:group mode" of a file, for messages.
+fn describe(m: &std::fs::Metadata) -> String {
+    let owner = User::from_uid(Uid::from_raw(m.uid()))
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| m.uid().to_string());
+    let group = Group::from_gid(Gid::from_raw(m.gid()))
+        .ok()
+        .flatten()
+        .map(|g| g.name)
+        .unwrap_or_else(|| m.gid().to_string());
+    format!("{owner}:{group} {:o}", m.mode() & 0o7777)
+}
+
+/// Every component of `path` (an absolute path) is root's, no symbolic link, and writable
+/// by nobody else — except directories with the sticky bit (such as `/tmp`), where others
+/// cannot remove or replace root's entries. `dir` says whether `path` itself is a directory.
+pub fn trusted_path(path: &Path, dir: bool) -> Result<(), String> {
+    if !path.is_absolute() {
+        return Err(format!("{} is not an absolute path", path.display()));
+    }
+    let mut at = PathBuf::new();
+    let parts: Vec<Component<'_>> = path.components().collect();
+    for (i, c) in parts.iter().enumerate() {
+        at.push(c.as_os_str());
+        if matches!(c, Component::ParentDir) {
+            return Err(format!("{} holds '..'", path.display()));
+        }
+        let m = std::fs::symlink_metadata(&at).map_err(|e| format!("{}: {e}", at.display()))?;
+        let last = i + 1 == parts.len();
+        if m.file_type().is_symlink() {
+            return Err(format!("{} is a symbolic link", at.display()));
+        }
+        if m.uid() != 0 {
+            return Err(format!("{} belongs to {}", at.display(), describe(&m)));
+        }
+        let is_dir = m.is_dir();
+        if (!last || dir) && !is_dir {
+            return Err(format!("{} is not a directory", at.display()));
+        }
+        if last && !dir && !m.is_file() {
+            return Err(format!("{} is not a regular file", at.display()));
+        }
+        let sticky = is_dir && m.permissions().mode() & 0o1000 != 0;
+        if m.mode() & 0o022 != 0 && !sticky {
+            return Err(format!(
+                "{} is writable by others ({})",
+                at.display(),
+                describe(&m)
+            ));
+        }
+    }
+    Ok(())
+}
+
+// ---- who holds the lock ------------------------------------------------------------------
+
+/// A process holding the database's write lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub pid: u32,
+    pub login: String,
+    /// The process is stopped (SIGSTOP, or Ctrl-Z of a shell job).
+    pub stopped: bool,
+}
+
+/// The process holding the write lock of the WAL database `db`, read from `/proc/locks`:
+/// SQLite's write lock is a POSIX lock on byte 120 of the `-shm` file.
+pub fn lock_holder(db: &Path) -> Option<Holder> {
+    let mut shm = db.as_os_str().to_owned();
+    shm.push("-shm");
+    let m = std::fs::metadata(PathBuf::from(shm)).ok()?;
+    let (major, minor) = (
+        nix::sys::stat::major(m.dev()),
+        nix::sys::stat::minor(m.dev()),
+    );
+    let locks = std::fs::read_to_string("/proc/locks").ok()?;
+    let pid = locks.lines().find_map(|line| {
+        // "1: POSIX  ADVISORY  WRITE 12345 fd:01:123456 120 120"
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (kind, access, pid, file, start) =
+            (f.get(1)?, f.get(3)?, f.get(4)?, f.get(5)?, f.get(6)?);
+        let mut dev = file.split(':');
+        let maj = u64::from_str_radix(dev.next()?, 16).ok()?;
+        let min = u64::from_str_radix(dev.next()?, 16).ok()?;
+        let ino: u64 = dev.next()?.parse().ok()?;
+        let start: u64 = start.parse().ok()?;
+        (matches!(*kind, "POSIX" | "OFDLCK")
+            && *access == "WRITE"
+            && maj == major
+            && min == minor
+            && ino == m.ino()
+            && start <= 120
+            && f.get(7)
+                .and_then(|e| {
+                    if *e == "EOF" {
+                        Some(u64::MAX)
+                    } else {
+                        e.parse().ok()
+                    }
+                })
+                .is_some_and(|end| end >= 120))
+        .then(|| pid.parse::<u32>().ok())
+        .flatten()
+    })?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+            .unwrap_or("")
+            .to_string()
+    };
+    let uid: Option<u32> = field("Uid:")
+        .split_whitespace()
+        .next()
+        .and_then(|u| u.parse().ok());
+    let login = uid
+        .and_then(|u| User::from_uid(Uid::from_raw(u)).ok().flatten())
+        .map(|u| u.name)
+        .or_else(|| uid.map(|u| format!("uid {u}")))
+        .unwrap_or_else(|| "an unknown user".into());
+    Some(Holder {
+        pid,
+        login,
+        stopped: field("State:").starts_with('T'),
+    })
+}
+
+// ---- the store group's members -------------------------------------------------------------
+
+/// Login users (a shell that is not nologin or false) who are members of `gid`, explicitly or
+/// as their primary group: each could open the desk's files directly.
+pub fn login_members(gid: Gid) -> Vec<String> {
+    let mut names: Vec<String> = Group::from_gid(gid)
+        .ok()
+        .flatten()
+        .map(|g| g.mem)
+        .unwrap_or_default();
+    if let Ok(passwd) = std::fs::read_to_string("/etc/passwd") {
+        for line in passwd.lines() {
+            let f: Vec<&str> = line.split(':').collect();
+            if f.len() >= 7 && f[3].parse::<u32>().ok() == Some(gid.as_raw()) {
+                names.push(f[0].to_string());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|n| {
+            User::from_name(n).ok().flatten().is_some_and(|u| {
+                let shell = u.shell.to_string_lossy();
+                let base = shell.rsplit('/').next().unwrap_or("");
+                !base.is_empty()
+                    && !matches!(base, "nologin" | "false" | "sync" | "halt" | "shutdown")
+            })
+        })
+        .collect()
+}
+
+// ---- files the caller names --------------------------------------------------------------
+
+/// Creates `path` for writing as the caller: a new file (never an existing one, never through
+/// a symbolic link), readable and writable by the caller only.
+pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    as_caller(|| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+            .open(path)
+    })
+}
+
+/// Opens `path` for reading as the caller.
+pub fn open_as_caller(path: &Path) -> std::io::Result<std::fs::File> {
+    as_caller(|| std::fs::File::open(path))
+}
+
+/// Reads a whole file as the caller.
+pub fn read_as_caller(path: &Path) -> std::io::Result<Vec<u8>> {
+    as_caller(|| std::fs::read(path))
+}
+
+/// Renames `from` to `to` as the caller, refusing to replace anything at `to`.
+pub fn rename_new_as_caller(from: &Path, to: &Path) -> std::io::Result<()> {
+    as_caller(|| {
+        nix::fcntl::renameat2(
+            nix::fcntl::AT_FDCWD,
+            from,
+            nix::fcntl::AT_FDCWD,
+            to,
+            nix::fcntl::RenameFlags::RENAME_NOREPLACE,
+        )
+        .map_err(std::io::Error::from)
+    })
+}
+
+/// Sets a file's mode.
+pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_compare_by_their_components() {
+        assert!(same_path(
+            Path::new("/srv//desk/./desk.db"),
+            Path::new("/srv/desk/desk.db")
+        ));
+        assert!(!same_path(
+            Path::new("/srv/desk/../desk/desk.db"),
+            Path::new("/srv/desk/desk.db")
+        ));
+        assert!(!same_path(
+            Path::new("desk.db"),
+            Path::new("/srv/desk/desk.db")
+        ));
+    }
+
+    #[test]
+    fn the_usual_prefixes_keep_their_settings_in_etc() {
+        assert_eq!(
+            registry_path(Path::new("/usr/local")),
+            Path::new("/etc/desk/shared")
+        );
+        assert_eq!(
+            registry_path(Path::new("/usr")),
+            Path::new("/etc/desk/shared")
+        );
+        assert_eq!(
+            registry_path(Path::new("/opt/desk")),
+            Path::new("/opt/desk/etc/desk/shared")
+        );
+    }
+
+    #[test]
+    fn only_the_listed_environment_survives() {
+        assert!(keeps("TERM", "xterm-256color"));
+        assert!(keeps("LC_ALL", "uk_UA.UTF-8"));
+        assert!(keeps("COLUMNS", "120"));
+        assert!(keeps("DESK_BUSY_TIMEOUT_MS", "300"));
+        for (k, v) in [
+            ("TZ", "Europe/Kyiv"),
+            ("TMPDIR", "/tmp"),
+            ("SQLITE_TMPDIR", "/tmp"),
+            ("DESK_TIMINGS", "/tmp/t"),
+            ("HOME", "/home/x"),
+            ("USER", "admin"),
+            ("DESK_DB", "/srv/desk/desk.db"),
+            ("COLUMNS", "12a"),
+            ("DESK_BUSY_TIMEOUT_MS", "2147483648000"),
+            ("LANG", "en_US.UTF-8\u{1b}]0;x"),
+        ] {
+            assert!(!keeps(k, v), "{k}={v}");
+        }
+    }
+
+    #[test]
+    fn a_path_through_a_user_writable_directory_is_not_trusted() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("shared");
+        std::fs::write(&file, "x").expect("write");
+        set_mode(dir.path(), 0o777).expect("chmod");
+        let err = trusted_path(&file, false).expect_err("world-writable, not sticky");
+        assert!(err.contains("writable by others"), "{err}");
+        set_mode(dir.path(), 0o755).expect("chmod");
+        if nix::unistd::getuid().is_root() {
+            trusted_path(&file, false).expect("root's all the way");
+            std::os::unix::fs::symlink(&file, dir.path().join("link")).expect("link");
+            let err = trusted_path(&dir.path().join("link"), false).expect_err("link");
+            assert!(err.contains("symbolic link"), "{err}");
+        } else {
+            assert!(trusted_path(&file, false).is_err(), "not root's");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! `desk config install`: the desk's configuration file (`desk.toml` beside the database) is
+//! part of the desk, so it is replaced here, by admins, under the same rules as the database:
+//! the new text must be valid and still declare every status tickets are in; it is written to
+//! a new file (never through a symbolic link) and renamed over the old one, which is kept as
+//! `desk.toml.bak` (a copy, written the same way).
+
+use super::Store;
+use crate::core::config::Config;
+use crate::core::model::Actor;
+use crate::core::rights::{self, Action};
+use crate::error::{Error, Result};
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` into a new file at `path` (an existing one, or a link, is removed first:
+/// unlinking never follows a link), synced to disk.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o640)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// The current file's bytes, read without following a symbolic link (None: there is none).
+fn read_current(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+        .open(path)
+    {
+        Ok(mut f) => {
+            let mut b = Vec::new();
+            f.read_to_end(&mut b)?;
+            Ok(Some(b))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+impl Store {
+    /// Makes `text` (read by the caller from `origin`) the desk's configuration (admins):
+    /// valid, still declaring every status tickets are in, installed atomically. Returns the
+    /// file it was installed as.
+    pub fn install_config(&self, actor: &Actor, text: &str, origin: &str) -> Result<PathBuf> {
+        rights::check(actor, Action::EditConfig, None)?;
+        let cfg = Config::from_toml(text, origin)?;
+        let missing: Vec<String> = self
+            .statuses_in_use()?
+            .iter()
+            .filter(|(st, _)| cfg.lifecycle.status(st).is_none())
+            .map(|(st, n)| format!("{st} ({n} tickets)"))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::Invalid(format!(
+                "{origin} no longer declares statuses tickets are in: {}; declare them or move those tickets first",
+                missing.join(", ")
+            )));
+        }
+        let target = crate::session::config_beside(&self.path);
+        let fail = |what: &Path, e: std::io::Error| {
+            Error::Database(format!("cannot install {}: {e}", what.display()))
+        };
+        if let Some(old) = read_current(&target).map_err(|e| fail(&target, e))? {
+            let bak = sibling(&target, ".bak");
+            let bak_new = sibling(&target, ".bak.new");
+            write_new(&bak_new, &old).map_err(|e| fail(&bak_new, e))?;
+            std::fs::rename(&bak_new, &bak).map_err(|e| fail(&bak, e))?;
+        }
+        let new = sibling(&target, ".new");
+        write_new(&new, text.as_bytes()).map_err(|e| fail(&new, e))?;
+        std::fs::rename(&new, &target).map_err(|e| fail(&target, e))?;
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(target)
+    }
+}
