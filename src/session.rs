@@ -219,6 +219,15 @@ impl Session {
         Ok(s)
     }
 
+    /// Opens the desk for `login`, who must be one of its agents. The tests drive the desk as
+    /// several people this way; desk itself only ever signs in the real user (`open`).
+    pub fn open_for(db: &Path, config: Option<&Path>, mode: Mode, login: &str) -> Result<Session> {
+        let mut s = Session::open_unsigned(db, config, mode)?;
+        s.store.sign_in(login)?;
+        s.login = login.to_string();
+        Ok(s)
+    }
+
     /// Opens the desk without signing in: for `init`, whose first user becomes the admin.
     pub fn open_unsigned(db: &Path, config: Option<&Path>, mode: Mode) -> Result<Session> {
         let shared = shared_desk(db);

@@ -43,8 +43,7 @@ fn desk(lang: &str, demo: usize) -> Desk {
 }
 
 fn open(d: &Desk, login: &str, w: u16, h: u16) -> App {
-    let mut s = Session::open(&d.db, None, Mode::Existing).expect("session");
-    s.login = login.into();
+    let s = Session::open_for(&d.db, None, Mode::Existing, login).expect("session");
     App::new(s, Theme { color: false }, w, h, NOW).expect("app")
 }
 
@@ -75,9 +74,13 @@ fn snapshots() {
         let d = desk(lang, 300);
         for (w, h) in [(80u16, 24u16), (120, 40)] {
             let name = |what: &str| format!("{what}_{lang}_{w}x{h}");
-            let mut app = open(&d, "olena_is_not_here", w, h);
-            insta::assert_snapshot!(name("denied"), render(&app, w, h));
-            app = open(&d, "boss", w, h);
+            // Someone who is not an agent never gets a screen: the desk refuses to open.
+            let refused = Session::open_for(&d.db, None, Mode::Existing, "olena_is_not_here");
+            assert!(
+                matches!(refused, Err(desk::error::Error::Forbidden(_))),
+                "a non-agent is refused"
+            );
+            let mut app = open(&d, "boss", w, h);
             app.switch_queue(desk::store::queue::QueueKind::AllOpen);
             insta::assert_snapshot!(name("queue"), render(&app, w, h));
             key(&mut app, KeyCode::Enter);
@@ -184,7 +187,7 @@ fn stats_pane_follows_colleagues_without_stalling() {
         _ => None,
     };
     let before = received(&app).expect("a report");
-    let mut other = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let mut other = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
     let boss = other.store.actor("boss", None).expect("admin");
     let mut register = |subject: &str| {
         other
@@ -278,7 +281,7 @@ fn detail_number(app: &App) -> String {
 }
 
 fn show(d: &Desk, number: &str) -> desk::store::Ticket {
-    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
     s.store
         .find(&s.cfg, number, desk::time::date(NOW))
         .expect("ticket")
@@ -336,7 +339,7 @@ fn triage_a_ticket_from_new_to_resolved() {
     assert_eq!(t.status, "resolved");
     assert_eq!(t.outcome.map(|o| o.as_str()), Some("granted"));
     assert_eq!(t.answer.as_deref(), Some("Valve replaced."));
-    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
     let kinds: Vec<&str> = s
         .store
         .history(t.id)
@@ -356,7 +359,7 @@ fn triage_a_ticket_from_new_to_resolved() {
 #[test]
 fn a_refused_transition_shows_its_reason() {
     let d = desk("en", 0);
-    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
     let boss = s.store.actor("boss", None).expect("boss");
     let mut store = s.store;
     store
@@ -448,7 +451,7 @@ fn the_welcome_gives_way_when_a_colleague_registers_a_ticket() {
     let d = desk("en", 0);
     let mut app = open(&d, "boss", 80, 24);
     assert_eq!(app.screen, Screen::Welcome);
-    let mut other = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let mut other = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
     let boss = other.store.actor("boss", None).expect("boss");
     let n = other
         .store
@@ -504,7 +507,7 @@ fn bulk_reassign_and_undo() {
         );
     }
     assert!(app.queue.marks.is_empty());
-    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
     for t in &before {
         let h = s.store.history(t.id).expect("history");
         let assigned: Vec<_> = h.iter().filter(|e| e.kind.as_str() == "assigned").collect();
@@ -543,7 +546,7 @@ fn live_refresh_and_stale_edits() {
         .map(|r| r.ticket.clone())
         .expect("a ticket");
     // Another connection (as another process would) claims the selected ticket.
-    let mut other = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let mut other = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
     let sup = other.store.actor("vmelnyk", None).expect("supervisor");
     other
         .store
@@ -688,7 +691,7 @@ fn scrolling_a_long_queue() {
 #[test]
 fn hostile_ticket_text_never_reaches_the_screen_raw() {
     let d = desk("en", 0);
-    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
     let boss = s.store.actor("boss", None).expect("boss");
     let mut store = s.store;
     let evil = "Hi\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}exe.gnp\u{200b}";
@@ -761,7 +764,7 @@ fn keys_can_be_rebound_in_the_configuration() {
     // A mistake names the line.
     let bad = std::fs::read_to_string(&cfg_path).expect("read") + "fly = \"x\"\n";
     std::fs::write(&cfg_path, bad).expect("write");
-    let s = Session::open(&d.db, None, Mode::Existing).expect("session");
+    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
     let e = App::new(s, Theme { color: false }, 80, 24, NOW)
         .err()
         .expect("refused");
