@@ -4,7 +4,7 @@
 
 use crate::core::config::Config;
 use crate::core::model::{Channel, EventKind, Outcome, Priority};
-use crate::core::sanitize::clean_line;
+use crate::core::sanitize::{clean_line, clean_text};
 use crate::i18n::Catalog;
 use crate::store::{Event, Ticket};
 
@@ -93,14 +93,15 @@ pub fn duration(cat: &Catalog, secs: i64) -> String {
     format!("{sign}{text}")
 }
 
-/// The outcome with its note, as one line: "refused — Reason: income too high".
+/// The outcome with its note: "refused — Reason: income too high" (a note of several lines
+/// keeps them).
 pub fn outcome_line(cat: &Catalog, outcome: Outcome, note: Option<&str>) -> String {
     match note {
         Some(n) if !n.trim().is_empty() => format!(
             "{} — {}: {}",
             cat.outcome(outcome),
             cat.t(outcome.note_kind().label_key()),
-            clean_line(n)
+            clean_text(n).trim_end()
         ),
         _ => cat.outcome(outcome).to_string(),
     }
@@ -121,7 +122,8 @@ pub fn actor(cat: &Catalog, e: &Event) -> String {
     }
 }
 
-/// One history step as a line of text (without time and actor).
+/// One history step as text (without time and actor). A note, an answer or a reason of
+/// several lines keeps its lines: see `event_lines`.
 pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
     let from = e
         .from
@@ -134,9 +136,9 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
             .map(clean_line)
             .unwrap_or_default()
             .into_owned();
-    let text = e.text.as_deref().map(clean_line);
+    let text = e.text.as_deref().map(clean_text);
     let with_text = |head: String| match &text {
-        Some(t) if !t.trim().is_empty() => format!("{head}: {t}"),
+        Some(t) if !t.trim().is_empty() => format!("{head}: {}", t.trim_end()),
         _ => head,
     };
     match e.kind {
@@ -213,6 +215,12 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
             &[("field", String::new()), ("from", from), ("to", to)],
         )),
     }
+}
+
+/// One history step as lines: the step with the first line of its text, then the text's
+/// further lines (for the caller to indent under the first).
+pub fn event_lines(cfg: &Config, cat: &Catalog, e: &Event) -> Vec<String> {
+    event(cfg, cat, e).lines().map(str::to_string).collect()
 }
 
 /// The assignee as "Name (login)", or "unassigned".
@@ -312,6 +320,17 @@ mod tests {
         assert!(
             !evil.contains('\u{1b}') && !evil.contains('\u{202e}'),
             "{evil:?}"
+        );
+        let note = ev(
+            EventKind::Comment,
+            None,
+            None,
+            Some("Called twice.\nNo answer.\n"),
+        );
+        assert_eq!(
+            event_lines(&cfg, en, &note),
+            ["note: Called twice.", "No answer."],
+            "a note of several lines keeps them"
         );
         let ru = Catalog::for_lang("ru");
         assert_eq!(

@@ -132,7 +132,7 @@ fn every_class_in_every_field_on_the_desks_screen() {
         )
         .expect("app");
         app.switch_queue(desk::store::queue::QueueKind::All);
-        app.act(desk::ui::keymap::Action::Open);
+        app.act(desk::core::keys::Action::Open);
         assert_eq!(
             app.detail.ticket.as_ref().map(|t| t.number.clone()),
             Some(n.clone())
@@ -149,9 +149,9 @@ fn every_class_in_every_field_on_the_desks_screen() {
         assert_clean("the desk's screen", class, &screen);
         assert!(screen.contains('A') && screen.contains('Z'));
         // Pasted into a note, it is cleaned before it lands.
-        app.act(desk::ui::keymap::Action::Comment);
+        app.act(desk::core::keys::Action::Comment);
         app.on_paste(&text);
-        let Some(desk::ui::app::Overlay::Prompt(p)) = &app.overlay else {
+        let Some(desk::ui::overlays::Overlay::Prompt(p)) = app.overlay() else {
             panic!("note prompt")
         };
         assert_clean("a pasted note", class, &desk::ui::input::text(&p.input));

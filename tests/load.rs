@@ -9,11 +9,11 @@
 mod common;
 
 use common::{Desk, command};
+use desk::core::keys::Action;
 use desk::session::Session;
 use desk::store::Mode;
 use desk::store::queue::QueueKind;
 use desk::ui::app::{App, Level};
-use desk::ui::keymap::Action;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::{Duration, Instant};
 

@@ -4,8 +4,9 @@
 use desk::core::config::BUILTIN;
 use desk::session::Session;
 use desk::store::Mode;
-use desk::ui::app::{App, Level, Overlay, Pane, Screen};
+use desk::ui::app::{App, Level, Pane, Screen};
 use desk::ui::draw::draw;
+use desk::ui::overlays::Overlay;
 use desk::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -116,7 +117,7 @@ fn snapshots() {
             insta::assert_snapshot!(name("comment"), render(&app, w, h));
             key(&mut app, KeyCode::Esc);
             keys(&mut app, "S");
-            insta::assert_snapshot!(name("stats"), render(&app, w, h));
+            insta::assert_snapshot!(name("stats_over_all_open"), render(&app, w, h));
             key(&mut app, KeyCode::Esc);
         }
         let empty = desk(lang, 0);
@@ -153,7 +154,7 @@ fn stats_pane_in_every_language() {
         for (w, h) in [(80u16, 24u16), (120, 40)] {
             let mut app = open(&d, "boss", w, h);
             keys(&mut app, "S");
-            let Some(Overlay::Stats(st)) = &app.overlay else {
+            let Some(Overlay::Stats(st)) = app.overlay() else {
                 panic!("stats")
             };
             let r = st.report.as_ref().expect("a report");
@@ -161,7 +162,7 @@ fn stats_pane_in_every_language() {
             insta::assert_snapshot!(format!("stats_{lang}_{w}x{h}"), render(&app, w, h));
             key(&mut app, KeyCode::Down);
             key(&mut app, KeyCode::Left);
-            let Some(Overlay::Stats(st)) = &app.overlay else {
+            let Some(Overlay::Stats(st)) = app.overlay() else {
                 panic!("stats")
             };
             assert!(st.group.is_some() && st.period == 1);
@@ -170,7 +171,7 @@ fn stats_pane_in_every_language() {
                 render(&app, w, h)
             );
             key(&mut app, KeyCode::Esc);
-            assert!(app.overlay.is_none());
+            assert!(app.overlay().is_none());
         }
     }
 }
@@ -182,7 +183,7 @@ fn stats_pane_follows_colleagues_without_stalling() {
     let d = desk("en", 300);
     let mut app = open(&d, "boss", 120, 40);
     keys(&mut app, "S");
-    let received = |app: &desk::ui::app::App| match &app.overlay {
+    let received = |app: &desk::ui::app::App| match app.overlay() {
         Some(Overlay::Stats(st)) => st.report.as_ref().map(|r| r.total.received),
         _ => None,
     };
@@ -195,7 +196,7 @@ fn stats_pane_follows_colleagues_without_stalling() {
             .create(&other.cfg, &boss, &phoned(subject), NOW)
             .expect("create");
     };
-    if let Some(Overlay::Stats(st)) = &mut app.overlay {
+    if let Some(Overlay::Stats(st)) = app.overlays.last_mut() {
         st.millis = 0; // as on a small desk in a release build
     }
     register("Seen at once");
@@ -206,13 +207,13 @@ fn stats_pane_follows_colleagues_without_stalling() {
         "a quick report follows at once"
     );
     // Pretend the report took a second: the next change waits twenty of them.
-    if let Some(Overlay::Stats(st)) = &mut app.overlay {
+    if let Some(Overlay::Stats(st)) = app.overlays.last_mut() {
         st.millis = 1000;
     }
     register("Seen later");
     app.tick(NOW + 2);
     assert_eq!(received(&app), Some(before + 1), "not recomputed yet");
-    if let Some(Overlay::Stats(st)) = &mut app.overlay {
+    if let Some(Overlay::Stats(st)) = app.overlays.last_mut() {
         assert!(st.dirty && !st.due());
         st.loaded = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(21));
         assert!(st.due());
@@ -318,7 +319,7 @@ fn triage_a_ticket_from_new_to_resolved() {
     assert_eq!(show(&d, &number).status, "in_progress");
     // Resolve: the flow offers only allowed moves; pick "resolved", outcome granted, answer.
     keys(&mut app, "s");
-    let Some(Overlay::Status(flow)) = &app.overlay else {
+    let Some(Overlay::Status(flow)) = app.overlay() else {
         panic!("status flow")
     };
     let i = flow
@@ -334,7 +335,7 @@ fn triage_a_ticket_from_new_to_resolved() {
     key(&mut app, KeyCode::Tab); // note → answer
     keys(&mut app, "Valve replaced.");
     ctrl(&mut app, 's');
-    assert!(app.overlay.is_none(), "applied");
+    assert!(app.overlay().is_none(), "applied");
     let t = show(&d, &number);
     assert_eq!(t.status, "resolved");
     assert_eq!(t.outcome.map(|o| o.as_str()), Some("granted"));
@@ -389,7 +390,7 @@ fn a_refused_transition_shows_its_reason() {
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's'); // in progress
     keys(&mut app, "s");
-    let Some(Overlay::Status(flow)) = &app.overlay else {
+    let Some(Overlay::Status(flow)) = app.overlay() else {
         panic!("flow")
     };
     let i = flow
@@ -402,7 +403,7 @@ fn a_refused_transition_shows_its_reason() {
     }
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's'); // refused without a reason
-    let Some(Overlay::Status(flow)) = &app.overlay else {
+    let Some(Overlay::Status(flow)) = app.overlay() else {
         panic!("the dialog stays open")
     };
     let error = flow.error.clone().unwrap_or_default();
@@ -414,7 +415,7 @@ fn a_refused_transition_shows_its_reason() {
     key(&mut app, KeyCode::Esc);
     // Review decisions belong to supervisors: once under review, an operator is offered nothing.
     keys(&mut app, "s");
-    let Some(Overlay::Status(flow)) = &app.overlay else {
+    let Some(Overlay::Status(flow)) = app.overlay() else {
         panic!("flow")
     };
     let i = flow
@@ -428,7 +429,7 @@ fn a_refused_transition_shows_its_reason() {
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's');
     keys(&mut app, "s");
-    assert!(app.overlay.is_none(), "nothing is offered");
+    assert!(app.overlay().is_none(), "nothing is offered");
     assert!(
         app.message
             .as_ref()
@@ -489,7 +490,7 @@ fn bulk_reassign_and_undo() {
         keys(&mut app, "j");
     }
     key(&mut app, KeyCode::Enter);
-    let Some(Overlay::Prompt(p)) = &app.overlay else {
+    let Some(Overlay::Prompt(p)) = app.overlay() else {
         panic!("reason prompt")
     };
     assert!(
@@ -622,7 +623,7 @@ fn filter_palette_goto_and_mouse() {
     keys(&mut app, ":");
     keys(&mut app, &format!("goto {typo}"));
     key(&mut app, KeyCode::Enter);
-    let Some(Overlay::Palette(p)) = &app.overlay else {
+    let Some(Overlay::Palette(p)) = app.overlay() else {
         panic!("palette offers the suggestion")
     };
     assert!(
@@ -631,7 +632,7 @@ fn filter_palette_goto_and_mouse() {
             .is_some_and(|e| e.contains("wrong check digit"))
     );
     key(&mut app, KeyCode::Enter);
-    assert!(app.overlay.is_none());
+    assert!(app.overlay().is_none());
     assert_eq!(app.focus, Pane::Detail);
     assert!(!detail_number(&app).is_empty());
 
@@ -731,7 +732,7 @@ fn hostile_ticket_text_never_reaches_the_screen_raw() {
     // Pasted text is cleaned too.
     keys(&mut app, "m");
     app.on_paste("pasted\u{1b}[31m red\u{202e}");
-    let Some(Overlay::Prompt(p)) = &app.overlay else {
+    let Some(Overlay::Prompt(p)) = app.overlay() else {
         panic!("prompt")
     };
     let text = desk::ui::input::text(&p.input);
@@ -750,22 +751,21 @@ fn keys_can_be_rebound_in_the_configuration() {
     std::fs::write(&cfg_path, text).expect("write");
     let mut app = open(&d, "boss", 80, 24);
     app.on_key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE));
-    assert!(matches!(app.overlay, Some(Overlay::Form(_))));
+    assert!(matches!(app.overlay(), Some(Overlay::Form(_))));
     key(&mut app, KeyCode::Esc);
     keys(&mut app, "n");
-    assert!(app.overlay.is_none(), "n is no longer bound");
-    let help = desk::ui::help::lines(&app.keymap, desk::ui::keymap::Context::Queue, &app.ctx());
+    assert!(app.overlay().is_none(), "n is no longer bound");
+    let help = desk::ui::overlays::help::lines(desk::core::keys::Context::Queue, &app.ctx());
     let text: Vec<String> = help.iter().map(|l| l.to_string()).collect();
     assert!(
         text.iter()
             .any(|l| l.contains("F2") && l.contains("register")),
         "{text:?}"
     );
-    // A mistake names the line.
+    // A mistake names the line, like any mistake in the file (`desk config check` says it).
     let bad = std::fs::read_to_string(&cfg_path).expect("read") + "fly = \"x\"\n";
     std::fs::write(&cfg_path, bad).expect("write");
-    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
-    let e = App::new(s, Theme { color: false }, 80, 24, NOW)
+    let e = Session::open_for(&d.db, None, Mode::Existing, "boss")
         .err()
         .expect("refused");
     let msg = e.to_string();

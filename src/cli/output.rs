@@ -263,12 +263,20 @@ pub fn show_text(cfg: &Config, cat: &Catalog, t: &Ticket, history: &[Event], now
     text.push_str(cat.t("field.history"));
     text.push('\n');
     for e in history {
-        text.push_str(&format!(
-            "  {}  {}  {}\n",
-            crate::store::tickets::local_time(e.at),
-            fit(&present::actor(cat, e), 12),
-            present::event(cfg, cat, e)
-        ));
+        let head = format!(
+            "  {}  {}  ",
+            crate::time::format(e.at),
+            fit(&present::actor(cat, e), 12)
+        );
+        // A note of several lines keeps them, each under the first.
+        for (i, l) in present::event_lines(cfg, cat, e).iter().enumerate() {
+            let lead = if i == 0 {
+                head.clone()
+            } else {
+                " ".repeat(head.width())
+            };
+            text.push_str(&format!("{lead}{l}\n"));
+        }
     }
     text
 }

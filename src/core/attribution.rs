@@ -152,6 +152,24 @@ pub fn give(
     })
 }
 
+/// The group a ticket moves to when it is given to an agent, the same for every way of giving
+/// it (the assignment pane, `:assign`, a bulk assignment): the group chosen, when the agent is
+/// in it; else it stays where it is when the agent works in that group; else it follows its
+/// new owner into their first group (so it shows in their group's queue). None: it stays.
+pub fn group_on_give(
+    ticket_group: Option<&str>,
+    agent_groups: &[String],
+    chosen: Option<&str>,
+) -> Option<String> {
+    let member = |g: &str| agent_groups.iter().any(|a| a == g);
+    let target = match (chosen, ticket_group) {
+        (Some(c), _) if member(c) => Some(c),
+        (_, Some(g)) if member(g) => Some(g),
+        _ => agent_groups.first().map(String::as_str),
+    }?;
+    (Some(target) != ticket_group).then(|| target.to_string())
+}
+
 /// The ticket goes back to its group's queue. Supervisors unassigning someone else's ticket
 /// must say why.
 pub fn unassign(
@@ -537,5 +555,33 @@ mod tests {
             (x.category.as_str(), x.group.as_deref()),
             ("HSG", Some("FRONT"))
         );
+    }
+
+    #[test]
+    fn a_given_ticket_follows_its_owner_into_their_group() {
+        let g = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // In the ticket's group: it stays.
+        assert_eq!(
+            group_on_give(Some("HOUSING"), &g(&["HOUSING", "IT"]), None),
+            None
+        );
+        // Not in it: the agent's group.
+        assert_eq!(
+            group_on_give(Some("HOUSING"), &g(&["IT"]), None),
+            Some("IT".into())
+        );
+        assert_eq!(group_on_give(None, &g(&["IT"]), None), Some("IT".into()));
+        // Chosen (the pane's group) and a member: that group.
+        assert_eq!(
+            group_on_give(Some("HOUSING"), &g(&["HOUSING", "IT"]), Some("IT")),
+            Some("IT".into())
+        );
+        // Chosen but not a member: as if not chosen.
+        assert_eq!(
+            group_on_give(Some("HOUSING"), &g(&["HOUSING"]), Some("IT")),
+            None
+        );
+        // An agent in no group: the ticket stays.
+        assert_eq!(group_on_give(Some("HOUSING"), &[], None), None);
     }
 }

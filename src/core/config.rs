@@ -68,9 +68,10 @@ pub struct Config {
     pub categories: Vec<CategoryDef>,
     pub routes: Vec<RouteRule>,
     pub lifecycle: Lifecycle,
-    /// `[keys]`: action name, keys, and the line, for the terminal desk to validate.
-    pub keys: Vec<(String, Vec<String>, usize)>,
-    /// The file this came from, for messages about `[keys]`.
+    /// The terminal desk's key bindings: the defaults with `[keys]` applied (validated here,
+    /// so `desk config check` and `install` refuse a bad key).
+    pub keys: Vec<super::keys::Binding>,
+    /// The file this came from.
     pub origin: String,
     /// Service-level targets and the business calendar.
     pub sla: SlaConfig,
@@ -516,19 +517,29 @@ impl Config {
             categories,
             routes,
             lifecycle,
-            keys: raw
-                .keys
-                .iter()
-                .map(|(action, v)| {
-                    let keys = match v.get_ref() {
-                        OneOrMany::One(k) => vec![k.clone()],
-                        OneOrMany::Many(ks) => ks.clone(),
-                    };
-                    (action.clone(), keys, c.line_of(v.span().start))
-                })
-                .collect(),
+            keys: Self::keys(&c, &raw)?,
             origin: origin.to_string(),
             sla,
+        })
+    }
+
+    fn keys(c: &Checker<'_>, raw: &Raw) -> Result<Vec<super::keys::Binding>, ConfigError> {
+        let rebindings: Vec<super::keys::Rebinding> = raw
+            .keys
+            .iter()
+            .map(|(name, v)| super::keys::Rebinding {
+                name: name.clone(),
+                keys: match v.get_ref() {
+                    OneOrMany::One(k) => vec![k.clone()],
+                    OneOrMany::Many(ks) => ks.clone(),
+                },
+                line: c.line_of(v.span().start),
+            })
+            .collect();
+        super::keys::bindings(&rebindings).map_err(|(line, message)| ConfigError {
+            origin: c.origin.to_string(),
+            line: Some(line),
+            message,
         })
     }
 

@@ -382,6 +382,42 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Where a ticket sits in a queue: its position key, or None when the queue does not hold
+    /// it (so the desk can put the cursor on a ticket opened by number).
+    pub fn queue_key_of(
+        &self,
+        cfg: &Config,
+        spec: &QueueSpec,
+        viewer: &Viewer,
+        ticket_id: i64,
+    ) -> Result<Option<Vec<Value>>> {
+        let b = build(cfg, spec, viewer);
+        let mut wheres = vec!["t.id = ?".to_string()];
+        if !b.where_sql.is_empty() {
+            wheres.push(b.where_sql.clone());
+        }
+        let mut args = vec![Value::Integer(ticket_id)];
+        args.extend(b.args.iter().cloned());
+        let sql = format!(
+            "SELECT {} FROM {FROM} WHERE {}",
+            b.keys.join(", "),
+            wheres.join(" AND ")
+        );
+        let n = b.keys.len();
+        let run = || -> rusqlite::Result<Option<Vec<Value>>> {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(args.iter()))?;
+            match rows.next()? {
+                Some(r) => (0..n)
+                    .map(|i| r.get::<_, Value>(i))
+                    .collect::<rusqlite::Result<_>>()
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        run().map_err(|e| self.err(e))
+    }
+
     /// The groups an agent belongs to.
     pub fn groups_of(&self, agent_id: i64) -> Result<Vec<String>> {
         let run = || -> rusqlite::Result<Vec<String>> {

@@ -1,8 +1,10 @@
 //! Text fields: ratatui-textarea does the editing; this makes one-line and multi-line fields
-//! that look alike and sanitises pasted text before it lands in a field.
+//! that look alike and sanitises pasted text before it lands in a field. Which keys move
+//! between fields, save or close is the keymap's business (each dialog asks it first); what
+//! is left is typed.
 
 use crate::core::sanitize::{clean_line, clean_text};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::style::{Modifier, Style};
 use ratatui_textarea::{TextArea, WrapMode};
 
@@ -48,20 +50,10 @@ pub fn set_focus(t: &mut TextArea<'_>, focused: bool) {
     });
 }
 
-/// Ctrl-S, or Alt-Enter, submits a form from any field.
-pub fn is_submit(k: &KeyEvent) -> bool {
-    (k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))
-        || (k.code == KeyCode::Enter && k.modifiers.contains(KeyModifiers::ALT))
-}
-
-/// Keys a field must not take: they move between fields or close the form.
-pub fn is_navigation(k: &KeyEvent) -> bool {
-    matches!(k.code, KeyCode::Tab | KeyCode::BackTab | KeyCode::Esc) || is_submit(k)
-}
-
-/// Typed text goes into the field; Enter in a one-line field does not.
+/// A key the keymap left to the field: typed, or an editing key (arrows, Home, Backspace,
+/// Ctrl-A…). A one-line field never takes a line break.
 pub fn feed(t: &mut TextArea<'_>, k: KeyEvent, multiline: bool) -> bool {
-    if is_navigation(&k) || (!multiline && k.code == KeyCode::Enter) {
+    if !multiline && k.code == KeyCode::Enter {
         return false;
     }
     t.input(k)

@@ -1,30 +1,29 @@
 //! The terminal desk: queue, ticket-detail and assignment panes, driven from the keyboard.
 //!
-//! `App` (app.rs) holds the state and turns actions into calls to core and the store; `draw`
-//! (draw.rs) is a pure function of that state; the keymap feeds both dispatch and help. This
-//! module runs the terminal: it draws only when something changed, polls the database a few
-//! times a second for colleagues' changes, and restores the terminal however it exits.
+//! - `app/` holds the state and routes each key: to the dialog on top, else to the focused
+//!   pane's action (`app/actions.rs`), asking core and the store; nothing is decided there.
+//! - `panes/` (queue, detail, assign) and `overlays/` (help, stats, picker, palette, prompt,
+//!   form, status) each own their state, their keys and their drawing.
+//! - `keymap.rs` turns terminal keys into the actions of core::keys (the bindings of
+//!   desk.toml): the same table dispatches keys, lists them in `?` help and fills the hint bar.
+//! - `draw.rs` is a pure function of the app's state; `layout.rs` says where things go;
+//!   `ctx.rs` is what everything draws with.
+//!
+//! This module runs the terminal: it draws only when something changed, polls the database a
+//! few times a second for colleagues' changes, and restores the terminal however it exits.
 
 pub mod app;
-pub mod assign;
-pub mod detail;
+pub mod ctx;
 pub mod draw;
-pub mod form;
-pub mod help;
 pub mod input;
 pub mod keymap;
-pub mod palette;
-pub mod picker;
-pub mod prompt;
-pub mod queue;
-pub mod stats;
-pub mod status;
+pub mod layout;
+pub mod overlays;
+pub mod panes;
 pub mod theme;
 pub mod welcome;
 
-use crate::core::config::Config;
 use crate::error::{Error, Result};
-use crate::i18n::Catalog;
 use crate::session::{self, Session};
 use crate::store::Mode;
 use app::App;
@@ -33,16 +32,6 @@ use ratatui::crossterm::{execute, terminal};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-/// What every pane draws with.
-#[derive(Clone, Copy)]
-pub struct Ctx<'a> {
-    pub cfg: &'a Config,
-    pub cat: &'static Catalog,
-    pub theme: theme::Theme,
-    /// "Now" for ages and due times (unix seconds).
-    pub now: i64,
-}
 
 /// How often the desk looks for colleagues' changes.
 const POLL: Duration = Duration::from_millis(250);

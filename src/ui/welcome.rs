@@ -1,8 +1,9 @@
 //! Screens instead of the desk: the welcome on an empty desk, a person who is not an agent,
 //! and a terminal too small to work in.
 
-use super::Ctx;
-use super::prompt::centered;
+use super::ctx::Ctx;
+use super::layout::centered;
+use crate::core::keys::{Action, Context};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -11,9 +12,9 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 pub fn draw_welcome(f: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, login: &str) {
     let t = ctx.theme;
     let rect = centered(area, 78, 16);
-    let key = |k: &str, text: &str| -> Line<'static> {
+    let key = |a: Action, text: &str| -> Line<'static> {
         Line::from(vec![
-            Span::styled(format!("  {k}  "), t.key()),
+            Span::styled(format!("  {}  ", ctx.key(Context::Welcome, a)), t.key()),
             Span::raw(text.to_string()),
         ])
     };
@@ -26,9 +27,9 @@ pub fn draw_welcome(f: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, login: &str) {
         Line::from(""),
         Line::from(ctx.cat.t("welcome.empty").to_string()),
         Line::from(""),
-        key("d", ctx.cat.t("welcome.demo")),
-        key("n", ctx.cat.t("welcome.new")),
-        key("q", ctx.cat.t("welcome.quit")),
+        key(Action::Demo, ctx.cat.t("welcome.demo")),
+        key(Action::New, ctx.cat.t("welcome.new")),
+        key(Action::Quit, ctx.cat.t("welcome.quit")),
         Line::from(""),
         Line::from(Span::styled(
             ctx.cat.t("welcome.colleagues").to_string(),

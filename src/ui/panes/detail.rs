@@ -1,11 +1,12 @@
 //! The ticket-detail pane: every field, the outcome with its note and answer, the request,
-//! and the whole history as a timeline. Long text wraps; the pane scrolls when focused.
+//! and the whole history as a timeline. Long text wraps, text of several lines keeps its
+//! lines; the pane scrolls when focused. It always shows the ticket highlighted in the queue.
 
-use super::Ctx;
 use crate::core::sanitize::{clean_line, clean_text};
 use crate::present;
 use crate::store::{Event, Ticket};
 use crate::time::format as local_time;
+use crate::ui::ctx::Ctx;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -25,16 +26,20 @@ fn field<'a>(ctx: &Ctx<'_>, key: &str, value: String) -> Vec<Span<'a>> {
     ]
 }
 
-/// The lines of the pane (also used by tests to check content without drawing).
-pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
+/// A labelled text of several lines: the first beside the label, the others below it.
+fn text_field<'a>(ctx: &Ctx<'_>, key: &str, text: &str, out: &mut Vec<Line<'a>>) {
+    let clean = clean_text(text);
+    let mut lines = clean.trim_end().lines();
+    out.push(Line::from(field(
+        ctx,
+        key,
+        lines.next().unwrap_or_default().to_string(),
+    )));
+    out.extend(lines.map(|l| Line::from(format!("  {l}"))));
+}
+
+fn head<'a>(tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
     let t = ctx.theme;
-    let Some(tk) = &d.ticket else {
-        return vec![Line::from(Span::styled(
-            ctx.cat.t("ui.no_ticket").to_string(),
-            t.dim(),
-        ))];
-    };
-    let mut out: Vec<Line> = Vec::new();
     out.push(Line::from(vec![
         Span::styled(tk.number.clone(), t.title()),
         Span::raw("  "),
@@ -54,6 +59,9 @@ pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
         clean_line(&tk.subject).into_owned(),
         t.title(),
     )));
+}
+
+fn people<'a>(tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
     let requester = match (tk.requester.trim().is_empty(), tk.contact.trim().is_empty()) {
         (true, true) => ctx.cat.t("field.none").to_string(),
         (false, true) => clean_line(&tk.requester).into_owned(),
@@ -75,7 +83,7 @@ pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
     let category = ctx
         .cfg
         .category(&tk.category)
-        .map(|c| format!("{} {}", tk.category, c.name))
+        .map(|c| format!("{} {}", tk.category, clean_line(&c.name)))
         .unwrap_or_else(|| tk.category.clone());
     let mut l = field(ctx, "field.category", category);
     l.push(Span::raw("  "));
@@ -93,10 +101,14 @@ pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
                 ctx.cat
                     .f("field.times", &[("n", tk.reassignments.to_string())])
             ),
-            t.warn(),
+            ctx.theme.warn(),
         ));
     }
     out.push(Line::from(l));
+}
+
+fn times<'a>(tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
+    let t = ctx.theme;
     let mut l = field(
         ctx,
         "field.created",
@@ -107,13 +119,13 @@ pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
         ),
     );
     if let Some(due) = tk.due_at {
-        l.push(Span::raw("  "));
         let overdue = due < ctx.now
             && ctx
                 .cfg
                 .lifecycle
                 .category(&tk.status)
                 .is_some_and(|c| c.is_open());
+        l.push(Span::raw("  "));
         l.push(Span::styled(
             format!("{}: ", ctx.cat.t("field.due")),
             t.dim(),
@@ -131,17 +143,20 @@ pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
             local_time(at),
         )));
     }
+}
+
+/// The decision: outcome, its note, the answer to the requester, the rating.
+fn decision<'a>(tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
     match tk.outcome {
         Some(o) => {
             let mut l = field(ctx, "field.outcome", String::new());
-            l.push(Span::styled(ctx.cat.outcome(o).to_string(), t.title()));
+            l.push(Span::styled(
+                ctx.cat.outcome(o).to_string(),
+                ctx.theme.title(),
+            ));
             out.push(Line::from(l));
             if let Some(r) = tk.reason.as_deref().filter(|r| !r.trim().is_empty()) {
-                out.push(Line::from(field(
-                    ctx,
-                    o.note_kind().label_key(),
-                    clean_line(r).into_owned(),
-                )));
+                text_field(ctx, o.note_kind().label_key(), r, out);
             }
         }
         None => out.push(Line::from(field(
@@ -151,19 +166,19 @@ pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
         ))),
     }
     if let Some(a) = tk.answer.as_deref().filter(|a| !a.trim().is_empty()) {
-        out.push(Line::from(field(
-            ctx,
-            "field.answer",
-            clean_line(a).into_owned(),
-        )));
+        text_field(ctx, "field.answer", a, out);
     }
     if let Some(s) = tk.satisfaction {
         out.push(Line::from(field(
             ctx,
             "field.satisfaction",
-            format!("{} {s}/5", "★".repeat(s as usize)),
+            format!("{} {s}/5", "★".repeat(s.clamp(0, 5) as usize)),
         )));
     }
+}
+
+fn request_and_history<'a>(d: &DetailState, tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
+    let t = ctx.theme;
     if !tk.body.trim().is_empty() {
         out.push(Line::from(Span::styled(
             format!("── {} ──", ctx.cat.t("field.body")),
@@ -178,16 +193,40 @@ pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
         t.dim(),
     )));
     for e in &d.history {
+        let mut lines = present::event_lines(ctx.cfg, ctx.cat, e).into_iter();
         out.push(Line::from(vec![
             Span::styled(format!("{} ", local_time(e.at)), t.dim()),
             Span::styled(format!("{} ", present::actor(ctx.cat, e)), t.key()),
-            Span::raw(present::event(ctx.cfg, ctx.cat, e)),
+            Span::raw(lines.next().unwrap_or_default()),
         ]));
+        // A note of several lines keeps them.
+        out.extend(lines.map(|l| Line::from(format!("    {l}"))));
     }
+}
+
+/// The lines of the pane (also used by tests to check content without drawing). Without a
+/// ticket: `empty`, which says why.
+pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>, empty: &str) -> Vec<Line<'a>> {
+    let Some(tk) = &d.ticket else {
+        return vec![Line::from(Span::styled(empty.to_string(), ctx.theme.dim()))];
+    };
+    let mut out: Vec<Line> = Vec::new();
+    head(tk, ctx, &mut out);
+    people(tk, ctx, &mut out);
+    times(tk, ctx, &mut out);
+    decision(tk, ctx, &mut out);
+    request_and_history(d, tk, ctx, &mut out);
     out
 }
 
-pub fn draw(f: &mut Frame<'_>, area: Rect, d: &DetailState, ctx: &Ctx<'_>, focused: bool) {
+pub fn draw(
+    f: &mut Frame<'_>,
+    area: Rect,
+    d: &DetailState,
+    ctx: &Ctx<'_>,
+    focused: bool,
+    empty: &str,
+) {
     let t = ctx.theme;
     let title = match &d.ticket {
         Some(tk) => format!(" {} ", tk.number),
@@ -201,7 +240,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, d: &DetailState, ctx: &Ctx<'_>, focus
             t.border()
         })
         .title(Span::styled(title, t.title()));
-    let p = Paragraph::new(lines(d, ctx))
+    let p = Paragraph::new(lines(d, ctx, empty))
         .wrap(Wrap { trim: false })
         .scroll((d.scroll, 0))
         .block(block);

@@ -2,10 +2,14 @@
 //! against finished day by day, the backlog's line, service-level compliance, the most
 //! frequent problems and the most loaded agents. Drawn from the same report as `desk report`.
 
-use super::Ctx;
+use super::Reply;
+use crate::core::keys::{Action, Context};
 use crate::store::AgentInfo;
 use crate::store::report::Report;
+use crate::ui::ctx::Ctx;
+use crate::ui::keymap::Keymap;
 use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
@@ -33,6 +37,33 @@ pub struct StatsState {
 }
 
 impl StatsState {
+    pub const CONTEXT: Context = Context::Stats;
+
+    /// ←/→ the period, ↑/↓ the group (of `groups`, then all): `Done` when the report must be
+    /// computed again.
+    pub fn on_key(&mut self, k: &KeyEvent, keymap: &Keymap, groups: &[String]) -> Reply<()> {
+        let Some(a) = keymap.action(Self::CONTEXT, k) else {
+            return Reply::Unbound;
+        };
+        let at = self
+            .group
+            .as_ref()
+            .and_then(|g| groups.iter().position(|x| x == g))
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        let n = groups.len() + 1;
+        let pick = |i: usize| i.checked_sub(1).and_then(|i| groups.get(i).cloned());
+        match a {
+            Action::Left => self.period = self.period.saturating_sub(1),
+            Action::Right => self.period = (self.period + 1).min(PERIODS.len() - 1),
+            Action::Up => self.group = pick((at + n - 1) % n),
+            Action::Down => self.group = pick((at + 1) % n),
+            Action::Back | Action::Quit | Action::Stats => return Reply::Close,
+            _ => return Reply::Unbound,
+        }
+        Reply::Done(())
+    }
+
     /// Whether a report made stale by colleagues' changes is due to be recomputed.
     pub fn due(&self) -> bool {
         let pause = std::time::Duration::from_millis(
@@ -83,7 +114,12 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, st: &StatsState, ctx: &Ctx<'_>) {
         .border_style(t.focus_border())
         .title(Span::styled(format!(" {title} "), t.title()))
         .title_bottom(
-            Line::from(Span::styled(format!(" {} ", cat.t("stats.keys")), t.dim())).right_aligned(),
+            ctx.hint_line(
+                StatsState::CONTEXT,
+                &[Action::Left, Action::Right, Action::Up, Action::Back],
+                area.width / 2,
+            )
+            .right_aligned(),
         );
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -100,8 +136,20 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, st: &StatsState, ctx: &Ctx<'_>) {
         Constraint::Length(if tall { 7 } else { 6 }),
     ])
     .areas(inner);
+    headline(f, head, r, ctx);
+    per_day(f, chart, r, ctx);
+    backlog(f, spark, r, ctx);
+    compliance(f, gauges, r, ctx);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lists);
+    problems(f, left, r, ctx);
+    most_loaded(f, right, st, ctx);
+}
+
+/// Headline figures: received, resolved, rejected, backlog, satisfaction; response times.
+fn headline(f: &mut Frame<'_>, area: Rect, r: &Report, ctx: &Ctx<'_>) {
+    let (t, cat) = (ctx.theme, ctx.cat);
     let tot = &r.total;
-    // Headline figures.
     let kv = |k: &str, v: String| -> Vec<Span<'static>> {
         vec![
             Span::styled(format!("{} ", cat.t(k)), t.dim()),
@@ -119,43 +167,21 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, st: &StatsState, ctx: &Ctx<'_>) {
             .map(|x| format!("{x:.1}★"))
             .unwrap_or_else(|| "—".into()),
     ));
-    let mut l2 = kv(
-        "stats.first_response",
-        format!(
-            "{} / {}",
-            dur(cat, tot.first_response.median()),
-            dur(cat, tot.first_response.p90())
-        ),
-    );
-    l2.extend(kv(
-        "stats.resolution",
-        format!(
-            "{} / {}",
-            dur(cat, tot.resolution.median()),
-            dur(cat, tot.resolution.p90())
-        ),
-    ));
+    let pair = |d: &crate::store::report::Durations| {
+        format!("{} / {}", dur(cat, d.median()), dur(cat, d.p90()))
+    };
+    let mut l2 = kv("stats.first_response", pair(&tot.first_response));
+    l2.extend(kv("stats.resolution", pair(&tot.resolution)));
     l2.push(Span::styled(cat.t("stats.median_p90").to_string(), t.dim()));
-    f.render_widget(Paragraph::new(vec![Line::from(l1), Line::from(l2)]), head);
-    // Received vs finished per day: the most recent days that fit.
+    f.render_widget(Paragraph::new(vec![Line::from(l1), Line::from(l2)]), area);
+}
+
+/// Received against finished, day by day: the most recent days that fit.
+fn per_day(f: &mut Frame<'_>, area: Rect, r: &Report, ctx: &Ctx<'_>) {
+    let (t, cat) = (ctx.theme, ctx.cat);
     let per_day = 3u16; // two bars and a gap
-    let fit = ((chart.width.saturating_sub(2)) / per_day).max(1) as usize;
+    let fit = ((area.width.saturating_sub(2)) / per_day).max(1) as usize;
     let shown = &r.days[r.days.len().saturating_sub(fit)..];
-    let groups: Vec<BarGroup> = shown
-        .iter()
-        .map(|d| {
-            BarGroup::default().bars(&[
-                Bar::default()
-                    .value(d.received as u64)
-                    .style(t.warn())
-                    .text_value(String::new()),
-                Bar::default()
-                    .value(d.finished as u64)
-                    .style(t.ok())
-                    .text_value(String::new()),
-            ])
-        })
-        .collect();
     let mut bars = BarChart::default()
         .block(
             Block::default()
@@ -170,27 +196,45 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, st: &StatsState, ctx: &Ctx<'_>) {
         .bar_width(1)
         .bar_gap(0)
         .group_gap(1);
-    for g in groups {
-        bars = bars.data(g);
+    for d in shown {
+        bars = bars.data(
+            BarGroup::default().bars(&[
+                Bar::default()
+                    .value(d.received as u64)
+                    .style(t.warn())
+                    .text_value(String::new()),
+                Bar::default()
+                    .value(d.finished as u64)
+                    .style(t.ok())
+                    .text_value(String::new()),
+            ]),
+        );
     }
-    f.render_widget(bars, chart);
-    // Backlog line.
+    f.render_widget(bars, area);
+}
+
+/// The backlog's line over the period.
+fn backlog(f: &mut Frame<'_>, area: Rect, r: &Report, ctx: &Ctx<'_>) {
     let backlog: Vec<u64> = r.days.iter().map(|d| d.backlog.max(0) as u64).collect();
     let first = r.days.first().map(|d| d.backlog).unwrap_or(0);
     let last = r.days.last().map(|d| d.backlog).unwrap_or(0);
     f.render_widget(
         Sparkline::default()
             .block(Block::default().title(Span::styled(
-                format!(" {} {first} → {last} ", cat.t("stats.backlog_line")),
-                t.dim(),
+                format!(" {} {first} → {last} ", ctx.cat.t("stats.backlog_line")),
+                ctx.theme.dim(),
             )))
-            .data(&backlog[backlog.len().saturating_sub(spark.width as usize)..])
-            .style(t.warn()),
-        spark,
+            .data(&backlog[backlog.len().saturating_sub(area.width as usize)..])
+            .style(ctx.theme.warn()),
+        area,
     );
-    // Compliance gauges.
+}
+
+/// Service-level compliance as two gauges.
+fn compliance(f: &mut Frame<'_>, area: Rect, r: &Report, ctx: &Ctx<'_>) {
+    let t = ctx.theme;
     let [g1, g2] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(gauges);
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let gauge = |label: &str, share: Option<f64>| -> Gauge<'static> {
         let ratio = share.unwrap_or(0.0).clamp(0.0, 1.0);
         let style = if ratio >= 0.9 {
@@ -210,35 +254,52 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, st: &StatsState, ctx: &Ctx<'_>) {
                     .unwrap_or_else(|| "—".into()),
             )
     };
+    let tot = &r.total;
     f.render_widget(
-        gauge(cat.t("stats.fr_in_time"), tot.first_response.within_share()),
+        gauge(
+            ctx.cat.t("stats.fr_in_time"),
+            tot.first_response.within_share(),
+        ),
         g1,
     );
     f.render_widget(
-        gauge(cat.t("stats.res_in_time"), tot.resolution.within_share()),
+        gauge(
+            ctx.cat.t("stats.res_in_time"),
+            tot.resolution.within_share(),
+        ),
         g2,
     );
-    // Frequent problems and the most loaded agents.
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lists);
-    let mut problems = vec![Line::from(Span::styled(
-        cat.t("report.frequent").to_string(),
-        t.dim(),
+}
+
+/// The most frequent categories.
+fn problems(f: &mut Frame<'_>, area: Rect, r: &Report, ctx: &Ctx<'_>) {
+    let mut lines = vec![Line::from(Span::styled(
+        ctx.cat.t("report.frequent").to_string(),
+        ctx.theme.dim(),
     ))];
-    for (c, n) in r.top_categories.iter().take(lists.height as usize - 1) {
+    for (c, n) in r
+        .top_categories
+        .iter()
+        .take((area.height as usize).saturating_sub(1))
+    {
         let name = ctx
             .cfg
             .category(c)
             .map(|x| x.name.clone())
             .unwrap_or_default();
-        problems.push(Line::from(format!(
+        lines.push(Line::from(format!(
             "{n:>5}  {c} {}",
             crate::core::sanitize::clean_line(&name)
         )));
     }
-    f.render_widget(Paragraph::new(problems), left);
-    let mut loaded = vec![Line::from(Span::styled(
-        cat.t("stats.most_loaded").to_string(),
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// The agents with the most open tickets for their capacity.
+fn most_loaded(f: &mut Frame<'_>, area: Rect, st: &StatsState, ctx: &Ctx<'_>) {
+    let t = ctx.theme;
+    let mut lines = vec![Line::from(Span::styled(
+        ctx.cat.t("stats.most_loaded").to_string(),
         t.dim(),
     ))];
     let mut agents: Vec<&AgentInfo> = st.agents.iter().filter(|a| a.active).collect();
@@ -247,18 +308,18 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, st: &StatsState, ctx: &Ctx<'_>) {
             .cmp(&(a.load * 1000 / a.capacity.max(1)))
             .then(a.login.cmp(&b.login))
     });
-    for a in agents.iter().take(lists.height as usize - 1) {
-        loaded.push(Line::from(vec![
+    for a in agents.iter().take((area.height as usize).saturating_sub(1)) {
+        lines.push(Line::from(vec![
             Span::raw(format!(
                 "{:<12.12} ",
                 crate::core::sanitize::clean_line(&a.login)
             )),
             Span::styled(
-                super::assign::bar(a.load, a.capacity, 10),
+                crate::ui::panes::assign::bar(a.load, a.capacity, 10),
                 t.load(a.load, a.capacity),
             ),
             Span::raw(format!(" {:>3}/{:<3}", a.load, a.capacity)),
         ]));
     }
-    f.render_widget(Paragraph::new(loaded), right);
+    f.render_widget(Paragraph::new(lines), area);
 }

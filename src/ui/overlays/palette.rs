@@ -2,12 +2,15 @@
 //! `queue NAME`, `new`, `quit`, … with completion from the desk's own data (Tab completes,
 //! ↑/↓ choose, Enter runs).
 
-use super::Ctx;
-use super::input;
-use super::prompt::centered;
+use super::Reply;
+use crate::core::keys::{Action, Context};
 use crate::store::queue::{QueueKind, SortKey};
+use crate::ui::ctx::Ctx;
+use crate::ui::input;
+use crate::ui::keymap::Keymap;
+use crate::ui::layout::centered;
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -62,22 +65,44 @@ pub enum Command {
     Quit,
 }
 
-/// Reads a command line; a unique prefix of a command name is enough (`:as olena`).
-pub fn parse(line: &str) -> Result<Command, String> {
-    let line = line.trim().trim_start_matches(':').trim();
-    let (word, rest) = match line.split_once(char::is_whitespace) {
-        Some((w, r)) => (w, r.trim()),
-        None => (line, ""),
-    };
-    if word.is_empty() {
-        return Err(String::new());
+/// Why a command line cannot run (the desk says it in the user's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// Nothing typed.
+    Empty,
+    Unknown(String),
+    /// A prefix of several commands.
+    Ambiguous(String, Vec<String>),
+    NeedsArgument(String),
+    NoQueue(String),
+    NoSort(String),
+}
+
+impl ParseError {
+    /// The error in the catalog's words.
+    pub fn message(&self, cat: &crate::i18n::Catalog) -> String {
+        match self {
+            ParseError::Empty => String::new(),
+            ParseError::Unknown(w) => cat.f("palette.unknown", &[("word", w.clone())]),
+            ParseError::Ambiguous(w, all) => cat.f(
+                "palette.ambiguous",
+                &[("word", w.clone()), ("commands", all.join(", "))],
+            ),
+            ParseError::NeedsArgument(c) => cat.f("palette.needs", &[("command", c.clone())]),
+            ParseError::NoQueue(q) => cat.f("palette.no_queue", &[("queue", q.clone())]),
+            ParseError::NoSort(q) => cat.f("palette.no_sort", &[("sort", q.clone())]),
+        }
     }
-    let mut matches: Vec<&(&str, Arg)> = COMMANDS
+}
+
+/// The commands whose names start with `word`; with several, an argument (or its absence)
+/// tells them apart (`q` is quit, `q open` is queue).
+fn candidates(word: &str, rest: &str) -> Vec<&'static (&'static str, Arg)> {
+    let matches: Vec<&(&str, Arg)> = COMMANDS
         .iter()
         .filter(|(c, _)| c.starts_with(word))
         .collect();
     if matches.len() > 1 {
-        // `q` is quit, `q open` is queue: an argument tells them apart.
         let by_arg: Vec<&(&str, Arg)> = matches
             .iter()
             .copied()
@@ -88,29 +113,41 @@ pub fn parse(line: &str) -> Result<Command, String> {
             })
             .collect();
         if by_arg.len() == 1 {
-            matches = by_arg;
+            return by_arg;
         }
     }
+    matches
+}
+
+/// Reads a command line; a unique prefix of a command name is enough (`:as olena`).
+pub fn parse(line: &str) -> Result<Command, ParseError> {
+    let line = line.trim().trim_start_matches(':').trim();
+    let (word, rest) = match line.split_once(char::is_whitespace) {
+        Some((w, r)) => (w, r.trim()),
+        None => (line, ""),
+    };
+    if word.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let matches = candidates(word, rest);
     let (name, arg) = match matches.as_slice() {
         [one] => **one,
         _ => match COMMANDS.iter().find(|(c, _)| *c == word) {
             Some(exact) => *exact,
-            None if matches.is_empty() => return Err(format!("unknown command '{word}'")),
+            None if matches.is_empty() => return Err(ParseError::Unknown(word.into())),
             None => {
-                return Err(format!(
-                    "'{word}' could be {}",
-                    matches
-                        .iter()
-                        .map(|(c, _)| *c)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                let all = matches.iter().map(|(c, _)| c.to_string()).collect();
+                return Err(ParseError::Ambiguous(word.into(), all));
             }
         },
     };
     if arg != Arg::None && arg != Arg::Text && rest.is_empty() {
-        return Err(format!("{name} needs an argument"));
+        return Err(ParseError::NeedsArgument(name.into()));
     }
+    command(name, rest)
+}
+
+fn command(name: &str, rest: &str) -> Result<Command, ParseError> {
     Ok(match name {
         "goto" => Command::Goto(rest.to_string()),
         "assign" => Command::Assign(rest.to_string()),
@@ -124,12 +161,12 @@ pub fn parse(line: &str) -> Result<Command, String> {
                         .into_iter()
                         .find(|k| k.id().starts_with(rest))
                 })
-                .ok_or_else(|| format!("no queue '{rest}'"))?,
+                .ok_or_else(|| ParseError::NoQueue(rest.into()))?,
         ),
         "sort" => Command::Sort(
             SortKey::from_id(rest)
                 .or_else(|| SortKey::ALL.into_iter().find(|k| k.id().starts_with(rest)))
-                .ok_or_else(|| format!("cannot sort by '{rest}'"))?,
+                .ok_or_else(|| ParseError::NoSort(rest.into()))?,
         ),
         "filter" => Command::Filter(rest.to_string()),
         "new" => Command::New,
@@ -158,13 +195,9 @@ pub struct Palette {
     pub error: Option<String>,
 }
 
-pub enum PaletteResult {
-    Continue,
-    Cancel,
-    Run(String),
-}
-
 impl Palette {
+    pub const CONTEXT: Context = Context::Palette;
+
     pub fn new(prefill: &str) -> Palette {
         let mut input = input::with_text("", prefill, false);
         input::set_focus(&mut input, true);
@@ -207,7 +240,6 @@ impl Palette {
             items
                 .into_iter()
                 .filter(|i| i.to_lowercase().starts_with(&p))
-                .take(8)
                 .collect()
         };
         self.candidates = match arg {
@@ -235,22 +267,23 @@ impl Palette {
         input::set_focus(&mut self.input, true);
     }
 
-    pub fn on_key(&mut self, k: KeyEvent) -> PaletteResult {
-        match k.code {
-            KeyCode::Esc => return PaletteResult::Cancel,
-            KeyCode::Enter => return PaletteResult::Run(self.line()),
-            KeyCode::Tab => self.accept(),
-            KeyCode::Down => {
+    /// Enter runs the line, Tab completes, ↑/↓ choose a completion; the rest is typed.
+    pub fn on_key(&mut self, k: &KeyEvent, keymap: &Keymap) -> Reply<String> {
+        match keymap.action(Self::CONTEXT, k) {
+            Some(Action::Back) => return Reply::Close,
+            Some(Action::Confirm | Action::Save) => return Reply::Done(self.line()),
+            Some(Action::Complete) => self.accept(),
+            Some(Action::Down) => {
                 self.selected = (self.selected + 1).min(self.candidates.len().saturating_sub(1))
             }
-            KeyCode::Up => self.selected = self.selected.saturating_sub(1),
+            Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
             _ => {
-                input::feed(&mut self.input, k, false);
+                input::feed(&mut self.input, *k, false);
                 self.selected = 0;
             }
         }
         self.error = None;
-        PaletteResult::Continue
+        Reply::Stay
     }
 
     pub fn on_paste(&mut self, s: &str) {
@@ -258,21 +291,29 @@ impl Palette {
     }
 }
 
+/// The completions that fit in `rows`, scrolled to keep the chosen one in view, and how many
+/// are left out.
+fn window(p: &Palette, rows: usize) -> (usize, usize) {
+    let n = p.candidates.len();
+    if n <= rows {
+        return (0, n);
+    }
+    let room = rows.saturating_sub(1).max(1); // one row says how many more
+    let first = p.selected.saturating_sub(room - 1).min(n - room);
+    (first, room)
+}
+
 pub fn draw(f: &mut Frame<'_>, area: Rect, p: &Palette, ctx: &Ctx<'_>) {
     let t = ctx.theme;
-    let rect = centered(
-        Rect {
-            y: area.y + 2,
-            height: area.height.saturating_sub(2),
-            ..area
-        },
-        70,
-        5 + p.candidates.len().max(1) as u16 + 1,
-    );
-    let rect = Rect {
-        y: area.y + 3,
-        ..rect
+    // Below the tabs, as tall as the completions need and the screen allows.
+    let below = Rect {
+        y: area.y + 2,
+        height: area.height.saturating_sub(3),
+        ..area
     };
+    let want = 4 + p.candidates.len().max(1) as u16 + 1;
+    let rect = centered(below, 70, want);
+    let rect = Rect { y: below.y, ..rect };
     f.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -286,17 +327,20 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &Palette, ctx: &Ctx<'_>) {
     let [line, list, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(2),
+        Constraint::Length(1),
     ])
     .areas(inner);
     let [colon, field] =
         Layout::horizontal([Constraint::Length(2), Constraint::Fill(1)]).areas(line);
     f.render_widget(Paragraph::new(Span::styled(":", t.key())), colon);
     f.render_widget(&p.input, field);
-    let items: Vec<Line> = p
+    let (first, shown) = window(p, list.height as usize);
+    let mut items: Vec<Line> = p
         .candidates
         .iter()
         .enumerate()
+        .skip(first)
+        .take(shown)
         .map(|(i, c)| {
             let l = Line::from(format!("  {c}"));
             if i == p.selected {
@@ -306,18 +350,28 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &Palette, ctx: &Ctx<'_>) {
             }
         })
         .collect();
+    let more = p.candidates.len().saturating_sub(first + shown);
+    if more > 0 {
+        items.push(Line::from(Span::styled(
+            format!("  {}", ctx.cat.f("ui.more", &[("n", more.to_string())])),
+            t.dim(),
+        )));
+    }
     f.render_widget(Paragraph::new(items), list);
     let footer = match &p.error {
         Some(e) => Line::from(Span::styled(e.clone(), t.error())),
-        None => Line::from(Span::styled(
-            ctx.cat.t("ui.palette_keys").to_string(),
-            t.dim(),
-        )),
+        None => ctx.hint_line(
+            Palette::CONTEXT,
+            &[
+                Action::Confirm,
+                Action::Complete,
+                Action::Down,
+                Action::Back,
+            ],
+            foot.width,
+        ),
     };
-    f.render_widget(
-        Paragraph::new(footer).wrap(ratatui::widgets::Wrap { trim: true }),
-        foot,
-    );
+    f.render_widget(Paragraph::new(footer), foot);
 }
 
 #[cfg(test)]
@@ -342,10 +396,26 @@ mod tests {
             Ok(Command::Queue(QueueKind::Unassigned))
         );
         assert_eq!(parse("sort age"), Ok(Command::Sort(SortKey::Age)));
-        assert!(parse("re").is_err_and(|e| e.contains("reload") && e.contains("reply")));
-        assert!(parse("fly").is_err_and(|e| e.contains("unknown command")));
-        assert!(parse("goto").is_err_and(|e| e.contains("needs an argument")));
-        assert!(parse("queue nowhere").is_err());
+        assert!(
+            parse("re").is_err_and(|e| matches!(&e, ParseError::Ambiguous(_, all)
+                if all.contains(&"reload".to_string()) && all.contains(&"reply".to_string())))
+        );
+        assert_eq!(parse("fly"), Err(ParseError::Unknown("fly".into())));
+        assert_eq!(parse("goto"), Err(ParseError::NeedsArgument("goto".into())));
+        assert_eq!(
+            parse("queue nowhere"),
+            Err(ParseError::NoQueue("nowhere".into()))
+        );
+        let ru = crate::i18n::Catalog::for_lang("ru");
+        assert!(
+            ParseError::Unknown("fly".into())
+                .message(ru)
+                .contains("fly")
+                && !ParseError::Unknown("fly".into())
+                    .message(ru)
+                    .contains("unknown"),
+            "said in the user's language"
+        );
     }
 
     #[test]

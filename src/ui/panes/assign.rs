@@ -2,10 +2,11 @@
 //! group with their role, open tickets against capacity (a bar), and who is away.
 //! Enter on an agent gives them the selected or marked tickets (after asking why).
 
-use super::Ctx;
-use super::theme::{AWAY, CURSOR};
 use crate::core::sanitize::clean_line;
 use crate::store::{AgentInfo, GroupInfo};
+use crate::ui::ctx::Ctx;
+use crate::ui::layout::fit;
+use crate::ui::theme::{AWAY, CURSOR};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -77,6 +78,101 @@ pub fn bar(load: i64, capacity: i64, width: usize) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
 }
 
+/// Column widths of an agent's line in a list `width` wide: the name and the age of the
+/// oldest open ticket give way first, so availability and load always show.
+struct Widths {
+    bar: usize,
+    name: usize,
+    oldest: usize,
+}
+
+fn widths(width: usize) -> Widths {
+    let bar = if width >= 60 { 12 } else { 8 };
+    // cursor 2, login 13, role or availability 11, bar, " nnn/nnn" 8
+    let fixed = 2 + 13 + 11 + bar + 8;
+    let room = width.saturating_sub(fixed);
+    let oldest = if room >= 5 + 7 { 5 } else { 0 };
+    let name = room.saturating_sub(oldest + 1);
+    Widths {
+        bar,
+        name: if name >= 4 { name } else { 0 },
+        oldest,
+    }
+}
+
+fn agent_line<'a>(ag: &AgentInfo, selected: bool, w: &Widths, ctx: &Ctx<'_>) -> Line<'a> {
+    let t = ctx.theme;
+    let mut spans = vec![
+        Span::raw(if selected {
+            format!("{CURSOR} ")
+        } else {
+            "  ".into()
+        }),
+        Span::styled(format!("{:<12} ", fit(&clean_line(&ag.login), 12)), t.key()),
+    ];
+    if w.name > 0 {
+        spans.push(Span::raw(format!(
+            "{:<n$} ",
+            fit(&clean_line(&ag.name), w.name),
+            n = w.name
+        )));
+    }
+    // Who cannot take tickets now says so where the role would be.
+    let (availability, style) = if !ag.active {
+        (ctx.cat.t("ui.inactive").to_string(), t.dim())
+    } else if ag.away {
+        (format!("{AWAY} {}", ctx.cat.t("ui.away")), t.warn())
+    } else {
+        (ctx.cat.id("role", ag.role.as_str()), t.dim())
+    };
+    spans.push(Span::styled(
+        format!("{:<10} ", fit(&availability, 10)),
+        style,
+    ));
+    spans.push(Span::styled(
+        bar(ag.load, ag.capacity, w.bar),
+        t.load(ag.load, ag.capacity),
+    ));
+    spans.push(Span::raw(format!(" {:>3}/{:<3}", ag.load, ag.capacity)));
+    if w.oldest > 0 {
+        let age = ag
+            .oldest_open_at
+            .map(|at| crate::present::age(ctx.cat, ctx.now - at))
+            .unwrap_or_default();
+        spans.push(Span::styled(format!(" {age:>4}"), t.dim()));
+    }
+    let line = Line::from(spans);
+    if selected {
+        line.style(t.selected())
+    } else {
+        line
+    }
+}
+
+fn group_tabs<'a>(a: &AssignState, ctx: &Ctx<'_>) -> Line<'a> {
+    let t = ctx.theme;
+    let mut tabs: Vec<Span> = Vec::new();
+    for (i, g) in a.groups.iter().enumerate() {
+        tabs.push(Span::styled(
+            format!(" {} {} ", g.code, g.unassigned),
+            if i == a.group {
+                t.tab_active()
+            } else {
+                t.base()
+            },
+        ));
+    }
+    tabs.push(Span::styled(
+        format!(" {} ", ctx.cat.t("ui.all_agents")),
+        if a.group >= a.groups.len() {
+            t.tab_active()
+        } else {
+            t.base()
+        },
+    ));
+    Line::from(tabs)
+}
+
 pub fn draw(f: &mut Frame<'_>, area: Rect, a: &AssignState, ctx: &Ctx<'_>, focused: bool) {
     let t = ctx.theme;
     let block = Block::default()
@@ -94,28 +190,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, a: &AssignState, ctx: &Ctx<'_>, focus
     f.render_widget(block, area);
     let [groups_area, list_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-    let mut tabs: Vec<Span> = Vec::new();
-    for (i, g) in a.groups.iter().enumerate() {
-        let label = format!(" {} {} ", g.code, g.unassigned);
-        tabs.push(Span::styled(
-            label,
-            if i == a.group {
-                t.tab_active()
-            } else {
-                t.base()
-            },
-        ));
-    }
-    tabs.push(Span::styled(
-        format!(" {} ", ctx.cat.t("ui.all_agents")),
-        if a.group >= a.groups.len() {
-            t.tab_active()
-        } else {
-            t.base()
-        },
-    ));
-    f.render_widget(Paragraph::new(Line::from(tabs)), groups_area);
-    let bar_w = if list_area.width >= 60 { 12 } else { 8 };
+    f.render_widget(Paragraph::new(group_tabs(a, ctx)), groups_area);
+    let w = widths(list_area.width as usize);
     let lines: Vec<Line> = a
         .shown()
         .iter()
@@ -125,57 +201,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, a: &AssignState, ctx: &Ctx<'_>, focus
                 .saturating_sub(list_area.height.saturating_sub(1) as usize),
         )
         .take(list_area.height as usize)
-        .map(|(i, ag)| {
-            let selected = i == a.cursor && focused;
-            // The age of their oldest open ticket, where there is room for it.
-            let oldest_w = if list_area.width >= 44 { 5 } else { 0 };
-            let name_w = (list_area.width as usize)
-                .saturating_sub(bar_w + 34 + oldest_w)
-                .max(6);
-            let mut spans = vec![
-                Span::raw(if selected {
-                    format!("{CURSOR} ")
-                } else {
-                    "  ".into()
-                }),
-                Span::styled(format!("{:<12.12} ", clean_line(&ag.login)), t.key()),
-                Span::raw(format!("{:<w$.w$} ", clean_line(&ag.name), w = name_w)),
-                Span::styled(
-                    format!("{:<10.10} ", ctx.cat.id("role", ag.role.as_str())),
-                    t.dim(),
-                ),
-                Span::styled(
-                    bar(ag.load, ag.capacity, bar_w),
-                    t.load(ag.load, ag.capacity),
-                ),
-                Span::raw(format!(" {:>3}/{:<3}", ag.load, ag.capacity)),
-            ];
-            if oldest_w > 0 {
-                let age = ag
-                    .oldest_open_at
-                    .map(|at| crate::present::age(ctx.cat, ctx.now - at))
-                    .unwrap_or_default();
-                spans.push(Span::styled(format!("{age:>4} "), t.dim()));
-            }
-            if ag.away {
-                spans.push(Span::styled(
-                    format!(" {AWAY} {}", ctx.cat.t("ui.away")),
-                    t.warn(),
-                ));
-            }
-            if !ag.active {
-                spans.push(Span::styled(
-                    format!(" {}", ctx.cat.t("ui.inactive")),
-                    t.dim(),
-                ));
-            }
-            let line = Line::from(spans);
-            if selected {
-                line.style(t.selected())
-            } else {
-                line
-            }
-        })
+        .map(|(i, ag)| agent_line(ag, i == a.cursor && focused, &w, ctx))
         .collect();
     if lines.is_empty() {
         f.render_widget(

@@ -1,0 +1,468 @@
+//! The desk's state and where each key goes. Drawing never happens here and no rule is
+//! decided here: what may be done is asked of core (directly, or through the store).
+//!
+//! A key goes to the dialog on top (each owns its keys: `dialogs.rs` acts on its reply), else
+//! to the screen: the welcome, or the desk, whose actions are in `actions.rs`; moving through
+//! queues is `navigation.rs`. What the queue highlights is always what a key acts on.
+
+mod actions;
+mod dialogs;
+mod navigation;
+
+use super::ctx::Ctx;
+use super::keymap::{Keymap, key_of};
+use super::layout::{Areas, layout};
+use super::overlays::Overlay;
+use super::overlays::help::HelpState;
+use super::panes::assign::AssignState;
+use super::panes::detail::DetailState;
+use super::panes::queue::{QueueState, lost_text};
+use super::theme::Theme;
+use crate::core::config::Config;
+use crate::core::keys::{Action, Context};
+use crate::core::model::Actor;
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::store::Ticket;
+use crate::store::queue::{QueueKind, Viewer};
+use crate::time::{day_start as local_day_start, format as local_time};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
+use unicode_width::UnicodeWidthStr;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// An empty desk: load the demo or register the first request.
+    Welcome,
+    Desk,
+    /// The person cannot use this desk (not an agent, deactivated).
+    Denied(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Queue,
+    Detail,
+    Assign,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Ok,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub level: Level,
+    pub text: String,
+}
+
+/// The last action, ready to be undone: each ticket as it was, and its version after.
+#[derive(Debug, Clone)]
+pub struct UndoBatch {
+    pub label: String,
+    pub entries: Vec<(Ticket, i64)>,
+}
+
+pub struct App {
+    pub session: Session,
+    pub actor: Option<Actor>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub screen: Screen,
+    pub focus: Pane,
+    pub queue: QueueState,
+    pub detail: DetailState,
+    pub assign: AssignState,
+    /// The dialogs open, the one on top last (it gets the keys).
+    pub overlays: Vec<Overlay>,
+    pub message: Option<Message>,
+    pub undo: Option<UndoBatch>,
+    /// `PRAGMA data_version` at the last refresh: it changes when someone else commits.
+    pub data_version: i64,
+    pub width: u16,
+    pub height: u16,
+    pub now: i64,
+    pub quit: bool,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+    /// Filter text typed but not yet applied, and when it was typed: the query runs once
+    /// typing pauses, so every key still draws at once.
+    pub pending_filter: Option<(String, std::time::Instant)>,
+}
+
+/// How long typing must pause before the filter runs.
+pub const FILTER_DELAY: std::time::Duration = std::time::Duration::from_millis(120);
+
+impl App {
+    /// Opens the desk for the person at the keyboard.
+    pub fn new(session: Session, theme: Theme, width: u16, height: u16, now: i64) -> Result<App> {
+        App::open(session, None, theme, width, height, now)
+    }
+
+    /// Opens the desk for the person at the keyboard, or (admins) as `as_login`. Acting as
+    /// someone else who cannot be acted as is an error, not a screen: the desk never opens as
+    /// anyone but the person asked for.
+    pub fn open(
+        session: Session,
+        as_login: Option<&str>,
+        theme: Theme,
+        width: u16,
+        height: u16,
+        now: i64,
+    ) -> Result<App> {
+        let keymap = Keymap::new(&session.cfg.keys);
+        let (actor, screen) = match session.store.actor(&session.login, as_login) {
+            Ok(a) => (Some(a), None),
+            Err(e) if as_login.is_some_and(|l| l != session.login) => return Err(e),
+            Err(e @ (Error::Forbidden(_) | Error::NotFound(_))) => {
+                (None, Some(Screen::Denied(e.message(session.catalog))))
+            }
+            Err(e) => return Err(e),
+        };
+        let viewer = Viewer {
+            agent_id: actor.as_ref().map(|a| a.id()).unwrap_or(-1),
+            groups: match &actor {
+                Some(a) => session.store.groups_of(a.id())?,
+                None => Vec::new(),
+            },
+            day_start: local_day_start(now),
+            now,
+        };
+        let screen = match screen {
+            Some(s) => s,
+            None if !session.store.has_tickets()? => Screen::Welcome,
+            None => Screen::Desk,
+        };
+        let mut app = App {
+            session,
+            actor,
+            keymap,
+            theme,
+            screen,
+            focus: Pane::Queue,
+            queue: QueueState::new(QueueKind::Mine, viewer),
+            detail: DetailState::default(),
+            assign: AssignState::default(),
+            overlays: Vec::new(),
+            message: None,
+            undo: None,
+            data_version: 0,
+            width,
+            height,
+            now,
+            quit: false,
+            dirty: true,
+            pending_filter: None,
+        };
+        app.set_height();
+        if app.screen == Screen::Desk {
+            app.choose_start_queue()?;
+            app.refresh(false)?;
+        }
+        Ok(app)
+    }
+
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            cfg: &self.session.cfg,
+            cat: self.session.catalog,
+            theme: self.theme,
+            keymap: &self.keymap,
+            now: self.now,
+        }
+    }
+
+    fn cfg(&self) -> &Config {
+        &self.session.cfg
+    }
+
+    /// The dialog on top, if any.
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlays.last()
+    }
+
+    /// Rows the last message needs at the bottom (it is never cut: it wraps, up to three).
+    pub fn hint_rows(&self) -> u16 {
+        match &self.message {
+            Some(m) => {
+                let w = (self.width as usize).max(1);
+                ((m.text.width() + 2).div_ceil(w)).clamp(1, 3) as u16
+            }
+            None => 1,
+        }
+    }
+
+    pub fn areas(&self) -> Areas {
+        layout(
+            ratatui::layout::Rect::new(0, 0, self.width, self.height),
+            self.focus,
+            self.hint_rows(),
+        )
+    }
+
+    fn set_height(&mut self) {
+        let a = self.areas();
+        self.queue.height = a.queue.height.saturating_sub(3).max(1) as usize;
+    }
+
+    /// Operators start on their own tickets; an empty list starts on what needs an owner.
+    fn choose_start_queue(&mut self) -> Result<()> {
+        for kind in [QueueKind::Mine, QueueKind::MyGroups, QueueKind::Unassigned] {
+            self.queue.spec = crate::store::queue::QueueSpec::new(kind);
+            let s = &self.session;
+            if s.store
+                .queue_count(&s.cfg, &self.queue.spec, &self.queue.viewer)?
+                > 0
+            {
+                return Ok(());
+            }
+        }
+        self.queue.spec = crate::store::queue::QueueSpec::new(QueueKind::AllOpen);
+        Ok(())
+    }
+
+    pub fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.message = Some(Message {
+            level,
+            text: text.into(),
+        });
+        self.dirty = true;
+        self.set_height();
+    }
+
+    fn clear_message(&mut self) {
+        if self.message.take().is_some() {
+            self.set_height();
+        }
+    }
+
+    fn fail(&mut self, e: &Error) {
+        let text = e.message(self.session.catalog);
+        self.say(Level::Error, text);
+    }
+
+    /// Re-reads everything shown: the queue (keeping the selection), the detail, the
+    /// assignment pane. After a colleague's change (`colleague`), a selected ticket that
+    /// left the queue is said, and nothing is selected until the person moves.
+    pub fn refresh(&mut self, colleague: bool) -> Result<()> {
+        self.data_version = self.session.store.data_version()?;
+        let gone = self.queue.reload(&self.session.store, &self.session.cfg)?;
+        if let Some(t) = gone.filter(|_| colleague) {
+            let now = self.session.store.get(t.id)?.unwrap_or(t);
+            self.queue.lost = Some(super::panes::queue::Lost {
+                number: now.number.clone(),
+                by: now.updated_by.clone().unwrap_or_default(),
+                at: local_time(now.updated_at),
+            });
+        }
+        self.load_detail()?;
+        self.assign.groups = self.session.store.groups()?;
+        self.assign.agents = self.session.store.agents()?;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// The detail pane shows the selected ticket.
+    fn load_detail(&mut self) -> Result<()> {
+        let id = self.queue.selected().map(|r| r.ticket.id);
+        let same = self.detail.ticket.as_ref().map(|t| t.id) == id;
+        match id {
+            Some(id) => {
+                self.detail.ticket = self.session.store.get(id)?;
+                self.detail.history = self.session.store.history(id)?;
+            }
+            None => {
+                self.detail.ticket = None;
+                self.detail.history.clear();
+            }
+        }
+        if !same {
+            self.detail.scroll = 0;
+        }
+        Ok(())
+    }
+
+    /// What the detail pane says when it has no ticket.
+    pub fn detail_empty(&self) -> String {
+        match &self.queue.lost {
+            Some(l) => lost_text(&self.ctx(), l),
+            None => self.session.catalog.t("ui.no_ticket").to_string(),
+        }
+    }
+
+    /// Applies typed filter text once typing has paused (or at once with `force`).
+    pub fn settle_filter(&mut self, force: bool) {
+        if let Some((text, at)) = self.pending_filter.take() {
+            if force || at.elapsed() >= FILTER_DELAY {
+                self.apply_filter(text);
+            } else {
+                self.pending_filter = Some((text, at));
+            }
+        }
+    }
+
+    /// Called a few times a second: a colleague's change shows without a keypress.
+    pub fn tick(&mut self, now: i64) {
+        if now / 60 != self.now / 60 {
+            self.dirty = true;
+        }
+        self.now = now;
+        self.queue.viewer.now = now;
+        self.queue.viewer.day_start = local_day_start(now);
+        if self.screen == Screen::Welcome {
+            // A colleague registered the first tickets: the welcome gives way to the desk.
+            if self.session.store.has_tickets().unwrap_or(false) {
+                self.screen = Screen::Desk;
+                self.after_first_tickets();
+            }
+            return;
+        }
+        if self.screen != Screen::Desk {
+            return;
+        }
+        match self.session.store.data_version() {
+            Ok(v) if v != self.data_version => {
+                if let Err(e) = self.refresh(true) {
+                    self.fail(&e);
+                }
+                self.stats_changed();
+            }
+            Ok(_) => {}
+            Err(e) => self.fail(&e),
+        }
+        self.stats_tick();
+    }
+
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.width = width;
+        self.height = height;
+        self.set_height();
+        if self.screen == Screen::Desk {
+            let lost = self.queue.lost.take();
+            let cursor = self.queue.cursor;
+            let s = &self.session;
+            if let Err(e) = self.queue.goto(&s.store, &s.cfg, cursor) {
+                self.fail(&e);
+            }
+            self.queue.lost = lost;
+        }
+        self.dirty = true;
+    }
+
+    /// The keymap context of the focused pane.
+    pub fn context(&self) -> Context {
+        match self.focus {
+            Pane::Queue => Context::Queue,
+            Pane::Detail => Context::Detail,
+            Pane::Assign => Context::Assign,
+        }
+    }
+
+    /// The context keys go to now: the dialog on top, the welcome, or the focused pane.
+    pub fn key_context(&self) -> Context {
+        match (self.overlay(), &self.screen) {
+            (Some(o), _) => o.context(),
+            (None, Screen::Welcome) => Context::Welcome,
+            _ => self.context(),
+        }
+    }
+
+    // ---- input -------------------------------------------------------------------------
+
+    pub fn on_key(&mut self, k: KeyEvent) {
+        self.dirty = true;
+        if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
+        if !self.overlays.is_empty() {
+            self.overlay_key(&k);
+            return;
+        }
+        match self.screen.clone() {
+            Screen::Denied(_) => {
+                if matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) {
+                    self.quit = true;
+                }
+            }
+            Screen::Welcome => match self.keymap.action(Context::Welcome, &k) {
+                Some(Action::Quit | Action::Back) => self.quit = true,
+                Some(Action::Demo) => self.load_demo(),
+                Some(Action::New) => self.act(Action::New),
+                Some(Action::Help) => self.open_help(Context::Welcome),
+                _ => self.unbound(&k),
+            },
+            Screen::Desk => {
+                // Hints ("choose an agent…") last one key; results and errors stay.
+                if self
+                    .message
+                    .as_ref()
+                    .is_some_and(|m| m.level == Level::Info)
+                {
+                    self.clear_message();
+                }
+                match self.keymap.action(self.context(), &k) {
+                    Some(a) => self.act(a),
+                    None => self.unbound(&k),
+                }
+            }
+        }
+    }
+
+    /// A key that means nothing where it was pressed: said, with where to find the keys.
+    fn unbound(&mut self, k: &KeyEvent) {
+        let Some(key) = key_of(k) else { return };
+        let context = self.key_context();
+        let help = self.ctx().key(context, Action::Help);
+        let text = self
+            .session
+            .catalog
+            .f("ui.unbound", &[("key", key.to_string()), ("help", help)]);
+        self.say(Level::Info, text);
+    }
+
+    pub fn on_paste(&mut self, text: &str) {
+        self.dirty = true;
+        if let Some(top) = self.overlays.last_mut() {
+            top.on_paste(text);
+            if let Overlay::Prompt(p) = top
+                && p.purpose == super::overlays::prompt::Purpose::Filter
+            {
+                self.pending_filter = Some((p.text(), std::time::Instant::now()));
+            }
+        }
+    }
+
+    pub fn on_mouse(&mut self, m: MouseEvent) {
+        if self.screen != Screen::Desk || !self.overlays.is_empty() {
+            return;
+        }
+        self.mouse(m);
+    }
+
+    /// Opens `?` help for a context.
+    fn open_help(&mut self, context: Context) {
+        let h = HelpState::new(context, &self.ctx(), self.height);
+        self.overlays.push(Overlay::Help(h));
+    }
+
+    /// The status line's "who": login (and the admin behind `--as`) and role.
+    pub fn who(&self) -> String {
+        match &self.actor {
+            Some(a) => {
+                let cat = self.session.catalog;
+                let who = match &a.via {
+                    Some(v) => cat.f(
+                        "event.via",
+                        &[("via", v.login.clone()), ("actor", a.agent.login.clone())],
+                    ),
+                    None => a.agent.login.clone(),
+                };
+                format!("{who} · {}", cat.id("role", a.role().as_str()))
+            }
+            None => self.session.login.clone(),
+        }
+    }
+}

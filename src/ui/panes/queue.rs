@@ -1,0 +1,616 @@
+//! The queue pane: a window of rows around the cursor, read with keyset pagination so only
+//! what can be seen (and a page either side) is ever in memory. The highlighted row is always
+//! the ticket a key acts on: when a colleague's change takes it out of the queue, nothing is
+//! highlighted (and the pane says why) until the person moves.
+
+use crate::core::config::Config;
+use crate::core::keys::{Action, Context};
+use crate::core::sanitize::clean_line;
+use crate::error::Result;
+use crate::present;
+use crate::store::Store;
+use crate::store::Ticket;
+use crate::store::queue::{QueueKind, QueueRow, QueueSpec, SortKey, Viewer};
+use crate::ui::ctx::Ctx;
+use crate::ui::layout::fit;
+use crate::ui::theme::{CURSOR, MARK};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use rusqlite::types::Value;
+use std::collections::BTreeMap;
+use unicode_width::UnicodeWidthStr;
+
+/// Rows kept either side of the visible ones, in pages.
+const SPARE_PAGES: usize = 2;
+
+/// The selected ticket left the queue through someone else's change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lost {
+    pub number: String,
+    /// Who changed it last, and when (desk time).
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueState {
+    pub spec: QueueSpec,
+    pub viewer: Viewer,
+    pub total: i64,
+    /// Absolute position of `rows[0]` in the queue.
+    pub offset: i64,
+    pub rows: Vec<QueueRow>,
+    /// Absolute position of the selected row.
+    pub cursor: i64,
+    /// Absolute position of the first visible row.
+    pub top: i64,
+    /// Tickets marked for a bulk action, with their state when marked.
+    pub marks: BTreeMap<i64, Ticket>,
+    /// Visible rows (set from the layout).
+    pub height: usize,
+    /// Set when the selected ticket left the queue through someone else's change: nothing
+    /// is selected until the person moves.
+    pub lost: Option<Lost>,
+}
+
+impl QueueState {
+    pub fn new(kind: QueueKind, viewer: Viewer) -> QueueState {
+        QueueState {
+            spec: QueueSpec::new(kind),
+            viewer,
+            total: 0,
+            offset: 0,
+            rows: Vec::new(),
+            cursor: 0,
+            top: 0,
+            marks: BTreeMap::new(),
+            height: 10,
+            lost: None,
+        }
+    }
+
+    fn page(&self) -> usize {
+        self.height.max(1)
+    }
+
+    /// The row at the cursor, whether or not it is selected.
+    fn at_cursor(&self) -> Option<&QueueRow> {
+        let i = self.cursor - self.offset;
+        (i >= 0).then(|| self.rows.get(i as usize)).flatten()
+    }
+
+    /// The selected row: the one highlighted, which every key acts on.
+    pub fn selected(&self) -> Option<&QueueRow> {
+        if self.lost.is_some() {
+            return None;
+        }
+        self.at_cursor()
+    }
+
+    /// The rows on screen, from `top`.
+    pub fn visible(&self) -> &[QueueRow] {
+        let start = (self.top - self.offset).clamp(0, self.rows.len() as i64) as usize;
+        let end = (start + self.page()).min(self.rows.len());
+        &self.rows[start..end]
+    }
+
+    fn read(
+        &self,
+        store: &Store,
+        cfg: &Config,
+        after: Option<&[Value]>,
+        forward: bool,
+        n: usize,
+    ) -> Result<Vec<QueueRow>> {
+        store.queue_page(cfg, &self.spec, &self.viewer, after, forward, n)
+    }
+
+    /// Reads the queue from its top.
+    pub fn load_top(&mut self, store: &Store, cfg: &Config) -> Result<()> {
+        self.total = store.queue_count(cfg, &self.spec, &self.viewer)?;
+        self.rows = self.read(store, cfg, None, true, self.page() * (1 + SPARE_PAGES))?;
+        self.offset = 0;
+        self.cursor = 0;
+        self.top = 0;
+        self.lost = None;
+        Ok(())
+    }
+
+    /// Reads the queue's last rows.
+    fn load_bottom(&mut self, store: &Store, cfg: &Config) -> Result<()> {
+        self.total = store.queue_count(cfg, &self.spec, &self.viewer)?;
+        self.rows = self.read(store, cfg, None, false, self.page() * (1 + SPARE_PAGES))?;
+        self.offset = (self.total - self.rows.len() as i64).max(0);
+        self.cursor = (self.total - 1).max(0);
+        self.top = (self.total - self.page() as i64).max(0);
+        Ok(())
+    }
+
+    /// The first visible row that keeps `index` on screen and the screen full.
+    fn top_for(&self, index: i64) -> i64 {
+        let page = self.page() as i64;
+        let mut top = self.top;
+        if index < top {
+            top = index;
+        } else if index >= top + page {
+            top = index - page + 1;
+        }
+        // Never a half-empty pane while rows are left below.
+        top.min(self.total - page).max(0)
+    }
+
+    /// Moves the cursor to an absolute position, reading pages as needed.
+    pub fn goto(&mut self, store: &Store, cfg: &Config, index: i64) -> Result<()> {
+        self.lost = None;
+        if self.total == 0 {
+            self.cursor = 0;
+            self.top = 0;
+            return Ok(());
+        }
+        let index = index.clamp(0, self.total - 1);
+        // Far jumps to either end read the end directly.
+        if index == 0 && self.offset > 0 {
+            return self.load_top(store, cfg);
+        }
+        if index == self.total - 1 && self.offset + (self.rows.len() as i64) < self.total {
+            return self.load_bottom(store, cfg);
+        }
+        let top = self.top_for(index);
+        let want_from = top.min(index);
+        let want_to = (top + self.page() as i64).max(index + 1).min(self.total);
+        self.read_window(store, cfg, want_from, want_to)?;
+        self.trim(top);
+        self.cursor = index.min((self.total - 1).max(0));
+        self.top = top.clamp(0, (self.total - 1).max(0));
+        Ok(())
+    }
+
+    /// Reads pages until rows `from..to` are in memory.
+    fn read_window(&mut self, store: &Store, cfg: &Config, from: i64, to: i64) -> Result<()> {
+        let page = self.page();
+        while from < self.offset {
+            let Some(first) = self.rows.first() else {
+                break;
+            };
+            let mut before = self.read(store, cfg, Some(&first.key), false, page * 2)?;
+            if before.is_empty() {
+                self.offset = 0;
+                break;
+            }
+            self.offset -= before.len() as i64;
+            before.append(&mut self.rows);
+            self.rows = before;
+        }
+        while to > self.offset + self.rows.len() as i64 {
+            let after = self.rows.last().map(|r| r.key.clone());
+            let more = self.read(store, cfg, after.as_deref(), true, page * 2)?;
+            if more.is_empty() {
+                self.total = self.offset + self.rows.len() as i64;
+                break;
+            }
+            self.rows.extend(more);
+        }
+        Ok(())
+    }
+
+    /// Keeps the window small: drops what is far from the screen.
+    fn trim(&mut self, top: i64) {
+        let page = self.page();
+        let keep = page * (1 + 2 * SPARE_PAGES);
+        if self.rows.len() > keep * 2 {
+            let start = ((top - self.offset) as usize).saturating_sub(page * SPARE_PAGES);
+            let end = (start + keep).min(self.rows.len());
+            self.rows = self.rows[start..end].to_vec();
+            self.offset += start as i64;
+        }
+    }
+
+    /// Reads the rows around the ticket with this key (at position `pos`), keeping it `gap`
+    /// rows below the top of the screen.
+    fn load_around(
+        &mut self,
+        store: &Store,
+        cfg: &Config,
+        key: &[Value],
+        pos: i64,
+        gap: i64,
+    ) -> Result<()> {
+        let page = self.page();
+        let before = self.read(store, cfg, Some(key), false, page * SPARE_PAGES)?;
+        let from_key = before.last().map(|r| r.key.clone());
+        let from = self.read(
+            store,
+            cfg,
+            from_key.as_deref(),
+            true,
+            page * (1 + SPARE_PAGES),
+        )?;
+        self.offset = pos - before.len() as i64;
+        self.rows = before;
+        self.rows.extend(from);
+        self.cursor = pos.min(self.total - 1).max(0);
+        self.top = (self.cursor - gap).max(0);
+        let cursor = self.cursor;
+        self.goto(store, cfg, cursor)
+    }
+
+    /// Puts the cursor on a ticket if this queue holds it; false when it does not.
+    pub fn locate(&mut self, store: &Store, cfg: &Config, ticket_id: i64) -> Result<bool> {
+        let Some(key) = store.queue_key_of(cfg, &self.spec, &self.viewer, ticket_id)? else {
+            return Ok(false);
+        };
+        self.total = store.queue_count(cfg, &self.spec, &self.viewer)?;
+        let pos = store.queue_position(cfg, &self.spec, &self.viewer, &key)?;
+        let gap = (self.page() as i64 / 3).min(pos);
+        self.load_around(store, cfg, &key, pos, gap)?;
+        Ok(true)
+    }
+
+    /// Re-reads the queue after a change, keeping the selected ticket selected (and its place
+    /// on screen). Returns the ticket that was selected when it is no longer in the queue.
+    pub fn reload(&mut self, store: &Store, cfg: &Config) -> Result<Option<Ticket>> {
+        let lost = self.lost.take();
+        let Some(sel) = self.at_cursor().cloned() else {
+            self.load_top(store, cfg)?;
+            return Ok(None);
+        };
+        let gap = (self.cursor - self.top).clamp(0, self.page() as i64 - 1);
+        self.total = store.queue_count(cfg, &self.spec, &self.viewer)?;
+        if self.total == 0 {
+            self.rows.clear();
+            (self.offset, self.cursor, self.top) = (0, 0, 0);
+            self.lost = lost;
+            return Ok(Some(sel.ticket).filter(|_| self.lost.is_none()));
+        }
+        let pos = store.queue_position(cfg, &self.spec, &self.viewer, &sel.key)?;
+        self.load_around(store, cfg, &sel.key, pos, gap)?;
+        if let Some(i) = self.rows.iter().position(|r| r.ticket.id == sel.ticket.id) {
+            let cursor = self.offset + i as i64;
+            self.goto(store, cfg, cursor)?;
+        }
+        // Refresh the snapshots of marked tickets we can see.
+        for r in &self.rows {
+            if let Some(m) = self.marks.get_mut(&r.ticket.id) {
+                *m = r.ticket.clone();
+            }
+        }
+        let gone = self
+            .at_cursor()
+            .is_none_or(|r| r.ticket.id != sel.ticket.id);
+        if lost.is_some() {
+            self.lost = lost; // still nothing selected: the person has not moved
+            return Ok(None);
+        }
+        Ok(gone.then_some(sel.ticket))
+    }
+
+    /// The tickets a bulk action applies to: the marked ones, else the selected one.
+    pub fn targets(&self) -> Vec<Ticket> {
+        if self.marks.is_empty() {
+            self.selected()
+                .map(|r| vec![r.ticket.clone()])
+                .unwrap_or_default()
+        } else {
+            self.marks.values().cloned().collect()
+        }
+    }
+}
+
+/// The label of a queue in the current language.
+pub fn queue_label(ctx: &Ctx<'_>, kind: QueueKind) -> String {
+    ctx.cat.t(&format!("queue.{}", kind.id())).to_string()
+}
+
+pub fn sort_label(ctx: &Ctx<'_>, sort: SortKey) -> String {
+    ctx.cat.t(&format!("sort.{}", sort.id())).to_string()
+}
+
+/// A column of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Lead,
+    Number,
+    Priority,
+    Sla,
+    Status,
+    Subject,
+    Requester,
+    Assignee,
+    Age,
+    Due,
+}
+
+impl Column {
+    /// The sort a click on the header chooses.
+    pub fn sort(self) -> Option<SortKey> {
+        Some(match self {
+            Column::Number => SortKey::Number,
+            Column::Priority => SortKey::Priority,
+            Column::Sla | Column::Due => SortKey::Due,
+            Column::Status => SortKey::Status,
+            Column::Subject => SortKey::Subject,
+            Column::Requester => SortKey::Requester,
+            Column::Assignee => SortKey::Assignee,
+            Column::Age => SortKey::Age,
+            Column::Lead => return None,
+        })
+    }
+
+    fn header(self) -> Option<&'static str> {
+        Some(match self {
+            Column::Number => "col.number",
+            Column::Priority => "col.priority",
+            Column::Status => "col.status",
+            Column::Subject => "col.subject",
+            Column::Requester => "col.requester",
+            Column::Assignee => "col.assignee",
+            Column::Age => "col.age",
+            Column::Due => "col.due",
+            Column::Lead | Column::Sla => return None,
+        })
+    }
+}
+
+/// The least room the subject keeps.
+const MIN_SUBJECT: u16 = 20;
+
+/// The columns that fit in a pane `width` wide, with their widths. The status column is as
+/// wide as the longest status name where there is room; the optional columns (age, due,
+/// requester) come in as room allows, the column the queue is sorted by first.
+pub fn columns(ctx: &Ctx<'_>, width: u16, sort: SortKey) -> Vec<(Column, u16)> {
+    let longest = ctx
+        .cfg
+        .lifecycle
+        .statuses()
+        .iter()
+        .map(|s| present::status(ctx.cfg, ctx.cat, &s.id).width() as u16)
+        .max()
+        .unwrap_or(12);
+    let status = if width >= 120 {
+        longest.clamp(8, 26)
+    } else {
+        longest.clamp(8, 12)
+    };
+    let inner = width.saturating_sub(2);
+    let mut cols = vec![
+        (Column::Lead, 2),
+        (Column::Number, 16),
+        (Column::Priority, 1),
+        (Column::Sla, 1),
+        (Column::Status, status),
+        (Column::Subject, 0),
+        (Column::Assignee, 10),
+    ];
+    let mut optional = vec![(Column::Age, 5), (Column::Due, 6), (Column::Requester, 16)];
+    if let Some(i) = optional.iter().position(|(c, _)| c.sort() == Some(sort)) {
+        let first = optional.remove(i);
+        optional.insert(0, first);
+    }
+    let used = |cols: &[(Column, u16)]| -> u16 {
+        cols.iter()
+            .map(|(_, w)| w + 1)
+            .sum::<u16>()
+            .saturating_sub(1)
+    };
+    for c in optional {
+        if used(&cols) + c.1 + 1 + MIN_SUBJECT <= inner {
+            cols.push(c);
+        }
+    }
+    let order = |c: &Column| *c as u8;
+    cols.sort_by_key(|(c, _)| order(c));
+    let subject = inner.saturating_sub(used(&cols) + 1).max(1);
+    for c in cols.iter_mut().filter(|(c, _)| *c == Column::Subject) {
+        c.1 = subject;
+    }
+    cols
+}
+
+/// The column under `x` in a queue pane drawn at `area`.
+pub fn column_at(ctx: &Ctx<'_>, area: Rect, sort: SortKey, x: u16) -> Option<Column> {
+    let mut at = area.x + 1;
+    for (c, w) in columns(ctx, area.width, sort) {
+        if x >= at && x < at + w + 1 {
+            return Some(c);
+        }
+        at += w + 1;
+    }
+    None
+}
+
+fn title<'a>(q: &QueueState, ctx: &Ctx<'_>) -> Line<'a> {
+    let t = ctx.theme;
+    let mut title = vec![
+        Span::styled(
+            format!(" {} ({}) ", queue_label(ctx, q.spec.kind), q.total),
+            t.title(),
+        ),
+        Span::styled(
+            format!(
+                "· {} {} ",
+                sort_label(ctx, q.spec.sort),
+                if q.spec.reverse { "▼" } else { "▲" }
+            ),
+            t.dim(),
+        ),
+    ];
+    if !q.spec.text.is_empty() {
+        title.push(Span::styled(
+            format!("· / {} ", clean_line(&q.spec.text)),
+            t.warn(),
+        ));
+    }
+    if !q.marks.is_empty() {
+        let marked = ctx.cat.f("ui.marked", &[("n", q.marks.len().to_string())]);
+        title.push(Span::styled(format!("· {MARK} {marked} "), t.marked()));
+    }
+    Line::from(title)
+}
+
+fn header_cell(ctx: &Ctx<'_>, q: &QueueState, c: Column, w: u16) -> Cell<'static> {
+    let Some(key) = c.header() else {
+        return Cell::from("");
+    };
+    let mut label = ctx.cat.t(key).to_string();
+    // The sort's arrow where it fits beside the name (a one-letter column keeps its letter).
+    if c.sort() == Some(q.spec.sort) && label.width() < w as usize {
+        label.push(if q.spec.reverse { '▼' } else { '▲' });
+    }
+    Cell::from(fit(&label, w as usize))
+}
+
+fn due_cell(ctx: &Ctx<'_>, tk: &Ticket, mark: present::SlaMark) -> Cell<'static> {
+    let t = ctx.theme;
+    match (mark, tk.due_at) {
+        (present::SlaMark::Breached, Some(d)) => Cell::from(Span::styled(
+            format!("-{}", present::age(ctx.cat, ctx.now - d)),
+            t.overdue(),
+        )),
+        (present::SlaMark::Paused, _) => Cell::from(Span::styled("⏸", t.dim())),
+        (present::SlaMark::AtRisk, Some(d)) => {
+            Cell::from(Span::styled(present::age(ctx.cat, d - ctx.now), t.warn()))
+        }
+        (present::SlaMark::Ok, Some(d)) => {
+            Cell::from(Span::styled(present::age(ctx.cat, d - ctx.now), t.dim()))
+        }
+        _ => Cell::from(Span::styled("—", t.dim())),
+    }
+}
+
+fn row<'a>(
+    ctx: &Ctx<'_>,
+    q: &QueueState,
+    cols: &[(Column, u16)],
+    abs: i64,
+    r: &QueueRow,
+) -> Row<'a> {
+    let t = ctx.theme;
+    let tk = &r.ticket;
+    let selected = abs == q.cursor && q.lost.is_none();
+    let marked = q.marks.contains_key(&tk.id);
+    let mark = present::sla_mark(ctx.cfg, tk, ctx.now);
+    let cells = cols.iter().map(|&(c, w)| {
+        let w = w as usize;
+        match c {
+            Column::Lead => Cell::from(format!(
+                "{}{}",
+                if selected { CURSOR } else { " " },
+                if marked { MARK } else { " " }
+            )),
+            Column::Number => Cell::from(tk.number.clone()),
+            Column::Priority => Cell::from(Span::styled(
+                present::priority_mark(tk.priority),
+                t.priority(tk.priority),
+            )),
+            Column::Sla => Cell::from(Span::styled(
+                mark.symbol(),
+                match mark {
+                    present::SlaMark::Breached => t.overdue(),
+                    present::SlaMark::AtRisk => t.warn(),
+                    _ => t.dim(),
+                },
+            )),
+            Column::Status => Cell::from(fit(&present::status(ctx.cfg, ctx.cat, &tk.status), w)),
+            Column::Subject => Cell::from(fit(&clean_line(&tk.subject), w)),
+            Column::Requester => Cell::from(fit(&clean_line(&tk.requester), w)),
+            Column::Assignee => Cell::from(match &tk.assignee {
+                Some(o) => fit(&clean_line(&o.agent.login), w),
+                None => "—".into(),
+            }),
+            Column::Age => Cell::from(present::age(ctx.cat, ctx.now - tk.created_at)),
+            Column::Due => due_cell(ctx, tk, mark),
+        }
+    });
+    let style = if selected {
+        t.selected()
+    } else if marked {
+        t.marked()
+    } else {
+        t.priority(tk.priority)
+    };
+    Row::new(cells.collect::<Vec<_>>()).style(style)
+}
+
+/// What an empty pane says: why it is empty, and the keys that help.
+fn empty_text(q: &QueueState, ctx: &Ctx<'_>) -> String {
+    if let Some(l) = &q.lost {
+        return lost_text(ctx, l);
+    }
+    if !q.spec.text.is_empty() {
+        return ctx.cat.f(
+            "ui.filter_empty",
+            &[("back", ctx.key(Context::Queue, Action::Back))],
+        );
+    }
+    ctx.cat.f(
+        "ui.queue_empty",
+        &[
+            ("first", ctx.key(Context::Queue, Action::QueueMine)),
+            ("last", ctx.key(Context::Queue, Action::QueueAll)),
+            ("new", ctx.key(Context::Queue, Action::New)),
+        ],
+    )
+}
+
+/// "HSG-… left this queue (changed by olena at 12:03); move to choose a ticket".
+pub fn lost_text(ctx: &Ctx<'_>, l: &Lost) -> String {
+    ctx.cat.f(
+        "ui.selection_left",
+        &[
+            ("number", l.number.clone()),
+            ("by", l.by.clone()),
+            ("at", l.at.clone()),
+        ],
+    )
+}
+
+pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focused: bool) {
+    let t = ctx.theme;
+    let pos = match (q.total, &q.lost) {
+        (0, _) => " 0/0 ".to_string(),
+        (_, Some(_)) => format!(" –/{} ", q.total),
+        _ => format!(" {}/{} ", q.cursor + 1, q.total),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            t.focus_border()
+        } else {
+            t.border()
+        })
+        .title(title(q, ctx))
+        .title_top(Line::from(Span::styled(pos, t.dim())).right_aligned());
+    let cols = columns(ctx, area.width, q.spec.sort);
+    let header: Vec<Cell> = cols
+        .iter()
+        .map(|&(c, w)| header_cell(ctx, q, c, w))
+        .collect();
+    let rows: Vec<Row> = q
+        .visible()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| row(ctx, q, &cols, q.top + i as i64, r))
+        .collect();
+    let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
+    let empty = rows.is_empty();
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(t.header()))
+        .column_spacing(1)
+        .block(block);
+    f.render_widget(table, area);
+    if empty || q.lost.is_some() {
+        let inner = Rect {
+            x: area.x + 2,
+            y: area.y + 2 + if empty { 0 } else { q.visible().len() as u16 },
+            width: area.width.saturating_sub(4),
+            height: 1,
+        };
+        if inner.y < area.y + area.height.saturating_sub(1) {
+            let style = if q.lost.is_some() { t.warn() } else { t.dim() };
+            let text = fit(&empty_text(q, ctx), inner.width as usize);
+            f.render_widget(Line::from(Span::styled(text, style)), inner);
+        }
+    }
+}
