@@ -309,3 +309,52 @@ fn a_bug_restores_the_terminal_before_its_report() {
         "the mouse is given back"
     );
 }
+
+/// A bad `[keys]` is refused by `desk config check` and `install`, with its line, before it
+/// can stop the desk for everyone; a good one works in the desk at once.
+#[test]
+fn keys_are_checked_before_they_reach_the_desk() {
+    let d = Desk::new();
+    let cfg = d.dir.path().join("desk.toml");
+    let text = std::fs::read_to_string(&cfg).expect("desk.toml");
+    let bad = d.dir.path().join("bad.toml");
+    for (keys, says) in [
+        ("fly = \"x\"\n", "unknown action 'fly'"),
+        ("new = \"ctrl-c\"\n", "always quits"),
+        ("save = \"s\"\n", "would be typed"),
+        ("new = \"x\"\nclaim = \"x\"\n", "given to both new"),
+    ] {
+        std::fs::write(&bad, format!("{text}{keys}")).expect("write");
+        let line = text.lines().count() + 1;
+        let check = d.run(&["config", "check", bad.to_str().expect("path")]);
+        check.fails(2, says);
+        assert!(
+            check.stderr.contains(&format!("bad.toml:{line}")) || keys.contains("claim"),
+            "names the line: {}",
+            check.stderr
+        );
+        d.run(&["config", "install", bad.to_str().expect("path")])
+            .fails(2, says);
+    }
+    let good = d.dir.path().join("good.toml");
+    std::fs::write(&good, format!("{text}new = \"F2\"\n")).expect("write");
+    d.run(&["config", "check", good.to_str().expect("path")])
+        .ok();
+    d.run(&["config", "install", good.to_str().expect("path")])
+        .ok();
+    if !tmux_available() {
+        return;
+    }
+    d.new_ticket("Lift broken in entrance 2", &[]);
+    let t = Tmux::start(&d, 100, 50);
+    t.wait_for("Lift broken");
+    t.keys(&["F2"]);
+    t.wait_for("New request");
+    t.esc();
+    t.keys(&["?"]);
+    let screen = t.wait_for("Keys — Queue");
+    assert!(screen.contains("F2  register a new request"), "{screen}");
+    t.esc();
+    t.keys(&["q"]);
+    t.wait_for("EXITED:0");
+}
