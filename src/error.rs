@@ -11,6 +11,8 @@ use std::fmt;
 pub enum Error {
     /// Bad input: an invalid value, a usage mistake. Exit 2.
     Invalid(String),
+    /// Bad input, said through the catalog (a key and its values). Exit 2.
+    Said(Message),
     /// A bad configuration file. Exit 2.
     Config(ConfigError),
     /// A ticket number that is malformed or has a wrong check digit. Exit 2.
@@ -44,18 +46,21 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-fn did_you_mean(suggestions: &[String]) -> String {
+/// A catalog key with the values of its placeholders.
+pub type Message = (&'static str, Vec<(&'static str, String)>);
+
+fn did_you_mean(cat: &Catalog, suggestions: &[String]) -> String {
     match suggestions {
         [] => String::new(),
-        [one] => format!("; did you mean {one}?"),
-        many => format!("; did you mean one of {}?", many.join(", ")),
+        [one] => cat.f("number.did_you_mean", &[("number", one.clone())]),
+        many => cat.f("number.did_you_mean_many", &[("numbers", many.join(", "))]),
     }
 }
 
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Invalid(_) | Error::Config(_) | Error::BadNumber { .. } => 2,
+            Error::Invalid(_) | Error::Said(_) | Error::Config(_) | Error::BadNumber { .. } => 2,
             // Refusals that are really bad values: an empty text, a rating out of range,
             // a status that does not exist.
             Error::Refused(
@@ -73,17 +78,23 @@ impl Error {
     /// The one-line message in the user's language (where the catalog has it).
     pub fn message(&self, cat: &Catalog) -> String {
         match self {
+            Error::Said((key, args)) => cat.f(key, args),
             Error::Invalid(m) | Error::NotFound(m) | Error::Forbidden(m) | Error::Database(m) => {
                 m.clone()
             }
             Error::Config(e) => format!("configuration error: {e}"),
             Error::BadNumber { error, suggestions } => {
-                format!("{error}{}", did_you_mean(suggestions))
+                let (key, args) = error.key_args();
+                format!("{}{}", cat.f(key, &args), did_you_mean(cat, suggestions))
             }
             Error::NoSuchTicket {
                 number,
                 suggestions,
-            } => format!("no ticket {number}{}", did_you_mean(suggestions)),
+            } => format!(
+                "{}{}",
+                cat.f("number.missing", &[("number", number.clone())]),
+                did_you_mean(cat, suggestions)
+            ),
             Error::Refused(r) => cat.refusal(r),
             Error::Sql(e) => format!("database error: {}", one_line(&e.to_string())),
             Error::Item { item, name, inner } if name.is_empty() => {

@@ -147,25 +147,27 @@ fn show_is_tolerant_and_explains_bad_numbers() {
     let text = d.run(&["show", &n]).ok();
     assert!(text.starts_with(&n) && text.contains("No heating") && text.contains("History"));
 
-    // Wrong check digit: exit 2 and the real number suggested.
+    // Wrong check character: exit 2 and the real number suggested.
     let last = n.chars().last().unwrap_or('0');
     let wrong = format!(
         "{}{}",
         &n[..n.len() - 1],
-        if last == '9' {
+        if last == 'Z' {
             '0'
+        } else if last == '9' {
+            'A'
         } else {
             (last as u8 + 1) as char
         }
     );
     let r = d.run(&["show", &wrong]);
-    r.fails(2, "wrong check digit");
+    r.fails(2, "wrong check character");
     assert!(
         r.stderr.contains(&format!("did you mean {n}")),
         "{}",
         r.stderr
     );
-    // Adjacent digits swapped.
+    // Adjacent characters swapped, and a letter of the category mistyped.
     let key = desk::core::numbering::normalize(&n);
     let mut c: Vec<char> = key.chars().collect();
     let l = c.len();
@@ -173,10 +175,19 @@ fn show_is_tolerant_and_explains_bad_numbers() {
     let swapped: String = c.into_iter().collect();
     assert_ne!(swapped, key);
     let r = d.run(&["show", &swapped]);
-    r.fails(2, "wrong check digit");
+    r.fails(2, "mistyped");
     assert!(
         r.stderr.contains(&n),
         "swap suggests the real one: {}",
+        r.stderr
+    );
+    let misheard = format!("{}F{}", &n[..2], &n[3..]);
+    assert_ne!(misheard, n);
+    let r = d.run(&["show", &misheard]);
+    r.fails(2, "mistyped");
+    assert!(
+        r.stderr.contains(&format!("did you mean {n}")),
+        "{}",
         r.stderr
     );
     d.run(&["show", "HSG-26"])
@@ -186,8 +197,11 @@ fn show_is_tolerant_and_explains_bad_numbers() {
     let prefix = &n[..n.len() - "00001-3".len()];
     let absent = {
         let body = format!("{prefix}00005");
-        let digits: String = body.chars().filter(char::is_ascii_digit).collect();
-        format!("{body}-{}", desk::core::numbering::damm(digits.chars()))
+        let payload = desk::core::numbering::normalize(&body);
+        format!(
+            "{body}-{}",
+            desk::core::numbering::CheckAlgo::Damm36.check_char(&payload)
+        )
     };
     let r = d.run(&["show", &absent]);
     r.fails(3, "no ticket");

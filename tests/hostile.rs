@@ -213,7 +213,7 @@ proptest! {
     #[test]
     fn typed_numbers_never_panic(input in "\\PC{0,30}") {
         let cfg = desk::core::config::Config::builtin().expect("config");
-        let _ = cfg.grammar(&[]).parse(&input, chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"));
+        let _ = cfg.grammar(&[]).parse(&input, chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"), &|_| None);
         let _ = desk::core::numbering::edit_candidates(&desk::core::numbering::normalize(&input));
     }
 }

@@ -77,7 +77,7 @@ fn desk_check_names_every_kind_of_damage() {
         format!("{owned}: is assigned to nobody but its history last gave it to"),
         format!("{open}: outcome is granted but its history says none"),
         "the trigger events_no_update protecting the history is missing".to_string(),
-        "(a gap)".to_string(),
+        "were never given, and no record says why".to_string(),
         format!("{stale}: its service-level figures differ from its history"),
         format!("{factless}: has no row of report facts"),
         format!("{recategorised}: its report facts differ from the ticket"),

@@ -629,7 +629,7 @@ fn filter_palette_goto_and_mouse() {
     assert!(
         p.error
             .as_ref()
-            .is_some_and(|e| e.contains("wrong check digit"))
+            .is_some_and(|e| e.contains("wrong check character"))
     );
     key(&mut app, KeyCode::Enter);
     assert!(app.overlay().is_none());

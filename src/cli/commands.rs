@@ -229,6 +229,12 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Config(ConfigCommand::Install { file }) => install_config(s, cli, file),
         Command::Config(ConfigCommand::Check { .. }) => {
             // The shared desk's own configuration, for its agents.
+            let origin = s
+                .config_path
+                .as_deref()
+                .map(output::path)
+                .unwrap_or_else(|| "the built-in configuration".into());
+            s.store.numbering_fits(&s.cfg, &origin)?;
             print(&config_summary(&s.cfg, s.config_path.as_deref()));
             Ok(())
         }
@@ -850,7 +856,7 @@ fn check(
                     .as_ref()
                     .map(|n| format!("{n}: "))
                     .unwrap_or_default(),
-                crate::core::sanitize::clean_line(&v.what)
+                crate::core::sanitize::clean_line(&v.text(s.catalog))
             ));
         }
         print(&out);
@@ -957,6 +963,16 @@ fn restore_into(s: &mut Session, cli: &Cli, file: &Path, force: bool) -> Result<
         output::path(file),
         c.tickets
     ));
+    for g in &c.kept {
+        output::error_line(&s.catalog.f(
+            "number.kept",
+            &[
+                ("series", g.scope.clone()),
+                ("first", g.first.to_string()),
+                ("last", g.last.to_string()),
+            ],
+        ));
+    }
     Ok(())
 }
 
@@ -977,6 +993,15 @@ fn config_summary(cfg: &crate::core::config::Config, path: Option<&Path>) -> Str
 /// `desk config check [FILE]`: a file named by the caller is read with the caller's rights.
 fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
     let (cfg, path) = crate::session::load_config(file, db)?;
+    let origin = path
+        .as_deref()
+        .map(output::path)
+        .unwrap_or_else(|| "the built-in configuration".into());
+    // Compared with the numbers the desk gave, where there is a desk this user may read.
+    match crate::store::Store::open(db, Mode::Existing, session::busy_timeout()?) {
+        Ok(store) if db.is_file() => store.numbering_fits(&cfg, &origin)?,
+        _ => crate::store::numbers::numbering_fits(&cfg, &[], &origin)?,
+    }
     print(&config_summary(&cfg, path.as_deref()));
     Ok(())
 }

@@ -4,6 +4,7 @@
 use super::attribution::{CategoryRule, RouteRule, Router};
 use super::lifecycle::{Field, Lifecycle, StatusDef, TransitionDef, Trigger};
 use super::model::{Outcome, Priority, Role, StatusCategory};
+use super::numbering::collision::{self, Collision, Plan};
 use super::numbering::{CheckAlgo, Grammar, Template};
 use super::sla::{Calendar, FirstResponse, SlaConfig, Targets};
 use serde::Deserialize;
@@ -833,8 +834,46 @@ impl Config {
             prefix: self.prefix.clone(),
             cats: self.categories.iter().map(|c| c.code.clone()).collect(),
             groups,
-            algo: self.check,
+            check: self.check,
         }
+    }
+
+    /// Each template in use with the categories numbered with it (the default one with every
+    /// category that has no template of its own).
+    pub fn number_plans(&self) -> Vec<Plan> {
+        let mut plans: Vec<Plan> = Vec::new();
+        for c in &self.categories {
+            let t = self.template_for(&c.code);
+            match plans.iter_mut().find(|p| p.template == *t) {
+                Some(p) => p.cats.push(c.code.clone()),
+                None => plans.push(Plan {
+                    template: t.clone(),
+                    cats: vec![c.code.clone()],
+                }),
+            }
+        }
+        plans
+    }
+
+    /// One grammar per template in use, holding only the categories numbered with it: how the
+    /// numbers this configuration gives read back.
+    pub fn plan_grammars(&self, extra_groups: &[String]) -> Vec<Grammar> {
+        let g = self.grammar(extra_groups);
+        self.number_plans()
+            .into_iter()
+            .map(|p| Grammar {
+                templates: vec![p.template],
+                cats: p.cats,
+                ..g.clone()
+            })
+            .collect()
+    }
+
+    /// Two different numbers this configuration could give that desk would read as one
+    /// (`extra_groups`: groups known only to the database).
+    pub fn number_collision(&self, extra_groups: &[String]) -> Option<Collision> {
+        let g = self.grammar(extra_groups);
+        collision::find(&self.number_plans(), &self.prefix, &g.groups)
     }
 
     pub fn router(&self) -> Router {

@@ -28,6 +28,9 @@ use std::time::Duration;
 pub struct Copied {
     pub tickets: i64,
     pub bytes: u64,
+    /// After a restore: the numbers given since the backup was taken, which stay given (the
+    /// counters never go back).
+    pub kept: Vec<super::numbers::Gap>,
 }
 
 /// Copies every page of `src` into `dst` in one step (one read transaction on the source, so
@@ -208,6 +211,7 @@ impl Store {
                 bytes: privilege::as_caller(|| std::fs::metadata(target))
                     .map(|m| m.len())
                     .unwrap_or(0),
+                kept: Vec::new(),
             }),
             Err(e) => {
                 privilege::as_caller(|| {
@@ -330,6 +334,22 @@ impl Store {
                 b.what
             )));
         }
+        // The counters never go back: numbers given since the backup was taken stay given,
+        // recorded as skipped in the copy before it replaces the desk (in the same step).
+        let before = super::numbers::counters(&self.conn).map_err(|e| self.err(e))?;
+        let kept = {
+            let tx = src.transaction().map_err(db)?;
+            let kept = super::numbers::keep_counters(
+                &tx,
+                &before,
+                super::numbers::Who::of(actor),
+                &format!("restored from {name}"),
+                chrono::Utc::now().timestamp(),
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)?;
+            kept
+        };
         let _: String = src
             .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
             .map_err(db)?;
@@ -350,6 +370,7 @@ impl Store {
         Ok(Copied {
             tickets,
             bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+            kept,
         })
     }
 }

@@ -13,7 +13,44 @@ use rusqlite::Connection;
 pub struct Violation {
     /// The ticket concerned, if it is about one.
     pub number: Option<String>,
+    /// What is wrong, in English (the JSON output's `what`).
     pub what: String,
+    /// The same as a catalog key and its values, where the catalog has it.
+    pub message: Option<Message>,
+}
+
+pub use crate::error::Message;
+
+impl Violation {
+    pub fn new(number: Option<String>, what: String) -> Violation {
+        Violation {
+            number,
+            what,
+            message: None,
+        }
+    }
+
+    /// A violation said through the catalog (`what` is its English text).
+    pub fn said(
+        number: Option<String>,
+        key: &'static str,
+        args: Vec<(&'static str, String)>,
+    ) -> Violation {
+        let what = crate::i18n::Catalog::english().f(key, &args);
+        Violation {
+            number,
+            what,
+            message: Some((key, args)),
+        }
+    }
+
+    /// The text in the language of `cat`.
+    pub fn text(&self, cat: &crate::i18n::Catalog) -> String {
+        match &self.message {
+            Some((key, args)) => cat.f(key, args),
+            None => self.what.clone(),
+        }
+    }
 }
 
 /// What was looked at.
@@ -40,14 +77,21 @@ fn rows(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<Finding>> {
     rows.collect()
 }
 
-const TRIGGERS: [&str; 3] = ["events_no_update", "events_no_delete", "tickets_no_delete"];
+const TRIGGERS: [&str; 5] = [
+    "events_no_update",
+    "events_no_delete",
+    "tickets_no_delete",
+    "number_gaps_no_update",
+    "number_gaps_no_delete",
+];
 
 impl Store {
     /// Checks integrity (`PRAGMA integrity_check`, foreign keys) and the invariants: every
     /// ticket has its creation event first; its status, outcome and owner are what its history
     /// says last; its status is declared and its open flag agrees; a finished ticket has a
-    /// final outcome; every numbering sequence has issued exactly its numbers (no gap, none
-    /// ahead of it); the history's protecting triggers are in place.
+    /// final outcome; every number reads back against its series and its series' algorithm, and
+    /// every series gave exactly its numbers but those recorded as skipped (see
+    /// `numbers::check`); the history's protecting triggers are in place.
     ///
     /// The history's hash chain is walked from the first event to the last; the first event
     /// that breaks it is named. With `anchor` (an earlier head), says whether that head is
@@ -62,7 +106,7 @@ impl Store {
             let c = &self.conn;
             let mut v: Vec<Violation> = Vec::new();
             let mut push =
-                |number: Option<String>, what: String| v.push(Violation { number, what });
+                |number: Option<String>, what: String| v.push(Violation::new(number, what));
             let mut stmt = c.prepare("PRAGMA integrity_check")?;
             for r in stmt.query_map([], |r| r.get::<_, String>(0))? {
                 let r = r?;
@@ -203,47 +247,6 @@ impl Store {
                     }
                 }
             }
-            // Sequences: each scope issued exactly 1..=last.
-            let mut stmt = c.prepare(
-                "SELECT s.scope, s.last, count(t.id), coalesce(max(t.seq), 0)
-                 FROM sequences s LEFT JOIN tickets t ON t.scope = s.scope GROUP BY s.scope",
-            )?;
-            let seqs = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })?;
-            for s in seqs {
-                let (scope, last, count, max) = s?;
-                if max > last {
-                    push(
-                        None,
-                        format!(
-                            "numbers of {scope} reach {max} but the sequence is at {last}: the next ticket would collide"
-                        ),
-                    );
-                } else if count != last {
-                    push(
-                        None,
-                        format!(
-                            "numbers of {scope}: the sequence issued {last} but {count} tickets have them (a gap)"
-                        ),
-                    );
-                }
-            }
-            for (n, scope, _) in rows(
-                c,
-                "SELECT t.number, t.scope, NULL FROM tickets t
-                 WHERE NOT EXISTS (SELECT 1 FROM sequences s WHERE s.scope = t.scope)",
-            )? {
-                push(
-                    Some(n),
-                    format!("its series {} has no sequence", scope.unwrap_or_default()),
-                );
-            }
             // Reports read each ticket's facts: a row for every ticket, agreeing with it.
             for (n, what, _) in rows(
                 c,
@@ -296,15 +299,15 @@ impl Store {
             }
             let chain = super::chain::verify(c, anchor)?;
             if let Some(b) = &chain.first_break {
-                v.push(Violation {
-                    number: b.number.clone(),
-                    what: format!("history event {} {}", b.event, b.what),
-                });
+                v.push(Violation::new(
+                    b.number.clone(),
+                    format!("history event {} {}", b.event, b.what),
+                ));
             }
             if let (Some(a), Some(false)) = (anchor, chain.anchor_holds) {
-                v.push(Violation {
-                    number: None,
-                    what: if a.id > chain.head.id {
+                v.push(Violation::new(
+                    None,
+                    if a.id > chain.head.id {
                         format!(
                             "the anchor's event {} is no longer in the history (it ends at event {}): events were deleted",
                             a.id, chain.head.id
@@ -315,8 +318,9 @@ impl Store {
                             a.id
                         )
                     },
-                });
+                ));
             }
+            v.extend(super::numbers::check(c, cfg)?);
             Ok(CheckReport {
                 tickets,
                 events: chain.events,

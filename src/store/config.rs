@@ -55,7 +55,8 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 
 impl Store {
     /// Makes `text` (read by the caller from `origin`) the desk's configuration (admins):
-    /// valid, still declaring every status tickets are in, installed atomically. Returns the
+    /// valid, still declaring every status tickets are in, unable to give a number twice or to
+    /// give an issued one again (`numbering_fits`), installed atomically. Returns the
     /// file it was installed as.
     pub fn install_config(&self, actor: &Actor, text: &str, origin: &str) -> Result<PathBuf> {
         rights::check(actor, Action::EditConfig, None)?;
@@ -72,6 +73,7 @@ impl Store {
                 missing.join(", ")
             )));
         }
+        self.numbering_fits(&cfg, origin)?;
         let target = crate::session::config_beside(&self.path);
         let fail = |what: &Path, e: std::io::Error| {
             Error::Database(format!("cannot install {}: {e}", what.display()))

@@ -310,7 +310,8 @@ fn generate(
 
     let span_days = (count as i64 / 40).clamp(30, 730);
     let start = now - span_days * 86_400;
-    let mut sequences: HashMap<String, i64> = HashMap::new();
+    // Each series: its last number, the algorithm of its check character and its template.
+    let mut sequences: HashMap<String, (i64, numbering::CheckAlgo, String)> = HashMap::new();
     let mut insert_ticket = tx.prepare(
         "INSERT INTO tickets (number, number_key, scope, seq, subject, body, requester, contact, channel,
             category, priority, status, is_open, outcome, reason, answer, assignee_id, group_code,
@@ -368,10 +369,16 @@ fn generate(
             group: routing.group.as_deref().unwrap_or("GEN"),
         };
         let scope = template.scope(&parts);
-        let seq = sequences.entry(scope.clone()).or_insert(0);
-        *seq += 1;
-        let seq = *seq;
-        let number = template.render(&parts, seq as u64, cfg.check);
+        let series = sequences.entry(scope.clone()).or_insert_with(|| {
+            (
+                0,
+                numbering::CheckAlgo::for_new_series(&scope, cfg.check),
+                template.source().to_string(),
+            )
+        });
+        series.0 += 1;
+        let (seq, algo) = (series.0, series.1);
+        let number = template.render(&parts, seq as u64, algo);
 
         // Older tickets are almost all finished; recent ones are spread over the queue.
         let age = now - created;
@@ -732,11 +739,11 @@ fn generate(
         }
         total_events += evs.len();
     }
-    for (scope, last) in &sequences {
+    for (scope, (last, algo, template)) in &sequences {
         tx.execute(
-            "INSERT INTO sequences (scope, last) VALUES (?1, ?2)
+            "INSERT INTO sequences (scope, last, algo, template) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (scope) DO UPDATE SET last = max(last, excluded.last)",
-            params![scope, last],
+            params![scope, last, algo.as_str(), template],
         )?;
     }
     Ok(DemoSummary {

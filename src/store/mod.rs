@@ -7,6 +7,7 @@ pub mod chain;
 pub mod check;
 pub mod config;
 pub mod demo;
+pub mod numbers;
 pub mod queue;
 pub mod report;
 pub mod schema;

@@ -254,8 +254,40 @@ fn chain_existing(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookRes
     Ok(())
 }
 
+/// Numbering. Each series (scope) records the check algorithm of its first number, so numbers
+/// already given stay valid whatever the configuration says later, and the template that
+/// started it. Series keys become letters and digits only (the hook, `store::numbers::
+/// upgrade_series`), so a template that changes only separators or padding continues its
+/// series. Every number a series skips is recorded with who, when and why: the only gaps
+/// `desk check` accepts. Append-only, like the history.
+pub const V9: &str = r#"
+ALTER TABLE sequences ADD COLUMN algo TEXT;
+ALTER TABLE sequences ADD COLUMN template TEXT;
+CREATE TABLE number_gaps (
+    id     INTEGER PRIMARY KEY,
+    at     INTEGER NOT NULL,
+    actor  TEXT NOT NULL,
+    via    TEXT,
+    scope  TEXT NOT NULL,
+    first  INTEGER NOT NULL,
+    last   INTEGER NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('restore', 'taken', 'upgrade')),
+    detail TEXT NOT NULL DEFAULT '',
+    CHECK (first >= 1 AND last >= first)
+);
+CREATE INDEX number_gaps_scope ON number_gaps (scope, first);
+CREATE TRIGGER number_gaps_no_update BEFORE UPDATE ON number_gaps
+BEGIN
+    SELECT RAISE(ABORT, 'desk: skipped numbers are a record; they cannot be changed');
+END;
+CREATE TRIGGER number_gaps_no_delete BEFORE DELETE ON number_gaps
+BEGIN
+    SELECT RAISE(ABORT, 'desk: skipped numbers are a record; they cannot be deleted');
+END;
+"#;
+
 /// Every migration, oldest first.
-pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(
@@ -266,6 +298,10 @@ pub fn migrations() -> Migrations<'static> {
                 7 => M::up(sql).foreign_key_check(),
                 // Chains the events already written.
                 8 => M::up_with_hook(sql, chain_existing),
+                // Series keys without separators, each with its algorithm.
+                9 => M::up_with_hook(sql, |tx: &rusqlite::Transaction<'_>| {
+                    super::numbers::upgrade_series(tx).map_err(Into::into)
+                }),
                 _ => M::up(sql),
             })
             .collect(),
@@ -299,6 +335,7 @@ mod tests {
             0x5de39abb36931c13,
             0x3bf45ff003d5f185,
             0x0b79d19ad79dd52a,
+            0xd3103d8691a271b6,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

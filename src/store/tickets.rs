@@ -470,14 +470,14 @@ fn insert_new(
         cat: &routing.category,
         group: routing.group.as_deref().unwrap_or(""),
     };
-    let scope = p.template.scope(&parts);
-    let seq: i64 = tx
-        .prepare_cached(
-            "INSERT INTO sequences (scope, last) VALUES (?1, 1)
-             ON CONFLICT (scope) DO UPDATE SET last = last + 1 RETURNING last",
-        )
-        .and_then(|mut s| s.query_row([&scope], |r| r.get(0)))?;
-    let number = p.template.render(&parts, seq as u64, cfg.check);
+    let super::numbers::Allocated { number, scope, seq } = super::numbers::allocate(
+        tx,
+        cfg,
+        &p.template,
+        &parts,
+        super::numbers::Who::of(actor),
+        now,
+    )?;
     let initial = life.initial().to_string();
     let status = match (&assigned, life.on_assign(&initial)) {
         (Some(_), Some(t)) => t.to.clone(),
@@ -1489,7 +1489,8 @@ pub(crate) fn find_in(
         return Ok(t);
     }
     let groups = group_codes(conn)?;
-    match cfg.grammar(&groups).parse(trimmed, today) {
+    let known = |scope: &str| super::numbers::series_algo(conn, scope).ok().flatten();
+    match cfg.grammar(&groups).parse(trimmed, today, &known) {
         Ok(parsed) => Err(Error::NoSuchTicket {
             suggestions: suggestions(conn, trimmed, Some((&parsed.scope, parsed.seq)))?,
             number: parsed.canonical,
@@ -1498,9 +1499,16 @@ pub(crate) fn find_in(
             error: NumberError::Empty,
             suggestions: Vec::new(),
         }),
-        Err(error) => Err(Error::BadNumber {
-            suggestions: suggestions(conn, trimmed, None)?,
-            error,
-        }),
+        Err(error) => {
+            let suggestions = suggestions(conn, trimmed, None)?;
+            // Not a number at all, but one typo away from existing ones: a typo.
+            let error = match error {
+                NumberError::Malformed { input, .. } if !suggestions.is_empty() => {
+                    NumberError::Mistyped { input }
+                }
+                other => other,
+            };
+            Err(Error::BadNumber { suggestions, error })
+        }
     }
 }
