@@ -113,14 +113,22 @@ impl Error {
         let p = path.display();
         let msg = match e.sqlite_error_code() {
             Some(C::DatabaseBusy) | Some(C::DatabaseLocked) => format!(
-                "the database {p} stayed locked by another desk user past the timeout; nothing was written, try again"
+                "the database {p} stayed locked by another desk user past the timeout{}; nothing was written, try again",
+                match crate::privilege::lock_holder(path) {
+                    Some(h) if h.stopped => format!(
+                        " (held by {}, process {}, which is stopped: ask them to resume it, or an administrator to end it with kill {})",
+                        h.login, h.pid, h.pid
+                    ),
+                    Some(h) => format!(" (held by {}, process {})", h.login, h.pid),
+                    None => String::new(),
+                }
             ),
-            Some(C::ReadOnly) => format!(
-                "the database {p} is read-only for you: nothing was written (is your user in the desk's group, and the directory group-writable?)"
-            ),
-            Some(C::CannotOpen) => format!(
-                "cannot open the database {p}: its directory is missing or not accessible (create it with `desk init`)"
-            ),
+            Some(C::ReadOnly) => {
+                format!("the database {p} is read-only for you: nothing was written")
+            }
+            Some(C::CannotOpen) => {
+                format!("cannot open the database {p}: its directory is missing or closed to you")
+            }
             Some(C::NotADatabase) | Some(C::DatabaseCorrupt) => {
                 format!("{p} is corrupt or not a desk database; restore a backup (`desk restore`)")
             }

@@ -131,10 +131,24 @@ pub fn settle(req: Request<'_>) -> Result<Standing> {
         Ok(r) => {
             let _ = REGISTRY.set(r);
         }
+        Err(_) if req.db.is_none() && in_user_namespace() => {
+            return Err(Error::Database(
+                "desk is running in a user namespace, where the kernel does not honour its set-id bit: the shared desk cannot be opened from here".into(),
+            ));
+        }
         Err(e) if req.db.is_none() => return Err(e),
         Err(_) => {}
     }
     Ok(standing)
+}
+
+/// Whether this process runs in a user namespace other than the host's (where root's files
+/// show as owned by the overflow user and set-id bits are not honoured).
+pub fn in_user_namespace() -> bool {
+    std::fs::read_to_string("/proc/self/uid_map").is_ok_and(|m| {
+        let f: Vec<&str> = m.split_whitespace().collect();
+        f != ["0", "0", "4294967295"]
+    })
 }
 
 /// Takes the desk's group back for a privileged run, after cleaning what it inherits.
@@ -550,6 +564,45 @@ pub fn login_members(gid: Gid) -> Vec<String> {
             })
         })
         .collect()
+}
+
+/// What `desk check` finds wrong with the shared desk's side of the operating system: login
+/// users in the desk's group, a directory or file no longer as `desk init --shared` made it.
+pub fn shared_desk_problems(reg: &Registry) -> Vec<String> {
+    let mut out = Vec::new();
+    let members = login_members(reg.gid);
+    if !members.is_empty() {
+        out.push(format!(
+            "login users are in the desk's group {} ({}): they can open its files directly; take them out (gpasswd -d LOGIN {})",
+            reg.group,
+            members.join(", "),
+            reg.group
+        ));
+    }
+    if let Err(e) = reg.check_directory() {
+        out.push(e.to_string());
+    }
+    let dir = reg.database.parent().unwrap_or(Path::new("/"));
+    for name in ["desk.db", "desk.db-wal", "desk.db-shm", "desk.toml"] {
+        let p = dir.join(name);
+        match std::fs::symlink_metadata(&p) {
+            Err(_) if name == "desk.toml" => {}
+            Err(_) => out.push(format!(
+                "{} is missing: run `desk init --shared` again (as root) to make it",
+                p.display()
+            )),
+            Ok(m) if !m.is_file() || m.uid() != 0 || m.gid() != reg.gid.as_raw() || m.mode() & 0o007 != 0 => {
+                out.push(format!(
+                    "{} is {} (should be root:{}, closed to others): run `desk init --shared` again (as root) to repair it",
+                    p.display(),
+                    describe(&m),
+                    reg.group
+                ))
+            }
+            Ok(_) => {}
+        }
+    }
+    out
 }
 
 // ---- files the caller names --------------------------------------------------------------

@@ -41,6 +41,79 @@ fn assert_clean(what: &str, class: &str, out: &str) {
     }
 }
 
+/// Labels from the configuration are untrusted text too: every class in a desk name, a group,
+/// a category, a keyword and a status label, through every command that prints them.
+#[test]
+fn configuration_labels_never_reach_the_terminal_raw() {
+    let evil: String = CLASSES.iter().map(|(_, t)| *t).collect();
+    // TOML strings carry the characters as \u escapes.
+    let escaped: String = evil
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                if c == '"' || c == '\\' {
+                    format!("\\u{:04x}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            } else {
+                format!("\\U{:08x}", c as u32)
+            }
+        })
+        .collect();
+    let d = Desk::new();
+    let cfg = d.dir.path().join("desk.toml");
+    let text = std::fs::read_to_string(&cfg).expect("read");
+    let text = text
+        .replacen(
+            "name = \"Service desk\"",
+            &format!("name = \"Desk{escaped}\""),
+            1,
+        )
+        .replacen(
+            "name = \"Front desk\"",
+            &format!("name = \"Front{escaped}\""),
+            1,
+        )
+        .replacen(
+            "name = \"General enquiry\"",
+            &format!("name = \"General{escaped}\""),
+            1,
+        )
+        .replacen("\"heating\", ", &format!("\"heat{escaped}\", "), 1)
+        .replacen(
+            "id = \"new\"\n",
+            &format!("id = \"new\"\nlabel = \"Fresh{escaped}\"\n"),
+            1,
+        );
+    let hostile = d.dir.path().join("hostile.toml");
+    std::fs::write(&hostile, text).expect("write");
+    d.run(&["config", "install", hostile.to_str().expect("path")])
+        .ok();
+    let n = d.new_ticket("Labels", &["--category", "GEN"]);
+    for args in [
+        vec!["show", n.as_str()],
+        vec!["list"],
+        vec!["sla", n.as_str()],
+        vec!["report"],
+        vec!["status", "list"],
+        vec!["category", "list"],
+        vec!["group", "list"],
+        vec!["config", "check"],
+        vec!["show", n.as_str(), "--json"],
+        vec!["status", "list", "--json"],
+        vec!["category", "list", "--json"],
+    ] {
+        let out = d.run(&args).ok();
+        assert_clean(&format!("{args:?}"), "configuration labels", &out);
+    }
+    let shown = d.run(&["status", "list"]).ok();
+    assert!(
+        shown.contains("Fresh"),
+        "the label is shown, cleaned: {shown}"
+    );
+}
+
 #[test]
 fn every_class_in_every_field_through_the_command_line() {
     let d = Desk::staffed();

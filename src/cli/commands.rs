@@ -825,7 +825,15 @@ fn check(
     against: Option<&crate::core::chain::Anchor>,
     now: i64,
 ) -> Result<()> {
-    let r = s.store.check(&s.cfg, now, against)?;
+    let mut r = s.store.check(&s.cfg, now, against)?;
+    if s.shared
+        && let Some(reg) = crate::privilege::registry()
+    {
+        for what in crate::privilege::shared_desk_problems(reg) {
+            r.violations
+                .push(crate::store::check::Violation { number: None, what });
+        }
+    }
     if cli.json {
         print(&output::json_text(&json!({
             "ok": r.violations.is_empty(),
@@ -897,11 +905,11 @@ fn demo(s: &mut Session, cli: &Cli, tickets: usize, now: i64) -> Result<()> {
 
 fn init(cli: &Cli, args: &InitArgs, db: &Path) -> Result<()> {
     if let Some(dir) = &args.shared {
-        return super::shared::init_shared(cli, dir, args.group.as_deref());
+        return super::shared::init_shared(args, dir);
     }
     let created = Session::create(db, cli.config.as_deref())?;
     let (s, admin, wrote) = (created.session, created.became_admin, created.wrote_config);
-    let mut msg = format!("desk database ready at {}", db.display());
+    let mut msg = format!("desk database ready at {}", output::path(db));
     if admin {
         msg.push_str(&format!("; you ({}) are its admin", s.login));
     } else {
@@ -910,7 +918,7 @@ fn init(cli: &Cli, args: &InitArgs, db: &Path) -> Result<()> {
     if wrote {
         msg.push_str(&format!(
             "\nconfiguration written to {}",
-            crate::session::config_beside(db).display()
+            output::path(&crate::session::config_beside(db))
         ));
     }
     print(&msg);

@@ -170,12 +170,23 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// Make a shared desk in DIR for a Unix group (directory mode 2770)
+    /// Set up the shared desk in DIR (as root): its own system group, the directory closed
+    /// to everyone else, the set-id program in PREFIX/bin and the registry naming the desk
     #[arg(long, value_name = "DIR")]
     pub shared: Option<PathBuf>,
-    /// The Unix group of a shared desk [default: your primary group]
+    /// The desk's own system group; nobody is added to it [default: desk]
     #[arg(long, requires = "shared")]
     pub group: Option<String>,
+    /// Where the set-id program, its manual and completions go [default: /usr/local]
+    #[arg(long, requires = "shared", value_name = "PREFIX")]
+    pub prefix: Option<PathBuf>,
+    /// Make this user an admin of a new shared desk (root is one already)
+    #[arg(long, requires = "shared", value_name = "LOGIN")]
+    pub admin: Option<String>,
+    /// Move a shared desk set up the old way (a group-writable directory) into DIR, keeping
+    /// every ticket
+    #[arg(long, requires = "shared", value_name = "OLD_DB")]
+    pub upgrade: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -1,82 +1,685 @@
-//! `desk init --shared DIR`: one database for a team of Unix users.
+//! `desk init --shared DIR`: the shared desk, set up by root in one command (README "Many
+//! people, one desk"; DESIGN §6). Operators never hold its files:
 //!
-//! The directory belongs to a Unix group, is setgid and group-writable (2770), so the database
-//! and the `-wal`/`-shm` files SQLite creates next to it stay writable for every member,
-//! whoever created them first (SQLite gives them the database file's mode, and the setgid bit
-//! gives them the directory's group).
+//! - a system group of the desk's own (default `desk`) that no login user belongs to;
+//! - the directory `DIR`, `root:GROUP 2770`, holding `desk.db` with its `-wal` and `-shm`
+//!   (`root:GROUP 0660`, made here and kept by every connection) and `desk.toml`
+//!   (`root:GROUP 0640`);
+//! - the program, `PREFIX/bin/desk`, installed `root:GROUP 2755` (setgid), with its manual page
+//!   and shell completions;
+//! - the registry `SYSCONFDIR/desk/shared` (`root 0644`), naming the database and the group:
+//!   the program keeps its group only for that database.
+//!
+//! Run again, it repairs owners and modes and installs the running program. With `--upgrade
+//! OLD_DB` it moves a desk set up the old way (a group-writable directory whose members were
+//! the operators) into the new layout, keeping every ticket.
 
-use super::Cli;
-use super::output::print;
+use super::InitArgs;
+use super::output::{path as shown, print};
+use crate::core::config::Config;
 use crate::error::{Error, Result};
-use nix::sys::stat::{Mode, umask};
-use nix::unistd::{Gid, Group, chown};
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use crate::privilege::{self, Registry, trusted_path};
+use crate::store::{DEFAULT_BUSY_TIMEOUT, Mode, Options, Store};
+use nix::unistd::{Gid, Group, Uid};
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(|e| Error::Database(format!("cannot set the mode of {}: {e}", path.display())))
+const DEFAULT_GROUP: &str = "desk";
+const DEFAULT_PREFIX: &str = "/usr/local";
+/// The files of a desk's directory, as the old and the new layout have them.
+const DESK_FILES: [&str; 6] = [
+    "desk.db",
+    "desk.db-wal",
+    "desk.db-shm",
+    "desk.toml",
+    "desk.toml.bak",
+    "desk.toml.new",
+];
+
+fn io(what: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Database(format!("{}: {e}", what.display()))
 }
 
-fn set_group(path: &Path, gid: Gid, group: &str) -> Result<()> {
-    chown(path, None, Some(gid)).map_err(|e| {
-        Error::Database(format!(
-            "cannot give {} to group {group}: {e} (you must be a member of {group}, or root)",
-            path.display()
-        ))
-    })
+/// Owner root, the given group, the given mode; never through a symbolic link.
+fn own(path: &Path, gid: Gid, mode: u32) -> Result<()> {
+    nix::unistd::fchownat(
+        nix::fcntl::AT_FDCWD,
+        path,
+        Some(Uid::from_raw(0)),
+        Some(gid),
+        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
+    .map_err(|e| io(path, e))?;
+    // chown clears the set-id bits: the mode comes after.
+    privilege::set_mode(path, mode).map_err(|e| io(path, e))
 }
 
-pub fn init_shared(cli: &Cli, dir: &Path, group: Option<&str>) -> Result<()> {
-    let group = match group {
-        Some(name) => Group::from_name(name)
-            .map_err(|e| Error::Invalid(format!("cannot look up group '{name}': {e}")))?
-            .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "no Unix group '{name}': create it first (sudo groupadd {name})"
-                ))
-            })?,
-        None => Group::from_gid(nix::unistd::getgid())
-            .ok()
-            .flatten()
-            .ok_or_else(|| Error::Invalid("cannot find your primary group; give --group".into()))?,
+/// Writes a new file next to `path` and renames it over `path`: never half a file, never
+/// through a link.
+fn install_file(path: &Path, bytes: &[u8], gid: Gid, mode: u32) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let tmp = dir.join(format!(
+        ".{}.new",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(&tmp)
+        .map_err(|e| io(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| io(&tmp, e))?;
+    drop(f);
+    own(&tmp, gid, mode)?;
+    std::fs::rename(&tmp, path).map_err(|e| io(path, e))
+}
+
+fn valid_group_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 32
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// The desk's group: created as a system group when missing (a fresh gid); an existing one
+/// must have no login user in it and must not be `not` (the old desk's group, whose members
+/// were the operators).
+fn ensure_group(name: &str, not: Option<Gid>) -> Result<Group> {
+    if !valid_group_name(name) {
+        return Err(Error::Invalid(format!(
+            "'{name}' is not a valid group name"
+        )));
+    }
+    let existing = Group::from_name(name)
+        .map_err(|e| Error::Database(format!("cannot look up group {name}: {e}")))?;
+    let group = match existing {
+        Some(g) => g,
+        None => {
+            let out = std::process::Command::new("groupadd")
+                .args(["--system", name])
+                .env_clear()
+                .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+                .output()
+                .map_err(|e| Error::Database(format!("cannot run groupadd: {e}")))?;
+            if !out.status.success() {
+                return Err(Error::Database(format!(
+                    "groupadd --system {name} failed: {}",
+                    crate::error::one_line(&String::from_utf8_lossy(&out.stderr))
+                )));
+            }
+            Group::from_name(name)
+                .ok()
+                .flatten()
+                .ok_or_else(|| Error::Database(format!("group {name} was not created")))?
+        }
     };
-    // Files desk creates from here on are group-readable and -writable.
-    umask(Mode::from_bits_truncate(0o007));
-    std::fs::create_dir_all(dir).map_err(|e| {
-        Error::Database(format!(
-            "cannot create the directory {}: {e}",
-            dir.display()
+    if Some(group.gid) == not {
+        return Err(Error::Invalid(format!(
+            "{name} is the old desk's group, which the operators are in: choose a new one (--group {name}-store)"
+        )));
+    }
+    let members = privilege::login_members(group.gid);
+    if !members.is_empty() {
+        return Err(Error::Invalid(format!(
+            "login users are in the group {name} ({}): they could open the desk's files directly; choose another group (--group) or take them out (gpasswd -d LOGIN {name})",
+            members.join(", ")
+        )));
+    }
+    Ok(group)
+}
+
+/// The desk's directory: `root:GROUP 2770`, below directories only root may change.
+fn make_directory(dir: &Path, gid: Gid) -> Result<()> {
+    let parent = dir.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+    trusted_path(parent, true).map_err(|why| {
+        Error::Invalid(format!(
+            "{} cannot hold the shared desk: {why} (others could move the desk's directory away)",
+            shown(parent)
         ))
     })?;
-    set_group(dir, group.gid, &group.name)?;
-    set_mode(dir, 0o2770)?;
-    let db = dir.join("desk.db");
-    let created = crate::session::Session::create(&db, cli.config.as_deref())?;
-    let (s, admin) = (created.session, created.became_admin);
-    for file in [db.clone(), crate::session::config_beside(&db)] {
-        if file.exists() {
-            set_group(&file, group.gid, &group.name)?;
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(Error::Invalid(format!(
+                "{} exists and is not a directory",
+                shown(dir)
+            )));
+        }
+        Ok(_) => {}
+        Err(_) => std::fs::create_dir(dir).map_err(|e| io(dir, e))?,
+    }
+    own(dir, gid, 0o2770)
+}
+
+/// Whether the file system holding `path` honours set-id bits.
+fn allows_setid(path: &Path) -> bool {
+    nix::sys::statvfs::statvfs(path)
+        .map(|s| !s.flags().contains(nix::sys::statvfs::FsFlags::ST_NOSUID))
+        .unwrap_or(true)
+}
+
+/// Installs the running program as `PREFIX/bin/desk` (setgid to the desk's group), with its
+/// manual page and shell completions.
+fn install_program(prefix: &Path, gid: Gid) -> Result<PathBuf> {
+    let bin = prefix.join("bin");
+    std::fs::create_dir_all(&bin).map_err(|e| io(&bin, e))?;
+    if !allows_setid(&bin) {
+        return Err(Error::Invalid(format!(
+            "{} is on a file system mounted nosuid: the set-id bit would be ignored; choose another --prefix",
+            shown(&bin)
+        )));
+    }
+    let exe = std::fs::read("/proc/self/exe")
+        .map_err(|e| Error::Database(format!("cannot read this program: {e}")))?;
+    let target = bin.join("desk");
+    install_file(&target, &exe, gid, 0o2755)?;
+    let root = Gid::from_raw(0);
+    let mut cmd = <super::Cli as clap::CommandFactory>::command();
+    let mut man = Vec::new();
+    clap_mangen::Man::new(cmd.clone())
+        .render(&mut man)
+        .map_err(|e| Error::Database(format!("cannot write the manual page: {e}")))?;
+    install_file(&prefix.join("share/man/man1/desk.1"), &man, root, 0o644)?;
+    use clap_complete::Shell;
+    for (shell, place) in [
+        (Shell::Bash, "share/bash-completion/completions/desk"),
+        (Shell::Zsh, "share/zsh/site-functions/_desk"),
+        (Shell::Fish, "share/fish/vendor_completions.d/desk.fish"),
+    ] {
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut cmd, "desk", &mut out);
+        install_file(&prefix.join(place), &out, root, 0o644)?;
+    }
+    Ok(target)
+}
+
+/// The registry: which database the set-id program serves, and its group.
+fn write_registry(prefix: &Path, db: &Path, group: &str) -> Result<PathBuf> {
+    let file = privilege::registry_path(prefix);
+    let dir = file.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    install_file(
+        &file,
+        Registry::text(db, group)?.as_bytes(),
+        Gid::from_raw(0),
+        0o644,
+    )?;
+    Ok(file)
+}
+
+/// Creates the database (or opens the one there, bringing it up to date) with its `-wal` and
+/// `-shm` files, kept from now on; root is its first admin.
+fn make_database(db: &Path, gid: Gid, admin: Option<&str>) -> Result<(i64, bool, bool)> {
+    let config = crate::session::config_beside(db);
+    if std::fs::symlink_metadata(&config).is_err() {
+        install_file(&config, crate::core::config::BUILTIN.as_bytes(), gid, 0o640)?;
+    }
+    let text = std::fs::read_to_string(&config).map_err(|e| io(&config, e))?;
+    let cfg = Config::from_toml(&text, &config.display().to_string())?;
+    let mut store = Store::open_with(
+        db,
+        Mode::Create,
+        DEFAULT_BUSY_TIMEOUT,
+        Options { shared: true },
+    )?;
+    let now = crate::session::now();
+    let fresh = store.bootstrap_admin("root", &crate::session::full_name("root"), now)?;
+    if fresh {
+        store.sync_groups(&cfg)?;
+    }
+    if let Some(login) = admin {
+        if store.agent("root")?.is_none() {
+            return Err(Error::Invalid(
+                "root is not an agent of this desk: its admins add people (desk agent add LOGIN --role admin)".into(),
+            ));
+        }
+        if nix::unistd::User::from_name(login).ok().flatten().is_none() {
+            return Err(Error::Invalid(format!(
+                "no Unix user '{login}' to make the desk's admin"
+            )));
+        }
+        if store.agent(login)?.is_none() {
+            let root = store.sign_in("root")?;
+            store.add_agent(
+                &cfg,
+                &root,
+                &crate::store::NewAgent {
+                    login: login.to_string(),
+                    name: crate::session::full_name(login),
+                    role: crate::core::model::Role::Admin,
+                    groups: Vec::new(),
+                    capacity: crate::store::agents::DEFAULT_CAPACITY,
+                },
+                now,
+            )?;
         }
     }
-    set_mode(&db, 0o660)?;
-    let config = crate::session::config_beside(&db);
-    if config.exists() {
-        set_mode(&config, 0o640)?;
+    let tickets = store.ticket_count()?;
+    let root_is_agent = store.agent("root")?.is_some();
+    drop(store);
+    Ok((tickets, fresh, root_is_agent))
+}
+
+/// Owners and modes of everything in the desk's directory.
+fn own_files(dir: &Path, gid: Gid) -> Result<()> {
+    for (name, mode) in [
+        ("desk.db", 0o660),
+        ("desk.db-wal", 0o660),
+        ("desk.db-shm", 0o660),
+        ("desk.toml", 0o640),
+        ("desk.toml.bak", 0o640),
+    ] {
+        let p = dir.join(name);
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
+            own(&p, gid, mode)?;
+        }
     }
-    let d = dir.display();
+    for name in ["desk.db-wal", "desk.db-shm"] {
+        if !dir.join(name).is_file() {
+            return Err(Error::Database(format!(
+                "{} was not made; the desk's write-ahead log must exist before operators use it",
+                shown(&dir.join(name))
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
+    if !nix::unistd::getuid().is_root() || !nix::unistd::geteuid().is_root() {
+        return Err(Error::Forbidden(
+            "the shared desk is set up by root: sudo desk init --shared DIR".into(),
+        ));
+    }
+    if !dir.is_absolute() {
+        return Err(Error::Invalid(format!(
+            "{} is not an absolute path",
+            shown(dir)
+        )));
+    }
+    let prefix = args
+        .prefix
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_PREFIX));
+    if !prefix.is_absolute() {
+        return Err(Error::Invalid(format!(
+            "--prefix {} is not an absolute path",
+            shown(&prefix)
+        )));
+    }
+    let group_name = args.group.as_deref().unwrap_or(DEFAULT_GROUP);
+    // Directories and files made here are readable by everyone unless set otherwise.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+    let db = dir.join("desk.db");
+    // An old desk is closed before anything new exists, and opened again if this fails.
+    let mut old = match &args.upgrade {
+        Some(p) => Some(upgrade::OldDesk::close(p, dir)?),
+        None => None,
+    };
+    let group = ensure_group(group_name, old.as_ref().map(|o| o.gid))?;
+    make_directory(dir, group.gid)?;
+    if let Some(o) = &old {
+        if std::fs::symlink_metadata(&db).is_ok() {
+            return Err(Error::Invalid(format!(
+                "{} already holds a desk; upgrade into a new directory",
+                shown(dir)
+            )));
+        }
+        o.copy_into(&db, group.gid)?;
+    }
+    let (tickets, fresh, root_is_agent) = make_database(&db, group.gid, args.admin.as_deref())?;
+    own_files(dir, group.gid)?;
+    if let Some(o) = &old
+        && o.tickets != tickets
+    {
+        return Err(Error::Database(format!(
+            "the old desk had {} tickets, the new one {tickets}; nothing was removed",
+            o.tickets
+        )));
+    }
+    let program = install_program(&prefix, group.gid)?;
+    let registry = write_registry(&prefix, &db, &group.name)?;
+    // What the program will check at every start, checked now.
+    let reg = Registry::read(&registry)?;
+    reg.check_directory()?;
+    trusted_path(&program, false)
+        .map_err(|why| Error::Invalid(format!("the program cannot be trusted: {why}")))?;
+    let mut notes = Vec::new();
+    if let Some(o) = old.as_mut() {
+        notes = o.finish(&prefix)?;
+    }
     let g = &group.name;
-    print(&format!(
-        "shared desk ready in {d} (group {g}, mode 2770){}\n\
-         To let a colleague in:\n\
-         \x20 sudo usermod -aG {g} LOGIN        # they log in again afterwards\n\
-         \x20 desk --db {d}/desk.db agent add LOGIN --name \"Full Name\" --role operator --group FRONT\n\
-         Everyone then works on it with:  export DESK_DB={d}/desk.db   (e.g. in /etc/profile.d/desk.sh)",
-        if admin {
-            format!("; you ({}) are its admin", s.login)
+    let p = shown(&program);
+    let mut out = format!(
+        "shared desk ready in {} (root:{g} 2770; {tickets} tickets{})\n\
+         program: {p} (root:{g} 2755, setgid); registry: {}\n",
+        shown(dir),
+        if fresh { ", root is its admin" } else { "" },
+        shown(&registry),
+    );
+    for n in &notes {
+        out.push_str(n);
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "Nobody joins a Unix group: people are agents of the desk. Add one ({}):\n\
+         \x20 {p} agent add LOGIN --name \"Full Name\" --role operator --group HOUSING\n\
+         Then they simply run: desk",
+        if root_is_agent {
+            "as root now, later as one of its admins"
         } else {
-            String::new()
+            "as one of its admins"
         }
     ));
+    print(&out);
     Ok(())
+}
+
+/// Moving a desk of the old layout (a group-writable directory whose members were the
+/// operators) into the new one.
+mod upgrade {
+    use super::*;
+
+    /// The old desk, closed to everyone but root while it is moved.
+    pub struct OldDesk {
+        pub db: PathBuf,
+        /// Where its files are now (the old directory, or beside it when the new desk takes
+        /// its place).
+        pub dir: PathBuf,
+        pub gid: Gid,
+        pub tickets: i64,
+        mode: u32,
+        uid: u32,
+        /// Where the old directory was (when it was moved aside).
+        moved_from: Option<PathBuf>,
+        done: bool,
+    }
+
+    /// Processes that have any of `files` open: "pid 123 (olena: desk)".
+    fn holders(files: &[PathBuf]) -> Vec<String> {
+        let ids: Vec<(u64, u64)> = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| (m.dev(), m.ino()))
+            .collect();
+        let mut out = Vec::new();
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            return out;
+        };
+        for p in procs.flatten() {
+            let name = p.file_name();
+            let Some(pid) = name
+                .to_str()
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            else {
+                continue;
+            };
+            let Ok(fds) = std::fs::read_dir(p.path().join("fd")) else {
+                continue;
+            };
+            let open = fds.flatten().any(|fd| {
+                std::fs::metadata(fd.path()).is_ok_and(|m| ids.contains(&(m.dev(), m.ino())))
+            });
+            if open {
+                let comm = std::fs::read_to_string(p.path().join("comm")).unwrap_or_default();
+                let uid = std::fs::metadata(p.path()).map(|m| m.uid()).unwrap_or(0);
+                let who = nix::unistd::User::from_uid(Uid::from_raw(uid))
+                    .ok()
+                    .flatten()
+                    .map(|u| u.name)
+                    .unwrap_or_else(|| uid.to_string());
+                out.push(format!("pid {pid} ({who}: {})", comm.trim()));
+            }
+        }
+        out
+    }
+
+    fn is_desk_database(db: &Path) -> bool {
+        let mut head = [0u8; 72];
+        std::fs::File::open(db)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok()
+            && head.starts_with(b"SQLite format 3\0")
+            && i64::from(u32::from_be_bytes([head[68], head[69], head[70], head[71]]))
+                == crate::store::schema::APPLICATION_ID
+    }
+
+    impl OldDesk {
+        /// Closes the old desk's directory (root only, 0700) and makes sure nobody has it
+        /// open; when the new desk goes where the old one was, the old directory is moved
+        /// aside first.
+        pub fn close(db: &Path, new_dir: &Path) -> Result<OldDesk> {
+            let db = std::fs::canonicalize(db).map_err(|e| io(db, e))?;
+            if !is_desk_database(&db) {
+                return Err(Error::Invalid(format!(
+                    "{} is not a desk database",
+                    shown(&db)
+                )));
+            }
+            let dir = db.parent().unwrap_or(Path::new("/")).to_path_buf();
+            let m = std::fs::symlink_metadata(&dir).map_err(|e| io(&dir, e))?;
+            let mut old = OldDesk {
+                db: db.clone(),
+                dir: dir.clone(),
+                gid: Gid::from_raw(m.gid()),
+                tickets: 0,
+                mode: m.mode() & 0o7777,
+                uid: m.uid(),
+                moved_from: None,
+                done: false,
+            };
+            own(&dir, Gid::from_raw(0), 0o700)?;
+            let files: Vec<PathBuf> = DESK_FILES[..3].iter().map(|f| dir.join(f)).collect();
+            let busy = holders(&files);
+            if !busy.is_empty() {
+                return Err(Error::Forbidden(format!(
+                    "the old desk is open in {}; ask them to quit (or end those processes), then run this again; nothing was changed",
+                    busy.join(", ")
+                )));
+            }
+            let conn = rusqlite::Connection::open(&db).map_err(|e| Error::db(e, &db))?;
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(|e| Error::db(e, &db))?;
+            let ok: String = conn
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                .map_err(|e| Error::db(e, &db))?;
+            if ok != "ok" {
+                return Err(Error::Database(format!(
+                    "{} is damaged ({}); restore a backup before upgrading",
+                    shown(&db),
+                    crate::error::one_line(&ok)
+                )));
+            }
+            old.tickets = conn
+                .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+                .map_err(|e| Error::db(e, &db))?;
+            drop(conn);
+            if privilege::same_path(&dir, new_dir) {
+                let mut aside = dir.as_os_str().to_owned();
+                aside.push(".pre-upgrade");
+                let aside = PathBuf::from(aside);
+                if std::fs::symlink_metadata(&aside).is_ok() {
+                    return Err(Error::Invalid(format!(
+                        "{} exists; move it away first",
+                        shown(&aside)
+                    )));
+                }
+                std::fs::rename(&dir, &aside).map_err(|e| io(&dir, e))?;
+                old.moved_from = Some(dir.clone());
+                old.dir = aside.clone();
+                old.db = aside.join("desk.db");
+            }
+            Ok(old)
+        }
+
+        /// Copies the database into a new file (a fresh inode: a hard link an operator made
+        /// to the old one leads nowhere new) and the configuration beside it.
+        pub fn copy_into(&self, db: &Path, gid: Gid) -> Result<()> {
+            let conn = rusqlite::Connection::open(&self.db).map_err(|e| Error::db(e, &self.db))?;
+            conn.execute("VACUUM INTO ?1", [db.to_string_lossy()])
+                .map_err(|e| Error::db(e, db))?;
+            drop(conn);
+            let config = self.dir.join("desk.toml");
+            let text = match std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(nix::libc::O_NOFOLLOW)
+                .open(&config)
+            {
+                Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) => {
+                    let mut s = String::new();
+                    std::io::Read::read_to_string(&mut std::io::BufReader::new(f), &mut s)
+                        .map_err(|e| io(&config, e))?;
+                    Config::from_toml(&s, &config.display().to_string())?;
+                    s
+                }
+                Ok(_) => {
+                    return Err(Error::Invalid(format!(
+                        "{} is not a regular file",
+                        shown(&config)
+                    )));
+                }
+                Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
+                    return Err(Error::Invalid(format!(
+                        "{} is a symbolic link: someone replaced the desk's configuration; put the real one back first",
+                        shown(&config)
+                    )));
+                }
+                Err(_) => crate::core::config::BUILTIN.to_string(),
+            };
+            install_file(
+                &crate::session::config_beside(db),
+                text.as_bytes(),
+                gid,
+                0o640,
+            )
+        }
+
+        /// Removes the old desk's files, takes the `DESK_DB` line of the old README out of the
+        /// shell profiles, and says what is left to do.
+        pub fn finish(&mut self, prefix: &Path) -> Result<Vec<String>> {
+            let mut notes = vec![format!(
+                "moved {} tickets from {} (a new file: nobody's old link or open file reaches it)",
+                self.tickets,
+                shown(self.moved_from.as_deref().unwrap_or(&self.dir))
+            )];
+            for f in DESK_FILES {
+                let _ = std::fs::remove_file(self.dir.join(f));
+            }
+            let left: Vec<String> = std::fs::read_dir(&self.dir)
+                .map(|d| {
+                    d.flatten()
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if left.is_empty() {
+                let _ = std::fs::remove_dir(&self.dir);
+            } else {
+                notes.push(format!(
+                    "{} still holds {} (left closed to everyone but root: old backups there were readable by the old group)",
+                    shown(&self.dir),
+                    crate::core::sanitize::clean_line(&left.join(", "))
+                ));
+            }
+            let old_path = self.moved_from.as_ref().map(|d| d.join("desk.db"));
+            let old_path = old_path.as_deref().unwrap_or(&self.db);
+            notes.extend(remove_profile_lines(
+                &privilege::sysconfdir(prefix).join("profile.d"),
+                old_path,
+            ));
+            let old_group = Group::from_gid(self.gid)
+                .ok()
+                .flatten()
+                .map(|g| g.name)
+                .unwrap_or_else(|| self.gid.to_string());
+            notes.push(format!(
+                "the old group {old_group} opens nothing any more (its members keep it until they log out); remove it when nothing else uses it: groupdel {old_group}"
+            ));
+            notes.push(
+                "review the agents and their roles (desk agent list): until now every operator could rewrite them".into(),
+            );
+            self.done = true;
+            Ok(notes)
+        }
+    }
+
+    impl Drop for OldDesk {
+        /// A failed upgrade leaves the old desk as it was.
+        fn drop(&mut self) {
+            if self.done {
+                return;
+            }
+            if let Some(from) = &self.moved_from {
+                let _ = std::fs::remove_dir(from);
+                if std::fs::rename(&self.dir, from).is_ok() {
+                    self.dir = from.clone();
+                }
+            }
+            let _ = nix::unistd::fchownat(
+                nix::fcntl::AT_FDCWD,
+                &self.dir,
+                Some(Uid::from_raw(self.uid)),
+                Some(self.gid),
+                nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+            );
+            let _ = privilege::set_mode(&self.dir, self.mode);
+        }
+    }
+
+    /// Takes `export DESK_DB=OLD` (what the old README told admins to write) out of the shell
+    /// profiles in `dir`; a profile left with nothing else is removed.
+    pub fn remove_profile_lines(dir: &Path, old_db: &Path) -> Vec<String> {
+        let mut notes = Vec::new();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return notes;
+        };
+        let old = old_db.to_string_lossy();
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.extension().is_none_or(|x| x != "sh")
+                || !e.file_type().is_ok_and(|t| t.is_file())
+            {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let names_old = |l: &str| {
+                l.contains("DESK_DB=")
+                    && l.split("DESK_DB=")
+                        .nth(1)
+                        .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\''))
+                        .is_some_and(|v| v == old)
+            };
+            if !text.lines().any(names_old) {
+                continue;
+            }
+            let kept: Vec<&str> = text.lines().filter(|l| !names_old(l)).collect();
+            let empty = kept
+                .iter()
+                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+            let done = if empty {
+                std::fs::remove_file(&path).map(|_| "removed")
+            } else {
+                let mut body = kept.join("\n");
+                body.push('\n');
+                std::fs::write(&path, body).map(|_| "edited")
+            };
+            notes.push(match done {
+                Ok(what) => format!("{what} {}: operators no longer set DESK_DB", shown(&path)),
+                Err(e) => format!("could not edit {}: {e}", shown(&path)),
+            });
+        }
+        notes
+    }
 }

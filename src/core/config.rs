@@ -276,6 +276,13 @@ impl Checker<'_> {
     }
 }
 
+/// A label from the configuration (a name, a status label, a keyword) is untrusted text like
+/// a ticket's: it reaches every screen and report, so it is cleaned once, here, of escape
+/// sequences, control and bidi characters.
+fn label(text: &str) -> String {
+    super::sanitize::clean_line(text.trim()).trim().to_string()
+}
+
 /// Codes appear in ticket numbers and on the command line: letters, digits, `_`.
 fn valid_code(code: &str) -> bool {
     !code.is_empty()
@@ -367,7 +374,7 @@ impl Config {
             }
             groups.push(GroupDef {
                 code,
-                name: g.name.trim().to_string(),
+                name: label(&g.name),
                 auto_assign: g.auto_assign,
             });
         }
@@ -412,9 +419,9 @@ impl Config {
             };
             categories.push(CategoryDef {
                 code,
-                name: cat.name.trim().to_string(),
+                name: label(&cat.name),
                 group,
-                keywords: cat.keywords.iter().map(|k| k.trim().to_string()).collect(),
+                keywords: cat.keywords.iter().map(|k| label(k)).collect(),
                 template,
                 priority: cat.priority,
             });
@@ -506,7 +513,7 @@ impl Config {
             desk_name: if raw.desk.name.trim().is_empty() {
                 "desk".to_string()
             } else {
-                raw.desk.name.trim().to_string()
+                label(&raw.desk.name)
             },
             timezone,
             template,
@@ -594,7 +601,7 @@ impl Config {
                 id,
                 category: s.category,
                 outcomes,
-                label: s.label.clone(),
+                label: s.label.as_deref().map(label),
             });
         }
         for needed in [StatusCategory::Initial, StatusCategory::Done] {
@@ -919,6 +926,53 @@ mod tests {
     fn with(find: &str, replace: &str) -> Result<Config, ConfigError> {
         assert!(BUILTIN.contains(find), "test edit must apply: {find}");
         Config::from_toml(&BUILTIN.replacen(find, replace, 1), "desk.toml")
+    }
+
+    /// Labels reach every screen and report: escape sequences, controls and bidi characters
+    /// in them never survive loading.
+    #[test]
+    fn labels_are_cleaned_when_loaded() {
+        let evil = "\\u001b]0;pwned\\u0007\\u001b[2J\\u202e";
+        let text = BUILTIN
+            .replacen(
+                "name = \"Service desk\"",
+                &format!("name = \"Desk{evil}\""),
+                1,
+            )
+            .replacen(
+                "name = \"Front desk\"",
+                &format!("name = \"Front{evil}\""),
+                1,
+            )
+            .replacen(
+                "name = \"General enquiry\"",
+                &format!("name = \"General{evil}\""),
+                1,
+            )
+            .replacen("\"heating\", ", &format!("\"heat{evil}\", "), 1)
+            .replacen(
+                "id = \"new\"\n",
+                &format!("id = \"new\"\nlabel = \"Fresh{evil}\"\n"),
+                1,
+            );
+        let cfg = Config::from_toml(&text, "desk.toml").expect("valid");
+        let mut labels = vec![cfg.desk_name.clone()];
+        labels.extend(cfg.groups.iter().map(|g| g.name.clone()));
+        labels.extend(cfg.categories.iter().map(|c| c.name.clone()));
+        labels.extend(cfg.categories.iter().flat_map(|c| c.keywords.clone()));
+        labels.extend(
+            cfg.lifecycle
+                .statuses()
+                .iter()
+                .filter_map(|s| s.label.clone()),
+        );
+        assert!(labels.iter().any(|l| l.starts_with("Fresh")), "{labels:?}");
+        for l in &labels {
+            assert!(
+                !l.chars().any(crate::core::sanitize::is_unsafe),
+                "{l:?} still holds a control or format character"
+            );
+        }
     }
 
     fn line_of(find: &str) -> usize {

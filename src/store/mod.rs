@@ -129,11 +129,20 @@ impl Store {
         busy_timeout: Duration,
         options: Options,
     ) -> Result<Store> {
-        if mode == Mode::Existing && !path.exists() {
-            return Err(Error::Database(format!(
-                "no desk database at {}: create one with `desk init` (or choose another with --db)",
-                path.display()
-            )));
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(Error::Database(format!(
+                    "{} is in a directory closed to you: a shared desk opens only through its installed, set-id desk program (run desk without --db)",
+                    path.display()
+                )));
+            }
+            Err(_) if mode == Mode::Existing => {
+                return Err(Error::Database(format!(
+                    "no desk database at {}: create one with `desk init` (or choose another with --db)",
+                    path.display()
+                )));
+            }
+            _ => {}
         }
         if path.is_dir() {
             return Err(Error::Database(format!(
