@@ -831,7 +831,7 @@ fn check(
     {
         for what in crate::privilege::shared_desk_problems(reg) {
             r.violations
-                .push(crate::store::check::Violation { number: None, what });
+                .push(crate::store::check::Violation::new(None, what));
         }
     }
     if cli.json {
