@@ -292,13 +292,17 @@ fn report_figures_match_an_independent_count() {
             ratings.iter().filter(|x| **x == score).count() as i64
         );
     }
-    // Reassignments and who passed them on.
-    let reassigned = received.iter().filter(|r| r.reassigned).count() as i64;
-    assert_eq!(rep.total.reassigned_tickets, reassigned);
+    // Reassignments: the ones made in the period, one definition for every figure.
     let passed_in_period = records
         .iter()
         .filter(|r| r.reassigned && r.claimed.is_some_and(|c| (FROM..TO).contains(&c)))
         .count() as i64;
+    assert_eq!(rep.total.reassigned_tickets, passed_in_period);
+    assert_eq!(rep.total.reassignments, passed_in_period);
+    assert_eq!(
+        rep.bounced_by_category.iter().map(|(_, n)| n).sum::<i64>(),
+        passed_in_period
+    );
     let by_me = rep
         .bounced_by_agent
         .iter()

@@ -348,7 +348,6 @@ fn table(s: &Session, r: &Report) -> Result<String> {
             &[
                 ("tickets", r.total.reassigned_tickets.to_string()),
                 ("times", r.total.reassignments.to_string()),
-                ("received", r.total.received.to_string()),
             ]
         )
     ));

@@ -39,9 +39,13 @@ pub struct Assignment {
 }
 
 impl Assignment {
-    /// The ticket had another owner before: counted towards misattribution.
+    /// The ticket passes from one agent to another: counted towards misattribution (the
+    /// definition is `sla::is_reassignment`, which every figure uses).
     pub fn is_reassignment(&self) -> bool {
-        self.from.is_some() && self.to.is_some()
+        super::sla::is_reassignment(
+            self.from.as_ref().map(|a| a.login.as_str()),
+            self.to.as_ref().map(|a| a.login.as_str()),
+        )
     }
 }
 

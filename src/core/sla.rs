@@ -203,9 +203,54 @@ impl SlaConfig {
 pub struct ClockEvent {
     pub at: i64,
     pub kind: EventKind,
+    pub from: Option<String>,
     pub to: Option<String>,
     /// Whether a person (not the desk itself) did it.
     pub by_agent: bool,
+    /// The step puts back an earlier one (`u`: undo).
+    pub undo: bool,
+}
+
+/// Which steps of a history were taken back by an undo, and the undo steps themselves: the
+/// history keeps both, the figures count neither (an accidental claim undone at once is no
+/// first response, and a reassignment undone is none). An undo step takes back the latest
+/// earlier step of its kind, not itself taken back, that it reverses.
+pub fn undone(events: &[ClockEvent]) -> Vec<bool> {
+    let mut out = vec![false; events.len()];
+    for (u, e) in events.iter().enumerate() {
+        if !e.undo {
+            continue;
+        }
+        let taken_back = (0..u).rev().find(|&i| {
+            let o = &events[i];
+            !out[i] && !o.undo && o.kind == e.kind && o.from == e.to && o.to == e.from
+        });
+        if let Some(i) = taken_back {
+            out[i] = true;
+            out[u] = true;
+        }
+    }
+    out
+}
+
+/// Whether a change of owner passes a ticket from one agent to another: the one definition of
+/// a reassignment (misattribution) every figure uses.
+pub fn is_reassignment(from: Option<&str>, to: Option<&str>) -> bool {
+    matches!((from, to), (Some(a), Some(b)) if a != b)
+}
+
+/// How many times a ticket was passed from one agent to another, undone ones left out.
+pub fn reassignments(events: &[ClockEvent]) -> i64 {
+    let gone = undone(events);
+    events
+        .iter()
+        .zip(gone)
+        .filter(|(e, gone)| {
+            !gone
+                && e.kind == EventKind::Assigned
+                && is_reassignment(e.from.as_deref(), e.to.as_deref())
+        })
+        .count() as i64
 }
 
 /// A stretch of time in one status.
@@ -487,7 +532,9 @@ pub fn first_response_at(
     let initial: Vec<&str> = life.ids_in(StatusCategory::Initial);
     let mut status: Option<&str> = None;
     let mut moved = None;
-    for e in events {
+    // A move undone (with its undoing) never happened, as far as the requester can tell.
+    let gone = undone(events);
+    for e in events.iter().zip(gone).filter(|(_, g)| !g).map(|(e, _)| e) {
         match (e.kind, e.to.as_deref()) {
             (EventKind::Created, Some(s)) => status = Some(s),
             (EventKind::Status, Some(s)) => {
@@ -716,12 +763,53 @@ mod tests {
         ClockEvent {
             at,
             kind,
+            from: None,
             to: to.map(Into::into),
             by_agent: true,
+            undo: false,
         }
     }
 
     const H: i64 = 3600;
+
+    fn step(kind: EventKind, from: Option<&str>, to: Option<&str>, undo: bool) -> ClockEvent {
+        ClockEvent {
+            from: from.map(Into::into),
+            undo,
+            ..ev(0, kind, to)
+        }
+    }
+
+    #[test]
+    fn an_undo_takes_back_the_step_it_reverses() {
+        use EventKind::{Assigned, Created, Status};
+        let events = vec![
+            step(Created, None, Some("new"), false),
+            step(Assigned, None, Some("olena"), false),
+            step(Status, Some("new"), Some("attributed"), false),
+            step(Assigned, Some("olena"), None, true),
+            step(Status, Some("attributed"), Some("new"), true),
+        ];
+        assert_eq!(undone(&events), [false, true, true, true, true]);
+        assert_eq!(
+            first_response_at(&events, &life(), FirstResponse::Move),
+            None,
+            "an undone claim is no first response"
+        );
+        // A reassignment, another undone, and a step back that is no undo.
+        let events = vec![
+            step(Assigned, Some("a"), Some("b"), false),
+            step(Assigned, Some("b"), Some("c"), false),
+            step(Assigned, Some("c"), Some("b"), true),
+            step(Assigned, Some("b"), Some("a"), false),
+            step(Assigned, Some("a"), Some("a"), false),
+        ];
+        assert_eq!(undone(&events), [false, true, true, false, false]);
+        assert_eq!(reassignments(&events), 2);
+        assert!(!is_reassignment(Some("a"), Some("a")));
+        assert!(!is_reassignment(None, Some("a")));
+        assert!(is_reassignment(Some("a"), Some("b")));
+    }
 
     #[test]
     fn business_time_skips_nights_weekends_and_holidays() {
@@ -840,10 +928,8 @@ mod tests {
             ev(t0, EventKind::Created, Some("new")),
             ev(t0 + 5 * H, EventKind::Reply, None),
             ClockEvent {
-                at: t0 + 7 * H,
-                kind: EventKind::Status,
-                to: Some("attributed".into()),
                 by_agent: false,
+                ..ev(t0 + 7 * H, EventKind::Status, Some("attributed"))
             },
             ev(t0 + 9 * H, EventKind::Status, Some("in_progress")),
         ];
@@ -966,7 +1052,7 @@ mod tests {
             let back = plain[i].to.clone();
             let mut waited: Vec<ClockEvent> = plain[..=i].to_vec();
             waited.push(ev(w0, EventKind::Status, Some("waiting_info")));
-            waited.push(ClockEvent { at: w1, kind: EventKind::Status, to: back, by_agent: true });
+            waited.push(ClockEvent { to: back, ..ev(w1, EventKind::Status, None) });
             waited.extend(plain[i + 1..].iter().cloned());
             let targets = Targets { first_response: Some(4 * 3600), resolution: Some(30 * 3600), keep_in_touch: None };
             let a = compute(&plain, &l, &cfg, targets, now);

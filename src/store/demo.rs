@@ -412,7 +412,6 @@ fn generate(
             )),
         }];
         let (mut resolved_at, mut closed_at, mut satisfaction) = (None, None, None);
-        let mut reassignments = 0i64;
         let mut changes = 0i64;
         let mut steps = 0;
         let max_steps = if finish { 14 } else { rng.below(4) };
@@ -490,7 +489,6 @@ fn generate(
                         });
                         group = Some(g.clone());
                     }
-                    reassignments += 1;
                     changes += 1;
                     continue;
                 }
@@ -664,11 +662,14 @@ fn generate(
             .map(|e| crate::core::sla::ClockEvent {
                 at: e.at,
                 kind: e.kind,
+                from: e.from.clone(),
                 to: e.to.clone(),
                 by_agent: e.actor.is_some(),
+                undo: false,
             })
             .collect();
         let sla = super::sla::compute_for(cfg, &clock_events, priority, &routing.category, now);
+        let reassignments = crate::core::sla::reassignments(&clock_events);
         insert_ticket.execute(params![
             number,
             numbering::normalize(&number),

@@ -156,7 +156,8 @@ pub struct Figures {
     /// Total wall seconds in each status, over the tickets received.
     pub status_secs: BTreeMap<String, i64>,
     pub outcomes: BTreeMap<String, i64>,
-    /// Received tickets reassigned at least once, and all their reassignments.
+    /// Tickets passed from one agent to another in the period, and how many times (undone
+    /// reassignments left out).
     pub reassigned_tickets: i64,
     pub reassignments: i64,
     pub finished: i64,
@@ -420,7 +421,6 @@ impl Store {
                 let priority = Priority::from_rank(r.get(4)?).unwrap_or(Priority::Normal);
                 let targets = cfg.sla.targets(priority, category);
                 if in_period(created) {
-                    let reassignments: i64 = r.get(5)?;
                     let fr: Option<i64> = r.get(6)?;
                     let fr_late = fr.is_none()
                         && r.get::<_, Option<i64>>(14)?
@@ -465,10 +465,6 @@ impl Store {
                             f.first_response.push(fr, targets.first_response);
                         } else if fr_late {
                             f.first_response.late();
-                        }
-                        if reassignments > 0 {
-                            f.reassigned_tickets += 1;
-                            f.reassignments += reassignments;
                         }
                     }
                     if let Some(i) = day_index(&starts, created) {
@@ -596,22 +592,49 @@ impl Store {
                 backlog = backlog - day.received + day.finished;
             }
 
-            // Who passed tickets on, and in which categories.
+            // Reassignments: one definition (`core::sla::is_reassignment`, undone ones left
+            // out) for every figure — how many, of how many tickets, by whom, in which
+            // categories. Counted by when they happened; an undo takes its step back (desk
+            // writes an owner change only when the owner changes, so the index holds them).
             let mut stmt = c.prepare(&format!(
-                "SELECT e.from_value, f.category FROM events e INDEXED BY events_reassigned
+                "SELECT {dim_sql}, e.ticket_id, f.category,
+                        CASE WHEN e.text IS 'undo' THEN e.to_value ELSE e.from_value END,
+                        e.text IS 'undo'
+                 FROM events e INDEXED BY events_reassigned
                  JOIN facts f ON f.ticket_id = e.ticket_id
                  WHERE e.kind = 'assigned' AND e.at >= ?1 AND e.at < ?2
-                   AND e.from_value IS NOT NULL AND e.to_value IS NOT NULL
-                   AND coalesce(e.text, '') != 'undo' {group_filter}"
+                   AND e.from_value IS NOT NULL AND e.to_value IS NOT NULL {group_filter}"
             ))?;
             let mut by_agent: HashMap<String, i64> = HashMap::new();
             let mut by_category: HashMap<String, i64> = HashMap::new();
+            let mut by_ticket: HashMap<i64, (i64, String)> = HashMap::new();
             let mut q = stmt.query(args())?;
             while let Some(r) = q.next()? {
-                count(&mut by_agent, r.get_ref(0)?.as_str()?);
-                count(&mut by_category, r.get_ref(1)?.as_str()?);
+                let step = if r.get::<_, bool>(4)? { -1 } else { 1 };
+                let ticket: i64 = r.get(1)?;
+                let t = by_ticket
+                    .entry(ticket)
+                    .or_insert_with(|| (0, String::new()));
+                t.0 += step;
+                if dim.is_some() && t.1.is_empty() {
+                    t.1 = key_of(dim, &r.get_ref(0)?);
+                }
+                *by_agent
+                    .entry(r.get_ref(3)?.as_str()?.to_string())
+                    .or_default() += step;
+                *by_category
+                    .entry(r.get_ref(2)?.as_str()?.to_string())
+                    .or_default() += step;
             }
             drop(q);
+            for (n, key) in by_ticket.values().filter(|(n, _)| *n > 0) {
+                for f in targets_of(&mut rows, &mut total, dim, key) {
+                    f.reassigned_tickets += 1;
+                    f.reassignments += n;
+                }
+            }
+            by_agent.retain(|_, n| *n > 0);
+            by_category.retain(|_, n| *n > 0);
 
             let mut rows: Vec<Figures> = rows
                 .into_iter()

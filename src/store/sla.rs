@@ -14,7 +14,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 /// A ticket's history as the clocks read it.
 pub(crate) fn clock_events(conn: &Connection, ticket: i64) -> rusqlite::Result<Vec<ClockEvent>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT at, kind, to_value, actor_id IS NOT NULL FROM events WHERE ticket_id = ?1 ORDER BY id",
+        "SELECT at, kind, from_value, to_value, actor_id IS NOT NULL, text IS 'undo'
+         FROM events WHERE ticket_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([ticket], |r| {
         let kind: String = r.get(1)?;
@@ -22,18 +23,22 @@ pub(crate) fn clock_events(conn: &Connection, ticket: i64) -> rusqlite::Result<V
             r.get::<_, i64>(0)?,
             kind,
             r.get::<_, Option<String>>(2)?,
-            r.get::<_, bool>(3)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, bool>(4)?,
+            r.get::<_, bool>(5)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (at, kind, to, by_agent) = row?;
+        let (at, kind, from, to, by_agent, undo) = row?;
         if let Ok(kind) = kind.parse::<EventKind>() {
             out.push(ClockEvent {
                 at,
                 kind,
+                from,
                 to,
                 by_agent,
+                undo,
             });
         }
     }
@@ -140,9 +145,16 @@ pub(crate) fn store_figures(
         _ => None,
     };
     conn.prepare_cached(
-        "UPDATE tickets SET due_at = ?1, risk_at = ?2, first_response_at = ?3 WHERE id = ?4",
+        "UPDATE tickets SET due_at = ?1, risk_at = ?2, first_response_at = ?3, reassignments = ?4
+         WHERE id = ?5",
     )?
-    .execute(params![s.due, s.risk_at, s.first_response_at, ticket])?;
+    .execute(params![
+        s.due,
+        s.risk_at,
+        s.first_response_at,
+        f.reassignments,
+        ticket
+    ])?;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO facts (ticket_id, is_open, created_at, resolved_at, category, group_code, assignee,
             channel, priority, outcome, refusal, satisfaction, reassignments, first_response_secs,
@@ -203,6 +215,11 @@ pub(crate) fn refresh(
             })
         })?;
     let events = clock_events(conn, ticket)?;
+    // Derived from the history like the clocks, so an undone reassignment is none.
+    let f = FactRow {
+        reassignments: sla::reassignments(&events),
+        ..f
+    };
     let priority = Priority::from_rank(f.priority).unwrap_or(Priority::Normal);
     let s = compute_for(cfg, &events, priority, &f.category, now);
     store_figures(conn, ticket, &f, &s)

@@ -798,16 +798,15 @@ impl Store {
         let open = cfg.lifecycle.category(&status).is_none_or(|c| c.is_open());
         tx.prepare_cached(
             "UPDATE tickets SET assignee_id = ?1, status = ?2, is_open = ?3,
-                reassignments = reassignments + ?4, group_code = coalesce(?5, group_code),
-                updated_at = ?6, updated_by = ?7, version = version + 1
-             WHERE id = ?8",
+                group_code = coalesce(?4, group_code),
+                updated_at = ?5, updated_by = ?6, version = version + 1
+             WHERE id = ?7",
         )
         .and_then(|mut s| {
             s.execute(params![
                 a.to.as_ref().map(|x| x.id),
                 status,
                 open,
-                a.is_reassignment() as i64,
                 group,
                 now,
                 actor.id(),
