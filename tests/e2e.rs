@@ -358,3 +358,73 @@ fn keys_are_checked_before_they_reach_the_desk() {
     t.keys(&["q"]);
     t.wait_for("EXITED:0");
 }
+
+/// Issue 11, items 4 and 18 in a real terminal: rows registered from another shell while the
+/// cursor is at the bottom are all drawn; with a Cyrillic layout the keys in the same places
+/// work (`о` is j, `п` is g, `с` is c).
+#[test]
+fn live_rows_and_a_cyrillic_layout_in_a_real_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let d = Desk::new();
+    let old: Vec<String> = ["Leaking tap", "Broken window", "Noisy neighbours"]
+        .iter()
+        .map(|s| d.new_ticket(s, &[]))
+        .collect();
+    let t = Tmux::start(&d, 80, 24);
+    t.wait_for(&old[0]);
+    t.keys(&["2"]);
+    t.keys(&["G"]);
+    t.wait_for(" 3/3 ");
+    let urgent: Vec<String> = ["No heating", "Gas smell"]
+        .iter()
+        .map(|s| d.new_ticket(s, &["--priority", "urgent"]))
+        .collect();
+    let screen = t.wait_for(" 5/5 ");
+    for n in old.iter().chain(&urgent) {
+        assert!(screen.contains(n.as_str()), "{n} drawn:\n{screen}");
+    }
+    // Cyrillic: п (g) to the top, о (j) down one, с (c) claims the ticket highlighted.
+    t.text("п");
+    t.wait_for(" 1/5 ");
+    t.text("о");
+    let screen = t.wait_for(" 2/5 ");
+    let row = screen
+        .lines()
+        .find(|l| l.contains('▶'))
+        .unwrap_or_default()
+        .to_string();
+    let second = [&urgent[..], &old[..]]
+        .concat()
+        .into_iter()
+        .find(|n| row.contains(n.as_str()))
+        .unwrap_or_else(|| panic!("a ticket on the ▶ row: {row}"));
+    t.text("с");
+    t.wait_for("claimed: 1 done");
+    assert_eq!(d.show(&second)["assignee"], d.me.as_str());
+    t.keys(&["q"]);
+    t.wait_for("EXITED:0");
+}
+
+/// Issue 11, item 11: `desk show` keeps the lines of a note of several lines.
+#[test]
+fn show_keeps_the_lines_of_a_note() {
+    let d = Desk::new();
+    let n = d.new_ticket("Radiator noisy", &[]);
+    d.run(&[
+        "comment",
+        &n,
+        "Called twice.\nNo answer.\nWill try tomorrow.",
+    ])
+    .ok();
+    let out = d.run(&["show", &n]).ok();
+    let at = out
+        .lines()
+        .position(|l| l.ends_with("note: Called twice."))
+        .unwrap_or_else(|| panic!("{out}"));
+    let lines: Vec<&str> = out.lines().collect();
+    let indent = lines[at].find("note:").unwrap_or(0);
+    assert_eq!(lines[at + 1], format!("{}No answer.", " ".repeat(indent)));
+    assert_eq!(lines[at + 2].trim(), "Will try tomorrow.");
+}

@@ -200,28 +200,462 @@ impl Store {
     }
 }
 
-fn generate(
+/// What every ticket's story is drawn from: the configuration, the texts, the staff.
+struct World<'a> {
+    cfg: &'a Config,
+    data: &'a DemoData,
+    workers: Vec<Agent>,
+    supervisors: Vec<Agent>,
+    /// Who works in each group, as indices into `workers`.
+    by_group: HashMap<String, Vec<usize>>,
+    all_workers: Vec<usize>,
+    now: i64,
+}
+
+impl World<'_> {
+    fn members_of(&self, g: &Option<String>) -> &[usize] {
+        g.as_deref()
+            .and_then(|g| self.by_group.get(g))
+            .filter(|v| !v.is_empty())
+            .map(Vec::as_slice)
+            .unwrap_or(&self.all_workers)
+    }
+
+    fn supervisor(&self) -> Option<i64> {
+        self.supervisors.first().map(|s| s.r.id)
+    }
+}
+
+/// A ticket as it came in.
+struct Intake {
+    created: i64,
+    creator: Option<i64>,
+    channel: Channel,
+    category: String,
+    priority: Priority,
+    group: Option<String>,
+    subject: String,
+    body: String,
+    requester: String,
+    contact: String,
+}
+
+/// One ticket's story: its history, and where it stands at the end.
+struct Story {
+    evs: Vec<Ev>,
+    st: TicketState,
+    reason: Option<String>,
+    answer: Option<String>,
+    group: Option<String>,
+    /// When it last changed.
+    t: i64,
+    resolved_at: Option<i64>,
+    closed_at: Option<i64>,
+    satisfaction: Option<i64>,
+    changes: i64,
+}
+
+/// Whether a story goes on after a step.
+enum Flow {
+    Next,
+    Stop,
+}
+
+impl Story {
+    fn new(w: &World<'_>, i: &Intake) -> Story {
+        let initial = w.cfg.lifecycle.initial().to_string();
+        Story {
+            evs: vec![Ev {
+                at: i.created,
+                actor: i.creator,
+                kind: EventKind::Created,
+                from: None,
+                to: Some(initial.clone()),
+                text: Some(format!(
+                    "{}|{}|{}",
+                    i.channel.as_str(),
+                    i.category,
+                    i.priority.as_str()
+                )),
+            }],
+            st: TicketState {
+                status: initial,
+                assignee: None,
+                outcome: None,
+            },
+            reason: None,
+            answer: None,
+            group: i.group.clone(),
+            t: i.created,
+            resolved_at: None,
+            closed_at: None,
+            satisfaction: None,
+            changes: 0,
+        }
+    }
+
+    fn push(
+        &mut self,
+        at: i64,
+        actor: Option<i64>,
+        kind: EventKind,
+        from: Option<String>,
+        to: Option<String>,
+        text: Option<String>,
+    ) {
+        self.evs.push(Ev {
+            at,
+            actor,
+            kind,
+            from,
+            to,
+            text,
+        });
+    }
+
+    fn is_open(&self, w: &World<'_>) -> bool {
+        w.cfg
+            .lifecycle
+            .category(&self.st.status)
+            .is_none_or(|c| c.is_open())
+    }
+
+    /// The history as the clocks read it.
+    fn clock_events(&self) -> Vec<crate::core::sla::ClockEvent> {
+        self.evs
+            .iter()
+            .map(|e| crate::core::sla::ClockEvent {
+                at: e.at,
+                kind: e.kind,
+                from: e.from.clone(),
+                to: e.to.clone(),
+                by_agent: e.actor.is_some(),
+                undo: false,
+            })
+            .collect()
+    }
+
+    /// The clocks a real ticket with this history would have at `now`.
+    fn clocks(&self, w: &World<'_>, i: &Intake) -> crate::core::sla::Sla {
+        super::sla::compute_for(w.cfg, &self.clock_events(), i.priority, &i.category, w.now)
+    }
+
+    /// Owner changes from one agent to another (core's one definition).
+    fn reassignments(&self) -> i64 {
+        crate::core::sla::reassignments(&self.clock_events())
+    }
+}
+
+/// Tells a ticket's story from its registration: owners, notes, moves the lifecycle allows,
+/// up to an ending when `finish`.
+fn tell(w: &World<'_>, rng: &mut Rng, i: &Intake, finish: bool) -> Story {
+    let mut s = Story::new(w, i);
+    let max_steps = if finish { 14 } else { rng.below(4) };
+    for _ in 0..max_steps {
+        let next = s.t + rng.delay();
+        if next >= w.now {
+            break;
+        }
+        if let Flow::Stop = step(w, rng, &mut s, next, finish) {
+            break;
+        }
+    }
+    s
+}
+
+fn step(w: &World<'_>, rng: &mut Rng, s: &mut Story, next: i64, finish: bool) -> Flow {
+    let cat_now = w
+        .cfg
+        .lifecycle
+        .category(&s.st.status)
+        .unwrap_or(StatusCategory::Active);
+    if attribute(w, rng, s, next, cat_now) || bounce(w, rng, s, next, cat_now) {
+        return Flow::Next;
+    }
+    if rng.chance(0.12) {
+        let note = rng.text(&w.data.texts.comments, "note").to_string();
+        let by = s.st.assignee.as_ref().map(|a| a.id);
+        s.t = next;
+        s.push(next, by, EventKind::Comment, None, None, Some(note));
+        return Flow::Next;
+    }
+    if cat_now == StatusCategory::Closed && !rng.chance(0.02) {
+        return Flow::Stop;
+    }
+    if cat_now == StatusCategory::Done && !finish {
+        return Flow::Stop;
+    }
+    advance(w, rng, s, next, cat_now, finish)
+}
+
+/// Most tickets get an owner before anything else.
+fn attribute(
+    w: &World<'_>,
+    rng: &mut Rng,
+    s: &mut Story,
+    next: i64,
+    cat_now: StatusCategory,
+) -> bool {
+    if s.st.assignee.is_some() || cat_now == StatusCategory::Closed || rng.chance(0.04) {
+        return false;
+    }
+    let Some(a) = rng.pick(w.members_of(&s.group)).map(|&i| &w.workers[i]) else {
+        return false;
+    };
+    s.t = next;
+    s.st.assignee = Some(a.r.clone());
+    let by = Some(w.supervisor().unwrap_or(a.r.id));
+    s.push(
+        next,
+        by,
+        EventKind::Assigned,
+        None,
+        Some(a.r.login.clone()),
+        None,
+    );
+    s.changes += 1;
+    if let Some(tr) = w.cfg.lifecycle.on_assign(&s.st.status) {
+        let from = Some(s.st.status.clone());
+        s.push(
+            next,
+            Some(a.r.id),
+            EventKind::Status,
+            from,
+            Some(tr.to.clone()),
+            None,
+        );
+        s.st.status = tr.to.clone();
+    }
+    true
+}
+
+/// Sometimes the ticket went to the wrong person: it bounces, into their group.
+fn bounce(w: &World<'_>, rng: &mut Rng, s: &mut Story, next: i64, cat_now: StatusCategory) -> bool {
+    if s.st.assignee.is_none() || !cat_now.is_open() || !rng.chance(0.06) {
+        return false;
+    }
+    let pool = if rng.chance(0.5) {
+        w.members_of(&s.group)
+    } else {
+        &w.all_workers
+    };
+    let current = s.st.assignee.as_ref().map(|a| a.id);
+    let Some(b) = rng
+        .pick(pool)
+        .map(|&i| &w.workers[i])
+        .filter(|b| Some(b.r.id) != current)
+    else {
+        return false;
+    };
+    s.t = next;
+    let from = s.st.assignee.replace(b.r.clone()).map(|a| a.login);
+    let why = rng
+        .text(&w.data.texts.reassign_reasons, "rebalancing")
+        .to_string();
+    let by = Some(w.supervisor().unwrap_or(b.r.id));
+    s.push(
+        next,
+        by,
+        EventKind::Assigned,
+        from,
+        Some(b.r.login.clone()),
+        Some(why),
+    );
+    if let Some(g) = b.groups.first().filter(|g| s.group.as_ref() != Some(*g)) {
+        let from = s.group.clone();
+        s.push(
+            next,
+            w.supervisor(),
+            EventKind::Group,
+            from,
+            Some(g.clone()),
+            None,
+        );
+        s.group = Some(g.clone());
+    }
+    s.changes += 1;
+    true
+}
+
+/// A move the lifecycle offers, weighted towards an ending when the story has one.
+fn choose_move<'a>(
+    w: &'a World<'_>,
+    rng: &mut Rng,
+    s: &Story,
+    cat_now: StatusCategory,
+    finish: bool,
+) -> Option<&'a TransitionDef> {
+    let life = &w.cfg.lifecycle;
+    let moves: Vec<&TransitionDef> = life.moves_from(&s.st.status);
+    let weight = |m: &TransitionDef| -> usize {
+        let to = life.category(&m.to).unwrap_or(StatusCategory::Active);
+        match to {
+            _ if cat_now.is_finished() && to.is_open() => 1,
+            StatusCategory::Done | StatusCategory::Closed if !finish => 0,
+            StatusCategory::Done => 30,
+            StatusCategory::Closed => 60,
+            StatusCategory::Waiting => 6,
+            StatusCategory::Initial => 1,
+            StatusCategory::Active => 12,
+        }
+    };
+    let total: usize = moves.iter().map(|m| weight(m)).sum();
+    if total == 0 {
+        return None;
+    }
+    let mut roll = rng.below(total);
+    moves.into_iter().find(|m| {
+        let wt = weight(m);
+        if roll < wt {
+            true
+        } else {
+            roll -= wt;
+            false
+        }
+    })
+}
+
+/// The note a move carries: the outcome's, or why the ticket was reopened or sent back.
+fn note_for(
+    w: &World<'_>,
+    rng: &mut Rng,
+    outcome: Option<Outcome>,
+    cat_now: StatusCategory,
+) -> Option<String> {
+    let t = &w.data.texts;
+    let text = match outcome {
+        Some(Outcome::Refused) => rng.text(&t.refusals, "refused"),
+        Some(Outcome::Invalid) => rng.text(&t.invalid, "invalid"),
+        Some(Outcome::Partial) => rng.text(&t.next_steps, "next steps"),
+        Some(Outcome::Clarification) => rng.text(&t.questions, "question"),
+        Some(Outcome::Granted) => return None,
+        None if cat_now.is_finished() => rng.text(&t.reopen_reasons, "reopened"),
+        None => rng.text(&t.rework_reasons, "rework"),
+    };
+    Some(text.to_string())
+}
+
+/// A status change, as core allows it, with its outcome, answer and rating.
+fn advance(
+    w: &World<'_>,
+    rng: &mut Rng,
+    s: &mut Story,
+    next: i64,
+    cat_now: StatusCategory,
+    finish: bool,
+) -> Flow {
+    let life = &w.cfg.lifecycle;
+    let Some(mv) = choose_move(w, rng, s, cat_now, finish) else {
+        return Flow::Stop;
+    };
+    let outcome = life
+        .status(&mv.to)
+        .and_then(|st| rng.pick(&st.outcomes).copied());
+    let note = note_for(w, rng, outcome, cat_now);
+    let with_answer = outcome.is_some_and(is_final) && rng.chance(0.7);
+    let fields = Fields {
+        outcome,
+        reason: note,
+        answer: with_answer.then(|| rng.text(&w.data.texts.answers, "answer").to_string()),
+    };
+    let actor =
+        s.st.assignee
+            .clone()
+            .filter(|o| mv.roles.is_empty() || mv.roles.contains(&o.role))
+            .or_else(|| w.supervisors.first().map(|x| x.r.clone()));
+    let Some(actor) = actor else {
+        return Flow::Stop;
+    };
+    let Ok(tr) = life.check(&s.st, &mv.to, &Actor::new(actor.clone()), &fields) else {
+        return Flow::Stop;
+    };
+    s.t = next;
+    s.changes += 1;
+    let by = Some(actor.id);
+    s.push(
+        next,
+        by,
+        EventKind::Status,
+        Some(tr.from.clone()),
+        Some(tr.to.clone()),
+        tr.reason.clone(),
+    );
+    record_outcome(s, next, by, &tr.outcome);
+    if let Some(a) = &tr.answer {
+        s.push(next, by, EventKind::Reply, None, None, Some(a.clone()));
+        s.answer = Some(a.clone());
+    }
+    match tr.to_category {
+        StatusCategory::Done => s.resolved_at = Some(next),
+        StatusCategory::Closed => {
+            s.closed_at = Some(next);
+            if rng.chance(0.55) {
+                let score = [1, 2, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5][rng.below(14)];
+                s.satisfaction = Some(score);
+                s.push(
+                    next,
+                    by,
+                    EventKind::Rated,
+                    None,
+                    Some(score.to_string()),
+                    None,
+                );
+                s.changes += 1;
+            }
+        }
+        _ => {}
+    }
+    s.st.status = tr.to;
+    Flow::Next
+}
+
+fn record_outcome(s: &mut Story, at: i64, by: Option<i64>, change: &OutcomeChange) {
+    let was = s.st.outcome.map(|x| x.as_str().to_string());
+    match change {
+        OutcomeChange::Set(o, n) => {
+            s.push(
+                at,
+                by,
+                EventKind::Outcome,
+                was,
+                Some(o.as_str().to_string()),
+                n.clone(),
+            );
+            s.st.outcome = Some(*o);
+            s.reason = n.clone();
+        }
+        OutcomeChange::Clear => {
+            if s.st.outcome.is_some() {
+                s.push(at, by, EventKind::Outcome, was, None, None);
+            }
+            s.st.outcome = None;
+            s.reason = None;
+            s.answer = None;
+            s.resolved_at = None;
+            s.closed_at = None;
+            s.satisfaction = None;
+        }
+        OutcomeChange::Keep => {}
+    }
+}
+
+/// Adds the named agents, then enough extra operators for a large desk.
+fn staff(
     tx: &rusqlite::Transaction<'_>,
     cfg: &Config,
     data: &DemoData,
+    rng: &mut Rng,
     count: usize,
     now: i64,
-) -> Result<DemoSummary> {
-    let mut rng = Rng(0x5EED_DE5C);
-    let life = &cfg.lifecycle;
-    for g in &cfg.groups {
-        ensure_group(tx, cfg, &g.code)?;
-    }
+) -> Result<Vec<Agent>> {
     let group_codes: Vec<String> = cfg.groups.iter().map(|g| g.code.clone()).collect();
-
-    // Agents: the named ones, then enough extra operators for a large desk.
     let mut agents: Vec<Agent> = Vec::new();
-    let mut add_agent = |login: &str,
-                         name: &str,
-                         role: Role,
-                         groups: &[String],
-                         cap: i64,
-                         away: bool|
+    let mut add = |login: &str,
+                   name: &str,
+                   role: Role,
+                   groups: &[String],
+                   cap: i64,
+                   away: bool|
      -> Result<()> {
         let exists: Option<i64> = tx
             .query_row("SELECT id FROM agents WHERE login = ?1", [login], |r| {
@@ -260,19 +694,16 @@ fn generate(
         Ok(())
     };
     for a in &data.agent {
-        add_agent(&a.login, &a.name, a.role, &a.groups, a.capacity, a.away)?;
+        add(&a.login, &a.name, a.role, &a.groups, a.capacity, a.away)?;
     }
     let extra = (count / 3000).saturating_sub(data.agent.len());
     for i in 0..extra {
         let first = rng.text(&data.first_names, "Agent");
         let last = rng.text(&data.last_names, "Demo");
-        let group = rng
-            .pick(&group_codes)
-            .cloned()
-            .into_iter()
-            .collect::<Vec<_>>();
-        add_agent(
-            &format!("op{:04}", i + 1),
+        let group: Vec<String> = rng.pick(&group_codes).cloned().into_iter().collect();
+        let login = format!("op{:04}", i + 1);
+        add(
+            &login,
             &format!("{first} {last}"),
             Role::Operator,
             &group,
@@ -280,53 +711,34 @@ fn generate(
             false,
         )?;
     }
-    let supervisors: Vec<Agent> = agents
+    Ok(agents)
+}
+
+fn world<'a>(cfg: &'a Config, data: &'a DemoData, agents: &[Agent], now: i64) -> World<'a> {
+    let (supervisors, workers): (Vec<Agent>, Vec<Agent>) = agents
         .iter()
-        .filter(|a| a.r.role != Role::Operator)
         .cloned()
-        .collect();
-    let workers: Vec<Agent> = agents
-        .iter()
-        .filter(|a| a.r.role == Role::Operator)
-        .cloned()
-        .collect();
-    // Who works in each group, as indices into `workers`, computed once.
-    let all_workers: Vec<usize> = (0..workers.len()).collect();
-    let mut by_group: HashMap<&str, Vec<usize>> = HashMap::new();
+        .partition(|a| a.r.role != Role::Operator);
+    let mut by_group: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, w) in workers.iter().enumerate() {
         for g in &w.groups {
-            by_group.entry(g.as_str()).or_default().push(i);
+            by_group.entry(g.clone()).or_default().push(i);
         }
     }
-    let members_of = |g: &Option<String>| -> &[usize] {
-        g.as_deref()
-            .and_then(|g| by_group.get(g))
-            .filter(|v| !v.is_empty())
-            .map(Vec::as_slice)
-            .unwrap_or(&all_workers)
-    };
-    let router = cfg.router();
-    let supervisor = supervisors.first().map(|s| s.r.id);
+    World {
+        cfg,
+        data,
+        all_workers: (0..workers.len()).collect(),
+        workers,
+        supervisors,
+        by_group,
+        now,
+    }
+}
 
-    let span_days = (count as i64 / 40).clamp(30, 730);
-    let start = now - span_days * 86_400;
-    // Each series: its last number, the algorithm of its check character and its template.
-    let mut sequences: HashMap<String, (i64, numbering::CheckAlgo, String)> = HashMap::new();
-    let mut insert_ticket = tx.prepare(
-        "INSERT INTO tickets (number, number_key, scope, seq, subject, body, requester, contact, channel,
-            category, priority, status, is_open, outcome, reason, answer, assignee_id, group_code,
-            created_at, created_by, updated_at, updated_by, first_response_at, resolved_at, closed_at,
-            satisfaction, reassignments, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-            ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
-    )?;
-    // Every event is chained (see `super::chain`); the logins the chain names, by agent id.
-    let mut chain = super::chain::Appender::new(tx)?;
-    let logins: HashMap<i64, String> = tx
-        .prepare("SELECT id, login FROM agents")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let channels = [
+/// The next request, registered at `created` (plus up to ten minutes).
+fn intake(w: &World<'_>, rng: &mut Rng, created: i64) -> Intake {
+    const CHANNELS: [Channel; 7] = [
         Channel::Phone,
         Channel::Phone,
         Channel::Email,
@@ -335,41 +747,152 @@ fn generate(
         Channel::InPerson,
         Channel::Api,
     ];
-    let initial = life.initial().to_string();
-    let mut total_events = 0usize;
+    let cfg = w.cfg;
+    let created = (created + rng.below(600) as i64).min(w.now);
+    let cat = rng
+        .pick(&cfg.categories)
+        .map(|c| c.code.clone())
+        .unwrap_or_else(|| cfg.default_category.clone());
+    let requests = w.data.requests.get(&cat).or(w.data.requests.get("default"));
+    let (subject, body) = requests
+        .and_then(|r| rng.pick(r).cloned())
+        .unwrap_or_else(|| ("Request".into(), String::new()));
+    let routing = cfg.router().route(&subject, &body, Some(&cat), None);
+    let roll = rng.below(20);
+    let priority = routing.priority.unwrap_or(match roll {
+        0 => Priority::Urgent,
+        1..=3 => Priority::High,
+        4..=6 => Priority::Low,
+        _ => cfg.default_priority,
+    });
+    let (requester, contact) = rng.pick(&w.data.requesters).cloned().unwrap_or_default();
+    let channel = *rng.pick(&CHANNELS).unwrap_or(&Channel::Phone);
+    let creator = rng.pick(&w.workers).map(|a| a.r.id);
+    Intake {
+        created,
+        creator,
+        channel,
+        category: routing.category,
+        priority,
+        group: routing.group,
+        subject,
+        body,
+        requester,
+        contact,
+    }
+}
 
+/// How many open tickets may have missed a target: a demo whose "At risk" queue holds most
+/// of the desk says nothing. A real desk keeps this low; the demo keeps it under a fifth.
+const BREACHED_SHARE: i64 = 5;
+
+/// The tickets, oldest first: each one's story, finished sooner when too many open tickets
+/// have already missed a target.
+fn generate(
+    tx: &rusqlite::Transaction<'_>,
+    cfg: &Config,
+    data: &DemoData,
+    count: usize,
+    now: i64,
+) -> Result<DemoSummary> {
+    let mut rng = Rng(0x5EED_DE5C);
+    for g in &cfg.groups {
+        ensure_group(tx, cfg, &g.code)?;
+    }
+    let agents = staff(tx, cfg, data, &mut rng, count, now)?;
+    let w = world(cfg, data, &agents, now);
+    let mut out = Writer::new(tx)?;
+    let span_days = (count as i64 / 40).clamp(30, 730);
+    let start = now - span_days * 86_400;
+    let (mut open, mut breached) = (0i64, 0i64);
     for i in 0..count {
-        // Tickets come in order, denser on weekdays' working hours.
-        let mut created = start + ((now - start) as i128 * i as i128 / count.max(1) as i128) as i64;
-        created += rng.below(600) as i64;
-        let created = created.min(now);
-        let cat = rng
-            .pick(&cfg.categories)
-            .map(|c| c.code.clone())
-            .unwrap_or_else(|| cfg.default_category.clone());
-        let requests = data.requests.get(&cat).or(data.requests.get("default"));
-        let (subject, body) = requests
-            .and_then(|r| rng.pick(r).cloned())
-            .unwrap_or_else(|| ("Request".into(), String::new()));
-        let routing = router.route(&subject, &body, Some(&cat), None);
-        let priority = routing.priority.unwrap_or(match rng.below(20) {
-            0 => Priority::Urgent,
-            1..=3 => Priority::High,
-            4..=6 => Priority::Low,
-            _ => cfg.default_priority,
+        // Tickets come in order, evenly over the span.
+        let created = start + ((now - start) as i128 * i as i128 / count.max(1) as i128) as i64;
+        let it = intake(&w, &mut rng, created);
+        // Older tickets are almost all finished; recent ones are spread over the queue.
+        let age = now - it.created;
+        let finish = rng.chance(if age > 14 * 86_400 {
+            0.995
+        } else if age > 3 * 86_400 {
+            0.75
+        } else {
+            0.3
         });
-        let (requester, contact) = rng.pick(&data.requesters).cloned().unwrap_or_default();
-        let channel = *rng.pick(&channels).unwrap_or(&Channel::Phone);
-        let creator = rng.pick(&workers).map(|a| a.r.id);
-        let template = cfg.template_for(&routing.category);
+        let mut story = tell(&w, &mut rng, &it, finish);
+        let mut sla = story.clocks(&w, &it);
+        let missed = |s: &Story, sla: &crate::core::sla::Sla| {
+            s.is_open(&w) && sla.due.is_some_and(|d| d <= now)
+        };
+        // Too many late already: told again (a ticket worked differently), else finished.
+        for finish in [false, false, true] {
+            if !(missed(&story, &sla) && (breached + 1) * BREACHED_SHARE > open + 1) {
+                break;
+            }
+            story = tell(&w, &mut rng, &it, finish);
+            sla = story.clocks(&w, &it);
+        }
+        if story.is_open(&w) {
+            open += 1;
+            breached += i64::from(missed(&story, &sla));
+        }
+        out.ticket(tx, &w, &it, &story, &sla)?;
+    }
+    out.finish(tx, count, agents.len())
+}
+
+/// Writes tickets, their figures and their chained history, numbering them as intake does.
+struct Writer<'t> {
+    insert: rusqlite::Statement<'t>,
+    chain: super::chain::Appender,
+    logins: HashMap<i64, String>,
+    /// Each series: its last number, the algorithm of its check character and its template.
+    sequences: HashMap<String, (i64, numbering::CheckAlgo, String)>,
+    events: usize,
+}
+
+impl<'t> Writer<'t> {
+    fn new(tx: &'t rusqlite::Transaction<'_>) -> Result<Writer<'t>> {
+        let insert = tx.prepare(
+            "INSERT INTO tickets (number, number_key, scope, seq, subject, body, requester, contact, channel,
+                category, priority, status, is_open, outcome, reason, answer, assignee_id, group_code,
+                created_at, created_by, updated_at, updated_by, first_response_at, resolved_at, closed_at,
+                satisfaction, reassignments, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
+        )?;
+        // Every event is chained (see `super::chain`); the logins the chain names, by id.
+        let chain = super::chain::Appender::new(tx)?;
+        let logins: HashMap<i64, String> = tx
+            .prepare("SELECT id, login FROM agents")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Writer {
+            insert,
+            chain,
+            logins,
+            sequences: HashMap::new(),
+            events: 0,
+        })
+    }
+
+    fn ticket(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        w: &World<'_>,
+        it: &Intake,
+        s: &Story,
+        sla: &crate::core::sla::Sla,
+    ) -> Result<()> {
+        let cfg = w.cfg;
+        let template = cfg.template_for(&it.category);
         let parts = Parts {
             prefix: &cfg.prefix,
-            date: local_date(created),
-            cat: &routing.category,
-            group: routing.group.as_deref().unwrap_or("GEN"),
+            date: local_date(it.created),
+            cat: &it.category,
+            group: it.group.as_deref().unwrap_or("GEN"),
         };
         let scope = template.scope(&parts);
-        let series = sequences.entry(scope.clone()).or_insert_with(|| {
+        let series = self.sequences.entry(scope.clone()).or_insert_with(|| {
             (
                 0,
                 numbering::CheckAlgo::for_new_series(&scope, cfg.check),
@@ -379,349 +902,56 @@ fn generate(
         series.0 += 1;
         let (seq, algo) = (series.0, series.1);
         let number = template.render(&parts, seq as u64, algo);
-
-        // Older tickets are almost all finished; recent ones are spread over the queue.
-        let age = now - created;
-        let finish = rng.chance(if age > 14 * 86_400 {
-            0.995
-        } else if age > 3 * 86_400 {
-            0.75
-        } else {
-            0.3
-        });
-        let mut st = TicketState {
-            status: initial.clone(),
-            assignee: None,
-            outcome: None,
-        };
-        let mut reason: Option<String> = None;
-        let mut answer: Option<String> = None;
-        let mut group = routing.group.clone();
-        let mut t = created;
-        let mut evs: Vec<Ev> = vec![Ev {
-            at: created,
-            actor: creator,
-            kind: EventKind::Created,
-            from: None,
-            to: Some(initial.clone()),
-            text: Some(format!(
-                "{}|{}|{}",
-                channel.as_str(),
-                routing.category,
-                priority.as_str()
-            )),
-        }];
-        let (mut resolved_at, mut closed_at, mut satisfaction) = (None, None, None);
-        let mut changes = 0i64;
-        let mut steps = 0;
-        let max_steps = if finish { 14 } else { rng.below(4) };
-        while steps < max_steps {
-            steps += 1;
-            let next = t + rng.delay();
-            if next >= now {
-                break;
-            }
-            let cat_now = life.category(&st.status).unwrap_or(StatusCategory::Active);
-            // Attribution first: most tickets get an owner before anything else.
-            if st.assignee.is_none()
-                && cat_now != StatusCategory::Closed
-                && !rng.chance(0.04)
-                && let Some(a) = rng.pick(members_of(&group)).map(|&i| &workers[i])
-            {
-                t = next;
-                st.assignee = Some(a.r.clone());
-                evs.push(Ev {
-                    at: t,
-                    actor: Some(supervisor.unwrap_or(a.r.id)),
-                    kind: EventKind::Assigned,
-                    from: None,
-                    to: Some(a.r.login.clone()),
-                    text: None,
-                });
-                changes += 1;
-                if let Some(tr) = life.on_assign(&st.status) {
-                    evs.push(Ev {
-                        at: t,
-                        actor: Some(a.r.id),
-                        kind: EventKind::Status,
-                        from: Some(st.status.clone()),
-                        to: Some(tr.to.clone()),
-                        text: None,
-                    });
-                    st.status = tr.to.clone();
-                }
-                continue;
-            }
-            // Sometimes the ticket went to the wrong person: it bounces.
-            if st.assignee.is_some() && cat_now.is_open() && rng.chance(0.06) {
-                let pool = if rng.chance(0.5) {
-                    members_of(&group)
-                } else {
-                    &all_workers
-                };
-                let current = st.assignee.as_ref().map(|a| a.id);
-                if let Some(b) = rng
-                    .pick(pool)
-                    .map(|&i| &workers[i])
-                    .filter(|b| Some(b.r.id) != current)
-                {
-                    t = next;
-                    let from = st.assignee.replace(b.r.clone()).map(|a| a.login);
-                    evs.push(Ev {
-                        at: t,
-                        actor: Some(supervisor.unwrap_or(b.r.id)),
-                        kind: EventKind::Assigned,
-                        from,
-                        to: Some(b.r.login.clone()),
-                        text: Some(
-                            rng.text(&data.texts.reassign_reasons, "rebalancing")
-                                .to_string(),
-                        ),
-                    });
-                    if let Some(g) = b.groups.first().filter(|g| group.as_ref() != Some(*g)) {
-                        evs.push(Ev {
-                            at: t,
-                            actor: supervisor,
-                            kind: EventKind::Group,
-                            from: group.clone(),
-                            to: Some(g.clone()),
-                            text: None,
-                        });
-                        group = Some(g.clone());
-                    }
-                    changes += 1;
-                    continue;
-                }
-            }
-            if rng.chance(0.12) {
-                t = next;
-                evs.push(Ev {
-                    at: t,
-                    actor: st.assignee.as_ref().map(|a| a.id),
-                    kind: EventKind::Comment,
-                    from: None,
-                    to: None,
-                    text: Some(rng.text(&data.texts.comments, "note").to_string()),
-                });
-                continue;
-            }
-            if cat_now == StatusCategory::Closed && !rng.chance(0.02) {
-                break;
-            }
-            if cat_now == StatusCategory::Done && !finish {
-                break;
-            }
-            // Choose a move the lifecycle offers, weighted towards an ending.
-            let moves: Vec<&TransitionDef> = life.moves_from(&st.status);
-            let weight = |m: &TransitionDef| -> usize {
-                let to = life.category(&m.to).unwrap_or(StatusCategory::Active);
-                let from_finished = cat_now.is_finished();
-                match to {
-                    _ if from_finished && to.is_open() => 1,
-                    StatusCategory::Done | StatusCategory::Closed if !finish => 0,
-                    StatusCategory::Done => 30,
-                    StatusCategory::Closed => 60,
-                    StatusCategory::Waiting => 6,
-                    StatusCategory::Initial => 1,
-                    StatusCategory::Active => 12,
-                }
-            };
-            let total: usize = moves.iter().map(|m| weight(m)).sum();
-            if total == 0 {
-                break;
-            }
-            let mut roll = rng.below(total);
-            let Some(mv) = moves.iter().find(|m| {
-                let w = weight(m);
-                if roll < w {
-                    true
-                } else {
-                    roll -= w;
-                    false
-                }
-            }) else {
-                break;
-            };
-            let target = life.status(&mv.to);
-            let outcome = target.and_then(|s| rng.pick(&s.outcomes).copied());
-            let note = match outcome {
-                Some(Outcome::Refused) => {
-                    Some(rng.text(&data.texts.refusals, "refused").to_string())
-                }
-                Some(Outcome::Invalid) => {
-                    Some(rng.text(&data.texts.invalid, "invalid").to_string())
-                }
-                Some(Outcome::Partial) => {
-                    Some(rng.text(&data.texts.next_steps, "next steps").to_string())
-                }
-                Some(Outcome::Clarification) => {
-                    Some(rng.text(&data.texts.questions, "question").to_string())
-                }
-                Some(Outcome::Granted) => None,
-                None if cat_now.is_finished() => {
-                    Some(rng.text(&data.texts.reopen_reasons, "reopened").to_string())
-                }
-                None => Some(rng.text(&data.texts.rework_reasons, "rework").to_string()),
-            };
-            let with_answer = outcome.is_some_and(is_final) && rng.chance(0.7);
-            let fields = Fields {
-                outcome,
-                reason: note,
-                answer: with_answer.then(|| rng.text(&data.texts.answers, "answer").to_string()),
-            };
-            let owner = st.assignee.clone();
-            let actor = owner
-                .clone()
-                .filter(|o| mv.roles.is_empty() || mv.roles.contains(&o.role))
-                .or_else(|| supervisors.first().map(|s| s.r.clone()));
-            let Some(actor) = actor else { break };
-            let Ok(tr) = life.check(&st, &mv.to, &Actor::new(actor.clone()), &fields) else {
-                break;
-            };
-            t = next;
-            changes += 1;
-            evs.push(Ev {
-                at: t,
-                actor: Some(actor.id),
-                kind: EventKind::Status,
-                from: Some(tr.from.clone()),
-                to: Some(tr.to.clone()),
-                text: tr.reason.clone(),
-            });
-            match &tr.outcome {
-                OutcomeChange::Set(o, n) => {
-                    evs.push(Ev {
-                        at: t,
-                        actor: Some(actor.id),
-                        kind: EventKind::Outcome,
-                        from: st.outcome.map(|x| x.as_str().to_string()),
-                        to: Some(o.as_str().to_string()),
-                        text: n.clone(),
-                    });
-                    st.outcome = Some(*o);
-                    reason = n.clone();
-                }
-                OutcomeChange::Clear => {
-                    if st.outcome.is_some() {
-                        evs.push(Ev {
-                            at: t,
-                            actor: Some(actor.id),
-                            kind: EventKind::Outcome,
-                            from: st.outcome.map(|x| x.as_str().to_string()),
-                            to: None,
-                            text: None,
-                        });
-                    }
-                    st.outcome = None;
-                    reason = None;
-                    answer = None;
-                    resolved_at = None;
-                    closed_at = None;
-                    satisfaction = None;
-                }
-                OutcomeChange::Keep => {}
-            }
-            if let Some(a) = &tr.answer {
-                evs.push(Ev {
-                    at: t,
-                    actor: Some(actor.id),
-                    kind: EventKind::Reply,
-                    from: None,
-                    to: None,
-                    text: Some(a.clone()),
-                });
-                answer = Some(a.clone());
-            }
-            match tr.to_category {
-                StatusCategory::Done => resolved_at = Some(t),
-                StatusCategory::Closed => {
-                    closed_at = Some(t);
-                    if rng.chance(0.55) {
-                        let score = [1, 2, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5][rng.below(14)];
-                        satisfaction = Some(score);
-                        evs.push(Ev {
-                            at: t,
-                            actor: Some(actor.id),
-                            kind: EventKind::Rated,
-                            from: None,
-                            to: Some(score.to_string()),
-                            text: None,
-                        });
-                        changes += 1;
-                    }
-                }
-                _ => {}
-            }
-            st.status = tr.to;
-        }
-        let open = life.category(&st.status).is_none_or(|c| c.is_open());
-        let updated_by = evs.last().and_then(|e| e.actor);
-        // The same clocks a real ticket gets, from the history just generated.
-        let clock_events: Vec<crate::core::sla::ClockEvent> = evs
-            .iter()
-            .map(|e| crate::core::sla::ClockEvent {
-                at: e.at,
-                kind: e.kind,
-                from: e.from.clone(),
-                to: e.to.clone(),
-                by_agent: e.actor.is_some(),
-                undo: false,
-            })
-            .collect();
-        let sla = super::sla::compute_for(cfg, &clock_events, priority, &routing.category, now);
-        let reassignments = crate::core::sla::reassignments(&clock_events);
-        insert_ticket.execute(params![
+        let open = s.is_open(w);
+        let reassignments = s.reassignments();
+        self.insert.execute(params![
             number,
             numbering::normalize(&number),
             scope,
             seq,
-            subject,
-            body,
-            requester,
-            contact,
-            channel.as_str(),
-            routing.category,
-            priority.rank(),
-            st.status,
+            it.subject,
+            it.body,
+            it.requester,
+            it.contact,
+            it.channel.as_str(),
+            it.category,
+            it.priority.rank(),
+            s.st.status,
             open,
-            st.outcome.map(|o| o.as_str()),
-            reason,
-            answer,
-            st.assignee.as_ref().map(|a| a.id),
-            group,
-            created,
-            creator,
-            t,
-            updated_by,
+            s.st.outcome.map(|o| o.as_str()),
+            s.reason,
+            s.answer,
+            s.st.assignee.as_ref().map(|a| a.id),
+            s.group,
+            it.created,
+            it.creator,
+            s.t,
+            s.evs.last().and_then(|e| e.actor),
             sla.first_response_at,
-            resolved_at,
-            closed_at,
-            satisfaction,
+            s.resolved_at,
+            s.closed_at,
+            s.satisfaction,
             reassignments,
-            1 + changes,
+            1 + s.changes,
         ])?;
         let id = tx.last_insert_rowid();
-        super::sla::store_figures(
-            tx,
-            id,
-            &super::sla::FactRow {
-                is_open: open,
-                created_at: created,
-                resolved_at,
-                category: routing.category.clone(),
-                group_code: group.clone(),
-                assignee: st.assignee.as_ref().map(|a| a.login.clone()),
-                channel: channel.as_str().to_string(),
-                priority: priority.rank(),
-                outcome: st.outcome.map(|o| o.as_str().to_string()),
-                reason: reason.clone(),
-                satisfaction,
-                reassignments,
-            },
-            &sla,
-        )?;
-        for e in &evs {
-            chain.append(
+        let facts = super::sla::FactRow {
+            is_open: open,
+            created_at: it.created,
+            resolved_at: s.resolved_at,
+            category: it.category.clone(),
+            group_code: s.group.clone(),
+            assignee: s.st.assignee.as_ref().map(|a| a.login.clone()),
+            channel: it.channel.as_str().to_string(),
+            priority: it.priority.rank(),
+            outcome: s.st.outcome.map(|o| o.as_str().to_string()),
+            reason: s.reason.clone(),
+            satisfaction: s.satisfaction,
+            reassignments,
+        };
+        super::sla::store_figures(tx, id, &facts, sla)?;
+        for e in &s.evs {
+            self.chain.append(
                 tx,
                 &super::chain::NewEvent {
                     ticket_id: id,
@@ -729,7 +959,7 @@ fn generate(
                     at: e.at,
                     actor: e
                         .actor
-                        .and_then(|a| logins.get(&a).map(|l| (a, l.as_str()))),
+                        .and_then(|a| self.logins.get(&a).map(|l| (a, l.as_str()))),
                     via: None,
                     kind: e.kind.as_str(),
                     from: e.from.as_deref(),
@@ -738,18 +968,27 @@ fn generate(
                 },
             )?;
         }
-        total_events += evs.len();
+        self.events += s.evs.len();
+        Ok(())
     }
-    for (scope, (last, algo, template)) in &sequences {
-        tx.execute(
-            "INSERT INTO sequences (scope, last, algo, template) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (scope) DO UPDATE SET last = max(last, excluded.last)",
-            params![scope, last, algo.as_str(), template],
-        )?;
+
+    fn finish(
+        self,
+        tx: &rusqlite::Transaction<'_>,
+        tickets: usize,
+        agents: usize,
+    ) -> Result<DemoSummary> {
+        for (scope, (last, algo, template)) in &self.sequences {
+            tx.execute(
+                "INSERT INTO sequences (scope, last, algo, template) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (scope) DO UPDATE SET last = max(last, excluded.last)",
+                params![scope, last, algo.as_str(), template],
+            )?;
+        }
+        Ok(DemoSummary {
+            tickets,
+            events: self.events,
+            agents,
+        })
     }
-    Ok(DemoSummary {
-        tickets: count,
-        events: total_events,
-        agents: agents.len(),
-    })
 }

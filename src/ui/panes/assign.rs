@@ -83,19 +83,32 @@ pub fn bar(load: i64, capacity: i64, width: usize) -> String {
 struct Widths {
     bar: usize,
     name: usize,
+    /// The role, or why the agent cannot take tickets now: as wide as the longest of them.
+    role: usize,
     oldest: usize,
 }
 
-fn widths(width: usize) -> Widths {
+fn widths(width: usize, ctx: &Ctx<'_>) -> Widths {
     let bar = if width >= 60 { 12 } else { 8 };
-    // cursor 2, login 13, role or availability 11, bar, " nnn/nnn" 8
-    let fixed = 2 + 13 + 11 + bar + 8;
+    let role = crate::core::model::Role::ALL
+        .iter()
+        .map(|r| ctx.cat.id("role", r.as_str()))
+        .chain([
+            format!("{AWAY} {}", ctx.cat.t("ui.away")),
+            ctx.cat.t("ui.inactive").to_string(),
+        ])
+        .map(|s| unicode_width::UnicodeWidthStr::width(s.as_str()))
+        .max()
+        .unwrap_or(10);
+    // cursor 2, login 13, role, bar, " nnn/nnn" 8
+    let fixed = 2 + 13 + role + 1 + bar + 8;
     let room = width.saturating_sub(fixed);
-    let oldest = if room >= 5 + 7 { 5 } else { 0 };
+    let oldest = if room >= 5 + 9 { 5 } else { 0 };
     let name = room.saturating_sub(oldest + 1);
     Widths {
         bar,
-        name: if name >= 4 { name } else { 0 },
+        name: if name >= 8 { name } else { 0 },
+        role,
         oldest,
     }
 }
@@ -126,7 +139,7 @@ fn agent_line<'a>(ag: &AgentInfo, selected: bool, w: &Widths, ctx: &Ctx<'_>) -> 
         (ctx.cat.id("role", ag.role.as_str()), t.dim())
     };
     spans.push(Span::styled(
-        format!("{:<10} ", fit(&availability, 10)),
+        format!("{:<r$} ", fit(&availability, w.role), r = w.role),
         style,
     ));
     spans.push(Span::styled(
@@ -191,7 +204,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, a: &AssignState, ctx: &Ctx<'_>, focus
     let [groups_area, list_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
     f.render_widget(Paragraph::new(group_tabs(a, ctx)), groups_area);
-    let w = widths(list_area.width as usize);
+    let w = widths(list_area.width as usize, ctx);
     let lines: Vec<Line> = a
         .shown()
         .iter()
