@@ -149,13 +149,22 @@ fn same_schema_as_shipped(conn: &Connection, version: i64, name: &str) -> Result
     if have == want {
         return Ok(());
     }
-    let differs = want
-        .iter()
-        .find(|w| !have.contains(w))
+    // Tables first: an altered table takes its indexes along.
+    let rank = |kind: &str| {
+        ["table", "trigger", "view", "index"]
+            .iter()
+            .position(|k| *k == kind)
+    };
+    let mut missing: Vec<_> = want.iter().filter(|w| !have.contains(w)).collect();
+    missing.sort_by_key(|(kind, n, _)| (rank(kind), n.clone()));
+    let mut extra: Vec<_> = have.iter().filter(|h| !want.contains(h)).collect();
+    extra.sort_by_key(|(kind, n, _)| (rank(kind), n.clone()));
+    let differs = missing
+        .first()
         .map(|(kind, n, _)| format!("its {kind} {n} is missing or altered"))
         .or_else(|| {
-            have.iter()
-                .find(|h| !want.contains(h))
+            extra
+                .first()
                 .map(|(kind, n, _)| format!("it has a {kind} {n} that desk never made"))
         })
         .unwrap_or_else(|| "its definitions differ".into());

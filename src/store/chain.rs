@@ -230,19 +230,21 @@ fn number_of(row: &Row) -> Option<String> {
 }
 
 /// Why the event `bad` (which does not match its hash) broke the chain, judged by how the
-/// event after it links: after an edited event the next one still chains on the edited
-/// event's stored hash; after an inserted one it chains on the hash before it.
-fn judge(bad: &Row, before: &[u8; 32], next: Option<&Row>) -> &'static str {
-    let links =
-        |next: &Row, prev: &[u8; 32]| next.hash.is_some() && next.expected(prev).ok() == next.hash;
+/// event after it links: after an event edited in place the next one still chains on the
+/// edited event's stored hash. (Each hash covers the event's id, so an event inserted or
+/// removed with the ids shifted to hide it breaks every link from there on.)
+fn judge(bad: &Row, next: Option<&Row>) -> &'static str {
     match next {
         None => "does not match its hash: it was changed, or added, outside desk",
-        Some(n) if bad.hash.is_some_and(|h| links(n, &h)) => {
+        Some(n)
+            if bad
+                .hash
+                .is_some_and(|h| n.hash.is_some() && n.expected(&h).ok() == n.hash) =>
+        {
             "was changed after it was written: its content no longer matches its hash"
         }
-        Some(n) if links(n, before) => "was inserted outside desk: the chain runs past it",
         Some(_) => {
-            "does not match its hash, nor does the event after it: the history was rewritten from here on"
+            "does not match its hash, nor does the event after it: events were inserted, removed or rewritten from here on"
         }
     }
 }
@@ -256,9 +258,8 @@ pub(crate) fn verify(conn: &Connection, anchor: Option<&Anchor>) -> rusqlite::Re
     let mut events = 0i64;
     let mut first_break: Option<Break> = None;
     let mut anchor_holds = anchor.map(|a| *a == Anchor::EMPTY);
-    // An event that does not match its hash, with the hash before it: judged once the next
-    // event is read.
-    let mut pending: Option<(Row, [u8; 32])> = None;
+    // An event that does not match its hash: judged once the next event is read.
+    let mut pending: Option<Row> = None;
     while let Some(r) = rows.next()? {
         let row = Row::read(r)?;
         events += 1;
@@ -268,11 +269,11 @@ pub(crate) fn verify(conn: &Connection, anchor: Option<&Anchor>) -> rusqlite::Re
         {
             anchor_holds = Some(stored == Some(a.hash));
         }
-        if let Some((bad, before)) = pending.take() {
+        if let Some(bad) = pending.take() {
             first_break = Some(Break {
                 event: bad.id,
                 number: number_of(&bad),
-                what: judge(&bad, &before, Some(&row)).into(),
+                what: judge(&bad, Some(&row)).into(),
             });
         } else if first_break.is_none() {
             let what = match (row.expected(&prev), stored) {
@@ -285,7 +286,7 @@ pub(crate) fn verify(conn: &Connection, anchor: Option<&Anchor>) -> rusqlite::Re
                     format!("does not follow event {prev_id}: the events between them were deleted")
                 }),
                 (Ok(_), Some(_)) => {
-                    pending = Some((row, prev));
+                    pending = Some(row);
                     prev = stored.unwrap_or(GENESIS);
                     prev_id = id;
                     continue;
@@ -302,11 +303,11 @@ pub(crate) fn verify(conn: &Connection, anchor: Option<&Anchor>) -> rusqlite::Re
         prev = stored.unwrap_or(GENESIS);
         prev_id = id;
     }
-    if let Some((bad, before)) = pending.take() {
+    if let Some(bad) = pending.take() {
         first_break = Some(Break {
             event: bad.id,
             number: number_of(&bad),
-            what: judge(&bad, &before, None).into(),
+            what: judge(&bad, None).into(),
         });
     }
     Ok(ChainReport {

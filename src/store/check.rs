@@ -141,7 +141,7 @@ impl Store {
             for (n, count, first) in rows(
                 c,
                 "SELECT t.number,
-                        (SELECT count(*) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created'),
+                        CAST((SELECT count(*) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created') AS TEXT),
                         (SELECT e.kind FROM events e WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 1)
                  FROM tickets t
                  WHERE (SELECT count(*) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created') != 1

@@ -1,0 +1,378 @@
+//! The history's hash chain (docs/hash-chain.md): every event chained after the one before in
+//! the documented encoding, recomputed here independently; an edited, a deleted and an
+//! inserted event each named by `desk check`, however the damage was done; an anchor kept
+//! elsewhere catches even a history rewritten with every hash recomputed.
+
+mod common;
+
+use common::{Desk, Run};
+use rusqlite::{Connection, params};
+use sha2::{Digest, Sha256};
+
+/// The encoding, written again from docs/hash-chain.md (not from the code).
+fn link(prev: &[u8; 32], e: &Ev) -> [u8; 32] {
+    fn s(m: &mut Vec<u8>, b: &[u8]) {
+        m.extend_from_slice(&(b.len() as u32).to_be_bytes());
+        m.extend_from_slice(b);
+    }
+    fn o(m: &mut Vec<u8>, b: &Option<String>) {
+        match b {
+            None => m.push(0),
+            Some(b) => {
+                m.push(1);
+                s(m, b.as_bytes());
+            }
+        }
+    }
+    let mut m = b"desk-chain-v1\0".to_vec();
+    m.extend_from_slice(prev);
+    m.extend_from_slice(&e.id.to_be_bytes());
+    s(&mut m, e.number.as_bytes());
+    m.extend_from_slice(&e.at.to_be_bytes());
+    o(&mut m, &e.actor);
+    o(&mut m, &e.via);
+    s(&mut m, e.kind.as_bytes());
+    o(&mut m, &e.from);
+    o(&mut m, &e.to);
+    o(&mut m, &e.text);
+    Sha256::digest(&m).into()
+}
+
+struct Ev {
+    id: i64,
+    number: String,
+    at: i64,
+    actor: Option<String>,
+    via: Option<String>,
+    kind: String,
+    from: Option<String>,
+    to: Option<String>,
+    text: Option<String>,
+    hash: Option<Vec<u8>>,
+}
+
+fn events(c: &Connection) -> Vec<Ev> {
+    let mut stmt = c
+        .prepare(
+            "SELECT e.id, t.number, e.at, a.login, v.login, e.kind, e.from_value, e.to_value, e.text, e.hash
+             FROM events e JOIN tickets t ON t.id = e.ticket_id
+             LEFT JOIN agents a ON a.id = e.actor_id LEFT JOIN agents v ON v.id = e.via_id
+             ORDER BY e.id",
+        )
+        .expect("prepare");
+    stmt.query_map([], |r| {
+        Ok(Ev {
+            id: r.get(0)?,
+            number: r.get(1)?,
+            at: r.get(2)?,
+            actor: r.get(3)?,
+            via: r.get(4)?,
+            kind: r.get(5)?,
+            from: r.get(6)?,
+            to: r.get(7)?,
+            text: r.get(8)?,
+            hash: r.get(9)?,
+        })
+    })
+    .expect("query")
+    .collect::<rusqlite::Result<_>>()
+    .expect("rows")
+}
+
+/// Rewrites every hash the way someone with the file and this document could: the chain
+/// then holds again, and only an anchor kept elsewhere tells.
+fn rechain(c: &Connection) {
+    c.execute_batch("DROP TRIGGER IF EXISTS events_no_update")
+        .expect("drop");
+    let mut prev = [0u8; 32];
+    for e in events(c) {
+        prev = link(&prev, &e);
+        c.execute(
+            "UPDATE events SET hash = ?1 WHERE id = ?2",
+            params![&prev[..], e.id],
+        )
+        .expect("rehash");
+    }
+}
+
+/// A desk with some history of every kind (the demo, a take-over via --as, notes).
+fn busy_desk() -> Desk {
+    let d = Desk::staffed();
+    d.run(&["demo", "--tickets", "60"]).ok();
+    let n = d.new_ticket("Chained", &[]);
+    d.run_as("olena", &["claim", &n]).ok();
+    d.run(&["--as", "vasyl", "comment", &n, "on behalf"]).ok();
+    d
+}
+
+/// A copy of `d` (its own directory), damaged by `sql`, and what `desk check` says of it.
+fn damaged(d: &Desk, sql: &str) -> (Desk, Run) {
+    d.sql()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .expect("checkpoint");
+    let dir = tempfile::tempdir().expect("tmp");
+    for f in ["desk.db", "desk.toml"] {
+        std::fs::copy(d.dir.path().join(f), dir.path().join(f)).expect("copy");
+    }
+    let copy = Desk {
+        db: dir.path().join("desk.db"),
+        dir,
+        me: d.me.clone(),
+    };
+    let c = copy.sql();
+    c.execute_batch(sql).expect("damage");
+    drop(c);
+    let r = copy.run(&["check"]);
+    (copy, r)
+}
+
+fn number_of(d: &Desk, event: i64) -> String {
+    d.sql()
+        .query_row(
+            "SELECT t.number FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = ?1",
+            [event],
+            |r| r.get(0),
+        )
+        .expect("event")
+}
+
+#[test]
+fn every_event_is_chained_as_documented() {
+    let d = busy_desk();
+    let c = d.sql();
+    let all = events(&c);
+    assert!(all.len() > 300, "{}", all.len());
+    assert!(
+        all.iter().any(|e| e.via.is_some()),
+        "an --as event is covered"
+    );
+    let mut prev = [0u8; 32];
+    for (i, e) in all.iter().enumerate() {
+        assert_eq!(e.id, i as i64 + 1, "ids follow one another");
+        prev = link(&prev, e);
+        assert_eq!(e.hash.as_deref(), Some(&prev[..]), "event {}", e.id);
+    }
+    let anchor = d.run(&["check", "--anchor"]).ok();
+    assert_eq!(
+        anchor,
+        format!(
+            "{}:{}",
+            all.len(),
+            prev.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        )
+    );
+    let ok = d.run(&["check", "--against", &anchor]).ok();
+    assert!(ok.contains("still holds the anchor"), "{ok}");
+    let json = d.run(&["check", "--json"]).json();
+    assert_eq!(json["head"], anchor.as_str());
+}
+
+#[test]
+fn an_edited_event_is_named() {
+    let d = busy_desk();
+    let k = 40;
+    let n = number_of(&d, k);
+    let (_, r) = damaged(
+        &d,
+        &format!(
+            "DROP TRIGGER events_no_update; UPDATE events SET text = 'forged' WHERE id = {k};
+             CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;"
+        ),
+    );
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(&format!(
+            "{n}: history event {k} was changed after it was written"
+        )),
+        "{}",
+        r.stdout
+    );
+    // The blame moved to someone else, the time moved, an agent renamed: each named too.
+    for (sql, event) in [
+        (
+            format!("DROP TRIGGER events_no_update; UPDATE events SET actor_id = (SELECT id FROM agents WHERE login = 'petro') WHERE id = {k}"),
+            k,
+        ),
+        (
+            format!("DROP TRIGGER events_no_update; UPDATE events SET at = at - 86400 WHERE id = {k}"),
+            k,
+        ),
+        (
+            "UPDATE agents SET login = 'someone' WHERE login = 'olena'".to_string(),
+            d.sql()
+                .query_row(
+                    "SELECT min(e.id) FROM events e JOIN agents a ON a.id = e.actor_id WHERE a.login = 'olena'",
+                    [],
+                    |r| r.get(0),
+                )
+                .expect("olena's first event"),
+        ),
+    ] {
+        let (_, r) = damaged(&d, &sql);
+        assert_eq!(r.code, 5, "{sql}: {}", r.stderr);
+        assert!(
+            r.stdout.contains(&format!("history event {event} ")),
+            "{sql}: {}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn a_deleted_event_is_named() {
+    let d = busy_desk();
+    let k = 77;
+    let (_, r) = damaged(
+        &d,
+        &format!("DROP TRIGGER events_no_delete; DELETE FROM events WHERE id = {k}"),
+    );
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(&format!(
+            "history event {} does not follow event {}: the events between them were deleted",
+            k + 1,
+            k - 1
+        )),
+        "{}",
+        r.stdout
+    );
+    // Deleted, and the ids after it shifted down to hide the hole.
+    let (_, r) = damaged(
+        &d,
+        &format!(
+            "DROP TRIGGER events_no_delete; DROP TRIGGER events_no_update;
+             DELETE FROM events WHERE id = {k};
+             UPDATE events SET id = -id WHERE id > {k};
+             UPDATE events SET id = -id - 1 WHERE id < 0;"
+        ),
+    );
+    assert_eq!(r.code, 5);
+    assert!(
+        r.stdout
+            .contains(&format!("history event {k} does not match its hash")),
+        "{}",
+        r.stdout
+    );
+    // The first events gone.
+    let (_, r) = damaged(
+        &d,
+        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id <= 2",
+    );
+    assert!(
+        r.stdout
+            .contains("history event 3 is not the first event: the events before it were deleted"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn an_inserted_event_is_named() {
+    let d = busy_desk();
+    let last: i64 = d
+        .sql()
+        .query_row("SELECT max(id) FROM events", [], |r| r.get(0))
+        .expect("last");
+    // Appended by hand, without a hash.
+    let (_, r) = damaged(
+        &d,
+        "INSERT INTO events (ticket_id, at, actor_id, kind, text) VALUES (1, 1, 1, 'comment', 'slipped in')",
+    );
+    assert_eq!(r.code, 5);
+    assert!(
+        r.stdout.contains(&format!(
+            "history event {} has no hash: it was written outside desk",
+            last + 1
+        )),
+        "{}",
+        r.stdout
+    );
+    // Appended with a made-up hash.
+    let (_, r) = damaged(
+        &d,
+        "INSERT INTO events (ticket_id, at, actor_id, kind, text, hash) VALUES (1, 1, 1, 'comment', 'slipped in', zeroblob(32))",
+    );
+    assert!(
+        r.stdout.contains(&format!(
+            "history event {} does not match its hash",
+            last + 1
+        )),
+        "{}",
+        r.stdout
+    );
+    // Inserted in the middle, the ids after it shifted up to make room.
+    let k = 50;
+    let (_, r) = damaged(
+        &d,
+        &format!(
+            "DROP TRIGGER events_no_update;
+             UPDATE events SET id = -id WHERE id >= {k};
+             UPDATE events SET id = -id + 1 WHERE id < 0;
+             INSERT INTO events (id, ticket_id, at, actor_id, kind, text, hash)
+                 VALUES ({k}, 1, 1, 1, 'comment', 'slipped in', zeroblob(32));"
+        ),
+    );
+    assert!(
+        r.stdout.contains(&format!(
+            "history event {k} does not match its hash, nor does the event after it: events were inserted"
+        )),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn an_anchor_catches_a_history_rewritten_with_its_hashes() {
+    let d = busy_desk();
+    let anchor = d.run(&["check", "--anchor"]).ok();
+    d.new_ticket("After the anchor", &[]);
+    d.run(&["check", "--against", &anchor]).ok();
+    // Someone with the file (root) edits an old event and recomputes every hash after it.
+    let c = d.sql();
+    c.execute_batch(
+        "DROP TRIGGER events_no_update; UPDATE events SET text = 'rewritten' WHERE id = 10",
+    )
+    .expect("edit");
+    rechain(&c);
+    c.execute_batch(
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+         BEGIN SELECT RAISE(ABORT, 'desk: the history is append-only; events cannot be changed'); END;",
+    )
+    .expect("trigger back");
+    drop(c);
+    // Without the anchor the chain holds (that is why auditors keep one)…
+    d.run(&["check"]).ok();
+    // …with it, the rewrite is found.
+    let id: i64 = anchor
+        .split(':')
+        .next()
+        .and_then(|i| i.parse().ok())
+        .expect("id");
+    let r = d.run(&["check", "--against", &anchor]);
+    assert_eq!(r.code, 5);
+    assert!(
+        r.stdout.contains(&format!(
+            "the history up to event {id} is not the one anchored"
+        )),
+        "{}",
+        r.stdout
+    );
+    // Events cut off the end (and the chain recomputed): the anchor's event is gone.
+    let c = d.sql();
+    c.execute_batch(&format!(
+        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id >= {}",
+        id - 5
+    ))
+    .expect("cut");
+    drop(c);
+    let r = d.run(&["check", "--against", &anchor]);
+    assert!(
+        r.stdout.contains(&format!(
+            "the anchor's event {id} is no longer in the history"
+        )),
+        "{}",
+        r.stdout
+    );
+    d.run(&["check", "--against", "12:nothex"])
+        .fails(2, "is not an anchor");
+}
