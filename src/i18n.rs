@@ -168,7 +168,43 @@ impl Catalog {
     }
 
     pub fn refusal(&self, r: &Refusal) -> String {
-        let (key, args) = r.key_args();
+        let (key, mut args) = r.key_args();
+        // Actions and roles in people's words, not the ids the code uses.
+        match r {
+            Refusal::RoleNeeded {
+                action,
+                detail,
+                needed,
+                have,
+            } => {
+                let act = self.id("action", action.as_str());
+                let or = format!(" {} ", self.t("refusal.or"));
+                args = vec![
+                    (
+                        "action",
+                        match detail {
+                            Some(d) => format!("{act} ({d})"),
+                            None => act,
+                        },
+                    ),
+                    (
+                        "needed",
+                        needed
+                            .iter()
+                            .map(|r| self.id("role", &r.to_string()))
+                            .collect::<Vec<_>>()
+                            .join(&or),
+                    ),
+                    ("have", self.id("role", &have.to_string())),
+                ];
+            }
+            Refusal::CannotOwn { role, .. } => {
+                for a in args.iter_mut().filter(|(k, _)| *k == "role") {
+                    a.1 = self.id("role", &role.to_string());
+                }
+            }
+            _ => {}
+        }
         self.f(&format!("refusal.{key}"), &args)
     }
 }

@@ -80,7 +80,9 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
             if cli.as_login.is_some() {
                 actor(s, cli)?;
             }
-            let t = s.store.find(&s.cfg, number, local_date(now))?;
+            let t = s
+                .store
+                .find(&s.cfg, &super::words(number), local_date(now))?;
             let h = s.store.history(t.id)?;
             if cli.json {
                 print(&output::json_text(&output::ticket_json(
@@ -100,9 +102,14 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
             if_version,
         } => {
             let who = actor(s, cli)?;
-            let c = s
-                .store
-                .claim(&s.cfg, &who, number, reason.as_deref(), *if_version, now)?;
+            let c = s.store.claim(
+                &s.cfg,
+                &who,
+                &super::words(number),
+                reason.as_deref(),
+                *if_version,
+                now,
+            )?;
             changed(
                 s,
                 cli,
@@ -145,9 +152,14 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
             if_version,
         } => {
             let who = actor(s, cli)?;
-            let c = s
-                .store
-                .unassign(&s.cfg, &who, number, reason.as_deref(), *if_version, now)?;
+            let c = s.store.unassign(
+                &s.cfg,
+                &who,
+                &super::words(number),
+                reason.as_deref(),
+                *if_version,
+                now,
+            )?;
             changed(
                 s,
                 cli,
@@ -212,7 +224,10 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Demo { tickets } => demo(s, cli, *tickets, now),
         Command::Check { anchor, against } => check(s, cli, *anchor, against.as_ref(), now),
         Command::Report(a) => super::report::run(s, cli, a, now),
-        Command::Sla { number, recompute } => sla(s, cli, number.as_deref(), *recompute, now),
+        Command::Sla { number, recompute } => {
+            let number = (!number.is_empty()).then(|| super::words(number));
+            sla(s, cli, number.as_deref(), *recompute, now)
+        }
         Command::Import { file } => import(s, cli, file, now),
         Command::Backup { file } => {
             let who = actor(s, cli)?;
@@ -304,7 +319,15 @@ fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<()> {
         now,
     )?;
     let number = match intake {
-        Intake::Created(c) => c.number,
+        Intake::Created(c) => {
+            if c.no_contact {
+                output::error_line(
+                    &s.catalog
+                        .f("msg.no_contact", &[("number", c.number.clone())]),
+                );
+            }
+            c.number
+        }
         Intake::Existing(n) => {
             output::error_line(&format!(
                 "note: this reference was already registered as {n}"
@@ -572,6 +595,7 @@ fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result<()> {
         category,
         priority: a.priority,
         limit: a.limit,
+        offset: a.offset,
     };
     let (tickets, total) = s.store.list(&s.cfg, &filter)?;
     if cli.json {
@@ -580,12 +604,26 @@ fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result<()> {
             .map(|t| output::ticket_json(&s.cfg, t, None))
             .collect();
         print(&output::json_text(&serde_json::Value::Array(arr)));
+        // Never cut short silently: the array is a page, and stderr says of what.
+        let next = a.offset + tickets.len();
+        if (next as i64) < total || a.offset > 0 {
+            output::error_line(&s.catalog.f(
+                "list.partial",
+                &[
+                    ("first", (a.offset + 1).min(next).to_string()),
+                    ("last", next.to_string()),
+                    ("total", total.to_string()),
+                    ("next", next.to_string()),
+                ],
+            ));
+        }
     } else {
+        // The ones after this page.
         print(&output::list_text(
             &s.cfg,
             s.catalog,
             &tickets,
-            total,
+            total - a.offset.min(total as usize) as i64,
             now,
             output::width(),
         ));
@@ -607,8 +645,8 @@ fn move_cmd(s: &mut Session, cli: &Cli, a: &MoveArgs, now: i64) -> Result<()> {
     let c = s.store.move_to(
         &s.cfg,
         &who,
-        &a.number,
-        a.status.trim(),
+        &a.number(),
+        a.status().trim(),
         &fields,
         a.if_version,
         now,

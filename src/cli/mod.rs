@@ -57,14 +57,17 @@ pub enum Command {
     New(NewArgs),
     /// A ticket's fields, owner, outcome and full history
     Show {
-        /// Ticket number (case, spaces and dashes are forgiven)
-        number: String,
+        /// Ticket number (case, spaces and dashes are forgiven; it may be typed in words:
+        /// hsg 2611 00042 a)
+        #[arg(required = true, num_args = 1.., value_name = "NUMBER")]
+        number: Vec<String>,
     },
     /// List tickets (open ones by default), most urgent and oldest first
     List(ListArgs),
     /// Take a ticket (taking someone else's is a take-over: supervisors, with --reason)
     Claim {
-        number: String,
+        #[arg(required = true, num_args = 1.., value_name = "NUMBER")]
+        number: Vec<String>,
         #[arg(long)]
         reason: Option<String>,
         /// Refuse if the ticket changed since this version (for scripts and the desk)
@@ -85,7 +88,8 @@ pub enum Command {
     },
     /// Return a ticket to its group's queue
     Unassign {
-        number: String,
+        #[arg(required = true, num_args = 1.., value_name = "NUMBER")]
+        number: Vec<String>,
         #[arg(long)]
         reason: Option<String>,
         #[arg(long, value_name = "N")]
@@ -139,7 +143,8 @@ pub enum Command {
     Report(ReportArgs),
     /// A ticket's service-level clocks, explained: each interval counted or paused, and why
     Sla {
-        number: Option<String>,
+        #[arg(num_args = 0.., value_name = "NUMBER")]
+        number: Vec<String>,
         /// Recompute every ticket's figures from its history (admins; after changing [sla])
         #[arg(long, conflicts_with = "number")]
         recompute: bool,
@@ -238,15 +243,20 @@ pub struct ListArgs {
     pub category: Option<String>,
     #[arg(long, value_parser = parse_id::<Priority>)]
     pub priority: Option<Priority>,
+    /// How many to list at most (0: all)
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Skip this many first (list page after page)
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
 }
 
 #[derive(Args, Debug)]
 pub struct MoveArgs {
-    pub number: String,
-    /// The new status id (e.g. in_progress, resolved)
-    pub status: String,
+    /// The ticket number (it may be typed in words) and the new status id (e.g. in_progress,
+    /// resolved)
+    #[arg(required = true, num_args = 2.., value_names = ["NUMBER", "STATUS"])]
+    pub number_status: Vec<String>,
     #[arg(long, value_parser = parse_id::<Outcome>)]
     pub outcome: Option<Outcome>,
     /// Why (refused or invalid outcome, reopening, sending back)
@@ -377,6 +387,23 @@ fn parse_switch(s: &str) -> Result<bool, String> {
         "on" | "yes" | "true" | "1" => Ok(true),
         "off" | "no" | "false" | "0" => Ok(false),
         other => Err(format!("'{other}' is not on or off")),
+    }
+}
+
+/// A ticket number typed as one word or several (`hsg 2611 00042 a`).
+pub fn words(w: &[String]) -> String {
+    w.join(" ")
+}
+
+impl MoveArgs {
+    /// The ticket number: every word but the last.
+    pub fn number(&self) -> String {
+        words(&self.number_status[..self.number_status.len().saturating_sub(1)])
+    }
+
+    /// The new status: the last word.
+    pub fn status(&self) -> &str {
+        self.number_status.last().map(String::as_str).unwrap_or("")
     }
 }
 

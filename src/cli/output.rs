@@ -194,8 +194,12 @@ pub fn show_text(cfg: &Config, cat: &Catalog, t: &Ticket, history: &[Event], now
     );
     line("field.assignee", present::assignee(cat, t));
     let requester = match (t.requester.is_empty(), t.contact.is_empty()) {
-        (true, true) => cat.t("field.none").to_string(),
-        (false, true) => clean_line(&t.requester).into_owned(),
+        (true, true) => cat.t("field.no_contact").to_string(),
+        (false, true) => format!(
+            "{} — {}",
+            clean_line(&t.requester),
+            cat.t("field.no_contact")
+        ),
         (true, false) => clean_line(&t.contact).into_owned(),
         (false, false) => format!("{} <{}>", clean_line(&t.requester), clean_line(&t.contact)),
     };
@@ -262,11 +266,18 @@ pub fn show_text(cfg: &Config, cat: &Catalog, t: &Ticket, history: &[Event], now
     text.push('\n');
     text.push_str(cat.t("field.history"));
     text.push('\n');
+    // Wide enough for every actor of this history ("root as olena"), never cut.
+    let actor_width = history
+        .iter()
+        .map(|e| present::actor(cat, e).width())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     for e in history {
         let head = format!(
             "  {}  {}  ",
             crate::time::format(e.at),
-            fit(&present::actor(cat, e), 12)
+            fit(&present::actor(cat, e), actor_width)
         );
         // A note of several lines keeps them, each under the first.
         for (i, l) in present::event_lines(cfg, cat, e).iter().enumerate() {

@@ -321,8 +321,13 @@ impl Lifecycle {
                     allowed: Vec::new(),
                 });
             }
+            // Each decision keeps its own outcome, note and answer: reopening a finished
+            // ticket, or taking it up again once the requester has answered a question,
+            // leaves the earlier decision to the history.
             let reopening = current.category.is_finished() && target.category.is_open();
-            return Ok(if reopening {
+            let answered = current.category == StatusCategory::Waiting
+                && target.category != StatusCategory::Waiting;
+            return Ok(if reopening || answered {
                 OutcomeChange::Clear
             } else {
                 OutcomeChange::Keep

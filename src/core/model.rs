@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 /// Declares a closed set of identifiers with their stable text form, parsing and display.
 macro_rules! ident_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal $(| $alias:literal)*),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($variant),+ }
@@ -25,9 +25,9 @@ macro_rules! ident_enum {
         impl FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
-                let key = s.trim().to_ascii_lowercase().replace('-', "_");
+                let key = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
                 match key.as_str() {
-                    $($text => Ok($name::$variant),)+
+                    $($text $(| $alias)* => Ok($name::$variant),)+
                     _ => Err(format!("unknown {} '{}' (expected one of: {})", $what, s, Self::choices())),
                 }
             }
@@ -99,9 +99,10 @@ ident_enum!(
     Channel, "channel" {
         Phone => "phone",
         InPerson => "in_person",
-        Email => "email",
-        Web => "web",
-        Api => "api",
+        // The words the desk shows are accepted too.
+        Email => "email" | "e_mail",
+        Web => "web" | "web_form",
+        Api => "api" | "script",
     }
 );
 
@@ -271,6 +272,8 @@ mod tests {
         }
         assert_eq!("In-Person".parse::<Channel>(), Ok(Channel::InPerson));
         assert_eq!(" URGENT ".parse::<Priority>(), Ok(Priority::Urgent));
+        assert_eq!("script".parse::<Channel>(), Ok(Channel::Api));
+        assert_eq!("web form".parse::<Channel>(), Ok(Channel::Web));
         let err = "hgh".parse::<Priority>().unwrap_err();
         assert!(err.contains("low, normal, high, urgent"), "{err}");
     }

@@ -110,6 +110,9 @@ pub struct Created {
     pub status: String,
     /// The agent chosen by automatic assignment.
     pub assigned_to: Option<String>,
+    /// No contact was given: nobody can send the requester an answer. Said at intake, while
+    /// the requester may still be on the line.
+    pub no_contact: bool,
 }
 
 /// What a change did, for the confirmation line.
@@ -133,7 +136,10 @@ pub struct ListFilter {
     pub group: Option<String>,
     pub category: Option<String>,
     pub priority: Option<Priority>,
+    /// How many to list at most; 0: all of them.
     pub limit: usize,
+    /// How many of the first to skip (to list page after page).
+    pub offset: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -560,6 +566,7 @@ fn insert_new(
         priority: p.priority,
         status,
         assigned_to: assigned.map(|a| a.login),
+        no_contact: p.contact.trim().is_empty(),
     }))
 }
 
@@ -749,10 +756,15 @@ impl Store {
             )
             .map_err(|e| self.err(e))?;
         let cols = COLS.replace("t.body", "''");
+        // No limit: every ticket (LIMIT -1 in SQLite).
+        let limit = match filter.limit {
+            0 => -1,
+            n => n.min(i64::MAX as usize) as i64,
+        };
         let sql = format!(
             "SELECT {cols} FROM {FROM} {where_sql}
-             ORDER BY t.urgency, t.created_at, t.id LIMIT {}",
-            filter.limit.min(i64::MAX as usize)
+             ORDER BY t.urgency, t.created_at, t.id LIMIT {limit} OFFSET {}",
+            filter.offset.min(i64::MAX as usize)
         );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
@@ -1006,10 +1018,12 @@ impl Store {
                 OutcomeChange::Set(o, n) => (true, Some(*o), n.clone()),
                 OutcomeChange::Clear => (true, None, None),
             };
-            let answer = match (&tr.answer, reopened) {
+            // The answer belongs to the decision it was given with: a new decision (or none)
+            // starts without one; the earlier answers stay in the history.
+            let answer = match (&tr.answer, &tr.outcome) {
                 (Some(a), _) => Some(a.clone()),
-                (None, true) => None,
-                (None, false) => t.answer.clone(),
+                (None, OutcomeChange::Keep) => t.answer.clone(),
+                (None, OutcomeChange::Set(..) | OutcomeChange::Clear) => None,
             };
             use crate::core::model::StatusCategory as C;
             tx.prepare_cached(
