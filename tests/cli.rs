@@ -371,10 +371,12 @@ fn full_lifecycle_with_outcomes() {
         .map(|h| h.iter().filter(|e| e["kind"] == "outcome").collect())
         .unwrap_or_default();
     let to: Vec<Value> = outcomes.iter().map(|e| e["to"].clone()).collect();
+    // The question answered leaves its decision to the history too (issue 11, item 7).
     assert_eq!(
         to,
         vec![
             Value::from("clarification"),
+            Value::Null,
             Value::from("granted"),
             Value::Null
         ],
