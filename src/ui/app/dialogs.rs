@@ -3,7 +3,7 @@
 //! typed into a dialog is refused (a colleague changed the ticket meanwhile, a rule said no),
 //! the dialog comes back with the text as it was and the reason: nothing typed is dropped.
 
-use super::actions::Applied;
+use super::apply::Applied;
 use super::{App, Level, Pane, Screen};
 use crate::core::keys::Action;
 use crate::error::Error;

@@ -2,12 +2,16 @@
 //! decided here: what may be done is asked of core (directly, or through the store).
 //!
 //! A key goes to the dialog on top (each owns its keys: `dialogs.rs` acts on its reply), else
-//! to the screen: the welcome, or the desk, whose actions are in `actions.rs`; moving through
-//! queues is `navigation.rs`. What the queue highlights is always what a key acts on.
+//! to the screen: the welcome, or the desk, whose actions are in `actions.rs` (owners in
+//! `owners.rs`, notes and moves in `changes.rs`, each applied through `apply.rs`); moving
+//! through queues is `navigation.rs`. What the queue highlights is always what a key acts on.
 
 mod actions;
+mod apply;
+mod changes;
 mod dialogs;
 mod navigation;
+mod owners;
 
 use super::ctx::Ctx;
 use super::keymap::{Keymap, key_of};

@@ -1,0 +1,256 @@
+//! Who owns the tickets: claim (a take-over asks why), give to an agent (after a preview of
+//! what changes, by core's rules), return to the group's queue.
+
+use super::apply::Applied;
+use super::{App, Level, Pane};
+use crate::core::attribution::group_on_give;
+use crate::core::keys::{Action, Context};
+use crate::core::rights;
+use crate::store::Ticket;
+use crate::ui::overlays::Overlay;
+use crate::ui::overlays::prompt::{Prompt, Purpose};
+
+impl App {
+    pub(super) fn claim(&mut self) {
+        let targets = self.targets();
+        if self.nothing_to_act_on(&targets) {
+            return;
+        }
+        let Some(actor) = self.actor() else { return };
+        let others = targets
+            .iter()
+            .filter(|t| {
+                t.assignee
+                    .as_ref()
+                    .is_some_and(|o| o.agent.id != actor.id())
+            })
+            .count();
+        if others > 0 && rights::role_may(actor.role(), rights::Action::TakeOver) {
+            let cat = self.session.catalog;
+            let mut p = Prompt::new(
+                cat.t("ui.take_over").to_string(),
+                cat.t("field.reason").to_string(),
+                Purpose::Claim,
+                true,
+                false,
+            );
+            p.preview = vec![cat.f(
+                "ui.take_over_preview",
+                &[
+                    ("n", targets.len().to_string()),
+                    ("others", others.to_string()),
+                ],
+            )];
+            self.overlays
+                .push(Overlay::Prompt(Box::new(p.about(targets))));
+            return;
+        }
+        self.do_claim(targets, None);
+    }
+
+    pub(super) fn do_claim(&mut self, targets: Vec<Ticket>, reason: Option<String>) -> Applied {
+        let label = self.session.catalog.t("ui.verb_claim").to_string();
+        self.apply_each(label, true, targets, |store, cfg, actor, t, now| {
+            store.claim(
+                cfg,
+                actor,
+                &t.number,
+                reason.as_deref(),
+                Some(t.version),
+                now,
+            )
+        })
+    }
+
+    pub(super) fn unassign(&mut self) {
+        let targets = self.targets();
+        if self.nothing_to_act_on(&targets) {
+            return;
+        }
+        let Some(actor) = self.actor() else { return };
+        if targets.iter().any(|t| {
+            t.assignee
+                .as_ref()
+                .is_some_and(|o| o.agent.id != actor.id())
+        }) {
+            let cat = self.session.catalog;
+            let mut p = Prompt::new(
+                cat.t("ui.unassign").to_string(),
+                cat.t("field.reason").to_string(),
+                Purpose::Unassign,
+                true,
+                false,
+            );
+            p.preview = vec![cat.f("ui.n_tickets", &[("n", targets.len().to_string())])];
+            self.overlays
+                .push(Overlay::Prompt(Box::new(p.about(targets))));
+            return;
+        }
+        self.do_unassign(targets, None);
+    }
+
+    pub(super) fn do_unassign(&mut self, targets: Vec<Ticket>, reason: Option<String>) -> Applied {
+        let label = self.session.catalog.t("ui.verb_unassign").to_string();
+        self.apply_each(label, true, targets, |store, cfg, actor, t, now| {
+            store.unassign(
+                cfg,
+                actor,
+                &t.number,
+                reason.as_deref(),
+                Some(t.version),
+                now,
+            )
+        })
+    }
+
+    /// `a`: choose an agent in the assignment pane.
+    pub(super) fn start_assign(&mut self) {
+        let targets = self.targets();
+        if self.nothing_to_act_on(&targets) {
+            return;
+        }
+        self.focus = Pane::Assign;
+        self.select_group_of_targets();
+        self.set_height();
+        let cat = self.session.catalog;
+        let text = cat.f(
+            "ui.choose_agent",
+            &[
+                ("n", targets.len().to_string()),
+                ("keys", self.ctx().key(Context::Assign, Action::Down)),
+                ("open", self.ctx().key(Context::Assign, Action::Open)),
+            ],
+        );
+        self.say(Level::Info, text);
+    }
+
+    /// Enter on an agent in the assignment pane: ask why (with a preview), then give.
+    pub(super) fn assign_to_selected_agent(&mut self) {
+        let Some(agent) = self.assign.selected().cloned() else {
+            return;
+        };
+        let group = self
+            .assign
+            .groups
+            .get(self.assign.group)
+            .map(|g| g.code.clone());
+        self.ask_assign(agent.login.clone(), group);
+    }
+
+    /// Asks why before giving the targets to `login`, saying first what will happen: how
+    /// many change owner, the group they move to (core's rule, the same for every way of
+    /// assigning), and whether the agent is away or over capacity.
+    pub(super) fn ask_assign(&mut self, login: String, chosen_group: Option<String>) {
+        let targets = self.targets();
+        if self.nothing_to_act_on(&targets) {
+            return;
+        }
+        let cat = self.session.catalog;
+        let Some(agent) = self
+            .assign
+            .agents
+            .iter()
+            .find(|a| a.login == login)
+            .cloned()
+        else {
+            // Said before a reason is asked for: nothing typed in vain.
+            let text = cat.f("ui.no_agent", &[("login", login)]);
+            return self.say(Level::Error, text);
+        };
+        let moves: Vec<String> = targets
+            .iter()
+            .filter_map(|t| {
+                group_on_give(t.group.as_deref(), &agent.groups, chosen_group.as_deref())
+            })
+            .collect();
+        let reassigned = targets.iter().filter(|t| t.assignee.is_some()).count();
+        let mut p = Prompt::new(
+            cat.t("ui.assign").to_string(),
+            cat.t("field.reason").to_string(),
+            Purpose::Assign {
+                login: login.clone(),
+                group: chosen_group,
+            },
+            reassigned > 0,
+            false,
+        );
+        p.preview = vec![cat.f(
+            "ui.assign_preview",
+            &[
+                ("n", targets.len().to_string()),
+                (
+                    "login",
+                    format!(
+                        "{login} ({}/{})",
+                        agent.load + targets.len() as i64,
+                        agent.capacity
+                    ),
+                ),
+                ("reassigned", reassigned.to_string()),
+            ],
+        )];
+        if let Some(g) = moves.first() {
+            p.preview.push(cat.f(
+                "ui.group_preview",
+                &[("group", g.clone()), ("n", moves.len().to_string())],
+            ));
+        }
+        if agent.away {
+            p.warnings
+                .push(cat.f("ui.agent_away", &[("login", login.clone())]));
+        }
+        if !agent.active {
+            p.warnings
+                .push(cat.f("ui.agent_inactive", &[("login", login.clone())]));
+        }
+        if agent.load + targets.len() as i64 > agent.capacity {
+            p.warnings.push(cat.f(
+                "msg.over_capacity",
+                &[
+                    ("login", login),
+                    ("load", (agent.load + targets.len() as i64).to_string()),
+                    ("capacity", agent.capacity.to_string()),
+                ],
+            ));
+        }
+        self.overlays
+            .push(Overlay::Prompt(Box::new(p.about(targets))));
+    }
+
+    pub(super) fn do_assign(
+        &mut self,
+        targets: Vec<Ticket>,
+        login: String,
+        chosen_group: Option<String>,
+        reason: Option<String>,
+    ) -> Applied {
+        let label = self
+            .session
+            .catalog
+            .f("ui.verb_assign", &[("login", login.clone())]);
+        let agent_groups = self
+            .assign
+            .agents
+            .iter()
+            .find(|a| a.login == login)
+            .map(|a| a.groups.clone())
+            .unwrap_or_default();
+        let applied = self.apply_each(label, true, targets, |store, cfg, actor, t, now| {
+            let already = t.assignee.as_ref().is_some_and(|o| o.agent.login == login);
+            let group = group_on_give(t.group.as_deref(), &agent_groups, chosen_group.as_deref());
+            store.assign(
+                cfg,
+                actor,
+                &t.number,
+                (!already).then_some(login.as_str()),
+                group.as_deref(),
+                reason.as_deref(),
+                Some(t.version),
+                now,
+            )
+        });
+        self.focus = Pane::Queue;
+        self.set_height();
+        applied
+    }
+}
