@@ -8,6 +8,7 @@ use crate::core::config::Config;
 use crate::core::keys::{Action, Context, Key};
 use crate::i18n::Catalog;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
 
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
@@ -20,6 +21,30 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// A pane's frame: brighter while the pane has the keys.
+    pub fn frame(&self, focused: bool) -> Block<'static> {
+        let t = self.theme;
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(if focused {
+                t.focus_border()
+            } else {
+                t.border()
+            })
+    }
+
+    /// A dialog's frame, with its title.
+    pub fn dialog(&self, title: &str) -> Block<'static> {
+        self.frame(true)
+            .title(Span::styled(format!(" {title} "), self.theme.title()))
+    }
+
+    /// A text box's frame, with its label.
+    pub fn field(&self, label: &str, focused: bool) -> Block<'static> {
+        self.frame(focused)
+            .title(Span::styled(format!(" {label} "), self.theme.dim()))
+    }
+
     /// A string that may be worded for one context: `<section>_<context>.<name>`, else
     /// `<section>.<name>`.
     fn worded(&self, section: &str, context: Context, name: &str) -> String {

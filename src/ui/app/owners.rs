@@ -4,9 +4,16 @@
 use super::apply::Applied;
 use super::{App, Level, Pane};
 use crate::core::attribution::group_on_give;
+use crate::core::config::Config;
 use crate::core::keys::{Action, Context};
+use crate::core::model::Actor;
 use crate::core::rights;
-use crate::store::Ticket;
+use crate::error::Result;
+use crate::store::{Changed, Store, Ticket};
+
+/// A store operation changing a ticket's owner with an optional reason (claim, unassign).
+type OwnerChange =
+    fn(&mut Store, &Config, &Actor, &str, Option<&str>, Option<i64>, i64) -> Result<Changed>;
 use crate::ui::overlays::Overlay;
 use crate::ui::overlays::prompt::{Prompt, Purpose};
 
@@ -17,41 +24,62 @@ impl App {
             return;
         }
         let Some(actor) = self.actor() else { return };
-        let others = targets
-            .iter()
-            .filter(|t| {
-                t.assignee
-                    .as_ref()
-                    .is_some_and(|o| o.agent.id != actor.id())
-            })
-            .count();
+        let others = owned_by_others(&targets, actor.id());
         if others > 0 && rights::role_may(actor.role(), rights::Action::TakeOver) {
-            let cat = self.session.catalog;
-            let mut p = Prompt::new(
-                cat.t("ui.take_over").to_string(),
-                cat.t("field.reason").to_string(),
-                Purpose::Claim,
-                true,
-                false,
-            );
-            p.preview = vec![cat.f(
+            let preview = self.session.catalog.f(
                 "ui.take_over_preview",
                 &[
                     ("n", targets.len().to_string()),
                     ("others", others.to_string()),
                 ],
-            )];
-            self.overlays
-                .push(Overlay::Prompt(Box::new(p.about(targets))));
-            return;
+            );
+            let preview = vec![preview];
+            return self.ask_reason(
+                "ui.take_over",
+                Purpose::Claim,
+                true,
+                (preview, vec![]),
+                targets,
+            );
         }
         self.do_claim(targets, None);
     }
 
+    /// Asks why before changing the owner of `targets`, saying first what will happen (and
+    /// what is worth knowing before saying yes).
+    fn ask_reason(
+        &mut self,
+        title: &str,
+        purpose: Purpose,
+        required: bool,
+        (preview, warnings): (Vec<String>, Vec<String>),
+        targets: Vec<Ticket>,
+    ) {
+        let cat = self.session.catalog;
+        let label = cat.t("field.reason").to_string();
+        let mut p = Prompt::new(cat.t(title).to_string(), label, purpose, required, false);
+        p.preview = preview;
+        p.warnings = warnings;
+        self.overlays
+            .push(Overlay::Prompt(Box::new(p.about(targets))));
+    }
+
     pub(super) fn do_claim(&mut self, targets: Vec<Ticket>, reason: Option<String>) -> Applied {
-        let label = self.session.catalog.t("ui.verb_claim").to_string();
+        self.with_reason("ui.verb_claim", targets, reason, Store::claim)
+    }
+
+    /// Applies a change of owner that may carry a reason (claim, unassign) to each target.
+    fn with_reason(
+        &mut self,
+        verb: &str,
+        targets: Vec<Ticket>,
+        reason: Option<String>,
+        op: OwnerChange,
+    ) -> Applied {
+        let label = self.session.catalog.t(verb).to_string();
         self.apply_each(label, true, targets, |store, cfg, actor, t, now| {
-            store.claim(
+            op(
+                store,
                 cfg,
                 actor,
                 &t.number,
@@ -68,39 +96,23 @@ impl App {
             return;
         }
         let Some(actor) = self.actor() else { return };
-        if targets.iter().any(|t| {
-            t.assignee
-                .as_ref()
-                .is_some_and(|o| o.agent.id != actor.id())
-        }) {
-            let cat = self.session.catalog;
-            let mut p = Prompt::new(
-                cat.t("ui.unassign").to_string(),
-                cat.t("field.reason").to_string(),
+        if owned_by_others(&targets, actor.id()) > 0 {
+            let n = targets.len().to_string();
+            let preview = self.session.catalog.f("ui.n_tickets", &[("n", n)]);
+            let preview = vec![preview];
+            return self.ask_reason(
+                "ui.unassign",
                 Purpose::Unassign,
                 true,
-                false,
+                (preview, vec![]),
+                targets,
             );
-            p.preview = vec![cat.f("ui.n_tickets", &[("n", targets.len().to_string())])];
-            self.overlays
-                .push(Overlay::Prompt(Box::new(p.about(targets))));
-            return;
         }
         self.do_unassign(targets, None);
     }
 
     pub(super) fn do_unassign(&mut self, targets: Vec<Ticket>, reason: Option<String>) -> Applied {
-        let label = self.session.catalog.t("ui.verb_unassign").to_string();
-        self.apply_each(label, true, targets, |store, cfg, actor, t, now| {
-            store.unassign(
-                cfg,
-                actor,
-                &t.number,
-                reason.as_deref(),
-                Some(t.version),
-                now,
-            )
-        })
+        self.with_reason("ui.verb_unassign", targets, reason, Store::unassign)
     }
 
     /// `a`: choose an agent in the assignment pane.
@@ -164,57 +176,36 @@ impl App {
             })
             .collect();
         let reassigned = targets.iter().filter(|t| t.assignee.is_some()).count();
-        let mut p = Prompt::new(
-            cat.t("ui.assign").to_string(),
-            cat.t("field.reason").to_string(),
-            Purpose::Assign {
-                login: login.clone(),
-                group: chosen_group,
-            },
-            reassigned > 0,
-            false,
-        );
-        p.preview = vec![cat.f(
+        let n = targets.len() as i64;
+        let mut preview = vec![cat.f(
             "ui.assign_preview",
             &[
-                ("n", targets.len().to_string()),
+                ("n", n.to_string()),
                 (
                     "login",
-                    format!(
-                        "{login} ({}/{})",
-                        agent.load + targets.len() as i64,
-                        agent.capacity
-                    ),
+                    format!("{login} ({}/{})", agent.load + n, agent.capacity),
                 ),
                 ("reassigned", reassigned.to_string()),
             ],
         )];
         if let Some(g) = moves.first() {
-            p.preview.push(cat.f(
+            preview.push(cat.f(
                 "ui.group_preview",
                 &[("group", g.clone()), ("n", moves.len().to_string())],
             ));
         }
-        if agent.away {
-            p.warnings
-                .push(cat.f("ui.agent_away", &[("login", login.clone())]));
-        }
-        if !agent.active {
-            p.warnings
-                .push(cat.f("ui.agent_inactive", &[("login", login.clone())]));
-        }
-        if agent.load + targets.len() as i64 > agent.capacity {
-            p.warnings.push(cat.f(
-                "msg.over_capacity",
-                &[
-                    ("login", login),
-                    ("load", (agent.load + targets.len() as i64).to_string()),
-                    ("capacity", agent.capacity.to_string()),
-                ],
-            ));
-        }
-        self.overlays
-            .push(Overlay::Prompt(Box::new(p.about(targets))));
+        let purpose = Purpose::Assign {
+            login,
+            group: chosen_group,
+        };
+        let warnings = warnings(cat, &agent, n);
+        self.ask_reason(
+            "ui.assign",
+            purpose,
+            reassigned > 0,
+            (preview, warnings),
+            targets,
+        );
     }
 
     pub(super) fn do_assign(
@@ -253,4 +244,35 @@ impl App {
         self.set_height();
         applied
     }
+}
+
+/// How many of the tickets belong to someone other than `me`.
+fn owned_by_others(targets: &[Ticket], me: i64) -> usize {
+    targets
+        .iter()
+        .filter(|t| t.assignee.as_ref().is_some_and(|o| o.agent.id != me))
+        .count()
+}
+
+/// What is worth knowing before giving `n` tickets to an agent: away, inactive, over capacity.
+fn warnings(cat: &crate::i18n::Catalog, agent: &crate::store::AgentInfo, n: i64) -> Vec<String> {
+    let login = || agent.login.clone();
+    let mut out = Vec::new();
+    if agent.away {
+        out.push(cat.f("ui.agent_away", &[("login", login())]));
+    }
+    if !agent.active {
+        out.push(cat.f("ui.agent_inactive", &[("login", login())]));
+    }
+    if agent.load + n > agent.capacity {
+        out.push(cat.f(
+            "msg.over_capacity",
+            &[
+                ("login", login()),
+                ("load", (agent.load + n).to_string()),
+                ("capacity", agent.capacity.to_string()),
+            ],
+        ));
+    }
+    out
 }

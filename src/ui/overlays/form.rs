@@ -17,7 +17,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
 pub const SUBJECT: usize = 0;
@@ -226,18 +226,8 @@ fn boxed(
     area: Rect,
     ctx: &Ctx<'_>,
 ) {
-    let t = ctx.theme;
     let mut ta = form.texts[i].clone();
-    ta.set_block(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(if form.focus == i {
-                t.focus_border()
-            } else {
-                t.border()
-            })
-            .title(Span::styled(format!(" {label} "), t.dim())),
-    );
+    ta.set_block(ctx.field(label, form.focus == i));
     f.render_widget(&ta, area);
 }
 
@@ -297,13 +287,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, form: &NewTicketForm, ctx: &Ctx<'_>) 
     let t = ctx.theme;
     let rect = centered(area, 76, 22);
     f.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focus_border())
-        .title(Span::styled(
-            format!(" {} ", ctx.cat.t("ui.new_ticket")),
-            t.title(),
-        ));
+    let block = ctx.dialog(ctx.cat.t("ui.new_ticket"));
     let inner = block.inner(rect);
     f.render_widget(block, rect);
     let rows = Layout::vertical([

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpState {
@@ -94,28 +94,21 @@ pub fn lines<'a>(context: Context, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
 }
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, h: &HelpState, ctx: &Ctx<'_>) {
-    let t = ctx.theme;
     let rect = centered(area, 72, box_height(area.height));
     f.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focus_border())
-        .title(Span::styled(
-            format!(
-                " {} — {} ",
-                ctx.cat.t("ui.help"),
-                ctx.cat.t(&format!("context.{}", h.context.id()))
-            ),
-            t.title(),
-        ))
-        .title_bottom(
-            ctx.hint_line(
-                HelpState::CONTEXT,
-                &[Action::Back, Action::Down, Action::Up],
-                rect.width.saturating_sub(4),
-            )
-            .right_aligned(),
-        );
+    let title = format!(
+        "{} — {}",
+        ctx.cat.t("ui.help"),
+        ctx.cat.t(&format!("context.{}", h.context.id()))
+    );
+    let block = ctx.dialog(&title).title_bottom(
+        ctx.hint_line(
+            HelpState::CONTEXT,
+            &[Action::Back, Action::Down, Action::Up],
+            rect.width.saturating_sub(4),
+        )
+        .right_aligned(),
+    );
     f.render_widget(
         Paragraph::new(lines(h.context, ctx))
             .wrap(Wrap { trim: false })

@@ -13,7 +13,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
 /// Every command, and what its argument is.
@@ -315,13 +315,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &Palette, ctx: &Ctx<'_>) {
     let rect = centered(below, 70, want);
     let rect = Rect { y: below.y, ..rect };
     f.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focus_border())
-        .title(Span::styled(
-            format!(" {} ", ctx.cat.t("ui.palette")),
-            t.title(),
-        ));
+    let block = ctx.dialog(ctx.cat.t("ui.palette"));
     let inner = block.inner(rect);
     f.render_widget(block, rect);
     let [line, list, foot] = Layout::vertical([

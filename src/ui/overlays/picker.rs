@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PickerState {
@@ -87,12 +87,6 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &PickerState, current: QueueKind, 
         &[Action::Confirm, Action::Down, Action::Back],
         rect.width.saturating_sub(2),
     ));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focus_border())
-        .title(Span::styled(
-            format!(" {} ", ctx.cat.t("ui.queues")),
-            t.title(),
-        ));
+    let block = ctx.dialog(ctx.cat.t("ui.queues"));
     f.render_widget(Paragraph::new(lines).block(block), rect);
 }

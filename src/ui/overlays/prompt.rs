@@ -16,7 +16,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
 /// What the text is for.
@@ -147,10 +147,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &Prompt, ctx: &Ctx<'_>) {
     let height = preview_rows + warning_rows + if p.multiline { 10 } else { 6 };
     let rect = centered(area, width, height);
     f.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focus_border())
-        .title(Span::styled(format!(" {} ", p.title), t.title()));
+    let block = ctx.dialog(&p.title);
     let inner = block.inner(rect);
     f.render_widget(block, rect);
     let [preview, warnings, field, status] = Layout::vertical([
@@ -169,15 +166,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, p: &Prompt, ctx: &Ctx<'_>) {
         .collect();
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), warnings);
     let mut input = p.input.clone();
-    input.set_block(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.border())
-            .title(Span::styled(
-                format!(" {}{} ", p.label, if p.required { " *" } else { "" }),
-                t.dim(),
-            )),
-    );
+    let label = format!("{}{}", p.label, if p.required { " *" } else { "" });
+    input.set_block(ctx.field(&label, false));
     f.render_widget(&input, field);
     let hint = match &p.error {
         Some(e) => Line::from(Span::styled(e.clone(), t.error())),

@@ -93,7 +93,6 @@ fn dur(cat: &crate::i18n::Catalog, secs: Option<i64>) -> String {
 }
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, st: &StatsState, ctx: &Ctx<'_>) {
-    let t = ctx.theme;
     let cat = ctx.cat;
     f.render_widget(Clear, area);
     let days = PERIODS[st.period];
@@ -109,18 +108,14 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, st: &StatsState, ctx: &Ctx<'_>) {
             ),
         ],
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focus_border())
-        .title(Span::styled(format!(" {title} "), t.title()))
-        .title_bottom(
-            ctx.hint_line(
-                StatsState::CONTEXT,
-                &[Action::Left, Action::Right, Action::Up, Action::Back],
-                area.width / 2,
-            )
-            .right_aligned(),
-        );
+    let block = ctx.dialog(&title).title_bottom(
+        ctx.hint_line(
+            StatsState::CONTEXT,
+            &[Action::Left, Action::Right, Action::Up, Action::Back],
+            area.width / 2,
+        )
+        .right_aligned(),
+    );
     let inner = block.inner(area);
     f.render_widget(block, area);
     let Some(r) = &st.report else {

@@ -16,7 +16,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
 /// A status the tickets may move to, with what it asks for.
@@ -245,7 +245,6 @@ impl StatusFlow {
 }
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, s: &StatusFlow, ctx: &Ctx<'_>) {
-    let t = ctx.theme;
     let height = if s.filling {
         20
     } else {
@@ -257,13 +256,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, s: &StatusFlow, ctx: &Ctx<'_>) {
         [one] => one.number.clone(),
         many => ctx.cat.f("ui.n_tickets", &[("n", many.len().to_string())]),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.focus_border())
-        .title(Span::styled(
-            format!(" {} — {what} ", ctx.cat.t("ui.change_status")),
-            t.title(),
-        ));
+    let block = ctx.dialog(&format!("{} — {what}", ctx.cat.t("ui.change_status")));
     let inner = block.inner(rect);
     f.render_widget(block, rect);
     if s.filling {
@@ -365,18 +358,8 @@ fn boxed(
     area: Rect,
     ctx: &Ctx<'_>,
 ) {
-    let t = ctx.theme;
     let mut ta = ta.clone();
-    ta.set_block(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(if focused {
-                t.focus_border()
-            } else {
-                t.border()
-            })
-            .title(Span::styled(format!(" {label} "), t.dim())),
-    );
+    ta.set_block(ctx.field(&label, focused));
     f.render_widget(&ta, area);
 }
 

@@ -10,7 +10,7 @@ use crate::ui::theme::{AWAY, CURSOR};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 #[derive(Debug, Clone, Default)]
 pub struct AssignState {
@@ -188,17 +188,10 @@ fn group_tabs<'a>(a: &AssignState, ctx: &Ctx<'_>) -> Line<'a> {
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, a: &AssignState, ctx: &Ctx<'_>, focused: bool) {
     let t = ctx.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            t.focus_border()
-        } else {
-            t.border()
-        })
-        .title(Span::styled(
-            format!(" {} ", ctx.cat.t("ui.assignment")),
-            t.title(),
-        ));
+    let block = ctx.frame(focused).title(Span::styled(
+        format!(" {} ", ctx.cat.t("ui.assignment")),
+        t.title(),
+    ));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let [groups_area, list_area] =

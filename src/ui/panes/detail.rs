@@ -10,7 +10,7 @@ use crate::ui::ctx::Ctx;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 #[derive(Debug, Clone, Default)]
 pub struct DetailState {
@@ -232,14 +232,7 @@ pub fn draw(
         Some(tk) => format!(" {} ", tk.number),
         None => format!(" {} ", ctx.cat.t("ui.detail")),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            t.focus_border()
-        } else {
-            t.border()
-        })
-        .title(Span::styled(title, t.title()));
+    let block = ctx.frame(focused).title(Span::styled(title, t.title()));
     let p = Paragraph::new(lines(d, ctx, empty))
         .wrap(Wrap { trim: false })
         .scroll((d.scroll, 0))

@@ -17,7 +17,7 @@ use crate::ui::theme::{CURSOR, MARK};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::widgets::{Cell, Row, Table};
 use rusqlite::types::Value;
 use std::collections::BTreeMap;
 use unicode_width::UnicodeWidthStr;
@@ -573,13 +573,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focuse
         (_, Some(_)) => format!(" –/{} ", q.total),
         _ => format!(" {}/{} ", q.cursor + 1, q.total),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            t.focus_border()
-        } else {
-            t.border()
-        })
+    let block = ctx
+        .frame(focused)
         .title(title(q, ctx))
         .title_top(Line::from(Span::styled(pos, t.dim())).right_aligned());
     let cols = columns(ctx, area.width, q.spec.sort);
