@@ -47,8 +47,11 @@ fn a_misheard_category_is_a_typo_not_another_ticket() {
     assert_ne!(misheard, gen_);
     let r = d.run(&["show", &misheard]);
     r.fails(2, "mistyped");
+    assert!(r.stderr.contains(&hsg), "the ticket meant: {}", r.stderr);
     let misheard = format!("CMP{}", &hsg[3..]);
-    d.run(&["show", &misheard]).fails(2, "mistyped");
+    let r = d.run(&["show", &misheard]);
+    r.fails(2, "mistyped");
+    assert!(r.stderr.contains(&hsg), "the ticket meant: {}", r.stderr);
     // Every single character of the number, letters included, is checked.
     let key = numbering::normalize(&hsg);
     for (i, c) in key.char_indices() {

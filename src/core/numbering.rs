@@ -476,6 +476,36 @@ impl Grammar {
         out
     }
 
+    /// Keys that differ from `key` only in one category or group code, its check character
+    /// kept: what a person meant by a misheard code (`GEN` for `HSG`), which is more than one
+    /// typo away.
+    pub fn code_variants(&self, key: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for t in &self.templates {
+            let tokens = t.tokens();
+            let mut values = vec![String::new(); tokens.len()];
+            self.match_from(tokens, 0, key.as_bytes(), 0, &mut values, &mut |vals| {
+                for (i, token) in tokens.iter().enumerate() {
+                    let codes = match token {
+                        Token::Cat => &self.cats,
+                        Token::Group => &self.groups,
+                        _ => continue,
+                    };
+                    for code in codes.iter().filter(|c| **c != vals[i]) {
+                        let mut v = vals.to_vec();
+                        v[i] = code.clone();
+                        out.push(normalize(&v.concat()));
+                    }
+                }
+                false
+            });
+        }
+        out.sort();
+        out.dedup();
+        out.retain(|k| k != key);
+        out
+    }
+
     /// Every way `key` (a normalised number) reads through template `t`, until `visit` says
     /// it has found what it wanted.
     fn each_reading(
@@ -925,6 +955,16 @@ mod tests {
         assert_eq!(layout("SRV2026{seq}", 8, "SRV2026007"), Layout::Foreign);
         assert_eq!(layout("SRV2027{seq}", 7, "SRV2026007"), Layout::Foreign);
         assert_eq!(layout("SRV{seq}", 7, "SRV007AB"), Layout::Foreign);
+    }
+
+    #[test]
+    fn a_misheard_code_has_its_variants() {
+        let g = grammar(DEFAULT);
+        let v = g.code_variants("GEN261100024E");
+        assert!(v.contains(&"HSG261100024E".to_string()), "{v:?}");
+        assert!(v.contains(&"SOC261100024E".to_string()), "{v:?}");
+        assert!(!v.contains(&"GEN261100024E".to_string()));
+        assert!(g.code_variants("nothing").is_empty());
     }
 
     #[test]

@@ -1437,18 +1437,20 @@ impl Store {
     }
 }
 
-/// Up to three existing numbers a person most likely meant by `input`: those one typo away,
-/// newest first (recent tickets are the ones being worked on), else the nearest number of the
-/// same series.
+/// Up to three existing numbers a person most likely meant by `input`: those one typo or one
+/// misheard code away, newest first (recent tickets are the ones being worked on), else the
+/// nearest number of the same series.
 fn suggestions(
     conn: &Connection,
+    grammar: &numbering::Grammar,
     input: &str,
     scope_seq: Option<(&str, u64)>,
 ) -> rusqlite::Result<Vec<String>> {
     let key = numbering::normalize(input);
     let mut hits: Vec<(i64, String)> = Vec::new();
     if !key.is_empty() && key.len() <= 40 {
-        let candidates = numbering::edit_candidates(&key);
+        let mut candidates = numbering::edit_candidates(&key);
+        candidates.extend(grammar.code_variants(&key));
         for chunk in candidates.chunks(400) {
             let marks = vec!["?"; chunk.len()].join(",");
             let mut stmt = conn.prepare(&format!(
@@ -1503,9 +1505,10 @@ pub(crate) fn find_in(
     }
     let groups = group_codes(conn)?;
     let known = |scope: &str| super::numbers::series_algo(conn, scope).ok().flatten();
-    match cfg.grammar(&groups).parse(trimmed, today, &known) {
+    let grammar = cfg.grammar(&groups);
+    match grammar.parse(trimmed, today, &known) {
         Ok(parsed) => Err(Error::NoSuchTicket {
-            suggestions: suggestions(conn, trimmed, Some((&parsed.scope, parsed.seq)))?,
+            suggestions: suggestions(conn, &grammar, trimmed, Some((&parsed.scope, parsed.seq)))?,
             number: parsed.canonical,
         }),
         Err(NumberError::Empty) => Err(Error::BadNumber {
@@ -1513,7 +1516,7 @@ pub(crate) fn find_in(
             suggestions: Vec::new(),
         }),
         Err(error) => {
-            let suggestions = suggestions(conn, trimmed, None)?;
+            let suggestions = suggestions(conn, &grammar, trimmed, None)?;
             // Not a number at all, but one typo away from existing ones: a typo.
             let error = match error {
                 NumberError::Malformed { input, .. } if !suggestions.is_empty() => {
