@@ -6,5 +6,5 @@ fn main() {
     // happened and where to report it (src/bug.rs).
     desk::bug::install();
     desk::bug::test_trigger("start");
-    std::process::exit(desk::cli::run(std::env::args_os()));
+    std::process::exit(desk::cli::run(std::env::args_os(), desk::ui::run));
 }

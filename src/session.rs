@@ -178,6 +178,24 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// How the terminal desk is opened, as the command line asked.
+#[derive(Debug, Clone, Default)]
+pub struct DeskOptions {
+    pub db: PathBuf,
+    pub config: Option<PathBuf>,
+    /// Create the database when it does not exist (the default database on first run).
+    pub create: bool,
+    /// Act as this agent (admins only), as `--as` does for every command.
+    pub as_login: Option<String>,
+    pub mouse: bool,
+}
+
+/// Whether there is a terminal to draw the desk in (standard input and output).
+pub fn has_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
 /// What creating a desk did: the open session, whether the creator became its admin (a new
 /// desk) and whether a `desk.toml` was written beside it.
 pub struct Creation {

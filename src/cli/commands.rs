@@ -18,7 +18,7 @@ use serde_json::json;
 use std::io::Read;
 use std::path::Path;
 
-pub fn dispatch(cli: Cli) -> Result<(), Failure> {
+pub fn dispatch(cli: Cli, desk: super::Desk) -> Result<(), Failure> {
     let explicit_db = cli.db.clone();
     let db = match &explicit_db {
         Some(p) => p.clone(),
@@ -39,7 +39,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
             let mut s = Session::create(&db, cli.config.as_deref())?.session;
             restore_into(&mut s, &cli, file, true).map_err(Failure::from)
         }
-        None if !crate::ui::has_terminal() => {
+        None if !session::has_terminal() => {
             // No terminal (piped, cron): the queue as text instead of the desk.
             let text = queue_text(
                 &db,
@@ -50,7 +50,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
             print(&text);
             Ok(())
         }
-        None => crate::ui::run(&crate::ui::Options {
+        None => desk(&session::DeskOptions {
             db: db.clone(),
             config: cli.config.clone(),
             create: explicit_db.is_none(),

@@ -407,8 +407,13 @@ impl MoveArgs {
     }
 }
 
-/// Runs desk with these arguments and returns the exit code.
-pub fn run<I, T>(args: I) -> i32
+/// Opens the terminal desk (the program passes `ui::run`: the command line never imports the
+/// desk, nor the desk the command line).
+pub type Desk = fn(&crate::session::DeskOptions) -> crate::error::Result<()>;
+
+/// Runs desk with these arguments and returns the exit code; without a subcommand, in a
+/// terminal, `desk` opens the terminal desk.
+pub fn run<I, T>(args: I, desk: Desk) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
@@ -425,7 +430,7 @@ where
         output::error_line(&e.message(Catalog::english()));
         return e.exit_code();
     }
-    match commands::dispatch(cli) {
+    match commands::dispatch(cli, desk) {
         Ok(()) => 0,
         Err(Failure { error, catalog }) => {
             output::error_line(&error.message(catalog));

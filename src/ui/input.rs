@@ -51,9 +51,11 @@ pub fn set_focus(t: &mut TextArea<'_>, focused: bool) {
 }
 
 /// A key the keymap left to the field: typed, or an editing key (arrows, Home, Backspace,
-/// Ctrl-A…). A one-line field never takes a line break.
+/// Ctrl-A…). A one-line field never takes a line break, and no field takes a tab (Tab moves
+/// between fields where there are several).
 pub fn feed(t: &mut TextArea<'_>, k: KeyEvent, multiline: bool) -> bool {
-    if !multiline && k.code == KeyCode::Enter {
+    if (!multiline && k.code == KeyCode::Enter) || matches!(k.code, KeyCode::Tab | KeyCode::BackTab)
+    {
         return false;
     }
     t.input(k)

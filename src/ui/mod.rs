@@ -29,8 +29,7 @@ use crate::store::Mode;
 use app::App;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use ratatui::crossterm::{execute, terminal};
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 /// How often the desk looks for colleagues' changes.
@@ -39,26 +38,9 @@ const POLL: Duration = Duration::from_millis(250);
 /// A write waits at most this long for another desk before saying so (the desk stays usable).
 const TUI_BUSY_TIMEOUT: Duration = Duration::from_millis(2000);
 
-/// How the desk is opened (from the command line).
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    pub db: PathBuf,
-    pub config: Option<PathBuf>,
-    /// Create the database when it does not exist (the default database on first run).
-    pub create: bool,
-    /// Act as this agent (admins only), as `--as` does for every command.
-    pub as_login: Option<String>,
-    pub mouse: bool,
-}
-
-/// Whether there is a terminal to draw the desk in (standard input and output).
-pub fn has_terminal() -> bool {
-    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
-}
-
 /// Opens the desk. Who is acting is settled before the terminal is taken over, so `--as`
 /// with an unknown login or without the right is one line and an exit code, like any command.
-pub fn run(opts: &Options) -> Result<()> {
+pub fn run(opts: &session::DeskOptions) -> Result<()> {
     let started = Instant::now();
     let session = if opts.create && !opts.db.exists() {
         Session::create(&opts.db, opts.config.as_deref())?.session
@@ -180,6 +162,41 @@ impl Timings {
                 "key_to_frame_ms {:.3}",
                 k.elapsed().as_secs_f64() * 1000.0
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `.rs` file under `dir`, with its text.
+    fn sources(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                out.extend(sources(&p));
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                out.push((p.clone(), std::fs::read_to_string(&p).unwrap_or_default()));
+            }
+        }
+        out
+    }
+
+    /// The front ends never import each other (issue 12, item 1): the program hands the
+    /// command line the desk to open.
+    #[test]
+    fn front_ends_do_not_import_each_other() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for (front, other) in [("ui", "cli"), ("cli", "ui")] {
+            let files = sources(&src.join(front));
+            assert!(!files.is_empty(), "{front} has sources");
+            for (path, text) in files {
+                assert!(
+                    !text.contains(&format!("crate::{other}")),
+                    "{} imports {other}",
+                    path.display()
+                );
+            }
         }
     }
 }
