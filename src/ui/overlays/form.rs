@@ -336,13 +336,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, form: &NewTicketForm, ctx: &Ctx<'_>) 
         Some(e) => Line::from(Span::styled(e.clone(), t.error())),
         None => ctx.hint_line(
             NewTicketForm::CONTEXT,
-            &[
-                Action::Confirm,
-                Action::Save,
-                Action::Newline,
-                Action::NextField,
-                Action::Back,
-            ],
+            &[Action::Confirm, Action::Save, Action::Back, Action::Newline],
             rows[7].width,
         ),
     };

@@ -65,7 +65,7 @@ impl Overlay {
             Overlay::Picker(_) => vec![A::Confirm, A::Down, A::Up, A::Back, A::Help],
             Overlay::Palette(_) => vec![A::Confirm, A::Complete, A::Down, A::Back, A::Help],
             Overlay::Prompt(p) => p.hints(),
-            Overlay::Form(_) => vec![A::Confirm, A::Save, A::Newline, A::Back, A::Help],
+            Overlay::Form(_) => vec![A::Confirm, A::Save, A::Back, A::Newline, A::Help],
             Overlay::Status(s) => s.hints(),
         }
     }

@@ -132,7 +132,7 @@ impl StatusFlow {
     pub fn hints(&self) -> Vec<Action> {
         use Action as A;
         if self.filling {
-            vec![A::Confirm, A::Save, A::Newline, A::Back, A::Help]
+            vec![A::Confirm, A::Save, A::Back, A::Newline, A::Help]
         } else {
             vec![A::Confirm, A::Down, A::Up, A::Back, A::Help]
         }
