@@ -585,13 +585,16 @@ pub fn shared_desk_problems(reg: &Registry) -> Vec<String> {
     let dir = reg.database.parent().unwrap_or(Path::new("/"));
     for name in ["desk.db", "desk.db-wal", "desk.db-shm", "desk.toml"] {
         let p = dir.join(name);
+        // The configuration is written by the admin who installs it; the database files are
+        // root's, made once by `desk init --shared`.
+        let owner_ok = |m: &std::fs::Metadata| name == "desk.toml" || m.uid() == 0;
         match std::fs::symlink_metadata(&p) {
             Err(_) if name == "desk.toml" => {}
             Err(_) => out.push(format!(
                 "{} is missing: run `desk init --shared` again (as root) to make it",
                 p.display()
             )),
-            Ok(m) if !m.is_file() || m.uid() != 0 || m.gid() != reg.gid.as_raw() || m.mode() & 0o007 != 0 => {
+            Ok(m) if !m.is_file() || !owner_ok(&m) || m.gid() != reg.gid.as_raw() || m.mode() & 0o007 != 0 => {
                 out.push(format!(
                     "{} is {} (should be root:{}, closed to others): run `desk init --shared` again (as root) to repair it",
                     p.display(),

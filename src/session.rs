@@ -61,35 +61,26 @@ pub fn config_beside(db: &Path) -> PathBuf {
 /// database, else the built-in one. Returns it with the file it came from. A file named by
 /// the caller is read with the caller's rights.
 pub fn load_config(explicit: Option<&Path>, db: &Path) -> Result<(Config, Option<PathBuf>)> {
-    let path = match explicit {
-        Some(p) => {
-            if !privilege::as_caller(|| p.is_file()) {
-                return Err(Error::Invalid(format!(
-                    "no configuration file at {}",
-                    p.display()
-                )));
-            }
-            Some(p.to_path_buf())
+    let cannot = |p: &Path, e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::Invalid(format!("no configuration file at {}", p.display()))
+        } else {
+            Error::Invalid(format!(
+                "cannot read the configuration {}: {e}",
+                p.display()
+            ))
         }
-        None => Some(config_beside(db)).filter(|p| p.is_file()),
     };
-    match path {
-        Some(p) => {
-            let bytes = if explicit.is_some() {
-                privilege::read_as_caller(&p)
-            } else {
-                std::fs::read(&p)
-            }
-            .map_err(|e| {
-                Error::Invalid(format!(
-                    "cannot read the configuration {}: {e}",
-                    p.display()
-                ))
-            })?;
-            parse_config(&p, bytes).map(|cfg| (cfg, Some(p)))
-        }
-        None => Ok((Config::builtin()?, None)),
+    if let Some(p) = explicit {
+        let bytes = privilege::read_as_caller(p).map_err(|e| cannot(p, e))?;
+        return parse_config(p, bytes).map(|cfg| (cfg, Some(p.to_path_buf())));
     }
+    let p = config_beside(db);
+    if !p.is_file() {
+        return Ok((Config::builtin()?, None));
+    }
+    let bytes = std::fs::read(&p).map_err(|e| cannot(&p, e))?;
+    parse_config(&p, bytes).map(|cfg| (cfg, Some(p)))
 }
 
 fn parse_config(p: &Path, bytes: Vec<u8>) -> Result<Config> {

@@ -1043,9 +1043,22 @@ fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
         .as_deref()
         .map(output::path)
         .unwrap_or_else(|| "the built-in configuration".into());
-    // Compared with the numbers the desk gave, where there is a desk this user may read.
-    match crate::store::Store::open(db, Mode::Existing, session::busy_timeout()?) {
-        Ok(store) if db.is_file() => store.numbering_fits(&cfg, &origin)?,
+    // Compared with the numbers the desk gave, where there is a desk this user may read (as
+    // one of its agents; the shared desk opened as the shared desk).
+    let readable = || -> Result<crate::store::Store> {
+        let mut store = crate::store::Store::open_with(
+            db,
+            Mode::Existing,
+            session::busy_timeout()?,
+            crate::store::Options {
+                shared: crate::session::shared_desk(db).is_some(),
+            },
+        )?;
+        store.sign_in(&crate::privilege::caller_login()?)?;
+        Ok(store)
+    };
+    match db.is_file().then(readable) {
+        Some(Ok(store)) => store.numbering_fits(&cfg, &origin)?,
         _ => crate::store::numbers::numbering_fits(&cfg, &[], &origin)?,
     }
     print(&config_summary(&cfg, path.as_deref()));

@@ -150,6 +150,21 @@ impl Store {
                 path.display()
             )));
         }
+        if options.shared && mode == Mode::Existing {
+            // Made by `desk init --shared` and kept by every desk; missing only when someone
+            // opened the file outside desk (root's sqlite3). Were desk to make them now, they
+            // would belong to whoever happened to run it.
+            for suffix in ["-wal", "-shm"] {
+                let mut f = path.as_os_str().to_owned();
+                f.push(suffix);
+                if std::fs::symlink_metadata(PathBuf::from(&f)).is_err() {
+                    return Err(Error::Database(format!(
+                        "{} is missing (the database was opened outside desk): run `desk init --shared` again as root to make it",
+                        PathBuf::from(f).display()
+                    )));
+                }
+            }
+        }
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if mode == Mode::Create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
