@@ -217,9 +217,9 @@ pub(crate) fn allocate(
             .prepare_cached("UPDATE sequences SET last = last + 1 WHERE scope = ?1 RETURNING last")?
             .query_row([&scope], |r| r.get(0))?;
     }
-    Err(Error::Database(format!(
-        "cannot number the request: the next {MAX_TAKEN} numbers of series {scope} exist already; \
-         the numbering templates collide (run `desk config check`)"
+    Err(Error::Said((
+        "number.exhausted",
+        vec![("count", MAX_TAKEN.to_string()), ("series", scope)],
     )))
 }
 
