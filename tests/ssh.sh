@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Many people, one database, for real: sshd on a loopback port, Unix users in a desk group,
-# each working over ssh as themselves on one shared desk (desk init --shared).
+# Many people, one desk, for real: sshd on a loopback port, three Unix users who are in no desk
+# group, each working over ssh as themselves on the shared desk `desk init --shared` set up
+# (the set-id program in a temporary prefix, the desk's directory closed to them):
+#   - nobody sets DESK_DB: plain `desk` is the shared desk;
 #   - user A registers and claims tickets; user B (an operator) is refused when changing A's
 #     ticket (exit 4, a clear reason); a supervisor reassigns it;
 #   - the supervisor's desk runs in a real SSH pty (ssh -t, inside tmux) and shows the other
 #     users' changes without a keypress;
-#   - the database's -wal and -shm files stay writable for every member, whoever created them.
+#   - over ssh the operators cannot list, read or remove the desk's files, and the -wal and
+#     -shm files stay root's, as init made them, whoever opens the desk first.
 # Run by .ci/run after cargo test. Needs root (users, sshd); elsewhere it says so and skips.
 #   usage: bash tests/ssh.sh [path/to/desk]
 set -euo pipefail
@@ -45,15 +48,9 @@ trap cleanup EXIT
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-# The binary where every user can run it.
-mkdir -p "$WORK/bin"
-install -m 755 "$SRC_BIN" "$WORK/bin/desk"
-DESK="$WORK/bin/desk"
-
-# A group and three users with one key.
-groupadd "$GROUP"
+# Three users with one key, in no desk group.
 for u in $A $B $S; do
-  useradd -m -s /bin/bash -G "$GROUP" "$u"
+  useradd -m -s /bin/bash "$u"
   # No password, but not a locked account: sshd refuses even key logins to locked ones.
   usermod -p '*' "$u"
 done
@@ -82,28 +79,40 @@ EOF
 for _ in $(seq 50); do [ -f "$WORK/sshd.pid" ] && break; sleep 0.1; done
 
 SSH_OPTS=(-i "$WORK/key" -p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR)
-DB="$WORK/desk/desk.db"
+DESK="$WORK/prefix/bin/desk"
+DIR="$WORK/srv/desk"
+DB="$DIR/desk.db"
 # Run desk over ssh as a user; prints stdout, keeps stderr in $WORK/err, returns desk's code.
 as() {
   local user=$1; shift
-  local cmd="DESK_DB=$DB LANG=C.UTF-8 $DESK"
+  local cmd="LANG=C.UTF-8 $DESK"
   for a in "$@"; do cmd="$cmd $(printf '%q' "$a")"; done
   ssh "${SSH_OPTS[@]}" "$user@127.0.0.1" "$cmd" 2>"$WORK/err"
 }
+# A shell command over ssh as a user.
+on() {
+  local user=$1; shift
+  ssh "${SSH_OPTS[@]}" "$user@127.0.0.1" "$*" 2>"$WORK/err"
+}
 
-# The shared desk, made by root (its admin), for the group.
-"$DESK" init --shared "$WORK/desk" --group "$GROUP" >"$WORK/init.out"
-mode=$(stat -c '%a %G' "$WORK/desk")
-[ "$mode" = "2770 $GROUP" ] && pass "shared directory is 2770 and belongs to $GROUP" || fail "shared directory is '$mode'"
-grep -q "usermod -aG $GROUP" "$WORK/init.out" && pass "init --shared says how to let a colleague in" || fail "init output: $(cat "$WORK/init.out")"
-DESK_DB=$DB "$DESK" agent add "$A" --name "Alice A" --role operator --group HOUSING >/dev/null
-DESK_DB=$DB "$DESK" agent add "$B" --name "Bob B" --role operator --group HOUSING >/dev/null
-DESK_DB=$DB "$DESK" agent add "$S" --name "Sam S" --role supervisor --group HOUSING >/dev/null
+# The shared desk, set up by root in one command; root adds the people as agents.
+mkdir -p "$WORK/srv"
+"$SRC_BIN" init --shared "$DIR" --group "$GROUP" --prefix "$WORK/prefix" >"$WORK/init.out"
+mode=$(stat -c '%a %U:%G' "$DIR")
+[ "$mode" = "2770 root:$GROUP" ] && pass "the desk's directory is root:$GROUP 2770" || fail "the desk's directory is '$mode'"
+mode=$(stat -c '%a %U:%G' "$DESK")
+[ "$mode" = "2755 root:$GROUP" ] && pass "the program is root:$GROUP 2755 (setgid)" || fail "the program is '$mode'"
+grep -q "agent add LOGIN" "$WORK/init.out" && pass "init --shared says how to add a colleague" || fail "init output: $(cat "$WORK/init.out")"
+"$DESK" agent add "$A" --name "Alice A" --role operator --group HOUSING >/dev/null
+"$DESK" agent add "$B" --name "Bob B" --role operator --group HOUSING >/dev/null
+"$DESK" agent add "$S" --name "Sam S" --role supervisor --group HOUSING >/dev/null
+members=$(getent group "$GROUP" | cut -d: -f4)
+[ -z "$members" ] && pass "nobody is in the desk's group" || fail "members: $members"
 
-# The supervisor's desk over a real SSH pty: it opens the database first (so the -wal and
-# -shm files are the supervisor's) and stays open while the others write.
+# The supervisor's desk over a real SSH pty: it opens the database first and stays open while
+# the others write.
 tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s s -x 120 -y 40 \
-  "ssh -t ${SSH_OPTS[*]} $S@127.0.0.1 'DESK_DB=$DB LANG=C.UTF-8 TERM=xterm-256color $DESK'; sleep 30"
+  "ssh -t ${SSH_OPTS[*]} $S@127.0.0.1 'LANG=C.UTF-8 TERM=xterm-256color $DESK'; sleep 30"
 screen() { tmux -L "$TMUX_SOCK" capture-pane -p -t s 2>/dev/null || true; }
 wait_for() {
   [ -n "$1" ] || return 1
@@ -111,11 +120,15 @@ wait_for() {
   return 1
 }
 wait_for "Welcome" && pass "the supervisor's desk runs over ssh -t" || fail "desk over ssh: $(screen)"
-[ -O "$WORK/desk/desk.db-shm" ] && fail "-shm should belong to $S" || true
-shm_owner=$(stat -c '%U %G %a' "$WORK/desk/desk.db-shm" 2>/dev/null || echo none)
-[ "$shm_owner" = "$S $GROUP 660" ] && pass "-shm made by $S is $GROUP-writable (660)" || fail "-shm is '$shm_owner'"
+shm_owner=$(stat -c '%U %G %a' "$DB-shm" 2>/dev/null || echo none)
+[ "$shm_owner" = "root $GROUP 660" ] && pass "-shm stays root's after $S opened the desk first" || fail "-shm is '$shm_owner'"
 
-# User A registers and claims tickets, writing through the files the supervisor created.
+# Over ssh, the operators cannot reach the desk's files.
+for attempt in "ls $DIR" "cat $DB" "sqlite3 $DB 'SELECT count(*) FROM tickets'" "rm -f $DB-shm"; do
+  if on "$A" "$attempt" >/dev/null; then fail "$A could: $attempt"; else pass "$A cannot: $attempt"; fi
+done
+
+# User A registers and claims tickets.
 N1=$(as "$A" new --subject "No heating in flat 12" --requester "Olena K.") && pass "$A registered $N1 over ssh" || fail "$A new: $(cat "$WORK/err")"
 N2=$(as "$A" new --subject "Lift broken in entrance 2") || fail "$A second new"
 as "$A" claim "$N1" >/dev/null && pass "$A claimed $N1" || fail "$A claim: $(cat "$WORK/err")"
@@ -131,7 +144,7 @@ if [ "$code" = 4 ] && grep -q "belongs to $A" "$WORK/err" && [ "$(wc -l <"$WORK/
 else
   fail "$B on $A's ticket: exit $code, $(cat "$WORK/err")"
 fi
-as "$B" claim "$N2" >/dev/null && pass "$B can still write (shared -wal/-shm)" || fail "$B claim: $(cat "$WORK/err")"
+as "$B" claim "$N2" >/dev/null && pass "$B can still write" || fail "$B claim: $(cat "$WORK/err")"
 
 # The supervisor's desk shows A's and B's changes without a keypress.
 tmux -L "$TMUX_SOCK" send-keys -t s 4
@@ -160,6 +173,8 @@ tmux -L "$TMUX_SOCK" send-keys -t s q
 sleep 1
 
 as "$S" check >/dev/null && pass "desk check: every invariant holds" || fail "desk check: $(cat "$WORK/err")"
+shm_owner=$(stat -c '%U %G %a' "$DB-shm" 2>/dev/null || echo none)
+[ "$shm_owner" = "root $GROUP 660" ] && pass "-wal/-shm are still root's at the end" || fail "-shm is '$shm_owner'"
 if [ "$fails" -gt 0 ]; then
   echo "tests/ssh.sh: $fails check(s) failed"
   echo "--- sshd log"; tail -20 "$WORK/sshd.log" || true
