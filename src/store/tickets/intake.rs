@@ -1,0 +1,280 @@
+//! Intake: a request validated, routed, numbered and stored with its first events.
+
+use super::*;
+use crate::core::attribution::{self, Routing};
+use crate::core::config::Config;
+use crate::core::model::{Actor, Channel, EventKind, Priority, limits};
+use crate::core::numbering::{self, Parts};
+use crate::core::refusal::Refusal;
+use crate::core::rights::{self, Action};
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A request validated and routed, ready to be numbered and stored.
+struct Prepared {
+    subject: String,
+    body: String,
+    requester: String,
+    contact: String,
+    channel: Channel,
+    routing: Routing,
+    priority: Priority,
+    template: numbering::Template,
+    external_ref: Option<String>,
+}
+
+/// What intake did with one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intake {
+    Created(Created),
+    /// Its external reference was already registered, as this number.
+    Existing(String),
+}
+
+impl Prepared {
+    fn new(cfg: &Config, new: &NewTicket) -> Result<Prepared> {
+        let subject = text_arg("subject", new.subject.trim(), limits::SUBJECT_CHARS, true)?;
+        if subject.trim().is_empty() {
+            return Err(Refusal::EmptyText { field: "subject" }.into());
+        }
+        let body = text_arg("body", &new.body, limits::BODY_BYTES, false)?;
+        let requester = text_arg("requester", new.requester.trim(), limits::NAME_CHARS, true)?;
+        let contact = text_arg("contact", new.contact.trim(), limits::NAME_CHARS, true)?;
+        let external_ref = match &new.external_ref {
+            Some(r) if !r.trim().is_empty() => {
+                Some(text_arg("reference", r.trim(), limits::NAME_CHARS, true)?)
+            }
+            _ => None,
+        };
+        let category = match &new.category {
+            Some(c) => Some(
+                cfg.resolve_category(c)
+                    .map_err(Error::Invalid)?
+                    .code
+                    .clone(),
+            ),
+            None => None,
+        };
+        let group_in = new.group.as_ref().map(|g| g.trim().to_ascii_uppercase());
+        let routing = cfg
+            .router()
+            .route(&subject, &body, category.as_deref(), group_in.as_deref());
+        let priority = new
+            .priority
+            .or(routing.priority)
+            .or(cfg.category(&routing.category).and_then(|c| c.priority))
+            .unwrap_or(cfg.default_priority);
+        let template = cfg.template_for(&routing.category).clone();
+        if template.tokens().contains(&numbering::Token::Group) && routing.group.is_none() {
+            return Err(Error::Invalid(format!(
+                "category {} has no group, but the number template needs one: give --group",
+                routing.category
+            )));
+        }
+        Ok(Prepared {
+            subject,
+            body,
+            requester,
+            contact,
+            channel: new.channel,
+            routing,
+            priority,
+            template,
+            external_ref,
+        })
+    }
+}
+
+/// Numbers and stores one prepared request inside the caller's transaction.
+fn insert_new(
+    tx: &Connection,
+    cfg: &Config,
+    actor: &Actor,
+    p: &Prepared,
+    now: i64,
+) -> Result<Intake> {
+    if let Some(r) = &p.external_ref {
+        let known: Option<String> = tx
+            .prepare_cached("SELECT number FROM tickets WHERE external_ref = ?1")?
+            .query_row([r], |row| row.get(0))
+            .optional()?;
+        if let Some(number) = known {
+            return Ok(Intake::Existing(number));
+        }
+    }
+    let life = &cfg.lifecycle;
+    let routing = &p.routing;
+    let mut assigned = None;
+    if let Some(g) = &routing.group {
+        ensure_group(tx, cfg, g)?;
+        let auto: bool =
+            tx.query_row("SELECT auto_assign FROM groups WHERE code = ?1", [g], |r| {
+                r.get(0)
+            })?;
+        if auto {
+            let cands = group_candidates(tx, g)?;
+            assigned = attribution::pick(&cands).map(|c| c.agent.clone());
+        }
+    }
+    let parts = Parts {
+        prefix: &cfg.prefix,
+        date: local_date(now),
+        cat: &routing.category,
+        group: routing.group.as_deref().unwrap_or(""),
+    };
+    let crate::store::numbers::Allocated { number, scope, seq } = crate::store::numbers::allocate(
+        tx,
+        cfg,
+        &p.template,
+        &parts,
+        crate::store::numbers::Who::of(actor),
+        now,
+    )?;
+    let initial = life.initial().to_string();
+    let status = match (&assigned, life.on_assign(&initial)) {
+        (Some(_), Some(t)) => t.to.clone(),
+        _ => initial.clone(),
+    };
+    let open = life.category(&status).is_none_or(|c| c.is_open());
+    tx.prepare_cached(
+        "INSERT INTO tickets (number, number_key, scope, seq, subject, body, requester,
+            contact, channel, category, priority, status, is_open, assignee_id,
+            group_code, created_at, created_by, updated_at, updated_by, external_ref)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+            ?17, ?16, ?17, ?18)",
+    )?
+    .execute(params![
+        number,
+        numbering::normalize(&number),
+        scope,
+        seq,
+        p.subject,
+        p.body,
+        p.requester,
+        p.contact,
+        p.channel.as_str(),
+        routing.category,
+        p.priority.rank(),
+        status,
+        open,
+        assigned.as_ref().map(|a| a.id),
+        routing.group,
+        now,
+        actor.id(),
+        p.external_ref,
+    ])?;
+    let id = tx.last_insert_rowid();
+    let created = format!(
+        "{}|{}|{}",
+        p.channel.as_str(),
+        routing.category,
+        p.priority.as_str()
+    );
+    insert_event(
+        tx,
+        id,
+        now,
+        Some(actor),
+        step(EventKind::Created, None, Some(&initial), Some(&created)),
+    )?;
+    if let Some(a) = &assigned {
+        insert_event(
+            tx,
+            id,
+            now,
+            None,
+            step(
+                EventKind::Assigned,
+                None,
+                Some(&a.login),
+                Some("automatic: least-loaded member with room"),
+            ),
+        )?;
+        tx.execute(
+            "UPDATE agents SET last_assigned_at = ?1 WHERE id = ?2",
+            params![now, a.id],
+        )?;
+        if status != initial {
+            insert_event(
+                tx,
+                id,
+                now,
+                None,
+                step(EventKind::Status, Some(&initial), Some(&status), None),
+            )?;
+        }
+    }
+    crate::store::sla::refresh(tx, cfg, id, now)?;
+    Ok(Intake::Created(Created {
+        id,
+        number,
+        routing: routing.clone(),
+        priority: p.priority,
+        status,
+        assigned_to: assigned.map(|a| a.login),
+        no_contact: p.contact.trim().is_empty(),
+    }))
+}
+
+impl Store {
+    /// Registers a request: routes it, gives it the next number of its scope, assigns it if
+    /// its group assigns automatically, and records it with its first events, all in one
+    /// transaction.
+    pub fn create(
+        &mut self,
+        cfg: &Config,
+        actor: &Actor,
+        new: &NewTicket,
+        now: i64,
+    ) -> Result<Created> {
+        match self.intake(cfg, actor, new, now)? {
+            Intake::Created(c) => Ok(c),
+            Intake::Existing(number) => Err(Error::Invalid(format!(
+                "a request with this reference was already registered as {number}"
+            ))),
+        }
+    }
+
+    /// Like `create`, but a request whose external reference is known returns the ticket it
+    /// already became (so a script may safely retry).
+    pub fn intake(
+        &mut self,
+        cfg: &Config,
+        actor: &Actor,
+        new: &NewTicket,
+        now: i64,
+    ) -> Result<Intake> {
+        rights::check(actor, Action::Create, None)?;
+        let p = Prepared::new(cfg, new)?;
+        self.write(|tx| insert_new(tx, cfg, actor, &p, now))
+    }
+
+    /// Registers many requests (an import) in one transaction: all of them, or none. A request
+    /// whose external reference is already known is not registered again.
+    pub fn import(
+        &mut self,
+        cfg: &Config,
+        actor: &Actor,
+        items: &[NewTicket],
+        now: i64,
+    ) -> Result<Vec<Intake>> {
+        rights::check(actor, Action::Create, None)?;
+        let prepared = items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                Prepared::new(cfg, t).map_err(|e| match e {
+                    Error::Invalid(m) => Error::Invalid(format!("item {}: {m}", i + 1)),
+                    Error::Refused(r) => Error::Invalid(format!("item {}: {r}", i + 1)),
+                    other => other,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.write(|tx| {
+            prepared
+                .iter()
+                .map(|p| insert_new(tx, cfg, actor, p, now))
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,371 @@
+//! Tickets and their history: the types and their rows (here), intake with numbering and
+//! routing (`intake`), look-up by number with suggestions and lists (`read`), every change
+//! of state (`write`) and ratings (`rating`), each change one transaction asked of `core`.
+
+mod intake;
+mod rating;
+mod read;
+mod write;
+
+pub use intake::Intake;
+pub use rating::Rating;
+pub(crate) use read::find_in;
+
+use super::Store;
+use crate::core::attribution::{Candidate, Routing};
+use crate::core::config::Config;
+use crate::core::lifecycle::TicketState;
+use crate::core::model::{
+    Actor, AgentRef, Channel, EventKind, Outcome, Priority, Role, check_length,
+};
+use crate::core::sanitize::normalize_input;
+use crate::error::{Error, Result};
+use rusqlite::types::Type;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// The assignee or another agent as shown to people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub agent: AgentRef,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: i64,
+    pub number: String,
+    pub subject: String,
+    /// Empty in queue listings; read with `get`.
+    pub body: String,
+    pub requester: String,
+    pub contact: String,
+    pub channel: Channel,
+    pub category: String,
+    pub priority: Priority,
+    pub status: String,
+    pub outcome: Option<Outcome>,
+    pub reason: Option<String>,
+    pub answer: Option<String>,
+    pub assignee: Option<Owner>,
+    pub group: Option<String>,
+    pub created_at: i64,
+    pub created_by: Option<String>,
+    pub updated_at: i64,
+    pub updated_by: Option<String>,
+    pub due_at: Option<i64>,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub satisfaction: Option<i64>,
+    pub reassignments: i64,
+    pub version: i64,
+    pub scope: String,
+    pub seq: i64,
+    /// When less than the at-risk share of a running target is left (see core::sla).
+    pub risk_at: Option<i64>,
+}
+
+impl Ticket {
+    pub fn state(&self) -> TicketState {
+        TicketState {
+            status: self.status.clone(),
+            assignee: self.assignee.as_ref().map(|o| o.agent.clone()),
+            outcome: self.outcome,
+        }
+    }
+}
+
+/// One step of a ticket's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: i64,
+    pub at: i64,
+    /// The agent who acted (None: the desk itself).
+    pub actor: Option<String>,
+    /// The admin behind `--as`, when there was one.
+    pub via: Option<String>,
+    pub kind: EventKind,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub text: Option<String>,
+}
+
+/// A request as it comes in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTicket {
+    pub subject: String,
+    pub body: String,
+    pub requester: String,
+    pub contact: String,
+    pub channel: Channel,
+    pub category: Option<String>,
+    pub group: Option<String>,
+    pub priority: Option<Priority>,
+    /// A reference from outside (an e-mail's Message-ID): registering it twice finds the
+    /// first ticket instead.
+    pub external_ref: Option<String>,
+}
+
+/// What intake did with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub id: i64,
+    pub number: String,
+    pub routing: Routing,
+    pub priority: Priority,
+    pub status: String,
+    /// The agent chosen by automatic assignment.
+    pub assigned_to: Option<String>,
+    /// No contact was given: nobody can send the requester an answer. Said at intake, while
+    /// the requester may still be on the line.
+    pub no_contact: bool,
+}
+
+/// What a change did, for the confirmation line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    pub number: String,
+    pub version: i64,
+    pub status_from: String,
+    pub status: String,
+    /// A warning worth showing (an agent over capacity).
+    pub warning: Option<(String, i64, i64)>,
+}
+
+/// Which tickets a queue shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Exact statuses; empty means every open status (or every status with `all`).
+    pub statuses: Vec<String>,
+    pub all: bool,
+    pub assignee: Option<AssigneeFilter>,
+    pub group: Option<String>,
+    pub category: Option<String>,
+    pub priority: Option<Priority>,
+    /// How many to list at most; 0: all of them.
+    pub limit: usize,
+    /// How many of the first to skip (to list page after page).
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Nobody,
+    Agent(i64),
+}
+
+pub(crate) const COLS: &str = "t.id, t.number, t.subject, t.body, t.requester, t.contact, t.channel, \
+    t.category, t.priority, t.status, t.outcome, t.reason, t.answer, t.assignee_id, a.login, \
+    a.name, a.role, t.group_code, t.created_at, c.login, t.updated_at, u.login, t.due_at, \
+    t.first_response_at, t.resolved_at, t.closed_at, t.satisfaction, t.reassignments, \
+    t.version, t.scope, t.seq, t.risk_at";
+
+pub(crate) const FROM: &str = "tickets t LEFT JOIN agents a ON a.id = t.assignee_id \
+    LEFT JOIN agents c ON c.id = t.created_by LEFT JOIN agents u ON u.id = t.updated_by";
+
+fn parse_col<T: std::str::FromStr<Err = String>>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let s: String = r.get(i)?;
+    s.parse()
+        .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, e.into()))
+}
+
+fn parse_opt<T: std::str::FromStr<Err = String>>(
+    r: &Row<'_>,
+    i: usize,
+) -> rusqlite::Result<Option<T>> {
+    match r.get::<_, Option<String>>(i)? {
+        Some(_) => parse_col(r, i).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn ticket_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
+    let priority: i64 = r.get(8)?;
+    let assignee = match r.get::<_, Option<i64>>(13)? {
+        Some(id) => Some(Owner {
+            agent: AgentRef {
+                id,
+                login: r.get(14)?,
+                role: parse_col::<Role>(r, 16)?,
+            },
+            name: r.get(15)?,
+        }),
+        None => None,
+    };
+    Ok(Ticket {
+        id: r.get(0)?,
+        number: r.get(1)?,
+        subject: r.get(2)?,
+        body: r.get(3)?,
+        requester: r.get(4)?,
+        contact: r.get(5)?,
+        channel: parse_col(r, 6)?,
+        category: r.get(7)?,
+        priority: Priority::from_rank(priority).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                8,
+                Type::Integer,
+                format!("priority {priority}").into(),
+            )
+        })?,
+        status: r.get(9)?,
+        outcome: parse_opt(r, 10)?,
+        reason: r.get(11)?,
+        answer: r.get(12)?,
+        assignee,
+        group: r.get(17)?,
+        created_at: r.get(18)?,
+        created_by: r.get(19)?,
+        updated_at: r.get(20)?,
+        updated_by: r.get(21)?,
+        due_at: r.get(22)?,
+        first_response_at: r.get(23)?,
+        resolved_at: r.get(24)?,
+        closed_at: r.get(25)?,
+        satisfaction: r.get(26)?,
+        reassignments: r.get(27)?,
+        version: r.get(28)?,
+        scope: r.get(29)?,
+        seq: r.get(30)?,
+        risk_at: r.get(31)?,
+    })
+}
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        via: r.get(3)?,
+        kind: parse_col(r, 4)?,
+        from: r.get(5)?,
+        to: r.get(6)?,
+        text: r.get(7)?,
+    })
+}
+
+pub use crate::time::{date as local_date, day_start as local_day_start, format as local_time};
+
+/// One history step to record: its kind, what changed from and to, and any text.
+pub(crate) struct Step<'a> {
+    pub kind: EventKind,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub text: Option<&'a str>,
+}
+
+pub(crate) fn step<'a>(
+    kind: EventKind,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    text: Option<&'a str>,
+) -> Step<'a> {
+    Step {
+        kind,
+        from,
+        to,
+        text,
+    }
+}
+
+/// Appends one event to the history, chained after the last one (see `super::chain`).
+fn insert_event(
+    conn: &Connection,
+    ticket: i64,
+    at: i64,
+    actor: Option<&Actor>,
+    e: Step<'_>,
+) -> rusqlite::Result<()> {
+    let number: String = conn
+        .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
+        .query_row([ticket], |r| r.get(0))?;
+    super::chain::append(
+        conn,
+        &super::chain::NewEvent {
+            ticket_id: ticket,
+            ticket_number: &number,
+            at,
+            actor: actor.map(|a| (a.id(), a.agent.login.as_str())),
+            via: actor
+                .and_then(|a| a.via.as_ref())
+                .map(|v| (v.id, v.login.as_str())),
+            kind: e.kind.as_str(),
+            from: e.from,
+            to: e.to,
+            text: e.text,
+        },
+    )?;
+    Ok(())
+}
+
+/// Load and capacity of one agent, as attribution needs them.
+pub(crate) fn candidate(conn: &Connection, agent_id: i64) -> rusqlite::Result<Option<Candidate>> {
+    conn.prepare_cached(
+        "SELECT a.id, a.login, a.role, a.active, a.away, a.capacity, a.last_assigned_at,
+                (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.is_open = 1)
+         FROM agents a WHERE a.id = ?1",
+    )?
+    .query_row([agent_id], candidate_row)
+    .optional()
+}
+
+pub(crate) fn candidate_row(r: &Row<'_>) -> rusqlite::Result<Candidate> {
+    Ok(Candidate {
+        agent: AgentRef {
+            id: r.get(0)?,
+            login: r.get(1)?,
+            role: parse_col(r, 2)?,
+        },
+        active: r.get(3)?,
+        away: r.get(4)?,
+        capacity: r.get(5)?,
+        last_assigned_at: r.get(6)?,
+        load: r.get(7)?,
+    })
+}
+
+/// Every member of a group with their load.
+pub(crate) fn group_candidates(conn: &Connection, group: &str) -> rusqlite::Result<Vec<Candidate>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.login, a.role, a.active, a.away, a.capacity, a.last_assigned_at,
+                (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.is_open = 1)
+         FROM agents a JOIN members m ON m.agent_id = a.id
+         WHERE m.group_code = ?1 ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map([group], candidate_row)?;
+    rows.collect()
+}
+
+fn text_arg(field: &str, value: &str, limit: usize, chars: bool) -> Result<String> {
+    let v = normalize_input(value);
+    check_length(field, &v, limit, chars).map_err(Error::Invalid)?;
+    Ok(v)
+}
+
+fn group_codes(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT code FROM groups ORDER BY code")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Makes sure a group named by the configuration exists in the database.
+pub(crate) fn ensure_group(conn: &Connection, cfg: &Config, code: &str) -> Result<()> {
+    let exists: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM groups WHERE code = ?1)")
+        .and_then(|mut s| s.query_row([code], |r| r.get(0)))?;
+    if exists {
+        return Ok(());
+    }
+    match cfg.group(code) {
+        Some(g) => conn
+            .execute(
+                "INSERT INTO groups (code, name, auto_assign) VALUES (?1, ?2, ?3)",
+                params![g.code, g.name, g.auto_assign],
+            )
+            .map(|_| ())
+            .map_err(Error::from),
+        None => Err(Error::NotFound(format!(
+            "no group '{code}' (add it with `desk group add {code} \"Name\"`)"
+        ))),
+    }
+}

@@ -1,0 +1,263 @@
+//! Reads: a ticket by what a person typed (with suggestions), by id, its history, lists.
+
+use super::*;
+use crate::core::config::Config;
+use crate::core::numbering::{self, NumberError};
+use crate::core::refusal::Refusal;
+use crate::error::{Error, Result};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+
+impl Store {
+    /// Finds a ticket by what a person typed. Exact and tolerant (case, spaces, missing
+    /// dashes) matches open it; anything else is an error that says whether the number is
+    /// malformed, mistyped (wrong check digit) or simply not there, with the closest numbers.
+    pub fn find(&self, cfg: &Config, input: &str, today: NaiveDate) -> Result<Ticket> {
+        find_in(&self.conn, cfg, input, today).map_err(|e| self.map_db(e))
+    }
+
+    /// A ticket by its row id.
+    pub fn get(&self, id: i64) -> Result<Option<Ticket>> {
+        self.conn
+            .prepare_cached(&format!("SELECT {COLS} FROM {FROM} WHERE t.id = ?1"))
+            .and_then(|mut s| s.query_row([id], ticket_row).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Existing numbers starting like `partial` (case, spaces and dashes forgiven), for
+    /// completion.
+    pub fn numbers_like(&self, partial: &str, limit: usize) -> Result<Vec<String>> {
+        let key = numbering::normalize(partial);
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        let run = || -> rusqlite::Result<Vec<String>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT number FROM tickets WHERE number_key >= ?1 AND number_key < ?1 || char(1114111)
+                 ORDER BY number_key LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![key, limit as i64], |r| r.get(0))?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// Every status tickets are in, with how many.
+    pub fn statuses_in_use(&self) -> Result<Vec<(String, i64)>> {
+        let run = || -> rusqlite::Result<Vec<(String, i64)>> {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT status, count(*) FROM tickets GROUP BY status ORDER BY status")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// The whole history of a ticket, oldest first.
+    pub fn history(&self, ticket_id: i64) -> Result<Vec<Event>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.id, e.at, a.login, v.login, e.kind, e.from_value, e.to_value, e.text
+                 FROM events e LEFT JOIN agents a ON a.id = e.actor_id
+                 LEFT JOIN agents v ON v.id = e.via_id
+                 WHERE e.ticket_id = ?1 ORDER BY e.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([ticket_id], event_row)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// A queue: tickets matching `filter`, most urgent first, then oldest first; and how many
+    /// match in all.
+    pub fn list(&self, cfg: &Config, filter: &ListFilter) -> Result<(Vec<Ticket>, i64)> {
+        let mut wheres: Vec<String> = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        use rusqlite::types::Value as V;
+        if !filter.statuses.is_empty() {
+            for s in &filter.statuses {
+                if cfg.lifecycle.status(s).is_none() {
+                    return Err(Refusal::UnknownStatus {
+                        status: s.clone(),
+                        known: cfg
+                            .lifecycle
+                            .statuses()
+                            .iter()
+                            .map(|s| s.id.clone())
+                            .collect(),
+                    }
+                    .into());
+                }
+            }
+            let marks = vec!["?"; filter.statuses.len()].join(", ");
+            wheres.push(format!("t.status IN ({marks})"));
+            args.extend(filter.statuses.iter().map(|s| V::Text(s.clone())));
+        } else if !filter.all {
+            wheres.push("t.is_open = 1".into());
+        }
+        match &filter.assignee {
+            Some(AssigneeFilter::Nobody) => wheres.push("t.assignee_id IS NULL".into()),
+            Some(AssigneeFilter::Agent(id)) => {
+                wheres.push("t.assignee_id = ?".into());
+                args.push(V::Integer(*id));
+            }
+            None => {}
+        }
+        if let Some(g) = &filter.group {
+            wheres.push("t.group_code = ?".into());
+            args.push(V::Text(g.clone()));
+        }
+        if let Some(c) = &filter.category {
+            wheres.push("t.category = ?".into());
+            args.push(V::Text(c.clone()));
+        }
+        if let Some(p) = filter.priority {
+            wheres.push("t.priority = ?".into());
+            args.push(V::Integer(p.rank()));
+        }
+        let where_sql = if wheres.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wheres.join(" AND "))
+        };
+        let total: i64 = self
+            .conn
+            .query_row(
+                &format!("SELECT count(*) FROM tickets t {where_sql}"),
+                params_from_iter(args.iter()),
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        let cols = COLS.replace("t.body", "''");
+        // No limit: every ticket (LIMIT -1 in SQLite).
+        let limit = match filter.limit {
+            0 => -1,
+            n => n.min(i64::MAX as usize) as i64,
+        };
+        let sql = format!(
+            "SELECT {cols} FROM {FROM} {where_sql}
+             ORDER BY t.urgency, t.created_at, t.id LIMIT {limit} OFFSET {}",
+            filter.offset.min(i64::MAX as usize)
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), ticket_row)
+            .map_err(|e| self.err(e))?;
+        let tickets = rows
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        Ok((tickets, total))
+    }
+
+    /// The number of the ticket imported with this external reference.
+    pub fn number_of_ref(&self, external_ref: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT number FROM tickets WHERE external_ref = ?1",
+                [external_ref.trim()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}
+
+/// Up to three existing numbers a person most likely meant by `input`: those one typo or one
+/// misheard code away, newest first (recent tickets are the ones being worked on), else the
+/// nearest number of the same series.
+fn suggestions(
+    conn: &Connection,
+    grammar: &numbering::Grammar,
+    input: &str,
+    scope_seq: Option<(&str, u64)>,
+) -> rusqlite::Result<Vec<String>> {
+    let key = numbering::normalize(input);
+    let mut hits: Vec<(i64, String)> = Vec::new();
+    if !key.is_empty() && key.len() <= 40 {
+        let mut candidates = numbering::edit_candidates(&key);
+        candidates.extend(grammar.code_variants(&key));
+        for chunk in candidates.chunks(400) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let mut stmt = conn.prepare(&format!(
+                "SELECT id, number FROM tickets WHERE number_key IN ({marks})"
+            ))?;
+            let rows = stmt.query_map(params_from_iter(chunk.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+            for r in rows {
+                hits.push(r?);
+            }
+        }
+    }
+    hits.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+    let mut found: Vec<String> = hits.into_iter().map(|(_, n)| n).collect();
+    if found.is_empty()
+        && let Some((scope, seq)) = scope_seq
+    {
+        let nearest: Option<String> = conn
+            .query_row(
+                "SELECT number FROM tickets WHERE scope = ?1 ORDER BY abs(seq - ?2), seq LIMIT 1",
+                params![scope, seq as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        found.extend(nearest);
+    }
+    found.truncate(3);
+    Ok(found)
+}
+
+pub(crate) fn find_in(
+    conn: &Connection,
+    cfg: &Config,
+    input: &str,
+    today: NaiveDate,
+) -> Result<Ticket> {
+    let by = |col: &str, value: &str| -> Result<Option<Ticket>> {
+        conn.prepare_cached(&format!("SELECT {COLS} FROM {FROM} WHERE t.{col} = ?1"))
+            .and_then(|mut s| s.query_row([value], ticket_row).optional())
+            .map_err(Error::from)
+    };
+    let trimmed = input.trim();
+    if let Some(t) = by("number", trimmed)? {
+        return Ok(t);
+    }
+    let key = numbering::normalize(trimmed);
+    if !key.is_empty()
+        && let Some(t) = by("number_key", &key)?
+    {
+        return Ok(t);
+    }
+    let groups = group_codes(conn)?;
+    let known = |scope: &str| {
+        crate::store::numbers::series_algo(conn, scope)
+            .ok()
+            .flatten()
+    };
+    let grammar = cfg.grammar(&groups);
+    match grammar.parse(trimmed, today, &known) {
+        Ok(parsed) => Err(Error::NoSuchTicket {
+            suggestions: suggestions(conn, &grammar, trimmed, Some((&parsed.scope, parsed.seq)))?,
+            number: parsed.canonical,
+        }),
+        Err(NumberError::Empty) => Err(Error::BadNumber {
+            error: NumberError::Empty,
+            suggestions: Vec::new(),
+        }),
+        Err(error) => {
+            let suggestions = suggestions(conn, &grammar, trimmed, None)?;
+            // Not a number at all, but one typo away from existing ones: a typo.
+            let error = match error {
+                NumberError::Malformed { input, .. } if !suggestions.is_empty() => {
+                    NumberError::Mistyped { input }
+                }
+                other => other,
+            };
+            Err(Error::BadNumber { suggestions, error })
+        }
+    }
+}
