@@ -170,38 +170,22 @@ fn insert_new(
         routing.category,
         p.priority.as_str()
     );
-    insert_event(
-        tx,
-        id,
-        now,
-        Some(actor),
-        step(EventKind::Created, None, Some(&initial), Some(&created)),
-    )?;
+    let h = History::new(tx, id, &number, now, Some(actor));
+    h.record(EventKind::Created, None, Some(&initial), Some(&created))?;
     if let Some(a) = &assigned {
-        insert_event(
-            tx,
-            id,
-            now,
+        h.by_desk().record(
+            EventKind::Assigned,
             None,
-            step(
-                EventKind::Assigned,
-                None,
-                Some(&a.login),
-                Some("automatic: least-loaded member with room"),
-            ),
+            Some(&a.login),
+            Some("automatic: least-loaded member with room"),
         )?;
         tx.execute(
             "UPDATE agents SET last_assigned_at = ?1 WHERE id = ?2",
             params![now, a.id],
         )?;
         if status != initial {
-            insert_event(
-                tx,
-                id,
-                now,
-                None,
-                step(EventKind::Status, Some(&initial), Some(&status), None),
-            )?;
+            h.by_desk()
+                .record(EventKind::Status, Some(&initial), Some(&status), None)?;
         }
     }
     crate::store::sla::refresh(tx, cfg, id, now)?;

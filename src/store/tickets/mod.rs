@@ -246,56 +246,70 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Event> {
 
 pub use crate::time::{date as local_date, day_start as local_day_start, format as local_time};
 
-/// One history step to record: its kind, what changed from and to, and any text.
-pub(crate) struct Step<'a> {
-    pub kind: EventKind,
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
-    pub text: Option<&'a str>,
-}
-
-pub(crate) fn step<'a>(
-    kind: EventKind,
-    from: Option<&'a str>,
-    to: Option<&'a str>,
-    text: Option<&'a str>,
-) -> Step<'a> {
-    Step {
-        kind,
-        from,
-        to,
-        text,
-    }
-}
-
-/// Appends one event to the history, chained after the last one (see `super::chain`).
-fn insert_event(
-    conn: &Connection,
+/// The history of one ticket as a change writes it: every event it records is by the same
+/// actor (None: the desk itself) at the same time, chained after the last one (see
+/// `super::chain`).
+#[derive(Clone, Copy)]
+pub(crate) struct History<'a> {
+    tx: &'a Connection,
     ticket: i64,
+    number: &'a str,
     at: i64,
-    actor: Option<&Actor>,
-    e: Step<'_>,
-) -> rusqlite::Result<()> {
-    let number: String = conn
-        .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
-        .query_row([ticket], |r| r.get(0))?;
-    super::chain::append(
-        conn,
-        &super::chain::NewEvent {
-            ticket_id: ticket,
-            ticket_number: &number,
+    actor: Option<&'a Actor>,
+}
+
+impl<'a> History<'a> {
+    pub(crate) fn new(
+        tx: &'a Connection,
+        ticket: i64,
+        number: &'a str,
+        at: i64,
+        actor: Option<&'a Actor>,
+    ) -> History<'a> {
+        History {
+            tx,
+            ticket,
+            number,
             at,
-            actor: actor.map(|a| (a.id(), a.agent.login.as_str())),
-            via: actor
-                .and_then(|a| a.via.as_ref())
-                .map(|v| (v.id, v.login.as_str())),
-            kind: e.kind.as_str(),
-            from: e.from,
-            to: e.to,
-            text: e.text,
-        },
-    )?;
-    Ok(())
+            actor,
+        }
+    }
+
+    /// The same ticket's history, written by the desk itself (automatic assignment).
+    pub(crate) fn by_desk(&self) -> History<'a> {
+        History {
+            actor: None,
+            ..*self
+        }
+    }
+
+    /// Appends one event: its kind, what changed from and to, and any text.
+    pub(crate) fn record(
+        &self,
+        kind: EventKind,
+        from: Option<&str>,
+        to: Option<&str>,
+        text: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        let actor = self.actor;
+        super::chain::append(
+            self.tx,
+            &super::chain::NewEvent {
+                ticket_id: self.ticket,
+                ticket_number: self.number,
+                at: self.at,
+                actor: actor.map(|a| (a.id(), a.agent.login.as_str())),
+                via: actor
+                    .and_then(|a| a.via.as_ref())
+                    .map(|v| (v.id, v.login.as_str())),
+                kind: kind.as_str(),
+                from,
+                to,
+                text,
+            },
+        )?;
+        Ok(())
+    }
 }
 
 /// Load and capacity of one agent, as attribution needs them.

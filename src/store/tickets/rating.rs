@@ -22,11 +22,10 @@ impl Store {
         now: i64,
     ) -> Result<Changed> {
         let rating = Rating::new(number, score, comment)?;
-        let r = self.write(|tx| {
+        self.write(|tx| {
             rate_in(tx, cfg, actor, &rating, expected_version, false, now)?
                 .ok_or_else(|| Refusal::AlreadyRated.into())
-        });
-        r.map_err(|e| self.map_db(e))
+        })
     }
 
     /// Records many ratings (a survey's answers) in one transaction: all of them or, if one
@@ -39,7 +38,7 @@ impl Store {
         ratings: &[Rating],
         now: i64,
     ) -> Result<Vec<Option<Changed>>> {
-        let r = self.write(|tx| {
+        self.write(|tx| {
             let mut out = Vec::with_capacity(ratings.len());
             for (i, rating) in ratings.iter().enumerate() {
                 let done =
@@ -54,8 +53,7 @@ impl Store {
                 out.push(done);
             }
             Ok(out)
-        });
-        r.map_err(|e| self.map_db(e))
+        })
     }
 }
 
@@ -117,17 +115,12 @@ fn rate_in(
             version = version + 1 WHERE id = ?4",
         params![rating.score, now, actor.id(), t.id],
     )?;
-    insert_event(
-        tx,
-        t.id,
-        now,
-        Some(actor),
-        step(
-            EventKind::Rated,
-            None,
-            Some(&rating.score.to_string()),
-            rating.comment.as_deref(),
-        ),
+    let h = History::new(tx, t.id, &t.number, now, Some(actor));
+    h.record(
+        EventKind::Rated,
+        None,
+        Some(&rating.score.to_string()),
+        rating.comment.as_deref(),
     )?;
     crate::store::sla::refresh(tx, cfg, t.id, now)?;
     Ok(Some(Changed {

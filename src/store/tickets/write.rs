@@ -66,44 +66,27 @@ impl Store {
                 params![now, to.id],
             )?;
         }
+        let h = History::new(tx, t.id, &t.number, now, Some(actor));
         if a.from.as_ref().map(|x| x.id) != a.to.as_ref().map(|x| x.id) {
-            insert_event(
-                tx,
-                t.id,
-                now,
-                Some(actor),
-                step(
-                    EventKind::Assigned,
-                    a.from.as_ref().map(|x| x.login.as_str()),
-                    a.to.as_ref().map(|x| x.login.as_str()),
-                    a.reason.as_deref(),
-                ),
+            h.record(
+                EventKind::Assigned,
+                a.from.as_ref().map(|x| x.login.as_str()),
+                a.to.as_ref().map(|x| x.login.as_str()),
+                a.reason.as_deref(),
             )?;
         }
         if let Some(g) = group
             && t.group.as_deref() != Some(g)
         {
-            insert_event(
-                tx,
-                t.id,
-                now,
-                Some(actor),
-                step(
-                    EventKind::Group,
-                    t.group.as_deref(),
-                    Some(g),
-                    a.reason.as_deref(),
-                ),
+            h.record(
+                EventKind::Group,
+                t.group.as_deref(),
+                Some(g),
+                a.reason.as_deref(),
             )?;
         }
         if status != t.status {
-            insert_event(
-                tx,
-                t.id,
-                now,
-                Some(actor),
-                step(EventKind::Status, Some(&t.status), Some(&status), None),
-            )?;
+            h.record(EventKind::Status, Some(&t.status), Some(&status), None)?;
         }
         crate::store::sla::refresh(tx, cfg, t.id, now)?;
         let warning = match &a.to {
@@ -136,13 +119,12 @@ impl Store {
         expected_version: Option<i64>,
         now: i64,
     ) -> Result<Changed> {
-        let r = self.write(|tx| {
+        self.write(|tx| {
             let t = Self::load_for_change(tx, cfg, number, expected_version, now)?;
             let me = Self::me(tx, actor)?;
             let a = attribution::claim(&cfg.lifecycle, &t.state(), actor, &me, reason)?;
             Self::apply_assignment(tx, cfg, &t, &a, None, actor, now)
-        });
-        r.map_err(|e| self.map_db(e))
+        })
     }
 
     /// Gives the ticket to `login` and/or moves it to `group`, with a reason when it had an
@@ -160,7 +142,7 @@ impl Store {
         now: i64,
     ) -> Result<Changed> {
         let group = group.map(|g| g.trim().to_ascii_uppercase());
-        let r = self.write(|tx| {
+        self.write(|tx| {
             let t = Self::load_for_change(tx, cfg, number, expected_version, now)?;
             if let Some(g) = &group {
                 ensure_group(tx, cfg, g)?;
@@ -202,8 +184,7 @@ impl Store {
                 }
             };
             Self::apply_assignment(tx, cfg, &t, &a, group.as_deref(), actor, now)
-        });
-        r.map_err(|e| self.map_db(e))
+        })
     }
 
     /// Returns the ticket to its group's queue.
@@ -216,12 +197,11 @@ impl Store {
         expected_version: Option<i64>,
         now: i64,
     ) -> Result<Changed> {
-        let r = self.write(|tx| {
+        self.write(|tx| {
             let t = Self::load_for_change(tx, cfg, number, expected_version, now)?;
             let a = attribution::unassign(&cfg.lifecycle, &t.state(), actor, reason)?;
             Self::apply_assignment(tx, cfg, &t, &a, None, actor, now)
-        });
-        r.map_err(|e| self.map_db(e))
+        })
     }
 
     /// Changes the status, as the lifecycle allows, recording outcome, reason and answer.
@@ -243,7 +223,7 @@ impl Store {
         if let Some(a) = &fields.answer {
             fields.answer = Some(text_arg("answer", a, limits::NOTE_BYTES, false)?);
         }
-        let r = self.write(|tx| {
+        self.write(|tx| {
             let t = Self::load_for_change(tx, cfg, number, expected_version, now)?;
             let tr = cfg.lifecycle.check(&t.state(), to, actor, &fields)?;
             let open = tr.to_category.is_open();
@@ -285,40 +265,23 @@ impl Store {
                     t.id
                 ])
             })?;
-            insert_event(
-                tx,
-                t.id,
-                now,
-                Some(actor),
-                step(
-                    EventKind::Status,
-                    Some(&tr.from),
-                    Some(&tr.to),
-                    tr.reason.as_deref(),
-                ),
+            let h = History::new(tx, t.id, &t.number, now, Some(actor));
+            h.record(
+                EventKind::Status,
+                Some(&tr.from),
+                Some(&tr.to),
+                tr.reason.as_deref(),
             )?;
             if set_outcome && (outcome != t.outcome || note != t.reason) {
-                insert_event(
-                    tx,
-                    t.id,
-                    now,
-                    Some(actor),
-                    step(
-                        EventKind::Outcome,
-                        t.outcome.map(|o| o.as_str()),
-                        outcome.map(|o| o.as_str()),
-                        note.as_deref(),
-                    ),
+                h.record(
+                    EventKind::Outcome,
+                    t.outcome.map(|o| o.as_str()),
+                    outcome.map(|o| o.as_str()),
+                    note.as_deref(),
                 )?;
             }
             if let Some(a) = &tr.answer {
-                insert_event(
-                    tx,
-                    t.id,
-                    now,
-                    Some(actor),
-                    step(EventKind::Reply, None, None, Some(a)),
-                )?;
+                h.record(EventKind::Reply, None, None, Some(a))?;
             }
             crate::store::sla::refresh(tx, cfg, t.id, now)?;
             Ok(Changed {
@@ -328,8 +291,7 @@ impl Store {
                 status: tr.to.clone(),
                 warning: None,
             })
-        });
-        r.map_err(|e| self.map_db(e))
+        })
     }
 
     /// Adds an internal note. Anyone may add one to any ticket; it changes no state.
@@ -374,7 +336,7 @@ impl Store {
         if text.is_empty() {
             return Err(Refusal::EmptyText { field }.into());
         }
-        let r = self.write(|tx| {
+        self.write(|tx| {
             let t = Self::load_for_change(tx, cfg, number, None, now)?;
             let action = if kind == EventKind::Reply {
                 Action::Reply
@@ -382,12 +344,11 @@ impl Store {
                 Action::Comment
             };
             rights::check(actor, action, t.assignee.as_ref().map(|o| &o.agent))?;
-            insert_event(
-                tx,
-                t.id,
-                now,
-                Some(actor),
-                step(kind, None, None, Some(&text)),
+            History::new(tx, t.id, &t.number, now, Some(actor)).record(
+                kind,
+                None,
+                None,
+                Some(&text),
             )?;
             tx.execute(
                 "UPDATE tickets SET updated_at = ?1 WHERE id = ?2",
@@ -397,8 +358,7 @@ impl Store {
                 crate::store::sla::refresh(tx, cfg, t.id, now)?;
             }
             Ok(t.number)
-        });
-        r.map_err(|e| self.map_db(e))
+        })
     }
 }
 
@@ -414,7 +374,7 @@ impl Store {
         version_after: i64,
         now: i64,
     ) -> Result<Changed> {
-        let r = self.write(|tx| {
+        self.write(|tx| {
             let t = tx
                 .prepare_cached(&format!("SELECT {COLS} FROM {FROM} WHERE t.id = ?1"))?
                 .query_row([before.id], ticket_row)?;
@@ -461,61 +421,38 @@ impl Store {
                 actor.id(),
                 t.id
             ])?;
+            let h = History::new(tx, t.id, &t.number, now, Some(actor));
             let login = |o: &Option<Owner>| o.as_ref().map(|o| o.agent.login.clone());
             if login(&t.assignee) != login(&before.assignee) {
-                insert_event(
-                    tx,
-                    t.id,
-                    now,
-                    Some(actor),
-                    step(
-                        EventKind::Assigned,
-                        login(&t.assignee).as_deref(),
-                        login(&before.assignee).as_deref(),
-                        Some("undo"),
-                    ),
+                h.record(
+                    EventKind::Assigned,
+                    login(&t.assignee).as_deref(),
+                    login(&before.assignee).as_deref(),
+                    Some("undo"),
                 )?;
             }
             if t.group != before.group {
-                insert_event(
-                    tx,
-                    t.id,
-                    now,
-                    Some(actor),
-                    step(
-                        EventKind::Group,
-                        t.group.as_deref(),
-                        before.group.as_deref(),
-                        Some("undo"),
-                    ),
+                h.record(
+                    EventKind::Group,
+                    t.group.as_deref(),
+                    before.group.as_deref(),
+                    Some("undo"),
                 )?;
             }
             if t.status != before.status {
-                insert_event(
-                    tx,
-                    t.id,
-                    now,
-                    Some(actor),
-                    step(
-                        EventKind::Status,
-                        Some(&t.status),
-                        Some(&before.status),
-                        Some("undo"),
-                    ),
+                h.record(
+                    EventKind::Status,
+                    Some(&t.status),
+                    Some(&before.status),
+                    Some("undo"),
                 )?;
             }
             if t.outcome != before.outcome || t.reason != before.reason {
-                insert_event(
-                    tx,
-                    t.id,
-                    now,
-                    Some(actor),
-                    step(
-                        EventKind::Outcome,
-                        t.outcome.map(|o| o.as_str()),
-                        before.outcome.map(|o| o.as_str()),
-                        before.reason.as_deref().or(Some("undo")),
-                    ),
+                h.record(
+                    EventKind::Outcome,
+                    t.outcome.map(|o| o.as_str()),
+                    before.outcome.map(|o| o.as_str()),
+                    before.reason.as_deref().or(Some("undo")),
                 )?;
             }
             crate::store::sla::refresh(tx, cfg, t.id, now)?;
@@ -526,7 +463,6 @@ impl Store {
                 status: before.status.clone(),
                 warning: None,
             })
-        });
-        r.map_err(|e| self.map_db(e))
+        })
     }
 }
