@@ -1,0 +1,435 @@
+//! The desk itself: agents, groups, the configuration, check, demo, init, backup and restore.
+
+use super::*;
+use crate::cli::output::{self, print};
+use crate::cli::{AgentCommand, Cli, GroupCommand, InitArgs};
+use crate::error::{Error, Result};
+use crate::session::{self, Session};
+use crate::store::agents::AgentChanges;
+use crate::store::{ListFilter, Mode, NewAgent};
+use serde_json::json;
+use std::path::Path;
+
+pub(super) fn agent(s: &mut Session, cli: &Cli, a: &AgentCommand, now: i64) -> Result<()> {
+    match a {
+        AgentCommand::Add {
+            login,
+            name,
+            role,
+            group,
+            capacity,
+        } => {
+            let who = actor(s, cli)?;
+            s.store.add_agent(
+                &s.cfg,
+                &who,
+                &NewAgent {
+                    login: login.clone(),
+                    name: name.clone(),
+                    role: *role,
+                    groups: group.clone(),
+                    capacity: *capacity,
+                },
+                now,
+            )?;
+            print(&format!("agent {login} added ({role})"));
+            Ok(())
+        }
+        AgentCommand::Set {
+            login,
+            name,
+            role,
+            capacity,
+            active,
+            away,
+            add_group,
+            remove_group,
+        } => {
+            let who = actor(s, cli)?;
+            s.store.update_agent(
+                &s.cfg,
+                &who,
+                login,
+                &AgentChanges {
+                    name: name.clone(),
+                    role: *role,
+                    capacity: *capacity,
+                    active: *active,
+                    away: *away,
+                    add_groups: add_group.clone(),
+                    remove_groups: remove_group.clone(),
+                },
+            )?;
+            print(&format!("agent {login} updated"));
+            Ok(())
+        }
+        AgentCommand::List => {
+            let agents = s.store.agents()?;
+            if cli.json {
+                print(&output::json_text(&output::agents_json(&agents)));
+            } else {
+                print(&output::agents_text(s.catalog, &agents));
+            }
+            Ok(())
+        }
+    }
+}
+
+pub(super) fn group(s: &mut Session, cli: &Cli, g: &GroupCommand) -> Result<()> {
+    match g {
+        GroupCommand::Add {
+            code,
+            name,
+            auto_assign,
+        } => {
+            let who = actor(s, cli)?;
+            s.store.add_group(&who, code, name, *auto_assign)?;
+            print(&format!("group {} added", code.trim().to_ascii_uppercase()));
+        }
+        GroupCommand::Set {
+            code,
+            name,
+            auto_assign,
+        } => {
+            let who = actor(s, cli)?;
+            s.store
+                .set_group(&who, code, name.as_deref(), *auto_assign)?;
+            print(&format!(
+                "group {} updated",
+                code.trim().to_ascii_uppercase()
+            ));
+        }
+        GroupCommand::List => {
+            let groups = s.store.groups()?;
+            if cli.json {
+                print(&output::json_text(&output::groups_json(&groups)));
+            } else {
+                print(&output::groups_text(&groups));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn categories(s: &Session, cli: &Cli) -> Result<()> {
+    if cli.json {
+        let v: Vec<_> = s
+            .cfg
+            .categories
+            .iter()
+            .map(|c| {
+                json!({
+                    "code": c.code, "name": c.name, "group": c.group, "keywords": c.keywords,
+                    "template": c.template.as_ref().map(|t| t.source()),
+                    "priority": c.priority.map(|p| p.as_str()),
+                })
+            })
+            .collect();
+        print(&output::json_text(&serde_json::Value::Array(v)));
+    } else {
+        let mut out = String::new();
+        for c in &s.cfg.categories {
+            out.push_str(&format!(
+                "{} {} {} {}\n",
+                output::fit(&c.code, 6),
+                output::fit(&c.name, 30),
+                output::fit(c.group.as_deref().unwrap_or("—"), 10),
+                c.keywords.join(", ")
+            ));
+        }
+        print(&out);
+    }
+    Ok(())
+}
+
+pub(super) fn statuses(s: &Session, cli: &Cli) -> Result<()> {
+    let life = &s.cfg.lifecycle;
+    if cli.json {
+        let v: Vec<_> = life
+            .statuses()
+            .iter()
+            .map(|st| {
+                json!({
+                    "id": st.id,
+                    "label": crate::present::status(&s.cfg, s.catalog, &st.id),
+                    "category": st.category.as_str(),
+                    "outcomes": st.outcomes.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+                    "moves": life.moves_from(&st.id).iter().map(|t| json!({
+                        "name": t.name, "to": t.to,
+                        "roles": t.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                        "requires": t.requires.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        print(&output::json_text(&serde_json::Value::Array(v)));
+        return Ok(());
+    }
+    let mut out = String::new();
+    for st in life.statuses() {
+        let moves: Vec<String> = life
+            .moves_from(&st.id)
+            .iter()
+            .map(|t| {
+                let mut m = t.to.clone();
+                if !t.roles.is_empty() {
+                    m.push_str(&format!(
+                        " [{}]",
+                        t.roles
+                            .iter()
+                            .map(|r| r.as_str())
+                            .collect::<Vec<_>>()
+                            .join("/")
+                    ));
+                }
+                m
+            })
+            .collect();
+        out.push_str(&format!(
+            "{} {} {} → {}\n",
+            output::fit(&st.id, 14),
+            output::fit(&crate::present::status(&s.cfg, s.catalog, &st.id), 26),
+            output::fit(st.category.as_str(), 8),
+            if moves.is_empty() {
+                "—".to_string()
+            } else {
+                moves.join(", ")
+            }
+        ));
+    }
+    print(&out);
+    Ok(())
+}
+
+pub(super) fn check(
+    s: &Session,
+    cli: &Cli,
+    anchor_only: bool,
+    against: Option<&crate::core::chain::Anchor>,
+    now: i64,
+) -> Result<()> {
+    let mut r = s.store.check(&s.cfg, now, against)?;
+    if s.shared
+        && let Some(reg) = crate::privilege::registry()
+    {
+        for what in crate::privilege::shared_desk_problems(reg) {
+            r.violations
+                .push(crate::store::check::Violation::new(None, what));
+        }
+    }
+    if cli.json {
+        print(&output::json_text(&json!({
+            "ok": r.violations.is_empty(),
+            "tickets": r.tickets,
+            "events": r.events,
+            "head": r.head.to_string(),
+            "anchor_holds": r.anchor_holds,
+            "violations": r.violations.iter().map(|v| json!({"number": v.number, "what": v.what})).collect::<Vec<_>>(),
+        })));
+    } else if r.violations.is_empty() && anchor_only {
+        print(&r.head.to_string());
+    } else if r.violations.is_empty() {
+        print(&format!(
+            "ok: {} tickets and {} history events checked; every invariant holds; the history is chained up to {}{}",
+            r.tickets,
+            r.events,
+            r.head,
+            against
+                .map(|a| format!(" and still holds the anchor {a}"))
+                .unwrap_or_default()
+        ));
+    } else {
+        let mut out = String::new();
+        for v in &r.violations {
+            out.push_str(&format!(
+                "{}{}\n",
+                v.number
+                    .as_ref()
+                    .map(|n| format!("{n}: "))
+                    .unwrap_or_default(),
+                crate::core::sanitize::clean_line(&v.text(s.catalog))
+            ));
+        }
+        print(&out);
+    }
+    if r.violations.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Database(format!(
+            "{} problem(s) found in {} (listed above); restore a backup (`desk restore`) or repair them",
+            r.violations.len(),
+            s.db_path.display()
+        )))
+    }
+}
+
+pub(super) fn demo(s: &mut Session, cli: &Cli, tickets: usize, now: i64) -> Result<()> {
+    let who = actor(s, cli)?;
+    let started = std::time::Instant::now();
+    let summary = s.store.demo(&s.cfg, &who, tickets, now)?;
+    let secs = started.elapsed().as_secs_f64();
+    if cli.json {
+        print(&output::json_text(&json!({
+            "tickets": summary.tickets, "events": summary.events, "agents": summary.agents,
+            "seconds": secs,
+        })));
+    } else {
+        print(&format!(
+            "demo desk ready: {} tickets, {} history events, {} agents in {:.2} s ({:.0} tickets/s)",
+            summary.tickets,
+            summary.events,
+            summary.agents,
+            secs,
+            summary.tickets as f64 / secs.max(1e-9)
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn init(cli: &Cli, args: &InitArgs, db: &Path) -> Result<()> {
+    if let Some(dir) = &args.shared {
+        return crate::cli::shared::init_shared(args, dir);
+    }
+    let created = Session::create(db, cli.config.as_deref())?;
+    let (s, admin, wrote) = (created.session, created.became_admin, created.wrote_config);
+    let mut msg = format!("desk database ready at {}", output::path(db));
+    if admin {
+        msg.push_str(&format!("; you ({}) are its admin", s.login));
+    } else {
+        msg.push_str(" (already initialised; nothing changed)");
+    }
+    if wrote {
+        msg.push_str(&format!(
+            "\nconfiguration written to {}",
+            output::path(&crate::session::config_beside(db))
+        ));
+    }
+    print(&msg);
+    Ok(())
+}
+
+/// `desk` with no subcommand and no terminal: the queue as text.
+pub(super) fn queue_text(
+    db: &Path,
+    config: Option<&Path>,
+    create: bool,
+    as_login: Option<&str>,
+) -> Result<String> {
+    let s = if create && !db.exists() {
+        Session::create(db, config)?.session
+    } else {
+        Session::open(db, config, Mode::Existing)?
+    };
+    if as_login.is_some() {
+        // Only on behalf of someone who may be acted as.
+        s.store.actor(&s.login, as_login)?;
+    }
+    if s.store.ticket_count()? == 0 {
+        return Ok(format!("{}\n", s.catalog.t("welcome.empty_cli")));
+    }
+    let now = session::now();
+    let (tickets, total) = s.store.list(
+        &s.cfg,
+        &ListFilter {
+            limit: 50,
+            ..ListFilter::default()
+        },
+    )?;
+    Ok(output::list_text(
+        &s.cfg,
+        s.catalog,
+        &tickets,
+        total,
+        now,
+        output::width(),
+    ))
+}
+
+pub(super) fn restore_into(s: &mut Session, cli: &Cli, file: &Path, force: bool) -> Result<()> {
+    let who = actor(s, cli)?;
+    let c = s.store.restore(&who, &s.cfg, file, force)?;
+    print(&format!(
+        "restored {} from {}: {} tickets",
+        output::path(&s.db_path),
+        output::path(file),
+        c.tickets
+    ));
+    for g in &c.kept {
+        output::error_line(&s.catalog.f(
+            "number.kept",
+            &[
+                ("series", g.scope.clone()),
+                ("first", g.first.to_string()),
+                ("last", g.last.to_string()),
+            ],
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn config_summary(cfg: &crate::core::config::Config, path: Option<&Path>) -> String {
+    let origin = path
+        .map(output::path)
+        .unwrap_or_else(|| "the built-in configuration".into());
+    format!(
+        "ok: {origin} declares {} statuses, {} transitions, {} categories, {} groups, {} routes",
+        cfg.lifecycle.statuses().len(),
+        cfg.lifecycle.transitions().len(),
+        cfg.categories.len(),
+        cfg.groups.len(),
+        cfg.routes.len()
+    )
+}
+
+/// `desk config check [FILE]`: a file named by the caller is read with the caller's rights.
+pub(super) fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
+    let (cfg, path) = crate::session::load_config(file, db)?;
+    let origin = path
+        .as_deref()
+        .map(output::path)
+        .unwrap_or_else(|| "the built-in configuration".into());
+    // Compared with the numbers the desk gave, where there is a desk this user may read (as
+    // one of its agents; the shared desk opened as the shared desk).
+    let readable = || -> Result<crate::store::Store> {
+        let mut store = crate::store::Store::open_with(
+            db,
+            Mode::Existing,
+            session::busy_timeout()?,
+            crate::store::Options {
+                shared: crate::session::shared_desk(db).is_some(),
+            },
+        )?;
+        store.sign_in(&crate::privilege::caller_login()?)?;
+        Ok(store)
+    };
+    match db.is_file().then(readable) {
+        Some(Ok(store)) => store.numbering_fits(&cfg, &origin)?,
+        _ => crate::store::numbers::numbering_fits(&cfg, &[], &origin)?,
+    }
+    print(&config_summary(&cfg, path.as_deref()));
+    Ok(())
+}
+
+/// Makes `file` (read with the caller's rights) the desk's configuration: the store checks it
+/// and installs it atomically, keeping the old one as .bak.
+pub(super) fn install_config(s: &mut Session, cli: &Cli, file: &Path) -> Result<()> {
+    let who = actor(s, cli)?;
+    let bytes = crate::privilege::read_as_caller(file)
+        .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", file.display())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::Invalid(format!(
+            "{} is not UTF-8 text (invalid byte at offset {})",
+            file.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let target = s
+        .store
+        .install_config(&who, &text, &file.display().to_string())?;
+    print(&format!(
+        "installed {} as {}",
+        output::path(file),
+        output::path(&target)
+    ));
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Imports from JSON: requests, and a survey's ratings.
+
+use super::*;
+use crate::cli::Cli;
+use crate::cli::output::{self, print};
+use crate::core::model::Channel;
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::store::NewTicket;
+use crate::store::tickets::Intake;
+use serde_json::json;
+use std::io::Read;
+use std::path::Path;
+
+/// One request of an import, as JSON.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportItem {
+    subject: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    requester: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    priority: Option<String>,
+    #[serde(default, rename = "ref")]
+    external_ref: Option<String>,
+}
+
+/// Reads requests from JSON: an array of objects, or one object per line. Every mistake names
+/// the item (and line) it is in.
+pub fn parse_import(text: &str) -> Result<Vec<NewTicket>> {
+    let items: Vec<(usize, ImportItem)> = parse_items(text, "request")?;
+    items
+        .into_iter()
+        .map(|(n, x)| {
+            let bad = |m: String| Error::Invalid(format!("item {n}: {m}"));
+            Ok(NewTicket {
+                subject: x.subject,
+                body: x.body,
+                requester: x.requester,
+                contact: x.contact,
+                channel: match x.channel {
+                    Some(c) => c.parse().map_err(bad)?,
+                    None => Channel::Email,
+                },
+                category: x.category,
+                group: x.group,
+                priority: match x.priority {
+                    Some(p) => Some(p.parse().map_err(bad)?),
+                    None => None,
+                },
+                external_ref: x.external_ref,
+            })
+        })
+        .collect()
+}
+
+/// One rating of a survey, as JSON.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RatingItem {
+    #[serde(default)]
+    number: Option<String>,
+    #[serde(default, rename = "ref")]
+    external_ref: Option<String>,
+    score: i64,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+/// Reads JSON items: an array, or one object per line; every mistake names its item or line.
+pub(super) fn parse_items<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+) -> Result<Vec<(usize, T)>> {
+    let trimmed = text.trim_start();
+    let items: Vec<(usize, T)> = if trimmed.starts_with('[') {
+        let v: Vec<T> = serde_json::from_str(text).map_err(|e| {
+            Error::Invalid(format!(
+                "the import is not valid JSON: {} (line {}, column {})",
+                crate::error::one_line(&e.to_string()),
+                e.line(),
+                e.column()
+            ))
+        })?;
+        v.into_iter().enumerate().map(|(i, x)| (i + 1, x)).collect()
+    } else {
+        let mut v = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let item: T = serde_json::from_str(line).map_err(|e| {
+                Error::Invalid(format!(
+                    "line {}: not a {what} in JSON: {}",
+                    i + 1,
+                    crate::error::one_line(&e.to_string())
+                ))
+            })?;
+            v.push((i + 1, item));
+        }
+        v
+    };
+    if items.is_empty() {
+        return Err(Error::Invalid(format!("the import holds no {what}")));
+    }
+    Ok(items)
+}
+
+/// A survey's ratings, each checked and tied to its ticket (by number, or by the reference the
+/// request was imported with).
+pub(super) fn rate_import(s: &mut Session, cli: &Cli, file: &str, now: i64) -> Result<()> {
+    let who = actor(s, cli)?;
+    let text = read_input(file)?;
+    let items: Vec<(usize, RatingItem)> = parse_items(&text, "rating")?;
+    let mut ratings = Vec::with_capacity(items.len());
+    for (n, x) in items {
+        let bad = |e: Error| Error::Item {
+            item: n,
+            name: x
+                .number
+                .clone()
+                .or_else(|| x.external_ref.clone())
+                .unwrap_or_default(),
+            inner: Box::new(e),
+        };
+        let number = match (&x.number, &x.external_ref) {
+            (Some(num), None) => num.clone(),
+            (None, Some(r)) => s.store.number_of_ref(r)?.ok_or_else(|| {
+                bad(Error::NotFound(format!(
+                    "no ticket was imported with ref '{r}'"
+                )))
+            })?,
+            _ => {
+                return Err(bad(Error::Invalid(
+                    "give the ticket's number or its ref, one of the two".into(),
+                )));
+            }
+        };
+        ratings.push(
+            crate::store::tickets::Rating::new(&number, x.score, x.comment.as_deref())
+                .map_err(bad)?,
+        );
+    }
+    let done = s.store.rate_many(&s.cfg, &who, &ratings, now)?;
+    let recorded = done.iter().filter(|d| d.is_some()).count();
+    if cli.json {
+        let v: Vec<_> = ratings
+            .iter()
+            .zip(&done)
+            .map(|(r, d)| json!({"number": d.as_ref().map(|c| c.number.clone()).unwrap_or_else(|| r.number.clone()), "score": r.score, "recorded": d.is_some()}))
+            .collect();
+        print(&output::json_text(&serde_json::Value::Array(v)));
+    } else {
+        print(&s.catalog.f(
+            "msg.ratings_imported",
+            &[
+                ("recorded", recorded.to_string()),
+                ("already", (done.len() - recorded).to_string()),
+            ],
+        ));
+    }
+    Ok(())
+}
+
+/// The text of a file, or of standard input for `-`, as UTF-8.
+pub(super) fn read_input(file: &str) -> Result<String> {
+    let bytes = if file == "-" {
+        let mut b = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut b)
+            .map_err(|e| Error::Invalid(format!("cannot read standard input: {e}")))?;
+        b
+    } else {
+        crate::privilege::read_as_caller(Path::new(file))
+            .map_err(|e| Error::Invalid(format!("cannot read {file}: {e}")))?
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        Error::Invalid(format!(
+            "the import is not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+pub(super) fn import(s: &mut Session, cli: &Cli, file: &str, now: i64) -> Result<()> {
+    let who = actor(s, cli)?;
+    let text = read_input(file)?;
+    let items = parse_import(&text)?;
+    let results = s.store.import(&s.cfg, &who, &items, now)?;
+    if cli.json {
+        let v: Vec<_> = results
+            .iter()
+            .zip(&items)
+            .map(|(r, it)| match r {
+                Intake::Created(c) => {
+                    json!({"number": c.number, "ref": it.external_ref, "created": true})
+                }
+                Intake::Existing(n) => {
+                    json!({"number": n, "ref": it.external_ref, "created": false})
+                }
+            })
+            .collect();
+        print(&output::json_text(&serde_json::Value::Array(v)));
+    } else {
+        let mut out = String::new();
+        for r in &results {
+            match r {
+                Intake::Created(c) => out.push_str(&format!("{}\n", c.number)),
+                Intake::Existing(n) => out.push_str(&format!("{n} (already registered)\n")),
+            }
+        }
+        print(&out);
+    }
+    Ok(())
+}

@@ -1,0 +1,283 @@
+//! One function per subcommand: parse nothing, decide nothing — ask the store, print the result.
+
+mod admin;
+mod import;
+mod sla;
+mod tickets;
+
+use admin::*;
+pub use import::parse_import;
+use import::*;
+use sla::*;
+use tickets::*;
+
+use super::output::{self, print};
+use super::{CategoryCommand, Cli, Command, ConfigCommand, Failure, StatusCommand};
+use crate::core::model::Actor;
+use crate::error::{Error, Result};
+use crate::session::{self, Session};
+use crate::store::tickets::local_date;
+use crate::store::{Changed, Mode};
+
+pub fn dispatch(cli: Cli, desk: super::Desk) -> Result<(), Failure> {
+    let explicit_db = cli.db.clone();
+    let db = match &explicit_db {
+        Some(p) => p.clone(),
+        None => session::default_db_path()?,
+    };
+    match cli.command {
+        Some(Command::Init(ref args)) => init(&cli, args, &db).map_err(Failure::from),
+        Some(Command::Config(ConfigCommand::Check { ref file }))
+            if file.is_some() || crate::session::shared_desk(&db).is_none() =>
+        {
+            config_check(file.as_deref().or(cli.config.as_deref()), &db).map_err(Failure::from)
+        }
+        Some(Command::Restore { ref file, .. })
+            if crate::session::shared_desk(&db).is_none() && !db.exists() =>
+        {
+            // A desk restored on a new machine: create it, then restore (the restorer becomes
+            // its admin until the backup's agents take over).
+            let mut s = Session::create(&db, cli.config.as_deref())?.session;
+            restore_into(&mut s, &cli, file, true).map_err(Failure::from)
+        }
+        None if !session::has_terminal() => {
+            // No terminal (piped, cron): the queue as text instead of the desk.
+            let text = queue_text(
+                &db,
+                cli.config.as_deref(),
+                explicit_db.is_none(),
+                cli.as_login.as_deref(),
+            )?;
+            print(&text);
+            Ok(())
+        }
+        None => desk(&session::DeskOptions {
+            db: db.clone(),
+            config: cli.config.clone(),
+            create: explicit_db.is_none(),
+            as_login: cli.as_login.clone(),
+            mouse: !cli.no_mouse,
+        })
+        .map_err(Failure::from),
+        Some(ref cmd) => {
+            let mut s = Session::open(&db, cli.config.as_deref(), Mode::Existing)?;
+            let catalog = s.catalog;
+            run(&mut s, &cli, cmd).map_err(|error| Failure { error, catalog })
+        }
+    }
+}
+
+/// The acting agent (the Unix user, or `--as`).
+fn actor(s: &Session, cli: &Cli) -> Result<Actor> {
+    s.store.actor(&s.login, cli.as_login.as_deref())
+}
+
+fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
+    let now = session::now();
+    match cmd {
+        Command::Init(_) => Ok(()),
+        Command::New(a) => new(s, cli, a, now),
+        Command::Show { number } => {
+            if cli.as_login.is_some() {
+                actor(s, cli)?;
+            }
+            let t = s
+                .store
+                .find(&s.cfg, &super::words(number), local_date(now))?;
+            let h = s.store.history(t.id)?;
+            if cli.json {
+                print(&output::json_text(&output::ticket_json(
+                    &s.cfg,
+                    &t,
+                    Some(&h),
+                )));
+            } else {
+                print(&output::show_text(&s.cfg, s.catalog, &t, &h, now));
+            }
+            Ok(())
+        }
+        Command::List(a) => list(s, cli, a, now),
+        Command::Claim {
+            number,
+            reason,
+            if_version,
+        } => {
+            let who = actor(s, cli)?;
+            let c = s.store.claim(
+                &s.cfg,
+                &who,
+                &super::words(number),
+                reason.as_deref(),
+                *if_version,
+                now,
+            )?;
+            changed(
+                s,
+                cli,
+                &c,
+                s.catalog.f("msg.claimed", &[("number", c.number.clone())]),
+            )
+        }
+        Command::Assign {
+            number,
+            login,
+            group,
+            reason,
+            if_version,
+        } => {
+            let who = actor(s, cli)?;
+            let c = s.store.assign(
+                &s.cfg,
+                &who,
+                number,
+                login.as_deref(),
+                group.as_deref(),
+                reason.as_deref(),
+                *if_version,
+                now,
+            )?;
+            let target = login.clone().or(group.clone()).unwrap_or_default();
+            changed(
+                s,
+                cli,
+                &c,
+                s.catalog.f(
+                    "msg.assigned",
+                    &[("number", c.number.clone()), ("login", target)],
+                ),
+            )
+        }
+        Command::Unassign {
+            number,
+            reason,
+            if_version,
+        } => {
+            let who = actor(s, cli)?;
+            let c = s.store.unassign(
+                &s.cfg,
+                &who,
+                &super::words(number),
+                reason.as_deref(),
+                *if_version,
+                now,
+            )?;
+            changed(
+                s,
+                cli,
+                &c,
+                s.catalog
+                    .f("msg.unassigned", &[("number", c.number.clone())]),
+            )
+        }
+        Command::Move(a) => move_cmd(s, cli, a, now),
+        Command::Comment { number, text } => {
+            let who = actor(s, cli)?;
+            let n = s.store.comment(&s.cfg, &who, number, text, now)?;
+            done(
+                s,
+                cli,
+                &n,
+                s.catalog.f("msg.commented", &[("number", n.clone())]),
+            )
+        }
+        Command::Reply { number, text } => {
+            let who = actor(s, cli)?;
+            let n = s.store.reply(&s.cfg, &who, number, text, now)?;
+            done(
+                s,
+                cli,
+                &n,
+                s.catalog.f("msg.replied", &[("number", n.clone())]),
+            )
+        }
+        Command::Rate {
+            import: Some(file), ..
+        } => rate_import(s, cli, file, now),
+        Command::Rate {
+            number,
+            score,
+            comment,
+            ..
+        } => {
+            let who = actor(s, cli)?;
+            let (Some(number), Some(score)) = (number, score) else {
+                return Err(Error::Invalid(
+                    "desk rate needs a ticket number and a score (or --import FILE)".into(),
+                ));
+            };
+            let c = s
+                .store
+                .rate(&s.cfg, &who, number, *score, comment.as_deref(), None, now)?;
+            changed(
+                s,
+                cli,
+                &c,
+                s.catalog.f(
+                    "msg.rated",
+                    &[("number", c.number.clone()), ("rating", score.to_string())],
+                ),
+            )
+        }
+        Command::Agent(a) => agent(s, cli, a, now),
+        Command::Group(g) => group(s, cli, g),
+        Command::Category(CategoryCommand::List) => categories(s, cli),
+        Command::Status(StatusCommand::List) => statuses(s, cli),
+        Command::Demo { tickets } => demo(s, cli, *tickets, now),
+        Command::Check { anchor, against } => check(s, cli, *anchor, against.as_ref(), now),
+        Command::Report(a) => super::report::run(s, cli, a, now),
+        Command::Sla { number, recompute } => {
+            let number = (!number.is_empty()).then(|| super::words(number));
+            sla(s, cli, number.as_deref(), *recompute, now)
+        }
+        Command::Import { file } => import(s, cli, file, now),
+        Command::Backup { file } => {
+            let who = actor(s, cli)?;
+            let c = s.store.backup(&who, file)?;
+            print(&format!(
+                "backup written to {} (readable by you only): {} tickets, {} KiB",
+                output::path(file),
+                c.tickets,
+                c.bytes / 1024
+            ));
+            Ok(())
+        }
+        Command::Restore { file, force } => restore_into(s, cli, file, *force),
+        Command::Config(ConfigCommand::Install { file }) => install_config(s, cli, file),
+        Command::Config(ConfigCommand::Check { .. }) => {
+            // The shared desk's own configuration, for its agents.
+            let origin = s
+                .config_path
+                .as_deref()
+                .map(output::path)
+                .unwrap_or_else(|| "the built-in configuration".into());
+            s.store.numbering_fits(&s.cfg, &origin)?;
+            print(&config_summary(&s.cfg, s.config_path.as_deref()));
+            Ok(())
+        }
+    }
+}
+
+/// After a change: the confirmation line (or the ticket as JSON), and any warning.
+fn changed(s: &Session, cli: &Cli, c: &Changed, message: String) -> Result<()> {
+    if let Some((login, load, capacity)) = &c.warning {
+        output::error_line(&s.catalog.f(
+            "msg.over_capacity",
+            &[
+                ("login", login.clone()),
+                ("load", load.to_string()),
+                ("capacity", capacity.to_string()),
+            ],
+        ));
+    }
+    done(s, cli, &c.number, message)
+}
+
+fn done(s: &Session, cli: &Cli, number: &str, message: String) -> Result<()> {
+    if cli.json {
+        let t = s.store.find(&s.cfg, number, local_date(session::now()))?;
+        print(&output::json_text(&output::ticket_json(&s.cfg, &t, None)));
+    } else {
+        print(&message);
+    }
+    Ok(())
+}
