@@ -995,3 +995,136 @@ fn survey_ratings_import_all_or_nothing_and_again_harmlessly() {
     d.run(&["rate", &a]).fails(2, "");
     d.run(&["rate", &a, "4", "--import", "x.json"]).fails(2, "");
 }
+
+/// `desk list` and the desk's queues read through one query type and one reader: the same
+/// filter gives the same tickets, in the same order, whichever front end asks.
+#[test]
+fn desk_list_and_the_desks_queues_give_the_same_tickets() {
+    use desk::core::query::{QueueKind, QueueSpec, SortKey};
+    use desk::store::Mode;
+    use desk::store::query::Start;
+    let d = Desk::new();
+    d.run(&["demo", "--tickets", "400"]).ok();
+    // Open the desk as `login` and read a queue whole, as the queue pane reads it.
+    let queue = |login: &str, kind: QueueKind, text: &str, sort: Option<(SortKey, bool)>| {
+        let s =
+            desk::session::Session::open_for(&d.db, None, Mode::Existing, login).expect("session");
+        let who = s.store.actor(login, None).expect("actor");
+        let viewer = s.store.viewer(&who, desk::session::now()).expect("viewer");
+        let mut spec = QueueSpec::new(kind);
+        spec.text = text.into();
+        if let Some((key, reverse)) = sort {
+            (spec.sort, spec.reverse) = (key, reverse);
+        }
+        let q = spec.query();
+        let rows = s
+            .store
+            .query_page(&s.cfg, &q, &viewer, Start::Top, 0)
+            .expect("page");
+        let count = s.store.query_count(&s.cfg, &q, &viewer).expect("count");
+        assert_eq!(count, rows.len() as i64, "{kind:?}: count and rows agree");
+        rows.into_iter()
+            .map(|r| r.ticket.number)
+            .collect::<Vec<_>>()
+    };
+    let list = |login: &str, flags: &[&str]| {
+        let mut args = vec!["--as", login, "--json", "list", "--limit", "0"];
+        args.extend_from_slice(flags);
+        let v = d.run(&args).json();
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|t| t["number"].as_str().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
+    let me = d.me.clone();
+    type Case<'a> = (
+        &'a str,
+        QueueKind,
+        &'a str,
+        Option<(SortKey, bool)>,
+        Vec<&'a str>,
+    );
+    let cases: Vec<Case> = vec![
+        (&me, QueueKind::AllOpen, "", None, vec![]),
+        ("opetrenko", QueueKind::Mine, "", None, vec!["--mine"]),
+        (&me, QueueKind::Unassigned, "", None, vec!["--unassigned"]),
+        (
+            "opetrenko",
+            QueueKind::MyGroups,
+            "",
+            None,
+            vec!["--group", "housing"],
+        ),
+        (
+            &me,
+            QueueKind::Waiting,
+            "",
+            None,
+            vec!["--status", "waiting_info"],
+        ),
+        (
+            &me,
+            QueueKind::AtRisk,
+            "",
+            None,
+            vec!["--at-risk", "--sort", "due"],
+        ),
+        (
+            &me,
+            QueueKind::All,
+            "",
+            None,
+            vec!["--all", "--sort", "age", "--reverse"],
+        ),
+        (
+            &me,
+            QueueKind::AllOpen,
+            "heating flat",
+            None,
+            vec!["--text", "heating flat"],
+        ),
+        (
+            &me,
+            QueueKind::All,
+            "heat",
+            None,
+            vec!["--all", "--text", "heat", "--sort", "age", "--reverse"],
+        ),
+        (
+            &me,
+            QueueKind::AllOpen,
+            "",
+            Some((SortKey::Assignee, true)),
+            vec!["--sort", "assignee", "--reverse"],
+        ),
+        (
+            &me,
+            QueueKind::AllOpen,
+            "",
+            Some((SortKey::Subject, false)),
+            vec!["--sort", "subject"],
+        ),
+    ];
+    for (login, kind, text, sort, flags) in cases {
+        // The clocks move between two reads (a ticket may turn at risk): the command line's
+        // answer must be the queue as read just before it or just after.
+        let before = queue(login, kind, text, sort);
+        let cli = list(login, &flags);
+        let after = queue(login, kind, text, sort);
+        assert!(
+            cli == before || cli == after,
+            "{kind:?} {flags:?}: desk list gave {} tickets, the queue {}",
+            cli.len(),
+            after.len()
+        );
+        assert!(
+            !cli.is_empty() || kind == QueueKind::AtRisk,
+            "{kind:?} {flags:?}: an empty list proves nothing"
+        );
+    }
+    // What the desk cannot express is refused the same way in both: an unknown agent.
+    d.run(&["list", "--assignee", "nobody_here"])
+        .fails(3, "nobody_here");
+    d.run(&["list", "--sort", "colour"]).fails(2, "colour");
+}

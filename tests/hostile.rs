@@ -204,7 +204,7 @@ fn every_class_in_every_field_on_the_desks_screen() {
             desk::session::now(),
         )
         .expect("app");
-        app.switch_queue(desk::store::queue::QueueKind::All);
+        app.switch_queue(desk::core::query::QueueKind::All);
         app.act(desk::core::keys::Action::Open);
         assert_eq!(
             app.detail.ticket.as_ref().map(|t| t.number.clone()),

@@ -10,9 +10,9 @@ mod common;
 
 use common::{Desk, command};
 use desk::core::keys::Action;
+use desk::core::query::QueueKind;
 use desk::session::Session;
 use desk::store::Mode;
-use desk::store::queue::QueueKind;
 use desk::ui::app::{App, Level};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::{Duration, Instant};

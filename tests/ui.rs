@@ -88,7 +88,7 @@ fn snapshots() {
                 "a non-agent is refused"
             );
             let mut app = open(&d, "boss", w, h);
-            app.switch_queue(desk::store::queue::QueueKind::AllOpen);
+            app.switch_queue(desk::core::query::QueueKind::AllOpen);
             insta::assert_snapshot!(name("queue"), render(&app, w, h));
             key(&mut app, KeyCode::Enter);
             assert_eq!(app.focus, Pane::Detail);
@@ -233,7 +233,7 @@ fn stats_pane_follows_colleagues_without_stalling() {
 fn rating_from_the_keyboard() {
     let d = desk("en", 300);
     let mut app = open(&d, "boss", 120, 40);
-    app.switch_queue(desk::store::queue::QueueKind::All);
+    app.switch_queue(desk::core::query::QueueKind::All);
     // Find a finished, unrated ticket owned by someone: the admin may rate any.
     let number: String = rusqlite::Connection::open(&d.db)
         .expect("db")
@@ -315,10 +315,10 @@ fn triage_a_ticket_from_new_to_resolved() {
             .is_some_and(|m| m.text.contains(&number))
     );
     key(&mut app, KeyCode::Esc);
-    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    app.switch_queue(desk::core::query::QueueKind::Unassigned);
     keys(&mut app, "c");
     assert_eq!(show(&d, &number).status, "attributed");
-    app.switch_queue(desk::store::queue::QueueKind::Mine);
+    app.switch_queue(desk::core::query::QueueKind::Mine);
     keys(&mut app, "s");
     key(&mut app, KeyCode::Enter); // in_progress: the only move
     ctrl(&mut app, 's');
@@ -389,9 +389,9 @@ fn a_refused_transition_shows_its_reason() {
         .number;
     drop(store);
     let mut app = open(&d, "olena", 80, 24);
-    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    app.switch_queue(desk::core::query::QueueKind::Unassigned);
     keys(&mut app, "c");
-    app.switch_queue(desk::store::queue::QueueKind::Mine);
+    app.switch_queue(desk::core::query::QueueKind::Mine);
     keys(&mut app, "s");
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's'); // in progress
@@ -475,7 +475,7 @@ fn the_welcome_gives_way_when_a_colleague_registers_a_ticket() {
 fn bulk_reassign_and_undo() {
     let d = desk("en", 300);
     let mut app = open(&d, "boss", 120, 40);
-    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    app.switch_queue(desk::core::query::QueueKind::Unassigned);
     let before: Vec<desk::store::Ticket> = app
         .queue
         .visible()
@@ -545,7 +545,7 @@ fn bulk_reassign_and_undo() {
 fn live_refresh_and_stale_edits() {
     let d = desk("en", 300);
     let mut app = open(&d, "boss", 80, 24);
-    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    app.switch_queue(desk::core::query::QueueKind::Unassigned);
     let total = app.queue.total;
     let first = app
         .queue
@@ -560,7 +560,7 @@ fn live_refresh_and_stale_edits() {
         .claim(&other.cfg, &sup, &first.number, None, None, NOW)
         .expect("claim");
     let mut app2 = open(&d, "boss", 80, 24);
-    app2.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    app2.switch_queue(desk::core::query::QueueKind::Unassigned);
     app.tick(NOW + 1);
     assert_eq!(app.queue.total, total - 1, "refreshed by data_version");
     assert_eq!(app2.queue.total, total - 1);
@@ -592,7 +592,7 @@ fn live_refresh_and_stale_edits() {
 fn filter_palette_goto_and_mouse() {
     let d = desk("en", 300);
     let mut app = open(&d, "boss", 120, 40);
-    app.switch_queue(desk::store::queue::QueueKind::All);
+    app.switch_queue(desk::core::query::QueueKind::All);
     let all = app.queue.total;
     keys(&mut app, "/");
     keys(&mut app, "heat");
@@ -668,7 +668,7 @@ fn filter_palette_goto_and_mouse() {
 fn scrolling_a_long_queue() {
     let d = desk("en", 3000);
     let mut app = open(&d, "boss", 80, 24);
-    app.switch_queue(desk::store::queue::QueueKind::All);
+    app.switch_queue(desk::core::query::QueueKind::All);
     let total = app.queue.total;
     assert_eq!(total, 3000);
     keys(&mut app, "G");
@@ -722,7 +722,7 @@ fn hostile_ticket_text_never_reaches_the_screen_raw() {
         .expect("create");
     drop(store);
     let mut app = open(&d, "boss", 120, 40);
-    app.switch_queue(desk::store::queue::QueueKind::AllOpen);
+    app.switch_queue(desk::core::query::QueueKind::AllOpen);
     key(&mut app, KeyCode::Enter);
     let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     t.draw(|f| draw(f, &app)).expect("draw");
@@ -824,7 +824,7 @@ fn live_updates_draw_every_row_that_fits() {
         .map(|s| register(&d, s, None))
         .collect();
     let mut app = open(&d, "boss", 80, 24);
-    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    app.switch_queue(desk::core::query::QueueKind::Unassigned);
     keys(&mut app, "G");
     assert_eq!(app.queue.cursor, 2);
     let urgent: Vec<String> = ["No heating", "Gas smell"]
@@ -854,7 +854,7 @@ fn live_updates_draw_every_row_that_fits() {
 fn the_highlighted_ticket_is_the_one_acted_on() {
     let d = desk("en", 300);
     let mut app = open(&d, "boss", 120, 40);
-    app.switch_queue(desk::store::queue::QueueKind::AllOpen);
+    app.switch_queue(desk::core::query::QueueKind::AllOpen);
     // An unassigned low-priority ticket, far below the screen.
     let target: String = rusqlite::Connection::open(&d.db)
         .and_then(|c| {
@@ -895,7 +895,7 @@ fn the_highlighted_ticket_is_the_one_acted_on() {
     keys(&mut app, &format!(":goto {closed}"));
     key(&mut app, KeyCode::Enter);
     assert_eq!(highlighted(&app), Some(closed.clone()));
-    assert_eq!(app.queue.spec.kind, desk::store::queue::QueueKind::All);
+    assert_eq!(app.queue.spec.kind, desk::core::query::QueueKind::All);
     assert!(message(&app).contains("All tickets"), "{}", message(&app));
     // A new request is highlighted once saved.
     key(&mut app, KeyCode::Esc);
@@ -917,7 +917,7 @@ fn the_highlighted_ticket_is_the_one_acted_on() {
 fn a_ticket_taken_by_a_colleague_is_not_replaced_by_the_next() {
     let d = desk("en", 300);
     let mut app = open(&d, "boss", 120, 40);
-    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    app.switch_queue(desk::core::query::QueueKind::Unassigned);
     let first = highlighted(&app).expect("a ticket");
     let next = app.queue.visible()[1].ticket.number.clone();
     let (mut other, vmelnyk) = colleague(&d, "vmelnyk");
@@ -958,7 +958,7 @@ fn assigning_shows_who_is_away_and_moves_groups_by_one_rule() {
     let d = desk("en", 300);
     for (w, h) in [(120u16, 40u16), (140, 40)] {
         let mut app = open(&d, "boss", w, h);
-        app.switch_queue(desk::store::queue::QueueKind::AllOpen);
+        app.switch_queue(desk::core::query::QueueKind::AllOpen);
         keys(&mut app, "a");
         while app.assign.group < app.assign.groups.len() {
             keys(&mut app, "l");
@@ -973,7 +973,7 @@ fn assigning_shows_who_is_away_and_moves_groups_by_one_rule() {
         assert!(line.contains("⌂ away"), "{w}x{h}: {line}");
     }
     let mut app = open(&d, "boss", 120, 40);
-    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    app.switch_queue(desk::core::query::QueueKind::Unassigned);
     keys(&mut app, ":assign tkravets");
     key(&mut app, KeyCode::Enter);
     let Some(Overlay::Prompt(p)) = app.overlay() else {
@@ -1066,7 +1066,7 @@ fn nothing_typed_is_dropped() {
     let d = desk("en", 0);
     let n = in_progress(&d, "Radiator cold");
     let mut app = open(&d, "boss", 80, 24);
-    app.switch_queue(desk::store::queue::QueueKind::Mine);
+    app.switch_queue(desk::core::query::QueueKind::Mine);
     choose_status(&mut app, "resolved");
     key(&mut app, KeyCode::Right); // granted → partial
     keys(&mut app, "Plumber on Thursday");
@@ -1080,7 +1080,7 @@ fn nothing_typed_is_dropped() {
 
     // A colleague changes the ticket while the reason is being typed.
     let m = in_progress(&d, "Door lock broken");
-    app.switch_queue(desk::store::queue::QueueKind::Mine);
+    app.switch_queue(desk::core::query::QueueKind::Mine);
     choose_status(&mut app, "rejected");
     keys(&mut app, "Duplicate of an earlier request");
     let (mut s, boss) = colleague(&d, "boss");
@@ -1205,14 +1205,14 @@ fn empty_queues_and_closed_tickets_say_what_is_true() {
     let d = desk("en", 0);
     let n = in_progress(&d, "Window broken");
     let mut app = open(&d, "boss", 80, 24);
-    app.switch_queue(desk::store::queue::QueueKind::DoneToday);
+    app.switch_queue(desk::core::query::QueueKind::DoneToday);
     let screen = render(&app, 80, 24);
     assert!(screen.contains("1–8 switch queues"), "{screen}");
-    app.switch_queue(desk::store::queue::QueueKind::Mine);
+    app.switch_queue(desk::core::query::QueueKind::Mine);
     choose_status(&mut app, "resolved");
     ctrl(&mut app, 's');
     assert!(message(&app).contains("u undoes"), "{}", message(&app));
-    app.switch_queue(desk::store::queue::QueueKind::All);
+    app.switch_queue(desk::core::query::QueueKind::All);
     keys(&mut app, &format!(":goto {n}"));
     key(&mut app, KeyCode::Enter);
     choose_status(&mut app, "closed");
@@ -1235,7 +1235,7 @@ fn enter_confirms_everywhere_and_new_lines_are_kept() {
     let d = desk("en", 0);
     let n = in_progress(&d, "Radiator noisy");
     let mut app = open(&d, "boss", 80, 24);
-    app.switch_queue(desk::store::queue::QueueKind::Mine);
+    app.switch_queue(desk::core::query::QueueKind::Mine);
     keys(&mut app, "m");
     assert!(render(&app, 80, 24).contains("Enter save · Alt-Enter new line"));
     keys(&mut app, "Called twice.");
@@ -1288,7 +1288,7 @@ fn enter_confirms_everywhere_and_new_lines_are_kept() {
 fn messages_wrap_and_go_with_the_queue() {
     let d = desk("en", 300);
     let mut app = open(&d, "boss", 80, 24);
-    app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+    app.switch_queue(desk::core::query::QueueKind::Unassigned);
     let first = highlighted(&app).expect("a ticket");
     let (mut other, vmelnyk) = colleague(&d, "vmelnyk");
     other
@@ -1320,7 +1320,7 @@ fn messages_wrap_and_go_with_the_queue() {
 fn statuses_are_whole_at_140_columns() {
     let d = desk("en", 300);
     let mut app = open(&d, "boss", 140, 40);
-    app.switch_queue(desk::store::queue::QueueKind::Waiting);
+    app.switch_queue(desk::core::query::QueueKind::Waiting);
     let screen = render(&app, 140, 40);
     assert!(screen.contains("Waiting for information "), "{screen}");
     insta::assert_snapshot!("waiting_en_140x40", screen);
@@ -1335,7 +1335,7 @@ fn at_risk_shows_due_and_the_demo_is_mostly_on_time() {
         let d = desk_at("en", 300, now);
         let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
         let mut app = App::new(s, Theme { color: false }, 80, 24, now).expect("app");
-        app.switch_queue(desk::store::queue::QueueKind::AllOpen);
+        app.switch_queue(desk::core::query::QueueKind::AllOpen);
         let mut marks = Vec::new();
         for i in 0..app.queue.total {
             app.queue
@@ -1358,7 +1358,7 @@ fn at_risk_shows_due_and_the_demo_is_mostly_on_time() {
             "{hour}h: {breached} of {open} open tickets late"
         );
         assert!(at_risk > 0, "{hour}h: some at risk");
-        app.switch_queue(desk::store::queue::QueueKind::AtRisk);
+        app.switch_queue(desk::core::query::QueueKind::AtRisk);
         assert_eq!(app.queue.total as usize, breached + at_risk);
         let screen = render(&app, 80, 24);
         let header = screen.lines().nth(2).unwrap_or_default();
@@ -1380,12 +1380,12 @@ fn russian_and_ukrainian_read_naturally() {
         let d = desk(lang, 300);
         for (w, h) in [(80u16, 24u16), (140, 40)] {
             let mut app = open(&d, "boss", w, h);
-            app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+            app.switch_queue(desk::core::query::QueueKind::Unassigned);
             keys(&mut app, "4");
             let screen = render(&app, w, h);
             assert!(screen.contains(attributed), "{lang}:\n{screen}");
             assert!(!screen.contains("Атрибут"), "{lang}:\n{screen}");
-            app.switch_queue(desk::store::queue::QueueKind::Unassigned);
+            app.switch_queue(desk::core::query::QueueKind::Unassigned);
             let screen = render(&app, w, h);
             let tabs = screen.lines().next().unwrap_or_default();
             let title = screen.lines().nth(1).unwrap_or_default();
@@ -1424,7 +1424,7 @@ fn russian_and_ukrainian_read_naturally() {
 fn a_cyrillic_layout_drives_the_desk() {
     let d = desk("ru", 300);
     let mut app = open(&d, "boss", 80, 24);
-    app.switch_queue(desk::store::queue::QueueKind::AllOpen);
+    app.switch_queue(desk::core::query::QueueKind::AllOpen);
     keys(&mut app, "оо"); // j j
     assert_eq!(app.queue.cursor, 2);
     app.on_key(KeyEvent::new(KeyCode::Char('П'), KeyModifiers::SHIFT)); // G
@@ -1473,7 +1473,7 @@ fn every_dialog_owns_its_keys() {
     let text = std::fs::read_to_string(&cfg_path).expect("read") + "save = \"ctrl-w\"\n";
     std::fs::write(&cfg_path, text).expect("write");
     let mut app = open(&d, "boss", 80, 24);
-    app.switch_queue(desk::store::queue::QueueKind::AllOpen);
+    app.switch_queue(desk::core::query::QueueKind::AllOpen);
     keys(&mut app, "m");
     keys(&mut app, "checked");
     let screen = render(&app, 80, 24);

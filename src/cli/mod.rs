@@ -7,6 +7,7 @@ pub mod report;
 mod shared;
 
 use crate::core::model::{Channel, Outcome, Priority, Role};
+use crate::core::query::SortKey;
 use crate::error::Error;
 use crate::i18n::Catalog;
 use clap::{Args, Parser, Subcommand};
@@ -243,6 +244,20 @@ pub struct ListArgs {
     pub category: Option<String>,
     #[arg(long, value_parser = parse_id::<Priority>)]
     pub priority: Option<Priority>,
+    /// Only tickets whose number, subject, requester, contact or request has these words
+    /// (each word the start of one)
+    #[arg(long, value_name = "WORDS")]
+    pub text: Option<String>,
+    /// Only open tickets at risk of missing a service-level target, or past it
+    #[arg(long)]
+    pub at_risk: bool,
+    /// Order: priority (most urgent, then oldest), number, status, subject, requester,
+    /// assignee, age (oldest first), updated (latest first), due (soonest first)
+    #[arg(long, default_value = "priority", value_parser = parse_sort)]
+    pub sort: SortKey,
+    /// The order reversed
+    #[arg(long)]
+    pub reverse: bool,
     /// How many to list at most (0: all)
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
@@ -380,6 +395,15 @@ pub enum StatusCommand {
 
 fn parse_id<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
     s.parse()
+}
+
+fn parse_sort(s: &str) -> Result<SortKey, String> {
+    SortKey::from_id(&s.to_ascii_lowercase()).ok_or_else(|| {
+        format!(
+            "'{s}' is not a sort order; one of {}",
+            SortKey::ALL.map(|k| k.id()).join(", ")
+        )
+    })
 }
 
 fn parse_switch(s: &str) -> Result<bool, String> {

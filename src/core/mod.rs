@@ -9,6 +9,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod model;
 pub mod numbering;
+pub mod query;
 pub mod refusal;
 pub mod rights;
 pub mod sanitize;

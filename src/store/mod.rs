@@ -8,7 +8,7 @@ pub mod check;
 pub mod config;
 pub mod demo;
 pub mod numbers;
-pub mod queue;
+pub mod query;
 pub mod report;
 pub mod schema;
 pub mod sla;
@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use agents::{AgentInfo, GroupInfo, NewAgent};
-pub use tickets::{Changed, Created, Event, ListFilter, NewTicket, Owner, Ticket};
+pub use tickets::{Changed, Created, Event, NewTicket, Owner, Ticket};
 
 /// How long a writer waits for another one before giving up (exit 5).
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);

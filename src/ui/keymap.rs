@@ -5,7 +5,7 @@
 //! same place (`о` is `j`), as editors do, wherever nothing is being typed.
 
 use crate::core::keys::{self, Action, Binding, Code, Context, Key};
-use crate::store::queue::QueueKind;
+use crate::core::query::QueueKind;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

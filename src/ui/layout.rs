@@ -4,7 +4,7 @@
 use super::app::Pane;
 use super::ctx::Ctx;
 use crate::core::keys::{Context, QUEUES};
-use crate::store::queue::QueueKind;
+use crate::core::query::QueueKind;
 use ratatui::layout::{Constraint, Layout, Rect};
 use unicode_width::UnicodeWidthStr;
 

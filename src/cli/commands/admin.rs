@@ -3,10 +3,12 @@
 use super::*;
 use crate::cli::output::{self, print};
 use crate::cli::{AgentCommand, Cli, GroupCommand, InitArgs};
+use crate::core::query::{Cond, Query};
 use crate::error::{Error, Result};
 use crate::session::{self, Session};
 use crate::store::agents::AgentChanges;
-use crate::store::{ListFilter, Mode, NewAgent};
+use crate::store::query::Start;
+use crate::store::{Mode, NewAgent};
 use serde_json::json;
 use std::path::Path;
 
@@ -320,21 +322,21 @@ pub(super) fn queue_text(
     } else {
         Session::open(db, config, Mode::Existing)?
     };
-    if as_login.is_some() {
-        // Only on behalf of someone who may be acted as.
-        s.store.actor(&s.login, as_login)?;
-    }
+    // Only on behalf of someone who may be acted as.
+    let who = s.store.actor(&s.login, as_login)?;
     if s.store.ticket_count()? == 0 {
         return Ok(format!("{}\n", s.catalog.t("welcome.empty_cli")));
     }
     let now = session::now();
-    let (tickets, total) = s.store.list(
-        &s.cfg,
-        &ListFilter {
-            limit: 50,
-            ..ListFilter::default()
-        },
-    )?;
+    let viewer = s.store.viewer(&who, now)?;
+    let query = Query::new(Cond::Open);
+    let total = s.store.query_count(&s.cfg, &query, &viewer)?;
+    let tickets: Vec<_> = s
+        .store
+        .query_page(&s.cfg, &query, &viewer, Start::Top, 50)?
+        .into_iter()
+        .map(|r| r.ticket)
+        .collect();
     Ok(output::list_text(
         &s.cfg,
         s.catalog,

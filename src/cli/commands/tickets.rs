@@ -3,12 +3,15 @@
 use super::*;
 use crate::cli::output::{self, print};
 use crate::cli::{Cli, ListArgs, MoveArgs, NewArgs};
+use crate::core::config::Config;
 use crate::core::lifecycle::Fields;
+use crate::core::query::{Cond, Groups, Query, SlaState, Text, Who};
 use crate::error::{Error, Result};
 use crate::session::Session;
+use crate::store::NewTicket;
+use crate::store::query::Start;
 use crate::store::tickets::Intake;
-use crate::store::tickets::{AssigneeFilter, local_date};
-use crate::store::{ListFilter, NewTicket};
+use crate::store::tickets::local_date;
 use std::io::Read;
 
 /// Reads `--body -` from standard input: it must be UTF-8.
@@ -75,50 +78,67 @@ pub(super) fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<(
     Ok(())
 }
 
-pub(super) fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result<()> {
-    let assignee = if a.mine {
-        Some(AssigneeFilter::Agent(actor(s, cli)?.id()))
+/// The query `desk list`'s options describe: the same conditions the desk's queues are made
+/// of, so the same filter gives the same tickets in both.
+pub fn list_query(cfg: &Config, a: &ListArgs) -> Result<Query> {
+    let mut cond = Cond::all();
+    let statuses: Vec<String> = a
+        .status
+        .iter()
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect();
+    if !statuses.is_empty() {
+        cond = cond.and(Cond::Status(statuses));
+    } else if !a.all {
+        cond = cond.and(Cond::Open);
+    }
+    if a.mine {
+        cond = cond.and(Cond::Assignee(Who::Me));
     } else if a.unassigned {
-        Some(AssigneeFilter::Nobody)
+        cond = cond.and(Cond::Assignee(Who::Nobody));
     } else if let Some(login) = &a.assignee {
-        let id = s
-            .store
-            .agent(login)?
-            .ok_or_else(|| Error::NotFound(format!("no agent '{login}'")))?
-            .id;
-        Some(AssigneeFilter::Agent(id))
-    } else {
-        if cli.as_login.is_some() {
-            actor(s, cli)?;
-        }
-        None
-    };
-    let category = match &a.category {
-        Some(c) => Some(
-            s.cfg
-                .resolve_category(c)
-                .map_err(Error::Invalid)?
-                .code
-                .clone(),
-        ),
-        None => None,
-    };
-    let filter = ListFilter {
-        statuses: a
-            .status
-            .iter()
-            .map(|x| x.trim().to_string())
-            .filter(|x| !x.is_empty())
-            .collect(),
-        all: a.all,
-        assignee,
-        group: a.group.as_ref().map(|g| g.trim().to_ascii_uppercase()),
-        category,
-        priority: a.priority,
-        limit: a.limit,
-        offset: a.offset,
-    };
-    let (tickets, total) = s.store.list(&s.cfg, &filter)?;
+        cond = cond.and(Cond::Assignee(Who::Login(login.trim().to_string())));
+    }
+    if let Some(g) = &a.group {
+        cond = cond.and(Cond::Group(Groups::Codes(vec![
+            g.trim().to_ascii_uppercase(),
+        ])));
+    }
+    if let Some(c) = &a.category {
+        let code = cfg
+            .resolve_category(c)
+            .map_err(Error::Invalid)?
+            .code
+            .clone();
+        cond = cond.and(Cond::Category(vec![code]));
+    }
+    if let Some(p) = a.priority {
+        cond = cond.and(Cond::Priority(vec![p]));
+    }
+    if a.at_risk {
+        cond = cond.and(Cond::Sla(SlaState::AtRisk));
+    }
+    if let Some(text) = a.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        cond = cond.and(Text::words(text));
+    }
+    Ok(Query {
+        cond,
+        sort: a.sort,
+        reverse: a.reverse,
+    })
+}
+
+pub(super) fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result<()> {
+    let query = list_query(&s.cfg, a)?;
+    let viewer = s.store.viewer(&actor(s, cli)?, now)?;
+    let total = s.store.query_count(&s.cfg, &query, &viewer)?;
+    let tickets: Vec<_> = s
+        .store
+        .query_page(&s.cfg, &query, &viewer, Start::Skip(a.offset), a.limit)?
+        .into_iter()
+        .map(|r| r.ticket)
+        .collect();
     if cli.json {
         let arr: Vec<_> = tickets
             .iter()

@@ -132,28 +132,6 @@ pub struct Changed {
     pub warning: Option<(String, i64, i64)>,
 }
 
-/// Which tickets a queue shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListFilter {
-    /// Exact statuses; empty means every open status (or every status with `all`).
-    pub statuses: Vec<String>,
-    pub all: bool,
-    pub assignee: Option<AssigneeFilter>,
-    pub group: Option<String>,
-    pub category: Option<String>,
-    pub priority: Option<Priority>,
-    /// How many to list at most; 0: all of them.
-    pub limit: usize,
-    /// How many of the first to skip (to list page after page).
-    pub offset: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AssigneeFilter {
-    Nobody,
-    Agent(i64),
-}
-
 pub(crate) const COLS: &str = "t.id, t.number, t.subject, t.body, t.requester, t.contact, t.channel, \
     t.category, t.priority, t.status, t.outcome, t.reason, t.answer, t.assignee_id, a.login, \
     a.name, a.role, t.group_code, t.created_at, c.login, t.updated_at, u.login, t.due_at, \

@@ -3,7 +3,6 @@
 use super::*;
 use crate::core::config::Config;
 use crate::core::numbering::{self, NumberError};
-use crate::core::refusal::Refusal;
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
@@ -70,87 +69,6 @@ impl Store {
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))
-    }
-
-    /// A queue: tickets matching `filter`, most urgent first, then oldest first; and how many
-    /// match in all.
-    pub fn list(&self, cfg: &Config, filter: &ListFilter) -> Result<(Vec<Ticket>, i64)> {
-        let mut wheres: Vec<String> = Vec::new();
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        use rusqlite::types::Value as V;
-        if !filter.statuses.is_empty() {
-            for s in &filter.statuses {
-                if cfg.lifecycle.status(s).is_none() {
-                    return Err(Refusal::UnknownStatus {
-                        status: s.clone(),
-                        known: cfg
-                            .lifecycle
-                            .statuses()
-                            .iter()
-                            .map(|s| s.id.clone())
-                            .collect(),
-                    }
-                    .into());
-                }
-            }
-            let marks = vec!["?"; filter.statuses.len()].join(", ");
-            wheres.push(format!("t.status IN ({marks})"));
-            args.extend(filter.statuses.iter().map(|s| V::Text(s.clone())));
-        } else if !filter.all {
-            wheres.push("t.is_open = 1".into());
-        }
-        match &filter.assignee {
-            Some(AssigneeFilter::Nobody) => wheres.push("t.assignee_id IS NULL".into()),
-            Some(AssigneeFilter::Agent(id)) => {
-                wheres.push("t.assignee_id = ?".into());
-                args.push(V::Integer(*id));
-            }
-            None => {}
-        }
-        if let Some(g) = &filter.group {
-            wheres.push("t.group_code = ?".into());
-            args.push(V::Text(g.clone()));
-        }
-        if let Some(c) = &filter.category {
-            wheres.push("t.category = ?".into());
-            args.push(V::Text(c.clone()));
-        }
-        if let Some(p) = filter.priority {
-            wheres.push("t.priority = ?".into());
-            args.push(V::Integer(p.rank()));
-        }
-        let where_sql = if wheres.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", wheres.join(" AND "))
-        };
-        let total: i64 = self
-            .conn
-            .query_row(
-                &format!("SELECT count(*) FROM tickets t {where_sql}"),
-                params_from_iter(args.iter()),
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
-        let cols = COLS.replace("t.body", "''");
-        // No limit: every ticket (LIMIT -1 in SQLite).
-        let limit = match filter.limit {
-            0 => -1,
-            n => n.min(i64::MAX as usize) as i64,
-        };
-        let sql = format!(
-            "SELECT {cols} FROM {FROM} {where_sql}
-             ORDER BY t.urgency, t.created_at, t.id LIMIT {limit} OFFSET {}",
-            filter.offset.min(i64::MAX as usize)
-        );
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params_from_iter(args.iter()), ticket_row)
-            .map_err(|e| self.err(e))?;
-        let tickets = rows
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))?;
-        Ok((tickets, total))
     }
 
     /// The number of the ticket imported with this external reference.

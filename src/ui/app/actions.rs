@@ -43,7 +43,7 @@ impl App {
                 self.overlays.push(Overlay::Picker(p));
             }
             Action::Sort => {
-                let all = crate::store::queue::SortKey::ALL;
+                let all = crate::core::query::SortKey::ALL;
                 let i = all.iter().position(|k| *k == self.queue.spec.sort);
                 self.set_sort(all[i.map_or(0, |i| (i + 1) % all.len())]);
             }

@@ -25,10 +25,10 @@ use super::theme::Theme;
 use crate::core::config::Config;
 use crate::core::keys::{Action, Context};
 use crate::core::model::Actor;
+use crate::core::query::{QueueKind, Viewer};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::store::Ticket;
-use crate::store::queue::{QueueKind, Viewer};
 use crate::time::{day_start as local_day_start, format as local_time};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 use unicode_width::UnicodeWidthStr;
@@ -214,16 +214,16 @@ impl App {
     /// Operators start on their own tickets; an empty list starts on what needs an owner.
     fn choose_start_queue(&mut self) -> Result<()> {
         for kind in [QueueKind::Mine, QueueKind::MyGroups, QueueKind::Unassigned] {
-            self.queue.spec = crate::store::queue::QueueSpec::new(kind);
+            self.queue.spec = crate::core::query::QueueSpec::new(kind);
             let s = &self.session;
             if s.store
-                .queue_count(&s.cfg, &self.queue.spec, &self.queue.viewer)?
+                .query_count(&s.cfg, &self.queue.spec.query(), &self.queue.viewer)?
                 > 0
             {
                 return Ok(());
             }
         }
-        self.queue.spec = crate::store::queue::QueueSpec::new(QueueKind::AllOpen);
+        self.queue.spec = crate::core::query::QueueSpec::new(QueueKind::AllOpen);
         Ok(())
     }
 

@@ -3,8 +3,8 @@
 //! highlighted, and the one a key acts on.
 
 use super::{App, Level, Pane};
+use crate::core::query::{QueueKind, QueueSpec, SortKey};
 use crate::store::Ticket;
-use crate::store::queue::{QueueKind, QueueSpec, SortKey};
 use crate::ui::layout::tab_at;
 use crate::ui::panes::queue::column_at;
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};

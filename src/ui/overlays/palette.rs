@@ -4,7 +4,7 @@
 
 use super::Reply;
 use crate::core::keys::{Action, Context};
-use crate::store::queue::{QueueKind, SortKey};
+use crate::core::query::{QueueKind, SortKey};
 use crate::ui::ctx::Ctx;
 use crate::ui::input;
 use crate::ui::keymap::Keymap;

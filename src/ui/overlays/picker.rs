@@ -2,7 +2,7 @@
 
 use super::Reply;
 use crate::core::keys::{Action, Context};
-use crate::store::queue::QueueKind;
+use crate::core::query::QueueKind;
 use crate::ui::ctx::Ctx;
 use crate::ui::keymap::{Keymap, queue_of};
 use crate::ui::layout::centered;

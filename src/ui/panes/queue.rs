@@ -5,12 +5,13 @@
 
 use crate::core::config::Config;
 use crate::core::keys::{Action, Context};
+use crate::core::query::{QueueKind, QueueSpec, SortKey, Viewer};
 use crate::core::sanitize::clean_line;
 use crate::error::Result;
 use crate::present;
 use crate::store::Store;
 use crate::store::Ticket;
-use crate::store::queue::{QueueKind, QueueRow, QueueSpec, SortKey, Viewer};
+use crate::store::query::{QueueRow, Start};
 use crate::ui::ctx::Ctx;
 use crate::ui::layout::fit;
 use crate::ui::theme::{CURSOR, MARK};
@@ -104,12 +105,18 @@ impl QueueState {
         forward: bool,
         n: usize,
     ) -> Result<Vec<QueueRow>> {
-        store.queue_page(cfg, &self.spec, &self.viewer, after, forward, n)
+        let start = match (after, forward) {
+            (None, true) => Start::Top,
+            (None, false) => Start::Bottom,
+            (Some(k), true) => Start::After(k),
+            (Some(k), false) => Start::Before(k),
+        };
+        store.query_page(cfg, &self.spec.query(), &self.viewer, start, n)
     }
 
     /// Reads the queue from its top.
     pub fn load_top(&mut self, store: &Store, cfg: &Config) -> Result<()> {
-        self.total = store.queue_count(cfg, &self.spec, &self.viewer)?;
+        self.total = store.query_count(cfg, &self.spec.query(), &self.viewer)?;
         self.rows = self.read(store, cfg, None, true, self.page() * (1 + SPARE_PAGES))?;
         self.offset = 0;
         self.cursor = 0;
@@ -120,7 +127,7 @@ impl QueueState {
 
     /// Reads the queue's last rows.
     fn load_bottom(&mut self, store: &Store, cfg: &Config) -> Result<()> {
-        self.total = store.queue_count(cfg, &self.spec, &self.viewer)?;
+        self.total = store.query_count(cfg, &self.spec.query(), &self.viewer)?;
         self.rows = self.read(store, cfg, None, false, self.page() * (1 + SPARE_PAGES))?;
         self.offset = (self.total - self.rows.len() as i64).max(0);
         self.cursor = (self.total - 1).max(0);
@@ -238,11 +245,12 @@ impl QueueState {
 
     /// Puts the cursor on a ticket if this queue holds it; false when it does not.
     pub fn locate(&mut self, store: &Store, cfg: &Config, ticket_id: i64) -> Result<bool> {
-        let Some(key) = store.queue_key_of(cfg, &self.spec, &self.viewer, ticket_id)? else {
+        let Some(key) = store.query_key_of(cfg, &self.spec.query(), &self.viewer, ticket_id)?
+        else {
             return Ok(false);
         };
-        self.total = store.queue_count(cfg, &self.spec, &self.viewer)?;
-        let pos = store.queue_position(cfg, &self.spec, &self.viewer, &key)?;
+        self.total = store.query_count(cfg, &self.spec.query(), &self.viewer)?;
+        let pos = store.query_position(cfg, &self.spec.query(), &self.viewer, &key)?;
         let gap = (self.page() as i64 / 3).min(pos);
         self.load_around(store, cfg, &key, pos, gap)?;
         Ok(true)
@@ -257,14 +265,14 @@ impl QueueState {
             return Ok(None);
         };
         let gap = (self.cursor - self.top).clamp(0, self.page() as i64 - 1);
-        self.total = store.queue_count(cfg, &self.spec, &self.viewer)?;
+        self.total = store.query_count(cfg, &self.spec.query(), &self.viewer)?;
         if self.total == 0 {
             self.rows.clear();
             (self.offset, self.cursor, self.top) = (0, 0, 0);
             self.lost = lost;
             return Ok(Some(sel.ticket).filter(|_| self.lost.is_none()));
         }
-        let pos = store.queue_position(cfg, &self.spec, &self.viewer, &sel.key)?;
+        let pos = store.query_position(cfg, &self.spec.query(), &self.viewer, &sel.key)?;
         self.load_around(store, cfg, &sel.key, pos, gap)?;
         if let Some(i) = self.rows.iter().position(|r| r.ticket.id == sel.ticket.id) {
             let cursor = self.offset + i as i64;

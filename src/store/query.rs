@@ -1,0 +1,507 @@
+//! The one reader of ticket lists: any [`Query`] (a tree of conditions, an order) becomes one
+//! SQL statement, read a page at a time with keyset pagination (`WHERE (key) > (?)`), so a
+//! list of a million tickets scrolls like one of a hundred. `desk list`, the desk's queues
+//! and its filter all read through here.
+
+use super::Store;
+use super::tickets::{COLS, FROM, Ticket, ticket_row};
+use crate::core::config::Config;
+use crate::core::model::{Actor, StatusCategory};
+use crate::core::query::{
+    Cmp, Cond, DateField, Groups, Query, SlaState, SortKey, Text, Viewer, When, Who,
+};
+use crate::core::refusal::Refusal;
+use crate::error::Result;
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+
+/// A row of a list and its position key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueRow {
+    pub ticket: Ticket,
+    pub key: Vec<Value>,
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Start<'a> {
+    /// The first rows.
+    Top,
+    /// The last rows.
+    Bottom,
+    /// The rows after this position key.
+    After(&'a [Value]),
+    /// The rows before this position key.
+    Before(&'a [Value]),
+    /// The rows after skipping this many (a script's `--offset`; slower far down a big list).
+    Skip(usize),
+}
+
+/// An FTS5 query from what a person typed: each word a quoted prefix. One-letter words are
+/// left out: they match most of a large desk and narrow nothing.
+pub fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.chars().count() >= 2)
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The FTS5 expression for a text condition, None when it narrows nothing.
+fn fts_match(t: &Text) -> Option<String> {
+    let expr = if t.phrase {
+        let words = t.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!words.is_empty()).then(|| format!("\"{}\"", words.replace('"', "\"\"")))
+    } else {
+        fts_query(&t.text)
+    }?;
+    Some(match t.field {
+        Some(f) => format!("{{{}}} : ({expr})", f.as_str()),
+        None => expr,
+    })
+}
+
+/// A condition as SQL over `tickets t` (joined with its assignee `a`), with its arguments.
+struct Builder<'a> {
+    cfg: &'a Config,
+    viewer: &'a Viewer,
+    conn: &'a Connection,
+    /// The whole condition is text: the search hits drive the query.
+    only_text: bool,
+    args: Vec<Value>,
+}
+
+fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+impl Builder<'_> {
+    /// `col IN (values)`, or false for no values.
+    fn one_of(&mut self, col: &str, values: impl IntoIterator<Item = Value>) -> String {
+        let before = self.args.len();
+        self.args.extend(values);
+        match self.args.len() - before {
+            0 => "0".into(),
+            n => format!("{col} IN ({})", marks(n)),
+        }
+    }
+
+    fn instant(&self, w: When) -> i64 {
+        match w {
+            When::At(t) => t,
+            When::Ago(secs) => self.viewer.now.saturating_sub(secs),
+            When::Today => self.viewer.day_start,
+        }
+    }
+
+    fn cond(&mut self, c: &Cond) -> Result<String> {
+        Ok(match c {
+            Cond::And(cs) | Cond::Or(cs) => {
+                let (joiner, empty) = match c {
+                    Cond::And(_) => (" AND ", "1"),
+                    _ => (" OR ", "0"),
+                };
+                let parts = cs
+                    .iter()
+                    .map(|c| self.cond(c))
+                    .collect::<Result<Vec<_>>>()?;
+                match parts.len() {
+                    0 => empty.into(),
+                    1 => parts.into_iter().next().unwrap_or_default(),
+                    _ => format!("({})", parts.join(joiner)),
+                }
+            }
+            // A field a ticket lacks makes its comparison NULL: counted as not matching, so
+            // the negation matches.
+            Cond::Not(c) => format!("NOT coalesce({}, 0)", self.cond(c)?),
+            Cond::Open => "t.is_open = 1".into(),
+            Cond::Status(ids) => {
+                let life = &self.cfg.lifecycle;
+                if let Some(bad) = ids.iter().find(|s| life.status(s).is_none()) {
+                    return Err(Refusal::UnknownStatus {
+                        status: bad.clone(),
+                        known: life.statuses().iter().map(|s| s.id.clone()).collect(),
+                    }
+                    .into());
+                }
+                self.one_of("t.status", ids.iter().map(|s| Value::Text(s.clone())))
+            }
+            Cond::StatusCategory(cats) => {
+                let ids = self.status_ids(cats);
+                self.one_of("t.status", ids.into_iter().map(Value::Text))
+            }
+            Cond::Assignee(Who::Nobody) => "t.assignee_id IS NULL".into(),
+            Cond::Assignee(Who::Me) => {
+                self.args.push(Value::Integer(self.viewer.agent_id));
+                "t.assignee_id = ?".into()
+            }
+            Cond::Assignee(Who::Login(login)) => {
+                let id = super::agents::agent_id(self.conn, login)?;
+                self.args.push(Value::Integer(id));
+                "t.assignee_id = ?".into()
+            }
+            Cond::Group(Groups::Mine) => {
+                let groups = self.viewer.groups.clone();
+                self.one_of("t.group_code", groups.into_iter().map(Value::Text))
+            }
+            Cond::Group(Groups::Codes(codes)) => {
+                self.one_of("t.group_code", codes.iter().map(|g| Value::Text(g.clone())))
+            }
+            Cond::Category(codes) => {
+                self.one_of("t.category", codes.iter().map(|c| Value::Text(c.clone())))
+            }
+            Cond::Priority(ps) => {
+                self.one_of("t.priority", ps.iter().map(|p| Value::Integer(p.rank())))
+            }
+            Cond::Channel(cs) => self.one_of(
+                "t.channel",
+                cs.iter().map(|c| Value::Text(c.as_str().to_string())),
+            ),
+            Cond::Sla(SlaState::AtRisk) => {
+                self.args.push(Value::Integer(self.viewer.now));
+                "(t.is_open = 1 AND t.risk_at <= ?)".into()
+            }
+            Cond::Sla(SlaState::Breached) => {
+                self.args.push(Value::Integer(self.viewer.now));
+                let waiting = self.status_ids(&[StatusCategory::Waiting]);
+                let paused = self.one_of("t.status", waiting.into_iter().map(Value::Text));
+                format!("(t.is_open = 1 AND t.due_at <= ? AND NOT ({paused}))")
+            }
+            Cond::Date(field, cmp, when) => {
+                let col = match field {
+                    DateField::Created => "t.created_at",
+                    DateField::Updated => "t.updated_at",
+                    DateField::Due => "t.due_at",
+                    DateField::Resolved => "t.resolved_at",
+                    DateField::Closed => "t.closed_at",
+                    DateField::FirstResponse => "t.first_response_at",
+                };
+                let op = match cmp {
+                    Cmp::Before => "<",
+                    Cmp::BeforeOrAt => "<=",
+                    Cmp::After => ">",
+                    Cmp::AtOrAfter => ">=",
+                };
+                self.args.push(Value::Integer(self.instant(*when)));
+                format!("{col} {op} ?")
+            }
+            Cond::Text(t) => self.text(t),
+        })
+    }
+
+    fn status_ids(&self, cats: &[StatusCategory]) -> Vec<String> {
+        let life = &self.cfg.lifecycle;
+        cats.iter()
+            .flat_map(|c| life.ids_in(*c))
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn text(&mut self, t: &Text) -> String {
+        // Within a queue that has its own index, walk that index and use the search hits as
+        // a filter (`+` keeps SQLite from driving the query from thousands of hits); when
+        // the query is only text, start from the hits.
+        let id = if self.only_text { "t.id" } else { "+t.id" };
+        let hits = fts_match(t).map(|m| {
+            self.args.push(Value::Text(m));
+            format!("{id} IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
+        });
+        // A number typed without its dashes ("hsg261100042") is not a word FTS knows.
+        let key = crate::core::numbering::normalize(&t.text);
+        let number = (matches!(t.field, None | Some(crate::core::query::TextField::Number))
+            && !t.phrase
+            && key.chars().any(|c| c.is_ascii_digit()))
+        .then(|| {
+            self.args.push(Value::Text(format!("{key}%")));
+            "t.number_key LIKE ?".to_string()
+        });
+        match (hits, number) {
+            (Some(h), Some(n)) => format!("({h} OR {n})"),
+            (Some(h), None) => h,
+            (None, Some(n)) => n,
+            // Nothing that narrows (one-letter words): every ticket.
+            (None, None) => "1".into(),
+        }
+    }
+}
+
+/// The key columns of an order, each ascending; the row id last makes every key unique.
+fn sort_exprs(cfg: &Config, key: SortKey) -> Vec<String> {
+    let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect();
+    match key {
+        SortKey::Priority => v(&["t.urgency", "t.created_at", "t.id"]),
+        SortKey::Number => v(&["t.number", "t.id"]),
+        SortKey::Status => {
+            let statuses = cfg.lifecycle.statuses();
+            let mut order = String::from("CASE t.status");
+            for (i, st) in statuses.iter().enumerate() {
+                // Status ids are validated identifiers ([a-z0-9_]), safe to inline.
+                order.push_str(&format!(" WHEN '{}' THEN {i}", st.id));
+            }
+            order.push_str(&format!(" ELSE {} END", statuses.len()));
+            if statuses.is_empty() {
+                order = "0".into();
+            }
+            vec![
+                order,
+                "t.urgency".into(),
+                "t.created_at".into(),
+                "t.id".into(),
+            ]
+        }
+        SortKey::Subject => v(&["lower(t.subject)", "t.id"]),
+        SortKey::Requester => v(&["lower(t.requester)", "t.id"]),
+        SortKey::Assignee => v(&["coalesce(a.login, '')", "t.urgency", "t.created_at", "t.id"]),
+        SortKey::Age => v(&["t.created_at", "t.id"]),
+        SortKey::Updated => v(&["-t.updated_at", "-t.id"]),
+        SortKey::Due => v(&[
+            "coalesce(t.due_at, 9223372036854775807)",
+            "t.urgency",
+            "t.id",
+        ]),
+    }
+}
+
+/// A query as SQL: its condition (None: every ticket), arguments and key columns.
+struct Built {
+    cond: Option<String>,
+    args: Vec<Value>,
+    keys: Vec<String>,
+}
+
+impl Built {
+    /// `WHERE` with the condition and `more`, or nothing.
+    fn where_with(&self, more: &[String]) -> String {
+        let parts: Vec<&str> = self
+            .cond
+            .iter()
+            .map(String::as_str)
+            .chain(more.iter().map(String::as_str))
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", parts.join(" AND "))
+        }
+    }
+
+    /// `(k1, k2, …) op (?, ?, …)`, its arguments added.
+    fn key_cmp(&self, op: &str, key: &[Value], args: &mut Vec<Value>) -> String {
+        args.extend(key.iter().cloned());
+        format!("({}) {op} ({})", self.keys.join(", "), marks(key.len()))
+    }
+}
+
+fn build(conn: &Connection, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<Built> {
+    let mut b = Builder {
+        cfg,
+        viewer,
+        conn,
+        only_text: q.cond.is_only_text(),
+        args: Vec::new(),
+    };
+    let sql = b.cond(&q.cond)?;
+    Ok(Built {
+        cond: (sql != "1").then_some(sql),
+        args: b.args,
+        keys: sort_exprs(cfg, q.sort),
+    })
+}
+
+impl Store {
+    fn build(&self, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<Built> {
+        build(&self.conn, cfg, q, viewer).map_err(|e| self.map_db(e))
+    }
+
+    /// Who is looking: the agent's groups, today and now.
+    pub fn viewer(&self, actor: &Actor, now: i64) -> Result<Viewer> {
+        Ok(Viewer {
+            agent_id: actor.id(),
+            groups: self.groups_of(actor.id())?,
+            day_start: crate::time::day_start(now),
+            now,
+        })
+    }
+
+    /// How many tickets a query matches.
+    pub fn query_count(&self, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<i64> {
+        let b = self.build(cfg, q, viewer)?;
+        // Only the assignee join's column can be in a condition; counting needs no join.
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM tickets t {}",
+                b.where_with(&[])
+            ))
+            .and_then(|mut s| s.query_row(params_from_iter(b.args.iter()), |r| r.get(0)))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Up to `limit` rows of a query from `start`, in the query's order (0: no limit).
+    pub fn query_page(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        start: Start<'_>,
+        limit: usize,
+    ) -> Result<Vec<QueueRow>> {
+        let b = self.build(cfg, q, viewer)?;
+        let mut args = b.args.clone();
+        let forward = !matches!(start, Start::Bottom | Start::Before(_));
+        // Reading towards the end of the list is ascending unless the order is reversed.
+        let ascending = forward != q.reverse;
+        let mut more = Vec::new();
+        if let Start::After(key) | Start::Before(key) = start
+            && key.len() == b.keys.len()
+        {
+            more.push(b.key_cmp(if ascending { ">" } else { "<" }, key, &mut args));
+        }
+        let dir = if ascending { "ASC" } else { "DESC" };
+        let order = b
+            .keys
+            .iter()
+            .map(|k| format!("{k} {dir}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let cols = COLS.replace("t.body", "''");
+        let limit = match limit {
+            0 => -1,
+            n => n.min(i64::MAX as usize) as i64,
+        };
+        let offset = match start {
+            Start::Skip(n) => n.min(i64::MAX as usize),
+            _ => 0,
+        };
+        let sql = format!(
+            "SELECT {cols}, {} FROM {FROM} {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+            b.keys.join(", "),
+            b.where_with(&more)
+        );
+        let n = b.keys.len();
+        let run = || -> rusqlite::Result<Vec<QueueRow>> {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let width = stmt.column_count();
+            let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
+                let ticket = ticket_row(r)?;
+                let mut key = Vec::with_capacity(n);
+                for i in width - n..width {
+                    key.push(r.get::<_, Value>(i)?);
+                }
+                Ok(QueueRow { ticket, key })
+            })?;
+            rows.collect()
+        };
+        let mut rows = run().map_err(|e| self.err(e))?;
+        if !forward {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// The position of a key in its list: how many rows come before it.
+    pub fn query_position(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        key: &[Value],
+    ) -> Result<i64> {
+        let b = self.build(cfg, q, viewer)?;
+        let mut args = b.args.clone();
+        let before = b.key_cmp(if q.reverse { ">" } else { "<" }, key, &mut args);
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM {FROM} {}",
+                b.where_with(&[before])
+            ))
+            .and_then(|mut s| s.query_row(params_from_iter(args.iter()), |r| r.get(0)))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Where a ticket sits in a list: its position key, or None when the query does not
+    /// match it (so the desk can put the cursor on a ticket opened by number).
+    pub fn query_key_of(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        ticket_id: i64,
+    ) -> Result<Option<Vec<Value>>> {
+        let b = self.build(cfg, q, viewer)?;
+        let mut args = b.args.clone();
+        args.push(Value::Integer(ticket_id));
+        let sql = format!(
+            "SELECT {} FROM {FROM} {}",
+            b.keys.join(", "),
+            b.where_with(&["t.id = ?".to_string()])
+        );
+        let n = b.keys.len();
+        let run = || -> rusqlite::Result<Option<Vec<Value>>> {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(args.iter()))?;
+            match rows.next()? {
+                Some(r) => (0..n)
+                    .map(|i| r.get::<_, Value>(i))
+                    .collect::<rusqlite::Result<_>>()
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// The groups an agent belongs to.
+    pub fn groups_of(&self, agent_id: i64) -> Result<Vec<String>> {
+        let run = || -> rusqlite::Result<Vec<String>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT group_code FROM members WHERE agent_id = ?1 ORDER BY group_code",
+            )?;
+            let rows = stmt.query_map([agent_id], |r| r.get(0))?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_queries_quote_every_word() {
+        assert_eq!(fts_query("  "), None);
+        assert_eq!(fts_query("heat flat"), Some("\"heat\"* \"flat\"*".into()));
+        assert_eq!(fts_query("a\"b"), Some("\"a\"\"b\"*".into()));
+        assert_eq!(fts_query("(--)"), None);
+        assert_eq!(
+            fts_query("a heat"),
+            Some("\"heat\"*".into()),
+            "one letter narrows nothing"
+        );
+        assert_eq!(fts_query("HSG-2611"), Some("\"HSG-2611\"*".into()));
+    }
+
+    #[test]
+    fn phrases_and_fields() {
+        let t = |field, text: &str, phrase| Text {
+            field,
+            text: text.into(),
+            phrase,
+        };
+        assert_eq!(
+            fts_match(&t(None, " no  heating ", true)),
+            Some("\"no heating\"".into())
+        );
+        assert_eq!(
+            fts_match(&t(
+                Some(crate::core::query::TextField::Requester),
+                "olena k",
+                false
+            )),
+            Some("{requester} : (\"olena\"*)".into())
+        );
+        assert_eq!(fts_match(&t(None, "  ", true)), None);
+    }
+}
