@@ -72,9 +72,24 @@ fn drop_for_good() {
     }
 }
 
-/// This process's standing (Plain until `settle` decided otherwise).
+/// Set once the group is dropped for good after `settle` (see `give_up_group`).
+static GAVE_UP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// This process's standing (Plain until `settle` decided otherwise, and after `give_up_group`).
 pub fn standing() -> Standing {
+    if GAVE_UP.load(std::sync::atomic::Ordering::SeqCst) {
+        return Standing::Plain;
+    }
     STANDING.get().cloned().unwrap_or(Standing::Plain)
+}
+
+/// Drops the desk's group for good, for work that needs none of it (root setting the desk up,
+/// a program about to run another).
+pub fn give_up_group() {
+    if is_setid() {
+        drop_for_good();
+        GAVE_UP.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Whether this process holds the desk's group through the set-id bit.

@@ -132,9 +132,9 @@ impl World {
         w
     }
 
-    /// `desk ARGS` as `user`, logged in the usual way (their groups), with a plain environment
-    /// plus `env`.
-    fn run_env(&self, user: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
+    /// A command as `user`, logged in the usual way (their groups), with a plain environment
+    /// plus `env` (and, for scripts, DESK, DB and DIR).
+    fn as_user(&self, user: &str, env: &[(&str, &str)]) -> Command {
         let mut c = Command::new("runuser");
         c.args([
             "-u",
@@ -145,12 +145,21 @@ impl World {
             "PATH=/usr/bin:/bin",
             "LANG=C.UTF-8",
         ])
-        .arg(format!("HOME=/home/{user}"));
+        .arg(format!("HOME=/home/{user}"))
+        .arg(format!("DESK={}", self.desk.display()))
+        .arg(format!("DB={}", self.db.display()))
+        .arg(format!("DIR={}", self.dir.display()))
+        .stdin(Stdio::null());
         for (k, v) in env {
             c.arg(format!("{k}={v}"));
         }
-        c.arg(&self.desk).args(args).stdin(Stdio::null());
-        Run::from(c.output().expect("runuser"))
+        c
+    }
+
+    /// `desk ARGS` as `user`, with `env`.
+    fn run_env(&self, user: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
+        let o = self.as_user(user, env).arg(&self.desk).args(args).output();
+        Run::from(o.expect("runuser"))
     }
 
     fn run(&self, user: &str, args: &[&str]) -> Run {
@@ -159,25 +168,11 @@ impl World {
 
     /// A shell script as `user`.
     fn sh(&self, user: &str, script: &str) -> Run {
-        let o = Command::new("runuser")
-            .args([
-                "-u",
-                user,
-                "--",
-                "env",
-                "-i",
-                "PATH=/usr/bin:/bin",
-                "LANG=C.UTF-8",
-            ])
-            .arg(format!("HOME=/home/{user}"))
-            .arg(format!("DESK={}", self.desk.display()))
-            .arg(format!("DB={}", self.db.display()))
-            .arg(format!("DIR={}", self.dir.display()))
+        let o = self
+            .as_user(user, &[])
             .args(["bash", "-c", script])
-            .stdin(Stdio::null())
-            .output()
-            .expect("runuser");
-        Run::from(o)
+            .output();
+        Run::from(o.expect("runuser"))
     }
 
     /// The database, opened by root directly for reading (for what the test itself must
@@ -277,6 +272,17 @@ fn the_set_up_is_what_it_says() {
         w.op1.as_str()
     );
     assert!(w.foreign_files().is_empty(), "{:?}", w.foreign_files());
+    // The kept -wal is cut to nothing when the last desk closes (else every start would read
+    // back the biggest burst of writes ever made).
+    for i in 0..20 {
+        w.run(&w.op1, &["comment", &n, &format!("note {i}")]).ok();
+    }
+    assert_eq!(
+        std::fs::metadata(w.dir.join("desk.db-wal"))
+            .expect("wal")
+            .len(),
+        0
+    );
     // Setting up again repairs and changes nothing else; only root may.
     w.run(&w.admin, &["init", "--shared", w.dir.to_str().expect("p")])
         .fails(4, "set up by root");

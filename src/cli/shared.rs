@@ -105,6 +105,7 @@ fn ensure_group(name: &str, not: Option<Gid>) -> Result<Group> {
     let group = match existing {
         Some(g) => g,
         None => {
+            privilege::may_exec("groupadd")?;
             let out = std::process::Command::new("groupadd")
                 .args(["--system", name])
                 .env_clear()
@@ -318,6 +319,8 @@ pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
         )));
     }
     let group_name = args.group.as_deref().unwrap_or(DEFAULT_GROUP);
+    // Root needs no group; the installed program run by root holds it, and runs groupadd.
+    privilege::give_up_group();
     // Directories and files made here are readable by everyone unless set otherwise.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     let db = dir.join("desk.db");

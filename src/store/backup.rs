@@ -317,17 +317,7 @@ impl Store {
                 self.path.display()
             )));
         }
-        let undeclared: Vec<String> = src
-            .prepare("SELECT status, count(*) FROM tickets GROUP BY status ORDER BY status")
-            .and_then(|mut s| {
-                s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .map_err(db)?
-            .into_iter()
-            .filter(|(st, _)| cfg.lifecycle.status(st).is_none())
-            .map(|(st, n)| format!("{st} ({n} tickets)"))
-            .collect();
+        let undeclared = super::config::undeclared_statuses(&src, cfg).map_err(db)?;
         if !undeclared.is_empty() {
             return Err(Error::Invalid(format!(
                 "{name} has tickets in statuses the configuration in force does not declare: {}; declare them (desk config install) before restoring",

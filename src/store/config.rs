@@ -47,6 +47,25 @@ fn read_current(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
     }
 }
 
+/// The statuses tickets are in that `cfg` does not declare, each with its count:
+/// "parked (3 tickets)".
+pub(crate) fn undeclared_statuses(
+    conn: &rusqlite::Connection,
+    cfg: &Config,
+) -> rusqlite::Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare("SELECT status, count(*) FROM tickets GROUP BY status ORDER BY status")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (status, n) = row?;
+        if cfg.lifecycle.status(&status).is_none() {
+            out.push(format!("{status} ({n} tickets)"));
+        }
+    }
+    Ok(out)
+}
+
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(suffix);
@@ -61,12 +80,7 @@ impl Store {
     pub fn install_config(&self, actor: &Actor, text: &str, origin: &str) -> Result<PathBuf> {
         rights::check(actor, Action::EditConfig, None)?;
         let cfg = Config::from_toml(text, origin)?;
-        let missing: Vec<String> = self
-            .statuses_in_use()?
-            .iter()
-            .filter(|(st, _)| cfg.lifecycle.status(st).is_none())
-            .map(|(st, n)| format!("{st} ({n} tickets)"))
-            .collect();
+        let missing = undeclared_statuses(&self.conn, &cfg).map_err(|e| self.err(e))?;
         if !missing.is_empty() {
             return Err(Error::Invalid(format!(
                 "{origin} no longer declares statuses tickets are in: {}; declare them or move those tickets first",

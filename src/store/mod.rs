@@ -198,7 +198,10 @@ impl Store {
                 .is_readonly(rusqlite::MAIN_DB)
                 .map_err(|e| Error::db(e, path))?;
         if options.shared {
-            conn.execute_batch("PRAGMA temp_store = MEMORY")
+            // The kept -wal file is cut to nothing when the last connection closes (and held
+            // near 64 MiB while open): otherwise every start would read back a log as long as
+            // the biggest burst of writes ever made.
+            conn.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 67108864")
                 .map_err(db)?;
             persist_wal(&conn).map_err(db)?;
         }
