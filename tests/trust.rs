@@ -1034,3 +1034,72 @@ fn a_shared_desk_set_up_by_the_old_readme_is_upgraded() {
     );
     sys_retry("gpasswd", &["-d", &op, &new_group]);
 }
+
+#[test]
+#[ignore]
+fn a_service_holds_the_group_by_its_own_account() {
+    root_only!();
+    let mut w = World::new();
+    // A system user given the desk's group the way systemd's SupplementaryGroups= does, with
+    // NoNewPrivileges= (no set-id bit at all): an agent with the `system` role.
+    let svc = format!("{}y", w.group);
+    sys_retry(
+        "useradd",
+        &["--system", "-m", "-s", "/usr/sbin/nologin", &svc],
+    );
+    w.users.push(svc.clone());
+    w.run(&w.admin, &["agent", "add", &svc, "--role", "system"])
+        .ok();
+    let n = owned_ticket(&w, &w.op1, "For the timers");
+    let pw = nix::unistd::User::from_name(&svc)
+        .ok()
+        .flatten()
+        .expect("svc");
+    let gid = nix::unistd::Group::from_name(&w.group)
+        .ok()
+        .flatten()
+        .expect("group")
+        .gid;
+    let as_service = |args: &[&str]| -> Run {
+        let o = Command::new("setpriv")
+            .arg(format!("--reuid={}", pw.uid))
+            .arg(format!("--regid={}", pw.gid))
+            .arg(format!("--groups={gid}"))
+            .args(["--no-new-privs", "env", "-i", "LANG=C.UTF-8"])
+            .arg(format!("HOME=/home/{svc}"))
+            .arg(&w.desk)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("setpriv");
+        Run::from(o)
+    };
+    as_service(&["sla", "--recompute"]).ok();
+    as_service(&["show", &n]).ok();
+    let backup = format!("/home/{svc}/nightly.db");
+    as_service(&["backup", &backup]).ok();
+    assert_eq!(
+        std::fs::metadata(&backup).expect("backup").mode() & 0o777,
+        0o600
+    );
+    as_service(&["new", "--subject", "a timer registers nothing"]).fails(4, "needs the role");
+    as_service(&["move", &n, "resolved", "--outcome", "granted"]).fails(4, "needs the role");
+    // Without the group, the same user gets no desk.
+    let o = Command::new("setpriv")
+        .arg(format!("--reuid={}", pw.uid))
+        .arg(format!("--regid={}", pw.gid))
+        .args([
+            "--clear-groups",
+            "--no-new-privs",
+            "env",
+            "-i",
+            "LANG=C.UTF-8",
+        ])
+        .arg(&w.desk)
+        .arg("list")
+        .output()
+        .expect("setpriv");
+    Run::from(o).fails(5, "not running set-id");
+    assert!(w.foreign_files().is_empty(), "{:?}", w.foreign_files());
+    w.check_clean();
+}
