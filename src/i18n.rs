@@ -330,6 +330,7 @@ mod tests {
             Refusal::AlreadyYours,
             Refusal::AlreadyAssigned { to: "x".into() },
             Refusal::NotAssigned,
+            Refusal::AlreadyInGroup { group: "x".into() },
             Refusal::AgentInactive { login: "x".into() },
             Refusal::CannotOwn {
                 login: "x".into(),

@@ -121,3 +121,32 @@ fn every_reassignment_figure_counts_the_same_reassignments() {
     assert!(text.contains("passed on by: olena 1"), "{text}");
     d.run(&["check"]).ok();
 }
+
+/// `core::undo` refuses to undo someone else's action: the store names who performed it (the
+/// ticket's last change), not the one asking.
+#[test]
+fn only_who_acted_may_undo_it() {
+    let d = Desk::staffed();
+    let n = d.new_ticket("No heating", &[]);
+    let s = Session::open_for(&d.db, None, Mode::Existing, "olena").expect("session");
+    let before = ticket(&s, &n);
+    d.run_as("olena", &["claim", &n]).ok();
+    let mut s = Session::open_for(&d.db, None, Mode::Existing, "vasyl").expect("session");
+    let vasyl = s.store.actor("vasyl", None).expect("actor");
+    let after = ticket(&s, &n).version;
+    let cfg = s.cfg.clone();
+    let refused = s
+        .store
+        .undo(&cfg, &vasyl, &before, after, desk::session::now())
+        .expect_err("not vasyl's claim");
+    assert!(
+        matches!(
+            refused,
+            desk::error::Error::Refused(desk::core::refusal::Refusal::UndoNotYours)
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(d.show(&n)["assignee"], "olena", "nothing undone");
+    undo(&d, "olena", &before);
+    assert_eq!(d.show(&n)["status"], "new");
+}

@@ -1493,3 +1493,64 @@ fn every_dialog_owns_its_keys() {
         "{help:?}"
     );
 }
+
+/// Issue 12, item 3: the desk asks core whether a change of owner needs a reason (and opens
+/// the prompt only when core says so), instead of guessing from who owns the ticket: an
+/// operator returning a colleague's ticket is refused at once, before typing a reason the
+/// rules would then throw away; a supervisor is asked why; one's own ticket goes back as is.
+#[test]
+fn the_desk_asks_core_whether_a_reason_is_needed() {
+    let d = desk("en", 0);
+    let (mut s, boss) = colleague(&d, "boss");
+    for (login, role) in [
+        ("olena", desk::core::model::Role::Operator),
+        ("petro", desk::core::model::Role::Operator),
+        ("vasyl", desk::core::model::Role::Supervisor),
+    ] {
+        let new = desk::store::NewAgent {
+            login: login.into(),
+            name: login.into(),
+            role,
+            groups: vec!["HOUSING".into()],
+            capacity: 10,
+        };
+        s.store.add_agent(&s.cfg, &boss, &new, NOW).expect("agent");
+    }
+    let theirs = register(&d, "No heating", None);
+    let mine = register(&d, "Leaking tap", None);
+    for (login, n) in [("petro", &theirs), ("olena", &mine)] {
+        let (mut s, who) = colleague(&d, login);
+        s.store
+            .claim(&s.cfg, &who, n, None, None, NOW)
+            .expect("claim");
+    }
+    let prompt_open = |app: &App| matches!(app.overlay(), Some(Overlay::Prompt(_)));
+    let mut app = open(&d, "olena", 120, 40);
+    app.switch_queue(desk::core::query::QueueKind::AllOpen);
+    while highlighted(&app).as_ref() != Some(&theirs) {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "U");
+    assert!(
+        !prompt_open(&app),
+        "no reason asked for a change core refuses"
+    );
+    assert!(message(&app).contains("petro"), "{}", message(&app));
+    keys(&mut app, "c");
+    assert!(!prompt_open(&app), "an operator takes over nothing");
+    assert_eq!(
+        show(&d, &theirs).assignee.map(|o| o.agent.login),
+        Some("petro".into())
+    );
+    app.switch_queue(desk::core::query::QueueKind::Mine);
+    keys(&mut app, "U");
+    assert!(!prompt_open(&app), "one's own ticket needs no reason");
+    assert_eq!(show(&d, &mine).assignee, None);
+    let mut app = open(&d, "vasyl", 120, 40);
+    app.switch_queue(desk::core::query::QueueKind::AllOpen);
+    while highlighted(&app).as_ref() != Some(&theirs) {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "U");
+    assert!(prompt_open(&app), "a supervisor is asked why");
+}

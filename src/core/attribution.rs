@@ -156,6 +156,38 @@ pub fn give(
     })
 }
 
+/// The ticket moves to another group and keeps its owner (no reassignment). Operators move
+/// only their own or unassigned tickets; taking a ticket out of the group it was in needs a
+/// reason.
+pub fn move_group(
+    ticket: &TicketState,
+    actor: &Actor,
+    from: Option<&str>,
+    to: &str,
+    reason: Option<&str>,
+) -> Result<Assignment, Refusal> {
+    if from == Some(to) {
+        return Err(Refusal::AlreadyInGroup {
+            group: to.to_string(),
+        });
+    }
+    rights::check(actor, Action::Give, ticket.assignee.as_ref())?;
+    let reason = non_blank(reason).map(str::to_string);
+    if from.is_some() && reason.is_none() {
+        return Err(Refusal::ReasonRequired {
+            action: Action::Give,
+        });
+    }
+    Ok(Assignment {
+        action: Action::Give,
+        from: ticket.assignee.clone(),
+        to: ticket.assignee.clone(),
+        reason,
+        status_to: None,
+        over_capacity: false,
+    })
+}
+
 /// The group a ticket moves to when it is given to an agent, the same for every way of giving
 /// it (the assignment pane, `:assign`, a bulk assignment): the group chosen, when the agent is
 /// in it; else it stays where it is when the agent works in that group; else it follows its
@@ -381,6 +413,36 @@ mod tests {
             assignee: owner,
             outcome: None,
         }
+    }
+
+    #[test]
+    fn a_group_move_keeps_the_owner_and_needs_a_reason_out_of_a_group() {
+        let op = Actor::new(agent(1, Role::Operator));
+        let theirs = state("in_progress", Some(agent(2, Role::Operator)));
+        let mine = state("in_progress", Some(agent(1, Role::Operator)));
+        assert_eq!(
+            move_group(&mine, &op, Some("HOUSING"), "HOUSING", Some("x")),
+            Err(Refusal::AlreadyInGroup {
+                group: "HOUSING".into()
+            })
+        );
+        assert!(matches!(
+            move_group(&theirs, &op, Some("HOUSING"), "SOCIAL", Some("x")),
+            Err(Refusal::NotYours { .. } | Refusal::RoleNeeded { .. })
+        ));
+        assert_eq!(
+            move_group(&mine, &op, Some("HOUSING"), "SOCIAL", Some("  ")),
+            Err(Refusal::ReasonRequired {
+                action: Action::Give
+            })
+        );
+        let a = move_group(&mine, &op, None, "SOCIAL", None).expect("into a first group");
+        assert_eq!(a.from, a.to, "the owner stays");
+        assert!(!a.is_reassignment());
+        let sup = Actor::new(agent(3, Role::Supervisor));
+        let a = move_group(&theirs, &sup, Some("HOUSING"), "SOCIAL", Some("wrong desk"))
+            .expect("supervisors move anyone's");
+        assert_eq!(a.reason.as_deref(), Some("wrong desk"));
     }
 
     #[test]

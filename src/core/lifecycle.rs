@@ -157,6 +157,17 @@ impl Lifecycle {
             .unwrap_or("new")
     }
 
+    /// Of the statuses tickets are in (with how many), those this lifecycle does not
+    /// declare: a configuration that leaves them out would strand those tickets, so it is
+    /// neither installed nor put in force by a restore.
+    pub fn undeclared(&self, in_use: &[(String, i64)]) -> Vec<(String, i64)> {
+        in_use
+            .iter()
+            .filter(|(st, _)| self.status(st).is_none())
+            .cloned()
+            .collect()
+    }
+
     /// Status ids of one category, in declaration order.
     pub fn ids_in(&self, category: StatusCategory) -> Vec<&str> {
         self.statuses
@@ -399,6 +410,16 @@ mod tests {
             reason: reason.map(str::to_string),
             answer: None,
         }
+    }
+
+    #[test]
+    fn statuses_in_use_must_stay_declared() {
+        let in_use = vec![("new".to_string(), 3), ("archived".to_string(), 2)];
+        assert_eq!(
+            life().undeclared(&in_use),
+            vec![("archived".to_string(), 2)]
+        );
+        assert!(life().undeclared(&in_use[..1]).is_empty());
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod numbering;
 pub mod query;
+pub mod rating;
 pub mod refusal;
 pub mod rights;
 pub mod sanitize;

@@ -60,6 +60,9 @@ pub enum Refusal {
         to: String,
     },
     NotAssigned,
+    AlreadyInGroup {
+        group: String,
+    },
     AgentInactive {
         login: String,
     },
@@ -197,6 +200,7 @@ impl Refusal {
             AlreadyYours => ("already_yours", vec![]),
             AlreadyAssigned { to } => ("already_assigned", vec![("to", to.clone())]),
             NotAssigned => ("not_assigned", vec![]),
+            AlreadyInGroup { group } => ("already_in_group", vec![("group", group.clone())]),
             AgentInactive { login } => ("agent_inactive", vec![("login", login.clone())]),
             CannotOwn { login, role } => (
                 "cannot_own",

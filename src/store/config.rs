@@ -53,17 +53,13 @@ pub(crate) fn undeclared_statuses(
     conn: &rusqlite::Connection,
     cfg: &Config,
 ) -> rusqlite::Result<Vec<String>> {
-    let mut stmt =
-        conn.prepare("SELECT status, count(*) FROM tickets GROUP BY status ORDER BY status")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (status, n) = row?;
-        if cfg.lifecycle.status(&status).is_none() {
-            out.push(format!("{status} ({n} tickets)"));
-        }
-    }
-    Ok(out)
+    let in_use = super::tickets::statuses_in_use(conn)?;
+    Ok(cfg
+        .lifecycle
+        .undeclared(&in_use)
+        .iter()
+        .map(|(status, n)| format!("{status} ({n} tickets)"))
+        .collect())
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {

@@ -9,7 +9,7 @@ mod write;
 
 pub use intake::Intake;
 pub use rating::Rating;
-pub(crate) use read::find_in;
+pub(crate) use read::{find_in, statuses_in_use};
 
 use super::Store;
 use crate::core::attribution::{Candidate, Routing};

@@ -3,8 +3,8 @@
 use super::*;
 use crate::core::config::Config;
 use crate::core::model::{Actor, EventKind, limits};
+use crate::core::rating::may_rate;
 use crate::core::refusal::Refusal;
-use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
 use rusqlite::{Connection, params};
 
@@ -67,9 +67,7 @@ pub struct Rating {
 
 impl Rating {
     pub fn new(number: &str, score: i64, comment: Option<&str>) -> Result<Rating> {
-        if !(1..=5).contains(&score) {
-            return Err(Refusal::RatingRange { given: score }.into());
-        }
+        crate::core::rating::check_score(score)?;
         let comment = match comment {
             Some(c) => Some(text_arg("comment", c.trim(), limits::NOTE_BYTES, false)?),
             None => None,
@@ -94,21 +92,17 @@ fn rate_in(
     now: i64,
 ) -> Result<Option<Changed>> {
     let t = Store::load_for_change(tx, cfg, &rating.number, expected_version, now)?;
-    rights::check(actor, Action::Rate, t.assignee.as_ref().map(|o| &o.agent))?;
-    let finished = cfg
-        .lifecycle
-        .category(&t.status)
-        .is_some_and(|c| c.is_finished());
-    if !finished {
-        return Err(Refusal::NotRatable {
-            status: t.status.clone(),
-        }
-        .into());
-    }
-    match t.satisfaction {
-        Some(s) if same_again_ok && s == rating.score => return Ok(None),
-        Some(_) => return Err(Refusal::AlreadyRated.into()),
-        None => {}
+    let state = t.state();
+    let current = t.satisfaction;
+    if !may_rate(
+        &cfg.lifecycle,
+        &state,
+        actor,
+        current,
+        rating.score,
+        same_again_ok,
+    )? {
+        return Ok(None);
     }
     tx.execute(
         "UPDATE tickets SET satisfaction = ?1, updated_at = ?2, updated_by = ?3,

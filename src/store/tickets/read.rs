@@ -43,14 +43,7 @@ impl Store {
 
     /// Every status tickets are in, with how many.
     pub fn statuses_in_use(&self) -> Result<Vec<(String, i64)>> {
-        let run = || -> rusqlite::Result<Vec<(String, i64)>> {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT status, count(*) FROM tickets GROUP BY status ORDER BY status")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect()
-        };
-        run().map_err(|e| self.err(e))
+        statuses_in_use(&self.conn).map_err(|e| self.err(e))
     }
 
     /// The whole history of a ticket, oldest first.
@@ -178,4 +171,12 @@ pub(crate) fn find_in(
             Err(Error::BadNumber { suggestions, error })
         }
     }
+}
+
+/// Every status the tickets of a database are in, with how many.
+pub(crate) fn statuses_in_use(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut stmt =
+        conn.prepare("SELECT status, count(*) FROM tickets GROUP BY status ORDER BY status")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
 }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::core::attribution::{self, Assignment, Candidate};
 use crate::core::config::Config;
-use crate::core::lifecycle::{Fields, OutcomeChange, non_blank};
+use crate::core::lifecycle::{Fields, OutcomeChange};
 use crate::core::model::{Actor, EventKind, limits};
 use crate::core::refusal::Refusal;
 use crate::core::rights::{self, Action};
@@ -160,27 +160,7 @@ impl Store {
                             "say whom to assign to (LOGIN) or which group (--group)".into(),
                         ));
                     };
-                    if t.group.as_deref() == Some(g.as_str()) {
-                        return Err(Error::Invalid(format!(
-                            "the ticket is already in group {g}"
-                        )));
-                    }
-                    rights::check(actor, Action::Give, t.assignee.as_ref().map(|o| &o.agent))?;
-                    let reason = non_blank(reason).map(str::to_string);
-                    if t.group.is_some() && reason.is_none() {
-                        return Err(Refusal::ReasonRequired {
-                            action: Action::Give,
-                        }
-                        .into());
-                    }
-                    Assignment {
-                        action: Action::Give,
-                        from: t.assignee.as_ref().map(|o| o.agent.clone()),
-                        to: t.assignee.as_ref().map(|o| o.agent.clone()),
-                        reason,
-                        status_to: None,
-                        over_capacity: false,
-                    }
+                    attribution::move_group(&t.state(), actor, t.group.as_deref(), g, reason)?
                 }
             };
             Self::apply_assignment(tx, cfg, &t, &a, group.as_deref(), actor, now)
@@ -381,7 +361,6 @@ impl Store {
             crate::core::undo::check(
                 actor,
                 &crate::core::undo::UndoCheck {
-                    done_by: actor.id(),
                     version_after,
                     version_now: t.version,
                     changed_by: t.updated_by.clone().unwrap_or_else(|| "desk".into()),

@@ -25,11 +25,11 @@ impl App {
         let Some(category_now) = self.cfg().lifecycle.category(&c.status) else {
             return false;
         };
+        // Just done by this actor.
         let check = UndoCheck {
-            done_by: actor.id(),
             version_after: c.version,
             version_now: c.version,
-            changed_by: String::new(),
+            changed_by: actor.agent.login.clone(),
             changed_at: String::new(),
             category_now,
         };

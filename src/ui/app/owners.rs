@@ -3,11 +3,11 @@
 
 use super::apply::Applied;
 use super::{App, Level, Pane};
-use crate::core::attribution::group_on_give;
+use crate::core::attribution::{self, Assignment, Candidate, group_on_give};
 use crate::core::config::Config;
 use crate::core::keys::{Action, Context};
 use crate::core::model::Actor;
-use crate::core::rights;
+use crate::core::refusal::Refusal;
 use crate::error::Result;
 use crate::store::{Changed, Store, Ticket};
 
@@ -25,7 +25,11 @@ impl App {
         }
         let Some(actor) = self.actor() else { return };
         let others = owned_by_others(&targets, actor.id());
-        if others > 0 && rights::role_may(actor.role(), rights::Action::TakeOver) {
+        let me = self.candidate(&actor);
+        let life = &self.cfg().lifecycle;
+        if wants_reason(&targets, |t| {
+            attribution::claim(life, &t.state(), &actor, &me, None)
+        }) {
             let preview = self.session.catalog.f(
                 "ui.take_over_preview",
                 &[
@@ -96,7 +100,10 @@ impl App {
             return;
         }
         let Some(actor) = self.actor() else { return };
-        if owned_by_others(&targets, actor.id()) > 0 {
+        let life = &self.cfg().lifecycle;
+        if wants_reason(&targets, |t| {
+            attribution::unassign(life, &t.state(), &actor, None)
+        }) {
             let n = targets.len().to_string();
             let preview = self.session.catalog.f("ui.n_tickets", &[("n", n)]);
             let preview = vec![preview];
@@ -194,18 +201,32 @@ impl App {
                 &[("group", g.clone()), ("n", moves.len().to_string())],
             ));
         }
+        let required = match self.actor() {
+            Some(actor) => {
+                let (life, target) = (&self.cfg().lifecycle, candidate(&agent));
+                wants_reason(&targets, |t| {
+                    let group =
+                        group_on_give(t.group.as_deref(), &agent.groups, chosen_group.as_deref());
+                    match (&t.assignee, group) {
+                        (Some(o), Some(g)) if o.agent.login == login => attribution::move_group(
+                            &t.state(),
+                            &actor,
+                            t.group.as_deref(),
+                            &g,
+                            None,
+                        ),
+                        _ => attribution::give(life, &t.state(), &actor, &target, None),
+                    }
+                })
+            }
+            None => false,
+        };
         let purpose = Purpose::Assign {
             login,
             group: chosen_group,
         };
         let warnings = warnings(cat, &agent, n);
-        self.ask_reason(
-            "ui.assign",
-            purpose,
-            reassigned > 0,
-            (preview, warnings),
-            targets,
-        );
+        self.ask_reason("ui.assign", purpose, required, (preview, warnings), targets);
     }
 
     pub(super) fn do_assign(
@@ -244,6 +265,51 @@ impl App {
         self.set_height();
         applied
     }
+}
+
+impl App {
+    /// The actor as attribution sees them (their load and capacity, when the assignment pane
+    /// has them).
+    fn candidate(&self, actor: &Actor) -> Candidate {
+        match self.assign.agents.iter().find(|a| a.id == actor.id()) {
+            Some(a) => candidate(a),
+            None => Candidate {
+                agent: actor.agent.clone(),
+                active: true,
+                away: false,
+                load: 0,
+                capacity: i64::MAX,
+                last_assigned_at: None,
+            },
+        }
+    }
+}
+
+fn candidate(a: &crate::store::AgentInfo) -> Candidate {
+    Candidate {
+        agent: crate::core::model::AgentRef {
+            id: a.id,
+            login: a.login.clone(),
+            role: a.role,
+        },
+        active: a.active,
+        away: a.away,
+        load: a.load,
+        capacity: a.capacity,
+        last_assigned_at: None,
+    }
+}
+
+/// Whether core wants a reason for this change of owner on any of the targets. Asked before
+/// anything is done, so the prompt opens exactly when the rules want one (and a change the
+/// rules refuse is said at once, before anything is typed).
+fn wants_reason(
+    targets: &[Ticket],
+    check: impl Fn(&Ticket) -> Result<Assignment, Refusal>,
+) -> bool {
+    targets
+        .iter()
+        .any(|t| matches!(check(t), Err(Refusal::ReasonRequired { .. })))
 }
 
 /// How many of the tickets belong to someone other than `me`.
