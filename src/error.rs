@@ -66,7 +66,10 @@ impl Error {
             Error::Refused(
                 Refusal::EmptyText { .. }
                 | Refusal::RatingRange { .. }
-                | Refusal::UnknownStatus { .. },
+                | Refusal::UnknownStatus { .. }
+                | Refusal::NothingToChange
+                | Refusal::RerouteWithoutCategory
+                | Refusal::RerouteAndGroup,
             ) => 2,
             Error::NotFound(_) | Error::NoSuchTicket { .. } => 3,
             Error::Refused(_) | Error::Forbidden(_) => 4,

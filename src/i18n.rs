@@ -362,6 +362,9 @@ mod tests {
                 at: "now".into(),
             },
             Refusal::UndoClosed,
+            Refusal::NothingToChange,
+            Refusal::RerouteWithoutCategory,
+            Refusal::RerouteAndGroup,
         ];
         for lang in ["en", "ru", "uk"] {
             let cat = Catalog::for_lang(lang);

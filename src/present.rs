@@ -210,10 +210,60 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
         EventKind::Comment => with_text(cat.t("event.comment").to_string()),
         EventKind::Reply => with_text(cat.t("event.reply").to_string()),
         EventKind::Rated => with_text(cat.f("event.rated", &[("to", to)])),
-        EventKind::Field => with_text(cat.f(
-            "event.field",
-            &[("field", String::new()), ("from", from), ("to", to)],
-        )),
+        EventKind::Field => {
+            // The text names the field corrected (`core::edit`).
+            let field = e.text.as_deref().unwrap_or("");
+            let f = crate::core::edit::EditField::parse(field);
+            let label = match f {
+                Some(f) => cat.t(&format!("field.{}", f.as_str())).to_string(),
+                None => clean_line(field).into_owned(),
+            };
+            cat.f(
+                "event.field",
+                &[
+                    ("field", label),
+                    ("from", field_value(cat, f, &from)),
+                    ("to", field_value(cat, f, &to)),
+                ],
+            )
+        }
+    }
+}
+
+/// A field's correction in one line: "HSG-…: Priority Normal → High".
+pub fn change(cat: &Catalog, number: &str, c: &crate::core::edit::Change) -> String {
+    cat.f(
+        "msg.changed",
+        &[
+            ("number", number.to_string()),
+            ("change", change_text(cat, c)),
+        ],
+    )
+}
+
+/// A field's correction: "Priority Normal → High".
+pub fn change_text(cat: &Catalog, c: &crate::core::edit::Change) -> String {
+    cat.f(
+        "msg.change",
+        &[
+            (
+                "field",
+                cat.t(&format!("field.{}", c.field.as_str())).to_string(),
+            ),
+            ("from", field_value(cat, Some(c.field), &c.from)),
+            ("to", field_value(cat, Some(c.field), &c.to)),
+        ],
+    )
+}
+
+/// A corrected field's value as people read it: a priority in words, nothing as a dash.
+fn field_value(cat: &Catalog, field: Option<crate::core::edit::EditField>, v: &str) -> String {
+    match v.parse::<Priority>() {
+        Ok(p) if field == Some(crate::core::edit::EditField::Priority) => {
+            cat.priority(p).to_string()
+        }
+        _ if v.is_empty() => "—".to_string(),
+        _ => clean_line(v).into_owned(),
     }
 }
 

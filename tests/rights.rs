@@ -175,6 +175,17 @@ fn the_rights_matrix_cell_by_cell() {
                 whose != "other" || privileged(role),
                 &r.stderr,
             );
+            // correct a ticket: owner-bound.
+            let n = ticket_in(&d, "in_progress", owners(role, whose));
+            let r = d.run_as(me, &["edit", &n, "--subject", "Corrected subject"]);
+            check(
+                "edit",
+                role,
+                whose,
+                r.code,
+                whose != "other" || privileged(role),
+                &r.stderr,
+            );
             // rate a finished ticket: owner-bound (a closed ticket always has had an owner).
             if whose != "unassigned" {
                 let n = ticket_in(&d, "closed", owners(role, whose));
@@ -370,6 +381,10 @@ fn viewers_and_services_cell_by_cell() {
                 ],
             ),
             ("rate", vec!["rate".into(), closed.clone(), "4".into()]),
+            (
+                "edit",
+                vec!["edit".into(), open.clone(), "--subject".into(), "x".into()],
+            ),
             (
                 "backup",
                 vec!["backup".into(), backup.display().to_string()],

@@ -1,7 +1,9 @@
 //! The terminal desk without a terminal: snapshots of every pane and overlay (TestBackend +
 //! insta) and key sequences that drive the app's state against a real database file.
 
-use desk::core::config::BUILTIN;
+mod common;
+
+use common::ui::*;
 use desk::session::Session;
 use desk::store::Mode;
 use desk::ui::app::{App, Level, Pane, Screen};
@@ -14,65 +16,6 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use unicode_width::UnicodeWidthStr;
-
-/// 2026-11-23 12:00 UTC: every snapshot is drawn at this moment.
-const NOW: i64 = 1_795_435_200;
-
-struct Desk {
-    _dir: tempfile::TempDir,
-    db: std::path::PathBuf,
-}
-
-/// A desk in a temp dir, its configuration in `lang` and UTC, its admin called "boss".
-fn desk(lang: &str, demo: usize) -> Desk {
-    desk_at(lang, demo, NOW)
-}
-
-/// The same, its demo loaded at `now`.
-fn desk_at(lang: &str, demo: usize, now: i64) -> Desk {
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("desk.db");
-    let cfg = BUILTIN
-        .replacen("language = \"\"", &format!("language = \"{lang}\""), 1)
-        .replacen("timezone = \"\"", "timezone = \"UTC\"", 1);
-    std::fs::write(dir.path().join("desk.toml"), cfg).expect("config");
-    let mut s = Session::create(&db, None).expect("init").session;
-    // The admin every snapshot shows, whoever runs the tests.
-    rusqlite::Connection::open(&db)
-        .and_then(|c| c.execute("UPDATE agents SET login = 'boss', name = 'Bohdan Boss'", []))
-        .expect("rename admin");
-    s.login = "boss".into();
-    if demo > 0 {
-        let actor = s.store.actor("boss", None).expect("actor");
-        s.store.demo(&s.cfg, &actor, demo, now).expect("demo");
-    }
-    Desk { _dir: dir, db }
-}
-
-fn open(d: &Desk, login: &str, w: u16, h: u16) -> App {
-    let s = Session::open_for(&d.db, None, Mode::Existing, login).expect("session");
-    App::new(s, Theme { color: false }, w, h, NOW).expect("app")
-}
-
-fn render(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| draw(f, app)).expect("draw");
-    t.backend().to_string()
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
-}
-
-fn keys(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn ctrl(app: &mut App, c: char) {
-    app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
-}
 
 /// Every screen, both sizes, both languages.
 #[test]
@@ -134,21 +77,6 @@ fn snapshots() {
         }
         let app = open(&d, "boss", 79, 23);
         insta::assert_snapshot!(format!("too_small_{lang}"), render(&app, 79, 23));
-    }
-}
-
-/// A request taken on the phone with only its subject.
-fn phoned(subject: &str) -> desk::store::NewTicket {
-    desk::store::NewTicket {
-        subject: subject.into(),
-        body: String::new(),
-        requester: String::new(),
-        contact: String::new(),
-        channel: desk::core::model::Channel::Phone,
-        category: None,
-        group: None,
-        priority: None,
-        external_ref: None,
     }
 }
 
@@ -779,39 +707,6 @@ fn keys_can_be_rebound_in_the_configuration() {
         msg.contains("desk.toml:") && msg.contains("unknown action 'fly'"),
         "{msg}"
     );
-}
-
-fn alt(app: &mut App, code: KeyCode) {
-    app.on_key(KeyEvent::new(code, KeyModifiers::ALT));
-}
-
-/// The number of the highlighted ticket.
-fn highlighted(app: &App) -> Option<String> {
-    app.queue.selected().map(|r| r.ticket.number.clone())
-}
-
-/// Another desk process, as `login`.
-fn colleague(d: &Desk, login: &str) -> (Session, desk::core::model::Actor) {
-    let s = Session::open_for(&d.db, None, Mode::Existing, login).expect("session");
-    let a = s.store.actor(login, None).expect("actor");
-    (s, a)
-}
-
-fn register(d: &Desk, subject: &str, priority: Option<desk::core::model::Priority>) -> String {
-    let (mut s, boss) = colleague(d, "boss");
-    let mut nt = phoned(subject);
-    nt.priority = priority;
-    s.store
-        .create(&s.cfg, &boss, &nt, NOW)
-        .expect("create")
-        .number
-}
-
-fn message(app: &App) -> String {
-    app.message
-        .as_ref()
-        .map(|m| m.text.clone())
-        .unwrap_or_default()
 }
 
 /// Issue 11, item 4: the cursor at the bottom, colleagues register two urgent tickets (they

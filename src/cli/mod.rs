@@ -98,6 +98,9 @@ pub enum Command {
     },
     /// Change a ticket's status (see `desk status list` for the moves)
     Move(MoveArgs),
+    /// Correct what intake recorded: subject, category, priority, group, requester, contact
+    /// (each change goes to the history, before → after)
+    Edit(EditArgs),
     /// Add an internal note
     Comment { number: String, text: String },
     /// Record an answer sent to the requester
@@ -286,6 +289,32 @@ pub struct MoveArgs {
     /// An answer to the requester
     #[arg(long)]
     pub answer: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub if_version: Option<i64>,
+}
+
+#[derive(Args, Debug)]
+pub struct EditArgs {
+    /// The ticket number
+    pub number: String,
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Category code; the ticket keeps its group unless --reroute
+    #[arg(long)]
+    pub category: Option<String>,
+    #[arg(long, value_parser = parse_id::<Priority>)]
+    pub priority: Option<Priority>,
+    /// Group code
+    #[arg(long, conflicts_with = "reroute")]
+    pub group: Option<String>,
+    #[arg(long)]
+    pub requester: Option<String>,
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// With --category: route the ticket again (the category's group; an owner who does not
+    /// work there gives it back to that group's queue)
+    #[arg(long, requires = "category")]
+    pub reroute: bool,
     #[arg(long, value_name = "N")]
     pub if_version: Option<i64>,
 }

@@ -76,6 +76,15 @@ pub struct Config {
     pub origin: String,
     /// Service-level targets and the business calendar.
     pub sla: SlaConfig,
+    /// Rights the configuration narrows (`[rights]`).
+    pub rights: RightsConfig,
+}
+
+/// `[rights]`: actions some desks keep for some roles.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RightsConfig {
+    /// Who may change a ticket's priority after intake.
+    pub edit: super::edit::EditRights,
 }
 
 // ---- the file as written -------------------------------------------------------------------
@@ -103,6 +112,15 @@ struct Raw {
     keys: std::collections::BTreeMap<String, Spanned<OneOrMany>>,
     #[serde(default)]
     sla: Option<Spanned<RawSla>>,
+    #[serde(default)]
+    rights: RawRights,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRights {
+    #[serde(default)]
+    edit_priority: Vec<Role>,
 }
 
 #[derive(Deserialize, Default)]
@@ -528,6 +546,11 @@ impl Config {
             keys: Self::keys(&c, &raw)?,
             origin: origin.to_string(),
             sla,
+            rights: RightsConfig {
+                edit: super::edit::EditRights {
+                    priority: raw.rights.edit_priority.clone(),
+                },
+            },
         })
     }
 

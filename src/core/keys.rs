@@ -70,6 +70,8 @@ actions! {
     Comment = "comment",
     Reply = "reply",
     Rate = "rate",
+    /// Correct the ticket: subject, category, priority, group, requester, contact.
+    Edit = "edit",
     Undo = "undo",
     Reload = "reload",
     Help = "help",
@@ -118,6 +120,8 @@ pub enum Context {
     Fields,
     /// The new-request form: typing.
     Form,
+    /// Correcting a ticket: typing.
+    Edit,
     /// A reason, a note, an answer, a rating, the filter: typing.
     Prompt,
     /// The command palette: typing.
@@ -125,7 +129,7 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Queue,
         Context::Detail,
@@ -137,6 +141,7 @@ impl Context {
         Context::Status,
         Context::Fields,
         Context::Form,
+        Context::Edit,
         Context::Prompt,
         Context::Palette,
     ];
@@ -145,7 +150,7 @@ impl Context {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Context::Fields | Context::Form | Context::Prompt | Context::Palette
+            Context::Fields | Context::Form | Context::Edit | Context::Prompt | Context::Palette
         )
     }
 
@@ -171,6 +176,7 @@ impl Context {
             Context::Status => "status",
             Context::Fields => "fields",
             Context::Form => "form",
+            Context::Edit => "edit",
             Context::Prompt => "prompt",
             Context::Palette => "palette",
         }
@@ -459,6 +465,7 @@ fn desk_defaults() -> Vec<(Context, Key, Action)> {
         (Global, Key::ch('m'), A::Comment),
         (Global, Key::ch('R'), A::Reply),
         (Global, Key::ch('*'), A::Rate),
+        (Global, Key::ch('e'), A::Edit),
         (Global, Key::ch('u'), A::Undo),
         (Global, Key::ch('r'), A::Reload),
         (Global, Key::ch('?'), A::Help),
@@ -528,7 +535,7 @@ fn dialog_defaults() -> Vec<(Context, Key, Action)> {
     b.extend(movement(C::Picker));
     b.extend(queue_digits(C::Picker));
     b.extend(movement(C::Status));
-    for c in [C::Form, C::Fields] {
+    for c in [C::Form, C::Fields, C::Edit] {
         b.extend(typing(c));
         b.push((c, Key::plain(K::Tab), A::NextField));
         b.push((c, Key::plain(K::BackTab), A::PrevField));

@@ -5,6 +5,7 @@
 pub mod attribution;
 pub mod chain;
 pub mod config;
+pub mod edit;
 pub mod keys;
 pub mod lifecycle;
 pub mod model;

@@ -97,6 +97,12 @@ pub enum Refusal {
         at: String,
     },
     UndoClosed,
+    /// An edit that changes nothing.
+    NothingToChange,
+    /// Routing again needs a new category to route by.
+    RerouteWithoutCategory,
+    /// Routing again chooses the group: a group given as well contradicts it.
+    RerouteAndGroup,
 }
 
 fn list<T: ToString>(items: &[T]) -> String {
@@ -225,6 +231,9 @@ impl Refusal {
                 ("undo_changed", vec![("by", by.clone()), ("at", at.clone())])
             }
             UndoClosed => ("undo_closed", vec![]),
+            NothingToChange => ("nothing_to_change", vec![]),
+            RerouteWithoutCategory => ("reroute_without_category", vec![]),
+            RerouteAndGroup => ("reroute_and_group", vec![]),
         }
     }
 }

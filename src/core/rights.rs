@@ -51,6 +51,9 @@ pub enum Action {
     Recompute,
     /// Fill an empty desk with the demo.
     Demo,
+    /// Correct what intake recorded: subject, category, priority, group, requester, contact
+    /// (the configuration may keep the priority for some roles).
+    Edit,
 }
 
 impl Action {
@@ -73,6 +76,7 @@ impl Action {
         Action::Restore,
         Action::Recompute,
         Action::Demo,
+        Action::Edit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +99,7 @@ impl Action {
             Action::Restore => "restore",
             Action::Recompute => "recompute",
             Action::Demo => "demo",
+            Action::Edit => "edit",
         }
     }
 
@@ -105,9 +110,12 @@ impl Action {
             Action::Read => &[Operator, Supervisor, Admin, Viewer, Mail, Web, System],
             Action::Create | Action::Comment => &[Operator, Supervisor, Admin, Mail, Web],
             Action::Rate => &[Operator, Supervisor, Admin, Web],
-            Action::Claim | Action::Give | Action::Unassign | Action::Move | Action::Reply => {
-                &[Operator, Supervisor, Admin]
-            }
+            Action::Claim
+            | Action::Give
+            | Action::Unassign
+            | Action::Move
+            | Action::Reply
+            | Action::Edit => &[Operator, Supervisor, Admin],
             Action::TakeOver => &[Supervisor, Admin],
             Action::Backup => &[Supervisor, Admin, System],
             Action::Recompute => &[Admin, System],
@@ -124,7 +132,12 @@ impl Action {
     pub fn owner_bound(self) -> bool {
         matches!(
             self,
-            Action::Give | Action::Unassign | Action::Move | Action::Reply | Action::Rate
+            Action::Give
+                | Action::Unassign
+                | Action::Move
+                | Action::Reply
+                | Action::Rate
+                | Action::Edit
         )
     }
 }
@@ -203,6 +216,7 @@ mod tests {
         (Action::Restore, "..A...."),
         (Action::Recompute, "..A...Y"),
         (Action::Demo, "..A...."),
+        (Action::Edit, "oSA...."),
     ];
 
     const COLUMNS: [Role; 7] = [

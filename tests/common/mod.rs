@@ -2,6 +2,8 @@
 //! `desk` binary, plus direct access to its SQLite file for checks.
 #![allow(dead_code)]
 
+pub mod ui;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

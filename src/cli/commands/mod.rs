@@ -170,6 +170,7 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
             )
         }
         Command::Move(a) => move_cmd(s, cli, a, now),
+        Command::Edit(a) => edit(s, cli, a, now),
         Command::Comment { number, text } => {
             let who = actor(s, cli)?;
             let n = s.store.comment(&s.cfg, &who, number, text, now)?;

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::cli::output::{self, print};
-use crate::cli::{Cli, ListArgs, MoveArgs, NewArgs};
+use crate::cli::{Cli, EditArgs, ListArgs, MoveArgs, NewArgs};
 use crate::core::config::Config;
 use crate::core::lifecycle::Fields;
 use crate::core::query::{Cond, Groups, Query, SlaState, Text, Who};
@@ -204,4 +204,43 @@ pub(super) fn move_cmd(s: &mut Session, cli: &Cli, a: &MoveArgs, now: i64) -> Re
         ],
     );
     changed(s, cli, &c, msg)
+}
+
+pub(super) fn edit(s: &mut Session, cli: &Cli, a: &EditArgs, now: i64) -> Result<()> {
+    let who = actor(s, cli)?;
+    let e = s.store.edit(
+        &s.cfg,
+        &who,
+        &a.number,
+        &crate::core::edit::Edit {
+            subject: a.subject.clone(),
+            category: a.category.clone(),
+            priority: a.priority,
+            group: a.group.clone(),
+            requester: a.requester.clone(),
+            contact: a.contact.clone(),
+            reroute: a.reroute,
+        },
+        a.if_version,
+        now,
+    )?;
+    if cli.json {
+        return done(s, cli, &e.number, String::new());
+    }
+    let mut lines: Vec<String> = e
+        .changes
+        .iter()
+        .map(|c| crate::present::change(s.catalog, &e.number, c))
+        .collect();
+    if let Some(from) = &e.returned_from {
+        lines.push(s.catalog.f(
+            "msg.rerouted_from",
+            &[("number", e.number.clone()), ("login", from.clone())],
+        ));
+    }
+    if let Some(to) = &e.assigned_to {
+        lines.push(s.catalog.f("msg.auto_assigned", &[("login", to.clone())]));
+    }
+    print(&lines.join("\n"));
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Intake: a request validated, routed, numbered and stored with its first events.
 
 use super::*;
-use crate::core::attribution::{self, Routing};
+use crate::core::attribution::Routing;
 use crate::core::config::Config;
 use crate::core::model::{Actor, Channel, EventKind, Priority, limits};
 use crate::core::numbering::{self, Parts};
@@ -46,15 +46,7 @@ impl Prepared {
             }
             _ => None,
         };
-        let category = match &new.category {
-            Some(c) => Some(
-                cfg.resolve_category(c)
-                    .map_err(Error::Invalid)?
-                    .code
-                    .clone(),
-            ),
-            None => None,
-        };
+        let category = category_arg(cfg, new.category.as_deref())?;
         let group_in = new.group.as_ref().map(|g| g.trim().to_ascii_uppercase());
         let routing = cfg
             .router()
@@ -107,14 +99,7 @@ fn insert_new(
     let mut assigned = None;
     if let Some(g) = &routing.group {
         ensure_group(tx, cfg, g)?;
-        let auto: bool =
-            tx.query_row("SELECT auto_assign FROM groups WHERE code = ?1", [g], |r| {
-                r.get(0)
-            })?;
-        if auto {
-            let cands = group_candidates(tx, g)?;
-            assigned = attribution::pick(&cands).map(|c| c.agent.clone());
-        }
+        assigned = auto_assignee(tx, g)?;
     }
     let parts = Parts {
         prefix: &cfg.prefix,
@@ -173,16 +158,7 @@ fn insert_new(
     let h = History::new(tx, id, &number, now, Some(actor));
     h.record(EventKind::Created, None, Some(&initial), Some(&created))?;
     if let Some(a) = &assigned {
-        h.by_desk().record(
-            EventKind::Assigned,
-            None,
-            Some(&a.login),
-            Some("automatic: least-loaded member with room"),
-        )?;
-        tx.execute(
-            "UPDATE agents SET last_assigned_at = ?1 WHERE id = ?2",
-            params![now, a.id],
-        )?;
+        record_auto_assignment(&h, tx, a, now)?;
         if status != initial {
             h.by_desk()
                 .record(EventKind::Status, Some(&initial), Some(&status), None)?;

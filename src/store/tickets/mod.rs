@@ -2,11 +2,13 @@
 //! routing (`intake`), look-up by number with suggestions and lists (`read`), every change
 //! of state (`write`) and ratings (`rating`), each change one transaction asked of `core`.
 
+mod edit;
 mod intake;
 mod rating;
 mod read;
 mod write;
 
+pub use edit::Edited;
 pub use intake::Intake;
 pub use rating::Rating;
 pub(crate) use read::{find_in, statuses_in_use};
@@ -253,6 +255,11 @@ impl<'a> History<'a> {
         }
     }
 
+    /// When the change happens.
+    pub(crate) fn at(&self) -> i64 {
+        self.at
+    }
+
     /// The same ticket's history, written by the desk itself (automatic assignment).
     pub(crate) fn by_desk(&self) -> History<'a> {
         History {
@@ -316,6 +323,39 @@ pub(crate) fn candidate_row(r: &Row<'_>) -> rusqlite::Result<Candidate> {
     })
 }
 
+/// The member a group's automatic assignment gives a new ticket to, when the group assigns
+/// automatically (`attribution::pick`).
+pub(crate) fn auto_assignee(conn: &Connection, group: &str) -> Result<Option<AgentRef>> {
+    let auto: bool = conn
+        .prepare_cached("SELECT auto_assign FROM groups WHERE code = ?1")?
+        .query_row([group], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false);
+    if !auto {
+        return Ok(None);
+    }
+    let cands = group_candidates(conn, group)?;
+    Ok(crate::core::attribution::pick(&cands).map(|c| c.agent.clone()))
+}
+
+/// Records an automatic assignment (by the desk itself) and when the agent last got a ticket.
+pub(crate) fn record_auto_assignment(
+    h: &History<'_>,
+    conn: &Connection,
+    to: &AgentRef,
+    now: i64,
+) -> Result<()> {
+    h.by_desk().record(
+        EventKind::Assigned,
+        None,
+        Some(&to.login),
+        Some("automatic: least-loaded member with room"),
+    )?;
+    conn.prepare_cached("UPDATE agents SET last_assigned_at = ?1 WHERE id = ?2")?
+        .execute(params![now, to.id])?;
+    Ok(())
+}
+
 /// Every member of a group with their load.
 pub(crate) fn group_candidates(conn: &Connection, group: &str) -> rusqlite::Result<Vec<Candidate>> {
     let mut stmt = conn.prepare_cached(
@@ -332,6 +372,18 @@ fn text_arg(field: &str, value: &str, limit: usize, chars: bool) -> Result<Strin
     let v = normalize_input(value);
     check_length(field, &v, limit, chars).map_err(Error::Invalid)?;
     Ok(v)
+}
+
+/// A category as typed (any case), as its code; one the configuration does not declare is
+/// bad input, with the ones it does.
+fn category_arg(cfg: &Config, typed: Option<&str>) -> Result<Option<String>> {
+    typed
+        .map(|c| {
+            cfg.resolve_category(c)
+                .map(|c| c.code.clone())
+                .map_err(Error::Invalid)
+        })
+        .transpose()
 }
 
 fn group_codes(conn: &Connection) -> rusqlite::Result<Vec<String>> {

@@ -61,6 +61,7 @@ impl App {
             Action::Comment => self.open_note(Purpose::Comment),
             Action::Reply => self.open_note(Purpose::Reply),
             Action::Rate => self.open_note(Purpose::Rate),
+            Action::Edit => self.open_edit(),
             Action::Undo => self.undo(),
             Action::Reload => match self.refresh(true) {
                 Ok(()) => self.say(Level::Info, self.session.catalog.t("ui.reloaded")),

@@ -61,6 +61,13 @@ impl App {
                     r => self.settle(Overlay::Form(f), r, k, |_, _| {}),
                 }
             }
+            Overlay::Edit(mut form) => {
+                let r = form.on_key(k, &self.keymap, &self.ctx());
+                match r {
+                    Reply::Done(e) => self.apply_edit(form, &e),
+                    r => self.settle(Overlay::Edit(form), r, k, |_, _| {}),
+                }
+            }
             Overlay::Status(mut flow) => {
                 let r = flow.on_key(k, &self.keymap);
                 match r {

@@ -8,6 +8,7 @@
 
 mod actions;
 mod apply;
+mod casework;
 mod changes;
 mod dialogs;
 mod navigation;

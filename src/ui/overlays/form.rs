@@ -4,7 +4,7 @@
 //! Alt-Enter (or Ctrl-J) starts a new line in the request. On a choice, ←/→ choose and a
 //! typed letter jumps to the first choice starting with it: nothing typed is dropped.
 
-use super::Reply;
+use super::{Reply, choice};
 use crate::core::keys::{Action, Context};
 use crate::core::model::{Channel, Priority};
 use crate::core::sanitize::clean_line;
@@ -133,41 +133,23 @@ impl NewTicketForm {
     }
 
     fn cycle(&mut self, delta: i64, ctx: &Ctx<'_>) {
-        let n = self.choices(ctx).len().max(1) as i64;
+        let n = self.choices(ctx).len();
         if let Some(value) = self.choice() {
-            *value = (*value as i64 + delta).rem_euclid(n) as usize;
+            *value = choice::cycle(*value, delta, n);
         }
     }
 
     /// A letter typed on a choice: the next choice starting with it, else a word on what to do.
     fn type_ahead(&mut self, c: char, ctx: &Ctx<'_>) {
-        if c == ' ' {
-            return self.cycle(1, ctx);
-        }
         let choices = self.choices(ctx);
         let current = self.choice().map(|v| *v).unwrap_or(0);
-        let n = choices.len();
-        let starts = |i: usize| {
-            choices[i]
-                .to_lowercase()
-                .starts_with(&c.to_lowercase().to_string())
-        };
-        match (1..=n).map(|d| (current + d) % n).find(|i| starts(*i)) {
-            Some(i) => {
+        match choice::type_ahead(&choices, current, c, ctx, Self::CONTEXT) {
+            Ok(i) => {
                 if let Some(v) = self.choice() {
                     *v = i;
                 }
             }
-            None => {
-                self.error = Some(ctx.cat.f(
-                    "ui.no_choice",
-                    &[
-                        ("typed", c.to_string()),
-                        ("left", ctx.key(Self::CONTEXT, Action::Left)),
-                        ("right", ctx.key(Self::CONTEXT, Action::Right)),
-                    ],
-                ))
-            }
+            Err(e) => self.error = Some(e),
         }
     }
 
@@ -226,9 +208,7 @@ fn boxed(
     area: Rect,
     ctx: &Ctx<'_>,
 ) {
-    let mut ta = form.texts[i].clone();
-    ta.set_block(ctx.field(label, form.focus == i));
-    f.render_widget(&ta, area);
+    choice::boxed(f, &form.texts[i], label, form.focus == i, area, ctx);
 }
 
 fn choice_line<'a>(
@@ -238,18 +218,7 @@ fn choice_line<'a>(
     value: String,
     ctx: &Ctx<'_>,
 ) -> Line<'a> {
-    let t = ctx.theme;
-    Line::from(vec![
-        Span::styled(format!("{:<14}", format!("{label}:")), t.dim()),
-        Span::styled(
-            format!("◀ {value} ▶"),
-            if form.focus == i {
-                t.selected()
-            } else {
-                t.base()
-            },
-        ),
-    ])
+    choice::line(label, 13, value, form.focus == i, ctx)
 }
 
 /// Where core would route the request as it stands: category, group, priority, and why.

@@ -2,6 +2,8 @@
 //! and its drawing; the app only acts on what a dialog replies. They stack: help opened from a
 //! form shows the form's keys and returns to the form, with everything typed still there.
 
+pub mod choice;
+pub mod edit;
 pub mod form;
 pub mod help;
 pub mod palette;
@@ -11,6 +13,7 @@ pub mod stats;
 pub mod status;
 
 use crate::core::keys::{Action, Context};
+use edit::EditForm;
 use form::NewTicketForm;
 use help::HelpState;
 use palette::Palette;
@@ -39,6 +42,7 @@ pub enum Overlay {
     Palette(Box<Palette>),
     Prompt(Box<Prompt>),
     Form(Box<NewTicketForm>),
+    Edit(Box<EditForm>),
     Status(Box<StatusFlow>),
 }
 
@@ -52,6 +56,7 @@ impl Overlay {
             Overlay::Palette(_) => Palette::CONTEXT,
             Overlay::Prompt(_) => Prompt::CONTEXT,
             Overlay::Form(_) => NewTicketForm::CONTEXT,
+            Overlay::Edit(_) => EditForm::CONTEXT,
             Overlay::Status(s) => s.context(),
         }
     }
@@ -66,6 +71,7 @@ impl Overlay {
             Overlay::Palette(_) => vec![A::Confirm, A::Complete, A::Down, A::Back, A::Help],
             Overlay::Prompt(p) => p.hints(),
             Overlay::Form(_) => vec![A::Confirm, A::Save, A::Back, A::Newline, A::Help],
+            Overlay::Edit(_) => vec![A::Confirm, A::Save, A::Left, A::Right, A::Back, A::Help],
             Overlay::Status(s) => s.hints(),
         }
     }
@@ -75,6 +81,7 @@ impl Overlay {
     pub fn on_paste(&mut self, text: &str) {
         match self {
             Overlay::Form(f) => f.on_paste(text),
+            Overlay::Edit(f) => f.on_paste(text),
             Overlay::Status(s) => s.on_paste(text),
             Overlay::Prompt(p) => p.on_paste(text),
             Overlay::Palette(p) => p.on_paste(text),

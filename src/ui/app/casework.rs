@@ -1,0 +1,77 @@
+//! Case work on the highlighted ticket: correcting it (`e`).
+
+use super::{App, Level};
+use crate::core::edit::Edit;
+use crate::ui::overlays::Overlay;
+use crate::ui::overlays::edit::EditForm;
+
+impl App {
+    /// The ticket one dialog works on: the highlighted one (several marked: said, nothing
+    /// opened — corrections are made one ticket at a time).
+    pub(super) fn one_target(&mut self) -> Option<crate::store::Ticket> {
+        let targets = self.targets();
+        if self.nothing_to_act_on(&targets) {
+            return None;
+        }
+        if targets.len() > 1 {
+            let text = self.session.catalog.t("ui.one_at_a_time").to_string();
+            self.say(Level::Info, text);
+            return None;
+        }
+        targets.into_iter().next()
+    }
+
+    /// `e`: the correction form, holding what the ticket says now.
+    pub(super) fn open_edit(&mut self) {
+        let Some(t) = self.one_target() else { return };
+        let groups = self.assign.groups.iter().map(|g| g.code.clone()).collect();
+        let form = EditForm::new(t, groups, &self.ctx());
+        self.overlays.push(Overlay::Edit(Box::new(form)));
+    }
+
+    /// Saves a correction (refused: the form stays, with what was typed and why).
+    pub(super) fn apply_edit(&mut self, mut form: Box<EditForm>, e: &Edit) {
+        let Some(actor) = self.actor() else { return };
+        let (now, cat) = (self.now, self.session.catalog);
+        let s = &mut self.session;
+        let number = form.ticket.number.clone();
+        match s
+            .store
+            .edit(&s.cfg, &actor, &number, e, Some(form.ticket.version), now)
+        {
+            Ok(done) => {
+                if let Err(e) = self.refresh(false) {
+                    self.fail(&e);
+                }
+                let mut parts: Vec<String> = done
+                    .changes
+                    .iter()
+                    .map(|c| crate::present::change_text(cat, c))
+                    .collect();
+                if let Some(from) = &done.returned_from {
+                    parts.push(cat.f(
+                        "msg.rerouted_from",
+                        &[("number", number.clone()), ("login", from.clone())],
+                    ));
+                }
+                if let Some(to) = &done.assigned_to {
+                    parts.push(cat.f("msg.auto_assigned", &[("login", to.clone())]));
+                }
+                let mut text = format!("{number}: {}", parts.join(" · "));
+                if let Ok(Some(t)) = self.session.store.get(form.ticket.id) {
+                    text.push_str(&self.highlight(&t));
+                }
+                self.say(Level::Ok, text);
+            }
+            Err(err) => {
+                form.error = Some(format!("{} — {}", err.message(cat), cat.t("ui.text_kept")));
+                // A colleague's change: the form keeps what was typed, against the ticket as
+                // it is now.
+                if let Ok(Some(t)) = self.session.store.get(form.ticket.id) {
+                    form.ticket = t;
+                }
+                self.overlays.push(Overlay::Edit(form));
+            }
+        }
+    }
+}
