@@ -10,7 +10,7 @@ use ratatui::crossterm::event::KeyCode;
 
 /// The ticket `number` highlighted in the All-open queue.
 fn on(app: &mut App, number: &str) {
-    app.switch_queue(desk::store::queue::QueueKind::AllOpen);
+    app.switch_queue(desk::core::query::QueueKind::AllOpen);
     keys(app, &format!(":goto {number}"));
     key(app, KeyCode::Enter);
     key(app, KeyCode::Esc);
@@ -123,7 +123,7 @@ fn a_refused_correction_keeps_what_was_typed() {
     key(&mut app, KeyCode::Esc);
     let mut app = open(&d, "boss", 120, 40);
     register(&d, "Second", None);
-    app.switch_queue(desk::store::queue::QueueKind::AllOpen);
+    app.switch_queue(desk::core::query::QueueKind::AllOpen);
     keys(&mut app, "A");
     keys(&mut app, "e");
     assert!(app.overlays.is_empty());
