@@ -4,45 +4,35 @@
 
 use crate::core::model::{Outcome, Priority, StatusCategory};
 use crate::core::refusal::Refusal;
-use std::collections::HashMap;
-use std::sync::OnceLock;
 
-pub const EN: &str = include_str!("../assets/i18n/en.toml");
-pub const RU: &str = include_str!("../assets/i18n/ru.toml");
-pub const UK: &str = include_str!("../assets/i18n/uk.toml");
+/// The catalogs, compiled by build.rs from `assets/i18n/<lang>.toml` into `(key, text)`
+/// tables sorted by key: nothing is parsed at start-up.
+mod compiled {
+    include!(concat!(env!("OUT_DIR"), "/catalogs.rs"));
+}
 
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub lang: &'static str,
-    strings: HashMap<String, String>,
+    strings: &'static [(&'static str, &'static str)],
     fallback: Option<&'static Catalog>,
 }
 
-fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
-    for (k, v) in table {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            toml::Value::String(s) => {
-                out.insert(key, s.clone());
-            }
-            toml::Value::Table(t) => flatten(&key, t, out),
-            _ => {}
-        }
-    }
-}
-
-fn load(text: &str) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    // The catalogs are part of the binary and tested; a broken one shows keys, not a crash.
-    if let Ok(table) = text.parse::<toml::Table>() {
-        flatten("", &table, &mut out);
-    }
-    out
-}
+static EN_CAT: Catalog = Catalog {
+    lang: "en",
+    strings: compiled::EN,
+    fallback: None,
+};
+static RU_CAT: Catalog = Catalog {
+    lang: "ru",
+    strings: compiled::RU,
+    fallback: Some(&EN_CAT),
+};
+static UK_CAT: Catalog = Catalog {
+    lang: "uk",
+    strings: compiled::UK,
+    fallback: Some(&EN_CAT),
+};
 
 /// Picks a language from a `LANG`-style value: `ru_RU.UTF-8` → ru, `uk_UA` → uk, else en.
 pub fn language_from_locale(locale: &str) -> &'static str {
@@ -58,44 +48,36 @@ pub fn language_from_locale(locale: &str) -> &'static str {
 
 impl Catalog {
     pub fn english() -> &'static Catalog {
-        static EN_CAT: OnceLock<Catalog> = OnceLock::new();
-        EN_CAT.get_or_init(|| Catalog {
-            lang: "en",
-            strings: load(EN),
-            fallback: None,
-        })
+        &EN_CAT
     }
 
     /// The catalog for "en", "ru" or "uk" (anything else: English).
     pub fn for_lang(lang: &str) -> &'static Catalog {
-        static RU_CAT: OnceLock<Catalog> = OnceLock::new();
-        static UK_CAT: OnceLock<Catalog> = OnceLock::new();
         match lang {
-            "ru" => RU_CAT.get_or_init(|| Catalog {
-                lang: "ru",
-                strings: load(RU),
-                fallback: Some(Catalog::english()),
-            }),
-            "uk" => UK_CAT.get_or_init(|| Catalog {
-                lang: "uk",
-                strings: load(UK),
-                fallback: Some(Catalog::english()),
-            }),
-            _ => Catalog::english(),
+            "ru" => &RU_CAT,
+            "uk" => &UK_CAT,
+            _ => &EN_CAT,
         }
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.strings.keys()
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> {
+        self.strings.iter().map(|(k, _)| *k)
+    }
+
+    fn get(&self, key: &str) -> Option<&'static str> {
+        self.strings
+            .binary_search_by(|(k, _)| (*k).cmp(key))
+            .ok()
+            .map(|i| self.strings[i].1)
     }
 
     pub fn has(&self, key: &str) -> bool {
-        self.strings.contains_key(key)
+        self.get(key).is_some()
     }
 
     /// The string for `key`, or the key itself when no catalog has it.
     pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
-        match self.strings.get(key) {
+        match self.get(key) {
             Some(s) => s,
             None => match self.fallback {
                 Some(f) => f.t(key),
@@ -214,6 +196,9 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
+    const RU: &str = include_str!("../assets/i18n/ru.toml");
+    const UK: &str = include_str!("../assets/i18n/uk.toml");
+
     fn placeholders(s: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         let mut rest = s;
@@ -237,10 +222,10 @@ mod tests {
             let cat = Catalog::for_lang(lang);
             let text = if lang == "ru" { RU } else { UK };
             assert!(text.parse::<toml::Table>().is_ok(), "{lang} parses");
-            let mut missing: Vec<&String> = en.keys().filter(|k| !cat.has(k)).collect();
+            let mut missing: Vec<&str> = en.keys().filter(|k| !cat.has(k)).collect();
             missing.sort();
             assert!(missing.is_empty(), "{lang} lacks {missing:?}");
-            let mut extra: Vec<&String> = cat.keys().filter(|k| !en.has(k)).collect();
+            let mut extra: Vec<&str> = cat.keys().filter(|k| !en.has(k)).collect();
             extra.sort();
             assert!(extra.is_empty(), "{lang} has keys English lacks: {extra:?}");
             for k in en.keys() {
@@ -251,6 +236,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn compiled_catalogs_are_sorted_for_binary_search() {
+        for lang in ["en", "ru", "uk"] {
+            let keys: Vec<&str> = Catalog::for_lang(lang).keys().collect();
+            assert!(
+                keys.windows(2).all(|w| w[0] < w[1]),
+                "{lang} sorted, no repeats"
+            );
+            assert!(keys.iter().all(|k| Catalog::for_lang(lang).has(k)));
+        }
+        assert_eq!(Catalog::english().t("status.new"), "New");
+        assert_eq!(Catalog::english().t("no.such.key"), "no.such.key");
     }
 
     #[test]
