@@ -69,7 +69,9 @@ impl Error {
                 | Refusal::UnknownStatus { .. }
                 | Refusal::NothingToChange
                 | Refusal::RerouteWithoutCategory
-                | Refusal::RerouteAndGroup,
+                | Refusal::RerouteAndGroup
+                | Refusal::MergeSelf
+                | Refusal::LinkSelf,
             ) => 2,
             Error::NotFound(_) | Error::NoSuchTicket { .. } => 3,
             Error::Refused(_) | Error::Forbidden(_) => 4,

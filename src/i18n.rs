@@ -185,6 +185,11 @@ impl Catalog {
                     a.1 = self.id("role", &role.to_string());
                 }
             }
+            Refusal::AlreadyLinked { role, .. } => {
+                for a in args.iter_mut().filter(|(k, _)| *k == "role") {
+                    a.1 = self.t(&format!("link.{role}")).to_string();
+                }
+            }
             _ => {}
         }
         self.f(&format!("refusal.{key}"), &args)
@@ -364,6 +369,19 @@ mod tests {
             Refusal::NothingToChange,
             Refusal::RerouteWithoutCategory,
             Refusal::RerouteAndGroup,
+            Refusal::MergeSelf,
+            Refusal::AlreadyMerged {
+                number: "a".into(),
+                into: "b".into(),
+            },
+            Refusal::MergeFinished { status: "x".into() },
+            Refusal::NoClosingStatus,
+            Refusal::LinkSelf,
+            Refusal::AlreadyLinked {
+                other: "x".into(),
+                role: "parent",
+            },
+            Refusal::NotLinked { other: "x".into() },
         ];
         for lang in ["en", "ru", "uk"] {
             let cat = Catalog::for_lang(lang);

@@ -210,6 +210,16 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
         EventKind::Comment => with_text(cat.t("event.comment").to_string()),
         EventKind::Reply => with_text(cat.t("event.reply").to_string()),
         EventKind::Rated => with_text(cat.f("event.rated", &[("to", to)])),
+        EventKind::Merged if e.to.is_some() => with_text(cat.f("event.merged_into", &[("to", to)])),
+        EventKind::Merged => with_text(cat.f("event.merged_from", &[("from", from)])),
+        EventKind::Linked => cat.f(
+            "event.linked",
+            &[("to", to), ("kind", link_role(cat, e.text.as_deref()))],
+        ),
+        EventKind::Unlinked => cat.f(
+            "event.unlinked",
+            &[("from", from), ("kind", link_role(cat, e.text.as_deref()))],
+        ),
         EventKind::Field => {
             // The text names the field corrected (`core::edit`).
             let field = e.text.as_deref().unwrap_or("");
@@ -227,6 +237,42 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
                 ],
             )
         }
+    }
+}
+
+/// The head of a duplicate merged into a ticket: "Merged HSG-… (duplicate), registered
+/// 2026-11-23 12:00 via phone: Olena K. <+380…>".
+pub fn merged_head(cat: &Catalog, m: &crate::store::tickets::MergedRequest) -> String {
+    let who = match (m.requester.trim().is_empty(), m.contact.trim().is_empty()) {
+        (true, true) => cat.t("field.none").to_string(),
+        (false, true) => clean_line(&m.requester).into_owned(),
+        (true, false) => clean_line(&m.contact).into_owned(),
+        (false, false) => format!("{} <{}>", clean_line(&m.requester), clean_line(&m.contact)),
+    };
+    cat.f(
+        "field.merged_request",
+        &[
+            ("number", m.number.clone()),
+            ("at", crate::time::format(m.created_at)),
+            ("channel", cat.id("channel", m.channel.as_str())),
+            ("who", who),
+        ],
+    )
+}
+
+/// A merged duplicate's subject and request, line by line (cleaned).
+pub fn merged_lines(m: &crate::store::tickets::MergedRequest) -> Vec<String> {
+    let mut out = vec![clean_line(&m.subject).into_owned()];
+    out.extend(clean_text(&m.body).trim_end().lines().map(str::to_string));
+    out
+}
+
+/// What a linked ticket is to this one: related, its parent, its part.
+pub fn link_role(cat: &Catalog, role: Option<&str>) -> String {
+    match role {
+        Some(r @ ("related" | "parent" | "child")) => cat.t(&format!("link.{r}")).to_string(),
+        Some(other) => clean_line(other).into_owned(),
+        None => String::new(),
     }
 }
 

@@ -187,6 +187,12 @@ pub fn has_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
+/// Whether a question can be asked and answered: standard input and error are a terminal.
+pub fn can_ask() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
 /// What creating a desk did: the open session, whether the creator became its admin (a new
 /// desk) and whether a `desk.toml` was written beside it.
 pub struct Creation {

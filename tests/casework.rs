@@ -224,3 +224,187 @@ fn the_configuration_may_keep_the_priority_for_supervisors() {
     assert_eq!(d.show(&n)["priority"], "urgent");
     checked(&d);
 }
+
+#[test]
+fn merging_a_duplicate_closes_it_and_its_number_leads_to_the_target() {
+    let d = Desk::staffed();
+    let a = d.new_ticket(
+        "No heating in flat 12",
+        &["--requester", "Olena K.", "--contact", "+380 67 412 1190"],
+    );
+    let b = d.new_ticket(
+        "Heating off, flat 12",
+        &[
+            "--requester",
+            "Olena Kozak",
+            "--contact",
+            "380674121190",
+            "--body",
+            "Still cold, two kids at home",
+            "--yes",
+        ],
+    );
+    d.run_as("olena", &["claim", &b]).ok();
+    let out = d
+        .run_as(
+            "olena",
+            &["merge", &b, "--into", &a, "--reason", "same flat"],
+        )
+        .ok();
+    assert!(out.contains(&format!("{b} merged into {a}")), "{out}");
+    // The duplicate: closed invalid, "duplicate of A", its history says so.
+    let raw = d.sql();
+    let (status, outcome, reason): (String, String, String) = raw
+        .query_row(
+            "SELECT status, outcome, reason FROM tickets WHERE number = ?1",
+            [&b],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("duplicate");
+    assert_eq!(status, "closed");
+    assert_eq!(outcome, "invalid");
+    assert_eq!(reason, format!("duplicate of {a}: same flat"));
+    // Its number leads to the target, everywhere: show (said on stderr), comment, JSON.
+    let r = d.run(&["show", &b]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.starts_with(&a), "{}", r.stdout);
+    assert!(r.stderr.contains("was merged into"), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("Still cold, two kids at home"),
+        "the duplicate's request is shown with the target: {}",
+        r.stdout
+    );
+    let t = d.show(&b);
+    assert_eq!(t["number"], a.as_str());
+    assert_eq!(t["merged"][0]["number"], b.as_str());
+    assert_eq!(t["merged"][0]["body"], "Still cold, two kids at home");
+    d.run(&["comment", &b, "called back"]).ok();
+    assert_eq!(
+        events(&d, &a, "comment").len(),
+        1,
+        "the note went to the target"
+    );
+    assert_eq!(events(&d, &a, "merged")[0].0, b);
+    // Refusals: itself, again, a finished duplicate, a closed target, someone else's.
+    d.run(&["merge", &a, "--into", &a]).fails(2, "itself");
+    d.run(&["merge", &b, "--into", &a])
+        .fails(4, "already merged");
+    let c = taken(&d, "Leak on the roof", "olena");
+    d.run_as("olena", &["move", &c, "resolved", "--outcome", "granted"])
+        .ok();
+    d.run(&["merge", &c, "--into", &a]).fails(4, "finished");
+    let e = d.new_ticket("Leak in the cellar", &["--yes"]);
+    d.run_as("olena", &["move", &c, "closed"]).ok();
+    d.run(&["merge", &e, "--into", &c]).fails(4, "closed");
+    let f = taken(&d, "Broken window", "petro");
+    d.run_as("olena", &["merge", &f, "--into", &a])
+        .fails(4, "petro");
+    d.run(&["merge", &f, "--into", "HSG-2611-99999-Z"])
+        .fails(2, "HSG-2611-99999-Z");
+    d.run(&["merge", &f, "--into", &a, "--if-version", "1"])
+        .fails(4, "changed");
+    checked(&d);
+    // desk check notices a merge the history does not record.
+    raw.execute(
+        "UPDATE tickets SET merged_into = (SELECT id FROM tickets WHERE number = ?1) WHERE number = ?2",
+        [&a, &e],
+    )
+    .expect("tamper");
+    let r = d.run(&["check"]);
+    assert_eq!(r.code, 5, "{}", r.stdout);
+    assert!(r.stdout.contains(&e), "{}", r.stdout);
+}
+
+#[test]
+fn links_go_both_ways_and_desk_check_follows_them() {
+    let d = Desk::staffed();
+    let a = d.new_ticket("Lift broken in block 3", &[]);
+    let b = d.new_ticket("Lift noise in block 3, floor 5", &["--yes"]);
+    let c = d.new_ticket("Repairs in block 3", &["--yes"]);
+    d.run_as("anna", &["link", &a, &b]).ok();
+    d.run_as("anna", &["link", &c, &a, "--kind", "parent"]).ok();
+    let t = d.show(&a);
+    let links: Vec<(String, String)> = t["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .map(|l| {
+            (
+                l["number"].as_str().unwrap_or("").to_string(),
+                l["role"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [(b.clone(), "related".into()), (c.clone(), "parent".into())]
+    );
+    assert_eq!(d.show(&c)["links"][0]["role"], "child");
+    let shown = d.run(&["show", &c]).ok();
+    assert!(shown.contains("its part"), "{shown}");
+    d.run(&["link", &b, &a]).fails(4, "already linked");
+    d.run(&["link", &a, &a]).fails(2, "itself");
+    d.run(&["link", &a, &b, "--kind", "sibling"])
+        .fails(2, "sibling");
+    d.run(&["unlink", &b, &c]).fails(4, "not linked");
+    d.run(&["agent", "add", "vic", "--role", "viewer"]).ok();
+    d.run_as("vic", &["link", &b, &c]).fails(4, "role");
+    d.run(&["unlink", &b, &a]).ok();
+    assert_eq!(d.show(&a)["links"].as_array().map(Vec::len), Some(1));
+    assert_eq!(events(&d, &a, "unlinked").len(), 1);
+    checked(&d);
+    d.sql().execute("DELETE FROM links", []).expect("tamper");
+    let r = d.run(&["check"]);
+    assert_eq!(r.code, 5);
+    assert!(r.stdout.contains("no such link is stored"), "{}", r.stdout);
+}
+
+#[test]
+fn likely_duplicates_are_shown_before_registering() {
+    let d = Desk::staffed();
+    let a = d.new_ticket("No heating in flat 12", &["--contact", "olena@example.org"]);
+    // --check lists them and registers nothing.
+    let out = d
+        .run(&["new", "--subject", "Flat 12: no heating at all", "--check"])
+        .ok();
+    assert!(out.contains(&a), "{out}");
+    assert!(out.contains("heating"), "says why: {out}");
+    let out = d
+        .run(&[
+            "new",
+            "--subject",
+            "Passport",
+            "--contact",
+            "OLENA@example.org",
+            "--check",
+        ])
+        .ok();
+    assert!(out.contains("the same contact"), "{out}");
+    let out = d.run(&["new", "--subject", "Passport", "--check"]).ok();
+    assert!(out.contains("no likely duplicates"), "{out}");
+    let json = d
+        .run(&["new", "--subject", "Heating, flat 12", "--check", "--json"])
+        .json();
+    assert_eq!(json[0]["number"], a.as_str());
+    assert_eq!(
+        d.run(&["list", "--all", "--json"])
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    // Without a terminal, desk new registers and says what it looks like on stderr.
+    let r = d.run(&["new", "--subject", "Heating, flat 12"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stderr.contains(&a), "{}", r.stderr);
+    // A finished ticket, or one older than 30 days, is no longer a likely duplicate.
+    d.run(&["claim", &a]).ok();
+    d.run(&["move", &a, "in_progress"]).ok();
+    d.run(&["move", &a, "resolved", "--outcome", "granted"])
+        .ok();
+    let out = d
+        .run(&["new", "--subject", "No heating in flat 12", "--check"])
+        .ok();
+    assert!(!out.contains(&a), "{out}");
+    checked(&d);
+}

@@ -133,3 +133,113 @@ fn a_refused_correction_keeps_what_was_typed() {
         message(&app)
     );
 }
+
+/// A request registered by the admin with a contact.
+fn registered(d: &Desk, subject: &str, contact: &str) -> String {
+    let (mut s, boss) = colleague(d, "boss");
+    let mut nt = phoned(subject);
+    nt.contact = contact.into();
+    s.store
+        .create(&s.cfg, &boss, &nt, NOW)
+        .expect("create")
+        .number
+}
+
+#[test]
+fn merging_and_linking_from_the_desk() {
+    for lang in ["en", "ru"] {
+        let d = desk(lang, 0);
+        let a = registered(&d, "No heating in flat 12", "+380 67 412 1190");
+        let b = registered(&d, "Heating off, flat 12", "380674121190");
+        let c = registered(&d, "Repairs in block 3", "");
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let mut app = open(&d, "boss", w, h);
+            on(&mut app, &b);
+            keys(&mut app, "M");
+            keys(&mut app, &a);
+            key(&mut app, KeyCode::Tab);
+            keys(&mut app, "same flat");
+            match top(&app) {
+                Some(Overlay::Relate(f)) => assert!(
+                    matches!(&f.found, Some(Ok(line)) if line.contains("No heating")),
+                    "the other ticket is looked up as it is typed"
+                ),
+                _ => panic!("the merge dialog is open"),
+            }
+            insta::assert_snapshot!(format!("merge_{lang}_{w}x{h}"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
+            keys(&mut app, "L");
+            keys(&mut app, &c);
+            key(&mut app, KeyCode::Tab);
+            key(&mut app, KeyCode::Right);
+            insta::assert_snapshot!(format!("link_{lang}_{w}x{h}"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
+        }
+        let mut app = open(&d, "boss", 120, 40);
+        // A number nobody has: said in the dialog as it is typed; saving is refused there.
+        on(&mut app, &b);
+        keys(&mut app, "M");
+        keys(&mut app, "HSG-2611-99999-Z");
+        assert!(matches!(top(&app), Some(Overlay::Relate(f)) if matches!(f.found, Some(Err(_)))));
+        ctrl(&mut app, 's');
+        assert!(
+            matches!(top(&app), Some(Overlay::Relate(f)) if f.error.is_some()),
+            "refused, the dialog stays"
+        );
+        key(&mut app, KeyCode::Esc);
+        // Merge B into A.
+        keys(&mut app, "M");
+        keys(&mut app, &a);
+        key(&mut app, KeyCode::Tab);
+        keys(&mut app, "same flat");
+        key(&mut app, KeyCode::Enter);
+        assert!(app.overlays.is_empty(), "{}", message(&app));
+        assert!(message(&app).contains(&a), "{}", message(&app));
+        // C is A's part.
+        on(&mut app, &c);
+        keys(&mut app, "L");
+        keys(&mut app, &a);
+        key(&mut app, KeyCode::Tab);
+        key(&mut app, KeyCode::Right);
+        ctrl(&mut app, 's');
+        assert!(app.overlays.is_empty(), "{}", message(&app));
+        // B's number now leads to A, whose pane shows B's request and the link.
+        keys(&mut app, &format!(":goto {b}"));
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(highlighted(&app).as_deref(), Some(a.as_str()));
+        assert!(message(&app).contains(&b), "{}", message(&app));
+        let detail = render(&app, 120, 40);
+        assert!(detail.contains(&b), "{detail}");
+        assert!(detail.contains(&c), "{detail}");
+        if lang == "en" {
+            insta::assert_snapshot!("merged_detail_en_120x40", detail);
+        }
+    }
+}
+
+#[test]
+fn the_new_request_form_shows_likely_duplicates_before_saving() {
+    let d = desk("en", 0);
+    let a = registered(&d, "No heating in flat 12", "olena@example.org");
+    let mut app = open(&d, "boss", 120, 40);
+    keys(&mut app, "n");
+    keys(&mut app, "Heating off in flat 12");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    keys(&mut app, "olena@example.org");
+    ctrl(&mut app, 's');
+    match top(&app) {
+        Some(Overlay::Form(f)) => {
+            assert_eq!(f.duplicates.len(), 1);
+            assert_eq!(f.duplicates[0].number, a);
+        }
+        _ => panic!("the form stays, with the likely duplicates"),
+    }
+    insta::assert_snapshot!("new_duplicates_en_120x40", render(&app, 120, 40));
+    // Saving again, unchanged, registers it anyway.
+    ctrl(&mut app, 's');
+    assert!(app.overlays.is_empty(), "{}", message(&app));
+    let (s, _) = colleague(&d, "boss");
+    assert_eq!(s.store.ticket_count().expect("count"), 2);
+}

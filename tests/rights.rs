@@ -186,6 +186,20 @@ fn the_rights_matrix_cell_by_cell() {
                 whose != "other" || privileged(role),
                 &r.stderr,
             );
+            // merge a duplicate: owner-bound on the duplicate; link: anyone, any ticket.
+            let n = ticket_in(&d, "in_progress", owners(role, whose));
+            let target = d.new_ticket("The original", &["--yes"]);
+            let r = d.run_as(me, &["link", &n, &target]);
+            check("link", role, whose, r.code, true, &r.stderr);
+            let r = d.run_as(me, &["merge", &n, "--into", &target]);
+            check(
+                "merge",
+                role,
+                whose,
+                r.code,
+                whose != "other" || privileged(role),
+                &r.stderr,
+            );
             // rate a finished ticket: owner-bound (a closed ticket always has had an owner).
             if whose != "unassigned" {
                 let n = ticket_in(&d, "closed", owners(role, whose));
@@ -384,6 +398,16 @@ fn viewers_and_services_cell_by_cell() {
             (
                 "edit",
                 vec!["edit".into(), open.clone(), "--subject".into(), "x".into()],
+            ),
+            ("link", vec!["link".into(), open.clone(), closed.clone()]),
+            (
+                "merge",
+                vec![
+                    "merge".into(),
+                    unassigned.clone(),
+                    "--into".into(),
+                    open.clone(),
+                ],
             ),
             (
                 "backup",

@@ -101,6 +101,28 @@ pub enum Command {
     /// Correct what intake recorded: subject, category, priority, group, requester, contact
     /// (each change goes to the history, before → after)
     Edit(EditArgs),
+    /// Close a ticket as a duplicate of another: outcome invalid, "duplicate of TARGET"; its
+    /// number leads to the target from then on, where its request is shown
+    Merge {
+        /// The duplicate
+        number: String,
+        /// The ticket it repeats
+        #[arg(long, value_name = "TARGET")]
+        into: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, value_name = "N")]
+        if_version: Option<i64>,
+    },
+    /// Link two tickets: related, or (--kind parent) A as the parent of B
+    Link {
+        a: String,
+        b: String,
+        #[arg(long, default_value = "related", value_parser = parse_id::<crate::core::merge::LinkKind>)]
+        kind: crate::core::merge::LinkKind,
+    },
+    /// Remove the link between two tickets
+    Unlink { a: String, b: String },
     /// Add an internal note
     Comment { number: String, text: String },
     /// Record an answer sent to the requester
@@ -223,6 +245,14 @@ pub struct NewArgs {
     /// ticket it already became instead of a second one
     #[arg(long = "ref", value_name = "REF")]
     pub external_ref: Option<String>,
+    /// Only list the open tickets of the last 30 days this request looks like (the same
+    /// contact, or a subject sharing half of its significant words); register nothing
+    #[arg(long)]
+    pub check: bool,
+    /// Register even when it looks like a duplicate, without asking (in a terminal, desk
+    /// new lists the likely duplicates and asks first)
+    #[arg(long, conflicts_with = "check")]
+    pub yes: bool,
 }
 
 #[derive(Args, Debug)]

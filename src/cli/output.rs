@@ -6,6 +6,7 @@ use crate::core::config::Config;
 use crate::core::sanitize::{clean_line, clean_text, escape_json_output};
 use crate::i18n::Catalog;
 use crate::present;
+use crate::store::tickets::CaseFile;
 use crate::store::{AgentInfo, Event, GroupInfo, Ticket};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -15,6 +16,16 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 pub fn error_line(msg: &str) {
     let line = clean_line(msg);
     let _ = writeln!(std::io::stderr(), "desk: {}", line.trim());
+}
+
+/// Several lines on stderr (a list worth knowing before going on): each cleaned, the first
+/// after "desk: ", the others indented under it.
+pub fn note_lines(text: &str) {
+    let mut err = std::io::stderr().lock();
+    for (i, l) in text.lines().enumerate() {
+        let lead = if i == 0 { "desk: " } else { "      " };
+        let _ = writeln!(err, "{lead}{}", clean_line(l).trim_end());
+    }
 }
 
 /// A path as it may appear in a message: cleaned like any untrusted text.
@@ -132,7 +143,68 @@ fn label_width(cat: &Catalog, keys: &[&str]) -> usize {
 }
 
 /// `desk show` as text: fields, outcome, the request, and the history.
-pub fn show_text(cfg: &Config, cat: &Catalog, t: &Ticket, history: &[Event], now: i64) -> String {
+/// What the case holds besides the ticket (`show --json`): the ticket it was merged into,
+/// the duplicates merged into it with their requests, its links.
+pub fn case_json(v: &mut Value, case: &CaseFile) {
+    v["merged_into"] = json!(case.merged_into);
+    v["merged"] = Value::Array(
+        case.merged
+            .iter()
+            .map(|m| {
+                json!({
+                    "number": m.number,
+                    "subject": m.subject,
+                    "requester": m.requester,
+                    "contact": m.contact,
+                    "channel": m.channel.as_str(),
+                    "body": m.body,
+                    "created_at": rfc3339(m.created_at),
+                })
+            })
+            .collect(),
+    );
+    v["links"] = Value::Array(
+        case.links
+            .iter()
+            .map(|l| json!({"number": l.number, "role": l.role, "subject": l.subject, "status": l.status}))
+            .collect(),
+    );
+}
+
+/// The case's own section of `desk show`: links, then the requests merged into the ticket.
+fn case_text(cfg: &Config, cat: &Catalog, case: &CaseFile, out: &mut String) {
+    if !case.links.is_empty() {
+        out.push('\n');
+        out.push_str(cat.t("field.links"));
+        out.push('\n');
+        for l in &case.links {
+            out.push_str(&format!(
+                "  {}  {}  {}  ({})\n",
+                l.number,
+                present::status(cfg, cat, &l.status),
+                clean_line(&l.subject),
+                present::link_role(cat, Some(l.role))
+            ));
+        }
+    }
+    for m in &case.merged {
+        out.push('\n');
+        out.push_str(&present::merged_head(cat, m));
+        out.push('\n');
+        for l in present::merged_lines(m) {
+            out.push_str(&format!("  {l}\n"));
+        }
+    }
+}
+
+pub fn show_text(
+    cfg: &Config,
+    cat: &Catalog,
+    t: &Ticket,
+    history: &[Event],
+    case: &CaseFile,
+    now: i64,
+) -> String {
     let keys = [
         "field.status",
         "field.priority",
@@ -263,6 +335,7 @@ pub fn show_text(cfg: &Config, cat: &Catalog, t: &Ticket, history: &[Event], now
             text.push('\n');
         }
     }
+    case_text(cfg, cat, case, &mut text);
     text.push('\n');
     text.push_str(cat.t("field.history"));
     text.push('\n');

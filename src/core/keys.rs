@@ -72,6 +72,10 @@ actions! {
     Rate = "rate",
     /// Correct the ticket: subject, category, priority, group, requester, contact.
     Edit = "edit",
+    /// Close the ticket as a duplicate of another.
+    Merge = "merge",
+    /// Link the ticket to another (or unlink it).
+    Link = "link",
     Undo = "undo",
     Reload = "reload",
     Help = "help",
@@ -122,6 +126,8 @@ pub enum Context {
     Form,
     /// Correcting a ticket: typing.
     Edit,
+    /// Merging or linking a ticket: typing the other's number.
+    Relate,
     /// A reason, a note, an answer, a rating, the filter: typing.
     Prompt,
     /// The command palette: typing.
@@ -129,7 +135,7 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Queue,
         Context::Detail,
@@ -142,6 +148,7 @@ impl Context {
         Context::Fields,
         Context::Form,
         Context::Edit,
+        Context::Relate,
         Context::Prompt,
         Context::Palette,
     ];
@@ -150,7 +157,12 @@ impl Context {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Context::Fields | Context::Form | Context::Edit | Context::Prompt | Context::Palette
+            Context::Fields
+                | Context::Form
+                | Context::Edit
+                | Context::Relate
+                | Context::Prompt
+                | Context::Palette
         )
     }
 
@@ -177,6 +189,7 @@ impl Context {
             Context::Fields => "fields",
             Context::Form => "form",
             Context::Edit => "edit",
+            Context::Relate => "relate",
             Context::Prompt => "prompt",
             Context::Palette => "palette",
         }
@@ -466,6 +479,8 @@ fn desk_defaults() -> Vec<(Context, Key, Action)> {
         (Global, Key::ch('R'), A::Reply),
         (Global, Key::ch('*'), A::Rate),
         (Global, Key::ch('e'), A::Edit),
+        (Global, Key::ch('M'), A::Merge),
+        (Global, Key::ch('L'), A::Link),
         (Global, Key::ch('u'), A::Undo),
         (Global, Key::ch('r'), A::Reload),
         (Global, Key::ch('?'), A::Help),
@@ -535,7 +550,7 @@ fn dialog_defaults() -> Vec<(Context, Key, Action)> {
     b.extend(movement(C::Picker));
     b.extend(queue_digits(C::Picker));
     b.extend(movement(C::Status));
-    for c in [C::Form, C::Fields, C::Edit] {
+    for c in [C::Form, C::Fields, C::Edit, C::Relate] {
         b.extend(typing(c));
         b.push((c, Key::plain(K::Tab), A::NextField));
         b.push((c, Key::plain(K::BackTab), A::PrevField));

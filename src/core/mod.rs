@@ -8,6 +8,7 @@ pub mod config;
 pub mod edit;
 pub mod keys;
 pub mod lifecycle;
+pub mod merge;
 pub mod model;
 pub mod numbering;
 pub mod query;

@@ -201,6 +201,9 @@ ident_enum!(
         Reply => "reply",
         Rated => "rated",
         Field => "field",
+        Merged => "merged",
+        Linked => "linked",
+        Unlinked => "unlinked",
     }
 );
 

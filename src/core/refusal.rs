@@ -103,6 +103,27 @@ pub enum Refusal {
     RerouteWithoutCategory,
     /// Routing again chooses the group: a group given as well contradicts it.
     RerouteAndGroup,
+    MergeSelf,
+    /// This ticket was already merged into another one.
+    AlreadyMerged {
+        number: String,
+        into: String,
+    },
+    /// A finished ticket is not merged (link it instead).
+    MergeFinished {
+        status: String,
+    },
+    /// The lifecycle has no status to close a duplicate in.
+    NoClosingStatus,
+    LinkSelf,
+    AlreadyLinked {
+        other: String,
+        /// What the other ticket is to this one: related, parent, child.
+        role: &'static str,
+    },
+    NotLinked {
+        other: String,
+    },
 }
 
 fn list<T: ToString>(items: &[T]) -> String {
@@ -234,6 +255,19 @@ impl Refusal {
             NothingToChange => ("nothing_to_change", vec![]),
             RerouteWithoutCategory => ("reroute_without_category", vec![]),
             RerouteAndGroup => ("reroute_and_group", vec![]),
+            MergeSelf => ("merge_self", vec![]),
+            AlreadyMerged { number, into } => (
+                "already_merged",
+                vec![("number", number.clone()), ("into", into.clone())],
+            ),
+            MergeFinished { status } => ("merge_finished", vec![("status", status.clone())]),
+            NoClosingStatus => ("no_closing_status", vec![]),
+            LinkSelf => ("link_self", vec![]),
+            AlreadyLinked { other, role } => (
+                "already_linked",
+                vec![("other", other.clone()), ("role", role.to_string())],
+            ),
+            NotLinked { other } => ("not_linked", vec![("other", other.clone())]),
         }
     }
 }

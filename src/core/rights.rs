@@ -54,6 +54,10 @@ pub enum Action {
     /// Correct what intake recorded: subject, category, priority, group, requester, contact
     /// (the configuration may keep the priority for some roles).
     Edit,
+    /// Close a ticket as a duplicate of another (operators: their own or unassigned ones).
+    Merge,
+    /// Link two tickets as related or parent and child, or unlink them (any ticket).
+    Link,
 }
 
 impl Action {
@@ -77,6 +81,8 @@ impl Action {
         Action::Recompute,
         Action::Demo,
         Action::Edit,
+        Action::Merge,
+        Action::Link,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +106,8 @@ impl Action {
             Action::Recompute => "recompute",
             Action::Demo => "demo",
             Action::Edit => "edit",
+            Action::Merge => "merge",
+            Action::Link => "link",
         }
     }
 
@@ -115,7 +123,9 @@ impl Action {
             | Action::Unassign
             | Action::Move
             | Action::Reply
-            | Action::Edit => &[Operator, Supervisor, Admin],
+            | Action::Edit
+            | Action::Merge
+            | Action::Link => &[Operator, Supervisor, Admin],
             Action::TakeOver => &[Supervisor, Admin],
             Action::Backup => &[Supervisor, Admin, System],
             Action::Recompute => &[Admin, System],
@@ -138,6 +148,7 @@ impl Action {
                 | Action::Reply
                 | Action::Rate
                 | Action::Edit
+                | Action::Merge
         )
     }
 }
@@ -217,6 +228,8 @@ mod tests {
         (Action::Recompute, "..A...Y"),
         (Action::Demo, "..A...."),
         (Action::Edit, "oSA...."),
+        (Action::Merge, "oSA...."),
+        (Action::Link, "OSA...."),
     ];
 
     const COLUMNS: [Role; 7] = [

@@ -85,6 +85,105 @@ const TRIGGERS: [&str; 5] = [
     "number_gaps_no_delete",
 ];
 
+/// Merges and links agree with the history: a duplicate points at a ticket that exists and
+/// was not itself merged, is finished with the outcome `invalid`, and both histories record
+/// the merge; every link stored is the one the histories' last `linked`/`unlinked` events
+/// say, and every link they say is stored.
+fn relations(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
+    let mut v = Vec::new();
+    for (n, target, problem) in rows(
+        c,
+        "SELECT d.number, t.number, CASE
+             WHEN t.id IS NULL THEN 'missing'
+             WHEN t.id = d.id THEN 'itself'
+             WHEN t.merged_into IS NOT NULL THEN 'merged'
+             WHEN d.is_open OR d.outcome IS NOT 'invalid' THEN 'open'
+             WHEN (SELECT e.to_value FROM events e WHERE e.ticket_id = d.id AND e.kind = 'merged'
+                   ORDER BY e.id DESC LIMIT 1) IS NOT t.number THEN 'history'
+             WHEN NOT EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'merged'
+                   AND e.from_value = d.number) THEN 'target history'
+             END AS problem
+         FROM tickets d LEFT JOIN tickets t ON t.id = d.merged_into
+         WHERE d.merged_into IS NOT NULL AND problem IS NOT NULL",
+    )? {
+        let target = target.unwrap_or_default();
+        v.push(Violation::said(
+            Some(n),
+            match problem.as_deref() {
+                Some("missing") => "check.merged_missing",
+                Some("itself") | Some("merged") => "check.merged_chain",
+                Some("open") => "check.merged_open",
+                Some("history") => "check.merged_history",
+                _ => "check.merged_target_history",
+            },
+            vec![("target", target)],
+        ));
+    }
+    for (n, target, _) in rows(
+        c,
+        "SELECT d.number, e.to_value, NULL FROM tickets d JOIN events e ON e.ticket_id = d.id
+         WHERE e.kind = 'merged' AND e.to_value IS NOT NULL AND d.merged_into IS NULL",
+    )? {
+        v.push(Violation::said(
+            Some(n),
+            "check.merged_history",
+            vec![("target", target.unwrap_or_default())],
+        ));
+    }
+    // The links the histories say, each from both ends: (ticket, other) → role.
+    let mut said: std::collections::BTreeMap<(String, String), String> = Default::default();
+    let mut stmt = c.prepare(
+        "SELECT t.number, e.kind, coalesce(e.to_value, e.from_value), coalesce(e.text, '')
+         FROM events e JOIN tickets t ON t.id = e.ticket_id
+         WHERE e.kind IN ('linked', 'unlinked') ORDER BY e.id",
+    )?;
+    let mut all = stmt.query([])?;
+    while let Some(r) = all.next()? {
+        let (this, kind, other, role): (String, String, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        if kind == "linked" {
+            said.insert((this, other), role);
+        } else {
+            said.remove(&(this, other));
+        }
+    }
+    let mut stored: std::collections::BTreeMap<(String, String), String> = Default::default();
+    let mut stmt = c.prepare(
+        "SELECT x.number, y.number, l.kind FROM links l
+         JOIN tickets x ON x.id = l.a JOIN tickets y ON y.id = l.b",
+    )?;
+    let mut all = stmt.query([])?;
+    while let Some(r) = all.next()? {
+        let (a, b, kind): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let (to_a, to_b) = if kind == "parent" {
+            ("child", "parent")
+        } else {
+            ("related", "related")
+        };
+        stored.insert((a.clone(), b.clone()), to_a.to_string());
+        stored.insert((b, a), to_b.to_string());
+    }
+    for ((this, other), role) in &stored {
+        if said.get(&(this.clone(), other.clone())) != Some(role) {
+            v.push(Violation::said(
+                Some(this.clone()),
+                "check.link_unsaid",
+                vec![("other", other.clone())],
+            ));
+        }
+    }
+    for (this, other) in said.keys() {
+        if !stored.contains_key(&(this.clone(), other.clone())) {
+            v.push(Violation::said(
+                Some(this.clone()),
+                "check.link_missing",
+                vec![("other", other.clone())],
+            ));
+        }
+    }
+    Ok(v)
+}
+
 impl Store {
     /// Checks integrity (`PRAGMA integrity_check`, foreign keys) and the invariants: every
     /// ticket has its creation event first; its status, outcome and owner are what its history
@@ -321,6 +420,7 @@ impl Store {
                 ));
             }
             v.extend(super::numbers::check(c, cfg)?);
+            v.extend(relations(c)?);
             Ok(CheckReport {
                 tickets,
                 events: chain.events,

@@ -286,8 +286,27 @@ BEGIN
 END;
 "#;
 
+/// Duplicates and related requests. A duplicate keeps its number and its history and points
+/// at the ticket it was merged into, so every look-up of its number leads there. Links join
+/// two tickets as related (stored once, the lower id first) or as parent and child (the parent
+/// first). Both are what the history's `merged`, `linked` and `unlinked` events say, and
+/// `desk check` compares them.
+pub const V10: &str = r#"
+ALTER TABLE tickets ADD COLUMN merged_into INTEGER REFERENCES tickets(id);
+CREATE INDEX tickets_merged_into ON tickets (merged_into) WHERE merged_into IS NOT NULL;
+CREATE TABLE links (
+    a          INTEGER NOT NULL REFERENCES tickets(id),
+    b          INTEGER NOT NULL REFERENCES tickets(id),
+    kind       TEXT NOT NULL CHECK (kind IN ('related', 'parent')),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a != b)
+) WITHOUT ROWID;
+CREATE INDEX links_b ON links (b);
+"#;
+
 /// Every migration, oldest first.
-pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(
@@ -336,6 +355,7 @@ mod tests {
             0x3bf45ff003d5f185,
             0x0b79d19ad79dd52a,
             0xd3103d8691a271b6,
+            0x2fbc634c617e5efb,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

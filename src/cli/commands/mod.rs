@@ -1,11 +1,13 @@
 //! One function per subcommand: parse nothing, decide nothing — ask the store, print the result.
 
 mod admin;
+mod casework;
 mod import;
 mod sla;
 mod tickets;
 
 use admin::*;
+use casework::*;
 pub use import::parse_import;
 use import::*;
 use sla::*;
@@ -77,25 +79,7 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
     match cmd {
         Command::Init(_) => Ok(()),
         Command::New(a) => new(s, cli, a, now),
-        Command::Show { number } => {
-            if cli.as_login.is_some() {
-                actor(s, cli)?;
-            }
-            let t = s
-                .store
-                .find(&s.cfg, &super::words(number), local_date(now))?;
-            let h = s.store.history(t.id)?;
-            if cli.json {
-                print(&output::json_text(&output::ticket_json(
-                    &s.cfg,
-                    &t,
-                    Some(&h),
-                )));
-            } else {
-                print(&output::show_text(&s.cfg, s.catalog, &t, &h, now));
-            }
-            Ok(())
-        }
+        Command::Show { number } => show(s, cli, &super::words(number), now),
         Command::List(a) => list(s, cli, a, now),
         Command::Claim {
             number,
@@ -171,6 +155,14 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         }
         Command::Move(a) => move_cmd(s, cli, a, now),
         Command::Edit(a) => edit(s, cli, a, now),
+        Command::Merge {
+            number,
+            into,
+            reason,
+            if_version,
+        } => merge(s, cli, number, into, reason.as_deref(), *if_version, now),
+        Command::Link { a, b, kind } => link(s, cli, a, b, Some(*kind), now),
+        Command::Unlink { a, b } => link(s, cli, a, b, None, now),
         Command::Comment { number, text } => {
             let who = actor(s, cli)?;
             let n = s.store.comment(&s.cfg, &who, number, text, now)?;

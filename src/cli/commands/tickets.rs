@@ -35,6 +35,27 @@ pub(super) fn read_body(arg: &str) -> Result<String> {
 pub(super) fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<()> {
     let who = actor(s, cli)?;
     let body = read_body(&a.body)?;
+    if !a.yes {
+        let found = s.store.likely_duplicates(&a.subject, &a.contact, now, 5)?;
+        if a.check {
+            if cli.json {
+                print(&output::json_text(&super::casework::likely_json(&found)));
+            } else if found.is_empty() {
+                print(s.catalog.t("msg.no_likely"));
+            } else {
+                print(&super::casework::likely_text(s, &found, now));
+            }
+            return Ok(());
+        }
+        if !found.is_empty() {
+            // Someone who may not register hears that first, not a list of duplicates.
+            crate::core::rights::check(&who, crate::core::rights::Action::Create, None)?;
+            output::note_lines(&super::casework::likely_text(s, &found, now));
+            if crate::session::can_ask() && !ask(s.catalog.t("msg.register_anyway")) {
+                return Err(Error::Said(("msg.not_registered", vec![])));
+            }
+        }
+    }
     let intake = s.store.intake(
         &s.cfg,
         &who,
@@ -76,6 +97,20 @@ pub(super) fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<(
         print(&number);
     }
     Ok(())
+}
+
+/// Asks a yes/no question on the terminal; only "y" or "yes" (or the catalog's word) is yes.
+fn ask(question: &str) -> bool {
+    use std::io::Write;
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{question} ");
+    let _ = err.flush();
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() {
+        return false;
+    }
+    let a = answer.trim().to_lowercase();
+    matches!(a.as_str(), "y" | "yes" | "д" | "да" | "т" | "так")
 }
 
 /// The query `desk list`'s options describe: the same conditions the desk's queues are made

@@ -6,12 +6,14 @@ mod edit;
 mod intake;
 mod rating;
 mod read;
+mod relations;
 mod write;
 
 pub use edit::Edited;
 pub use intake::Intake;
 pub use rating::Rating;
 pub(crate) use read::{find_in, statuses_in_use};
+pub use relations::{CaseFile, Likely, LinkInfo, Merged, MergedRequest};
 
 use super::Store;
 use crate::core::attribution::{Candidate, Routing};
@@ -65,6 +67,8 @@ pub struct Ticket {
     pub seq: i64,
     /// When less than the at-risk share of a running target is left (see core::sla).
     pub risk_at: Option<i64>,
+    /// The ticket this one was merged into as a duplicate (its row id).
+    pub merged_into: Option<i64>,
 }
 
 impl Ticket {
@@ -138,7 +142,7 @@ pub(crate) const COLS: &str = "t.id, t.number, t.subject, t.body, t.requester, t
     t.category, t.priority, t.status, t.outcome, t.reason, t.answer, t.assignee_id, a.login, \
     a.name, a.role, t.group_code, t.created_at, c.login, t.updated_at, u.login, t.due_at, \
     t.first_response_at, t.resolved_at, t.closed_at, t.satisfaction, t.reassignments, \
-    t.version, t.scope, t.seq, t.risk_at";
+    t.version, t.scope, t.seq, t.risk_at, t.merged_into";
 
 pub(crate) const FROM: &str = "tickets t LEFT JOIN agents a ON a.id = t.assignee_id \
     LEFT JOIN agents c ON c.id = t.created_by LEFT JOIN agents u ON u.id = t.updated_by";
@@ -208,6 +212,7 @@ pub(crate) fn ticket_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         scope: r.get(29)?,
         seq: r.get(30)?,
         risk_at: r.get(31)?,
+        merged_into: r.get(32)?,
     })
 }
 

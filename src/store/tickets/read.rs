@@ -11,8 +11,14 @@ impl Store {
     /// Finds a ticket by what a person typed. Exact and tolerant (case, spaces, missing
     /// dashes) matches open it; anything else is an error that says whether the number is
     /// malformed, mistyped (wrong check digit) or simply not there, with the closest numbers.
+    /// A duplicate's number leads to the ticket it was merged into.
     pub fn find(&self, cfg: &Config, input: &str, today: NaiveDate) -> Result<Ticket> {
         find_in(&self.conn, cfg, input, today).map_err(|e| self.map_db(e))
+    }
+
+    /// The ticket with this very number: a duplicate itself, not the ticket it leads to.
+    pub fn find_exact(&self, cfg: &Config, input: &str, today: NaiveDate) -> Result<Ticket> {
+        find_exact_in(&self.conn, cfg, input, today).map_err(|e| self.map_db(e))
     }
 
     /// A ticket by its row id.
@@ -122,7 +128,35 @@ fn suggestions(
     Ok(found)
 }
 
+/// How many merges a look-up follows at most (a merge never targets a merged ticket, so one
+/// is all there is unless the database was changed outside desk).
+const MERGE_HOPS: usize = 8;
+
+/// The ticket a person means by `input`: a duplicate's number leads to the ticket it was
+/// merged into.
 pub(crate) fn find_in(
+    conn: &Connection,
+    cfg: &Config,
+    input: &str,
+    today: NaiveDate,
+) -> Result<Ticket> {
+    let mut t = find_exact_in(conn, cfg, input, today)?;
+    for _ in 0..MERGE_HOPS {
+        let Some(target) = t.merged_into else { break };
+        match conn
+            .prepare_cached(&format!("SELECT {COLS} FROM {FROM} WHERE t.id = ?1"))?
+            .query_row([target], ticket_row)
+            .optional()?
+        {
+            Some(next) => t = next,
+            None => break,
+        }
+    }
+    Ok(t)
+}
+
+/// The ticket with this very number (a duplicate itself, not the ticket it was merged into).
+pub(crate) fn find_exact_in(
     conn: &Connection,
     cfg: &Config,
     input: &str,

@@ -62,6 +62,8 @@ impl App {
             Action::Reply => self.open_note(Purpose::Reply),
             Action::Rate => self.open_note(Purpose::Rate),
             Action::Edit => self.open_edit(),
+            Action::Merge => self.open_relate(crate::ui::overlays::relate::Relation::Merge),
+            Action::Link => self.open_relate(crate::ui::overlays::relate::Relation::Link),
             Action::Undo => self.undo(),
             Action::Reload => match self.refresh(true) {
                 Ok(()) => self.say(Level::Info, self.session.catalog.t("ui.reloaded")),

@@ -8,6 +8,7 @@ use super::{App, Level, Pane, Screen};
 use crate::core::keys::Action;
 use crate::error::Error;
 use crate::store::{NewTicket, Ticket};
+use crate::ui::overlays::form::NewTicketForm;
 use crate::ui::overlays::palette::{self, Arg, Command, Palette, ParseError, Sources};
 use crate::ui::overlays::prompt::{Prompt, Purpose};
 use crate::ui::overlays::status::{Move, StatusFlow};
@@ -66,6 +67,16 @@ impl App {
                 match r {
                     Reply::Done(e) => self.apply_edit(form, &e),
                     r => self.settle(Overlay::Edit(form), r, k, |_, _| {}),
+                }
+            }
+            Overlay::Relate(mut form) => {
+                let r = form.on_key(k, &self.keymap, &self.ctx());
+                match r {
+                    Reply::Done(rel) => self.apply_relate(form, rel),
+                    r => {
+                        self.look_up_other(&mut form);
+                        self.settle(Overlay::Relate(form), r, k, |_, _| {})
+                    }
                 }
             }
             Overlay::Status(mut flow) => {
@@ -196,15 +207,31 @@ impl App {
     }
 
     /// Registers the form's request and highlights the new ticket.
-    fn register(
-        &mut self,
-        mut form: Box<crate::ui::overlays::form::NewTicketForm>,
-        nt: &NewTicket,
-    ) {
+    fn register(&mut self, mut form: Box<NewTicketForm>, nt: &NewTicket) {
         let Some(actor) = self.actor.clone() else {
             return;
         };
         let (now, cat) = (self.now, self.session.catalog);
+        // Likely duplicates are shown before saving; saving again, unchanged, registers it.
+        let key = (nt.subject.clone(), nt.contact.clone());
+        if form.duplicates_for.as_ref() != Some(&key) {
+            match self
+                .session
+                .store
+                .likely_duplicates(&nt.subject, &nt.contact, now, 5)
+            {
+                Ok(found) if !found.is_empty() => {
+                    let again = self.ctx().key(NewTicketForm::CONTEXT, Action::Save);
+                    form.error = Some(cat.f("ui.duplicates_found", &[("key", again)]));
+                    form.duplicates = found;
+                    form.duplicates_for = Some(key);
+                    self.overlays.push(Overlay::Form(form));
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => return self.fail(&e),
+            }
+        }
         let s = &mut self.session;
         match s.store.create(&s.cfg, &actor, nt, now) {
             Ok(c) => {
@@ -322,10 +349,18 @@ impl App {
         let today = crate::time::date(self.now);
         match self.session.store.find(&self.session.cfg, number, today) {
             Ok(t) => {
-                let mut text = self
+                let cat = self.session.catalog;
+                let mut text = match self
                     .session
-                    .catalog
-                    .f("ui.opened", &[("number", t.number.clone())]);
+                    .store
+                    .find_exact(&self.session.cfg, number, today)
+                {
+                    Ok(asked) if asked.id != t.id => cat.f(
+                        "msg.leads_to",
+                        &[("number", asked.number), ("into", t.number.clone())],
+                    ),
+                    _ => cat.f("ui.opened", &[("number", t.number.clone())]),
+                };
                 text.push_str(&self.highlight(&t));
                 if self.queue.selected().is_some_and(|r| r.ticket.id == t.id) {
                     self.focus = Pane::Detail;

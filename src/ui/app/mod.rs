@@ -277,10 +277,15 @@ impl App {
             Some(id) => {
                 self.detail.ticket = self.session.store.get(id)?;
                 self.detail.history = self.session.store.history(id)?;
+                self.detail.case = match &self.detail.ticket {
+                    Some(t) => self.session.store.case_file(t)?,
+                    None => Default::default(),
+                };
             }
             None => {
                 self.detail.ticket = None;
                 self.detail.history.clear();
+                self.detail.case = Default::default();
             }
         }
         if !same {

@@ -42,6 +42,11 @@ pub struct NewTicketForm {
     pub priority: usize,
     pub focus: usize,
     pub error: Option<String>,
+    /// Open tickets this request looks like, found when it was about to be saved: shown
+    /// before saving, and saving again (unchanged) registers it anyway.
+    pub duplicates: Vec<crate::store::tickets::Likely>,
+    /// The subject and contact they were found for.
+    pub duplicates_for: Option<(String, String)>,
 }
 
 impl NewTicketForm {
@@ -60,6 +65,8 @@ impl NewTicketForm {
             priority: 0,
             focus: SUBJECT,
             error: None,
+            duplicates: Vec::new(),
+            duplicates_for: None,
         };
         f.refocus();
         f
@@ -259,6 +266,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, form: &NewTicketForm, ctx: &Ctx<'_>) 
     let block = ctx.dialog(ctx.cat.t("ui.new_ticket"));
     let inner = block.inner(rect);
     f.render_widget(block, rect);
+    let dups = if form.duplicates.is_empty() {
+        0
+    } else {
+        form.duplicates.len() as u16 + 1
+    };
     let rows = Layout::vertical([
         Constraint::Length(3),
         Constraint::Fill(1),
@@ -267,6 +279,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, form: &NewTicketForm, ctx: &Ctx<'_>) 
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
+        Constraint::Length(dups),
         Constraint::Length(1),
     ])
     .split(inner);
@@ -301,13 +314,40 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, form: &NewTicketForm, ctx: &Ctx<'_>) 
     for (line, area) in lines.into_iter().zip(&rows[3..7]) {
         f.render_widget(line, *area);
     }
+    if !form.duplicates.is_empty() {
+        f.render_widget(Paragraph::new(duplicate_lines(form, ctx)), rows[7]);
+    }
     let foot = match &form.error {
         Some(e) => Line::from(Span::styled(e.clone(), t.error())),
         None => ctx.hint_line(
             NewTicketForm::CONTEXT,
             &[Action::Confirm, Action::Save, Action::Back, Action::Newline],
-            rows[7].width,
+            rows[8].width,
         ),
     };
-    f.render_widget(Paragraph::new(foot), rows[7]);
+    f.render_widget(Paragraph::new(foot), rows[8]);
+}
+
+/// The open tickets this request looks like, one line each, and why.
+fn duplicate_lines<'a>(form: &NewTicketForm, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
+    let t = ctx.theme;
+    let mut out = vec![Line::from(Span::styled(
+        ctx.cat
+            .f("msg.likely", &[("n", form.duplicates.len().to_string())]),
+        t.warn(),
+    ))];
+    for l in &form.duplicates {
+        let why = match &l.why {
+            crate::core::merge::Likeness::Contact => ctx.cat.t("msg.likely_contact").to_string(),
+            crate::core::merge::Likeness::Words(w) => {
+                ctx.cat.f("msg.likely_words", &[("words", w.join(", "))])
+            }
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("{} ", l.number), t.key()),
+            Span::raw(format!("{} ", clean_line(&l.subject))),
+            Span::styled(format!("({why})"), t.dim()),
+        ]));
+    }
+    out
 }

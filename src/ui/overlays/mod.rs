@@ -9,6 +9,7 @@ pub mod help;
 pub mod palette;
 pub mod picker;
 pub mod prompt;
+pub mod relate;
 pub mod stats;
 pub mod status;
 
@@ -19,6 +20,7 @@ use help::HelpState;
 use palette::Palette;
 use picker::PickerState;
 use prompt::Prompt;
+use relate::RelateForm;
 use stats::StatsState;
 use status::StatusFlow;
 
@@ -43,6 +45,7 @@ pub enum Overlay {
     Prompt(Box<Prompt>),
     Form(Box<NewTicketForm>),
     Edit(Box<EditForm>),
+    Relate(Box<RelateForm>),
     Status(Box<StatusFlow>),
 }
 
@@ -57,6 +60,7 @@ impl Overlay {
             Overlay::Prompt(_) => Prompt::CONTEXT,
             Overlay::Form(_) => NewTicketForm::CONTEXT,
             Overlay::Edit(_) => EditForm::CONTEXT,
+            Overlay::Relate(_) => RelateForm::CONTEXT,
             Overlay::Status(s) => s.context(),
         }
     }
@@ -71,7 +75,9 @@ impl Overlay {
             Overlay::Palette(_) => vec![A::Confirm, A::Complete, A::Down, A::Back, A::Help],
             Overlay::Prompt(p) => p.hints(),
             Overlay::Form(_) => vec![A::Confirm, A::Save, A::Back, A::Newline, A::Help],
-            Overlay::Edit(_) => vec![A::Confirm, A::Save, A::Left, A::Right, A::Back, A::Help],
+            Overlay::Edit(_) | Overlay::Relate(_) => {
+                vec![A::Confirm, A::Save, A::Left, A::Right, A::Back, A::Help]
+            }
             Overlay::Status(s) => s.hints(),
         }
     }
@@ -82,6 +88,7 @@ impl Overlay {
         match self {
             Overlay::Form(f) => f.on_paste(text),
             Overlay::Edit(f) => f.on_paste(text),
+            Overlay::Relate(f) => f.on_paste(text),
             Overlay::Status(s) => s.on_paste(text),
             Overlay::Prompt(p) => p.on_paste(text),
             Overlay::Palette(p) => p.on_paste(text),

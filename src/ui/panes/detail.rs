@@ -4,6 +4,7 @@
 
 use crate::core::sanitize::{clean_line, clean_text};
 use crate::present;
+use crate::store::tickets::CaseFile;
 use crate::store::{Event, Ticket};
 use crate::time::format as local_time;
 use crate::ui::ctx::Ctx;
@@ -16,6 +17,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 pub struct DetailState {
     pub ticket: Option<Ticket>,
     pub history: Vec<Event>,
+    /// What the case holds besides the ticket: links, merged duplicates.
+    pub case: CaseFile,
     pub scroll: u16,
 }
 
@@ -177,6 +180,38 @@ fn decision<'a>(tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
     }
 }
 
+/// The case around the ticket: what it was merged into, its links, and the requests merged
+/// into it (each with its requester and text).
+fn case<'a>(d: &DetailState, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
+    let t = ctx.theme;
+    if let Some(into) = &d.case.merged_into {
+        out.push(Line::from(field(ctx, "field.merged_into", into.clone())));
+    }
+    if !d.case.links.is_empty() {
+        let links = d
+            .case
+            .links
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} ({})",
+                    l.number,
+                    present::link_role(ctx.cat, Some(l.role))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(Line::from(field(ctx, "field.links", links)));
+    }
+    for m in &d.case.merged {
+        out.push(Line::from(Span::styled(
+            format!("── {} ──", present::merged_head(ctx.cat, m)),
+            t.dim(),
+        )));
+        out.extend(present::merged_lines(m).into_iter().map(Line::from));
+    }
+}
+
 fn request_and_history<'a>(d: &DetailState, tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
     let t = ctx.theme;
     if !tk.body.trim().is_empty() {
@@ -188,6 +223,7 @@ fn request_and_history<'a>(d: &DetailState, tk: &Ticket, ctx: &Ctx<'_>, out: &mu
             out.push(Line::from(line.to_string()));
         }
     }
+    case(d, ctx, out);
     out.push(Line::from(Span::styled(
         format!("── {} ──", ctx.cat.t("field.history")),
         t.dim(),

@@ -1,0 +1,140 @@
+//! Case work: looking a ticket up with everything its case holds, merging duplicates, linking.
+
+use super::*;
+use crate::cli::Cli;
+use crate::cli::output::{self, print};
+use crate::core::merge::{Likeness, LinkKind};
+use crate::error::Result;
+use crate::session::Session;
+use crate::store::tickets::{Likely, local_date};
+
+/// `desk show`: the ticket (a duplicate's number shows the ticket it was merged into, and
+/// says so), its fields, what its case holds and its whole history.
+pub(super) fn show(s: &mut Session, cli: &Cli, number: &str, now: i64) -> Result<()> {
+    if cli.as_login.is_some() {
+        actor(s, cli)?;
+    }
+    let asked = s.store.find_exact(&s.cfg, number, local_date(now))?;
+    let t = s.store.find(&s.cfg, number, local_date(now))?;
+    if t.id != asked.id {
+        output::error_line(&s.catalog.f(
+            "msg.leads_to",
+            &[("number", asked.number.clone()), ("into", t.number.clone())],
+        ));
+    }
+    let h = s.store.history(t.id)?;
+    let case = s.store.case_file(&t)?;
+    if cli.json {
+        let mut v = output::ticket_json(&s.cfg, &t, Some(&h));
+        output::case_json(&mut v, &case);
+        print(&output::json_text(&v));
+    } else {
+        print(&output::show_text(&s.cfg, s.catalog, &t, &h, &case, now));
+    }
+    Ok(())
+}
+
+pub(super) fn merge(
+    s: &mut Session,
+    cli: &Cli,
+    number: &str,
+    into: &str,
+    reason: Option<&str>,
+    if_version: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    let who = actor(s, cli)?;
+    let m = s
+        .store
+        .merge(&s.cfg, &who, number, into, reason, if_version, now)?;
+    let status = crate::present::status(&s.cfg, s.catalog, &m.status);
+    done(
+        s,
+        cli,
+        &m.target,
+        s.catalog.f(
+            "msg.merged",
+            &[
+                ("number", m.duplicate.clone()),
+                ("into", m.target.clone()),
+                ("status", status),
+            ],
+        ),
+    )
+}
+
+/// `desk link` (a kind) and `desk unlink` (none).
+pub(super) fn link(
+    s: &mut Session,
+    cli: &Cli,
+    a: &str,
+    b: &str,
+    kind: Option<LinkKind>,
+    now: i64,
+) -> Result<()> {
+    let who = actor(s, cli)?;
+    let (x, y, key) = match kind {
+        Some(k) => {
+            let (x, y) = s.store.link(&s.cfg, &who, a, b, k, now)?;
+            let key = if k == LinkKind::Parent {
+                "msg.linked_parent"
+            } else {
+                "msg.linked"
+            };
+            (x, y, key)
+        }
+        None => {
+            let (x, y) = s.store.unlink(&s.cfg, &who, a, b, now)?;
+            (x, y, "msg.unlinked")
+        }
+    };
+    done(
+        s,
+        cli,
+        &x,
+        s.catalog.f(key, &[("a", x.clone()), ("b", y.clone())]),
+    )
+}
+
+/// The likely duplicates of a request, one line each (for `desk new`).
+pub(super) fn likely_text(s: &Session, found: &[Likely], now: i64) -> String {
+    let cat = s.catalog;
+    let mut out = vec![cat.f("msg.likely", &[("n", found.len().to_string())])];
+    for l in found {
+        let why = match &l.why {
+            Likeness::Contact => cat.t("msg.likely_contact").to_string(),
+            Likeness::Words(w) => cat.f("msg.likely_words", &[("words", w.join(", "))]),
+        };
+        out.push(format!(
+            "  {}  {}  {}  {} ({})",
+            l.number,
+            crate::present::status(&s.cfg, cat, &l.status),
+            crate::present::age(cat, now - l.created_at),
+            crate::core::sanitize::clean_line(&l.subject),
+            why
+        ));
+    }
+    out.join("\n")
+}
+
+/// The likely duplicates as JSON.
+pub(super) fn likely_json(found: &[Likely]) -> serde_json::Value {
+    serde_json::Value::Array(
+        found
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "number": l.number,
+                    "subject": l.subject,
+                    "requester": l.requester,
+                    "status": l.status,
+                    "created_at": output::rfc3339(l.created_at),
+                    "why": match &l.why {
+                        Likeness::Contact => serde_json::json!("contact"),
+                        Likeness::Words(w) => serde_json::json!({ "words": w }),
+                    },
+                })
+            })
+            .collect(),
+    )
+}

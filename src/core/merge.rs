@@ -1,0 +1,371 @@
+//! Duplicates and related requests: which ticket may be merged into which, how a duplicate is
+//! closed, how tickets are linked, and which open tickets look like the request being
+//! registered (same contact, or subjects sharing at least half of their significant words).
+
+use super::lifecycle::{Lifecycle, TicketState};
+use super::model::{Actor, Outcome, StatusCategory};
+use super::refusal::Refusal;
+use super::rights::{self, Action};
+use std::collections::BTreeSet;
+
+/// How two tickets are related.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkKind {
+    /// About the same matter.
+    Related,
+    /// The first is the parent of the second (a matter and its parts).
+    Parent,
+}
+
+impl LinkKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Related => "related",
+            LinkKind::Parent => "parent",
+        }
+    }
+}
+
+impl std::str::FromStr for LinkKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<LinkKind, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "related" => Ok(LinkKind::Related),
+            "parent" => Ok(LinkKind::Parent),
+            other => Err(format!(
+                "unknown link kind '{other}' (expected related or parent)"
+            )),
+        }
+    }
+}
+
+/// A ticket as merging needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Side {
+    pub number: String,
+    pub state: TicketState,
+    /// The number of the ticket it was merged into, if it was.
+    pub merged_into: Option<String>,
+}
+
+/// What merging a duplicate does to it: the status it is closed in, and the outcome's note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merge {
+    pub status: String,
+    pub outcome: Outcome,
+    pub note: String,
+}
+
+/// The status a duplicate is closed in: the first `closed` status, else the first `done` one
+/// that takes the outcome `invalid`.
+pub fn closing_status(life: &Lifecycle) -> Option<String> {
+    life.statuses()
+        .iter()
+        .find(|s| s.category == StatusCategory::Closed)
+        .or_else(|| {
+            life.statuses().iter().find(|s| {
+                s.category == StatusCategory::Done && s.outcomes.contains(&Outcome::Invalid)
+            })
+        })
+        .map(|s| s.id.clone())
+}
+
+/// The note a duplicate's outcome carries: "duplicate of TARGET", and the reason given.
+pub fn duplicate_note(target: &str, reason: Option<&str>) -> String {
+    match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => format!("duplicate of {target}: {r}"),
+        None => format!("duplicate of {target}"),
+    }
+}
+
+/// Decides a merge of `dup` into `target`: the duplicate must be open and not merged, the
+/// target must not be closed nor itself merged, and the actor may change the duplicate
+/// (operators: their own or unassigned).
+pub fn check(
+    life: &Lifecycle,
+    dup: &Side,
+    target: &Side,
+    actor: &Actor,
+    reason: Option<&str>,
+) -> Result<Merge, Refusal> {
+    if dup.number == target.number {
+        return Err(Refusal::MergeSelf);
+    }
+    if let Some(into) = &dup.merged_into {
+        return Err(Refusal::AlreadyMerged {
+            number: dup.number.clone(),
+            into: into.clone(),
+        });
+    }
+    if let Some(into) = &target.merged_into {
+        return Err(Refusal::AlreadyMerged {
+            number: target.number.clone(),
+            into: into.clone(),
+        });
+    }
+    match life.category(&dup.state.status) {
+        Some(c) if c.is_finished() => {
+            return Err(Refusal::MergeFinished {
+                status: dup.state.status.clone(),
+            });
+        }
+        None => {
+            return Err(Refusal::CurrentStatusUnknown {
+                status: dup.state.status.clone(),
+            });
+        }
+        _ => {}
+    }
+    if life.category(&target.state.status) == Some(StatusCategory::Closed) {
+        return Err(Refusal::TicketClosed {
+            status: target.state.status.clone(),
+        });
+    }
+    rights::check(actor, Action::Merge, dup.state.assignee.as_ref())?;
+    let status = closing_status(life).ok_or(Refusal::NoClosingStatus)?;
+    Ok(Merge {
+        status,
+        outcome: Outcome::Invalid,
+        note: duplicate_note(&target.number, reason),
+    })
+}
+
+/// Linking needs the right to link, and two different tickets.
+pub fn check_link(actor: &Actor, a: &str, b: &str) -> Result<(), Refusal> {
+    rights::check(actor, Action::Link, None)?;
+    if a == b {
+        return Err(Refusal::LinkSelf);
+    }
+    Ok(())
+}
+
+// ---- likely duplicates ---------------------------------------------------------------------
+
+/// Words too common to tell two requests apart (English, Russian, Ukrainian).
+const STOP: &[&str] = &[
+    "the",
+    "and",
+    "for",
+    "with",
+    "from",
+    "not",
+    "are",
+    "was",
+    "has",
+    "have",
+    "had",
+    "this",
+    "that",
+    "our",
+    "your",
+    "their",
+    "please",
+    "request",
+    "about",
+    "into",
+    "there",
+    "since",
+    "для",
+    "при",
+    "что",
+    "как",
+    "это",
+    "или",
+    "нет",
+    "без",
+    "над",
+    "под",
+    "про",
+    "так",
+    "уже",
+    "прошу",
+    "просьба",
+    "його",
+    "що",
+    "або",
+    "немає",
+    "під",
+    "вже",
+    "будь",
+    "ласка",
+];
+
+/// The significant words of a subject: lower-case words of three letters or more, common ones
+/// left out, each once.
+pub fn significant_words(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| w.chars().count() >= 3 && !STOP.contains(&w.as_str()))
+        .collect()
+}
+
+/// A contact as it is compared: an e-mail address in lower case, anything else by its digits
+/// (a phone number however it is written); too little to compare: None.
+pub fn contact_key(contact: &str) -> Option<String> {
+    let c = contact.trim();
+    if c.contains('@') {
+        let lower = c.to_lowercase();
+        return (lower.len() >= 3).then_some(lower);
+    }
+    let digits: String = c.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 5).then_some(digits)
+}
+
+/// Why a ticket looks like the request being registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Likeness {
+    /// The same contact.
+    Contact,
+    /// Subjects sharing these significant words (at least half of each one's).
+    Words(Vec<String>),
+}
+
+/// Whether an existing ticket looks like a new request: the same contact, or subjects that
+/// share at least half of their significant words (of each of them).
+pub fn likeness(
+    new_subject: &BTreeSet<String>,
+    new_contact: Option<&str>,
+    subject: &str,
+    contact: &str,
+) -> Option<Likeness> {
+    if new_contact.is_some() && contact_key(contact).as_deref() == new_contact {
+        return Some(Likeness::Contact);
+    }
+    if new_subject.is_empty() {
+        return None;
+    }
+    let theirs = significant_words(subject);
+    let shared: Vec<String> = new_subject.intersection(&theirs).cloned().collect();
+    let enough = !shared.is_empty()
+        && shared.len() * 2 >= new_subject.len()
+        && shared.len() * 2 >= theirs.len();
+    enough.then_some(Likeness::Words(shared))
+}
+
+/// How far back likely duplicates are looked for.
+pub const DUPLICATE_WINDOW: i64 = 30 * 86_400;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::Config;
+    use crate::core::model::{AgentRef, Role};
+
+    fn side(number: &str, status: &str, owner: Option<AgentRef>) -> Side {
+        Side {
+            number: number.into(),
+            state: TicketState {
+                status: status.into(),
+                assignee: owner,
+                outcome: None,
+            },
+            merged_into: None,
+        }
+    }
+
+    fn agent(id: i64, role: Role) -> AgentRef {
+        AgentRef {
+            id,
+            login: format!("a{id}"),
+            role,
+        }
+    }
+
+    #[test]
+    fn a_duplicate_is_closed_invalid_with_its_target_named() {
+        let cfg = Config::builtin().expect("config");
+        let op = Actor::new(agent(1, Role::Operator));
+        let m = check(
+            &cfg.lifecycle,
+            &side("B", "new", None),
+            &side("A", "in_progress", None),
+            &op,
+            Some("same flat"),
+        )
+        .expect("allowed");
+        assert_eq!(m.status, "closed");
+        assert_eq!(m.outcome, Outcome::Invalid);
+        assert_eq!(m.note, "duplicate of A: same flat");
+        assert_eq!(duplicate_note("A", Some("  ")), "duplicate of A");
+    }
+
+    #[test]
+    fn what_cannot_be_merged() {
+        let cfg = Config::builtin().expect("config");
+        let life = &cfg.lifecycle;
+        let op = Actor::new(agent(1, Role::Operator));
+        let open = side("A", "in_progress", None);
+        assert_eq!(
+            check(life, &side("A", "new", None), &open, &op, None),
+            Err(Refusal::MergeSelf)
+        );
+        let mut merged = side("B", "closed", None);
+        merged.merged_into = Some("C".into());
+        assert!(matches!(
+            check(life, &merged, &open, &op, None),
+            Err(Refusal::AlreadyMerged { .. })
+        ));
+        assert!(matches!(
+            check(life, &side("D", "new", None), &merged, &op, None),
+            Err(Refusal::AlreadyMerged { into, .. }) if into == "C"
+        ));
+        assert!(matches!(
+            check(life, &side("B", "resolved", None), &open, &op, None),
+            Err(Refusal::MergeFinished { .. })
+        ));
+        assert!(matches!(
+            check(
+                life,
+                &side("B", "new", None),
+                &side("A", "closed", None),
+                &op,
+                None
+            ),
+            Err(Refusal::TicketClosed { .. })
+        ));
+        let theirs = side("B", "in_progress", Some(agent(2, Role::Operator)));
+        assert!(matches!(
+            check(life, &theirs, &open, &op, None),
+            Err(Refusal::NotYours { .. })
+        ));
+        let sup = Actor::new(agent(3, Role::Supervisor));
+        assert!(check(life, &theirs, &open, &sup, None).is_ok());
+    }
+
+    #[test]
+    fn likely_duplicates_by_contact_or_shared_words() {
+        let new = significant_words("No heating in flat 12, Shevchenka 5");
+        assert!(new.contains("heating") && !new.contains("in"));
+        let phone = contact_key("+380 (67) 412-11-90");
+        assert_eq!(phone.as_deref(), Some("380674121190"));
+        assert_eq!(
+            likeness(&new, phone.as_deref(), "Anything", "380674121190"),
+            Some(Likeness::Contact)
+        );
+        assert_eq!(contact_key("12"), None, "too short to compare");
+        assert_eq!(
+            contact_key(" Olena@Example.ORG "),
+            Some("olena@example.org".into())
+        );
+        assert!(matches!(
+            likeness(&new, None, "Heating off in flat 12 at Shevchenka 5", ""),
+            Some(Likeness::Words(w)) if w.len() >= 3
+        ));
+        assert_eq!(likeness(&new, None, "Passport copy needed", ""), None);
+        // Half of each side's words: a long subject sharing two words is not alike.
+        assert_eq!(
+            likeness(
+                &new,
+                None,
+                "Heating bill for flat 7 was wrong and the manager never called back",
+                ""
+            ),
+            None
+        );
+        assert_eq!(
+            likeness(&BTreeSet::new(), None, "", ""),
+            None,
+            "nothing to compare"
+        );
+    }
+}
