@@ -113,7 +113,10 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP TRIGGER number_gaps_no_update;
          DROP TRIGGER number_gaps_no_delete;
          DROP TABLE number_gaps;
-         ALTER TABLE events DROP COLUMN hash;",
+         ALTER TABLE events DROP COLUMN hash;
+         DROP INDEX tickets_merged_into;
+         ALTER TABLE tickets DROP COLUMN merged_into;
+         DROP TABLE links;",
     )
     .expect("downgrade");
     renamed
