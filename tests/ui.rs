@@ -1449,3 +1449,84 @@ fn the_desk_asks_core_whether_a_reason_is_needed() {
     keys(&mut app, "U");
     assert!(prompt_open(&app), "a supervisor is asked why");
 }
+
+/// A desk left open for hours keeps to the role its person has now (red team): an admin's
+/// demotion applies at the next refresh — and a change sent with the old role is refused by
+/// the store itself — and a deactivation closes the desk, showing no more tickets.
+#[test]
+fn a_desk_left_open_follows_its_persons_role() {
+    use desk::core::model::Role;
+    use desk::store::NewAgent;
+    use desk::store::agents::AgentChanges;
+    let d = desk("en", 0);
+    let (mut admin, boss) = colleague(&d, "boss");
+    for (login, role) in [("sup", Role::Supervisor), ("olena", Role::Operator)] {
+        let agent = NewAgent {
+            login: login.into(),
+            name: login.into(),
+            role,
+            groups: vec!["HOUSING".into()],
+            capacity: 20,
+        };
+        admin
+            .store
+            .add_agent(&admin.cfg, &boss, &agent, NOW)
+            .expect("agent");
+    }
+    let n = register(&d, "No heating in flat 12", None);
+    let (mut o, olena) = colleague(&d, "olena");
+    o.store
+        .claim(&o.cfg, &olena, &n, None, None, NOW)
+        .expect("claim");
+    let mut app = open(&d, "sup", 120, 40);
+    let (mut sup, stale) = colleague(&d, "sup");
+    let demote = AgentChanges {
+        role: Some(Role::Operator),
+        ..Default::default()
+    };
+    admin
+        .store
+        .update_agent(&admin.cfg, &boss, "sup", &demote)
+        .expect("demote");
+    let e = sup
+        .store
+        .claim(&sup.cfg, &stale, &n, Some("mine now"), None, NOW)
+        .expect_err("a take-over with the supervisor's role they no longer have");
+    assert_eq!(e.exit_code(), 4);
+    let english = desk::i18n::Catalog::english();
+    assert!(
+        e.message(english).contains("role changed"),
+        "{}",
+        e.message(english)
+    );
+    app.tick(NOW + 1);
+    assert_eq!(app.actor.as_ref().map(|a| a.role()), Some(Role::Operator));
+    keys(&mut app, &format!(":goto {n}"));
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "c");
+    keys(&mut app, "mine now");
+    key(&mut app, KeyCode::Enter);
+    let owner = |d: &Desk| show(d, &n).assignee.map(|a| a.agent.login);
+    assert_eq!(owner(&d), Some("olena".to_string()));
+    let off = AgentChanges {
+        active: Some(false),
+        ..Default::default()
+    };
+    admin
+        .store
+        .update_agent(&admin.cfg, &boss, "sup", &off)
+        .expect("deactivate");
+    app.tick(NOW + 2);
+    assert!(matches!(app.screen, Screen::Denied(_)), "{:?}", app.screen);
+    assert!(!render(&app, 120, 40).contains("No heating"));
+    let e = sup
+        .store
+        .comment(&sup.cfg, &stale, &n, "still here", NOW)
+        .expect_err("a deactivated agent");
+    assert!(
+        e.message(english).contains("deactivated"),
+        "{}",
+        e.message(english)
+    );
+    assert_eq!(owner(&d), Some("olena".to_string()));
+}

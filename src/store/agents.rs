@@ -93,6 +93,25 @@ fn agent_ref(conn: &Connection, login: &str) -> Result<Option<(AgentRef, bool)>>
         .transpose()
 }
 
+/// See `Store::still_signed_in`; `conn` is the change's own transaction when there is one.
+pub(crate) fn still_as_signed_in(conn: &Connection, me: &AgentRef) -> Result<()> {
+    let now: Option<(String, bool)> = conn
+        .prepare_cached("SELECT role, active FROM agents WHERE id = ?1 AND login = ?2")?
+        .query_row(params![me.id, me.login], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match now {
+        Some((role, true)) if role == me.role.as_str() => Ok(()),
+        Some((role, true)) => Err(Error::Forbidden(format!(
+            "your role changed from {} to {role} since you opened the desk; open it again to work as {role}",
+            me.role.as_str()
+        ))),
+        _ => Err(Error::Forbidden(format!(
+            "your agent account '{}' was deactivated or removed since you opened the desk; an admin can reactivate it with `desk agent set {} --active on`",
+            me.login, me.login
+        ))),
+    }
+}
+
 fn normalize_group(code: &str) -> String {
     code.trim().to_ascii_uppercase()
 }
@@ -128,6 +147,16 @@ impl Store {
     /// The agent signed in, if any.
     pub fn signed_in(&self) -> Option<&AgentRef> {
         self.signed_in.as_ref()
+    }
+
+    /// Refuses when the agent signed in is no longer as they signed in: deactivated, removed,
+    /// or given another role since (a desk left open for hours). Every change checks this in
+    /// its own transaction, so nobody acts with a role they no longer have.
+    pub(crate) fn still_signed_in(&self) -> Result<()> {
+        match &self.signed_in {
+            Some(me) => still_as_signed_in(&self.conn, me).map_err(|e| self.map_db(e)),
+            None => Ok(()),
+        }
     }
 
     /// Who is acting: the Unix user's agent, or with `--as` (admins only) the named agent,

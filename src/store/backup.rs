@@ -179,6 +179,7 @@ impl Store {
     /// symbolic link. Supervisors, admins and the system service.
     pub fn backup(&self, actor: &Actor, target: &Path) -> Result<Copied> {
         rights::check(actor, Action::Backup, None)?;
+        self.still_signed_in()?;
         let exists = privilege::as_caller(|| std::fs::symlink_metadata(target).is_ok());
         if exists {
             return Err(Error::Invalid(format!(
@@ -272,6 +273,7 @@ impl Store {
         force: bool,
     ) -> Result<Copied> {
         rights::check(actor, Action::Restore, None)?;
+        self.still_signed_in()?;
         let name = source.display().to_string();
         let mut input = privilege::open_as_caller(source).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {

@@ -75,6 +75,7 @@ impl Store {
     /// file it was installed as.
     pub fn install_config(&self, actor: &Actor, text: &str, origin: &str) -> Result<PathBuf> {
         rights::check(actor, Action::EditConfig, None)?;
+        self.still_signed_in()?;
         let cfg = Config::from_toml(text, origin)?;
         let missing = undeclared_statuses(&self.conn, &cfg).map_err(|e| self.err(e))?;
         if !missing.is_empty() {

@@ -365,10 +365,18 @@ impl Store {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
         let path = self.path.clone();
+        let me = self.signed_in.clone();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Error::db(e, &path))?;
+        // The person acting is still who they were when they signed in (role, active).
+        if let Some(me) = &me {
+            agents::still_as_signed_in(&tx, me).map_err(|e| match e {
+                Error::Sql(e) => Error::db(e, &path),
+                other => other,
+            })?;
+        }
         let value = f(&tx).map_err(|e| match e {
             Error::Sql(e) => Error::db(e, &path),
             other => other,

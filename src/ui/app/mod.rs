@@ -253,6 +253,9 @@ impl App {
     /// left the queue is said, and nothing is selected until the person moves.
     pub fn refresh(&mut self, colleague: bool) -> Result<()> {
         self.data_version = self.session.store.data_version()?;
+        if !self.recheck_actor()? {
+            return Ok(());
+        }
         let gone = self.queue.reload(&self.session.store, &self.session.cfg)?;
         if let Some(t) = gone.filter(|_| colleague) {
             let now = self.session.store.get(t.id)?.unwrap_or(t);
@@ -267,6 +270,38 @@ impl App {
         self.assign.agents = self.session.store.agents()?;
         self.dirty = true;
         Ok(())
+    }
+
+    /// The person's agent as the database has it now, at every refresh (an admin's change is
+    /// one): a role changed since the desk opened applies at once, and an account deactivated
+    /// or removed closes the desk — nothing more is read or shown for them. False when closed.
+    fn recheck_actor(&mut self) -> Result<bool> {
+        let Some(current) = &self.actor else {
+            return Ok(true);
+        };
+        let as_login = current.via.as_ref().map(|_| current.agent.login.clone());
+        let login = self.session.login.clone();
+        let now = self
+            .session
+            .store
+            .sign_in(&login)
+            .and_then(|_| self.session.store.actor(&login, as_login.as_deref()));
+        match now {
+            Ok(a) => {
+                self.actor = Some(a);
+                Ok(true)
+            }
+            Err(e @ (Error::Forbidden(_) | Error::NotFound(_) | Error::Refused(_))) => {
+                self.actor = None;
+                self.overlays.clear();
+                self.detail.ticket = None;
+                self.detail.history.clear();
+                self.screen = Screen::Denied(e.message(self.session.catalog));
+                self.dirty = true;
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The detail pane shows the selected ticket.
