@@ -50,6 +50,59 @@ static STANDING: OnceLock<Standing> = OnceLock::new();
 /// The registry, as `settle` read it (None: none installed beside this program).
 static REGISTRY: OnceLock<Option<Registry>> = OnceLock::new();
 
+/// The very first thing in `main`: reads the arguments, then blanks them where other users of
+/// the host read them (`/proc/PID/cmdline`, `ps`), so a subject, a requester's name and
+/// contact or a note given on the command line is not shown to everyone on the host while
+/// desk runs. Only the program's name stays. (Between `exec` and this moment the arguments
+/// are still readable; README "Many people, one desk" says how `hidepid` closes that.)
+pub fn take_arguments() -> Vec<OsString> {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let Some((start, end)) = argument_area() else {
+        return args;
+    };
+    let Some(name) = args.first() else {
+        return args;
+    };
+    // What the kernel shows as the command line is this area: every argument, each ended by
+    // a NUL. Blank it only when it is exactly that (nothing else rewrote it).
+    let mut expected: Vec<u8> = Vec::new();
+    for a in &args {
+        expected.extend_from_slice(std::os::unix::ffi::OsStrExt::as_bytes(a.as_os_str()));
+        expected.push(0);
+    }
+    if end.checked_sub(start) != Some(expected.len()) {
+        return args;
+    }
+    // SAFETY: [start, end) is this process's argument area as the kernel reports it in
+    // /proc/self/stat (arg_start, arg_end): the argument strings on the initial stack, mapped
+    // and writable for the whole life of the process, which no Rust reference points into
+    // (the standard library keeps raw pointers to them and reads them only in `args_os`,
+    // which has been called above). Its length was checked against the arguments; the bytes
+    // are compared before anything is written, and only the bytes after the program's name
+    // and its NUL are set to NUL, which leaves every argument a valid, empty C string.
+    unsafe {
+        let area = std::slice::from_raw_parts_mut(start as *mut u8, expected.len());
+        if area != expected.as_slice() {
+            return args;
+        }
+        let keep = std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str()).len() + 1;
+        area[keep..].fill(0);
+    }
+    args
+}
+
+/// `arg_start` and `arg_end` of this process (fields 48 and 49 of `/proc/self/stat`).
+fn argument_area() -> Option<(usize, usize)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may hold anything.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts with field 3 (the state).
+    let start: usize = fields.get(48 - 3)?.parse().ok()?;
+    let end: usize = fields.get(49 - 3)?.parse().ok()?;
+    (start != 0 && end > start).then_some((start, end))
+}
+
 /// First thing in `main`: a set-id process puts its effective group back to the caller's,
 /// keeping the desk's group only as the saved set-group-id until `settle` decides.
 pub fn early() {
@@ -548,6 +601,35 @@ pub fn lock_holder(db: &Path) -> Option<Holder> {
     })
 }
 
+// ---- other users' processes ----------------------------------------------------------------
+
+/// Whether `/proc` hides each user's processes from the others (`hidepid`), so nobody reads
+/// another's command line — the only way to close the moment between `exec` and
+/// `take_arguments`. `gid` is then the group allowed to see every process: the desk's, so the
+/// set-id program can still name who holds a lock.
+pub fn proc_hides_processes() -> (bool, Option<u32>) {
+    std::fs::read_to_string("/proc/mounts")
+        .map(|m| hidepid_of(&m))
+        .unwrap_or((false, None))
+}
+
+/// `hidepid` and `gid` of the `/proc` mount in a `/proc/mounts` text.
+fn hidepid_of(mounts: &str) -> (bool, Option<u32>) {
+    let Some(options) = mounts.lines().rev().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.get(1) == Some(&"/proc") && f.get(2) == Some(&"proc")).then(|| f.get(3).copied())?
+    }) else {
+        return (false, None);
+    };
+    let value = |name: &str| {
+        options
+            .split(',')
+            .find_map(|o| o.strip_prefix(name)?.strip_prefix('='))
+    };
+    let hides = value("hidepid").is_some_and(|v| !matches!(v, "0" | "off"));
+    (hides, value("gid").and_then(|g| g.parse().ok()))
+}
+
 // ---- the store group's members -------------------------------------------------------------
 
 /// Login users (a shell that is not nologin or false) who are members of `gid`, explicitly or
@@ -723,6 +805,29 @@ mod tests {
         ] {
             assert!(!keeps(k, v), "{k}={v}");
         }
+    }
+
+    #[test]
+    fn hidepid_is_read_from_the_proc_mount() {
+        let plain = "sysfs /sys sysfs rw 0 0\nproc /proc proc rw,relatime 0 0\n";
+        assert_eq!(hidepid_of(plain), (false, None));
+        let hidden = "proc /proc proc rw,relatime,gid=995,hidepid=invisible 0 0\n";
+        assert_eq!(hidepid_of(hidden), (true, Some(995)));
+        assert_eq!(
+            hidepid_of("proc /proc proc rw,hidepid=2 0 0\n"),
+            (true, None)
+        );
+        assert_eq!(
+            hidepid_of("proc /proc proc rw,hidepid=0 0 0\n"),
+            (false, None)
+        );
+        // The last mount over /proc is the one in force.
+        let both = format!("{hidden}proc /proc proc rw 0 0\n");
+        assert_eq!(hidepid_of(&both), (false, None));
+        assert_eq!(
+            hidepid_of("proc /mnt/proc proc rw,hidepid=2 0 0\n"),
+            (false, None)
+        );
     }
 
     #[test]

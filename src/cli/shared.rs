@@ -362,6 +362,15 @@ pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
         notes = o.finish(&prefix)?;
     }
     let g = &group.name;
+    match privilege::proc_hides_processes() {
+        (true, Some(gid)) if gid == group.gid.as_raw() => {}
+        (true, _) => notes.push(format!(
+            "note: /proc hides processes (hidepid) but not from the group {g}: desk cannot name who holds a lock; mount it with gid={g}"
+        )),
+        (false, _) => notes.push(format!(
+            "note: every user of this host can read the others' command lines (/proc/PID/cmdline): a subject, requester or contact typed as an argument is visible for a moment; mount /proc with hidepid=invisible,gid={g} (in /etc/fstab: proc /proc proc defaults,hidepid=invisible,gid={g} 0 0)"
+        )),
+    }
     let p = shown(&program);
     let mut out = format!(
         "shared desk ready in {} (root:{g} 2770; {tickets} tickets{})\n\

@@ -16,6 +16,7 @@ pub mod tickets;
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -70,6 +71,27 @@ fn set_busy(conn: &Connection, timeout: Duration) -> rusqlite::Result<()> {
         return conn.busy_handler(None);
     }
     conn.busy_handler(Some(wait_for_lock))
+}
+
+/// A new database file is its creator's alone (0600, whatever the umask): it will hold
+/// requesters' names, contacts and requests, and SQLite gives its `-wal` and `-shm` the
+/// database's mode. Left as it is when it exists (its owner may have opened it to others);
+/// never made through a symbolic link.
+fn create_private(path: &Path) -> Result<()> {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::Database(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
+    }
 }
 
 fn is_permission(e: &rusqlite::Error) -> bool {
@@ -164,6 +186,9 @@ impl Store {
                     )));
                 }
             }
+        }
+        if mode == Mode::Create {
+            create_private(path)?;
         }
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if mode == Mode::Create {
