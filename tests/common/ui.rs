@@ -39,6 +39,9 @@ pub fn desk_at(lang: &str, demo: usize, now: i64) -> Desk {
         .and_then(|c| c.execute("UPDATE agents SET login = 'boss', name = 'Bohdan Boss'", []))
         .expect("rename admin");
     s.login = "boss".into();
+    // Signed in again under the new login: every change checks that its person is still who
+    // signed in.
+    s.store.sign_in("boss").expect("sign in as boss");
     if demo > 0 {
         let actor = s.store.actor("boss", None).expect("actor");
         s.store.demo(&s.cfg, &actor, demo, now).expect("demo");
