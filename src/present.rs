@@ -210,6 +210,17 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
         EventKind::Comment => with_text(cat.t("event.comment").to_string()),
         EventKind::Reply => with_text(cat.t("event.reply").to_string()),
         EventKind::Rated => with_text(cat.f("event.rated", &[("to", to)])),
+        EventKind::Attached => {
+            // The text is "sha256:HASH SIZE" (the hash chain holds both).
+            let size = e
+                .text
+                .as_deref()
+                .and_then(|t| t.rsplit(' ').next())
+                .and_then(|s| s.parse::<u64>().ok())
+                .map(crate::core::attach::human_size)
+                .unwrap_or_default();
+            cat.f("event.attached", &[("name", to), ("size", size)])
+        }
         EventKind::Merged if e.to.is_some() => with_text(cat.f("event.merged_into", &[("to", to)])),
         EventKind::Merged => with_text(cat.f("event.merged_from", &[("from", from)])),
         EventKind::Linked => cat.f(

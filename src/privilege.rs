@@ -730,6 +730,90 @@ pub fn read_as_caller(path: &Path) -> std::io::Result<Vec<u8>> {
     as_caller(|| std::fs::read(path))
 }
 
+/// A file the caller named, as messages name it (cleaned like any untrusted text).
+fn shown(path: &Path) -> String {
+    crate::core::sanitize::clean_line(&path.display().to_string()).into_owned()
+}
+
+fn said(key: &'static str, path: &Path, mut args: Vec<(&'static str, String)>) -> Error {
+    args.insert(0, ("path", shown(path)));
+    Error::Said((key, args))
+}
+
+/// Reads a file the caller names to attach it: opened with the caller's rights (so the
+/// shared desk's directory stays closed), refused when it is not a regular file or is one of
+/// the files in `desk_dir` (compared by device and inode, whatever path or link led to it),
+/// and read only up to `limit` bytes.
+pub fn read_to_attach(path: &Path, desk_dir: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::NotFound(format!("no file at {}", shown(path)))
+        } else {
+            said("attach.cannot_read", path, vec![("why", e.to_string())])
+        }
+    };
+    let too_big = |size: u64| {
+        said(
+            "attach.too_big",
+            path,
+            vec![
+                ("name", shown(path)),
+                ("size", crate::core::attach::human_size(size)),
+                ("limit", crate::core::attach::human_size(limit)),
+            ],
+        )
+    };
+    let file = as_caller(|| std::fs::File::open(path)).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(said("attach.not_a_file", path, vec![]));
+    }
+    let desks = std::iter::once(std::fs::metadata(desk_dir).ok())
+        .chain(
+            std::fs::read_dir(desk_dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.metadata().ok()),
+        )
+        .flatten()
+        .any(|m| m.dev() == meta.dev() && m.ino() == meta.ino());
+    if desks {
+        return Err(said("attach.desks_own", path, vec![]));
+    }
+    if meta.len() > limit {
+        return Err(too_big(meta.len()));
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut data).map_err(io)?;
+    if data.len() as u64 > limit {
+        return Err(too_big(data.len() as u64));
+    }
+    Ok(data)
+}
+
+/// Writes `data` into a new file the caller names (`create_private`: theirs, 0600, never an
+/// existing file, never through a link); a file half written is removed.
+pub fn write_new_as_caller(path: &Path, data: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let cannot =
+        |e: std::io::Error| said("attach.cannot_write", path, vec![("why", e.to_string())]);
+    let mut file = create_private(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            said("attach.exists", path, vec![])
+        } else {
+            cannot(e)
+        }
+    })?;
+    file.write_all(data)
+        .and_then(|_| file.sync_all())
+        .map_err(|e| {
+            as_caller(|| std::fs::remove_file(path).ok());
+            cannot(e)
+        })
+}
+
 /// Renames `from` to `to` as the caller, refusing to replace anything at `to`.
 pub fn rename_new_as_caller(from: &Path, to: &Path) -> std::io::Result<()> {
     as_caller(|| {

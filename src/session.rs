@@ -187,6 +187,19 @@ pub fn has_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
+/// A path a person typed, with a leading `~/` meaning their home directory (from the password
+/// database: a set-id desk keeps no HOME).
+pub fn expand_home(typed: &str) -> PathBuf {
+    match typed.strip_prefix("~/") {
+        Some(rest) => nix::unistd::User::from_uid(nix::unistd::getuid())
+            .ok()
+            .flatten()
+            .map(|u| u.dir.join(rest))
+            .unwrap_or_else(|| PathBuf::from(typed)),
+        None => PathBuf::from(typed),
+    }
+}
+
 /// Whether a question can be asked and answered: standard input and error are a terminal.
 pub fn can_ask() -> bool {
     use std::io::IsTerminal;

@@ -408,3 +408,194 @@ fn likely_duplicates_are_shown_before_registering() {
     assert!(!out.contains(&a), "{out}");
     checked(&d);
 }
+
+/// A directory of files to attach, away from the desk's own directory.
+fn files() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tmp")
+}
+
+#[test]
+fn attachments_are_kept_by_content_listed_and_got_back() {
+    let d = Desk::staffed();
+    let n = taken(&d, "Passport copy", "olena");
+    let dir = files();
+    let scan = dir.path().join("passport scan.pdf");
+    std::fs::write(&scan, b"%PDF-1.4 not really").expect("write");
+    let photo = dir.path().join(".photo\u{202e}gpj.exe");
+    std::fs::write(&photo, vec![7u8; 3000]).expect("write");
+    let out = d
+        .run_as(
+            "olena",
+            &[
+                "attach",
+                &n,
+                scan.to_str().unwrap_or(""),
+                photo.to_str().unwrap_or(""),
+            ],
+        )
+        .ok();
+    assert!(out.contains("passport scan.pdf"), "{out}");
+    // The same file again: a second name, one content.
+    d.run_as("petro", &["attach", &n, scan.to_str().unwrap_or("")])
+        .ok();
+    let list = d.run(&["attachment", "list", &n, "--json"]).json();
+    let names: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["passport scan.pdf", "photogpj.exe", "passport scan (2).pdf"]
+    );
+    assert_eq!(list[0]["sha256"], list[2]["sha256"]);
+    assert_eq!(list[2]["added_by"], "petro");
+    let blobs: i64 = d
+        .sql()
+        .query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(blobs, 2, "each content once");
+    let text = d.run(&["attachment", "list", &n]).ok();
+    assert!(text.contains("sha256:"), "{text}");
+    assert!(d.run(&["show", &n]).ok().contains("passport scan (2).pdf"));
+    assert_eq!(d.show(&n)["attachments"].as_array().map(Vec::len), Some(3));
+    assert_eq!(events(&d, &n, "attached").len(), 3);
+    // Back out: a new file readable by its owner only, the same bytes; or a pipe.
+    let back = dir.path().join("back.pdf");
+    d.run(&[
+        "attachment",
+        "get",
+        &n,
+        "passport scan.pdf",
+        "-o",
+        back.to_str().unwrap_or(""),
+    ])
+    .ok();
+    assert_eq!(std::fs::read(&back).expect("read"), b"%PDF-1.4 not really");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&back).expect("meta").permissions().mode() & 0o777,
+        0o600
+    );
+    let r = d.run(&["attachment", "get", &n, "PASSPORT SCAN.PDF"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout, "%PDF-1.4 not really");
+    checked(&d);
+}
+
+#[test]
+fn attaching_refuses_what_it_must() {
+    let d = Desk::staffed();
+    let n = d.new_ticket("Lease contract", &[]);
+    let dir = files();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap_or("").to_string();
+    // Not a file, nothing there, the desk's own files (however reached), too big.
+    d.run(&["attach", &n, dir.path().to_str().unwrap_or("")])
+        .fails(2, "not a file");
+    d.run(&["attach", &n, "/dev/null"]).fails(2, "not a file");
+    d.run(&["attach", &n, &path("missing.pdf")])
+        .fails(3, "no file");
+    d.run(&["attach", &n, d.db.to_str().unwrap_or("")])
+        .fails(2, "desk's own files");
+    let cfg = d.dir.path().join("desk.toml");
+    d.run(&["attach", &n, cfg.to_str().unwrap_or("")])
+        .fails(2, "desk's own files");
+    std::os::unix::fs::symlink(&d.db, dir.path().join("innocent.pdf")).expect("link");
+    d.run(&["attach", &n, &path("innocent.pdf")])
+        .fails(2, "desk's own files");
+    std::fs::hard_link(&d.db, dir.path().join("hard.pdf")).expect("hard link");
+    d.run(&["attach", &n, &path("hard.pdf")])
+        .fails(2, "desk's own files");
+    let text = std::fs::read_to_string(&cfg)
+        .expect("config")
+        .replacen("max_bytes = \"25M\"", "max_bytes = \"1K\"", 1)
+        .replacen(
+            "max_ticket_bytes = \"100M\"",
+            "max_ticket_bytes = \"2K\"",
+            1,
+        );
+    assert!(
+        text.contains("max_ticket_bytes = \"2K\""),
+        "the shipped configuration has [attachments]"
+    );
+    std::fs::write(&cfg, text).expect("write");
+    std::fs::write(dir.path().join("big.bin"), vec![1u8; 1025]).expect("write");
+    d.run(&["attach", &n, &path("big.bin")])
+        .fails(2, "at most 1.0 KB");
+    std::fs::write(dir.path().join("a.bin"), vec![1u8; 1000]).expect("write");
+    std::fs::write(dir.path().join("b.bin"), vec![2u8; 1000]).expect("write");
+    std::fs::write(dir.path().join("c.bin"), vec![3u8; 1000]).expect("write");
+    // All or none: the third would pass the ticket's limit, so none is attached.
+    d.run(&["attach", &n, &path("a.bin"), &path("b.bin"), &path("c.bin")])
+        .fails(2, "max_ticket_bytes");
+    assert_eq!(d.show(&n)["attachments"].as_array().map(Vec::len), Some(0));
+    d.run(&["attach", &n, &path("a.bin")]).ok();
+    // Getting: an unknown name, an existing file or a link to write through, a terminal.
+    d.run(&["attachment", "get", &n, "nope.bin"])
+        .fails(3, "a.bin");
+    std::fs::write(dir.path().join("exists"), b"keep me").expect("write");
+    d.run(&["attachment", "get", &n, "a.bin", "-o", &path("exists")])
+        .fails(2, "already exists");
+    assert_eq!(
+        std::fs::read(dir.path().join("exists")).expect("read"),
+        b"keep me"
+    );
+    std::os::unix::fs::symlink(dir.path().join("target"), dir.path().join("through"))
+        .expect("link");
+    d.run(&["attachment", "get", &n, "a.bin", "-o", &path("through")])
+        .fails(2, "already exists");
+    assert!(
+        !dir.path().join("target").exists(),
+        "nothing written through the link"
+    );
+    d.run(&["agent", "add", "vic", "--role", "viewer"]).ok();
+    d.run_as("vic", &["attach", &n, &path("b.bin")])
+        .fails(4, "role");
+    d.run_as("vic", &["attachment", "list", &n]).ok();
+    checked(&d);
+}
+
+#[test]
+fn desk_check_proves_every_file_and_backups_keep_them() {
+    let d = Desk::staffed();
+    let n = d.new_ticket("Photos of the leak", &[]);
+    let dir = files();
+    let photo = dir.path().join("leak.jpg");
+    std::fs::write(&photo, vec![0xffu8; 5000]).expect("write");
+    d.run(&["attach", &n, photo.to_str().unwrap_or("")]).ok();
+    let backup = dir.path().join("desk.backup");
+    d.run(&["backup", backup.to_str().unwrap_or("")]).ok();
+    // Restored elsewhere, the file comes back with the same bytes.
+    let other = Desk::new();
+    other
+        .run(&["restore", backup.to_str().unwrap_or(""), "--force"])
+        .ok();
+    let back = dir.path().join("back.jpg");
+    other
+        .run(&[
+            "attachment",
+            "get",
+            &n,
+            "leak.jpg",
+            "-o",
+            back.to_str().unwrap_or(""),
+        ])
+        .ok();
+    assert_eq!(std::fs::read(&back).expect("read"), vec![0xffu8; 5000]);
+    checked(&other);
+    // Damage the content behind desk's back: desk check names it.
+    let raw = d.sql();
+    raw.execute_batch("DROP TRIGGER blobs_no_update; UPDATE blobs SET data = zeroblob(5000);")
+        .expect("tamper");
+    let r = d.run(&["check"]);
+    assert_eq!(r.code, 5);
+    assert!(
+        r.stdout.contains("no longer matches its hash"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("blobs_no_update"), "{}", r.stdout);
+    d.run(&["attachment", "get", &n, "leak.jpg"])
+        .fails(5, "no longer matches");
+}

@@ -243,3 +243,60 @@ fn the_new_request_form_shows_likely_duplicates_before_saving() {
     let (s, _) = colleague(&d, "boss");
     assert_eq!(s.store.ticket_count().expect("count"), 2);
 }
+
+#[test]
+fn files_from_the_desk() {
+    let d = desk("en", 0);
+    let n = register(&d, "Photos of the leak", None);
+    let dir = tempfile::tempdir().expect("tmp");
+    let photo = dir.path().join("leak.jpg");
+    std::fs::write(&photo, b"JPEG...").expect("write");
+    let mut app = open(&d, "boss", 120, 40);
+    on(&mut app, &n);
+    keys(&mut app, "f");
+    assert!(matches!(top(&app), Some(Overlay::Choose(_))));
+    insta::assert_snapshot!("files_empty_en_120x40", render(&app, 120, 40));
+    // a: attach by path. The desk's own database is refused, and the box stays.
+    keys(&mut app, "a");
+    keys(&mut app, d.db.to_str().unwrap_or(""));
+    key(&mut app, KeyCode::Enter);
+    match top(&app) {
+        Some(Overlay::Prompt(p)) => assert!(
+            p.error
+                .as_deref()
+                .unwrap_or("")
+                .contains("desk's own files"),
+            "{:?}",
+            p.error
+        ),
+        _ => panic!("the path box stays with the refusal"),
+    }
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "f");
+    keys(&mut app, "a");
+    keys(&mut app, photo.to_str().unwrap_or(""));
+    key(&mut app, KeyCode::Enter);
+    assert!(app.overlays.is_empty(), "{}", message(&app));
+    assert!(message(&app).contains("leak.jpg"), "{}", message(&app));
+    assert!(
+        render(&app, 120, 40).contains("leak.jpg (7 B)"),
+        "listed in the ticket pane"
+    );
+    keys(&mut app, "f");
+    insta::assert_snapshot!("files_en_120x40", render(&app, 120, 40));
+    // Enter: save it, to a path offered with its name.
+    key(&mut app, KeyCode::Enter);
+    match top(&app) {
+        Some(Overlay::Prompt(p)) => assert_eq!(p.text(), "leak.jpg"),
+        _ => panic!("the save box is open"),
+    }
+    let out = dir.path().join("saved.jpg");
+    ctrl(&mut app, 'a');
+    for _ in 0..20 {
+        key(&mut app, KeyCode::Delete);
+    }
+    keys(&mut app, out.to_str().unwrap_or(""));
+    key(&mut app, KeyCode::Enter);
+    assert!(app.overlays.is_empty(), "{}", message(&app));
+    assert_eq!(std::fs::read(&out).expect("saved"), b"JPEG...");
+}

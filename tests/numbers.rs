@@ -114,6 +114,8 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP TRIGGER number_gaps_no_delete;
          DROP TABLE number_gaps;
          ALTER TABLE events DROP COLUMN hash;
+         DROP TABLE attachments;
+         DROP TABLE blobs;
          DROP INDEX tickets_merged_into;
          ALTER TABLE tickets DROP COLUMN merged_into;
          DROP TABLE links;",

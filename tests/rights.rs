@@ -119,6 +119,9 @@ fn the_rights_matrix_cell_by_cell() {
         }
     };
     let privileged = |role: &str| role != "operator";
+    let files = tempfile::tempdir().expect("tmp");
+    let scan = files.path().join("scan.pdf");
+    std::fs::write(&scan, b"%PDF-1.4").expect("write");
 
     // Ticket actions × whose ticket.
     for role in ROLES {
@@ -165,6 +168,9 @@ fn the_rights_matrix_cell_by_cell() {
             let n = ticket_in(&d, "in_progress", owners(role, whose));
             let r = d.run_as(me, &["comment", &n, "a note"]);
             check("comment", role, whose, r.code, true, &r.stderr);
+            // attach a file: anyone, any ticket (like a note).
+            let r = d.run_as(me, &["attach", &n, scan.to_str().unwrap_or("")]);
+            check("attach", role, whose, r.code, true, &r.stderr);
             // reply: owner-bound.
             let r = d.run_as(me, &["reply", &n, "an answer"]);
             check(
@@ -341,13 +347,15 @@ fn viewers_and_services_cell_by_cell() {
     let may = |role: &str, action: &str| -> bool {
         match action {
             "read" => true,
-            "create" | "comment" => matches!(role, "mail" | "web"),
+            "create" | "comment" | "attach" => matches!(role, "mail" | "web"),
             "rate" => role == "web",
             "backup" | "recompute" => role == "system",
             _ => false,
         }
     };
     let backups = tempfile::tempdir().expect("tmp");
+    let scan = backups.path().join("scan.pdf");
+    std::fs::write(&scan, b"%PDF-1.4").expect("write");
     let mut cells = 0;
     for (login, role) in [
         ("viewer", "viewer"),
@@ -371,6 +379,10 @@ fn viewers_and_services_cell_by_cell() {
             (
                 "comment",
                 vec!["comment".into(), open.clone(), "a note".into()],
+            ),
+            (
+                "attach",
+                vec!["attach".into(), open.clone(), scan.display().to_string()],
             ),
             (
                 "reply",

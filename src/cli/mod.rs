@@ -123,6 +123,15 @@ pub enum Command {
     },
     /// Remove the link between two tickets
     Unlink { a: String, b: String },
+    /// Attach files to a ticket (all of them or none; kept in the desk by content)
+    Attach {
+        number: String,
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// A ticket's attached files: list them, or get one
+    #[command(subcommand)]
+    Attachment(AttachmentCommand),
     /// Add an internal note
     Comment { number: String, text: String },
     /// Record an answer sent to the requester
@@ -347,6 +356,21 @@ pub struct EditArgs {
     pub reroute: bool,
     #[arg(long, value_name = "N")]
     pub if_version: Option<i64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AttachmentCommand {
+    /// The files attached to a ticket: name, size, when, by whom, SHA-256
+    List { number: String },
+    /// Write one attached file to FILE (a new file, readable by you only), or to standard
+    /// output when that is not a terminal
+    Get {
+        number: String,
+        /// The file's name as `attachment list` shows it
+        name: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -6,7 +6,7 @@ use crate::core::config::Config;
 use crate::core::sanitize::{clean_line, clean_text, escape_json_output};
 use crate::i18n::Catalog;
 use crate::present;
-use crate::store::tickets::CaseFile;
+use crate::store::tickets::{Attachment, CaseFile};
 use crate::store::{AgentInfo, Event, GroupInfo, Ticket};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -163,6 +163,7 @@ pub fn case_json(v: &mut Value, case: &CaseFile) {
             })
             .collect(),
     );
+    v["attachments"] = attachments_json(&case.attachments);
     v["links"] = Value::Array(
         case.links
             .iter()
@@ -171,8 +172,55 @@ pub fn case_json(v: &mut Value, case: &CaseFile) {
     );
 }
 
+/// A ticket's files as JSON: `name`, `size`, `sha256`, `added_at`, `added_by`.
+pub fn attachments_json(all: &[Attachment]) -> Value {
+    Value::Array(
+        all.iter()
+            .map(|a| {
+                json!({
+                    "name": a.name,
+                    "size": a.size,
+                    "sha256": a.hash,
+                    "added_at": rfc3339(a.added_at),
+                    "added_by": a.added_by,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// A ticket's files, one line each: name, size, when, by whom, the start of the hash.
+pub fn attachments_text(all: &[Attachment]) -> String {
+    let w = all
+        .iter()
+        .map(|a| clean_line(&a.name).width())
+        .max()
+        .unwrap_or(0);
+    all.iter()
+        .map(|a| {
+            format!(
+                "{}  {:>8}  {}  {}  sha256:{}",
+                fit(&clean_line(&a.name), w),
+                crate::core::attach::human_size(a.size.max(0) as u64),
+                crate::time::format(a.added_at),
+                a.added_by.as_deref().map(clean_line).unwrap_or_default(),
+                a.hash.get(..12).unwrap_or(&a.hash)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The case's own section of `desk show`: links, then the requests merged into the ticket.
 fn case_text(cfg: &Config, cat: &Catalog, case: &CaseFile, out: &mut String) {
+    if !case.attachments.is_empty() {
+        out.push('\n');
+        out.push_str(cat.t("field.attachments"));
+        out.push('\n');
+        for l in attachments_text(&case.attachments).lines() {
+            out.push_str(&format!("  {l}\n"));
+        }
+    }
     if !case.links.is_empty() {
         out.push('\n');
         out.push_str(cat.t("field.links"));

@@ -78,6 +78,8 @@ pub struct Config {
     pub sla: SlaConfig,
     /// Rights the configuration narrows (`[rights]`).
     pub rights: RightsConfig,
+    /// How large attached files may be (`[attachments]`).
+    pub attachments: super::attach::Limits,
 }
 
 /// `[rights]`: actions some desks keep for some roles.
@@ -114,6 +116,17 @@ struct Raw {
     sla: Option<Spanned<RawSla>>,
     #[serde(default)]
     rights: RawRights,
+    #[serde(default)]
+    attachments: Option<Spanned<RawAttachments>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAttachments {
+    #[serde(default)]
+    max_bytes: Option<String>,
+    #[serde(default)]
+    max_ticket_bytes: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -551,7 +564,32 @@ impl Config {
                     priority: raw.rights.edit_priority.clone(),
                 },
             },
+            attachments: Self::attachments(&c, &raw)?,
         })
+    }
+
+    fn attachments(c: &Checker<'_>, raw: &Raw) -> Result<super::attach::Limits, ConfigError> {
+        let mut limits = super::attach::Limits::default();
+        let Some(a) = &raw.attachments else {
+            return Ok(limits);
+        };
+        let size = |v: &Option<String>, default: u64| -> Result<u64, ConfigError> {
+            match v {
+                Some(s) => {
+                    super::attach::parse_size(s).map_err(|e| c.at(a, format!("[attachments] {e}")))
+                }
+                None => Ok(default),
+            }
+        };
+        limits.max_bytes = size(&a.get_ref().max_bytes, limits.max_bytes)?;
+        limits.max_ticket_bytes = size(&a.get_ref().max_ticket_bytes, limits.max_ticket_bytes)?;
+        if limits.max_bytes > 512 << 20 {
+            return Err(c.at(
+                a,
+                "[attachments] max_bytes is at most 512M (a file is kept in the database)",
+            ));
+        }
+        Ok(limits)
     }
 
     fn keys(c: &Checker<'_>, raw: &Raw) -> Result<Vec<super::keys::Binding>, ConfigError> {
@@ -1057,6 +1095,20 @@ mod tests {
         let e = Config::from_toml("this is = not toml", "x.toml").expect_err("syntax");
         assert_eq!(e.line, Some(1));
         assert!(!e.to_string().contains('\n'), "one line: {e}");
+    }
+
+    #[test]
+    fn attachment_limits_are_read_and_checked() {
+        let c = Config::builtin().expect("valid");
+        assert_eq!(c.attachments.max_bytes, 25 << 20);
+        assert_eq!(c.attachments.max_ticket_bytes, 100 << 20);
+        let c = with("max_bytes = \"25M\"", "max_bytes = \"512K\"").expect("valid");
+        assert_eq!(c.attachments.max_bytes, 512 << 10);
+        let e = with("max_bytes = \"25M\"", "max_bytes = \"lots\"").expect_err("size");
+        assert!(e.message.contains("'lots' is not a size"), "{e}");
+        assert_eq!(e.line, Some(line_of("[attachments]")));
+        let e = with("max_bytes = \"25M\"", "max_bytes = \"1G\"").expect_err("too big");
+        assert!(e.message.contains("at most 512M"), "{e}");
     }
 
     #[test]

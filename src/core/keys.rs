@@ -76,6 +76,10 @@ actions! {
     Merge = "merge",
     /// Link the ticket to another (or unlink it).
     Link = "link",
+    /// The ticket's attached files: save one, attach another.
+    Files = "files",
+    /// In the list of a ticket's files: attach another file.
+    AttachFile = "attach_file",
     Undo = "undo",
     Reload = "reload",
     Help = "help",
@@ -128,6 +132,8 @@ pub enum Context {
     Edit,
     /// Merging or linking a ticket: typing the other's number.
     Relate,
+    /// Choosing from a list the desk offers (files, answers from templates).
+    Choose,
     /// A reason, a note, an answer, a rating, the filter: typing.
     Prompt,
     /// The command palette: typing.
@@ -135,7 +141,7 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Global,
         Context::Queue,
         Context::Detail,
@@ -149,6 +155,7 @@ impl Context {
         Context::Form,
         Context::Edit,
         Context::Relate,
+        Context::Choose,
         Context::Prompt,
         Context::Palette,
     ];
@@ -190,6 +197,7 @@ impl Context {
             Context::Form => "form",
             Context::Edit => "edit",
             Context::Relate => "relate",
+            Context::Choose => "choose",
             Context::Prompt => "prompt",
             Context::Palette => "palette",
         }
@@ -481,6 +489,7 @@ fn desk_defaults() -> Vec<(Context, Key, Action)> {
         (Global, Key::ch('e'), A::Edit),
         (Global, Key::ch('M'), A::Merge),
         (Global, Key::ch('L'), A::Link),
+        (Global, Key::ch('f'), A::Files),
         (Global, Key::ch('u'), A::Undo),
         (Global, Key::ch('r'), A::Reload),
         (Global, Key::ch('?'), A::Help),
@@ -541,6 +550,8 @@ fn dialog_defaults() -> Vec<(Context, Key, Action)> {
         (C::Picker, Key::plain(K::Enter), A::Confirm),
         (C::Picker, Key::ch('v'), A::PickQueue),
         (C::Status, Key::plain(K::Enter), A::Confirm),
+        (C::Choose, Key::plain(K::Enter), A::Confirm),
+        (C::Choose, Key::ch('a'), A::AttachFile),
         (C::Palette, Key::plain(K::Enter), A::Confirm),
         (C::Palette, Key::plain(K::Tab), A::Complete),
         (C::Palette, Key::plain(K::Down), A::Down),
@@ -550,6 +561,7 @@ fn dialog_defaults() -> Vec<(Context, Key, Action)> {
     b.extend(movement(C::Picker));
     b.extend(queue_digits(C::Picker));
     b.extend(movement(C::Status));
+    b.extend(movement(C::Choose));
     for c in [C::Form, C::Fields, C::Edit, C::Relate] {
         b.extend(typing(c));
         b.push((c, Key::plain(K::Tab), A::NextField));

@@ -2,6 +2,7 @@
 //! configuration and text safety. No IO, no SQL, no terminal: every rule lives here once and
 //! both front ends call it.
 
+pub mod attach;
 pub mod attribution;
 pub mod chain;
 pub mod config;

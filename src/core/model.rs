@@ -204,6 +204,7 @@ ident_enum!(
         Merged => "merged",
         Linked => "linked",
         Unlinked => "unlinked",
+        Attached => "attached",
     }
 );
 

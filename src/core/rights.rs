@@ -58,6 +58,8 @@ pub enum Action {
     Merge,
     /// Link two tickets as related or parent and child, or unlink them (any ticket).
     Link,
+    /// Attach files to a ticket (any ticket, like a note; mail in keeps a message's files).
+    Attach,
 }
 
 impl Action {
@@ -83,6 +85,7 @@ impl Action {
         Action::Edit,
         Action::Merge,
         Action::Link,
+        Action::Attach,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +111,7 @@ impl Action {
             Action::Edit => "edit",
             Action::Merge => "merge",
             Action::Link => "link",
+            Action::Attach => "attach",
         }
     }
 
@@ -116,7 +120,9 @@ impl Action {
         use Role::*;
         match self {
             Action::Read => &[Operator, Supervisor, Admin, Viewer, Mail, Web, System],
-            Action::Create | Action::Comment => &[Operator, Supervisor, Admin, Mail, Web],
+            Action::Create | Action::Comment | Action::Attach => {
+                &[Operator, Supervisor, Admin, Mail, Web]
+            }
             Action::Rate => &[Operator, Supervisor, Admin, Web],
             Action::Claim
             | Action::Give
@@ -230,6 +236,7 @@ mod tests {
         (Action::Edit, "oSA...."),
         (Action::Merge, "oSA...."),
         (Action::Link, "OSA...."),
+        (Action::Attach, "OSA.MW."),
     ];
 
     const COLUMNS: [Role; 7] = [

@@ -77,12 +77,16 @@ fn rows(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<Finding>> {
     rows.collect()
 }
 
-const TRIGGERS: [&str; 5] = [
+const TRIGGERS: [&str; 9] = [
     "events_no_update",
     "events_no_delete",
     "tickets_no_delete",
     "number_gaps_no_update",
     "number_gaps_no_delete",
+    "blobs_no_update",
+    "blobs_no_delete",
+    "attachments_no_update",
+    "attachments_no_delete",
 ];
 
 /// Merges and links agree with the history: a duplicate points at a ticket that exists and
@@ -180,6 +184,55 @@ fn relations(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
                 vec![("other", other.clone())],
             ));
         }
+    }
+    Ok(v)
+}
+
+/// Every attached file's content hashes to its name and has its size; every file of a ticket
+/// is the one its history's `attached` event names (name, hash and size), and every such
+/// event has its file.
+fn attachments(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
+    let mut v = Vec::new();
+    let mut stmt = c.prepare("SELECT hash, size, data FROM blobs ORDER BY id")?;
+    let mut all = stmt.query([])?;
+    while let Some(r) = all.next()? {
+        let hash: String = r.get(0)?;
+        let size: i64 = r.get(1)?;
+        let data = r.get_ref(2)?.as_blob().unwrap_or_default();
+        if crate::core::attach::hash(data) != hash || data.len() as i64 != size {
+            v.push(Violation::said(
+                None,
+                "check.blob_damaged",
+                vec![("hash", hash.clone())],
+            ));
+        }
+    }
+    for (n, name, _) in rows(
+        c,
+        "SELECT t.number, x.name, NULL FROM attachments x JOIN tickets t ON t.id = x.ticket_id
+         LEFT JOIN blobs b ON b.hash = x.hash
+         WHERE b.id IS NULL OR b.size IS NOT x.size OR NOT EXISTS (
+             SELECT 1 FROM events e WHERE e.ticket_id = x.ticket_id AND e.kind = 'attached'
+                AND e.to_value = x.name AND e.text = 'sha256:' || x.hash || ' ' || x.size)",
+    )? {
+        v.push(Violation::said(
+            Some(n),
+            "check.attachment_unsaid",
+            vec![("name", name.unwrap_or_default())],
+        ));
+    }
+    for (n, name, _) in rows(
+        c,
+        "SELECT t.number, e.to_value, NULL FROM events e JOIN tickets t ON t.id = e.ticket_id
+         WHERE e.kind = 'attached' AND NOT EXISTS (SELECT 1 FROM attachments x
+             WHERE x.ticket_id = e.ticket_id AND x.name = e.to_value
+               AND e.text = 'sha256:' || x.hash || ' ' || x.size)",
+    )? {
+        v.push(Violation::said(
+            Some(n),
+            "check.attachment_missing",
+            vec![("name", name.unwrap_or_default())],
+        ));
     }
     Ok(v)
 }
@@ -421,6 +474,7 @@ impl Store {
             }
             v.extend(super::numbers::check(c, cfg)?);
             v.extend(relations(c)?);
+            v.extend(attachments(c)?);
             Ok(CheckReport {
                 tickets,
                 events: chain.events,

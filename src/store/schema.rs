@@ -306,8 +306,48 @@ CREATE TABLE links (
 CREATE INDEX links_b ON links (b);
 "#;
 
+/// Attachments, kept in the database (measured against files beside it: README, "Attachments"):
+/// each content once, by its SHA-256 (`blobs`), and each file attached to a ticket with the
+/// name it came with, made safe (`attachments`). Both are a record like the history: never
+/// changed, never deleted. `desk check` hashes every content again and compares each file
+/// with the history's `attached` event, which carries its hash into the hash chain.
+pub const V11: &str = r#"
+CREATE TABLE blobs (
+    id   INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL CHECK (size >= 0),
+    data BLOB NOT NULL
+);
+CREATE TABLE attachments (
+    id        INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    name      TEXT NOT NULL,
+    hash      TEXT NOT NULL REFERENCES blobs(hash),
+    size      INTEGER NOT NULL,
+    added_at  INTEGER NOT NULL,
+    added_by  INTEGER REFERENCES agents(id),
+    UNIQUE (ticket_id, name)
+);
+CREATE TRIGGER blobs_no_update BEFORE UPDATE ON blobs
+BEGIN
+    SELECT RAISE(ABORT, 'desk: attached files are a record; they cannot be changed');
+END;
+CREATE TRIGGER blobs_no_delete BEFORE DELETE ON blobs
+BEGIN
+    SELECT RAISE(ABORT, 'desk: attached files are a record; they cannot be deleted');
+END;
+CREATE TRIGGER attachments_no_update BEFORE UPDATE ON attachments
+BEGIN
+    SELECT RAISE(ABORT, 'desk: attached files are a record; they cannot be changed');
+END;
+CREATE TRIGGER attachments_no_delete BEFORE DELETE ON attachments
+BEGIN
+    SELECT RAISE(ABORT, 'desk: attached files are a record; they cannot be deleted');
+END;
+"#;
+
 /// Every migration, oldest first.
-pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(
@@ -357,6 +397,7 @@ mod tests {
             0x0b79d19ad79dd52a,
             0xd3103d8691a271b6,
             0x95811de7cc812f94,
+            0x36490c8b8db61979,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

@@ -148,13 +148,16 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
 }
 
 fn draw_overlay(f: &mut Frame<'_>, area: Rect, o: &Overlay, app: &App, ctx: &Ctx<'_>) {
-    use super::overlays::{edit, form, help, palette, picker, prompt, relate, stats, status};
+    use super::overlays::{
+        choose, edit, form, help, palette, picker, prompt, relate, stats, status,
+    };
     match o {
         Overlay::Help(h) => help::draw(f, area, h, ctx),
         Overlay::Palette(p) => palette::draw(f, area, p, ctx),
         Overlay::Form(form) => form::draw(f, area, form, ctx),
         Overlay::Edit(e) => edit::draw(f, area, e, ctx),
         Overlay::Relate(r) => relate::draw(f, area, r, ctx),
+        Overlay::Choose(c) => choose::draw(f, area, c, ctx),
         Overlay::Status(s) => status::draw(f, area, s, ctx),
         Overlay::Prompt(p) => prompt::draw(f, area, p, ctx),
         Overlay::Picker(p) => picker::draw(f, area, p, app.queue.spec.kind, ctx),

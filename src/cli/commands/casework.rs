@@ -138,3 +138,108 @@ pub(super) fn likely_json(found: &[Likely]) -> serde_json::Value {
             .collect(),
     )
 }
+
+/// `desk attach`: each file read with the caller's rights (never one of the desk's own), then
+/// all of them attached in one transaction.
+pub(super) fn attach(
+    s: &mut Session,
+    cli: &Cli,
+    number: &str,
+    files: &[std::path::PathBuf],
+    now: i64,
+) -> Result<()> {
+    let who = actor(s, cli)?;
+    let desk_dir = s
+        .db_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+        .to_path_buf();
+    let mut new = Vec::new();
+    for f in files {
+        let data = crate::privilege::read_to_attach(f, &desk_dir, s.cfg.attachments.max_bytes)?;
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        new.push(crate::store::tickets::NewFile { name, data });
+    }
+    let (number, added) = s.store.attach(&s.cfg, &who, number, &new, now)?;
+    let lines: Vec<String> = added
+        .iter()
+        .map(|a| {
+            s.catalog.f(
+                "msg.attached",
+                &[
+                    ("number", number.clone()),
+                    ("name", a.name.clone()),
+                    ("size", crate::core::attach::human_size(a.size as u64)),
+                ],
+            )
+        })
+        .collect();
+    done(s, cli, &number, lines.join("\n"))
+}
+
+pub(super) fn attachment_list(s: &mut Session, cli: &Cli, number: &str, now: i64) -> Result<()> {
+    if cli.as_login.is_some() {
+        actor(s, cli)?;
+    }
+    let t = s.store.find(&s.cfg, number, local_date(now))?;
+    let all = s.store.attachments(t.id)?;
+    if cli.json {
+        print(&output::json_text(&output::attachments_json(&all)));
+    } else if all.is_empty() {
+        print(
+            &s.catalog
+                .f("msg.no_attachments", &[("number", t.number.clone())]),
+        );
+    } else {
+        print(&output::attachments_text(&all));
+    }
+    Ok(())
+}
+
+/// `desk attachment get`: into a new file of the caller's (0600, never over an existing file
+/// nor through a link), or to standard output when it is not a terminal.
+pub(super) fn attachment_get(
+    s: &mut Session,
+    cli: &Cli,
+    number: &str,
+    name: &str,
+    out: Option<&std::path::Path>,
+    now: i64,
+) -> Result<()> {
+    use std::io::Write;
+    if cli.as_login.is_some() {
+        actor(s, cli)?;
+    }
+    let t = s.store.find(&s.cfg, number, local_date(now))?;
+    let (a, data) = s.store.attachment(&t, name)?;
+    let Some(path) = out else {
+        use std::io::IsTerminal;
+        if std::io::stdout().is_terminal() {
+            return Err(Error::Said(("attach.terminal", vec![])));
+        }
+        let mut stdout = std::io::stdout().lock();
+        return stdout
+            .write_all(&data)
+            .and_then(|_| stdout.flush())
+            .map_err(|e| {
+                Error::Said((
+                    "attach.cannot_write",
+                    vec![("path", "-".into()), ("why", e.to_string())],
+                ))
+            });
+    };
+    crate::privilege::write_new_as_caller(path, &data)?;
+    print(&s.catalog.f(
+        "msg.got",
+        &[
+            ("name", a.name.clone()),
+            ("path", output::path(path)),
+            ("size", crate::core::attach::human_size(a.size as u64)),
+        ],
+    ));
+    Ok(())
+}

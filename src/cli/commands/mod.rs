@@ -163,6 +163,15 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         } => merge(s, cli, number, into, reason.as_deref(), *if_version, now),
         Command::Link { a, b, kind } => link(s, cli, a, b, Some(*kind), now),
         Command::Unlink { a, b } => link(s, cli, a, b, None, now),
+        Command::Attach { number, files } => attach(s, cli, number, files, now),
+        Command::Attachment(super::AttachmentCommand::List { number }) => {
+            attachment_list(s, cli, number, now)
+        }
+        Command::Attachment(super::AttachmentCommand::Get {
+            number,
+            name,
+            output,
+        }) => attachment_get(s, cli, number, name, output.as_deref(), now),
         Command::Comment { number, text } => {
             let who = actor(s, cli)?;
             let n = s.store.comment(&s.cfg, &who, number, text, now)?;

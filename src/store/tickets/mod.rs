@@ -2,6 +2,7 @@
 //! routing (`intake`), look-up by number with suggestions and lists (`read`), every change
 //! of state (`write`) and ratings (`rating`), each change one transaction asked of `core`.
 
+pub(crate) mod attachments;
 mod edit;
 mod intake;
 mod rating;
@@ -9,6 +10,7 @@ mod read;
 mod relations;
 mod write;
 
+pub use attachments::{Attachment, NewFile};
 pub use edit::Edited;
 pub use intake::Intake;
 pub use rating::Rating;

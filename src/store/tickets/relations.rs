@@ -41,6 +41,8 @@ pub struct CaseFile {
     /// Duplicates merged into this ticket, oldest first.
     pub merged: Vec<MergedRequest>,
     pub links: Vec<LinkInfo>,
+    /// Its attached files.
+    pub attachments: Vec<super::Attachment>,
 }
 
 /// What a merge did.
@@ -313,9 +315,12 @@ impl Store {
                 merged_into,
                 merged,
                 links,
+                attachments: Vec::new(),
             })
         };
-        run().map_err(|e| self.err(e))
+        let mut case = run().map_err(|e| self.err(e))?;
+        case.attachments = self.attachments(t.id)?;
+        Ok(case)
     }
 
     /// Open tickets of the last 30 days that look like a request with this subject and

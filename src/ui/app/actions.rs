@@ -62,6 +62,7 @@ impl App {
             Action::Reply => self.open_note(Purpose::Reply),
             Action::Rate => self.open_note(Purpose::Rate),
             Action::Edit => self.open_edit(),
+            Action::Files => self.open_files(),
             Action::Merge => self.open_relate(crate::ui::overlays::relate::Relation::Merge),
             Action::Link => self.open_relate(crate::ui::overlays::relate::Relation::Link),
             Action::Undo => self.undo(),

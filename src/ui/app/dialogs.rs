@@ -79,6 +79,13 @@ impl App {
                     }
                 }
             }
+            Overlay::Choose(mut c) => {
+                let r = c.on_key(k, &self.keymap);
+                match r {
+                    Reply::Done(chosen) => self.on_chosen(c, chosen),
+                    r => self.settle(Overlay::Choose(c), r, k, |_, _| {}),
+                }
+            }
             Overlay::Status(mut flow) => {
                 let r = flow.on_key(k, &self.keymap);
                 match r {
@@ -139,6 +146,8 @@ impl App {
             Purpose::Claim => Some(self.do_claim(targets, reason)),
             Purpose::Unassign => Some(self.do_unassign(targets, reason)),
             Purpose::Rate => self.do_rate(targets, &text),
+            Purpose::AttachFile => self.attach_file(targets, &text),
+            Purpose::SaveFile { name } => self.save_file(targets, &name, &text),
             Purpose::Filter => None,
         };
         match applied {

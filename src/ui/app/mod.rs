@@ -11,6 +11,7 @@ mod apply;
 mod casework;
 mod changes;
 mod dialogs;
+mod files;
 mod navigation;
 mod owners;
 

@@ -3,6 +3,7 @@
 //! form shows the form's keys and returns to the form, with everything typed still there.
 
 pub mod choice;
+pub mod choose;
 pub mod edit;
 pub mod form;
 pub mod help;
@@ -14,6 +15,7 @@ pub mod stats;
 pub mod status;
 
 use crate::core::keys::{Action, Context};
+use choose::ChooseState;
 use edit::EditForm;
 use form::NewTicketForm;
 use help::HelpState;
@@ -46,6 +48,7 @@ pub enum Overlay {
     Form(Box<NewTicketForm>),
     Edit(Box<EditForm>),
     Relate(Box<RelateForm>),
+    Choose(Box<ChooseState>),
     Status(Box<StatusFlow>),
 }
 
@@ -61,6 +64,7 @@ impl Overlay {
             Overlay::Form(_) => NewTicketForm::CONTEXT,
             Overlay::Edit(_) => EditForm::CONTEXT,
             Overlay::Relate(_) => RelateForm::CONTEXT,
+            Overlay::Choose(_) => ChooseState::CONTEXT,
             Overlay::Status(s) => s.context(),
         }
     }
@@ -75,6 +79,7 @@ impl Overlay {
             Overlay::Palette(_) => vec![A::Confirm, A::Complete, A::Down, A::Back, A::Help],
             Overlay::Prompt(p) => p.hints(),
             Overlay::Form(_) => vec![A::Confirm, A::Save, A::Back, A::Newline, A::Help],
+            Overlay::Choose(c) => c.hints(),
             Overlay::Edit(_) | Overlay::Relate(_) => {
                 vec![A::Confirm, A::Save, A::Left, A::Right, A::Back, A::Help]
             }
@@ -92,7 +97,7 @@ impl Overlay {
             Overlay::Status(s) => s.on_paste(text),
             Overlay::Prompt(p) => p.on_paste(text),
             Overlay::Palette(p) => p.on_paste(text),
-            Overlay::Help(_) | Overlay::Stats(_) | Overlay::Picker(_) => {}
+            Overlay::Help(_) | Overlay::Stats(_) | Overlay::Picker(_) | Overlay::Choose(_) => {}
         }
     }
 }

@@ -36,6 +36,12 @@ pub enum Purpose {
     Filter,
     /// Record the requester's satisfaction: a score 1-5, then an optional comment.
     Rate,
+    /// Attach the file at the path typed.
+    AttachFile,
+    /// Save the ticket's file of this name to the path typed.
+    SaveFile {
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -187,6 +187,22 @@ fn case<'a>(d: &DetailState, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
     if let Some(into) = &d.case.merged_into {
         out.push(Line::from(field(ctx, "field.merged_into", into.clone())));
     }
+    if !d.case.attachments.is_empty() {
+        let files = d
+            .case
+            .attachments
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} ({})",
+                    clean_line(&a.name),
+                    crate::core::attach::human_size(a.size.max(0) as u64)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(Line::from(field(ctx, "field.attachments", files)));
+    }
     if !d.case.links.is_empty() {
         let links = d
             .case
