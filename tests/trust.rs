@@ -543,7 +543,7 @@ fn no_one_brings_their_own_rules() {
 fn files_the_caller_names_are_opened_with_the_callers_rights() {
     root_only!();
     let w = World::new();
-    owned_ticket(&w, &w.op1, "Something to back up");
+    let n = owned_ticket(&w, &w.op1, "Something to back up");
     let db = w.db.to_str().expect("p");
     let toml = w.dir.join("desk.toml");
     let toml = toml.to_str().expect("p");
@@ -552,6 +552,7 @@ fn files_the_caller_names_are_opened_with_the_callers_rights() {
     for (user, args) in [
         (&w.op1, vec!["import", db]),
         (&w.op1, vec!["rate", "--import", db]),
+        (&w.op1, vec!["attach", n.as_str(), db]),
         (&w.op1, vec!["config", "check", toml]),
         (&w.admin, vec!["config", "install", toml]),
         (&w.admin, vec!["restore", db, "--force"]),
@@ -569,6 +570,25 @@ fn files_the_caller_names_are_opened_with_the_callers_rights() {
             r.stderr
         );
     }
+    // An attached file saved into the desk's directory: refused, nothing written there.
+    let mine = format!("/home/{}/note.txt", w.op1);
+    w.sh(&w.op1, &format!("echo hello > {mine}")).ok();
+    w.run(&w.op1, &["attach", &n, &mine]).ok();
+    let planted = w.dir.join("planted.txt");
+    let r = w.run(
+        &w.op1,
+        &[
+            "attachment",
+            "get",
+            &n,
+            "note.txt",
+            "-o",
+            planted.to_str().expect("p"),
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("ermission denied"), "{}", r.stderr);
+    assert!(!planted.exists());
     // A backup into the desk's directory: refused; into the supervisor's home: theirs, 0600.
     let inside = w.dir.join("stolen.db");
     let r = w.run(&w.sup, &["backup", inside.to_str().expect("p")]);
