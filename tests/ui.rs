@@ -525,7 +525,12 @@ fn filter_palette_goto_and_mouse() {
     keys(&mut app, "/");
     keys(&mut app, "heat");
     assert_eq!(app.queue.total, all, "the query waits for typing to pause");
+    app.dirty = false;
     app.settle_filter(true);
+    assert!(
+        app.dirty,
+        "the filtered queue is drawn without waiting for another key"
+    );
     // Checked independently: tickets with a word starting "heat" anywhere a person typed.
     let expected: i64 = rusqlite::Connection::open(&d.db)
         .and_then(|c| {

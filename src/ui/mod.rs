@@ -82,7 +82,8 @@ fn event_loop(
 ) -> Result<()> {
     let io = |e: std::io::Error| Error::Invalid(format!("terminal error: {e}"));
     let mut last_poll = Instant::now();
-    let mut pending_key: Option<Instant> = None;
+    // What the next frame answers (a key, or the filter applied once typing paused), since when.
+    let mut pending_key: Option<(Instant, String)> = None;
     loop {
         if app.dirty {
             // Synchronized update: the terminal shows the whole frame at once (over SSH too).
@@ -91,7 +92,7 @@ fn event_loop(
             let _ = execute!(std::io::stdout(), terminal::EndSynchronizedUpdate);
             let _ = std::io::stdout().flush();
             app.dirty = false;
-            timings.frame(pending_key.take());
+            timings.frame(app, pending_key.take());
         }
         if app.quit {
             return Ok(());
@@ -106,7 +107,11 @@ fn event_loop(
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     crate::bug::test_trigger("key");
                     app.on_key(k);
-                    pending_key = Some(t0);
+                    if timings.on() {
+                        let key = keymap::key_of(&k).map(|k| k.to_string());
+                        let key = key.unwrap_or_else(|| "?".into()).replace(' ', "_");
+                        pending_key = Some((t0, format!("key_to_frame_ms {{ms}} {key}")));
+                    }
                 }
                 Event::Mouse(m) => app.on_mouse(m),
                 Event::Paste(s) => app.on_paste(&s),
@@ -114,7 +119,12 @@ fn event_loop(
                 _ => {}
             }
         }
+        let typed = app.pending_filter.is_some();
+        let t0 = Instant::now();
         app.settle_filter(false);
+        if typed && app.pending_filter.is_none() && timings.on() {
+            pending_key = Some((t0, "filter_to_frame_ms {ms} filter".into()));
+        }
         if last_poll.elapsed() >= POLL {
             app.tick(session::now());
             last_poll = Instant::now();
@@ -122,8 +132,11 @@ fn event_loop(
     }
 }
 
-/// With `DESK_TIMINGS=FILE`, the desk appends how long the first frame took from start-up and
-/// how long each key took until its frame was on screen (bench/tui.sh reads them).
+/// With `DESK_TIMINGS=FILE`, the desk appends how long the first frame took from start-up,
+/// how long each key took until its frame was on screen, and how long a filter took from the
+/// pause in typing that applied it to its frame; each line ends with the queue and its sort
+/// (bench/tui.sh and bench/all.sh read them):
+/// `key_to_frame_ms 1.234 o open priority`, `filter_to_frame_ms 8.1 filter open priority`.
 struct Timings {
     file: Option<std::fs::File>,
     started: Instant,
@@ -146,7 +159,11 @@ impl Timings {
         }
     }
 
-    fn frame(&mut self, key: Option<Instant>) {
+    fn on(&self) -> bool {
+        self.file.is_some()
+    }
+
+    fn frame(&mut self, app: &App, what: Option<(Instant, String)>) {
         let Some(f) = self.file.as_mut() else { return };
         if self.first {
             self.first = false;
@@ -156,11 +173,15 @@ impl Timings {
                 self.started.elapsed().as_secs_f64() * 1000.0
             );
         }
-        if let Some(k) = key {
+        if let Some((at, line)) = what {
+            let ms = format!("{:.3}", at.elapsed().as_secs_f64() * 1000.0);
+            let spec = &app.queue.spec;
             let _ = writeln!(
                 f,
-                "key_to_frame_ms {:.3}",
-                k.elapsed().as_secs_f64() * 1000.0
+                "{} {} {}",
+                line.replace("{ms}", &ms),
+                spec.kind.id(),
+                spec.sort.id()
             );
         }
     }

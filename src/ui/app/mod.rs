@@ -343,6 +343,7 @@ impl App {
         if let Some((text, at)) = self.pending_filter.take() {
             if force || at.elapsed() >= FILTER_DELAY {
                 self.apply_filter(text);
+                self.dirty = true;
             } else {
                 self.pending_filter = Some((text, at));
             }
