@@ -15,6 +15,7 @@ pub mod sla;
 pub mod tickets;
 
 use crate::error::{Error, Result};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,10 @@ pub use tickets::{Changed, Created, Event, NewTicket, Owner, Ticket};
 
 /// How long a writer waits for another one before giving up (exit 5).
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A commit leaving more pages than this in the write-ahead log copies them into the
+/// database and empties the log (see `Store::keep_wal`).
+pub const WAL_PAGES: u32 = 256;
 
 pub struct Store {
     conn: Connection,
@@ -50,10 +55,35 @@ pub struct Options {
 /// The longest any connection of this process waits for a lock, in milliseconds.
 static BUSY_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+thread_local! {
+    /// This thread is emptying the write-ahead log after a commit: it never waits for that.
+    static CHECKPOINTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Called after every commit with the pages now in the write-ahead log: past [`WAL_PAGES`],
+/// they are copied into the database and the log is emptied (truncated), so the next process
+/// to open the desk alone has nothing to read back. This never waits: while another desk
+/// reads, the pages are copied (`PASSIVE`) and the log is emptied at a later commit.
+fn wal_committed(wal: &rusqlite::hooks::Wal, pages: std::os::raw::c_int) -> rusqlite::Result<()> {
+    if (pages as i64) < WAL_PAGES as i64 {
+        return Ok(());
+    }
+    CHECKPOINTING.set(true);
+    let emptied = wal.checkpoint_v2(rusqlite::hooks::CheckpointMode::TRUNCATE);
+    CHECKPOINTING.set(false);
+    if emptied.is_err() {
+        let _ = wal.checkpoint_v2(rusqlite::hooks::CheckpointMode::PASSIVE);
+    }
+    Ok(())
+}
+
 /// Waits for a busy database by polling every millisecond, up to the timeout. SQLite's own
 /// handler backs off to 100 ms sleeps, so under many writers one could wait far longer than
 /// the lock is actually held (measured with tests/load.rs).
 fn wait_for_lock(attempt: i32) -> bool {
+    if CHECKPOINTING.get() {
+        return false;
+    }
     let limit = BUSY_MS.load(std::sync::atomic::Ordering::Relaxed);
     if (attempt as u64) >= limit {
         return false;
@@ -214,7 +244,7 @@ impl Store {
             }
             Err(e) => return Err(db(e)),
         };
-        conn.busy_timeout(busy_timeout).map_err(db)?;
+        set_busy(&conn, busy_timeout).map_err(db)?;
         conn.set_transaction_behavior(TransactionBehavior::Immediate);
         conn.set_prepared_statement_cache_capacity(64);
         // SQLite opens a file it may not write read-only without saying so: ask it.
@@ -222,14 +252,12 @@ impl Store {
             || conn
                 .is_readonly(rusqlite::MAIN_DB)
                 .map_err(|e| Error::db(e, path))?;
-        if options.shared {
-            // The kept -wal file is cut to nothing when the last connection closes (and held
-            // near 64 MiB while open): otherwise every start would read back a log as long as
-            // the biggest burst of writes ever made.
-            conn.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 67108864")
-                .map_err(db)?;
-            persist_wal(&conn).map_err(db)?;
-        }
+        // Temporary tables, sorts and statement journals stay in memory: no file in /var/tmp
+        // for each change (and none anywhere for the shared desk). The -wal and -shm files
+        // are kept from the first moment (see `keep_wal`).
+        conn.execute_batch("PRAGMA temp_store = MEMORY")
+            .map_err(db)?;
+        persist_wal(&conn).map_err(db)?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
@@ -248,10 +276,7 @@ impl Store {
                 let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
                 store.conn =
                     Connection::open_with_flags(path, ro).map_err(|e| Error::db(e, path))?;
-                store
-                    .conn
-                    .busy_timeout(busy_timeout)
-                    .map_err(|e| Error::db(e, path))?;
+                set_busy(&store.conn, busy_timeout).map_err(|e| Error::db(e, path))?;
                 store.read_only = true;
                 store.prepare(mode)?;
             }
@@ -360,6 +385,29 @@ impl Store {
         self.conn
             .execute_batch("PRAGMA foreign_keys = ON;")
             .map_err(db)?;
+        self.keep_wal().map_err(db)?;
+        Ok(())
+    }
+
+    /// How the write-ahead log lives between processes. Each desk command is a process of its
+    /// own: closing the last connection used to copy the log into the database and delete
+    /// it, so every change paid for recreating the log (and syncing its directory), writing
+    /// its pages a second time and two more syncs (issue 17). Now the `-wal` and `-shm`
+    /// files are kept (`SQLITE_FCNTL_PERSIST_WAL`, which the shared desk needs anyway: they
+    /// stay the ones `desk init --shared` made) and closing copies nothing
+    /// (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`): a commit is one sync of the log. The log stays
+    /// short, because the next process to open the desk alone reads it back: a commit that
+    /// leaves [`WAL_PAGES`] pages or more in it copies them into the database and empties it
+    /// (`wal_committed`), whatever wrote them (one change, an import, the demo, a restore).
+    /// Durability is unchanged: a commit returns once its pages are synced in the log.
+    fn keep_wal(&self) -> rusqlite::Result<()> {
+        self.conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        self.conn.execute_batch(&format!(
+            "PRAGMA journal_size_limit = {}",
+            WAL_PAGES as u64 * 4096
+        ))?;
+        self.conn.wal_hook(Some(wal_committed));
         Ok(())
     }
 
