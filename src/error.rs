@@ -46,8 +46,87 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A catalog key with the values of its placeholders.
-pub type Message = (&'static str, Vec<(&'static str, String)>);
+/// Something to say to a person: a catalog key (`assets/i18n/*.toml`) and the values of its
+/// placeholders, said in the reader's language when it is shown. Written with [`msg!`]:
+/// `msg!("error.no_agent", login = login)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+/// The value of a placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// Shown as it is (a number, a login, a path).
+    Text(String),
+    /// A word of the catalog, said in the reader's language (`term.nobody`).
+    Term(&'static str),
+    /// A message of its own (why a file could not be read).
+    Said(Box<Message>),
+}
+
+impl Message {
+    pub fn new(key: &'static str, args: Vec<(&'static str, Arg)>) -> Message {
+        Message { key, args }
+    }
+
+    /// A message from plain values (each shown as it is).
+    pub fn text(key: &'static str, args: Vec<(&'static str, String)>) -> Message {
+        Message {
+            key,
+            args: args.into_iter().map(|(k, v)| (k, Arg::Text(v))).collect(),
+        }
+    }
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Arg {
+        Arg::Text(s)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Arg {
+        Arg::Text(s.to_string())
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(s: &String) -> Arg {
+        Arg::Text(s.clone())
+    }
+}
+
+impl From<Message> for Arg {
+    fn from(m: Message) -> Arg {
+        Arg::Said(Box::new(m))
+    }
+}
+
+macro_rules! arg_from_display {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(v: $t) -> Arg {
+                Arg::Text(v.to_string())
+            }
+        }
+    )*};
+}
+arg_from_display!(i64, u64, usize, i32, u32);
+
+/// A [`Message`]: `msg!("key", name = value, …)`; values are anything an [`Arg`] is made from.
+#[macro_export]
+macro_rules! msg {
+    ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::error::Message::new($key, vec![$((stringify!($name), $crate::error::Arg::from($value))),*])
+    };
+}
+
+/// A word of the catalog as a placeholder's value.
+pub fn term(key: &'static str) -> Arg {
+    Arg::Term(key)
+}
 
 fn did_you_mean(cat: &Catalog, suggestions: &[String]) -> String {
     match suggestions {
@@ -83,7 +162,7 @@ impl Error {
     /// The one-line message in the user's language (where the catalog has it).
     pub fn message(&self, cat: &Catalog) -> String {
         match self {
-            Error::Said((key, args)) => cat.f(key, args),
+            Error::Said(m) => cat.say(m),
             Error::Invalid(m) | Error::NotFound(m) | Error::Forbidden(m) | Error::Database(m) => {
                 m.clone()
             }

@@ -95,6 +95,25 @@ impl Catalog {
         s
     }
 
+    /// A message in this language, its placeholders filled (terms and inner messages said in
+    /// this language too).
+    pub fn say(&self, m: &crate::error::Message) -> String {
+        use crate::error::Arg;
+        let args: Vec<(&str, String)> = m
+            .args
+            .iter()
+            .map(|(name, a)| {
+                let v = match a {
+                    Arg::Text(t) => t.clone(),
+                    Arg::Term(k) => self.t(k).to_string(),
+                    Arg::Said(inner) => self.say(inner),
+                };
+                (*name, v)
+            })
+            .collect();
+        self.f(m.key, &args)
+    }
+
     /// A status's label: the config's `label`, else the catalog's, else its id.
     pub fn status(&self, id: &str, label: Option<&str>) -> String {
         if let Some(l) = label {
@@ -255,6 +274,26 @@ mod tests {
         }
         assert_eq!(Catalog::english().t("status.new"), "New");
         assert_eq!(Catalog::english().t("no.such.key"), "no.such.key");
+    }
+
+    #[test]
+    fn messages_say_their_terms_and_inner_messages_in_the_language() {
+        use crate::error::{Arg, Message};
+        let m = Message::new(
+            "check.owner_history",
+            vec![
+                ("owner", Arg::Term("term.nobody")),
+                ("last", crate::msg!("check.integrity", detail = "x").into()),
+            ],
+        );
+        assert_eq!(
+            Catalog::english().say(&m),
+            "is assigned to nobody but its history last gave it to integrity: x"
+        );
+        assert_eq!(
+            Catalog::for_lang("uk").say(&m),
+            "виконавець: ніхто, а за історією останнім його отримав: цілісність: x"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub struct Violation {
     pub message: Option<Message>,
 }
 
+use crate::error::Arg;
 pub use crate::error::Message;
 
 impl Violation {
@@ -30,24 +31,28 @@ impl Violation {
         }
     }
 
-    /// A violation said through the catalog (`what` is its English text).
+    /// A violation said through the catalog with plain values (`what` is its English text).
     pub fn said(
         number: Option<String>,
         key: &'static str,
         args: Vec<(&'static str, String)>,
     ) -> Violation {
-        let what = crate::i18n::Catalog::english().f(key, &args);
+        Violation::message(number, Message::text(key, args))
+    }
+
+    /// A violation said through the catalog (`what` is its English text).
+    pub fn message(number: Option<String>, m: Message) -> Violation {
         Violation {
             number,
-            what,
-            message: Some((key, args)),
+            what: crate::i18n::Catalog::english().say(&m),
+            message: Some(m),
         }
     }
 
     /// The text in the language of `cat`.
     pub fn text(&self, cat: &crate::i18n::Catalog) -> String {
         match &self.message {
-            Some((key, args)) => cat.f(key, args),
+            Some(m) => cat.say(m),
             None => self.what.clone(),
         }
     }
@@ -256,222 +261,13 @@ impl Store {
     ) -> Result<CheckReport> {
         let run = || -> rusqlite::Result<CheckReport> {
             let c = &self.conn;
-            let mut v: Vec<Violation> = Vec::new();
-            let mut push =
-                |number: Option<String>, what: String| v.push(Violation::new(number, what));
-            let mut stmt = c.prepare("PRAGMA integrity_check")?;
-            for r in stmt.query_map([], |r| r.get::<_, String>(0))? {
-                let r = r?;
-                if r != "ok" {
-                    push(None, format!("integrity: {r}"));
-                }
-            }
-            let fk: i64 =
-                c.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-                    r.get(0)
-                })?;
-            if fk > 0 {
-                push(
-                    None,
-                    format!("{fk} rows point at rows that do not exist (foreign keys)"),
-                );
-            }
-            for t in TRIGGERS {
-                let present: bool = c.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1)",
-                    [t],
-                    |r| r.get(0),
-                )?;
-                if !present {
-                    push(
-                        None,
-                        format!("the trigger {t} protecting the history is missing"),
-                    );
-                }
-            }
-            // Creation events: exactly one, and first.
-            for (n, count, first) in rows(
-                c,
-                "SELECT t.number,
-                        CAST((SELECT count(*) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created') AS TEXT),
-                        (SELECT e.kind FROM events e WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 1)
-                 FROM tickets t
-                 WHERE (SELECT count(*) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created') != 1
-                    OR (SELECT e.kind FROM events e WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 1) IS NOT 'created'",
-            )? {
-                push(
-                    Some(n),
-                    format!(
-                        "has {} creation events and its history starts with {}",
-                        count.unwrap_or_default(),
-                        first.unwrap_or_else(|| "nothing".into())
-                    ),
-                );
-            }
-            // The status is the last one the history records.
-            for (n, status, last) in rows(
-                c,
-                "SELECT number, status, last FROM (
-                    SELECT t.number, t.status,
-                      (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
-                         AND e.kind IN ('created', 'status') ORDER BY e.id DESC LIMIT 1) AS last
-                    FROM tickets t) WHERE status IS NOT last",
-            )? {
-                push(
-                    Some(n),
-                    format!(
-                        "status is {} but its history ends at {}",
-                        status.unwrap_or_default(),
-                        last.unwrap_or_else(|| "nothing".into())
-                    ),
-                );
-            }
-            // The owner is the last one assigned.
-            for (n, owner, last) in rows(
-                c,
-                "SELECT number, owner, last FROM (
-                    SELECT t.number, a.login AS owner,
-                      (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
-                         AND e.kind = 'assigned' ORDER BY e.id DESC LIMIT 1) AS last
-                    FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id) WHERE owner IS NOT last",
-            )? {
-                push(
-                    Some(n),
-                    format!(
-                        "is assigned to {} but its history last gave it to {}",
-                        owner.unwrap_or_else(|| "nobody".into()),
-                        last.unwrap_or_else(|| "nobody".into())
-                    ),
-                );
-            }
-            // The outcome is the last one recorded (when any was).
-            for (n, outcome, last) in rows(
-                c,
-                "SELECT number, outcome, last FROM (
-                    SELECT t.number, t.outcome,
-                      (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
-                         AND e.kind = 'outcome' ORDER BY e.id DESC LIMIT 1) AS last,
-                      EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'outcome') AS any
-                    FROM tickets t) WHERE any AND outcome IS NOT last OR NOT any AND outcome IS NOT NULL",
-            )? {
-                push(
-                    Some(n),
-                    format!(
-                        "outcome is {} but its history says {}",
-                        outcome.unwrap_or_else(|| "none".into()),
-                        last.unwrap_or_else(|| "none".into())
-                    ),
-                );
-            }
-            // Statuses known, open flags right, finished tickets with a final outcome.
-            let mut stmt = c.prepare("SELECT number, status, is_open, outcome FROM tickets")?;
-            let mut all = stmt.query([])?;
-            let mut tickets = 0;
-            while let Some(r) = all.next()? {
-                tickets += 1;
-                let number: String = r.get(0)?;
-                let status: String = r.get(1)?;
-                let open: bool = r.get(2)?;
-                let outcome: Option<String> = r.get(3)?;
-                match cfg.lifecycle.category(&status) {
-                    None => push(
-                        Some(number),
-                        format!("status '{status}' is not declared in desk.toml"),
-                    ),
-                    Some(cat) => {
-                        if cat.is_open() != open {
-                            push(
-                                Some(number.clone()),
-                                format!(
-                                    "is marked {} but {status} is {}",
-                                    if open { "open" } else { "finished" },
-                                    cat
-                                ),
-                            );
-                        }
-                        let final_outcome = outcome
-                            .as_deref()
-                            .and_then(|o| o.parse::<Outcome>().ok())
-                            .is_some_and(is_final);
-                        if cat.is_finished() && !final_outcome {
-                            push(Some(number), format!("is {status} without a final outcome"));
-                        }
-                    }
-                }
-            }
-            // Reports read each ticket's facts: a row for every ticket, agreeing with it.
-            for (n, what, _) in rows(
-                c,
-                "SELECT t.number, CASE WHEN f.ticket_id IS NULL THEN 'missing' ELSE 'differs' END, NULL
-                 FROM tickets t LEFT JOIN facts f ON f.ticket_id = t.id
-                 LEFT JOIN agents a ON a.id = t.assignee_id
-                 WHERE f.ticket_id IS NULL OR f.is_open IS NOT t.is_open
-                    OR f.created_at IS NOT t.created_at OR f.resolved_at IS NOT t.resolved_at
-                    OR f.category IS NOT t.category OR f.group_code IS NOT t.group_code
-                    OR f.assignee IS NOT a.login OR f.channel IS NOT t.channel
-                    OR f.priority IS NOT t.priority OR f.outcome IS NOT t.outcome
-                    OR f.satisfaction IS NOT t.satisfaction OR f.status IS NOT t.status
-                    OR f.reassignments IS NOT t.reassignments",
-            )? {
-                let what = if what.as_deref() == Some("missing") {
-                    "has no row of report facts (run desk sla --recompute)"
-                } else {
-                    "its report facts differ from the ticket (run desk sla --recompute)"
-                };
-                push(Some(n), what.into());
-            }
-            // Service-level figures are derived data: they must equal a fresh computation
-            // from the history (checked for open tickets, whose figures drive the queues).
-            let mut stmt = c.prepare(
-                "SELECT id, number, priority, category, due_at, risk_at FROM tickets WHERE is_open = 1",
-            )?;
-            let open: Vec<OpenFigures> = stmt
-                .query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            for (id, number, priority, category, due, risk) in open {
-                let events = super::sla::clock_events(c, id)?;
-                let priority = crate::core::model::Priority::from_rank(priority)
-                    .unwrap_or(crate::core::model::Priority::Normal);
-                let s = super::sla::compute_for(cfg, &events, priority, &category, now);
-                if s.due != due || s.risk_at != risk {
-                    push(
-                        Some(number),
-                        "its service-level figures differ from its history (run desk sla --recompute)".into(),
-                    );
-                }
-            }
+            let mut v = integrity(c)?;
+            v.extend(history_agrees(c)?);
+            let (tickets, states) = states(c, cfg)?;
+            v.extend(states);
+            v.extend(figures_agree(c, cfg, now)?);
             let chain = super::chain::verify(c, anchor)?;
-            if let Some(b) = &chain.first_break {
-                v.push(Violation::new(
-                    b.number.clone(),
-                    format!("history event {} {}", b.event, b.what),
-                ));
-            }
-            if let (Some(a), Some(false)) = (anchor, chain.anchor_holds) {
-                v.push(Violation::new(
-                    None,
-                    if a.id > chain.head.id {
-                        format!(
-                            "the anchor's event {} is no longer in the history (it ends at event {}): events were deleted",
-                            a.id, chain.head.id
-                        )
-                    } else {
-                        format!(
-                            "the history up to event {} is not the one anchored: it was rewritten since the anchor was taken",
-                            a.id
-                        )
-                    },
-                ));
-            }
+            v.extend(chain_holds(&chain, anchor));
             v.extend(super::numbers::check(c, cfg)?);
             v.extend(relations(c)?);
             v.extend(attachments(c)?);
@@ -485,4 +281,244 @@ impl Store {
         };
         run().map_err(|e| self.err(e))
     }
+}
+
+/// The file itself: SQLite's integrity check, foreign keys, the history's triggers.
+fn integrity(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
+    let mut v = Vec::new();
+    let mut stmt = c.prepare("PRAGMA integrity_check")?;
+    for r in stmt.query_map([], |r| r.get::<_, String>(0))? {
+        let r = r?;
+        if r != "ok" {
+            v.push(Violation::said(
+                None,
+                "check.integrity",
+                vec![("detail", r)],
+            ));
+        }
+    }
+    let fk: i64 = c.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    if fk > 0 {
+        v.push(Violation::said(
+            None,
+            "check.foreign_keys",
+            vec![("n", fk.to_string())],
+        ));
+    }
+    for t in TRIGGERS {
+        let present: bool = c.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1)",
+            [t],
+            |r| r.get(0),
+        )?;
+        if !present {
+            v.push(Violation::said(
+                None,
+                "check.trigger_missing",
+                vec![("trigger", t.to_string())],
+            ));
+        }
+    }
+    Ok(v)
+}
+
+/// Each ticket is what its history says: one creation event, first; the status, owner and
+/// outcome the history recorded last.
+fn history_agrees(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
+    // (query, message, names of the two values, the word for an absent value)
+    let checks: [(&str, &'static str, [&'static str; 2], &'static str); 4] = [
+        (
+            "SELECT t.number,
+                    CAST((SELECT count(*) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created') AS TEXT),
+                    (SELECT e.kind FROM events e WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 1)
+             FROM tickets t
+             WHERE (SELECT count(*) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created') != 1
+                OR (SELECT e.kind FROM events e WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 1) IS NOT 'created'",
+            "check.creation",
+            ["count", "first"],
+            "term.nothing",
+        ),
+        (
+            "SELECT number, status, last FROM (
+                SELECT t.number, t.status,
+                  (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
+                     AND e.kind IN ('created', 'status') ORDER BY e.id DESC LIMIT 1) AS last
+                FROM tickets t) WHERE status IS NOT last",
+            "check.status_history",
+            ["status", "last"],
+            "term.nothing",
+        ),
+        (
+            "SELECT number, owner, last FROM (
+                SELECT t.number, a.login AS owner,
+                  (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
+                     AND e.kind = 'assigned' ORDER BY e.id DESC LIMIT 1) AS last
+                FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id) WHERE owner IS NOT last",
+            "check.owner_history",
+            ["owner", "last"],
+            "term.nobody",
+        ),
+        (
+            "SELECT number, outcome, last FROM (
+                SELECT t.number, t.outcome,
+                  (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
+                     AND e.kind = 'outcome' ORDER BY e.id DESC LIMIT 1) AS last,
+                  EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'outcome') AS any
+                FROM tickets t) WHERE any AND outcome IS NOT last OR NOT any AND outcome IS NOT NULL",
+            "check.outcome_history",
+            ["outcome", "last"],
+            "term.none",
+        ),
+    ];
+    let mut v = Vec::new();
+    for (sql, key, [a, b], absent) in checks {
+        for (n, x, y) in rows(c, sql)? {
+            let said = |x: Option<String>| x.map(Arg::Text).unwrap_or(Arg::Term(absent));
+            let m = Message::new(key, vec![(a, said(x)), (b, said(y))]);
+            v.push(Violation::message(Some(n), m));
+        }
+    }
+    Ok(v)
+}
+
+/// Statuses declared, open flags right, finished tickets with a final outcome; and how many
+/// tickets there are.
+fn states(c: &Connection, cfg: &Config) -> rusqlite::Result<(i64, Vec<Violation>)> {
+    let mut v = Vec::new();
+    let mut stmt = c.prepare("SELECT number, status, is_open, outcome FROM tickets")?;
+    let mut all = stmt.query([])?;
+    let mut tickets = 0;
+    while let Some(r) = all.next()? {
+        tickets += 1;
+        let number: String = r.get(0)?;
+        let status: String = r.get(1)?;
+        let open: bool = r.get(2)?;
+        let outcome: Option<String> = r.get(3)?;
+        let Some(cat) = cfg.lifecycle.category(&status) else {
+            v.push(Violation::said(
+                Some(number),
+                "check.undeclared_status",
+                vec![("status", status)],
+            ));
+            continue;
+        };
+        if cat.is_open() != open {
+            v.push(Violation::said(
+                Some(number.clone()),
+                if open {
+                    "check.marked_open"
+                } else {
+                    "check.marked_finished"
+                },
+                vec![
+                    ("status", status.clone()),
+                    ("category", cat.as_str().to_string()),
+                ],
+            ));
+        }
+        let final_outcome = outcome
+            .as_deref()
+            .and_then(|o| o.parse::<Outcome>().ok())
+            .is_some_and(is_final);
+        if cat.is_finished() && !final_outcome {
+            v.push(Violation::said(
+                Some(number),
+                "check.no_final_outcome",
+                vec![("status", status)],
+            ));
+        }
+    }
+    Ok((tickets, v))
+}
+
+/// Derived data equals what it is derived from: each ticket's row of report facts, and the
+/// service-level figures of open tickets (they drive the queues) against a fresh computation
+/// from the history.
+fn figures_agree(c: &Connection, cfg: &Config, now: i64) -> rusqlite::Result<Vec<Violation>> {
+    let mut v = Vec::new();
+    for (n, what, _) in rows(
+        c,
+        "SELECT t.number, CASE WHEN f.ticket_id IS NULL THEN 'missing' ELSE 'differs' END, NULL
+         FROM tickets t LEFT JOIN facts f ON f.ticket_id = t.id
+         LEFT JOIN agents a ON a.id = t.assignee_id
+         WHERE f.ticket_id IS NULL OR f.is_open IS NOT t.is_open
+            OR f.created_at IS NOT t.created_at OR f.resolved_at IS NOT t.resolved_at
+            OR f.category IS NOT t.category OR f.group_code IS NOT t.group_code
+            OR f.assignee IS NOT a.login OR f.channel IS NOT t.channel
+            OR f.priority IS NOT t.priority OR f.outcome IS NOT t.outcome
+            OR f.satisfaction IS NOT t.satisfaction OR f.status IS NOT t.status
+            OR f.reassignments IS NOT t.reassignments",
+    )? {
+        let key = if what.as_deref() == Some("missing") {
+            "check.facts_missing"
+        } else {
+            "check.facts_differ"
+        };
+        v.push(Violation::said(Some(n), key, Vec::new()));
+    }
+    let mut stmt = c.prepare(
+        "SELECT id, number, priority, category, due_at, risk_at FROM tickets WHERE is_open = 1",
+    )?;
+    let open: Vec<OpenFigures> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, number, priority, category, due, risk) in open {
+        let events = super::sla::clock_events(c, id)?;
+        let priority = crate::core::model::Priority::from_rank(priority)
+            .unwrap_or(crate::core::model::Priority::Normal);
+        let s = super::sla::compute_for(cfg, &events, priority, &category, now);
+        if s.due != due || s.risk_at != risk {
+            v.push(Violation::said(
+                Some(number),
+                "check.sla_differ",
+                Vec::new(),
+            ));
+        }
+    }
+    Ok(v)
+}
+
+/// The history's hash chain holds, and so does the anchor asked about.
+fn chain_holds(
+    chain: &super::chain::ChainReport,
+    anchor: Option<&crate::core::chain::Anchor>,
+) -> Vec<Violation> {
+    let mut v = Vec::new();
+    if let Some(b) = &chain.first_break {
+        v.push(Violation::said(
+            b.number.clone(),
+            "check.chain_break",
+            vec![("event", b.event.to_string()), ("what", b.what.clone())],
+        ));
+    }
+    if let (Some(a), Some(false)) = (anchor, chain.anchor_holds) {
+        v.push(if a.id > chain.head.id {
+            Violation::said(
+                None,
+                "check.anchor_deleted",
+                vec![
+                    ("event", a.id.to_string()),
+                    ("head", chain.head.id.to_string()),
+                ],
+            )
+        } else {
+            Violation::said(
+                None,
+                "check.anchor_rewritten",
+                vec![("event", a.id.to_string())],
+            )
+        });
+    }
+    v
 }

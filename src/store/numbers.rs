@@ -10,7 +10,7 @@ use super::check::Violation;
 use crate::core::config::Config;
 use crate::core::model::Actor;
 use crate::core::numbering::{self, CheckAlgo, Layout, Parts, Template};
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Why a series skipped numbers.
@@ -217,9 +217,10 @@ pub(crate) fn allocate(
             .prepare_cached("UPDATE sequences SET last = last + 1 WHERE scope = ?1 RETURNING last")?
             .query_row([&scope], |r| r.get(0))?;
     }
-    Err(Error::Said((
+    Err(Error::Said(crate::msg!(
         "number.exhausted",
-        vec![("count", MAX_TAKEN.to_string()), ("series", scope)],
+        count = MAX_TAKEN,
+        series = scope
     )))
 }
 
@@ -328,14 +329,12 @@ impl Store {
         let groups = self.group_codes()?;
         numbering_fits(cfg, &groups, origin)?;
         if let Some(r) = self.reissues(cfg, 1)?.into_iter().next() {
-            return Err(Error::Said((
+            return Err(Error::Said(crate::msg!(
                 "number.reissue",
-                vec![
-                    ("config", origin.to_string()),
-                    ("number", r.number),
-                    ("reading", r.reading),
-                    ("template", r.template),
-                ],
+                config = origin,
+                number = r.number,
+                reading = r.reading,
+                template = r.template,
             )));
         }
         Ok(())
@@ -736,7 +735,7 @@ pub fn numbering_fits(cfg: &Config, groups: &[String], origin: &str) -> Result<(
         Some(c) => {
             let mut args = collision_args(&c);
             args.push(("config", origin.to_string()));
-            Err(Error::Said(("number.collision_in", args)))
+            Err(Error::Said(Message::text("number.collision_in", args)))
         }
         None => Ok(()),
     }

@@ -52,7 +52,7 @@ pub(super) fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<(
             crate::core::rights::check(&who, crate::core::rights::Action::Create, None)?;
             output::note_lines(&super::casework::likely_text(s, &found, now));
             if crate::session::can_ask() && !ask(s.catalog.t("msg.register_anyway")) {
-                return Err(Error::Said(("msg.not_registered", vec![])));
+                return Err(Error::Said(crate::msg!("msg.not_registered")));
             }
         }
     }
