@@ -2,6 +2,7 @@
 //! Keys are dotted paths into `assets/i18n/<lang>.toml`; a key missing from a translation falls
 //! back to English, and a key missing from English shows itself (a test keeps all three whole).
 
+use crate::core::message::{Arg, Message};
 use crate::core::model::{Outcome, Priority, StatusCategory};
 use crate::core::refusal::Refusal;
 
@@ -97,8 +98,7 @@ impl Catalog {
 
     /// A message in this language, its placeholders filled (terms and inner messages said in
     /// this language too).
-    pub fn say(&self, m: &crate::error::Message) -> String {
-        use crate::error::Arg;
+    pub fn say(&self, m: &Message) -> String {
         let args: Vec<(&str, String)> = m
             .args
             .iter()
@@ -107,6 +107,8 @@ impl Catalog {
                     Arg::Text(t) => t.clone(),
                     Arg::Term(k) => self.t(k).to_string(),
                     Arg::Said(inner) => self.say(inner),
+                    Arg::Id(section, id) => self.id(section, id),
+                    Arg::Refused(r) => self.refusal(r),
                 };
                 (*name, v)
             })
@@ -214,6 +216,15 @@ impl Catalog {
         self.f(&format!("refusal.{key}"), &args)
     }
 }
+
+/// A message in English (logs, tests, and errors of the libraries that want a `Display`).
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&Catalog::english().say(self))
+    }
+}
+
+impl std::error::Error for Message {}
 
 #[cfg(test)]
 mod tests {

@@ -27,7 +27,8 @@
 //! Services (mail, the web page, timers) are given the group by systemd's
 //! `SupplementaryGroups=` instead, and are then `Plain` processes that can open the desk.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result, io};
+use crate::msg;
 use nix::unistd::{Gid, Group, Uid, User};
 use std::ffi::OsString;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -200,9 +201,7 @@ pub fn settle(req: Request<'_>) -> Result<Standing> {
             let _ = REGISTRY.set(r);
         }
         Err(_) if req.db.is_none() && in_user_namespace() => {
-            return Err(Error::Database(
-                "desk is running in a user namespace, where the kernel does not honour its set-id bit: the shared desk cannot be opened from here".into(),
-            ));
+            return Err(Error::Database(msg!("error.user_namespace")));
         }
         Err(e) if req.db.is_none() => return Err(e),
         Err(_) => {}
@@ -267,9 +266,7 @@ pub fn as_caller<T>(f: impl FnOnce() -> T) -> T {
 /// would inherit it). Services, which hold the group by their own account, may.
 pub fn may_exec(what: &str) -> Result<()> {
     if is_setid() {
-        return Err(Error::Forbidden(format!(
-            "desk does not run {what} for a desk opened through the set-id program; the desk's services do that"
-        )));
+        return Err(Error::Forbidden(msg!("error.no_exec", program = what)));
     }
     Ok(())
 }
@@ -316,8 +313,9 @@ pub fn caller_login() -> Result<String> {
     let uid = nix::unistd::getuid();
     match User::from_uid(uid) {
         Ok(Some(u)) => Ok(u.name),
-        _ if is_setid() => Err(Error::Forbidden(format!(
-            "your user id {uid} has no entry in the password database; desk cannot tell who you are"
+        _ if is_setid() => Err(Error::Forbidden(msg!(
+            "error.no_passwd",
+            uid = uid.as_raw()
         ))),
         _ => Ok(format!("uid{uid}")),
     }
@@ -377,9 +375,10 @@ impl Registry {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             // A directory on the way that this user may not search: not a desk install.
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Ok(None),
-            Err(e) => Err(Error::Database(format!(
-                "cannot read the shared desk's registry {}: {e}",
-                file.display()
+            Err(e) => Err(Error::Database(msg!(
+                "error.registry.read",
+                file = file.display().to_string(),
+                why = io(&e)
             ))),
             Ok(_) => Registry::read(&file).map(Some),
         }
@@ -388,10 +387,11 @@ impl Registry {
     /// Reads and checks a registry file: it and every directory above it must belong to root
     /// and be writable by nobody else.
     pub fn read(file: &Path) -> Result<Registry> {
-        let untrusted = |why: String| {
-            Error::Database(format!(
-                "the shared desk's registry {} cannot be trusted: {why}; run `desk init --shared` again as root",
-                file.display()
+        let untrusted = |why: Message| {
+            Error::Database(msg!(
+                "error.registry.untrusted",
+                file = file.display().to_string(),
+                why = why
             ))
         };
         trusted_path(file, false).map_err(untrusted)?;
@@ -403,19 +403,21 @@ impl Registry {
                 let mut s = String::new();
                 std::io::Read::read_to_string(&mut f, &mut s).map(|_| s)
             })
-            .map_err(|e| untrusted(format!("cannot read it ({e})")))?;
-        let raw: RegistryFile =
-            toml::from_str(&text).map_err(|e| untrusted(crate::error::one_line(e.message())))?;
+            .map_err(|e| untrusted(msg!("error.registry.unreadable", why = io(&e))))?;
+        let raw: RegistryFile = toml::from_str(&text).map_err(|e| {
+            untrusted(msg!(
+                "error.registry.syntax",
+                detail = crate::error::one_line(e.message())
+            ))
+        })?;
         if !raw.database.is_absolute() {
-            return Err(untrusted(
-                "the database is not named by an absolute path".into(),
-            ));
+            return Err(untrusted(msg!("error.registry.relative")));
         }
         let gid = Group::from_name(&raw.group)
             .ok()
             .flatten()
             .map(|g| g.gid)
-            .ok_or_else(|| untrusted(format!("no Unix group '{}'", raw.group)))?;
+            .ok_or_else(|| untrusted(msg!("error.registry.no_group", group = &raw.group)))?;
         Ok(Registry {
             file: file.to_path_buf(),
             database: raw.database,
@@ -430,7 +432,7 @@ impl Registry {
             database: database.to_path_buf(),
             group: group.to_string(),
         })
-        .map_err(|e| Error::Invalid(format!("cannot write the registry: {e}")))?;
+        .map_err(|e| Error::Invalid(msg!("error.registry.write", detail = e.to_string())))?;
         Ok(format!(
             "# The shared desk, for the set-id desk program installed beside this directory.\n\
              # Written by `desk init --shared`; it must stay root's (read by everyone, written by root).\n{body}"
@@ -441,21 +443,23 @@ impl Registry {
     /// directory above it root's and writable by nobody else.
     pub fn check_directory(&self) -> Result<()> {
         let dir = self.database.parent().unwrap_or(Path::new("/"));
-        let bad = |why: String| {
-            Error::Database(format!(
-                "the shared desk's directory {} is not protected: {why}; run `desk init --shared` again as root",
-                dir.display()
+        let bad = |why: Message| {
+            Error::Database(msg!(
+                "error.registry.directory",
+                dir = dir.display().to_string(),
+                why = why
             ))
         };
-        let m = std::fs::symlink_metadata(dir).map_err(|e| bad(e.to_string()))?;
+        let m = std::fs::symlink_metadata(dir)
+            .map_err(|e| bad(msg!("error.registry.dir_unreadable", why = io(&e))))?;
         if !m.is_dir() {
-            return Err(bad("it is not a directory".into()));
+            return Err(bad(msg!("error.registry.not_dir")));
         }
         if m.uid() != 0 || m.gid() != self.gid.as_raw() || m.mode() & 0o7777 != 0o2770 {
-            return Err(bad(format!(
-                "it is {} (should be root:{} 2770)",
-                describe(&m),
-                self.group
+            return Err(bad(msg!(
+                "error.registry.dir_mode",
+                is = describe(&m),
+                group = &self.group
             )));
         }
         if let Some(parent) = dir.parent() {
@@ -488,38 +492,44 @@ fn describe(m: &std::fs::Metadata) -> String {
 /// Every component of `path` (an absolute path) is root's, no symbolic link, and writable
 /// by nobody else — except directories with the sticky bit (such as `/tmp`), where others
 /// cannot remove or replace root's entries. `dir` says whether `path` itself is a directory.
-pub fn trusted_path(path: &Path, dir: bool) -> Result<(), String> {
+pub fn trusted_path(path: &Path, dir: bool) -> Result<(), Message> {
+    let shown = |p: &Path| p.display().to_string();
     if !path.is_absolute() {
-        return Err(format!("{} is not an absolute path", path.display()));
+        return Err(msg!("error.path.relative", path = shown(path)));
     }
     let mut at = PathBuf::new();
     let parts: Vec<Component<'_>> = path.components().collect();
     for (i, c) in parts.iter().enumerate() {
         at.push(c.as_os_str());
         if matches!(c, Component::ParentDir) {
-            return Err(format!("{} holds '..'", path.display()));
+            return Err(msg!("error.path.dotdot", path = shown(path)));
         }
-        let m = std::fs::symlink_metadata(&at).map_err(|e| format!("{}: {e}", at.display()))?;
+        let m = std::fs::symlink_metadata(&at)
+            .map_err(|e| msg!("error.path.unreadable", path = shown(&at), why = io(&e)))?;
         let last = i + 1 == parts.len();
         if m.file_type().is_symlink() {
-            return Err(format!("{} is a symbolic link", at.display()));
+            return Err(msg!("error.path.symlink", path = shown(&at)));
         }
         if m.uid() != 0 {
-            return Err(format!("{} belongs to {}", at.display(), describe(&m)));
+            return Err(msg!(
+                "error.path.owner",
+                path = shown(&at),
+                is = describe(&m)
+            ));
         }
         let is_dir = m.is_dir();
         if (!last || dir) && !is_dir {
-            return Err(format!("{} is not a directory", at.display()));
+            return Err(msg!("error.path.not_dir", path = shown(&at)));
         }
         if last && !dir && !m.is_file() {
-            return Err(format!("{} is not a regular file", at.display()));
+            return Err(msg!("error.path.not_file", path = shown(&at)));
         }
         let sticky = is_dir && m.permissions().mode() & 0o1000 != 0;
         if m.mode() & 0o022 != 0 && !sticky {
-            return Err(format!(
-                "{} is writable by others ({})",
-                at.display(),
-                describe(&m)
+            return Err(msg!(
+                "error.path.writable",
+                path = shown(&at),
+                is = describe(&m)
             ));
         }
     }
@@ -665,19 +675,18 @@ pub fn login_members(gid: Gid) -> Vec<String> {
 
 /// What `desk check` finds wrong with the shared desk's side of the operating system: login
 /// users in the desk's group, a directory or file no longer as `desk init --shared` made it.
-pub fn shared_desk_problems(reg: &Registry) -> Vec<String> {
+pub fn shared_desk_problems(reg: &Registry) -> Vec<Message> {
     let mut out = Vec::new();
     let members = login_members(reg.gid);
     if !members.is_empty() {
-        out.push(format!(
-            "login users are in the desk's group {} ({}): they can open its files directly; take them out (gpasswd -d LOGIN {})",
-            reg.group,
-            members.join(", "),
-            reg.group
+        out.push(msg!(
+            "error.shared.members",
+            group = &reg.group,
+            members = members.join(", ")
         ));
     }
     if let Err(e) = reg.check_directory() {
-        out.push(e.to_string());
+        out.push(e.said());
     }
     let dir = reg.database.parent().unwrap_or(Path::new("/"));
     for name in ["desk.db", "desk.db-wal", "desk.db-shm", "desk.toml"] {
@@ -687,16 +696,21 @@ pub fn shared_desk_problems(reg: &Registry) -> Vec<String> {
         let owner_ok = |m: &std::fs::Metadata| name == "desk.toml" || m.uid() == 0;
         match std::fs::symlink_metadata(&p) {
             Err(_) if name == "desk.toml" => {}
-            Err(_) => out.push(format!(
-                "{} is missing: run `desk init --shared` again (as root) to make it",
-                p.display()
+            Err(_) => out.push(msg!(
+                "error.shared.file_missing",
+                path = p.display().to_string()
             )),
-            Ok(m) if !m.is_file() || !owner_ok(&m) || m.gid() != reg.gid.as_raw() || m.mode() & 0o007 != 0 => {
-                out.push(format!(
-                    "{} is {} (should be root:{}, closed to others): run `desk init --shared` again (as root) to repair it",
-                    p.display(),
-                    describe(&m),
-                    reg.group
+            Ok(m)
+                if !m.is_file()
+                    || !owner_ok(&m)
+                    || m.gid() != reg.gid.as_raw()
+                    || m.mode() & 0o007 != 0 =>
+            {
+                out.push(msg!(
+                    "error.shared.file_mode",
+                    path = p.display().to_string(),
+                    is = describe(&m),
+                    group = &reg.group
                 ))
             }
             Ok(_) => {}
@@ -921,13 +935,13 @@ mod tests {
         std::fs::write(&file, "x").expect("write");
         set_mode(dir.path(), 0o777).expect("chmod");
         let err = trusted_path(&file, false).expect_err("world-writable, not sticky");
-        assert!(err.contains("writable by others"), "{err}");
+        assert_eq!(err.key, "error.path.writable", "{err}");
         set_mode(dir.path(), 0o755).expect("chmod");
         if nix::unistd::getuid().is_root() {
             trusted_path(&file, false).expect("root's all the way");
             std::os::unix::fs::symlink(&file, dir.path().join("link")).expect("link");
             let err = trusted_path(&dir.path().join("link"), false).expect_err("link");
-            assert!(err.contains("symbolic link"), "{err}");
+            assert_eq!(err.key, "error.path.symlink", "{err}");
         } else {
             assert!(trusted_path(&file, false).is_err(), "not root's");
         }

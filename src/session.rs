@@ -3,8 +3,9 @@
 //! `privilege`, which decides what a set-id run keeps of it).
 
 use crate::core::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Arg, Error, Result, io, term};
 use crate::i18n::{self, Catalog};
+use crate::msg;
 use crate::privilege;
 use crate::store::{DEFAULT_BUSY_TIMEOUT, Mode, Options, Store};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -42,12 +43,7 @@ pub fn default_db_path() -> Result<PathBuf> {
     }
     directories::ProjectDirs::from("", "", "desk")
         .map(|d| d.data_dir().join("desk.db"))
-        .ok_or_else(|| {
-            Error::Invalid(
-                "cannot find a home directory for the default database; give one with --db PATH"
-                    .into(),
-            )
-        })
+        .ok_or_else(|| Error::Invalid(msg!("error.no_home")))
 }
 
 /// Where the configuration of a database lives by default: `desk.toml` beside it.
@@ -63,11 +59,12 @@ pub fn config_beside(db: &Path) -> PathBuf {
 pub fn load_config(explicit: Option<&Path>, db: &Path) -> Result<(Config, Option<PathBuf>)> {
     let cannot = |p: &Path, e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::Invalid(format!("no configuration file at {}", p.display()))
+            Error::Invalid(msg!("error.no_config", file = p.display().to_string()))
         } else {
-            Error::Invalid(format!(
-                "cannot read the configuration {}: {e}",
-                p.display()
+            Error::Invalid(msg!(
+                "error.read_config",
+                file = p.display().to_string(),
+                why = io(&e)
             ))
         }
     };
@@ -85,10 +82,10 @@ pub fn load_config(explicit: Option<&Path>, db: &Path) -> Result<(Config, Option
 
 fn parse_config(p: &Path, bytes: Vec<u8>) -> Result<Config> {
     let text = String::from_utf8(bytes).map_err(|e| {
-        Error::Invalid(format!(
-            "{} is not UTF-8 text (invalid byte at offset {})",
-            p.display(),
-            e.utf8_error().valid_up_to()
+        Error::Invalid(msg!(
+            "error.not_utf8",
+            file = p.display().to_string(),
+            offset = e.utf8_error().valid_up_to()
         ))
     })?;
     Ok(Config::from_toml(&text, &p.display().to_string())?)
@@ -109,33 +106,49 @@ fn load_shared_config(reg: &privilege::Registry) -> Result<(Config, Option<PathB
             return Ok((Config::builtin()?, None));
         }
         Err(e) => {
-            return Err(Error::Database(format!(
-                "cannot read the shared desk's configuration {}: {e}",
-                p.display()
+            return Err(Error::Database(msg!(
+                "error.read_config",
+                file = p.display().to_string(),
+                why = io(&e)
             )));
         }
     };
-    let m = file
-        .metadata()
-        .map_err(|e| Error::Database(format!("cannot read {}: {e}", p.display())))?;
+    let m = file.metadata().map_err(|e| {
+        Error::Database(msg!(
+            "error.file.read",
+            file = p.display().to_string(),
+            why = io(&e)
+        ))
+    })?;
     if !m.is_file() || m.gid() != reg.gid.as_raw() || m.mode() & 0o002 != 0 {
-        return Err(Error::Database(format!(
-            "the shared desk's configuration {} is not the desk's (a regular file of group {}, not writable by others); an admin reinstalls it with `desk config install FILE`",
-            p.display(),
-            reg.group
+        return Err(Error::Database(msg!(
+            "error.shared_config_not_desks",
+            file = p.display().to_string(),
+            group = &reg.group
         )));
     }
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::BufReader::new(file), &mut bytes)
-        .map_err(|e| Error::Database(format!("cannot read {}: {e}", p.display())))?;
+    std::io::Read::read_to_end(&mut std::io::BufReader::new(file), &mut bytes).map_err(|e| {
+        Error::Database(msg!(
+            "error.file.read",
+            file = p.display().to_string(),
+            why = io(&e)
+        ))
+    })?;
     parse_config(&p, bytes).map(|cfg| (cfg, Some(p)))
 }
 
 /// The language: the configuration's, else the first of LC_ALL, LC_MESSAGES, LANG that is set.
 pub fn language(cfg: &Config) -> &'static str {
-    if let Some(l) = &cfg.language {
-        return i18n::language_from_locale(l);
+    match &cfg.language {
+        Some(l) => i18n::language_from_locale(l),
+        None => env_language(),
     }
+}
+
+/// The language of the environment: the first of LC_ALL, LC_MESSAGES, LANG that is set (what
+/// is said before a desk's configuration is read: the command line's help and mistakes).
+pub fn env_language() -> &'static str {
     for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
         if let Ok(v) = std::env::var(var)
             && !v.is_empty()
@@ -157,9 +170,10 @@ pub fn busy_timeout() -> Result<Duration> {
             .filter(|ms| *ms <= MAX_BUSY_TIMEOUT_MS)
             .map(Duration::from_millis)
             .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "DESK_BUSY_TIMEOUT_MS is '{}': give milliseconds from 0 to {MAX_BUSY_TIMEOUT_MS}",
-                    crate::core::sanitize::clean_line(&v)
+                Error::Invalid(msg!(
+                    "error.busy_timeout",
+                    value = crate::core::sanitize::clean_line(&v).into_owned(),
+                    max = MAX_BUSY_TIMEOUT_MS
                 ))
             }),
     }
@@ -262,23 +276,20 @@ impl Session {
         let (cfg, config_path) = match shared {
             Some(reg) => {
                 if config.is_some_and(|c| !privilege::same_path(c, &reg.config())) {
-                    return Err(Error::Forbidden(
-                        "the shared desk uses only its own configuration: drop --config (and DESK_CONFIG); `desk config check FILE` checks a file, an admin installs it with `desk config install FILE`".into(),
-                    ));
+                    return Err(Error::Forbidden(msg!("error.shared_own_config")));
                 }
                 if !privilege::is_setid() && !holds_group(reg.gid) {
-                    return Err(Error::Database(format!(
-                        "{} is the shared desk, reached only through the set-id desk program, and this desk is not running set-id (traced, in a user namespace, or with no_new_privs?); run {} without --db",
-                        db.display(),
-                        privilege::this_prefix()
-                            .map(|p| p.join("bin/desk").display().to_string())
-                            .unwrap_or_else(|| "the installed desk".into())
+                    return Err(Error::Database(msg!(
+                        "error.not_setid",
+                        path = db.display().to_string(),
+                        program = match privilege::this_prefix() {
+                            Some(p) => Arg::Text(p.join("bin/desk").display().to_string()),
+                            None => term("term.installed_desk"),
+                        }
                     )));
                 }
                 if mode == Mode::Create {
-                    return Err(Error::Forbidden(
-                        "the shared desk is set up by root with `desk init --shared`".into(),
-                    ));
+                    return Err(Error::Forbidden(msg!("error.shared_by_root")));
                 }
                 load_shared_config(reg)?
             }
@@ -320,15 +331,14 @@ impl Session {
     /// the creator of a new desk becomes its admin.
     pub fn create(db: &Path, config: Option<&Path>) -> Result<Creation> {
         if shared_desk(db).is_some() {
-            return Err(Error::Forbidden(
-                "the shared desk is set up by root with `desk init --shared`".into(),
-            ));
+            return Err(Error::Forbidden(msg!("error.shared_by_root")));
         }
         if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
-                Error::Database(format!(
-                    "cannot create the directory {}: {e}",
-                    dir.display()
+                Error::Database(msg!(
+                    "error.file.create_dir",
+                    file = dir.display().to_string(),
+                    why = io(&e)
                 ))
             })?;
         }
@@ -336,9 +346,10 @@ impl Session {
         let mut wrote_config = false;
         if config.is_none() && !config_file.exists() {
             std::fs::write(&config_file, crate::core::config::BUILTIN).map_err(|e| {
-                Error::Database(format!(
-                    "cannot write the configuration {}: {e}",
-                    config_file.display()
+                Error::Database(msg!(
+                    "error.file.write",
+                    file = config_file.display().to_string(),
+                    why = io(&e)
                 ))
             })?;
             wrote_config = true;

@@ -8,7 +8,7 @@ mod shared;
 
 use crate::core::model::{Channel, Outcome, Priority, Role};
 use crate::core::query::SortKey;
-use crate::error::Error;
+use crate::error::{Error, Message};
 use crate::i18n::Catalog;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -476,16 +476,24 @@ pub enum StatusCommand {
     List,
 }
 
-fn parse_id<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
-    s.parse()
+/// The catalog of the environment's language, for what is said before a desk is open (the
+/// command line's help and mistakes, `desk init`).
+pub fn catalog() -> &'static Catalog {
+    static CAT: std::sync::OnceLock<&'static Catalog> = std::sync::OnceLock::new();
+    CAT.get_or_init(|| Catalog::for_lang(crate::session::env_language()))
+}
+
+fn parse_id<T: std::str::FromStr<Err = Message>>(s: &str) -> Result<T, String> {
+    s.parse().map_err(|m: Message| catalog().say(&m))
 }
 
 fn parse_sort(s: &str) -> Result<SortKey, String> {
     SortKey::from_id(&s.to_ascii_lowercase()).ok_or_else(|| {
-        format!(
-            "'{s}' is not a sort order; one of {}",
-            SortKey::ALL.map(|k| k.id()).join(", ")
-        )
+        catalog().say(&crate::msg!(
+            "cli.bad_sort",
+            value = s,
+            choices = SortKey::ALL.map(|k| k.id()).join(", ")
+        ))
     })
 }
 
@@ -493,7 +501,7 @@ fn parse_switch(s: &str) -> Result<bool, String> {
     match s.trim().to_ascii_lowercase().as_str() {
         "on" | "yes" | "true" | "1" => Ok(true),
         "off" | "no" | "false" | "0" => Ok(false),
-        other => Err(format!("'{other}' is not on or off")),
+        other => Err(catalog().say(&crate::msg!("cli.bad_switch", value = other))),
     }
 }
 
@@ -534,13 +542,13 @@ where
         db: cli.db.as_deref(),
         config: cli.config.as_deref(),
     }) {
-        output::error_line(&e.message(Catalog::english()));
+        output::error_line(&output::describe(&e, catalog()));
         return e.exit_code();
     }
     match commands::dispatch(cli, desk) {
         Ok(()) => 0,
         Err(Failure { error, catalog }) => {
-            output::error_line(&error.message(catalog));
+            output::error_line(&output::describe(&error, catalog));
             error.exit_code()
         }
     }
@@ -556,7 +564,7 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
         Failure {
             error,
-            catalog: Catalog::english(),
+            catalog: catalog(),
         }
     }
 }

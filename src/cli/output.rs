@@ -4,6 +4,7 @@
 
 use crate::core::config::Config;
 use crate::core::sanitize::{clean_line, clean_text, escape_json_output};
+use crate::error::{Error, Message};
 use crate::i18n::Catalog;
 use crate::present;
 use crate::store::tickets::{Attachment, CaseFile};
@@ -17,6 +18,68 @@ pub fn error_line(msg: &str) {
     let line = clean_line(msg);
     let _ = writeln!(std::io::stderr(), "desk: {}", line.trim());
 }
+
+/// An error as the command line says it: its message in the reader's language, and where one
+/// of the command line's flags or commands would help, which one. The rules and the store
+/// never name the command line's flags (the desk has none); the command line knows which of
+/// its own answer which message.
+pub fn describe(e: &Error, cat: &Catalog) -> String {
+    let said = e.message(cat);
+    match hint(e) {
+        Some(h) => cat.f("cli.with_hint", &[("message", said), ("hint", cat.say(&h))]),
+        None => said,
+    }
+}
+
+/// The flag or command that answers an error, with the error's own values.
+fn hint(e: &Error) -> Option<Message> {
+    use crate::core::model::OutcomeNote;
+    use crate::core::refusal::Refusal as R;
+    let flag = |f: &str| Some(crate::msg!("cli.hint.flag", flag = f));
+    match e {
+        Error::Refused(r) => match r {
+            R::OutcomeRequired { .. } => flag("--outcome"),
+            R::NoteRequired { note, .. } => flag(match note {
+                OutcomeNote::Reason => "--reason",
+                OutcomeNote::NextSteps => "--next-steps",
+                OutcomeNote::Question => "--question",
+            }),
+            R::FieldRequired { field, .. } => flag(&format!("--{}", field.replace('_', "-"))),
+            R::ReasonRequired { .. } => flag("--reason"),
+            R::RerouteWithoutCategory => flag("--category"),
+            R::RerouteAndGroup => Some(crate::msg!("cli.hint.reroute_or_group")),
+            _ => None,
+        },
+        Error::Item { inner, .. } => hint(inner),
+        Error::Invalid(m) | Error::NotFound(m) | Error::Forbidden(m) | Error::Database(m) => {
+            let key = HINTS.iter().find(|(k, _)| *k == m.key)?.1;
+            Some(Message::new(key, m.args.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// Which hint answers which message (keys of `error.*` → keys of `cli.hint.*`).
+const HINTS: &[(&str, &str)] = &[
+    ("error.no_agent", "cli.hint.no_agent"),
+    ("error.no_agent_as", "cli.hint.no_agent"),
+    ("error.deactivated", "cli.hint.deactivated"),
+    ("error.deactivated_since", "cli.hint.deactivated"),
+    ("error.not_an_agent", "cli.hint.not_an_agent"),
+    ("error.agent_exists", "cli.hint.agent_exists"),
+    ("error.group_exists", "cli.hint.group_exists"),
+    ("error.no_group", "cli.hint.add_group"),
+    ("error.backup.would_replace", "cli.hint.force"),
+    ("error.db.closed_directory", "cli.hint.without_db"),
+    ("error.db.missing", "cli.hint.another_db"),
+    ("error.db.foreign", "cli.hint.choose_db"),
+    ("error.demo_not_empty", "cli.hint.separate_db"),
+    ("error.template_needs_group", "cli.hint.give_group"),
+    ("error.assign_to_whom", "cli.hint.login_or_group"),
+    ("error.no_home", "cli.hint.give_db"),
+    ("error.shared_own_config", "cli.hint.drop_config"),
+    ("error.not_setid", "cli.hint.run_installed"),
+];
 
 /// Several lines on stderr (a list worth knowing before going on): each cleaned, the first
 /// after "desk: ", the others indented under it.

@@ -4,6 +4,7 @@
 use super::output::{self, fit, print};
 use super::{Cli, ReportArgs};
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::session::Session;
 use crate::store::Store;
 use crate::store::report::{Dimension, Durations, Figures, Report, ReportSpec};
@@ -11,14 +12,25 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 fn date(s: &str, what: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::Invalid(format!("--{what} '{s}' is not a date like 2026-11-23")))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        Error::Invalid(msg!(
+            "cli.report.date",
+            flag = format!("--{what}"),
+            value = s
+        ))
+    })
 }
 
 /// The first and last day of the calendar day, week (from Monday), month or year holding `d`.
 fn calendar_period(d: NaiveDate, period: &str) -> Result<(NaiveDate, NaiveDate)> {
     use chrono::Datelike;
-    let invalid = || Error::Invalid(format!("no {period} holds {d}"));
+    let invalid = || {
+        Error::Invalid(msg!(
+            "cli.report.no_period",
+            period = period,
+            date = d.to_string()
+        ))
+    };
     let (first, next) = match period {
         "day" => (d, d.succ_opt()),
         "week" => {
@@ -34,9 +46,7 @@ fn calendar_period(d: NaiveDate, period: &str) -> Result<(NaiveDate, NaiveDate)>
             (first, NaiveDate::from_ymd_opt(d.year() + 1, 1, 1))
         }
         other => {
-            return Err(Error::Invalid(format!(
-                "--period '{other}' is not day, week, month or year"
-            )));
+            return Err(Error::Invalid(msg!("cli.report.period", value = other)));
         }
     };
     let last = next.and_then(|n| n.pred_opt()).ok_or_else(invalid)?;
@@ -64,8 +74,10 @@ pub fn spec(a: &ReportArgs, now: i64) -> Result<ReportSpec> {
         (None, None) => to - chrono::Duration::days(29),
     };
     if from > to {
-        return Err(Error::Invalid(format!(
-            "--from {from} comes after --to {to}"
+        return Err(Error::Invalid(msg!(
+            "cli.report.reversed",
+            from = from.to_string(),
+            to = to.to_string()
         )));
     }
     let (from, to) = Store::period(from, to);
@@ -131,9 +143,7 @@ fn figures_json(f: &Figures) -> Value {
 pub fn run(s: &Session, cli: &Cli, a: &ReportArgs, now: i64) -> Result<()> {
     let format = if cli.json { "json" } else { a.format.as_str() };
     if !matches!(format, "table" | "json" | "csv") {
-        return Err(Error::Invalid(format!(
-            "--format '{format}' is not table, json or csv"
-        )));
+        return Err(Error::Invalid(msg!("cli.report.format", value = format)));
     }
     if cli.as_login.is_some() {
         s.store.actor(&s.login, cli.as_login.as_deref())?;

@@ -17,7 +17,8 @@
 use super::InitArgs;
 use super::output::{path as shown, print};
 use crate::core::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
+use crate::msg;
 use crate::privilege::{self, Registry, trusted_path};
 use crate::store::{DEFAULT_BUSY_TIMEOUT, Mode, Options, Store};
 use nix::unistd::{Gid, Group, Uid};
@@ -37,8 +38,16 @@ const DESK_FILES: [&str; 6] = [
     "desk.toml.new",
 ];
 
-fn io(what: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Database(format!("{}: {e}", what.display()))
+fn io(what: &Path, e: std::io::Error) -> Error {
+    Error::Database(msg!(
+        "error.path.unreadable",
+        path = shown(what),
+        why = crate::error::io(&e)
+    ))
+}
+
+fn errno(what: &Path, e: nix::Error) -> Error {
+    io(what, std::io::Error::from(e))
 }
 
 /// Owner root, the given group, the given mode; never through a symbolic link.
@@ -50,7 +59,7 @@ fn own(path: &Path, gid: Gid, mode: u32) -> Result<()> {
         Some(gid),
         nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
     )
-    .map_err(|e| io(path, e))?;
+    .map_err(|e| errno(path, e))?;
     // chown clears the set-id bits: the mode comes after.
     privilege::set_mode(path, mode).map_err(|e| io(path, e))
 }
@@ -96,12 +105,15 @@ fn valid_group_name(name: &str) -> bool {
 /// were the operators).
 fn ensure_group(name: &str, not: Option<Gid>) -> Result<Group> {
     if !valid_group_name(name) {
-        return Err(Error::Invalid(format!(
-            "'{name}' is not a valid group name"
-        )));
+        return Err(Error::Invalid(msg!("shared.bad_group", group = name)));
     }
-    let existing = Group::from_name(name)
-        .map_err(|e| Error::Database(format!("cannot look up group {name}: {e}")))?;
+    let existing = Group::from_name(name).map_err(|e| {
+        Error::Database(msg!(
+            "shared.group_lookup",
+            group = name,
+            why = crate::error::io(&std::io::Error::from(e))
+        ))
+    })?;
     let group = match existing {
         Some(g) => g,
         None => {
@@ -111,29 +123,31 @@ fn ensure_group(name: &str, not: Option<Gid>) -> Result<Group> {
                 .env_clear()
                 .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
                 .output()
-                .map_err(|e| Error::Database(format!("cannot run groupadd: {e}")))?;
+                .map_err(|e| {
+                    Error::Database(msg!("shared.groupadd_run", why = crate::error::io(&e)))
+                })?;
             if !out.status.success() {
-                return Err(Error::Database(format!(
-                    "groupadd --system {name} failed: {}",
-                    crate::error::one_line(&String::from_utf8_lossy(&out.stderr))
+                return Err(Error::Database(msg!(
+                    "shared.groupadd_failed",
+                    group = name,
+                    detail = crate::error::one_line(&String::from_utf8_lossy(&out.stderr))
                 )));
             }
             Group::from_name(name)
                 .ok()
                 .flatten()
-                .ok_or_else(|| Error::Database(format!("group {name} was not created")))?
+                .ok_or_else(|| Error::Database(msg!("shared.group_not_created", group = name)))?
         }
     };
     if Some(group.gid) == not {
-        return Err(Error::Invalid(format!(
-            "{name} is the old desk's group, which the operators are in: choose a new one (--group {name}-store)"
-        )));
+        return Err(Error::Invalid(msg!("shared.old_group", group = name)));
     }
     let members = privilege::login_members(group.gid);
     if !members.is_empty() {
-        return Err(Error::Invalid(format!(
-            "login users are in the group {name} ({}): they could open the desk's files directly; choose another group (--group) or take them out (gpasswd -d LOGIN {name})",
-            members.join(", ")
+        return Err(Error::Invalid(msg!(
+            "shared.group_members",
+            group = name,
+            members = members.join(", ")
         )));
     }
     Ok(group)
@@ -144,17 +158,15 @@ fn make_directory(dir: &Path, gid: Gid) -> Result<()> {
     let parent = dir.parent().unwrap_or(Path::new("/"));
     std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
     trusted_path(parent, true).map_err(|why| {
-        Error::Invalid(format!(
-            "{} cannot hold the shared desk: {why} (others could move the desk's directory away)",
-            shown(parent)
+        Error::Invalid(msg!(
+            "shared.parent_untrusted",
+            dir = shown(parent),
+            why = why
         ))
     })?;
     match std::fs::symlink_metadata(dir) {
         Ok(m) if !m.is_dir() => {
-            return Err(Error::Invalid(format!(
-                "{} exists and is not a directory",
-                shown(dir)
-            )));
+            return Err(Error::Invalid(msg!("shared.not_a_dir", dir = shown(dir))));
         }
         Ok(_) => {}
         Err(_) => std::fs::create_dir(dir).map_err(|e| io(dir, e))?,
@@ -175,13 +187,10 @@ fn install_program(prefix: &Path, gid: Gid) -> Result<PathBuf> {
     let bin = prefix.join("bin");
     std::fs::create_dir_all(&bin).map_err(|e| io(&bin, e))?;
     if !allows_setid(&bin) {
-        return Err(Error::Invalid(format!(
-            "{} is on a file system mounted nosuid: the set-id bit would be ignored; choose another --prefix",
-            shown(&bin)
-        )));
+        return Err(Error::Invalid(msg!("shared.nosuid", dir = shown(&bin))));
     }
     let exe = std::fs::read("/proc/self/exe")
-        .map_err(|e| Error::Database(format!("cannot read this program: {e}")))?;
+        .map_err(|e| Error::Database(msg!("shared.read_program", why = crate::error::io(&e))))?;
     let target = bin.join("desk");
     install_file(&target, &exe, gid, 0o2755)?;
     let root = Gid::from_raw(0);
@@ -189,7 +198,7 @@ fn install_program(prefix: &Path, gid: Gid) -> Result<PathBuf> {
     let mut man = Vec::new();
     clap_mangen::Man::new(cmd.clone())
         .render(&mut man)
-        .map_err(|e| Error::Database(format!("cannot write the manual page: {e}")))?;
+        .map_err(|e| Error::Database(msg!("shared.manual", why = crate::error::io(&e))))?;
     install_file(&prefix.join("share/man/man1/desk.1"), &man, root, 0o644)?;
     use clap_complete::Shell;
     for (shell, place) in [
@@ -240,14 +249,10 @@ fn make_database(db: &Path, gid: Gid, admin: Option<&str>) -> Result<(i64, bool,
     }
     if let Some(login) = admin {
         if store.agent("root")?.is_none() {
-            return Err(Error::Invalid(
-                "root is not an agent of this desk: its admins add people (desk agent add LOGIN --role admin)".into(),
-            ));
+            return Err(Error::Invalid(msg!("shared.root_not_agent")));
         }
         if nix::unistd::User::from_name(login).ok().flatten().is_none() {
-            return Err(Error::Invalid(format!(
-                "no Unix user '{login}' to make the desk's admin"
-            )));
+            return Err(Error::Invalid(msg!("shared.no_user", login = login)));
         }
         if store.agent(login)?.is_none() {
             let root = store.sign_in("root")?;
@@ -287,9 +292,9 @@ fn own_files(dir: &Path, gid: Gid) -> Result<()> {
     }
     for name in ["desk.db-wal", "desk.db-shm"] {
         if !dir.join(name).is_file() {
-            return Err(Error::Database(format!(
-                "{} was not made; the desk's write-ahead log must exist before operators use it",
-                shown(&dir.join(name))
+            return Err(Error::Database(msg!(
+                "shared.wal_not_made",
+                path = shown(&dir.join(name))
             )));
         }
     }
@@ -298,14 +303,12 @@ fn own_files(dir: &Path, gid: Gid) -> Result<()> {
 
 pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
     if !nix::unistd::getuid().is_root() || !nix::unistd::geteuid().is_root() {
-        return Err(Error::Forbidden(
-            "the shared desk is set up by root: sudo desk init --shared DIR".into(),
-        ));
+        return Err(Error::Forbidden(msg!("shared.root_only")));
     }
     if !dir.is_absolute() {
-        return Err(Error::Invalid(format!(
-            "{} is not an absolute path",
-            shown(dir)
+        return Err(Error::Invalid(msg!(
+            "error.path.relative",
+            path = shown(dir)
         )));
     }
     let prefix = args
@@ -313,9 +316,9 @@ pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_PREFIX));
     if !prefix.is_absolute() {
-        return Err(Error::Invalid(format!(
-            "--prefix {} is not an absolute path",
-            shown(&prefix)
+        return Err(Error::Invalid(msg!(
+            "shared.prefix_relative",
+            path = shown(&prefix)
         )));
     }
     let group_name = args.group.as_deref().unwrap_or(DEFAULT_GROUP);
@@ -333,10 +336,7 @@ pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
     make_directory(dir, group.gid)?;
     if let Some(o) = &old {
         if std::fs::symlink_metadata(&db).is_ok() {
-            return Err(Error::Invalid(format!(
-                "{} already holds a desk; upgrade into a new directory",
-                shown(dir)
-            )));
+            return Err(Error::Invalid(msg!("shared.holds_desk", dir = shown(dir))));
         }
         o.copy_into(&db, group.gid)?;
     }
@@ -345,9 +345,10 @@ pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
     if let Some(o) = &old
         && o.tickets != tickets
     {
-        return Err(Error::Database(format!(
-            "the old desk had {} tickets, the new one {tickets}; nothing was removed",
-            o.tickets
+        return Err(Error::Database(msg!(
+            "shared.ticket_count",
+            old = o.tickets,
+            new = tickets
         )));
     }
     let program = install_program(&prefix, group.gid)?;
@@ -356,7 +357,7 @@ pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
     let reg = Registry::read(&registry)?;
     reg.check_directory()?;
     trusted_path(&program, false)
-        .map_err(|why| Error::Invalid(format!("the program cannot be trusted: {why}")))?;
+        .map_err(|why| Error::Invalid(msg!("shared.program_untrusted", why = why)))?;
     let mut notes = Vec::new();
     if let Some(o) = old.as_mut() {
         notes = o.finish(&prefix)?;
@@ -364,36 +365,39 @@ pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
     let g = &group.name;
     match privilege::proc_hides_processes() {
         (true, Some(gid)) if gid == group.gid.as_raw() => {}
-        (true, _) => notes.push(format!(
-            "note: /proc hides processes (hidepid) but not from the group {g}: desk cannot name who holds a lock; mount it with gid={g}"
-        )),
-        (false, _) => notes.push(format!(
-            "note: every user of this host can read the others' command lines (/proc/PID/cmdline): a subject, requester or contact typed as an argument is visible for a moment; mount /proc with hidepid=invisible,gid={g} (in /etc/fstab: proc /proc proc defaults,hidepid=invisible,gid={g} 0 0)"
-        )),
+        (true, _) => notes.push(msg!("shared.proc_group", group = g)),
+        (false, _) => notes.push(msg!("shared.proc_open", group = g)),
     }
-    let p = shown(&program);
-    let mut out = format!(
-        "shared desk ready in {} (root:{g} 2770; {tickets} tickets{})\n\
-         program: {p} (root:{g} 2755, setgid); registry: {}\n",
-        shown(dir),
-        if fresh { ", root is its admin" } else { "" },
-        shown(&registry),
-    );
-    for n in &notes {
-        out.push_str(n);
-        out.push('\n');
-    }
-    out.push_str(&format!(
-        "Nobody joins a Unix group: people are agents of the desk. Add one ({}):\n\
-         \x20 {p} agent add LOGIN --name \"Full Name\" --role operator --group HOUSING\n\
-         Then they simply run: desk",
-        if root_is_agent {
-            "as root now, later as one of its admins"
+    let cat = super::catalog();
+    let mut out = vec![Message::text(
+        if fresh {
+            "shared.ready_fresh"
         } else {
-            "as one of its admins"
-        }
+            "shared.ready"
+        },
+        vec![
+            ("dir", shown(dir)),
+            ("group", group.name.clone()),
+            ("tickets", tickets.to_string()),
+            ("program", shown(&program)),
+            ("registry", shown(&registry)),
+        ],
+    )];
+    out.extend(notes);
+    out.push(Message::text(
+        if root_is_agent {
+            "shared.add_people_root"
+        } else {
+            "shared.add_people"
+        },
+        vec![("program", shown(&program))],
     ));
-    print(&out);
+    print(
+        &out.iter()
+            .map(|m| cat.say(m))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
     Ok(())
 }
 
@@ -450,7 +454,7 @@ mod upgrade {
                     .flatten()
                     .map(|u| u.name)
                     .unwrap_or_else(|| uid.to_string());
-                out.push(format!("pid {pid} ({who}: {})", comm.trim()));
+                out.push(format!("{pid} ({who}: {})", comm.trim()));
             }
         }
         out
@@ -473,9 +477,9 @@ mod upgrade {
         pub fn close(db: &Path, new_dir: &Path) -> Result<OldDesk> {
             let db = std::fs::canonicalize(db).map_err(|e| io(db, e))?;
             if !is_desk_database(&db) {
-                return Err(Error::Invalid(format!(
-                    "{} is not a desk database",
-                    shown(&db)
+                return Err(Error::Invalid(msg!(
+                    "error.backup.not_desk",
+                    file = shown(&db)
                 )));
             }
             let dir = db.parent().unwrap_or(Path::new("/")).to_path_buf();
@@ -494,9 +498,9 @@ mod upgrade {
             let files: Vec<PathBuf> = DESK_FILES[..3].iter().map(|f| dir.join(f)).collect();
             let busy = holders(&files);
             if !busy.is_empty() {
-                return Err(Error::Forbidden(format!(
-                    "the old desk is open in {}; ask them to quit (or end those processes), then run this again; nothing was changed",
-                    busy.join(", ")
+                return Err(Error::Forbidden(msg!(
+                    "shared.old_open",
+                    processes = busy.join(", ")
                 )));
             }
             let conn = rusqlite::Connection::open(&db).map_err(|e| Error::db(e, &db))?;
@@ -506,10 +510,10 @@ mod upgrade {
                 .query_row("PRAGMA integrity_check", [], |r| r.get(0))
                 .map_err(|e| Error::db(e, &db))?;
             if ok != "ok" {
-                return Err(Error::Database(format!(
-                    "{} is damaged ({}); restore a backup before upgrading",
-                    shown(&db),
-                    crate::error::one_line(&ok)
+                return Err(Error::Database(msg!(
+                    "shared.old_damaged",
+                    file = shown(&db),
+                    detail = crate::error::one_line(&ok)
                 )));
             }
             old.tickets = conn
@@ -521,9 +525,9 @@ mod upgrade {
                 aside.push(".pre-upgrade");
                 let aside = PathBuf::from(aside);
                 if std::fs::symlink_metadata(&aside).is_ok() {
-                    return Err(Error::Invalid(format!(
-                        "{} exists; move it away first",
-                        shown(&aside)
+                    return Err(Error::Invalid(msg!(
+                        "shared.aside_exists",
+                        path = shown(&aside)
                     )));
                 }
                 std::fs::rename(&dir, &aside).map_err(|e| io(&dir, e))?;
@@ -555,15 +559,15 @@ mod upgrade {
                     s
                 }
                 Ok(_) => {
-                    return Err(Error::Invalid(format!(
-                        "{} is not a regular file",
-                        shown(&config)
+                    return Err(Error::Invalid(msg!(
+                        "error.path.not_file",
+                        path = shown(&config)
                     )));
                 }
                 Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
-                    return Err(Error::Invalid(format!(
-                        "{} is a symbolic link: someone replaced the desk's configuration; put the real one back first",
-                        shown(&config)
+                    return Err(Error::Invalid(msg!(
+                        "shared.config_link",
+                        path = shown(&config)
                     )));
                 }
                 Err(_) => crate::core::config::BUILTIN.to_string(),
@@ -578,11 +582,11 @@ mod upgrade {
 
         /// Removes the old desk's files, takes the `DESK_DB` line of the old README out of the
         /// shell profiles, and says what is left to do.
-        pub fn finish(&mut self, prefix: &Path) -> Result<Vec<String>> {
-            let mut notes = vec![format!(
-                "moved {} tickets from {} (a new file: nobody's old link or open file reaches it)",
-                self.tickets,
-                shown(self.moved_from.as_deref().unwrap_or(&self.dir))
+        pub fn finish(&mut self, prefix: &Path) -> Result<Vec<Message>> {
+            let mut notes = vec![msg!(
+                "shared.moved",
+                tickets = self.tickets,
+                from = shown(self.moved_from.as_deref().unwrap_or(&self.dir))
             )];
             for f in DESK_FILES {
                 let _ = std::fs::remove_file(self.dir.join(f));
@@ -597,10 +601,10 @@ mod upgrade {
             if left.is_empty() {
                 let _ = std::fs::remove_dir(&self.dir);
             } else {
-                notes.push(format!(
-                    "{} still holds {} (left closed to everyone but root: old backups there were readable by the old group)",
-                    shown(&self.dir),
-                    crate::core::sanitize::clean_line(&left.join(", "))
+                notes.push(msg!(
+                    "shared.left_over",
+                    dir = shown(&self.dir),
+                    files = crate::core::sanitize::clean_line(&left.join(", ")).into_owned()
                 ));
             }
             let old_path = self.moved_from.as_ref().map(|d| d.join("desk.db"));
@@ -614,12 +618,8 @@ mod upgrade {
                 .flatten()
                 .map(|g| g.name)
                 .unwrap_or_else(|| self.gid.to_string());
-            notes.push(format!(
-                "the old group {old_group} opens nothing any more (its members keep it until they log out); remove it when nothing else uses it: groupdel {old_group}"
-            ));
-            notes.push(
-                "review the agents and their roles (desk agent list): until now every operator could rewrite them".into(),
-            );
+            notes.push(msg!("shared.old_group_left", group = old_group));
+            notes.push(msg!("shared.review_agents"));
             self.done = true;
             Ok(notes)
         }
@@ -650,7 +650,7 @@ mod upgrade {
 
     /// Takes `export DESK_DB=OLD` (what the old README told admins to write) out of the shell
     /// profiles in `dir`; a profile left with nothing else is removed.
-    pub fn remove_profile_lines(dir: &Path, old_db: &Path) -> Vec<String> {
+    pub fn remove_profile_lines(dir: &Path, old_db: &Path) -> Vec<Message> {
         let mut notes = Vec::new();
         let Ok(entries) = std::fs::read_dir(dir) else {
             return notes;
@@ -681,15 +681,19 @@ mod upgrade {
                 .iter()
                 .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
             let done = if empty {
-                std::fs::remove_file(&path).map(|_| "removed")
+                std::fs::remove_file(&path).map(|_| "shared.profile_removed")
             } else {
                 let mut body = kept.join("\n");
                 body.push('\n');
-                std::fs::write(&path, body).map(|_| "edited")
+                std::fs::write(&path, body).map(|_| "shared.profile_edited")
             };
             notes.push(match done {
-                Ok(what) => format!("{what} {}: operators no longer set DESK_DB", shown(&path)),
-                Err(e) => format!("could not edit {}: {e}", shown(&path)),
+                Ok(key) => Message::text(key, vec![("path", shown(&path))]),
+                Err(e) => msg!(
+                    "shared.profile_failed",
+                    path = shown(&path),
+                    why = crate::error::io(&e)
+                ),
             });
         }
         notes

@@ -110,12 +110,12 @@ impl std::fmt::Display for Anchor {
 }
 
 impl std::str::FromStr for Anchor {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Anchor, String> {
+    type Err = crate::core::message::Message;
+    fn from_str(s: &str) -> Result<Anchor, Self::Err> {
         let bad = || {
-            format!(
-                "'{}' is not an anchor (expected ID:HASH as printed by desk check --anchor)",
-                crate::core::sanitize::clean_line(s.trim())
+            crate::msg!(
+                "error.anchor",
+                value = crate::core::sanitize::clean_line(s.trim()).into_owned()
             )
         };
         let (id, hex_part) = s.trim().split_once(':').ok_or_else(bad)?;

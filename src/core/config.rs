@@ -7,6 +7,8 @@ use super::model::{Outcome, Priority, Role, StatusCategory};
 use super::numbering::collision::{self, Collision, Plan};
 use super::numbering::{CheckAlgo, Grammar, Template};
 use super::sla::{Calendar, FirstResponse, SlaConfig, Targets};
+use crate::core::message::Message;
+use crate::msg;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::fmt;
@@ -22,7 +24,7 @@ pub struct ConfigError {
     /// The file, or "built-in configuration".
     pub origin: String,
     pub line: Option<usize>,
-    pub message: String,
+    pub message: Message,
 }
 
 impl fmt::Display for ConfigError {
@@ -34,7 +36,31 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// `id`s joined by commas, for the "(declared: …)" of a message.
+fn codes<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    ids.collect::<Vec<_>>().join(", ")
+}
+
 impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    /// What to say: the file, the line and what is wrong.
+    pub fn said(&self) -> Message {
+        match self.line {
+            Some(line) => msg!(
+                "error.config_line",
+                origin = &self.origin,
+                line = line,
+                message = self.message.clone()
+            ),
+            None => msg!(
+                "error.config",
+                origin = &self.origin,
+                message = self.message.clone()
+            ),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupDef {
@@ -290,19 +316,15 @@ impl Checker<'_> {
             + 1
     }
 
-    fn at<T>(&self, spanned: &Spanned<T>, message: impl Into<String>) -> ConfigError {
-        ConfigError {
-            origin: self.origin.to_string(),
-            line: Some(self.line_of(spanned.span().start)),
-            message: message.into(),
-        }
+    fn at<T>(&self, spanned: &Spanned<T>, message: Message) -> ConfigError {
+        self.at_line(Some(self.line_of(spanned.span().start)), message)
     }
 
-    fn whole(&self, message: impl Into<String>) -> ConfigError {
+    fn at_line(&self, line: Option<usize>, message: Message) -> ConfigError {
         ConfigError {
             origin: self.origin.to_string(),
-            line: None,
-            message: message.into(),
+            line,
+            message,
         }
     }
 }
@@ -339,10 +361,14 @@ impl Config {
     /// Parses and validates `text`; `origin` names the file in error messages.
     pub fn from_toml(text: &str, origin: &str) -> Result<Config, ConfigError> {
         let c = Checker { origin, text };
-        let raw: Raw = toml::from_str(text).map_err(|e| ConfigError {
-            origin: origin.to_string(),
-            line: e.span().map(|s| c.line_of(s.start)),
-            message: e.message().trim().replace('\n', " "),
+        let raw: Raw = toml::from_str(text).map_err(|e| {
+            c.at_line(
+                e.span().map(|s| c.line_of(s.start)),
+                msg!(
+                    "config.syntax",
+                    detail = e.message().trim().replace('\n', " ")
+                ),
+            )
         })?;
 
         let language = raw
@@ -357,9 +383,10 @@ impl Config {
         {
             return Err(c.at(
                 spanned,
-                format!(
-                    "language '{language}' is not available (choose {}, or leave empty for LANG)",
-                    LANGUAGES.join(", ")
+                msg!(
+                    "config.language",
+                    language = &language,
+                    choices = LANGUAGES.join(", ")
                 ),
             ));
         }
@@ -378,16 +405,10 @@ impl Config {
             .as_ref()
             .filter(|_| !prefix.chars().all(|ch| ch.is_ascii_alphanumeric()))
         {
-            return Err(c.at(
-                spanned,
-                format!("numbering prefix '{prefix}' may hold only letters and digits"),
-            ));
+            return Err(c.at(spanned, msg!("config.prefix", prefix = &prefix)));
         }
         if template.tokens().contains(&super::numbering::Token::Prefix) && prefix.is_empty() {
-            return Err(c.at(
-                &raw.numbering.template,
-                "the template uses {prefix} but [numbering] sets no prefix",
-            ));
+            return Err(c.at(&raw.numbering.template, msg!("config.no_prefix")));
         }
 
         let mut groups = Vec::new();
@@ -395,13 +416,10 @@ impl Config {
         for g in &raw.groups {
             let code = g.code.get_ref().trim().to_string();
             if !valid_code(&code) {
-                return Err(c.at(
-                    &g.code,
-                    format!("group code '{code}' must be 1-16 letters, digits or _"),
-                ));
+                return Err(c.at(&g.code, msg!("error.group_code", code = &code)));
             }
             if !group_codes.insert(code.clone()) {
-                return Err(c.at(&g.code, format!("group '{code}' is declared twice")));
+                return Err(c.at(&g.code, msg!("config.group_twice", code = &code)));
             }
             groups.push(GroupDef {
                 code,
@@ -409,20 +427,18 @@ impl Config {
                 auto_assign: g.auto_assign,
             });
         }
-        let group_ref = |s: &Spanned<String>, what: &str| -> Result<String, ConfigError> {
+        let group_ref = |s: &Spanned<String>, what: Message| -> Result<String, ConfigError> {
             let code = s.get_ref().trim().to_string();
             if group_codes.contains(&code) {
                 Ok(code)
             } else {
                 Err(c.at(
                     s,
-                    format!(
-                        "{what} names group '{code}', which is not declared (declared: {})",
-                        groups
-                            .iter()
-                            .map(|g| g.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                    msg!(
+                        "config.undeclared_group",
+                        what = what,
+                        code = &code,
+                        declared = codes(groups.iter().map(|g| g.code.as_str()))
                     ),
                 ))
             }
@@ -432,16 +448,13 @@ impl Config {
         for cat in &raw.categories {
             let code = cat.code.get_ref().trim().to_string();
             if !valid_code(&code) {
-                return Err(c.at(
-                    &cat.code,
-                    format!("category code '{code}' must be 1-16 letters, digits or _"),
-                ));
+                return Err(c.at(&cat.code, msg!("config.category_code", code = &code)));
             }
             if categories.iter().any(|x| x.code == code) {
-                return Err(c.at(&cat.code, format!("category '{code}' is declared twice")));
+                return Err(c.at(&cat.code, msg!("config.category_twice", code = &code)));
             }
             let group = match &cat.group {
-                Some(g) => Some(group_ref(g, &format!("category {code}"))?),
+                Some(g) => Some(group_ref(g, msg!("config.what.category", code = &code))?),
                 None => None,
             };
             let template = match &cat.template {
@@ -458,28 +471,28 @@ impl Config {
             });
         }
         if categories.is_empty() {
-            return Err(c.whole("declare at least one [[category]]"));
+            return Err(c.at_line(None, msg!("config.no_category")));
         }
-        let category_ref = |s: &Spanned<String>, what: &str| -> Result<String, ConfigError> {
+        let category_ref = |s: &Spanned<String>, what: Message| -> Result<String, ConfigError> {
             let code = s.get_ref().trim().to_string();
             if categories.iter().any(|x| x.code == code) {
                 Ok(code)
             } else {
                 Err(c.at(
                     s,
-                    format!(
-                        "{what} names category '{code}', which is not declared (declared: {})",
-                        categories
-                            .iter()
-                            .map(|x| x.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                    msg!(
+                        "config.undeclared_category",
+                        what = what,
+                        code = &code,
+                        declared = codes(categories.iter().map(|x| x.code.as_str()))
                     ),
                 ))
             }
         };
-        let default_category =
-            category_ref(&raw.intake.default_category, "[intake] default_category")?;
+        let default_category = category_ref(
+            &raw.intake.default_category,
+            msg!("config.what.default_category"),
+        )?;
 
         let mut routes = Vec::new();
         for r in &raw.routes {
@@ -488,13 +501,10 @@ impl Config {
                 .iter()
                 .all(|k| k.trim().trim_end_matches('*').is_empty())
             {
-                return Err(c.at(&r.keywords, "a [[route]] needs at least one keyword"));
+                return Err(c.at(&r.keywords, msg!("config.route_keyword")));
             }
             if r.category.is_none() && r.group.is_none() && r.priority.is_none() {
-                return Err(c.at(
-                    &r.keywords,
-                    "a [[route]] must set a category, a group or a priority",
-                ));
+                return Err(c.at(&r.keywords, msg!("config.route_sets")));
             }
             routes.push(RouteRule {
                 keywords: r
@@ -506,12 +516,12 @@ impl Config {
                 category: r
                     .category
                     .as_ref()
-                    .map(|s| category_ref(s, "a [[route]]"))
+                    .map(|s| category_ref(s, msg!("config.what.route")))
                     .transpose()?,
                 group: r
                     .group
                     .as_ref()
-                    .map(|s| group_ref(s, "a [[route]]"))
+                    .map(|s| group_ref(s, msg!("config.what.route")))
                     .transpose()?,
                 priority: r.priority,
             });
@@ -529,10 +539,7 @@ impl Config {
             Some(tz) => {
                 let name = tz.get_ref().trim().to_string();
                 if !name.is_empty() && name.parse::<chrono_tz::Tz>().is_err() {
-                    return Err(c.at(
-                        tz,
-                        format!("unknown time zone '{name}' (use an IANA name such as Europe/Kyiv or UTC)"),
-                    ));
+                    return Err(c.at(tz, msg!("config.time_zone", name = &name)));
                 }
                 name
             }
@@ -605,11 +612,7 @@ impl Config {
                 line: c.line_of(v.span().start),
             })
             .collect();
-        super::keys::bindings(&rebindings).map_err(|(line, message)| ConfigError {
-            origin: c.origin.to_string(),
-            line: Some(line),
-            message,
-        })
+        super::keys::bindings(&rebindings).map_err(|(line, message)| c.at_line(Some(line), message))
     }
 
     fn lifecycle(c: &Checker<'_>, raw: &Raw) -> Result<Lifecycle, ConfigError> {
@@ -617,13 +620,10 @@ impl Config {
         for s in &raw.statuses {
             let id = s.id.get_ref().trim().to_string();
             if !valid_status_id(&id) {
-                return Err(c.at(
-                    &s.id,
-                    format!("status id '{id}' must be lower-case letters, digits and _"),
-                ));
+                return Err(c.at(&s.id, msg!("config.status_id", id = &id)));
             }
             if statuses.iter().any(|x| x.id == id) {
-                return Err(c.at(&s.id, format!("status '{id}' is declared twice")));
+                return Err(c.at(&s.id, msg!("config.status_twice", id = &id)));
             }
             let outcomes = s
                 .outcomes
@@ -631,29 +631,21 @@ impl Config {
                 .map(|o| o.get_ref().clone())
                 .unwrap_or_default();
             let outcomes_at = s.outcomes.as_ref().map(|o| o.span()).unwrap_or(s.id.span());
-            let at_outcomes = |msg: String| ConfigError {
-                origin: c.origin.to_string(),
-                line: Some(c.line_of(outcomes_at.start)),
-                message: msg,
-            };
+            let at_outcomes = |m: Message| c.at_line(Some(c.line_of(outcomes_at.start)), m);
             match s.category {
                 StatusCategory::Done => {
                     if outcomes.is_empty() {
-                        return Err(c.at(
-                            &s.id,
-                            format!("done status '{id}' must list the outcomes it takes"),
-                        ));
+                        return Err(c.at(&s.id, msg!("config.done_outcomes", id = &id)));
                     }
                     if outcomes.contains(&Outcome::Clarification) {
-                        return Err(at_outcomes(format!(
-                            "done status '{id}' cannot take 'clarification': that is a question, not a result"
-                        )));
+                        return Err(at_outcomes(msg!("config.done_clarification", id = &id)));
                     }
                 }
                 StatusCategory::Closed | StatusCategory::Initial if !outcomes.is_empty() => {
-                    return Err(at_outcomes(format!(
-                        "status '{id}' ({}) takes no outcome",
-                        s.category
+                    return Err(at_outcomes(msg!(
+                        "config.no_outcome",
+                        id = &id,
+                        category = s.category.as_str()
                     )));
                 }
                 _ => {}
@@ -667,9 +659,10 @@ impl Config {
         }
         for needed in [StatusCategory::Initial, StatusCategory::Done] {
             if !statuses.iter().any(|s| s.category == needed) {
-                return Err(c.whole(format!(
-                    "declare at least one [[status]] of category '{needed}'"
-                )));
+                return Err(c.at_line(
+                    None,
+                    msg!("config.status_needed", category = needed.as_str()),
+                ));
             }
         }
         let known = |s: &Spanned<String>| -> Result<String, ConfigError> {
@@ -679,13 +672,10 @@ impl Config {
             } else {
                 Err(c.at(
                     s,
-                    format!(
-                        "unknown status '{id}' (declared: {})",
-                        statuses
-                            .iter()
-                            .map(|x| x.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                    msg!(
+                        "config.unknown_status",
+                        id = &id,
+                        declared = codes(statuses.iter().map(|x| x.id.as_str()))
                     ),
                 ))
             }
@@ -694,23 +684,20 @@ impl Config {
         for t in &raw.transitions {
             let name = t.name.get_ref().trim().to_string();
             if !valid_status_id(&name) {
-                return Err(c.at(
-                    &t.name,
-                    format!("transition name '{name}' must be lower-case letters, digits and _"),
-                ));
+                return Err(c.at(&t.name, msg!("config.transition_name", name = &name)));
             }
             if transitions.iter().any(|x| x.name == name) {
-                return Err(c.at(&t.name, format!("transition '{name}' is declared twice")));
+                return Err(c.at(&t.name, msg!("config.transition_twice", name = &name)));
             }
             if t.from.is_empty() {
-                return Err(c.at(&t.name, format!("transition '{name}' has no 'from' status")));
+                return Err(c.at(&t.name, msg!("config.transition_from", name = &name)));
             }
             let from = t.from.iter().map(&known).collect::<Result<Vec<_>, _>>()?;
             let to = known(&t.to)?;
             if from.contains(&to) {
                 return Err(c.at(
                     &t.to,
-                    format!("transition '{name}' goes from '{to}' to itself"),
+                    msg!("config.transition_self", name = &name, to = &to),
                 ));
             }
             for f in &from {
@@ -720,19 +707,18 @@ impl Config {
                 if let Some(other) = clash {
                     return Err(c.at(
                         &t.name,
-                        format!(
-                            "transition '{name}' repeats '{}' for status '{f}'",
-                            other.name
+                        msg!(
+                            "config.transition_repeats",
+                            name = &name,
+                            other = &other.name,
+                            status = f
                         ),
                     ));
                 }
             }
             let target = statuses.iter().find(|s| s.id == to).map(|s| s.category);
             if t.on != Trigger::Move && target.is_some_and(StatusCategory::is_finished) {
-                return Err(c.at(
-                    &t.to,
-                    format!("an automatic transition ('{name}') cannot finish a ticket"),
-                ));
+                return Err(c.at(&t.to, msg!("config.automatic_finish", name = &name)));
             }
             transitions.push(TransitionDef {
                 name,
@@ -755,27 +741,25 @@ impl Config {
             None => None,
             Some(sc) => {
                 let cal = sc.get_ref();
-                let err = |m: String| c.at(sc, m);
+                let err = |m: Message| c.at(sc, m);
                 let tz_name = cal
                     .timezone
                     .as_deref()
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
                     .or(desk_tz.filter(|t| !t.is_empty()))
-                    .ok_or_else(|| err("[sla.calendar] needs a timezone (or set [desk] timezone): business hours are local to a place".into()))?;
-                let tz: chrono_tz::Tz = tz_name.parse().map_err(|_| {
-                    err(format!(
-                        "unknown time zone '{tz_name}' (use an IANA name such as Europe/Kyiv)"
-                    ))
-                })?;
+                    .ok_or_else(|| err(msg!("config.calendar_zone")))?;
+                let tz: chrono_tz::Tz = tz_name
+                    .parse()
+                    .map_err(|_| err(msg!("config.time_zone", name = tz_name)))?;
                 let mut days = [false; 7];
                 for d in &cal.days {
                     let w = super::sla::weekday(d)
-                        .ok_or_else(|| err(format!("'{d}' is not a weekday (mon … sun)")))?;
+                        .ok_or_else(|| err(msg!("config.weekday", day = d)))?;
                     days[w.num_days_from_monday() as usize] = true;
                 }
                 if !days.iter().any(|d| *d) {
-                    return Err(err("[sla.calendar] needs at least one working day".into()));
+                    return Err(err(msg!("config.no_working_day")));
                 }
                 let (open, close) = cal
                     .hours
@@ -787,15 +771,11 @@ impl Config {
                         ))
                     })
                     .filter(|(a, b)| b > a)
-                    .ok_or_else(|| {
-                        err(format!("hours '{}' must look like 09:00-18:00", cal.hours))
-                    })?;
+                    .ok_or_else(|| err(msg!("config.hours", hours = &cal.hours)))?;
                 let mut holidays = std::collections::BTreeSet::new();
                 for h in &cal.holidays {
-                    let d =
-                        chrono::NaiveDate::parse_from_str(h.trim(), "%Y-%m-%d").map_err(|_| {
-                            err(format!("holiday '{h}' must be a date like 2026-12-25"))
-                        })?;
+                    let d = chrono::NaiveDate::parse_from_str(h.trim(), "%Y-%m-%d")
+                        .map_err(|_| err(msg!("config.holiday", day = h)))?;
                     holidays.insert(d);
                 }
                 Some(Calendar {
@@ -824,9 +804,16 @@ impl Config {
         };
         let mut by_priority = std::collections::BTreeMap::new();
         for (name, t) in &r.targets {
-            let p: Priority = name
-                .parse()
-                .map_err(|e: String| c.at(t, format!("[sla.targets.{name}]: {e}")))?;
+            let p: Priority = name.parse().map_err(|e: Message| {
+                c.at(
+                    t,
+                    msg!(
+                        "config.in_section",
+                        section = format!("[sla.targets.{name}]"),
+                        error = e
+                    ),
+                )
+            })?;
             by_priority.insert(p, targets(t)?);
         }
         let mut by_category = std::collections::BTreeMap::new();
@@ -836,19 +823,13 @@ impl Config {
                 .iter()
                 .any(|x| x.code.get_ref().trim() == code)
             {
-                return Err(c.at(
-                    t,
-                    format!("[sla.category.{code}] names a category that is not declared"),
-                ));
+                return Err(c.at(t, msg!("config.sla_category", code = code)));
             }
             by_category.insert(code.clone(), targets(t)?);
         }
         let at_risk = r.at_risk.unwrap_or(0.25);
         if !(0.0..1.0).contains(&at_risk) {
-            return Err(c.at(
-                rs,
-                format!("[sla] at_risk is a share of the target, between 0 and 1 (not {at_risk})"),
-            ));
+            return Err(c.at(rs, msg!("config.at_risk", value = at_risk.to_string())));
         }
         Ok(SlaConfig {
             by_priority,
@@ -961,15 +942,20 @@ impl Config {
     }
 
     /// Finds a category by code, case-insensitively, or says which exist.
-    pub fn resolve_category(&self, code: &str) -> Result<&CategoryDef, String> {
+    pub fn resolve_category(
+        &self,
+        code: &str,
+    ) -> Result<&CategoryDef, crate::core::message::Message> {
         let key = code.trim().to_ascii_uppercase();
         self.categories
             .iter()
             .find(|c| c.code.to_ascii_uppercase() == key)
             .ok_or_else(|| {
-                format!(
-                    "unknown category '{code}' (known: {})",
-                    self.categories
+                crate::msg!(
+                    "error.unknown_category",
+                    code = code,
+                    known = self
+                        .categories
                         .iter()
                         .map(|c| c.code.as_str())
                         .collect::<Vec<_>>()
@@ -1060,7 +1046,7 @@ mod tests {
     fn errors_name_the_line() {
         let e = with("to = \"closed\"", "to = \"closd\"").expect_err("unknown status");
         assert_eq!(e.line, Some(line_of("to = \"closed\"")));
-        assert!(e.message.contains("unknown status 'closd'"), "{e}");
+        assert!(e.to_string().contains("unknown status 'closd'"), "{e}");
         assert!(e.to_string().starts_with("desk.toml:"), "{e}");
 
         let e = with(
@@ -1068,29 +1054,29 @@ mod tests {
             "group = \"HOUSE\"\nkeywords",
         )
         .expect_err("group");
-        assert!(e.message.contains("group 'HOUSE'"), "{e}");
+        assert!(e.to_string().contains("group 'HOUSE'"), "{e}");
 
         let e =
             with("{cat}-{yy}{mm}-{seq:5}-{check}", "{cat}-{yy}{mm}-{sq:5}").expect_err("template");
-        assert!(e.message.contains("unknown token {sq:5}"), "{e}");
+        assert!(e.to_string().contains("unknown token {sq:5}"), "{e}");
         assert_eq!(e.line, Some(line_of("template = \"{cat}")));
 
         let e = with("language = \"\"", "language = \"de\"").expect_err("language");
-        assert!(e.message.contains("'de' is not available"), "{e}");
+        assert!(e.to_string().contains("'de' is not available"), "{e}");
 
         let e = with("check = \"damm\"", "check = \"crc\"").expect_err("algo");
-        assert!(e.line.is_some() && e.message.contains("crc"), "{e}");
+        assert!(e.line.is_some() && e.to_string().contains("crc"), "{e}");
 
         let e = with("[desk]", "[desk]\ncolour = 1").expect_err("unknown key");
-        assert!(e.message.contains("colour"), "{e}");
+        assert!(e.to_string().contains("colour"), "{e}");
 
         let e =
             with("outcomes = [\"granted\", \"partial\"]", "").expect_err("done without outcomes");
-        assert!(e.message.contains("must list the outcomes"), "{e}");
+        assert!(e.to_string().contains("must list the outcomes"), "{e}");
 
         let e =
             with("roles = [\"supervisor\", \"admin\"]", "roles = [\"boss\"]").expect_err("role");
-        assert!(e.message.contains("boss"), "{e}");
+        assert!(e.to_string().contains("boss"), "{e}");
 
         let e = Config::from_toml("this is = not toml", "x.toml").expect_err("syntax");
         assert_eq!(e.line, Some(1));
@@ -1114,9 +1100,9 @@ mod tests {
     #[test]
     fn duplicates_are_refused() {
         let e = with("code = \"SOCIAL\"", "code = \"HOUSING\"").expect_err("dup group");
-        assert!(e.message.contains("declared twice"), "{e}");
+        assert!(e.to_string().contains("declared twice"), "{e}");
         let e = with("id = \"rejected\"", "id = \"resolved\"").expect_err("dup status");
-        assert!(e.message.contains("declared twice"), "{e}");
+        assert!(e.to_string().contains("declared twice"), "{e}");
     }
 
     #[test]
@@ -1126,7 +1112,7 @@ mod tests {
             "to = \"resolved\"\non = \"assign\"",
         )
         .expect_err("auto finish");
-        assert!(e.message.contains("cannot finish"), "{e}");
+        assert!(e.to_string().contains("cannot finish"), "{e}");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! bad key before it can stop the desk for everyone. No terminal here: the desk turns the
 //! terminal's key events into these keys (src/ui/keymap.rs).
 
+use crate::core::message::Message;
+use crate::msg;
 use std::fmt;
 
 /// Declares the actions once: the enum, its `[keys]` names and `Action::ALL` come from the
@@ -301,10 +303,10 @@ impl Key {
         self.ctrl && self.code == Code::Char('c')
     }
 
-    pub fn parse(spec: &str) -> Result<Key, String> {
+    pub fn parse(spec: &str) -> Result<Key, Message> {
         let spec = spec.trim();
         if spec.is_empty() {
-            return Err("an empty key".into());
+            return Err(msg!("keys.empty"));
         }
         let mut key = Key::plain(Code::Char(' '));
         let mut rest = spec;
@@ -331,16 +333,14 @@ impl Key {
                 match (chars.next(), chars.next()) {
                     (Some(c), None) if !c.is_control() => Code::Char(c),
                     _ => {
-                        return Err(format!(
-                            "'{spec}' is not a key (try n, G, ctrl-s, shift-tab, f2, enter, space)"
-                        ));
+                        return Err(msg!("keys.not_a_key", key = spec));
                     }
                 }
             }
         };
         let key = key.normal();
         if key.is_ctrl_c() {
-            return Err("ctrl-c always quits and cannot be rebound".into());
+            return Err(msg!("keys.ctrl_c"));
         }
         Ok(key)
     }
@@ -595,7 +595,7 @@ pub fn defaults() -> Vec<Binding> {
 /// context it had, and those keys are taken from whatever had them there. While typing, a
 /// key that types a character cannot be bound: there the action keeps those of its keys that
 /// cannot be typed (or its defaults). Errors name the line.
-pub fn bindings(rebindings: &[Rebinding]) -> Result<Vec<Binding>, (usize, String)> {
+pub fn bindings(rebindings: &[Rebinding]) -> Result<Vec<Binding>, (usize, Message)> {
     let mut map = defaults();
     let mut sorted: Vec<&Rebinding> = rebindings.iter().collect();
     sorted.sort_by_key(|r| r.line);
@@ -605,10 +605,10 @@ pub fn bindings(rebindings: &[Rebinding]) -> Result<Vec<Binding>, (usize, String
             let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
             (
                 r.line,
-                format!(
-                    "unknown action '{}' in [keys] (actions: {})",
-                    r.name,
-                    names.join(", ")
+                msg!(
+                    "keys.unknown_action",
+                    action = &r.name,
+                    actions = names.join(", ")
                 ),
             )
         })?;
@@ -617,7 +617,7 @@ pub fn bindings(rebindings: &[Rebinding]) -> Result<Vec<Binding>, (usize, String
             .iter()
             .map(|k| Key::parse(k))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| (r.line, format!("[keys] {}: {e}", r.name)))?;
+            .map_err(|e| (r.line, msg!("keys.of_action", action = &r.name, error = e)))?;
         let contexts = contexts_of(&map, action);
         check_typing(action, &keys, &contexts).map_err(|e| (r.line, e))?;
         for &(key, other, ref theirs, line) in &given {
@@ -627,10 +627,12 @@ pub fn bindings(rebindings: &[Rebinding]) -> Result<Vec<Binding>, (usize, String
             if keys.contains(&key) && other != action && shared {
                 return Err((
                     r.line,
-                    format!(
-                        "[keys] '{key}' is given to both {} (line {line}) and {}",
-                        other.name(),
-                        action.name()
+                    msg!(
+                        "keys.twice",
+                        key = key.to_string(),
+                        first = other.name(),
+                        line = line,
+                        second = action.name()
                     ),
                 ));
             }
@@ -656,13 +658,13 @@ fn contexts_of(map: &[Binding], action: Action) -> Vec<Context> {
 }
 
 /// An action used only while typing needs a key that cannot be typed.
-fn check_typing(action: Action, keys: &[Key], contexts: &[Context]) -> Result<(), String> {
+fn check_typing(action: Action, keys: &[Key], contexts: &[Context]) -> Result<(), Message> {
     let only_typing = contexts.iter().all(|c| c.is_text());
     match keys.iter().find(|k| k.types_text()) {
-        Some(k) if only_typing && keys.iter().all(|k| k.types_text()) => Err(format!(
-            "[keys] {}: it works while typing, where '{k}' would be typed; give a key with ctrl- \
-             or alt-, or a named key (f2, enter, tab…)",
-            action.name()
+        Some(k) if only_typing && keys.iter().all(|k| k.types_text()) => Err(msg!(
+            "keys.typed",
+            action = action.name(),
+            key = k.to_string()
         )),
         _ => Ok(()),
     }
@@ -793,7 +795,7 @@ mod tests {
         assert!(Key::parse("f99").is_err());
         assert!(Key::parse("hello").is_err());
         assert!(Key::parse("").is_err());
-        assert!(Key::parse("ctrl-c").is_err_and(|e| e.contains("always quits")));
+        assert!(Key::parse("ctrl-c").is_err_and(|e| e.key == "keys.ctrl_c"));
     }
 
     #[test]
@@ -828,17 +830,21 @@ mod tests {
     fn mistakes_name_their_line() {
         let e = bindings(&[rb("fly", &["x"], 7)]).expect_err("unknown");
         assert_eq!(e.0, 7);
-        assert!(e.1.contains("unknown action 'fly'"), "{}", e.1);
+        assert!(e.1.to_string().contains("unknown action 'fly'"), "{}", e.1);
         let e = bindings(&[rb("new", &["ctrl-c"], 2)]).expect_err("reserved");
-        assert!(e.1.contains("always quits"));
+        assert!(e.1.to_string().contains("always quits"));
         let e = bindings(&[rb("new", &["hello"], 2)]).expect_err("bad");
-        assert!(e.1.contains("not a key"));
+        assert!(e.1.to_string().contains("not a key"));
         let e = bindings(&[rb("save", &["s"], 5)]).expect_err("typed");
         assert_eq!(e.0, 5);
-        assert!(e.1.contains("would be typed"), "{}", e.1);
+        assert!(e.1.to_string().contains("would be typed"), "{}", e.1);
         let e = bindings(&[rb("new", &["x"], 3), rb("claim", &["x"], 4)]).expect_err("both");
         assert_eq!(e.0, 4);
-        assert!(e.1.contains("both new (line 3) and claim"), "{}", e.1);
+        assert!(
+            e.1.to_string().contains("both new (line 3) and claim"),
+            "{}",
+            e.1
+        );
         assert!(bindings(&[rb("save", &["ctrl-w", "s"], 5)]).is_ok());
     }
 }

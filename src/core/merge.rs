@@ -27,13 +27,16 @@ impl LinkKind {
 }
 
 impl std::str::FromStr for LinkKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<LinkKind, String> {
+    type Err = crate::core::message::Message;
+    fn from_str(s: &str) -> Result<LinkKind, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "related" => Ok(LinkKind::Related),
             "parent" => Ok(LinkKind::Parent),
-            other => Err(format!(
-                "unknown link kind '{other}' (expected related or parent)"
+            other => Err(crate::msg!(
+                "error.unknown_id",
+                what = crate::core::message::term("what.link_kind"),
+                value = other,
+                choices = "related, parent"
             )),
         }
     }

@@ -10,6 +10,7 @@ pub mod edit;
 pub mod keys;
 pub mod lifecycle;
 pub mod merge;
+pub mod message;
 pub mod model;
 pub mod numbering;
 pub mod query;

@@ -23,12 +23,17 @@ macro_rules! ident_enum {
         }
 
         impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
+            type Err = crate::core::message::Message;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
                 let key = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
                 match key.as_str() {
                     $($text $(| $alias)* => Ok($name::$variant),)+
-                    _ => Err(format!("unknown {} '{}' (expected one of: {})", $what, s, Self::choices())),
+                    _ => Err(crate::msg!(
+                        "error.unknown_id",
+                        what = crate::core::message::term(concat!("what.", $what)),
+                        value = s,
+                        choices = Self::choices()
+                    )),
                 }
             }
         }
@@ -129,14 +134,6 @@ pub enum OutcomeNote {
 }
 
 impl OutcomeNote {
-    /// The command-line flag that supplies this note.
-    pub fn flag(self) -> &'static str {
-        match self {
-            OutcomeNote::Reason => "--reason",
-            OutcomeNote::NextSteps => "--next-steps",
-            OutcomeNote::Question => "--question",
-        }
-    }
     /// Catalog key of the label shown beside the note.
     pub fn label_key(self) -> &'static str {
         match self {
@@ -166,7 +163,7 @@ impl Outcome {
 
 ident_enum!(
     /// Every status belongs to one category; the rules speak of categories.
-    StatusCategory, "status category" {
+    StatusCategory, "status_category" {
         Initial => "initial",
         Active => "active",
         Waiting => "waiting",
@@ -191,7 +188,7 @@ impl StatusCategory {
 
 ident_enum!(
     /// The kinds of history events. The history is append-only.
-    EventKind, "event kind" {
+    EventKind, "event_kind" {
         Created => "created",
         Status => "status",
         Outcome => "outcome",
@@ -249,16 +246,27 @@ pub mod limits {
 }
 
 /// Checks one text field against its limit; `chars` counts characters, else bytes.
-pub fn check_length(field: &str, value: &str, limit: usize, chars: bool) -> Result<(), String> {
+pub fn check_length(
+    field: &str,
+    value: &str,
+    limit: usize,
+    chars: bool,
+) -> Result<(), crate::core::message::Message> {
     let len = if chars {
         value.chars().count()
     } else {
         value.len()
     };
     if len > limit {
-        let unit = if chars { "characters" } else { "bytes" };
-        Err(format!(
-            "the {field} is {len} {unit} long; the limit is {limit} {unit}"
+        Err(crate::msg!(
+            if chars {
+                "error.too_many_chars"
+            } else {
+                "error.too_many_bytes"
+            },
+            field = crate::core::message::id("what", field),
+            len = len,
+            limit = limit
         ))
     } else {
         Ok(())
@@ -279,7 +287,10 @@ mod tests {
         assert_eq!("script".parse::<Channel>(), Ok(Channel::Api));
         assert_eq!("web form".parse::<Channel>(), Ok(Channel::Web));
         let err = "hgh".parse::<Priority>().unwrap_err();
-        assert!(err.contains("low, normal, high, urgent"), "{err}");
+        assert!(
+            err.to_string().contains("low, normal, high, urgent"),
+            "{err}"
+        );
     }
 
     #[test]

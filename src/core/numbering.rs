@@ -43,11 +43,11 @@ pub struct Template {
 
 /// Why a template is not usable.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateError(pub String);
+pub struct TemplateError(pub crate::core::message::Message);
 
 impl fmt::Display for TemplateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
 
@@ -58,9 +58,12 @@ const KNOWN_TOKENS: &str = "{prefix} {yyyy} {yy} {mm} {dd} {cat} {group} {seq:N}
 
 impl Template {
     pub fn parse(source: &str) -> Result<Template, TemplateError> {
-        let err = |msg: String| {
-            Err(TemplateError(format!(
-                "numbering template '{source}': {msg}"
+        use crate::msg;
+        let err = |why: crate::core::message::Message| {
+            Err(TemplateError(msg!(
+                "template.bad",
+                template = source,
+                why = why
             )))
         };
         let mut tokens = Vec::new();
@@ -79,7 +82,7 @@ impl Template {
                         name.push(c);
                     }
                     if !closed {
-                        return err("a '{' is not closed".into());
+                        return err(msg!("template.unclosed"));
                     }
                     if !lit.is_empty() {
                         tokens.push(Token::Lit(std::mem::take(&mut lit)));
@@ -98,26 +101,28 @@ impl Template {
                             Some(width) => match width.trim().parse::<usize>() {
                                 Ok(w) if (1..=MAX_SEQ_WIDTH).contains(&w) => Token::Seq(w),
                                 _ => {
-                                    return err(format!(
-                                        "{{seq:N}} needs a width N from 1 to {MAX_SEQ_WIDTH}, not '{width}'"
+                                    return err(msg!(
+                                        "template.seq_width",
+                                        max = MAX_SEQ_WIDTH,
+                                        width = width
                                     ));
                                 }
                             },
                             None => {
-                                return err(format!(
-                                    "unknown token {{{other}}} (known: {KNOWN_TOKENS})"
+                                return err(msg!(
+                                    "template.unknown_token",
+                                    token = format!("{{{other}}}"),
+                                    known = KNOWN_TOKENS
                                 ));
                             }
                         },
                     };
                     tokens.push(token);
                 }
-                '}' => return err("a '}' has no matching '{'".into()),
+                '}' => return err(msg!("template.unopened")),
                 c if c.is_ascii_graphic() => lit.push(c),
                 c => {
-                    return err(format!(
-                        "only printable ASCII may appear between tokens, not {c:?}"
-                    ));
+                    return err(msg!("template.not_ascii", char = format!("{c:?}")));
                 }
             }
         }
@@ -126,7 +131,7 @@ impl Template {
         }
         let seqs = tokens.iter().filter(|t| matches!(t, Token::Seq(_))).count();
         if seqs != 1 {
-            return err(format!("needs exactly one {{seq:N}}, found {seqs}"));
+            return err(msg!("template.seq_count", found = seqs));
         }
         let checks: Vec<usize> = positions(&tokens, |t| *t == Token::Check);
         let seq_at = positions(&tokens, |t| matches!(t, Token::Seq(_)))[0];
@@ -140,14 +145,11 @@ impl Template {
                     _ => true,
                 });
                 if after_alnum {
-                    return err(
-                        "{check} must be the last letter or digit of the number (only separators may follow it)"
-                            .into(),
-                    );
+                    return err(msg!("template.check_last"));
                 }
             }
-            [_] => return err("{check} must come after {seq:N}, so it covers it".into()),
-            _ => return err("{check} may appear only once".into()),
+            [_] => return err(msg!("template.check_after")),
+            _ => return err(msg!("template.check_once")),
         }
         Ok(Template {
             source: source.to_string(),
@@ -812,7 +814,7 @@ mod tests {
 
     #[test]
     fn template_errors_are_clear() {
-        let e = |s: &str| Template::parse(s).expect_err("should fail").0;
+        let e = |s: &str| Template::parse(s).expect_err("should fail").to_string();
         assert!(e("ABC-{seq:5").contains("not closed"));
         assert!(e("ABC-{sequence}").contains("unknown token {sequence}"));
         assert!(e("ABC-{yyyy}").contains("exactly one {seq:N}"));

@@ -210,17 +210,13 @@ impl Refusal {
                     OutcomeNote::NextSteps => "next_steps_for_outcome",
                     OutcomeNote::Question => "question_for_outcome",
                 },
-                vec![
-                    ("outcome", outcome.to_string()),
-                    ("flag", note.flag().to_string()),
-                ],
+                vec![("outcome", outcome.to_string())],
             ),
             FieldRequired { field, transition } => (
                 "field_required",
                 vec![
                     ("field", field.to_string()),
                     ("transition", transition.clone()),
-                    ("flag", format!("--{field}")),
                 ],
             ),
             NoOutcome { status } => ("no_outcome", vec![("status", status.clone())]),

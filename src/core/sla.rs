@@ -680,7 +680,10 @@ pub fn compute(
 
 /// Reads a duration: "90m", "4h", "2d", "1w", "1d 4h". A day is a working day's hours when a
 /// calendar is set (9-18: 9 h), else 24 h; a week is the calendar's working days.
-pub fn parse_duration(s: &str, cal: Option<&Calendar>) -> Result<i64, String> {
+pub fn parse_duration(
+    s: &str,
+    cal: Option<&Calendar>,
+) -> Result<i64, crate::core::message::Message> {
     let day = cal.map(|c| c.day_seconds()).unwrap_or(86_400);
     let week_days = cal
         .map(|c| c.days.iter().filter(|d| **d).count() as i64)
@@ -694,21 +697,19 @@ pub fn parse_duration(s: &str, cal: Option<&Calendar>) -> Result<i64, String> {
         );
         let n: i64 = num
             .parse()
-            .map_err(|_| format!("'{s}' is not a duration (write 30m, 4h, 2d or 1w)"))?;
+            .map_err(|_| crate::msg!("config.duration", value = s))?;
         let secs = match unit {
             "m" | "min" => 60,
             "h" => 3600,
             "d" => day,
             "w" => day * week_days,
-            _ => return Err(format!("'{s}' is not a duration (write 30m, 4h, 2d or 1w)")),
+            _ => return Err(crate::msg!("config.duration", value = s)),
         };
         total = total.saturating_add(n.saturating_mul(secs));
         any = true;
     }
     if !any || total <= 0 {
-        return Err(format!(
-            "'{s}' is not a positive duration (write 30m, 4h, 2d or 1w)"
-        ));
+        return Err(crate::msg!("config.positive_duration", value = s));
     }
     Ok(total)
 }

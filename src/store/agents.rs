@@ -3,10 +3,12 @@
 use super::Store;
 use super::tickets::ensure_group;
 use crate::core::config::Config;
+use crate::core::message::id;
 use crate::core::model::{Actor, AgentRef, Role, check_length, limits};
 use crate::core::refusal::Refusal;
 use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
+use crate::msg;
 use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,11 +74,7 @@ pub(crate) fn agent_id(conn: &Connection, login: &str) -> Result<i64> {
     conn.prepare_cached("SELECT id FROM agents WHERE login = ?1")?
         .query_row([login], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| {
-            Error::NotFound(format!(
-                "no agent '{login}' (see `desk agent list`; an admin adds one with `desk agent add`)"
-            ))
-        })
+        .ok_or_else(|| Error::NotFound(msg!("error.no_agent", login = login)))
 }
 
 fn agent_ref(conn: &Connection, login: &str) -> Result<Option<(AgentRef, bool)>> {
@@ -101,13 +99,14 @@ pub(crate) fn still_as_signed_in(conn: &Connection, me: &AgentRef) -> Result<()>
         .optional()?;
     match now {
         Some((role, true)) if role == me.role.as_str() => Ok(()),
-        Some((role, true)) => Err(Error::Forbidden(format!(
-            "your role changed from {} to {role} since you opened the desk; open it again to work as {role}",
-            me.role.as_str()
+        Some((role, true)) => Err(Error::Forbidden(msg!(
+            "error.role_changed",
+            from = id("role", me.role.as_str()),
+            to = id("role", &role)
         ))),
-        _ => Err(Error::Forbidden(format!(
-            "your agent account '{}' was deactivated or removed since you opened the desk; an admin can reactivate it with `desk agent set {} --active on`",
-            me.login, me.login
+        _ => Err(Error::Forbidden(msg!(
+            "error.deactivated_since",
+            login = &me.login
         ))),
     }
 }
@@ -121,9 +120,7 @@ fn check_group_code(code: &str) -> Result<()> {
         || code.len() > 16
         || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     {
-        return Err(Error::Invalid(format!(
-            "group code '{code}' must be 1-16 letters, digits or _"
-        )));
+        return Err(Error::Invalid(msg!("error.group_code", code = code)));
     }
     Ok(())
 }
@@ -165,14 +162,10 @@ impl Store {
         let me = match agent_ref(&self.conn, login).map_err(|e| self.map_db(e))? {
             Some((a, true)) => a,
             Some((_, false)) => {
-                return Err(Error::Forbidden(format!(
-                    "your agent account '{login}' is deactivated; an admin can reactivate it with `desk agent set {login} --active on`"
-                )));
+                return Err(Error::Forbidden(msg!("error.deactivated", login = login)));
             }
             None => {
-                return Err(Error::Forbidden(format!(
-                    "you ({login}) are not an agent of this desk; an admin can add you with `desk agent add {login} --name \"Your Name\" --role operator`"
-                )));
+                return Err(Error::Forbidden(msg!("error.not_an_agent", login = login)));
             }
         };
         let Some(other) = as_login.filter(|o| *o != login) else {
@@ -188,9 +181,7 @@ impl Store {
                 login: other.to_string(),
             }
             .into()),
-            None => Err(Error::NotFound(format!(
-                "no agent '{other}' to act as (see `desk agent list`)"
-            ))),
+            None => Err(Error::NotFound(msg!("error.no_agent_as", login = other))),
         }
     }
 
@@ -211,9 +202,7 @@ impl Store {
     /// The first person to create a desk becomes its admin. Returns whether they were added.
     pub fn bootstrap_admin(&mut self, login: &str, name: &str, now: i64) -> Result<bool> {
         if !valid_login(login) {
-            return Err(Error::Invalid(format!(
-                "cannot make '{login}' the admin: not a valid login"
-            )));
+            return Err(Error::Invalid(msg!("error.bad_admin_login", login = login)));
         }
         self.write(|tx| {
             let count: i64 = tx.query_row("SELECT count(*) FROM agents", [], |r| r.get(0))?;
@@ -239,21 +228,17 @@ impl Store {
         rights::check(actor, Action::ManageAgents, None)?;
         let login = new.login.trim();
         if !valid_login(login) {
-            return Err(Error::Invalid(format!(
-                "'{login}' is not a valid login (letters, digits, '.', '_', '-')"
-            )));
+            return Err(Error::Invalid(msg!("error.bad_login", login = login)));
         }
         let name = new.name.trim();
         check_length("name", name, limits::NAME_CHARS, true).map_err(Error::Invalid)?;
         if new.capacity < 0 {
-            return Err(Error::Invalid("capacity cannot be negative".into()));
+            return Err(Error::Invalid(msg!("error.negative_capacity")));
         }
         let groups: Vec<String> = new.groups.iter().map(|g| normalize_group(g)).collect();
         self.write(|tx| {
             if agent_ref(tx, login)?.is_some() {
-                return Err(Error::Invalid(format!(
-                    "agent '{login}' already exists (change it with `desk agent set {login}`)"
-                )));
+                return Err(Error::Invalid(msg!("error.agent_exists", login = login)));
             }
             tx.execute(
                 "INSERT INTO agents (login, name, role, capacity, created_at)
@@ -290,7 +275,7 @@ impl Store {
             check_length("name", name, limits::NAME_CHARS, true).map_err(Error::Invalid)?;
         }
         if ch.capacity.is_some_and(|c| c < 0) {
-            return Err(Error::Invalid("capacity cannot be negative".into()));
+            return Err(Error::Invalid(msg!("error.negative_capacity")));
         }
         self.write(|tx| {
             let id = agent_id(tx, login)?;
@@ -303,10 +288,7 @@ impl Store {
                     |r| r.get(0),
                 )?;
                 if admins <= 1 {
-                    return Err(Error::Invalid(
-                        "you are the desk's only active admin: make someone else admin first"
-                            .into(),
-                    ));
+                    return Err(Error::Invalid(msg!("error.last_admin")));
                 }
             }
             tx.execute(
@@ -405,9 +387,7 @@ impl Store {
                 params![code, name.trim(), auto_assign],
             )?;
             if n == 0 {
-                return Err(Error::Invalid(format!(
-                    "group '{code}' already exists (change it with `desk group set {code}`)"
-                )));
+                return Err(Error::Invalid(msg!("error.group_exists", code = code)));
             }
             Ok(())
         })
@@ -429,7 +409,7 @@ impl Store {
                 params![name.map(str::trim), auto_assign, code],
             )?;
             if n == 0 {
-                return Err(Error::NotFound(format!("no group '{code}'")));
+                return Err(Error::NotFound(msg!("error.no_group", code = code)));
             }
             Ok(())
         })

@@ -14,9 +14,11 @@
 
 use super::{Mode, Store, schema};
 use crate::core::config::Config;
+use crate::core::message::id;
 use crate::core::model::Actor;
 use crate::core::rights::{self, Action};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, io};
+use crate::msg;
 use crate::privilege;
 use rusqlite::backup::Backup;
 use rusqlite::{Connection, OpenFlags};
@@ -102,20 +104,23 @@ fn sound(conn: &Connection, name: &str) -> Result<i64> {
         )
         .map_err(db)?;
     if app != schema::APPLICATION_ID {
-        return Err(Error::Invalid(format!("{name} is not a desk database")));
+        return Err(Error::Invalid(msg!("error.backup.not_desk", file = name)));
     }
     if version > schema::latest_version() {
-        return Err(Error::Database(format!(
-            "{name} was written by a newer desk (schema {version}); upgrade desk to restore it"
+        return Err(Error::Database(msg!(
+            "error.backup.newer",
+            file = name,
+            version = version
         )));
     }
     let ok: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(db)?;
     if ok != "ok" {
-        return Err(Error::Database(format!(
-            "{name} is damaged ({}); it cannot be restored",
-            crate::error::one_line(&ok)
+        return Err(Error::Database(msg!(
+            "error.backup.damaged",
+            file = name,
+            detail = crate::error::one_line(&ok)
         )));
     }
     Ok(version)
@@ -135,9 +140,13 @@ fn schema_of(conn: &Connection) -> rusqlite::Result<Vec<(String, String, Option<
 fn shipped_schema(version: i64) -> Result<Vec<(String, String, Option<String>)>> {
     let mut conn = Connection::open_in_memory().map_err(Error::Sql)?;
     let v = usize::try_from(version).unwrap_or(0);
-    schema::migrations()
-        .to_version(&mut conn, v)
-        .map_err(|e| Error::Database(format!("cannot build the schema of version {v}: {e}")))?;
+    schema::migrations().to_version(&mut conn, v).map_err(|e| {
+        Error::Database(msg!(
+            "error.backup.shipped_schema",
+            version = v,
+            detail = e.to_string()
+        ))
+    })?;
     schema_of(&conn).map_err(Error::Sql)
 }
 
@@ -161,15 +170,28 @@ fn same_schema_as_shipped(conn: &Connection, version: i64, name: &str) -> Result
     extra.sort_by_key(|(kind, n, _)| (rank(kind), n.clone()));
     let differs = missing
         .first()
-        .map(|(kind, n, _)| format!("its {kind} {n} is missing or altered"))
-        .or_else(|| {
-            extra
-                .first()
-                .map(|(kind, n, _)| format!("it has a {kind} {n} that desk never made"))
+        .map(|(kind, n, _)| {
+            msg!(
+                "error.backup.missing_part",
+                kind = id("schema", kind),
+                name = n
+            )
         })
-        .unwrap_or_else(|| "its definitions differ".into());
-    Err(Error::Invalid(format!(
-        "{name} is not a schema desk wrote (schema {version}: {differs}); it cannot be restored"
+        .or_else(|| {
+            extra.first().map(|(kind, n, _)| {
+                msg!(
+                    "error.backup.extra_part",
+                    kind = id("schema", kind),
+                    name = n
+                )
+            })
+        })
+        .unwrap_or_else(|| msg!("error.backup.differs"));
+    Err(Error::Invalid(msg!(
+        "error.backup.schema",
+        file = name,
+        version = version,
+        differs = differs
     )))
 }
 
@@ -182,9 +204,9 @@ impl Store {
         self.still_signed_in()?;
         let exists = privilege::as_caller(|| std::fs::symlink_metadata(target).is_ok());
         if exists {
-            return Err(Error::Invalid(format!(
-                "{} already exists; choose a new file name (backups are never overwritten)",
-                target.display()
+            return Err(Error::Invalid(msg!(
+                "error.backup.exists",
+                file = target.display().to_string()
             )));
         }
         // Written under a temporary name and renamed once whole and verified: a failed backup
@@ -197,19 +219,25 @@ impl Store {
                 let _ = std::fs::remove_file(&partial);
             }
         });
-        let file = privilege::create_private(&partial)
-            .map_err(|e| Error::Invalid(format!("cannot create {}: {e}", partial.display())))?;
+        let file = privilege::create_private(&partial).map_err(|e| {
+            Error::Invalid(msg!(
+                "error.file.create",
+                file = partial.display().to_string(),
+                why = io(&e)
+            ))
+        })?;
         let result = self.backup_into(file, &partial).and_then(|tickets| {
             privilege::rename_new_as_caller(&partial, target).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    Error::Invalid(format!(
-                        "{} already exists; choose a new file name (backups are never overwritten)",
-                        target.display()
+                    Error::Invalid(msg!(
+                        "error.backup.exists",
+                        file = target.display().to_string()
                     ))
                 } else {
-                    Error::Database(format!(
-                        "cannot move the backup into {}: {e}",
-                        target.display()
+                    Error::Database(msg!(
+                        "error.backup.move",
+                        file = target.display().to_string(),
+                        why = io(&e)
                     ))
                 }
             })?;
@@ -255,10 +283,16 @@ impl Store {
         let scratch = Scratch::beside(&self.path, "backup");
         let tickets = write_copy(&scratch.0)?;
         let mut copy = std::fs::File::open(&scratch.0)
-            .map_err(|e| Error::Database(format!("cannot read back the backup copy: {e}")))?;
+            .map_err(|e| Error::Database(msg!("error.backup.read_back", why = io(&e))))?;
         std::io::copy(&mut copy, &mut file)
             .and_then(|_| file.sync_all())
-            .map_err(|e| Error::Database(format!("cannot write {}: {e}", partial.display())))?;
+            .map_err(|e| {
+                Error::Database(msg!(
+                    "error.file.write",
+                    file = partial.display().to_string(),
+                    why = io(&e)
+                ))
+            })?;
         Ok(tickets)
     }
 
@@ -277,13 +311,13 @@ impl Store {
         let name = source.display().to_string();
         let mut input = privilege::open_as_caller(source).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                Error::NotFound(format!("no backup file at {name}"))
+                Error::NotFound(msg!("error.backup.no_file", file = &name))
             } else {
-                Error::Invalid(format!("cannot read {name}: {e}"))
+                Error::Invalid(msg!("error.file.read", file = &name, why = io(&e)))
             }
         })?;
         if input.metadata().is_ok_and(|m| !m.is_file()) {
-            return Err(Error::Invalid(format!("{name} is not a file")));
+            return Err(Error::Invalid(msg!("error.file.not_a_file", file = &name)));
         }
         let scratch = Scratch::beside(&self.path, "restore");
         {
@@ -292,12 +326,15 @@ impl Store {
                 .create_new(true)
                 .open(&scratch.0)
                 .map_err(|e| {
-                    Error::Database(format!(
-                        "cannot make a private copy of {name} beside the desk: {e}"
+                    Error::Database(msg!(
+                        "error.backup.private_copy",
+                        file = &name,
+                        why = io(&e)
                     ))
                 })?;
-            std::io::copy(&mut input, &mut copy)
-                .map_err(|e| Error::Database(format!("cannot copy {name}: {e}")))?;
+            std::io::copy(&mut input, &mut copy).map_err(|e| {
+                Error::Database(msg!("error.backup.copy", file = &name, why = io(&e)))
+            })?;
         }
         let db = |e| Error::db(e, &scratch.0);
         let mut src = Connection::open_with_flags(
@@ -308,32 +345,49 @@ impl Store {
         let version = sound(&src, &name)?;
         same_schema_as_shipped(&src, version, &name)?;
         src.execute_batch("PRAGMA foreign_keys = OFF").map_err(db)?;
-        schema::migrations()
-            .to_latest(&mut src)
-            .map_err(|e| Error::Database(format!("cannot bring {name} up to date: {e}")))?;
+        schema::migrations().to_latest(&mut src).map_err(|e| {
+            Error::Database(msg!(
+                "error.db.upgrade",
+                path = &name,
+                detail = e.to_string()
+            ))
+        })?;
         let tickets = count(&src).map_err(db)?;
         let have = self.ticket_count()?;
         if have > 0 && !force {
-            return Err(Error::Invalid(format!(
-                "restoring would replace the {have} tickets of {} with the {tickets} of {name}; add --force to do it",
-                self.path.display()
+            return Err(Error::Invalid(msg!(
+                "error.backup.would_replace",
+                have = have,
+                desk = self.path.display().to_string(),
+                tickets = tickets,
+                file = &name
             )));
         }
         let undeclared = super::config::undeclared_statuses(&src, cfg).map_err(db)?;
         if !undeclared.is_empty() {
-            return Err(Error::Invalid(format!(
-                "{name} has tickets in statuses the configuration in force does not declare: {}; declare them (desk config install) before restoring",
-                undeclared.join(", ")
+            return Err(Error::Invalid(msg!(
+                "error.backup.undeclared",
+                file = &name,
+                statuses = undeclared.join(", ")
             )));
         }
         let chain = super::chain::verify(&src, None).map_err(db)?;
         if let Some(b) = chain.first_break {
-            return Err(Error::Invalid(format!(
-                "{name}'s history is not intact: event {}{} {}; it cannot be restored",
-                b.event,
-                b.number.map(|n| format!(" of {n}")).unwrap_or_default(),
-                b.what
-            )));
+            return Err(Error::Invalid(match b.number {
+                Some(number) => msg!(
+                    "error.backup.broken_of",
+                    file = &name,
+                    event = b.event,
+                    number = number,
+                    what = b.what
+                ),
+                None => msg!(
+                    "error.backup.broken",
+                    file = &name,
+                    event = b.event,
+                    what = b.what
+                ),
+            }));
         }
         // The counters never go back: numbers given since the backup was taken stay given,
         // recorded as skipped in the copy before it replaces the desk (in the same step).

@@ -5,7 +5,9 @@
 
 use super::Store;
 use crate::core::chain::{self, Anchor, GENESIS, Link};
+use crate::core::message::{Message, term};
 use crate::error::Result;
+use crate::msg;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -102,7 +104,7 @@ pub struct Break {
     pub event: i64,
     /// Its ticket's number, when the ticket still exists.
     pub number: Option<String>,
-    pub what: String,
+    pub what: Message,
 }
 
 /// The chain walked from the first event to the last.
@@ -181,20 +183,20 @@ impl Row {
         })
     }
 
-    /// The hash this row must carry after `prev`, or why none can be computed.
+    /// The hash this row must carry after `prev`, or why none can be computed (a catalog key).
     fn expected(&self, prev: &[u8; 32]) -> Result<[u8; 32], &'static str> {
         let opt = |f: &Field| -> Result<Option<Vec<u8>>, &'static str> {
             match f {
                 Field::Null => Ok(None),
                 Field::Text(t) => Ok(Some(t.clone())),
-                Field::Foreign => Err("holds a value no desk writes"),
+                Field::Foreign => Err("chain.foreign_value"),
             }
         };
-        let number = self.number.as_deref().ok_or("belongs to no ticket")?;
-        let at = self.at.ok_or("has no valid time")?;
-        let kind = self.kind.as_deref().ok_or("has no kind")?;
+        let number = self.number.as_deref().ok_or("chain.no_ticket")?;
+        let at = self.at.ok_or("chain.no_time")?;
+        let kind = self.kind.as_deref().ok_or("chain.no_kind")?;
         if self.actor_missing || self.via_missing {
-            return Err("names an agent who does not exist");
+            return Err("chain.no_agent");
         }
         let (from, to, text) = (opt(&self.from)?, opt(&self.to)?, opt(&self.text)?);
         Ok(chain::hash(
@@ -233,19 +235,17 @@ fn number_of(row: &Row) -> Option<String> {
 /// event after it links: after an event edited in place the next one still chains on the
 /// edited event's stored hash. (Each hash covers the event's id, so an event inserted or
 /// removed with the ids shifted to hide it breaks every link from there on.)
-fn judge(bad: &Row, next: Option<&Row>) -> &'static str {
+fn judge(bad: &Row, next: Option<&Row>) -> Message {
     match next {
-        None => "does not match its hash: it was changed, or added, outside desk",
+        None => msg!("chain.added_outside"),
         Some(n)
             if bad
                 .hash
                 .is_some_and(|h| n.hash.is_some() && n.expected(&h).ok() == n.hash) =>
         {
-            "was changed after it was written: its content no longer matches its hash"
+            msg!("chain.changed")
         }
-        Some(_) => {
-            "does not match its hash, nor does the event after it: events were inserted, removed or rewritten from here on"
-        }
+        Some(_) => msg!("chain.rewritten"),
     }
 }
 
@@ -273,17 +273,17 @@ pub(crate) fn verify(conn: &Connection, anchor: Option<&Anchor>) -> rusqlite::Re
             first_break = Some(Break {
                 event: bad.id,
                 number: number_of(&bad),
-                what: judge(&bad, Some(&row)).into(),
+                what: judge(&bad, Some(&row)),
             });
         } else if first_break.is_none() {
             let what = match (row.expected(&prev), stored) {
-                (Err(why), _) => Some(format!("{why}, so it cannot be in the chain")),
-                (Ok(_), None) => Some("has no hash: it was written outside desk".into()),
+                (Err(why), _) => Some(msg!("chain.unchainable", why = term(why))),
+                (Ok(_), None) => Some(msg!("chain.no_hash")),
                 (Ok(want), Some(h)) if want == h => None,
                 (Ok(_), Some(_)) if id != prev_id + 1 => Some(if prev_id == 0 {
-                    "is not the first event: the events before it were deleted".into()
+                    msg!("chain.not_first")
                 } else {
-                    format!("does not follow event {prev_id}: the events between them were deleted")
+                    msg!("chain.gap", prev = prev_id)
                 }),
                 (Ok(_), Some(_)) => {
                     pending = Some(row);
@@ -307,7 +307,7 @@ pub(crate) fn verify(conn: &Connection, anchor: Option<&Anchor>) -> rusqlite::Re
         first_break = Some(Break {
             event: bad.id,
             number: number_of(&bad),
-            what: judge(&bad, None).into(),
+            what: judge(&bad, None),
         });
     }
     Ok(ChainReport {

@@ -13,25 +13,15 @@ use rusqlite::Connection;
 pub struct Violation {
     /// The ticket concerned, if it is about one.
     pub number: Option<String>,
-    /// What is wrong, in English (the JSON output's `what`).
-    pub what: String,
-    /// The same as a catalog key and its values, where the catalog has it.
-    pub message: Option<Message>,
+    /// What is wrong: a catalog key and its values.
+    pub message: Message,
 }
 
 use crate::error::Arg;
 pub use crate::error::Message;
 
 impl Violation {
-    pub fn new(number: Option<String>, what: String) -> Violation {
-        Violation {
-            number,
-            what,
-            message: None,
-        }
-    }
-
-    /// A violation said through the catalog with plain values (`what` is its English text).
+    /// A violation said through the catalog with plain values.
     pub fn said(
         number: Option<String>,
         key: &'static str,
@@ -40,21 +30,19 @@ impl Violation {
         Violation::message(number, Message::text(key, args))
     }
 
-    /// A violation said through the catalog (`what` is its English text).
-    pub fn message(number: Option<String>, m: Message) -> Violation {
-        Violation {
-            number,
-            what: crate::i18n::Catalog::english().say(&m),
-            message: Some(m),
-        }
+    /// A violation said through the catalog.
+    pub fn message(number: Option<String>, message: Message) -> Violation {
+        Violation { number, message }
     }
 
     /// The text in the language of `cat`.
     pub fn text(&self, cat: &crate::i18n::Catalog) -> String {
-        match &self.message {
-            Some(m) => cat.say(m),
-            None => self.what.clone(),
-        }
+        cat.say(&self.message)
+    }
+
+    /// The text in English (the JSON output's stable `what`).
+    pub fn what(&self) -> String {
+        self.text(crate::i18n::Catalog::english())
     }
 }
 
@@ -496,10 +484,9 @@ fn chain_holds(
 ) -> Vec<Violation> {
     let mut v = Vec::new();
     if let Some(b) = &chain.first_break {
-        v.push(Violation::said(
+        v.push(Violation::message(
             b.number.clone(),
-            "check.chain_break",
-            vec![("event", b.event.to_string()), ("what", b.what.clone())],
+            crate::msg!("check.chain_break", event = b.event, what = b.what.clone()),
         ));
     }
     if let (Some(a), Some(false)) = (anchor, chain.anchor_holds) {

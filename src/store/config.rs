@@ -8,7 +8,8 @@ use super::Store;
 use crate::core::config::Config;
 use crate::core::model::Actor;
 use crate::core::rights::{self, Action};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, io};
+use crate::msg;
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -79,15 +80,20 @@ impl Store {
         let cfg = Config::from_toml(text, origin)?;
         let missing = undeclared_statuses(&self.conn, &cfg).map_err(|e| self.err(e))?;
         if !missing.is_empty() {
-            return Err(Error::Invalid(format!(
-                "{origin} no longer declares statuses tickets are in: {}; declare them or move those tickets first",
-                missing.join(", ")
+            return Err(Error::Invalid(msg!(
+                "error.config_undeclares",
+                origin = origin,
+                statuses = missing.join(", ")
             )));
         }
         self.numbering_fits(&cfg, origin)?;
         let target = crate::session::config_beside(&self.path);
         let fail = |what: &Path, e: std::io::Error| {
-            Error::Database(format!("cannot install {}: {e}", what.display()))
+            Error::Database(msg!(
+                "error.config_install",
+                file = what.display().to_string(),
+                why = io(&e)
+            ))
         };
         if let Some(old) = read_current(&target).map_err(|e| fail(&target, e))? {
             let bak = sibling(&target, ".bak");

@@ -15,6 +15,7 @@ pub mod sla;
 pub mod tickets;
 
 use crate::error::{Error, Result};
+use crate::msg;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::os::unix::fs::OpenOptionsExt;
@@ -117,9 +118,10 @@ fn create_private(path: &Path) -> Result<()> {
     {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(Error::Database(format!(
-            "cannot create {}: {e}",
-            path.display()
+        Err(e) => Err(Error::Database(msg!(
+            "error.file.create",
+            file = path.display().to_string(),
+            why = crate::error::io(&e)
         ))),
     }
 }
@@ -183,23 +185,23 @@ impl Store {
     ) -> Result<Store> {
         match std::fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                return Err(Error::Database(format!(
-                    "{} is in a directory closed to you: a shared desk opens only through its installed, set-id desk program (run desk without --db)",
-                    path.display()
+                return Err(Error::Database(msg!(
+                    "error.db.closed_directory",
+                    path = path.display().to_string()
                 )));
             }
             Err(_) if mode == Mode::Existing => {
-                return Err(Error::Database(format!(
-                    "no desk database at {}: create one with `desk init` (or choose another with --db)",
-                    path.display()
+                return Err(Error::Database(msg!(
+                    "error.db.missing",
+                    path = path.display().to_string()
                 )));
             }
             _ => {}
         }
         if path.is_dir() {
-            return Err(Error::Database(format!(
-                "{} is a directory, not a database file",
-                path.display()
+            return Err(Error::Database(msg!(
+                "error.db.directory",
+                path = path.display().to_string()
             )));
         }
         if options.shared && mode == Mode::Existing {
@@ -210,9 +212,9 @@ impl Store {
                 let mut f = path.as_os_str().to_owned();
                 f.push(suffix);
                 if std::fs::symlink_metadata(PathBuf::from(&f)).is_err() {
-                    return Err(Error::Database(format!(
-                        "{} is missing (the database was opened outside desk): run `desk init --shared` again as root to make it",
-                        PathBuf::from(f).display()
+                    return Err(Error::Database(msg!(
+                        "error.db.wal_missing",
+                        path = PathBuf::from(f).display().to_string()
                     )));
                 }
             }
@@ -270,7 +272,7 @@ impl Store {
             Err(Error::Database(m))
                 if !store.read_only
                     && !options.shared
-                    && m.contains("read-only")
+                    && m.key == "error.db.read_only"
                     && mode == Mode::Existing =>
             {
                 let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -310,29 +312,30 @@ impl Store {
             .map_err(db)?;
         let fresh = app_id == 0 && version == 0 && tables == 0;
         if !fresh && app_id != schema::APPLICATION_ID {
-            return Err(Error::Database(format!(
-                "{} is not a desk database (it is some other SQLite file); choose another with --db",
-                self.path.display()
+            return Err(Error::Database(msg!(
+                "error.db.foreign",
+                path = self.path.display().to_string()
             )));
         }
         if version > schema::latest_version() {
-            return Err(Error::Database(format!(
-                "{} was written by a newer desk (schema {version}, this desk knows {}); upgrade desk — it will not be migrated down",
-                self.path.display(),
-                schema::latest_version()
+            return Err(Error::Database(msg!(
+                "error.db.newer",
+                path = self.path.display().to_string(),
+                version = version,
+                known = schema::latest_version()
             )));
         }
         if fresh && mode == Mode::Existing {
-            return Err(Error::Database(format!(
-                "{} is an empty file, not a desk database: create one with `desk init`",
-                self.path.display()
+            return Err(Error::Database(msg!(
+                "error.db.empty_file",
+                path = self.path.display().to_string()
             )));
         }
         if self.read_only {
             if version < schema::latest_version() {
-                return Err(Error::Database(format!(
-                    "{} needs upgrading to this desk's schema, but it is read-only for you; ask its owner to run desk once",
-                    self.path.display()
+                return Err(Error::Database(msg!(
+                    "error.db.upgrade_read_only",
+                    path = self.path.display().to_string()
                 )));
             }
             return Ok(());
@@ -343,9 +346,10 @@ impl Store {
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(db)?;
         if !journal.eq_ignore_ascii_case("wal") {
-            return Err(Error::Database(format!(
-                "cannot switch {} to write-ahead logging (journal mode stays {journal}); is its directory writable?",
-                self.path.display()
+            return Err(Error::Database(msg!(
+                "error.db.no_wal",
+                path = self.path.display().to_string(),
+                journal = journal
             )));
         }
         // Foreign keys are switched on after the migrations: a migration that rebuilds a
@@ -374,9 +378,10 @@ impl Store {
                         rusqlite_migration::Error::RusqliteError { err, .. } => {
                             Error::db(err, &path)
                         }
-                        other => Error::Database(format!(
-                            "cannot bring {} up to date: {other}",
-                            path.display()
+                        other => Error::Database(msg!(
+                            "error.db.upgrade",
+                            path = path.display().to_string(),
+                            detail = other.to_string()
                         )),
                     });
                 }

@@ -11,6 +11,7 @@ use crate::core::config::Config;
 use crate::core::model::Actor;
 use crate::core::numbering::{self, CheckAlgo, Layout, Parts, Template};
 use crate::error::{Error, Message, Result};
+use crate::msg;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Why a series skipped numbers.
@@ -134,11 +135,8 @@ pub(crate) fn record_gap(
 
 fn algo_col(scope: &str, algo: Option<String>) -> Result<Option<CheckAlgo>> {
     algo.map(|a| {
-        a.parse::<CheckAlgo>().map_err(|e| {
-            Error::Database(format!(
-                "the numbering series {scope} records an {e}; this desk cannot number it"
-            ))
-        })
+        a.parse::<CheckAlgo>()
+            .map_err(|e| Error::Database(msg!("error.series_algo", series = scope, detail = e)))
     })
     .transpose()
 }
@@ -217,7 +215,7 @@ pub(crate) fn allocate(
             .prepare_cached("UPDATE sequences SET last = last + 1 WHERE scope = ?1 RETURNING last")?
             .query_row([&scope], |r| r.get(0))?;
     }
-    Err(Error::Said(crate::msg!(
+    Err(Error::Invalid(crate::msg!(
         "number.exhausted",
         count = MAX_TAKEN,
         series = scope
@@ -329,7 +327,7 @@ impl Store {
         let groups = self.group_codes()?;
         numbering_fits(cfg, &groups, origin)?;
         if let Some(r) = self.reissues(cfg, 1)?.into_iter().next() {
-            return Err(Error::Said(crate::msg!(
+            return Err(Error::Invalid(crate::msg!(
                 "number.reissue",
                 config = origin,
                 number = r.number,
@@ -735,7 +733,7 @@ pub fn numbering_fits(cfg: &Config, groups: &[String], origin: &str) -> Result<(
         Some(c) => {
             let mut args = collision_args(&c);
             args.push(("config", origin.to_string()));
-            Err(Error::Said(Message::text("number.collision_in", args)))
+            Err(Error::Invalid(Message::text("number.collision_in", args)))
         }
         None => Ok(()),
     }

@@ -23,7 +23,8 @@ use crate::core::config::Config;
 use crate::core::lifecycle::StatusDef;
 use crate::core::model::{Outcome, Priority, StatusCategory};
 use crate::core::sla::Targets;
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
+use crate::msg;
 use chrono::NaiveDate;
 use rusqlite::Connection;
 use std::collections::{BTreeMap, HashMap};
@@ -57,11 +58,11 @@ impl Dimension {
         }
     }
 
-    pub fn parse(s: &str) -> std::result::Result<Dimension, String> {
+    pub fn parse(s: &str) -> std::result::Result<Dimension, Message> {
         Dimension::ALL
             .into_iter()
             .find(|d| d.id() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("cannot break a report down by '{s}' (group, category, agent, channel, priority)"))
+            .ok_or_else(|| msg!("error.report_by", value = s))
     }
 
     /// The column of `facts f` holding this dimension.
@@ -761,9 +762,7 @@ fn count_in(map: &mut BTreeMap<String, i64>, key: &str) {
 impl Store {
     pub fn report(&self, cfg: &Config, spec: &ReportSpec) -> Result<Report> {
         if spec.to <= spec.from {
-            return Err(Error::Invalid(
-                "the report's period ends before it starts".into(),
-            ));
+            return Err(Error::Invalid(msg!("error.period_reversed")));
         }
         Tally::new(&self.conn, cfg, spec)
             .report()

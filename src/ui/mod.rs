@@ -24,6 +24,7 @@ pub mod theme;
 pub mod welcome;
 
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::session::{self, Session};
 use crate::store::Mode;
 use app::App;
@@ -59,7 +60,7 @@ pub fn run(opts: &session::DeskOptions) -> Result<()> {
     )?;
     let timings = Timings::from_env(started);
     let mut term = ratatui::try_init()
-        .map_err(|e| Error::Invalid(format!("cannot use this terminal: {e}")))?;
+        .map_err(|e| Error::Invalid(msg!("error.terminal", why = crate::error::io(&e))))?;
     crate::bug::terminal_taken(true);
     let _ = execute!(std::io::stdout(), event::EnableBracketedPaste);
     if opts.mouse {
@@ -80,7 +81,7 @@ fn event_loop(
     app: &mut App,
     mut timings: Timings,
 ) -> Result<()> {
-    let io = |e: std::io::Error| Error::Invalid(format!("terminal error: {e}"));
+    let io = |e: std::io::Error| Error::Invalid(msg!("error.terminal", why = crate::error::io(&e)));
     let mut last_poll = Instant::now();
     // What the next frame answers (a key, or the filter applied once typing paused), since when.
     let mut pending_key: Option<(Instant, String)> = None;

@@ -5,6 +5,7 @@ use crate::cli::output::{self, print};
 use crate::cli::{AgentCommand, Cli, GroupCommand, InitArgs};
 use crate::core::query::{Cond, Query};
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::session::{self, Session};
 use crate::store::agents::AgentChanges;
 use crate::store::query::Start;
@@ -216,7 +217,7 @@ pub(super) fn check(
     {
         for what in crate::privilege::shared_desk_problems(reg) {
             r.violations
-                .push(crate::store::check::Violation::new(None, what));
+                .push(crate::store::check::Violation::message(None, what));
         }
     }
     if cli.json {
@@ -226,7 +227,7 @@ pub(super) fn check(
             "events": r.events,
             "head": r.head.to_string(),
             "anchor_holds": r.anchor_holds,
-            "violations": r.violations.iter().map(|v| json!({"number": v.number, "what": v.what})).collect::<Vec<_>>(),
+            "violations": r.violations.iter().map(|v| json!({"number": v.number, "what": v.what()})).collect::<Vec<_>>(),
         })));
     } else if r.violations.is_empty() && anchor_only {
         print(&r.head.to_string());
@@ -257,10 +258,10 @@ pub(super) fn check(
     if r.violations.is_empty() {
         Ok(())
     } else {
-        Err(Error::Database(format!(
-            "{} problem(s) found in {} (listed above); restore a backup (`desk restore`) or repair them",
-            r.violations.len(),
-            s.db_path.display()
+        Err(Error::Database(msg!(
+            "cli.check_failed",
+            count = r.violations.len(),
+            path = s.db_path.display().to_string()
         )))
     }
 }
@@ -416,13 +417,18 @@ pub(super) fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
 /// and installs it atomically, keeping the old one as .bak.
 pub(super) fn install_config(s: &mut Session, cli: &Cli, file: &Path) -> Result<()> {
     let who = actor(s, cli)?;
-    let bytes = crate::privilege::read_as_caller(file)
-        .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", file.display())))?;
+    let bytes = crate::privilege::read_as_caller(file).map_err(|e| {
+        Error::Invalid(msg!(
+            "error.file.read",
+            file = file.display().to_string(),
+            why = crate::error::io(&e)
+        ))
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        Error::Invalid(format!(
-            "{} is not UTF-8 text (invalid byte at offset {})",
-            file.display(),
-            e.utf8_error().valid_up_to()
+        Error::Invalid(msg!(
+            "error.not_utf8",
+            file = file.display().to_string(),
+            offset = e.utf8_error().valid_up_to()
         ))
     })?;
     let target = s

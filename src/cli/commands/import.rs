@@ -5,6 +5,8 @@ use crate::cli::Cli;
 use crate::cli::output::{self, print};
 use crate::core::model::Channel;
 use crate::error::{Error, Result};
+use crate::error::{Message, term};
+use crate::msg;
 use crate::session::Session;
 use crate::store::NewTicket;
 use crate::store::tickets::Intake;
@@ -38,11 +40,11 @@ struct ImportItem {
 /// Reads requests from JSON: an array of objects, or one object per line. Every mistake names
 /// the item (and line) it is in.
 pub fn parse_import(text: &str) -> Result<Vec<NewTicket>> {
-    let items: Vec<(usize, ImportItem)> = parse_items(text, "request")?;
+    let items: Vec<(usize, ImportItem)> = parse_items(text, "term.request")?;
     items
         .into_iter()
         .map(|(n, x)| {
-            let bad = |m: String| Error::Invalid(format!("item {n}: {m}"));
+            let bad = |m: Message| Error::Invalid(msg!("error.in_item", item = n, error = m));
             Ok(NewTicket {
                 subject: x.subject,
                 body: x.body,
@@ -80,16 +82,16 @@ struct RatingItem {
 /// Reads JSON items: an array, or one object per line; every mistake names its item or line.
 pub(super) fn parse_items<T: serde::de::DeserializeOwned>(
     text: &str,
-    what: &str,
+    what: &'static str,
 ) -> Result<Vec<(usize, T)>> {
     let trimmed = text.trim_start();
     let items: Vec<(usize, T)> = if trimmed.starts_with('[') {
         let v: Vec<T> = serde_json::from_str(text).map_err(|e| {
-            Error::Invalid(format!(
-                "the import is not valid JSON: {} (line {}, column {})",
-                crate::error::one_line(&e.to_string()),
-                e.line(),
-                e.column()
+            Error::Invalid(msg!(
+                "cli.import.json",
+                detail = crate::error::one_line(&e.to_string()),
+                line = e.line(),
+                column = e.column()
             ))
         })?;
         v.into_iter().enumerate().map(|(i, x)| (i + 1, x)).collect()
@@ -100,10 +102,11 @@ pub(super) fn parse_items<T: serde::de::DeserializeOwned>(
                 continue;
             }
             let item: T = serde_json::from_str(line).map_err(|e| {
-                Error::Invalid(format!(
-                    "line {}: not a {what} in JSON: {}",
-                    i + 1,
-                    crate::error::one_line(&e.to_string())
+                Error::Invalid(msg!(
+                    "cli.import.line",
+                    line = i + 1,
+                    what = term(what),
+                    detail = crate::error::one_line(&e.to_string())
                 ))
             })?;
             v.push((i + 1, item));
@@ -111,7 +114,7 @@ pub(super) fn parse_items<T: serde::de::DeserializeOwned>(
         v
     };
     if items.is_empty() {
-        return Err(Error::Invalid(format!("the import holds no {what}")));
+        return Err(Error::Invalid(msg!("cli.import.empty", what = term(what))));
     }
     Ok(items)
 }
@@ -121,7 +124,7 @@ pub(super) fn parse_items<T: serde::de::DeserializeOwned>(
 pub(super) fn rate_import(s: &mut Session, cli: &Cli, file: &str, now: i64) -> Result<()> {
     let who = actor(s, cli)?;
     let text = read_input(file)?;
-    let items: Vec<(usize, RatingItem)> = parse_items(&text, "rating")?;
+    let items: Vec<(usize, RatingItem)> = parse_items(&text, "term.rating")?;
     let mut ratings = Vec::with_capacity(items.len());
     for (n, x) in items {
         let bad = |e: Error| Error::Item {
@@ -135,15 +138,12 @@ pub(super) fn rate_import(s: &mut Session, cli: &Cli, file: &str, now: i64) -> R
         };
         let number = match (&x.number, &x.external_ref) {
             (Some(num), None) => num.clone(),
-            (None, Some(r)) => s.store.number_of_ref(r)?.ok_or_else(|| {
-                bad(Error::NotFound(format!(
-                    "no ticket was imported with ref '{r}'"
-                )))
-            })?,
+            (None, Some(r)) => s
+                .store
+                .number_of_ref(r)?
+                .ok_or_else(|| bad(Error::NotFound(msg!("cli.import.no_ref", reference = r))))?,
             _ => {
-                return Err(bad(Error::Invalid(
-                    "give the ticket's number or its ref, one of the two".into(),
-                )));
+                return Err(bad(Error::Invalid(msg!("cli.import.number_or_ref"))));
             }
         };
         ratings.push(
@@ -178,16 +178,21 @@ pub(super) fn read_input(file: &str) -> Result<String> {
         let mut b = Vec::new();
         std::io::stdin()
             .read_to_end(&mut b)
-            .map_err(|e| Error::Invalid(format!("cannot read standard input: {e}")))?;
+            .map_err(|e| Error::Invalid(msg!("cli.stdin", why = crate::error::io(&e))))?;
         b
     } else {
-        crate::privilege::read_as_caller(Path::new(file))
-            .map_err(|e| Error::Invalid(format!("cannot read {file}: {e}")))?
+        crate::privilege::read_as_caller(Path::new(file)).map_err(|e| {
+            Error::Invalid(msg!(
+                "error.file.read",
+                file = file,
+                why = crate::error::io(&e)
+            ))
+        })?
     };
     String::from_utf8(bytes).map_err(|e| {
-        Error::Invalid(format!(
-            "the import is not UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
+        Error::Invalid(msg!(
+            "cli.import.utf8",
+            offset = e.utf8_error().valid_up_to()
         ))
     })
 }

@@ -17,6 +17,7 @@ use super::output::{self, print};
 use super::{CategoryCommand, Cli, Command, ConfigCommand, Failure, StatusCommand};
 use crate::core::model::Actor;
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::session::{self, Session};
 use crate::store::tickets::local_date;
 use crate::store::{Changed, Mode};
@@ -203,9 +204,7 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         } => {
             let who = actor(s, cli)?;
             let (Some(number), Some(score)) = (number, score) else {
-                return Err(Error::Invalid(
-                    "desk rate needs a ticket number and a score (or --import FILE)".into(),
-                ));
+                return Err(Error::Invalid(msg!("cli.rate_needs")));
             };
             let c = s
                 .store

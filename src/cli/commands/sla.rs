@@ -4,6 +4,7 @@ use super::*;
 use crate::cli::Cli;
 use crate::cli::output::{self, print};
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::session::Session;
 use crate::store::tickets::local_date;
 use serde_json::json;
@@ -24,9 +25,7 @@ pub(super) fn sla(
         return Ok(());
     }
     let Some(number) = number else {
-        return Err(Error::Invalid(
-            "give a ticket number (or --recompute)".into(),
-        ));
+        return Err(Error::Invalid(msg!("cli.sla_needs")));
     };
     let t = s.store.find(&s.cfg, number, local_date(now))?;
     let sla = s.store.sla_of(&s.cfg, &t, now)?;

@@ -7,6 +7,7 @@ use crate::core::config::Config;
 use crate::core::lifecycle::Fields;
 use crate::core::query::{Cond, Groups, Query, SlaState, Text, Who};
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::session::Session;
 use crate::store::NewTicket;
 use crate::store::query::Start;
@@ -23,13 +24,9 @@ pub(super) fn read_body(arg: &str) -> Result<String> {
     std::io::stdin()
         .take(crate::core::model::limits::BODY_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Error::Invalid(format!("cannot read the body from standard input: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| {
-        Error::Invalid(format!(
-            "the body on standard input is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })
+        .map_err(|e| Error::Invalid(msg!("cli.stdin", why = crate::error::io(&e))))?;
+    String::from_utf8(bytes)
+        .map_err(|e| Error::Invalid(msg!("cli.body_utf8", offset = e.utf8_error().valid_up_to())))
 }
 
 pub(super) fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<()> {
@@ -52,7 +49,7 @@ pub(super) fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<(
             crate::core::rights::check(&who, crate::core::rights::Action::Create, None)?;
             output::note_lines(&super::casework::likely_text(s, &found, now));
             if crate::session::can_ask() && !ask(s.catalog.t("msg.register_anyway")) {
-                return Err(Error::Said(crate::msg!("msg.not_registered")));
+                return Err(Error::Invalid(crate::msg!("msg.not_registered")));
             }
         }
     }

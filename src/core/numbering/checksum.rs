@@ -80,13 +80,18 @@ impl CheckAlgo {
 }
 
 impl std::str::FromStr for CheckAlgo {
-    type Err = String;
-    fn from_str(s: &str) -> Result<CheckAlgo, String> {
+    type Err = crate::core::message::Message;
+    fn from_str(s: &str) -> Result<CheckAlgo, Self::Err> {
         match s {
             "damm" => Ok(CheckAlgo::Damm),
             "luhn" => Ok(CheckAlgo::Luhn),
             "damm36" => Ok(CheckAlgo::Damm36),
-            other => Err(format!("unknown check algorithm '{other}'")),
+            other => Err(crate::msg!(
+                "error.unknown_id",
+                what = crate::core::message::term("what.check_algorithm"),
+                value = other,
+                choices = "damm, luhn, damm36"
+            )),
         }
     }
 }

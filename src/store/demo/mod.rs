@@ -11,6 +11,7 @@ use crate::core::config::Config;
 use crate::core::model::{Actor, AgentRef, EventKind, Role};
 use crate::core::numbering::{self, Parts};
 use crate::error::{Error, Result};
+use crate::msg;
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -125,11 +126,12 @@ impl Store {
     ) -> Result<DemoSummary> {
         crate::core::rights::check(actor, crate::core::rights::Action::Demo, None)?;
         let data: DemoData = toml::from_str(DEMO)
-            .map_err(|e| Error::Invalid(format!("demo data: {}", e.message())))?;
+            .map_err(|e| Error::Invalid(msg!("error.demo_data", detail = e.message())))?;
         let existing = self.ticket_count()?;
         if existing > 0 {
-            return Err(Error::Invalid(format!(
-                "this desk already has {existing} tickets; demo data goes only into an empty desk (use --db for a separate one)"
+            return Err(Error::Invalid(msg!(
+                "error.demo_not_empty",
+                tickets = existing
             )));
         }
         // Bulk-loading an empty desk: a rollback journal is as crash-safe here (it holds the

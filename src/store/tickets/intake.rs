@@ -8,6 +8,7 @@ use crate::core::numbering::{self, Parts};
 use crate::core::refusal::Refusal;
 use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
+use crate::msg;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A request validated and routed, ready to be numbered and stored.
@@ -58,9 +59,9 @@ impl Prepared {
             .unwrap_or(cfg.default_priority);
         let template = cfg.template_for(&routing.category).clone();
         if template.tokens().contains(&numbering::Token::Group) && routing.group.is_none() {
-            return Err(Error::Invalid(format!(
-                "category {} has no group, but the number template needs one: give --group",
-                routing.category
+            return Err(Error::Invalid(msg!(
+                "error.template_needs_group",
+                category = routing.category
             )));
         }
         Ok(Prepared {
@@ -189,8 +190,9 @@ impl Store {
     ) -> Result<Created> {
         match self.intake(cfg, actor, new, now)? {
             Intake::Created(c) => Ok(c),
-            Intake::Existing(number) => Err(Error::Invalid(format!(
-                "a request with this reference was already registered as {number}"
+            Intake::Existing(number) => Err(Error::Invalid(msg!(
+                "error.ref_registered",
+                number = number
             ))),
         }
     }
@@ -224,8 +226,14 @@ impl Store {
             .enumerate()
             .map(|(i, t)| {
                 Prepared::new(cfg, t).map_err(|e| match e {
-                    Error::Invalid(m) => Error::Invalid(format!("item {}: {m}", i + 1)),
-                    Error::Refused(r) => Error::Invalid(format!("item {}: {r}", i + 1)),
+                    Error::Invalid(m) => {
+                        Error::Invalid(msg!("error.in_item", item = i + 1, error = m))
+                    }
+                    Error::Refused(r) => Error::Invalid(msg!(
+                        "error.in_item",
+                        item = i + 1,
+                        error = msg!("error.refusal", refusal = r)
+                    )),
                     other => other,
                 })
             })

@@ -25,7 +25,8 @@ use crate::core::model::{
     Actor, AgentRef, Channel, EventKind, Outcome, Priority, Role, check_length,
 };
 use crate::core::sanitize::normalize_input;
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
+use crate::msg;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -149,13 +150,13 @@ pub(crate) const COLS: &str = "t.id, t.number, t.subject, t.body, t.requester, t
 pub(crate) const FROM: &str = "tickets t LEFT JOIN agents a ON a.id = t.assignee_id \
     LEFT JOIN agents c ON c.id = t.created_by LEFT JOIN agents u ON u.id = t.updated_by";
 
-fn parse_col<T: std::str::FromStr<Err = String>>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+fn parse_col<T: std::str::FromStr<Err = Message>>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
     let s: String = r.get(i)?;
     s.parse()
-        .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, e.into()))
+        .map_err(|e: Message| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e)))
 }
 
-fn parse_opt<T: std::str::FromStr<Err = String>>(
+fn parse_opt<T: std::str::FromStr<Err = Message>>(
     r: &Row<'_>,
     i: usize,
 ) -> rusqlite::Result<Option<T>> {
@@ -415,8 +416,6 @@ pub(crate) fn ensure_group(conn: &Connection, cfg: &Config, code: &str) -> Resul
             )
             .map(|_| ())
             .map_err(Error::from),
-        None => Err(Error::NotFound(format!(
-            "no group '{code}' (add it with `desk group add {code} \"Name\"`)"
-        ))),
+        None => Err(Error::NotFound(msg!("error.no_group", code = code))),
     }
 }

@@ -8,6 +8,7 @@ use crate::core::model::{Actor, EventKind, limits};
 use crate::core::refusal::Refusal;
 use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
+use crate::msg;
 use rusqlite::{Connection, params};
 
 impl Store {
@@ -106,7 +107,7 @@ impl Store {
 
     fn me(tx: &Connection, actor: &Actor) -> Result<Candidate> {
         candidate(tx, actor.id())?
-            .ok_or_else(|| Error::NotFound(format!("no agent '{}'", actor.agent.login)))
+            .ok_or_else(|| Error::NotFound(msg!("error.no_agent", login = &actor.agent.login)))
     }
 
     /// The actor takes the ticket (a take-over, with a reason, if it is someone else's).
@@ -151,14 +152,12 @@ impl Store {
                 Some(login) => {
                     let id = crate::store::agents::agent_id(tx, login)?;
                     let target = candidate(tx, id)?
-                        .ok_or_else(|| Error::NotFound(format!("no agent '{login}'")))?;
+                        .ok_or_else(|| Error::NotFound(msg!("error.no_agent", login = login)))?;
                     attribution::give(&cfg.lifecycle, &t.state(), actor, &target, reason)?
                 }
                 None => {
                     let Some(g) = &group else {
-                        return Err(Error::Invalid(
-                            "say whom to assign to (LOGIN) or which group (--group)".into(),
-                        ));
+                        return Err(Error::Invalid(msg!("error.assign_to_whom")));
                     };
                     attribution::move_group(&t.state(), actor, t.group.as_deref(), g, reason)?
                 }
