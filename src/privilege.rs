@@ -751,7 +751,7 @@ fn shown(path: &Path) -> String {
 
 fn said(key: &'static str, path: &Path, mut args: Vec<(&'static str, String)>) -> Error {
     args.insert(0, ("path", shown(path)));
-    Error::Said((key, args))
+    Error::Invalid(Message::text(key, args))
 }
 
 /// Reads a file the caller names to attach it: opened with the caller's rights (so the
@@ -762,9 +762,9 @@ pub fn read_to_attach(path: &Path, desk_dir: &Path, limit: u64) -> Result<Vec<u8
     use std::io::Read;
     let io = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::NotFound(format!("no file at {}", shown(path)))
+            Error::NotFound(msg!("attach.no_file", path = shown(path)))
         } else {
-            said("attach.cannot_read", path, vec![("why", e.to_string())])
+            Error::Invalid(msg!("attach.cannot_read", path = shown(path), why = io(&e)))
         }
     };
     let too_big = |size: u64| {
@@ -811,8 +811,13 @@ pub fn read_to_attach(path: &Path, desk_dir: &Path, limit: u64) -> Result<Vec<u8
 /// existing file, never through a link); a file half written is removed.
 pub fn write_new_as_caller(path: &Path, data: &[u8]) -> Result<()> {
     use std::io::Write;
-    let cannot =
-        |e: std::io::Error| said("attach.cannot_write", path, vec![("why", e.to_string())]);
+    let cannot = |e: std::io::Error| {
+        Error::Invalid(msg!(
+            "attach.cannot_write",
+            path = shown(path),
+            why = io(&e)
+        ))
+    };
     let mut file = create_private(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             said("attach.exists", path, vec![])

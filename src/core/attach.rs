@@ -131,7 +131,7 @@ pub fn human_size(bytes: u64) -> String {
 }
 
 /// Reads a size as written in desk.toml: "25M", "512K", "1G", "300000" (bytes).
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, crate::core::message::Message> {
     let t = s.trim();
     let (num, mult) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
         Some('K') => (&t[..t.len() - 1], 1u64 << 10),
@@ -144,7 +144,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(mult))
         .filter(|n| *n > 0)
-        .ok_or_else(|| format!("'{s}' is not a size (write 25M, 512K or a number of bytes)"))
+        .ok_or_else(|| crate::msg!("config.size", value = s))
 }
 
 #[cfg(test)]

@@ -582,19 +582,19 @@ impl Config {
         };
         let size = |v: &Option<String>, default: u64| -> Result<u64, ConfigError> {
             match v {
-                Some(s) => {
-                    super::attach::parse_size(s).map_err(|e| c.at(a, format!("[attachments] {e}")))
-                }
+                Some(s) => super::attach::parse_size(s).map_err(|e| {
+                    c.at(
+                        a,
+                        msg!("config.in_section", section = "[attachments]", error = e),
+                    )
+                }),
                 None => Ok(default),
             }
         };
         limits.max_bytes = size(&a.get_ref().max_bytes, limits.max_bytes)?;
         limits.max_ticket_bytes = size(&a.get_ref().max_ticket_bytes, limits.max_ticket_bytes)?;
         if limits.max_bytes > 512 << 20 {
-            return Err(c.at(
-                a,
-                "[attachments] max_bytes is at most 512M (a file is kept in the database)",
-            ));
+            return Err(c.at(a, msg!("config.max_bytes")));
         }
         Ok(limits)
     }
@@ -1091,10 +1091,10 @@ mod tests {
         let c = with("max_bytes = \"25M\"", "max_bytes = \"512K\"").expect("valid");
         assert_eq!(c.attachments.max_bytes, 512 << 10);
         let e = with("max_bytes = \"25M\"", "max_bytes = \"lots\"").expect_err("size");
-        assert!(e.message.contains("'lots' is not a size"), "{e}");
+        assert!(e.to_string().contains("'lots' is not a size"), "{e}");
         assert_eq!(e.line, Some(line_of("[attachments]")));
         let e = with("max_bytes = \"25M\"", "max_bytes = \"1G\"").expect_err("too big");
-        assert!(e.message.contains("at most 512M"), "{e}");
+        assert!(e.to_string().contains("at most 512M"), "{e}");
     }
 
     #[test]

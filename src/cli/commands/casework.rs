@@ -219,16 +219,17 @@ pub(super) fn attachment_get(
     let Some(path) = out else {
         use std::io::IsTerminal;
         if std::io::stdout().is_terminal() {
-            return Err(Error::Said(("attach.terminal", vec![])));
+            return Err(Error::Invalid(crate::msg!("attach.terminal")));
         }
         let mut stdout = std::io::stdout().lock();
         return stdout
             .write_all(&data)
             .and_then(|_| stdout.flush())
             .map_err(|e| {
-                Error::Said((
+                Error::Invalid(crate::msg!(
                     "attach.cannot_write",
-                    vec![("path", "-".into()), ("why", e.to_string())],
+                    path = "-",
+                    why = crate::error::io(&e)
                 ))
             });
     };

@@ -7,7 +7,7 @@ use crate::core::attach::{self, TooBig};
 use crate::core::config::Config;
 use crate::core::model::{Actor, EventKind};
 use crate::core::rights::{self, Action};
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A file attached to a ticket.
@@ -69,7 +69,7 @@ fn too_big(name: &str, e: TooBig) -> Error {
             ],
         ),
     };
-    Error::Said((key, args))
+    Error::Invalid(Message::text(key, args))
 }
 
 /// Attaches files to a ticket inside the caller's transaction (intake of a mail message keeps
@@ -188,15 +188,16 @@ impl Store {
         });
         let Some(a) = found else {
             let names = if all.is_empty() {
-                "it has none".to_string()
+                crate::msg!("attach.has_none")
             } else {
                 let names: Vec<&str> = all.iter().map(|a| a.name.as_str()).collect();
-                format!("its files: {}", names.join(", "))
+                crate::msg!("attach.its_files", names = names.join(", "))
             };
-            return Err(Error::NotFound(format!(
-                "{} has no file called '{}' ({names})",
-                ticket.number,
-                crate::core::sanitize::clean_line(wanted)
+            return Err(Error::NotFound(crate::msg!(
+                "attach.no_such_file",
+                number = &ticket.number,
+                name = crate::core::sanitize::clean_line(wanted).into_owned(),
+                names = names
             )));
         };
         let data: Option<Vec<u8>> = self
@@ -205,15 +206,12 @@ impl Store {
             .and_then(|mut s| s.query_row([&a.hash], |r| r.get(0)).optional())
             .map_err(|e| self.err(e))?;
         let data = data.ok_or_else(|| {
-            Error::Database(format!(
-                "the content of {} is missing from the database (run desk check)",
-                a.name
-            ))
+            Error::Database(crate::msg!("attach.content_missing", name = &a.name))
         })?;
         if attach::hash(&data) != a.hash {
-            return Err(Error::Database(format!(
-                "the content of {} no longer matches its hash (run desk check; restore a backup)",
-                a.name
+            return Err(Error::Database(crate::msg!(
+                "attach.content_damaged",
+                name = &a.name
             )));
         }
         Ok((a.clone(), data))

@@ -147,7 +147,7 @@ impl App {
             )?;
             let a = added
                 .first()
-                .ok_or_else(|| Error::Invalid("nothing attached".into()))?;
+                .ok_or_else(|| Error::Invalid(crate::msg!("attach.nothing")))?;
             Ok(s.catalog.f(
                 "msg.attached",
                 &[
