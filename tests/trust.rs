@@ -886,6 +886,36 @@ fn a_viewer_reads_and_the_files_stay_roots() {
     w.check_clean();
 }
 
+/// A backup killed half way (here by a file-size limit the supervisor set, as Ctrl-C or
+/// `kill -9` would) left its private copy of the whole desk in the desk's directory, the
+/// supervisor's, for good: repeated, it filled the disk under everyone's desk. What a process
+/// that no longer runs left there is removed by the next backup.
+#[test]
+#[ignore]
+fn a_killed_backup_leaves_no_copy_of_the_desk_behind() {
+    root_only!();
+    let w = World::new();
+    w.run(&w.admin, &["demo"]).ok();
+    for i in 0..3 {
+        let r = w.sh(
+            &w.sup,
+            &format!("ulimit -f 64; $DESK backup ~/killed{i}.db"),
+        );
+        assert_ne!(r.code, 0, "the limit stops the backup: {}", r.stdout);
+    }
+    let home = format!("/home/{}", w.sup);
+    w.run(&w.sup, &["backup", &format!("{home}/whole.db")]).ok();
+    let left: Vec<String> = std::fs::read_dir(&w.dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".desk-"))
+        .collect();
+    assert!(left.is_empty(), "copies of the desk left behind: {left:?}");
+    assert!(w.foreign_files().is_empty(), "{:?}", w.foreign_files());
+    w.check_clean();
+}
+
 #[test]
 #[ignore]
 fn a_shared_desk_set_up_by_the_old_readme_is_upgraded() {

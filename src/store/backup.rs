@@ -69,6 +69,7 @@ struct Scratch(PathBuf);
 impl Scratch {
     fn beside(db: &Path, what: &str) -> Scratch {
         let dir = db.parent().filter(|d| !d.as_os_str().is_empty());
+        sweep(dir.unwrap_or(Path::new(".")));
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
@@ -79,6 +80,50 @@ impl Scratch {
                 .unwrap_or_else(|| PathBuf::from(name)),
         )
     }
+}
+
+/// Removes the private copies that backups and restores of processes no longer running left
+/// beside the desk. A copy is removed when its process ends normally; one that was killed half
+/// way (Ctrl-C, `kill -9`, a file-size limit) left a whole copy of the desk behind, in the
+/// shared desk's directory where nobody but root could see it — repeated, that filled the disk.
+fn sweep(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        if let Some(pid) = name.to_str().and_then(scratch_pid)
+            && !running(pid)
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// The process that made a scratch file, from its name
+/// (`.desk-backup-PID-NANOS.tmp`, then nothing or `-journal`, `-wal`, `-shm`).
+fn scratch_pid(name: &str) -> Option<i32> {
+    let rest = name.strip_prefix(".desk-")?;
+    let rest = rest
+        .strip_prefix("backup-")
+        .or_else(|| rest.strip_prefix("restore-"))?;
+    let (pid, tail) = rest.split_once('-')?;
+    let (nanos, suffix) = tail.split_once(".tmp")?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(pid) && digits(nanos) && ["", "-journal", "-wal", "-shm"].contains(&suffix))
+        .then(|| pid.parse().ok())
+        .flatten()
+}
+
+/// Whether process `pid` exists (whoever's it is: a colleague's backup still running keeps
+/// its copy). Asked with signal 0, which /proc's `hidepid` does not hide.
+fn running(pid: i32) -> bool {
+    use nix::errno::Errno;
+    pid > 0
+        && !matches!(
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+            Err(Errno::ESRCH)
+        )
 }
 
 impl Drop for Scratch {
@@ -427,5 +472,29 @@ impl Store {
             bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
             kept,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scratch_pid;
+
+    #[test]
+    fn scratch_files_are_told_by_their_names() {
+        assert_eq!(scratch_pid(".desk-backup-4242-123456.tmp"), Some(4242));
+        assert_eq!(scratch_pid(".desk-restore-7-1.tmp-journal"), Some(7));
+        assert_eq!(scratch_pid(".desk-backup-7-1.tmp-wal"), Some(7));
+        for other in [
+            "desk.db",
+            "desk.db-wal",
+            "desk.toml.bak",
+            ".desk-backup-x-1.tmp",
+            ".desk-backup-7-.tmp",
+            ".desk-backup-7-1.tmp.old",
+            ".desk-other-7-1.tmp",
+            ".desk-backup-7-1",
+        ] {
+            assert_eq!(scratch_pid(other), None, "{other}");
+        }
     }
 }
