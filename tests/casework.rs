@@ -599,3 +599,175 @@ fn desk_check_proves_every_file_and_backups_keep_them() {
     d.run(&["attachment", "get", &n, "leak.jpg"])
         .fails(5, "no longer matches");
 }
+
+#[test]
+fn answers_from_templates_on_the_command_line() {
+    let d = Desk::staffed();
+    let n = d.new_ticket(
+        "Housing benefit",
+        &[
+            "--requester",
+            "Olena K.",
+            "--contact",
+            "olena@example.org",
+            "--category",
+            "SOC",
+        ],
+    );
+    d.run_as("anna", &["claim", &n]).ok();
+    d.run_as("anna", &["move", &n, "in_progress"]).ok();
+    // Listed, by outcome and category; shown as written and filled in, in a language.
+    let list = d.run(&["template", "list"]).ok();
+    assert!(
+        list.contains("documents_request") && list.contains("received"),
+        "{list}"
+    );
+    let refusals = d
+        .run(&[
+            "template",
+            "list",
+            "--outcome",
+            "refused",
+            "--category",
+            "SOC",
+            "--json",
+        ])
+        .json();
+    let names: Vec<&str> = refusals
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert_eq!(names, ["received", "documents_missing"]);
+    assert_eq!(
+        d.run(&["template", "show", "granted"]).ok(),
+        "Dear {requester}, your request {number} ({subject}) has been granted."
+    );
+    assert_eq!(
+        d.run(&["template", "show", "granted", &n, "--language", "uk"])
+            .ok(),
+        format!("Вітаємо, Olena K.! Ваше звернення {n} (Housing benefit) задоволено.")
+    );
+    // A reply from a template; a decision from one brings its outcome and note.
+    d.run_as("anna", &["reply", &n, "--template", "received"])
+        .ok();
+    let replies = events(&d, &n, "reply");
+    assert!(
+        replies[0].2.starts_with(&format!(
+            "Dear Olena K., we have registered your request {n} (Housing benefit) and will answer by 20"
+        )),
+        "{replies:?}"
+    );
+    d.run_as(
+        "anna",
+        &[
+            "move",
+            &n,
+            "waiting_info",
+            "--template",
+            "documents_request",
+        ],
+    )
+    .ok();
+    let t = d.show(&n);
+    assert_eq!(t["outcome"], "clarification");
+    assert_eq!(t["reason"], "Please send the documents listed below.");
+    assert!(
+        t["answer"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("Dear Olena K., to decide on your request")),
+        "{}",
+        t["answer"]
+    );
+    // What is given on the command line wins over the template's note.
+    d.run_as("anna", &["move", &n, "in_progress"]).ok();
+    d.run_as(
+        "anna",
+        &[
+            "move",
+            &n,
+            "rejected",
+            "--template",
+            "documents_missing",
+            "--reason",
+            "No income certificate.",
+        ],
+    )
+    .ok();
+    let t = d.show(&n);
+    assert_eq!(t["outcome"], "refused");
+    assert_eq!(t["reason"], "No income certificate.");
+    // Error paths.
+    d.run_as("anna", &["reply", &n, "--template", "nope"])
+        .fails(3, "no answer template 'nope' (there are: received");
+    d.run_as("anna", &["reply", &n, "typed", "--template", "received"])
+        .fails(2, "not both");
+    d.run_as("anna", &["reply", &n, "--template", "granted"])
+        .fails(2, "goes with the outcome granted");
+    d.run_as("anna", &["move", &n, "in_progress", "--reason", "again"])
+        .ok();
+    d.run_as(
+        "anna",
+        &[
+            "move",
+            &n,
+            "resolved",
+            "--outcome",
+            "partial",
+            "--template",
+            "granted",
+        ],
+    )
+    .fails(2, "for the outcome granted, not partial");
+    d.run(&["template", "list", "--category", "NOPE"])
+        .fails(2, "unknown category");
+    d.run(&["reply", &n, "--language", "uk"])
+        .fails(2, "--template");
+    checked(&d);
+}
+
+#[test]
+fn answer_templates_are_checked_with_the_configuration() {
+    let d = Desk::new();
+    let cfg = d.dir.path().join("desk.toml");
+    let text = std::fs::read_to_string(&cfg).expect("config");
+    let bad = d.dir.path().join("bad.toml");
+    for (from, to, says) in [
+        (
+            "will answer by {deadline}",
+            "will answer by {when}",
+            "unknown placeholder {when}",
+        ),
+        (
+            "name = \"granted\"",
+            "name = \"received\"",
+            "'received' is declared twice",
+        ),
+        (
+            "outcome = \"granted\"",
+            "outcome = \"maybe\"",
+            "unknown outcome 'maybe'",
+        ),
+        (
+            "categories = [\"SOC\", \"DOC\", \"HSG\"]",
+            "categories = [\"XYZ\"]",
+            "unknown category 'XYZ'",
+        ),
+        (
+            "name = \"granted\"",
+            "name = \"granted now\"",
+            "letters, digits",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&bad, text.replacen(from, to, 1)).expect("write");
+        let r = d.run(&["config", "check", bad.to_str().unwrap_or("")]);
+        assert_eq!(r.code, 2, "{to}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(says) && r.stderr.contains("bad.toml:"),
+            "{}",
+            r.stderr
+        );
+    }
+}

@@ -300,3 +300,149 @@ fn files_from_the_desk() {
     assert!(app.overlays.is_empty(), "{}", message(&app));
     assert_eq!(std::fs::read(&out).expect("saved"), b"JPEG...");
 }
+
+/// A request of the social services' category from a named requester, registered by boss.
+fn social(d: &Desk, subject: &str, requester: &str) -> String {
+    let (mut s, boss) = colleague(d, "boss");
+    let mut nt = phoned(subject);
+    nt.requester = requester.into();
+    nt.category = Some("SOC".into());
+    s.store
+        .create(&s.cfg, &boss, &nt, NOW)
+        .expect("create")
+        .number
+}
+
+fn history_texts(d: &Desk, number: &str, kind: desk::core::model::EventKind) -> Vec<String> {
+    let (s, _) = colleague(d, "boss");
+    let t = s
+        .store
+        .find(&s.cfg, number, desk::time::date(NOW))
+        .expect("ticket");
+    s.store
+        .history(t.id)
+        .expect("history")
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .filter_map(|e| e.text)
+        .collect()
+}
+
+#[test]
+fn answers_from_templates_in_the_desk() {
+    use desk::core::model::EventKind;
+    let d = desk("en", 0);
+    let a = social(&d, "Housing benefit", "Olena K.");
+    let b = social(&d, "Child benefit", "Petro H.");
+    let mut app = open(&d, "boss", 120, 40);
+    on(&mut app, &a);
+    // A reply: `::` lists the answers offered for replies; Esc puts the `::` back.
+    keys(&mut app, "R");
+    keys(&mut app, "Hi::");
+    assert!(matches!(top(&app), Some(Overlay::Choose(_))));
+    insta::assert_snapshot!("templates_reply_en_120x40", render(&app, 120, 40));
+    key(&mut app, KeyCode::Esc);
+    match top(&app) {
+        Some(Overlay::Prompt(p)) => assert_eq!(p.text(), "Hi::"),
+        _ => panic!("the reply box is back"),
+    }
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    // Ctrl-T lists them too; the one chosen is filled in for the ticket and stays editable.
+    ctrl(&mut app, 't');
+    key(&mut app, KeyCode::Enter);
+    let text = match top(&app) {
+        Some(Overlay::Prompt(p)) => p.text(),
+        _ => panic!("the reply box holds the answer"),
+    };
+    assert!(
+        text.starts_with(&format!(
+            "Dear Olena K., we have registered your request {a} (Housing benefit) and will answer by 2026-"
+        )),
+        "{text}"
+    );
+    key(&mut app, KeyCode::End);
+    keys(&mut app, " Thank you.");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.overlays.is_empty(), "{}", message(&app));
+    let replies = history_texts(&d, &a, EventKind::Reply);
+    assert_eq!(replies.len(), 1);
+    assert!(
+        replies[0].ends_with("Thank you.") && replies[0].contains(&a),
+        "{replies:?}"
+    );
+
+    // A decision: the answers of the outcome come first; the note comes with the answer.
+    let (mut s, boss) = colleague(&d, "boss");
+    s.store
+        .claim(&s.cfg, &boss, &a, None, None, NOW)
+        .expect("claim");
+    s.store
+        .move_to(
+            &s.cfg,
+            &boss,
+            &a,
+            "in_progress",
+            &Default::default(),
+            None,
+            NOW,
+        )
+        .expect("start");
+    app.refresh(true).expect("refresh");
+    keys(&mut app, "s");
+    let at = match top(&app) {
+        Some(Overlay::Status(f)) => f.options.iter().position(|o| o.to == "waiting_info"),
+        _ => None,
+    }
+    .expect("waiting_info offered");
+    for _ in 0..at {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "::");
+    insta::assert_snapshot!("templates_decision_en_120x40", render(&app, 120, 40));
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    assert!(app.overlays.is_empty(), "{}", message(&app));
+    let (s, _) = colleague(&d, "boss");
+    let t = s
+        .store
+        .find(&s.cfg, &a, desk::time::date(NOW))
+        .expect("ticket");
+    assert_eq!(t.status, "waiting_info");
+    assert_eq!(
+        t.reason.as_deref(),
+        Some("Please send the documents listed below.")
+    );
+    assert!(
+        t.answer
+            .as_deref()
+            .is_some_and(|x| x.starts_with("Dear Olena K., to decide on your request")),
+        "{:?}",
+        t.answer
+    );
+
+    // Several tickets at once: each answer is filled in for its own ticket.
+    let mut app = open(&d, "boss", 120, 40);
+    app.switch_queue(desk::core::query::QueueKind::AllOpen);
+    keys(&mut app, "A");
+    keys(&mut app, "R");
+    ctrl(&mut app, 't');
+    key(&mut app, KeyCode::Enter);
+    match top(&app) {
+        Some(Overlay::Prompt(p)) => assert!(p.text().contains("{number}"), "{}", p.text()),
+        _ => panic!("the reply box holds the template"),
+    }
+    key(&mut app, KeyCode::Enter);
+    assert!(app.overlays.is_empty(), "{}", message(&app));
+    for (n, who) in [(&a, "Olena K."), (&b, "Petro H.")] {
+        let last = history_texts(&d, n, EventKind::Reply)
+            .pop()
+            .unwrap_or_default();
+        assert!(
+            last.starts_with(&format!("Dear {who}, we have registered your request {n}")),
+            "{last}"
+        );
+    }
+}

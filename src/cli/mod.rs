@@ -134,8 +134,17 @@ pub enum Command {
     Attachment(AttachmentCommand),
     /// Add an internal note
     Comment { number: String, text: String },
-    /// Record an answer sent to the requester
-    Reply { number: String, text: String },
+    /// Record an answer sent to the requester (typed, or from a template)
+    Reply {
+        number: String,
+        #[arg(required_unless_present = "template")]
+        text: Option<String>,
+        #[command(flatten)]
+        template: TemplateArgs,
+    },
+    /// Answers from templates ([[answer]] in desk.toml): list them, or fill one in
+    #[command(subcommand)]
+    Template(TemplateCommand),
     /// Record the requester's satisfaction, 1 to 5, on a finished ticket (or many, from a
     /// survey's answers with --import)
     Rate {
@@ -326,10 +335,44 @@ pub struct MoveArgs {
     #[arg(long)]
     pub question: Option<String>,
     /// An answer to the requester
-    #[arg(long)]
+    #[arg(long, conflicts_with = "template")]
     pub answer: Option<String>,
+    #[command(flatten)]
+    pub template: TemplateArgs,
     #[arg(long, value_name = "N")]
     pub if_version: Option<i64>,
+}
+
+/// An answer from a template instead of one typed.
+#[derive(Args, Debug, Clone)]
+pub struct TemplateArgs {
+    /// The answer from this template (`desk template list`), filled in for the ticket; with
+    /// an outcome it also brings the outcome and its note, unless given
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// The template's language (default: the desk's)
+    #[arg(long, requires = "template", value_parser = ["en", "ru", "uk"])]
+    pub language: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TemplateCommand {
+    /// The answers from templates: name, outcome, categories, languages, how each starts
+    List {
+        /// Only those offered when choosing this outcome
+        #[arg(long, value_parser = parse_id::<Outcome>)]
+        outcome: Option<Outcome>,
+        /// Only those offered for this category
+        #[arg(long)]
+        category: Option<String>,
+    },
+    /// One answer's text: filled in for NUMBER when given, else as written
+    Show {
+        name: String,
+        number: Option<String>,
+        #[arg(long, value_parser = ["en", "ru", "uk"])]
+        language: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -106,6 +106,8 @@ pub struct Config {
     pub rights: RightsConfig,
     /// How large attached files may be (`[attachments]`).
     pub attachments: super::attach::Limits,
+    /// Answers from templates (`[[answer]]`).
+    pub case: super::casework::CaseConfig,
 }
 
 /// `[rights]`: actions some desks keep for some roles.
@@ -144,6 +146,8 @@ struct Raw {
     rights: RawRights,
     #[serde(default)]
     attachments: Option<Spanned<RawAttachments>>,
+    #[serde(default, rename = "answer")]
+    answers: Vec<Spanned<super::casework::RawAnswer>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -301,7 +305,7 @@ struct RawTransition {
 
 // ---- validation ----------------------------------------------------------------------------
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     origin: &'a str,
     text: &'a str,
 }
@@ -316,7 +320,7 @@ impl Checker<'_> {
             + 1
     }
 
-    fn at<T>(&self, spanned: &Spanned<T>, message: Message) -> ConfigError {
+    pub(super) fn at<T>(&self, spanned: &Spanned<T>, message: Message) -> ConfigError {
         self.at_line(Some(self.line_of(spanned.span().start)), message)
     }
 
@@ -546,6 +550,8 @@ impl Config {
             None => String::new(),
         };
 
+        let codes: Vec<String> = categories.iter().map(|x| x.code.clone()).collect();
+        let case = super::casework::read(&c, &raw.answers, &codes)?;
         Ok(Config {
             language: (!language.is_empty()).then_some(language),
             desk_name: if raw.desk.name.trim().is_empty() {
@@ -572,6 +578,7 @@ impl Config {
                 },
             },
             attachments: Self::attachments(&c, &raw)?,
+            case,
         })
     }
 

@@ -82,6 +82,8 @@ actions! {
     Files = "files",
     /// In the list of a ticket's files: attach another file.
     AttachFile = "attach_file",
+    /// Writing an answer: choose one from the templates (also `::` typed).
+    Templates = "templates",
     Undo = "undo",
     Reload = "reload",
     Help = "help",
@@ -570,6 +572,8 @@ fn dialog_defaults() -> Vec<(Context, Key, Action)> {
         b.push((c, Key::plain(K::Right), A::Right));
     }
     b.extend(typing(C::Prompt));
+    b.push((C::Fields, Key::ctrl('t'), A::Templates));
+    b.push((C::Prompt, Key::ctrl('t'), A::Templates));
     for c in Context::ALL {
         if !matches!(c, C::Global | C::Queue | C::Detail | C::Assign) {
             b.extend(closing(c));

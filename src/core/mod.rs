@@ -2,8 +2,10 @@
 //! configuration and text safety. No IO, no SQL, no terminal: every rule lives here once and
 //! both front ends call it.
 
+pub mod answers;
 pub mod attach;
 pub mod attribution;
+pub mod casework;
 pub mod chain;
 pub mod config;
 pub mod edit;

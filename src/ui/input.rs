@@ -50,6 +50,42 @@ pub fn set_focus(t: &mut TextArea<'_>, focused: bool) {
     });
 }
 
+/// Whether the key just typed made `::` before the cursor — how a person asks for the
+/// answers from templates while writing one. If so, the two colons are taken back out (and
+/// put back with `put_colons` when no answer is chosen).
+pub fn took_colons(t: &mut TextArea<'_>, k: &KeyEvent) -> bool {
+    if k.code != KeyCode::Char(':') {
+        return false;
+    }
+    let cursor = t.cursor();
+    let before: String = t
+        .lines()
+        .get(cursor.0)
+        .map(|l| l.chars().take(cursor.1).collect())
+        .unwrap_or_default();
+    if before.ends_with("::") {
+        t.delete_char();
+        t.delete_char();
+        return true;
+    }
+    false
+}
+
+/// Puts back the `::` taken out by `took_colons`.
+pub fn put_colons(t: &mut TextArea<'_>) {
+    t.insert_str("::");
+}
+
+/// Puts an answer chosen from the templates into a field: the whole text when the field is
+/// empty, else at the cursor.
+pub fn put_answer(t: &mut TextArea<'_>, answer: &str, multiline: bool) {
+    if text(t).trim().is_empty() {
+        t.select_all();
+        t.cut();
+    }
+    paste(t, answer, multiline);
+}
+
 /// A key the keymap left to the field: typed, or an editing key (arrows, Home, Backspace,
 /// Ctrl-A…). A one-line field never takes a line break, and no field takes a tab (Tab moves
 /// between fields where there are several).

@@ -1,6 +1,7 @@
 //! One function per subcommand: parse nothing, decide nothing — ask the store, print the result.
 
 mod admin;
+mod answers;
 mod casework;
 mod import;
 mod sla;
@@ -183,16 +184,12 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
                 s.catalog.f("msg.commented", &[("number", n.clone())]),
             )
         }
-        Command::Reply { number, text } => {
-            let who = actor(s, cli)?;
-            let n = s.store.reply(&s.cfg, &who, number, text, now)?;
-            done(
-                s,
-                cli,
-                &n,
-                s.catalog.f("msg.replied", &[("number", n.clone())]),
-            )
-        }
+        Command::Reply {
+            number,
+            text,
+            template,
+        } => answers::reply(s, cli, number, text.as_deref(), template, now),
+        Command::Template(t) => answers::template(s, cli, t, now),
         Command::Rate {
             import: Some(file), ..
         } => rate_import(s, cli, file, now),

@@ -4,7 +4,6 @@ use super::*;
 use crate::cli::output::{self, print};
 use crate::cli::{Cli, EditArgs, ListArgs, MoveArgs, NewArgs};
 use crate::core::config::Config;
-use crate::core::lifecycle::Fields;
 use crate::core::query::{Cond, Groups, Query, SlaState, Text, Who};
 use crate::error::{Error, Result};
 use crate::msg;
@@ -206,15 +205,7 @@ pub(super) fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result
 
 pub(super) fn move_cmd(s: &mut Session, cli: &Cli, a: &MoveArgs, now: i64) -> Result<()> {
     let who = actor(s, cli)?;
-    let fields = Fields {
-        outcome: a.outcome,
-        reason: a
-            .reason
-            .clone()
-            .or(a.next_steps.clone())
-            .or(a.question.clone()),
-        answer: a.answer.clone(),
-    };
+    let fields = super::answers::move_fields(s, &who, a, now)?;
     let c = s.store.move_to(
         &s.cfg,
         &who,

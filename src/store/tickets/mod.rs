@@ -2,6 +2,7 @@
 //! routing (`intake`), look-up by number with suggestions and lists (`read`), every change
 //! of state (`write`) and ratings (`rating`), each change one transaction asked of `core`.
 
+pub mod answers;
 pub(crate) mod attachments;
 mod edit;
 mod intake;

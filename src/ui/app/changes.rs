@@ -18,7 +18,16 @@ impl App {
             return;
         }
         let cat = self.session.catalog;
+        let offered = self.answers_offered(&targets, None).len();
         let (title, label) = match purpose {
+            Purpose::Reply if offered > 0 => (
+                cat.t("ui.reply"),
+                &*format!(
+                    "{} · {}",
+                    cat.t("field.answer"),
+                    cat.f("ui.templates_offer", &[("n", offered.to_string())])
+                ),
+            ),
             Purpose::Reply => (cat.t("ui.reply"), cat.t("field.answer")),
             Purpose::Rate => (cat.t("ui.rate"), cat.t("ui.rate_label")),
             _ => (cat.t("ui.comment"), cat.t("ui.note")),
@@ -49,6 +58,7 @@ impl App {
         purpose: &Purpose,
         targets: Vec<Ticket>,
         text: String,
+        templated: bool,
     ) -> Applied {
         let reply = *purpose == Purpose::Reply;
         let key = if reply {
@@ -58,7 +68,10 @@ impl App {
         };
         let label = self.session.catalog.t(key).to_string();
         self.apply_each(label, false, targets, |store, cfg, actor, t, now| {
-            if reply {
+            if reply && templated {
+                let text = super::answers::fill_for(store, cfg, &actor.agent.login, t, &text, now)?;
+                store.reply(cfg, actor, &t.number, &text, now)?;
+            } else if reply {
                 store.reply(cfg, actor, &t.number, &text, now)?;
             } else {
                 store.comment(cfg, actor, &t.number, &text, now)?;

@@ -8,6 +8,7 @@ use super::{App, Level, Pane, Screen};
 use crate::core::keys::Action;
 use crate::error::Error;
 use crate::store::{NewTicket, Ticket};
+use crate::ui::overlays::choose::ChooseFor;
 use crate::ui::overlays::form::NewTicketForm;
 use crate::ui::overlays::palette::{self, Arg, Command, Palette, ParseError, Sources};
 use crate::ui::overlays::prompt::{Prompt, Purpose};
@@ -53,6 +54,10 @@ impl App {
             }
             Overlay::Prompt(mut p) => {
                 let r = p.on_key(k, &self.keymap, cat);
+                if let Some(typed) = p.asked_templates.take() {
+                    self.overlays.push(Overlay::Prompt(p));
+                    return self.open_answers(None, typed);
+                }
                 self.on_prompt(p, r);
             }
             Overlay::Form(mut f) => {
@@ -82,12 +87,20 @@ impl App {
             Overlay::Choose(mut c) => {
                 let r = c.on_key(k, &self.keymap);
                 match r {
-                    Reply::Done(chosen) => self.on_chosen(c, chosen),
+                    Reply::Done(chosen) => self.on_chosen(&c, chosen),
+                    Reply::Close if matches!(c.purpose, ChooseFor::Answers { typed: true, .. }) => {
+                        self.put_colons_back()
+                    }
                     r => self.settle(Overlay::Choose(c), r, k, |_, _| {}),
                 }
             }
             Overlay::Status(mut flow) => {
                 let r = flow.on_key(k, &self.keymap);
+                if let Some(typed) = flow.asked_templates.take() {
+                    let outcome = flow.outcome_chosen();
+                    self.overlays.push(Overlay::Status(flow));
+                    return self.open_answers(outcome, typed);
+                }
                 match r {
                     Reply::Done(m) => self.apply_move(flow, m),
                     r => self.settle(Overlay::Status(flow), r, k, |_, _| {}),
@@ -141,7 +154,9 @@ impl App {
         let reason = (!text.is_empty()).then(|| text.clone());
         let targets = p.targets.clone();
         let applied = match p.purpose.clone() {
-            Purpose::Comment | Purpose::Reply => Some(self.do_note(&p.purpose, targets, text)),
+            Purpose::Comment | Purpose::Reply => {
+                Some(self.do_note(&p.purpose, targets, text, p.templated))
+            }
             Purpose::Assign { login, group } => Some(self.do_assign(targets, login, group, reason)),
             Purpose::Claim => Some(self.do_claim(targets, reason)),
             Purpose::Unassign => Some(self.do_unassign(targets, reason)),
@@ -301,16 +316,21 @@ impl App {
         let status = crate::present::status(self.cfg(), cat, &m.to);
         let label = cat.f("ui.verb_move", &[("to", status)]);
         let targets = flow.targets.clone();
+        let templated = flow.templated;
         let applied = self.apply_each(label, true, targets, |store, cfg, actor, t, now| {
-            store.move_to(
-                cfg,
-                actor,
-                &t.number,
-                &m.to,
-                &m.fields,
-                Some(t.version),
-                now,
-            )
+            let mut fields = m.fields.clone();
+            if templated {
+                let fill = |text: &Option<String>| -> crate::error::Result<Option<String>> {
+                    text.as_deref()
+                        .map(|x| {
+                            super::answers::fill_for(store, cfg, &actor.agent.login, t, x, now)
+                        })
+                        .transpose()
+                };
+                fields.answer = fill(&fields.answer)?;
+                fields.reason = fill(&fields.reason)?;
+            }
+            store.move_to(cfg, actor, &t.number, &m.to, &fields, Some(t.version), now)
         });
         self.keep_text(Overlay::Status(flow), applied);
     }
@@ -423,7 +443,7 @@ impl App {
     fn note_now(&mut self, purpose: Purpose, text: String) {
         let targets = self.targets();
         if !self.nothing_to_act_on(&targets) {
-            self.do_note(&purpose, targets, text);
+            self.do_note(&purpose, targets, text, false);
         }
     }
 }

@@ -42,7 +42,9 @@ impl App {
             .collect();
         let title = cat.f("ui.files_title", &[("number", t.number.clone())]);
         let mut c = ChooseState::new(
-            ChooseFor::Files { ticket: t },
+            ChooseFor::Files {
+                ticket: Box::new(t),
+            },
             title,
             rows,
             cat.t("ui.no_files").to_string(),
@@ -52,10 +54,18 @@ impl App {
     }
 
     /// What was chosen in a list.
-    pub(super) fn on_chosen(&mut self, c: Box<ChooseState>, chosen: Chosen) {
+    pub(super) fn on_chosen(&mut self, c: &ChooseState, chosen: Chosen) {
         match (&c.purpose, chosen) {
-            (ChooseFor::Files { ticket }, Chosen::Extra(Action::AttachFile)) => {
-                self.ask_path(Purpose::AttachFile, "ui.attach_title", "", ticket.clone())
+            (ChooseFor::Files { ticket }, Chosen::Extra(Action::AttachFile)) => self.ask_path(
+                Purpose::AttachFile,
+                "ui.attach_title",
+                "",
+                (**ticket).clone(),
+            ),
+            (ChooseFor::Answers { names, .. }, Chosen::Row(i)) => {
+                if let Some(name) = names.get(i) {
+                    self.put_chosen_answer(name)
+                }
             }
             (ChooseFor::Files { ticket }, Chosen::Row(i)) => {
                 let Ok(files) = self.session.store.attachments(ticket.id) else {
@@ -67,7 +77,7 @@ impl App {
                         Purpose::SaveFile { name: name.clone() },
                         "ui.save_title",
                         &name,
-                        ticket.clone(),
+                        (**ticket).clone(),
                     );
                 }
             }

@@ -7,6 +7,7 @@
 //! through queues is `navigation.rs`. What the queue highlights is always what a key acts on.
 
 mod actions;
+mod answers;
 mod apply;
 mod casework;
 mod changes;

@@ -19,7 +19,10 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChooseFor {
     /// A ticket's files: save one, or attach another.
-    Files { ticket: crate::store::Ticket },
+    Files { ticket: Box<crate::store::Ticket> },
+    /// Answers from templates, by name, for the box below; `typed`: asked for by typing
+    /// `::` (put back when none is chosen).
+    Answers { names: Vec<String>, typed: bool },
 }
 
 /// One row.
@@ -118,8 +121,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, c: &ChooseState, ctx: &Ctx<'_>) {
             line
         });
         if !r.detail.is_empty() {
+            let room = rect.width.saturating_sub(6) as usize;
             lines.push(Line::from(Span::styled(
-                format!("    {}", r.detail),
+                format!("    {}", crate::ui::layout::fit(&r.detail, room)),
                 t.dim(),
             )));
         }

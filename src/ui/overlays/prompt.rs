@@ -58,6 +58,12 @@ pub struct Prompt {
     pub error: Option<String>,
     /// The tickets the text is for, as they were when the box opened.
     pub targets: Vec<Ticket>,
+    /// An answer: the person asked for the answers from templates (`::` typed, or the key);
+    /// `Some(true)` when by typing `::`, which is put back if none is chosen.
+    pub asked_templates: Option<bool>,
+    /// The text holds a template's placeholders, filled in for each ticket when saved (an
+    /// answer to several tickets at once).
+    pub templated: bool,
 }
 
 impl Prompt {
@@ -83,6 +89,8 @@ impl Prompt {
             purpose,
             error: None,
             targets: Vec::new(),
+            asked_templates: None,
+            templated: false,
         }
     }
 
@@ -97,7 +105,15 @@ impl Prompt {
     }
 
     pub fn hints(&self) -> Vec<Action> {
-        if self.multiline {
+        if self.purpose == Purpose::Reply {
+            vec![
+                Action::Confirm,
+                Action::Newline,
+                Action::Templates,
+                Action::Back,
+                Action::Help,
+            ]
+        } else if self.multiline {
             vec![Action::Confirm, Action::Newline, Action::Back, Action::Help]
         } else {
             vec![Action::Confirm, Action::Back, Action::Help]
@@ -124,8 +140,15 @@ impl Prompt {
                 self.error = Some(cat.t("ui.one_line").to_string());
                 Reply::Stay
             }
+            Some(Action::Templates) if self.purpose == Purpose::Reply => {
+                self.asked_templates = Some(false);
+                Reply::Stay
+            }
             _ => {
                 input::feed(&mut self.input, *k, self.multiline);
+                if self.purpose == Purpose::Reply && input::took_colons(&mut self.input, k) {
+                    self.asked_templates = Some(true);
+                }
                 Reply::Stay
             }
         }

@@ -41,6 +41,12 @@ pub struct StatusFlow {
     /// 0 outcome, 1 note, 2 answer.
     pub field: usize,
     pub error: Option<String>,
+    /// The person asked for the answers from templates (`Some(true)`: by typing `::`, put
+    /// back if none is chosen).
+    pub asked_templates: Option<bool>,
+    /// The answer holds a template's placeholders, filled in for each ticket when applied
+    /// (one decision for several tickets).
+    pub templated: bool,
 }
 
 /// The move chosen, with its fields.
@@ -66,7 +72,40 @@ impl StatusFlow {
             answer: input::field("", true),
             field: 0,
             error: None,
+            asked_templates: None,
+            templated: false,
         }
+    }
+
+    /// The outcome chosen, if the move takes one.
+    pub fn outcome_chosen(&self) -> Option<Outcome> {
+        self.outcome_choice()
+    }
+
+    /// An answer chosen from the templates: its text into the answer box (all of it when the
+    /// box is empty, else at the cursor), its outcome chosen when this move takes it, its
+    /// note into the note box when that is empty. The answer box gets the focus.
+    pub fn put_answer(&mut self, text: &str, outcome: Option<Outcome>, note: Option<&str>) {
+        if let Some(o) = outcome
+            && let Some(i) = self
+                .chosen()
+                .and_then(|opt| opt.outcomes.iter().position(|x| *x == o))
+        {
+            self.outcome = i;
+        }
+        if let Some(n) = note
+            && input::text(&self.note).trim().is_empty()
+        {
+            input::put_answer(&mut self.note, n, true);
+        }
+        input::put_answer(&mut self.answer, text, true);
+        self.field = ANSWER;
+        self.refocus();
+    }
+
+    /// Puts back the `::` taken out of the box being typed in.
+    pub fn put_colons(&mut self) {
+        input::put_colons(self.text_mut());
     }
 
     pub fn chosen(&self) -> Option<&MoveOption> {
@@ -132,7 +171,14 @@ impl StatusFlow {
     pub fn hints(&self) -> Vec<Action> {
         use Action as A;
         if self.filling {
-            vec![A::Confirm, A::Save, A::Back, A::Newline, A::Help]
+            vec![
+                A::Confirm,
+                A::Save,
+                A::Back,
+                A::Newline,
+                A::Templates,
+                A::Help,
+            ]
         } else {
             vec![A::Confirm, A::Down, A::Up, A::Back, A::Help]
         }
@@ -187,7 +233,13 @@ impl StatusFlow {
             Some(Action::Right) if self.field == OUTCOME => self.step_outcome(1),
             Some(Action::Newline) if self.field == OUTCOME => self.field = NOTE,
             Some(Action::Newline) => self.text_mut().insert_newline(),
-            _ => self.type_in(*k),
+            Some(Action::Templates) => self.asked_templates = Some(false),
+            _ => {
+                self.type_in(*k);
+                if self.field != OUTCOME && input::took_colons(self.text_mut(), k) {
+                    self.asked_templates = Some(true);
+                }
+            }
         }
         self.refocus();
         Reply::Stay
@@ -387,10 +439,30 @@ fn draw_fields(f: &mut Frame<'_>, area: Rect, s: &StatusFlow, ctx: &Ctx<'_>) {
     let (kind, required) = s.note_kind().unwrap_or((OutcomeNote::Reason, false));
     let label = format!("{}{}", ctx.cat.t(kind.label_key()), star(required));
     boxed(f, &s.note, label, s.field == NOTE, note, ctx);
+    let offered = ctx
+        .cfg
+        .case
+        .answers
+        .iter()
+        .filter(|a| {
+            s.targets
+                .iter()
+                .all(|t| a.offered(s.outcome_chosen(), &t.category))
+        })
+        .count();
     let label = format!(
-        "{}{}",
+        "{}{}{}",
         ctx.cat.t("ui.answer_to_requester"),
-        star(s.answer_required())
+        star(s.answer_required()),
+        if offered > 0 {
+            format!(
+                " · {}",
+                ctx.cat
+                    .f("ui.templates_offer", &[("n", offered.to_string())])
+            )
+        } else {
+            String::new()
+        }
     );
     boxed(f, &s.answer, label, s.field == ANSWER, answer, ctx);
     let footer = match &s.error {
