@@ -273,6 +273,91 @@ mod tests {
         }
     }
 
+    /// What the rules, the store and the shared code say, whichever front end shows it.
+    const SHARED_SECTIONS: [&str; 9] = [
+        "error.",
+        "refusal.",
+        "chain.",
+        "check.",
+        "config.",
+        "template.",
+        "keys.",
+        "number.",
+        "attach.",
+    ];
+
+    #[test]
+    fn what_the_store_says_names_no_flag_and_is_said_in_every_language() {
+        let en = Catalog::english();
+        for k in en
+            .keys()
+            .filter(|k| SHARED_SECTIONS.iter().any(|s| k.starts_with(s)))
+        {
+            // The command line adds its own flags (cli.hint); the desk has none to name.
+            assert!(
+                !en.t(k)
+                    .split_whitespace()
+                    .any(|w| w.trim_start_matches('(').starts_with("--")),
+                "{k} names a command-line flag: {}",
+                en.t(k)
+            );
+            // Said, not left in English (messages of placeholders, names from desk.toml and
+            // punctuation alone aside).
+            let mut bare = String::new();
+            let mut inside = false;
+            for c in en.t(k).chars() {
+                match c {
+                    '{' | '[' => inside = true,
+                    '}' | ']' => inside = false,
+                    c if !inside => bare.push(c),
+                    _ => {}
+                }
+            }
+            let words = bare
+                .split_whitespace()
+                .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+                .filter(|w| w.len() > 3 && w.chars().all(char::is_alphabetic))
+                .count();
+            for lang in ["ru", "uk"] {
+                let cat = Catalog::for_lang(lang);
+                assert!(
+                    words < 2 || cat.t(k) != en.t(k),
+                    "{lang}: {k} is still English: {}",
+                    cat.t(k)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_is_said_in_the_readers_language_with_its_values() {
+        use crate::error::Error;
+        let e = Error::NotFound(crate::msg!("error.no_agent", login = "nobody"));
+        assert_eq!(e.message(Catalog::english()), "no agent 'nobody'");
+        assert_eq!(
+            e.message(Catalog::for_lang("ru")),
+            "нет сотрудника 'nobody'"
+        );
+        assert_eq!(
+            e.message(Catalog::for_lang("uk")),
+            "немає працівника 'nobody'"
+        );
+        let io = Error::Invalid(crate::msg!(
+            "error.file.read",
+            file = "/x",
+            why = crate::error::io(&std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+        ));
+        assert_eq!(
+            io.message(Catalog::for_lang("uk")),
+            "не вдалося прочитати /x: доступ заборонено"
+        );
+        let bad: Result<crate::core::model::Priority, _> = "soon".parse();
+        assert_eq!(
+            Catalog::for_lang("ru").say(&bad.expect_err("not a priority")),
+            "неизвестное значение «приоритет»: 'soon' (допустимо: low, normal, high, urgent)"
+        );
+    }
+
     #[test]
     fn compiled_catalogs_are_sorted_for_binary_search() {
         for lang in ["en", "ru", "uk"] {

@@ -121,7 +121,8 @@ fn drop_for_good() {
     let real = nix::unistd::getgid();
     if nix::unistd::setresgid(real, real, real).is_err() {
         // Without dropping, nothing may run: say so and stop.
-        eprintln!("desk: cannot drop the desk's group; stopping");
+        let cat = crate::i18n::Catalog::for_lang(crate::session::env_language());
+        eprintln!("desk: {}", cat.t("error.cannot_drop_group"));
         std::process::exit(5);
     }
 }
@@ -680,7 +681,7 @@ pub fn shared_desk_problems(reg: &Registry) -> Vec<Message> {
     let members = login_members(reg.gid);
     if !members.is_empty() {
         out.push(msg!(
-            "error.shared.members",
+            "check.shared_members",
             group = &reg.group,
             members = members.join(", ")
         ));
@@ -697,7 +698,7 @@ pub fn shared_desk_problems(reg: &Registry) -> Vec<Message> {
         match std::fs::symlink_metadata(&p) {
             Err(_) if name == "desk.toml" => {}
             Err(_) => out.push(msg!(
-                "error.shared.file_missing",
+                "check.shared_file_missing",
                 path = p.display().to_string()
             )),
             Ok(m)
@@ -707,7 +708,7 @@ pub fn shared_desk_problems(reg: &Registry) -> Vec<Message> {
                     || m.mode() & 0o007 != 0 =>
             {
                 out.push(msg!(
-                    "error.shared.file_mode",
+                    "check.shared_file_mode",
                     path = p.display().to_string(),
                     is = describe(&m),
                     group = &reg.group

@@ -311,7 +311,8 @@ impl Session {
             // Once, after an upgrade: on a big desk it takes a while, so say what it is doing.
             if n >= 10_000 {
                 eprintln!(
-                    "desk: computing the figures of {n} tickets from their history (once, after an upgrade)…"
+                    "desk: {}",
+                    Catalog::for_lang(language(&cfg)).say(&msg!("msg.computing", n = n))
                 );
             }
         })?;

@@ -24,14 +24,14 @@ pub fn zone() -> Zone {
 }
 
 /// Parses an IANA zone name ("Europe/Kyiv", "UTC").
-pub fn parse_zone(name: &str) -> Result<Zone, String> {
+pub fn parse_zone(name: &str) -> Result<Zone, crate::core::message::Message> {
     let name = name.trim();
     if name.is_empty() {
         return Ok(Zone::Host);
     }
-    name.parse::<chrono_tz::Tz>().map(Zone::Named).map_err(|_| {
-        format!("unknown time zone '{name}' (use an IANA name such as Europe/Kyiv or UTC)")
-    })
+    name.parse::<chrono_tz::Tz>()
+        .map(Zone::Named)
+        .map_err(|_| crate::msg!("config.time_zone", name = name))
 }
 
 fn with<R>(at: i64, f: impl Fn(&dyn Fn(&str) -> String, NaiveDate) -> R) -> Option<R> {
@@ -95,6 +95,6 @@ mod tests {
     fn zones_parse() {
         assert_eq!(parse_zone(""), Ok(Zone::Host));
         assert!(matches!(parse_zone("Europe/Kyiv"), Ok(Zone::Named(_))));
-        assert!(parse_zone("Mars/Olympus").is_err_and(|e| e.contains("Mars/Olympus")));
+        assert!(parse_zone("Mars/Olympus").is_err_and(|e| e.to_string().contains("Mars/Olympus")));
     }
 }

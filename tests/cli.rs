@@ -1128,3 +1128,94 @@ fn desk_list_and_the_desks_queues_give_the_same_tickets() {
         .fails(3, "nobody_here");
     d.run(&["list", "--sort", "colour"]).fails(2, "colour");
 }
+
+/// A run with the environment's language (what is said before a desk's configuration is read
+/// follows LANG; after, the desk's `language`, else LANG).
+fn run_in(d: &Desk, lang: &str, args: &[&str]) -> common::Run {
+    common::Run::from(
+        command(&d.db)
+            .env("LANG", lang)
+            .args(args)
+            .output()
+            .expect("run desk"),
+    )
+}
+
+#[test]
+fn errors_and_answers_are_said_in_russian_and_ukrainian() {
+    let d = Desk::staffed();
+    // Before any desk is open: the environment's language, the command line's own hint.
+    let none = d.dir.path().join("none/desk.db");
+    let r = common::Run::from(
+        command(&none)
+            .env("LANG", "ru_RU.UTF-8")
+            .args(["list"])
+            .output()
+            .expect("run"),
+    );
+    r.fails(5, "нет базы деска");
+    assert!(
+        r.stderr.contains("--db"),
+        "the command line's hint: {}",
+        r.stderr
+    );
+    // The store's errors, with their values; a refusal and the flag that answers it.
+    run_in(
+        &d,
+        "uk_UA.UTF-8",
+        &["agent", "set", "nobody", "--name", "X"],
+    )
+    .fails(3, "немає працівника 'nobody'");
+    let n = d.new_ticket("Leaking roof", &[]);
+    d.run_as("olena", &["claim", &n]).ok();
+    let r = run_in(&d, "ru_RU.UTF-8", &["--as", "vasyl", "claim", &n]);
+    r.fails(
+        4,
+        "чтобы забрать чужое обращение, укажите причину (--reason)",
+    );
+    // What a command answers.
+    let r = run_in(&d, "uk_UA.UTF-8", &["group", "add", "ARCH", "Archive"]);
+    assert!(r.ok().contains("групу ARCH додано"), "{}", r.stdout);
+    let r = run_in(&d, "ru_RU.UTF-8", &["init"]);
+    assert!(
+        r.ok().contains("уже создана; ничего не изменено"),
+        "{}",
+        r.stdout
+    );
+    let backup = d.dir.path().join("b.db");
+    run_in(
+        &d,
+        "uk_UA.UTF-8",
+        &["backup", backup.to_str().expect("path")],
+    )
+    .ok();
+    run_in(
+        &d,
+        "uk_UA.UTF-8",
+        &["backup", backup.to_str().expect("path")],
+    )
+    .fails(2, "уже існує");
+    // A configuration's mistake, with its file and line.
+    let bad = d.dir.path().join("bad.toml");
+    std::fs::write(&bad, "language = \"de\"\n").expect("write");
+    run_in(
+        &d,
+        "ru_RU.UTF-8",
+        &["config", "check", bad.to_str().expect("path")],
+    )
+    .fails(2, "ошибка конфигурации");
+    // desk.toml's language wins over LANG once the desk is open.
+    let toml = d.dir.path().join("desk.toml");
+    let text = std::fs::read_to_string(&toml).expect("config");
+    std::fs::write(
+        &toml,
+        text.replacen("language = \"\"", "language = \"uk\"", 1),
+    )
+    .expect("write");
+    run_in(
+        &d,
+        "ru_RU.UTF-8",
+        &["agent", "set", "nobody", "--name", "X"],
+    )
+    .fails(3, "немає працівника");
+}

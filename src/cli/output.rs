@@ -79,6 +79,10 @@ const HINTS: &[(&str, &str)] = &[
     ("error.no_home", "cli.hint.give_db"),
     ("error.shared_own_config", "cli.hint.drop_config"),
     ("error.not_setid", "cli.hint.run_installed"),
+    ("error.shared_by_root", "cli.hint.init_shared"),
+    ("error.db.wal_missing", "cli.hint.init_shared_again"),
+    ("error.registry.untrusted", "cli.hint.init_shared_again"),
+    ("error.registry.directory", "cli.hint.init_shared_again"),
 ];
 
 /// Several lines on stderr (a list worth knowing before going on): each cleaned, the first
@@ -563,9 +567,9 @@ pub fn agents_text(cat: &Catalog, agents: &[AgentInfo]) -> String {
             bar_len
         };
         let state = match (a.active, a.away) {
-            (false, _) => " (inactive)",
-            (true, true) => " (away)",
-            _ => "",
+            (false, _) => format!(" ({})", cat.t("ui.inactive")),
+            (true, true) => format!(" ({})", cat.t("ui.away")),
+            _ => String::new(),
         };
         out.push_str(&format!(
             "{} {} {} [{}{}] {:>3}/{:<3} {}{}\n",
@@ -597,17 +601,24 @@ pub fn groups_json(groups: &[GroupInfo]) -> Value {
     )
 }
 
-pub fn groups_text(groups: &[GroupInfo]) -> String {
+pub fn groups_text(cat: &Catalog, groups: &[GroupInfo]) -> String {
     let mut out = String::new();
     for g in groups {
         out.push_str(&format!(
-            "{} {} members {:>3}  open {:>6}  unassigned {:>6}{}\n",
+            "{} {} {} {:>3}  {} {:>6}  {} {:>6}{}\n",
             fit(&g.code, 10),
             fit(&clean_line(&g.name), 28),
+            cat.t("list.members"),
             g.members,
+            cat.t("list.open"),
             g.open,
+            cat.t("list.unassigned"),
             g.unassigned,
-            if g.auto_assign { "  auto-assign" } else { "" }
+            if g.auto_assign {
+                format!("  {}", cat.t("list.auto_assign"))
+            } else {
+                String::new()
+            }
         ));
     }
     out

@@ -151,9 +151,7 @@ pub fn run(s: &Session, cli: &Cli, a: &ReportArgs, now: i64) -> Result<()> {
     let spec = spec(a, now)?;
     let r = s.store.report(&s.cfg, &spec)?;
     if r.stale {
-        output::error_line(
-            "note: figures of some finished tickets predate the current [sla] settings; run desk sla --recompute",
-        );
+        output::error_line(s.catalog.t("msg.report_stale"));
     }
     match format {
         "json" => print(&output::json_text(&json(s, &r)?)),

@@ -37,7 +37,8 @@ pub fn draw_welcome(f: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, login: &str) {
         )),
         Line::from(Span::styled(
             format!(
-                "  desk agent add LOGIN --name \"Full Name\" --role operator --group {}",
+                "  desk agent add LOGIN --name \"{}\" --role operator --group {}",
+                ctx.cat.t("welcome.full_name"),
                 ctx.cfg
                     .groups
                     .first()

@@ -3,8 +3,10 @@
 use super::*;
 use crate::cli::output::{self, print};
 use crate::cli::{AgentCommand, Cli, GroupCommand, InitArgs};
+use crate::core::message::id;
 use crate::core::query::{Cond, Query};
 use crate::error::{Error, Result};
+use crate::i18n::Catalog;
 use crate::msg;
 use crate::session::{self, Session};
 use crate::store::agents::AgentChanges;
@@ -35,7 +37,11 @@ pub(super) fn agent(s: &mut Session, cli: &Cli, a: &AgentCommand, now: i64) -> R
                 },
                 now,
             )?;
-            print(&format!("agent {login} added ({role})"));
+            print(&s.catalog.say(&msg!(
+                "msg.agent_added",
+                login = login,
+                role = id("role", role.as_str())
+            )));
             Ok(())
         }
         AgentCommand::Set {
@@ -63,7 +69,7 @@ pub(super) fn agent(s: &mut Session, cli: &Cli, a: &AgentCommand, now: i64) -> R
                     remove_groups: remove_group.clone(),
                 },
             )?;
-            print(&format!("agent {login} updated"));
+            print(&s.catalog.say(&msg!("msg.agent_updated", login = login)));
             Ok(())
         }
         AgentCommand::List => {
@@ -87,7 +93,10 @@ pub(super) fn group(s: &mut Session, cli: &Cli, g: &GroupCommand) -> Result<()> 
         } => {
             let who = actor(s, cli)?;
             s.store.add_group(&who, code, name, *auto_assign)?;
-            print(&format!("group {} added", code.trim().to_ascii_uppercase()));
+            print(&s.catalog.say(&msg!(
+                "msg.group_added",
+                code = code.trim().to_ascii_uppercase()
+            )));
         }
         GroupCommand::Set {
             code,
@@ -97,17 +106,17 @@ pub(super) fn group(s: &mut Session, cli: &Cli, g: &GroupCommand) -> Result<()> 
             let who = actor(s, cli)?;
             s.store
                 .set_group(&who, code, name.as_deref(), *auto_assign)?;
-            print(&format!(
-                "group {} updated",
-                code.trim().to_ascii_uppercase()
-            ));
+            print(&s.catalog.say(&msg!(
+                "msg.group_updated",
+                code = code.trim().to_ascii_uppercase()
+            )));
         }
         GroupCommand::List => {
             let groups = s.store.groups()?;
             if cli.json {
                 print(&output::json_text(&output::groups_json(&groups)));
             } else {
-                print(&output::groups_text(&groups));
+                print(&output::groups_text(s.catalog, &groups));
             }
         }
     }
@@ -192,7 +201,7 @@ pub(super) fn statuses(s: &Session, cli: &Cli) -> Result<()> {
             "{} {} {} → {}\n",
             output::fit(&st.id, 14),
             output::fit(&crate::present::status(&s.cfg, s.catalog, &st.id), 26),
-            output::fit(st.category.as_str(), 8),
+            output::fit(s.catalog.status_category(st.category), 8),
             if moves.is_empty() {
                 "—".to_string()
             } else {
@@ -232,15 +241,22 @@ pub(super) fn check(
     } else if r.violations.is_empty() && anchor_only {
         print(&r.head.to_string());
     } else if r.violations.is_empty() {
-        print(&format!(
-            "ok: {} tickets and {} history events checked; every invariant holds; the history is chained up to {}{}",
-            r.tickets,
-            r.events,
-            r.head,
-            against
-                .map(|a| format!(" and still holds the anchor {a}"))
-                .unwrap_or_default()
-        ));
+        let (tickets, events, head) = (r.tickets, r.events, r.head.to_string());
+        print(&s.catalog.say(&match against {
+            Some(a) => msg!(
+                "msg.check_ok_anchor",
+                tickets = tickets,
+                events = events,
+                head = head,
+                anchor = a.to_string()
+            ),
+            None => msg!(
+                "msg.check_ok",
+                tickets = tickets,
+                events = events,
+                head = head
+            ),
+        }));
     } else {
         let mut out = String::new();
         for v in &r.violations {
@@ -252,6 +268,20 @@ pub(super) fn check(
                     .unwrap_or_default(),
                 crate::core::sanitize::clean_line(&v.text(s.catalog))
             ));
+        }
+        // What repairs them, once: the store and the checks name no command.
+        let any = |keys: &[&str]| r.violations.iter().any(|v| keys.contains(&v.message.key));
+        if any(&[
+            "check.facts_missing",
+            "check.facts_differ",
+            "check.sla_differ",
+        ]) {
+            out.push_str(s.catalog.t("cli.hint.recompute"));
+            out.push('\n');
+        }
+        if any(&["check.shared_file_missing", "check.shared_file_mode"]) {
+            out.push_str(s.catalog.t("cli.hint.repair_shared"));
+            out.push('\n');
         }
         print(&out);
     }
@@ -277,14 +307,14 @@ pub(super) fn demo(s: &mut Session, cli: &Cli, tickets: usize, now: i64) -> Resu
             "seconds": secs,
         })));
     } else {
-        print(&format!(
-            "demo desk ready: {} tickets, {} history events, {} agents in {:.2} s ({:.0} tickets/s)",
-            summary.tickets,
-            summary.events,
-            summary.agents,
-            secs,
-            summary.tickets as f64 / secs.max(1e-9)
-        ));
+        print(&s.catalog.say(&msg!(
+            "msg.demo_ready",
+            tickets = summary.tickets,
+            events = summary.events,
+            agents = summary.agents,
+            seconds = format!("{secs:.2}"),
+            rate = format!("{:.0}", summary.tickets as f64 / secs.max(1e-9))
+        )));
     }
     Ok(())
 }
@@ -295,19 +325,24 @@ pub(super) fn init(cli: &Cli, args: &InitArgs, db: &Path) -> Result<()> {
     }
     let created = Session::create(db, cli.config.as_deref())?;
     let (s, admin, wrote) = (created.session, created.became_admin, created.wrote_config);
-    let mut msg = format!("desk database ready at {}", output::path(db));
-    if admin {
-        msg.push_str(&format!("; you ({}) are its admin", s.login));
+    let mut said = vec![if admin {
+        msg!("msg.init_admin", path = output::path(db), login = &s.login)
     } else {
-        msg.push_str(" (already initialised; nothing changed)");
-    }
+        msg!("msg.init_again", path = output::path(db))
+    }];
     if wrote {
-        msg.push_str(&format!(
-            "\nconfiguration written to {}",
-            output::path(&crate::session::config_beside(db))
+        said.push(msg!(
+            "msg.config_written",
+            path = output::path(&crate::session::config_beside(db))
         ));
     }
-    print(&msg);
+    print(
+        &said
+            .iter()
+            .map(|m| s.catalog.say(m))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
     Ok(())
 }
 
@@ -351,12 +386,12 @@ pub(super) fn queue_text(
 pub(super) fn restore_into(s: &mut Session, cli: &Cli, file: &Path, force: bool) -> Result<()> {
     let who = actor(s, cli)?;
     let c = s.store.restore(&who, &s.cfg, file, force)?;
-    print(&format!(
-        "restored {} from {}: {} tickets",
-        output::path(&s.db_path),
-        output::path(file),
-        c.tickets
-    ));
+    print(&s.catalog.say(&msg!(
+        "msg.restored",
+        desk = output::path(&s.db_path),
+        file = output::path(file),
+        tickets = c.tickets
+    )));
     for g in &c.kept {
         output::error_line(&s.catalog.f(
             "number.kept",
@@ -370,27 +405,33 @@ pub(super) fn restore_into(s: &mut Session, cli: &Cli, file: &Path, force: bool)
     Ok(())
 }
 
-pub(super) fn config_summary(cfg: &crate::core::config::Config, path: Option<&Path>) -> String {
-    let origin = path
-        .map(output::path)
-        .unwrap_or_else(|| "the built-in configuration".into());
-    format!(
-        "ok: {origin} declares {} statuses, {} transitions, {} categories, {} groups, {} routes",
-        cfg.lifecycle.statuses().len(),
-        cfg.lifecycle.transitions().len(),
-        cfg.categories.len(),
-        cfg.groups.len(),
-        cfg.routes.len()
-    )
+/// A configuration file as messages name it (the built-in one in the reader's words).
+pub(super) fn config_origin(cat: &Catalog, path: Option<&Path>) -> String {
+    path.map(output::path)
+        .unwrap_or_else(|| cat.t("term.builtin_config").to_string())
+}
+
+pub(super) fn config_summary(
+    cat: &Catalog,
+    cfg: &crate::core::config::Config,
+    path: Option<&Path>,
+) -> String {
+    cat.say(&msg!(
+        "msg.config_ok",
+        origin = config_origin(cat, path),
+        statuses = cfg.lifecycle.statuses().len(),
+        transitions = cfg.lifecycle.transitions().len(),
+        categories = cfg.categories.len(),
+        groups = cfg.groups.len(),
+        routes = cfg.routes.len()
+    ))
 }
 
 /// `desk config check [FILE]`: a file named by the caller is read with the caller's rights.
 pub(super) fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
     let (cfg, path) = crate::session::load_config(file, db)?;
-    let origin = path
-        .as_deref()
-        .map(output::path)
-        .unwrap_or_else(|| "the built-in configuration".into());
+    let cat = crate::cli::catalog();
+    let origin = config_origin(cat, path.as_deref());
     // Compared with the numbers the desk gave, where there is a desk this user may read (as
     // one of its agents; the shared desk opened as the shared desk).
     let readable = || -> Result<crate::store::Store> {
@@ -409,7 +450,7 @@ pub(super) fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
         Some(Ok(store)) => store.numbering_fits(&cfg, &origin)?,
         _ => crate::store::numbers::numbering_fits(&cfg, &[], &origin)?,
     }
-    print(&config_summary(&cfg, path.as_deref()));
+    print(&config_summary(cat, &cfg, path.as_deref()));
     Ok(())
 }
 
@@ -434,10 +475,10 @@ pub(super) fn install_config(s: &mut Session, cli: &Cli, file: &Path) -> Result<
     let target = s
         .store
         .install_config(&who, &text, &file.display().to_string())?;
-    print(&format!(
-        "installed {} as {}",
-        output::path(file),
-        output::path(&target)
-    ));
+    print(&s.catalog.say(&msg!(
+        "msg.installed",
+        file = output::path(file),
+        target = output::path(&target)
+    )));
     Ok(())
 }

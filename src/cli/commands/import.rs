@@ -221,7 +221,10 @@ pub(super) fn import(s: &mut Session, cli: &Cli, file: &str, now: i64) -> Result
         for r in &results {
             match r {
                 Intake::Created(c) => out.push_str(&format!("{}\n", c.number)),
-                Intake::Existing(n) => out.push_str(&format!("{n} (already registered)\n")),
+                Intake::Existing(n) => {
+                    out.push_str(&s.catalog.say(&msg!("msg.already_registered", number = n)));
+                    out.push('\n');
+                }
             }
         }
         print(&out);

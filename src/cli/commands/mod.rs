@@ -231,25 +231,21 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Backup { file } => {
             let who = actor(s, cli)?;
             let c = s.store.backup(&who, file)?;
-            print(&format!(
-                "backup written to {} (readable by you only): {} tickets, {} KiB",
-                output::path(file),
-                c.tickets,
-                c.bytes / 1024
-            ));
+            print(&s.catalog.say(&msg!(
+                "msg.backup_written",
+                path = output::path(file),
+                tickets = c.tickets,
+                kib = c.bytes / 1024
+            )));
             Ok(())
         }
         Command::Restore { file, force } => restore_into(s, cli, file, *force),
         Command::Config(ConfigCommand::Install { file }) => install_config(s, cli, file),
         Command::Config(ConfigCommand::Check { .. }) => {
             // The shared desk's own configuration, for its agents.
-            let origin = s
-                .config_path
-                .as_deref()
-                .map(output::path)
-                .unwrap_or_else(|| "the built-in configuration".into());
+            let origin = config_origin(s.catalog, s.config_path.as_deref());
             s.store.numbering_fits(&s.cfg, &origin)?;
-            print(&config_summary(&s.cfg, s.config_path.as_deref()));
+            print(&config_summary(s.catalog, &s.cfg, s.config_path.as_deref()));
             Ok(())
         }
     }

@@ -21,7 +21,7 @@ pub(super) fn sla(
     if recompute {
         let who = actor(s, cli)?;
         let n = s.store.recompute(&who, &s.cfg, now)?;
-        print(&format!("service-level figures recomputed for {n} tickets"));
+        print(&s.catalog.say(&msg!("msg.recomputed", n = n)));
         return Ok(());
     }
     let Some(number) = number else {

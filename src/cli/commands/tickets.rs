@@ -79,9 +79,7 @@ pub(super) fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<(
             c.number
         }
         Intake::Existing(n) => {
-            output::error_line(&format!(
-                "note: this reference was already registered as {n}"
-            ));
+            output::error_line(&s.catalog.say(&msg!("msg.ref_known", number = &n)));
             n
         }
     };
