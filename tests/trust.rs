@@ -916,6 +916,62 @@ fn a_killed_backup_leaves_no_copy_of_the_desk_behind() {
     w.check_clean();
 }
 
+/// An import is one transaction: while it is written every colleague's change waits. An
+/// operator's import of 20,000 requests held everyone's writes past their timeout (their
+/// changes refused as locked, for as long as the operator liked to make the file); on the
+/// shared desk an import holds at most 1,000 items and 16 MiB of text, and a larger one is
+/// refused whole before anyone waits.
+#[test]
+#[ignore]
+fn an_import_cannot_hold_colleagues_writes_for_long() {
+    root_only!();
+    let w = World::new();
+    let home = format!("/home/{}", w.op1);
+    let file = |name: &str, lines: Vec<String>| -> String {
+        let p = format!("{home}/{name}");
+        std::fs::write(&p, lines.join("\n")).expect("import file");
+        sys("chown", &[&w.op1, &p]);
+        p
+    };
+    let requests = |name: &str, n: usize, body: usize| {
+        file(
+            name,
+            (0..n)
+                .map(|i| {
+                    format!(
+                        "{{\"subject\":\"bulk {i}\",\"body\":\"{}\",\"ref\":\"{name}-{i}\"}}",
+                        "x".repeat(body)
+                    )
+                })
+                .collect(),
+        )
+    };
+    let count = || -> i64 {
+        w.sql()
+            .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+            .expect("count")
+    };
+    let before = count();
+    let many = requests("many.jsonl", 1001, 10);
+    w.run(&w.op1, &["import", &many])
+        .fails(2, "at most 1000 requests and 16 MB of text");
+    let big = requests("big.jsonl", 5, (4 << 20) - 100);
+    w.run(&w.op1, &["import", &big]).fails(2, "this one has 5");
+    let survey = file(
+        "survey.jsonl",
+        (0..1001)
+            .map(|_| "{\"number\":\"HSG-2611-00001-1\",\"score\":5}".to_string())
+            .collect(),
+    );
+    w.run(&w.op1, &["rate", "--import", &survey])
+        .fails(2, "at most 1000 ratings");
+    assert_eq!(count(), before, "nothing was recorded");
+    let fits = requests("fits.jsonl", 1000, 10);
+    w.run(&w.op1, &["import", &fits]).ok();
+    assert_eq!(count(), before + 1000);
+    w.check_clean();
+}
+
 #[test]
 #[ignore]
 fn a_shared_desk_set_up_by_the_old_readme_is_upgraded() {

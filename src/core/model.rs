@@ -243,6 +243,13 @@ pub mod limits {
     pub const BODY_BYTES: usize = 4 << 20;
     /// Comments, answers, reasons.
     pub const NOTE_BYTES: usize = 1 << 20;
+    /// What one import (requests, or a survey's ratings) may record on the shared desk: it is
+    /// one transaction, all or nothing, and every colleague's change waits while it runs —
+    /// unbounded, an operator's import of 20,000 requests held everyone's writes past their
+    /// timeout. At most this many items…
+    pub const BATCH_ITEMS: usize = 1000;
+    /// …and this much text (subjects, requests, names, comments) at a time.
+    pub const BATCH_BYTES: usize = 16 << 20;
 }
 
 /// Checks one text field against its limit; `chars` counts characters, else bytes.

@@ -463,6 +463,24 @@ impl Store {
         Ok(value)
     }
 
+    /// Refuses an import larger than one transaction of the shared desk may be (see
+    /// `limits::BATCH_ITEMS`): colleagues' changes wait while it runs. `key` says what it
+    /// holds (requests, ratings). A desk of one's own takes any size.
+    pub(crate) fn batch_fits(&self, key: &'static str, items: usize, bytes: usize) -> Result<()> {
+        use crate::core::model::limits::{BATCH_BYTES, BATCH_ITEMS};
+        if !self.options.shared || (items <= BATCH_ITEMS && bytes <= BATCH_BYTES) {
+            return Ok(());
+        }
+        let size = |b: usize| crate::core::attach::human_size(b as u64);
+        Err(Error::Invalid(crate::msg!(
+            key,
+            count = items,
+            size = size(bytes),
+            max = BATCH_ITEMS,
+            max_size = size(BATCH_BYTES)
+        )))
+    }
+
     /// How long a write waits for another desk before giving up.
     pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
         set_busy(&self.conn, timeout).map_err(|e| self.err(e))

@@ -221,6 +221,17 @@ impl Store {
         now: i64,
     ) -> Result<Vec<Intake>> {
         rights::check(actor, Action::Create, None)?;
+        let text: usize = items
+            .iter()
+            .map(|t| {
+                t.subject.len()
+                    + t.body.len()
+                    + t.requester.len()
+                    + t.contact.len()
+                    + t.external_ref.as_ref().map_or(0, String::len)
+            })
+            .sum();
+        self.batch_fits("error.batch_requests", items.len(), text)?;
         let prepared = items
             .iter()
             .enumerate()

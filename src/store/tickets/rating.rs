@@ -38,6 +38,11 @@ impl Store {
         ratings: &[Rating],
         now: i64,
     ) -> Result<Vec<Option<Changed>>> {
+        let text = ratings
+            .iter()
+            .map(|r| r.number.len() + r.comment.as_ref().map_or(0, String::len))
+            .sum();
+        self.batch_fits("error.batch_ratings", ratings.len(), text)?;
         self.write(|tx| {
             let mut out = Vec::with_capacity(ratings.len());
             for (i, rating) in ratings.iter().enumerate() {
