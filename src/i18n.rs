@@ -170,6 +170,18 @@ impl Catalog {
         }
     }
 
+    /// A mistake in a query, with its column: one line.
+    pub fn query_error(&self, e: &crate::core::query::lang::QueryError) -> String {
+        let (key, args) = e.key_args();
+        self.f(
+            "query.at",
+            &[
+                ("column", e.column.to_string()),
+                ("message", self.f(key, &args)),
+            ],
+        )
+    }
+
     pub fn refusal(&self, r: &Refusal) -> String {
         let (key, mut args) = r.key_args();
         // Actions and roles in people's words, not the ids the code uses.

@@ -23,7 +23,8 @@ Without a subcommand, desk opens the terminal desk (or prints the queue when not
     version,
     about = "A terminal ticket desk: register, route, decide and answer every request",
     after_help = AFTER_HELP,
-    propagate_version = true
+    propagate_version = true,
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     /// The database file [default: desk.db in your data directory]
@@ -210,6 +211,11 @@ pub enum Command {
     /// The configuration: check a file, or install it as the desk's desk.toml (admins)
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Help on a command (desk help list), or on the query language (desk help query)
+    Help {
+        #[arg(num_args = 0.., value_name = "TOPIC")]
+        topic: Vec<String>,
+    },
     /// Fill an empty desk with realistic demo data
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -299,6 +305,10 @@ pub struct ListArgs {
     /// (each word the start of one)
     #[arg(long, value_name = "WORDS")]
     pub text: Option<String>,
+    /// Only tickets matching a query (`desk help query`): status:waiting_info assignee:me
+    /// -category:CMP (a OR b) created>2026-11-01 updated<7d "a phrase"
+    #[arg(long, short = 'q', value_name = "QUERY")]
+    pub query: Option<String>,
     /// Only open tickets at risk of missing a service-level target, or past it
     #[arg(long)]
     pub at_risk: bool,

@@ -11,6 +11,8 @@
 
 use super::model::{Channel, Priority, StatusCategory};
 
+pub mod lang;
+
 /// A condition on tickets: a tree of and / or / not over fields, dates and text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cond {
@@ -87,6 +89,17 @@ impl Cond {
         }
     }
 
+    /// Whether it says which statuses (`status:`, `is:`): `desk list` lists open tickets
+    /// only when the query does not.
+    pub fn mentions_status(&self) -> bool {
+        match self {
+            Cond::And(cs) | Cond::Or(cs) => cs.iter().any(Cond::mentions_status),
+            Cond::Not(c) => c.mentions_status(),
+            Cond::Open | Cond::Status(_) | Cond::StatusCategory(_) => true,
+            _ => false,
+        }
+    }
+
     /// Whether it is only text (no field that an index could serve first).
     pub fn is_only_text(&self) -> bool {
         match self {
@@ -155,12 +168,17 @@ pub enum When {
     Ago(i64),
     /// The start of today in the desk's time zone.
     Today,
+    /// The start of the day this many days after today (-1: yesterday), desk time.
+    Days(i32),
+    /// The start of this day, desk time.
+    Day(chrono::NaiveDate),
 }
 
 /// Text to find.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text {
-    /// Only in this field; None: number, subject, requester, contact and request.
+    /// Only in this field; None: anywhere (number, subject, requester, contact, request,
+    /// notes, replies and the requester's messages).
     pub field: Option<TextField>,
     pub text: String,
     /// The words in this order, next to each other (a quoted phrase).
@@ -186,9 +204,27 @@ pub enum TextField {
     Requester,
     Contact,
     Body,
+    /// Internal notes.
+    Note,
+    /// Answers to the requester.
+    Reply,
+    /// The requester's messages (mail in).
+    Message,
 }
 
 impl TextField {
+    pub const ALL: [TextField; 8] = [
+        TextField::Number,
+        TextField::Subject,
+        TextField::Requester,
+        TextField::Contact,
+        TextField::Body,
+        TextField::Note,
+        TextField::Reply,
+        TextField::Message,
+    ];
+
+    /// The field's name, in the language and as the search index's column.
     pub fn as_str(self) -> &'static str {
         match self {
             TextField::Number => "number",
@@ -196,6 +232,9 @@ impl TextField {
             TextField::Requester => "requester",
             TextField::Contact => "contact",
             TextField::Body => "body",
+            TextField::Note => "note",
+            TextField::Reply => "reply",
+            TextField::Message => "message",
         }
     }
 }

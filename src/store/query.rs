@@ -7,11 +7,13 @@ use super::Store;
 use super::tickets::{COLS, FROM, Ticket, ticket_row};
 use crate::core::config::Config;
 use crate::core::model::{Actor, StatusCategory};
+use crate::core::query::lang::{self, Vocabulary};
 use crate::core::query::{
     Cmp, Cond, DateField, Groups, Query, SlaState, SortKey, Text, Viewer, When, Who,
 };
 use crate::core::refusal::Refusal;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::i18n::Catalog;
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
@@ -93,6 +95,12 @@ impl Builder<'_> {
             When::At(t) => t,
             When::Ago(secs) => self.viewer.now.saturating_sub(secs),
             When::Today => self.viewer.day_start,
+            When::Days(n) => crate::time::day_start_of(
+                crate::time::date(self.viewer.day_start)
+                    .checked_add_signed(chrono::Duration::days(i64::from(n)))
+                    .unwrap_or_default(),
+            ),
+            When::Day(d) => crate::time::day_start_of(d),
         }
     }
 
@@ -450,6 +458,29 @@ impl Store {
             }
         };
         run().map_err(|e| self.err(e))
+    }
+
+    /// The names a query may use on this desk: the statuses and categories of desk.toml,
+    /// the groups and agents of the database.
+    pub fn vocabulary(&self, cfg: &Config) -> Result<Vocabulary> {
+        let names = |sql: &str| -> rusqlite::Result<Vec<String>> {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect()
+        };
+        let groups = names("SELECT code FROM groups ORDER BY code").map_err(|e| self.err(e))?;
+        let logins = names("SELECT login FROM agents ORDER BY login").map_err(|e| self.err(e))?;
+        let mut vocab = Vocabulary::of(cfg);
+        vocab.groups = Some(groups);
+        vocab.logins = Some(logins);
+        Ok(vocab)
+    }
+
+    /// A query as typed, read with this desk's names; a mistake is one line in the reader's
+    /// language, with its column (exit 2).
+    pub fn parse_query(&self, cfg: &Config, cat: &Catalog, text: &str) -> Result<Cond> {
+        let vocab = self.vocabulary(cfg)?;
+        lang::parse(text, &vocab).map_err(|e| Error::Invalid(cat.query_error(&e)))
     }
 
     /// The groups an agent belongs to.

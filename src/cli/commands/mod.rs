@@ -44,6 +44,7 @@ pub fn dispatch(cli: Cli, desk: super::Desk) -> Result<(), Failure> {
             let mut s = Session::create(&db, cli.config.as_deref())?.session;
             restore_into(&mut s, &cli, file, true).map_err(Failure::from)
         }
+        Some(Command::Help { ref topic }) => help(topic).map_err(Failure::from),
         None if !session::has_terminal() => {
             // No terminal (piped, cron): the queue as text instead of the desk.
             let text = queue_text(
@@ -79,7 +80,7 @@ fn actor(s: &Session, cli: &Cli) -> Result<Actor> {
 fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
     let now = session::now();
     match cmd {
-        Command::Init(_) => Ok(()),
+        Command::Init(_) | Command::Help { .. } => Ok(()),
         Command::New(a) => new(s, cli, a, now),
         Command::Show { number } => show(s, cli, &super::words(number), now),
         Command::List(a) => list(s, cli, a, now),
@@ -274,4 +275,41 @@ fn done(s: &Session, cli: &Cli, number: &str, message: String) -> Result<()> {
         print(&message);
     }
     Ok(())
+}
+
+/// `desk help query`: the query language in the reader's language; `desk help COMMAND`:
+/// that command's options.
+fn help(topic: &[String]) -> Result<()> {
+    use clap::CommandFactory;
+    let catalog = crate::i18n::Catalog::for_lang(session::env_language());
+    let mut cmd = super::Cli::command();
+    match topic
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => {
+            print(&cmd.render_long_help().to_string());
+            Ok(())
+        }
+        ["query"] => {
+            print(catalog.t("help_query.text").trim_end());
+            Ok(())
+        }
+        path => {
+            let mut at = &mut cmd;
+            for name in path {
+                at = at.find_subcommand_mut(name).ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "desk has no command '{}'; desk help lists them, desk help query explains queries",
+                        path.join(" ")
+                    ))
+                })?;
+            }
+            let mut named = at.clone().bin_name(format!("desk {}", path.join(" ")));
+            print(&named.render_long_help().to_string());
+            Ok(())
+        }
+    }
 }

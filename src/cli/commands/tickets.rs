@@ -109,8 +109,11 @@ fn ask(question: &str) -> bool {
 
 /// The query `desk list`'s options describe: the same conditions the desk's queues are made
 /// of, so the same filter gives the same tickets in both.
-pub fn list_query(cfg: &Config, a: &ListArgs) -> Result<Query> {
+/// `--query`, read beforehand with the desk's names, joins the other options: without a
+/// condition on the status there either, only open tickets are listed (unless `--all`).
+pub fn list_query(cfg: &Config, a: &ListArgs, query: Option<Cond>) -> Result<Query> {
     let mut cond = Cond::all();
+    let says_status = query.as_ref().is_some_and(Cond::mentions_status);
     let statuses: Vec<String> = a
         .status
         .iter()
@@ -119,7 +122,7 @@ pub fn list_query(cfg: &Config, a: &ListArgs) -> Result<Query> {
         .collect();
     if !statuses.is_empty() {
         cond = cond.and(Cond::Status(statuses));
-    } else if !a.all {
+    } else if !a.all && !says_status {
         cond = cond.and(Cond::Open);
     }
     if a.mine {
@@ -151,6 +154,9 @@ pub fn list_query(cfg: &Config, a: &ListArgs) -> Result<Query> {
     if let Some(text) = a.text.as_deref().filter(|t| !t.trim().is_empty()) {
         cond = cond.and(Text::words(text));
     }
+    if let Some(q) = query {
+        cond = cond.and(q);
+    }
     Ok(Query {
         cond,
         sort: a.sort,
@@ -159,7 +165,11 @@ pub fn list_query(cfg: &Config, a: &ListArgs) -> Result<Query> {
 }
 
 pub(super) fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result<()> {
-    let query = list_query(&s.cfg, a)?;
+    let parsed = match a.query.as_deref() {
+        Some(text) => Some(s.store.parse_query(&s.cfg, s.catalog, text)?),
+        None => None,
+    };
+    let query = list_query(&s.cfg, a, parsed)?;
     let viewer = s.store.viewer(&actor(s, cli)?, now)?;
     let total = s.store.query_count(&s.cfg, &query, &viewer)?;
     let tickets: Vec<_> = s
