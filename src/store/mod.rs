@@ -11,6 +11,7 @@ pub mod numbers;
 pub mod query;
 pub mod report;
 pub mod schema;
+pub mod search;
 pub mod sla;
 pub mod tickets;
 

@@ -4,6 +4,7 @@
 //! and its filter all read through here.
 
 use super::Store;
+use super::search::{fts_match, fts_tree};
 use super::tickets::{COLS, FROM, Ticket, ticket_row};
 use crate::core::config::Config;
 use crate::core::model::{Actor, StatusCategory};
@@ -37,32 +38,6 @@ pub enum Start<'a> {
     Before(&'a [Value]),
     /// The rows after skipping this many (a script's `--offset`; slower far down a big list).
     Skip(usize),
-}
-
-/// An FTS5 query from what a person typed: each word a quoted prefix. One-letter words are
-/// left out: they match most of a large desk and narrow nothing.
-pub fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
-        .filter(|w| w.chars().count() >= 2)
-        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
-}
-
-/// The FTS5 expression for a text condition, None when it narrows nothing.
-fn fts_match(t: &Text) -> Option<String> {
-    let expr = if t.phrase {
-        let words = t.text.split_whitespace().collect::<Vec<_>>().join(" ");
-        (!words.is_empty()).then(|| format!("\"{}\"", words.replace('"', "\"\"")))
-    } else {
-        fts_query(&t.text)
-    }?;
-    Some(match t.field {
-        Some(f) => format!("{{{}}} : ({expr})", f.as_str()),
-        None => expr,
-    })
 }
 
 /// A condition as SQL over `tickets t` (joined with its assignee `a`), with its arguments.
@@ -212,25 +187,13 @@ impl Builder<'_> {
         // a filter (`+` keeps SQLite from driving the query from thousands of hits); when
         // the query is only text, start from the hits.
         let id = if self.only_text { "t.id" } else { "+t.id" };
-        let hits = fts_match(t).map(|m| {
-            self.args.push(Value::Text(m));
-            format!("{id} IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
-        });
-        // A number typed without its dashes ("hsg261100042") is not a word FTS knows.
-        let key = crate::core::numbering::normalize(&t.text);
-        let number = (matches!(t.field, None | Some(crate::core::query::TextField::Number))
-            && !t.phrase
-            && key.chars().any(|c| c.is_ascii_digit()))
-        .then(|| {
-            self.args.push(Value::Text(format!("{key}%")));
-            "t.number_key LIKE ?".to_string()
-        });
-        match (hits, number) {
-            (Some(h), Some(n)) => format!("({h} OR {n})"),
-            (Some(h), None) => h,
-            (None, Some(n)) => n,
+        match fts_match(t) {
+            Some(m) => {
+                self.args.push(Value::Text(m));
+                format!("{id} IN (SELECT rowid FROM search WHERE search MATCH ?)")
+            }
             // Nothing that narrows (one-letter words): every ticket.
-            (None, None) => "1".into(),
+            None => "1".into(),
         }
     }
 }
@@ -262,7 +225,9 @@ fn sort_exprs(cfg: &Config, key: SortKey) -> Vec<String> {
         SortKey::Subject => v(&["lower(t.subject)", "t.id"]),
         SortKey::Requester => v(&["lower(t.requester)", "t.id"]),
         SortKey::Assignee => v(&["coalesce(a.login, '')", "t.urgency", "t.created_at", "t.id"]),
-        SortKey::Age => v(&["t.created_at", "t.id"]),
+        // Registration order: ticket ids are given as tickets are registered, so the search
+        // index (whose row ids they are) can serve this order itself.
+        SortKey::Age => v(&["t.id"]),
         SortKey::Updated => v(&["-t.updated_at", "-t.id"]),
         SortKey::Due => v(&[
             "coalesce(t.due_at, 9223372036854775807)",
@@ -272,11 +237,17 @@ fn sort_exprs(cfg: &Config, key: SortKey) -> Vec<String> {
     }
 }
 
-/// A query as SQL: its condition (None: every ticket), arguments and key columns.
+/// A query as SQL: its condition (None: every ticket), arguments and key columns, and
+/// whether the search index drives it.
 struct Built {
     cond: Option<String>,
     args: Vec<Value>,
     keys: Vec<String>,
+    /// The search index is read first, in its own order (ticket ids), and the tickets joined
+    /// to its hits: a common word's first page comes without reading every hit.
+    driven: bool,
+    /// The search index's expression is the whole condition.
+    alone: bool,
 }
 
 impl Built {
@@ -295,26 +266,88 @@ impl Built {
         }
     }
 
-    /// `(k1, k2, …) op (?, ?, …)`, its arguments added.
+    /// `(k1, k2, …) op (?, ?, …)`, its arguments added (one key: a plain comparison, which
+    /// the search index can serve).
     fn key_cmp(&self, op: &str, key: &[Value], args: &mut Vec<Value>) -> String {
         args.extend(key.iter().cloned());
+        if self.keys.len() == 1 {
+            return format!("{} {op} ?", self.keys[0]);
+        }
         format!("({}) {op} ({})", self.keys.join(", "), marks(key.len()))
+    }
+
+    /// The tables read: the tickets (with their agents when `agents`), after the search
+    /// index when it drives.
+    fn from(&self, agents: bool) -> String {
+        let tickets = if agents { FROM } else { "tickets t" };
+        if self.driven {
+            format!("search CROSS JOIN {tickets}")
+        } else {
+            tickets.to_string()
+        }
     }
 }
 
+/// A condition whose text the search index can answer and whose order is the index's own
+/// (registration: ticket ids): the index's expression and the rest of the condition.
+fn driving_text(q: &Query) -> Option<(String, Cond)> {
+    if q.sort != SortKey::Age {
+        return None;
+    }
+    let parts: Vec<Cond> = match &q.cond {
+        Cond::And(cs) => cs.clone(),
+        c => vec![c.clone()],
+    };
+    let mut text: Vec<Cond> = Vec::new();
+    let mut rest: Vec<Cond> = Vec::new();
+    for c in parts {
+        let is_text = match &c {
+            Cond::Not(inner) => fts_tree(inner).is_some(),
+            c => fts_tree(c).is_some(),
+        };
+        if is_text {
+            text.push(c);
+        } else {
+            rest.push(c);
+        }
+    }
+    let expr = fts_tree(&Cond::And(text))?;
+    Some((expr, Cond::And(rest)))
+}
+
 fn build(conn: &Connection, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<Built> {
+    let driving = driving_text(q);
+    let cond = match &driving {
+        Some((_, rest)) => rest,
+        None => &q.cond,
+    };
     let mut b = Builder {
         cfg,
         viewer,
         conn,
-        only_text: q.cond.is_only_text(),
+        only_text: cond.is_only_text(),
         args: Vec::new(),
     };
-    let sql = b.cond(&q.cond)?;
+    let mut parts = Vec::new();
+    if let Some((expr, _)) = &driving {
+        b.args.push(Value::Text(expr.clone()));
+        parts.push("search MATCH ? AND t.id = search.rowid".to_string());
+    }
+    let sql = b.cond(cond)?;
+    let alone = driving.is_some() && sql == "1";
+    if sql != "1" {
+        parts.push(sql);
+    }
+    let keys = match &driving {
+        Some(_) => vec!["search.rowid".to_string()],
+        None => sort_exprs(cfg, q.sort),
+    };
     Ok(Built {
-        cond: (sql != "1").then_some(sql),
+        cond: (!parts.is_empty()).then(|| parts.join(" AND ")),
         args: b.args,
-        keys: sort_exprs(cfg, q.sort),
+        keys,
+        driven: driving.is_some(),
+        alone,
     })
 }
 
@@ -336,10 +369,19 @@ impl Store {
     /// How many tickets a query matches.
     pub fn query_count(&self, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<i64> {
         let b = self.build(cfg, q, viewer)?;
+        if b.alone {
+            // Text only: one document per ticket, counted by the index without the tickets.
+            return self
+                .conn
+                .prepare_cached("SELECT count(*) FROM search WHERE search MATCH ?")
+                .and_then(|mut s| s.query_row(params_from_iter(b.args.iter()), |r| r.get(0)))
+                .map_err(|e| self.err(e));
+        }
         // Only the assignee join's column can be in a condition; counting needs no join.
         self.conn
             .prepare_cached(&format!(
-                "SELECT count(*) FROM tickets t {}",
+                "SELECT count(*) FROM {} {}",
+                b.from(false),
                 b.where_with(&[])
             ))
             .and_then(|mut s| s.query_row(params_from_iter(b.args.iter()), |r| r.get(0)))
@@ -383,8 +425,9 @@ impl Store {
             _ => 0,
         };
         let sql = format!(
-            "SELECT {cols}, {} FROM {FROM} {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+            "SELECT {cols}, {} FROM {} {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
             b.keys.join(", "),
+            b.from(true),
             b.where_with(&more)
         );
         let n = b.keys.len();
@@ -421,7 +464,8 @@ impl Store {
         let before = b.key_cmp(if q.reverse { ">" } else { "<" }, key, &mut args);
         self.conn
             .prepare_cached(&format!(
-                "SELECT count(*) FROM {FROM} {}",
+                "SELECT count(*) FROM {} {}",
+                b.from(true),
                 b.where_with(&[before])
             ))
             .and_then(|mut s| s.query_row(params_from_iter(args.iter()), |r| r.get(0)))
@@ -441,8 +485,9 @@ impl Store {
         let mut args = b.args.clone();
         args.push(Value::Integer(ticket_id));
         let sql = format!(
-            "SELECT {} FROM {FROM} {}",
+            "SELECT {} FROM {} {}",
             b.keys.join(", "),
+            b.from(true),
             b.where_with(&["t.id = ?".to_string()])
         );
         let n = b.keys.len();
@@ -493,46 +538,5 @@ impl Store {
             rows.collect()
         };
         run().map_err(|e| self.err(e))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fts_queries_quote_every_word() {
-        assert_eq!(fts_query("  "), None);
-        assert_eq!(fts_query("heat flat"), Some("\"heat\"* \"flat\"*".into()));
-        assert_eq!(fts_query("a\"b"), Some("\"a\"\"b\"*".into()));
-        assert_eq!(fts_query("(--)"), None);
-        assert_eq!(
-            fts_query("a heat"),
-            Some("\"heat\"*".into()),
-            "one letter narrows nothing"
-        );
-        assert_eq!(fts_query("HSG-2611"), Some("\"HSG-2611\"*".into()));
-    }
-
-    #[test]
-    fn phrases_and_fields() {
-        let t = |field, text: &str, phrase| Text {
-            field,
-            text: text.into(),
-            phrase,
-        };
-        assert_eq!(
-            fts_match(&t(None, " no  heating ", true)),
-            Some("\"no heating\"".into())
-        );
-        assert_eq!(
-            fts_match(&t(
-                Some(crate::core::query::TextField::Requester),
-                "olena k",
-                false
-            )),
-            Some("{requester} : (\"olena\"*)".into())
-        );
-        assert_eq!(fts_match(&t(None, "  ", true)), None);
     }
 }

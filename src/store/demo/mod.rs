@@ -12,7 +12,7 @@ use crate::core::model::{Actor, AgentRef, EventKind, Role};
 use crate::core::numbering::{self, Parts};
 use crate::error::{Error, Result};
 use crate::msg;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Deserialize;
 use std::collections::HashMap;
 use story::{Intake, Story, World, intake, tell, world};
@@ -170,24 +170,12 @@ impl Store {
                 tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
             }
             // The search index is built in one pass at the end, not ticket by ticket.
-            let fts_trigger: Option<String> = tx
-                .query_row(
-                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'tickets_fts_insert'",
-                    [],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if fts_trigger.is_some() {
-                tx.execute_batch("DROP TRIGGER tickets_fts_insert")?;
-            }
+            let search = super::search::suspend(tx)?;
             let summary = generate(tx, cfg, &data, tickets, now)?;
             for (_, sql) in &indexes {
                 tx.execute_batch(sql)?;
             }
-            if let Some(sql) = fts_trigger {
-                tx.execute_batch("INSERT INTO tickets_fts (tickets_fts) VALUES ('rebuild')")?;
-                tx.execute_batch(&sql)?;
-            }
+            search.resume(tx)?;
             Ok(summary)
         });
         if !journal.eq_ignore_ascii_case("wal") {

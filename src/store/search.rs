@@ -1,0 +1,233 @@
+//! The search index (schema V12: one FTS5 document per ticket, its own fields and the texts
+//! of its history): the FTS5 expressions a query's text becomes, switching the index's
+//! triggers off for a bulk load, and the texts a hit is shown with.
+
+use super::Store;
+use crate::core::query::words::stem;
+use crate::core::query::{Cond, Text};
+use crate::error::Result;
+use rusqlite::{OptionalExtension, Transaction};
+
+/// The triggers that keep the index in step, by name.
+const TRIGGERS: [&str; 3] = [
+    "search_ticket_insert",
+    "search_ticket_update",
+    "search_event",
+];
+
+/// Quotes a string for an FTS5 expression.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// One typed word as FTS5 finds it: the part its forms share, as the start of a word. A word
+/// of one letter narrows nothing (None); a word with signs inside (`10:30`, `HSG-2611`) is the
+/// phrase of its parts, the last one a start.
+fn word(w: &str) -> Option<String> {
+    let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+    if w.chars().count() < 2 {
+        return None;
+    }
+    if w.chars().all(char::is_alphanumeric) {
+        Some(format!("{}*", quoted(&stem(w))))
+    } else {
+        Some(format!("{}*", quoted(w)))
+    }
+}
+
+/// The FTS5 expression for what a person typed: every word (None when none narrows).
+pub fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text.split_whitespace().filter_map(word).collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The FTS5 expression for a text condition, None when it narrows nothing.
+pub fn fts_match(t: &Text) -> Option<String> {
+    let expr = if t.phrase {
+        let words = t.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!words.is_empty()).then(|| quoted(&words))
+    } else {
+        fts_query(&t.text)
+    }?;
+    Some(match t.field {
+        Some(f) => format!("{{{}}} : ({expr})", f.as_str()),
+        None => expr,
+    })
+}
+
+/// A condition made of text only (and, or, not over words and phrases) as one FTS5
+/// expression, so the index alone answers it. None when it cannot be: a field that is not
+/// text, a negation standing alone, words that narrow nothing.
+pub fn fts_tree(c: &Cond) -> Option<String> {
+    match c {
+        Cond::Text(t) => fts_match(t),
+        Cond::Or(cs) if !cs.is_empty() => {
+            let parts = cs.iter().map(fts_tree).collect::<Option<Vec<_>>>()?;
+            Some(format!("({})", parts.join(" OR ")))
+        }
+        Cond::And(cs) => {
+            let (neg, pos): (Vec<&Cond>, Vec<&Cond>) =
+                cs.iter().partition(|c| matches!(c, Cond::Not(_)));
+            if pos.is_empty() {
+                return None;
+            }
+            let mut expr = pos
+                .iter()
+                .map(|c| fts_tree(c))
+                .collect::<Option<Vec<_>>>()?
+                .join(" AND ");
+            for n in neg {
+                let Cond::Not(inner) = n else { continue };
+                expr = format!("({expr}) NOT {}", fts_tree(inner)?);
+            }
+            Some(format!("({expr})"))
+        }
+        _ => None,
+    }
+}
+
+/// The index's triggers, set aside while a bulk load writes (see [`Suspended::resume`]).
+pub(super) struct Suspended(Vec<String>);
+
+/// Sets the index's triggers aside: a bulk load into an empty desk builds the index once at
+/// the end instead of ticket by ticket.
+pub(super) fn suspend(tx: &Transaction<'_>) -> Result<Suspended> {
+    let mut kept = Vec::new();
+    for name in TRIGGERS {
+        let sql: Option<String> = tx
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(sql) = sql {
+            tx.execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
+            kept.push(sql);
+        }
+    }
+    Ok(Suspended(kept))
+}
+
+impl Suspended {
+    /// Builds the index from everything written and puts its triggers back, word for word.
+    pub(super) fn resume(self, tx: &Transaction<'_>) -> Result<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        tx.execute_batch("INSERT INTO search (search) VALUES ('rebuild')")?;
+        for sql in &self.0 {
+            tx.execute_batch(sql)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a hit is shown with: the ticket's searchable texts, part by part.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Texts {
+    pub subject: String,
+    pub body: String,
+    pub requester: String,
+    pub contact: String,
+    pub note: String,
+    pub reply: String,
+    pub message: String,
+}
+
+impl Store {
+    /// The searchable texts of a ticket, as the index holds them.
+    pub fn search_texts(&self, ticket_id: i64) -> Result<Texts> {
+        let run = || -> rusqlite::Result<Texts> {
+            self.conn
+                .prepare_cached(
+                    "SELECT subject, body, requester, contact, note, reply, message
+                     FROM search_doc WHERE id = ?1",
+                )?
+                .query_row([ticket_id], |r| {
+                    Ok(Texts {
+                        subject: r.get(0)?,
+                        body: r.get(1)?,
+                        requester: r.get(2)?,
+                        contact: r.get(3)?,
+                        note: r.get(4)?,
+                        reply: r.get(5)?,
+                        message: r.get(6)?,
+                    })
+                })
+                .optional()
+                .map(Option::unwrap_or_default)
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// Whether the index holds exactly what the tickets and their history say (FTS5's own
+    /// check against its content); false names a damaged index, which `rebuild_search`
+    /// mends.
+    pub fn search_index_sound(&self) -> Result<bool> {
+        match self
+            .conn
+            .execute_batch("INSERT INTO search (search, rank) VALUES ('integrity-check', 1)")
+        {
+            Ok(()) => Ok(true),
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
+                Ok(false)
+            }
+            Err(e) => Err(self.err(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::query::TextField;
+
+    #[test]
+    fn words_become_starts_of_their_forms() {
+        assert_eq!(fts_query("  "), None);
+        assert_eq!(
+            fts_query("heating flat"),
+            Some("\"heat\"* \"flat\"*".into())
+        );
+        assert_eq!(fts_query("a\"b"), Some("\"a\"\"b\"*".into()));
+        assert_eq!(fts_query("(--)"), None);
+        assert_eq!(
+            fts_query("a heat"),
+            Some("\"heat\"*".into()),
+            "one letter narrows nothing"
+        );
+        assert_eq!(fts_query("HSG-2611"), Some("\"HSG-2611\"*".into()));
+        assert_eq!(fts_query("Квартиры"), Some("\"квартир\"*".into()));
+    }
+
+    #[test]
+    fn phrases_fields_and_trees() {
+        let t = |field, text: &str, phrase| Text {
+            field,
+            text: text.into(),
+            phrase,
+        };
+        assert_eq!(
+            fts_match(&t(None, " no  heating ", true)),
+            Some("\"no heating\"".into())
+        );
+        assert_eq!(
+            fts_match(&t(Some(TextField::Requester), "olena k", false)),
+            Some("{requester} : (\"olena\"*)".into())
+        );
+        assert_eq!(fts_match(&t(None, "  ", true)), None);
+        let w = |s: &str| Cond::Text(t(None, s, false));
+        assert_eq!(
+            fts_tree(&Cond::And(vec![
+                w("boiler"),
+                Cond::Or(vec![w("leak"), w("flat")]),
+                w("gas").not()
+            ])),
+            Some("((\"boiler\"* AND (\"leak\"* OR \"flat\"*)) NOT \"gas\"*)".into())
+        );
+        assert_eq!(fts_tree(&w("gas").not()), None, "a negation alone");
+        assert_eq!(fts_tree(&Cond::And(vec![w("gas"), Cond::Open])), None);
+        assert_eq!(fts_tree(&w("a")), None, "narrows nothing");
+    }
+}
