@@ -118,9 +118,17 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP TABLE blobs;
          DROP INDEX tickets_merged_into;
          ALTER TABLE tickets DROP COLUMN merged_into;
-         DROP TABLE links;",
+         DROP TABLE links;
+         DROP TRIGGER search_ticket_insert;
+         DROP TRIGGER search_ticket_update;
+         DROP TRIGGER search_event;
+         DROP TABLE search;
+         DROP VIEW search_doc;",
     )
     .expect("downgrade");
+    // The search index as V2 made it.
+    c.execute_batch(desk::store::schema::V2)
+        .expect("V2's search index");
     renamed
 }
 
