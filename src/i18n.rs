@@ -172,14 +172,7 @@ impl Catalog {
 
     /// A mistake in a query, with its column: one line.
     pub fn query_error(&self, e: &crate::core::query::lang::QueryError) -> String {
-        let (key, args) = e.key_args();
-        self.f(
-            "query.at",
-            &[
-                ("column", e.column.to_string()),
-                ("message", self.f(key, &args)),
-            ],
-        )
+        self.say(&e.message())
     }
 
     pub fn refusal(&self, r: &Refusal) -> String {

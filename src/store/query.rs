@@ -14,7 +14,6 @@ use crate::core::query::{
 };
 use crate::core::refusal::Refusal;
 use crate::error::{Error, Result};
-use crate::i18n::Catalog;
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
@@ -523,9 +522,9 @@ impl Store {
 
     /// A query as typed, read with this desk's names; a mistake is one line in the reader's
     /// language, with its column (exit 2).
-    pub fn parse_query(&self, cfg: &Config, cat: &Catalog, text: &str) -> Result<Cond> {
+    pub fn parse_query(&self, cfg: &Config, text: &str) -> Result<Cond> {
         let vocab = self.vocabulary(cfg)?;
-        lang::parse(text, &vocab).map_err(|e| Error::Invalid(cat.query_error(&e)))
+        lang::parse(text, &vocab).map_err(|e| Error::Invalid(e.message()))
     }
 
     /// The groups an agent belongs to.

@@ -44,7 +44,10 @@ pub fn dispatch(cli: Cli, desk: super::Desk) -> Result<(), Failure> {
             let mut s = Session::create(&db, cli.config.as_deref())?.session;
             restore_into(&mut s, &cli, file, true).map_err(Failure::from)
         }
-        Some(Command::Help { ref topic }) => help(topic).map_err(Failure::from),
+        Some(Command::Help { ref topic }) => help(topic).map_err(|error| Failure {
+            error,
+            catalog: crate::i18n::Catalog::for_lang(session::env_language()),
+        }),
         None if !session::has_terminal() => {
             // No terminal (piped, cron): the queue as text instead of the desk.
             let text = queue_text(
@@ -301,10 +304,7 @@ fn help(topic: &[String]) -> Result<()> {
             let mut at = &mut cmd;
             for name in path {
                 at = at.find_subcommand_mut(name).ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "desk has no command '{}'; desk help lists them, desk help query explains queries",
-                        path.join(" ")
-                    ))
+                    Error::Invalid(crate::msg!("query.no_help", command = path.join(" ")))
                 })?;
             }
             let mut named = at.clone().bin_name(format!("desk {}", path.join(" ")));

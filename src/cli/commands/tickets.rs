@@ -166,7 +166,7 @@ pub fn list_query(cfg: &Config, a: &ListArgs, query: Option<Cond>) -> Result<Que
 
 pub(super) fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result<()> {
     let parsed = match a.query.as_deref() {
-        Some(text) => Some(s.store.parse_query(&s.cfg, s.catalog, text)?),
+        Some(text) => Some(s.store.parse_query(&s.cfg, text)?),
         None => None,
     };
     let query = list_query(&s.cfg, a, parsed)?;

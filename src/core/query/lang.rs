@@ -198,6 +198,16 @@ impl QueryError {
         }
     }
 
+    /// What to say: the mistake at its column (`query.at`).
+    pub fn message(&self) -> crate::core::message::Message {
+        let (key, args) = self.key_args();
+        crate::msg!(
+            "query.at",
+            column = self.column,
+            message = crate::core::message::Message::text(key, args)
+        )
+    }
+
     /// The catalog key (`query.<kind>`) and the values of its placeholders.
     pub fn key_args(&self) -> (&'static str, Vec<(&'static str, String)>) {
         use ErrorKind as K;
