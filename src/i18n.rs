@@ -231,28 +231,29 @@ impl std::fmt::Display for Message {
 
 impl std::error::Error for Message {}
 
+/// The `{name}` placeholders of a text (tests check that translations keep them).
+#[cfg(test)]
+pub(crate) fn placeholders(s: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut rest = s;
+    while let Some(start) = rest.find('{') {
+        match rest[start..].find('}') {
+            Some(end) => {
+                out.insert(rest[start..start + end + 1].to_string());
+                rest = &rest[start + end + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
 
     const RU: &str = include_str!("../assets/i18n/ru.toml");
     const UK: &str = include_str!("../assets/i18n/uk.toml");
-
-    fn placeholders(s: &str) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        let mut rest = s;
-        while let Some(start) = rest.find('{') {
-            match rest[start..].find('}') {
-                Some(end) => {
-                    out.insert(rest[start..start + end + 1].to_string());
-                    rest = &rest[start + end + 1..];
-                }
-                None => break,
-            }
-        }
-        out
-    }
 
     #[test]
     fn every_catalog_parses_and_has_every_english_key() {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod core;
 pub mod error;
 pub mod i18n;
+pub mod mail;
 pub mod present;
 pub mod privilege;
 pub mod session;

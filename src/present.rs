@@ -248,6 +248,22 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
                 ],
             )
         }
+        EventKind::Message => {
+            let head = cat.f("event.message", &[("from", from)]);
+            match &text {
+                Some(t) if !t.trim().is_empty() => {
+                    format!("{}: {}", head.trim_end(), shorten(t, MESSAGE_CHARS))
+                }
+                _ => head,
+            }
+        }
+        EventKind::Notice => with_text(cat.f(
+            "event.notice",
+            &[
+                ("kind", notice_kind(cat, &from)),
+                ("state", notice_state(cat, &to)),
+            ],
+        )),
     }
 }
 
@@ -328,6 +344,74 @@ fn field_value(cat: &Catalog, field: Option<crate::core::edit::EditField>, v: &s
 /// further lines (for the caller to indent under the first).
 pub fn event_lines(cfg: &Config, cat: &Catalog, e: &Event) -> Vec<String> {
     event(cfg, cat, e).lines().map(str::to_string).collect()
+}
+
+/// The longest part of a requester's message shown in a history line (`desk mail` and the
+/// ticket's messages show all of it).
+const MESSAGE_CHARS: usize = 2000;
+
+fn shorten(s: &str, max: usize) -> String {
+    crate::core::mail::inbound::shorten(s.trim(), max)
+}
+
+/// A notice's kind in the reader's language (its id when unknown).
+pub fn notice_kind(cat: &Catalog, kind: &str) -> String {
+    let key = format!("notice.kind.{kind}");
+    if cat.has(&key) {
+        cat.t(&key).to_string()
+    } else {
+        clean_line(kind).into_owned()
+    }
+}
+
+/// A notice's state in the reader's language (its id when unknown).
+pub fn notice_state(cat: &Catalog, state: &str) -> String {
+    let key = format!("notice.state.{state}");
+    if cat.has(&key) {
+        cat.t(&key).to_string()
+    } else {
+        clean_line(state).into_owned()
+    }
+}
+
+/// The line the desk shows while a requester must be told something another way: how to
+/// reach them and what to tell; None when nothing waits. `waiting` are the ticket's notices
+/// in state failed or manual.
+pub fn inform_line(
+    cat: &Catalog,
+    t: &Ticket,
+    waiting: &[crate::store::outbox::Notice],
+) -> Option<String> {
+    use crate::core::mail::notice::{Reach, reach};
+    if waiting.is_empty() {
+        return None;
+    }
+    let what = waiting
+        .iter()
+        .map(|n| notice_kind(cat, n.kind.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let how = match reach(&t.contact, t.channel) {
+        Reach::Phone(p) => cat.f("mail.how_phone", &[("phone", clean_line(&p).into_owned())]),
+        Reach::InPerson => cat.t("mail.how_in_person").to_string(),
+        Reach::Unknown => cat.t("mail.how_unknown").to_string(),
+        Reach::Email(a) => {
+            let why = waiting
+                .iter()
+                .rev()
+                .find_map(|n| n.note.clone())
+                .map(|e| clean_line(&e).into_owned())
+                .unwrap_or_default();
+            cat.f(
+                "mail.how_failed",
+                &[("address", clean_line(&a).into_owned()), ("error", why)],
+            )
+        }
+    };
+    Some(cat.f(
+        "mail.inform",
+        &[("how", how), ("what", what), ("number", t.number.clone())],
+    ))
 }
 
 /// The assignee as "Name (login)", or "unassigned".

@@ -111,6 +111,7 @@ fn report_figures_match_an_independent_count() {
                     group: None,
                     priority: Some(priority),
                     external_ref: None,
+                    language: None,
                 },
                 created,
             )

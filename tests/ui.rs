@@ -649,6 +649,7 @@ fn hostile_ticket_text_never_reaches_the_screen_raw() {
                 group: None,
                 priority: None,
                 external_ref: None,
+                language: None,
             },
             NOW,
         )
@@ -1534,4 +1535,28 @@ fn a_desk_left_open_follows_its_persons_role() {
         e.message(english)
     );
     assert_eq!(owner(&d), Some("olena".to_string()));
+}
+
+/// A requester the desk could not mail: the ticket's pane says how to tell them instead.
+#[test]
+fn the_detail_pane_says_how_to_tell_a_requester_without_an_address() {
+    let d = desk("en", 0);
+    let cfg = d._dir.path().join("desk.toml");
+    let mut text = std::fs::read_to_string(&cfg).expect("config");
+    text.push_str("\n[mail]\nfrom = \"desk@example.org\"\ntransport = \"dir:/nonexistent\"\n");
+    std::fs::write(&cfg, text).expect("config");
+    let mut s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let boss = s.store.actor("boss", None).expect("boss");
+    let mut request = phoned("No heating in flat 12");
+    request.channel = desk::core::model::Channel::Web;
+    request.contact = "+380 67 412 1190".into();
+    s.store
+        .create(&s.cfg, &boss, &request, NOW)
+        .expect("create");
+    let app = open(&d, "boss", 120, 40);
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("⚠ Tell the requester by phone (+380 67 412 1190): acknowledgement"),
+        "{screen}"
+    );
 }

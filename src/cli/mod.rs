@@ -2,11 +2,12 @@
 //! every command asks the store, which asks `core`.
 
 pub mod commands;
+pub mod mail;
 pub mod output;
 pub mod report;
 mod shared;
 
-use crate::core::model::{Channel, Outcome, Priority, Role};
+use crate::core::model::{Channel, NoticeState, Outcome, Priority, Role};
 use crate::core::query::SortKey;
 use crate::error::{Error, Message};
 use crate::i18n::Catalog;
@@ -221,6 +222,50 @@ pub enum Command {
         #[arg(long, default_value_t = 300)]
         tickets: usize,
     },
+    /// The requester's side: deliver notices, list the outbox, take mail in, record that a
+    /// requester was told another way
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// Deliver the notices that are due, then exit (the mail service, from a timer)
+    Send {
+        /// Deliver at most this many
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// The outbox, newest first, with each notice's state
+    List {
+        /// Only these states (comma-separated): pending, sent, failed, manual, informed,
+        /// withdrawn, suppressed
+        #[arg(long, value_delimiter = ',', value_parser = parse_id::<NoticeState>)]
+        state: Vec<NoticeState>,
+        /// Only this ticket's notices
+        #[arg(long, value_name = "NUMBER")]
+        ticket: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One notice in full: its headers and text
+    Show { id: i64 },
+    /// Record incoming mail: one message on standard input (an MTA's `|desk mail in`), or
+    /// every new message of a Maildir
+    In {
+        #[arg(long, value_name = "DIR")]
+        maildir: Option<PathBuf>,
+    },
+    /// Record that the requester was told another way (phone, in person, letter) what could
+    /// not reach them by e-mail
+    Informed {
+        number: String,
+        /// How they were told ("by phone", "letter posted")
+        #[arg(long)]
+        how: String,
+    },
+    /// The language the requester is written to in: en, ru or uk
+    Language { number: String, language: String },
 }
 
 #[derive(Args, Debug)]
@@ -277,6 +322,10 @@ pub struct NewArgs {
     /// new lists the likely duplicates and asks first)
     #[arg(long, conflicts_with = "check")]
     pub yes: bool,
+    /// The requester's language for notices: en, ru or uk [default: [mail] language, else
+    /// the desk's]
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -598,11 +647,17 @@ where
         output::error_line(&output::describe(&e, catalog()));
         return e.exit_code();
     }
+    // An MTA keeps a message and tries again later only on EX_TEMPFAIL (75): mail in says
+    // so whenever the database could not take it, instead of making the MTA bounce it.
+    let mail_in = matches!(cli.command, Some(Command::Mail(MailCommand::In { .. })));
     match commands::dispatch(cli, desk) {
         Ok(()) => 0,
         Err(Failure { error, catalog }) => {
             output::error_line(&output::describe(&error, catalog));
-            error.exit_code()
+            match error.exit_code() {
+                5 if mail_in => 75,
+                code => code,
+            }
         }
     }
 }

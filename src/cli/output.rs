@@ -209,7 +209,6 @@ fn label_width(cat: &Catalog, keys: &[&str]) -> usize {
         + 1
 }
 
-/// `desk show` as text: fields, outcome, the request, and the history.
 /// What the case holds besides the ticket (`show --json`): the ticket it was merged into,
 /// the duplicates merged into it with their requests, its links.
 pub fn case_json(v: &mut Value, case: &CaseFile) {
@@ -312,6 +311,9 @@ fn case_text(cfg: &Config, cat: &Catalog, case: &CaseFile, out: &mut String) {
     }
 }
 
+/// `desk show` as text: fields, outcome, the request, the case (links, merged requests),
+/// and the history; `requester_side` (the requester's side: access code, notices) goes between
+/// the case and the history.
 pub fn show_text(
     cfg: &Config,
     cat: &Catalog,
@@ -319,6 +321,7 @@ pub fn show_text(
     history: &[Event],
     case: &CaseFile,
     now: i64,
+    requester_side: &str,
 ) -> String {
     let keys = [
         "field.status",
@@ -451,6 +454,10 @@ pub fn show_text(
         }
     }
     case_text(cfg, cat, case, &mut text);
+    if !requester_side.is_empty() {
+        text.push('\n');
+        text.push_str(requester_side);
+    }
     text.push('\n');
     text.push_str(cat.t("field.history"));
     text.push('\n');

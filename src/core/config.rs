@@ -102,6 +102,11 @@ pub struct Config {
     pub origin: String,
     /// Service-level targets and the business calendar.
     pub sla: SlaConfig,
+    /// `[mail]`: notices to requesters and mail in.
+    pub mail: super::mail::MailConfig,
+    /// `[desk] public_url`: where requesters reach the desk on the web (status by number and
+    /// access code), quoted in notices; None until configured.
+    pub public_url: Option<String>,
     /// Rights the configuration narrows (`[rights]`).
     pub rights: RightsConfig,
     /// How large attached files may be (`[attachments]`).
@@ -142,6 +147,8 @@ struct Raw {
     keys: std::collections::BTreeMap<String, Spanned<OneOrMany>>,
     #[serde(default)]
     sla: Option<Spanned<RawSla>>,
+    #[serde(default)]
+    mail: Option<Spanned<super::mail::config::RawMail>>,
     #[serde(default)]
     rights: RawRights,
     #[serde(default)]
@@ -218,6 +225,8 @@ struct RawDesk {
     name: String,
     #[serde(default)]
     timezone: Option<Spanned<String>>,
+    #[serde(default)]
+    public_url: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -552,6 +561,21 @@ impl Config {
 
         let codes: Vec<String> = categories.iter().map(|x| x.code.clone()).collect();
         let case = super::casework::read(&c, &raw.answers, &codes)?;
+        let mail = super::mail::config::from_raw(&c, raw.mail.as_ref())?;
+        let public_url = match &raw.desk.public_url {
+            Some(u) => {
+                let url = u.get_ref().trim().trim_end_matches('/').to_string();
+                let ok = (url.starts_with("https://") || url.starts_with("http://"))
+                    && url.len() > "https://".len()
+                    && !url.chars().any(|ch| ch.is_whitespace() || ch.is_control());
+                if !url.is_empty() && !ok {
+                    return Err(c.at(u, msg!("config.mail.public_url", url = url)));
+                }
+                (!url.is_empty()).then_some(url)
+            }
+            None => None,
+        };
+
         Ok(Config {
             language: (!language.is_empty()).then_some(language),
             desk_name: if raw.desk.name.trim().is_empty() {
@@ -579,6 +603,8 @@ impl Config {
             },
             attachments: Self::attachments(&c, &raw)?,
             case,
+            mail,
+            public_url,
         })
     }
 

@@ -222,6 +222,45 @@ impl Lifecycle {
             .collect()
     }
 
+    /// Where a ticket waiting for its requester goes when the requester answers (mail in, the
+    /// web page): back to the status it waited from (`came_from`) when a move leads there,
+    /// else the first move to an active status. None: the ticket is not waiting, or no move
+    /// that needs nothing more than a reason leads back. The requester's answer is the
+    /// trigger, so no role is asked; `reason` is recorded with the move.
+    pub fn resume(
+        &self,
+        ticket: &TicketState,
+        came_from: Option<&str>,
+        reason: &str,
+    ) -> Option<Transition> {
+        let current = self.status(&ticket.status)?;
+        if current.category != StatusCategory::Waiting {
+            return None;
+        }
+        let moves = self.moves_from(&current.id);
+        let fits = |t: &TransitionDef| {
+            self.category(&t.to) == Some(StatusCategory::Active)
+                && !t.requires.contains(&Field::Answer)
+        };
+        let def = came_from
+            .and_then(|f| moves.iter().find(|t| t.to == f && fits(t)))
+            .or_else(|| moves.iter().find(|t| fits(t)))?;
+        let target = self.status(&def.to)?;
+        let outcome = self
+            .decide_outcome(current, target, &Fields::default())
+            .ok()?;
+        Some(Transition {
+            name: def.name.clone(),
+            from: current.id.clone(),
+            to: target.id.clone(),
+            from_category: current.category,
+            to_category: target.category,
+            outcome,
+            reason: Some(reason.to_string()),
+            answer: None,
+        })
+    }
+
     /// Decides one status change: the transition with everything to record, or why not.
     pub fn check(
         &self,
@@ -420,6 +459,40 @@ mod tests {
             vec![("archived".to_string(), 2)]
         );
         assert!(life().undeclared(&in_use[..1]).is_empty());
+    }
+
+    #[test]
+    fn a_requester_answer_resumes_only_a_waiting_ticket() {
+        let l = life();
+        let mut waiting = ticket("waiting_info", Some(agent(1, Role::Operator)));
+        waiting.outcome = Some(Outcome::Clarification);
+        let tr = l
+            .resume(&waiting, Some("in_progress"), "answered")
+            .expect("resumes");
+        assert_eq!(
+            (tr.from.as_str(), tr.to.as_str()),
+            ("waiting_info", "in_progress")
+        );
+        // The same as an operator's move back: the question leaves the ticket for its history.
+        let by_hand = l
+            .check(
+                &waiting,
+                "in_progress",
+                &Actor::new(agent(1, Role::Operator)),
+                &Fields::default(),
+            )
+            .expect("allowed");
+        assert_eq!(tr.outcome, by_hand.outcome);
+        assert_eq!(tr.reason.as_deref(), Some("answered"));
+        // Where it came from is preferred, else the first way back to work.
+        let tr = l.resume(&waiting, Some("nowhere"), "x").expect("resumes");
+        assert_eq!(tr.to, "in_progress");
+        for status in ["new", "in_progress", "resolved", "closed"] {
+            assert!(
+                l.resume(&ticket(status, None), None, "x").is_none(),
+                "{status}"
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod edit;
 pub mod keys;
 pub mod lifecycle;
+pub mod mail;
 pub mod merge;
 pub mod message;
 pub mod model;

@@ -187,7 +187,9 @@ impl StatusCategory {
 }
 
 ident_enum!(
-    /// The kinds of history events. The history is append-only.
+    /// The kinds of history events. The history is append-only. `message`: a message from
+    /// the requester (mail in); `notice`: a notice to the requester sent, failed for good, or
+    /// given another way.
     EventKind, "event_kind" {
         Created => "created",
         Status => "status",
@@ -202,8 +204,44 @@ ident_enum!(
         Linked => "linked",
         Unlinked => "unlinked",
         Attached => "attached",
+        Message => "message",
+        Notice => "notice",
     }
 );
+
+ident_enum!(
+    /// What a notice to the requester is about (DESIGN §9).
+    NoticeKind, "notice" {
+        Acknowledgement => "acknowledgement",
+        Question => "question",
+        Decision => "decision",
+        Reply => "reply",
+    }
+);
+
+ident_enum!(
+    /// Where a notice stands: pending (to be delivered, again after a temporary failure),
+    /// sent, failed (for good: the requester must be told another way), manual (no e-mail
+    /// address: the same), informed (told another way, as an operator recorded), withdrawn
+    /// (its change was undone before it left), suppressed (too many to this address in an
+    /// hour).
+    NoticeState, "notice state" {
+        Pending => "pending",
+        Sent => "sent",
+        Failed => "failed",
+        Manual => "manual",
+        Informed => "informed",
+        Withdrawn => "withdrawn",
+        Suppressed => "suppressed",
+    }
+);
+
+impl NoticeState {
+    /// The operator must act: tell the requester another way and record it.
+    pub fn needs_operator(self) -> bool {
+        matches!(self, NoticeState::Failed | NoticeState::Manual)
+    }
+}
 
 /// A reference to an agent as the rules need it.
 #[derive(Debug, Clone, PartialEq, Eq)]

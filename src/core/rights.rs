@@ -6,7 +6,7 @@
 //! take backups; admins also run the desk (agents, groups, configuration, restore); viewers
 //! only read. Services, each a system user with its own agent: `mail` registers requests and
 //! records messages, `web` registers requests, records messages and ratings, `system` (timers)
-//! takes backups and recomputes figures. A service holds only what its service needs; a new
+//! takes backups and recomputes figures; `mail` also delivers the outbox. A service holds only what its service needs; a new
 //! service need gets a new line here, with its reason.
 
 use super::model::{Actor, AgentRef, Role};
@@ -60,6 +60,9 @@ pub enum Action {
     Link,
     /// Attach files to a ticket (any ticket, like a note; mail in keeps a message's files).
     Attach,
+    /// Deliver the notices waiting in the outbox (`desk mail send`) and record what a
+    /// returned message (a bounce) says of them.
+    Deliver,
 }
 
 impl Action {
@@ -86,6 +89,7 @@ impl Action {
         Action::Merge,
         Action::Link,
         Action::Attach,
+        Action::Deliver,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -112,6 +116,7 @@ impl Action {
             Action::Merge => "merge",
             Action::Link => "link",
             Action::Attach => "attach",
+            Action::Deliver => "deliver",
         }
     }
 
@@ -135,6 +140,7 @@ impl Action {
             Action::TakeOver => &[Supervisor, Admin],
             Action::Backup => &[Supervisor, Admin, System],
             Action::Recompute => &[Admin, System],
+            Action::Deliver => &[Admin, Mail],
             Action::ManageAgents
             | Action::ManageGroups
             | Action::EditConfig
@@ -237,6 +243,7 @@ mod tests {
         (Action::Merge, "oSA...."),
         (Action::Link, "OSA...."),
         (Action::Attach, "OSA.MW."),
+        (Action::Deliver, "..A.M.."),
     ];
 
     const COLUMNS: [Role; 7] = [

@@ -259,6 +259,9 @@ impl Store {
             v.extend(super::numbers::check(c, cfg)?);
             v.extend(relations(c)?);
             v.extend(attachments(c)?);
+            // The requester's side: every ticket has its access code; a notice waiting to be
+            // delivered has an address to go to, a finished one its time.
+            v.extend(super::outbox::check(c)?);
             Ok(CheckReport {
                 tickets,
                 events: chain.events,

@@ -436,8 +436,63 @@ END;
 INSERT INTO search (search) VALUES ('rebuild');
 "#;
 
+/// The requester's side (DESIGN §9). `requester`: each ticket's access code — what proves a
+/// requester's right to read or add to it, since numbers are guessable — and the language its
+/// notices are written in (NULL: the desk's). `outbox`: notices to requesters, written in the
+/// transaction of the change that causes them and delivered later by `desk mail send`; the
+/// Message-ID is fixed when the notice is written, so a message sent again after a crash is
+/// the same message. `inbox`: every message that came in, by Message-ID, so a re-delivered
+/// one registers once. Tickets registered before get their codes from the migration's hook.
+pub const V13: &str = r#"
+CREATE TABLE requester (
+    ticket_id   INTEGER PRIMARY KEY REFERENCES tickets(id),
+    access_code TEXT NOT NULL UNIQUE,
+    language    TEXT CHECK (language IN ('en', 'ru', 'uk'))
+);
+CREATE TABLE outbox (
+    id          INTEGER PRIMARY KEY,
+    ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+    kind        TEXT NOT NULL CHECK (kind IN ('acknowledgement', 'question', 'decision', 'reply')),
+    -- The ticket's version a status change made, so undoing it withdraws its notice.
+    undo_version INTEGER,
+    created_at  INTEGER NOT NULL,
+    recipient   TEXT,
+    language    TEXT NOT NULL,
+    message_id  TEXT NOT NULL UNIQUE,
+    in_reply_to TEXT,
+    refs        TEXT NOT NULL DEFAULT '',
+    subject     TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    automatic   INTEGER NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN
+                    ('pending', 'sent', 'failed', 'manual', 'informed', 'withdrawn', 'suppressed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     INTEGER NOT NULL,
+    last_error  TEXT,
+    done_at     INTEGER,
+    lease       TEXT
+);
+CREATE INDEX outbox_due ON outbox (next_at, id) WHERE state = 'pending';
+CREATE INDEX outbox_ticket ON outbox (ticket_id, id);
+CREATE INDEX outbox_attention ON outbox (ticket_id) WHERE state IN ('failed', 'manual');
+CREATE INDEX outbox_recipient ON outbox (recipient, created_at) WHERE recipient IS NOT NULL;
+CREATE TABLE inbox (
+    message_id  TEXT PRIMARY KEY,
+    ticket_id   INTEGER REFERENCES tickets(id),
+    received_at INTEGER NOT NULL,
+    sender      TEXT,
+    disposition TEXT NOT NULL CHECK (disposition IN ('new', 'joined', 'bounce', 'loop', 'ignored'))
+) WITHOUT ROWID;
+CREATE INDEX inbox_ticket ON inbox (ticket_id) WHERE ticket_id IS NOT NULL;
+"#;
+
+fn codes_for_existing(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    super::requester::codes_for_existing(tx)?;
+    Ok(())
+}
+
 /// Every migration, oldest first.
-pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
+pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(
@@ -452,6 +507,8 @@ pub fn migrations() -> Migrations<'static> {
                 9 => M::up_with_hook(sql, |tx: &rusqlite::Transaction<'_>| {
                     super::numbers::upgrade_series(tx).map_err(Into::into)
                 }),
+                // Gives every ticket already registered its access code.
+                13 => M::up_with_hook(sql, codes_for_existing),
                 _ => M::up(sql),
             })
             .collect(),
@@ -489,6 +546,7 @@ mod tests {
             0x95811de7cc812f94,
             0x36490c8b8db61979,
             0xb22f0e9d211aba30,
+            0xd98e794cfe35abcc,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

@@ -86,6 +86,7 @@ pub fn phoned(subject: &str) -> desk::store::NewTicket {
         group: None,
         priority: None,
         external_ref: None,
+        language: None,
     }
 }
 

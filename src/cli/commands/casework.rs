@@ -24,12 +24,18 @@ pub(super) fn show(s: &mut Session, cli: &Cli, number: &str, now: i64) -> Result
     }
     let h = s.store.history(t.id)?;
     let case = s.store.case_file(&t)?;
+    let access = s.store.access(t.id)?;
+    let notices = s.store.notices(t.id)?;
     if cli.json {
         let mut v = output::ticket_json(&s.cfg, &t, Some(&h));
         output::case_json(&mut v, &case);
+        super::super::mail::ticket_json(&mut v, &access, &notices);
         print(&output::json_text(&v));
     } else {
-        print(&output::show_text(&s.cfg, s.catalog, &t, &h, &case, now));
+        let block = super::super::mail::ticket_block(&s.cfg, s.catalog, &t, &access, &notices);
+        print(&output::show_text(
+            &s.cfg, s.catalog, &t, &h, &case, now, &block,
+        ));
     }
     Ok(())
 }

@@ -35,6 +35,8 @@ struct ImportItem {
     priority: Option<String>,
     #[serde(default, rename = "ref")]
     external_ref: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
 }
 
 /// Reads requests from JSON: an array of objects, or one object per line. Every mistake names
@@ -61,6 +63,7 @@ pub fn parse_import(text: &str) -> Result<Vec<NewTicket>> {
                     None => None,
                 },
                 external_ref: x.external_ref,
+                language: x.language,
             })
         })
         .collect()

@@ -225,6 +225,10 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Category(CategoryCommand::List) => categories(s, cli),
         Command::Status(StatusCommand::List) => statuses(s, cli),
         Command::Demo { tickets } => demo(s, cli, *tickets, now),
+        Command::Mail(m) => {
+            let who = actor(s, cli)?;
+            super::mail::run(s, cli, &who, m)
+        }
         Command::Check { anchor, against } => check(s, cli, *anchor, against.as_ref(), now),
         Command::Report(a) => super::report::run(s, cli, a, now),
         Command::Sla { number, recompute } => {

@@ -65,6 +65,7 @@ pub(super) fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<(
             group: a.group.clone(),
             priority: a.priority,
             external_ref: a.external_ref.clone(),
+            language: a.language.clone(),
         },
         now,
     )?;
@@ -76,6 +77,14 @@ pub(super) fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<(
                         .f("msg.no_contact", &[("number", c.number.clone())]),
                 );
             }
+            // On the phone or at the counter: the operator reads the access code out.
+            if crate::core::mail::notice::told_at_registration(a.channel) && !cli.json {
+                let code = s.store.access(c.id)?.code;
+                output::error_line(&s.catalog.f(
+                    "mail.tell_code",
+                    &[("number", c.number.clone()), ("code", code)],
+                ));
+            }
             c.number
         }
         Intake::Existing(n) => {
@@ -85,7 +94,9 @@ pub(super) fn new(s: &mut Session, cli: &Cli, a: &NewArgs, now: i64) -> Result<(
     };
     if cli.json {
         let t = s.store.find(&s.cfg, &number, local_date(now))?;
-        print(&output::json_text(&output::ticket_json(&s.cfg, &t, None)));
+        let mut v = output::ticket_json(&s.cfg, &t, None);
+        v["access_code"] = serde_json::json!(s.store.access(t.id)?.code);
+        print(&output::json_text(&v));
     } else {
         // The number alone on stdout, so scripts can capture it.
         print(&number);

@@ -418,6 +418,7 @@ impl<'t> Writer<'t> {
             1 + s.changes,
         ])?;
         let id = tx.last_insert_rowid();
+        super::requester::register(tx, id, None)?;
         let facts = super::sla::FactRow {
             is_open: open,
             created_at: it.created,

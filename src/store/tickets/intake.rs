@@ -22,6 +22,9 @@ struct Prepared {
     priority: Priority,
     template: numbering::Template,
     external_ref: Option<String>,
+    language: Option<String>,
+    /// Acknowledge the request to the requester (not for mail a program sent).
+    acknowledge: bool,
 }
 
 /// What intake did with one request.
@@ -57,6 +60,10 @@ impl Prepared {
             .or(routing.priority)
             .or(cfg.category(&routing.category).and_then(|c| c.priority))
             .unwrap_or(cfg.default_priority);
+        let language = match new.language.as_deref().map(str::trim) {
+            Some(l) if !l.is_empty() => Some(crate::store::requester::parse_language(l)?),
+            _ => None,
+        };
         let template = cfg.template_for(&routing.category).clone();
         if template.tokens().contains(&numbering::Token::Group) && routing.group.is_none() {
             return Err(Error::Invalid(msg!(
@@ -74,6 +81,8 @@ impl Prepared {
             priority,
             template,
             external_ref,
+            language,
+            acknowledge: true,
         })
     }
 }
@@ -166,6 +175,7 @@ fn insert_new(
         }
     }
     crate::store::sla::refresh(tx, cfg, id, now)?;
+    crate::store::outbox::on_created(tx, cfg, id, p.language.as_deref(), p.acknowledge, now)?;
     Ok(Intake::Created(Created {
         id,
         number,
@@ -175,6 +185,22 @@ fn insert_new(
         assigned_to: assigned.map(|a| a.login),
         no_contact: p.contact.trim().is_empty(),
     }))
+}
+
+/// Registers one request inside the caller's transaction (mail in); `acknowledge` says
+/// whether the requester is sent the acknowledgement.
+pub(crate) fn intake_in(
+    tx: &Connection,
+    cfg: &Config,
+    actor: &Actor,
+    new: &NewTicket,
+    acknowledge: bool,
+    now: i64,
+) -> Result<Intake> {
+    rights::check(actor, Action::Create, None)?;
+    let mut p = Prepared::new(cfg, new)?;
+    p.acknowledge = acknowledge;
+    insert_new(tx, cfg, actor, &p, now)
 }
 
 impl Store {

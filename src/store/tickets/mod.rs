@@ -14,9 +14,11 @@ mod write;
 pub use attachments::{Attachment, NewFile};
 pub use edit::Edited;
 pub use intake::Intake;
+pub(crate) use intake::intake_in;
 pub use rating::Rating;
 pub(crate) use read::{find_in, statuses_in_use};
 pub use relations::{CaseFile, Likely, LinkInfo, Merged, MergedRequest};
+pub(crate) use write::apply_move;
 
 use super::Store;
 use crate::core::attribution::{Candidate, Routing};
@@ -114,6 +116,8 @@ pub struct NewTicket {
     /// A reference from outside (an e-mail's Message-ID): registering it twice finds the
     /// first ticket instead.
     pub external_ref: Option<String>,
+    /// The requester's language for notices (en, ru, uk); None: the desk's.
+    pub language: Option<String>,
 }
 
 /// What intake did with a request.

@@ -205,71 +205,7 @@ impl Store {
         self.write(|tx| {
             let t = Self::load_for_change(tx, cfg, number, expected_version, now)?;
             let tr = cfg.lifecycle.check(&t.state(), to, actor, &fields)?;
-            let open = tr.to_category.is_open();
-            let reopened = tr.from_category.is_finished() && open;
-            let (set_outcome, outcome, note) = match &tr.outcome {
-                OutcomeChange::Keep => (false, t.outcome, t.reason.clone()),
-                OutcomeChange::Set(o, n) => (true, Some(*o), n.clone()),
-                OutcomeChange::Clear => (true, None, None),
-            };
-            // The answer belongs to the decision it was given with: a new decision (or none)
-            // starts without one; the earlier answers stay in the history.
-            let answer = match (&tr.answer, &tr.outcome) {
-                (Some(a), _) => Some(a.clone()),
-                (None, OutcomeChange::Keep) => t.answer.clone(),
-                (None, OutcomeChange::Set(..) | OutcomeChange::Clear) => None,
-            };
-            use crate::core::model::StatusCategory as C;
-            tx.prepare_cached(
-                "UPDATE tickets SET status = ?1, is_open = ?2, outcome = ?3, reason = ?4,
-                    answer = ?5,
-                    resolved_at = CASE WHEN ?7 THEN ?6 WHEN ?9 THEN NULL ELSE resolved_at END,
-                    closed_at = CASE WHEN ?8 THEN ?6 WHEN ?9 THEN NULL ELSE closed_at END,
-                    satisfaction = CASE WHEN ?9 THEN NULL ELSE satisfaction END,
-                    updated_at = ?6, updated_by = ?10, version = version + 1
-                 WHERE id = ?11",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    tr.to,
-                    open,
-                    outcome.map(|o| o.as_str()),
-                    note,
-                    answer,
-                    now,
-                    tr.to_category == C::Done,
-                    tr.to_category == C::Closed,
-                    reopened,
-                    actor.id(),
-                    t.id
-                ])
-            })?;
-            let h = History::new(tx, t.id, &t.number, now, Some(actor));
-            h.record(
-                EventKind::Status,
-                Some(&tr.from),
-                Some(&tr.to),
-                tr.reason.as_deref(),
-            )?;
-            if set_outcome && (outcome != t.outcome || note != t.reason) {
-                h.record(
-                    EventKind::Outcome,
-                    t.outcome.map(|o| o.as_str()),
-                    outcome.map(|o| o.as_str()),
-                    note.as_deref(),
-                )?;
-            }
-            if let Some(a) = &tr.answer {
-                h.record(EventKind::Reply, None, None, Some(a))?;
-            }
-            crate::store::sla::refresh(tx, cfg, t.id, now)?;
-            Ok(Changed {
-                number: t.number.clone(),
-                version: t.version + 1,
-                status_from: tr.from.clone(),
-                status: tr.to.clone(),
-                warning: None,
-            })
+            apply_move(tx, cfg, &t, &tr, actor, now)
         })
     }
 
@@ -335,6 +271,7 @@ impl Store {
             )?;
             if kind == EventKind::Reply {
                 crate::store::sla::refresh(tx, cfg, t.id, now)?;
+                crate::store::outbox::on_reply(tx, cfg, t.id, &text, now)?;
             }
             Ok(t.number)
         })
@@ -434,6 +371,7 @@ impl Store {
                 )?;
             }
             crate::store::sla::refresh(tx, cfg, t.id, now)?;
+            crate::store::outbox::on_undo(tx, t.id, version_after, now)?;
             Ok(Changed {
                 number: t.number.clone(),
                 version: t.version + 1,
@@ -443,4 +381,83 @@ impl Store {
             })
         })
     }
+}
+
+/// Records a status change the rules allowed (`Lifecycle::check`, or `Lifecycle::resume` when
+/// the requester answers) inside the caller's transaction: the ticket, its history, its
+/// clocks, and the notice the change owes the requester.
+pub(crate) fn apply_move(
+    tx: &Connection,
+    cfg: &Config,
+    t: &Ticket,
+    tr: &crate::core::lifecycle::Transition,
+    actor: &Actor,
+    now: i64,
+) -> Result<Changed> {
+    let open = tr.to_category.is_open();
+    let reopened = tr.from_category.is_finished() && open;
+    let (set_outcome, outcome, note) = match &tr.outcome {
+        OutcomeChange::Keep => (false, t.outcome, t.reason.clone()),
+        OutcomeChange::Set(o, n) => (true, Some(*o), n.clone()),
+        OutcomeChange::Clear => (true, None, None),
+    };
+    // The answer belongs to the decision it was given with: a new decision (or none)
+    // starts without one; the earlier answers stay in the history.
+    let answer = match (&tr.answer, &tr.outcome) {
+        (Some(a), _) => Some(a.clone()),
+        (None, OutcomeChange::Keep) => t.answer.clone(),
+        (None, OutcomeChange::Set(..) | OutcomeChange::Clear) => None,
+    };
+    use crate::core::model::StatusCategory as C;
+    tx.prepare_cached(
+        "UPDATE tickets SET status = ?1, is_open = ?2, outcome = ?3, reason = ?4,
+            answer = ?5,
+            resolved_at = CASE WHEN ?7 THEN ?6 WHEN ?9 THEN NULL ELSE resolved_at END,
+            closed_at = CASE WHEN ?8 THEN ?6 WHEN ?9 THEN NULL ELSE closed_at END,
+            satisfaction = CASE WHEN ?9 THEN NULL ELSE satisfaction END,
+            updated_at = ?6, updated_by = ?10, version = version + 1
+         WHERE id = ?11",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            tr.to,
+            open,
+            outcome.map(|o| o.as_str()),
+            note,
+            answer,
+            now,
+            tr.to_category == C::Done,
+            tr.to_category == C::Closed,
+            reopened,
+            actor.id(),
+            t.id
+        ])
+    })?;
+    let h = History::new(tx, t.id, &t.number, now, Some(actor));
+    h.record(
+        EventKind::Status,
+        Some(&tr.from),
+        Some(&tr.to),
+        tr.reason.as_deref(),
+    )?;
+    if set_outcome && (outcome != t.outcome || note != t.reason) {
+        h.record(
+            EventKind::Outcome,
+            t.outcome.map(|o| o.as_str()),
+            outcome.map(|o| o.as_str()),
+            note.as_deref(),
+        )?;
+    }
+    if let Some(a) = &tr.answer {
+        h.record(EventKind::Reply, None, None, Some(a))?;
+    }
+    crate::store::sla::refresh(tx, cfg, t.id, now)?;
+    crate::store::outbox::on_status(tx, cfg, t.id, tr, t.version + 1, now)?;
+    Ok(Changed {
+        number: t.number.clone(),
+        version: t.version + 1,
+        status_from: tr.from.clone(),
+        status: tr.to.clone(),
+        warning: None,
+    })
 }

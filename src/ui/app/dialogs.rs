@@ -266,6 +266,16 @@ impl App {
                     self.fail(&e);
                 }
                 let mut text = cat.f("msg.created", &[("number", c.number.clone())]);
+                // Told on the spot: the operator reads the access code out.
+                if crate::core::mail::notice::told_at_registration(nt.channel)
+                    && let Ok(a) = self.session.store.access(c.id)
+                {
+                    text.push_str(" · ");
+                    text.push_str(&cat.f(
+                        "mail.tell_code",
+                        &[("number", c.number.clone()), ("code", a.code)],
+                    ));
+                }
                 if let Some(a) = &c.assigned_to {
                     text.push_str(" · ");
                     text.push_str(&cat.f("msg.auto_assigned", &[("login", a.clone())]));

@@ -318,11 +318,13 @@ impl App {
                     Some(t) => self.session.store.case_file(t)?,
                     None => Default::default(),
                 };
+                self.detail.to_inform = to_inform(&self.session, id);
             }
             None => {
                 self.detail.ticket = None;
                 self.detail.history.clear();
                 self.detail.case = Default::default();
+                self.detail.to_inform.clear();
             }
         }
         if !same {
@@ -513,4 +515,13 @@ impl App {
             None => self.session.login.clone(),
         }
     }
+}
+
+/// A ticket's notices that an operator must give the requester another way (the detail pane
+/// says how); none when they cannot be read.
+fn to_inform(s: &crate::session::Session, ticket: i64) -> Vec<crate::store::outbox::Notice> {
+    s.store
+        .notices(ticket)
+        .map(|n| n.into_iter().filter(|n| n.state.needs_operator()).collect())
+        .unwrap_or_default()
 }

@@ -100,6 +100,7 @@ impl NewTicketForm {
                 .and_then(|i| Priority::ALL.get(i))
                 .copied(),
             external_ref: None,
+            language: None,
         }
     }
 

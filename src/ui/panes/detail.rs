@@ -20,6 +20,8 @@ pub struct DetailState {
     /// What the case holds besides the ticket: links, merged duplicates.
     pub case: CaseFile,
     pub scroll: u16,
+    /// Notices that could not reach the requester: the pane says how to tell them instead.
+    pub to_inform: Vec<crate::store::outbox::Notice>,
 }
 
 fn field<'a>(ctx: &Ctx<'_>, key: &str, value: String) -> Vec<Span<'a>> {
@@ -64,7 +66,7 @@ fn head<'a>(tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
     )));
 }
 
-fn people<'a>(tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
+fn people<'a>(d: &DetailState, tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
     let requester = match (tk.requester.trim().is_empty(), tk.contact.trim().is_empty()) {
         (true, true) => ctx.cat.t("field.none").to_string(),
         (false, true) => clean_line(&tk.requester).into_owned(),
@@ -83,6 +85,12 @@ fn people<'a>(tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
         ctx.cat.id("channel", tk.channel.as_str()),
     ));
     out.push(Line::from(l));
+    if let Some(line) = present::inform_line(ctx.cat, tk, &d.to_inform) {
+        out.push(Line::from(Span::styled(
+            format!("⚠ {line}"),
+            ctx.theme.warn(),
+        )));
+    }
     let category = ctx
         .cfg
         .category(&tk.category)
@@ -264,7 +272,7 @@ pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>, empty: &str) -> Vec<Line<'a>> {
     };
     let mut out: Vec<Line> = Vec::new();
     head(tk, ctx, &mut out);
-    people(tk, ctx, &mut out);
+    people(d, tk, ctx, &mut out);
     times(tk, ctx, &mut out);
     decision(tk, ctx, &mut out);
     request_and_history(d, tk, ctx, &mut out);

@@ -1,0 +1,304 @@
+//! Mail in, recorded (DESIGN §9): one message, one transaction. A message joins an existing
+//! ticket as the requester's message only when it answers a Message-ID the desk sent for that
+//! ticket or quotes that ticket's access code — a number in the subject proves nothing, since
+//! numbers are readable and guessable — and a ticket waiting for the requester then resumes.
+//! Any other message registers a new ticket (channel e-mail, routed like any request, its
+//! Message-ID the reference), noted as possibly related to the tickets it names. A bounce of
+//! one of the desk's notices marks that notice failed, on the ticket. Every message is kept in
+//! `inbox` by Message-ID, so a re-delivered one changes nothing.
+
+use super::Store;
+use super::outbox;
+use super::tickets::{History, Intake, NewTicket, find_in, intake_in, local_date};
+use crate::core::config::Config;
+use crate::core::mail::inbound::{Automatic, Inbound};
+use crate::core::model::{Actor, Channel, EventKind, NoticeState, StatusCategory, limits};
+use crate::core::numbering;
+use crate::core::rights::{self, Action};
+use crate::error::Result;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// What mail in did with one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// Registered as a new ticket. `automatic`: a program sent it, so no acknowledgement.
+    New {
+        number: String,
+        automatic: bool,
+        /// Existing tickets the message names (not joined: a number alone proves nothing).
+        related: Vec<String>,
+    },
+    /// Added to an existing ticket as the requester's message.
+    Joined {
+        number: String,
+        /// The status the ticket resumed to, when it was waiting for the requester.
+        resumed: Option<String>,
+        automatic: bool,
+    },
+    /// A bounce: these tickets' notices did not reach their requesters.
+    Bounce { numbers: Vec<String> },
+    /// One of the desk's own messages came back in: nothing is done.
+    Loop,
+    /// Seen before (a re-delivery): nothing is done again.
+    Again { number: Option<String> },
+}
+
+/// Tokens of a text that could be ticket numbers, at most `limit`: words holding at least
+/// four digits, as people write numbers ("HSG-2611-00042-7", "hsg2611000427").
+fn number_like(text: &str, limit: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in text.split(|c: char| !(c.is_alphanumeric() || c == '-')) {
+        let w = w.trim_matches('-');
+        if (6..=40).contains(&w.len()) && w.chars().filter(char::is_ascii_digit).count() >= 4 {
+            let key = numbering::normalize(w);
+            if !key.is_empty() && !out.contains(&key) {
+                out.push(key);
+                if out.len() == limit {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Existing tickets (other than `except`) a message names by number.
+fn related(conn: &Connection, m: &Inbound, except: i64) -> rusqlite::Result<Vec<String>> {
+    let mut found: Vec<String> = Vec::new();
+    let mut stmt = conn.prepare_cached("SELECT id, number FROM tickets WHERE number_key = ?1")?;
+    let keys = number_like(&format!("{}\n{}", m.subject, m.text), 30);
+    for key in keys {
+        if let Some((id, number)) = stmt
+            .query_row([&key], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()?
+            && id != except
+            && !found.contains(&number)
+        {
+            found.push(number);
+        }
+    }
+    Ok(found)
+}
+
+fn remember(
+    conn: &Connection,
+    m: &Inbound,
+    ticket: Option<i64>,
+    disposition: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO inbox (message_id, ticket_id, received_at, sender, disposition)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![m.message_id, ticket, now, m.from, disposition])?;
+    Ok(())
+}
+
+/// The ticket a message belongs to: the one whose notice it answers, else the one whose
+/// access code it quotes.
+fn ticket_of(conn: &Connection, m: &Inbound) -> rusqlite::Result<Option<i64>> {
+    for id in &m.answers {
+        if let Some(n) = outbox::by_message_id(conn, id)? {
+            return Ok(Some(n.ticket_id));
+        }
+    }
+    for code in &m.codes {
+        if let Some(t) = super::requester::ticket_of_code(conn, code)? {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
+}
+
+/// The status a waiting ticket waited from: where the move into its current status came from.
+fn came_from(conn: &Connection, ticket: i64, status: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT from_value FROM events WHERE ticket_id = ?1 AND kind = 'status' AND to_value = ?2
+         ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row(params![ticket, status], |r| r.get(0))
+    .optional()
+    .map(Option::flatten)
+}
+
+impl Store {
+    /// Records one incoming message (see the module's text). `text` is what the ticket keeps
+    /// of it: its words with the notes mail in adds (attachments, size, a program's message),
+    /// within the desk's limits.
+    pub fn receive(
+        &mut self,
+        cfg: &Config,
+        actor: &Actor,
+        m: &Inbound,
+        text: &str,
+        now: i64,
+    ) -> Result<Received> {
+        rights::check(actor, Action::Create, None)?;
+        rights::check(actor, Action::Comment, None)?;
+        let r = self.write(|tx| {
+            let seen: Option<Option<i64>> = tx
+                .prepare_cached("SELECT ticket_id FROM inbox WHERE message_id = ?1")?
+                .query_row([&m.message_id], |r| r.get(0))
+                .optional()?;
+            if let Some(ticket) = seen {
+                let number = match ticket {
+                    Some(id) => Some(
+                        tx.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| {
+                            r.get(0)
+                        })?,
+                    ),
+                    None => None,
+                };
+                return Ok(Received::Again { number });
+            }
+            let ours = cfg.mail.from.as_ref().map(|f| f.address.as_str());
+            if outbox::by_message_id(tx, &m.message_id)?.is_some()
+                || (m.from.is_some() && m.from.as_deref() == ours)
+            {
+                remember(tx, m, None, "loop", now)?;
+                return Ok(Received::Loop);
+            }
+            if matches!(
+                m.automatic,
+                Some(Automatic::Report | Automatic::Daemon(_) | Automatic::NullSender)
+            ) {
+                let mut numbers: Vec<String> = Vec::new();
+                let mut first = None;
+                for id in m.returned.iter().chain(&m.answers) {
+                    let Some(n) = outbox::by_message_id(tx, id)? else {
+                        continue;
+                    };
+                    first.get_or_insert(n.ticket_id);
+                    if matches!(n.state, NoticeState::Sent | NoticeState::Pending) {
+                        rights::check(actor, Action::Deliver, None)?;
+                        let why = format!(
+                            "returned by the mail system: {}",
+                            m.diagnostic.as_deref().unwrap_or("no reason given")
+                        );
+                        outbox::fail(tx, actor, &n, &why, now)?;
+                    }
+                    if !numbers.contains(&n.number) {
+                        numbers.push(n.number.clone());
+                    }
+                }
+                if let Some(t) = first {
+                    remember(tx, m, Some(t), "bounce", now)?;
+                    return Ok(Received::Bounce { numbers });
+                }
+            }
+            let automatic = m.automatic.is_some();
+            if let Some(id) = ticket_of(tx, m)? {
+                let number: String =
+                    tx.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| r.get(0))?;
+                let t = find_in(tx, cfg, &number, local_date(now))?;
+                let sender = m.from.clone().unwrap_or_else(|| m.from_name.clone());
+                History::new(tx, t.id, &t.number, now, Some(actor)).record(
+                    EventKind::Message,
+                    Some(&sender),
+                    None,
+                    Some(text),
+                )?;
+                tx.execute(
+                    "UPDATE tickets SET updated_at = ?1, updated_by = ?2, version = version + 1
+                     WHERE id = ?3",
+                    params![now, actor.id(), t.id],
+                )?;
+                let mut resumed = None;
+                let waiting = cfg.lifecycle.category(&t.status) == Some(StatusCategory::Waiting);
+                if waiting && !automatic {
+                    let from = came_from(tx, t.id, &t.status)?;
+                    let reason = format!("the requester answered ({})", m.message_id);
+                    let mut now_t = t.clone();
+                    now_t.version += 1;
+                    if let Some(tr) = cfg.lifecycle.resume(&t.state(), from.as_deref(), &reason) {
+                        super::tickets::apply_move(tx, cfg, &now_t, &tr, actor, now)?;
+                        resumed = Some(tr.to);
+                    }
+                }
+                remember(tx, m, Some(t.id), "joined", now)?;
+                return Ok(Received::Joined {
+                    number: t.number,
+                    resumed,
+                    automatic,
+                });
+            }
+            let subject = if m.subject.trim().is_empty() {
+                "(no subject)".to_string()
+            } else {
+                m.subject.clone()
+            };
+            let new = NewTicket {
+                subject,
+                body: text.to_string(),
+                requester: m.from_name.clone(),
+                contact: m.from.clone().unwrap_or_default(),
+                channel: Channel::Email,
+                category: None,
+                group: None,
+                priority: None,
+                external_ref: Some(m.message_id.clone()),
+                language: m.language.map(str::to_string),
+            };
+            let created = match intake_in(tx, cfg, actor, &new, !automatic, now)? {
+                Intake::Created(c) => c,
+                Intake::Existing(number) => {
+                    let id: i64 = tx.query_row(
+                        "SELECT id FROM tickets WHERE number = ?1",
+                        [&number],
+                        |r| r.get(0),
+                    )?;
+                    remember(tx, m, Some(id), "ignored", now)?;
+                    return Ok(Received::Again {
+                        number: Some(number),
+                    });
+                }
+            };
+            let related = related(tx, m, created.id)?;
+            if !related.is_empty() {
+                let note = format!(
+                    "possibly related to {} (named in the message; not joined to it: a number alone does not show the message is the requester's)",
+                    related.join(", ")
+                );
+                History::new(tx, created.id, &created.number, now, Some(actor)).record(
+                    EventKind::Comment,
+                    None,
+                    None,
+                    Some(&note),
+                )?;
+            }
+            remember(tx, m, Some(created.id), "new", now)?;
+            Ok(Received::New {
+                number: created.number,
+                automatic,
+                related,
+            })
+        });
+        r.map_err(|e| self.map_db(e))
+    }
+}
+
+/// The most a requester's message keeps of its text on a ticket.
+pub const MESSAGE_BYTES: usize = limits::NOTE_BYTES;
+
+/// The most a new ticket's request keeps of a message's text.
+pub const REQUEST_BYTES: usize = limits::BODY_BYTES;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_picked_from_text() {
+        assert_eq!(
+            number_like("Re: [HSG-2611-00042-7] heating; call 067 412", 10),
+            vec!["HSG2611000427".to_string()]
+        );
+        assert_eq!(number_like("hsg2611000427 and 12345678", 10).len(), 2);
+        assert!(number_like("no numbers here, 2026", 10).is_empty());
+        let many: String = (0..100).map(|i| format!("N{i:06} ")).collect();
+        assert_eq!(number_like(&many, 30).len(), 30);
+    }
+}
