@@ -707,7 +707,7 @@ fn only_the_mail_service_delivers_and_mail_must_be_configured() {
     send(&d).fails(2, "names no transport");
     let d = mailing_desk("transport = \"dir:/tmp\"");
     d.run_as("olena", &["mail", "send"])
-        .fails(4, "deliver needs the role");
+        .fails(4, "delivering notices to requesters needs the role admin or mail service");
     d.run_as("olena", &["mail", "in"]).fails(4, "mail service");
 }
 
