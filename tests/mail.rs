@@ -706,8 +706,10 @@ fn only_the_mail_service_delivers_and_mail_must_be_configured() {
     let d = mailing_desk("");
     send(&d).fails(2, "names no transport");
     let d = mailing_desk("transport = \"dir:/tmp\"");
-    d.run_as("olena", &["mail", "send"])
-        .fails(4, "delivering notices to requesters needs the role admin or mail service");
+    d.run_as("olena", &["mail", "send"]).fails(
+        4,
+        "delivering notices to requesters needs the role admin or mail service",
+    );
     d.run_as("olena", &["mail", "in"]).fails(4, "mail service");
 }
 
