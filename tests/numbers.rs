@@ -113,6 +113,9 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP TRIGGER number_gaps_no_update;
          DROP TRIGGER number_gaps_no_delete;
          DROP TABLE number_gaps;
+         DROP TABLE requester;
+         DROP TABLE outbox;
+         DROP TABLE inbox;
          ALTER TABLE events DROP COLUMN hash;
          DROP TABLE attachments;
          DROP TABLE blobs;
