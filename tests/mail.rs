@@ -1130,9 +1130,12 @@ fn malformed_huge_and_hostile_messages_get_defined_behaviour() {
         .to_string();
     let body = d.show(&scans)["body"].as_str().unwrap_or("").to_string();
     assert!(
-        body.contains("Attachments (the desk does not keep files): passport"),
+        body.contains("Files attached to the ticket: passport\u{fffd}.pdf (9 B)"),
         "{body}"
     );
+    let files = d.run(&["attachment", "list", &scans, "--json"]).json();
+    assert_eq!(files[0]["name"], "passport\u{fffd}.pdf", "{files}");
+    assert_eq!(files[0]["size"], 9);
     // 20 MB: read to its end (so the MTA sees it taken), its header kept, its size noted.
     let mut huge = message(
         &[
@@ -1149,11 +1152,166 @@ fn malformed_huge_and_hostile_messages_get_defined_behaviour() {
     assert_eq!(t["subject"], "twenty megabytes");
     let body = t["body"].as_str().unwrap_or("");
     assert!(
-        body.contains("The message was 20.0 MB, more than the desk takes (1.0 MB)"),
+        body.contains("The message was 20 MB, more than the desk takes (1.0 MB)"),
         "{body}"
     );
     assert!(body.len() < 2000);
     assert_eq!(d.run(&["check"]).code, 0);
+    check_invariants(&d.db);
+}
+
+/// A multipart message with files: (name, content type, content).
+fn with_files(headers: &[(&str, &str)], text: &str, files: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    let mut h: Vec<(&str, &str)> = headers.to_vec();
+    h.push(("MIME-Version", "1.0"));
+    h.push(("Content-Type", "multipart/mixed; boundary=\"b0und\""));
+    let mut body = format!("--b0und\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n");
+    for (name, ct, data) in files {
+        let disposition = if name.is_empty() {
+            "attachment".to_string()
+        } else {
+            format!("attachment; filename=\"{name}\"")
+        };
+        body.push_str(&format!(
+            "--b0und\r\nContent-Type: {ct}\r\nContent-Disposition: {disposition}\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            base64(data)
+        ));
+    }
+    body.push_str("--b0und--\r\n");
+    message(&h, &body)
+}
+
+/// Base64 in lines of 76 characters, as mail programs write it.
+fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (i, chunk) in data.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.push_str("\r\n");
+        }
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * k)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn files_that_come_with_mail_are_kept_with_the_ticket() {
+    let d = mailing_desk("transport = \"dir:/nonexistent\"");
+    let cfg = d.dir.path().join("desk.toml");
+    let text = std::fs::read_to_string(&cfg).expect("desk.toml");
+    let limited = text
+        .replace("max_bytes = \"25M\"", "max_bytes = \"40K\"")
+        .replace("max_ticket_bytes = \"100M\"", "max_ticket_bytes = \"100K\"");
+    assert_ne!(limited, text, "the desk's [attachments]");
+    std::fs::write(&cfg, limited).expect("write");
+    let scan: Vec<u8> = (0..30_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let big: Vec<u8> = vec![b'x'; 50_000];
+    let first = with_files(
+        &[
+            ("From", "\"Olena K.\" <olena@example.org>"),
+            ("Subject", "Passport scan for the subsidy"),
+            ("Message-ID", "<files1@example.org>"),
+        ],
+        "Scans attached.",
+        &[
+            ("../../etc/passport.png", "image/png", &scan),
+            ("", "application/pdf", b"%PDF-1.4 tiny"),
+            ("video.mp4", "video/mp4", &big),
+        ],
+    );
+    let n = new_number(&mail_in(&d, &first));
+    let names = |d: &Desk| -> Vec<String> {
+        d.run(&["attachment", "list", &n, "--json"])
+            .json()
+            .as_array()
+            .expect("files")
+            .iter()
+            .map(|f| f["name"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(names(&d), ["passport.png", "attachment.pdf"]);
+    let files = d.run(&["attachment", "list", &n, "--json"]).json();
+    assert_eq!(files[0]["added_by"], "mailer", "{files}");
+    let out = d.dir.path().join("got.png");
+    d.run(&[
+        "attachment",
+        "get",
+        &n,
+        "passport.png",
+        "-o",
+        out.to_str().expect("path"),
+    ])
+    .ok();
+    assert_eq!(std::fs::read(&out).expect("saved"), scan, "byte for byte");
+    let body = d.show(&n)["body"].as_str().unwrap_or("").to_string();
+    assert!(
+        body.contains("Files attached to the ticket: passport.png (29 KB), attachment.pdf (13 B)"),
+        "{body}"
+    );
+    assert!(
+        body.contains("video.mp4 (49 KB; a file may be at most 40 KB)"),
+        "{body}"
+    );
+    // The requester's answer brings more: it joins with its files until the ticket is full.
+    let ack = d.show(&n)["notices"][0]["message_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let answer = with_files(
+        &[
+            ("From", "olena@example.org"),
+            ("Subject", "Re: more"),
+            ("Message-ID", "<files2@example.org>"),
+            ("In-Reply-To", &ack),
+        ],
+        "Two more pages.",
+        &[
+            ("passport.png", "image/png", &scan),
+            ("page3.png", "image/png", &scan),
+            ("page4.png", "image/png", &scan),
+        ],
+    );
+    assert_eq!(mail_in(&d, &answer).ok(), format!("added to {n}"));
+    assert_eq!(
+        names(&d),
+        [
+            "passport.png",
+            "attachment.pdf",
+            "passport (2).png",
+            "page3.png"
+        ],
+        "the same name numbered; the fourth file would pass the ticket's 100 KB"
+    );
+    let msg = events(&d, &n, "message");
+    let said = msg[0]["text"].as_str().unwrap_or("");
+    assert!(
+        said.contains("page4.png (the ticket's files would come to"),
+        "{said}"
+    );
+    // Each content once, and the history (and its hash chain) holds every file.
+    let blobs: i64 = d
+        .sql()
+        .query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))
+        .expect("blobs");
+    assert_eq!(blobs, 2);
+    assert_eq!(events(&d, &n, "attached").len(), 4);
+    // A message delivered again attaches nothing again.
+    mail_in(&d, &answer).ok();
+    assert_eq!(events(&d, &n, "attached").len(), 4);
+    assert_eq!(d.run(&["check"]).code, 0, "{}", d.run(&["check"]).stdout);
     check_invariants(&d.db);
 }
 

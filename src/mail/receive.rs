@@ -3,31 +3,24 @@
 //!
 //! A message is read up to `[mail] max_size`; a bigger one is still read to its end (so the
 //! MTA sees it taken), its header kept and its size noted on the ticket. The text a ticket
-//! keeps is the message's own words, with notes in the desk's language for what was left out:
-//! attachments (listed by name and size — the desk does not keep files), an oversized text,
-//! a program's message.
+//! keeps is the message's own words, with notes in the desk's language: the files it brought
+//! (attached to the ticket) and those too large to keep, an oversized text, a program's
+//! message.
 
+use crate::core::attach::{TooBig, human_size};
 use crate::core::mail::inbound::{self, Inbound};
 use crate::core::model::{Actor, Role};
 use crate::error::{Error, Result};
 use crate::i18n::Catalog;
 use crate::session::Session;
-use crate::store::inbox::{MESSAGE_BYTES, Received};
+use crate::store::inbox::{Files, MESSAGE_BYTES, Received};
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-/// "12 KB", "3.4 MB": a size as people read it.
-pub fn size_words(bytes: usize) -> String {
-    const K: f64 = 1024.0;
-    let b = bytes as f64;
-    if b < K {
-        format!("{bytes} B")
-    } else if b < K * K {
-        format!("{:.0} KB", b / K)
-    } else {
-        format!("{:.1} MB", b / (K * K))
-    }
+/// A size as people read it ("14 KB", "3.2 MB").
+fn size_words(bytes: usize) -> String {
+    human_size(bytes as u64)
 }
 
 /// Reads at most `limit + 1` bytes of `input` and counts the rest: the bytes kept and the
@@ -53,8 +46,9 @@ pub fn read_limited<R: Read>(input: &mut R, limit: usize) -> std::io::Result<(Ve
     Ok((kept, size))
 }
 
-/// What the ticket keeps of a message: its text and the desk's notes.
-pub fn ticket_text(cat: &Catalog, m: &Inbound, limit: usize) -> String {
+/// What the ticket keeps of a message: its text and the desk's notes (on its files: those
+/// attached to the ticket, those it cannot take).
+pub fn ticket_text(cat: &Catalog, m: &Inbound, limit: usize, files: &Files) -> String {
     let mut notes: Vec<String> = Vec::new();
     if m.too_big {
         notes.push(cat.f(
@@ -62,14 +56,45 @@ pub fn ticket_text(cat: &Catalog, m: &Inbound, limit: usize) -> String {
             &[("size", size_words(m.size)), ("limit", size_words(limit))],
         ));
     }
-    if !m.attachments.is_empty() {
-        let list = m
-            .attachments
+    let kept: Vec<String> = files
+        .kept
+        .iter()
+        .map(|f| {
+            format!(
+                "{} ({})",
+                crate::core::attach::safe_name(&f.name),
+                size_words(f.data.len())
+            )
+        })
+        .collect();
+    if !kept.is_empty() {
+        notes.push(cat.f("mail.note_attachments", &[("list", kept.join(", "))]));
+    }
+    if !files.not_kept.is_empty() {
+        let list = files
+            .not_kept
             .iter()
-            .map(|a| format!("{} ({})", a.name, size_words(a.bytes)))
+            .map(|n| match n.why {
+                TooBig::File { size, limit } => cat.f(
+                    "mail.not_kept_file",
+                    &[
+                        ("name", n.name.clone()),
+                        ("size", human_size(size)),
+                        ("limit", human_size(limit)),
+                    ],
+                ),
+                TooBig::Ticket { total, limit } => cat.f(
+                    "mail.not_kept_ticket",
+                    &[
+                        ("name", n.name.clone()),
+                        ("total", human_size(total)),
+                        ("limit", human_size(limit)),
+                    ],
+                ),
+            })
             .collect::<Vec<_>>()
             .join(", ");
-        notes.push(cat.f("mail.note_attachments", &[("list", list)]));
+        notes.push(cat.f("mail.note_not_kept", &[("list", list)]));
     }
     if let Some(a) = &m.automatic {
         notes.push(cat.f("mail.note_automatic", &[("why", a.describe())]));
@@ -123,7 +148,7 @@ pub fn one(s: &mut Session, actor: &Actor, raw: &[u8], size: usize) -> Result<(I
     let limit = s.cfg.mail.max_size;
     let m = inbound::read(raw, size, limit);
     let cat = Catalog::for_lang(crate::session::language(&s.cfg));
-    let text = ticket_text(cat, &m, limit);
+    let text = |files: &Files| ticket_text(cat, &m, limit, files);
     let r = s
         .store
         .receive(&s.cfg, actor, &m, &text, crate::session::now())?;

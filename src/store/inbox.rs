@@ -9,7 +9,9 @@
 
 use super::Store;
 use super::outbox;
+use super::tickets::attachments::{NewFile, attach_in, names_and_total};
 use super::tickets::{History, Intake, NewTicket, find_in, intake_in, local_date};
+use crate::core::attach::{self, TooBig};
 use crate::core::config::Config;
 use crate::core::mail::inbound::{Automatic, Inbound};
 use crate::core::model::{Actor, Channel, EventKind, NoticeState, StatusCategory, limits};
@@ -41,6 +43,47 @@ pub enum Received {
     Loop,
     /// Seen before (a re-delivery): nothing is done again.
     Again { number: Option<String> },
+}
+
+/// A file of a message the desk could not keep: over `[attachments] max_bytes`, or past what
+/// the ticket's files may come to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotKept {
+    pub name: String,
+    pub why: TooBig,
+}
+
+/// A message's files: those its ticket takes, and those it cannot.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Files {
+    pub kept: Vec<NewFile>,
+    pub not_kept: Vec<NotKept>,
+}
+
+/// The files of a message a ticket can take, in order, given the bytes its files already
+/// take; and those it cannot.
+fn fitting(cfg: &Config, m: &Inbound, mut total: u64) -> Files {
+    let (mut kept, mut not) = (Vec::new(), Vec::new());
+    for a in &m.attachments {
+        let size = a.data.len() as u64;
+        match attach::check_size(&cfg.attachments, size, total) {
+            Ok(()) => {
+                total += size;
+                kept.push(NewFile {
+                    name: a.name.clone(),
+                    data: a.data.clone(),
+                });
+            }
+            Err(why) => not.push(NotKept {
+                name: attach::safe_name(&a.name),
+                why,
+            }),
+        }
+    }
+    Files {
+        kept,
+        not_kept: not,
+    }
 }
 
 /// Tokens of a text that could be ticket numbers, at most `limit`: words holding at least
@@ -125,15 +168,16 @@ fn came_from(conn: &Connection, ticket: i64, status: &str) -> rusqlite::Result<O
 }
 
 impl Store {
-    /// Records one incoming message (see the module's text). `text` is what the ticket keeps
-    /// of it: its words with the notes mail in adds (attachments, size, a program's message),
-    /// within the desk's limits.
+    /// Records one incoming message (see the module's text), its files attached to the ticket
+    /// it joins or registers, in one transaction. `text` makes what the ticket keeps of it:
+    /// its words with the notes mail in adds (files, those not kept, size, a program's
+    /// message), within the desk's limits.
     pub fn receive(
         &mut self,
         cfg: &Config,
         actor: &Actor,
         m: &Inbound,
-        text: &str,
+        text: &dyn Fn(&Files) -> String,
         now: i64,
     ) -> Result<Received> {
         rights::check(actor, Action::Create, None)?;
@@ -195,12 +239,17 @@ impl Store {
                     tx.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| r.get(0))?;
                 let t = find_in(tx, cfg, &number, local_date(now))?;
                 let sender = m.from.clone().unwrap_or_else(|| m.from_name.clone());
+                let files = fitting(cfg, m, names_and_total(tx, t.id)?.1);
                 History::new(tx, t.id, &t.number, now, Some(actor)).record(
                     EventKind::Message,
                     Some(&sender),
                     None,
-                    Some(text),
+                    Some(&text(&files)),
                 )?;
+                if !files.kept.is_empty() {
+                    rights::check(actor, Action::Attach, None)?;
+                    attach_in(tx, cfg, Some(actor), (t.id, &t.number), &files.kept, now)?;
+                }
                 tx.execute(
                     "UPDATE tickets SET updated_at = ?1, updated_by = ?2, version = version + 1
                      WHERE id = ?3",
@@ -230,9 +279,10 @@ impl Store {
             } else {
                 m.subject.clone()
             };
+            let files = fitting(cfg, m, 0);
             let new = NewTicket {
                 subject,
-                body: text.to_string(),
+                body: text(&files),
                 requester: m.from_name.clone(),
                 contact: m.from.clone().unwrap_or_default(),
                 channel: Channel::Email,
@@ -256,6 +306,17 @@ impl Store {
                     });
                 }
             };
+            if !files.kept.is_empty() {
+                rights::check(actor, Action::Attach, None)?;
+                attach_in(
+                    tx,
+                    cfg,
+                    Some(actor),
+                    (created.id, &created.number),
+                    &files.kept,
+                    now,
+                )?;
+            }
             let related = related(tx, m, created.id)?;
             if !related.is_empty() {
                 let note = format!(

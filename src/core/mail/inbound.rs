@@ -42,11 +42,28 @@ impl Automatic {
     }
 }
 
-/// An attachment, as listed on the ticket (the desk does not keep files).
+/// A file that came with a message: the name it came with (or one made from its type) and
+/// its decoded content. The desk keeps it with the ticket (`[attachments]` permitting).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
     pub name: String,
-    pub bytes: usize,
+    pub data: Vec<u8>,
+}
+
+/// A name for a part that came without one, from its type: "attachment.pdf", "message.eml".
+fn name_for_type(c_type: &str, c_subtype: Option<&str>) -> String {
+    let t = c_type.to_ascii_lowercase();
+    let sub = c_subtype.unwrap_or("").to_ascii_lowercase();
+    let ext = match (t.as_str(), sub.as_str()) {
+        ("message", _) => return "message.eml".into(),
+        ("text", "plain") => "txt",
+        ("text", "html") => "html",
+        ("image", "jpeg") => "jpg",
+        (_, "octet-stream") | (_, "") => return "attachment".into(),
+        (_, s) if s.len() <= 10 && s.chars().all(|c| c.is_ascii_alphanumeric()) => s,
+        _ => return "attachment".into(),
+    };
+    format!("attachment.{ext}")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,20 +203,14 @@ pub fn read(raw: &[u8], size: usize, limit: usize) -> Inbound {
         .map(|p| Attachment {
             name: p
                 .attachment_name()
-                .map(|n| shorten(clean_line(n.trim()).trim(), 200))
+                .map(|n| clean_line(n.trim()).trim().to_string())
                 .filter(|n| !n.is_empty())
                 .or_else(|| {
-                    p.content_type().map(|ct| {
-                        clean_line(&format!(
-                            "{}/{}",
-                            ct.c_type,
-                            ct.c_subtype.as_deref().unwrap_or("")
-                        ))
-                        .into_owned()
-                    })
+                    p.content_type()
+                        .map(|ct| name_for_type(&ct.c_type, ct.c_subtype.as_deref()))
                 })
                 .unwrap_or_else(|| "attachment".into()),
-            bytes: p.len(),
+            data: p.contents().to_vec(),
         })
         .collect();
     let automatic = automatic(&m, from.as_deref());
@@ -400,6 +411,23 @@ pub fn fit(text: &str, limit: usize, note: impl FnOnce(usize) -> String) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_without_a_name_are_named_by_their_type() {
+        assert_eq!(name_for_type("application", Some("pdf")), "attachment.pdf");
+        assert_eq!(name_for_type("IMAGE", Some("JPEG")), "attachment.jpg");
+        assert_eq!(name_for_type("text", Some("plain")), "attachment.txt");
+        assert_eq!(name_for_type("message", Some("rfc822")), "message.eml");
+        assert_eq!(
+            name_for_type("application", Some("octet-stream")),
+            "attachment"
+        );
+        assert_eq!(
+            name_for_type("application", Some("vnd.ms-excel")),
+            "attachment"
+        );
+        assert_eq!(name_for_type("image", None), "attachment");
+    }
 
     fn msg(headers: &str, body: &str) -> Vec<u8> {
         format!("{headers}\r\n\r\n{body}").into_bytes()

@@ -34,7 +34,10 @@ pub(crate) fn event_text(hash: &str, size: i64) -> String {
     format!("sha256:{hash} {size}")
 }
 
-fn names_and_total(conn: &Connection, ticket: i64) -> rusqlite::Result<(Vec<String>, u64)> {
+pub(crate) fn names_and_total(
+    conn: &Connection,
+    ticket: i64,
+) -> rusqlite::Result<(Vec<String>, u64)> {
     let mut stmt =
         conn.prepare_cached("SELECT name, size FROM attachments WHERE ticket_id = ?1")?;
     let rows = stmt.query_map([ticket], |r| {
