@@ -1316,6 +1316,60 @@ fn files_that_come_with_mail_are_kept_with_the_ticket() {
 }
 
 #[test]
+fn a_duplicates_requester_learns_the_number_their_request_continues_as() {
+    let d = mailing_desk("transport = \"dir:/nonexistent\"");
+    let target = email_ticket(&d, "No heating in flat 12", "olena@example.org", "en");
+    let dup = email_ticket(&d, "Still no heating", "petro@example.org", "uk");
+    d.run(&["merge", &dup, "--into", &target, "--reason", "same flat"])
+        .ok();
+    // (The duplicate's number leads to the target now: its notices are in the outbox.)
+    let all = outbox(&d);
+    let decision = all
+        .iter()
+        .find(|n| n["kind"] == "decision" && n["number"] == dup.as_str())
+        .unwrap_or_else(|| panic!("a decision for the duplicate: {all:?}"))
+        .clone();
+    assert_eq!(decision["recipient"], "petro@example.org");
+    assert_eq!(decision["state"], "pending");
+    assert_eq!(
+        decision["subject"],
+        format!("[{dup}] Ваше звернення продовжується як {target}: Still no heating"),
+        "in the requester's language"
+    );
+    let text = d
+        .run(&["mail", "show", &decision["id"].to_string(), "--json"])
+        .json();
+    let body = text["body"].as_str().unwrap_or("");
+    assert!(body.contains(&format!("під номером {target}")), "{body}");
+    assert!(
+        !body.contains("same flat"),
+        "the merge's reason is the desk's own: {body}"
+    );
+    // The target's requester hears nothing of it.
+    assert!(
+        d.show(&target)["notices"]
+            .as_array()
+            .expect("notices")
+            .iter()
+            .all(|n| n["kind"] == "acknowledgement")
+    );
+    // Answering it adds to the request it continues as.
+    let id = decision["message_id"].as_str().expect("id");
+    let answer = message(
+        &[
+            ("From", "petro@example.org"),
+            ("Subject", "Re: продовжується"),
+            ("Message-ID", "<petro-answer@example.org>"),
+            ("In-Reply-To", id),
+        ],
+        "Дякую, чекаю.",
+    );
+    assert_eq!(mail_in(&d, &answer).ok(), format!("added to {target}"));
+    assert_eq!(events(&d, &target, "message").len(), 1);
+    assert_eq!(d.run(&["check"]).code, 0, "{}", d.run(&["check"]).stdout);
+}
+
+#[test]
 fn a_maildir_is_taken_once() {
     let d = mailing_desk("transport = \"dir:/nonexistent\"");
     let md = d.dir.path().join("Maildir");

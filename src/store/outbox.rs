@@ -117,6 +117,8 @@ pub(crate) struct Cause<'a> {
     pub text: Option<&'a str>,
     /// The ticket's version after the status change that caused it (undo withdraws it).
     pub undo_version: Option<i64>,
+    /// The request a duplicate was merged into.
+    pub target: Option<&'a str>,
 }
 
 /// What a notice needs to know of its ticket.
@@ -213,6 +215,7 @@ pub(crate) fn queue(
             note: cause.note,
             answer: cause.answer,
             text: cause.text,
+            target: cause.target,
         },
     );
     let domain = mail
@@ -328,6 +331,7 @@ pub(crate) fn on_status(
         answer: tr.answer.as_deref(),
         text: tr.answer.as_deref(),
         undo_version: Some(version_after),
+        target: None,
     };
     let kind = match (tr.to_category, outcome) {
         (StatusCategory::Done, Some(_)) => NoticeKind::Decision,
@@ -336,6 +340,32 @@ pub(crate) fn on_status(
         _ => return Ok(()),
     };
     queue(tx, cfg, ticket_id, kind, &cause, now)
+}
+
+/// After a ticket was closed as the duplicate of `target`: its decision, which tells the
+/// requester the number their request continues as.
+pub(crate) fn on_merged(
+    tx: &Connection,
+    cfg: &Config,
+    ticket_id: i64,
+    outcome: Outcome,
+    note: &str,
+    target: &str,
+    now: i64,
+) -> Result<()> {
+    queue(
+        tx,
+        cfg,
+        ticket_id,
+        NoticeKind::Decision,
+        &Cause {
+            outcome: Some(outcome),
+            note: Some(note),
+            target: Some(target),
+            ..Cause::default()
+        },
+        now,
+    )
 }
 
 /// After an answer to the requester was recorded.

@@ -32,6 +32,8 @@ pub struct Templates {
     pub question: Part,
     pub decision: Part,
     pub reply: Part,
+    /// The decision on a request closed as the duplicate of another.
+    pub merged: Part,
 }
 
 impl Templates {
@@ -78,6 +80,8 @@ pub struct Facts<'a> {
     pub answer: Option<&'a str>,
     /// A reply's text.
     pub text: Option<&'a str>,
+    /// The request a duplicate continues as (its decision says so instead of an outcome).
+    pub target: Option<&'a str>,
 }
 
 /// A notice's subject and plain text.
@@ -191,8 +195,12 @@ pub fn render(kind: NoticeKind, lang: &str, f: &Facts<'_>) -> Rendered {
         ),
         ("answer", text(f.answer)),
         ("text", text(f.text)),
+        ("target", f.target.unwrap_or("").to_string()),
     ];
-    let part = t.part(kind);
+    let part = match f.target {
+        Some(_) if kind == NoticeKind::Decision => &t.merged,
+        _ => t.part(kind),
+    };
     let mut body = fill(&part.body, &values);
     let closing = fill(&t.closing, &values);
     if !closing.is_empty() {
@@ -299,8 +307,16 @@ mod tests {
         for (lang, text) in [("en", EN), ("ru", RU), ("uk", UK)] {
             let t: Templates = toml::from_str(text).unwrap_or_else(|e| panic!("{lang}: {e}"));
             let en: Templates = toml::from_str(EN).expect("en");
-            for kind in NoticeKind::ALL {
-                let (a, b) = (t.part(*kind), en.part(*kind));
+            let parts = |t: &Templates| -> Vec<Part> {
+                let mut all: Vec<Part> =
+                    NoticeKind::ALL.iter().map(|k| t.part(*k).clone()).collect();
+                all.push(t.merged.clone());
+                all
+            };
+            for (kind, (a, b)) in ["acknowledgement", "question", "decision", "reply", "merged"]
+                .iter()
+                .zip(parts(&t).iter().zip(parts(&en).iter()))
+            {
                 assert!(!a.subject.is_empty() && !a.body.is_empty(), "{lang} {kind}");
                 assert!(a.subject.contains("{number}"), "{lang} {kind}: number");
                 assert_eq!(
@@ -334,6 +350,7 @@ mod tests {
             note: None,
             answer: None,
             text: None,
+            target: None,
         }
     }
 
@@ -386,6 +403,36 @@ mod tests {
         assert!(r.body.starts_with("Здравствуйте!"), "{}", r.body);
         assert!(r.body.contains("Причина: Not our building"), "{}", r.body);
         assert!(!r.body.contains("Дальнейшие шаги"), "{}", r.body);
+    }
+
+    #[test]
+    fn a_duplicates_decision_names_the_request_it_continues_as() {
+        let f = Facts {
+            outcome: Some(Outcome::Invalid),
+            note: Some("duplicate of HSG-2611-00040-5"),
+            target: Some("HSG-2611-00040-5"),
+            ..facts()
+        };
+        let r = render(NoticeKind::Decision, "en", &f);
+        assert!(
+            r.subject.starts_with(
+                "[HSG-2611-00042-7] Your request continues as HSG-2611-00040-5: No heating"
+            ),
+            "{}",
+            r.subject
+        );
+        assert!(
+            r.body.contains("the same as request HSG-2611-00040-5"),
+            "{}",
+            r.body
+        );
+        assert!(!r.body.contains("cannot be processed"), "{}", r.body);
+        let r = render(NoticeKind::Decision, "uk", &f);
+        assert!(
+            r.body.contains("під номером HSG-2611-00040-5"),
+            "{}",
+            r.body
+        );
     }
 
     #[test]

@@ -175,6 +175,8 @@ impl Store {
             )?;
             tx.prepare_cached("UPDATE tickets SET updated_at = ?1 WHERE id = ?2")?
                 .execute(params![now, t.id])?;
+            // The duplicate's requester learns the number their request continues as.
+            crate::store::outbox::on_merged(tx, cfg, d.id, m.outcome, &m.note, &t.number, now)?;
             crate::store::sla::refresh(tx, cfg, d.id, now)?;
             crate::store::sla::refresh(tx, cfg, t.id, now)?;
             Ok(Merged {
