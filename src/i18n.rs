@@ -72,6 +72,13 @@ impl Catalog {
             .map(|i| self.strings[i].1)
     }
 
+    /// The string for `key` as the catalog holds it (for what needs a `'static` text), falling
+    /// back to English; None where no catalog has it.
+    pub fn text(&self, key: &str) -> Option<&'static str> {
+        self.get(key)
+            .or_else(|| self.fallback.and_then(|f| f.text(key)))
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.get(key).is_some()
     }

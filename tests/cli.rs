@@ -1204,6 +1204,15 @@ fn errors_and_answers_are_said_in_russian_and_ukrainian() {
         &["config", "check", bad.to_str().expect("path")],
     )
     .fails(2, "ошибка конфигурации");
+    // clap's help and mistakes, before anything is open.
+    let help = run_in(&d, "uk_UA.UTF-8", &["new", "--help"]).ok();
+    assert!(
+        help.contains("Використання:") && help.contains("Зареєструвати звернення"),
+        "{help}"
+    );
+    run_in(&d, "ru_RU.UTF-8", &["list", "--bogus"]).fails(2, "неожиданный аргумент '--bogus'");
+    run_in(&d, "ru_RU.UTF-8", &["new", "-s", "x", "--priority", "soon"])
+        .fails(2, "неизвестное значение «приоритет»: 'soon'");
     // desk.toml's language wins over LANG once the desk is open.
     let toml = d.dir.path().join("desk.toml");
     let text = std::fs::read_to_string(&toml).expect("config");

@@ -194,7 +194,8 @@ fn install_program(prefix: &Path, gid: Gid) -> Result<PathBuf> {
     let target = bin.join("desk");
     install_file(&target, &exe, gid, 0o2755)?;
     let root = Gid::from_raw(0);
-    let mut cmd = <super::Cli as clap::CommandFactory>::command();
+    // The manual and the completions installed for everyone: in English.
+    let mut cmd = super::help::command(crate::i18n::Catalog::english());
     let mut man = Vec::new();
     clap_mangen::Man::new(cmd.clone())
         .render(&mut man)

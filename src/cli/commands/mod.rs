@@ -46,7 +46,7 @@ pub fn dispatch(cli: Cli, desk: super::Desk) -> Result<(), Failure> {
         }
         Some(Command::Help { ref topic }) => help(topic).map_err(|error| Failure {
             error,
-            catalog: crate::i18n::Catalog::for_lang(session::env_language()),
+            catalog: super::catalog(),
         }),
         None if !session::has_terminal() => {
             // No terminal (piped, cron): the queue as text instead of the desk.
@@ -287,9 +287,8 @@ fn done(s: &Session, cli: &Cli, number: &str, message: String) -> Result<()> {
 /// `desk help query`: the query language in the reader's language; `desk help COMMAND`:
 /// that command's options.
 fn help(topic: &[String]) -> Result<()> {
-    use clap::CommandFactory;
-    let catalog = crate::i18n::Catalog::for_lang(session::env_language());
-    let mut cmd = super::Cli::command();
+    let catalog = super::catalog();
+    let mut cmd = super::help::command(catalog);
     match topic
         .iter()
         .map(String::as_str)
