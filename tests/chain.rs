@@ -49,15 +49,21 @@ struct Ev {
     to: Option<String>,
     text: Option<String>,
     hash: Option<Vec<u8>>,
+    /// A desk-level event (an agent, a group, a configuration): no ticket.
+    desk: bool,
 }
 
 fn events(c: &Connection) -> Vec<Ev> {
     let mut stmt = c
         .prepare(
-            "SELECT e.id, t.number, e.at, a.login, v.login, e.kind, e.from_value, e.to_value, e.text, e.hash
+            "SELECT e.id, t.number, e.at, a.login, v.login, e.kind, e.from_value, e.to_value, e.text, e.hash, 0
              FROM events e JOIN tickets t ON t.id = e.ticket_id
              LEFT JOIN agents a ON a.id = e.actor_id LEFT JOIN agents v ON v.id = e.via_id
-             ORDER BY e.id",
+             UNION ALL
+             SELECT d.id, '', d.at, a.login, v.login, d.kind, d.from_value, d.to_value, d.text, d.hash, 1
+             FROM desk_events d
+             LEFT JOIN agents a ON a.id = d.actor_id LEFT JOIN agents v ON v.id = d.via_id
+             ORDER BY 1",
         )
         .expect("prepare");
     stmt.query_map([], |r| {
@@ -72,6 +78,7 @@ fn events(c: &Connection) -> Vec<Ev> {
             to: r.get(7)?,
             text: r.get(8)?,
             hash: r.get(9)?,
+            desk: r.get(10)?,
         })
     })
     .expect("query")
@@ -82,13 +89,16 @@ fn events(c: &Connection) -> Vec<Ev> {
 /// Rewrites every hash the way someone with the file and this document could: the chain
 /// then holds again, and only an anchor kept elsewhere tells.
 fn rechain(c: &Connection) {
-    c.execute_batch("DROP TRIGGER IF EXISTS events_no_update")
-        .expect("drop");
+    c.execute_batch(
+        "DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS desk_events_no_update",
+    )
+    .expect("drop");
     let mut prev = [0u8; 32];
     for e in events(c) {
         prev = link(&prev, &e);
+        let table = if e.desk { "desk_events" } else { "events" };
         c.execute(
-            "UPDATE events SET hash = ?1 WHERE id = ?2",
+            &format!("UPDATE {table} SET hash = ?1 WHERE id = ?2"),
             params![&prev[..], e.id],
         )
         .expect("rehash");
@@ -145,6 +155,10 @@ fn every_event_is_chained_as_documented() {
     assert!(
         all.iter().any(|e| e.via.is_some()),
         "an --as event is covered"
+    );
+    assert!(
+        all.iter().any(|e| e.desk && e.kind == "agent") && all.iter().any(|e| !e.desk),
+        "desk-level events are in the same chain"
     );
     let mut prev = [0u8; 32];
     for (i, e) in all.iter().enumerate() {
@@ -253,10 +267,11 @@ fn a_deleted_event_is_named() {
         "{}",
         r.stdout
     );
-    // The first events gone.
+    // The first events gone (the desk's own: its admin and groups).
     let (_, r) = damaged(
         &d,
-        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id <= 2",
+        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id <= 2;
+         DROP TRIGGER desk_events_no_delete; DELETE FROM desk_events WHERE id <= 2",
     );
     assert!(
         r.stdout
@@ -330,15 +345,18 @@ fn an_anchor_catches_a_history_rewritten_with_its_hashes() {
     // Someone with the file (root) edits an old event and recomputes every hash after it.
     let c = d.sql();
     c.execute_batch(
-        "DROP TRIGGER events_no_update; UPDATE events SET text = 'rewritten' WHERE id = 10",
+        "DROP TRIGGER events_no_update;
+         UPDATE events SET text = 'rewritten' WHERE id = (SELECT id FROM events ORDER BY id LIMIT 1 OFFSET 9)",
     )
     .expect("edit");
     rechain(&c);
     c.execute_batch(
         "CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+         BEGIN SELECT RAISE(ABORT, 'desk: the history is append-only; events cannot be changed'); END;
+         CREATE TRIGGER desk_events_no_update BEFORE UPDATE ON desk_events
          BEGIN SELECT RAISE(ABORT, 'desk: the history is append-only; events cannot be changed'); END;",
     )
-    .expect("trigger back");
+    .expect("triggers back");
     drop(c);
     // Without the anchor the chain holds (that is why auditors keep one)…
     d.run(&["check"]).ok();
@@ -375,4 +393,114 @@ fn an_anchor_catches_a_history_rewritten_with_its_hashes() {
     );
     d.run(&["check", "--against", "12:nothex"])
         .fails(2, "is not an anchor");
+}
+
+/// The desk's people and groups are in the chain too: every change desk makes to them is a
+/// desk-level event with the new state, and `desk check` names an agent or group that is not
+/// what the chain last recorded. Before, a role given with `sqlite3` (by a service holding the
+/// desk's group, by root, in a backup later restored) went unnoticed.
+#[test]
+fn the_desks_people_are_chained_too() {
+    let d = busy_desk();
+    // Changes made through desk keep the desk whole.
+    d.run(&[
+        "agent",
+        "set",
+        "petro",
+        "--capacity",
+        "7",
+        "--add-group",
+        "SOCIAL",
+    ])
+    .ok();
+    d.run(&["agent", "set", "anna", "--active", "off"]).ok();
+    d.run(&["--as", "vasyl", "agent", "list"]).ok();
+    d.run(&["group", "add", "NIGHT", "Night shift"]).ok();
+    d.run(&["group", "set", "NIGHT", "--auto-assign", "on"])
+        .ok();
+    d.run(&[
+        "agent", "add", "ivan", "--role", "viewer", "--group", "NIGHT",
+    ])
+    .ok();
+    let cfg = d.dir.path().join("desk.toml");
+    let text = std::fs::read_to_string(&cfg).expect("config");
+    let mine = d.dir.path().join("mine.toml");
+    std::fs::write(&mine, &text).expect("copy");
+    d.run(&["config", "install", mine.to_str().expect("path")])
+        .ok();
+    d.run(&["check"]).ok();
+    let c = d.sql();
+    let recorded: Vec<(String, Option<String>, Option<String>)> = c
+        .prepare("SELECT kind, from_value, text FROM desk_events ORDER BY id")
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+        .expect("desk events");
+    let petro = recorded
+        .iter()
+        .rev()
+        .find(|(k, f, _)| k == "agent" && f.as_deref() == Some("petro"))
+        .and_then(|(_, _, t)| t.clone());
+    assert_eq!(
+        petro.as_deref(),
+        Some("role=operator active=1 away=0 capacity=7 groups=HOUSING,SOCIAL name=petro")
+    );
+    assert!(
+        recorded.iter().any(
+            |(k, _, t)| k == "config" && t.as_deref().is_some_and(|t| t.starts_with("sha256:"))
+        ),
+        "the configuration installed is recorded"
+    );
+    drop(c);
+    // The same changes made behind desk's back: each named.
+    for (sql, said) in [
+        (
+            "UPDATE agents SET role = 'admin' WHERE login = 'petro'",
+            "agent petro is role=admin",
+        ),
+        (
+            "UPDATE agents SET active = 1 WHERE login = 'anna'",
+            "agent anna is role=operator active=1",
+        ),
+        (
+            "INSERT INTO agents (login, name, role, capacity, created_at) VALUES ('mallory', 'M', 'admin', 20, 0)",
+            "agent mallory (role=admin active=1 away=0 capacity=20 groups= name=M) is not in the history: added outside desk",
+        ),
+        (
+            "INSERT INTO members (agent_id, group_code) SELECT id, 'SOCIAL' FROM agents WHERE login = 'olena'",
+            "agent olena is role=operator active=1 away=0 capacity=20 groups=HOUSING,SOCIAL",
+        ),
+        (
+            "UPDATE groups SET auto_assign = 0 WHERE code = 'NIGHT'",
+            "group NIGHT is auto_assign=0 name=Night shift, but the history last recorded auto_assign=1",
+        ),
+        (
+            "DELETE FROM members WHERE agent_id = (SELECT id FROM agents WHERE login = 'ivan');
+             DELETE FROM agents WHERE login = 'ivan'",
+            "agent ivan, last recorded as role=viewer",
+        ),
+    ] {
+        let (_, r) = damaged(&d, sql);
+        assert_eq!(r.code, 5, "{sql}: {}", r.stderr);
+        assert!(
+            r.stdout.contains(said) && r.stdout.contains("outside desk"),
+            "{sql}: {}",
+            r.stdout
+        );
+    }
+    // Rewriting what the chain recorded to match breaks the chain itself.
+    let (_, r) = damaged(
+        &d,
+        "UPDATE agents SET role = 'admin' WHERE login = 'petro';
+         DROP TRIGGER desk_events_no_update;
+         UPDATE desk_events SET text = replace(text, 'role=operator', 'role=admin')
+             WHERE id = (SELECT max(id) FROM desk_events WHERE from_value = 'petro');",
+    );
+    assert_eq!(r.code, 5);
+    assert!(
+        r.stdout.contains("was changed after it was written"),
+        "{}",
+        r.stdout
+    );
 }

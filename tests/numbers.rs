@@ -126,7 +126,8 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP TRIGGER search_ticket_update;
          DROP TRIGGER search_event;
          DROP TABLE search;
-         DROP VIEW search_doc;",
+         DROP VIEW search_doc;
+         DROP TABLE desk_events;",
     )
     .expect("downgrade");
     // The search index as V2 made it.

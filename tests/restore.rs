@@ -125,15 +125,37 @@ fn a_backup_with_undeclared_statuses_is_refused_naming_them() {
 #[test]
 fn a_backup_whose_history_was_rewritten_is_refused() {
     let (d, b) = desk_and_backup();
+    // A ticket's event (desk-level events come first: the desk's admin, groups, agents).
+    let k: i64 = rusqlite::Connection::open(&b)
+        .and_then(|c| {
+            c.query_row(
+                "SELECT id FROM events ORDER BY id LIMIT 1 OFFSET 11",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .expect("an event");
     let f = altered(
         &b,
         "rewritten.db",
         &format!(
-            "DROP TRIGGER events_no_update; UPDATE events SET text = 'forged' WHERE id = 12; {}",
+            "DROP TRIGGER events_no_update; UPDATE events SET text = 'forged' WHERE id = {k}; {}",
             desk::store::schema::EVENTS_NO_UPDATE
         ),
     );
-    refused(&d, &f, 2, "history is not intact: event 12");
+    refused(&d, &f, 2, &format!("history is not intact: event {k}"));
+    // Its people changed behind desk's back, the chain left whole: refused too.
+    let f = altered(
+        &b,
+        "promoted.db",
+        "UPDATE agents SET role = 'admin' WHERE login = 'petro'",
+    );
+    refused(
+        &d,
+        &f,
+        2,
+        "people are not what its history says: agent petro is role=admin",
+    );
 }
 
 #[test]

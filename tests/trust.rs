@@ -1219,4 +1219,45 @@ fn a_service_holds_the_group_by_its_own_account() {
     Run::from(o).fails(5, "not running set-id");
     assert!(w.foreign_files().is_empty(), "{:?}", w.foreign_files());
     w.check_clean();
+    // A service holds the files: taken over, it could give itself (or an operator) any role
+    // with sqlite3. The desk's people are in the history's chain, so desk check names it.
+    let o = Command::new("setpriv")
+        .arg(format!("--reuid={}", pw.uid))
+        .arg(format!("--regid={}", pw.gid))
+        .arg(format!("--groups={gid}"))
+        .args(["--no-new-privs", "sqlite3"])
+        .arg(&w.db)
+        .arg(format!(
+            "UPDATE agents SET role = 'admin' WHERE login IN ('{svc}', '{}')",
+            w.op1
+        ))
+        .output()
+        .expect("sqlite3");
+    assert!(
+        o.status.success(),
+        "{:?} {} {}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // (sqlite3, the last to close the database, removed the kept -wal and -shm: root makes
+    // them again as README says.)
+    let o = Command::new(common::bin())
+        .args(["init", "--shared"])
+        .arg(&w.dir)
+        .args(["--group", &w.group, "--prefix"])
+        .arg(&w.prefix)
+        .output()
+        .expect("init again");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = w.run(&w.admin, &["check"]);
+    assert_eq!(r.code, 5, "{}{}", r.stdout, r.stderr);
+    for login in [&svc, &w.op1] {
+        assert!(
+            r.stdout.contains(&format!("agent {login} is role=admin"))
+                && r.stdout.contains("changed outside desk"),
+            "{}",
+            r.stdout
+        );
+    }
 }

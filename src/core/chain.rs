@@ -31,6 +31,17 @@
 //! or renumbered ticket breaks the chain too. The chain's *head* is the last event's id and
 //! hash, printed as an *anchor*: `ID:HEX` (64 lower-case hex digits); an empty history's
 //! anchor is `0:` followed by 64 zeros.
+//!
+//! # Desk-level events
+//!
+//! Changes to the desk itself — its people (agents: role, whether active or away, capacity,
+//! groups, name), its groups and the configuration installed — are events of the same chain,
+//! numbered in the same sequence, with no ticket: their ticket number is the empty string.
+//! Their kind is `agent`, `group` or `config`; `from` names what changed (the login, the group
+//! code; nothing for the configuration) and `text` is its whole state after the change, as
+//! `agent_state`, `group_state` and `config_state` write it. `desk check` compares each agent
+//! and group with the state the chain last recorded for it, so a role given or an account
+//! added outside desk is found like an edited ticket event.
 
 use sha2::{Digest, Sha256};
 
@@ -86,6 +97,43 @@ pub fn hash(prev: &[u8; 32], link: &Link<'_>) -> [u8; 32] {
     put_opt(&mut h, link.to);
     put_opt(&mut h, link.text);
     h.finalize().into()
+}
+
+/// Kinds of desk-level events (see the module's text).
+pub const AGENT: &str = "agent";
+pub const GROUP: &str = "group";
+pub const CONFIG: &str = "config";
+
+/// An agent's state as a desk-level event records it:
+/// `role=ROLE active=0|1 away=0|1 capacity=N groups=CODE,CODE name=NAME` — the group codes
+/// sorted, the name last and as stored (it may hold spaces and `=`).
+pub fn agent_state(
+    role: &str,
+    active: bool,
+    away: bool,
+    capacity: i64,
+    groups: &[String],
+    name: &str,
+) -> String {
+    let mut groups = groups.to_vec();
+    groups.sort();
+    groups.dedup();
+    format!(
+        "role={role} active={} away={} capacity={capacity} groups={} name={name}",
+        u8::from(active),
+        u8::from(away),
+        groups.join(",")
+    )
+}
+
+/// A group's state as a desk-level event records it: `auto_assign=0|1 name=NAME`.
+pub fn group_state(auto_assign: bool, name: &str) -> String {
+    format!("auto_assign={} name={name}", u8::from(auto_assign))
+}
+
+/// An installed configuration as a desk-level event records it: `sha256:HEX BYTES` of its text.
+pub fn config_state(text: &[u8]) -> String {
+    format!("sha256:{} {}", hex(&Sha256::digest(text)), text.len())
 }
 
 /// The head of a chain: the last event's id and hash.
@@ -161,6 +209,31 @@ fn unhex(s: &str) -> Option<[u8; 32]> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn desk_states_are_written_one_way() {
+        assert_eq!(
+            agent_state(
+                "operator",
+                true,
+                false,
+                20,
+                &["IT".into(), "FRONT".into(), "IT".into()],
+                "Petro = P. Hnatyuk"
+            ),
+            "role=operator active=1 away=0 capacity=20 groups=FRONT,IT name=Petro = P. Hnatyuk"
+        );
+        assert_eq!(
+            agent_state("admin", false, true, 0, &[], "root"),
+            "role=admin active=0 away=1 capacity=0 groups= name=root"
+        );
+        assert_eq!(group_state(true, "Housing"), "auto_assign=1 name=Housing");
+        assert_eq!(
+            config_state(b"abc"),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 3"
+        );
+    }
+
     use super::*;
 
     fn link<'a>(id: i64, text: Option<&'a [u8]>) -> Link<'a> {

@@ -187,13 +187,18 @@ impl Store {
 
     /// Creates the groups the configuration declares that the database lacks.
     pub fn sync_groups(&mut self, cfg: &Config) -> Result<usize> {
+        let now = chrono::Utc::now().timestamp();
         self.write(|tx| {
             let mut added = 0;
             for g in &cfg.groups {
-                added += tx.execute(
+                let n = tx.execute(
                     "INSERT OR IGNORE INTO groups (code, name, auto_assign) VALUES (?1, ?2, ?3)",
                     params![g.code, g.name, g.auto_assign],
                 )?;
+                if n > 0 {
+                    super::roster::record_group(tx, None, &g.code, now)?;
+                }
+                added += n;
             }
             Ok(added)
         })
@@ -214,6 +219,7 @@ impl Store {
                  VALUES (?1, ?2, 'admin', ?3, ?4)",
                 params![login, name, DEFAULT_CAPACITY, now],
             )?;
+            super::roster::record_agent(tx, None, login, now)?;
             Ok(true)
         })
     }
@@ -259,6 +265,7 @@ impl Store {
                     params![id, g],
                 )?;
             }
+            super::roster::record_agent(tx, Some(actor), login, now)?;
             Ok(())
         })
     }
@@ -319,6 +326,7 @@ impl Store {
                     params![id, normalize_group(g)],
                 )?;
             }
+            super::roster::record_agent(tx, Some(actor), login, chrono::Utc::now().timestamp())?;
             Ok(())
         })
     }
@@ -389,6 +397,7 @@ impl Store {
             if n == 0 {
                 return Err(Error::Invalid(msg!("error.group_exists", code = code)));
             }
+            super::roster::record_group(tx, Some(actor), &code, chrono::Utc::now().timestamp())?;
             Ok(())
         })
     }
@@ -411,6 +420,7 @@ impl Store {
             if n == 0 {
                 return Err(Error::NotFound(msg!("error.no_group", code = code)));
             }
+            super::roster::record_group(tx, Some(actor), &code, chrono::Utc::now().timestamp())?;
             Ok(())
         })
     }

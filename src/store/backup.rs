@@ -434,6 +434,15 @@ impl Store {
                 ),
             }));
         }
+        // Its people and groups are what its history last recorded (a role given with
+        // sqlite3 in a backup would otherwise come back with it).
+        if let Some(v) = super::roster::check(&src).map_err(db)?.into_iter().next() {
+            return Err(Error::Invalid(msg!(
+                "error.backup.people",
+                file = &name,
+                what = v.message
+            )));
+        }
         // The counters never go back: numbers given since the backup was taken stay given,
         // recorded as skipped in the copy before it replaces the desk (in the same step).
         let before = super::numbers::counters(&self.conn).map_err(|e| self.err(e))?;

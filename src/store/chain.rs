@@ -11,12 +11,23 @@ use crate::msg;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 
-/// The last event's id and hash: where the next event is chained.
+/// The last event's id and hash: where the next event is chained. Ticket events and
+/// desk-level events share one sequence of ids (`desk_events` exists from schema 14 on).
 pub(crate) fn tail(conn: &Connection) -> rusqlite::Result<Anchor> {
-    let last: Option<(i64, Option<Vec<u8>>)> = conn
-        .prepare_cached("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let last_of = |sql: &str| -> rusqlite::Result<Option<(i64, Option<Vec<u8>>)>> {
+        conn.prepare_cached(sql)?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+    };
+    let ticket = last_of("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?;
+    let desk = match last_of("SELECT id, hash FROM desk_events ORDER BY id DESC LIMIT 1") {
+        Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.starts_with("no such table") => None,
+        other => other?,
+    };
+    let last = match (ticket, desk) {
+        (Some(t), Some(d)) => Some(if d.0 > t.0 { d } else { t }),
+        (t, d) => t.or(d),
+    };
     Ok(match last {
         None => Anchor::EMPTY,
         // A hash that is missing or malformed was damaged outside desk; `desk check` names
@@ -95,6 +106,52 @@ impl Appender {
 /// Appends one event after the current tail (inside the caller's write transaction).
 pub(crate) fn append(conn: &Connection, e: &NewEvent<'_>) -> rusqlite::Result<i64> {
     Appender::new(conn)?.append(conn, e)
+}
+
+/// A desk-level event to append (see `core::chain`, "Desk-level events"): no ticket.
+pub(crate) struct NewDeskEvent<'a> {
+    pub at: i64,
+    pub actor: Option<(i64, &'a str)>,
+    pub via: Option<(i64, &'a str)>,
+    pub kind: &'a str,
+    pub from: Option<&'a str>,
+    pub text: &'a str,
+}
+
+/// Appends a desk-level event after the current tail (inside the caller's write
+/// transaction), chained like a ticket's event whose number is the empty string.
+pub(crate) fn append_desk(conn: &Connection, e: &NewDeskEvent<'_>) -> rusqlite::Result<i64> {
+    let last = tail(conn)?;
+    let id = last.id + 1;
+    let hash = chain::hash(
+        &last.hash,
+        &Link {
+            id,
+            ticket: b"",
+            at: e.at,
+            actor: e.actor.map(|a| a.1.as_bytes()),
+            via: e.via.map(|a| a.1.as_bytes()),
+            kind: e.kind.as_bytes(),
+            from: e.from.map(str::as_bytes),
+            to: None,
+            text: Some(e.text.as_bytes()),
+        },
+    );
+    conn.prepare_cached(
+        "INSERT INTO desk_events (id, at, actor_id, via_id, kind, from_value, to_value, text, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8)",
+    )?
+    .execute(params![
+        id,
+        e.at,
+        e.actor.map(|a| a.0),
+        e.via.map(|a| a.0),
+        e.kind,
+        e.from,
+        e.text,
+        &hash[..]
+    ])?;
+    Ok(id)
 }
 
 /// Where the chain first fails to hold.
@@ -225,9 +282,18 @@ const WALK: &str = "SELECT e.id, t.number, e.at, a.login, e.actor_id IS NOT NULL
      LEFT JOIN agents v ON v.id = e.via_id
      ORDER BY e.id";
 
+/// The desk-level events in chain order, read as ticket events whose number is empty.
+const DESK_WALK: &str = "SELECT d.id, '', d.at, a.login, d.actor_id IS NOT NULL AND a.id IS NULL,
+        v.login, d.via_id IS NOT NULL AND v.id IS NULL, d.kind, d.from_value, d.to_value, d.text, d.hash
+     FROM desk_events d
+     LEFT JOIN agents a ON a.id = d.actor_id
+     LEFT JOIN agents v ON v.id = d.via_id
+     ORDER BY d.id";
+
 fn number_of(row: &Row) -> Option<String> {
     row.number
         .as_ref()
+        .filter(|n| !n.is_empty())
         .map(|n| String::from_utf8_lossy(n).into_owned())
 }
 
@@ -252,7 +318,13 @@ fn judge(bad: &Row, next: Option<&Row>) -> Message {
 /// Walks the chain on `conn`: the first break, the head, and whether `anchor` is in it.
 pub(crate) fn verify(conn: &Connection, anchor: Option<&Anchor>) -> rusqlite::Result<ChainReport> {
     let mut stmt = conn.prepare(WALK)?;
-    let mut rows = stmt.query([])?;
+    let mut desk_stmt = conn.prepare(DESK_WALK)?;
+    let mut rows = Merged {
+        tickets: stmt.query([])?,
+        desk: desk_stmt.query([])?,
+        next_ticket: None,
+        next_desk: None,
+    };
     let mut prev = GENESIS;
     let mut prev_id = 0i64;
     let mut events = 0i64;
@@ -260,8 +332,7 @@ pub(crate) fn verify(conn: &Connection, anchor: Option<&Anchor>) -> rusqlite::Re
     let mut anchor_holds = anchor.map(|a| *a == Anchor::EMPTY);
     // An event that does not match its hash: judged once the next event is read.
     let mut pending: Option<Row> = None;
-    while let Some(r) = rows.next()? {
-        let row = Row::read(r)?;
+    while let Some(row) = rows.next()? {
         events += 1;
         let (id, stored) = (row.id, row.hash);
         if let Some(a) = anchor
@@ -316,6 +387,35 @@ pub(crate) fn verify(conn: &Connection, anchor: Option<&Anchor>) -> rusqlite::Re
         first_break,
         anchor_holds,
     })
+}
+
+/// Ticket events and desk-level events, read together in id order.
+struct Merged<'s> {
+    tickets: rusqlite::Rows<'s>,
+    desk: rusqlite::Rows<'s>,
+    next_ticket: Option<Row>,
+    next_desk: Option<Row>,
+}
+
+impl Merged<'_> {
+    fn next(&mut self) -> rusqlite::Result<Option<Row>> {
+        if self.next_ticket.is_none() {
+            self.next_ticket = self.tickets.next()?.map(Row::read).transpose()?;
+        }
+        if self.next_desk.is_none() {
+            self.next_desk = self.desk.next()?.map(Row::read).transpose()?;
+        }
+        let desk_first = match (&self.next_ticket, &self.next_desk) {
+            (Some(t), Some(d)) => d.id < t.id,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        Ok(if desk_first {
+            self.next_desk.take()
+        } else {
+            self.next_ticket.take()
+        })
+    }
 }
 
 /// Chains every event of a database written before the chain existed (the migration's hook),

@@ -70,7 +70,7 @@ fn rows(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<Finding>> {
     rows.collect()
 }
 
-const TRIGGERS: [&str; 9] = [
+const TRIGGERS: [&str; 11] = [
     "events_no_update",
     "events_no_delete",
     "tickets_no_delete",
@@ -80,6 +80,8 @@ const TRIGGERS: [&str; 9] = [
     "blobs_no_delete",
     "attachments_no_update",
     "attachments_no_delete",
+    "desk_events_no_update",
+    "desk_events_no_delete",
 ];
 
 /// Merges and links agree with the history: a duplicate points at a ticket that exists and
@@ -262,6 +264,7 @@ impl Store {
             // The requester's side: every ticket has its access code; a notice waiting to be
             // delivered has an address to go to, a finished one its time.
             v.extend(super::outbox::check(c)?);
+            v.extend(super::roster::check(c)?);
             Ok(CheckReport {
                 tickets,
                 events: chain.events,

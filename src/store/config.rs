@@ -74,7 +74,7 @@ impl Store {
     /// valid, still declaring every status tickets are in, unable to give a number twice or to
     /// give an issued one again (`numbering_fits`), installed atomically. Returns the
     /// file it was installed as.
-    pub fn install_config(&self, actor: &Actor, text: &str, origin: &str) -> Result<PathBuf> {
+    pub fn install_config(&mut self, actor: &Actor, text: &str, origin: &str) -> Result<PathBuf> {
         rights::check(actor, Action::EditConfig, None)?;
         self.still_signed_in()?;
         let cfg = Config::from_toml(text, origin)?;
@@ -107,6 +107,16 @@ impl Store {
         if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
         }
+        // Who installed what, in the history's chain.
+        let now = chrono::Utc::now().timestamp();
+        self.write(|tx| {
+            Ok(super::roster::record_config(
+                tx,
+                actor,
+                text.as_bytes(),
+                now,
+            )?)
+        })?;
         Ok(target)
     }
 }

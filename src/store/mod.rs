@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod query;
 pub mod report;
 pub mod requester;
+pub(crate) mod roster;
 pub mod schema;
 pub mod search;
 pub mod sla;

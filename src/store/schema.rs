@@ -491,8 +491,36 @@ fn codes_for_existing(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::Hoo
     Ok(())
 }
 
+/// The desk's own changes in the history's hash chain: a change to an agent or a group, and
+/// a configuration installed, is a desk-level event carrying the new state (`store::roster`),
+/// in the same sequence of ids as the tickets' events. Before, the chain covered the tickets
+/// only: a role given with `sqlite3` by anyone holding the file went unnoticed. Agents and
+/// groups already there are recorded as found by the hook.
+pub const V14: &str = r#"
+CREATE TABLE desk_events (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    actor_id   INTEGER REFERENCES agents(id),
+    via_id     INTEGER REFERENCES agents(id),
+    kind       TEXT NOT NULL,
+    from_value TEXT,
+    to_value   TEXT,
+    text       TEXT,
+    hash       BLOB
+);
+CREATE INDEX desk_events_subject ON desk_events (kind, from_value, id);
+CREATE TRIGGER desk_events_no_update BEFORE UPDATE ON desk_events
+BEGIN
+    SELECT RAISE(ABORT, 'desk: the history is append-only; events cannot be changed');
+END;
+CREATE TRIGGER desk_events_no_delete BEFORE DELETE ON desk_events
+BEGIN
+    SELECT RAISE(ABORT, 'desk: the history is append-only; events cannot be deleted');
+END;
+"#;
+
 /// Every migration, oldest first.
-pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
+pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(
@@ -509,6 +537,10 @@ pub fn migrations() -> Migrations<'static> {
                 }),
                 // Gives every ticket already registered its access code.
                 13 => M::up_with_hook(sql, codes_for_existing),
+                // Records the agents and groups found.
+                14 => M::up_with_hook(sql, |tx: &rusqlite::Transaction<'_>| {
+                    super::roster::record_found(tx).map_err(Into::into)
+                }),
                 _ => M::up(sql),
             })
             .collect(),
@@ -547,6 +579,7 @@ mod tests {
             0x36490c8b8db61979,
             0xb22f0e9d211aba30,
             0xd98e794cfe35abcc,
+            0xffad63f92fb95453,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

@@ -234,6 +234,7 @@ fn staff(
                 params![id, g],
             )?;
         }
+        crate::store::roster::record_agent(tx, None, login, now)?;
         agents.push(Agent {
             r: AgentRef {
                 id,

@@ -414,13 +414,14 @@ pub(crate) fn ensure_group(conn: &Connection, cfg: &Config, code: &str) -> Resul
         return Ok(());
     }
     match cfg.group(code) {
-        Some(g) => conn
-            .execute(
+        Some(g) => {
+            conn.execute(
                 "INSERT INTO groups (code, name, auto_assign) VALUES (?1, ?2, ?3)",
                 params![g.code, g.name, g.auto_assign],
-            )
-            .map(|_| ())
-            .map_err(Error::from),
+            )?;
+            crate::store::roster::record_group(conn, None, &g.code, chrono::Utc::now().timestamp())
+                .map_err(Error::from)
+        }
         None => Err(Error::NotFound(msg!("error.no_group", code = code))),
     }
 }

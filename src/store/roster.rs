@@ -1,0 +1,230 @@
+//! The desk's people and groups in the history's hash chain: every change desk makes to an
+//! agent (role, active, away, capacity, groups, name) or a group (name, automatic assignment),
+//! and every configuration installed, is a desk-level event of the chain carrying the whole
+//! new state (`core::chain`, "Desk-level events"). `desk check` compares each agent and group
+//! with the state the chain last recorded for it: a role given, an account added or removed,
+//! a membership changed with `sqlite3` — by a service that holds the desk's group, by root, in
+//! a restored copy — is named, as an edited ticket event is.
+
+use super::chain::{NewDeskEvent, append_desk};
+use super::check::Violation;
+use crate::core::chain::{AGENT, CONFIG, GROUP, agent_state, config_state, group_state};
+use crate::core::model::Actor;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::BTreeMap;
+
+/// Every agent's state as the chain writes it, by login.
+fn agents_now(conn: &Connection) -> rusqlite::Result<BTreeMap<String, String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.login, a.role, a.active, a.away, a.capacity, a.name,
+                (SELECT group_concat(group_code, ',') FROM members m WHERE m.agent_id = a.id)
+         FROM agents a",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let groups: Option<String> = r.get(6)?;
+        let groups: Vec<String> = groups
+            .map(|g| g.split(',').map(str::to_string).collect())
+            .unwrap_or_default();
+        Ok((
+            r.get::<_, String>(0)?,
+            agent_state(
+                &r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                &groups,
+                &r.get::<_, String>(5)?,
+            ),
+        ))
+    })?;
+    rows.collect()
+}
+
+/// Every group's state as the chain writes it, by code.
+fn groups_now(conn: &Connection) -> rusqlite::Result<BTreeMap<String, String>> {
+    let mut stmt = conn.prepare_cached("SELECT code, auto_assign, name FROM groups")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            group_state(r.get(1)?, &r.get::<_, String>(2)?),
+        ))
+    })?;
+    rows.collect()
+}
+
+/// The state the chain last recorded for each `kind` (agent or group), by login or code.
+fn recorded(conn: &Connection, kind: &str) -> rusqlite::Result<BTreeMap<String, String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT from_value, text FROM desk_events WHERE kind = ?1 AND from_value IS NOT NULL
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map([kind], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+    })?;
+    let mut last = BTreeMap::new();
+    for row in rows {
+        let (key, text) = row?;
+        last.insert(key, text.unwrap_or_default());
+    }
+    Ok(last)
+}
+
+fn last_recorded(conn: &Connection, kind: &str, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT text FROM desk_events WHERE kind = ?1 AND from_value = ?2 ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row(params![kind, key], |r| r.get(0))
+    .optional()
+    .map(Option::flatten)
+}
+
+fn append(
+    conn: &Connection,
+    actor: Option<&Actor>,
+    kind: &str,
+    from: Option<&str>,
+    text: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    append_desk(
+        conn,
+        &NewDeskEvent {
+            at: now,
+            actor: actor.map(|a| (a.id(), a.agent.login.as_str())),
+            via: actor
+                .and_then(|a| a.via.as_ref())
+                .map(|v| (v.id, v.login.as_str())),
+            kind,
+            from,
+            text,
+        },
+    )
+    .map(|_| ())
+}
+
+/// Records `key` (a login, a group's code) of `kind` in its state `now_state`, in the
+/// caller's write transaction, unless the chain already holds exactly that.
+fn record(
+    conn: &Connection,
+    actor: Option<&Actor>,
+    kind: &str,
+    key: &str,
+    now_state: Option<String>,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let Some(state) = now_state else {
+        return Ok(());
+    };
+    if last_recorded(conn, kind, key)?.as_deref() == Some(state.as_str()) {
+        return Ok(());
+    }
+    append(conn, actor, kind, Some(key), &state, now)
+}
+
+/// Records agent `login` as it now is (`actor` None: the desk itself).
+pub(crate) fn record_agent(
+    conn: &Connection,
+    actor: Option<&Actor>,
+    login: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let state = agents_now(conn)?.remove(login);
+    record(conn, actor, AGENT, login, state, now)
+}
+
+/// Records group `code` as it now is (`actor` None: the desk itself).
+pub(crate) fn record_group(
+    conn: &Connection,
+    actor: Option<&Actor>,
+    code: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let state = groups_now(conn)?.remove(code);
+    record(conn, actor, GROUP, code, state, now)
+}
+
+/// Records that `actor` installed a configuration whose text is `text`.
+pub(crate) fn record_config(
+    conn: &Connection,
+    actor: &Actor,
+    text: &[u8],
+    now: i64,
+) -> rusqlite::Result<()> {
+    append(conn, Some(actor), CONFIG, None, &config_state(text), now)
+}
+
+/// Records every agent and group as found (schema 14's hook, for desks written before their
+/// changes were chained), by the desk itself.
+pub(crate) fn record_found(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    for code in groups_now(tx)?.keys() {
+        record_group(tx, None, code, now)?;
+    }
+    for login in agents_now(tx)?.keys() {
+        record_agent(tx, None, login, now)?;
+    }
+    Ok(())
+}
+
+/// Each agent and group is what the chain last recorded for it.
+pub(crate) fn check(conn: &Connection) -> rusqlite::Result<Vec<Violation>> {
+    let table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'desk_events')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !table {
+        // Named by the missing triggers that protected it.
+        return Ok(Vec::new());
+    }
+    let mut v = Vec::new();
+    for (kind, now, keys) in [
+        (
+            AGENT,
+            agents_now(conn)?,
+            [
+                "check.agent_changed",
+                "check.agent_unrecorded",
+                "check.agent_removed",
+            ],
+        ),
+        (
+            GROUP,
+            groups_now(conn)?,
+            [
+                "check.group_changed",
+                "check.group_unrecorded",
+                "check.group_removed",
+            ],
+        ),
+    ] {
+        let mut said = recorded(conn, kind)?;
+        for (key, state) in &now {
+            match said.remove(key) {
+                Some(last) if last == *state => {}
+                Some(last) => v.push(Violation::said(
+                    None,
+                    keys[0],
+                    vec![
+                        ("name", key.clone()),
+                        ("is", state.clone()),
+                        ("recorded", last),
+                    ],
+                )),
+                None => v.push(Violation::said(
+                    None,
+                    keys[1],
+                    vec![("name", key.clone()), ("is", state.clone())],
+                )),
+            }
+        }
+        for (key, last) in said {
+            v.push(Violation::said(
+                None,
+                keys[2],
+                vec![("name", key), ("recorded", last)],
+            ));
+        }
+    }
+    Ok(v)
+}
