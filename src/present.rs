@@ -381,6 +381,7 @@ pub fn inform_line(
     cat: &Catalog,
     t: &Ticket,
     waiting: &[crate::store::outbox::Notice],
+    then: String,
 ) -> Option<String> {
     use crate::core::mail::notice::{Reach, reach};
     if waiting.is_empty() {
@@ -410,7 +411,7 @@ pub fn inform_line(
     };
     Some(cat.f(
         "mail.inform",
-        &[("how", how), ("what", what), ("number", t.number.clone())],
+        &[("how", how), ("what", what), ("then", then)],
     ))
 }
 

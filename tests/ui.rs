@@ -1553,10 +1553,48 @@ fn the_detail_pane_says_how_to_tell_a_requester_without_an_address() {
     s.store
         .create(&s.cfg, &boss, &request, NOW)
         .expect("create");
-    let app = open(&d, "boss", 120, 40);
+    let mut app = open(&d, "boss", 120, 40);
     let screen = render(&app, 120, 40);
     assert!(
-        screen.contains("⚠ Tell the requester by phone (+380 67 412 1190): acknowledgement"),
+        screen.contains("⚠ Tell the requester by phone (+380 67 412 1190): acknowledgement;")
+            && screen.contains("then I records it"),
         "{screen}"
+    );
+    assert!(
+        screen
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("⚠ 1 to tell another way")),
+        "the desk counts them beside the queues: {screen}"
+    );
+    // At 80 columns the count stays, shortened.
+    assert!(
+        render(&app, 80, 24)
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("⚠ 1")),
+        "{}",
+        render(&app, 80, 24)
+    );
+    // I: how they were told; Enter records it.
+    let prompt_open = |app: &App| matches!(app.overlay(), Some(Overlay::Prompt(_)));
+    keys(&mut app, "I");
+    assert!(prompt_open(&app), "asks how");
+    keys(&mut app, "by phone at 10:20");
+    key(&mut app, KeyCode::Enter);
+    assert!(!prompt_open(&app));
+    let screen = render(&app, 120, 40);
+    assert!(!screen.contains("Tell the requester"), "{screen}");
+    assert!(!screen.contains("to tell another way"), "{screen}");
+    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let all = desk::store::outbox::NoticeFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    let n = s.store.list_notices(&all).expect("notices");
+    let ack = n.0.iter().find(|n| n.kind.as_str() == "acknowledgement");
+    assert_eq!(
+        ack.map(|n| (n.state.as_str(), n.note.clone())),
+        Some(("informed", Some("by phone at 10:20".to_string())))
     );
 }

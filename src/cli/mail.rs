@@ -350,7 +350,8 @@ pub fn ticket_block(
         .filter(|n| n.state.needs_operator())
         .cloned()
         .collect();
-    if let Some(line) = present::inform_line(cat, t, &waiting) {
+    let then = cat.f("mail.then_cli", &[("number", t.number.clone())]);
+    if let Some(line) = present::inform_line(cat, t, &waiting, then) {
         out.push_str(&format!("⚠ {line}\n"));
     }
     out

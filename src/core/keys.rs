@@ -72,6 +72,8 @@ actions! {
     Comment = "comment",
     Reply = "reply",
     Rate = "rate",
+    /// Record that the requester was told another way what their notices could not say.
+    Informed = "informed",
     /// Correct the ticket: subject, category, priority, group, requester, contact.
     Edit = "edit",
     /// Close the ticket as a duplicate of another.
@@ -488,6 +490,7 @@ fn desk_defaults() -> Vec<(Context, Key, Action)> {
         (Global, Key::ch('m'), A::Comment),
         (Global, Key::ch('R'), A::Reply),
         (Global, Key::ch('*'), A::Rate),
+        (Global, Key::ch('I'), A::Informed),
         (Global, Key::ch('e'), A::Edit),
         (Global, Key::ch('M'), A::Merge),
         (Global, Key::ch('L'), A::Link),

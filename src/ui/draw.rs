@@ -16,7 +16,18 @@ use unicode_width::UnicodeWidthStr;
 fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     let t = ctx.theme;
     let current = app.queue.spec.kind;
-    let mut spans: Vec<Span> = tabs(ctx, current, area.width as usize)
+    // The count of requesters to tell another way keeps its room, the tabs shortened for it.
+    let reserve = match app.to_inform {
+        0 => 0,
+        n => {
+            ctx.cat
+                .f("ui.attention_short", &[("n", n.to_string())])
+                .width()
+                + 2
+        }
+    };
+    let width = (area.width as usize).saturating_sub(reserve);
+    let mut spans: Vec<Span> = tabs(ctx, current, width)
         .into_iter()
         .map(|(k, label)| {
             let active = k == current && app.screen == Screen::Desk;
@@ -29,10 +40,29 @@ fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     } else {
         format!(" {} ", app.who())
     };
-    let room = (area.width as usize).saturating_sub(used);
-    if room > who.width() {
-        spans.push(Span::raw(" ".repeat(room - who.width())));
-        spans.push(Span::styled(who, t.dim()));
+    let mut room = (area.width as usize).saturating_sub(used);
+    // Requesters the mail did not reach come first: someone must tell them another way.
+    let attention = [
+        ("ui.attention", format!(" {who}")),
+        ("ui.attention", String::new()),
+        ("ui.attention_short", String::new()),
+    ]
+    .into_iter()
+    .filter(|_| app.to_inform > 0)
+    .map(|(key, rest)| (ctx.cat.f(key, &[("n", app.to_inform.to_string())]), rest))
+    .find(|(a, rest)| room > a.width() + rest.width() + 1);
+    match attention {
+        Some((a, rest)) => {
+            room -= a.width() + rest.width() + 1;
+            spans.push(Span::raw(" ".repeat(room + 1)));
+            spans.push(Span::styled(a, t.warn()));
+            spans.push(Span::styled(rest, t.dim()));
+        }
+        None if room > who.width() => {
+            spans.push(Span::raw(" ".repeat(room - who.width())));
+            spans.push(Span::styled(who, t.dim()));
+        }
+        None => {}
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -61,6 +61,7 @@ impl App {
             Action::Comment => self.open_note(Purpose::Comment),
             Action::Reply => self.open_note(Purpose::Reply),
             Action::Rate => self.open_note(Purpose::Rate),
+            Action::Informed => self.open_note(Purpose::Informed),
             Action::Edit => self.open_edit(),
             Action::Files => self.open_files(),
             Action::Merge => self.open_relate(crate::ui::overlays::relate::Relation::Merge),

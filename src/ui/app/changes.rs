@@ -30,10 +30,12 @@ impl App {
             ),
             Purpose::Reply => (cat.t("ui.reply"), cat.t("field.answer")),
             Purpose::Rate => (cat.t("ui.rate"), cat.t("ui.rate_label")),
+            Purpose::Informed => (cat.t("ui.informed"), cat.t("ui.informed_label")),
             _ => (cat.t("ui.comment"), cat.t("ui.note")),
         };
-        // A rating is a score and a short comment on one line; notes and answers are text.
-        let multiline = purpose != Purpose::Rate;
+        // A rating is a score and a short comment on one line, and so is how a requester was
+        // told; notes and answers are text.
+        let multiline = !matches!(purpose, Purpose::Rate | Purpose::Informed);
         let mut p = Prompt::new(
             title.to_string(),
             label.to_string(),
@@ -88,6 +90,21 @@ impl App {
 
     /// "4" or "4 quick and polite": the score, then an optional comment. None when the score
     /// is not a number (said, and nothing applied).
+    /// Records that the targets' requesters were told another way, as `how` says.
+    pub(super) fn do_informed(&mut self, targets: Vec<Ticket>, how: &str) -> Applied {
+        let label = self.session.catalog.t("ui.verb_informed").to_string();
+        self.apply_each(label, false, targets, |store, cfg, actor, t, now| {
+            store.informed(cfg, actor, &t.number, how, now)?;
+            Ok(crate::store::Changed {
+                number: t.number.clone(),
+                version: t.version,
+                status_from: t.status.clone(),
+                status: t.status.clone(),
+                warning: None,
+            })
+        })
+    }
+
     pub(super) fn do_rate(&mut self, targets: Vec<Ticket>, text: &str) -> Option<Applied> {
         let (score, comment) = match text.trim().split_once(char::is_whitespace) {
             Some((s, c)) => (s, Some(c.trim().to_string())),

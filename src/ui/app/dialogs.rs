@@ -161,6 +161,7 @@ impl App {
             Purpose::Claim => Some(self.do_claim(targets, reason)),
             Purpose::Unassign => Some(self.do_unassign(targets, reason)),
             Purpose::Rate => self.do_rate(targets, &text),
+            Purpose::Informed => Some(self.do_informed(targets, &text)),
             Purpose::AttachFile => self.attach_file(targets, &text),
             Purpose::SaveFile { name } => self.save_file(targets, &name, &text),
             Purpose::Filter => None,

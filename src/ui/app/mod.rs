@@ -97,6 +97,9 @@ pub struct App {
     /// Filter text typed but not yet applied, and when it was typed: the query runs once
     /// typing pauses, so every key still draws at once.
     pub pending_filter: Option<(String, std::time::Instant)>,
+    /// How many tickets have a requester the desk's mail did not reach (or who has no
+    /// address): someone must tell them another way. Shown beside the queues' tabs.
+    pub to_inform: i64,
 }
 
 /// How long typing must pause before the filter runs.
@@ -162,6 +165,7 @@ impl App {
             quit: false,
             dirty: true,
             pending_filter: None,
+            to_inform: 0,
         };
         app.set_height();
         if app.screen == Screen::Desk {
@@ -270,6 +274,7 @@ impl App {
         self.load_detail()?;
         self.assign.groups = self.session.store.groups()?;
         self.assign.agents = self.session.store.agents()?;
+        self.to_inform = self.session.store.tickets_to_inform()?;
         self.dirty = true;
         Ok(())
     }

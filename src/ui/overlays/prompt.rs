@@ -36,6 +36,8 @@ pub enum Purpose {
     Filter,
     /// Record the requester's satisfaction: a score 1-5, then an optional comment.
     Rate,
+    /// Record how the requester was told what their notices could not say (by phone…).
+    Informed,
     /// Attach the file at the path typed.
     AttachFile,
     /// Save the ticket's file of this name to the path typed.

@@ -85,7 +85,12 @@ fn people<'a>(d: &DetailState, tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a
         ctx.cat.id("channel", tk.channel.as_str()),
     ));
     out.push(Line::from(l));
-    if let Some(line) = present::inform_line(ctx.cat, tk, &d.to_inform) {
+    let key = ctx.key(
+        crate::core::keys::Context::Global,
+        crate::core::keys::Action::Informed,
+    );
+    let then = ctx.cat.f("ui.then_key", &[("key", key)]);
+    if let Some(line) = present::inform_line(ctx.cat, tk, &d.to_inform, then) {
         out.push(Line::from(Span::styled(
             format!("⚠ {line}"),
             ctx.theme.warn(),
