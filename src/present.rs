@@ -364,6 +364,12 @@ pub fn notice_kind(cat: &Catalog, kind: &str) -> String {
     }
 }
 
+/// What the outbox keeps of a notice's fate, in the reader's language (a server's answer or
+/// an operator's words as they were, on one line).
+pub fn notice_note(cat: &Catalog, stored: &str) -> String {
+    cat.say(&crate::core::mail::notice::Note::read(stored).said())
+}
+
 /// A notice's state in the reader's language (its id when unknown).
 pub fn notice_state(cat: &Catalog, state: &str) -> String {
     let key = format!("notice.state.{state}");
@@ -400,8 +406,8 @@ pub fn inform_line(
             let why = waiting
                 .iter()
                 .rev()
-                .find_map(|n| n.note.clone())
-                .map(|e| clean_line(&e).into_owned())
+                .find_map(|n| n.note.as_deref())
+                .map(|e| notice_note(cat, e))
                 .unwrap_or_default();
             cat.f(
                 "mail.how_failed",

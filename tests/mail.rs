@@ -699,6 +699,31 @@ fn too_many_notices_to_one_address_are_held_back() {
         .map(|n| n["state"].as_str().unwrap_or("").to_string())
         .collect();
     assert_eq!(states, ["pending", "pending", "suppressed"]);
+    // Why, in the reader's language.
+    let third = outbox(&d)[0]["number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+    let ru = Run::from(
+        command(&d.db)
+            .env("LANG", "ru_RU.UTF-8")
+            .args(["mail", "list"])
+            .output()
+            .expect("desk"),
+    );
+    assert!(
+        ru.ok()
+            .contains("не отправлено: больше 2 уведомлений на этот адрес за час"),
+        "{}",
+        ru.stdout
+    );
+    assert!(
+        d.run(&["show", &third])
+            .ok()
+            .contains("(not sent: more than 2 notices to this address within an hour)"),
+        "{}",
+        d.run(&["show", &third]).stdout
+    );
 }
 
 #[test]

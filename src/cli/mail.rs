@@ -271,7 +271,7 @@ pub fn notice_json(n: &Notice) -> Value {
         "message_id": n.message_id,
         "attempts": n.attempts,
         "next_at": rfc3339(n.next_at),
-        "note": n.note,
+        "note": n.note.as_deref().map(|e| present::notice_note(Catalog::english(), e)),
         "done_at": n.done_at.map(rfc3339),
     })
 }
@@ -293,7 +293,7 @@ fn list_text(cat: &Catalog, rows: &[Notice], total: i64) -> String {
             clean_line(n.recipient.as_deref().unwrap_or("—")),
         );
         if let Some(note) = &n.note {
-            line.push_str(&format!("  ({})", clean_line(note)));
+            line.push_str(&format!("  ({})", present::notice_note(cat, note)));
         }
         out.push_str(line.trim_end());
         out.push('\n');
@@ -339,7 +339,7 @@ pub fn ticket_block(
                 line.push_str(&format!(" → {}", clean_line(r)));
             }
             if let Some(note) = &n.note {
-                line.push_str(&format!(" ({})", clean_line(note)));
+                line.push_str(&format!(" ({})", present::notice_note(cat, note)));
             }
             out.push_str(&line);
             out.push('\n');

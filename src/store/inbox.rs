@@ -218,10 +218,8 @@ impl Store {
                     first.get_or_insert(n.ticket_id);
                     if matches!(n.state, NoticeState::Sent | NoticeState::Pending) {
                         rights::check(actor, Action::Deliver, None)?;
-                        let why = format!(
-                            "returned by the mail system: {}",
-                            m.diagnostic.as_deref().unwrap_or("no reason given")
-                        );
+                        let why =
+                            crate::core::mail::notice::Note::Returned(m.diagnostic.clone());
                         outbox::fail(tx, actor, &n, &why, now)?;
                     }
                     if !numbers.contains(&n.number) {

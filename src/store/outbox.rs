@@ -242,10 +242,7 @@ pub(crate) fn queue(
                     Some(addr),
                     NoticeState::Suppressed,
                     now,
-                    Some(format!(
-                        "not sent: more than {} notices to this address within an hour",
-                        mail.per_recipient_hour
-                    )),
+                    Some(notice::Note::Limit(mail.per_recipient_hour).stored()),
                 ),
                 // A person's answer waits for the next hour instead.
                 (true, false) => (Some(addr), NoticeState::Pending, now + 3600, None),
@@ -256,7 +253,7 @@ pub(crate) fn queue(
             None,
             NoticeState::Informed,
             now,
-            Some(format!("at registration ({})", a.channel)),
+            Some(notice::Note::AtRegistration(a.channel).stored()),
         ),
         _ => (None, NoticeState::Manual, now, None),
     };
@@ -392,11 +389,15 @@ pub(crate) fn on_reply(
 /// After an undo: the notices of the undone change that have not left are withdrawn.
 pub(crate) fn on_undo(tx: &Connection, ticket_id: i64, version_after: i64, now: i64) -> Result<()> {
     tx.prepare_cached(
-        "UPDATE outbox SET state = 'withdrawn', done_at = ?3, lease = NULL,
-            last_error = 'the change was undone before the notice left'
+        "UPDATE outbox SET state = 'withdrawn', done_at = ?3, lease = NULL, last_error = ?4
          WHERE ticket_id = ?1 AND undo_version = ?2 AND state IN ('pending', 'manual', 'suppressed')",
     )?
-    .execute(params![ticket_id, version_after, now])?;
+    .execute(params![
+        ticket_id,
+        version_after,
+        now,
+        notice::Note::Undone.stored()
+    ])?;
     Ok(())
 }
 
@@ -427,25 +428,28 @@ fn notice_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<Notice>> 
 }
 
 /// Marks a notice failed for good (a permanent error, too long undelivered, or a bounce).
+/// The notice keeps `why` (said in the reader's language when shown); the history says it
+/// in English, as it records the desk's other words.
 pub(crate) fn fail(
     tx: &Connection,
     actor: &Actor,
     n: &Notice,
-    error: &str,
+    why: &notice::Note,
     now: i64,
 ) -> Result<()> {
     tx.prepare_cached(
         "UPDATE outbox SET state = 'failed', last_error = ?2, done_at = ?3, lease = NULL
          WHERE id = ?1",
     )?
-    .execute(params![n.id, error, now])?;
+    .execute(params![n.id, why.stored(), now])?;
     let to = n.recipient.as_deref().unwrap_or("");
+    let said = crate::i18n::Catalog::english().say(&why.said());
     record(
         tx,
         actor,
         n,
         NoticeState::Failed,
-        &format!("{to}: {error}"),
+        &format!("{to}: {said}"),
         now,
     )
 }
@@ -601,10 +605,10 @@ impl Store {
                         "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1",
                         [id],
                     )?;
-                    let why = format!(
-                        "{e} (still failing after {} hours; given up)",
-                        (now - n.created_at) / 3600
-                    );
+                    let why = notice::Note::GaveUp {
+                        hours: (now - n.created_at) / 3600,
+                        error: e.clone(),
+                    };
                     fail(tx, actor, &n, &why, now)?;
                     Ok(Recorded::Failed)
                 }
@@ -613,7 +617,7 @@ impl Store {
                         "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1",
                         [id],
                     )?;
-                    fail(tx, actor, &n, e, now)?;
+                    fail(tx, actor, &n, &notice::Note::Text(e.clone()), now)?;
                     Ok(Recorded::Failed)
                 }
             }

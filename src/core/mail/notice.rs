@@ -265,6 +265,90 @@ pub fn retry_at(now: i64, attempts: i64, base: i64) -> i64 {
     now + base.saturating_mul(1 << shift).min(MAX)
 }
 
+/// What the desk says of a notice's fate, kept with it in the outbox and said in the reader's
+/// language when shown. A delivery's own diagnostic (a mail server's answer) and an operator's
+/// words on how they told the requester are kept as they came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// Not sent: past `[mail] per_recipient_hour` notices to the address within an hour.
+    Limit(u32),
+    /// Given when the request was registered, by phone or in person.
+    AtRegistration(Channel),
+    /// Withdrawn: the change that wrote it was undone before it left.
+    Undone,
+    /// Returned by the receiving mail system (a bounce), with the reason it gave.
+    Returned(Option<String>),
+    /// Still failing after this many hours: given up, with the last error.
+    GaveUp { hours: i64, error: String },
+    /// As written: a server's answer, or how an operator told the requester.
+    Text(String),
+}
+
+/// Marks a note the desk wrote (the rest of it says which and its values).
+const NOTE_MARK: &str = "desk:";
+
+impl Note {
+    /// As the outbox keeps it.
+    pub fn stored(&self) -> String {
+        match self {
+            Note::Limit(n) => format!("{NOTE_MARK}limit:{n}"),
+            Note::AtRegistration(c) => format!("{NOTE_MARK}registration:{c}"),
+            Note::Undone => format!("{NOTE_MARK}undone"),
+            Note::Returned(why) => format!("{NOTE_MARK}returned:{}", why.as_deref().unwrap_or("")),
+            Note::GaveUp { hours, error } => format!("{NOTE_MARK}gave_up:{hours}:{error}"),
+            Note::Text(t) => t.clone(),
+        }
+    }
+
+    /// Read back from the outbox; anything else (a server's answer, an operator's words, a
+    /// note written before notes were kept this way) is text.
+    pub fn read(stored: &str) -> Note {
+        let text = || Note::Text(stored.to_string());
+        let Some(rest) = stored.strip_prefix(NOTE_MARK) else {
+            return text();
+        };
+        let (kind, value) = rest.split_once(':').unwrap_or((rest, ""));
+        match kind {
+            "limit" => value.parse().map(Note::Limit).unwrap_or_else(|_| text()),
+            "registration" => value
+                .parse()
+                .map(Note::AtRegistration)
+                .unwrap_or_else(|_| text()),
+            "undone" => Note::Undone,
+            "returned" => Note::Returned(Some(value.to_string()).filter(|v| !v.is_empty())),
+            "gave_up" => match value.split_once(':') {
+                Some((h, e)) => match h.parse() {
+                    Ok(hours) => Note::GaveUp {
+                        hours,
+                        error: e.to_string(),
+                    },
+                    Err(_) => text(),
+                },
+                None => text(),
+            },
+            _ => text(),
+        }
+    }
+
+    /// What to say (text from outside cleaned to one line).
+    pub fn said(&self) -> crate::core::message::Message {
+        use crate::core::message::id;
+        use crate::msg;
+        let line = |s: &str| clean_line(s).into_owned();
+        match self {
+            Note::Limit(n) => msg!("notice_note.limit", n = *n),
+            Note::AtRegistration(c) => msg!("notice_note.registration", channel = id("channel", c)),
+            Note::Undone => msg!("notice_note.undone"),
+            Note::Returned(Some(why)) => msg!("notice_note.returned", why = line(why)),
+            Note::Returned(None) => msg!("notice_note.returned_no_reason"),
+            Note::GaveUp { hours, error } => {
+                msg!("notice_note.gave_up", error = line(error), hours = *hours)
+            }
+            Note::Text(t) => msg!("notice_note.text", text = line(t)),
+        }
+    }
+}
+
 /// How a requester is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reach {
@@ -433,6 +517,36 @@ mod tests {
             "{}",
             r.body
         );
+    }
+
+    #[test]
+    fn the_desks_notes_read_back_and_anything_else_is_text() {
+        for n in [
+            Note::Limit(20),
+            Note::AtRegistration(Channel::InPerson),
+            Note::Undone,
+            Note::Returned(Some("550 5.1.1 no such user: a:b".into())),
+            Note::Returned(None),
+            Note::GaveUp {
+                hours: 48,
+                error: "421 try: later".into(),
+            },
+            Note::Text("by phone on 3 March".into()),
+        ] {
+            assert_eq!(Note::read(&n.stored()), n);
+        }
+        for raw in [
+            "desk:limit:many",
+            "desk:what",
+            "desk:gave_up:x:y",
+            "451 busy",
+            "",
+        ] {
+            assert_eq!(Note::read(raw), Note::Text(raw.into()));
+        }
+        let cat = crate::i18n::Catalog::for_lang("uk");
+        let said = cat.say(&Note::AtRegistration(Channel::Phone).said());
+        assert!(!said.contains("phone") && !said.contains("desk:"), "{said}");
     }
 
     #[test]
