@@ -317,6 +317,9 @@ impl Session {
             }
         })?;
         let catalog = Catalog::for_lang(language(&cfg));
+        // Names and labels desk.toml gives in several languages: the reader's.
+        let mut cfg = cfg;
+        cfg.use_language(catalog.lang);
         Ok(Session {
             store,
             cfg,

@@ -1213,6 +1213,11 @@ fn errors_and_answers_are_said_in_russian_and_ukrainian() {
     run_in(&d, "ru_RU.UTF-8", &["list", "--bogus"]).fails(2, "неожиданный аргумент '--bogus'");
     run_in(&d, "ru_RU.UTF-8", &["new", "-s", "x", "--priority", "soon"])
         .fails(2, "неизвестное значение «приоритет»: 'soon'");
+    // Names desk.toml gives per language, in the reader's.
+    let cats = run_in(&d, "uk_UA.UTF-8", &["category", "list"]).ok();
+    assert!(cats.contains("Житло й комунальні послуги"), "{cats}");
+    let cats = run_in(&d, "C.UTF-8", &["category", "list"]).ok();
+    assert!(cats.contains("Housing and utilities"), "{cats}");
     // desk.toml's language wins over LANG once the desk is open.
     let toml = d.dir.path().join("desk.toml");
     let text = std::fs::read_to_string(&toml).expect("config");

@@ -66,18 +66,18 @@ fn configuration_labels_never_reach_the_terminal_raw() {
     let text = std::fs::read_to_string(&cfg).expect("read");
     let text = text
         .replacen(
-            "name = \"Service desk\"",
-            &format!("name = \"Desk{escaped}\""),
+            "en = \"Service desk\"",
+            &format!("en = \"Desk{escaped}\""),
             1,
         )
         .replacen(
-            "name = \"Front desk\"",
-            &format!("name = \"Front{escaped}\""),
+            "en = \"Front desk\"",
+            &format!("en = \"Front{escaped}\""),
             1,
         )
         .replacen(
-            "name = \"General enquiry\"",
-            &format!("name = \"General{escaped}\""),
+            "en = \"General enquiry\"",
+            &format!("en = \"General{escaped}\""),
             1,
         )
         .replacen("\"heating\", ", &format!("\"heat{escaped}\", "), 1)

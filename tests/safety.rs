@@ -277,7 +277,7 @@ fn a_configuration_is_checked_before_it_is_installed() {
     let renamed = d.dir.path().join("renamed.toml");
     std::fs::write(
         &renamed,
-        good.replacen("name = \"Service desk\"", "name = \"City desk\"", 1),
+        good.replacen("en = \"Service desk\"", "en = \"City desk\"", 1),
     )
     .expect("write");
     d.run(&["config", "install", renamed.to_str().expect("p")])

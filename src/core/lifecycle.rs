@@ -135,6 +135,13 @@ impl Lifecycle {
         &self.statuses
     }
 
+    /// Gives a status the label the configuration names it by (in the reader's language).
+    pub fn set_label(&mut self, id: &str, label: &str) {
+        if let Some(s) = self.statuses.iter_mut().find(|s| s.id == id) {
+            s.label = Some(label.to_string());
+        }
+    }
+
     pub fn transitions(&self) -> &[TransitionDef] {
         &self.transitions
     }

@@ -146,7 +146,7 @@ impl Config {
             }
             groups.push(GroupDef {
                 code,
-                name: label(&g.name),
+                name: label(g.name.get_ref().text()),
                 auto_assign: g.auto_assign,
             });
         }
@@ -186,7 +186,7 @@ impl Config {
             };
             categories.push(CategoryDef {
                 code,
-                name: label(&cat.name),
+                name: label(cat.name.get_ref().text()),
                 group,
                 keywords: cat.keywords.iter().map(|k| label(k)).collect(),
                 template,
@@ -288,11 +288,11 @@ impl Config {
 
         Ok(Config {
             language: (!language.is_empty()).then_some(language),
-            desk_name: if raw.desk.name.trim().is_empty() {
-                "desk".to_string()
-            } else {
-                label(&raw.desk.name)
+            desk_name: match raw.desk.name.as_ref().map(|n| label(n.get_ref().text())) {
+                Some(name) if !name.is_empty() => name,
+                _ => "desk".to_string(),
             },
+            translations: Self::translations(&c, &raw)?,
             timezone,
             template,
             check: raw.numbering.check,
@@ -340,6 +340,52 @@ impl Config {
             return Err(c.at(a, msg!("config.max_bytes")));
         }
         Ok(limits)
+    }
+
+    /// The names and labels written in several languages, checked: each language one the
+    /// desk speaks, no name left empty.
+    fn translations(c: &Checker<'_>, raw: &Raw) -> Result<Translations, ConfigError> {
+        let mut out = Vec::new();
+        let mut add = |named: Named, l: &Spanned<RawLabel>| -> Result<(), ConfigError> {
+            let RawLabel::PerLanguage(by_language) = l.get_ref() else {
+                return Ok(());
+            };
+            if by_language.values().all(|t| t.trim().is_empty()) {
+                return Err(c.at(l, msg!("config.label_empty")));
+            }
+            for (lang, text) in by_language {
+                if !LANGUAGES.contains(&lang.as_str()) {
+                    return Err(c.at(
+                        l,
+                        msg!(
+                            "config.label_language",
+                            language = lang,
+                            choices = LANGUAGES.join(", ")
+                        ),
+                    ));
+                }
+                out.push((named.clone(), lang.clone(), label(text)));
+            }
+            Ok(())
+        };
+        if let Some(n) = &raw.desk.name {
+            add(Named::Desk, n)?;
+        }
+        for g in &raw.groups {
+            add(Named::Group(g.code.get_ref().trim().to_string()), &g.name)?;
+        }
+        for cat in &raw.categories {
+            add(
+                Named::Category(cat.code.get_ref().trim().to_string()),
+                &cat.name,
+            )?;
+        }
+        for s in &raw.statuses {
+            if let Some(l) = &s.label {
+                add(Named::Status(s.id.get_ref().trim().to_string()), l)?;
+            }
+        }
+        Ok(Translations(out))
     }
 
     fn keys(c: &Checker<'_>, raw: &Raw) -> Result<Vec<crate::core::keys::Binding>, ConfigError> {
@@ -398,7 +444,7 @@ impl Config {
                 id,
                 category: s.category,
                 outcomes,
-                label: s.label.as_deref().map(label),
+                label: s.label.as_ref().map(|l| label(l.get_ref().text())),
             });
         }
         for needed in [StatusCategory::Initial, StatusCategory::Done] {

@@ -109,7 +109,22 @@ pub struct Config {
     pub attachments: super::attach::Limits,
     /// Answers from templates (`[[answer]]`).
     pub case: super::casework::CaseConfig,
+    /// Names and labels written in several languages, put in place by `use_language`.
+    pub translations: Translations,
 }
+
+/// What a name written per language in desk.toml names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    Desk,
+    Group(String),
+    Category(String),
+    Status(String),
+}
+
+/// Names and labels in the languages desk.toml gives them: (what, language, text).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Translations(pub Vec<(Named, String, String)>);
 
 /// `[rights]`: actions some desks keep for some roles.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -119,6 +134,30 @@ pub struct RightsConfig {
 }
 
 impl Config {
+    /// Puts the names and labels desk.toml gives in `lang` in place of the default ones (a
+    /// name given in other languages only keeps its default: English's, else the first).
+    pub fn use_language(&mut self, lang: &str) {
+        for (named, l, text) in &self.translations.0 {
+            if l != lang || text.is_empty() {
+                continue;
+            }
+            match named {
+                Named::Desk => self.desk_name = text.clone(),
+                Named::Group(code) => {
+                    if let Some(g) = self.groups.iter_mut().find(|g| &g.code == code) {
+                        g.name = text.clone();
+                    }
+                }
+                Named::Category(code) => {
+                    if let Some(c) = self.categories.iter_mut().find(|c| &c.code == code) {
+                        c.name = text.clone();
+                    }
+                }
+                Named::Status(id) => self.lifecycle.set_label(id, text),
+            }
+        }
+    }
+
     /// A fingerprint of the service-level settings: figures computed under another one are
     /// out of date.
     pub fn sla_fingerprint(&self) -> String {

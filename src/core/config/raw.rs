@@ -101,11 +101,33 @@ pub(super) enum OneOrMany {
     Many(Vec<String>),
 }
 
+/// A name or label: one text, or one per language (`{ en = "Housing", ru = "ЖКХ" }`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawLabel {
+    One(String),
+    PerLanguage(std::collections::BTreeMap<String, String>),
+}
+
+impl RawLabel {
+    /// The text where no language is chosen: the only one, else English's, else the first.
+    pub(super) fn text(&self) -> &str {
+        match self {
+            RawLabel::One(s) => s,
+            RawLabel::PerLanguage(m) => m
+                .get("en")
+                .or_else(|| m.values().next())
+                .map(String::as_str)
+                .unwrap_or(""),
+        }
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDesk {
     #[serde(default)]
-    pub(super) name: String,
+    pub(super) name: Option<Spanned<RawLabel>>,
     #[serde(default)]
     pub(super) timezone: Option<Spanned<String>>,
     #[serde(default)]
@@ -138,7 +160,7 @@ fn normal() -> Priority {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawGroup {
     pub(super) code: Spanned<String>,
-    pub(super) name: String,
+    pub(super) name: Spanned<RawLabel>,
     #[serde(default)]
     pub(super) auto_assign: bool,
 }
@@ -147,7 +169,7 @@ pub(super) struct RawGroup {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCategory {
     pub(super) code: Spanned<String>,
-    pub(super) name: String,
+    pub(super) name: Spanned<RawLabel>,
     #[serde(default)]
     pub(super) group: Option<Spanned<String>>,
     #[serde(default)]
@@ -178,7 +200,7 @@ pub(super) struct RawStatus {
     #[serde(default)]
     pub(super) outcomes: Option<Spanned<Vec<Outcome>>>,
     #[serde(default)]
-    pub(super) label: Option<String>,
+    pub(super) label: Option<Spanned<RawLabel>>,
 }
 
 #[derive(Deserialize)]

@@ -14,19 +14,11 @@ fn with(find: &str, replace: &str) -> Result<Config, ConfigError> {
 fn labels_are_cleaned_when_loaded() {
     let evil = "\\u001b]0;pwned\\u0007\\u001b[2J\\u202e";
     let text = BUILTIN
+        .replacen("en = \"Service desk\"", &format!("en = \"Desk{evil}\""), 1)
+        .replacen("en = \"Front desk\"", &format!("en = \"Front{evil}\""), 1)
         .replacen(
-            "name = \"Service desk\"",
-            &format!("name = \"Desk{evil}\""),
-            1,
-        )
-        .replacen(
-            "name = \"Front desk\"",
-            &format!("name = \"Front{evil}\""),
-            1,
-        )
-        .replacen(
-            "name = \"General enquiry\"",
-            &format!("name = \"General{evil}\""),
+            "en = \"General enquiry\"",
+            &format!("en = \"General{evil}\""),
             1,
         )
         .replacen("\"heating\", ", &format!("\"heat{evil}\", "), 1)
@@ -148,8 +140,8 @@ fn automatic_transitions_cannot_finish_a_ticket() {
 #[test]
 fn category_templates_join_the_grammar() {
     let c = with(
-        "code = \"SOC\"\nname = \"Social support and benefits\"",
-        "code = \"SOC\"\ntemplate = \"SRV-{yyyy}-{seq:3}\"\nname = \"Social support and benefits\"",
+        "code = \"SOC\"\nname = { en = \"Social support and benefits\"",
+        "code = \"SOC\"\ntemplate = \"SRV-{yyyy}-{seq:3}\"\nname = { en = \"Social support and benefits\"",
     )
     .expect("valid");
     assert_eq!(c.template_for("SOC").source(), "SRV-{yyyy}-{seq:3}");
@@ -177,4 +169,54 @@ proptest! {
             prop_assert!(!e.to_string().contains('\n'));
         }
     }
+}
+
+#[test]
+fn names_and_labels_may_be_given_per_language() {
+    let mut ru = Config::builtin().expect("builtin");
+    assert_eq!(
+        ru.desk_name, "Service desk",
+        "English where no language is chosen"
+    );
+    ru.use_language("ru");
+    assert_eq!(ru.desk_name, "Служба обращений");
+    assert_eq!(
+        ru.category("HSG").map(|c| c.name.as_str()),
+        Some("Жильё и коммунальные услуги")
+    );
+    assert_eq!(ru.group("FRONT").map(|g| g.name.as_str()), Some("Приёмная"));
+    let mut uk = with(
+        "id = \"new\"\n",
+        "id = \"new\"\nlabel = { uk = \"Свіже\", en = \"Fresh\" }\n",
+    )
+    .expect("a label per language");
+    assert_eq!(
+        uk.lifecycle
+            .status("new")
+            .and_then(|s| s.label.clone())
+            .as_deref(),
+        Some("Fresh")
+    );
+    uk.use_language("uk");
+    assert_eq!(
+        uk.lifecycle
+            .status("new")
+            .and_then(|s| s.label.clone())
+            .as_deref(),
+        Some("Свіже")
+    );
+    assert_eq!(uk.category("CMP").map(|c| c.name.as_str()), Some("Скарга"));
+    // A language the desk does not speak, or nothing at all: refused, with the line.
+    let e = with(
+        "en = \"Complaint\"",
+        "de = \"Beschwerde\", en = \"Complaint\"",
+    )
+    .expect_err("German");
+    assert!(e.line.is_some() && e.to_string().contains("'de'"), "{e}");
+    let e = with(
+        "name = { en = \"Complaint\", ru = \"Жалоба\", uk = \"Скарга\" }",
+        "name = { en = \"\" }",
+    )
+    .expect_err("empty");
+    assert!(e.to_string().contains("empty in every language"), "{e}");
 }

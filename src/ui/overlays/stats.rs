@@ -282,9 +282,11 @@ fn problems(f: &mut Frame<'_>, area: Rect, r: &Report, ctx: &Ctx<'_>) {
             .category(c)
             .map(|x| x.name.clone())
             .unwrap_or_default();
+        // A long name ends in … inside its column, never running into the next one.
+        let room = (area.width as usize).saturating_sub(9 + c.chars().count());
         lines.push(Line::from(format!(
             "{n:>5}  {c} {}",
-            crate::core::sanitize::clean_line(&name)
+            crate::ui::layout::fit(&crate::core::sanitize::clean_line(&name), room)
         )));
     }
     f.render_widget(Paragraph::new(lines), area);
