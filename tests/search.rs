@@ -595,3 +595,147 @@ fn the_index_drives_text_in_registration_order_page_by_page() {
         assert!(!generic.is_empty(), "{text}");
     }
 }
+
+#[test]
+fn desk_search_finds_what_was_written_and_shows_where() {
+    let d = Desk::staffed();
+    let a = d.new_ticket(
+        "Radiator cold",
+        &["--body", "The radiators in flat 3 are cold"],
+    );
+    let b = d.new_ticket("Quote for the xylophone repair", &[]);
+    let c = d.new_ticket("Noise at night", &["--requester", "Olena K."]);
+    d.run(&[
+        "comment",
+        &a,
+        "Called the plumber: the xylophone-shaped valve is stuck",
+    ])
+    .ok();
+    d.run(&["reply", &c, "The xylophone lessons move to the afternoon"])
+        .ok();
+    d.run(&["claim", &c]).ok();
+    d.run(&["move", &c, "in_progress"]).ok();
+    d.run(&["move", &c, "resolved", "--outcome", "granted"])
+        .ok();
+    let found = |args: &[&str]| -> Vec<serde_json::Value> {
+        let mut all = vec!["search", "--json"];
+        all.extend_from_slice(args);
+        d.run(&all).json().as_array().cloned().unwrap_or_default()
+    };
+    let numbers = |hits: &[serde_json::Value]| -> Vec<String> {
+        hits.iter()
+            .filter_map(|h| h["number"].as_str().map(String::from))
+            .collect()
+    };
+    // Every ticket, finished ones too, the newest first; each with where it matched.
+    let hits = found(&["xylophones"]);
+    assert_eq!(numbers(&hits), [c.clone(), b.clone(), a.clone()]);
+    assert_eq!(hits[0]["match"]["part"], "reply");
+    assert_eq!(hits[1]["match"]["part"], "subject");
+    assert_eq!(hits[2]["match"]["part"], "note");
+    let text = hits[2]["match"]["text"].as_str().unwrap_or("").to_string();
+    let marks = &hits[2]["match"]["marks"][0];
+    let (from, to) = (
+        marks[0].as_u64().unwrap_or(0) as usize,
+        marks[1].as_u64().unwrap_or(0) as usize,
+    );
+    let marked: String = text.chars().skip(from).take(to - from).collect();
+    assert_eq!(marked, "xylophone", "{text}");
+    // The best matches first: the subject weighs most.
+    assert_eq!(numbers(&found(&["xylophone", "--rank"]))[0], b);
+    // Filters, --open, the oldest first, a page.
+    assert_eq!(
+        numbers(&found(&["xylophone", "--open"])),
+        [b.clone(), a.clone()]
+    );
+    assert_eq!(
+        numbers(&found(&["xylophone", "--reverse"])),
+        [a.clone(), b.clone(), c.clone()]
+    );
+    assert_eq!(
+        numbers(&found(&["xylophone", "--status", "resolved"])),
+        vec![c.clone()]
+    );
+    assert_eq!(
+        numbers(&found(&["xylophone", "-q", "requester:olena"])),
+        vec![c.clone()]
+    );
+    assert_eq!(
+        numbers(&found(&["note:xylophone OR reply:xylophone"])),
+        [c.clone(), a.clone()]
+    );
+    let r = d.run(&[
+        "search",
+        "--json",
+        "xylophone",
+        "--limit",
+        "1",
+        "--offset",
+        "1",
+    ]);
+    assert_eq!(
+        numbers(r.json().as_array().map(Vec::as_slice).unwrap_or(&[])),
+        vec![b.clone()]
+    );
+    assert!(r.stderr.contains("2–2 of 3"), "{}", r.stderr);
+    // For people: the line, and under it the words around the match (not the subject again).
+    let out = d.run(&["search", "xylophone", "--limit", "2"]).ok();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with(&c)
+            && lines[1]
+                .trim_start()
+                .starts_with("reply: The xylophone lessons"),
+        "{out}"
+    );
+    assert!(lines[2].starts_with(&b), "{out}");
+    assert!(lines[3].contains("1 more (--offset 2"), "{out}");
+    assert_eq!(d.run(&["search", "nothing-like-it"]).ok(), "Nothing found.");
+    // Mistakes.
+    d.run(&["search", "(xylophone"]).fails(2, "column 1");
+    d.run(&["search", "status:new", "--rank"])
+        .fails(2, "ordering by relevance needs words to search for");
+    d.run(&["search"]).fails(2, "WORDS");
+}
+
+#[test]
+fn desk_check_finds_a_search_index_out_of_step_and_an_admin_rebuilds_it() {
+    let d = Desk::staffed();
+    let n = d.new_ticket("Lift broken", &["--body", "the lift stops between floors"]);
+    d.run(&["check"]).ok();
+    // Someone with the file drops a trigger: a note written then is not in the index.
+    d.sql()
+        .execute_batch("DROP TRIGGER search_event")
+        .expect("drop");
+    d.run(&["comment", &n, "Technician Quirinus called"]).ok();
+    assert_eq!(d.run(&["search", "quirinus"]).ok(), "Nothing found.");
+    let r = d.run(&["check"]);
+    assert_eq!(r.code, 5, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("the search index's trigger search_event is missing"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("the search index does not hold what the tickets and their history say"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("desk search --rebuild"), "{}", r.stdout);
+    // The trigger back as the schema has it, then the index rebuilt: found, and sound.
+    let schema = desk::store::schema::ALL.join("\n");
+    let at = schema
+        .find("CREATE TRIGGER search_event")
+        .expect("trigger in the schema");
+    let end = schema[at..].find("END;").expect("its end") + at + 4;
+    d.sql()
+        .execute_batch(&schema[at..end])
+        .expect("trigger back");
+    d.run_as("olena", &["search", "--rebuild"])
+        .fails(4, "rebuilding the search index");
+    assert!(d.run(&["search", "--rebuild"]).ok().contains("built again"));
+    assert!(d.run(&["search", "quirinus"]).ok().starts_with(&n));
+    d.run(&["check"]).ok();
+}

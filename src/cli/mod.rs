@@ -54,6 +54,7 @@ pub enum Command {
         number: Vec<String>,
     },
     List(ListArgs),
+    Search(SearchArgs),
     Claim {
         #[arg(required = true, num_args = 1.., value_name = "NUMBER")]
         number: Vec<String>,
@@ -251,12 +252,11 @@ pub struct NewArgs {
     pub language: Option<String>,
 }
 
-#[derive(Args, Debug)]
-pub struct ListArgs {
+/// Which tickets: the queue filters `desk list` and `desk search` share.
+#[derive(Args, Debug, Default)]
+pub struct Filters {
     #[arg(long, value_delimiter = ',')]
     pub status: Vec<String>,
-    #[arg(long)]
-    pub all: bool,
     #[arg(long, conflicts_with_all = ["unassigned", "assignee"])]
     pub mine: bool,
     #[arg(long, conflicts_with = "assignee")]
@@ -269,17 +269,47 @@ pub struct ListArgs {
     pub category: Option<String>,
     #[arg(long, value_parser = parse_id::<Priority>)]
     pub priority: Option<Priority>,
-    #[arg(long, value_name = "WORDS")]
-    pub text: Option<String>,
-    #[arg(long, short = 'q', value_name = "QUERY")]
-    pub query: Option<String>,
     #[arg(long)]
     pub at_risk: bool,
+    #[arg(long, short = 'q', value_name = "QUERY")]
+    pub query: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filters: Filters,
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, value_name = "WORDS")]
+    pub text: Option<String>,
     #[arg(long, default_value = "priority", value_parser = parse_sort)]
     pub sort: SortKey,
     #[arg(long)]
     pub reverse: bool,
     #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    #[arg(required_unless_present = "rebuild", num_args = 1.., value_name = "WORDS")]
+    pub words: Vec<String>,
+    #[arg(long, conflicts_with_all = ["words", "rank", "sort", "reverse", "open", "query"])]
+    pub rebuild: bool,
+    #[command(flatten)]
+    pub filters: Filters,
+    #[arg(long)]
+    pub open: bool,
+    #[arg(long, conflicts_with_all = ["sort", "reverse"])]
+    pub rank: bool,
+    #[arg(long, value_parser = parse_sort)]
+    pub sort: Option<SortKey>,
+    #[arg(long)]
+    pub reverse: bool,
+    #[arg(long, default_value_t = 20)]
     pub limit: usize,
     #[arg(long, default_value_t = 0)]
     pub offset: usize,

@@ -63,6 +63,9 @@ pub enum Action {
     /// Deliver the notices waiting in the outbox (`desk mail send`) and record what a
     /// returned message (a bounce) says of them.
     Deliver,
+    /// Build the search index again from the tickets and their history (`desk search
+    /// --rebuild`), as after damage `desk check` found.
+    RebuildSearch,
 }
 
 impl Action {
@@ -90,6 +93,7 @@ impl Action {
         Action::Link,
         Action::Attach,
         Action::Deliver,
+        Action::RebuildSearch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +121,7 @@ impl Action {
             Action::Link => "link",
             Action::Attach => "attach",
             Action::Deliver => "deliver",
+            Action::RebuildSearch => "rebuild_search",
         }
     }
 
@@ -139,7 +144,7 @@ impl Action {
             | Action::Link => &[Operator, Supervisor, Admin],
             Action::TakeOver => &[Supervisor, Admin],
             Action::Backup => &[Supervisor, Admin, System],
-            Action::Recompute => &[Admin, System],
+            Action::Recompute | Action::RebuildSearch => &[Admin, System],
             Action::Deliver => &[Admin, Mail],
             Action::ManageAgents
             | Action::ManageGroups
@@ -244,6 +249,7 @@ mod tests {
         (Action::Link, "OSA...."),
         (Action::Attach, "OSA.MW."),
         (Action::Deliver, "..A.M.."),
+        (Action::RebuildSearch, "..A...Y"),
     ];
 
     const COLUMNS: [Role; 7] = [

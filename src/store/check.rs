@@ -265,6 +265,7 @@ impl Store {
             // delivered has an address to go to, a finished one its time.
             v.extend(super::outbox::check(c)?);
             v.extend(super::roster::check(c)?);
+            v.extend(super::search::check(c)?);
             Ok(CheckReport {
                 tickets,
                 events: chain.events,
@@ -301,18 +302,25 @@ fn integrity(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
             vec![("n", fk.to_string())],
         ));
     }
-    for t in TRIGGERS {
+    v.extend(triggers_present(c, &TRIGGERS, "check.trigger_missing")?);
+    Ok(v)
+}
+
+/// Each of these triggers is in place; `key` says one that is not.
+pub(super) fn triggers_present(
+    c: &Connection,
+    names: &[&str],
+    key: &'static str,
+) -> rusqlite::Result<Vec<Violation>> {
+    let mut v = Vec::new();
+    for t in names {
         let present: bool = c.query_row(
             "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1)",
             [t],
             |r| r.get(0),
         )?;
         if !present {
-            v.push(Violation::said(
-                None,
-                "check.trigger_missing",
-                vec![("trigger", t.to_string())],
-            ));
+            v.push(Violation::said(None, key, vec![("trigger", t.to_string())]));
         }
     }
     Ok(v)

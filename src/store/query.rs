@@ -236,6 +236,10 @@ fn sort_exprs(cfg: &Config, key: SortKey) -> Vec<String> {
     }
 }
 
+/// How much a word weighs in each of the search index's columns when hits are ranked:
+/// number, subject, requester, contact, request, notes, replies, messages.
+const RANK_WEIGHTS: &str = "10.0, 5.0, 3.0, 3.0, 1.0, 1.0, 1.0, 1.0";
+
 /// A query as SQL: its condition (None: every ticket), arguments and key columns, and
 /// whether the search index drives it.
 struct Built {
@@ -385,6 +389,46 @@ impl Store {
             ))
             .and_then(|mut s| s.query_row(params_from_iter(b.args.iter()), |r| r.get(0)))
             .map_err(|e| self.err(e))
+    }
+
+    /// Up to `limit` tickets of a query after skipping `offset`, the best matches first:
+    /// ranked by the search index (BM25, the words in a number or subject weighing most,
+    /// then requester and contact, then the rest), the newest first among equals. Only a
+    /// query with words to rank by can be ranked.
+    pub fn query_ranked(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Ticket>> {
+        let by_index = Query {
+            sort: SortKey::Age,
+            ..q.clone()
+        };
+        let b = self.build(cfg, &by_index, viewer)?;
+        if !b.driven {
+            return Err(Error::Invalid(crate::msg!("search.rank_needs_words")));
+        }
+        let cols = COLS.replace("t.body", "''");
+        let limit = match limit {
+            0 => -1,
+            n => n.min(i64::MAX as usize) as i64,
+        };
+        let sql = format!(
+            "SELECT {cols} FROM {} {} ORDER BY bm25(search, {RANK_WEIGHTS}), search.rowid DESC \
+             LIMIT {limit} OFFSET {}",
+            b.from(true),
+            b.where_with(&[]),
+            offset.min(i64::MAX as usize)
+        );
+        let run = || -> rusqlite::Result<Vec<Ticket>> {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params_from_iter(b.args.iter()), ticket_row)?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
     }
 
     /// Up to `limit` rows of a query from `start`, in the query's order (0: no limit).

@@ -3,10 +3,17 @@
 //! triggers off for a bulk load, and the texts a hit is shown with.
 
 use super::Store;
+use super::check::Violation;
+use super::query::Start;
+use super::tickets::Ticket;
+use crate::core::config::Config;
+use crate::core::model::Actor;
+use crate::core::query::snippet::{self, Part, Snippet};
 use crate::core::query::words::stem;
-use crate::core::query::{Cond, Text};
+use crate::core::query::{Cond, Query, Text, TextField, Viewer};
+use crate::core::rights::{self, Action};
 use crate::error::Result;
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 
 /// The triggers that keep the index in step, by name.
 const TRIGGERS: [&str; 3] = [
@@ -86,6 +93,26 @@ pub fn fts_tree(c: &Cond) -> Option<String> {
     }
 }
 
+/// FTS5's check of the index against its content: every word of every ticket where it
+/// must be, and nothing else.
+fn sound(c: &Connection) -> rusqlite::Result<bool> {
+    match c.execute_batch("INSERT INTO search (search, rank) VALUES ('integrity-check', 1)") {
+        Ok(()) => Ok(true),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseCorrupt) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `desk check`'s part: the index's triggers are in place, and it holds what the tickets
+/// and their history say.
+pub(super) fn check(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
+    let mut v = super::check::triggers_present(c, &TRIGGERS, "check.search_trigger")?;
+    if !sound(c)? {
+        v.push(Violation::said(None, "check.search_index", vec![]));
+    }
+    Ok(v)
+}
+
 /// The index's triggers, set aside while a bulk load writes (see [`Suspended::resume`]).
 pub(super) struct Suspended(Vec<String>);
 
@@ -135,7 +162,62 @@ pub struct Texts {
     pub message: String,
 }
 
+/// A ticket a search found, and the words around what matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub ticket: Ticket,
+    pub snippet: Option<Snippet>,
+}
+
 impl Store {
+    /// A page of a search — in the query's order, or the best matches first (`ranked`) —
+    /// each ticket with the words around what matched, from the part of it that holds most
+    /// of the query.
+    pub fn search_page(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        ranked: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
+        let tickets = if ranked {
+            self.query_ranked(cfg, q, viewer, offset, limit)?
+        } else {
+            self.query_page(cfg, q, viewer, Start::Skip(offset), limit)?
+                .into_iter()
+                .map(|r| r.ticket)
+                .collect()
+        };
+        let terms = snippet::terms(&q.cond);
+        tickets
+            .into_iter()
+            .map(|ticket| {
+                let snippet = if terms.is_empty() {
+                    None
+                } else {
+                    let x = self.search_texts(ticket.id)?;
+                    // The request and what was written later say most; a subject, name or
+                    // number already shows on the ticket's line.
+                    let parts = [
+                        (TextField::Body, x.body.as_str()),
+                        (TextField::Note, &x.note),
+                        (TextField::Reply, &x.reply),
+                        (TextField::Message, &x.message),
+                        (TextField::Subject, &x.subject),
+                        (TextField::Requester, &x.requester),
+                        (TextField::Contact, &x.contact),
+                        (TextField::Number, &ticket.number),
+                    ]
+                    .map(|(field, text)| Part { field, text });
+                    snippet::best(&parts, &terms)
+                };
+                Ok(Hit { ticket, snippet })
+            })
+            .collect()
+    }
+
     /// The searchable texts of a ticket, as the index holds them.
     pub fn search_texts(&self, ticket_id: i64) -> Result<Texts> {
         let run = || -> rusqlite::Result<Texts> {
@@ -165,23 +247,24 @@ impl Store {
     /// check against its content); false names a damaged index, which `rebuild_search`
     /// mends.
     pub fn search_index_sound(&self) -> Result<bool> {
-        match self
-            .conn
-            .execute_batch("INSERT INTO search (search, rank) VALUES ('integrity-check', 1)")
-        {
-            Ok(()) => Ok(true),
-            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
-                Ok(false)
-            }
-            Err(e) => Err(self.err(e)),
-        }
+        sound(&self.conn).map_err(|e| self.err(e))
+    }
+
+    /// Builds the search index again from the tickets and their history, in one
+    /// transaction (admins and the system service; after damage `desk check` found).
+    /// Returns how many tickets it holds.
+    pub fn rebuild_search(&mut self, actor: &Actor) -> Result<i64> {
+        rights::check(actor, Action::RebuildSearch, None)?;
+        self.write(|tx| {
+            tx.execute_batch("INSERT INTO search (search) VALUES ('rebuild')")?;
+            Ok(tx.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::query::TextField;
 
     #[test]
     fn words_become_starts_of_their_forms() {

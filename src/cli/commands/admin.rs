@@ -279,6 +279,10 @@ pub(super) fn check(
             out.push_str(s.catalog.t("cli.hint.recompute"));
             out.push('\n');
         }
+        if any(&["check.search_trigger", "check.search_index"]) {
+            out.push_str(s.catalog.t("cli.hint.search_index"));
+            out.push('\n');
+        }
         if any(&["check.shared_file_missing", "check.shared_file_mode"]) {
             out.push_str(s.catalog.t("cli.hint.repair_shared"));
             out.push('\n');

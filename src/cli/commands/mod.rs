@@ -3,12 +3,14 @@
 mod admin;
 mod answers;
 mod casework;
+mod find;
 mod import;
 mod sla;
 mod tickets;
 
 use admin::*;
 use casework::*;
+use find::*;
 pub use import::parse_import;
 use import::*;
 use sla::*;
@@ -87,6 +89,7 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::New(a) => new(s, cli, a, now),
         Command::Show { number } => show(s, cli, &super::words(number), now),
         Command::List(a) => list(s, cli, a, now),
+        Command::Search(a) => search(s, cli, a, now),
         Command::Claim {
             number,
             reason,

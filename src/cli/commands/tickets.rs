@@ -2,14 +2,11 @@
 
 use super::*;
 use crate::cli::output::{self, print};
-use crate::cli::{Cli, EditArgs, ListArgs, MoveArgs, NewArgs};
-use crate::core::config::Config;
-use crate::core::query::{Cond, Groups, Query, SlaState, Text, Who};
+use crate::cli::{Cli, EditArgs, MoveArgs, NewArgs};
 use crate::error::{Error, Result};
 use crate::msg;
 use crate::session::Session;
 use crate::store::NewTicket;
-use crate::store::query::Start;
 use crate::store::tickets::Intake;
 use crate::store::tickets::local_date;
 use std::io::Read;
@@ -116,110 +113,6 @@ fn ask(question: &str) -> bool {
     }
     let a = answer.trim().to_lowercase();
     matches!(a.as_str(), "y" | "yes" | "д" | "да" | "т" | "так")
-}
-
-/// The query `desk list`'s options describe: the same conditions the desk's queues are made
-/// of, so the same filter gives the same tickets in both.
-/// `--query`, read beforehand with the desk's names, joins the other options: without a
-/// condition on the status there either, only open tickets are listed (unless `--all`).
-pub fn list_query(cfg: &Config, a: &ListArgs, query: Option<Cond>) -> Result<Query> {
-    let mut cond = Cond::all();
-    let says_status = query.as_ref().is_some_and(Cond::mentions_status);
-    let statuses: Vec<String> = a
-        .status
-        .iter()
-        .map(|x| x.trim().to_string())
-        .filter(|x| !x.is_empty())
-        .collect();
-    if !statuses.is_empty() {
-        cond = cond.and(Cond::Status(statuses));
-    } else if !a.all && !says_status {
-        cond = cond.and(Cond::Open);
-    }
-    if a.mine {
-        cond = cond.and(Cond::Assignee(Who::Me));
-    } else if a.unassigned {
-        cond = cond.and(Cond::Assignee(Who::Nobody));
-    } else if let Some(login) = &a.assignee {
-        cond = cond.and(Cond::Assignee(Who::Login(login.trim().to_string())));
-    }
-    if let Some(g) = &a.group {
-        cond = cond.and(Cond::Group(Groups::Codes(vec![
-            g.trim().to_ascii_uppercase(),
-        ])));
-    }
-    if let Some(c) = &a.category {
-        let code = cfg
-            .resolve_category(c)
-            .map_err(Error::Invalid)?
-            .code
-            .clone();
-        cond = cond.and(Cond::Category(vec![code]));
-    }
-    if let Some(p) = a.priority {
-        cond = cond.and(Cond::Priority(vec![p]));
-    }
-    if a.at_risk {
-        cond = cond.and(Cond::Sla(SlaState::AtRisk));
-    }
-    if let Some(text) = a.text.as_deref().filter(|t| !t.trim().is_empty()) {
-        cond = cond.and(Text::words(text));
-    }
-    if let Some(q) = query {
-        cond = cond.and(q);
-    }
-    Ok(Query {
-        cond,
-        sort: a.sort,
-        reverse: a.reverse,
-    })
-}
-
-pub(super) fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result<()> {
-    let parsed = match a.query.as_deref() {
-        Some(text) => Some(s.store.parse_query(&s.cfg, text)?),
-        None => None,
-    };
-    let query = list_query(&s.cfg, a, parsed)?;
-    let viewer = s.store.viewer(&actor(s, cli)?, now)?;
-    let total = s.store.query_count(&s.cfg, &query, &viewer)?;
-    let tickets: Vec<_> = s
-        .store
-        .query_page(&s.cfg, &query, &viewer, Start::Skip(a.offset), a.limit)?
-        .into_iter()
-        .map(|r| r.ticket)
-        .collect();
-    if cli.json {
-        let arr: Vec<_> = tickets
-            .iter()
-            .map(|t| output::ticket_json(&s.cfg, t, None))
-            .collect();
-        print(&output::json_text(&serde_json::Value::Array(arr)));
-        // Never cut short silently: the array is a page, and stderr says of what.
-        let next = a.offset + tickets.len();
-        if (next as i64) < total || a.offset > 0 {
-            output::error_line(&s.catalog.f(
-                "list.partial",
-                &[
-                    ("first", (a.offset + 1).min(next).to_string()),
-                    ("last", next.to_string()),
-                    ("total", total.to_string()),
-                    ("next", next.to_string()),
-                ],
-            ));
-        }
-    } else {
-        // The ones after this page.
-        print(&output::list_text(
-            &s.cfg,
-            s.catalog,
-            &tickets,
-            total - a.offset.min(total as usize) as i64,
-            now,
-            output::width(),
-        ));
-    }
-    Ok(())
 }
 
 pub(super) fn move_cmd(s: &mut Session, cli: &Cli, a: &MoveArgs, now: i64) -> Result<()> {

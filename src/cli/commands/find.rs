@@ -1,0 +1,175 @@
+//! Finding tickets: `desk list` (a queue, in its order) and `desk search` (what is written on
+//! them, newest first or by relevance, each hit with the words that matched). Both read
+//! their options as one `core::query::Query`, as the desk's queues do.
+
+use super::*;
+use crate::cli::output::{self, print};
+use crate::cli::{Cli, Filters, ListArgs, SearchArgs};
+use crate::core::config::Config;
+use crate::core::query::{Cond, Groups, Query, SlaState, SortKey, Text, Who};
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::store::query::Start;
+
+/// The conditions the queue filters describe, `--query` (read with the desk's names) with
+/// them; and whether any of them says which statuses.
+fn filter_cond(s: &Session, f: &Filters) -> Result<(Cond, bool)> {
+    let cfg = &s.cfg;
+    let mut cond = Cond::all();
+    let mut says_status = false;
+    if let Some(text) = f.query.as_deref() {
+        let q = s.store.parse_query(cfg, text)?;
+        says_status = q.mentions_status();
+        cond = cond.and(q);
+    }
+    let statuses: Vec<String> = f
+        .status
+        .iter()
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect();
+    if !statuses.is_empty() {
+        says_status = true;
+        cond = cond.and(Cond::Status(statuses));
+    }
+    if f.mine {
+        cond = cond.and(Cond::Assignee(Who::Me));
+    } else if f.unassigned {
+        cond = cond.and(Cond::Assignee(Who::Nobody));
+    } else if let Some(login) = &f.assignee {
+        cond = cond.and(Cond::Assignee(Who::Login(login.trim().to_string())));
+    }
+    if let Some(g) = &f.group {
+        cond = cond.and(Cond::Group(Groups::Codes(vec![
+            g.trim().to_ascii_uppercase(),
+        ])));
+    }
+    if let Some(c) = &f.category {
+        cond = cond.and(Cond::Category(vec![category(cfg, c)?]));
+    }
+    if let Some(p) = f.priority {
+        cond = cond.and(Cond::Priority(vec![p]));
+    }
+    if f.at_risk {
+        cond = cond.and(Cond::Sla(SlaState::AtRisk));
+    }
+    Ok((cond, says_status))
+}
+
+/// The query `desk list`'s options describe: the same conditions the desk's queues are made
+/// of, so the same filter gives the same tickets in both. Without a condition on the status,
+/// only open tickets (unless `--all`).
+pub fn list_query(s: &Session, a: &ListArgs) -> Result<Query> {
+    let (mut cond, says_status) = filter_cond(s, &a.filters)?;
+    if !says_status && !a.all {
+        cond = Cond::Open.and(cond);
+    }
+    if let Some(text) = a.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        cond = cond.and(Text::words(text));
+    }
+    Ok(Query {
+        cond,
+        sort: a.sort,
+        reverse: a.reverse,
+    })
+}
+
+pub(super) fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result<()> {
+    let query = list_query(s, a)?;
+    let viewer = s.store.viewer(&actor(s, cli)?, now)?;
+    let total = s.store.query_count(&s.cfg, &query, &viewer)?;
+    let tickets: Vec<_> = s
+        .store
+        .query_page(&s.cfg, &query, &viewer, Start::Skip(a.offset), a.limit)?
+        .into_iter()
+        .map(|r| r.ticket)
+        .collect();
+    if cli.json {
+        let arr: Vec<_> = tickets
+            .iter()
+            .map(|t| output::ticket_json(&s.cfg, t, None))
+            .collect();
+        print(&output::json_text(&serde_json::Value::Array(arr)));
+        partial(s, a.offset, tickets.len(), total);
+    } else {
+        // The ones after this page.
+        print(&output::list_text(
+            &s.cfg,
+            s.catalog,
+            &tickets,
+            total - a.offset.min(total as usize) as i64,
+            now,
+            output::width(),
+        ));
+    }
+    Ok(())
+}
+
+/// JSON is never cut short silently: the array is a page, and stderr says of what.
+fn partial(s: &Session, offset: usize, shown: usize, total: i64) {
+    let next = offset + shown;
+    if (next as i64) < total || offset > 0 {
+        output::error_line(&s.catalog.f(
+            "list.partial",
+            &[
+                ("first", (offset + 1).min(next).to_string()),
+                ("last", next.to_string()),
+                ("total", total.to_string()),
+                ("next", next.to_string()),
+            ],
+        ));
+    }
+}
+
+/// `desk search WORDS…`: the words (a query: words, phrases, fields) over every ticket
+/// (open ones with `--open`), newest first, by `--sort`, or by relevance with `--rank`.
+pub(super) fn search(s: &mut Session, cli: &Cli, a: &SearchArgs, now: i64) -> Result<()> {
+    if a.rebuild {
+        let who = actor(s, cli)?;
+        let n = s.store.rebuild_search(&who)?;
+        print(&s.catalog.f("search.rebuilt", &[("n", n.to_string())]));
+        return Ok(());
+    }
+    let (mut cond, _) = filter_cond(s, &a.filters)?;
+    let typed = a.words.join(" ");
+    cond = s.store.parse_query(&s.cfg, &typed)?.and(cond);
+    if a.open {
+        cond = cond.and(Cond::Open);
+    }
+    let query = Query {
+        cond,
+        sort: a.sort.unwrap_or(SortKey::Age),
+        // Newest first unless another order is asked for.
+        reverse: a.reverse != a.sort.is_none(),
+    };
+    let viewer = s.store.viewer(&actor(s, cli)?, now)?;
+    let total = s.store.query_count(&s.cfg, &query, &viewer)?;
+    let hits = s
+        .store
+        .search_page(&s.cfg, &query, &viewer, a.rank, a.offset, a.limit)?;
+    if cli.json {
+        let arr: Vec<_> = hits.iter().map(|h| output::hit_json(&s.cfg, h)).collect();
+        print(&output::json_text(&serde_json::Value::Array(arr)));
+        partial(s, a.offset, hits.len(), total);
+    } else {
+        print(&output::search_text(
+            &s.cfg,
+            s.catalog,
+            &hits,
+            a.offset,
+            total,
+            now,
+            output::width(),
+        ));
+    }
+    Ok(())
+}
+
+/// A category as typed (code or name), as desk.toml declares it.
+fn category(cfg: &Config, typed: &str) -> Result<String> {
+    Ok(cfg
+        .resolve_category(typed)
+        .map_err(Error::Invalid)?
+        .code
+        .clone())
+}
