@@ -265,7 +265,7 @@ impl Store {
             // delivered has an address to go to, a finished one its time.
             v.extend(super::outbox::check(c)?);
             v.extend(super::roster::check(c)?);
-            v.extend(super::search::check(c)?);
+            v.extend(super::search::check(c, !self.is_read_only())?);
             Ok(CheckReport {
                 tickets,
                 events: chain.events,

@@ -104,10 +104,11 @@ fn sound(c: &Connection) -> rusqlite::Result<bool> {
 }
 
 /// `desk check`'s part: the index's triggers are in place, and it holds what the tickets
-/// and their history say.
-pub(super) fn check(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
+/// and their history say (FTS5 checks that by a write that changes nothing, so only where the
+/// desk is writable for the one checking).
+pub(super) fn check(c: &Connection, writable: bool) -> rusqlite::Result<Vec<Violation>> {
     let mut v = super::check::triggers_present(c, &TRIGGERS, "check.search_trigger")?;
-    if !sound(c)? {
+    if writable && !sound(c)? {
         v.push(Violation::said(None, "check.search_index", vec![]));
     }
     Ok(v)
