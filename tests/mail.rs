@@ -684,7 +684,66 @@ fn requesters_without_an_address_get_a_line_saying_how_to_tell_them() {
     assert_eq!(
         (e["to"].as_str(), e["text"].as_str()),
         (Some("informed"), Some("phoned at 10:00"))
+    ); // The operator gets an address from them: what they were not sent goes there now.
+    let letters = tempfile::tempdir().expect("tmp");
+    let cfg = d.dir.path().join("desk.toml");
+    let text = std::fs::read_to_string(&cfg).expect("desk.toml");
+    std::fs::write(
+        &cfg,
+        text.replace(
+            "transport = \"dir:/nonexistent\"",
+            &format!("transport = \"dir:{}\"", letters.path().display()),
+        ),
+    )
+    .expect("write");
+    let n2 = d.new_ticket(
+        "Broken window",
+        &[
+            "--contact",
+            "+380 67 412 1190",
+            "--channel",
+            "phone",
+            "--category",
+            "HSG",
+        ],
     );
+    d.run(&["reply", &n2, "A glazier comes on Monday."]).ok();
+    assert_eq!(d.show(&n2)["to_inform"], true);
+    d.run(&["edit", &n2, "--contact", "Olena K. <olena@example.org>"])
+        .ok();
+    let t = d.show(&n2);
+    assert_eq!(t["to_inform"], false, "{t}");
+    let reply = t["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .find(|n| n["kind"] == "reply")
+        .expect("the reply's notice")
+        .clone();
+    assert_eq!(
+        (reply["state"].as_str(), reply["recipient"].as_str()),
+        (Some("pending"), Some("olena@example.org"))
+    );
+    assert_eq!(
+        t["notices"][0]["state"], "informed",
+        "the acknowledgement was given at registration"
+    );
+    assert_eq!(send(&d).ok(), "sent 1, to try again 0, failed 0");
+    let letter = std::fs::read_dir(letters.path())
+        .expect("dir")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("letter"))
+        .next()
+        .expect("a letter");
+    assert!(
+        letter.contains(reply["message_id"].as_str().expect("id")),
+        "{letter}"
+    );
+    assert!(letter.contains("A glazier comes on Monday."), "{letter}");
+    // Back to a phone number: what waits is to be told another way again.
+    d.run(&["reply", &n2, "He comes at nine."]).ok();
+    d.run(&["edit", &n2, "--contact", "+380 67 412 1190"]).ok();
+    assert_eq!(d.show(&n2)["to_inform"], true);
+    assert_eq!(d.run(&["check"]).code, 0, "{}", d.run(&["check"]).stdout);
 }
 
 #[test]

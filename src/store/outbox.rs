@@ -386,6 +386,41 @@ pub(crate) fn on_reply(
     )
 }
 
+/// After the requester's contact was corrected: the notices that could not reach them — no
+/// address, or mail that did not arrive — and those still waiting go to the new address, with
+/// their Message-IDs; without an address in it, those still waiting are to be given another
+/// way. Notices already sent or told stay as they were.
+pub(crate) fn on_contact(
+    tx: &Connection,
+    cfg: &Config,
+    ticket_id: i64,
+    contact: &str,
+    channel: Channel,
+    now: i64,
+) -> Result<()> {
+    if !cfg.mail.transport.is_on() {
+        return Ok(());
+    }
+    match notice::reach(contact, channel) {
+        notice::Reach::Email(addr) => tx
+            .prepare_cached(
+                "UPDATE outbox SET recipient = ?2, state = 'pending',
+                    next_at = CASE WHEN state = 'pending' THEN next_at ELSE ?3 END,
+                    attempts = CASE WHEN state = 'pending' THEN attempts ELSE 0 END,
+                    last_error = NULL, done_at = NULL
+                 WHERE ticket_id = ?1 AND state IN ('pending', 'manual', 'failed')",
+            )?
+            .execute(params![ticket_id, addr, now])?,
+        _ => tx
+            .prepare_cached(
+                "UPDATE outbox SET recipient = NULL, state = 'manual'
+                 WHERE ticket_id = ?1 AND state = 'pending' AND lease IS NULL",
+            )?
+            .execute(params![ticket_id])?,
+    };
+    Ok(())
+}
+
 /// After an undo: the notices of the undone change that have not left are withdrawn.
 pub(crate) fn on_undo(tx: &Connection, ticket_id: i64, version_after: i64, now: i64) -> Result<()> {
     tx.prepare_cached(

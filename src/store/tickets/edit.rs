@@ -137,6 +137,10 @@ impl Store {
                     )?,
                 }
             }
+            if let Some(c) = plan.changes(EditField::Contact) {
+                // Notices that could not reach the requester go to the corrected address.
+                crate::store::outbox::on_contact(tx, cfg, t.id, &c.to, t.channel, now)?;
+            }
             let mut edited = Edited {
                 number: t.number.clone(),
                 version: t.version + 1,
