@@ -71,6 +71,50 @@ fn valid_status_id(id: &str) -> bool {
         && id.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
+/// A group named somewhere in the file (`what`), which `[[group]]` must declare.
+fn group_ref(
+    c: &Checker<'_>,
+    groups: &[GroupDef],
+    s: &Spanned<String>,
+    what: Message,
+) -> Result<String, ConfigError> {
+    let code = s.get_ref().trim().to_string();
+    if groups.iter().any(|g| g.code == code) {
+        return Ok(code);
+    }
+    Err(c.at(
+        s,
+        msg!(
+            "config.undeclared_group",
+            what = what,
+            code = &code,
+            declared = codes(groups.iter().map(|g| g.code.as_str()))
+        ),
+    ))
+}
+
+/// A category named somewhere in the file (`what`), which `[[category]]` must declare.
+fn category_ref(
+    c: &Checker<'_>,
+    categories: &[CategoryDef],
+    s: &Spanned<String>,
+    what: Message,
+) -> Result<String, ConfigError> {
+    let code = s.get_ref().trim().to_string();
+    if categories.iter().any(|x| x.code == code) {
+        return Ok(code);
+    }
+    Err(c.at(
+        s,
+        msg!(
+            "config.undeclared_category",
+            what = what,
+            code = &code,
+            declared = codes(categories.iter().map(|x| x.code.as_str()))
+        ),
+    ))
+}
+
 impl Config {
     /// The configuration shipped with desk.
     pub fn builtin() -> Result<Config, ConfigError> {
@@ -89,7 +133,53 @@ impl Config {
                 ),
             )
         })?;
+        let language = Self::language(&c, &raw)?;
+        let (template, prefix) = Self::numbering(&c, &raw)?;
+        let groups = Self::groups(&c, &raw)?;
+        let categories = Self::categories(&c, &raw, &groups)?;
+        let default_category = category_ref(
+            &c,
+            &categories,
+            &raw.intake.default_category,
+            msg!("config.what.default_category"),
+        )?;
+        let routes = Self::routes(&c, &raw, &groups, &categories)?;
+        let desk_tz = raw.desk.timezone.as_ref().map(|t| t.get_ref().trim());
+        let codes: Vec<String> = categories.iter().map(|x| x.code.clone()).collect();
+        Ok(Config {
+            language: (!language.is_empty()).then_some(language),
+            desk_name: match raw.desk.name.as_ref().map(|n| label(n.get_ref().text())) {
+                Some(name) if !name.is_empty() => name,
+                _ => "desk".to_string(),
+            },
+            translations: Self::translations(&c, &raw)?,
+            timezone: Self::timezone(&c, &raw)?,
+            template,
+            check: raw.numbering.check,
+            prefix,
+            default_category,
+            default_priority: raw.intake.default_priority,
+            groups,
+            categories,
+            routes,
+            lifecycle: Self::lifecycle(&c, &raw)?,
+            keys: Self::keys(&c, &raw)?,
+            origin: origin.to_string(),
+            sla: Self::sla(&c, &raw, desk_tz)?,
+            rights: RightsConfig {
+                edit: crate::core::edit::EditRights {
+                    priority: raw.rights.edit_priority.clone(),
+                },
+            },
+            attachments: Self::attachments(&c, &raw)?,
+            case: crate::core::casework::read(&c, &raw.answers, &codes)?,
+            mail: crate::core::mail::config::from_raw(&c, raw.mail.as_ref())?,
+            public_url: Self::public_url(&c, &raw)?,
+        })
+    }
 
+    /// `language`: one the desk speaks, or empty for LANG.
+    fn language(c: &Checker<'_>, raw: &Raw) -> Result<String, ConfigError> {
         let language = raw
             .language
             .as_ref()
@@ -109,7 +199,11 @@ impl Config {
                 ),
             ));
         }
+        Ok(language)
+    }
 
+    /// `[numbering]`: the template and the prefix it may use.
+    fn numbering(c: &Checker<'_>, raw: &Raw) -> Result<(Template, String), ConfigError> {
         let template = Template::parse(raw.numbering.template.get_ref())
             .map_err(|e| c.at(&raw.numbering.template, e.0))?;
         let prefix = raw
@@ -133,7 +227,11 @@ impl Config {
         {
             return Err(c.at(&raw.numbering.template, msg!("config.no_prefix")));
         }
+        Ok((template, prefix))
+    }
 
+    /// `[[group]]`: codes valid and declared once.
+    fn groups(c: &Checker<'_>, raw: &Raw) -> Result<Vec<GroupDef>, ConfigError> {
         let mut groups = Vec::new();
         let mut group_codes = HashSet::new();
         for g in &raw.groups {
@@ -150,23 +248,16 @@ impl Config {
                 auto_assign: g.auto_assign,
             });
         }
-        let group_ref = |s: &Spanned<String>, what: Message| -> Result<String, ConfigError> {
-            let code = s.get_ref().trim().to_string();
-            if group_codes.contains(&code) {
-                Ok(code)
-            } else {
-                Err(c.at(
-                    s,
-                    msg!(
-                        "config.undeclared_group",
-                        what = what,
-                        code = &code,
-                        declared = codes(groups.iter().map(|g| g.code.as_str()))
-                    ),
-                ))
-            }
-        };
+        Ok(groups)
+    }
 
+    /// `[[category]]`: codes valid and declared once, their groups declared, their templates
+    /// sound; at least one.
+    fn categories(
+        c: &Checker<'_>,
+        raw: &Raw,
+        groups: &[GroupDef],
+    ) -> Result<Vec<CategoryDef>, ConfigError> {
         let mut categories: Vec<CategoryDef> = Vec::new();
         for cat in &raw.categories {
             let code = cat.code.get_ref().trim().to_string();
@@ -177,7 +268,12 @@ impl Config {
                 return Err(c.at(&cat.code, msg!("config.category_twice", code = &code)));
             }
             let group = match &cat.group {
-                Some(g) => Some(group_ref(g, msg!("config.what.category", code = &code))?),
+                Some(g) => Some(group_ref(
+                    c,
+                    groups,
+                    g,
+                    msg!("config.what.category", code = &code),
+                )?),
                 None => None,
             };
             let template = match &cat.template {
@@ -196,27 +292,16 @@ impl Config {
         if categories.is_empty() {
             return Err(c.at_line(None, msg!("config.no_category")));
         }
-        let category_ref = |s: &Spanned<String>, what: Message| -> Result<String, ConfigError> {
-            let code = s.get_ref().trim().to_string();
-            if categories.iter().any(|x| x.code == code) {
-                Ok(code)
-            } else {
-                Err(c.at(
-                    s,
-                    msg!(
-                        "config.undeclared_category",
-                        what = what,
-                        code = &code,
-                        declared = codes(categories.iter().map(|x| x.code.as_str()))
-                    ),
-                ))
-            }
-        };
-        let default_category = category_ref(
-            &raw.intake.default_category,
-            msg!("config.what.default_category"),
-        )?;
+        Ok(categories)
+    }
 
+    /// `[[route]]`: each with a keyword and something to set, naming declared codes.
+    fn routes(
+        c: &Checker<'_>,
+        raw: &Raw,
+        groups: &[GroupDef],
+        categories: &[CategoryDef],
+    ) -> Result<Vec<RouteRule>, ConfigError> {
         let mut routes = Vec::new();
         for r in &raw.routes {
             if r.keywords
@@ -239,83 +324,44 @@ impl Config {
                 category: r
                     .category
                     .as_ref()
-                    .map(|s| category_ref(s, msg!("config.what.route")))
+                    .map(|s| category_ref(c, categories, s, msg!("config.what.route")))
                     .transpose()?,
                 group: r
                     .group
                     .as_ref()
-                    .map(|s| group_ref(s, msg!("config.what.route")))
+                    .map(|s| group_ref(c, groups, s, msg!("config.what.route")))
                     .transpose()?,
                 priority: r.priority,
             });
         }
+        Ok(routes)
+    }
 
-        let lifecycle = Self::lifecycle(&c, &raw)?;
-
-        let sla = Self::sla(
-            &c,
-            &raw,
-            raw.desk.timezone.as_ref().map(|t| t.get_ref().trim()),
-        )?;
-
-        let timezone = match &raw.desk.timezone {
-            Some(tz) => {
-                let name = tz.get_ref().trim().to_string();
-                if !name.is_empty() && name.parse::<chrono_tz::Tz>().is_err() {
-                    return Err(c.at(tz, msg!("config.time_zone", name = &name)));
-                }
-                name
-            }
-            None => String::new(),
+    /// `[desk] timezone`: an IANA name, or empty for the host's.
+    fn timezone(c: &Checker<'_>, raw: &Raw) -> Result<String, ConfigError> {
+        let Some(tz) = &raw.desk.timezone else {
+            return Ok(String::new());
         };
+        let name = tz.get_ref().trim().to_string();
+        if !name.is_empty() && name.parse::<chrono_tz::Tz>().is_err() {
+            return Err(c.at(tz, msg!("config.time_zone", name = &name)));
+        }
+        Ok(name)
+    }
 
-        let codes: Vec<String> = categories.iter().map(|x| x.code.clone()).collect();
-        let case = crate::core::casework::read(&c, &raw.answers, &codes)?;
-        let mail = crate::core::mail::config::from_raw(&c, raw.mail.as_ref())?;
-        let public_url = match &raw.desk.public_url {
-            Some(u) => {
-                let url = u.get_ref().trim().trim_end_matches('/').to_string();
-                let ok = (url.starts_with("https://") || url.starts_with("http://"))
-                    && url.len() > "https://".len()
-                    && !url.chars().any(|ch| ch.is_whitespace() || ch.is_control());
-                if !url.is_empty() && !ok {
-                    return Err(c.at(u, msg!("config.mail.public_url", url = url)));
-                }
-                (!url.is_empty()).then_some(url)
-            }
-            None => None,
+    /// `[desk] public_url`: an http(s) address, or nothing.
+    fn public_url(c: &Checker<'_>, raw: &Raw) -> Result<Option<String>, ConfigError> {
+        let Some(u) = &raw.desk.public_url else {
+            return Ok(None);
         };
-
-        Ok(Config {
-            language: (!language.is_empty()).then_some(language),
-            desk_name: match raw.desk.name.as_ref().map(|n| label(n.get_ref().text())) {
-                Some(name) if !name.is_empty() => name,
-                _ => "desk".to_string(),
-            },
-            translations: Self::translations(&c, &raw)?,
-            timezone,
-            template,
-            check: raw.numbering.check,
-            prefix,
-            default_category,
-            default_priority: raw.intake.default_priority,
-            groups,
-            categories,
-            routes,
-            lifecycle,
-            keys: Self::keys(&c, &raw)?,
-            origin: origin.to_string(),
-            sla,
-            rights: RightsConfig {
-                edit: crate::core::edit::EditRights {
-                    priority: raw.rights.edit_priority.clone(),
-                },
-            },
-            attachments: Self::attachments(&c, &raw)?,
-            case,
-            mail,
-            public_url,
-        })
+        let url = u.get_ref().trim().trim_end_matches('/').to_string();
+        let ok = (url.starts_with("https://") || url.starts_with("http://"))
+            && url.len() > "https://".len()
+            && !url.chars().any(|ch| ch.is_whitespace() || ch.is_control());
+        if !url.is_empty() && !ok {
+            return Err(c.at(u, msg!("config.mail.public_url", url = url)));
+        }
+        Ok((!url.is_empty()).then_some(url))
     }
 
     fn attachments(c: &Checker<'_>, raw: &Raw) -> Result<crate::core::attach::Limits, ConfigError> {
@@ -406,6 +452,14 @@ impl Config {
     }
 
     fn lifecycle(c: &Checker<'_>, raw: &Raw) -> Result<Lifecycle, ConfigError> {
+        let statuses = Self::statuses(c, raw)?;
+        let transitions = Self::transitions(c, raw, &statuses)?;
+        Ok(Lifecycle::new(statuses, transitions))
+    }
+
+    /// `[[status]]`: ids valid and declared once, done ones with their outcomes; at least
+    /// one initial and one done.
+    fn statuses(c: &Checker<'_>, raw: &Raw) -> Result<Vec<StatusDef>, ConfigError> {
         let mut statuses: Vec<StatusDef> = Vec::new();
         for s in &raw.statuses {
             let id = s.id.get_ref().trim().to_string();
@@ -455,6 +509,16 @@ impl Config {
                 ));
             }
         }
+        Ok(statuses)
+    }
+
+    /// `[[transition]]`: between declared statuses, named once, never repeating another's
+    /// move, never finishing a ticket automatically.
+    fn transitions(
+        c: &Checker<'_>,
+        raw: &Raw,
+        statuses: &[StatusDef],
+    ) -> Result<Vec<TransitionDef>, ConfigError> {
         let known = |s: &Spanned<String>| -> Result<String, ConfigError> {
             let id = s.get_ref().trim().to_string();
             if statuses.iter().any(|x| x.id == id) {
@@ -519,7 +583,7 @@ impl Config {
                 on: t.on,
             });
         }
-        Ok(Lifecycle::new(statuses, transitions))
+        Ok(transitions)
     }
 
     fn sla(c: &Checker<'_>, raw: &Raw, desk_tz: Option<&str>) -> Result<SlaConfig, ConfigError> {
@@ -527,56 +591,11 @@ impl Config {
             return Ok(SlaConfig::default());
         };
         let r = rs.get_ref();
-        let calendar = match &r.calendar {
-            None => None,
-            Some(sc) => {
-                let cal = sc.get_ref();
-                let err = |m: Message| c.at(sc, m);
-                let tz_name = cal
-                    .timezone
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .or(desk_tz.filter(|t| !t.is_empty()))
-                    .ok_or_else(|| err(msg!("config.calendar_zone")))?;
-                let tz: chrono_tz::Tz = tz_name
-                    .parse()
-                    .map_err(|_| err(msg!("config.time_zone", name = tz_name)))?;
-                let mut days = [false; 7];
-                for d in &cal.days {
-                    let w = crate::core::sla::weekday(d)
-                        .ok_or_else(|| err(msg!("config.weekday", day = d)))?;
-                    days[w.num_days_from_monday() as usize] = true;
-                }
-                if !days.iter().any(|d| *d) {
-                    return Err(err(msg!("config.no_working_day")));
-                }
-                let (open, close) = cal
-                    .hours
-                    .split_once('-')
-                    .and_then(|(a, b)| {
-                        Some((
-                            chrono::NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?,
-                            chrono::NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?,
-                        ))
-                    })
-                    .filter(|(a, b)| b > a)
-                    .ok_or_else(|| err(msg!("config.hours", hours = &cal.hours)))?;
-                let mut holidays = std::collections::BTreeSet::new();
-                for h in &cal.holidays {
-                    let d = chrono::NaiveDate::parse_from_str(h.trim(), "%Y-%m-%d")
-                        .map_err(|_| err(msg!("config.holiday", day = h)))?;
-                    holidays.insert(d);
-                }
-                Some(Calendar {
-                    tz,
-                    days,
-                    open,
-                    close,
-                    holidays,
-                })
-            }
-        };
+        let calendar = r
+            .calendar
+            .as_ref()
+            .map(|sc| Self::calendar(c, sc, desk_tz))
+            .transpose()?;
         let targets = |t: &Spanned<RawTargets>| -> Result<Targets, ConfigError> {
             let dur = |v: &Option<String>| -> Result<Option<i64>, ConfigError> {
                 v.as_deref()
@@ -628,6 +647,60 @@ impl Config {
             calendar,
             at_risk,
             first_response: r.first_response.unwrap_or_default(),
+        })
+    }
+
+    /// `[sla.calendar]`: a time zone (its own, else the desk's), working days and hours,
+    /// holidays.
+    fn calendar(
+        c: &Checker<'_>,
+        sc: &Spanned<RawCalendar>,
+        desk_tz: Option<&str>,
+    ) -> Result<Calendar, ConfigError> {
+        let cal = sc.get_ref();
+        let err = |m: Message| c.at(sc, m);
+        let tz_name = cal
+            .timezone
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .or(desk_tz.filter(|t| !t.is_empty()))
+            .ok_or_else(|| err(msg!("config.calendar_zone")))?;
+        let tz: chrono_tz::Tz = tz_name
+            .parse()
+            .map_err(|_| err(msg!("config.time_zone", name = tz_name)))?;
+        let mut days = [false; 7];
+        for d in &cal.days {
+            let w =
+                crate::core::sla::weekday(d).ok_or_else(|| err(msg!("config.weekday", day = d)))?;
+            days[w.num_days_from_monday() as usize] = true;
+        }
+        if !days.iter().any(|d| *d) {
+            return Err(err(msg!("config.no_working_day")));
+        }
+        let (open, close) = cal
+            .hours
+            .split_once('-')
+            .and_then(|(a, b)| {
+                Some((
+                    chrono::NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?,
+                    chrono::NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?,
+                ))
+            })
+            .filter(|(a, b)| b > a)
+            .ok_or_else(|| err(msg!("config.hours", hours = &cal.hours)))?;
+        let mut holidays = std::collections::BTreeSet::new();
+        for h in &cal.holidays {
+            let d = chrono::NaiveDate::parse_from_str(h.trim(), "%Y-%m-%d")
+                .map_err(|_| err(msg!("config.holiday", day = h)))?;
+            holidays.insert(d);
+        }
+        Ok(Calendar {
+            tz,
+            days,
+            open,
+            close,
+            holidays,
         })
     }
 }
