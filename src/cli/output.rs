@@ -326,128 +326,15 @@ pub fn show_text(
     now: i64,
     requester_side: &str,
 ) -> String {
-    let keys = [
-        "field.status",
-        "field.priority",
-        "field.channel",
-        "field.category",
-        "field.group",
-        "field.assignee",
-        "field.requester",
-        "field.created",
-        "field.outcome",
-        "field.answer",
-        "field.satisfaction",
-        "field.reassigned",
-        "field.first_response",
-        "field.resolved",
-        "field.closed",
-        "field.reason",
-        "field.next_steps",
-        "field.question",
-        "field.version",
-    ];
-    let w = label_width(cat, &keys);
-    let mut out = String::new();
-    let mut line = |key: &str, value: String| {
-        out.push_str(&fit(&format!("{}:", cat.t(key)), w + 1));
-        out.push_str(&value);
-        out.push('\n');
+    let mut f = Fields {
+        cat,
+        width: label_width(cat, &SHOW_KEYS),
+        out: String::new(),
     };
-    let head = format!("{}  {}\n", t.number, clean_line(&t.subject));
-    let category = cfg
-        .category(&t.category)
-        .map(|c| format!("{} — {}", t.category, c.name))
-        .unwrap_or_else(|| t.category.clone());
-    line(
-        "field.status",
-        format!(
-            "{} ({})",
-            present::status(cfg, cat, &t.status),
-            present::age(cat, now - t.updated_at)
-        ),
-    );
-    line(
-        "field.priority",
-        format!(
-            "{} {}",
-            present::priority_mark(t.priority).trim(),
-            cat.priority(t.priority)
-        )
-        .trim()
-        .to_string(),
-    );
-    line("field.channel", cat.id("channel", t.channel.as_str()));
-    line("field.category", category);
-    line(
-        "field.group",
-        t.group
-            .clone()
-            .unwrap_or_else(|| cat.t("field.none").to_string()),
-    );
-    line("field.assignee", present::assignee(cat, t));
-    let requester = match (t.requester.is_empty(), t.contact.is_empty()) {
-        (true, true) => cat.t("field.no_contact").to_string(),
-        (false, true) => format!(
-            "{} — {}",
-            clean_line(&t.requester),
-            cat.t("field.no_contact")
-        ),
-        (true, false) => clean_line(&t.contact).into_owned(),
-        (false, false) => format!("{} <{}>", clean_line(&t.requester), clean_line(&t.contact)),
-    };
-    line("field.requester", requester);
-    line(
-        "field.created",
-        format!(
-            "{}{}",
-            crate::store::tickets::local_time(t.created_at),
-            t.created_by
-                .as_deref()
-                .map(|b| format!(" ({})", clean_line(b)))
-                .unwrap_or_default()
-        ),
-    );
-    if let Some(at) = t.first_response_at {
-        line(
-            "field.first_response",
-            crate::store::tickets::local_time(at),
-        );
-    }
-    if let Some(at) = t.resolved_at {
-        line("field.resolved", crate::store::tickets::local_time(at));
-    }
-    if let Some(at) = t.closed_at {
-        line("field.closed", crate::store::tickets::local_time(at));
-    }
-    match t.outcome {
-        Some(o) => {
-            line("field.outcome", cat.outcome(o).to_string());
-            if let Some(r) = t.reason.as_deref().filter(|r| !r.trim().is_empty()) {
-                line(o.note_kind().label_key(), clean_line(r).into_owned());
-            }
-        }
-        None => line("field.outcome", cat.t("field.none").to_string()),
-    }
-    if let Some(a) = t.answer.as_deref().filter(|a| !a.trim().is_empty()) {
-        line("field.answer", clean_line(a).into_owned());
-    }
-    if let Some(s) = t.satisfaction {
-        line("field.satisfaction", format!("{s}/5"));
-    }
-    if t.reassignments > 0 {
-        line(
-            "field.reassigned",
-            if t.reassignments == 1 {
-                cat.t("field.once").to_string()
-            } else {
-                cat.f("field.times", &[("n", t.reassignments.to_string())])
-            },
-        );
-    }
-    line("field.version", t.version.to_string());
-    let mut text = head;
-    text.push_str(&out);
+    identity_fields(&mut f, cfg, t, now);
+    decision_fields(&mut f, t);
+    let mut text = format!("{}  {}\n", t.number, clean_line(&t.subject));
+    text.push_str(&f.out);
     if !t.body.trim().is_empty() {
         text.push('\n');
         for l in clean_text(&t.body).lines() {
@@ -464,6 +351,153 @@ pub fn show_text(
     text.push('\n');
     text.push_str(cat.t("field.history"));
     text.push('\n');
+    history_text(&mut text, cfg, cat, history);
+    text
+}
+
+/// The labels `show` may use, for the width of their column.
+const SHOW_KEYS: [&str; 19] = [
+    "field.status",
+    "field.priority",
+    "field.channel",
+    "field.category",
+    "field.group",
+    "field.assignee",
+    "field.requester",
+    "field.created",
+    "field.outcome",
+    "field.answer",
+    "field.satisfaction",
+    "field.reassigned",
+    "field.first_response",
+    "field.resolved",
+    "field.closed",
+    "field.reason",
+    "field.next_steps",
+    "field.question",
+    "field.version",
+];
+
+/// Lines of "Label: value", the values aligned.
+struct Fields<'a> {
+    cat: &'a Catalog,
+    width: usize,
+    out: String,
+}
+
+impl Fields<'_> {
+    fn line(&mut self, key: &str, value: String) {
+        self.out
+            .push_str(&fit(&format!("{}:", self.cat.t(key)), self.width + 1));
+        self.out.push_str(&value);
+        self.out.push('\n');
+    }
+}
+
+/// What the ticket is and who has it: status, priority, channel, category, group, owner,
+/// requester, registration.
+fn identity_fields(f: &mut Fields<'_>, cfg: &Config, t: &Ticket, now: i64) {
+    let cat = f.cat;
+    let category = cfg
+        .category(&t.category)
+        .map(|c| format!("{} — {}", t.category, c.name))
+        .unwrap_or_else(|| t.category.clone());
+    f.line(
+        "field.status",
+        format!(
+            "{} ({})",
+            present::status(cfg, cat, &t.status),
+            present::age(cat, now - t.updated_at)
+        ),
+    );
+    f.line(
+        "field.priority",
+        format!(
+            "{} {}",
+            present::priority_mark(t.priority).trim(),
+            cat.priority(t.priority)
+        )
+        .trim()
+        .to_string(),
+    );
+    f.line("field.channel", cat.id("channel", t.channel.as_str()));
+    f.line("field.category", category);
+    f.line(
+        "field.group",
+        t.group
+            .clone()
+            .unwrap_or_else(|| cat.t("field.none").to_string()),
+    );
+    f.line("field.assignee", present::assignee(cat, t));
+    let requester = match (t.requester.is_empty(), t.contact.is_empty()) {
+        (true, true) => cat.t("field.no_contact").to_string(),
+        (false, true) => format!(
+            "{} — {}",
+            clean_line(&t.requester),
+            cat.t("field.no_contact")
+        ),
+        (true, false) => clean_line(&t.contact).into_owned(),
+        (false, false) => format!("{} <{}>", clean_line(&t.requester), clean_line(&t.contact)),
+    };
+    f.line("field.requester", requester);
+    f.line(
+        "field.created",
+        format!(
+            "{}{}",
+            crate::store::tickets::local_time(t.created_at),
+            t.created_by
+                .as_deref()
+                .map(|b| format!(" ({})", clean_line(b)))
+                .unwrap_or_default()
+        ),
+    );
+}
+
+/// Where the ticket stands: its dates, decision, answer, rating and reassignments.
+fn decision_fields(f: &mut Fields<'_>, t: &Ticket) {
+    let cat = f.cat;
+    if let Some(at) = t.first_response_at {
+        f.line(
+            "field.first_response",
+            crate::store::tickets::local_time(at),
+        );
+    }
+    if let Some(at) = t.resolved_at {
+        f.line("field.resolved", crate::store::tickets::local_time(at));
+    }
+    if let Some(at) = t.closed_at {
+        f.line("field.closed", crate::store::tickets::local_time(at));
+    }
+    match t.outcome {
+        Some(o) => {
+            f.line("field.outcome", cat.outcome(o).to_string());
+            if let Some(r) = t.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+                f.line(o.note_kind().label_key(), clean_line(r).into_owned());
+            }
+        }
+        None => f.line("field.outcome", cat.t("field.none").to_string()),
+    }
+    if let Some(a) = t.answer.as_deref().filter(|a| !a.trim().is_empty()) {
+        f.line("field.answer", clean_line(a).into_owned());
+    }
+    if let Some(s) = t.satisfaction {
+        f.line("field.satisfaction", format!("{s}/5"));
+    }
+    if t.reassignments > 0 {
+        f.line(
+            "field.reassigned",
+            if t.reassignments == 1 {
+                cat.t("field.once").to_string()
+            } else {
+                cat.f("field.times", &[("n", t.reassignments.to_string())])
+            },
+        );
+    }
+    f.line("field.version", t.version.to_string());
+}
+
+/// The history, each event under the last, notes of several lines kept.
+fn history_text(out: &mut String, cfg: &Config, cat: &Catalog, history: &[Event]) {
     // Wide enough for every actor of this history ("root as olena"), never cut.
     let actor_width = history
         .iter()
@@ -484,10 +518,9 @@ pub fn show_text(
             } else {
                 " ".repeat(head.width())
             };
-            text.push_str(&format!("{lead}{l}\n"));
+            out.push_str(&format!("{lead}{l}\n"));
         }
     }
-    text
 }
 
 /// Terminal width for tables: the terminal's, else $COLUMNS, else 100.

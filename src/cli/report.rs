@@ -4,6 +4,7 @@
 use super::output::{self, fit, print};
 use super::{Cli, ReportArgs};
 use crate::error::{Error, Result};
+use crate::i18n::Catalog;
 use crate::msg;
 use crate::session::Session;
 use crate::store::Store;
@@ -240,9 +241,29 @@ pub fn csv(r: &Report) -> String {
 }
 
 fn table(s: &Session, r: &Report) -> Result<String> {
-    let cat = s.catalog;
-    let t = |k: &str| cat.t(k).to_string();
     let mut out = String::new();
+    title(&mut out, s.catalog, r);
+    figures(&mut out, s.catalog, r);
+    time_in_status(&mut out, s, r);
+    outcomes(&mut out, s.catalog, r);
+    reassignments(&mut out, s.catalog, r);
+    problems(&mut out, s.catalog, r);
+    satisfaction(&mut out, s.catalog, r);
+    workload(&mut out, s, r)?;
+    Ok(out)
+}
+
+/// "name 3 · other 1": counts by name, names cleaned.
+fn pairs(v: &[(String, i64)]) -> String {
+    v.iter()
+        .map(|(k, n)| format!("{} {n}", crate::core::sanitize::clean_line(k)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The period, and what the figures are broken down by.
+fn title(out: &mut String, cat: &Catalog, r: &Report) {
+    let t = |k: &str| cat.t(k).to_string();
     let days = r.days.len();
     out.push_str(&cat.f(
         "report.title",
@@ -263,6 +284,11 @@ fn table(s: &Session, r: &Report) -> Result<String> {
         out.push_str(&format!(", {} {g}", t("field.group")));
     }
     out.push_str("\n\n");
+}
+
+/// The headline figures: one row per breakdown value, and the whole.
+fn figures(out: &mut String, cat: &Catalog, r: &Report) {
+    let t = |k: &str| cat.t(k).to_string();
     let head = format!(
         "{} {:>8} {:>8} {:>8} {:>8}  {:>9} {:>9} {:>6}  {:>9} {:>9} {:>6}  {:>5} {:>5}\n",
         fit("", 14),
@@ -304,8 +330,11 @@ fn table(s: &Session, r: &Report) -> Result<String> {
         out.push_str(&line(f, &f.key));
     }
     out.push_str(&line(&r.total, &t("report.all")));
+}
 
-    // Time in status.
+fn time_in_status(out: &mut String, s: &Session, r: &Report) {
+    let cat = s.catalog;
+    let t = |k: &str| cat.t(k).to_string();
     let total_secs: i64 = r.total.status_secs.values().sum();
     if total_secs > 0 {
         out.push_str(&format!("\n{}\n", t("report.time_in_status")));
@@ -321,7 +350,10 @@ fn table(s: &Session, r: &Report) -> Result<String> {
             ));
         }
     }
-    // Outcomes and refusal reasons.
+}
+
+fn outcomes(out: &mut String, cat: &Catalog, r: &Report) {
+    let t = |k: &str| cat.t(k).to_string();
     if !r.total.outcomes.is_empty() {
         out.push_str(&format!("\n{}\n  ", t("report.outcomes")));
         let parts: Vec<String> = r
@@ -348,7 +380,10 @@ fn table(s: &Session, r: &Report) -> Result<String> {
             ));
         }
     }
-    // Reassignments.
+}
+
+fn reassignments(out: &mut String, cat: &Catalog, r: &Report) {
+    let t = |k: &str| cat.t(k).to_string();
     out.push_str(&format!(
         "\n{}\n",
         cat.f(
@@ -359,12 +394,6 @@ fn table(s: &Session, r: &Report) -> Result<String> {
             ]
         )
     ));
-    let pairs = |v: &[(String, i64)]| -> String {
-        v.iter()
-            .map(|(k, n)| format!("{} {n}", crate::core::sanitize::clean_line(k)))
-            .collect::<Vec<_>>()
-            .join(" · ")
-    };
     if !r.bounced_by_agent.is_empty() {
         out.push_str(&format!(
             "  {}: {}\n",
@@ -377,7 +406,10 @@ fn table(s: &Session, r: &Report) -> Result<String> {
             pairs(&r.bounced_by_category)
         ));
     }
-    // Frequent problems.
+}
+
+fn problems(out: &mut String, cat: &Catalog, r: &Report) {
+    let t = |k: &str| cat.t(k).to_string();
     out.push_str(&format!("\n{}\n", t("report.frequent")));
     out.push_str(&format!(
         "  {}: {}\n",
@@ -393,7 +425,9 @@ fn table(s: &Session, r: &Report) -> Result<String> {
         t("report.words")
     };
     out.push_str(&format!("  {}: {}\n", words, pairs(&r.top_keywords)));
-    // Satisfaction.
+}
+
+fn satisfaction(out: &mut String, cat: &Catalog, r: &Report) {
     out.push_str(&format!(
         "\n{}\n",
         cat.f(
@@ -421,7 +455,12 @@ fn table(s: &Session, r: &Report) -> Result<String> {
             .collect();
         out.push_str(&format!("  {}\n", parts.join("  ")));
     }
-    // Workload now.
+}
+
+/// Workload now: the most loaded agents, and each group's unassigned tickets.
+fn workload(out: &mut String, s: &Session, r: &Report) -> Result<()> {
+    let cat = s.catalog;
+    let t = |k: &str| cat.t(k).to_string();
     out.push_str(&format!("\n{}\n", t("report.workload")));
     let mut agents = s.store.agents()?;
     agents.retain(|a| a.active);
@@ -461,5 +500,5 @@ fn table(s: &Session, r: &Report) -> Result<String> {
             un.join(" · ")
         ));
     }
-    Ok(out)
+    Ok(())
 }

@@ -486,3 +486,23 @@ pub(super) fn install_config(s: &mut Session, cli: &Cli, file: &Path) -> Result<
     )));
     Ok(())
 }
+
+pub(super) fn backup(s: &Session, cli: &Cli, file: &Path) -> Result<()> {
+    let who = actor(s, cli)?;
+    let c = s.store.backup(&who, file)?;
+    print(&s.catalog.say(&msg!(
+        "msg.backup_written",
+        path = output::path(file),
+        tickets = c.tickets,
+        kib = c.bytes / 1024
+    )));
+    Ok(())
+}
+
+/// `desk config check` on the shared desk: its own configuration, for its agents.
+pub(super) fn config_check_own(s: &Session) -> Result<()> {
+    let origin = config_origin(s.catalog, s.config_path.as_deref());
+    s.store.numbering_fits(&s.cfg, &origin)?;
+    print(&config_summary(s.catalog, &s.cfg, s.config_path.as_deref()));
+    Ok(())
+}

@@ -20,7 +20,6 @@ use super::output::{self, print};
 use super::{CategoryCommand, Cli, Command, ConfigCommand, Failure, StatusCommand};
 use crate::core::model::Actor;
 use crate::error::{Error, Result};
-use crate::msg;
 use crate::session::{self, Session};
 use crate::store::tickets::local_date;
 use crate::store::{Changed, Mode};
@@ -94,74 +93,27 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
             number,
             reason,
             if_version,
-        } => {
-            let who = actor(s, cli)?;
-            let c = s.store.claim(
-                &s.cfg,
-                &who,
-                &super::words(number),
-                reason.as_deref(),
-                *if_version,
-                now,
-            )?;
-            changed(
-                s,
-                cli,
-                &c,
-                s.catalog.f("msg.claimed", &[("number", c.number.clone())]),
-            )
-        }
+        } => claim(s, cli, number, reason.as_deref(), *if_version, now),
         Command::Assign {
             number,
             login,
             group,
             reason,
             if_version,
-        } => {
-            let who = actor(s, cli)?;
-            let c = s.store.assign(
-                &s.cfg,
-                &who,
-                number,
-                login.as_deref(),
-                group.as_deref(),
-                reason.as_deref(),
-                *if_version,
-                now,
-            )?;
-            let target = login.clone().or(group.clone()).unwrap_or_default();
-            changed(
-                s,
-                cli,
-                &c,
-                s.catalog.f(
-                    "msg.assigned",
-                    &[("number", c.number.clone()), ("login", target)],
-                ),
-            )
-        }
+        } => assign(
+            s,
+            cli,
+            number,
+            (login.as_deref(), group.as_deref()),
+            reason.as_deref(),
+            *if_version,
+            now,
+        ),
         Command::Unassign {
             number,
             reason,
             if_version,
-        } => {
-            let who = actor(s, cli)?;
-            let c = s.store.unassign(
-                &s.cfg,
-                &who,
-                &super::words(number),
-                reason.as_deref(),
-                *if_version,
-                now,
-            )?;
-            changed(
-                s,
-                cli,
-                &c,
-                s.catalog
-                    .f("msg.unassigned", &[("number", c.number.clone())]),
-            )
-        }
+        } => unassign(s, cli, number, reason.as_deref(), *if_version, now),
         Command::Move(a) => move_cmd(s, cli, a, now),
         Command::Edit(a) => edit(s, cli, a, now),
         Command::Merge {
@@ -181,16 +133,7 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
             name,
             output,
         }) => attachment_get(s, cli, number, name, output.as_deref(), now),
-        Command::Comment { number, text } => {
-            let who = actor(s, cli)?;
-            let n = s.store.comment(&s.cfg, &who, number, text, now)?;
-            done(
-                s,
-                cli,
-                &n,
-                s.catalog.f("msg.commented", &[("number", n.clone())]),
-            )
-        }
+        Command::Comment { number, text } => comment(s, cli, number, text, now),
         Command::Reply {
             number,
             text,
@@ -205,24 +148,7 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
             score,
             comment,
             ..
-        } => {
-            let who = actor(s, cli)?;
-            let (Some(number), Some(score)) = (number, score) else {
-                return Err(Error::Invalid(msg!("cli.rate_needs")));
-            };
-            let c = s
-                .store
-                .rate(&s.cfg, &who, number, *score, comment.as_deref(), None, now)?;
-            changed(
-                s,
-                cli,
-                &c,
-                s.catalog.f(
-                    "msg.rated",
-                    &[("number", c.number.clone()), ("rating", score.to_string())],
-                ),
-            )
-        }
+        } => rate(s, cli, number.as_deref(), *score, comment.as_deref(), now),
         Command::Agent(a) => agent(s, cli, a, now),
         Command::Group(g) => group(s, cli, g),
         Command::Category(CategoryCommand::List) => categories(s, cli),
@@ -239,26 +165,10 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
             sla(s, cli, number.as_deref(), *recompute, now)
         }
         Command::Import { file } => import(s, cli, file, now),
-        Command::Backup { file } => {
-            let who = actor(s, cli)?;
-            let c = s.store.backup(&who, file)?;
-            print(&s.catalog.say(&msg!(
-                "msg.backup_written",
-                path = output::path(file),
-                tickets = c.tickets,
-                kib = c.bytes / 1024
-            )));
-            Ok(())
-        }
+        Command::Backup { file } => backup(s, cli, file),
         Command::Restore { file, force } => restore_into(s, cli, file, *force),
         Command::Config(ConfigCommand::Install { file }) => install_config(s, cli, file),
-        Command::Config(ConfigCommand::Check { .. }) => {
-            // The shared desk's own configuration, for its agents.
-            let origin = config_origin(s.catalog, s.config_path.as_deref());
-            s.store.numbering_fits(&s.cfg, &origin)?;
-            print(&config_summary(s.catalog, &s.cfg, s.config_path.as_deref()));
-            Ok(())
-        }
+        Command::Config(ConfigCommand::Check { .. }) => config_check_own(s),
     }
 }
 

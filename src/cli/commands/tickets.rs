@@ -179,3 +179,96 @@ pub(super) fn edit(s: &mut Session, cli: &Cli, a: &EditArgs, now: i64) -> Result
     print(&lines.join("\n"));
     Ok(())
 }
+
+pub(super) fn claim(
+    s: &mut Session,
+    cli: &Cli,
+    number: &[String],
+    reason: Option<&str>,
+    if_version: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    let who = actor(s, cli)?;
+    let number = crate::cli::words(number);
+    let c = s
+        .store
+        .claim(&s.cfg, &who, &number, reason, if_version, now)?;
+    let said = s.catalog.f("msg.claimed", &[("number", c.number.clone())]);
+    changed(s, cli, &c, said)
+}
+
+/// `(login, group)`: to whom, or to which group (with its owner kept), or both.
+pub(super) fn assign(
+    s: &mut Session,
+    cli: &Cli,
+    number: &str,
+    (login, group): (Option<&str>, Option<&str>),
+    reason: Option<&str>,
+    if_version: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    let who = actor(s, cli)?;
+    let c = s
+        .store
+        .assign(&s.cfg, &who, number, login, group, reason, if_version, now)?;
+    let target = login.or(group).unwrap_or_default().to_string();
+    let said = s.catalog.f(
+        "msg.assigned",
+        &[("number", c.number.clone()), ("login", target)],
+    );
+    changed(s, cli, &c, said)
+}
+
+pub(super) fn unassign(
+    s: &mut Session,
+    cli: &Cli,
+    number: &[String],
+    reason: Option<&str>,
+    if_version: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    let who = actor(s, cli)?;
+    let number = crate::cli::words(number);
+    let c = s
+        .store
+        .unassign(&s.cfg, &who, &number, reason, if_version, now)?;
+    let said = s
+        .catalog
+        .f("msg.unassigned", &[("number", c.number.clone())]);
+    changed(s, cli, &c, said)
+}
+
+pub(super) fn comment(
+    s: &mut Session,
+    cli: &Cli,
+    number: &str,
+    text: &str,
+    now: i64,
+) -> Result<()> {
+    let who = actor(s, cli)?;
+    let n = s.store.comment(&s.cfg, &who, number, text, now)?;
+    let said = s.catalog.f("msg.commented", &[("number", n.clone())]);
+    done(s, cli, &n, said)
+}
+
+pub(super) fn rate(
+    s: &mut Session,
+    cli: &Cli,
+    number: Option<&str>,
+    score: Option<i64>,
+    comment: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let who = actor(s, cli)?;
+    let (Some(number), Some(score)) = (number, score) else {
+        return Err(Error::Invalid(msg!("cli.rate_needs")));
+    };
+    let c = s
+        .store
+        .rate(&s.cfg, &who, number, score, comment, None, now)?;
+    let said = s.catalog.f(
+        "msg.rated",
+        &[("number", c.number.clone()), ("rating", score.to_string())],
+    );
+    changed(s, cli, &c, said)
+}
