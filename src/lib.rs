@@ -1,7 +1,8 @@
 //! desk: a terminal ticket desk. See README.md.
 //!
 //! Layers, arrows pointing one way: `cli` and `ui` (front ends) → `store` (SQLite) → `core`
-//! (pure rules). `session` and `present` are shared by both front ends.
+//! (pure rules). `session` and `present` are shared by both front ends; `mail` and `web` are
+//! the services' IO (delivery and mail in; the requesters' web page).
 
 pub mod bug;
 pub mod cli;
@@ -15,3 +16,4 @@ pub mod session;
 pub mod store;
 pub mod time;
 pub mod ui;
+pub mod web;

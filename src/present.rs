@@ -429,6 +429,75 @@ pub fn assignee(cat: &Catalog, t: &Ticket) -> String {
     }
 }
 
+/// A status as the requester reads it (`desk status`, the web page): the catalog's plain
+/// words for the status, else for its category, else the status's label.
+pub fn public_status(cfg: &Config, cat: &Catalog, id: &str) -> String {
+    let key = format!("public.status.{id}");
+    if cat.has(&key) || crate::i18n::Catalog::english().has(&key) {
+        return cat.t(&key).to_string();
+    }
+    match cfg.lifecycle.category(id) {
+        Some(c) => cat.id("public.category", c.as_str()),
+        None => status(cfg, cat, id),
+    }
+}
+
+/// One public step as the requester reads it: its head ("Decision: refused") and its text
+/// (a reason, an answer, a message; sanitised, lines kept), without time. Shared by the
+/// command line and the web page, which escapes both.
+pub fn public_step(
+    cfg: &Config,
+    cat: &Catalog,
+    s: &crate::core::public::Step,
+) -> (String, Option<String>) {
+    use crate::core::public::StepKind;
+    let text = |t: &str| Some(clean_text(t).trim_end().to_string()).filter(|t| !t.is_empty());
+    let (head, body) = match &s.kind {
+        StepKind::Registered { channel: Some(c) } => (
+            cat.f(
+                "public.registered_via",
+                &[("channel", cat.id("channel", c.as_str()))],
+            ),
+            None,
+        ),
+        StepKind::Registered { channel: None } => (cat.t("public.registered").to_string(), None),
+        StepKind::Status { status } => (public_status(cfg, cat, status), None),
+        StepKind::Decision { outcome, note } => (
+            cat.f(
+                "public.decision_step",
+                &[("outcome", cat.outcome(*outcome).to_string())],
+            ),
+            note.as_deref().and_then(|n| {
+                text(n).map(|n| format!("{}: {n}", cat.t(outcome.note_kind().label_key())))
+            }),
+        ),
+        StepKind::Answer { text: t } => (cat.t("public.answer_step").to_string(), text(t)),
+        StepKind::Message { text: t } => (cat.t("public.message_step").to_string(), text(t)),
+        StepKind::Merged { into } => (
+            cat.f(
+                "public.merged",
+                &[("number", clean_line(into).into_owned())],
+            ),
+            None,
+        ),
+    };
+    let head = match &s.by {
+        Some(by) => format!(
+            "{head} ({})",
+            cat.f("public.by", &[("name", clean_line(by).into_owned())])
+        ),
+        None => head,
+    };
+    (head, body)
+}
+
+/// The decision in force as the requester reads it: "partially granted — Next steps: …".
+pub fn public_decision(cat: &Catalog, v: &crate::core::public::View) -> Option<String> {
+    v.decision
+        .as_ref()
+        .map(|(o, note, _)| outcome_line(cat, *o, note.as_deref()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

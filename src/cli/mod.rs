@@ -5,6 +5,7 @@ pub mod commands;
 pub mod help;
 pub mod mail;
 pub mod output;
+mod public;
 pub mod report;
 mod shared;
 
@@ -138,8 +139,7 @@ pub enum Command {
     Group(GroupCommand),
     #[command(subcommand)]
     Category(CategoryCommand),
-    #[command(subcommand)]
-    Status(StatusCommand),
+    Status(StatusArgs),
     Check {
         #[arg(long, conflicts_with = "against")]
         anchor: bool,
@@ -176,6 +176,10 @@ pub enum Command {
     },
     #[command(subcommand)]
     Mail(MailCommand),
+    Serve {
+        #[arg(long, value_name = "ADDRESS")]
+        listen: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -469,6 +473,17 @@ pub enum ConfigCommand {
 #[derive(Subcommand, Debug)]
 pub enum CategoryCommand {
     List,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct StatusArgs {
+    #[command(subcommand)]
+    pub command: Option<StatusCommand>,
+    #[arg(num_args = 0.., value_name = "NUMBER")]
+    pub number: Vec<String>,
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -6,7 +6,8 @@
 //! take backups; admins also run the desk (agents, groups, configuration, restore); viewers
 //! only read. Services, each a system user with its own agent: `mail` registers requests and
 //! records messages, `web` registers requests, records messages and ratings, `system` (timers)
-//! takes backups and recomputes figures; `mail` also delivers the outbox. A service holds only what its service needs; a new
+//! takes backups and recomputes figures; `mail` also delivers the outbox, `web` serves the
+//! requesters' page. A service holds only what its service needs; a new
 //! service need gets a new line here, with its reason.
 
 use super::model::{Actor, AgentRef, Role};
@@ -66,6 +67,9 @@ pub enum Action {
     /// Build the search index again from the tickets and their history (`desk search
     /// --rebuild`), as after damage `desk check` found.
     RebuildSearch,
+    /// Serve the requesters' web page (`desk serve`): it registers their requests and shows
+    /// each its status by number and access code.
+    Serve,
 }
 
 impl Action {
@@ -94,6 +98,7 @@ impl Action {
         Action::Attach,
         Action::Deliver,
         Action::RebuildSearch,
+        Action::Serve,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -122,6 +127,7 @@ impl Action {
             Action::Attach => "attach",
             Action::Deliver => "deliver",
             Action::RebuildSearch => "rebuild_search",
+            Action::Serve => "serve",
         }
     }
 
@@ -146,6 +152,7 @@ impl Action {
             Action::Backup => &[Supervisor, Admin, System],
             Action::Recompute | Action::RebuildSearch => &[Admin, System],
             Action::Deliver => &[Admin, Mail],
+            Action::Serve => &[Admin, Web],
             Action::ManageAgents
             | Action::ManageGroups
             | Action::EditConfig
@@ -250,6 +257,7 @@ mod tests {
         (Action::Attach, "OSA.MW."),
         (Action::Deliver, "..A.M.."),
         (Action::RebuildSearch, "..A...Y"),
+        (Action::Serve, "..A..W."),
     ];
 
     const COLUMNS: [Role; 7] = [

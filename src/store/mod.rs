@@ -10,6 +10,7 @@ pub mod demo;
 pub mod inbox;
 pub mod numbers;
 pub mod outbox;
+pub mod public;
 pub mod query;
 pub mod report;
 pub mod requester;

@@ -119,6 +119,9 @@ pub(crate) struct Cause<'a> {
     pub undo_version: Option<i64>,
     /// The request a duplicate was merged into.
     pub target: Option<&'a str>,
+    /// At registration: the program registering it showed the requester the number and the
+    /// access code (the web page).
+    pub shown: bool,
 }
 
 /// What a notice needs to know of its ticket.
@@ -199,6 +202,10 @@ pub(crate) fn queue(
     let a = about(tx, ticket_id)?;
     let lang = super::requester::language(cfg, a.language.as_deref());
     let date = crate::time::format(a.created_at);
+    let link = cfg
+        .public_url
+        .as_deref()
+        .map(|u| crate::core::web::status_link(u, &a.number, &a.code));
     let r = notice::render(
         kind,
         lang,
@@ -210,7 +217,7 @@ pub(crate) fn queue(
             code: &a.code,
             desk: &cfg.desk_name,
             signature: &mail.signature,
-            status_url: cfg.public_url.as_deref(),
+            status_url: link.as_deref(),
             outcome: cause.outcome,
             note: cause.note,
             answer: cause.answer,
@@ -249,12 +256,16 @@ pub(crate) fn queue(
                 (false, _) => (Some(addr), NoticeState::Pending, now + mail.hold, None),
             }
         }
-        _ if kind == NoticeKind::Acknowledgement && notice::told_at_registration(a.channel) => (
-            None,
-            NoticeState::Informed,
-            now,
-            Some(notice::Note::AtRegistration(a.channel).stored()),
-        ),
+        _ if kind == NoticeKind::Acknowledgement
+            && notice::acknowledged_at_registration(a.channel, cause.shown) =>
+        {
+            (
+                None,
+                NoticeState::Informed,
+                now,
+                Some(notice::Note::AtRegistration(a.channel).stored()),
+            )
+        }
         _ => (None, NoticeState::Manual, now, None),
     };
     tx.prepare_cached(
@@ -285,13 +296,14 @@ pub(crate) fn queue(
 }
 
 /// At registration: the access code, and the acknowledgement when `acknowledge` (not for a
-/// message a program sent).
+/// message a program sent); `shown`: the registering program showed the requester the number
+/// and the code (the web page).
 pub(crate) fn on_created(
     tx: &Connection,
     cfg: &Config,
     ticket_id: i64,
     language: Option<&str>,
-    acknowledge: bool,
+    (acknowledge, shown): (bool, bool),
     now: i64,
 ) -> Result<()> {
     super::requester::register(tx, ticket_id, language)?;
@@ -301,7 +313,10 @@ pub(crate) fn on_created(
             cfg,
             ticket_id,
             NoticeKind::Acknowledgement,
-            &Cause::default(),
+            &Cause {
+                shown,
+                ..Cause::default()
+            },
             now,
         )?;
     }
@@ -329,6 +344,7 @@ pub(crate) fn on_status(
         text: tr.answer.as_deref(),
         undo_version: Some(version_after),
         target: None,
+        shown: false,
     };
     let kind = match (tr.to_category, outcome) {
         (StatusCategory::Done, Some(_)) => NoticeKind::Decision,

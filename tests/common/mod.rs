@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod ui;
+pub mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

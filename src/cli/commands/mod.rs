@@ -152,12 +152,16 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Agent(a) => agent(s, cli, a, now),
         Command::Group(g) => group(s, cli, g),
         Command::Category(CategoryCommand::List) => categories(s, cli),
-        Command::Status(StatusCommand::List) => statuses(s, cli),
+        Command::Status(a) => match (&a.command, a.number.is_empty()) {
+            (Some(StatusCommand::List), _) | (None, true) => statuses(s, cli),
+            (None, false) => super::public::status(s, cli, a, now),
+        },
         Command::Demo { tickets } => demo(s, cli, *tickets, now),
         Command::Mail(m) => {
             let who = actor(s, cli)?;
             super::mail::run(s, cli, &who, m)
         }
+        Command::Serve { listen } => super::public::serve(s, cli, listen.as_deref()),
         Command::Check { anchor, against } => check(s, cli, *anchor, against.as_ref(), now),
         Command::Report(a) => super::report::run(s, cli, a, now),
         Command::Sla { number, recompute } => {

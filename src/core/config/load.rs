@@ -175,6 +175,7 @@ impl Config {
             case: crate::core::casework::read(&c, &raw.answers, &codes)?,
             mail: crate::core::mail::config::from_raw(&c, raw.mail.as_ref())?,
             public_url: Self::public_url(&c, &raw)?,
+            web: crate::core::web::from_raw(&c, raw.web.as_ref())?,
         })
     }
 

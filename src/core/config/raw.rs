@@ -33,6 +33,8 @@ pub(super) struct Raw {
     #[serde(default)]
     pub(super) mail: Option<Spanned<crate::core::mail::config::RawMail>>,
     #[serde(default)]
+    pub(super) web: Option<Spanned<crate::core::web::RawWeb>>,
+    #[serde(default)]
     pub(super) rights: RawRights,
     #[serde(default)]
     pub(super) attachments: Option<Spanned<RawAttachments>>,

@@ -72,7 +72,8 @@ pub struct Facts<'a> {
     pub code: &'a str,
     pub desk: &'a str,
     pub signature: &'a str,
-    /// Where requesters follow their request (the desk's public address), if configured.
+    /// The ready link to the request's status page (the desk's public address with its
+    /// number and access code, `core::web::status_link`), if the address is configured.
     pub status_url: Option<&'a str>,
     pub outcome: Option<Outcome>,
     /// The outcome's note: the reason, the next steps or the question.
@@ -381,6 +382,13 @@ pub fn told_at_registration(channel: Channel) -> bool {
     matches!(channel, Channel::Phone | Channel::InPerson)
 }
 
+/// Whether the acknowledgement of a request without an e-mail address was given at
+/// registration: told by the operator (phone, in person), or `shown` by the program that
+/// registered it (the web page shows the number and the access code).
+pub fn acknowledged_at_registration(channel: Channel, shown: bool) -> bool {
+    told_at_registration(channel) || shown
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,16 +459,28 @@ mod tests {
         assert!(r.body.contains("7KQM-3XTA-PW9R"));
         assert!(r.body.contains("What happens next"));
         assert!(
-            !r.body.contains("follow your request at"),
+            !r.body.contains("Follow your request"),
             "no link configured"
         );
         assert!(!r.body.contains("\n\n\n"), "{}", r.body);
         let with_url = Facts {
-            status_url: Some("https://desk.example.org"),
+            status_url: Some(
+                "https://desk.example.org/status?number=HSG-2611-00042-7&code=7KQM-3XTA-PW9R",
+            ),
             ..facts()
         };
+        let r = render(NoticeKind::Acknowledgement, "en", &with_url);
+        assert!(
+            r.body.contains("Follow your request at any time: https://desk.example.org/status?number=HSG-2611-00042-7&code=7KQM-3XTA-PW9R\n"),
+            "{}",
+            r.body
+        );
         let r = render(NoticeKind::Acknowledgement, "uk", &with_url);
-        assert!(r.body.contains("https://desk.example.org"), "{}", r.body);
+        assert!(
+            r.body.contains("https://desk.example.org/status?"),
+            "{}",
+            r.body
+        );
         assert!(r.body.contains("за номером HSG-2611-00042-7"), "{}", r.body);
     }
 

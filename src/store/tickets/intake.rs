@@ -175,7 +175,16 @@ fn insert_new(
         }
     }
     crate::store::sla::refresh(tx, cfg, id, now)?;
-    crate::store::outbox::on_created(tx, cfg, id, p.language.as_deref(), p.acknowledge, now)?;
+    // The web page shows the requester the new number and access code.
+    let shown = actor.role() == crate::core::model::Role::Web;
+    crate::store::outbox::on_created(
+        tx,
+        cfg,
+        id,
+        p.language.as_deref(),
+        (p.acknowledge, shown),
+        now,
+    )?;
     Ok(Intake::Created(Created {
         id,
         number,
