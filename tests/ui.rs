@@ -1046,6 +1046,73 @@ fn letters_typed_on_a_choice_choose() {
     );
 }
 
+/// The new-request form chooses the language the requester is written to: the desk's unless
+/// another is chosen (←/→ or its first letter), kept on the ticket, and the acknowledgement is
+/// written in it.
+#[test]
+fn the_form_chooses_the_language_the_requester_is_written_to() {
+    let d = desk("en", 0);
+    let dir = d.db.parent().expect("dir");
+    let cfg = dir.join("desk.toml");
+    let text = std::fs::read_to_string(&cfg).expect("read")
+        + &format!(
+            "\n[mail]\nfrom = \"City desk <desk@example.org>\"\ntransport = \"dir:{}\"\n",
+            dir.display()
+        );
+    std::fs::write(&cfg, text).expect("write");
+    let mut app = open(&d, "boss", 80, 24);
+    let register = |app: &mut App, subject: &str, contact: &str, lang: &str| {
+        keys(app, "n");
+        keys(app, subject);
+        for _ in 0..3 {
+            key(app, KeyCode::Tab); // request, requester → contact
+        }
+        keys(app, contact);
+        for _ in 0..4 {
+            key(app, KeyCode::Tab); // channel, category, priority → language
+        }
+        keys(app, lang);
+        let screen = render(app, 80, 24);
+        ctrl(app, 's');
+        let said = message(app);
+        let number = said
+            .split_whitespace()
+            .skip_while(|w| *w != "registered")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{said}"))
+            .to_string();
+        (screen, number)
+    };
+    let (screen, n) = register(&mut app, "No heating in flat 12", "olena@example.org", "");
+    assert!(
+        screen.contains("Language:     ◀ the desk's (English) ▶"),
+        "{screen}"
+    );
+    let (screen, uk) = register(&mut app, "Lift stuck on floor 3", "petro@example.org", "u");
+    assert!(screen.contains("Language:     ◀ Ukrainian ▶"), "{screen}");
+    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let language = |n: &str| {
+        let t = show(&d, n);
+        let notices = s.store.notices(t.id).expect("notices");
+        let subject = notices.first().map(|x| x.subject.clone());
+        (s.store.access(t.id).expect("access").language, subject)
+    };
+    let (lang, subject) = language(&n);
+    assert_eq!(lang, None, "the desk's: none of its own");
+    assert!(
+        subject.as_deref().is_some_and(|s| s.contains("registered")),
+        "{subject:?}"
+    );
+    let (lang, subject) = language(&uk);
+    assert_eq!(lang.as_deref(), Some("uk"));
+    assert!(
+        subject
+            .as_deref()
+            .is_some_and(|s| s.contains("зареєстровано")),
+        "{subject:?}"
+    );
+}
+
 /// Issue 11, item 11: help names each queue; G in help goes to its end and keeps it open.
 #[test]
 fn help_names_the_queues_and_g_scrolls_it() {
@@ -1172,8 +1239,8 @@ fn enter_confirms_everywhere_and_new_lines_are_kept() {
         (nt.subject.as_str(), nt.body.as_str(), nt.requester.as_str()),
         ("Lift stuck", "Between floors 3 and 4", "Olena")
     );
-    for _ in 0..5 {
-        key(&mut app, KeyCode::Enter); // contact, channel, category, priority, and saved
+    for _ in 0..6 {
+        key(&mut app, KeyCode::Enter); // contact, channel, category, priority, language, saved
     }
     assert!(app.overlay().is_none(), "saved from the last field");
     assert!(

@@ -1,10 +1,11 @@
 //! The new-ticket form: subject, request (several lines), requester, contact, channel,
-//! category, priority — with the routing preview (category, group, priority) that core would
-//! apply. Enter goes to the next field and saves on the last; Ctrl-S saves from anywhere;
+//! category, priority, the language the requester is written to — with the routing preview
+//! (category, group, priority) that core would apply. Enter goes to the next field and saves on the last; Ctrl-S saves from anywhere;
 //! Alt-Enter (or Ctrl-J) starts a new line in the request. On a choice, ←/→ choose and a
 //! typed letter jumps to the first choice starting with it: nothing typed is dropped.
 
 use super::{Reply, choice};
+use crate::core::config::LANGUAGES;
 use crate::core::keys::{Action, Context};
 use crate::core::model::{Channel, Priority};
 use crate::core::sanitize::clean_line;
@@ -27,7 +28,8 @@ pub const CONTACT: usize = 3;
 pub const CHANNEL: usize = 4;
 pub const CATEGORY: usize = 5;
 pub const PRIORITY: usize = 6;
-const FIELDS: usize = 7;
+pub const LANGUAGE: usize = 7;
+const FIELDS: usize = 8;
 const CTRL_ALT: ratatui::crossterm::event::KeyModifiers =
     ratatui::crossterm::event::KeyModifiers::CONTROL
         .union(ratatui::crossterm::event::KeyModifiers::ALT);
@@ -40,6 +42,8 @@ pub struct NewTicketForm {
     pub category: usize,
     /// 0: from routing/category; i: `Priority::ALL[i-1]`.
     pub priority: usize,
+    /// The language the requester's notices are written in. 0: the desk's; i: `LANGUAGES[i-1]`.
+    pub language: usize,
     pub focus: usize,
     pub error: Option<String>,
     /// Open tickets this request looks like, found when it was about to be saved: shown
@@ -63,6 +67,7 @@ impl NewTicketForm {
             channel: 0,
             category: 0,
             priority: 0,
+            language: 0,
             focus: SUBJECT,
             error: None,
             duplicates: Vec::new(),
@@ -100,7 +105,11 @@ impl NewTicketForm {
                 .and_then(|i| Priority::ALL.get(i))
                 .copied(),
             external_ref: None,
-            language: None,
+            language: self
+                .language
+                .checked_sub(1)
+                .and_then(|i| LANGUAGES.get(i))
+                .map(|l| l.to_string()),
         }
     }
 
@@ -127,6 +136,9 @@ impl NewTicketForm {
                         .map(|p| ctx.cat.priority(*p).to_string()),
                 )
                 .collect(),
+            LANGUAGE => std::iter::once(desks_language(ctx))
+                .chain(LANGUAGES.iter().map(|l| ctx.cat.id("language", l)))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -136,6 +148,7 @@ impl NewTicketForm {
             CHANNEL => Some(&mut self.channel),
             CATEGORY => Some(&mut self.category),
             PRIORITY => Some(&mut self.priority),
+            LANGUAGE => Some(&mut self.language),
             _ => None,
         }
     }
@@ -219,6 +232,15 @@ fn boxed(
     choice::boxed(f, &form.texts[i], label, form.focus == i, area, ctx);
 }
 
+/// The language choice's first entry: the one notices are written in when none is chosen.
+fn desks_language(ctx: &Ctx<'_>) -> String {
+    let lang = crate::store::requester::language(ctx.cfg, None);
+    ctx.cat.f(
+        "ui.language_default",
+        &[("language", ctx.cat.id("language", lang))],
+    )
+}
+
 fn choice_line<'a>(
     form: &NewTicketForm,
     i: usize,
@@ -280,6 +302,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, form: &NewTicketForm, ctx: &Ctx<'_>) 
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
+        Constraint::Length(1),
         Constraint::Length(dups),
         Constraint::Length(1),
     ])
@@ -306,27 +329,32 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, form: &NewTicketForm, ctx: &Ctx<'_>) 
         .map(|p| ctx.cat.priority(p).to_string())
         .unwrap_or(auto);
     let channel = ctx.cat.id("channel", nt.channel.as_str());
+    let language = match &nt.language {
+        Some(l) => ctx.cat.id("language", l),
+        None => desks_language(ctx),
+    };
     let lines = [
         choice_line(form, CHANNEL, ctx.cat.t("field.channel"), channel, ctx),
         choice_line(form, CATEGORY, ctx.cat.t("field.category"), category, ctx),
         choice_line(form, PRIORITY, ctx.cat.t("field.priority"), priority, ctx),
+        choice_line(form, LANGUAGE, ctx.cat.t("field.language"), language, ctx),
         routing_line(&nt, ctx),
     ];
-    for (line, area) in lines.into_iter().zip(&rows[3..7]) {
+    for (line, area) in lines.into_iter().zip(&rows[3..8]) {
         f.render_widget(line, *area);
     }
     if !form.duplicates.is_empty() {
-        f.render_widget(Paragraph::new(duplicate_lines(form, ctx)), rows[7]);
+        f.render_widget(Paragraph::new(duplicate_lines(form, ctx)), rows[8]);
     }
     let foot = match &form.error {
         Some(e) => Line::from(Span::styled(e.clone(), t.error())),
         None => ctx.hint_line(
             NewTicketForm::CONTEXT,
             &[Action::Confirm, Action::Save, Action::Back, Action::Newline],
-            rows[8].width,
+            rows[9].width,
         ),
     };
-    f.render_widget(Paragraph::new(foot), rows[8]);
+    f.render_widget(Paragraph::new(foot), rows[9]);
 }
 
 /// The open tickets this request looks like, one line each, and why.
