@@ -6,32 +6,9 @@
 mod common;
 
 use common::Desk;
-use common::web::{Resp, Server, configure, exchange, form};
-
-const PUBLIC_URL: &str = "https://desk.example.org/help";
-
-/// A desk with the usual staff, a web service agent `web`, a public address, notices written
-/// to a folder, and the loopback as its proxy (so a test can be many clients).
-fn web_desk(letters: &std::path::Path) -> Desk {
-    let d = Desk::staffed();
-    configure(
-        &d,
-        PUBLIC_URL,
-        &format!(
-            "[mail]\nfrom = \"City desk <desk@example.org>\"\nhold = \"0\"\ntransport = \"dir:{}\"\n\n\
-             [web]\nproxies = [\"127.0.0.1\"]\n",
-            letters.display()
-        ),
-    );
-    d.run(&["agent", "add", "web", "--role", "web", "--name", "Web page"])
-        .ok();
-    d.run(&["agent", "add", "mailer", "--role", "mail"]).ok();
-    d
-}
-
-fn letters() -> tempfile::TempDir {
-    tempfile::tempdir().expect("letters")
-}
+use common::web::{
+    PUBLIC_URL, Resp, Server, configure, exchange, form, letters, letters_text, web_desk,
+};
 
 /// A web desk and its `desk serve`, with the folder its notices go to.
 fn served() -> (tempfile::TempDir, Desk, Server) {
@@ -244,16 +221,9 @@ fn a_request_from_the_form_is_registered_shown_and_acknowledged_with_its_link() 
     assert_eq!(t["access_code"], code.as_str());
     // The acknowledgement repeats number and code and carries the ready link.
     d.run_as("mailer", &["mail", "send"]).ok();
-    let eml: Vec<_> = std::fs::read_dir(mail.path())
-        .expect("letters")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    assert_eq!(eml.len(), 1);
-    let raw = std::fs::read(&eml[0]).expect("letter");
-    let msg = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .expect("a message");
-    let text = msg.body_text(0).expect("plain text").to_string();
+    let letters = letters_text(mail.path());
+    assert_eq!(letters.len(), 1);
+    let text = &letters[0];
     let link = format!("{PUBLIC_URL}/status?number={number}&code={code}");
     assert!(text.contains(&link), "{link} in:\n{text}");
     assert!(text.contains(&number) && text.contains(&code));

@@ -25,6 +25,52 @@ pub fn configure(d: &Desk, public_url: &str, extra: &str) {
     std::fs::write(&cfg, format!("{text}\n{extra}\n")).expect("write desk.toml");
 }
 
+/// Where a test desk says requesters reach it (its acknowledgements' links start here).
+pub const PUBLIC_URL: &str = "https://desk.example.org/help";
+
+/// A desk with the usual staff, a web service agent `web`, a public address, notices written
+/// to a folder, and the loopback as its proxy (so a test can be many clients).
+pub fn web_desk(letters: &std::path::Path) -> Desk {
+    let d = Desk::staffed();
+    configure(
+        &d,
+        PUBLIC_URL,
+        &format!(
+            "[mail]\nfrom = \"City desk <desk@example.org>\"\nhold = \"0\"\ntransport = \"dir:{}\"\n\n\
+             [web]\nproxies = [\"127.0.0.1\"]\n",
+            letters.display()
+        ),
+    );
+    d.run(&["agent", "add", "web", "--role", "web", "--name", "Web page"])
+        .ok();
+    d.run(&["agent", "add", "mailer", "--role", "mail"]).ok();
+    d
+}
+
+/// A folder for the notices a test desk writes (`transport = "dir:…"`).
+pub fn letters() -> tempfile::TempDir {
+    tempfile::tempdir().expect("letters")
+}
+
+/// The plain text of every letter a test desk wrote to `dir`, oldest first.
+pub fn letters_text(dir: &std::path::Path) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("letters")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    files
+        .iter()
+        .map(|p| {
+            let raw = std::fs::read(p).expect("letter");
+            let msg = mail_parser::MessageParser::default()
+                .parse(&raw)
+                .expect("a message");
+            msg.body_text(0).expect("plain text").to_string()
+        })
+        .collect()
+}
+
 /// A running `desk serve`, stopped (SIGTERM) when dropped.
 pub struct Server {
     child: Child,
