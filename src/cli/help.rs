@@ -149,7 +149,26 @@ fn localize_arg(mut a: Arg, path: &str, cat: &Catalog) -> Arg {
 /// clap's mistake as one line in the reader's language (clap's own text spans several lines,
 /// in English).
 pub fn said(e: &clap::Error, cat: &Catalog) -> String {
-    let s = |k: ContextKind| match e.get(k) {
+    let message = mistake(e, cat);
+    let similar = context(e, ContextKind::SuggestedArg)
+        .or(context(e, ContextKind::SuggestedSubcommand))
+        .or(context(e, ContextKind::SuggestedValue));
+    let message = match similar {
+        Some(names) => cat.f(
+            "clap.tip",
+            &[
+                ("message", message),
+                ("tip", cat.f("clap.similar", &[("names", names)])),
+            ],
+        ),
+        None => message,
+    };
+    cat.f("clap.see_help", &[("message", message)])
+}
+
+/// One of clap's facts about a mistake, as text.
+fn context(e: &clap::Error, k: ContextKind) -> Option<String> {
+    match e.get(k) {
         Some(ContextValue::String(v)) => Some(v.clone()),
         Some(ContextValue::Strings(v)) => Some(v.join(", ")),
         Some(ContextValue::StyledStr(v)) => Some(v.to_string()),
@@ -161,7 +180,12 @@ pub fn said(e: &clap::Error, cat: &Catalog) -> String {
         ),
         Some(ContextValue::Number(n)) => Some(n.to_string()),
         _ => None,
-    };
+    }
+}
+
+/// What is wrong, from the catalog, by clap's kind of mistake.
+fn mistake(e: &clap::Error, cat: &Catalog) -> String {
+    let s = |k: ContextKind| context(e, k);
     let f = |key: &str, args: &[(&str, Option<String>)]| -> String {
         cat.f(
             key,
@@ -173,7 +197,7 @@ pub fn said(e: &clap::Error, cat: &Catalog) -> String {
     };
     let arg = s(ContextKind::InvalidArg);
     let value = s(ContextKind::InvalidValue);
-    let message = match e.kind() {
+    match e.kind() {
         ErrorKind::ArgumentConflict if arg.is_some() && arg == s(ContextKind::PriorArg) => {
             f("clap.conflict_many", &[("arg", arg)])
         }
@@ -242,21 +266,7 @@ pub fn said(e: &clap::Error, cat: &Catalog) -> String {
             )
         }
         _ => cat.t("clap.other").to_string(),
-    };
-    let similar = s(ContextKind::SuggestedArg)
-        .or(s(ContextKind::SuggestedSubcommand))
-        .or(s(ContextKind::SuggestedValue));
-    let message = match similar {
-        Some(names) => cat.f(
-            "clap.tip",
-            &[
-                ("message", message),
-                ("tip", cat.f("clap.similar", &[("names", names)])),
-            ],
-        ),
-        None => message,
-    };
-    cat.f("clap.see_help", &[("message", message)])
+    }
 }
 
 #[cfg(test)]

@@ -20,102 +20,13 @@ use serde_json::{Value, json};
 pub fn run(s: &mut Session, cli: &Cli, who: &Actor, cmd: &MailCommand) -> Result<()> {
     let now = session::now();
     match cmd {
-        MailCommand::Send { limit } => {
-            let r = crate::mail::send::run(s, who, *limit)?;
-            if cli.json {
-                print(&json_text(&json!({
-                    "sent": r.sent,
-                    "retry": r.retry,
-                    "failed": r.failed,
-                    "next_retry": r.next_retry.map(rfc3339),
-                    "last_error": r.last_error,
-                })));
-            } else {
-                let mut line = s.catalog.f(
-                    "mail.sent",
-                    &[
-                        ("sent", r.sent.to_string()),
-                        ("retry", r.retry.to_string()),
-                        ("failed", r.failed.to_string()),
-                    ],
-                );
-                if let (Some(at), Some(e)) = (r.next_retry, &r.last_error) {
-                    line.push_str(&format!(
-                        "\n{}",
-                        s.catalog.f(
-                            "mail.retry_at",
-                            &[
-                                ("at", local_time(at)),
-                                ("error", clean_line(e).into_owned())
-                            ]
-                        )
-                    ));
-                }
-                print(&line);
-            }
-            Ok(())
-        }
+        MailCommand::Send { limit } => send(s, cli, who, *limit),
         MailCommand::List {
             state,
             ticket,
             limit,
-        } => {
-            let ticket = match ticket {
-                Some(n) => Some(
-                    s.store
-                        .find(&s.cfg, n, crate::store::tickets::local_date(now))?
-                        .id,
-                ),
-                None => None,
-            };
-            let (rows, total) = s.store.list_notices(&NoticeFilter {
-                states: state.clone(),
-                ticket,
-                limit: *limit,
-            })?;
-            if cli.json {
-                print(&json_text(&Value::Array(
-                    rows.iter().map(notice_json).collect(),
-                )));
-            } else {
-                print(&list_text(s.catalog, &rows, total));
-            }
-            Ok(())
-        }
-        MailCommand::Show { id } => {
-            let Some(n) = s.store.notice_text(*id)? else {
-                return Err(Error::NotFound(crate::msg!(
-                    "error.mail.no_notice",
-                    id = *id
-                )));
-            };
-            if cli.json {
-                let mut v = notice_json(&n.notice);
-                v["body"] = json!(n.body);
-                v["in_reply_to"] = json!(n.in_reply_to);
-                v["references"] = json!(n.references);
-                print(&json_text(&v));
-            } else {
-                let mut out = String::new();
-                out.push_str(&format!(
-                    "Message-ID: {}\n",
-                    clean_line(&n.notice.message_id)
-                ));
-                if let Some(r) = &n.in_reply_to {
-                    out.push_str(&format!("In-Reply-To: {}\n", clean_line(r)));
-                }
-                out.push_str(&format!(
-                    "To: {}\nSubject: {}\n{}: {}\n\n",
-                    clean_line(n.notice.recipient.as_deref().unwrap_or("—")),
-                    clean_line(&n.notice.subject),
-                    s.catalog.t("mail.state"),
-                    present::notice_state(s.catalog, n.notice.state.as_str()),
-                ));
-                out.push_str(&clean_text(&n.body));
-                print(&out);
-            }
-            Ok(())
-        }
+        } => list(s, cli, state, ticket.as_deref(), *limit, now),
+        MailCommand::Show { id } => show(s, cli, *id),
         MailCommand::In { maildir: None } => {
             let (_, r) = crate::mail::receive::stdin(s, who)?;
             if cli.json {
@@ -156,6 +67,107 @@ pub fn run(s: &mut Session, cli: &Cli, who: &Actor, cmd: &MailCommand) -> Result
             Ok(())
         }
     }
+}
+
+/// `desk mail send`: what was sent, what waits for a retry and why.
+fn send(s: &mut Session, cli: &Cli, who: &Actor, limit: Option<usize>) -> Result<()> {
+    let r = crate::mail::send::run(s, who, limit)?;
+    if cli.json {
+        print(&json_text(&json!({
+            "sent": r.sent,
+            "retry": r.retry,
+            "failed": r.failed,
+            "next_retry": r.next_retry.map(rfc3339),
+            "last_error": r.last_error,
+        })));
+        return Ok(());
+    }
+    let mut line = s.catalog.f(
+        "mail.sent",
+        &[
+            ("sent", r.sent.to_string()),
+            ("retry", r.retry.to_string()),
+            ("failed", r.failed.to_string()),
+        ],
+    );
+    if let (Some(at), Some(e)) = (r.next_retry, &r.last_error) {
+        line.push_str(&format!(
+            "\n{}",
+            s.catalog.f(
+                "mail.retry_at",
+                &[
+                    ("at", local_time(at)),
+                    ("error", clean_line(e).into_owned())
+                ]
+            )
+        ));
+    }
+    print(&line);
+    Ok(())
+}
+
+/// `desk mail list`: the notices, newest first, of a state or a ticket.
+fn list(
+    s: &Session,
+    cli: &Cli,
+    state: &[crate::core::model::NoticeState],
+    ticket: Option<&str>,
+    limit: usize,
+    now: i64,
+) -> Result<()> {
+    let ticket = match ticket {
+        Some(n) => Some(
+            s.store
+                .find(&s.cfg, n, crate::store::tickets::local_date(now))?
+                .id,
+        ),
+        None => None,
+    };
+    let (rows, total) = s.store.list_notices(&NoticeFilter {
+        states: state.to_vec(),
+        ticket,
+        limit,
+    })?;
+    if cli.json {
+        print(&json_text(&Value::Array(
+            rows.iter().map(notice_json).collect(),
+        )));
+    } else {
+        print(&list_text(s.catalog, &rows, total));
+    }
+    Ok(())
+}
+
+/// `desk mail show`: one notice as it is sent, headers and text.
+fn show(s: &Session, cli: &Cli, id: i64) -> Result<()> {
+    let Some(n) = s.store.notice_text(id)? else {
+        return Err(Error::NotFound(crate::msg!(
+            "error.mail.no_notice",
+            id = id
+        )));
+    };
+    if cli.json {
+        let mut v = notice_json(&n.notice);
+        v["body"] = json!(n.body);
+        v["in_reply_to"] = json!(n.in_reply_to);
+        v["references"] = json!(n.references);
+        print(&json_text(&v));
+        return Ok(());
+    }
+    let mut out = format!("Message-ID: {}\n", clean_line(&n.notice.message_id));
+    if let Some(r) = &n.in_reply_to {
+        out.push_str(&format!("In-Reply-To: {}\n", clean_line(r)));
+    }
+    out.push_str(&format!(
+        "To: {}\nSubject: {}\n{}: {}\n\n",
+        clean_line(n.notice.recipient.as_deref().unwrap_or("—")),
+        clean_line(&n.notice.subject),
+        s.catalog.t("mail.state"),
+        present::notice_state(s.catalog, n.notice.state.as_str()),
+    ));
+    out.push_str(&clean_text(&n.body));
+    print(&out);
+    Ok(())
 }
 
 fn report_maildir(cat: &Catalog, cli: &Cli, taken: &[Taken]) -> Result<()> {

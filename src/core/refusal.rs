@@ -167,17 +167,7 @@ impl Refusal {
                 have,
             } => (
                 "role_needed",
-                vec![
-                    (
-                        "action",
-                        match detail {
-                            Some(d) => format!("{} {d}", action.as_str()),
-                            None => action.as_str().to_string(),
-                        },
-                    ),
-                    ("needed", list(needed).replace(", ", " or ")),
-                    ("have", have.to_string()),
-                ],
+                role_needed(*action, detail.as_deref(), needed, *have),
             ),
             NotYours { owner } => ("not_yours", vec![("owner", owner.clone())]),
             OutcomeRequired { status, allowed } => (
@@ -188,30 +178,10 @@ impl Refusal {
                 status,
                 outcome,
                 allowed,
-            } if allowed.is_empty() => (
-                "outcome_not_taken",
-                vec![("status", status.clone()), ("outcome", outcome.to_string())],
-            ),
-            OutcomeNotAllowed {
-                status,
-                outcome,
-                allowed,
-            } => (
-                "outcome_not_allowed",
-                vec![
-                    ("status", status.clone()),
-                    ("outcome", outcome.to_string()),
-                    ("allowed", list(allowed)),
-                ],
-            ),
-            NoteRequired { outcome, note } => (
-                match note {
-                    OutcomeNote::Reason => "reason_for_outcome",
-                    OutcomeNote::NextSteps => "next_steps_for_outcome",
-                    OutcomeNote::Question => "question_for_outcome",
-                },
-                vec![("outcome", outcome.to_string())],
-            ),
+            } => outcome_not_allowed(status, *outcome, allowed),
+            NoteRequired { outcome, note } => {
+                (note_required(*note), vec![("outcome", outcome.to_string())])
+            }
             FieldRequired { field, transition } => (
                 "field_required",
                 vec![
@@ -229,14 +199,7 @@ impl Refusal {
                 "cannot_own",
                 vec![("login", login.clone()), ("role", role.to_string())],
             ),
-            ReasonRequired { action } => (
-                match action {
-                    Action::TakeOver => "reason_for_take_over",
-                    Action::Unassign => "reason_for_unassign",
-                    _ => "reason_for_reassign",
-                },
-                vec![],
-            ),
+            ReasonRequired { action } => (reason_required(*action), vec![]),
             TicketClosed { status } => ("ticket_closed", vec![("status", status.clone())]),
             Stale { by, at } => ("stale", vec![("by", by.clone()), ("at", at.clone())]),
             NotRatable { status } => ("not_ratable", vec![("status", status.clone())]),
@@ -265,6 +228,58 @@ impl Refusal {
             ),
             NotLinked { other } => ("not_linked", vec![("other", other.clone())]),
         }
+    }
+}
+
+/// `role_needed`'s arguments: the action (with what it was about), the roles that may, the
+/// role the person has.
+fn role_needed(
+    action: Action,
+    detail: Option<&str>,
+    needed: &[Role],
+    have: Role,
+) -> Vec<(&'static str, String)> {
+    let action = match detail {
+        Some(d) => format!("{} {d}", action.as_str()),
+        None => action.as_str().to_string(),
+    };
+    vec![
+        ("action", action),
+        ("needed", list(needed).replace(", ", " or ")),
+        ("have", have.to_string()),
+    ]
+}
+
+/// An outcome a status does not take: none at all, or not this one.
+fn outcome_not_allowed(
+    status: &str,
+    outcome: Outcome,
+    allowed: &[Outcome],
+) -> (&'static str, Vec<(&'static str, String)>) {
+    let mut args = vec![
+        ("status", status.to_string()),
+        ("outcome", outcome.to_string()),
+    ];
+    if allowed.is_empty() {
+        return ("outcome_not_taken", args);
+    }
+    args.push(("allowed", list(allowed)));
+    ("outcome_not_allowed", args)
+}
+
+fn note_required(note: OutcomeNote) -> &'static str {
+    match note {
+        OutcomeNote::Reason => "reason_for_outcome",
+        OutcomeNote::NextSteps => "next_steps_for_outcome",
+        OutcomeNote::Question => "question_for_outcome",
+    }
+}
+
+fn reason_required(action: Action) -> &'static str {
+    match action {
+        Action::TakeOver => "reason_for_take_over",
+        Action::Unassign => "reason_for_unassign",
+        _ => "reason_for_reassign",
     }
 }
 

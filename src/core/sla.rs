@@ -417,13 +417,7 @@ fn run_clock(
         let mut after_stop = None;
         if let Some(stop) = stop {
             if from >= stop {
-                intervals.push(Interval {
-                    from,
-                    to,
-                    status: s.status.clone(),
-                    why: Why::Stopped,
-                    counted: 0,
-                });
+                intervals.push(stopped(from, to, &s.status));
                 continue;
             }
             if to > stop {
@@ -431,13 +425,7 @@ fn run_clock(
                 to = stop;
             }
         }
-        let why = if runs_in(s.category) {
-            Why::Running
-        } else if s.category == StatusCategory::Waiting {
-            Why::Waiting
-        } else {
-            Why::Finished
-        };
+        let why = why_in(s.category);
         let counted = if why == Why::Running {
             seconds(cal, from, to)
         } else {
@@ -464,13 +452,7 @@ fn run_clock(
             counted,
         });
         if let Some((a, b)) = after_stop {
-            intervals.push(Interval {
-                from: a,
-                to: b,
-                status: s.status.clone(),
-                why: Why::Stopped,
-                counted: 0,
-            });
+            intervals.push(stopped(a, b, &s.status));
         }
     }
     let last = spans.last();
@@ -492,20 +474,7 @@ fn run_clock(
             risk_at = Some(add(cal, now, (t - left - elapsed).max(0)));
         }
     }
-    let state = match target {
-        None => SlaState::None,
-        Some(t) if stopped_at.is_some() => {
-            if elapsed <= t {
-                SlaState::Met
-            } else {
-                SlaState::Missed
-            }
-        }
-        Some(t) if elapsed > t => SlaState::Breached,
-        Some(_) if !running => SlaState::Paused,
-        Some(t) if t - elapsed <= risk_left.unwrap_or(0) => SlaState::AtRisk,
-        Some(_) => SlaState::Ok,
-    };
+    let state = clock_state(target, elapsed, stopped_at.is_some(), running, risk_left);
     Clock {
         kind,
         target,
@@ -516,6 +485,53 @@ fn run_clock(
         risk_at,
         state,
         intervals,
+    }
+}
+
+/// Why a clock counts, pauses or stops in a status of this category.
+fn why_in(category: StatusCategory) -> Why {
+    if runs_in(category) {
+        Why::Running
+    } else if category == StatusCategory::Waiting {
+        Why::Waiting
+    } else {
+        Why::Finished
+    }
+}
+
+/// Time after the clock stopped, in `status`: shown, never counted.
+fn stopped(from: i64, to: i64, status: &str) -> Interval {
+    Interval {
+        from,
+        to,
+        status: status.to_string(),
+        why: Why::Stopped,
+        counted: 0,
+    }
+}
+
+/// Where a clock stands: met or missed once stopped; else breached, paused, at risk (less
+/// than `risk_left` of its target left) or on time.
+fn clock_state(
+    target: Option<i64>,
+    elapsed: i64,
+    stopped: bool,
+    running: bool,
+    risk_left: Option<i64>,
+) -> SlaState {
+    match target {
+        None => SlaState::None,
+        Some(t) if stopped => {
+            if elapsed <= t {
+                SlaState::Met
+            } else {
+                SlaState::Missed
+            }
+        }
+        Some(t) if elapsed > t => SlaState::Breached,
+        Some(_) if !running => SlaState::Paused,
+        Some(t) if t - elapsed <= risk_left.unwrap_or(0) => SlaState::AtRisk,
+        Some(_) => SlaState::Ok,
     }
 }
 

@@ -365,22 +365,7 @@ impl Store {
             return Err(Error::Invalid(msg!("error.file.not_a_file", file = &name)));
         }
         let scratch = Scratch::beside(&self.path, "restore");
-        {
-            let mut copy = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&scratch.0)
-                .map_err(|e| {
-                    Error::Database(msg!(
-                        "error.backup.private_copy",
-                        file = &name,
-                        why = io(&e)
-                    ))
-                })?;
-            std::io::copy(&mut input, &mut copy).map_err(|e| {
-                Error::Database(msg!("error.backup.copy", file = &name, why = io(&e)))
-            })?;
-        }
+        private_copy(&mut input, &scratch.0, &name)?;
         let db = |e| Error::db(e, &scratch.0);
         let mut src = Connection::open_with_flags(
             &scratch.0,
@@ -408,41 +393,10 @@ impl Store {
                 file = &name
             )));
         }
-        let undeclared = super::config::undeclared_statuses(&src, cfg).map_err(db)?;
-        if !undeclared.is_empty() {
-            return Err(Error::Invalid(msg!(
-                "error.backup.undeclared",
-                file = &name,
-                statuses = undeclared.join(", ")
-            )));
-        }
-        let chain = super::chain::verify(&src, None).map_err(db)?;
-        if let Some(b) = chain.first_break {
-            return Err(Error::Invalid(match b.number {
-                Some(number) => msg!(
-                    "error.backup.broken_of",
-                    file = &name,
-                    event = b.event,
-                    number = number,
-                    what = b.what
-                ),
-                None => msg!(
-                    "error.backup.broken",
-                    file = &name,
-                    event = b.event,
-                    what = b.what
-                ),
-            }));
-        }
-        // Its people and groups are what its history last recorded (a role given with
-        // sqlite3 in a backup would otherwise come back with it).
-        if let Some(v) = super::roster::check(&src).map_err(db)?.into_iter().next() {
-            return Err(Error::Invalid(msg!(
-                "error.backup.people",
-                file = &name,
-                what = v.message
-            )));
-        }
+        vetted(&src, cfg, &name).map_err(|e| match e {
+            Error::Sql(e) => db(e),
+            e => e,
+        })?;
         // The counters never go back: numbers given since the backup was taken stay given,
         // recorded as skipped in the copy before it replaces the desk (in the same step).
         let before = super::numbers::counters(&self.conn).map_err(|e| self.err(e))?;
@@ -482,6 +436,62 @@ impl Store {
             kept,
         })
     }
+}
+
+/// The backup read with the caller's rights into a private copy at `to`, new (never an
+/// existing file).
+fn private_copy(input: &mut std::fs::File, to: &Path, name: &str) -> Result<()> {
+    let mut copy = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)
+        .map_err(|e| {
+            Error::Database(msg!("error.backup.private_copy", file = name, why = io(&e)))
+        })?;
+    std::io::copy(input, &mut copy)
+        .map_err(|e| Error::Database(msg!("error.backup.copy", file = name, why = io(&e))))?;
+    Ok(())
+}
+
+/// Refuses a backup this desk cannot take: statuses its configuration does not declare, a
+/// history whose chain is broken, people and groups that are not what its history recorded.
+fn vetted(src: &Connection, cfg: &Config, name: &str) -> Result<()> {
+    let undeclared = super::config::undeclared_statuses(src, cfg)?;
+    if !undeclared.is_empty() {
+        return Err(Error::Invalid(msg!(
+            "error.backup.undeclared",
+            file = name,
+            statuses = undeclared.join(", ")
+        )));
+    }
+    let chain = super::chain::verify(src, None)?;
+    if let Some(b) = chain.first_break {
+        return Err(Error::Invalid(match b.number {
+            Some(number) => msg!(
+                "error.backup.broken_of",
+                file = name,
+                event = b.event,
+                number = number,
+                what = b.what
+            ),
+            None => msg!(
+                "error.backup.broken",
+                file = name,
+                event = b.event,
+                what = b.what
+            ),
+        }));
+    }
+    // Its people and groups are what its history last recorded (a role given with sqlite3 in
+    // a backup would otherwise come back with it).
+    if let Some(v) = super::roster::check(src)?.into_iter().next() {
+        return Err(Error::Invalid(msg!(
+            "error.backup.people",
+            file = name,
+            what = v.message
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -183,20 +183,8 @@ impl Store {
         rights::check(actor, Action::Create, None)?;
         rights::check(actor, Action::Comment, None)?;
         let r = self.write(|tx| {
-            let seen: Option<Option<i64>> = tx
-                .prepare_cached("SELECT ticket_id FROM inbox WHERE message_id = ?1")?
-                .query_row([&m.message_id], |r| r.get(0))
-                .optional()?;
-            if let Some(ticket) = seen {
-                let number = match ticket {
-                    Some(id) => Some(
-                        tx.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| {
-                            r.get(0)
-                        })?,
-                    ),
-                    None => None,
-                };
-                return Ok(Received::Again { number });
+            if let Some(again) = seen(tx, m)? {
+                return Ok(again);
             }
             let ours = cfg.mail.from.as_ref().map(|f| f.address.as_str());
             if outbox::by_message_id(tx, &m.message_id)?.is_some()
@@ -205,138 +193,195 @@ impl Store {
                 remember(tx, m, None, "loop", now)?;
                 return Ok(Received::Loop);
             }
-            if matches!(
-                m.automatic,
-                Some(Automatic::Report | Automatic::Daemon(_) | Automatic::NullSender)
-            ) {
-                let mut numbers: Vec<String> = Vec::new();
-                let mut first = None;
-                for id in m.returned.iter().chain(&m.answers) {
-                    let Some(n) = outbox::by_message_id(tx, id)? else {
-                        continue;
-                    };
-                    first.get_or_insert(n.ticket_id);
-                    if matches!(n.state, NoticeState::Sent | NoticeState::Pending) {
-                        rights::check(actor, Action::Deliver, None)?;
-                        let why =
-                            crate::core::mail::notice::Note::Returned(m.diagnostic.clone());
-                        outbox::fail(tx, actor, &n, &why, now)?;
-                    }
-                    if !numbers.contains(&n.number) {
-                        numbers.push(n.number.clone());
-                    }
-                }
-                if let Some(t) = first {
-                    remember(tx, m, Some(t), "bounce", now)?;
-                    return Ok(Received::Bounce { numbers });
-                }
+            if let Some(bounce) = bounce(tx, actor, m, now)? {
+                return Ok(bounce);
             }
-            let automatic = m.automatic.is_some();
-            if let Some(id) = ticket_of(tx, m)? {
-                let number: String =
-                    tx.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| r.get(0))?;
-                let t = find_in(tx, cfg, &number, local_date(now))?;
-                let sender = m.from.clone().unwrap_or_else(|| m.from_name.clone());
-                let files = fitting(cfg, m, names_and_total(tx, t.id)?.1);
-                History::new(tx, t.id, &t.number, now, Some(actor)).record(
-                    EventKind::Message,
-                    Some(&sender),
-                    None,
-                    Some(&text(&files)),
-                )?;
-                if !files.kept.is_empty() {
-                    rights::check(actor, Action::Attach, None)?;
-                    attach_in(tx, cfg, Some(actor), (t.id, &t.number), &files.kept, now)?;
-                }
-                tx.execute(
-                    "UPDATE tickets SET updated_at = ?1, updated_by = ?2, version = version + 1
-                     WHERE id = ?3",
-                    params![now, actor.id(), t.id],
-                )?;
-                let mut resumed = None;
-                let waiting = cfg.lifecycle.category(&t.status) == Some(StatusCategory::Waiting);
-                if waiting && !automatic {
-                    let from = came_from(tx, t.id, &t.status)?;
-                    let reason = format!("the requester answered ({})", m.message_id);
-                    let mut now_t = t.clone();
-                    now_t.version += 1;
-                    if let Some(tr) = cfg.lifecycle.resume(&t.state(), from.as_deref(), &reason) {
-                        super::tickets::apply_move(tx, cfg, &now_t, &tr, actor, now)?;
-                        resumed = Some(tr.to);
-                    }
-                }
-                remember(tx, m, Some(t.id), "joined", now)?;
-                return Ok(Received::Joined {
-                    number: t.number,
-                    resumed,
-                    automatic,
-                });
+            match ticket_of(tx, m)? {
+                Some(id) => join(tx, cfg, actor, m, id, text, now),
+                None => register(tx, cfg, actor, m, text, now),
             }
-            let subject = if m.subject.trim().is_empty() {
-                "(no subject)".to_string()
-            } else {
-                m.subject.clone()
-            };
-            let files = fitting(cfg, m, 0);
-            let new = NewTicket {
-                subject,
-                body: text(&files),
-                requester: m.from_name.clone(),
-                contact: m.from.clone().unwrap_or_default(),
-                channel: Channel::Email,
-                category: None,
-                group: None,
-                priority: None,
-                external_ref: Some(m.message_id.clone()),
-                language: m.language.map(str::to_string),
-            };
-            let created = match intake_in(tx, cfg, actor, &new, !automatic, now)? {
-                Intake::Created(c) => c,
-                Intake::Existing(number) => {
-                    let id: i64 = tx.query_row(
-                        "SELECT id FROM tickets WHERE number = ?1",
-                        [&number],
-                        |r| r.get(0),
-                    )?;
-                    remember(tx, m, Some(id), "ignored", now)?;
-                    return Ok(Received::Again {
-                        number: Some(number),
-                    });
-                }
-            };
-            if !files.kept.is_empty() {
-                rights::check(actor, Action::Attach, None)?;
-                attach_in(
-                    tx,
-                    cfg,
-                    Some(actor),
-                    (created.id, &created.number),
-                    &files.kept,
-                    now,
-                )?;
-            }
-            let related = related(tx, m, created.id)?;
-            if !related.is_empty() {
-                let note = format!(
-                    "possibly related to {} (named in the message; not joined to it: a number alone does not show the message is the requester's)",
-                    related.join(", ")
-                );
-                History::new(tx, created.id, &created.number, now, Some(actor)).record(
-                    EventKind::Comment,
-                    None,
-                    None,
-                    Some(&note),
-                )?;
-            }
-            remember(tx, m, Some(created.id), "new", now)?;
-            Ok(Received::New {
-                number: created.number,
-                automatic,
-                related,
-            })
         });
         r.map_err(|e| self.map_db(e))
     }
+}
+
+/// A message already recorded (a re-delivery): what it was, with the ticket it went to.
+fn seen(tx: &Connection, m: &Inbound) -> Result<Option<Received>> {
+    let seen: Option<Option<i64>> = tx
+        .prepare_cached("SELECT ticket_id FROM inbox WHERE message_id = ?1")?
+        .query_row([&m.message_id], |r| r.get(0))
+        .optional()?;
+    let Some(ticket) = seen else {
+        return Ok(None);
+    };
+    let number = match ticket {
+        Some(id) => Some(
+            tx.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?,
+        ),
+        None => None,
+    };
+    Ok(Some(Received::Again { number }))
+}
+
+/// A report of the mail system about the desk's own notices: each one returned is marked
+/// failed on its ticket. None when the message is not one, or names none of the desk's.
+fn bounce(tx: &Connection, actor: &Actor, m: &Inbound, now: i64) -> Result<Option<Received>> {
+    if !matches!(
+        m.automatic,
+        Some(Automatic::Report | Automatic::Daemon(_) | Automatic::NullSender)
+    ) {
+        return Ok(None);
+    }
+    let mut numbers: Vec<String> = Vec::new();
+    let mut first = None;
+    for id in m.returned.iter().chain(&m.answers) {
+        let Some(n) = outbox::by_message_id(tx, id)? else {
+            continue;
+        };
+        first.get_or_insert(n.ticket_id);
+        if matches!(n.state, NoticeState::Sent | NoticeState::Pending) {
+            rights::check(actor, Action::Deliver, None)?;
+            let why = crate::core::mail::notice::Note::Returned(m.diagnostic.clone());
+            outbox::fail(tx, actor, &n, &why, now)?;
+        }
+        if !numbers.contains(&n.number) {
+            numbers.push(n.number.clone());
+        }
+    }
+    let Some(t) = first else {
+        return Ok(None);
+    };
+    remember(tx, m, Some(t), "bounce", now)?;
+    Ok(Some(Received::Bounce { numbers }))
+}
+
+/// The requester's message on their ticket `id`, its files attached; a ticket waiting for
+/// them resumes (unless a program sent it).
+fn join(
+    tx: &Connection,
+    cfg: &Config,
+    actor: &Actor,
+    m: &Inbound,
+    id: i64,
+    text: &dyn Fn(&Files) -> String,
+    now: i64,
+) -> Result<Received> {
+    let automatic = m.automatic.is_some();
+    let number: String = tx.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })?;
+    let t = find_in(tx, cfg, &number, local_date(now))?;
+    let sender = m.from.clone().unwrap_or_else(|| m.from_name.clone());
+    let files = fitting(cfg, m, names_and_total(tx, t.id)?.1);
+    History::new(tx, t.id, &t.number, now, Some(actor)).record(
+        EventKind::Message,
+        Some(&sender),
+        None,
+        Some(&text(&files)),
+    )?;
+    if !files.kept.is_empty() {
+        rights::check(actor, Action::Attach, None)?;
+        attach_in(tx, cfg, Some(actor), (t.id, &t.number), &files.kept, now)?;
+    }
+    tx.execute(
+        "UPDATE tickets SET updated_at = ?1, updated_by = ?2, version = version + 1
+         WHERE id = ?3",
+        params![now, actor.id(), t.id],
+    )?;
+    let mut resumed = None;
+    let waiting = cfg.lifecycle.category(&t.status) == Some(StatusCategory::Waiting);
+    if waiting && !automatic {
+        let from = came_from(tx, t.id, &t.status)?;
+        let reason = format!("the requester answered ({})", m.message_id);
+        let mut now_t = t.clone();
+        now_t.version += 1;
+        if let Some(tr) = cfg.lifecycle.resume(&t.state(), from.as_deref(), &reason) {
+            super::tickets::apply_move(tx, cfg, &now_t, &tr, actor, now)?;
+            resumed = Some(tr.to);
+        }
+    }
+    remember(tx, m, Some(t.id), "joined", now)?;
+    Ok(Received::Joined {
+        number: t.number,
+        resumed,
+        automatic,
+    })
+}
+
+/// A new ticket from the message (channel e-mail, its Message-ID the reference), its files
+/// attached, noted as possibly related to the tickets it names.
+fn register(
+    tx: &Connection,
+    cfg: &Config,
+    actor: &Actor,
+    m: &Inbound,
+    text: &dyn Fn(&Files) -> String,
+    now: i64,
+) -> Result<Received> {
+    let automatic = m.automatic.is_some();
+    let subject = if m.subject.trim().is_empty() {
+        "(no subject)".to_string()
+    } else {
+        m.subject.clone()
+    };
+    let files = fitting(cfg, m, 0);
+    let new = NewTicket {
+        subject,
+        body: text(&files),
+        requester: m.from_name.clone(),
+        contact: m.from.clone().unwrap_or_default(),
+        channel: Channel::Email,
+        category: None,
+        group: None,
+        priority: None,
+        external_ref: Some(m.message_id.clone()),
+        language: m.language.map(str::to_string),
+    };
+    let created = match intake_in(tx, cfg, actor, &new, !automatic, now)? {
+        Intake::Created(c) => c,
+        Intake::Existing(number) => {
+            let id: i64 =
+                tx.query_row("SELECT id FROM tickets WHERE number = ?1", [&number], |r| {
+                    r.get(0)
+                })?;
+            remember(tx, m, Some(id), "ignored", now)?;
+            return Ok(Received::Again {
+                number: Some(number),
+            });
+        }
+    };
+    if !files.kept.is_empty() {
+        rights::check(actor, Action::Attach, None)?;
+        attach_in(
+            tx,
+            cfg,
+            Some(actor),
+            (created.id, &created.number),
+            &files.kept,
+            now,
+        )?;
+    }
+    let related = related(tx, m, created.id)?;
+    if !related.is_empty() {
+        let note = format!(
+            "possibly related to {} (named in the message; not joined to it: a number alone does not show the message is the requester's)",
+            related.join(", ")
+        );
+        History::new(tx, created.id, &created.number, now, Some(actor)).record(
+            EventKind::Comment,
+            None,
+            None,
+            Some(&note),
+        )?;
+    }
+    remember(tx, m, Some(created.id), "new", now)?;
+    Ok(Received::New {
+        number: created.number,
+        automatic,
+        related,
+    })
 }
 
 /// The most a requester's message keeps of its text on a ticket.

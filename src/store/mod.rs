@@ -175,6 +175,49 @@ pub enum Mode {
     Create,
 }
 
+/// Refuses, before SQLite touches anything, what is not a desk to open: a directory one may
+/// not enter, a desk that is not there (unless it is to be made), a directory, and on the
+/// shared desk a -wal or -shm file missing (made by root's sqlite3, not by desk).
+fn openable(path: &Path, mode: Mode, options: Options) -> Result<()> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(Error::Database(msg!(
+                "error.db.closed_directory",
+                path = path.display().to_string()
+            )));
+        }
+        Err(_) if mode == Mode::Existing => {
+            return Err(Error::Database(msg!(
+                "error.db.missing",
+                path = path.display().to_string()
+            )));
+        }
+        _ => {}
+    }
+    if path.is_dir() {
+        return Err(Error::Database(msg!(
+            "error.db.directory",
+            path = path.display().to_string()
+        )));
+    }
+    if options.shared && mode == Mode::Existing {
+        // Made by `desk init --shared` and kept by every desk; missing only when someone
+        // opened the file outside desk (root's sqlite3). Were desk to make them now, they
+        // would belong to whoever happened to run it.
+        for suffix in ["-wal", "-shm"] {
+            let mut f = path.as_os_str().to_owned();
+            f.push(suffix);
+            if std::fs::symlink_metadata(PathBuf::from(&f)).is_err() {
+                return Err(Error::Database(msg!(
+                    "error.db.wal_missing",
+                    path = PathBuf::from(f).display().to_string()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens (or creates) a desk database, applies pending migrations, refuses a database
     /// written by a newer desk or a file that is not a desk database.
@@ -189,42 +232,7 @@ impl Store {
         busy_timeout: Duration,
         options: Options,
     ) -> Result<Store> {
-        match std::fs::metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                return Err(Error::Database(msg!(
-                    "error.db.closed_directory",
-                    path = path.display().to_string()
-                )));
-            }
-            Err(_) if mode == Mode::Existing => {
-                return Err(Error::Database(msg!(
-                    "error.db.missing",
-                    path = path.display().to_string()
-                )));
-            }
-            _ => {}
-        }
-        if path.is_dir() {
-            return Err(Error::Database(msg!(
-                "error.db.directory",
-                path = path.display().to_string()
-            )));
-        }
-        if options.shared && mode == Mode::Existing {
-            // Made by `desk init --shared` and kept by every desk; missing only when someone
-            // opened the file outside desk (root's sqlite3). Were desk to make them now, they
-            // would belong to whoever happened to run it.
-            for suffix in ["-wal", "-shm"] {
-                let mut f = path.as_os_str().to_owned();
-                f.push(suffix);
-                if std::fs::symlink_metadata(PathBuf::from(&f)).is_err() {
-                    return Err(Error::Database(msg!(
-                        "error.db.wal_missing",
-                        path = PathBuf::from(f).display().to_string()
-                    )));
-                }
-            }
-        }
+        openable(path, mode, options)?;
         if mode == Mode::Create {
             create_private(path)?;
         }

@@ -645,60 +645,8 @@ pub(crate) fn check(conn: &Connection, cfg: &Config) -> rusqlite::Result<Vec<Vio
             }
         }
         *next = seq + 1;
-        if let Some(c) = counter.as_ref() {
-            if seq > c.last {
-                v.push(Violation::said(
-                    Some(number.clone()),
-                    "number.check.ahead",
-                    vec![
-                        ("series", scope.clone()),
-                        ("seq", seq.to_string()),
-                        ("last", c.last.to_string()),
-                    ],
-                ));
-            }
-            if skipped
-                .get(&scope)
-                .is_some_and(|gs| gs.iter().any(|(a, b)| (*a..=*b).contains(&seq)))
-            {
-                v.push(Violation::said(
-                    Some(number.clone()),
-                    "number.check.skipped_given",
-                    vec![("series", scope.clone()), ("seq", seq.to_string())],
-                ));
-            }
-        }
-        if numbering::normalize(&number) != key {
-            v.push(Violation::said(
-                Some(number.clone()),
-                "number.check.key",
-                vec![("key", key.clone())],
-            ));
-        }
-        let algo = counter.as_ref().and_then(|c| c.algo.as_deref());
-        match numbering::layout(&scope, seq as u64, &key) {
-            Layout::Plain => {}
-            Layout::Foreign => v.push(Violation::said(
-                Some(number.clone()),
-                "number.check.foreign",
-                vec![("series", scope.clone()), ("seq", seq.to_string())],
-            )),
-            Layout::Checked { payload, check } => {
-                match algo.and_then(|a| a.parse::<CheckAlgo>().ok()) {
-                    Some(a) if a.accepts(&payload, check) => {}
-                    Some(a) => v.push(Violation::said(
-                        Some(number.clone()),
-                        "number.check.bad_check",
-                        vec![("series", scope.clone()), ("algo", a.as_str().to_string())],
-                    )),
-                    None => v.push(Violation::said(
-                        Some(number.clone()),
-                        "number.check.no_algo",
-                        vec![("series", scope.clone())],
-                    )),
-                }
-            }
-        }
+        let gaps = skipped.get(&scope).unwrap_or(&no_gaps);
+        one_number(&mut v, (&scope, seq), &number, &key, counter.as_ref(), gaps);
     }
     if let Some((s, next, Some(c))) = current.take() {
         series_done(&s, next, c.last, &mut v);
@@ -724,6 +672,67 @@ pub(crate) fn check(conn: &Connection, cfg: &Config) -> rusqlite::Result<Vec<Vio
         ));
     }
     Ok(v)
+}
+
+/// What is wrong with one number of the series `scope` (its sequence value `seq`): given
+/// past its counter or out of a gap recorded as skipped, a search key that is not its own, a
+/// check character its series' algorithm refuses.
+fn one_number(
+    v: &mut Vec<Violation>,
+    (scope, seq): (&str, i64),
+    number: &str,
+    key: &str,
+    counter: Option<&Counter>,
+    skipped: &[(i64, i64)],
+) {
+    let said = |what: &'static str, args: Vec<(&'static str, String)>| {
+        Violation::said(Some(number.to_string()), what, args)
+    };
+    if let Some(c) = counter {
+        if seq > c.last {
+            v.push(said(
+                "number.check.ahead",
+                vec![
+                    ("series", scope.to_string()),
+                    ("seq", seq.to_string()),
+                    ("last", c.last.to_string()),
+                ],
+            ));
+        }
+        if skipped.iter().any(|(a, b)| (*a..=*b).contains(&seq)) {
+            v.push(said(
+                "number.check.skipped_given",
+                vec![("series", scope.to_string()), ("seq", seq.to_string())],
+            ));
+        }
+    }
+    if numbering::normalize(number) != key {
+        v.push(said("number.check.key", vec![("key", key.to_string())]));
+    }
+    let algo = counter.and_then(|c| c.algo.as_deref());
+    match numbering::layout(scope, seq as u64, key) {
+        Layout::Plain => {}
+        Layout::Foreign => v.push(said(
+            "number.check.foreign",
+            vec![("series", scope.to_string()), ("seq", seq.to_string())],
+        )),
+        Layout::Checked { payload, check } => {
+            match algo.and_then(|a| a.parse::<CheckAlgo>().ok()) {
+                Some(a) if a.accepts(&payload, check) => {}
+                Some(a) => v.push(said(
+                    "number.check.bad_check",
+                    vec![
+                        ("series", scope.to_string()),
+                        ("algo", a.as_str().to_string()),
+                    ],
+                )),
+                None => v.push(said(
+                    "number.check.no_algo",
+                    vec![("series", scope.to_string())],
+                )),
+            }
+        }
+    }
 }
 
 /// Refuses a configuration whose templates can give one number twice (`groups`: the groups

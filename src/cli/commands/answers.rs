@@ -111,105 +111,125 @@ pub(super) fn template(s: &mut Session, cli: &Cli, cmd: &TemplateCommand, now: i
     }
     match cmd {
         TemplateCommand::List { outcome, category } => {
-            let category = category.as_deref().map(|c| c.trim().to_ascii_uppercase());
-            if let Some(c) = &category
-                && !s.cfg.categories.iter().any(|x| &x.code == c)
-            {
-                let known: Vec<&str> = s.cfg.categories.iter().map(|x| x.code.as_str()).collect();
-                return Err(Error::Invalid(crate::msg!(
-                    "error.unknown_category",
-                    code = clean_line(c).into_owned(),
-                    known = known.join(", ")
-                )));
-            }
-            let shown: Vec<&answers::Answer> = s
-                .cfg
-                .case
-                .answers
-                .iter()
-                .filter(|a| outcome.is_none_or(|o| a.outcome.is_none_or(|mine| mine == o)))
-                .filter(|a| {
-                    category.as_deref().is_none_or(|c| {
-                        a.categories.is_empty() || a.categories.iter().any(|x| x == c)
-                    })
-                })
-                .collect();
-            if cli.json {
-                let v: Vec<serde_json::Value> = shown.iter().map(|a| answer_json(a)).collect();
-                print(&output::json_text(&serde_json::Value::Array(v)));
-            } else if shown.is_empty() {
-                print(s.catalog.t("msg.no_templates"));
-            } else {
-                let (lang, fallback) = langs(s, None);
-                let w = shown.iter().map(|a| a.name.len()).max().unwrap_or(0);
-                let lines: Vec<String> = shown
-                    .iter()
-                    .map(|a| {
-                        let first = a.text(lang, fallback).1.lines().next().unwrap_or("");
-                        format!(
-                            "{:<w$}  {:<13}  {:<11}  {:<8}  {}",
-                            a.name,
-                            a.outcome.map(|o| o.as_str()).unwrap_or("-"),
-                            if a.categories.is_empty() {
-                                "-".to_string()
-                            } else {
-                                a.categories.join(",")
-                            },
-                            a.texts
-                                .iter()
-                                .map(|(l, _)| l.as_str())
-                                .collect::<Vec<_>>()
-                                .join(","),
-                            clean_line(output::fit(first, 60).trim_end())
-                        )
-                    })
-                    .collect();
-                print(&lines.join("\n"));
-            }
-            Ok(())
+            template_list(s, cli, *outcome, category.as_deref())
         }
         TemplateCommand::Show {
             name,
             number,
             language,
-        } => {
-            let langs = langs(s, language.as_deref());
-            let f = match number {
-                Some(n) => {
-                    let t = s.store.find(&s.cfg, n, local_date(now))?;
-                    let who = s
-                        .store
-                        .signed_in()
-                        .map(|a| a.login.clone())
-                        .unwrap_or_default();
-                    s.store.fill_answer(&s.cfg, &t, name, langs, &who, now)?
-                }
-                None => {
-                    let a = named(&s.cfg, name)?;
-                    let (lang, text) = a.text(langs.0, langs.1);
-                    Filled {
-                        name: a.name.clone(),
-                        lang: lang.to_string(),
-                        text: text.to_string(),
-                        note: a.note(lang).map(str::to_string),
-                        outcome: a.outcome,
-                    }
-                }
-            };
-            if cli.json {
-                print(&output::json_text(&json!({
-                    "name": f.name,
-                    "language": f.lang,
-                    "outcome": f.outcome.map(|o| o.as_str()),
-                    "note": f.note,
-                    "text": f.text,
-                })));
-            } else {
-                print(&crate::core::sanitize::clean_text(&f.text));
-            }
-            Ok(())
-        }
+        } => template_show(s, cli, name, number.as_deref(), language.as_deref(), now),
     }
+}
+
+/// `desk template list`: the answers for an outcome or a category, each with how it starts.
+fn template_list(
+    s: &Session,
+    cli: &Cli,
+    outcome: Option<crate::core::model::Outcome>,
+    category: Option<&str>,
+) -> Result<()> {
+    let category = category.map(|c| c.trim().to_ascii_uppercase());
+    if let Some(c) = &category
+        && !s.cfg.categories.iter().any(|x| &x.code == c)
+    {
+        let known: Vec<&str> = s.cfg.categories.iter().map(|x| x.code.as_str()).collect();
+        return Err(Error::Invalid(crate::msg!(
+            "error.unknown_category",
+            code = clean_line(c).into_owned(),
+            known = known.join(", ")
+        )));
+    }
+    let shown: Vec<&answers::Answer> = s
+        .cfg
+        .case
+        .answers
+        .iter()
+        .filter(|a| outcome.is_none_or(|o| a.outcome.is_none_or(|mine| mine == o)))
+        .filter(|a| {
+            category
+                .as_deref()
+                .is_none_or(|c| a.categories.is_empty() || a.categories.iter().any(|x| x == c))
+        })
+        .collect();
+    if cli.json {
+        let v: Vec<serde_json::Value> = shown.iter().map(|a| answer_json(a)).collect();
+        print(&output::json_text(&serde_json::Value::Array(v)));
+    } else if shown.is_empty() {
+        print(s.catalog.t("msg.no_templates"));
+    } else {
+        let (lang, fallback) = langs(s, None);
+        let w = shown.iter().map(|a| a.name.len()).max().unwrap_or(0);
+        let lines: Vec<String> = shown
+            .iter()
+            .map(|a| {
+                let first = a.text(lang, fallback).1.lines().next().unwrap_or("");
+                format!(
+                    "{:<w$}  {:<13}  {:<11}  {:<8}  {}",
+                    a.name,
+                    a.outcome.map(|o| o.as_str()).unwrap_or("-"),
+                    if a.categories.is_empty() {
+                        "-".to_string()
+                    } else {
+                        a.categories.join(",")
+                    },
+                    a.texts
+                        .iter()
+                        .map(|(l, _)| l.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    clean_line(output::fit(first, 60).trim_end())
+                )
+            })
+            .collect();
+        print(&lines.join("\n"));
+    }
+    Ok(())
+}
+
+/// `desk template show`: one answer's text, filled in for a ticket when one is named.
+fn template_show(
+    s: &mut Session,
+    cli: &Cli,
+    name: &str,
+    number: Option<&str>,
+    language: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let langs = langs(s, language);
+    let f = match number {
+        Some(n) => {
+            let t = s.store.find(&s.cfg, n, local_date(now))?;
+            let who = s
+                .store
+                .signed_in()
+                .map(|a| a.login.clone())
+                .unwrap_or_default();
+            s.store.fill_answer(&s.cfg, &t, name, langs, &who, now)?
+        }
+        None => {
+            let a = named(&s.cfg, name)?;
+            let (lang, text) = a.text(langs.0, langs.1);
+            Filled {
+                name: a.name.clone(),
+                lang: lang.to_string(),
+                text: text.to_string(),
+                note: a.note(lang).map(str::to_string),
+                outcome: a.outcome,
+            }
+        }
+    };
+    if cli.json {
+        print(&output::json_text(&json!({
+            "name": f.name,
+            "language": f.lang,
+            "outcome": f.outcome.map(|o| o.as_str()),
+            "note": f.note,
+            "text": f.text,
+        })));
+    } else {
+        print(&crate::core::sanitize::clean_text(&f.text));
+    }
+    Ok(())
 }
 
 fn answer_json(a: &answers::Answer) -> serde_json::Value {

@@ -321,6 +321,45 @@ pub(in crate::core) fn from_raw(
         return Ok(cfg);
     };
     let r = spanned.get_ref();
+    sending(c, spanned, &mut cfg)?;
+    if let Some(n) = &r.notify {
+        cfg.notify = n.clone();
+    }
+    if let Some(l) = &r.language {
+        let lang = l.get_ref().trim();
+        if !lang.is_empty() {
+            if !LANGUAGES.contains(&lang) {
+                return Err(c.at(
+                    l,
+                    msg!(
+                        "config.mail.language",
+                        language = lang,
+                        choices = LANGUAGES.join(", ")
+                    ),
+                ));
+            }
+            cfg.language = Some(lang.to_string());
+        }
+    }
+    limits(c, spanned, &mut cfg)?;
+    cfg.intake_user = r
+        .intake_user
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string);
+    cfg.signature = r.signature.clone().unwrap_or_default().trim().to_string();
+    Ok(cfg)
+}
+
+/// How the desk sends: its addresses, the transport, the files of its credentials and CA
+/// (absolute paths), never a password over an unencrypted connection to another machine.
+fn sending(
+    c: &Checker<'_>,
+    spanned: &Spanned<RawMail>,
+    cfg: &mut MailConfig,
+) -> Result<(), ConfigError> {
+    let r = spanned.get_ref();
     let mailbox = |s: &Spanned<String>, what: &str| -> Result<Option<Mailbox>, ConfigError> {
         let text = s.get_ref().trim();
         if text.is_empty() {
@@ -370,25 +409,16 @@ pub(in crate::core) fn from_raw(
     {
         return Err(c.at(t, msg!("config.mail.unencrypted", host = host)));
     }
-    if let Some(n) = &r.notify {
-        cfg.notify = n.clone();
-    }
-    if let Some(l) = &r.language {
-        let lang = l.get_ref().trim();
-        if !lang.is_empty() {
-            if !LANGUAGES.contains(&lang) {
-                return Err(c.at(
-                    l,
-                    msg!(
-                        "config.mail.language",
-                        language = lang,
-                        choices = LANGUAGES.join(", ")
-                    ),
-                ));
-            }
-            cfg.language = Some(lang.to_string());
-        }
-    }
+    Ok(())
+}
+
+/// The delays (hold, retry, give up), the rates and the largest message taken in.
+fn limits(
+    c: &Checker<'_>,
+    spanned: &Spanned<RawMail>,
+    cfg: &mut MailConfig,
+) -> Result<(), ConfigError> {
+    let r = spanned.get_ref();
     let seconds = |s: &Option<Spanned<String>>, default: i64| -> Result<i64, ConfigError> {
         match s {
             Some(s) => parse_seconds(s.get_ref()).map_err(|e| c.at(s, e)),
@@ -416,14 +446,7 @@ pub(in crate::core) fn from_raw(
             return Err(c.at(s, msg!("config.mail.max_size")));
         }
     }
-    cfg.intake_user = r
-        .intake_user
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .map(str::to_string);
-    cfg.signature = r.signature.clone().unwrap_or_default().trim().to_string();
-    Ok(cfg)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -177,42 +177,9 @@ pub fn read(raw: &[u8], size: usize, limit: usize) -> Inbound {
         clean_line(m.subject().unwrap_or("").trim()).trim(),
         SUBJECT_CHARS,
     );
-    let mut answers = Vec::new();
-    for name in ["In-Reply-To", "References"] {
-        for id in header(&m, name)
-            .map(|v| address::message_ids(&v))
-            .unwrap_or_default()
-        {
-            if !answers.contains(&id) {
-                answers.push(id);
-            }
-        }
-    }
-    let text = if too_big {
-        String::new()
-    } else {
-        let parts: Vec<String> = (0..m.text_body_count())
-            .filter_map(|i| m.body_text(i))
-            .map(|t| normalize_input(&t).trim_end().to_string())
-            .filter(|t| !t.trim().is_empty())
-            .collect();
-        parts.join("\n\n")
-    };
-    let attachments = m
-        .attachments()
-        .map(|p| Attachment {
-            name: p
-                .attachment_name()
-                .map(|n| clean_line(n.trim()).trim().to_string())
-                .filter(|n| !n.is_empty())
-                .or_else(|| {
-                    p.content_type()
-                        .map(|ct| name_for_type(&ct.c_type, ct.c_subtype.as_deref()))
-                })
-                .unwrap_or_else(|| "attachment".into()),
-            data: p.contents().to_vec(),
-        })
-        .collect();
+    let answers = answers(&m);
+    let text = if too_big { String::new() } else { text_of(&m) };
+    let attachments = attachments(&m);
     let automatic = automatic(&m, from.as_deref());
     let (returned, diagnostic) = if matches!(
         automatic,
@@ -225,12 +192,7 @@ pub fn read(raw: &[u8], size: usize, limit: usize) -> Inbound {
     let language = header(&m, "Content-Language")
         .and_then(|l| language_tag(&l))
         .or_else(|| guess_language(&format!("{subject}\n{text}")));
-    let mut codes = access::find_in(&subject, CODES);
-    for c in access::find_in(&text, CODES) {
-        if codes.len() < CODES && !codes.contains(&c) {
-            codes.push(c);
-        }
-    }
+    let codes = codes(&subject, &text);
     Inbound {
         message_id: own_id.unwrap_or_else(|| derived_id(raw, size)),
         from,
@@ -247,6 +209,61 @@ pub fn read(raw: &[u8], size: usize, limit: usize) -> Inbound {
         too_big,
         codes,
     }
+}
+
+/// The Message-IDs a message answers (In-Reply-To, then References), each once.
+fn answers(m: &mail_parser::Message<'_>) -> Vec<String> {
+    let mut answers = Vec::new();
+    for name in ["In-Reply-To", "References"] {
+        for id in header(m, name)
+            .map(|v| address::message_ids(&v))
+            .unwrap_or_default()
+        {
+            if !answers.contains(&id) {
+                answers.push(id);
+            }
+        }
+    }
+    answers
+}
+
+/// The message's text parts, one after another.
+fn text_of(m: &mail_parser::Message<'_>) -> String {
+    let parts: Vec<String> = (0..m.text_body_count())
+        .filter_map(|i| m.body_text(i))
+        .map(|t| normalize_input(&t).trim_end().to_string())
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    parts.join("\n\n")
+}
+
+/// The files a message brings, each named (by its type when it has no name).
+fn attachments(m: &mail_parser::Message<'_>) -> Vec<Attachment> {
+    m.attachments()
+        .map(|p| Attachment {
+            name: p
+                .attachment_name()
+                .map(|n| clean_line(n.trim()).trim().to_string())
+                .filter(|n| !n.is_empty())
+                .or_else(|| {
+                    p.content_type()
+                        .map(|ct| name_for_type(&ct.c_type, ct.c_subtype.as_deref()))
+                })
+                .unwrap_or_else(|| "attachment".into()),
+            data: p.contents().to_vec(),
+        })
+        .collect()
+}
+
+/// The access codes quoted in the subject, then the text: at most `CODES`, each once.
+fn codes(subject: &str, text: &str) -> Vec<String> {
+    let mut codes = access::find_in(subject, CODES);
+    for c in access::find_in(text, CODES) {
+        if codes.len() < CODES && !codes.contains(&c) {
+            codes.push(c);
+        }
+    }
+    codes
 }
 
 /// A Message-ID for a message without a usable one: its content's hash, so the same message
