@@ -460,6 +460,12 @@ fn a_requester_in_a_real_browser_submits_follows_the_mail_and_sees_the_decision(
         .ok();
         b.cmd("POST", "/refresh", json!({}));
         assert_eq!(b.text("#status"), declined);
+        // The desk's and the group's names as desk.toml gives them in this language.
+        let mut cfg = desk::core::config::Config::builtin().expect("built-in configuration");
+        cfg.use_language(w.lang);
+        assert_eq!(b.text("header .desk"), cfg.desk_name);
+        let social = cfg.group("SOCIAL").map(|g| g.name.clone());
+        assert_eq!(Some(b.text("#handled-by")), social);
         assert_eq!(
             b.text("#answer"),
             "Please call your management company: <b>0 800 300 100</b>.",

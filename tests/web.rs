@@ -744,7 +744,7 @@ fn every_answer_carries_the_security_headers() {
 
 #[test]
 fn the_language_follows_the_browser_and_the_switch() {
-    let (_mail, _d, s) = served();
+    let (_mail, d, s) = served();
     let r = s
         .client()
         .with_header("Accept-Language", "ru-RU,ru;q=0.9")
@@ -777,6 +777,22 @@ fn the_language_follows_the_browser_and_the_switch() {
         "{}",
         p.body
     );
+    // Names desk.toml gives per language are the page's: the desk's, the group's, a status's,
+    // whatever the language the server was started in.
+    d.run(&["assign", &n, "anna", "--group", "SOCIAL"]).ok();
+    let said = |lang: &str| {
+        let mut c = c.clone();
+        c.get(&format!("{}&lang={lang}", status_path(&n, &code)))
+    };
+    let uk = said("uk");
+    assert!(uk.body.contains(">Служба звернень</a>"), "{}", uk.body);
+    assert_eq!(uk.by_id("handled-by").as_deref(), Some("Соціальна служба"));
+    let ru = said("ru");
+    assert!(ru.body.contains(">Служба обращений</a>"), "{}", ru.body);
+    assert_eq!(ru.by_id("handled-by").as_deref(), Some("Социальная служба"));
+    let en = said("en");
+    assert!(en.body.contains(">Service desk</a>"), "{}", en.body);
+    assert_eq!(en.by_id("handled-by").as_deref(), Some("Social services"));
 }
 
 #[test]

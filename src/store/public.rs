@@ -66,6 +66,11 @@ fn view_in(conn: &Connection, cfg: &Config, t: &Ticket) -> rusqlite::Result<View
         })
         .collect();
     let group = match &t.group {
+        // Named per language in desk.toml: in the reader's (the configuration is theirs).
+        Some(code) if cfg.group_named_per_language(code) => cfg
+            .group(code)
+            .map(|g| g.name.clone())
+            .or_else(|| Some(code.clone())),
         Some(code) => conn
             .prepare_cached("SELECT name FROM groups WHERE code = ?1")?
             .query_row([code], |r| r.get::<_, String>(0))

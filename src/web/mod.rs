@@ -32,6 +32,8 @@ const LANG_COOKIE: &str = "desk_lang";
 /// attempts.
 pub struct App {
     pub cfg: Config,
+    /// The configuration with its names and labels in each language the page speaks.
+    by_language: Vec<(&'static str, Config)>,
     pub secret: Secret,
     /// Failed look-ups per client, per minute.
     pub lookups: Mutex<Window>,
@@ -47,13 +49,30 @@ const CLIENTS: usize = 100_000;
 impl App {
     pub fn new(cfg: Config, secret: Secret, desk_lang: &'static str) -> App {
         let w = &cfg.web;
+        let by_language = crate::core::config::LANGUAGES
+            .iter()
+            .map(|&lang| {
+                let mut c = cfg.clone();
+                c.use_language(lang);
+                (lang, c)
+            })
+            .collect();
         App {
+            by_language,
             lookups: Mutex::new(Window::new(w.lookups_per_minute, 60, CLIENTS)),
             submissions: Mutex::new(Window::new(w.submissions_per_hour, 3600, CLIENTS)),
             cfg,
             secret,
             desk_lang,
         }
+    }
+
+    /// The configuration in the page's language (names of the desk, groups, statuses).
+    pub fn cfg_in(&self, cat: &Catalog) -> &Config {
+        self.by_language
+            .iter()
+            .find(|(l, _)| *l == cat.lang)
+            .map_or(&self.cfg, |(_, c)| c)
     }
 
     /// Seconds until the client may try again in `window`, if it must wait.

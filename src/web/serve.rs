@@ -581,14 +581,15 @@ async fn look_up(
     }
     let (app2, db2) = (app.clone(), db.clone());
     let (n, c) = (number.to_string(), code.to_string());
-    let found =
-        tokio::task::spawn_blocking(move || db2.with(|store| store.look_up(&app2.cfg, &n, &c)))
-            .await;
+    let found = tokio::task::spawn_blocking(move || {
+        db2.with(|store| store.look_up(app2.cfg_in(cat), &n, &c))
+    })
+    .await;
     match found {
         Ok(Ok(Some(v))) => {
             let code = crate::core::mail::access::parse(code).unwrap_or_default();
             let shown = new.then_some(code.as_str());
-            let body = page::status(&app.cfg, cat, &v, shown);
+            let body = page::status(app.cfg_in(cat), cat, &v, shown);
             let query = format!(
                 "number={}&code={}&",
                 crate::core::web::percent(&v.number),
@@ -715,7 +716,7 @@ fn html(
     body: &str,
     cookie: Option<&str>,
 ) -> Reply {
-    let text = page::page(&app.cfg, asked.cat, title, &esc(query), body);
+    let text = page::page(app.cfg_in(asked.cat), asked.cat, title, &esc(query), body);
     let mut r = Response::new(Full::new(Bytes::from(text)));
     *r.status_mut() = status;
     let h = r.headers_mut();

@@ -136,28 +136,54 @@ pub struct RightsConfig {
 }
 
 impl Config {
-    /// Puts the names and labels desk.toml gives in `lang` in place of the default ones (a
-    /// name given in other languages only keeps its default: English's, else the first).
+    /// Puts the names and labels desk.toml gives in `lang` in place (a name not given in
+    /// `lang` takes its default: English's, else the first). Any language may follow another:
+    /// the web page keeps one configuration per language it speaks.
     pub fn use_language(&mut self, lang: &str) {
-        for (named, l, text) in &self.translations.0 {
-            if l != lang || text.is_empty() {
+        let all = std::mem::take(&mut self.translations);
+        let given = |named: &Named, l: Option<&str>| {
+            all.0
+                .iter()
+                .find(|(n, x, text)| n == named && l.is_none_or(|l| x == l) && !text.is_empty())
+                .map(|(_, _, text)| text.clone())
+        };
+        let mut done: Vec<&Named> = Vec::new();
+        for (named, _, _) in &all.0 {
+            if done.contains(&named) {
                 continue;
             }
+            done.push(named);
+            let Some(text) = given(named, Some(lang))
+                .or_else(|| given(named, Some("en")))
+                .or_else(|| given(named, None))
+            else {
+                continue;
+            };
             match named {
-                Named::Desk => self.desk_name = text.clone(),
+                Named::Desk => self.desk_name = text,
                 Named::Group(code) => {
                     if let Some(g) = self.groups.iter_mut().find(|g| &g.code == code) {
-                        g.name = text.clone();
+                        g.name = text;
                     }
                 }
                 Named::Category(code) => {
                     if let Some(c) = self.categories.iter_mut().find(|c| &c.code == code) {
-                        c.name = text.clone();
+                        c.name = text;
                     }
                 }
-                Named::Status(id) => self.lifecycle.set_label(id, text),
+                Named::Status(id) => self.lifecycle.set_label(id, &text),
             }
         }
+        self.translations = all;
+    }
+
+    /// Whether desk.toml gives this group's name per language (then the name in the reader's
+    /// language is the configuration's, not the one the database kept).
+    pub fn group_named_per_language(&self, code: &str) -> bool {
+        self.translations
+            .0
+            .iter()
+            .any(|(n, _, _)| matches!(n, Named::Group(c) if c == code))
     }
 
     /// A fingerprint of the service-level settings: figures computed under another one are

@@ -206,6 +206,24 @@ fn names_and_labels_may_be_given_per_language() {
         Some("Свіже")
     );
     assert_eq!(uk.category("CMP").map(|c| c.name.as_str()), Some("Скарга"));
+    // One language after another (the web page's): each its own, never the one before.
+    uk.use_language("ru");
+    assert_eq!(
+        uk.lifecycle
+            .status("new")
+            .and_then(|s| s.label.clone())
+            .as_deref(),
+        Some("Fresh"),
+        "not given in Russian: English's"
+    );
+    assert_eq!(uk.desk_name, "Служба обращений");
+    uk.use_language("en");
+    assert_eq!(uk.desk_name, "Service desk");
+    assert_eq!(
+        uk.category("CMP").map(|c| c.name.as_str()),
+        Some("Complaint")
+    );
+    assert!(uk.group_named_per_language("FRONT") && !uk.group_named_per_language("NOPE"));
     // A language the desk does not speak, or nothing at all: refused, with the line.
     let e = with(
         "en = \"Complaint\"",
