@@ -287,22 +287,45 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A keyword split into its lower-case words once: one or more words, a trailing `*` matching
+/// any ending of the last.
+struct Keyword<'a> {
+    text: &'a String,
+    words: Vec<String>,
+    stem: bool,
+}
+
+impl<'a> Keyword<'a> {
+    fn new(text: &'a String) -> Keyword<'a> {
+        let t = text.trim();
+        Keyword {
+            text,
+            words: words(t.trim_end_matches('*')),
+            stem: t.ends_with('*'),
+        }
+    }
+
+    /// Does it occur in `text_words`?
+    fn matches(&self, text_words: &[String]) -> bool {
+        let kw = &self.words;
+        if kw.is_empty() || kw.len() > text_words.len() {
+            return false;
+        }
+        text_words.windows(kw.len()).any(|window| {
+            window.iter().zip(kw).enumerate().all(|(i, (w, k))| {
+                if self.stem && i == kw.len() - 1 {
+                    w.starts_with(k.as_str())
+                } else {
+                    w == k
+                }
+            })
+        })
+    }
+}
+
 /// Does `keyword` (one or more words; a trailing `*` matches any ending) occur in `text_words`?
 pub fn keyword_matches(keyword: &str, text_words: &[String]) -> bool {
-    let stem = keyword.trim().ends_with('*');
-    let kw = words(keyword.trim().trim_end_matches('*'));
-    if kw.is_empty() || kw.len() > text_words.len() {
-        return false;
-    }
-    text_words.windows(kw.len()).any(|window| {
-        window.iter().zip(&kw).enumerate().all(|(i, (w, k))| {
-            if stem && i == kw.len() - 1 {
-                w.starts_with(k.as_str())
-            } else {
-                w == k
-            }
-        })
-    })
+    Keyword::new(&keyword.to_string()).matches(text_words)
 }
 
 impl Router {
@@ -316,19 +339,56 @@ impl Router {
         category: Option<&str>,
         group: Option<&str>,
     ) -> Routing {
+        self.compile().route(subject, body, category, group)
+    }
+
+    /// The router with every keyword split into words once, for routing many requests (an
+    /// import) without doing it again for each.
+    pub fn compile(&self) -> Compiled<'_> {
+        fn split(ks: &[String]) -> Vec<Keyword<'_>> {
+            ks.iter().map(Keyword::new).collect()
+        }
+        Compiled {
+            router: self,
+            routes: self.routes.iter().map(|r| split(&r.keywords)).collect(),
+            categories: self.categories.iter().map(|c| split(&c.keywords)).collect(),
+        }
+    }
+}
+
+/// A [`Router`] whose keywords are split into words (see [`Router::compile`]).
+pub struct Compiled<'a> {
+    router: &'a Router,
+    routes: Vec<Vec<Keyword<'a>>>,
+    categories: Vec<Vec<Keyword<'a>>>,
+}
+
+impl Compiled<'_> {
+    /// As [`Router::route`].
+    pub fn route(
+        &self,
+        subject: &str,
+        body: &str,
+        category: Option<&str>,
+        group: Option<&str>,
+    ) -> Routing {
+        let r = self.router;
         let text = words(&format!("{subject}\n{body}"));
-        let first_hit = |keywords: &[String]| -> Option<String> {
-            keywords.iter().find(|k| keyword_matches(k, &text)).cloned()
+        let first_hit = |keywords: &[Keyword<'_>]| -> Option<String> {
+            keywords
+                .iter()
+                .find(|k| k.matches(&text))
+                .map(|k| k.text.clone())
         };
         let mut keyword = None;
         let mut rule_group = None;
         let mut priority = None;
         let mut chosen = category.map(str::to_string);
-        for rule in &self.routes {
+        for (rule, keywords) in r.routes.iter().zip(&self.routes) {
             if chosen.is_some() && rule.category.is_some() && rule.group.is_none() {
                 continue;
             }
-            if let Some(k) = first_hit(&rule.keywords) {
+            if let Some(k) = first_hit(keywords) {
                 if chosen.is_none() {
                     chosen = rule.category.clone();
                 }
@@ -339,16 +399,14 @@ impl Router {
             }
         }
         if chosen.is_none() {
-            let best = self
+            let best = r
                 .categories
                 .iter()
-                .map(|c| {
-                    let hits: Vec<&String> = c
-                        .keywords
-                        .iter()
-                        .filter(|k| keyword_matches(k, &text))
-                        .collect();
-                    (hits.len(), c, hits.first().map(|k| (*k).clone()))
+                .zip(&self.categories)
+                .map(|(c, keywords)| {
+                    let hits: Vec<&Keyword<'_>> =
+                        keywords.iter().filter(|k| k.matches(&text)).collect();
+                    (hits.len(), c, hits.first().map(|k| k.text.clone()))
                 })
                 .filter(|(n, _, _)| *n > 0)
                 .fold(
@@ -363,8 +421,8 @@ impl Router {
                 keyword = keyword.or(k);
             }
         }
-        let category = chosen.unwrap_or_else(|| self.default_category.clone());
-        let default_group = self
+        let category = chosen.unwrap_or_else(|| r.default_category.clone());
+        let default_group = r
             .categories
             .iter()
             .find(|c| c.code == category)

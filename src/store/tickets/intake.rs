@@ -1,7 +1,7 @@
 //! Intake: a request validated, routed, numbered and stored with its first events.
 
 use super::*;
-use crate::core::attribution::Routing;
+use crate::core::attribution::{Compiled, Routing};
 use crate::core::config::Config;
 use crate::core::model::{Actor, Channel, EventKind, Priority, limits};
 use crate::core::numbering::{self, Parts};
@@ -10,6 +10,9 @@ use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
 use crate::msg;
 use rusqlite::{Connection, OptionalExtension, params};
+
+/// From how many requests an import builds their search index in one pass at the end.
+const BULK: usize = 64;
 
 /// A request validated and routed, ready to be numbered and stored.
 struct Prepared {
@@ -36,7 +39,8 @@ pub enum Intake {
 }
 
 impl Prepared {
-    fn new(cfg: &Config, new: &NewTicket) -> Result<Prepared> {
+    /// `router`: the desk's (`cfg.router()`), compiled once for all the requests at hand.
+    fn new(cfg: &Config, router: &Compiled<'_>, new: &NewTicket) -> Result<Prepared> {
         let subject = text_arg("subject", new.subject.trim(), limits::SUBJECT_CHARS, true)?;
         if subject.trim().is_empty() {
             return Err(Refusal::EmptyText { field: "subject" }.into());
@@ -52,9 +56,7 @@ impl Prepared {
         };
         let category = category_arg(cfg, new.category.as_deref())?;
         let group_in = new.group.as_ref().map(|g| g.trim().to_ascii_uppercase());
-        let routing = cfg
-            .router()
-            .route(&subject, &body, category.as_deref(), group_in.as_deref());
+        let routing = router.route(&subject, &body, category.as_deref(), group_in.as_deref());
         let priority = new
             .priority
             .or(routing.priority)
@@ -207,7 +209,7 @@ pub(crate) fn intake_in(
     now: i64,
 ) -> Result<Intake> {
     rights::check(actor, Action::Create, None)?;
-    let mut p = Prepared::new(cfg, new)?;
+    let mut p = Prepared::new(cfg, &cfg.router().compile(), new)?;
     p.acknowledge = acknowledge;
     insert_new(tx, cfg, actor, &p, now)
 }
@@ -242,7 +244,7 @@ impl Store {
         now: i64,
     ) -> Result<Intake> {
         rights::check(actor, Action::Create, None)?;
-        let p = Prepared::new(cfg, new)?;
+        let p = Prepared::new(cfg, &cfg.router().compile(), new)?;
         self.write(|tx| insert_new(tx, cfg, actor, &p, now))
     }
 
@@ -267,11 +269,13 @@ impl Store {
             })
             .sum();
         self.batch_fits("error.batch_requests", items.len(), text)?;
+        let router = cfg.router();
+        let router = router.compile();
         let prepared = items
             .iter()
             .enumerate()
             .map(|(i, t)| {
-                Prepared::new(cfg, t).map_err(|e| match e {
+                Prepared::new(cfg, &router, t).map_err(|e| match e {
                     Error::Invalid(m) => {
                         Error::Invalid(msg!("error.in_item", item = i + 1, error = m))
                     }
@@ -285,10 +289,23 @@ impl Store {
             })
             .collect::<Result<Vec<_>>>()?;
         self.write(|tx| {
-            prepared
+            // A large import indexes its tickets for search in one pass at the end (in this
+            // transaction, so all or nothing still); a few go through the triggers as usual.
+            let bulk = if prepared.len() >= BULK {
+                let last: i64 =
+                    tx.query_row("SELECT coalesce(max(id), 0) FROM tickets", [], |r| r.get(0))?;
+                Some((last, crate::store::search::suspend(tx)?))
+            } else {
+                None
+            };
+            let out = prepared
                 .iter()
                 .map(|p| insert_new(tx, cfg, actor, p, now))
-                .collect()
+                .collect::<Result<Vec<_>>>()?;
+            if let Some((last, search)) = bulk {
+                search.resume_after(tx, last)?;
+            }
+            Ok(out)
         })
     }
 }
