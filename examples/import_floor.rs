@@ -2,7 +2,8 @@
 //! writing exactly the rows an import wrote, into a desk as it was before the import, with the
 //! same schema (every index, constraint and trigger but the search index's, which it fills
 //! in one statement at the end as a large import does), in one transaction, as durable as desk
-//! (WAL, synchronous=FULL). No routing, numbering, hash chain or checks: only the writing.
+//! (WAL, synchronous=FULL). No routing, numbering, hash chain or checks (foreign keys
+//! neither: the rows come from a sound desk): only the writing.
 //!
 //!   import_floor SOURCE TARGET
 //!
@@ -16,8 +17,8 @@ use std::time::Instant;
 
 type Rows = Vec<(String, Vec<String>, Vec<Vec<Value>>)>;
 
-/// Every row of SOURCE that TARGET lacks (new or changed), table by table in the order they
-/// were created (a ticket before what refers to it); the search index's tables excepted.
+/// Every row of SOURCE that TARGET lacks (new or changed), table by table; the search index's
+/// tables excepted.
 fn new_rows(c: &Connection) -> rusqlite::Result<Rows> {
     let tables: Vec<String> = c
         .prepare(
@@ -32,8 +33,14 @@ fn new_rows(c: &Connection) -> rusqlite::Result<Rows> {
             .prepare(&format!("SELECT name FROM pragma_table_info('{t}')"))?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        // Stored columns only (a generated one is computed again on insert).
+        let names = cols
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut st = c.prepare(&format!(
-            "SELECT * FROM src.\"{t}\" EXCEPT SELECT * FROM main.\"{t}\""
+            "SELECT {names} FROM src.\"{t}\" EXCEPT SELECT {names} FROM main.\"{t}\""
         ))?;
         let n = cols.len();
         let rows: Vec<Vec<Value>> = st
@@ -54,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut c = Connection::open(target)?;
     c.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;
-         PRAGMA foreign_keys = ON",
+         PRAGMA foreign_keys = OFF",
     )?;
     c.execute("ATTACH ?1 AS src", [source])?;
     let rows = new_rows(&c)?;
