@@ -18,7 +18,7 @@ fn served() -> (tempfile::TempDir, Desk, Server) {
     (mail, d, s)
 }
 
-/// Number and code from a registration's redirect (`status?number=…&code=…&new=1`).
+/// Number and code from a registration's redirect (`status?number=…&code=…&new=MARK`).
 fn registered(r: &Resp) -> (String, String) {
     assert_eq!(r.status, 303, "{}", r.body);
     let to = r.header("location").expect("a redirect");
@@ -197,7 +197,7 @@ fn a_request_from_the_form_is_registered_shown_and_acknowledged_with_its_link() 
         ("text", "У квартирі 12 холодно\nз понеділка."),
     ]);
     let (number, code) = registered(&r);
-    let page = c.get(&format!("/{}&new=1", &status_path(&number, &code)[1..]));
+    let page = c.get(&format!("/{}", r.header("location").unwrap_or("")));
     assert_eq!(page.status, 200, "{}", page.body);
     assert_eq!(page.by_id("new-number").as_deref(), Some(number.as_str()));
     assert_eq!(page.by_id("new-code").as_deref(), Some(code.as_str()));
@@ -389,6 +389,27 @@ fn ten_failed_lookups_a_minute_then_429_per_client() {
     // The same address behind a different proxy chain is the same client.
     let chained = s.client().seen_from("198.51.100.7, 127.0.0.1");
     assert_eq!(chained.clone().get(&status_path(&n, &code)).status, 429);
+    // A mark of the desk's own is no way around it: made up, or another request's.
+    let forged = format!("{}&new=1", status_path(&n, &code));
+    assert_eq!(guesser.get(&forged).status, 429);
+    let other = s
+        .client()
+        .seen_from("198.51.100.9")
+        .submit(&[("subject", "Other"), ("text", "Other")]);
+    let mark = other
+        .header("location")
+        .and_then(|l| l.split("&new=").nth(1))
+        .expect("a mark");
+    let borrowed = format!("{}&new={mark}", status_path(&n, &code));
+    assert_eq!(guesser.get(&borrowed).status, 429);
+    // But a request the limited client sends is registered and shown to it, number and code.
+    let mine = guesser.submit(&[("subject", "Mine"), ("text", "Still mine")]);
+    let (n2, code2) = registered(&mine);
+    let page = guesser.get(&format!("/{}", mine.header("location").unwrap_or("")));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.by_id("new-number").as_deref(), Some(n2.as_str()));
+    assert_eq!(page.by_id("new-code").as_deref(), Some(code2.as_str()));
+    assert_eq!(guesser.get(&status_path(&n2, &code2)).status, 429);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use super::page::{self, Typed, esc};
 use super::{App, Asked, MAX_BODY, fields, token_for};
 use crate::core::model::Channel;
-use crate::core::web::guard::{Client, Token};
+use crate::core::web::guard::{self, Client, Token};
 use crate::error::{Error, Result};
 use crate::i18n::Catalog;
 use crate::store::tickets::{Intake, local_date};
@@ -204,7 +204,8 @@ async fn handle(
             if number.trim().is_empty() && code.trim().is_empty() {
                 lookup_page(&app, &asked, now)
             } else {
-                let new = q.contains_key("new");
+                // Sent here by a registration just now: its number and code, not a guess.
+                let new = guard::is_registered_mark(&app.secret, number, code, field(q, "new"));
                 look_up(&app, &db, &asked, number, code, new, now).await
             }
         }
@@ -501,10 +502,11 @@ async fn submit(
                 app.count(&app.submissions, &asked.client, now);
             }
             let to = format!(
-                "{}?number={}&code={}&new=1",
+                "{}?number={}&code={}&new={}",
                 crate::core::web::STATUS_PATH,
                 crate::core::web::percent(&number),
-                crate::core::web::percent(&code)
+                crate::core::web::percent(&code),
+                guard::registered_mark(&app.secret, &number, &code)
             );
             let mut r = html(
                 app,
@@ -565,7 +567,9 @@ fn expired_lookup(app: &App, asked: &Asked, f: &HashMap<String, String>, now: i6
 }
 
 /// A ticket's status by number and code. A wrong code, an unknown number and a malformed
-/// one get the same answer, and count the same against the client.
+/// one get the same answer, and count the same against the client. `new`: sent here by the
+/// registration that gave this number and code (its mark checked): the code is repeated, and
+/// the client's look-up limit does not hide its own new request.
 async fn look_up(
     app: &Arc<App>,
     db: &Arc<Db>,
@@ -576,7 +580,7 @@ async fn look_up(
     now: i64,
 ) -> Reply {
     let cat = asked.cat;
-    if let Some(wait) = app.wait(&app.lookups, &asked.client, now) {
+    if !new && let Some(wait) = app.wait(&app.lookups, &asked.client, now) {
         return too_many(app, asked, "web.too_many_lookups", wait);
     }
     let (app2, db2) = (app.clone(), db.clone());

@@ -273,6 +273,30 @@ impl Token {
     }
 }
 
+/// The mark a registration puts in the address it sends the browser to: an HMAC-SHA256,
+/// under the server's secret, over the number and code it has just given. With it the status
+/// page repeats the code and is shown even to a client over its look-up limit: that client
+/// guessed nothing, and must not lose the number and code of the request it just sent.
+pub fn registered_mark(secret: &Secret, number: &str, code: &str) -> String {
+    hex(&registered_mac(secret, number, code).finalize().into_bytes())
+}
+
+/// Whether `mark` is the desk's own for this number and code (compared in constant time).
+pub fn is_registered_mark(secret: &Secret, number: &str, code: &str, mark: &str) -> bool {
+    mark.len() == 64
+        && unhex(mark).is_some_and(|m| {
+            registered_mac(secret, number, code)
+                .verify_slice(&m)
+                .is_ok()
+        })
+}
+
+fn registered_mac(secret: &Secret, number: &str, code: &str) -> Hmac<Sha256> {
+    let mut m = <Hmac<Sha256> as hmac::digest::KeyInit>::new(secret.into());
+    m.update(format!("desk-registered\n{number}\n{code}").as_bytes());
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +308,48 @@ mod tests {
 
     fn nets(list: &[&str]) -> Vec<Net> {
         list.iter().map(|n| n.parse().expect("a net")).collect()
+    }
+
+    #[test]
+    fn a_registration_mark_holds_only_for_its_number_code_and_server() {
+        let (a, b) = ([7u8; 64], [8u8; 64]);
+        let m = registered_mark(&a, "HSG-2611-00001-A", "5DW8-TM9B-Y3GM");
+        assert!(is_registered_mark(
+            &a,
+            "HSG-2611-00001-A",
+            "5DW8-TM9B-Y3GM",
+            &m
+        ));
+        assert!(!is_registered_mark(
+            &b,
+            "HSG-2611-00001-A",
+            "5DW8-TM9B-Y3GM",
+            &m
+        ));
+        assert!(!is_registered_mark(
+            &a,
+            "HSG-2611-00002-A",
+            "5DW8-TM9B-Y3GM",
+            &m
+        ));
+        assert!(!is_registered_mark(
+            &a,
+            "HSG-2611-00001-A",
+            "5DW8-TM9B-Y3GN",
+            &m
+        ));
+        assert!(!is_registered_mark(
+            &a,
+            "HSG-2611-00001-A",
+            "5DW8-TM9B-Y3GM",
+            "1"
+        ));
+        assert!(!is_registered_mark(
+            &a,
+            "HSG-2611-00001-A",
+            "5DW8-TM9B-Y3GM",
+            &m[..63]
+        ));
     }
 
     #[test]
