@@ -105,10 +105,14 @@ for i in 1 2 3; do
 done
 rm -rf "$W/imp" "$W/floor"
 
-# Search and report on the kept desk: a rare word and a common one, a year's report.
-VOCAB="CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, search, row);"
-COMMON=$(sqlite3 "$DESK_DB" "$VOCAB SELECT term FROM v WHERE term GLOB '[a-z][a-z][a-z][a-z]*' ORDER BY doc DESC LIMIT 1")
-RARE=$(sqlite3 "$DESK_DB" "$VOCAB SELECT term FROM v WHERE doc BETWEEN 2 AND 9 AND term GLOB '[a-z][a-z][a-z][a-z][a-z]*' ORDER BY doc, term LIMIT 1")
+# Search and report on the kept desk: a rare word (three tickets hold it, registered once here)
+# and the commonest word of the desk, a year's report.
+RARE=zanzibar
+if [ "$($DESK search --json --limit 5 $RARE | grep -c '"number"')" -lt 3 ]; then
+  for i in 1 2 3; do $DESK new --subject "Zanzibar visit $i" --category GEN >/dev/null; done
+fi
+COMMON=$(sqlite3 "$DESK_DB" "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, search, row);
+  SELECT term FROM v WHERE term GLOB '[a-z][a-z][a-z][a-z]*' ORDER BY doc DESC LIMIT 1")
 TO=$(date +%F); YEAR=$(date -d "$TO - 364 days" +%F)
 say "search ('$RARE', rare; '$COMMON', common) and a year's report"
 hyperfine -N --warmup 2 --runs 10 --style none --export-json "$W/read.json" \

@@ -428,3 +428,47 @@ fn show_keeps_the_lines_of_a_note() {
     assert_eq!(lines[at + 1], format!("{}No answer.", " ".repeat(indent)));
     assert_eq!(lines[at + 2].trim(), "Will try tomorrow.");
 }
+
+/// Long work shows a bar with its rate and the time left on a terminal, clears it when done,
+/// and writes nothing of it where standard error is not a terminal.
+#[test]
+fn long_work_shows_progress_on_a_terminal_only() {
+    let d = Desk::new();
+    // Piped: the summary on standard output, nothing on standard error.
+    let piped = common::command(&d.db)
+        .args(["demo", "--tickets", "300"])
+        .output()
+        .expect("run");
+    assert_eq!(piped.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&piped.stderr),
+        "",
+        "no bar when piped"
+    );
+    if !tmux_available() {
+        return;
+    }
+    let d = Desk::new();
+    let t = Tmux::start_with(
+        &d,
+        120,
+        10,
+        "",
+        &["demo", "--tickets", "30000", ">/dev/null"],
+    );
+    let screen = t.wait_for("Generating demo tickets");
+    assert!(
+        screen.contains("/30,000") && screen.contains("/s ·") && screen.contains("left"),
+        "{screen}"
+    );
+    let start = Instant::now();
+    while !t.screen().contains("EXITED:0") {
+        assert!(start.elapsed() < Duration::from_secs(300), "{}", t.screen());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        !t.screen().contains("Generating"),
+        "the bar is cleared: {}",
+        t.screen()
+    );
+}

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod help;
 pub mod mail;
 pub mod output;
+pub mod progress;
 mod public;
 pub mod report;
 mod shared;

@@ -303,7 +303,15 @@ pub(super) fn check(
 pub(super) fn demo(s: &mut Session, cli: &Cli, tickets: usize, now: i64) -> Result<()> {
     let who = actor(s, cli)?;
     let started = std::time::Instant::now();
-    let summary = s.store.demo(&s.cfg, &who, tickets, now)?;
+    let bar = crate::cli::progress::Progress::new(
+        tickets,
+        &s.catalog.f("cli.progress.demo", &[]),
+        &s.catalog.f("cli.progress.left", &[]),
+    );
+    let summary = s
+        .store
+        .demo_with_progress(&s.cfg, &who, tickets, now, &|done| bar.set(done))?;
+    drop(bar);
     let secs = started.elapsed().as_secs_f64();
     if cli.json {
         print(&output::json_text(&json!({

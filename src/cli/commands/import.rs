@@ -3,6 +3,7 @@
 use super::*;
 use crate::cli::Cli;
 use crate::cli::output::{self, print};
+use crate::cli::progress::Progress;
 use crate::core::model::Channel;
 use crate::error::{Error, Result};
 use crate::error::{Message, term};
@@ -204,7 +205,15 @@ pub(super) fn import(s: &mut Session, cli: &Cli, file: &str, now: i64) -> Result
     let who = actor(s, cli)?;
     let text = read_input(file)?;
     let items = parse_import(&text)?;
-    let results = s.store.import(&s.cfg, &who, &items, now)?;
+    let bar = Progress::new(
+        items.len(),
+        &s.catalog.f("cli.progress.import", &[]),
+        &s.catalog.f("cli.progress.left", &[]),
+    );
+    let results = s
+        .store
+        .import(&s.cfg, &who, &items, now, &|done| bar.set(done))?;
+    drop(bar);
     if cli.json {
         let v: Vec<_> = results
             .iter()

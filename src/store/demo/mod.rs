@@ -124,6 +124,18 @@ impl Store {
         tickets: usize,
         now: i64,
     ) -> Result<DemoSummary> {
+        self.demo_with_progress(cfg, actor, tickets, now, &|_| {})
+    }
+
+    /// As [`Store::demo`]; `progress` is told how many tickets are written so far.
+    pub fn demo_with_progress(
+        &mut self,
+        cfg: &Config,
+        actor: &Actor,
+        tickets: usize,
+        now: i64,
+        progress: &dyn Fn(usize),
+    ) -> Result<DemoSummary> {
         crate::core::rights::check(actor, crate::core::rights::Action::Demo, None)?;
         let data: DemoData = toml::from_str(DEMO)
             .map_err(|e| Error::Invalid(msg!("error.demo_data", detail = e.message())))?;
@@ -171,7 +183,7 @@ impl Store {
             }
             // The search index is built in one pass at the end, not ticket by ticket.
             let search = super::search::suspend(tx)?;
-            let summary = generate(tx, cfg, &data, tickets, now)?;
+            let summary = generate(tx, cfg, &data, tickets, now, progress)?;
             for (_, sql) in &indexes {
                 tx.execute_batch(sql)?;
             }
@@ -278,6 +290,7 @@ fn generate(
     data: &DemoData,
     count: usize,
     now: i64,
+    progress: &dyn Fn(usize),
 ) -> Result<DemoSummary> {
     let mut rng = Rng(0x5EED_DE5C);
     for g in &cfg.groups {
@@ -320,6 +333,7 @@ fn generate(
             breached += i64::from(missed(&story, &sla));
         }
         out.ticket(tx, &w, &it, &story, &sla)?;
+        progress(i + 1);
     }
     out.finish(tx, count, agents.len())
 }

@@ -249,13 +249,15 @@ impl Store {
     }
 
     /// Registers many requests (an import) in one transaction: all of them, or none. A request
-    /// whose external reference is already known is not registered again.
+    /// whose external reference is already known is not registered again. `progress` is told
+    /// how many are written so far.
     pub fn import(
         &mut self,
         cfg: &Config,
         actor: &Actor,
         items: &[NewTicket],
         now: i64,
+        progress: &dyn Fn(usize),
     ) -> Result<Vec<Intake>> {
         rights::check(actor, Action::Create, None)?;
         let text: usize = items
@@ -300,7 +302,12 @@ impl Store {
             };
             let out = prepared
                 .iter()
-                .map(|p| insert_new(tx, cfg, actor, p, now))
+                .enumerate()
+                .map(|(i, p)| {
+                    let r = insert_new(tx, cfg, actor, p, now);
+                    progress(i + 1);
+                    r
+                })
                 .collect::<Result<Vec<_>>>()?;
             if let Some((last, search)) = bulk {
                 search.resume_after(tx, last)?;
