@@ -501,26 +501,7 @@ async fn submit(
             if fresh {
                 app.count(&app.submissions, &asked.client, now);
             }
-            let to = format!(
-                "{}?number={}&code={}&new={}",
-                crate::core::web::STATUS_PATH,
-                crate::core::web::percent(&number),
-                crate::core::web::percent(&code),
-                guard::registered_mark(&app.secret, &number, &code)
-            );
-            let mut r = html(
-                app,
-                asked,
-                StatusCode::SEE_OTHER,
-                cat.t("web.registered_title"),
-                "",
-                "",
-                None,
-            );
-            if let Ok(v) = HeaderValue::from_str(&to) {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r
+            registered(app, asked, &number, &code)
         }
         Ok(Err(e)) if e.exit_code() == 2 => {
             let problem = cat.f("web.invalid", &[("error", e.message(cat))]);
@@ -539,6 +520,31 @@ async fn submit(
             )
         }
     }
+}
+
+/// After registering: on to the request's status with its number and code (a redirect, so
+/// reloading the page registers nothing again).
+fn registered(app: &App, asked: &Asked, number: &str, code: &str) -> Reply {
+    let to = format!(
+        "{}?number={}&code={}&new={}",
+        crate::core::web::STATUS_PATH,
+        crate::core::web::percent(number),
+        crate::core::web::percent(code),
+        guard::registered_mark(&app.secret, number, code)
+    );
+    let mut r = html(
+        app,
+        asked,
+        StatusCode::SEE_OTHER,
+        asked.cat.t("web.registered_title"),
+        "",
+        "",
+        None,
+    );
+    if let Ok(v) = HeaderValue::from_str(&to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
 }
 
 /// The look-up form given back after a form that was not the desk's own.

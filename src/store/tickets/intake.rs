@@ -89,6 +89,30 @@ impl Prepared {
     }
 }
 
+/// The next number of the request's series (by its template, date, category and group).
+fn number_for(
+    tx: &Connection,
+    cfg: &Config,
+    p: &Prepared,
+    actor: &Actor,
+    now: i64,
+) -> Result<crate::store::numbers::Allocated> {
+    let parts = Parts {
+        prefix: &cfg.prefix,
+        date: local_date(now),
+        cat: &p.routing.category,
+        group: p.routing.group.as_deref().unwrap_or(""),
+    };
+    crate::store::numbers::allocate(
+        tx,
+        cfg,
+        &p.template,
+        &parts,
+        crate::store::numbers::Who::of(actor),
+        now,
+    )
+}
+
 /// Numbers and stores one prepared request inside the caller's transaction.
 fn insert_new(
     tx: &Connection,
@@ -113,20 +137,8 @@ fn insert_new(
         ensure_group(tx, cfg, g)?;
         assigned = auto_assignee(tx, g)?;
     }
-    let parts = Parts {
-        prefix: &cfg.prefix,
-        date: local_date(now),
-        cat: &routing.category,
-        group: routing.group.as_deref().unwrap_or(""),
-    };
-    let crate::store::numbers::Allocated { number, scope, seq } = crate::store::numbers::allocate(
-        tx,
-        cfg,
-        &p.template,
-        &parts,
-        crate::store::numbers::Who::of(actor),
-        now,
-    )?;
+    let crate::store::numbers::Allocated { number, scope, seq } =
+        number_for(tx, cfg, p, actor, now)?;
     let initial = life.initial().to_string();
     let status = match (&assigned, life.on_assign(&initial)) {
         (Some(_), Some(t)) => t.to.clone(),

@@ -294,6 +294,24 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, form: &EditForm, ctx: &Ctx<'_>) {
             ctx,
         );
     }
+    choice_lines(f, form, &rows[2..6], ctx);
+    f.render_widget(
+        Paragraph::new(preview(form, ctx)).wrap(Wrap { trim: false }),
+        rows[6],
+    );
+    let foot = match &form.error {
+        Some(e) => Line::from(Span::styled(e.clone(), t.error())),
+        None => ctx.hint_line(
+            EditForm::CONTEXT,
+            &[Action::Confirm, Action::Save, Action::Back, Action::Help],
+            rows[7].width,
+        ),
+    };
+    f.render_widget(Paragraph::new(foot), rows[7]);
+}
+
+/// The choices: category, priority, group (or "by routing") and whether to route again.
+fn choice_lines(f: &mut Frame<'_>, form: &EditForm, rows: &[Rect], ctx: &Ctx<'_>) {
     let category = ctx
         .cfg
         .categories
@@ -330,12 +348,17 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, form: &EditForm, ctx: &Ctx<'_>) {
         .map(|(_, key, _)| unicode_width::UnicodeWidthStr::width(ctx.cat.t(key)) + 1)
         .max()
         .unwrap_or(13);
-    for ((i, key, value), area) in lines.into_iter().zip(&rows[2..6]) {
+    for ((i, key, value), area) in lines.into_iter().zip(rows) {
         f.render_widget(
             choice::line(ctx.cat.t(key), width, value, form.focus == i, ctx),
             *area,
         );
     }
+}
+
+/// What saving will change, before → after (or that nothing changes yet).
+fn preview<'a>(form: &EditForm, ctx: &Ctx<'a>) -> Vec<Line<'a>> {
+    let t = ctx.theme;
     let changes = form.changes(ctx);
     let mut preview = vec![Line::from(Span::styled(
         ctx.cat.t("ui.edit_changes").to_string(),
@@ -353,14 +376,5 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, form: &EditForm, ctx: &Ctx<'_>) {
             t.ok(),
         )));
     }
-    f.render_widget(Paragraph::new(preview).wrap(Wrap { trim: false }), rows[6]);
-    let foot = match &form.error {
-        Some(e) => Line::from(Span::styled(e.clone(), t.error())),
-        None => ctx.hint_line(
-            EditForm::CONTEXT,
-            &[Action::Confirm, Action::Save, Action::Back, Action::Help],
-            rows[7].width,
-        ),
-    };
-    f.render_widget(Paragraph::new(foot), rows[7]);
+    preview
 }

@@ -20,6 +20,9 @@ use crate::error::{Error, Result};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+mod delivery;
+pub use delivery::{Delivery, Recorded};
+
 /// A notice as the desk lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -185,6 +188,55 @@ fn thread_ids(conn: &Connection, ticket_id: i64, a: &About) -> rusqlite::Result<
     Ok(ids)
 }
 
+/// Where a notice goes and when: to the requester's address after the hold (a person's
+/// answer an hour later, and an acknowledgement not at all, past the limit per recipient and
+/// hour); told at registration; or into the hands of an operator when there is no address.
+fn plan(
+    tx: &Connection,
+    mail: &crate::core::mail::config::MailConfig,
+    a: &About,
+    kind: NoticeKind,
+    shown: bool,
+    now: i64,
+) -> Result<(Option<String>, NoticeState, i64, Option<String>)> {
+    let automatic = kind != NoticeKind::Reply;
+    Ok(match notice::reach(&a.contact, a.channel) {
+        notice::Reach::Email(addr) => {
+            let recent: i64 = tx
+                .prepare_cached(
+                    "SELECT count(*) FROM outbox WHERE recipient = ?1 AND created_at > ?2
+                   AND state IN ('pending', 'sent')",
+                )?
+                .query_row(params![addr, now - 3600], |r| r.get(0))?;
+            let over = recent >= i64::from(mail.per_recipient_hour);
+            match (over, automatic && kind == NoticeKind::Acknowledgement) {
+                // An acknowledgement is what a flood of forged mail would make the desk send:
+                // past the limit it is not sent at all.
+                (true, true) => (
+                    Some(addr),
+                    NoticeState::Suppressed,
+                    now,
+                    Some(notice::Note::Limit(mail.per_recipient_hour).stored()),
+                ),
+                // A person's answer waits for the next hour instead.
+                (true, false) => (Some(addr), NoticeState::Pending, now + 3600, None),
+                (false, _) => (Some(addr), NoticeState::Pending, now + mail.hold, None),
+            }
+        }
+        _ if kind == NoticeKind::Acknowledgement
+            && notice::acknowledged_at_registration(a.channel, shown) =>
+        {
+            (
+                None,
+                NoticeState::Informed,
+                now,
+                Some(notice::Note::AtRegistration(a.channel).stored()),
+            )
+        }
+        _ => (None, NoticeState::Manual, now, None),
+    })
+}
+
 /// Writes one notice of `kind` about the ticket, inside the caller's transaction, if the
 /// desk mails requesters and sends this kind.
 pub(crate) fn queue(
@@ -233,41 +285,7 @@ pub(crate) fn queue(
     let message_id = notice::message_id(&a.number, kind, super::requester::random()?, domain);
     let (in_reply_to, refs) = notice::thread(&thread_ids(tx, ticket_id, &a)?);
     let automatic = kind != NoticeKind::Reply;
-    let (recipient, state, next_at, note) = match notice::reach(&a.contact, a.channel) {
-        notice::Reach::Email(addr) => {
-            let recent: i64 = tx
-                .prepare_cached(
-                    "SELECT count(*) FROM outbox WHERE recipient = ?1 AND created_at > ?2
-                       AND state IN ('pending', 'sent')",
-                )?
-                .query_row(params![addr, now - 3600], |r| r.get(0))?;
-            let over = recent >= i64::from(mail.per_recipient_hour);
-            match (over, automatic && kind == NoticeKind::Acknowledgement) {
-                // An acknowledgement is what a flood of forged mail would make the desk send:
-                // past the limit it is not sent at all.
-                (true, true) => (
-                    Some(addr),
-                    NoticeState::Suppressed,
-                    now,
-                    Some(notice::Note::Limit(mail.per_recipient_hour).stored()),
-                ),
-                // A person's answer waits for the next hour instead.
-                (true, false) => (Some(addr), NoticeState::Pending, now + 3600, None),
-                (false, _) => (Some(addr), NoticeState::Pending, now + mail.hold, None),
-            }
-        }
-        _ if kind == NoticeKind::Acknowledgement
-            && notice::acknowledged_at_registration(a.channel, cause.shown) =>
-        {
-            (
-                None,
-                NoticeState::Informed,
-                now,
-                Some(notice::Note::AtRegistration(a.channel).stored()),
-            )
-        }
-        _ => (None, NoticeState::Manual, now, None),
-    };
+    let (recipient, state, next_at, note) = plan(tx, mail, &a, kind, cause.shown, now)?;
     tx.prepare_cached(
         "INSERT INTO outbox (ticket_id, kind, undo_version, created_at, recipient, language,
             message_id, in_reply_to, refs, subject, body, automatic, state, next_at, last_error,
@@ -505,177 +523,7 @@ pub(crate) fn fail(
     )
 }
 
-/// The outcome of one delivery attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
-    Sent,
-    /// Worth trying again later (a 4xx answer, no connection).
-    Temporary(String),
-    /// Will never work (a 5xx answer, a bad address).
-    Permanent(String),
-}
-
-/// What recording an attempt decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recorded {
-    Sent,
-    /// Tried again at this time.
-    Retry(i64),
-    Failed,
-    /// The notice was no longer being delivered by us (withdrawn meanwhile, or taken over).
-    Gone,
-}
-
 impl Store {
-    /// Takes up to `limit` notices due for delivery for the sender `lease` (`pid:start`),
-    /// leaving out those in `skip` (tried already in this run). A notice held by another
-    /// sender is left alone unless `alive` says that sender is gone (killed mid-way): then it
-    /// is taken over, and sent again with its Message-ID.
-    pub fn claim_notices(
-        &mut self,
-        actor: &Actor,
-        lease: &str,
-        alive: &dyn Fn(&str) -> bool,
-        skip: &std::collections::HashSet<i64>,
-        limit: usize,
-        now: i64,
-    ) -> Result<Vec<Outgoing>> {
-        rights::check(actor, Action::Deliver, None)?;
-        let r = self.write(|tx| {
-            let mut stmt = tx.prepare_cached(
-                "SELECT o.id, o.lease FROM outbox o WHERE o.state = 'pending' AND o.next_at <= ?1
-                 ORDER BY o.next_at, o.id LIMIT ?2",
-            )?;
-            let rows = stmt
-                .query_map(params![now, (limit * 4 + skip.len() + 16) as i64], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut ids = Vec::new();
-            for (id, held) in rows {
-                if ids.len() == limit {
-                    break;
-                }
-                match held {
-                    _ if skip.contains(&id) => continue,
-                    Some(h) if h != lease && alive(&h) => continue,
-                    _ => ids.push(id),
-                }
-            }
-            let mut out = Vec::with_capacity(ids.len());
-            let mut take = tx.prepare_cached("UPDATE outbox SET lease = ?2 WHERE id = ?1")?;
-            let mut read = tx.prepare_cached(
-                "SELECT o.id, t.number, o.kind, o.recipient, t.requester, o.language,
-                        o.message_id, o.in_reply_to, o.refs, o.subject, o.body, o.automatic,
-                        o.created_at, o.attempts
-                 FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.id = ?1",
-            )?;
-            for id in ids {
-                take.execute(params![id, lease])?;
-                out.push(read.query_row([id], |r| {
-                    let refs: String = r.get(8)?;
-                    Ok(Outgoing {
-                        id: r.get(0)?,
-                        number: r.get(1)?,
-                        kind: parse(r, 2)?,
-                        recipient: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                        requester: r.get(4)?,
-                        language: r.get(5)?,
-                        message_id: r.get(6)?,
-                        in_reply_to: r.get(7)?,
-                        references: refs.split_whitespace().map(str::to_string).collect(),
-                        subject: r.get(9)?,
-                        body: r.get(10)?,
-                        automatic: r.get(11)?,
-                        created_at: r.get(12)?,
-                        attempts: r.get(13)?,
-                    })
-                })?);
-            }
-            Ok(out)
-        });
-        r.map_err(|e| self.map_db(e))
-    }
-
-    /// Records what one delivery attempt did. A temporary failure is tried again with backoff
-    /// until `[mail] give_up` has passed since the notice was written; then, like a permanent
-    /// failure, it fails for good and the ticket shows it.
-    pub fn record_delivery(
-        &mut self,
-        cfg: &Config,
-        actor: &Actor,
-        id: i64,
-        lease: &str,
-        result: &Delivery,
-        now: i64,
-    ) -> Result<Recorded> {
-        rights::check(actor, Action::Deliver, None)?;
-        let r = self.write(|tx| {
-            let held: Option<(String, Option<String>)> = tx
-                .prepare_cached("SELECT state, lease FROM outbox WHERE id = ?1")?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            let ours = matches!(&held, Some((s, Some(l))) if s == "pending" && l == lease);
-            let Some(n) = notice_by_id(tx, id)? else {
-                return Ok(Recorded::Gone);
-            };
-            // Withdrawn, or taken over by another sender that believed us gone: a notice
-            // that did leave is still recorded, once.
-            let left = matches!(n.state, NoticeState::Pending | NoticeState::Withdrawn);
-            if !(ours || (*result == Delivery::Sent && left)) {
-                return Ok(Recorded::Gone);
-            }
-            match result {
-                Delivery::Sent => {
-                    tx.prepare_cached(
-                        "UPDATE outbox SET state = 'sent', done_at = ?2, lease = NULL,
-                            attempts = attempts + 1, last_error = NULL WHERE id = ?1",
-                    )?
-                    .execute(params![id, now])?;
-                    record(
-                        tx,
-                        actor,
-                        &n,
-                        NoticeState::Sent,
-                        n.recipient.as_deref().unwrap_or(""),
-                        now,
-                    )?;
-                    Ok(Recorded::Sent)
-                }
-                Delivery::Temporary(e) if now - n.created_at < cfg.mail.give_up => {
-                    let next = notice::retry_at(now, n.attempts + 1, cfg.mail.retry);
-                    tx.prepare_cached(
-                        "UPDATE outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3,
-                            lease = NULL WHERE id = ?1",
-                    )?
-                    .execute(params![id, next, e])?;
-                    Ok(Recorded::Retry(next))
-                }
-                Delivery::Temporary(e) => {
-                    tx.execute(
-                        "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1",
-                        [id],
-                    )?;
-                    let why = notice::Note::GaveUp {
-                        hours: (now - n.created_at) / 3600,
-                        error: e.clone(),
-                    };
-                    fail(tx, actor, &n, &why, now)?;
-                    Ok(Recorded::Failed)
-                }
-                Delivery::Permanent(e) => {
-                    tx.execute(
-                        "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1",
-                        [id],
-                    )?;
-                    fail(tx, actor, &n, &notice::Note::Text(e.clone()), now)?;
-                    Ok(Recorded::Failed)
-                }
-            }
-        });
-        r.map_err(|e| self.map_db(e))
-    }
-
     /// Records that the requester of `number` was told another way (phone, in person,
     /// letter) of every notice that could not reach them; returns how many.
     pub fn informed(
