@@ -184,15 +184,6 @@ impl Lifecycle {
             .collect()
     }
 
-    /// Status ids that count as open (initial, active, waiting).
-    pub fn open_ids(&self) -> Vec<&str> {
-        self.statuses
-            .iter()
-            .filter(|s| s.category.is_open())
-            .map(|s| s.id.as_str())
-            .collect()
-    }
-
     fn triggered(&self, from: &str, on: Trigger) -> Option<&TransitionDef> {
         self.transitions
             .iter()

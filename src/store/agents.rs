@@ -126,12 +126,6 @@ fn check_group_code(code: &str) -> Result<()> {
 }
 
 impl Store {
-    pub fn agent_count(&self) -> Result<i64> {
-        self.conn
-            .query_row("SELECT count(*) FROM agents", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
-    }
-
     /// Signs the Unix user in: they must be an active agent of this desk (any role may
     /// read; nobody else may). Front ends open every desk this way.
     pub fn sign_in(&mut self, login: &str) -> Result<Actor> {

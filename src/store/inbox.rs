@@ -387,9 +387,6 @@ fn register(
 /// The most a requester's message keeps of its text on a ticket.
 pub const MESSAGE_BYTES: usize = limits::NOTE_BYTES;
 
-/// The most a new ticket's request keeps of a message's text.
-pub const REQUEST_BYTES: usize = limits::BODY_BYTES;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,7 @@ pub mod tickets;
 use crate::error::{Error, Result};
 use crate::msg;
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -434,11 +434,6 @@ impl Store {
         &self.path
     }
 
-    /// The raw connection, for reads in this module's siblings and tests.
-    pub fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
     pub(crate) fn err(&self, e: rusqlite::Error) -> Error {
         Error::db(e, &self.path)
     }
@@ -530,14 +525,6 @@ impl Store {
     pub fn ticket_count(&self) -> Result<i64> {
         self.conn
             .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
-    }
-
-    /// A value from the `meta`-style singleton queries used by tests and `desk check`.
-    pub fn scalar_i64(&self, sql: &str) -> Result<Option<i64>> {
-        self.conn
-            .query_row(sql, [], |r| r.get(0))
-            .optional()
             .map_err(|e| self.err(e))
     }
 }
