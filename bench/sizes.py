@@ -7,7 +7,7 @@ A file's size is its lines up to its first top-level `#[cfg(test)]` (the tests b
 code do not count); a function's length runs from the line of `fn` to its closing brace.
 Strings, characters and comments are skipped when braces are matched. Prints the largest
 files and functions, and the ones over the limits; exits 1 when any is over a limit in the
-directories given (default src/store src/cli src/core).
+directories given (default src: every file of the program).
 """
 
 import os
@@ -113,7 +113,7 @@ def main(argv):
             limit_fn = int(next(it))
         else:
             dirs.append(a)
-    dirs = dirs or ["src/store", "src/cli", "src/core"]
+    dirs = dirs or ["src"]
     files, fns = [], []
     for d in dirs:
         for root, _, names in os.walk(d):

@@ -294,8 +294,10 @@ fn a_configuration_is_checked_before_it_is_installed() {
 }
 
 /// As root, run desk as the unprivileged user `nobody` against a desk it may read but not
-/// write; elsewhere say that the test cannot run here.
+/// write. Root only: `cargo test --test safety -- --ignored` (`.ci/run` does); run so by
+/// anyone else it says that it cannot run here.
 #[test]
+#[ignore = "root only: cargo test --test safety -- --ignored"]
 fn a_user_who_may_only_read_can_read() {
     if !is_root() {
         eprintln!("SKIPPED: needs root to run desk as another user (runuser)");
@@ -423,8 +425,10 @@ fn a_user_who_may_only_read_can_read() {
 }
 
 /// As root, a 400 KiB tmpfs fills up: the write fails with its own message, nothing is
-/// half-written, and the desk keeps working once there is room.
+/// half-written, and the desk keeps working once there is room. Root only, like the test
+/// above.
 #[test]
+#[ignore = "root only: cargo test --test safety -- --ignored"]
 fn a_full_disk_is_said_and_nothing_is_half_written() {
     if !is_root() {
         eprintln!("SKIPPED: needs root to mount a small tmpfs");
