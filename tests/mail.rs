@@ -1538,7 +1538,7 @@ fn an_undone_decision_takes_its_notice_back() {
     let now = desk::session::now();
     let before = s
         .store
-        .find(&s.cfg, &n, desk::store::tickets::local_date(now))
+        .find(&s.cfg, &n, desk::time::date(now))
         .expect("ticket");
     let fields = Fields {
         outcome: Some(Outcome::Refused),

@@ -14,7 +14,7 @@ use crate::store::Ticket;
 use crate::store::inbox::Received;
 use crate::store::outbox::{Notice, NoticeFilter};
 use crate::store::requester::Access;
-use crate::store::tickets::local_time;
+use crate::time::format as local_time;
 use serde_json::{Value, json};
 
 pub fn run(s: &mut Session, cli: &Cli, who: &Actor, cmd: &MailCommand) -> Result<()> {
@@ -43,9 +43,7 @@ pub fn run(s: &mut Session, cli: &Cli, who: &Actor, cmd: &MailCommand) -> Result
         MailCommand::Informed { number, how } => {
             let (number, n) = s.store.informed(&s.cfg, who, number, how, now)?;
             if cli.json {
-                let t = s
-                    .store
-                    .find(&s.cfg, &number, crate::store::tickets::local_date(now))?;
+                let t = s.store.find(&s.cfg, &number, crate::time::date(now))?;
                 print(&json_text(&output::ticket_json(&s.cfg, &t, None)));
             } else {
                 print(
@@ -116,11 +114,7 @@ fn list(
     now: i64,
 ) -> Result<()> {
     let ticket = match ticket {
-        Some(n) => Some(
-            s.store
-                .find(&s.cfg, n, crate::store::tickets::local_date(now))?
-                .id,
-        ),
+        Some(n) => Some(s.store.find(&s.cfg, n, crate::time::date(now))?.id),
         None => None,
     };
     let (rows, total) = s.store.list_notices(&NoticeFilter {

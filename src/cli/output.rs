@@ -444,7 +444,7 @@ fn identity_fields(f: &mut Fields<'_>, cfg: &Config, t: &Ticket, now: i64) {
         "field.created",
         format!(
             "{}{}",
-            crate::store::tickets::local_time(t.created_at),
+            crate::time::format(t.created_at),
             t.created_by
                 .as_deref()
                 .map(|b| format!(" ({})", clean_line(b)))
@@ -457,16 +457,13 @@ fn identity_fields(f: &mut Fields<'_>, cfg: &Config, t: &Ticket, now: i64) {
 fn decision_fields(f: &mut Fields<'_>, t: &Ticket) {
     let cat = f.cat;
     if let Some(at) = t.first_response_at {
-        f.line(
-            "field.first_response",
-            crate::store::tickets::local_time(at),
-        );
+        f.line("field.first_response", crate::time::format(at));
     }
     if let Some(at) = t.resolved_at {
-        f.line("field.resolved", crate::store::tickets::local_time(at));
+        f.line("field.resolved", crate::time::format(at));
     }
     if let Some(at) = t.closed_at {
-        f.line("field.closed", crate::store::tickets::local_time(at));
+        f.line("field.closed", crate::time::format(at));
     }
     match t.outcome {
         Some(o) => {

@@ -9,7 +9,7 @@ use crate::core::sanitize::{clean_line, clean_text};
 use crate::error::{Error, Result};
 use crate::present;
 use crate::session::Session;
-use crate::store::tickets::{local_date, local_time};
+use crate::time::{date as local_date, format as local_time};
 use serde_json::{Value, json};
 
 pub fn status(s: &mut Session, cli: &Cli, a: &StatusArgs, now: i64) -> Result<()> {

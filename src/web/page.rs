@@ -8,7 +8,7 @@ use crate::core::public::View;
 use crate::core::sanitize::clean_text;
 use crate::i18n::Catalog;
 use crate::present;
-use crate::store::tickets::local_time;
+use crate::time::format as local_time;
 use std::fmt::Write as _;
 
 /// Text made safe for HTML, in an element or an attribute's double quotes.

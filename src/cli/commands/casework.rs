@@ -6,7 +6,8 @@ use crate::cli::output::{self, print};
 use crate::core::merge::{Likeness, LinkKind};
 use crate::error::Result;
 use crate::session::Session;
-use crate::store::tickets::{Likely, local_date};
+use crate::store::tickets::Likely;
+use crate::time::date as local_date;
 
 /// `desk show`: the ticket (a duplicate's number shows the ticket it was merged into, and
 /// says so), its fields, what its case holds and its whole history.

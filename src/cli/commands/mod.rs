@@ -21,8 +21,8 @@ use super::{CategoryCommand, Cli, Command, ConfigCommand, Failure, StatusCommand
 use crate::core::model::Actor;
 use crate::error::{Error, Result};
 use crate::session::{self, Session};
-use crate::store::tickets::local_date;
 use crate::store::{Changed, Mode};
+use crate::time::date as local_date;
 
 pub fn dispatch(cli: Cli, desk: super::Desk) -> Result<(), Failure> {
     let explicit_db = cli.db.clone();

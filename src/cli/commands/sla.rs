@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::msg;
 use crate::session::Session;
 use crate::store::Ticket;
-use crate::store::tickets::local_date;
+use crate::time::date as local_date;
 use serde_json::json;
 
 pub(super) fn sla(

@@ -8,7 +8,7 @@ use crate::msg;
 use crate::session::Session;
 use crate::store::NewTicket;
 use crate::store::tickets::Intake;
-use crate::store::tickets::local_date;
+use crate::time::date as local_date;
 use std::io::Read;
 
 /// Reads `--body -` from standard input: it must be UTF-8.

@@ -237,7 +237,8 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Event> {
     })
 }
 
-pub use crate::time::{date as local_date, day_start as local_day_start, format as local_time};
+// The store's own shorthand; front ends import `crate::time` themselves.
+pub(super) use crate::time::{date as local_date, format as local_time};
 
 /// The history of one ticket as a change writes it: every event it records is by the same
 /// actor (None: the desk itself) at the same time, chained after the last one (see
