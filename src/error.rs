@@ -40,6 +40,9 @@ pub enum Error {
         name: String,
         inner: Box<Error>,
     },
+    /// One ticket of many could not be handled (the others were): the ticket named, its own
+    /// error (and exit code) kept.
+    Ticket { number: String, inner: Box<Error> },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -65,7 +68,7 @@ impl Error {
             Error::NotFound(_) | Error::NoSuchTicket { .. } => 3,
             Error::Refused(_) | Error::Forbidden(_) => 4,
             Error::Database(_) | Error::Sql(_) => 5,
-            Error::Item { inner, .. } => inner.exit_code(),
+            Error::Item { inner, .. } | Error::Ticket { inner, .. } => inner.exit_code(),
         }
     }
 
@@ -108,6 +111,9 @@ impl Error {
                 name = name,
                 error = inner.said()
             ),
+            Error::Ticket { number, inner } => {
+                crate::msg!("error.ticket", number = number, error = inner.said())
+            }
         }
     }
 

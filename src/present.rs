@@ -231,6 +231,45 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
             "event.unlinked",
             &[("from", from), ("kind", link_role(cat, e.text.as_deref()))],
         ),
+        EventKind::Reminded => match e.to.as_deref().and_then(|v| v.parse::<i64>().ok()) {
+            Some(at) => cat.f("event.reminded_until", &[("at", crate::time::format(at))]),
+            None => cat.t("event.reminded").to_string(),
+        },
+        EventKind::Escalated => {
+            // from: the clock; to: the level; text: the actions taken.
+            let actions: Vec<String> = e
+                .text
+                .as_deref()
+                .unwrap_or("")
+                .split_whitespace()
+                .map(|a| cat.id("escalation", a))
+                .collect();
+            cat.f(
+                "event.escalated",
+                &[
+                    ("clock", cat.id("sla.clock", &from)),
+                    ("level", cat.id("sla.states", &to)),
+                    ("actions", actions.join(", ")),
+                ],
+            )
+        }
+        EventKind::Extended => with_text(
+            cat.f(
+                "event.extended",
+                &[
+                    (
+                        "by",
+                        from.parse::<i64>()
+                            .map(|s| duration(cat, s))
+                            .unwrap_or(from),
+                    ),
+                    (
+                        "to",
+                        to.parse::<i64>().map(crate::time::format).unwrap_or(to),
+                    ),
+                ],
+            ),
+        ),
         EventKind::Field => {
             // The text names the field corrected (`core::edit`).
             let field = e.text.as_deref().unwrap_or("");

@@ -771,3 +771,32 @@ fn answer_templates_are_checked_with_the_configuration() {
         );
     }
 }
+
+#[test]
+fn tick_and_alerts_on_the_command_line() {
+    let d = Desk::staffed();
+    d.run(&["agent", "add", "timers", "--role", "system"]).ok();
+    d.run_as("olena", &["tick"]).fails(4, "role");
+    assert_eq!(d.run_as("timers", &["tick"]).ok(), "nothing was due");
+    let n = taken(&d, "No heating", "olena");
+    d.run_as(
+        "olena",
+        &["move", &n, "waiting_info", "--question", "Which flat?"],
+    )
+    .ok();
+    let r = d.run_as("timers", &["tick", "--json"]).json();
+    assert_eq!(r["reminded"].as_array().map(Vec::len), Some(0));
+    assert!(r["next"].as_str().is_some(), "{r}");
+    let text = d.run_as("timers", &["tick"]).ok();
+    assert!(
+        text.starts_with("nothing was due\nthe next timer falls due at "),
+        "{text}"
+    );
+    assert_eq!(d.run_as("vasyl", &["alerts"]).ok(), "no alerts");
+    assert_eq!(
+        d.run_as("vasyl", &["alerts", "--all", "--json"]).json(),
+        serde_json::json!([])
+    );
+    // What the timers did is in the history; show says it in words.
+    checked(&d);
+}

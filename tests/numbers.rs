@@ -117,6 +117,7 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP TABLE outbox;
          DROP TABLE inbox;
          ALTER TABLE events DROP COLUMN hash;
+         DROP TABLE alerts;
          DROP TABLE attachments;
          DROP TABLE blobs;
          DROP INDEX tickets_merged_into;

@@ -299,6 +299,8 @@ fn the_rights_matrix_cell_by_cell() {
         } else {
             check("restore", role, "-", r.code, false, &r.stderr);
         }
+        let r = d.run_as(me, &["tick"]);
+        check("tick", role, "-", r.code, admin, &r.stderr);
         let r = d.run_as(me, &["list"]);
         check("read", role, "-", r.code, true, &r.stderr);
         let r = d.run_as(me, &["new", "--subject", "from a role"]);
@@ -349,7 +351,7 @@ fn viewers_and_services_cell_by_cell() {
             "read" => true,
             "create" | "comment" | "attach" => matches!(role, "mail" | "web"),
             "rate" => role == "web",
-            "backup" | "recompute" => role == "system",
+            "backup" | "recompute" | "tick" => role == "system",
             _ => false,
         }
     };
@@ -426,6 +428,7 @@ fn viewers_and_services_cell_by_cell() {
                 vec!["backup".into(), backup.display().to_string()],
             ),
             ("recompute", vec!["sla".into(), "--recompute".into()]),
+            ("tick", vec!["tick".into()]),
             (
                 "restore",
                 vec!["restore".into(), "/nonexistent.db".into(), "--force".into()],

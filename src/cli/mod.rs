@@ -124,6 +124,13 @@ pub enum Command {
     },
     #[command(subcommand)]
     Template(TemplateCommand),
+    Tick,
+    Alerts {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        seen: bool,
+    },
     Rate {
         #[arg(required_unless_present = "import")]
         number: Option<String>,

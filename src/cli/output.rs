@@ -53,7 +53,7 @@ fn hint(e: &Error) -> Option<Message> {
             R::RerouteAndGroup => Some(crate::msg!("cli.hint.reroute_or_group")),
             _ => None,
         },
-        Error::Item { inner, .. } => hint(inner),
+        Error::Item { inner, .. } | Error::Ticket { inner, .. } => hint(inner),
         Error::Invalid(m) | Error::NotFound(m) | Error::Forbidden(m) | Error::Database(m) => {
             let key = HINTS.iter().find(|(k, _)| *k == m.key)?.1;
             Some(Message::new(key, m.args.clone()))

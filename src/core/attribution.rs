@@ -235,6 +235,27 @@ pub fn unassign(
     })
 }
 
+/// An escalation returns the ticket to its group's queue (`[[escalation]] unassign`): what
+/// the configuration decided, run by the timers, so no one's rights are asked.
+pub fn escalate_unassign(
+    life: &Lifecycle,
+    ticket: &TicketState,
+    reason: &str,
+) -> Result<Assignment, Refusal> {
+    refuse_if_closed(life, ticket)?;
+    let Some(owner) = &ticket.assignee else {
+        return Err(Refusal::NotAssigned);
+    };
+    Ok(Assignment {
+        action: Action::Unassign,
+        from: Some(owner.clone()),
+        to: None,
+        reason: Some(reason.to_string()),
+        status_to: life.on_unassign(&ticket.status).map(|t| t.to.clone()),
+        over_capacity: false,
+    })
+}
+
 /// Least-loaded active member with room; ties go to the one who waited longest since their
 /// last assignment (never assigned first), then to the earliest registered.
 pub fn pick(candidates: &[Candidate]) -> Option<&Candidate> {

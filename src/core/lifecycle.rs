@@ -26,6 +26,8 @@ pub enum Trigger {
     Assign,
     /// The ticket loses its assignee.
     Unassign,
+    /// The timers close a ticket that waited too long for its requester (`desk tick`).
+    Timer,
 }
 
 /// Fields a transition can require besides the outcome's own note.
@@ -313,6 +315,48 @@ impl Lifecycle {
                 have: actor.role(),
             });
         }
+        self.decide(def, current, target, ticket, fields)
+    }
+
+    /// Decides the timers' closing of a ticket that waited too long for its requester: the
+    /// `on = "timer"` transition from its status to a status taking `fields`' outcome. No
+    /// one's rights are asked: the configuration decided it (`desk tick` checks who runs it).
+    pub fn check_timer(
+        &self,
+        ticket: &TicketState,
+        fields: &Fields,
+    ) -> Result<Transition, Refusal> {
+        let current = self
+            .status(&ticket.status)
+            .ok_or_else(|| Refusal::CurrentStatusUnknown {
+                status: ticket.status.clone(),
+            })?;
+        let found = self
+            .transitions
+            .iter()
+            .filter(|t| t.on == Trigger::Timer && t.from.contains(&current.id))
+            .filter_map(|t| Some((t, self.status(&t.to)?)))
+            .find(|(_, s)| fields.outcome.is_some_and(|o| s.outcomes.contains(&o)));
+        let Some((def, target)) = found else {
+            return Err(Refusal::NoTransition {
+                from: current.id.clone(),
+                to: String::new(),
+                allowed: Vec::new(),
+            });
+        };
+        self.decide(def, current, target, ticket, fields)
+    }
+
+    /// The transition `def` from `current` to `target` with these fields: its outcome, the
+    /// fields it requires, and what closing needs.
+    fn decide(
+        &self,
+        def: &TransitionDef,
+        current: &StatusDef,
+        target: &StatusDef,
+        ticket: &TicketState,
+        fields: &Fields,
+    ) -> Result<Transition, Refusal> {
         let outcome = self.decide_outcome(current, target, fields)?;
         let takes_outcome = matches!(outcome, OutcomeChange::Set(..));
         for field in &def.requires {

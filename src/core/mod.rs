@@ -23,5 +23,6 @@ pub mod refusal;
 pub mod rights;
 pub mod sanitize;
 pub mod sla;
+pub mod timers;
 pub mod undo;
 pub mod web;

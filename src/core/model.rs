@@ -206,6 +206,9 @@ ident_enum!(
         Attached => "attached",
         Message => "message",
         Notice => "notice",
+        Reminded => "reminded",
+        Escalated => "escalated",
+        Extended => "extended",
     }
 );
 

@@ -164,7 +164,10 @@ pub fn steps(events: &[Happened<'_>], staff: bool) -> Vec<Step> {
             | EventKind::Linked
             | EventKind::Unlinked
             | EventKind::Attached
-            | EventKind::Notice => continue,
+            | EventKind::Notice
+            | EventKind::Reminded
+            | EventKind::Escalated
+            | EventKind::Extended => continue,
         };
         let by = match kind {
             StepKind::Decision { .. } | StepKind::Answer { .. } => by(),

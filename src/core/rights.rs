@@ -70,6 +70,8 @@ pub enum Action {
     /// Serve the requesters' web page (`desk serve`): it registers their requests and shows
     /// each its status by number and access code.
     Serve,
+    /// Run the timers (`desk tick`): reminders, closing after waiting, escalations.
+    Tick,
 }
 
 impl Action {
@@ -99,6 +101,7 @@ impl Action {
         Action::Deliver,
         Action::RebuildSearch,
         Action::Serve,
+        Action::Tick,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +131,7 @@ impl Action {
             Action::Deliver => "deliver",
             Action::RebuildSearch => "rebuild_search",
             Action::Serve => "serve",
+            Action::Tick => "tick",
         }
     }
 
@@ -150,7 +154,7 @@ impl Action {
             | Action::Link => &[Operator, Supervisor, Admin],
             Action::TakeOver => &[Supervisor, Admin],
             Action::Backup => &[Supervisor, Admin, System],
-            Action::Recompute | Action::RebuildSearch => &[Admin, System],
+            Action::Recompute | Action::RebuildSearch | Action::Tick => &[Admin, System],
             Action::Deliver => &[Admin, Mail],
             Action::Serve => &[Admin, Web],
             Action::ManageAgents
@@ -250,6 +254,7 @@ mod tests {
         (Action::Backup, ".SA...Y"),
         (Action::Restore, "..A...."),
         (Action::Recompute, "..A...Y"),
+        (Action::Tick, "..A...Y"),
         (Action::Demo, "..A...."),
         (Action::Edit, "oSA...."),
         (Action::Merge, "oSA...."),

@@ -19,6 +19,7 @@ pub mod schema;
 pub mod search;
 pub mod sla;
 pub mod tickets;
+pub mod timers;
 
 use crate::error::{Error, Result};
 use crate::msg;

@@ -519,8 +519,25 @@ BEGIN
 END;
 "#;
 
+/// Alerts to agents (`desk tick`'s escalations tell a group's supervisors): each points at
+/// the event that caused it, which says what happened; the agent marks it seen.
+pub const V15: &str = r#"
+CREATE TABLE alerts (
+    id        INTEGER PRIMARY KEY,
+    agent_id  INTEGER NOT NULL REFERENCES agents(id),
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    event_id  INTEGER NOT NULL REFERENCES events(id),
+    at        INTEGER NOT NULL,
+    seen_at   INTEGER
+);
+CREATE INDEX alerts_unseen ON alerts (agent_id, id) WHERE seen_at IS NULL;
+CREATE INDEX alerts_agent ON alerts (agent_id, at);
+"#;
+
 /// Every migration, oldest first.
-pub const ALL: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
+pub const ALL: &[&str] = &[
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15,
+];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(
@@ -580,6 +597,7 @@ mod tests {
             0xb22f0e9d211aba30,
             0xd98e794cfe35abcc,
             0xffad63f92fb95453,
+            0x6ddb848254c07531,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

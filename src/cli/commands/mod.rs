@@ -7,6 +7,7 @@ mod find;
 mod import;
 mod sla;
 mod tickets;
+mod timers;
 
 use admin::*;
 use casework::*;
@@ -140,6 +141,8 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
             template,
         } => answers::reply(s, cli, number, text.as_deref(), template, now),
         Command::Template(t) => answers::template(s, cli, t, now),
+        Command::Tick => timers::tick(s, cli, now),
+        Command::Alerts { all, seen } => timers::alerts(s, cli, *all, *seen, now),
         Command::Rate {
             import: Some(file), ..
         } => rate_import(s, cli, file, now),

@@ -146,6 +146,17 @@ impl Config {
         let routes = Self::routes(&c, &raw, &groups, &categories)?;
         let desk_tz = raw.desk.timezone.as_ref().map(|t| t.get_ref().trim());
         let codes: Vec<String> = categories.iter().map(|x| x.code.clone()).collect();
+        let lifecycle = Self::lifecycle(&c, &raw)?;
+        let case = crate::core::casework::read(
+            &c,
+            &crate::core::casework::RawCase {
+                answers: &raw.answers,
+                timers: raw.timers.as_ref(),
+                escalations: &raw.escalations,
+            },
+            &codes,
+            &lifecycle,
+        )?;
         Ok(Config {
             language: (!language.is_empty()).then_some(language),
             desk_name: match raw.desk.name.as_ref().map(|n| label(n.get_ref().text())) {
@@ -162,7 +173,7 @@ impl Config {
             groups,
             categories,
             routes,
-            lifecycle: Self::lifecycle(&c, &raw)?,
+            lifecycle,
             keys: Self::keys(&c, &raw)?,
             origin: origin.to_string(),
             sla: Self::sla(&c, &raw, desk_tz)?,
@@ -172,7 +183,7 @@ impl Config {
                 },
             },
             attachments: Self::attachments(&c, &raw)?,
-            case: crate::core::casework::read(&c, &raw.answers, &codes)?,
+            case,
             mail: crate::core::mail::config::from_raw(&c, raw.mail.as_ref())?,
             public_url: Self::public_url(&c, &raw)?,
             web: crate::core::web::from_raw(&c, raw.web.as_ref())?,
@@ -572,7 +583,18 @@ impl Config {
                 }
             }
             let target = statuses.iter().find(|s| s.id == to).map(|s| s.category);
-            if t.on != Trigger::Move && target.is_some_and(StatusCategory::is_finished) {
+            if t.on == Trigger::Timer {
+                // The timers close a ticket that waited too long for its requester: from
+                // waiting statuses to a done one, nothing else.
+                let waiting = from.iter().all(|f| {
+                    statuses
+                        .iter()
+                        .any(|s| &s.id == f && s.category == StatusCategory::Waiting)
+                });
+                if !waiting || target != Some(StatusCategory::Done) {
+                    return Err(c.at(&t.to, msg!("config.timer_transition", name = &name)));
+                }
+            } else if t.on != Trigger::Move && target.is_some_and(StatusCategory::is_finished) {
                 return Err(c.at(&t.to, msg!("config.automatic_finish", name = &name)));
             }
             transitions.push(TransitionDef {

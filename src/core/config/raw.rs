@@ -40,6 +40,10 @@ pub(super) struct Raw {
     pub(super) attachments: Option<Spanned<RawAttachments>>,
     #[serde(default, rename = "answer")]
     pub(super) answers: Vec<Spanned<crate::core::casework::RawAnswer>>,
+    #[serde(default)]
+    pub(super) timers: Option<Spanned<crate::core::casework::RawTimers>>,
+    #[serde(default, rename = "escalation")]
+    pub(super) escalations: Vec<Spanned<crate::core::casework::RawEscalation>>,
 }
 
 #[derive(Deserialize, Default)]

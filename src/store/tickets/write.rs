@@ -33,7 +33,7 @@ impl Store {
         Ok(t)
     }
 
-    fn apply_assignment(
+    pub(crate) fn apply_assignment(
         tx: &Connection,
         cfg: &Config,
         t: &Ticket,

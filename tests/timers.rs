@@ -1,0 +1,388 @@
+//! The timers (`desk tick`) driven by an injected clock: each tick is the store's `tick` at a
+//! chosen instant, against a real database file. Reminders, closing after waiting, what a
+//! missed day does (catch-up, nothing twice), escalations and their notices; `desk check`
+//! after each. The command line's own paths are in `tests/casework.rs`.
+
+mod common;
+
+use common::ui::*;
+use desk::core::lifecycle::Fields;
+use desk::core::model::{Actor, EventKind, Outcome, Priority, Role};
+use desk::session::Session;
+use desk::store::agents::NewAgent;
+
+const H: i64 = 3600;
+const DAY: i64 = 86_400;
+
+/// A desk in UTC whose admin is the user running the tests (so `desk check` finds every
+/// agent as the history recorded it), staffed for the timers.
+fn desk_for_timers() -> Desk {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("desk.db");
+    let cfg = desk::core::config::BUILTIN.replacen("timezone = \"\"", "timezone = \"UTC\"", 1);
+    std::fs::write(dir.path().join("desk.toml"), cfg).expect("config");
+    Session::create(&db, None).expect("init");
+    Desk { _dir: dir, db }
+}
+
+fn admin() -> String {
+    desk::session::login()
+}
+
+/// The desk with a social-services operator, its supervisor and the timers' service user.
+fn staffed(d: &Desk) {
+    let (mut s, boss) = colleague(d, &admin());
+    for (login, role) in [
+        ("olena", Role::Operator),
+        ("sara", Role::Supervisor),
+        ("timers", Role::System),
+    ] {
+        let groups = if role == Role::System {
+            vec![]
+        } else {
+            vec!["SOCIAL".to_string()]
+        };
+        s.store
+            .add_agent(
+                &s.cfg,
+                &boss,
+                &NewAgent {
+                    login: login.into(),
+                    name: login.into(),
+                    role,
+                    groups,
+                    capacity: 20,
+                },
+                NOW,
+            )
+            .expect("agent");
+    }
+}
+
+/// A SOC request from Olena K., taken by olena at `at` and in progress.
+fn started(d: &Desk, subject: &str, priority: Priority, at: i64) -> String {
+    let (mut s, olena) = colleague(d, "olena");
+    let mut nt = phoned(subject);
+    nt.requester = "Olena K.".into();
+    nt.category = Some("SOC".into());
+    nt.priority = Some(priority);
+    let n = s
+        .store
+        .create(&s.cfg, &olena, &nt, at)
+        .expect("create")
+        .number;
+    s.store
+        .claim(&s.cfg, &olena, &n, None, None, at)
+        .expect("claim");
+    s.store
+        .move_to(
+            &s.cfg,
+            &olena,
+            &n,
+            "in_progress",
+            &Fields::default(),
+            None,
+            at,
+        )
+        .expect("start");
+    n
+}
+
+/// The same, then put to its requester (waiting for information).
+fn waiting(d: &Desk, subject: &str, at: i64) -> String {
+    let n = started(d, subject, Priority::Normal, at);
+    let (mut s, olena) = colleague(d, "olena");
+    let ask = Fields {
+        outcome: Some(Outcome::Clarification),
+        reason: Some("Please send the income certificate.".into()),
+        answer: None,
+    };
+    s.store
+        .move_to(&s.cfg, &olena, &n, "waiting_info", &ask, None, at)
+        .expect("ask");
+    n
+}
+
+fn tick(d: &Desk, at: i64) -> desk::store::timers::TickReport {
+    let (mut s, timers) = colleague(d, "timers");
+    let r = s.store.tick(&s.cfg, &timers, at).expect("tick");
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    r
+}
+
+fn events(s: &Session, number: &str, kind: EventKind) -> Vec<desk::store::Event> {
+    let t = s
+        .store
+        .find(&s.cfg, number, desk::time::date(NOW))
+        .expect("ticket");
+    s.store
+        .history(t.id)
+        .expect("history")
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .collect()
+}
+
+#[track_caller]
+fn checked(d: &Desk, at: i64) {
+    let (s, _) = colleague(d, &admin());
+    let r = s.store.check(&s.cfg, at, None).expect("check");
+    assert!(r.violations.is_empty(), "{:?}", r.violations);
+}
+
+#[test]
+fn a_waiting_ticket_is_reminded_then_closed_by_the_system() {
+    let d = desk_for_timers();
+    staffed(&d);
+    let t0 = NOW;
+    let n = waiting(&d, "Housing benefit", t0);
+    // Before the reminder: nothing, and when the next timer falls due.
+    let r = tick(&d, t0 + 6 * DAY);
+    assert!(r.reminded.is_empty() && r.closed.is_empty());
+    assert_eq!(r.next, Some(t0 + 7 * DAY));
+    // The reminder, once: a second tick at the same moment (or a little later) does nothing.
+    let r = tick(&d, t0 + 7 * DAY + H);
+    assert_eq!(r.reminded, std::slice::from_ref(&n));
+    assert!(tick(&d, t0 + 7 * DAY + H).reminded.is_empty());
+    assert!(tick(&d, t0 + 8 * DAY).reminded.is_empty());
+    let (s, _) = colleague(&d, &admin());
+    let reminded = events(&s, &n, EventKind::Reminded);
+    assert_eq!(reminded.len(), 1);
+    assert_eq!(reminded[0].actor.as_deref(), Some("timers"));
+    // It says when the ticket will be closed: 30 days after it began to wait, and never
+    // less than the 23 days of grace after the reminder (sent an hour late here).
+    assert_eq!(
+        reminded[0].to.as_deref(),
+        Some(&*(t0 + 30 * DAY + H).to_string())
+    );
+    // Closed then, by the system, with the configured outcome and answer.
+    assert!(tick(&d, t0 + 30 * DAY).closed.is_empty());
+    let r = tick(&d, t0 + 30 * DAY + H);
+    assert_eq!(r.closed, std::slice::from_ref(&n));
+    let (s, _) = colleague(&d, &admin());
+    let t = s
+        .store
+        .find(&s.cfg, &n, desk::time::date(NOW))
+        .expect("ticket");
+    assert_eq!(t.status, "rejected");
+    assert_eq!(t.outcome, Some(Outcome::Refused));
+    assert_eq!(
+        t.reason.as_deref(),
+        Some("Documents were not provided within 30 days.")
+    );
+    assert!(
+        t.answer.as_deref().is_some_and(
+            |a| a.starts_with(&format!("Dear Olena K., we have closed your request {n}"))
+        ),
+        "{:?}",
+        t.answer
+    );
+    let status = events(&s, &n, EventKind::Status);
+    assert_eq!(
+        status.last().and_then(|e| e.actor.as_deref()),
+        Some("timers")
+    );
+    assert!(tick(&d, t0 + 31 * DAY).closed.is_empty(), "closed once");
+    checked(&d, t0 + 31 * DAY);
+}
+
+#[test]
+fn a_missed_month_reminds_first_and_still_gives_the_grace() {
+    let d = desk_for_timers();
+    staffed(&d);
+    let t0 = NOW;
+    let n = waiting(&d, "Child benefit", t0);
+    // The timers did not run for 40 days: the reminder goes now, the closing waits.
+    let r = tick(&d, t0 + 40 * DAY);
+    assert_eq!(r.reminded, std::slice::from_ref(&n));
+    assert!(r.closed.is_empty());
+    assert_eq!(
+        r.next,
+        Some(t0 + 63 * DAY),
+        "23 days after the late reminder"
+    );
+    assert!(tick(&d, t0 + 62 * DAY).closed.is_empty());
+    // Missed again, by a day: closed once, at the next run.
+    assert_eq!(tick(&d, t0 + 64 * DAY).closed, std::slice::from_ref(&n));
+    assert!(tick(&d, t0 + 64 * DAY + H).closed.is_empty());
+    let (s, _) = colleague(&d, &admin());
+    assert_eq!(events(&s, &n, EventKind::Reminded).len(), 1);
+    checked(&d, t0 + 65 * DAY);
+}
+
+#[test]
+fn an_answer_from_the_requester_stops_the_timers() {
+    let d = desk_for_timers();
+    staffed(&d);
+    let t0 = NOW;
+    let n = waiting(&d, "Pension certificate", t0);
+    assert_eq!(tick(&d, t0 + 8 * DAY).reminded, std::slice::from_ref(&n));
+    let (mut s, olena) = colleague(&d, "olena");
+    s.store
+        .move_to(
+            &s.cfg,
+            &olena,
+            &n,
+            "in_progress",
+            &Fields::default(),
+            None,
+            t0 + 9 * DAY,
+        )
+        .expect("answered");
+    assert!(tick(&d, t0 + 40 * DAY).closed.is_empty());
+    // Asked again: a new wait, with its own reminder.
+    let ask = Fields {
+        outcome: Some(Outcome::Clarification),
+        reason: Some("And the second page, please.".into()),
+        answer: None,
+    };
+    s.store
+        .move_to(
+            &s.cfg,
+            &olena,
+            &n,
+            "waiting_info",
+            &ask,
+            None,
+            t0 + 40 * DAY,
+        )
+        .expect("ask again");
+    assert!(tick(&d, t0 + 46 * DAY).reminded.is_empty());
+    assert_eq!(tick(&d, t0 + 47 * DAY).reminded, std::slice::from_ref(&n));
+    checked(&d, t0 + 47 * DAY);
+}
+
+#[test]
+fn two_ticks_at_once_remind_once() {
+    let d = desk_for_timers();
+    staffed(&d);
+    let t0 = NOW;
+    let numbers: Vec<String> = (0..20)
+        .map(|i| waiting(&d, &format!("Request {i}"), t0))
+        .collect();
+    let db = d.db.clone();
+    let run = move || {
+        let s =
+            Session::open_for(&db, None, desk::store::Mode::Existing, "timers").expect("session");
+        let mut s = s;
+        let a: Actor = s.store.actor("timers", None).expect("actor");
+        s.store.tick(&s.cfg, &a, t0 + 8 * DAY).expect("tick")
+    };
+    let (a, b) = (std::thread::spawn(run.clone()), std::thread::spawn(run));
+    let (a, b) = (a.join().expect("a"), b.join().expect("b"));
+    assert_eq!(a.reminded.len() + b.reminded.len(), numbers.len());
+    let (s, _) = colleague(&d, &admin());
+    for n in &numbers {
+        assert_eq!(events(&s, n, EventKind::Reminded).len(), 1, "{n}");
+    }
+    checked(&d, t0 + 8 * DAY);
+}
+
+#[test]
+fn a_breach_is_escalated_once_to_the_groups_supervisors() {
+    let d = desk_for_timers();
+    staffed(&d);
+    let t0 = NOW;
+    let n = started(&d, "Heating allowance", Priority::Urgent, t0);
+    let olena = colleague(&d, "olena").1;
+    // Urgent: resolution within 8 hours; breached after that, escalated once.
+    assert!(tick(&d, t0 + 5 * H).escalated.is_empty());
+    let r = tick(&d, t0 + 9 * H);
+    assert_eq!(r.escalated.len(), 1, "{:?}", r.escalated);
+    assert_eq!(r.escalated[0].0, n);
+    assert!(tick(&d, t0 + 10 * H).escalated.is_empty());
+    let (mut s, sara) = colleague(&d, "sara");
+    let notices = s.store.alerts(sara.id(), false).expect("notices");
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].number, n);
+    assert_eq!(
+        (notices[0].clock.as_str(), notices[0].level.as_str()),
+        ("resolution", "breached")
+    );
+    assert_eq!(s.store.unseen_alerts(sara.id()).expect("count"), 1);
+    // Olena (an operator) hears nothing; sara marks hers seen.
+    assert!(s.store.alerts(olena.id(), false).expect("none").is_empty());
+    s.store
+        .mark_alerts_seen(&sara, None, t0 + 11 * H)
+        .expect("seen");
+    assert_eq!(s.store.unseen_alerts(sara.id()).expect("count"), 0);
+    assert_eq!(s.store.alerts(sara.id(), true).expect("all").len(), 1);
+    checked(&d, t0 + 11 * H);
+}
+
+#[test]
+fn escalations_raise_and_return_to_the_queue_as_configured() {
+    let d = desk_for_timers();
+    let cfg = d.db.with_file_name("desk.toml");
+    let text = std::fs::read_to_string(&cfg).expect("config").replacen(
+        "[[escalation]]\nwhen = \"breached\"\nnotify = true",
+        "[[escalation]]\nwhen = \"at_risk\"\nclocks = [\"resolution\"]\nraise = true\n\n\
+         [[escalation]]\nwhen = \"breached\"\nunassign = true\nnotify = true",
+        1,
+    );
+    assert!(text.contains("when = \"at_risk\""));
+    std::fs::write(&cfg, text).expect("write");
+    staffed(&d);
+    let t0 = NOW;
+    let n = started(&d, "Disability benefit", Priority::High, t0);
+    // High: resolution in 2 days, at risk with a quarter left (after 36 hours).
+    let r = tick(&d, t0 + 37 * H);
+    assert_eq!(r.escalated.len(), 1, "{:?}", r.escalated);
+    let (s, _) = colleague(&d, &admin());
+    let t = s.store.find(&s.cfg, &n, desk::time::date(NOW)).expect("t");
+    assert_eq!(t.priority, Priority::Urgent, "raised one step");
+    assert!(t.assignee.is_some());
+    // Urgent now: its targets are shorter, but the at-risk step is not repeated for it.
+    let r = tick(&d, t0 + 37 * H + 60);
+    assert!(
+        r.escalated
+            .iter()
+            .all(|(_, _, l, _)| *l == desk::core::timers::Level::Breached),
+        "{:?}",
+        r.escalated
+    );
+    let (s, _) = colleague(&d, &admin());
+    let t = s.store.find(&s.cfg, &n, desk::time::date(NOW)).expect("t");
+    assert!(t.assignee.is_none(), "back to the group's queue");
+    let raised = events(&s, &n, EventKind::Field);
+    assert_eq!(raised.len(), 1);
+    assert_eq!(raised[0].actor.as_deref(), Some("timers"));
+    assert!(tick(&d, t0 + 3 * DAY).escalated.is_empty());
+    checked(&d, t0 + 3 * DAY);
+}
+
+#[test]
+fn the_requester_is_sent_the_question_again_and_the_decision() {
+    let d = desk_for_timers();
+    let cfg = d.db.with_file_name("desk.toml");
+    let mut text = std::fs::read_to_string(&cfg).expect("config");
+    let letters = d.db.with_file_name("letters");
+    text.push_str(&format!(
+        "\n[mail]\nfrom = \"City desk <desk@example.org>\"\ntransport = \"dir:{}\"\n",
+        letters.display()
+    ));
+    std::fs::write(&cfg, text).expect("write");
+    staffed(&d);
+    let t0 = NOW;
+    let n = waiting(&d, "Housing benefit", t0);
+    let outbox = |kind: &str| -> i64 {
+        rusqlite::Connection::open(&d.db)
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM outbox o JOIN tickets t ON t.id = o.ticket_id
+                     WHERE t.number = ?1 AND o.kind = ?2",
+                    [n.as_str(), kind],
+                    |r| r.get(0),
+                )
+            })
+            .expect("outbox")
+    };
+    assert_eq!(outbox("question"), 1, "asked");
+    tick(&d, t0 + 7 * DAY);
+    assert_eq!(outbox("question"), 2, "reminded: the question again");
+    tick(&d, t0 + 7 * DAY + H);
+    assert_eq!(outbox("question"), 2, "once");
+    tick(&d, t0 + 30 * DAY);
+    assert_eq!(outbox("decision"), 1, "closed: the decision");
+    checked(&d, t0 + 30 * DAY);
+}
