@@ -244,7 +244,7 @@ fn a_configuration_is_checked_before_it_is_installed() {
     let good = std::fs::read_to_string(&cfg).expect("read");
     let ok = d.run(&["config", "check"]).ok();
     assert!(
-        ok.contains("9 statuses") && ok.contains("16 transitions"),
+        ok.contains("9 statuses") && ok.contains("17 transitions"),
         "{ok}"
     );
     let bad = d.dir.path().join("bad.toml");
@@ -266,7 +266,8 @@ fn a_configuration_is_checked_before_it_is_installed() {
     let without_waiting = good
         .replace("[[status]]\nid = \"waiting_info\"\ncategory = \"waiting\"\noutcomes = [\"clarification\"]      # the question to the requester is required\n", "")
         .replace("[[transition]]\nname = \"request_info\"\nfrom = [\"in_progress\"]\nto = \"waiting_info\"\n", "")
-        .replace("[[transition]]\nname = \"info_received\"\nfrom = [\"waiting_info\"]\nto = \"in_progress\"\n", "");
+        .replace("[[transition]]\nname = \"info_received\"\nfrom = [\"waiting_info\"]\nto = \"in_progress\"\n", "")
+        .replace("[[transition]]\nname = \"expire\"                    # the requester did not answer in time ([timers])\nfrom = [\"waiting_info\"]\nto = \"rejected\"\non = \"timer\"\n", "");
     let dropped = d.dir.path().join("dropped.toml");
     std::fs::write(&dropped, &without_waiting).expect("write");
     d.run(&["config", "check", dropped.to_str().expect("p")])
