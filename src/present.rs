@@ -253,6 +253,16 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
                 ],
             )
         }
+        // from: the clock; to: the supervisor told; text: the level.
+        EventKind::Alerted => cat.f(
+            "event.alerted",
+            &[
+                ("to", to),
+                ("clock", cat.id("sla.clock", &from)),
+                ("level", cat.id("sla.states", text.as_deref().unwrap_or(""))),
+            ],
+        ),
+        EventKind::AlertSeen => cat.f("event.alert_seen", &[("to", to)]),
         EventKind::Extended => with_text(
             cat.f(
                 "event.extended",

@@ -292,7 +292,7 @@ fn a_breach_is_escalated_once_to_the_groups_supervisors() {
     assert_eq!(r.escalated[0].0, n);
     assert!(tick(&d, t0 + 10 * H).escalated.is_empty());
     let (mut s, sara) = colleague(&d, "sara");
-    let notices = s.store.alerts(sara.id(), false).expect("notices");
+    let notices = s.store.alerts(&sara, false).expect("notices");
     assert_eq!(notices.len(), 1);
     assert_eq!(notices[0].number, n);
     assert_eq!(
@@ -301,13 +301,68 @@ fn a_breach_is_escalated_once_to_the_groups_supervisors() {
     );
     assert_eq!(s.store.unseen_alerts(sara.id()).expect("count"), 1);
     // Olena (an operator) hears nothing; sara marks hers seen.
-    assert!(s.store.alerts(olena.id(), false).expect("none").is_empty());
+    assert!(s.store.alerts(&olena, false).expect("none").is_empty());
     s.store
         .mark_alerts_seen(&sara, None, t0 + 11 * H)
         .expect("seen");
     assert_eq!(s.store.unseen_alerts(sara.id()).expect("count"), 0);
-    assert_eq!(s.store.alerts(sara.id(), true).expect("all").len(), 1);
+    assert_eq!(s.store.alerts(&sara, true).expect("all").len(), 1);
+    // The alert and its being seen are the ticket's history, so the chain's.
+    let alerted = events(&s, &n, EventKind::Alerted);
+    assert_eq!(alerted.len(), 1);
+    assert_eq!(alerted[0].actor.as_deref(), Some("timers"));
+    assert_eq!(alerted[0].to.as_deref(), Some("sara"));
+    let seen = events(&s, &n, EventKind::AlertSeen);
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].actor.as_deref(), Some("sara"));
     checked(&d, t0 + 11 * H);
+}
+
+/// An alert written, removed or marked seen outside desk is named by `desk check`.
+#[test]
+fn desk_check_holds_the_alerts_to_the_history() {
+    let d = desk_for_timers();
+    staffed(&d);
+    let t0 = NOW;
+    let n = started(&d, "Heating allowance", Priority::Urgent, t0);
+    assert_eq!(tick(&d, t0 + 9 * H).escalated.len(), 1);
+    checked(&d, t0 + 10 * H);
+    // Each change is committed outside desk, checked, then put back.
+    let tamper = |sql: &str, undo: &str| -> Vec<String> {
+        let c = rusqlite::Connection::open(&d.db).expect("open");
+        c.execute_batch(sql).expect("tamper");
+        let (s, _) = colleague(&d, &admin());
+        let found = s.store.check(&s.cfg, t0 + 10 * H, None).expect("check");
+        c.execute_batch(undo).expect("undo");
+        found.violations.iter().map(|v| format!("{v:?}")).collect()
+    };
+    // Seen, without the history saying so.
+    let v = tamper(
+        "UPDATE alerts SET seen_at = 1",
+        "UPDATE alerts SET seen_at = NULL",
+    );
+    assert!(
+        v.iter()
+            .any(|v| v.contains("alert_unsaid") && v.contains(&n)),
+        "{v:?}"
+    );
+    // Given to another agent (olena).
+    let v = tamper(
+        "UPDATE alerts SET agent_id = (SELECT id FROM agents WHERE login = 'olena')",
+        "UPDATE alerts SET agent_id = (SELECT id FROM agents WHERE login = 'sara')",
+    );
+    assert!(v.iter().any(|v| v.contains("alert_unsaid")), "{v:?}");
+    // Removed.
+    let v = tamper(
+        "CREATE TABLE keep AS SELECT * FROM alerts; DELETE FROM alerts",
+        "INSERT INTO alerts SELECT * FROM keep; DROP TABLE keep",
+    );
+    assert!(
+        v.iter()
+            .any(|v| v.contains("alert_missing") && v.contains(&n)),
+        "{v:?}"
+    );
+    checked(&d, t0 + 10 * H);
 }
 
 #[test]

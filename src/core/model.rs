@@ -189,7 +189,8 @@ impl StatusCategory {
 ident_enum!(
     /// The kinds of history events. The history is append-only. `message`: a message from
     /// the requester (mail in); `notice`: a notice to the requester sent, failed for good, or
-    /// given another way.
+    /// given another way; `alerted`: an escalation told to a supervisor (`desk tick`), who
+    /// then saw it (`alert_seen`).
     EventKind, "event_kind" {
         Created => "created",
         Status => "status",
@@ -209,6 +210,8 @@ ident_enum!(
         Reminded => "reminded",
         Escalated => "escalated",
         Extended => "extended",
+        Alerted => "alerted",
+        AlertSeen => "alert_seen",
     }
 );
 

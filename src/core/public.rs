@@ -167,7 +167,9 @@ pub fn steps(events: &[Happened<'_>], staff: bool) -> Vec<Step> {
             | EventKind::Notice
             | EventKind::Reminded
             | EventKind::Escalated
-            | EventKind::Extended => continue,
+            | EventKind::Extended
+            | EventKind::Alerted
+            | EventKind::AlertSeen => continue,
         };
         let by = match kind {
             StepKind::Decision { .. } | StepKind::Answer { .. } => by(),

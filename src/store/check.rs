@@ -261,6 +261,7 @@ impl Store {
             v.extend(super::numbers::check(c, cfg)?);
             v.extend(relations(c)?);
             v.extend(attachments(c)?);
+            v.extend(super::timers::check(c)?);
             // The requester's side: every ticket has its access code; a notice waiting to be
             // delivered has an address to go to, a finished one its time.
             v.extend(super::outbox::check(c)?);

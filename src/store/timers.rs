@@ -156,22 +156,25 @@ fn escalations_due(
     ))
 }
 
-/// The supervisors who hear of a ticket's escalation: its group's active supervisors, else
-/// (a group without one) the desk's active admins.
-fn supervisors(tx: &Connection, group: Option<&str>) -> rusqlite::Result<Vec<i64>> {
-    let of_group: Vec<i64> = tx
+/// The supervisors who hear of a ticket's escalation (id and login): its group's active
+/// supervisors, else (a group without one) the desk's active admins.
+fn supervisors(tx: &Connection, group: Option<&str>) -> rusqlite::Result<Vec<(i64, String)>> {
+    let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
+    let of_group: Vec<(i64, String)> = tx
         .prepare_cached(
-            "SELECT a.id FROM agents a JOIN members m ON m.agent_id = a.id
+            "SELECT a.id, a.login FROM agents a JOIN members m ON m.agent_id = a.id
              WHERE m.group_code = ?1 AND a.role = 'supervisor' AND a.active = 1 ORDER BY a.id",
         )?
-        .query_map([group.unwrap_or("")], |r| r.get(0))?
+        .query_map([group.unwrap_or("")], row)?
         .collect::<rusqlite::Result<_>>()?;
     if !of_group.is_empty() {
         return Ok(of_group);
     }
-    tx.prepare_cached("SELECT id FROM agents WHERE role = 'admin' AND active = 1 ORDER BY id")?
-        .query_map([], |r| r.get(0))?
-        .collect()
+    tx.prepare_cached(
+        "SELECT id, login FROM agents WHERE role = 'admin' AND active = 1 ORDER BY id",
+    )?
+    .query_map([], row)?
+    .collect()
 }
 
 impl Store {
@@ -365,12 +368,15 @@ impl Store {
                     Some(&actions.names().join(" ")),
                 )?;
                 if actions.notify {
-                    let event: i64 = tx.query_row(
-                        "SELECT max(id) FROM events WHERE ticket_id = ?1",
-                        [t.id],
-                        |r| r.get(0),
-                    )?;
-                    for agent in supervisors(tx, t.group.as_deref())? {
+                    // Each alert is an event of the ticket's history (so of the chain), and
+                    // its row points at that event: `desk check` holds one to the other.
+                    for (agent, login) in supervisors(tx, t.group.as_deref())? {
+                        let event = h.record_id(
+                            EventKind::Alerted,
+                            Some(clock.as_str()),
+                            Some(&login),
+                            Some(level.as_str()),
+                        )?;
                         tx.prepare_cached(
                             "INSERT INTO alerts (agent_id, ticket_id, event_id, at) VALUES (?1, ?2, ?3, ?4)",
                         )?
@@ -426,17 +432,25 @@ pub struct Alert {
 
 impl Store {
     /// An agent's alerts, newest first: those not yet seen, or (`all`) the last 100.
-    pub fn alerts(&self, agent: i64, all: bool) -> Result<Vec<Alert>> {
+    pub fn alerts(&self, actor: &Actor, all: bool) -> Result<Vec<Alert>> {
+        rights::check(actor, Action::Read, None)?;
         let run = || -> rusqlite::Result<Vec<Alert>> {
+            // The alert's event says the clock and the level; the escalation it belongs to
+            // (the last one of that clock before it) says what was done.
             let mut stmt = self.conn.prepare_cached(
                 "SELECT n.id, t.number, t.subject, n.at, coalesce(e.from_value, ''),
-                        coalesce(e.to_value, ''), coalesce(e.text, ''), n.seen_at
+                        coalesce(e.text, ''),
+                        coalesce((SELECT x.text FROM events x
+                                  WHERE x.ticket_id = e.ticket_id AND x.kind = 'escalated'
+                                    AND x.id < e.id AND x.from_value IS e.from_value
+                                  ORDER BY x.id DESC LIMIT 1), ''),
+                        n.seen_at
                  FROM alerts n JOIN tickets t ON t.id = n.ticket_id
                  JOIN events e ON e.id = n.event_id
                  WHERE n.agent_id = ?1 AND (?2 OR n.seen_at IS NULL)
                  ORDER BY n.id DESC LIMIT 100",
             )?;
-            let rows = stmt.query_map(params![agent, all], |r| {
+            let rows = stmt.query_map(params![actor.id(), all], |r| {
                 Ok(Alert {
                     id: r.get(0)?,
                     number: r.get(1)?,
@@ -461,33 +475,85 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Marks the acting agent's alerts seen: these (`ids`), or all of them.
+    /// Marks the acting agent's alerts seen: these (`ids`), or all of them. Each is an event
+    /// of its ticket's history by the agent (`alert_seen`, naming the alert's event), so the
+    /// chain proves who saw which escalation when.
     pub fn mark_alerts_seen(
         &mut self,
         actor: &Actor,
         ids: Option<&[i64]>,
         now: i64,
     ) -> Result<usize> {
+        rights::check(actor, Action::Read, None)?;
         let me = actor.id();
         self.write(|tx| {
-            let n = match ids {
-                None => tx.execute(
-                    "UPDATE alerts SET seen_at = ?1 WHERE agent_id = ?2 AND seen_at IS NULL",
-                    params![now, me],
-                )?,
-                Some(ids) => {
-                    let mut n = 0;
-                    for id in ids {
-                        n += tx.execute(
-                            "UPDATE alerts SET seen_at = ?1
-                             WHERE id = ?2 AND agent_id = ?3 AND seen_at IS NULL",
-                            params![now, id, me],
-                        )?;
-                    }
-                    n
+            let unseen: Vec<(i64, i64, String, i64)> = tx
+                .prepare_cached(
+                    "SELECT n.id, n.ticket_id, t.number, n.event_id
+                     FROM alerts n JOIN tickets t ON t.id = n.ticket_id
+                     WHERE n.agent_id = ?1 AND n.seen_at IS NULL ORDER BY n.id",
+                )?
+                .query_map([me], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut n = 0;
+            for (id, ticket, number, event) in unseen {
+                if ids.is_some_and(|ids| !ids.contains(&id)) {
+                    continue;
                 }
-            };
+                History::new(tx, ticket, &number, now, Some(actor)).record(
+                    EventKind::AlertSeen,
+                    Some(&event.to_string()),
+                    Some(&actor.agent.login),
+                    None,
+                )?;
+                n += tx
+                    .prepare_cached("UPDATE alerts SET seen_at = ?1 WHERE id = ?2")?
+                    .execute(params![now, id])?;
+            }
             Ok(n)
         })
     }
+}
+
+/// `desk check`: every alert is the one its ticket's history records (an `alerted` event
+/// naming its agent) and its being seen is recorded too (`alert_seen` by that agent, at that
+/// moment, naming the alert's event); every such event has its alert.
+pub(crate) fn check(c: &Connection) -> rusqlite::Result<Vec<super::check::Violation>> {
+    let mut v = Vec::new();
+    let mut said = |sql: &str, key: &'static str| -> rusqlite::Result<()> {
+        let mut stmt = c.prepare(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (number, login) = row?;
+            v.push(super::check::Violation::said(
+                Some(number),
+                key,
+                vec![("login", login)],
+            ));
+        }
+        Ok(())
+    };
+    said(
+        "SELECT t.number, coalesce(a.login, '?') FROM alerts n
+         JOIN tickets t ON t.id = n.ticket_id LEFT JOIN agents a ON a.id = n.agent_id
+         WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = n.event_id
+                             AND e.ticket_id = n.ticket_id AND e.kind = 'alerted'
+                             AND e.to_value IS a.login AND e.at = n.at)
+            OR (n.seen_at IS NULL) = EXISTS (
+                SELECT 1 FROM events e WHERE e.ticket_id = n.ticket_id AND e.kind = 'alert_seen'
+                   AND e.from_value = CAST(n.event_id AS TEXT) AND e.actor_id = n.agent_id
+                   AND e.at IS n.seen_at)
+         ORDER BY n.id",
+        "check.alert_unsaid",
+    )?;
+    said(
+        "SELECT t.number, coalesce(e.to_value, '') FROM events e
+         JOIN tickets t ON t.id = e.ticket_id
+         WHERE (e.kind = 'alerted' AND NOT EXISTS (SELECT 1 FROM alerts n WHERE n.event_id = e.id))
+            OR (e.kind = 'alert_seen' AND NOT EXISTS (SELECT 1 FROM alerts n
+                   WHERE CAST(n.event_id AS TEXT) = e.from_value AND n.seen_at IS NOT NULL))
+         ORDER BY e.id",
+        "check.alert_missing",
+    )?;
+    Ok(v)
 }

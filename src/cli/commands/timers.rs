@@ -103,7 +103,7 @@ fn alert_json(n: &Alert) -> serde_json::Value {
 
 pub(super) fn alerts(s: &mut Session, cli: &Cli, all: bool, seen: bool, now: i64) -> Result<()> {
     let who = actor(s, cli)?;
-    let list = s.store.alerts(who.id(), all)?;
+    let list = s.store.alerts(&who, all)?;
     if cli.json {
         print(&output::json_text(&serde_json::Value::Array(
             list.iter().map(alert_json).collect(),

@@ -290,6 +290,17 @@ impl<'a> History<'a> {
         to: Option<&str>,
         text: Option<&str>,
     ) -> rusqlite::Result<()> {
+        self.record_id(kind, from, to, text).map(drop)
+    }
+
+    /// The same, returning the new event's id (for a row that points at it).
+    pub(crate) fn record_id(
+        &self,
+        kind: EventKind,
+        from: Option<&str>,
+        to: Option<&str>,
+        text: Option<&str>,
+    ) -> rusqlite::Result<i64> {
         let actor = self.actor;
         super::chain::append(
             self.tx,
@@ -306,8 +317,7 @@ impl<'a> History<'a> {
                 to,
                 text,
             },
-        )?;
-        Ok(())
+        )
     }
 }
 
