@@ -800,3 +800,47 @@ fn tick_and_alerts_on_the_command_line() {
     // What the timers did is in the history; show says it in words.
     checked(&d);
 }
+
+#[test]
+fn a_round_robin_group_gives_its_members_tickets_in_turn() {
+    let d = Desk::staffed();
+    let cfg = d.db.with_file_name("desk.toml");
+    let text = std::fs::read_to_string(&cfg).expect("config");
+    let housing = "code = \"HOUSING\"\n";
+    assert!(text.contains(housing));
+    std::fs::write(
+        &cfg,
+        text.replacen(housing, &format!("{housing}assign = \"round_robin\"\n"), 1),
+    )
+    .expect("write");
+    // Olena already carries two: least-loaded would pass her over; in turn, she is first.
+    for s in ["Leak in the roof", "Lift stuck"] {
+        let n = d.new_ticket(s, &["--category", "HSG"]);
+        d.run_as("petro", &["assign", &n, "olena"]).ok();
+    }
+    d.run(&["group", "set", "HOUSING", "--auto-assign", "on"])
+        .ok();
+    let owners: Vec<String> = (0..5)
+        .map(|i| {
+            let n = d.new_ticket(&format!("No heating in flat {i}"), &["--category", "HSG"]);
+            d.show(&n)["assignee"].as_str().unwrap_or("").to_string()
+        })
+        .collect();
+    assert_eq!(owners, ["olena", "petro", "vasyl", "olena", "petro"]);
+    // Petro away: he loses his turn.
+    d.run(&["agent", "set", "petro", "--away", "on"]).ok();
+    let n = d.new_ticket("No hot water", &["--category", "HSG"]);
+    assert_eq!(d.show(&n)["assignee"], "vasyl");
+    let auto = events(&d, &n, "assigned");
+    assert_eq!(auto[0].2, "automatic: the next member in turn with room");
+    checked(&d);
+    // A rule the desk does not know is refused with its line and the choices.
+    let text = std::fs::read_to_string(&cfg).expect("config");
+    std::fs::write(
+        &cfg,
+        text.replacen("assign = \"round_robin\"\n", "assign = \"random\"\n", 1),
+    )
+    .expect("write");
+    let r = d.run(&["list"]);
+    r.fails(2, "least_loaded, round_robin");
+}

@@ -1,7 +1,7 @@
 //! Who owns a ticket: claim, give, take over, unassign; routing at intake; least-loaded pick.
 
 use super::lifecycle::{Lifecycle, TicketState, non_blank};
-use super::model::{Actor, AgentRef, Priority, StatusCategory};
+use super::model::{Actor, AgentRef, AssignRule, Priority, StatusCategory};
 use super::refusal::Refusal;
 use super::rights::{self, Action};
 
@@ -261,8 +261,38 @@ pub fn escalate_unassign(
 pub fn pick(candidates: &[Candidate]) -> Option<&Candidate> {
     candidates
         .iter()
-        .filter(|c| c.active && !c.away && c.has_room() && rights::may_own_tickets(c.agent.role))
+        .filter(|c| may_get(c))
         .min_by_key(|c| (c.load, c.last_assigned_at.unwrap_or(i64::MIN), c.agent.id))
+}
+
+/// Who may get a ticket automatically: active, not away, with room, a role that owns tickets.
+fn may_get(c: &Candidate) -> bool {
+    c.active && !c.away && c.has_room() && rights::may_own_tickets(c.agent.role)
+}
+
+/// Whose turn it is in a round-robin group: the first member who may get a ticket after
+/// `last` (the one who got the group's last ticket automatically) in the order they were
+/// registered, going round; the first one when nobody got one yet.
+pub fn next_in_turn(candidates: &[Candidate], last: Option<i64>) -> Option<&Candidate> {
+    let mut able: Vec<&Candidate> = candidates.iter().filter(|c| may_get(c)).collect();
+    able.sort_by_key(|c| c.agent.id);
+    able.iter()
+        .find(|c| last.is_some_and(|l| c.agent.id > l))
+        .or(able.first())
+        .copied()
+}
+
+/// The member a group's automatic assignment gives a ticket to, by the group's rule
+/// (`last`: who got its last ticket automatically, for round robin).
+pub fn pick_by(
+    rule: AssignRule,
+    candidates: &[Candidate],
+    last: Option<i64>,
+) -> Option<&Candidate> {
+    match rule {
+        AssignRule::LeastLoaded => pick(candidates),
+        AssignRule::RoundRobin => next_in_turn(candidates, last),
+    }
 }
 
 /// A category as routing sees it.
@@ -538,6 +568,40 @@ mod tests {
             Some(2),
             "never assigned waited longest"
         );
+    }
+
+    #[test]
+    fn round_robin_goes_round_whatever_the_load() {
+        // Member 2 carries far more than the others: least-loaded would pass them over,
+        // round robin gives them their turn.
+        let c = [
+            cand(3, 0, 10, Some(50)),
+            cand(2, 8, 10, None),
+            cand(4, 1, 10, Some(60)),
+        ];
+        let turn = |last| next_in_turn(&c, last).map(|c| c.agent.id);
+        assert_eq!(turn(None), Some(2), "the first registered first");
+        assert_eq!(turn(Some(2)), Some(3));
+        assert_eq!(turn(Some(3)), Some(4));
+        assert_eq!(turn(Some(4)), Some(2), "and round again");
+        assert_eq!(turn(Some(99)), Some(2), "the last one left the group");
+        assert_eq!(pick(&c).map(|c| c.agent.id), Some(3));
+        assert_eq!(
+            pick_by(AssignRule::RoundRobin, &c, Some(3)).map(|c| c.agent.id),
+            Some(4)
+        );
+        assert_eq!(
+            pick_by(AssignRule::LeastLoaded, &c, Some(3)).map(|c| c.agent.id),
+            Some(3)
+        );
+        // Who may not get a ticket loses their turn: away, inactive, full.
+        let mut skip = c.clone();
+        skip[2].away = true;
+        assert_eq!(next_in_turn(&skip, Some(3)).map(|c| c.agent.id), Some(2));
+        skip[1].load = 10;
+        assert_eq!(next_in_turn(&skip, Some(3)).map(|c| c.agent.id), Some(3));
+        skip[0].active = false;
+        assert_eq!(next_in_turn(&skip, Some(3)), None);
     }
 
     #[test]

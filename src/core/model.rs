@@ -76,6 +76,16 @@ ident_enum!(
 );
 
 ident_enum!(
+    /// How a group's automatic assignment chooses among its members with room
+    /// (`[[group]] assign`): the least loaded (ties: who waited longest since their last
+    /// ticket), or each in turn.
+    AssignRule, "assign_rule" {
+        LeastLoaded => "least_loaded",
+        RoundRobin => "round_robin",
+    }
+);
+
+ident_enum!(
     Priority, "priority" {
         Low => "low",
         Normal => "normal",

@@ -534,9 +534,15 @@ CREATE INDEX alerts_unseen ON alerts (agent_id, id) WHERE seen_at IS NULL;
 CREATE INDEX alerts_agent ON alerts (agent_id, at);
 "#;
 
+/// A round-robin group's turn: who got its last ticket automatically (`[[group]] assign =
+/// "round_robin"`), kept like an agent's last assignment time, for automatic assignment only.
+pub const V16: &str = r#"
+ALTER TABLE groups ADD COLUMN turn_agent_id INTEGER REFERENCES agents(id);
+"#;
+
 /// Every migration, oldest first.
 pub const ALL: &[&str] = &[
-    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15,
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16,
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -598,6 +604,7 @@ mod tests {
             0xd98e794cfe35abcc,
             0xffad63f92fb95453,
             0x6ddb848254c07531,
+            0x514587d49b37b4c4,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

@@ -3,6 +3,7 @@
 use crate::core::attribution::RouteRule;
 use crate::core::lifecycle::{Lifecycle, StatusDef, TransitionDef, Trigger};
 use crate::core::message::Message;
+use crate::core::model::AssignRule;
 use crate::core::model::{Outcome, Priority, StatusCategory};
 use crate::core::numbering::Template;
 use crate::core::sla::{Calendar, SlaConfig, Targets};
@@ -258,6 +259,7 @@ impl Config {
                 code,
                 name: label(g.name.get_ref().text()),
                 auto_assign: g.auto_assign,
+                assign: g.assign.unwrap_or(AssignRule::LeastLoaded),
             });
         }
         Ok(groups)

@@ -63,6 +63,8 @@ pub struct GroupDef {
     pub code: String,
     pub name: String,
     pub auto_assign: bool,
+    /// How its automatic assignment chooses (`assign`; least-loaded unless said).
+    pub assign: crate::core::model::AssignRule,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -169,6 +169,8 @@ pub(super) struct RawGroup {
     pub(super) name: Spanned<RawLabel>,
     #[serde(default)]
     pub(super) auto_assign: bool,
+    #[serde(default)]
+    pub(super) assign: Option<crate::core::model::AssignRule>,
 }
 
 #[derive(Deserialize)]

@@ -194,9 +194,9 @@ impl Store {
         let open = life.category(&status).is_none_or(|c| c.is_open());
         if owner.is_none()
             && open
-            && let Some(a) = auto_assignee(tx, group)?
+            && let Some(a) = auto_assignee(tx, cfg, group)?
         {
-            record_auto_assignment(h, tx, &a, h.at())?;
+            record_auto_assignment(h, tx, cfg, group, &a, h.at())?;
             if let Some(tr) = life.on_assign(&status) {
                 h.by_desk()
                     .record(EventKind::Status, Some(&status), Some(&tr.to), None)?;

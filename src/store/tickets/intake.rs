@@ -135,7 +135,7 @@ fn insert_new(
     let mut assigned = None;
     if let Some(g) = &routing.group {
         ensure_group(tx, cfg, g)?;
-        assigned = auto_assignee(tx, g)?;
+        assigned = auto_assignee(tx, cfg, g)?;
     }
     let crate::store::numbers::Allocated { number, scope, seq } =
         number_for(tx, cfg, p, actor, now)?;
@@ -181,8 +181,8 @@ fn insert_new(
     );
     let h = History::new(tx, id, &number, now, Some(actor));
     h.record(EventKind::Created, None, Some(&initial), Some(&created))?;
-    if let Some(a) = &assigned {
-        record_auto_assignment(&h, tx, a, now)?;
+    if let (Some(a), Some(g)) = (&assigned, &routing.group) {
+        record_auto_assignment(&h, tx, cfg, g, a, now)?;
         if status != initial {
             h.by_desk()
                 .record(EventKind::Status, Some(&initial), Some(&status), None)?;

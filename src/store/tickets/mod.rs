@@ -24,6 +24,7 @@ use super::Store;
 use crate::core::attribution::{Candidate, Routing};
 use crate::core::config::Config;
 use crate::core::lifecycle::TicketState;
+use crate::core::model::AssignRule;
 use crate::core::model::{
     Actor, AgentRef, Channel, EventKind, Outcome, Priority, Role, check_length,
 };
@@ -347,36 +348,58 @@ pub(crate) fn candidate_row(r: &Row<'_>) -> rusqlite::Result<Candidate> {
     })
 }
 
-/// The member a group's automatic assignment gives a new ticket to, when the group assigns
-/// automatically (`attribution::pick`).
-pub(crate) fn auto_assignee(conn: &Connection, group: &str) -> Result<Option<AgentRef>> {
-    let auto: bool = conn
-        .prepare_cached("SELECT auto_assign FROM groups WHERE code = ?1")?
-        .query_row([group], |r| r.get(0))
-        .optional()?
-        .unwrap_or(false);
-    if !auto {
-        return Ok(None);
-    }
-    let cands = group_candidates(conn, group)?;
-    Ok(crate::core::attribution::pick(&cands).map(|c| c.agent.clone()))
+/// How group `code` assigns automatically: its `[[group]] assign` (least-loaded for a group
+/// the configuration does not declare).
+fn assign_rule(cfg: &Config, code: &str) -> AssignRule {
+    cfg.group(code)
+        .map_or(AssignRule::LeastLoaded, |g| g.assign)
 }
 
-/// Records an automatic assignment (by the desk itself) and when the agent last got a ticket.
+/// The member a group's automatic assignment gives a new ticket to, when the group assigns
+/// automatically (`attribution::pick_by`, by the group's rule).
+pub(crate) fn auto_assignee(
+    conn: &Connection,
+    cfg: &Config,
+    group: &str,
+) -> Result<Option<AgentRef>> {
+    let group_row: Option<(bool, Option<i64>)> = conn
+        .prepare_cached("SELECT auto_assign, turn_agent_id FROM groups WHERE code = ?1")?
+        .query_row([group], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((true, last)) = group_row else {
+        return Ok(None);
+    };
+    let cands = group_candidates(conn, group)?;
+    Ok(
+        crate::core::attribution::pick_by(assign_rule(cfg, group), &cands, last)
+            .map(|c| c.agent.clone()),
+    )
+}
+
+/// Records an automatic assignment in `group` (by the desk itself), when the agent last got a
+/// ticket, and (round robin) that it was their turn.
 pub(crate) fn record_auto_assignment(
     h: &History<'_>,
     conn: &Connection,
+    cfg: &Config,
+    group: &str,
     to: &AgentRef,
     now: i64,
 ) -> Result<()> {
+    let rule = assign_rule(cfg, group);
     h.by_desk().record(
         EventKind::Assigned,
         None,
         Some(&to.login),
-        Some("automatic: least-loaded member with room"),
+        Some(match rule {
+            AssignRule::LeastLoaded => "automatic: least-loaded member with room",
+            AssignRule::RoundRobin => "automatic: the next member in turn with room",
+        }),
     )?;
     conn.prepare_cached("UPDATE agents SET last_assigned_at = ?1 WHERE id = ?2")?
         .execute(params![now, to.id])?;
+    conn.prepare_cached("UPDATE groups SET turn_agent_id = ?1 WHERE code = ?2")?
+        .execute(params![to.id, group])?;
     Ok(())
 }
 
