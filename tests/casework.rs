@@ -844,3 +844,96 @@ fn a_round_robin_group_gives_its_members_tickets_in_turn() {
     let r = d.run(&["list"]);
     r.fails(2, "least_loaded, round_robin");
 }
+
+#[test]
+fn an_agent_away_hands_their_tickets_over_in_one_go() {
+    let d = Desk::staffed();
+    let mine: Vec<String> = [
+        "Leak in flat 1",
+        "No heating in flat 2",
+        "Lift stuck in block 3",
+    ]
+    .iter()
+    .map(|s| taken(&d, s, "olena"))
+    .collect();
+    // Room for one each: petro (an operator) and vasyl (the supervisor); the third goes back
+    // to the queue.
+    for who in ["petro", "vasyl"] {
+        d.run(&["agent", "set", who, "--capacity", "1"]).ok();
+    }
+    let to = |v: &serde_json::Value| -> Vec<(String, String)> {
+        v["tickets"]
+            .as_array()
+            .expect("tickets")
+            .iter()
+            .map(|t| {
+                let s = |k: &str| t[k].as_str().unwrap_or("").to_string();
+                (s("number"), s("to"))
+            })
+            .collect()
+    };
+    let want = vec![
+        (mine[0].clone(), "petro".to_string()),
+        (mine[1].clone(), "vasyl".to_string()),
+        (mine[2].clone(), String::new()),
+    ];
+    // The preview changes nothing; she may ask it for herself.
+    let p = d
+        .run_as("olena", &["--json", "agent", "away", "olena", "--preview"])
+        .json();
+    assert_eq!(to(&p), want);
+    assert_eq!(d.show(&mine[0])["assignee"], "olena");
+    let text = d
+        .run_as("olena", &["agent", "away", "olena", "--preview"])
+        .ok();
+    assert!(
+        text.contains("→ petro") && text.contains("→ the HOUSING queue"),
+        "{text}"
+    );
+    // Not for a colleague (operators mark only themselves), not without a reason, not a
+    // stranger.
+    d.run_as("petro", &["agent", "away", "olena", "--reason", "x"])
+        .fails(4, "supervisor");
+    d.run_as("olena", &["agent", "away", "olena"])
+        .fails(4, "--reason");
+    d.run(&["agent", "away", "ghost", "--reason", "x"])
+        .fails(3, "ghost");
+    assert_eq!(d.show(&mine[0])["assignee"], "olena", "nothing half done");
+    // Her supervisor marks her away: everything at once, the reason on each.
+    let done = d
+        .run_as(
+            "vasyl",
+            &["--json", "agent", "away", "olena", "--reason", "sick leave"],
+        )
+        .json();
+    assert_eq!(to(&done), want);
+    assert_eq!(d.show(&mine[0])["assignee"], "petro");
+    assert_eq!(d.show(&mine[1])["assignee"], "vasyl");
+    assert!(d.show(&mine[2])["assignee"].is_null());
+    assert_eq!(d.show(&mine[2])["group"], "HOUSING");
+    for n in &mine {
+        let a = events(&d, n, "assigned");
+        let last = a.last().expect("assigned");
+        assert_eq!((last.0.as_str(), last.2.as_str()), ("olena", "sick leave"));
+    }
+    let away = |login: &str| -> bool {
+        d.run(&["--json", "agent", "list"])
+            .json()
+            .as_array()
+            .expect("agents")
+            .iter()
+            .any(|a| a["login"] == login && a["away"] == true)
+    };
+    assert!(away("olena"));
+    checked(&d);
+    // Back.
+    d.run_as("olena", &["agent", "back", "olena"]).ok();
+    assert!(!away("olena"));
+    // Away keeping her tickets.
+    let n = taken(&d, "Leak in flat 9", "olena");
+    d.run_as("olena", &["agent", "away", "olena", "--keep"])
+        .ok();
+    assert!(away("olena"));
+    assert_eq!(d.show(&n)["assignee"], "olena");
+    checked(&d);
+}

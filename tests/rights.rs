@@ -301,6 +301,13 @@ fn the_rights_matrix_cell_by_cell() {
         }
         let r = d.run_as(me, &["tick"]);
         check("tick", role, "-", r.code, admin, &r.stderr);
+        // away: oneself (then back), or a colleague (supervisors and admins).
+        let r = d.run_as(me, &["agent", "away", me, "--keep"]);
+        check("away", role, "own", r.code, true, &r.stderr);
+        d.run_as(me, &["agent", "back", me]).ok();
+        let r = d.run_as(me, &["agent", "away", "third", "--keep"]);
+        check("away", role, "other", r.code, role != "operator", &r.stderr);
+        d.run(&["agent", "back", "third"]).ok();
         let r = d.run_as(me, &["list"]);
         check("read", role, "-", r.code, true, &r.stderr);
         let r = d.run_as(me, &["new", "--subject", "from a role"]);
@@ -429,6 +436,10 @@ fn viewers_and_services_cell_by_cell() {
             ),
             ("recompute", vec!["sla".into(), "--recompute".into()]),
             ("tick", vec!["tick".into()]),
+            (
+                "away",
+                vec!["agent".into(), "away".into(), login.into(), "--keep".into()],
+            ),
             (
                 "restore",
                 vec!["restore".into(), "/nonexistent.db".into(), "--force".into()],

@@ -435,6 +435,18 @@ pub enum AgentCommand {
         #[arg(long = "remove-group")]
         remove_group: Vec<String>,
     },
+    Away {
+        login: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, conflicts_with = "reason")]
+        keep: bool,
+        #[arg(long)]
+        preview: bool,
+    },
+    Back {
+        login: String,
+    },
     List,
 }
 

@@ -48,6 +48,9 @@ fn hint(e: &Error) -> Option<Message> {
                 OutcomeNote::Question => "--question",
             }),
             R::FieldRequired { field, .. } => flag(&format!("--{}", field.replace('_', "-"))),
+            R::ReasonRequired {
+                action: crate::core::rights::Action::Away,
+            } => Some(crate::msg!("cli.hint.reason_or_keep")),
             R::ReasonRequired { .. } => flag("--reason"),
             R::RerouteWithoutCategory => flag("--category"),
             R::RerouteAndGroup => Some(crate::msg!("cli.hint.reroute_or_group")),

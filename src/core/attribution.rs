@@ -4,6 +4,7 @@ use super::lifecycle::{Lifecycle, TicketState, non_blank};
 use super::model::{Actor, AgentRef, AssignRule, Priority, StatusCategory};
 use super::refusal::Refusal;
 use super::rights::{self, Action};
+use std::collections::BTreeMap;
 
 /// An agent as a possible assignee.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -292,6 +293,57 @@ pub fn pick_by(
     match rule {
         AssignRule::LeastLoaded => pick(candidates),
         AssignRule::RoundRobin => next_in_turn(candidates, last),
+    }
+}
+
+/// Where an away agent's open tickets go: each to the least-loaded colleague of its group
+/// with room (as `pick` chooses, counting what this hand-over already gave them), or back to
+/// its group's queue (None) when nobody there has room or it has no group. `groups` are the
+/// tickets' groups, the most urgent ticket first; `members` each group's members as they are.
+pub fn hand_over(
+    away: i64,
+    groups: &[Option<String>],
+    members: &BTreeMap<String, Vec<Candidate>>,
+    now: i64,
+) -> Vec<Option<AgentRef>> {
+    let mut members = members.clone();
+    let mut plan = Vec::with_capacity(groups.len());
+    for g in groups {
+        let to = g.as_ref().and_then(|g| members.get(g)).and_then(|list| {
+            let others: Vec<Candidate> = list
+                .iter()
+                .filter(|c| c.agent.id != away)
+                .cloned()
+                .collect();
+            pick(&others).map(|c| c.agent.clone())
+        });
+        if let Some(a) = &to {
+            for c in members
+                .values_mut()
+                .flatten()
+                .filter(|c| c.agent.id == a.id)
+            {
+                c.load += 1;
+                c.last_assigned_at = Some(now);
+            }
+        }
+        plan.push(to);
+    }
+    plan
+}
+
+/// The change that hands one of an away agent's tickets over, by the rules of giving (to a
+/// colleague) and unassigning (back to the queue), with the reason.
+pub fn hand_over_one(
+    life: &Lifecycle,
+    ticket: &TicketState,
+    actor: &Actor,
+    to: Option<&Candidate>,
+    reason: &str,
+) -> Result<Assignment, Refusal> {
+    match to {
+        Some(c) => give(life, ticket, actor, c, Some(reason)),
+        None => unassign(life, ticket, actor, Some(reason)),
     }
 }
 
@@ -602,6 +654,42 @@ mod tests {
         assert_eq!(next_in_turn(&skip, Some(3)).map(|c| c.agent.id), Some(3));
         skip[0].active = false;
         assert_eq!(next_in_turn(&skip, Some(3)), None);
+    }
+
+    #[test]
+    fn an_away_agents_tickets_spread_over_colleagues_with_room() {
+        // Agent 1 goes away with five tickets: three of group A (colleagues 2, with room for
+        // one, and 3, with room for many), one of B (nobody with room), one without a group.
+        let mut members = BTreeMap::new();
+        members.insert(
+            "A".to_string(),
+            vec![
+                cand(1, 5, 10, None),
+                cand(2, 4, 5, None),
+                cand(3, 4, 10, Some(9)),
+            ],
+        );
+        members.insert(
+            "B".to_string(),
+            vec![cand(1, 5, 10, None), cand(4, 3, 3, None)],
+        );
+        let groups = [
+            Some("A".to_string()),
+            Some("A".to_string()),
+            Some("B".to_string()),
+            None,
+            Some("A".to_string()),
+        ];
+        let plan: Vec<Option<i64>> = hand_over(1, &groups, &members, 100)
+            .into_iter()
+            .map(|a| a.map(|a| a.id))
+            .collect();
+        // 2 and 3 tie on load (2 never got one): 2 first, then full; the rest to 3.
+        assert_eq!(plan, [Some(2), Some(3), None, None, Some(3)]);
+        // Never to the one going away, even with the most room.
+        let mut alone = BTreeMap::new();
+        alone.insert("A".to_string(), vec![cand(1, 0, 10, None)]);
+        assert_eq!(hand_over(1, &[Some("A".to_string())], &alone, 100), [None]);
     }
 
     #[test]

@@ -279,6 +279,7 @@ fn reason_required(action: Action) -> &'static str {
     match action {
         Action::TakeOver => "reason_for_take_over",
         Action::Unassign => "reason_for_unassign",
+        Action::Away => "reason_for_hand_over",
         _ => "reason_for_reassign",
     }
 }

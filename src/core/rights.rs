@@ -72,6 +72,9 @@ pub enum Action {
     Serve,
     /// Run the timers (`desk tick`): reminders, closing after waiting, escalations.
     Tick,
+    /// Mark an agent away or back, handing their open tickets over (`desk agent away`):
+    /// operators themselves, supervisors and admins anyone.
+    Away,
 }
 
 impl Action {
@@ -102,6 +105,7 @@ impl Action {
         Action::RebuildSearch,
         Action::Serve,
         Action::Tick,
+        Action::Away,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -132,6 +136,7 @@ impl Action {
             Action::RebuildSearch => "rebuild_search",
             Action::Serve => "serve",
             Action::Tick => "tick",
+            Action::Away => "away",
         }
     }
 
@@ -151,7 +156,8 @@ impl Action {
             | Action::Reply
             | Action::Edit
             | Action::Merge
-            | Action::Link => &[Operator, Supervisor, Admin],
+            | Action::Link
+            | Action::Away => &[Operator, Supervisor, Admin],
             Action::TakeOver => &[Supervisor, Admin],
             Action::Backup => &[Supervisor, Admin, System],
             Action::Recompute | Action::RebuildSearch | Action::Tick => &[Admin, System],
@@ -177,6 +183,7 @@ impl Action {
                 | Action::Rate
                 | Action::Edit
                 | Action::Merge
+                | Action::Away
         )
     }
 }
@@ -255,6 +262,7 @@ mod tests {
         (Action::Restore, "..A...."),
         (Action::Recompute, "..A...Y"),
         (Action::Tick, "..A...Y"),
+        (Action::Away, "oSA...."),
         (Action::Demo, "..A...."),
         (Action::Edit, "oSA...."),
         (Action::Merge, "oSA...."),

@@ -2,6 +2,7 @@
 //! short `BEGIN IMMEDIATE` transaction per user action. Nothing outside this module writes SQL.
 
 pub mod agents;
+pub mod away;
 pub mod backup;
 pub mod chain;
 pub mod check;

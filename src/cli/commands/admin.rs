@@ -72,6 +72,18 @@ pub(super) fn agent(s: &mut Session, cli: &Cli, a: &AgentCommand, now: i64) -> R
             print(&s.catalog.say(&msg!("msg.agent_updated", login = login)));
             Ok(())
         }
+        AgentCommand::Away {
+            login,
+            reason,
+            keep,
+            preview,
+        } => away(s, cli, login, (reason.as_deref(), *keep, *preview), now),
+        AgentCommand::Back { login } => {
+            let who = actor(s, cli)?;
+            s.store.set_back(&who, login, now)?;
+            print(&s.catalog.say(&msg!("msg.agent_back", login = login.trim())));
+            Ok(())
+        }
         AgentCommand::List => {
             let agents = s.store.agents()?;
             if cli.json {
@@ -82,6 +94,61 @@ pub(super) fn agent(s: &mut Session, cli: &Cli, a: &AgentCommand, now: i64) -> R
             Ok(())
         }
     }
+}
+
+/// `desk agent away LOGIN`: the preview (`--preview`), or marking them away, handing their
+/// open tickets over with the reason (or keeping them, `--keep`).
+fn away(
+    s: &mut Session,
+    cli: &Cli,
+    login: &str,
+    (reason, keep, preview): (Option<&str>, bool, bool),
+    now: i64,
+) -> Result<()> {
+    let who = actor(s, cli)?;
+    let steps = if preview {
+        s.store.away_preview(&who, login, now)?
+    } else {
+        let hand_over = (!keep).then(|| reason.unwrap_or(""));
+        s.store.set_away(&s.cfg, &who, login, hand_over, now)?
+    };
+    if cli.json {
+        print(&output::json_text(&json!({
+            "login": login.trim(),
+            "away": !preview,
+            "tickets": steps.iter().map(|h| json!({
+                "number": h.number,
+                "subject": h.subject,
+                "group": h.group,
+                "to": h.to,
+            })).collect::<Vec<_>>(),
+        })));
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    if !preview {
+        lines.push(s.catalog.say(&msg!("msg.agent_away", login = login.trim())));
+    }
+    if preview && steps.is_empty() {
+        lines.push(
+            s.catalog
+                .say(&msg!("msg.hand_over_none", login = login.trim())),
+        );
+    }
+    for h in &steps {
+        let to = match (&h.to, &h.group) {
+            (Some(to), _) => to.clone(),
+            (None, Some(g)) => s.catalog.say(&msg!("msg.hand_over_queue", group = g)),
+            (None, None) => s.catalog.t("msg.hand_over_unrouted").to_string(),
+        };
+        lines.push(format!(
+            "{}  {}  → {to}",
+            h.number,
+            output::fit(&crate::core::sanitize::clean_line(&h.subject), 40).trim_end()
+        ));
+    }
+    print(&lines.join("\n"));
+    Ok(())
 }
 
 pub(super) fn group(s: &mut Session, cli: &Cli, g: &GroupCommand) -> Result<()> {
