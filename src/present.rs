@@ -316,6 +316,23 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
     }
 }
 
+/// One ticket of an agent going away and where it goes: "HSG-… Leak in flat 1 → petro".
+pub fn hand_over_line(cat: &Catalog, h: &crate::store::away::HandOver) -> String {
+    let to = match (&h.to, &h.group) {
+        (Some(to), _) => clean_line(to).into_owned(),
+        (None, Some(g)) => cat.f(
+            "msg.hand_over_queue",
+            &[("group", clean_line(g).into_owned())],
+        ),
+        (None, None) => cat.t("msg.hand_over_unrouted").to_string(),
+    };
+    format!(
+        "{}  {}  → {to}",
+        h.number,
+        shorten(&clean_line(&h.subject), 40)
+    )
+}
+
 /// The head of a duplicate merged into a ticket: "Merged HSG-… (duplicate), registered
 /// 2026-11-23 12:00 via phone: Olena K. <+380…>".
 pub fn merged_head(cat: &Catalog, m: &crate::store::tickets::MergedRequest) -> String {

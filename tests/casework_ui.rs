@@ -446,3 +446,133 @@ fn answers_from_templates_in_the_desk() {
         );
     }
 }
+
+/// Olena and Petro in HOUSING, Olena holding `subjects`; their numbers.
+fn olena_holds(d: &Desk, subjects: &[&str]) -> Vec<String> {
+    let (mut s, boss) = colleague(d, "boss");
+    for login in ["olena", "petro"] {
+        s.store
+            .add_agent(
+                &s.cfg,
+                &boss,
+                &desk::store::NewAgent {
+                    login: login.into(),
+                    name: login.into(),
+                    role: desk::core::model::Role::Operator,
+                    groups: vec!["HOUSING".into()],
+                    capacity: 20,
+                },
+                NOW,
+            )
+            .expect("agent");
+    }
+    subjects.iter().map(|s| olena_holds_one(d, s)).collect()
+}
+
+/// The assignment pane on HOUSING with `login` highlighted.
+fn on_agent(app: &mut App, login: &str) {
+    while app.focus != desk::ui::app::Pane::Assign {
+        key(app, KeyCode::Tab);
+    }
+    for _ in 0..=app.assign.groups.len() {
+        if app
+            .assign
+            .groups
+            .get(app.assign.group)
+            .map(|g| g.code.as_str())
+            == Some("HOUSING")
+        {
+            break;
+        }
+        keys(app, "l");
+    }
+    keys(app, "g");
+    for _ in 0..app.assign.shown().len() {
+        if app.assign.selected().map(|a| a.login.as_str()) == Some(login) {
+            return;
+        }
+        keys(app, "j");
+    }
+    panic!("{login} is not in HOUSING");
+}
+
+#[test]
+fn an_agent_away_and_their_queue_from_the_assignment_pane() {
+    let d = desk("en", 0);
+    let mine = olena_holds(&d, &["Leak in flat 1", "No heating in flat 2"]);
+    let other = register(&d, "Lift stuck", None);
+    let mut app = open(&d, "boss", 120, 40);
+    // t: Olena's open tickets as a queue; Esc leaves it.
+    on_agent(&mut app, "olena");
+    keys(&mut app, "t");
+    assert_eq!(app.focus, desk::ui::app::Pane::Queue);
+    assert_eq!(app.queue.total, 2);
+    insta::assert_snapshot!("agent_queue_en_120x40", render(&app, 120, 40));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.queue.spec.agent.is_none());
+    assert_eq!(app.queue.total, 3, "all open again ({other} too)");
+    // w: where each of her tickets would go, before anything changes.
+    on_agent(&mut app, "olena");
+    keys(&mut app, "w");
+    assert!(matches!(top(&app), Some(Overlay::Prompt(_))));
+    insta::assert_snapshot!("away_en_120x40", render(&app, 120, 40));
+    insta::assert_snapshot!("away_en_80x24", render(&app, 80, 24));
+    let (s, _) = colleague(&d, "boss");
+    let owner = |n: &str| {
+        s.store
+            .find(&s.cfg, n, desk::time::date(NOW))
+            .expect("ticket")
+            .assignee
+            .map(|o| o.agent.login)
+    };
+    assert_eq!(owner(&mine[0]).as_deref(), Some("olena"), "a preview only");
+    // A reason hands them over, all at once.
+    keys(&mut app, "sick leave");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.overlays.is_empty(), "{}", message(&app));
+    assert!(
+        message(&app).contains("olena is away; 2"),
+        "{}",
+        message(&app)
+    );
+    for n in &mine {
+        assert_eq!(owner(n).as_deref(), Some("petro"));
+    }
+    assert!(
+        app.assign
+            .agents
+            .iter()
+            .any(|a| a.login == "olena" && a.away)
+    );
+    // w again: back.
+    on_agent(&mut app, "olena");
+    keys(&mut app, "w");
+    assert!(message(&app).contains("olena is back"), "{}", message(&app));
+    assert!(
+        app.assign
+            .agents
+            .iter()
+            .any(|a| a.login == "olena" && !a.away)
+    );
+    // Away with nothing typed: she keeps what she holds.
+    let kept = olena_holds_one(&d, "Leak in flat 9");
+    app.refresh(false).expect("refresh");
+    on_agent(&mut app, "olena");
+    keys(&mut app, "w");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        message(&app).contains("olena is away; 0"),
+        "{}",
+        message(&app)
+    );
+    assert_eq!(owner(&kept).as_deref(), Some("olena"));
+}
+
+fn olena_holds_one(d: &Desk, subject: &str) -> String {
+    let (mut s, olena) = colleague(d, "olena");
+    let n = register(d, subject, None);
+    s.store
+        .claim(&s.cfg, &olena, &n, None, None, NOW)
+        .expect("claim");
+    n
+}

@@ -103,6 +103,11 @@ actions! {
     PrevField = "prev_field",
     /// In the command palette: complete what is typed.
     Complete = "complete",
+    /// In the assignment pane: mark the agent away, handing their tickets over (after a
+    /// preview), or back.
+    Away = "away",
+    /// In the assignment pane: the queue of the agent's open tickets.
+    AgentQueue = "agent_queue",
 }
 
 impl Action {
@@ -510,6 +515,8 @@ fn desk_defaults() -> Vec<(Context, Key, Action)> {
         (InAssign, Key::plain(K::Left), A::Left),
         (InAssign, Key::ch('l'), A::Right),
         (InAssign, Key::plain(K::Right), A::Right),
+        (InAssign, Key::ch('w'), A::Away),
+        (InAssign, Key::ch('t'), A::AgentQueue),
     ];
     b.extend(movement(Global));
     b.extend(queue_digits(Global));

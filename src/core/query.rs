@@ -401,6 +401,8 @@ pub struct QueueSpec {
     /// Words typed after `/`: every word must start a word of the number, subject, requester,
     /// contact or request.
     pub text: String,
+    /// Only this agent's tickets (a supervisor's look at one person's queue).
+    pub agent: Option<String>,
 }
 
 impl QueueSpec {
@@ -411,12 +413,16 @@ impl QueueSpec {
             sort,
             reverse,
             text: String::new(),
+            agent: None,
         }
     }
 
     /// The query the pane reads.
     pub fn query(&self) -> Query {
         let mut cond = self.kind.cond();
+        if let Some(login) = &self.agent {
+            cond = cond.and(Cond::Assignee(Who::Login(login.clone())));
+        }
         if !self.text.trim().is_empty() {
             cond = cond.and(Text::words(&self.text));
         }
@@ -456,6 +462,16 @@ mod tests {
         );
         assert_eq!(Cond::all().and(Cond::Open), Cond::And(vec![Cond::Open]));
         assert_eq!(Cond::Open.not().not(), Cond::Open);
+    }
+
+    #[test]
+    fn an_agents_queue_is_their_open_tickets() {
+        let mut spec = QueueSpec::new(QueueKind::AllOpen);
+        spec.agent = Some("olena".into());
+        assert_eq!(
+            spec.query().cond,
+            Cond::And(vec![Cond::Open, Cond::Assignee(Who::Login("olena".into()))])
+        );
     }
 
     #[test]

@@ -136,16 +136,7 @@ fn away(
         );
     }
     for h in &steps {
-        let to = match (&h.to, &h.group) {
-            (Some(to), _) => to.clone(),
-            (None, Some(g)) => s.catalog.say(&msg!("msg.hand_over_queue", group = g)),
-            (None, None) => s.catalog.t("msg.hand_over_unrouted").to_string(),
-        };
-        lines.push(format!(
-            "{}  {}  → {to}",
-            h.number,
-            output::fit(&crate::core::sanitize::clean_line(&h.subject), 40).trim_end()
-        ));
+        lines.push(crate::present::hand_over_line(s.catalog, h));
     }
     print(&lines.join("\n"));
     Ok(())

@@ -79,6 +79,8 @@ impl App {
                 self.overlays.push(Overlay::Palette(Box::new(p)));
             }
             Action::Demo => self.load_demo(),
+            Action::Away => self.away_selected(),
+            Action::AgentQueue => self.agent_queue(),
             _ => {} // the keys of dialogs: never bound in the panes
         }
     }
@@ -142,6 +144,9 @@ impl App {
         } else if !self.queue.marks.is_empty() {
             self.queue.marks.clear();
         } else if !self.queue.spec.text.is_empty() {
+            self.apply_filter(String::new());
+        } else if self.queue.spec.agent.is_some() {
+            self.queue.spec.agent = None;
             self.apply_filter(String::new());
         } else {
             self.clear_message();

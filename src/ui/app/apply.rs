@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::store::{Changed, Store, Ticket};
 
 /// What applying an operation to tickets came to.
+#[derive(Default)]
 pub(super) struct Applied {
     pub done: usize,
     /// The tickets it failed for, as they are now, and the first error.

@@ -164,6 +164,7 @@ impl App {
             Purpose::Informed => Some(self.do_informed(targets, &text)),
             Purpose::AttachFile => self.attach_file(targets, &text),
             Purpose::SaveFile { name } => self.save_file(targets, &name, &text),
+            Purpose::Away { login } => Some(self.do_away(&login, reason)),
             Purpose::Filter => None,
         };
         match applied {

@@ -7,6 +7,7 @@ use crate::core::attribution::{self, Assignment, Candidate, group_on_give};
 use crate::core::config::Config;
 use crate::core::keys::{Action, Context};
 use crate::core::model::Actor;
+use crate::core::query::{QueueKind, QueueSpec};
 use crate::core::refusal::Refusal;
 use crate::error::Result;
 use crate::store::{Changed, Store, Ticket};
@@ -342,3 +343,110 @@ fn warnings(cat: &crate::i18n::Catalog, agent: &crate::store::AgentInfo, n: i64)
     }
     out
 }
+
+impl App {
+    /// `w` on an agent in the assignment pane: away (after a preview of where each of their
+    /// open tickets would go, asking why — no reason: they keep them), or back when away.
+    pub(super) fn away_selected(&mut self) {
+        let Some(agent) = self.assign.selected().cloned() else {
+            return;
+        };
+        let Some(actor) = self.actor() else { return };
+        let cat = self.session.catalog;
+        if agent.away {
+            let r = self.session.store.set_back(&actor, &agent.login, self.now);
+            return match r.and_then(|_| self.refresh(false)) {
+                Ok(()) => {
+                    let text = cat.say(&crate::msg!("msg.agent_back", login = &agent.login));
+                    self.say(Level::Ok, text)
+                }
+                Err(e) => self.fail(&e),
+            };
+        }
+        let steps = match self
+            .session
+            .store
+            .away_preview(&actor, &agent.login, self.now)
+        {
+            Ok(s) => s,
+            Err(e) => return self.fail(&e),
+        };
+        let mut preview: Vec<String> = steps
+            .iter()
+            .take(AWAY_PREVIEW)
+            .map(|h| crate::present::hand_over_line(cat, h))
+            .collect();
+        if steps.len() > AWAY_PREVIEW {
+            let more = (steps.len() - AWAY_PREVIEW).to_string();
+            preview.push(cat.f("ui.and_more", &[("n", more)]));
+        }
+        let note = if steps.is_empty() {
+            cat.say(&crate::msg!("msg.hand_over_none", login = &agent.login))
+        } else {
+            cat.f(
+                "ui.away_keep",
+                &[
+                    ("n", steps.len().to_string()),
+                    ("login", agent.login.clone()),
+                ],
+            )
+        };
+        let purpose = Purpose::Away {
+            login: agent.login.clone(),
+        };
+        self.ask_reason(
+            "ui.away_title",
+            purpose,
+            false,
+            (preview, vec![note]),
+            Vec::new(),
+        );
+    }
+
+    /// Marks `login` away: with a reason, handing their open tickets over, all at once.
+    pub(super) fn do_away(&mut self, login: &str, reason: Option<String>) -> Applied {
+        let cat = self.session.catalog;
+        let Some(actor) = self.actor() else {
+            return Applied::default();
+        };
+        let cfg = self.session.cfg.clone();
+        let r = self
+            .session
+            .store
+            .set_away(&cfg, &actor, login, reason.as_deref(), self.now);
+        match r.and_then(|steps| self.refresh(false).map(|()| steps)) {
+            Ok(steps) => {
+                let text = cat.f(
+                    "ui.away_done",
+                    &[("login", login.to_string()), ("n", steps.len().to_string())],
+                );
+                self.say(Level::Ok, text);
+                Applied {
+                    done: steps.len(),
+                    ..Applied::default()
+                }
+            }
+            Err(e) => Applied {
+                first_error: Some(e.message(cat)),
+                ..Applied::default()
+            },
+        }
+    }
+
+    /// `t` on an agent in the assignment pane: the queue of their open tickets.
+    pub(super) fn agent_queue(&mut self) {
+        let Some(agent) = self.assign.selected().cloned() else {
+            return;
+        };
+        let mut spec = QueueSpec::new(QueueKind::AllOpen);
+        spec.agent = Some(agent.login);
+        self.queue.spec = spec;
+        self.focus = Pane::Queue;
+        self.clear_message();
+        self.set_height();
+        self.apply_filter(String::new());
+    }
+}
+
+/// How many of an away agent's tickets the preview lists (the rest are counted).
+const AWAY_PREVIEW: usize = 8;

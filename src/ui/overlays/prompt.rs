@@ -44,6 +44,11 @@ pub enum Purpose {
     SaveFile {
         name: String,
     },
+    /// Mark the agent away: with a reason, their open tickets are handed over; without, they
+    /// keep them.
+    Away {
+        login: String,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -444,6 +444,13 @@ fn title<'a>(q: &QueueState, ctx: &Ctx<'_>) -> Line<'a> {
             t.dim(),
         ),
     ];
+    if let Some(login) = &q.spec.agent {
+        let whose = ctx.cat.f(
+            "ui.agent_queue",
+            &[("login", clean_line(login).into_owned())],
+        );
+        title.push(Span::styled(format!("· {whose} "), t.warn()));
+    }
     if !q.spec.text.is_empty() {
         title.push(Span::styled(
             format!("· / {} ", clean_line(&q.spec.text)),
