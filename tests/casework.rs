@@ -937,3 +937,101 @@ fn an_agent_away_hands_their_tickets_over_in_one_go() {
     assert_eq!(d.show(&n)["assignee"], "olena");
     checked(&d);
 }
+
+#[test]
+fn a_deadline_extended_with_a_reason_moves_and_is_recorded() {
+    let d = Desk::staffed();
+    let n = taken(&d, "Leak in flat 4", "olena");
+    let at = |v: &serde_json::Value| -> i64 {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().expect("a time"))
+            .expect("RFC 3339")
+            .timestamp()
+    };
+    // The resolution clock's due time (the ticket's own due time is the soonest of its
+    // clocks, keeping in touch included).
+    let resolution = |d: &Desk| -> i64 {
+        let sla = d.run(&["sla", &n, "--json"]).json();
+        let clocks = sla["clocks"].as_array().expect("clocks").clone();
+        let c = clocks
+            .iter()
+            .find(|c| c["clock"] == "resolution")
+            .expect("resolution");
+        at(&c["due_at"])
+    };
+    let due = resolution(&d);
+    // By default supervisors and admins extend; a reason and a duration are required.
+    d.run_as(
+        "olena",
+        &["extend", &n, "--by", "10d", "--reason", "plumber"],
+    )
+    .fails(4, "supervisor");
+    d.run_as("vasyl", &["extend", &n, "--by", "10d"])
+        .fails(4, "--reason");
+    d.run_as(
+        "vasyl",
+        &["extend", &n, "--by", "ten days", "--reason", "x"],
+    )
+    .fails(2, "ten days");
+    d.run_as(
+        "vasyl",
+        &["extend", "HSG-0000-00000", "--by", "1d", "--reason", "x"],
+    )
+    .fails(2, "HSG-0000-00000");
+    assert_eq!(resolution(&d), due, "nothing moved");
+    let out = d
+        .run_as(
+            "vasyl",
+            &[
+                "--json",
+                "extend",
+                &n,
+                "--by",
+                "10d",
+                "--reason",
+                "waiting for the plumber",
+            ],
+        )
+        .json();
+    let ten_days = 10 * 86_400;
+    assert_eq!(at(&out["due"]), due + ten_days);
+    assert_eq!(resolution(&d), due + ten_days);
+    assert_eq!(
+        events(&d, &n, "extended"),
+        [(
+            ten_days.to_string(),
+            (due + ten_days).to_string(),
+            "waiting for the plumber".to_string()
+        )]
+    );
+    let text = d
+        .run_as("vasyl", &["extend", &n, "--by", "2d", "--reason", "again"])
+        .ok();
+    assert!(text.contains("extended by 2"), "{text}");
+    assert_eq!(resolution(&d), due + ten_days + 2 * 86_400, "they add up");
+    checked(&d);
+    // The configuration may let operators extend their own tickets (not a colleague's).
+    let cfg = d.db.with_file_name("desk.toml");
+    let text = std::fs::read_to_string(&cfg).expect("config");
+    let line = "extend = [\"supervisor\", \"admin\"]";
+    assert!(text.contains(line));
+    std::fs::write(
+        &cfg,
+        text.replacen(
+            line,
+            "extend = [\"operator\", \"supervisor\", \"admin\"]",
+            1,
+        ),
+    )
+    .expect("write");
+    d.run_as(
+        "olena",
+        &["extend", &n, "--by", "4h", "--reason", "plumber"],
+    )
+    .ok();
+    d.run_as(
+        "petro",
+        &["extend", &n, "--by", "4h", "--reason", "plumber"],
+    )
+    .fails(4, "olena");
+    checked(&d);
+}

@@ -140,6 +140,10 @@ fn the_rights_matrix_cell_by_cell() {
                     &r.stderr,
                 );
             }
+            // extend the deadline: supervisors and admins ([rights] extend's default).
+            let n = ticket_in(&d, "in_progress", owners(role, whose));
+            let r = d.run_as(me, &["extend", &n, "--by", "1d", "--reason", "late papers"]);
+            check("extend", role, whose, r.code, privileged(role), &r.stderr);
             // give to a third agent.
             let n = ticket_in(&d, "in_progress", owners(role, whose));
             let r = d.run_as(me, &["assign", &n, "third", "--reason", "specialist"]);
@@ -439,6 +443,17 @@ fn viewers_and_services_cell_by_cell() {
             (
                 "away",
                 vec!["agent".into(), "away".into(), login.into(), "--keep".into()],
+            ),
+            (
+                "extend",
+                vec![
+                    "extend".into(),
+                    open.clone(),
+                    "--by".into(),
+                    "1d".into(),
+                    "--reason".into(),
+                    "x".into(),
+                ],
             ),
             (
                 "restore",

@@ -125,6 +125,15 @@ pub enum Command {
     #[command(subcommand)]
     Template(TemplateCommand),
     Tick,
+    Extend {
+        number: String,
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, value_name = "N")]
+        if_version: Option<i64>,
+    },
     Alerts {
         #[arg(long)]
         all: bool,

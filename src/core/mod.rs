@@ -9,6 +9,7 @@ pub mod casework;
 pub mod chain;
 pub mod config;
 pub mod edit;
+pub mod extend;
 pub mod keys;
 pub mod lifecycle;
 pub mod mail;

@@ -124,6 +124,10 @@ pub enum Refusal {
     NotLinked {
         other: String,
     },
+    /// A finished ticket's deadline is not extended.
+    ExtendFinished,
+    /// The ticket has no resolution target to extend.
+    NoDeadline,
 }
 
 fn list<T: ToString>(items: &[T]) -> String {
@@ -221,6 +225,8 @@ impl Refusal {
             ),
             MergeFinished { status } => ("merge_finished", vec![("status", status.clone())]),
             NoClosingStatus => ("no_closing_status", vec![]),
+            ExtendFinished => ("extend_finished", vec![]),
+            NoDeadline => ("no_deadline", vec![]),
             LinkSelf => ("link_self", vec![]),
             AlreadyLinked { other, role } => (
                 "already_linked",
@@ -280,6 +286,7 @@ fn reason_required(action: Action) -> &'static str {
         Action::TakeOver => "reason_for_take_over",
         Action::Unassign => "reason_for_unassign",
         Action::Away => "reason_for_hand_over",
+        Action::Extend => "reason_for_extend",
         _ => "reason_for_reassign",
     }
 }

@@ -75,6 +75,8 @@ pub enum Action {
     /// Mark an agent away or back, handing their open tickets over (`desk agent away`):
     /// operators themselves, supervisors and admins anyone.
     Away,
+    /// Extend a ticket's deadline (`desk extend`); `[rights] extend` narrows the roles.
+    Extend,
 }
 
 impl Action {
@@ -106,6 +108,7 @@ impl Action {
         Action::Serve,
         Action::Tick,
         Action::Away,
+        Action::Extend,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -137,6 +140,7 @@ impl Action {
             Action::Serve => "serve",
             Action::Tick => "tick",
             Action::Away => "away",
+            Action::Extend => "extend",
         }
     }
 
@@ -157,7 +161,8 @@ impl Action {
             | Action::Edit
             | Action::Merge
             | Action::Link
-            | Action::Away => &[Operator, Supervisor, Admin],
+            | Action::Away
+            | Action::Extend => &[Operator, Supervisor, Admin],
             Action::TakeOver => &[Supervisor, Admin],
             Action::Backup => &[Supervisor, Admin, System],
             Action::Recompute | Action::RebuildSearch | Action::Tick => &[Admin, System],
@@ -184,6 +189,7 @@ impl Action {
                 | Action::Edit
                 | Action::Merge
                 | Action::Away
+                | Action::Extend
         )
     }
 }
@@ -263,6 +269,7 @@ mod tests {
         (Action::Recompute, "..A...Y"),
         (Action::Tick, "..A...Y"),
         (Action::Away, "oSA...."),
+        (Action::Extend, "oSA...."),
         (Action::Demo, "..A...."),
         (Action::Edit, "oSA...."),
         (Action::Merge, "oSA...."),

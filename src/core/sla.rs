@@ -625,6 +625,17 @@ pub fn compute(
 ) -> Sla {
     let created = events.first().map(|e| e.at).unwrap_or(now);
     let sp = spans(events, life, now);
+    // Extensions (`desk extend`) move the resolution target by the time each gave.
+    let extended = super::extend::added(
+        events
+            .iter()
+            .filter(|e| e.kind == EventKind::Extended && !e.undo)
+            .map(|e| e.from.as_deref()),
+    );
+    let targets = Targets {
+        resolution: targets.resolution.map(|t| t.saturating_add(extended)),
+        ..targets
+    };
     let fr = first_response_at(events, life, cfg.first_response);
     let mut clocks = vec![
         run_clock(

@@ -8,6 +8,7 @@ pub mod chain;
 pub mod check;
 pub mod config;
 pub mod demo;
+pub mod extend;
 pub mod inbox;
 pub mod numbers;
 pub mod outbox;

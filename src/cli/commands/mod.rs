@@ -142,6 +142,12 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         } => answers::reply(s, cli, number, text.as_deref(), template, now),
         Command::Template(t) => answers::template(s, cli, t, now),
         Command::Tick => timers::tick(s, cli, now),
+        Command::Extend {
+            number,
+            by,
+            reason,
+            if_version,
+        } => timers::extend(s, cli, (number, by, reason.as_deref(), *if_version), now),
         Command::Alerts { all, seen } => timers::alerts(s, cli, *all, *seen, now),
         Command::Rate {
             import: Some(file), ..

@@ -131,3 +131,43 @@ pub(super) fn alerts(s: &mut Session, cli: &Cli, all: bool, seen: bool, now: i64
     }
     Ok(())
 }
+
+/// `desk extend NUMBER --by 10d --reason R`.
+pub(super) fn extend(
+    s: &mut Session,
+    cli: &Cli,
+    (number, by, reason, if_version): (&str, &str, Option<&str>, Option<i64>),
+    now: i64,
+) -> Result<()> {
+    let who = actor(s, cli)?;
+    let secs = crate::core::sla::parse_duration(by, s.cfg.sla.calendar.as_ref())
+        .map_err(Error::Invalid)?;
+    let e = s
+        .store
+        .extend(&s.cfg, &who, number, secs, reason, if_version, now)?;
+    if cli.json {
+        print(&output::json_text(&json!({
+            "number": e.number,
+            "extended_by": e.by,
+            "due": e.due.map(output::rfc3339),
+            "version": e.version,
+        })));
+        return Ok(());
+    }
+    let by = crate::present::duration(s.catalog, e.by);
+    print(&match e.due {
+        Some(due) => s.catalog.f(
+            "extend.done",
+            &[
+                ("number", e.number.clone()),
+                ("due", crate::time::format(due)),
+                ("by", by),
+            ],
+        ),
+        None => s.catalog.f(
+            "extend.done_no_due",
+            &[("number", e.number.clone()), ("by", by)],
+        ),
+    });
+    Ok(())
+}

@@ -182,6 +182,11 @@ impl Config {
                 edit: crate::core::edit::EditRights {
                     priority: raw.rights.edit_priority.clone(),
                 },
+                extend: raw
+                    .rights
+                    .extend
+                    .clone()
+                    .unwrap_or_else(|| crate::core::extend::DEFAULT_ROLES.to_vec()),
             },
             attachments: Self::attachments(&c, &raw)?,
             case,

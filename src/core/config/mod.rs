@@ -135,6 +135,8 @@ pub struct Translations(pub Vec<(Named, String, String)>);
 pub struct RightsConfig {
     /// Who may change a ticket's priority after intake.
     pub edit: super::edit::EditRights,
+    /// Who may extend a deadline (`[rights] extend`).
+    pub extend: Vec<crate::core::model::Role>,
 }
 
 impl Config {

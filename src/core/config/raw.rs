@@ -60,6 +60,8 @@ pub(super) struct RawAttachments {
 pub(super) struct RawRights {
     #[serde(default)]
     pub(super) edit_priority: Vec<Role>,
+    #[serde(default)]
+    pub(super) extend: Option<Vec<Role>>,
 }
 
 #[derive(Deserialize, Default)]

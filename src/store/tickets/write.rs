@@ -13,7 +13,7 @@ use rusqlite::{Connection, params};
 
 impl Store {
     /// Loads a ticket inside a write transaction, refusing a stale view.
-    pub(super) fn load_for_change(
+    pub(crate) fn load_for_change(
         tx: &Connection,
         cfg: &Config,
         number: &str,
