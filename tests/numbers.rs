@@ -118,6 +118,7 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP TABLE inbox;
          ALTER TABLE events DROP COLUMN hash;
          DROP TABLE alerts;
+         ALTER TABLE groups DROP COLUMN turn_agent_id;
          DROP TABLE attachments;
          DROP TABLE blobs;
          DROP INDEX tickets_merged_into;
