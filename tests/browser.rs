@@ -222,32 +222,20 @@ impl Browser<'_> {
         v.as_array().is_some_and(|a| !a.is_empty())
     }
 
+    /// What WebDriver says of the element: `text`, `attribute/NAME`, `property/NAME` (a
+    /// field's `value` as it is now).
+    #[track_caller]
+    fn read(&self, css: &str, what: &str) -> String {
+        let e = self.find(css);
+        self.cmd("GET", &format!("/element/{e}/{what}"), json!({}))
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
     #[track_caller]
     fn text(&self, css: &str) -> String {
-        let e = self.find(css);
-        self.cmd("GET", &format!("/element/{e}/text"), json!({}))
-            .as_str()
-            .unwrap_or("")
-            .to_string()
-    }
-
-    #[track_caller]
-    fn attr(&self, css: &str, name: &str) -> String {
-        let e = self.find(css);
-        self.cmd("GET", &format!("/element/{e}/attribute/{name}"), json!({}))
-            .as_str()
-            .unwrap_or("")
-            .to_string()
-    }
-
-    /// A property of the element (a field's `value` as it is now).
-    #[track_caller]
-    fn prop(&self, css: &str, name: &str) -> String {
-        let e = self.find(css);
-        self.cmd("GET", &format!("/element/{e}/property/{name}"), json!({}))
-            .as_str()
-            .unwrap_or("")
-            .to_string()
+        self.read(css, "text")
     }
 
     /// Types `text` into the field (emptied first).
@@ -406,7 +394,7 @@ fn a_requester_in_a_real_browser_submits_follows_the_mail_and_sees_the_decision(
 
         // The form, in the browser's language.
         b.open(&format!("{base}/"));
-        assert_eq!(b.attr("html", "lang"), w.lang);
+        assert_eq!(b.read("html", "attribute/lang"), w.lang);
         sizes.push(shot(&b, "1-form"));
         b.fill("#name", "Olena Kovalenko");
         b.fill("#contact", &format!("olena.{}@example.org", w.lang));
@@ -522,14 +510,14 @@ fn the_language_switch_works_in_a_real_browser_and_is_remembered() {
     let profile = tempfile::tempdir().expect("profile");
     let b = driver.browser(&chromium, "en-GB", profile.path());
     b.open(&format!("{base}/status"));
-    assert_eq!(b.attr("html", "lang"), "en");
+    assert_eq!(b.read("html", "attribute/lang"), "en");
     b.click("a[hreflang=uk]");
-    assert_eq!(b.attr("html", "lang"), "uk");
+    assert_eq!(b.read("html", "attribute/lang"), "uk");
     // Remembered on the next page, without the switch in the address.
     b.open(&format!("{base}/"));
-    assert_eq!(b.attr("html", "lang"), "uk");
+    assert_eq!(b.read("html", "attribute/lang"), "uk");
     b.click("a[hreflang=ru]");
-    assert_eq!(b.attr("html", "lang"), "ru");
+    assert_eq!(b.read("html", "attribute/lang"), "ru");
     assert!(b.url().contains("lang=ru"), "{}", b.url());
 }
 
@@ -572,8 +560,8 @@ fn every_other_page_in_every_language_in_a_real_browser() {
         b.click("#send");
         assert_eq!(b.text("h1"), cat.t("web.submit_title"));
         assert_eq!(b.text(".problem"), cat.t("web.expired"));
-        assert_eq!(b.attr("#subject", "value"), w.subject);
-        assert_eq!(b.prop("#text", "value"), w.text);
+        assert_eq!(b.read("#subject", "attribute/value"), w.subject);
+        assert_eq!(b.read("#text", "property/value"), w.text);
         shot(&b, "8-expired");
         // Sent again as it was given back: registered.
         b.click("#send");
