@@ -273,15 +273,7 @@ fn the_command_line_reads_queries_and_says_where_a_mistake_is() {
     let listed = |q: &str, extra: &[&str]| -> BTreeSet<String> {
         let mut args = vec!["list", "--json", "--limit", "0", "--query", q];
         args.extend_from_slice(extra);
-        d.run_as("opetrenko", &args)
-            .json()
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| t["number"].as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
+        d.run_as("opetrenko", &args).numbers().into_iter().collect()
     };
     let numbers = |w: &str| -> BTreeSet<String> {
         let sql = d.sql();
@@ -691,6 +683,19 @@ fn desk_search_finds_what_was_written_and_shows_where() {
     assert!(lines[2].starts_with(&b), "{out}");
     assert!(lines[3].contains("1 more (--offset 2"), "{out}");
     assert_eq!(d.run(&["search", "nothing-like-it"]).ok(), "Nothing found.");
+    // A word left out, typed as in a query among the words (not taken for an option).
+    assert_eq!(
+        numbers(&found(&["xylophone", "-lessons", "--limit", "5"])),
+        [b.clone(), a.clone()]
+    );
+    assert_eq!(
+        numbers(&found(&["-lessons", "xylophone", "-q", "-note:plumber"])),
+        std::slice::from_ref(&b)
+    );
+    assert_eq!(
+        numbers(&found(&["--", "-radiators", "xylophone"])),
+        [c.clone(), b.clone()]
+    );
     // Mistakes.
     d.run(&["search", "(xylophone"]).fails(2, "column 1");
     d.run(&["search", "status:new", "--rank"])

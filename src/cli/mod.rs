@@ -292,8 +292,12 @@ pub struct Filters {
     pub priority: Option<Priority>,
     #[arg(long)]
     pub at_risk: bool,
-    #[arg(long, short = 'q', value_name = "QUERY")]
+    #[arg(long, short = 'q', value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub queue: Option<String>,
+    #[arg(long = "param", value_name = "NAME=VALUE", requires = "queue")]
+    pub params: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -304,8 +308,8 @@ pub struct ListArgs {
     pub all: bool,
     #[arg(long, value_name = "WORDS")]
     pub text: Option<String>,
-    #[arg(long, default_value = "priority", value_parser = parse_sort)]
-    pub sort: SortKey,
+    #[arg(long, value_parser = parse_sort)]
+    pub sort: Option<SortKey>,
     #[arg(long)]
     pub reverse: bool,
     #[arg(long, default_value_t = 50)]
@@ -564,6 +568,60 @@ impl MoveArgs {
     }
 }
 
+/// `desk search boiler -leak`: a word left out is typed as in a query, `-word`, anywhere among
+/// the words; for the command line such a word would be an option (`-l`, `-e`, … or `-h`,
+/// help). Each one becomes `(-word)`, the same query to the language and a word to the
+/// command line; options that take a value keep theirs as they are.
+fn search_words(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const WITH_VALUE: [&str; 15] = [
+        "--db",
+        "--config",
+        "--as",
+        "--status",
+        "--assignee",
+        "--group",
+        "--category",
+        "--priority",
+        "-q",
+        "--query",
+        "--queue",
+        "--param",
+        "--sort",
+        "--limit",
+        "--offset",
+    ];
+    const FLAGS: [&str; 2] = ["-h", "-V"];
+    let mut out = Vec::with_capacity(args.len());
+    let mut in_search = false;
+    let mut value_next = false;
+    for (i, a) in args.into_iter().enumerate() {
+        let t = a.to_str().unwrap_or("");
+        let word = in_search
+            && !value_next
+            && t.len() > 1
+            && t.starts_with('-')
+            && !t.starts_with("--")
+            && !t.starts_with("-q")
+            && !FLAGS.contains(&t);
+        if word {
+            out.push(format!("({t})").into());
+            continue;
+        }
+        if value_next {
+            value_next = false;
+        } else if t == "search" && i > 0 && !in_search {
+            in_search = true;
+        } else if t == "--" {
+            // What follows is words already.
+            in_search = false;
+        } else {
+            value_next = WITH_VALUE.contains(&t);
+        }
+        out.push(a);
+    }
+    out
+}
+
 /// Opens the terminal desk (the program passes `ui::run`: the command line never imports the
 /// desk, nor the desk the command line).
 pub type Desk = fn(&crate::session::DeskOptions) -> crate::error::Result<()>;
@@ -575,6 +633,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args = search_words(args.into_iter().map(Into::into).collect());
     let cli = match help::command(catalog())
         .try_get_matches_from(args)
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))

@@ -12,6 +12,7 @@
 use super::model::{Channel, Priority, StatusCategory};
 
 pub mod lang;
+pub mod saved;
 pub mod snippet;
 pub mod words;
 
@@ -91,13 +92,15 @@ impl Cond {
         }
     }
 
-    /// Whether it says which statuses (`status:`, `is:`): `desk list` lists open tickets
-    /// only when the query does not.
+    /// Whether it says which statuses (`status:`, `is:`, or when tickets were resolved or
+    /// closed): `desk list` lists open tickets only when the query does not.
     pub fn mentions_status(&self) -> bool {
         match self {
             Cond::And(cs) | Cond::Or(cs) => cs.iter().any(Cond::mentions_status),
             Cond::Not(c) => c.mentions_status(),
             Cond::Open | Cond::Status(_) | Cond::StatusCategory(_) => true,
+            // Finished tickets are what a time of resolving or closing speaks of.
+            Cond::Date(DateField::Resolved | DateField::Closed, _, _) => true,
             _ => false,
         }
     }
@@ -391,18 +394,30 @@ impl QueueKind {
     }
 }
 
-/// What the desk's queue pane shows: a built-in queue, its order and the words typed after
-/// `/`.
+/// What the desk's queue pane shows: a built-in queue or a saved one, its order and the
+/// filter typed after `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueSpec {
     pub kind: QueueKind,
+    /// A saved queue shown instead of `kind`'s.
+    pub saved: Option<SavedView>,
     pub sort: SortKey,
     pub reverse: bool,
-    /// Words typed after `/`: every word must start a word of the number, subject, requester,
-    /// contact or request.
+    /// What was typed after `/` (a query of the language; words find text anywhere).
     pub text: String,
     /// Only this agent's tickets (a supervisor's look at one person's queue).
     pub agent: Option<String>,
+    /// It, read (None: `text` taken as words).
+    pub filter: Option<Cond>,
+}
+
+/// A saved queue as the desk shows it: which one, its title (with the values of its
+/// parameters), its condition with them filled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedView {
+    pub index: usize,
+    pub title: String,
+    pub cond: Cond,
 }
 
 impl QueueSpec {
@@ -410,20 +425,37 @@ impl QueueSpec {
         let (sort, reverse) = kind.default_order();
         QueueSpec {
             kind,
+            saved: None,
             sort,
             reverse,
             text: String::new(),
             agent: None,
+            filter: None,
+        }
+    }
+
+    /// A saved queue, in its own order.
+    pub fn saved(view: SavedView, sort: SortKey, reverse: bool) -> QueueSpec {
+        QueueSpec {
+            saved: Some(view),
+            sort,
+            reverse,
+            ..QueueSpec::new(QueueKind::All)
         }
     }
 
     /// The query the pane reads.
     pub fn query(&self) -> Query {
-        let mut cond = self.kind.cond();
+        let mut cond = match &self.saved {
+            Some(s) => s.cond.clone(),
+            None => self.kind.cond(),
+        };
         if let Some(login) = &self.agent {
             cond = cond.and(Cond::Assignee(Who::Login(login.clone())));
         }
-        if !self.text.trim().is_empty() {
+        if let Some(f) = &self.filter {
+            cond = cond.and(f.clone());
+        } else if !self.text.trim().is_empty() {
             cond = cond.and(Text::words(&self.text));
         }
         Query {

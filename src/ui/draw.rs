@@ -16,6 +16,8 @@ use unicode_width::UnicodeWidthStr;
 fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     let t = ctx.theme;
     let current = app.queue.spec.kind;
+    // A saved queue is none of the tabs.
+    let saved = app.queue.spec.saved.is_some();
     // The count of requesters to tell another way keeps its room, the tabs shortened for it.
     let reserve = match app.to_inform {
         0 => 0,
@@ -30,7 +32,7 @@ fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     let mut spans: Vec<Span> = tabs(ctx, current, width)
         .into_iter()
         .map(|(k, label)| {
-            let active = k == current && app.screen == Screen::Desk;
+            let active = k == current && !saved && app.screen == Screen::Desk;
             Span::styled(label, if active { t.tab_active() } else { t.dim() })
         })
         .collect();
@@ -190,7 +192,7 @@ fn draw_overlay(f: &mut Frame<'_>, area: Rect, o: &Overlay, app: &App, ctx: &Ctx
         Overlay::Choose(c) => choose::draw(f, area, c, ctx),
         Overlay::Status(s) => status::draw(f, area, s, ctx),
         Overlay::Prompt(p) => prompt::draw(f, area, p, ctx),
-        Overlay::Picker(p) => picker::draw(f, area, p, app.queue.spec.kind, ctx),
+        Overlay::Picker(p) => picker::draw(f, area, p, app.current_pick(), ctx),
         Overlay::Stats(st) => {
             // Between the tabs and the hint bar, over the panes.
             let a = layout(area, app.focus, app.hint_rows());

@@ -58,6 +58,18 @@ impl Run {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.ok()).expect("valid JSON")
     }
+    /// The ticket numbers of a JSON list, in its order.
+    #[allow(dead_code)]
+    pub fn numbers(&self) -> Vec<String> {
+        self.json()
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t["number"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 pub fn bin() -> &'static str {

@@ -6,17 +6,35 @@ use super::*;
 use crate::cli::output::{self, print};
 use crate::cli::{Cli, Filters, ListArgs, SearchArgs};
 use crate::core::config::Config;
+use crate::core::query::saved::{self, SavedQueue};
 use crate::core::query::{Cond, Groups, Query, SlaState, SortKey, Text, Who};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::store::query::Start;
 
-/// The conditions the queue filters describe, `--query` (read with the desk's names) with
-/// them; and whether any of them says which statuses.
-fn filter_cond(s: &Session, f: &Filters) -> Result<(Cond, bool)> {
+/// The conditions the queue filters describe — a saved queue's (taken as it is, saying
+/// which statuses itself), `--query` (read with the desk's names) — all of them; whether any
+/// says which statuses; the saved queue.
+fn filter_cond<'s>(s: &'s Session, f: &Filters) -> Result<(Cond, bool, Option<&'s SavedQueue>)> {
     let cfg = &s.cfg;
     let mut cond = Cond::all();
     let mut says_status = false;
+    let mut queue = None;
+    if let Some(name) = f.queue.as_deref() {
+        let q = saved::find(&cfg.queues, name).map_err(Error::Invalid)?;
+        let values = f
+            .params
+            .iter()
+            .map(|p| match p.split_once('=') {
+                Some((n, v)) => Ok((n.trim().to_string(), v.to_string())),
+                None => Err(Error::Invalid(crate::msg!("query.param_form", param = p))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let text = q.text_with(&values).map_err(Error::Invalid)?;
+        cond = cond.and(s.store.parse_query(cfg, &text)?);
+        says_status = true;
+        queue = Some(q);
+    }
     if let Some(text) = f.query.as_deref() {
         let q = s.store.parse_query(cfg, text)?;
         says_status = q.mentions_status();
@@ -53,24 +71,30 @@ fn filter_cond(s: &Session, f: &Filters) -> Result<(Cond, bool)> {
     if f.at_risk {
         cond = cond.and(Cond::Sla(SlaState::AtRisk));
     }
-    Ok((cond, says_status))
+    Ok((cond, says_status, queue))
 }
 
 /// The query `desk list`'s options describe: the same conditions the desk's queues are made
 /// of, so the same filter gives the same tickets in both. Without a condition on the status,
 /// only open tickets (unless `--all`).
 pub fn list_query(s: &Session, a: &ListArgs) -> Result<Query> {
-    let (mut cond, says_status) = filter_cond(s, &a.filters)?;
+    let (mut cond, says_status, queue) = filter_cond(s, &a.filters)?;
     if !says_status && !a.all {
         cond = Cond::Open.and(cond);
     }
     if let Some(text) = a.text.as_deref().filter(|t| !t.trim().is_empty()) {
         cond = cond.and(Text::words(text));
     }
+    // The saved queue's order, unless another is asked for (`--reverse` turns either round).
+    let (sort, reverse) = match (a.sort, queue) {
+        (Some(sort), _) => (sort, a.reverse),
+        (None, Some(q)) => (q.sort, q.reverse != a.reverse),
+        (None, None) => (SortKey::Priority, a.reverse),
+    };
     Ok(Query {
         cond,
-        sort: a.sort,
-        reverse: a.reverse,
+        sort,
+        reverse,
     })
 }
 
@@ -130,7 +154,7 @@ pub(super) fn search(s: &mut Session, cli: &Cli, a: &SearchArgs, now: i64) -> Re
         print(&s.catalog.f("search.rebuilt", &[("n", n.to_string())]));
         return Ok(());
     }
-    let (mut cond, _) = filter_cond(s, &a.filters)?;
+    let (mut cond, _, _) = filter_cond(s, &a.filters)?;
     let typed = a.words.join(" ");
     cond = s.store.parse_query(&s.cfg, &typed)?.and(cond);
     if a.open {

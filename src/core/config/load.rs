@@ -148,6 +148,7 @@ impl Config {
         let desk_tz = raw.desk.timezone.as_ref().map(|t| t.get_ref().trim());
         let codes: Vec<String> = categories.iter().map(|x| x.code.clone()).collect();
         let lifecycle = Self::lifecycle(&c, &raw)?;
+        let queues = Self::queues(&c, &raw, &lifecycle, &codes)?;
         let case = crate::core::casework::read(
             &c,
             &crate::core::casework::RawCase {
@@ -193,7 +194,26 @@ impl Config {
             mail: crate::core::mail::config::from_raw(&c, raw.mail.as_ref())?,
             public_url: Self::public_url(&c, &raw)?,
             web: crate::core::web::from_raw(&c, raw.web.as_ref())?,
+            queues,
         })
+    }
+
+    /// `[[queue]]`: saved queues, their queries read with the statuses and categories of
+    /// this file (agents, and groups added with `desk group add`, are the database's: checked
+    /// when a saved queue is opened).
+    fn queues(
+        c: &Checker<'_>,
+        raw: &Raw,
+        lifecycle: &Lifecycle,
+        codes: &[String],
+    ) -> Result<Vec<crate::core::query::saved::SavedQueue>, ConfigError> {
+        let names = crate::core::query::lang::Vocabulary {
+            statuses: Some(lifecycle.statuses().iter().map(|s| s.id.clone()).collect()),
+            categories: Some(codes.to_vec()),
+            groups: None,
+            logins: None,
+        };
+        crate::core::query::saved::read(c, &raw.queues, &names)
     }
 
     /// `language`: one the desk speaks, or empty for LANG.

@@ -113,6 +113,8 @@ pub struct Config {
     pub attachments: super::attach::Limits,
     /// Answers from templates (`[[answer]]`).
     pub case: super::casework::CaseConfig,
+    /// Saved queues (`[[queue]]`): a name, a query, an order.
+    pub queues: Vec<super::query::saved::SavedQueue>,
     /// Names and labels written in several languages, put in place by `use_language`.
     pub translations: Translations,
 }

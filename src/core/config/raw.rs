@@ -44,6 +44,8 @@ pub(super) struct Raw {
     pub(super) timers: Option<Spanned<crate::core::casework::RawTimers>>,
     #[serde(default, rename = "escalation")]
     pub(super) escalations: Vec<Spanned<crate::core::casework::RawEscalation>>,
+    #[serde(default, rename = "queue")]
+    pub(super) queues: Vec<Spanned<crate::core::query::saved::RawQueue>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -39,7 +39,7 @@ impl App {
             Action::Back => self.back(),
             Action::Filter => self.open_filter(),
             Action::PickQueue => {
-                let p = PickerState::new(self.queue.spec.kind);
+                let p = PickerState::new(self.current_pick(), self.session.cfg.queues.len());
                 self.overlays.push(Overlay::Picker(p));
             }
             Action::Sort => {

@@ -11,6 +11,7 @@ use crate::store::{NewTicket, Ticket};
 use crate::ui::overlays::choose::ChooseFor;
 use crate::ui::overlays::form::NewTicketForm;
 use crate::ui::overlays::palette::{self, Arg, Command, Palette, ParseError, Sources};
+use crate::ui::overlays::picker::Pick;
 use crate::ui::overlays::prompt::{Prompt, Purpose};
 use crate::ui::overlays::status::{Move, StatusFlow};
 use crate::ui::overlays::{Overlay, Reply};
@@ -46,7 +47,10 @@ impl App {
             }
             Overlay::Picker(mut p) => {
                 let r = p.on_key(k, &self.keymap);
-                self.settle(Overlay::Picker(p), r, k, |app, kind| app.switch_queue(kind));
+                self.settle(Overlay::Picker(p), r, k, |app, pick| match pick {
+                    Pick::Builtin(kind) => app.switch_queue(kind),
+                    Pick::Saved(i) => app.open_saved(i, Vec::new()),
+                });
             }
             Overlay::Palette(mut p) => {
                 let r = p.on_key(k, &self.keymap);
@@ -145,6 +149,27 @@ impl App {
         if p.purpose == Purpose::Filter {
             return self.on_filter(p, r);
         }
+        if let Purpose::QueueParam { queue, values } = &p.purpose {
+            let (queue, mut values) = (*queue, values.clone());
+            match r {
+                Reply::Done(text) if !text.trim().is_empty() => {
+                    let names = self
+                        .session
+                        .cfg
+                        .queues
+                        .get(queue)
+                        .map(|q| q.param_names().into_iter().map(String::from).collect())
+                        .unwrap_or_else(Vec::<String>::new);
+                    if let Some(name) = names.get(values.len()) {
+                        values.push((name.clone(), text.trim().to_string()));
+                    }
+                    self.open_saved(queue, values);
+                }
+                Reply::Close => {}
+                _ => self.overlays.push(Overlay::Prompt(p)),
+            }
+            return;
+        }
         let Reply::Done(text) = r else {
             if matches!(r, Reply::Stay | Reply::Unbound) {
                 self.overlays.push(Overlay::Prompt(p));
@@ -165,7 +190,7 @@ impl App {
             Purpose::AttachFile => self.attach_file(targets, &text),
             Purpose::SaveFile { name } => self.save_file(targets, &name, &text),
             Purpose::Away { login } => Some(self.do_away(&login, reason)),
-            Purpose::Filter => None,
+            Purpose::Filter | Purpose::QueueParam { .. } => None,
         };
         match applied {
             Some(a) => self.keep_text(Overlay::Prompt(p), a),
@@ -197,8 +222,10 @@ impl App {
             }
             Reply::Done(text) => {
                 self.pending_filter = None;
-                if text != self.queue.spec.text {
-                    self.apply_filter(text);
+                // A mistake keeps the box open, saying where.
+                self.overlays.push(Overlay::Prompt(p));
+                if text == self.queue.spec.text || self.apply_filter(text) {
+                    self.overlays.pop();
                 }
             }
         }
@@ -358,6 +385,13 @@ impl App {
                 .filter(|a| a.active)
                 .map(|a| a.login.clone())
                 .collect(),
+            queues: self
+                .session
+                .cfg
+                .queues
+                .iter()
+                .map(|q| q.name.clone())
+                .collect(),
             ..Sources::default()
         };
         if arg == Some(Arg::Status) {
@@ -437,8 +471,11 @@ impl App {
             Command::Claim => self.act(Action::Claim),
             Command::Unassign => self.act(Action::Unassign),
             Command::Queue(k) => self.switch_queue(k),
+            Command::Saved(line) => self.open_named(&line),
             Command::Sort(s) => self.sort_by(s, false),
-            Command::Filter(t) => self.apply_filter(t),
+            Command::Filter(t) => {
+                self.apply_filter(t);
+            }
             Command::New => self.act(Action::New),
             Command::Comment(t) if !t.is_empty() => self.note_now(Purpose::Comment, t),
             Command::Reply(t) if !t.is_empty() => self.note_now(Purpose::Reply, t),

@@ -3,9 +3,15 @@
 //! highlighted, and the one a key acts on.
 
 use super::{App, Level, Pane};
-use crate::core::query::{QueueKind, QueueSpec, SortKey};
+use crate::core::message::Arg;
+use crate::core::query::{QueueKind, QueueSpec, SavedView, SortKey};
+use crate::core::sanitize::clean_line;
 use crate::store::Ticket;
 use crate::ui::layout::tab_at;
+use crate::ui::overlays::Overlay;
+use crate::ui::overlays::palette::ParseError;
+use crate::ui::overlays::picker::Pick;
+use crate::ui::overlays::prompt::{Prompt, Purpose};
 use crate::ui::panes::queue::column_at;
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
@@ -51,6 +57,14 @@ impl App {
         self.goto_row(target);
     }
 
+    /// The queue shown now, as the picker names it.
+    pub fn current_pick(&self) -> Pick {
+        match &self.queue.spec.saved {
+            Some(s) => Pick::Saved(s.index),
+            None => Pick::Builtin(self.queue.spec.kind),
+        }
+    }
+
     pub fn switch_queue(&mut self, kind: QueueKind) {
         self.queue.spec = QueueSpec::new(kind);
         self.focus = Pane::Queue;
@@ -71,9 +85,147 @@ impl App {
         self.with_queue(|q, s| q.load_top(&s.store, &s.cfg));
     }
 
-    pub(super) fn apply_filter(&mut self, text: String) {
+    /// Filters the queue by a query of the language (words find text anywhere). A mistake
+    /// keeps the filter as it was and is said with its column: in the filter's box while it
+    /// is open, else below. Returns whether the filter applies.
+    pub(super) fn apply_filter(&mut self, text: String) -> bool {
+        let filter = if text.trim().is_empty() {
+            None
+        } else {
+            match self.session.store.parse_query(&self.session.cfg, &text) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    let said = e.message(self.session.catalog);
+                    match self.overlays.last_mut() {
+                        Some(Overlay::Prompt(p)) if p.purpose == Purpose::Filter => {
+                            p.error = Some(said)
+                        }
+                        _ => self.say(Level::Error, said),
+                    }
+                    return false;
+                }
+            }
+        };
+        if let Some(Overlay::Prompt(p)) = self.overlays.last_mut()
+            && p.purpose == Purpose::Filter
+        {
+            p.error = None;
+        }
         self.queue.spec.text = text;
+        self.queue.spec.filter = filter;
         self.with_queue(|q, s| q.load_top(&s.store, &s.cfg));
+        true
+    }
+
+    /// Opens the saved queue at `index` of desk.toml with these values of its parameters,
+    /// asking for the next one still missing. A value the desk does not know is said, and
+    /// asked for again.
+    pub(super) fn open_saved(&mut self, index: usize, values: Vec<(String, String)>) {
+        let Some(q) = self.session.cfg.queues.get(index).cloned() else {
+            return;
+        };
+        let cat = self.session.catalog;
+        let names = q.param_names();
+        if let Some(next) = names.get(values.len()) {
+            let mut p = Prompt::new(
+                clean_line(&q.name).into_owned(),
+                cat.f("ui.queue_param", &[("param", next.to_string())]),
+                Purpose::QueueParam {
+                    queue: index,
+                    values,
+                },
+                true,
+                false,
+            );
+            p.preview = vec![clean_line(&q.query).into_owned()];
+            self.overlays.push(Overlay::Prompt(Box::new(p)));
+            return;
+        }
+        let read = q
+            .text_with(&values)
+            .map_err(crate::error::Error::Invalid)
+            .and_then(|text| self.session.store.parse_query(&self.session.cfg, &text));
+        match read {
+            Ok(cond) => {
+                let mut title = clean_line(&q.name).into_owned();
+                for (_, v) in &values {
+                    title.push_str(&format!(" · {}", clean_line(v)));
+                }
+                let view = SavedView { index, title, cond };
+                self.queue.spec = QueueSpec::saved(view, q.sort, q.reverse);
+                self.focus = Pane::Queue;
+                self.clear_message();
+                self.set_height();
+                self.with_queue(|q, s| q.load_top(&s.store, &s.cfg));
+            }
+            Err(e) => {
+                if names.is_empty() {
+                    self.say(Level::Error, e.message(cat));
+                } else {
+                    // The last value asked for again, as typed, with why: the mistake
+                    // itself, not the column of a query nobody typed.
+                    let said = match e.said() {
+                        m if m.key == "query.at" => m
+                            .args
+                            .into_iter()
+                            .find_map(|(k, a)| match a {
+                                Arg::Said(inner) if k == "message" => Some(cat.say(&inner)),
+                                _ => None,
+                            })
+                            .unwrap_or_else(|| e.message(cat)),
+                        _ => e.message(cat),
+                    };
+                    let mut values = values;
+                    let typed = values.pop().map(|(_, v)| v).unwrap_or_default();
+                    self.open_saved(index, values);
+                    if let Some(Overlay::Prompt(p)) = self.overlays.last_mut() {
+                        p.error = Some(said);
+                        p.input = crate::ui::input::with_text(&p.label, &typed, false);
+                        crate::ui::input::set_focus(&mut p.input, true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `:queue NAME [VALUES…]`: the saved queue whose name the line starts with (the longest
+    /// that fits), its parameters' values after it; else the built-in queue whose id starts
+    /// so.
+    pub(super) fn open_named(&mut self, line: &str) {
+        let lower = line.trim().to_lowercase();
+        let saved = self
+            .session
+            .cfg
+            .queues
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| {
+                let n = q.name.to_lowercase();
+                lower == n || lower.starts_with(&format!("{n} "))
+            })
+            .max_by_key(|(_, q)| q.name.len())
+            .map(|(i, q)| (i, q.clone()));
+        if let Some((i, q)) = saved {
+            let rest = line.trim()[q.name.len()..].split_whitespace();
+            let values = q
+                .param_names()
+                .into_iter()
+                .zip(rest)
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect();
+            return self.open_saved(i, values);
+        }
+        let prefix = QueueKind::ALL
+            .into_iter()
+            .find(|k| !lower.is_empty() && k.id().starts_with(&lower));
+        match prefix {
+            Some(k) => self.switch_queue(k),
+            None => {
+                let said =
+                    ParseError::NoQueue(line.trim().to_string()).message(self.session.catalog);
+                self.say(Level::Error, said);
+            }
+        }
     }
 
     /// Highlights a ticket: in this queue when it holds the ticket, else in the first of

@@ -54,6 +54,8 @@ pub enum Command {
     Claim,
     Unassign,
     Queue(QueueKind),
+    /// A saved queue by name, then the values of its parameters (`queue per-agent olena`).
+    Saved(String),
     Sort(SortKey),
     Filter(String),
     New,
@@ -154,15 +156,12 @@ fn command(name: &str, rest: &str) -> Result<Command, ParseError> {
         "status" => Command::Status(rest.to_string()),
         "claim" => Command::Claim,
         "unassign" => Command::Unassign,
-        "queue" => Command::Queue(
-            QueueKind::from_id(rest)
-                .or_else(|| {
-                    QueueKind::ALL
-                        .into_iter()
-                        .find(|k| k.id().starts_with(rest))
-                })
-                .ok_or_else(|| ParseError::NoQueue(rest.into()))?,
-        ),
+        // A built-in queue by its id; anything else names a saved queue (or the start of a
+        // built-in one's id), which the desk resolves with its configuration.
+        "queue" => match QueueKind::from_id(rest) {
+            Some(k) => Command::Queue(k),
+            None => Command::Saved(rest.to_string()),
+        },
         "sort" => Command::Sort(
             SortKey::from_id(rest)
                 .or_else(|| SortKey::ALL.into_iter().find(|k| k.id().starts_with(rest)))
@@ -183,6 +182,8 @@ fn command(name: &str, rest: &str) -> Result<Command, ParseError> {
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
     pub agents: Vec<String>,
+    /// The saved queues' names.
+    pub queues: Vec<String>,
     pub statuses: Vec<String>,
     pub numbers: Vec<String>,
 }
@@ -246,7 +247,13 @@ impl Palette {
             None => pick(COMMANDS.iter().map(|(c, _)| c.to_string()).collect()),
             Some(Arg::Agent) => pick(src.agents.clone()),
             Some(Arg::Status) => pick(src.statuses.clone()),
-            Some(Arg::Queue) => pick(QueueKind::ALL.iter().map(|k| k.id().to_string()).collect()),
+            Some(Arg::Queue) => pick(
+                QueueKind::ALL
+                    .iter()
+                    .map(|k| k.id().to_string())
+                    .chain(src.queues.iter().cloned())
+                    .collect(),
+            ),
             Some(Arg::Sort) => pick(SortKey::ALL.iter().map(|k| k.id().to_string()).collect()),
             Some(Arg::Number) => src.numbers.clone(),
             Some(Arg::None) | Some(Arg::Text) => Vec::new(),
@@ -386,9 +393,10 @@ mod tests {
         );
         assert_eq!(parse("q"), Ok(Command::Quit));
         assert_eq!(
-            parse("queue unas"),
+            parse("queue unassigned"),
             Ok(Command::Queue(QueueKind::Unassigned))
         );
+        assert_eq!(parse("queue unas"), Ok(Command::Saved("unas".into())));
         assert_eq!(parse("sort age"), Ok(Command::Sort(SortKey::Age)));
         assert!(
             parse("re").is_err_and(|e| matches!(&e, ParseError::Ambiguous(_, all)
@@ -397,8 +405,8 @@ mod tests {
         assert_eq!(parse("fly"), Err(ParseError::Unknown("fly".into())));
         assert_eq!(parse("goto"), Err(ParseError::NeedsArgument("goto".into())));
         assert_eq!(
-            parse("queue nowhere"),
-            Err(ParseError::NoQueue("nowhere".into()))
+            parse("queue Per agent olena"),
+            Ok(Command::Saved("Per agent olena".into()))
         );
         let ru = crate::i18n::Catalog::for_lang("ru");
         assert!(
@@ -418,6 +426,7 @@ mod tests {
             agents: vec!["olena".into(), "oleg".into(), "petro".into()],
             statuses: vec!["resolved".into(), "rejected".into()],
             numbers: vec![],
+            queues: vec!["Agent's open".into()],
         };
         let mut p = Palette::new("as");
         p.complete(&src);
@@ -430,5 +439,9 @@ mod tests {
         let mut p = Palette::new("status re");
         p.complete(&src);
         assert_eq!(p.candidates.len(), 2);
+        // Saved queues after the built-in ones.
+        let mut p = Palette::new("queue a");
+        p.complete(&src);
+        assert_eq!(p.candidates, vec!["at_risk", "all", "Agent's open"]);
     }
 }

@@ -34,6 +34,12 @@ pub enum Purpose {
     Unassign,
     /// Filter the queue by text.
     Filter,
+    /// A value for a saved queue's parameter: the queue (its index in desk.toml) and the
+    /// values given so far.
+    QueueParam {
+        queue: usize,
+        values: Vec<(String, String)>,
+    },
     /// Record the requester's satisfaction: a score 1-5, then an optional comment.
     Rate,
     /// Record how the requester was told what their notices could not say (by phone…).

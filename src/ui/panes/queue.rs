@@ -311,6 +311,14 @@ pub fn queue_label(ctx: &Ctx<'_>, kind: QueueKind) -> String {
     ctx.cat.t(&format!("queue.{}", kind.id())).to_string()
 }
 
+/// The title of what the pane shows: a saved queue's own, else the built-in queue's.
+pub fn spec_label(ctx: &Ctx<'_>, spec: &QueueSpec) -> String {
+    match &spec.saved {
+        Some(s) => s.title.clone(),
+        None => queue_label(ctx, spec.kind),
+    }
+}
+
 pub fn sort_label(ctx: &Ctx<'_>, sort: SortKey) -> String {
     ctx.cat.t(&format!("sort.{}", sort.id())).to_string()
 }
@@ -432,7 +440,7 @@ fn title<'a>(q: &QueueState, ctx: &Ctx<'_>) -> Line<'a> {
     let t = ctx.theme;
     let mut title = vec![
         Span::styled(
-            format!(" {} ({}) ", queue_label(ctx, q.spec.kind), q.total),
+            format!(" {} ({}) ", spec_label(ctx, &q.spec), q.total),
             t.title(),
         ),
         Span::styled(
