@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # desk search and desk list --query on a large desk, one process per command (hyperfine): a
 # rare word, a common word's first page (with and without filters, ranked), a Cyrillic word,
-# and queries over indexed fields only.
+# and queries over indexed fields only; then what a note costs the one writing it (the
+# write lock held) on a ticket whose history is 25 MB and on a new ticket.
 #   usage: bash bench/search.sh [TICKETS]      (default 100000)
 # The desk (demo tickets, plus three about a quokka for the rare word) is built once and kept
 # in /tmp/desk-search-TICKETS. Installs hyperfine from Debian's packages when missing; builds
@@ -21,6 +22,11 @@ if [ ! -f "$DESK_DB" ]; then
       --category GEN --yes)
   done
   "$DESK" comment "$n" "The quokka came back at night" >/dev/null
+  # A ticket with a 25 MB history: 250 notes of 100 kB.
+  long=$("$DESK" new --subject "Lift in block 7 keeps stopping" --category GEN --yes)
+  note=$(printf 'Inspection %s: the lift stopped between floors again; the technician replaced a relay. ' $(seq 1 1100) | head -c 100000)
+  for i in $(seq 1 250); do "$DESK" comment "$long" "$note" >/dev/null; done
+  echo "$long" > "$DIR/long"
 fi
 # Brings an older desk up to date (a new migration) before anything is timed.
 "$DESK" list --limit 1 >/dev/null
@@ -42,3 +48,13 @@ hyperfine -N --warmup 3 --runs 30 --style basic --export-markdown "$W/search.md"
   >/dev/null
 echo "desk search and desk list --query on $N tickets, one process per command (hyperfine):"
 cat "$W/search.md"
+# A note's cost: each run adds one (the history grows by a few words a run).
+long=$(cat "$DIR/long")
+fresh=$("$DESK" new --subject "Bench: a new ticket" --category GEN --yes)
+echo "history of $long: $(sqlite3 -readonly "$DESK_DB" "SELECT sum(length(e.text)) FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE t.number = '$long'") bytes"
+hyperfine -N --warmup 2 --runs 20 --style basic --export-markdown "$W/write.md" \
+  -n "desk comment: a ticket with a 25 MB history" "$DESK comment $long 'One more visit: all fine'" \
+  -n "desk comment: a new ticket" "$DESK comment $fresh 'One more visit: all fine'" \
+  >/dev/null
+echo "a note, one process per command (hyperfine):"
+cat "$W/write.md"

@@ -4,7 +4,7 @@
 //! and its filter all read through here.
 
 use super::Store;
-use super::search::{fts_match, fts_tree};
+use super::search::{each_word, fts_match, part_exact, some_part, ticket_of};
 use super::tickets::{COLS, FROM, Ticket, ticket_row};
 use crate::core::config::Config;
 use crate::core::model::{Actor, StatusCategory};
@@ -46,6 +46,8 @@ struct Builder<'a> {
     conn: &'a Connection,
     /// The whole condition is text: the search hits drive the query.
     only_text: bool,
+    /// Text is looked up ticket by ticket (a page another word's hits drive).
+    per_ticket: bool,
     args: Vec<Value>,
 }
 
@@ -182,18 +184,32 @@ impl Builder<'_> {
     }
 
     fn text(&mut self, t: &Text) -> String {
+        // Words typed together: each somewhere in the ticket.
+        let words = each_word(t);
+        if words.len() > 1 {
+            let each: Vec<String> = words.iter().map(|w| self.text(w)).collect();
+            return format!("({})", each.join(" AND "));
+        }
+        // Nothing that narrows (one-letter words): every ticket.
+        let Some(m) = fts_match(t) else {
+            return "1".into();
+        };
+        self.args.push(Value::Text(m));
+        if self.per_ticket {
+            // Among a few tickets another word's hits give: the ticket's own parts, whose row
+            // ids run from its id times 2³² to the next ticket's.
+            return "EXISTS (SELECT 1 FROM search WHERE search MATCH ? \
+                 AND search.rowid >= (t.id << 32) AND search.rowid < ((t.id + 1) << 32))"
+                .into();
+        }
         // Within a queue that has its own index, walk that index and use the search hits as
         // a filter (`+` keeps SQLite from driving the query from thousands of hits); when
-        // the query is only text, start from the hits.
+        // the query is only text, start from the hits. Each hit is a part of a ticket.
         let id = if self.only_text { "t.id" } else { "+t.id" };
-        match fts_match(t) {
-            Some(m) => {
-                self.args.push(Value::Text(m));
-                format!("{id} IN (SELECT rowid FROM search WHERE search MATCH ?)")
-            }
-            // Nothing that narrows (one-letter words): every ticket.
-            None => "1".into(),
-        }
+        format!(
+            "{id} IN (SELECT {} FROM search WHERE search MATCH ?)",
+            ticket_of("rowid")
+        )
     }
 }
 
@@ -236,21 +252,23 @@ fn sort_exprs(cfg: &Config, key: SortKey) -> Vec<String> {
     }
 }
 
+/// A page's LIMIT (0: no limit).
+fn sql_limit(limit: usize) -> i64 {
+    match limit {
+        0 => -1,
+        n => n.min(i64::MAX as usize) as i64,
+    }
+}
+
 /// How much a word weighs in each of the search index's columns when hits are ranked:
 /// number, subject, requester, contact, request, notes, replies, messages.
 const RANK_WEIGHTS: &str = "10.0, 5.0, 3.0, 3.0, 1.0, 1.0, 1.0, 1.0";
 
-/// A query as SQL: its condition (None: every ticket), arguments and key columns, and
-/// whether the search index drives it.
+/// A query as SQL: its condition (None: every ticket), arguments and key columns.
 struct Built {
     cond: Option<String>,
     args: Vec<Value>,
     keys: Vec<String>,
-    /// The search index is read first, in its own order (ticket ids), and the tickets joined
-    /// to its hits: a common word's first page comes without reading every hit.
-    driven: bool,
-    /// The search index's expression is the whole condition.
-    alone: bool,
 }
 
 impl Built {
@@ -269,8 +287,7 @@ impl Built {
         }
     }
 
-    /// `(k1, k2, …) op (?, ?, …)`, its arguments added (one key: a plain comparison, which
-    /// the search index can serve).
+    /// `(k1, k2, …) op (?, ?, …)`, its arguments added (one key: a plain comparison).
     fn key_cmp(&self, op: &str, key: &[Value], args: &mut Vec<Value>) -> String {
         args.extend(key.iter().cloned());
         if self.keys.len() == 1 {
@@ -278,21 +295,36 @@ impl Built {
         }
         format!("({}) {op} ({})", self.keys.join(", "), marks(key.len()))
     }
+}
 
-    /// The tables read: the tickets (with their agents when `agents`), after the search
-    /// index when it drives.
-    fn from(&self, agents: bool) -> String {
-        let tickets = if agents { FROM } else { "tickets t" };
-        if self.driven {
-            format!("search CROSS JOIN {tickets}")
-        } else {
-            tickets.to_string()
+/// How rare a text condition's hits are likely to be: a longer word, a phrase, a field
+/// narrow more (an OR is as common as its commonest side). The rarest drives a page.
+fn rarity(c: &Cond) -> usize {
+    match c {
+        Cond::Text(t) => {
+            let words: Vec<usize> = t
+                .text
+                .split_whitespace()
+                .map(|w| w.chars().filter(|ch| ch.is_alphanumeric()).count())
+                .collect();
+            let longest = words.iter().copied().max().unwrap_or(0);
+            let phrase = if t.phrase {
+                4 * words.len().saturating_sub(1)
+            } else {
+                0
+            };
+            longest + phrase + if t.field.is_some() { 2 } else { 0 }
         }
+        Cond::Or(cs) => cs.iter().map(rarity).min().unwrap_or(0),
+        _ => 0,
     }
 }
 
-/// A condition whose text the search index can answer and whose order is the index's own
-/// (registration: ticket ids): the index's expression and the rest of the condition.
+/// A page in registration order whose condition has text the search index can answer
+/// part by part (a word, a phrase, an OR of them): that text's hits, read in the index's
+/// order (a part's row id says its ticket), drive the page, so a common word's first page
+/// comes without reading every hit; the rest of the condition (other words too, looked up
+/// ticket by ticket) filters them. Returns the index's expression and the rest.
 fn driving_text(q: &Query) -> Option<(String, Cond)> {
     if q.sort != SortKey::Age {
         return None;
@@ -301,62 +333,49 @@ fn driving_text(q: &Query) -> Option<(String, Cond)> {
         Cond::And(cs) => cs.clone(),
         c => vec![c.clone()],
     };
-    let mut text: Vec<Cond> = Vec::new();
-    let mut rest: Vec<Cond> = Vec::new();
-    for c in parts {
-        let is_text = match &c {
-            Cond::Not(inner) => fts_tree(inner).is_some(),
-            c => fts_tree(c).is_some(),
-        };
-        if is_text {
-            text.push(c);
-        } else {
-            rest.push(c);
-        }
-    }
-    let expr = fts_tree(&Cond::And(text))?;
+    let best = parts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| part_exact(c).map(|e| (i, e, rarity(c))))
+        // The rarest; the first among equals.
+        .max_by_key(|(i, _, r)| (*r, std::cmp::Reverse(*i)))?;
+    let (at, expr, _) = best;
+    let rest = parts
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, c)| (i != at).then_some(c))
+        .collect();
     Some((expr, Cond::And(rest)))
 }
 
-fn build(conn: &Connection, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<Built> {
-    let driving = driving_text(q);
-    let cond = match &driving {
-        Some((_, rest)) => rest,
-        None => &q.cond,
-    };
+/// A query as SQL; `from_hits`: a condition of text only is read from the search index's
+/// hits (else the hits filter the tickets another way reads).
+fn build(
+    conn: &Connection,
+    cfg: &Config,
+    q: &Query,
+    viewer: &Viewer,
+    from_hits: bool,
+) -> Result<Built> {
     let mut b = Builder {
         cfg,
         viewer,
         conn,
-        only_text: cond.is_only_text(),
+        only_text: from_hits && q.cond.is_only_text(),
+        per_ticket: false,
         args: Vec::new(),
     };
-    let mut parts = Vec::new();
-    if let Some((expr, _)) = &driving {
-        b.args.push(Value::Text(expr.clone()));
-        parts.push("search MATCH ? AND t.id = search.rowid".to_string());
-    }
-    let sql = b.cond(cond)?;
-    let alone = driving.is_some() && sql == "1";
-    if sql != "1" {
-        parts.push(sql);
-    }
-    let keys = match &driving {
-        Some(_) => vec!["search.rowid".to_string()],
-        None => sort_exprs(cfg, q.sort),
-    };
+    let sql = b.cond(&q.cond)?;
     Ok(Built {
-        cond: (!parts.is_empty()).then(|| parts.join(" AND ")),
+        cond: (sql != "1").then_some(sql),
         args: b.args,
-        keys,
-        driven: driving.is_some(),
-        alone,
+        keys: sort_exprs(cfg, q.sort),
     })
 }
 
 impl Store {
     fn build(&self, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<Built> {
-        build(&self.conn, cfg, q, viewer).map_err(|e| self.map_db(e))
+        build(&self.conn, cfg, q, viewer, true).map_err(|e| self.map_db(e))
     }
 
     /// Who is looking: the agent's groups, today and now.
@@ -371,20 +390,32 @@ impl Store {
 
     /// How many tickets a query matches.
     pub fn query_count(&self, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<i64> {
-        let b = self.build(cfg, q, viewer)?;
-        if b.alone {
-            // Text only: one document per ticket, counted by the index without the tickets.
-            return self
-                .conn
-                .prepare_cached("SELECT count(*) FROM search WHERE search MATCH ?")
-                .and_then(|mut s| s.query_row(params_from_iter(b.args.iter()), |r| r.get(0)))
-                .map_err(|e| self.err(e));
+        if let Some(expr) = part_exact(&q.cond) {
+            // Text only: the index's hits, counted ticket by ticket without the tickets (a
+            // ticket's parts come one after another in the index's order).
+            let run = || -> rusqlite::Result<i64> {
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT {} FROM search WHERE search MATCH ?1 ORDER BY rowid",
+                    ticket_of("rowid")
+                ))?;
+                let mut rows = stmt.query([&expr])?;
+                let (mut n, mut last) = (0, None);
+                while let Some(r) = rows.next()? {
+                    let id: i64 = r.get(0)?;
+                    if last != Some(id) {
+                        n += 1;
+                        last = Some(id);
+                    }
+                }
+                Ok(n)
+            };
+            return run().map_err(|e| self.err(e));
         }
+        let b = self.build(cfg, q, viewer)?;
         // Only the assignee join's column can be in a condition; counting needs no join.
         self.conn
             .prepare_cached(&format!(
-                "SELECT count(*) FROM {} {}",
-                b.from(false),
+                "SELECT count(*) FROM tickets t {}",
                 b.where_with(&[])
             ))
             .and_then(|mut s| s.query_row(params_from_iter(b.args.iter()), |r| r.get(0)))
@@ -393,8 +424,8 @@ impl Store {
 
     /// Up to `limit` tickets of a query after skipping `offset`, the best matches first:
     /// ranked by the search index (BM25, the words in a number or subject weighing most,
-    /// then requester and contact, then the rest), the newest first among equals. Only a
-    /// query with words to rank by can be ranked.
+    /// then requester and contact, then the rest) — a ticket by its best part — the newest
+    /// first among equals. Only a query with words to rank by can be ranked.
     pub fn query_ranked(
         &self,
         cfg: &Config,
@@ -403,29 +434,110 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Ticket>> {
-        let by_index = Query {
-            sort: SortKey::Age,
-            ..q.clone()
-        };
-        let b = self.build(cfg, &by_index, viewer)?;
-        if !b.driven {
+        let Some(expr) = some_part(&q.cond) else {
             return Err(Error::Invalid(crate::msg!("search.rank_needs_words")));
-        }
-        let cols = COLS.replace("t.body", "''");
-        let limit = match limit {
-            0 => -1,
-            n => n.min(i64::MAX as usize) as i64,
         };
+        // Every ticket the query matches has a part the expression finds; the condition
+        // keeps those it matches (not needed when the expression is the whole condition).
+        let b = match part_exact(&q.cond) {
+            Some(_) => Built {
+                cond: None,
+                args: Vec::new(),
+                keys: Vec::new(),
+            },
+            // Filtered after the ranking's hits, never read from another word's.
+            None => build(&self.conn, cfg, q, viewer, false).map_err(|e| self.map_db(e))?,
+        };
+        let mut args = vec![Value::Text(expr)];
+        args.extend(b.args.iter().cloned());
+        let cols = COLS.replace("t.body", "''");
+        // bm25() cannot be aggregated where it is computed: the parts' scores are
+        // materialised first, then each ticket takes its best.
         let sql = format!(
-            "SELECT {cols} FROM {} {} ORDER BY bm25(search, {RANK_WEIGHTS}), search.rowid DESC \
-             LIMIT {limit} OFFSET {}",
-            b.from(true),
-            b.where_with(&[]),
+            "WITH p AS MATERIALIZED (SELECT {} AS tid, bm25(search, {RANK_WEIGHTS}) AS r \
+             FROM search WHERE search MATCH ?), h AS (SELECT tid, min(r) AS r FROM p GROUP BY tid) \
+             SELECT {cols} FROM h CROSS JOIN {FROM} {} ORDER BY h.r, h.tid DESC \
+             LIMIT {} OFFSET {}",
+            ticket_of("rowid"),
+            b.where_with(&["t.id = h.tid".to_string()]),
+            sql_limit(limit),
             offset.min(i64::MAX as usize)
         );
         let run = || -> rusqlite::Result<Vec<Ticket>> {
             let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params_from_iter(b.args.iter()), ticket_row)?;
+            let rows = stmt.query_map(params_from_iter(args.iter()), ticket_row)?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// A page in registration order driven by the hits of `expr` (see [`driving_text`]):
+    /// the tickets of its hits in the index's order from `start`, each kept when `rest`
+    /// matches it (its words looked up ticket by ticket). Keys are the ticket ids.
+    #[allow(clippy::too_many_arguments)]
+    fn driven_page(
+        &self,
+        cfg: &Config,
+        viewer: &Viewer,
+        (expr, rest): (String, Cond),
+        ascending: bool,
+        start: Start<'_>,
+        limit: usize,
+    ) -> Result<Vec<QueueRow>> {
+        let mut args = vec![Value::Text(expr)];
+        // Where the page starts, as a bound on the row ids of the parts (a ticket's parts
+        // run from its id times 2³² to the next ticket's).
+        let mut bound = String::new();
+        if let Start::After(key) | Start::Before(key) = start
+            && let [Value::Integer(id)] = key
+        {
+            args.push(Value::Integer(*id));
+            bound = if ascending {
+                " AND rowid >= ((? + 1) << 32)".into()
+            } else {
+                " AND rowid < (? << 32)".into()
+            };
+        }
+        let mut b = Builder {
+            cfg,
+            viewer,
+            conn: &self.conn,
+            only_text: false,
+            per_ticket: true,
+            args: Vec::new(),
+        };
+        let rest = b.cond(&rest).map_err(|e| self.map_db(e))?;
+        args.extend(b.args);
+        let filter = if rest == "1" {
+            String::new()
+        } else {
+            format!(" AND {rest}")
+        };
+        let offset = match start {
+            Start::Skip(n) => n.min(i64::MAX as usize),
+            _ => 0,
+        };
+        // The hits come in the index's order, a ticket once; joined in that order (CROSS
+        // JOIN keeps it), so the page is read without sorting every hit: no ORDER BY
+        // outside. (SQLite ignores a subquery's ORDER BY that has no LIMIT.)
+        let sql = format!(
+            "SELECT {}, t.id FROM (SELECT DISTINCT {} AS tid FROM search \
+             WHERE search MATCH ?{bound} ORDER BY rowid {} LIMIT -1) h CROSS JOIN {FROM} \
+             WHERE t.id = h.tid{filter} LIMIT {} OFFSET {offset}",
+            COLS.replace("t.body", "''"),
+            ticket_of("rowid"),
+            if ascending { "ASC" } else { "DESC" },
+            sql_limit(limit)
+        );
+        let run = || -> rusqlite::Result<Vec<QueueRow>> {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let width = stmt.column_count();
+            let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
+                Ok(QueueRow {
+                    ticket: ticket_row(r)?,
+                    key: vec![r.get::<_, Value>(width - 1)?],
+                })
+            })?;
             rows.collect()
         };
         run().map_err(|e| self.err(e))
@@ -440,11 +552,18 @@ impl Store {
         start: Start<'_>,
         limit: usize,
     ) -> Result<Vec<QueueRow>> {
-        let b = self.build(cfg, q, viewer)?;
-        let mut args = b.args.clone();
         let forward = !matches!(start, Start::Bottom | Start::Before(_));
         // Reading towards the end of the list is ascending unless the order is reversed.
         let ascending = forward != q.reverse;
+        if let Some(driving) = driving_text(q) {
+            let mut rows = self.driven_page(cfg, viewer, driving, ascending, start, limit)?;
+            if !forward {
+                rows.reverse();
+            }
+            return Ok(rows);
+        }
+        let b = self.build(cfg, q, viewer)?;
+        let mut args = b.args.clone();
         let mut more = Vec::new();
         if let Start::After(key) | Start::Before(key) = start
             && key.len() == b.keys.len()
@@ -459,19 +578,15 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let cols = COLS.replace("t.body", "''");
-        let limit = match limit {
-            0 => -1,
-            n => n.min(i64::MAX as usize) as i64,
-        };
         let offset = match start {
             Start::Skip(n) => n.min(i64::MAX as usize),
             _ => 0,
         };
         let sql = format!(
-            "SELECT {cols}, {} FROM {} {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+            "SELECT {cols}, {} FROM {FROM} {} ORDER BY {order} LIMIT {} OFFSET {offset}",
             b.keys.join(", "),
-            b.from(true),
-            b.where_with(&more)
+            b.where_with(&more),
+            sql_limit(limit)
         );
         let n = b.keys.len();
         let run = || -> rusqlite::Result<Vec<QueueRow>> {
@@ -507,8 +622,7 @@ impl Store {
         let before = b.key_cmp(if q.reverse { ">" } else { "<" }, key, &mut args);
         self.conn
             .prepare_cached(&format!(
-                "SELECT count(*) FROM {} {}",
-                b.from(true),
+                "SELECT count(*) FROM {FROM} {}",
                 b.where_with(&[before])
             ))
             .and_then(|mut s| s.query_row(params_from_iter(args.iter()), |r| r.get(0)))
@@ -528,9 +642,8 @@ impl Store {
         let mut args = b.args.clone();
         args.push(Value::Integer(ticket_id));
         let sql = format!(
-            "SELECT {} FROM {} {}",
+            "SELECT {} FROM {FROM} {}",
             b.keys.join(", "),
-            b.from(true),
             b.where_with(&["t.id = ?".to_string()])
         );
         let n = b.keys.len();

@@ -1,6 +1,7 @@
-//! The search index (schema V12: one FTS5 document per ticket, its own fields and the texts
-//! of its history): the FTS5 expressions a query's text becomes, switching the index's
-//! triggers off for a bulk load, and the texts a hit is shown with.
+//! The search index (schema V17: one FTS5 document per part of a ticket — its own fields,
+//! each text of its history — so that a write indexes what it adds): the FTS5 expressions a
+//! query's text becomes, switching the index's triggers off for a bulk load, and the texts a
+//! hit is shown with.
 
 use super::Store;
 use super::check::Violation;
@@ -62,32 +63,73 @@ pub fn fts_match(t: &Text) -> Option<String> {
     })
 }
 
-/// A condition made of text only (and, or, not over words and phrases) as one FTS5
-/// expression, so the index alone answers it. None when it cannot be: a field that is not
-/// text, a negation standing alone, words that narrow nothing.
-pub fn fts_tree(c: &Cond) -> Option<String> {
+/// A text condition as the conditions each of its words makes (a phrase: itself): words
+/// typed together must each be somewhere in the ticket, not all in one part of it. Words that
+/// narrow nothing are left out.
+pub fn each_word(t: &Text) -> Vec<Text> {
+    if t.phrase {
+        return vec![t.clone()];
+    }
+    t.text
+        .split_whitespace()
+        .filter(|w| word(w).is_some())
+        .map(|w| Text {
+            field: t.field,
+            text: w.to_string(),
+            phrase: false,
+        })
+        .collect()
+}
+
+/// A part's row id as its ticket's: a ticket's parts are numbered from its id times 2³²
+/// (schema V17).
+pub fn ticket_of(rowid: &str) -> String {
+    format!("({rowid} >> 32)")
+}
+
+/// A condition the index answers part by part as it is meant ticket by ticket — a word, a
+/// phrase, or several of them joined by OR: a ticket matches when one of its parts does. As
+/// one FTS5 expression; None for anything else (words that must all be in the ticket may be
+/// in different parts of it).
+pub fn part_exact(c: &Cond) -> Option<String> {
     match c {
-        Cond::Text(t) => fts_match(t),
+        Cond::Text(t) if each_word(t).len() == 1 => fts_match(t),
         Cond::Or(cs) if !cs.is_empty() => {
-            let parts = cs.iter().map(fts_tree).collect::<Option<Vec<_>>>()?;
+            let parts = cs.iter().map(part_exact).collect::<Option<Vec<_>>>()?;
+            Some(format!("({})", parts.join(" OR ")))
+        }
+        Cond::And(cs) if cs.len() == 1 => part_exact(&cs[0]),
+        _ => None,
+    }
+}
+
+/// An FTS5 expression every ticket a condition matches has a part for (its words and
+/// phrases, any of them; what is left out, never): the hits a ranking reads. None when the
+/// condition may match a ticket without any of its words.
+pub fn some_part(c: &Cond) -> Option<String> {
+    match c {
+        Cond::Text(t) => {
+            let words = each_word(t)
+                .iter()
+                .filter_map(fts_match)
+                .collect::<Vec<_>>();
+            match words.len() {
+                0 => None,
+                1 => words.into_iter().next(),
+                _ => Some(format!("({})", words.join(" OR "))),
+            }
+        }
+        Cond::Or(cs) if !cs.is_empty() => {
+            let parts = cs.iter().map(some_part).collect::<Option<Vec<_>>>()?;
             Some(format!("({})", parts.join(" OR ")))
         }
         Cond::And(cs) => {
-            let (neg, pos): (Vec<&Cond>, Vec<&Cond>) =
-                cs.iter().partition(|c| matches!(c, Cond::Not(_)));
-            if pos.is_empty() {
-                return None;
+            let parts: Vec<String> = cs.iter().filter_map(some_part).collect();
+            match parts.len() {
+                0 => None,
+                1 => parts.into_iter().next(),
+                _ => Some(format!("({})", parts.join(" OR "))),
             }
-            let mut expr = pos
-                .iter()
-                .map(|c| fts_tree(c))
-                .collect::<Option<Vec<_>>>()?
-                .join(" AND ");
-            for n in neg {
-                let Cond::Not(inner) = n else { continue };
-                expr = format!("({expr}) NOT {}", fts_tree(inner)?);
-            }
-            Some(format!("({expr})"))
         }
         _ => None,
     }
@@ -148,7 +190,7 @@ impl Suspended {
     }
 
     /// Indexes the tickets numbered after row `after` — those a bulk load into a desk that
-    /// already had tickets just wrote, history included — in one statement, and puts the
+    /// already had tickets just wrote, history included — in two statements, and puts the
     /// triggers back word for word. (Through the triggers every ticket was a statement of its
     /// own, and FTS5 writes its pending words out as a new segment at every statement that
     /// could fail halfway, then merges those segments: most of an import's time.)
@@ -156,10 +198,27 @@ impl Suspended {
         if self.0.is_empty() {
             return Ok(());
         }
+        // The parts of those tickets, as `search_doc` has them, read through the tickets'
+        // and the history's own indexes (the view's row ids are computed).
         tx.execute(
-            "INSERT INTO search (rowid, number, subject, requester, contact, body, note, reply, message)
-             SELECT id, number, subject, requester, contact, body, note, reply, message
-             FROM search_doc WHERE id > ?1",
+            "INSERT INTO search (rowid, number, subject, requester, contact, body)
+             SELECT t.id << 32, t.number || ' ' || t.number_key, t.subject, t.requester,
+                 t.contact, t.body
+             FROM tickets t WHERE t.id > ?1",
+            [after],
+        )?;
+        tx.execute(
+            "INSERT INTO search (rowid, note, reply, message)
+             SELECT (e.ticket_id << 32) + e.id + 1
+                     - (SELECT min(f.id) FROM events f WHERE f.ticket_id = e.ticket_id),
+                 CASE WHEN e.kind IN ('comment', 'status', 'outcome', 'assigned', 'group')
+                     THEN e.text ELSE '' END,
+                 CASE WHEN e.kind = 'reply' THEN e.text ELSE '' END,
+                 CASE WHEN e.kind = 'message' THEN e.text ELSE '' END
+             FROM events e
+             WHERE e.ticket_id > ?1 AND e.text IS NOT NULL AND e.text <> ''
+                 AND e.kind IN ('comment', 'status', 'outcome', 'assigned', 'group', 'reply',
+                     'message')",
             [after],
         )?;
         self.restore(tx)
@@ -171,6 +230,15 @@ impl Suspended {
         }
         Ok(())
     }
+}
+
+/// The texts of a ticket's history of these kinds, one after another in the order written.
+fn history(kinds: &str) -> String {
+    format!(
+        "coalesce((SELECT group_concat(text, char(10)) FROM (SELECT e.text FROM events e \
+         WHERE e.ticket_id = t.id AND e.text IS NOT NULL AND e.kind IN ({kinds}) \
+         ORDER BY e.id)), '')"
+    )
 }
 
 /// What a hit is shown with: the ticket's searchable texts, part by part.
@@ -245,10 +313,13 @@ impl Store {
     pub fn search_texts(&self, ticket_id: i64) -> Result<Texts> {
         let run = || -> rusqlite::Result<Texts> {
             self.conn
-                .prepare_cached(
-                    "SELECT subject, body, requester, contact, note, reply, message
-                     FROM search_doc WHERE id = ?1",
-                )?
+                .prepare_cached(&format!(
+                    "SELECT t.subject, t.body, t.requester, t.contact, {}, {}, {}
+                     FROM tickets t WHERE t.id = ?1",
+                    history("'comment', 'status', 'outcome', 'assigned', 'group'"),
+                    history("'reply'"),
+                    history("'message'")
+                ))?
                 .query_row([ticket_id], |r| {
                     Ok(Texts {
                         subject: r.get(0)?,
@@ -324,16 +395,42 @@ mod tests {
         );
         assert_eq!(fts_match(&t(None, "  ", true)), None);
         let w = |s: &str| Cond::Text(t(None, s, false));
+        // Words that must all be in a ticket may be in different parts of it.
+        let tree = Cond::And(vec![
+            w("boiler"),
+            Cond::Or(vec![w("leak"), w("flat")]),
+            w("gas").not(),
+        ]);
+        assert_eq!(part_exact(&tree), None);
         assert_eq!(
-            fts_tree(&Cond::And(vec![
-                w("boiler"),
-                Cond::Or(vec![w("leak"), w("flat")]),
-                w("gas").not()
-            ])),
-            Some("((\"boiler\"* AND (\"leak\"* OR \"flat\"*)) NOT \"gas\"*)".into())
+            some_part(&tree),
+            Some("(\"boiler\"* OR (\"leak\"* OR \"flat\"*))".into())
         );
-        assert_eq!(fts_tree(&w("gas").not()), None, "a negation alone");
-        assert_eq!(fts_tree(&Cond::And(vec![w("gas"), Cond::Open])), None);
-        assert_eq!(fts_tree(&w("a")), None, "narrows nothing");
+        assert_eq!(
+            part_exact(&Cond::Or(vec![w("leak"), w("flat")])),
+            Some("(\"leak\"* OR \"flat\"*)".into())
+        );
+        assert_eq!(
+            part_exact(&Cond::And(vec![w("leak")])),
+            Some("\"leak\"*".into())
+        );
+        assert_eq!(some_part(&w("gas").not()), None, "a negation alone");
+        assert_eq!(part_exact(&Cond::Or(vec![w("gas"), Cond::Open])), None);
+        assert_eq!(
+            some_part(&Cond::And(vec![w("gas"), Cond::Open])),
+            Some("\"gas\"*".into())
+        );
+        assert_eq!(part_exact(&w("a")), None, "narrows nothing");
+        // Words typed together: each somewhere in the ticket.
+        assert_eq!(part_exact(&w("a heat")), Some("\"heat\"*".into()));
+        assert_eq!(part_exact(&w("boiler leak")), None);
+        assert_eq!(
+            some_part(&w("boiler leak")),
+            Some("(\"boiler\"* OR \"leak\"*)".into())
+        );
+        assert_eq!(
+            part_exact(&Cond::Text(t(None, "no heating", true))),
+            Some("\"no heating\"".into())
+        );
     }
 }
