@@ -148,7 +148,8 @@ def versus(name, fossil, task, target):
     f = med(r[fossil] for r in rs); t = med(r[task] for r in rs)
     ratio = med(min(r[fossil], r[task]) / r[name] for r in rs)
     row(name, ms(d), f"{ms(f)} ({fossil[7:] if fossil.startswith('fossil ') else fossil})",
-        f"{ms(t)} ({task})", f"{ratio:.1f}× faster", target)
+        f"{ms(t)} ({task})",
+        f"{ratio:.1f}× faster" if ratio >= 1 else f"{1 / ratio:.1f}× slower", target)
 versus("desk new", "fossil ticket add", "task add", "≥ 2× the fastest peer")
 versus("desk show", "fossil ticket show (report)", "task list project:p3", "≥ 10×")
 versus("desk list, filtered", "fossil ticket show (report)", "task list project:p3", "≥ 10×")
