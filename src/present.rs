@@ -137,92 +137,45 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
             .unwrap_or_default()
             .into_owned();
     let text = e.text.as_deref().map(clean_text);
-    let with_text = |head: String| match &text {
-        Some(t) if !t.trim().is_empty() => format!("{head}: {}", t.trim_end()),
-        _ => head,
-    };
     match e.kind {
-        EventKind::Created => {
-            let raw = e.text.clone().unwrap_or_default();
-            let mut parts = raw.split('|');
-            let channel = parts.next().unwrap_or("");
-            let category = parts.next().unwrap_or("");
-            let priority = parts.next().unwrap_or("");
+        EventKind::Created => created(cat, e),
+        EventKind::Status => with_text(
+            &text,
             cat.f(
-                "event.created",
+                "event.status",
                 &[
-                    (
-                        "channel",
-                        channel
-                            .parse::<Channel>()
-                            .map(|c| cat.id("channel", c.as_str()))
-                            .unwrap_or_else(|_| clean_line(channel).into()),
-                    ),
-                    ("category", clean_line(category).into()),
-                    (
-                        "priority",
-                        priority
-                            .parse::<Priority>()
-                            .map(|p| cat.priority(p).to_string())
-                            .unwrap_or_else(|_| clean_line(priority).into()),
-                    ),
+                    ("from", status(cfg, cat, &from)),
+                    ("to", status(cfg, cat, &to)),
                 ],
-            )
-        }
-        EventKind::Status => with_text(cat.f(
-            "event.status",
-            &[
-                ("from", status(cfg, cat, &from)),
-                ("to", status(cfg, cat, &to)),
-            ],
-        )),
-        EventKind::Outcome if e.to.is_none() => cat.f(
-            "event.outcome_cleared",
-            &[(
-                "from",
-                from.parse::<Outcome>()
-                    .map(|o| cat.outcome(o).to_string())
-                    .unwrap_or(from),
-            )],
+            ),
         ),
-        EventKind::Outcome => {
-            let o = to.parse::<Outcome>().ok();
-            match o {
-                Some(o) => cat.f(
-                    "event.outcome",
-                    &[("to", outcome_line(cat, o, e.text.as_deref()))],
-                ),
-                None => with_text(cat.f("event.outcome", &[("to", to)])),
-            }
+        EventKind::Outcome => outcome_event(cat, e, from, to, &text),
+        EventKind::Assigned => with_text(
+            &text,
+            match (e.from.is_some(), e.to.is_some()) {
+                (true, true) => cat.f("event.reassigned", &[("from", from), ("to", to)]),
+                (false, true) => cat.f("event.assigned", &[("to", to)]),
+                _ => cat.f("event.unassigned", &[("from", from)]),
+            },
+        ),
+        EventKind::Group => with_text(
+            &text,
+            cat.f(
+                "event.group",
+                &[
+                    ("from", if from.is_empty() { "—".into() } else { from }),
+                    ("to", to),
+                ],
+            ),
+        ),
+        EventKind::Comment => with_text(&text, cat.t("event.comment").to_string()),
+        EventKind::Reply => with_text(&text, cat.t("event.reply").to_string()),
+        EventKind::Rated => with_text(&text, cat.f("event.rated", &[("to", to)])),
+        EventKind::Attached => attached(cat, e, to),
+        EventKind::Merged if e.to.is_some() => {
+            with_text(&text, cat.f("event.merged_into", &[("to", to)]))
         }
-        EventKind::Assigned => with_text(match (e.from.is_some(), e.to.is_some()) {
-            (true, true) => cat.f("event.reassigned", &[("from", from), ("to", to)]),
-            (false, true) => cat.f("event.assigned", &[("to", to)]),
-            _ => cat.f("event.unassigned", &[("from", from)]),
-        }),
-        EventKind::Group => with_text(cat.f(
-            "event.group",
-            &[
-                ("from", if from.is_empty() { "—".into() } else { from }),
-                ("to", to),
-            ],
-        )),
-        EventKind::Comment => with_text(cat.t("event.comment").to_string()),
-        EventKind::Reply => with_text(cat.t("event.reply").to_string()),
-        EventKind::Rated => with_text(cat.f("event.rated", &[("to", to)])),
-        EventKind::Attached => {
-            // The text is "sha256:HASH SIZE" (the hash chain holds both).
-            let size = e
-                .text
-                .as_deref()
-                .and_then(|t| t.rsplit(' ').next())
-                .and_then(|s| s.parse::<u64>().ok())
-                .map(crate::core::attach::human_size)
-                .unwrap_or_default();
-            cat.f("event.attached", &[("name", to), ("size", size)])
-        }
-        EventKind::Merged if e.to.is_some() => with_text(cat.f("event.merged_into", &[("to", to)])),
-        EventKind::Merged => with_text(cat.f("event.merged_from", &[("from", from)])),
+        EventKind::Merged => with_text(&text, cat.f("event.merged_from", &[("from", from)])),
         EventKind::Linked => cat.f(
             "event.linked",
             &[("to", to), ("kind", link_role(cat, e.text.as_deref()))],
@@ -231,6 +184,155 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
             "event.unlinked",
             &[("from", from), ("kind", link_role(cat, e.text.as_deref()))],
         ),
+        EventKind::Reminded
+        | EventKind::Escalated
+        | EventKind::Alerted
+        | EventKind::AlertSeen
+        | EventKind::Extended => timer_event(cat, e, from, to, text.as_deref()),
+        EventKind::Field => field_event(cat, e, &from, &to),
+        EventKind::Message => {
+            let head = cat.f("event.message", &[("from", from)]);
+            match &text {
+                Some(t) if !t.trim().is_empty() => {
+                    format!("{}: {}", head.trim_end(), shorten(t, MESSAGE_CHARS))
+                }
+                _ => head,
+            }
+        }
+        EventKind::Notice => with_text(
+            &text,
+            cat.f(
+                "event.notice",
+                &[
+                    ("kind", notice_kind(cat, &from)),
+                    ("state", notice_state(cat, &to)),
+                ],
+            ),
+        ),
+    }
+}
+
+/// One ticket of an agent going away and where it goes: "HSG-… Leak in flat 1 → petro".
+pub fn hand_over_line(cat: &Catalog, h: &crate::store::away::HandOver) -> String {
+    let to = match (&h.to, &h.group) {
+        (Some(to), _) => clean_line(to).into_owned(),
+        (None, Some(g)) => cat.f(
+            "msg.hand_over_queue",
+            &[("group", clean_line(g).into_owned())],
+        ),
+        (None, None) => cat.t("msg.hand_over_unrouted").to_string(),
+    };
+    format!(
+        "{}  {}  → {to}",
+        h.number,
+        shorten(&clean_line(&h.subject), 40)
+    )
+}
+
+/// A head followed by the event's text, when it has one.
+fn with_text(text: &Option<std::borrow::Cow<'_, str>>, head: String) -> String {
+    match text {
+        Some(t) if !t.trim().is_empty() => format!("{head}: {}", t.trim_end()),
+        _ => head,
+    }
+}
+
+/// An outcome recorded (with its reason, next steps or answer) or cleared by an undo.
+fn outcome_event(
+    cat: &Catalog,
+    e: &Event,
+    from: String,
+    to: String,
+    text: &Option<std::borrow::Cow<'_, str>>,
+) -> String {
+    match e.to {
+        None => cat.f(
+            "event.outcome_cleared",
+            &[(
+                "from",
+                from.parse::<Outcome>()
+                    .map(|o| cat.outcome(o).to_string())
+                    .unwrap_or(from),
+            )],
+        ),
+        Some(_) => {
+            let o = to.parse::<Outcome>().ok();
+            match o {
+                Some(o) => cat.f(
+                    "event.outcome",
+                    &[("to", outcome_line(cat, o, e.text.as_deref()))],
+                ),
+                None => with_text(text, cat.f("event.outcome", &[("to", to)])),
+            }
+        }
+    }
+}
+
+/// A ticket registered: its text is "channel|category|priority".
+fn created(cat: &Catalog, e: &Event) -> String {
+    let raw = e.text.clone().unwrap_or_default();
+    let mut parts = raw.split('|');
+    let channel = parts.next().unwrap_or("");
+    let category = parts.next().unwrap_or("");
+    let priority = parts.next().unwrap_or("");
+    cat.f(
+        "event.created",
+        &[
+            (
+                "channel",
+                channel
+                    .parse::<Channel>()
+                    .map(|c| cat.id("channel", c.as_str()))
+                    .unwrap_or_else(|_| clean_line(channel).into()),
+            ),
+            ("category", clean_line(category).into()),
+            (
+                "priority",
+                priority
+                    .parse::<Priority>()
+                    .map(|p| cat.priority(p).to_string())
+                    .unwrap_or_else(|_| clean_line(priority).into()),
+            ),
+        ],
+    )
+}
+
+/// A file attached: the text is "sha256:HASH SIZE" (the hash chain holds both).
+fn attached(cat: &Catalog, e: &Event, to: String) -> String {
+    // The text is "sha256:HASH SIZE" (the hash chain holds both).
+    let size = e
+        .text
+        .as_deref()
+        .and_then(|t| t.rsplit(' ').next())
+        .and_then(|s| s.parse::<u64>().ok())
+        .map(crate::core::attach::human_size)
+        .unwrap_or_default();
+    cat.f("event.attached", &[("name", to), ("size", size)])
+}
+
+/// A field corrected (`core::edit`): the text names the field.
+fn field_event(cat: &Catalog, e: &Event, from: &str, to: &str) -> String {
+    // The text names the field corrected (`core::edit`).
+    let field = e.text.as_deref().unwrap_or("");
+    let f = crate::core::edit::EditField::parse(field);
+    let label = match f {
+        Some(f) => cat.t(&format!("field.{}", f.as_str())).to_string(),
+        None => clean_line(field).into_owned(),
+    };
+    cat.f(
+        "event.field",
+        &[
+            ("field", label),
+            ("from", field_value(cat, f, from)),
+            ("to", field_value(cat, f, to)),
+        ],
+    )
+}
+
+/// What the timers did (`desk tick`, `desk extend`): a reminder, an escalation, an alert
+/// to a supervisor and its reading, a deadline extended.
+fn timer_event(cat: &Catalog, e: &Event, from: String, to: String, text: Option<&str>) -> String {
+    match e.kind {
         EventKind::Reminded => match e.to.as_deref().and_then(|v| v.parse::<i64>().ok()) {
             Some(at) => cat.f("event.reminded_until", &[("at", crate::time::format(at))]),
             None => cat.t("event.reminded").to_string(),
@@ -259,11 +361,12 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
             &[
                 ("to", to),
                 ("clock", cat.id("sla.clock", &from)),
-                ("level", cat.id("sla.states", text.as_deref().unwrap_or(""))),
+                ("level", cat.id("sla.states", text.unwrap_or(""))),
             ],
         ),
         EventKind::AlertSeen => cat.f("event.alert_seen", &[("to", to)]),
         EventKind::Extended => with_text(
+            &text.map(std::borrow::Cow::Borrowed),
             cat.f(
                 "event.extended",
                 &[
@@ -280,57 +383,8 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
                 ],
             ),
         ),
-        EventKind::Field => {
-            // The text names the field corrected (`core::edit`).
-            let field = e.text.as_deref().unwrap_or("");
-            let f = crate::core::edit::EditField::parse(field);
-            let label = match f {
-                Some(f) => cat.t(&format!("field.{}", f.as_str())).to_string(),
-                None => clean_line(field).into_owned(),
-            };
-            cat.f(
-                "event.field",
-                &[
-                    ("field", label),
-                    ("from", field_value(cat, f, &from)),
-                    ("to", field_value(cat, f, &to)),
-                ],
-            )
-        }
-        EventKind::Message => {
-            let head = cat.f("event.message", &[("from", from)]);
-            match &text {
-                Some(t) if !t.trim().is_empty() => {
-                    format!("{}: {}", head.trim_end(), shorten(t, MESSAGE_CHARS))
-                }
-                _ => head,
-            }
-        }
-        EventKind::Notice => with_text(cat.f(
-            "event.notice",
-            &[
-                ("kind", notice_kind(cat, &from)),
-                ("state", notice_state(cat, &to)),
-            ],
-        )),
+        _ => String::new(),
     }
-}
-
-/// One ticket of an agent going away and where it goes: "HSG-… Leak in flat 1 → petro".
-pub fn hand_over_line(cat: &Catalog, h: &crate::store::away::HandOver) -> String {
-    let to = match (&h.to, &h.group) {
-        (Some(to), _) => clean_line(to).into_owned(),
-        (None, Some(g)) => cat.f(
-            "msg.hand_over_queue",
-            &[("group", clean_line(g).into_owned())],
-        ),
-        (None, None) => cat.t("msg.hand_over_unrouted").to_string(),
-    };
-    format!(
-        "{}  {}  → {to}",
-        h.number,
-        shorten(&clean_line(&h.subject), 40)
-    )
 }
 
 /// The head of a duplicate merged into a ticket: "Merged HSG-… (duplicate), registered

@@ -166,23 +166,29 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
             (None, false) => super::public::status(s, cli, a, now),
         },
         Command::Demo { tickets } => demo(s, cli, *tickets, now),
-        Command::Mail(m) => {
-            let who = actor(s, cli)?;
-            super::mail::run(s, cli, &who, m)
-        }
+        Command::Mail(m) => mail(s, cli, m),
         Command::Serve { listen } => super::public::serve(s, cli, listen.as_deref()),
         Command::Check { anchor, against } => check(s, cli, *anchor, against.as_ref(), now),
         Command::Report(a) => super::report::run(s, cli, a, now),
-        Command::Sla { number, recompute } => {
-            let number = (!number.is_empty()).then(|| super::words(number));
-            sla(s, cli, number.as_deref(), *recompute, now)
-        }
+        Command::Sla { number, recompute } => sla_of(s, cli, number, *recompute, now),
         Command::Import { file } => import(s, cli, file, now),
         Command::Backup { file } => backup(s, cli, file),
         Command::Restore { file, force } => restore_into(s, cli, file, *force),
         Command::Config(ConfigCommand::Install { file }) => install_config(s, cli, file),
         Command::Config(ConfigCommand::Check { .. }) => config_check_own(s),
     }
+}
+
+/// `desk mail …`, as the acting agent.
+fn mail(s: &mut Session, cli: &Cli, m: &super::MailCommand) -> Result<()> {
+    let who = actor(s, cli)?;
+    super::mail::run(s, cli, &who, m)
+}
+
+/// `desk sla [NUMBER…] [--recompute]`: the number's words joined, as everywhere.
+fn sla_of(s: &mut Session, cli: &Cli, number: &[String], recompute: bool, now: i64) -> Result<()> {
+    let number = (!number.is_empty()).then(|| super::words(number));
+    sla(s, cli, number.as_deref(), recompute, now)
 }
 
 /// After a change: the confirmation line (or the ticket as JSON), and any warning.

@@ -257,8 +257,8 @@ impl<'a> Parser<'a> {
             let word: String = self.s[start..self.i].iter().collect();
             return Ok(Cond::Text(Text {
                 field: None,
+                phrase: !super::printer::bare_word(&word),
                 text: word,
-                phrase: false,
             }));
         };
         let name: String = self.s[start..j].iter().collect();

@@ -180,16 +180,20 @@ pub(super) fn looks_like_field(w: &str) -> bool {
     prefix > 0 && matches!(w.chars().nth(prefix), Some(':' | '<' | '>'))
 }
 
+/// Whether a word reads back as the same word when printed bare: not empty, no character
+/// that ends a word, not a negation, not the operator `OR`, not a field's condition. A word
+/// that is not is printed quoted, so the parser reads such a word (`-OR`) as that phrase.
+pub(super) fn bare_word(w: &str) -> bool {
+    !w.is_empty()
+        && !w.chars().any(ends_word)
+        && !w.starts_with('-')
+        && w != "OR"
+        && !looks_like_field(w)
+}
+
 pub(super) fn text_text(t: &Text) -> String {
     match t.field {
-        None if !t.phrase => {
-            let bare = !t.text.is_empty()
-                && !t.text.chars().any(ends_word)
-                && !t.text.starts_with('-')
-                && t.text != "OR"
-                && !looks_like_field(&t.text);
-            if bare { t.text.clone() } else { quote(&t.text) }
-        }
+        None if !t.phrase && bare_word(&t.text) => t.text.clone(),
         None => quote(&t.text),
         Some(f) => {
             let name = Field::Text(f).name();

@@ -502,3 +502,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_dash_before_or_reads_back_the_same() {
+    // Found by glued_pieces: "status:new  -OR" printed and read again must be the same query.
+    for s in ["status:new  -OR", "-OR", "a -OR b", "-AND", "-NOT"] {
+        if let Ok(q) = parse(s, &vocab()) {
+            let printed = print(&q);
+            assert_eq!(parse(&printed, &vocab()), Ok(q), "{s} → {printed}");
+        }
+    }
+}
