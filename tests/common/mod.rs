@@ -2,6 +2,7 @@
 //! `desk` binary, plus direct access to its SQLite file for checks.
 #![allow(dead_code)]
 
+pub mod pg;
 pub mod ui;
 pub mod web;
 
