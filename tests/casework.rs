@@ -1035,3 +1035,96 @@ fn a_deadline_extended_with_a_reason_moves_and_is_recorded() {
     .fails(4, "olena");
     checked(&d);
 }
+
+#[test]
+fn reports_count_deadline_extensions_by_group() {
+    let d = Desk::staffed();
+    let a = taken(&d, "Leak in flat 4", "olena");
+    let b = taken(&d, "Leak in flat 5", "petro");
+    let c = d.new_ticket(
+        "Housing subsidy application",
+        &["--category", "SOC", "--requester", "Iryna"],
+    );
+    let day = 86_400;
+    for (n, by) in [(&a, "10d"), (&a, "2d"), (&b, "1d"), (&c, "3d")] {
+        d.run(&[
+            "extend",
+            n,
+            "--by",
+            by,
+            "--reason",
+            "waiting for the plumber",
+        ])
+        .ok();
+    }
+    let r = d
+        .run(&["report", "--by", "group", "--format", "json"])
+        .json();
+    let ext = |f: &serde_json::Value| {
+        let e = &f["extensions"];
+        (
+            e["tickets"].as_i64().unwrap_or(-1),
+            e["count"].as_i64().unwrap_or(-1),
+            e["total_seconds"].as_i64().unwrap_or(-1),
+            e["median_seconds"].as_i64(),
+        )
+    };
+    assert_eq!(ext(&r["total"]), (3, 4, 16 * day, Some(2 * day)));
+    let row = |key: &str| {
+        r["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|f| f["key"] == key)
+            .map(ext)
+    };
+    assert_eq!(row("HOUSING"), Some((2, 3, 13 * day, Some(2 * day))));
+    assert_eq!(row("SOCIAL"), Some((1, 1, 3 * day, Some(3 * day))));
+    // The table says it in all and per group; one group's report keeps its own.
+    let table = d.run(&["report", "--by", "group"]).ok();
+    assert!(
+        table.contains(
+            "Deadlines extended in the period: 4 time(s), 3 ticket(s), 16d 0h in all (median 2d 0h)"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("  HOUSING: 3 time(s), 2 ticket(s), 13d 0h in all (median 2d 0h)"),
+        "{table}"
+    );
+    let social = d
+        .run(&["report", "--group", "SOCIAL", "--format", "json"])
+        .json();
+    assert_eq!(ext(&social["total"]), (1, 1, 3 * day, Some(3 * day)));
+    let csv = d.run(&["report", "--by", "group", "--format", "csv"]).ok();
+    let head = csv.lines().next().unwrap_or("");
+    assert!(
+        head.ends_with(",extended_tickets,extensions,extension_total_s,extension_median_s"),
+        "{head}"
+    );
+    let all = csv.lines().find(|l| l.starts_with("all,")).unwrap_or("");
+    assert!(
+        all.ends_with(&format!(",3,4,{},{}", 16 * day, 2 * day)),
+        "{all}"
+    );
+    // A period with none says so; in Russian too.
+    let before = d
+        .run(&["report", "--from", "2020-01-01", "--to", "2020-01-31"])
+        .ok();
+    assert!(
+        before.contains("Deadlines extended in the period: none"),
+        "{before}"
+    );
+    let ru = common::Run::from(
+        common::command(&d.db)
+            .env("LANG", "ru_RU.UTF-8")
+            .arg("report")
+            .output()
+            .expect("run desk"),
+    )
+    .ok();
+    assert!(
+        ru.contains("Сроки продлены за период: 4 раз(а), обращений: 3"),
+        "{ru}"
+    );
+}

@@ -576,3 +576,26 @@ fn olena_holds_one(d: &Desk, subject: &str) -> String {
         .expect("claim");
     n
 }
+
+/// The Stats pane says how many deadlines were extended in its period, and by how much.
+#[test]
+fn stats_count_deadline_extensions() {
+    let d = desk("en", 0);
+    let n = register(&d, "No heating in flat 3", None);
+    let (mut s, boss) = colleague(&d, "boss");
+    for days in [10, 2] {
+        s.store
+            .extend(&s.cfg, &boss, &n, days * 86_400, Some("plumber"), None, NOW)
+            .expect("extend");
+    }
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut app = open(&d, "boss", w, h);
+        keys(&mut app, "S");
+        let screen = render(&app, w, h);
+        assert!(
+            screen.contains("extended 2× on 1 ticket(s), +12d 0h"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("stats_extended_{w}x{h}"), screen);
+    }
+}

@@ -131,6 +131,12 @@ fn figures_json(f: &Figures) -> Value {
         "outcomes": f.outcomes,
         "reassigned_tickets": f.reassigned_tickets,
         "reassignments": f.reassignments,
+        "extensions": {
+            "tickets": f.extended.tickets,
+            "count": f.extended.count(),
+            "total_seconds": f.extended.total(),
+            "median_seconds": f.extended.median(),
+        },
         "finished": f.finished,
         "satisfaction": {
             "rated": f.rated,
@@ -193,7 +199,7 @@ fn json(s: &Session, r: &Report) -> Result<Value> {
 /// One line per breakdown value (and "all"), in plain seconds, for spreadsheets.
 pub fn csv(r: &Report) -> String {
     let mut out = String::from(
-        "key,received,resolved,rejected,backlog,first_response_median_s,first_response_p90_s,first_response_within_target,resolution_median_s,resolution_p90_s,resolution_within_target,satisfaction_average,rated,finished,reassigned_tickets,reassignments\n",
+        "key,received,resolved,rejected,backlog,first_response_median_s,first_response_p90_s,first_response_within_target,resolution_median_s,resolution_p90_s,resolution_within_target,satisfaction_average,rated,finished,reassigned_tickets,reassignments,extended_tickets,extensions,extension_total_s,extension_median_s\n",
     );
     let field = |s: &str| -> String {
         // Ticket-free keys, but quoted the CSV way anyway; a leading = + - @ could be read as
@@ -218,7 +224,7 @@ pub fn csv(r: &Report) -> String {
     };
     for f in r.rows.iter().chain(std::iter::once(&all)) {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             field(&f.key),
             f.received,
             f.resolved,
@@ -234,7 +240,11 @@ pub fn csv(r: &Report) -> String {
             f.rated,
             f.finished,
             f.reassigned_tickets,
-            f.reassignments
+            f.reassignments,
+            f.extended.tickets,
+            f.extended.count(),
+            f.extended.total(),
+            opt(f.extended.median()),
         ));
     }
     out
@@ -247,6 +257,7 @@ fn table(s: &Session, r: &Report) -> Result<String> {
     time_in_status(&mut out, s, r);
     outcomes(&mut out, s.catalog, r);
     reassignments(&mut out, s.catalog, r);
+    extensions(&mut out, s.catalog, r);
     problems(&mut out, s.catalog, r);
     satisfaction(&mut out, s.catalog, r);
     workload(&mut out, s, r)?;
@@ -404,6 +415,34 @@ fn reassignments(out: &mut String, cat: &Catalog, r: &Report) {
             "  {}: {}\n",
             t("report.in_categories"),
             pairs(&r.bounced_by_category)
+        ));
+    }
+}
+
+/// Deadlines extended in the period: how many tickets, how many times, by how much in all and
+/// the median extension; each breakdown value's on a line of its own.
+fn extensions(out: &mut String, cat: &Catalog, r: &Report) {
+    let line = |key: &str, f: &Figures| {
+        cat.f(
+            key,
+            &[
+                ("times", f.extended.count().to_string()),
+                ("tickets", f.extended.tickets.to_string()),
+                ("total", crate::present::duration(cat, f.extended.total())),
+                ("median", secs(cat, f.extended.median())),
+            ],
+        )
+    };
+    if r.total.extended.count() == 0 {
+        out.push_str(&format!("{}\n", cat.t("report.extended_none")));
+        return;
+    }
+    out.push_str(&format!("{}\n", line("report.extended", &r.total)));
+    for f in r.rows.iter().filter(|f| f.extended.count() > 0) {
+        out.push_str(&format!(
+            "  {}: {}\n",
+            crate::core::sanitize::clean_line(&f.key),
+            line("report.extended_row", f)
         ));
     }
 }

@@ -169,6 +169,8 @@ pub struct Figures {
     pub rating_sum: i64,
     /// Ratings 1 to 5.
     pub ratings: [i64; 5],
+    /// Deadlines extended in the period (`desk extend`).
+    pub extended: Extensions,
 }
 
 impl Figures {
@@ -719,6 +721,7 @@ impl<'a> Tally<'a> {
         let (words, sampled) = self.keywords()?;
         self.backlog()?;
         let [by_agent, by_category] = self.reassignments()?;
+        self.extensions()?;
         let mut total = self.total;
         let mut rows: Vec<Figures> = self
             .rows
@@ -731,6 +734,7 @@ impl<'a> Tally<'a> {
         for f in rows.iter_mut().chain(std::iter::once(&mut total)) {
             f.first_response.sort();
             f.resolution.sort();
+            f.extended.sort();
         }
         rows.sort_by(|a, b| b.received.cmp(&a.received).then_with(|| a.key.cmp(&b.key)));
         Ok(Report {
@@ -776,6 +780,9 @@ impl Store {
         (start, end)
     }
 }
+
+mod extensions;
+pub use extensions::Extensions;
 
 #[cfg(test)]
 mod tests;

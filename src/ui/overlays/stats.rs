@@ -266,17 +266,28 @@ fn compliance(f: &mut Frame<'_>, area: Rect, r: &Report, ctx: &Ctx<'_>) {
     );
 }
 
-/// The most frequent categories.
+/// The most frequent categories; under them, the deadlines extended in the period, if any.
 fn problems(f: &mut Frame<'_>, area: Rect, r: &Report, ctx: &Ctx<'_>) {
     let mut lines = vec![Line::from(Span::styled(
         ctx.cat.t("report.frequent").to_string(),
         ctx.theme.dim(),
     ))];
-    for (c, n) in r
-        .top_categories
-        .iter()
-        .take((area.height as usize).saturating_sub(1))
-    {
+    let ext = &r.total.extended;
+    let extended = (ext.count() > 0).then(|| {
+        Line::from(Span::styled(
+            ctx.cat.f(
+                "stats.extended",
+                &[
+                    ("times", ext.count().to_string()),
+                    ("tickets", ext.tickets.to_string()),
+                    ("total", dur(ctx.cat, Some(ext.total()))),
+                ],
+            ),
+            ctx.theme.warn(),
+        ))
+    });
+    let rows = (area.height as usize).saturating_sub(1 + usize::from(extended.is_some()));
+    for (c, n) in r.top_categories.iter().take(rows) {
         let name = ctx
             .cfg
             .category(c)
@@ -289,6 +300,7 @@ fn problems(f: &mut Frame<'_>, area: Rect, r: &Report, ctx: &Ctx<'_>) {
             crate::ui::layout::fit(&crate::core::sanitize::clean_line(&name), room)
         )));
     }
+    lines.extend(extended);
     f.render_widget(Paragraph::new(lines), area);
 }
 
