@@ -12,6 +12,7 @@ pub mod extend;
 pub mod inbox;
 pub mod numbers;
 pub mod outbox;
+pub mod pg_grants;
 pub mod public;
 pub mod query;
 pub mod report;
