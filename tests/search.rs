@@ -9,7 +9,7 @@ use desk::core::query::lang;
 use desk::core::query::{Query, Viewer};
 use desk::session::Session;
 use desk::store::Mode;
-use desk::store::query::Start;
+use desk::store::query::{Count, Start};
 use std::collections::BTreeSet;
 
 /// A demo desk, and a session and viewer as opetrenko.
@@ -552,6 +552,19 @@ fn the_index_drives_text_in_registration_order_page_by_page() {
                     .query_count(&f.s.cfg, &q, &f.viewer)
                     .expect("count");
             assert_eq!(n, seen.len() as i64, "{text} {sort:?}: count");
+            // Counted up to a bound: the number when there are no more, else "more than".
+            for cap in [0, 3, n - 1, n, n + 5] {
+                let want = if n > cap.max(0) {
+                    Count::MoreThan(cap.max(0))
+                } else {
+                    Count::Exact(n)
+                };
+                let got =
+                    f.s.store
+                        .query_count_upto(&f.s.cfg, &q, &f.viewer, Some(cap))
+                        .expect("count");
+                assert_eq!(got, want, "{text} {sort:?}: counted up to {cap}");
+            }
             if let Some(&third) = seen.get(2) {
                 let key =
                     f.s.store
@@ -867,4 +880,38 @@ fn a_note_indexes_the_note_alone() {
     );
     assert_eq!(d.run(&["search", "zebulon -floors"]).ok(), "Nothing found.");
     d.run(&["check"]).ok();
+}
+
+/// A common word's page comes without counting every ticket it is in: past a thousand more
+/// than the page, the line under it says "more than", and `--count` counts them all — for
+/// `desk search` and `desk list`, in text and in JSON's line on stderr.
+#[test]
+fn a_common_words_page_says_more_than_a_thousand_unless_counted() {
+    let d = Desk::staffed();
+    let items: String = (0..1030)
+        .map(|i| format!("{{\"subject\": \"Boiler noise {i}\", \"ref\": \"b-{i}\"}}\n"))
+        .collect();
+    d.run_stdin(&["import", "-"], items.as_bytes()).ok();
+    let out = d.run(&["search", "boiler", "--limit", "20"]).ok();
+    assert!(out.contains("more than 1000 more (--offset 20"), "{out}");
+    let out = d
+        .run(&["search", "boiler", "--limit", "20", "--count"])
+        .ok();
+    assert!(out.contains("1010 more (--offset 20"), "{out}");
+    let out = d
+        .run(&["search", "boiler", "--limit", "50", "--offset", "1000"])
+        .ok();
+    assert!(!out.contains("more"), "the last page: {out}");
+    let r = d.run(&["search", "--json", "boiler", "noise", "--limit", "5"]);
+    assert!(r.stderr.contains("1–5 of more than 1005"), "{}", r.stderr);
+    let r = d.run(&["search", "--json", "boiler", "--limit", "5", "--count"]);
+    assert!(r.stderr.contains("1–5 of 1030"), "{}", r.stderr);
+    let out = d.run(&["list", "--limit", "10"]).ok();
+    assert!(out.contains("more than 1000 more"), "{out}");
+    let out = d.run(&["list", "--limit", "10", "--count"]).ok();
+    assert!(out.contains("1020 more"), "{out}");
+    let out = d
+        .run(&["list", "--query", "boiler priority:normal", "--limit", "10"])
+        .ok();
+    assert!(out.contains("more than 1000 more"), "{out}");
 }

@@ -316,6 +316,8 @@ pub struct ListArgs {
     pub limit: usize,
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
+    #[arg(long)]
+    pub count: bool,
 }
 
 #[derive(Args, Debug)]
@@ -338,6 +340,8 @@ pub struct SearchArgs {
     pub limit: usize,
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
+    #[arg(long, conflicts_with = "rebuild")]
+    pub count: bool,
 }
 
 #[derive(Args, Debug)]

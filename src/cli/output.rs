@@ -9,6 +9,7 @@ use crate::core::sanitize::{clean_line, clean_text, escape_json_output};
 use crate::error::{Error, Message};
 use crate::i18n::Catalog;
 use crate::present;
+use crate::store::query::Count;
 use crate::store::search::Hit;
 use crate::store::tickets::{Attachment, CaseFile};
 use crate::store::{AgentInfo, Event, GroupInfo, Ticket};
@@ -543,7 +544,7 @@ pub fn list_text(
     cfg: &Config,
     cat: &Catalog,
     tickets: &[Ticket],
-    total: i64,
+    total: Count,
     now: i64,
     width: usize,
 ) -> String {
@@ -556,9 +557,16 @@ pub fn list_text(
         out.push('\n');
     }
     let shown = tickets.len() as i64;
-    if total > shown {
-        out.push_str(&cat.f("list.more", &[("n", (total - shown).to_string())]));
-        out.push('\n');
+    match total {
+        Count::Exact(total) if total > shown => {
+            out.push_str(&cat.f("list.more", &[("n", (total - shown).to_string())]));
+            out.push('\n');
+        }
+        Count::MoreThan(total) => {
+            out.push_str(&cat.f("list.more_than", &[("n", (total - shown).to_string())]));
+            out.push('\n');
+        }
+        Count::Exact(_) => {}
     }
     out
 }
@@ -610,7 +618,7 @@ pub fn search_text(
     cat: &Catalog,
     hits: &[Hit],
     offset: usize,
-    total: i64,
+    total: Count,
     now: i64,
     width: usize,
 ) -> String {
@@ -636,12 +644,16 @@ pub fn search_text(
             out.push_str(&format!("    {label}: {}\n", marked(s, room, bold)));
         }
     }
-    let shown = offset + hits.len();
-    if total > shown as i64 {
+    let shown = (offset + hits.len()) as i64;
+    let (key, total) = match total {
+        Count::Exact(n) => ("search.more", n),
+        Count::MoreThan(n) => ("search.more_than", n),
+    };
+    if total > shown {
         out.push_str(&cat.f(
-            "search.more",
+            key,
             &[
-                ("n", (total - shown as i64).to_string()),
+                ("n", (total - shown).to_string()),
                 ("next", shown.to_string()),
             ],
         ));

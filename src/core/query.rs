@@ -105,6 +105,18 @@ impl Cond {
         }
     }
 
+    /// Whether which tickets match depends on the time it is read (a service-level state,
+    /// a date relative to now or today), not only on the tickets.
+    pub fn reads_the_clock(&self) -> bool {
+        match self {
+            Cond::And(cs) | Cond::Or(cs) => cs.iter().any(Cond::reads_the_clock),
+            Cond::Not(c) => c.reads_the_clock(),
+            Cond::Sla(_) => true,
+            Cond::Date(_, _, w) => !matches!(w, When::At(_) | When::Day(_)),
+            _ => false,
+        }
+    }
+
     /// Whether it is only text (no field that an index could serve first).
     pub fn is_only_text(&self) -> bool {
         match self {
@@ -494,6 +506,18 @@ mod tests {
         );
         assert_eq!(Cond::all().and(Cond::Open), Cond::And(vec![Cond::Open]));
         assert_eq!(Cond::Open.not().not(), Cond::Open);
+    }
+
+    #[test]
+    fn what_reads_the_clock() {
+        let at = |w| Cond::Date(DateField::Updated, Cmp::After, w);
+        assert!(!Cond::Open.and(Text::words("heat")).reads_the_clock());
+        assert!(!at(When::At(5)).reads_the_clock());
+        assert!(!at(When::Day(chrono::NaiveDate::MIN)).reads_the_clock());
+        for w in [When::Ago(60), When::Today, When::Days(-1)] {
+            assert!(Cond::Open.and(at(w).not()).reads_the_clock(), "{w:?}");
+        }
+        assert!(Cond::Or(vec![Cond::Open, Cond::Sla(SlaState::AtRisk)]).reads_the_clock());
     }
 
     #[test]

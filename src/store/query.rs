@@ -24,6 +24,13 @@ pub struct QueueRow {
     pub key: Vec<Value>,
 }
 
+/// How many tickets a query matches: all of them counted, or more than a bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Exact(i64),
+    MoreThan(i64),
+}
+
 /// Where a page starts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Start<'a> {
@@ -329,7 +336,13 @@ fn driving_text(q: &Query) -> Option<(String, Cond)> {
     if q.sort != SortKey::Age {
         return None;
     }
-    let parts: Vec<Cond> = match &q.cond {
+    driving_part(&q.cond)
+}
+
+/// The text of a condition the search index can answer part by part and that narrows most
+/// (see [`driving_text`]), and the rest of the condition.
+fn driving_part(cond: &Cond) -> Option<(String, Cond)> {
+    let parts: Vec<Cond> = match cond {
         Cond::And(cs) => cs.clone(),
         c => vec![c.clone()],
     };
@@ -388,8 +401,37 @@ impl Store {
         })
     }
 
+    /// What the database holds is unchanged while this stays the same: another connection's
+    /// commit moves `PRAGMA data_version`, this connection's own writes its count of changes.
+    /// (A view keeps a count it read with its stamp instead of counting again.)
+    pub fn change_stamp(&self) -> Result<(i64, u64)> {
+        Ok((self.data_version()?, self.conn.total_changes()))
+    }
+
     /// How many tickets a query matches.
     pub fn query_count(&self, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<i64> {
+        match self.query_count_upto(cfg, q, viewer, None)? {
+            Count::Exact(n) | Count::MoreThan(n) => Ok(n),
+        }
+    }
+
+    /// How many tickets a query matches, counted up to `cap` (None: all of them): a
+    /// common word's tickets are not all read to say that there are more than a page.
+    pub fn query_count_upto(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        cap: Option<i64>,
+    ) -> Result<Count> {
+        let most = cap.unwrap_or(i64::MAX).max(0);
+        let counted = |n: i64| {
+            if n > most {
+                Count::MoreThan(most)
+            } else {
+                Count::Exact(n)
+            }
+        };
         if let Some(expr) = part_exact(&q.cond) {
             // Text only: the index's hits, counted ticket by ticket without the tickets (a
             // ticket's parts come one after another in the index's order).
@@ -405,20 +447,44 @@ impl Store {
                     if last != Some(id) {
                         n += 1;
                         last = Some(id);
+                        if n > most {
+                            break;
+                        }
                     }
                 }
                 Ok(n)
             };
-            return run().map_err(|e| self.err(e));
+            return run().map(counted).map_err(|e| self.err(e));
         }
-        let b = self.build(cfg, q, viewer)?;
-        // Only the assignee join's column can be in a condition; counting needs no join.
+        let limit = |sql: String| match cap {
+            Some(_) => format!(
+                "SELECT count(*) FROM (SELECT 1 {sql} LIMIT {})",
+                most.saturating_add(1)
+            ),
+            None => format!("SELECT count(*) {sql}"),
+        };
+        let (sql, args) = match driving_part(&q.cond).filter(|_| cap.is_some()) {
+            // Up to a bound: the hits of the text that narrows most, in the index's order,
+            // until enough tickets matched the rest.
+            Some(driving) => {
+                let (from, args) =
+                    self.driven_from(cfg, viewer, &driving, true, Start::Top, "tickets t")?;
+                (limit(from), args)
+            }
+            None => {
+                let b = self.build(cfg, q, viewer)?;
+                // Only the assignee join's column can be in a condition; counting needs no
+                // join.
+                (
+                    limit(format!("FROM tickets t {}", b.where_with(&[]))),
+                    b.args,
+                )
+            }
+        };
         self.conn
-            .prepare_cached(&format!(
-                "SELECT count(*) FROM tickets t {}",
-                b.where_with(&[])
-            ))
-            .and_then(|mut s| s.query_row(params_from_iter(b.args.iter()), |r| r.get(0)))
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row(params_from_iter(args.iter()), |r| r.get(0)))
+            .map(counted)
             .map_err(|e| self.err(e))
     }
 
@@ -471,20 +537,20 @@ impl Store {
         run().map_err(|e| self.err(e))
     }
 
-    /// A page in registration order driven by the hits of `expr` (see [`driving_text`]):
-    /// the tickets of its hits in the index's order from `start`, each kept when `rest`
-    /// matches it (its words looked up ticket by ticket). Keys are the ticket ids.
-    #[allow(clippy::too_many_arguments)]
-    fn driven_page(
+    /// The tickets of the hits of `expr` in the index's order from `start`, each kept when
+    /// `rest` matches it (its words looked up ticket by ticket): `FROM … WHERE …` as SQL over
+    /// `tickets t` (`tickets` alone: the columns a list shows need its joins), and its
+    /// arguments.
+    fn driven_from(
         &self,
         cfg: &Config,
         viewer: &Viewer,
-        (expr, rest): (String, Cond),
+        (expr, rest): &(String, Cond),
         ascending: bool,
         start: Start<'_>,
-        limit: usize,
-    ) -> Result<Vec<QueueRow>> {
-        let mut args = vec![Value::Text(expr)];
+        tickets: &str,
+    ) -> Result<(String, Vec<Value>)> {
+        let mut args = vec![Value::Text(expr.clone())];
         // Where the page starts, as a bound on the row ids of the parts (a ticket's parts
         // run from its id times 2³² to the next ticket's).
         let mut bound = String::new();
@@ -506,27 +572,45 @@ impl Store {
             per_ticket: true,
             args: Vec::new(),
         };
-        let rest = b.cond(&rest).map_err(|e| self.map_db(e))?;
+        let rest = b.cond(rest).map_err(|e| self.map_db(e))?;
         args.extend(b.args);
         let filter = if rest == "1" {
             String::new()
         } else {
             format!(" AND {rest}")
         };
-        let offset = match start {
-            Start::Skip(n) => n.min(i64::MAX as usize),
-            _ => 0,
-        };
         // The hits come in the index's order, a ticket once; joined in that order (CROSS
         // JOIN keeps it), so the page is read without sorting every hit: no ORDER BY
         // outside. (SQLite ignores a subquery's ORDER BY that has no LIMIT.)
         let sql = format!(
-            "SELECT {}, t.id FROM (SELECT DISTINCT {} AS tid FROM search \
-             WHERE search MATCH ?{bound} ORDER BY rowid {} LIMIT -1) h CROSS JOIN {FROM} \
-             WHERE t.id = h.tid{filter} LIMIT {} OFFSET {offset}",
-            COLS.replace("t.body", "''"),
+            "FROM (SELECT DISTINCT {} AS tid FROM search \
+             WHERE search MATCH ?{bound} ORDER BY rowid {} LIMIT -1) h CROSS JOIN {tickets} \
+             WHERE t.id = h.tid{filter}",
             ticket_of("rowid"),
             if ascending { "ASC" } else { "DESC" },
+        );
+        Ok((sql, args))
+    }
+
+    /// A page in registration order driven by the hits of a text (see [`driving_text`]).
+    /// Keys are the ticket ids.
+    fn driven_page(
+        &self,
+        cfg: &Config,
+        viewer: &Viewer,
+        driving: &(String, Cond),
+        ascending: bool,
+        start: Start<'_>,
+        limit: usize,
+    ) -> Result<Vec<QueueRow>> {
+        let (from, args) = self.driven_from(cfg, viewer, driving, ascending, start, FROM)?;
+        let offset = match start {
+            Start::Skip(n) => n.min(i64::MAX as usize),
+            _ => 0,
+        };
+        let sql = format!(
+            "SELECT {}, t.id {from} LIMIT {} OFFSET {offset}",
+            COLS.replace("t.body", "''"),
             sql_limit(limit)
         );
         let run = || -> rusqlite::Result<Vec<QueueRow>> {
@@ -556,7 +640,7 @@ impl Store {
         // Reading towards the end of the list is ascending unless the order is reversed.
         let ascending = forward != q.reverse;
         if let Some(driving) = driving_text(q) {
-            let mut rows = self.driven_page(cfg, viewer, driving, ascending, start, limit)?;
+            let mut rows = self.driven_page(cfg, viewer, &driving, ascending, start, limit)?;
             if !forward {
                 rows.reverse();
             }

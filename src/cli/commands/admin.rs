@@ -436,7 +436,9 @@ pub(super) fn queue_text(
     let now = session::now();
     let viewer = s.store.viewer(&who, now)?;
     let query = Query::new(Cond::Open);
-    let total = s.store.query_count(&s.cfg, &query, &viewer)?;
+    let total =
+        s.store
+            .query_count_upto(&s.cfg, &query, &viewer, Some(50 + super::find::COUNT_BOUND))?;
     let tickets: Vec<_> = s
         .store
         .query_page(&s.cfg, &query, &viewer, Start::Top, 50)?

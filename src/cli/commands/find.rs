@@ -10,7 +10,20 @@ use crate::core::query::saved::{self, SavedQueue};
 use crate::core::query::{Cond, Groups, Query, SlaState, SortKey, Text, Who};
 use crate::error::{Error, Result};
 use crate::session::Session;
-use crate::store::query::Start;
+use crate::store::query::{Count, Start};
+
+/// How many tickets past a page are counted before saying only "more than": a common word's
+/// page comes without reading every ticket it is in (`--count` counts them all).
+pub(super) const COUNT_BOUND: i64 = 1000;
+
+/// The bound a page's count goes up to: none when asked for, or when every ticket is listed.
+fn count_bound(count: bool, offset: usize, limit: usize) -> Option<i64> {
+    (!count && limit > 0).then(|| {
+        i64::try_from(offset.saturating_add(limit))
+            .unwrap_or(i64::MAX)
+            .saturating_add(COUNT_BOUND)
+    })
+}
 
 /// The conditions the queue filters describe — a saved queue's (taken as it is, saying
 /// which statuses itself), `--query` (read with the desk's names) — all of them; whether any
@@ -101,7 +114,8 @@ pub fn list_query(s: &Session, a: &ListArgs) -> Result<Query> {
 pub(super) fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result<()> {
     let query = list_query(s, a)?;
     let viewer = s.store.viewer(&actor(s, cli)?, now)?;
-    let total = s.store.query_count(&s.cfg, &query, &viewer)?;
+    let bound = count_bound(a.count, a.offset, a.limit);
+    let total = s.store.query_count_upto(&s.cfg, &query, &viewer, bound)?;
     let tickets: Vec<_> = s
         .store
         .query_page(&s.cfg, &query, &viewer, Start::Skip(a.offset), a.limit)?
@@ -121,7 +135,10 @@ pub(super) fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result
             &s.cfg,
             s.catalog,
             &tickets,
-            total - a.offset.min(total as usize) as i64,
+            match total {
+                Count::Exact(n) => Count::Exact(n - a.offset.min(n as usize) as i64),
+                Count::MoreThan(n) => Count::MoreThan(n - a.offset.min(n as usize) as i64),
+            },
             now,
             output::width(),
         ));
@@ -130,11 +147,15 @@ pub(super) fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result
 }
 
 /// JSON is never cut short silently: the array is a page, and stderr says of what.
-fn partial(s: &Session, offset: usize, shown: usize, total: i64) {
+fn partial(s: &Session, offset: usize, shown: usize, total: Count) {
     let next = offset + shown;
+    let (key, total) = match total {
+        Count::Exact(n) => ("list.partial", n),
+        Count::MoreThan(n) => ("list.partial_more", n),
+    };
     if (next as i64) < total || offset > 0 {
         output::error_line(&s.catalog.f(
-            "list.partial",
+            key,
             &[
                 ("first", (offset + 1).min(next).to_string()),
                 ("last", next.to_string()),
@@ -167,7 +188,8 @@ pub(super) fn search(s: &mut Session, cli: &Cli, a: &SearchArgs, now: i64) -> Re
         reverse: a.reverse != a.sort.is_none(),
     };
     let viewer = s.store.viewer(&actor(s, cli)?, now)?;
-    let total = s.store.query_count(&s.cfg, &query, &viewer)?;
+    let bound = count_bound(a.count, a.offset, a.limit);
+    let total = s.store.query_count_upto(&s.cfg, &query, &viewer, bound)?;
     let hits = s
         .store
         .search_page(&s.cfg, &query, &viewer, a.rank, a.offset, a.limit)?;

@@ -5,7 +5,7 @@
 
 use crate::core::config::Config;
 use crate::core::keys::{Action, Context};
-use crate::core::query::{QueueKind, QueueSpec, SortKey, Viewer};
+use crate::core::query::{Cond, QueueKind, QueueSpec, SortKey, Viewer};
 use crate::core::sanitize::clean_line;
 use crate::error::Result;
 use crate::present;
@@ -54,6 +54,11 @@ pub struct QueueState {
     /// Set when the selected ticket left the queue through someone else's change: nothing
     /// is selected until the person moves.
     pub lost: Option<Lost>,
+    /// The last count read: of which condition, for whom and when (the clock only for a
+    /// condition that reads it; the store's change stamp), how many. Another order of the
+    /// same tickets counts nothing again while nothing changed (on a million tickets a count
+    /// is most of a key's time).
+    counted: Option<(Cond, Viewer, (i64, u64), i64)>,
 }
 
 impl QueueState {
@@ -69,7 +74,29 @@ impl QueueState {
             marks: BTreeMap::new(),
             height: 10,
             lost: None,
+            counted: None,
         }
+    }
+
+    /// How many tickets the queue holds: the last count while the condition and the
+    /// database are as they were, else counted again.
+    fn count(&mut self, store: &Store, cfg: &Config) -> Result<i64> {
+        let query = self.spec.query();
+        let stamp = store.change_stamp()?;
+        let mut viewer = self.viewer.clone();
+        if !query.cond.reads_the_clock() {
+            (viewer.now, viewer.day_start) = (0, 0);
+        }
+        if let Some((cond, who, at, n)) = &self.counted
+            && *cond == query.cond
+            && *who == viewer
+            && *at == stamp
+        {
+            return Ok(*n);
+        }
+        let n = store.query_count(cfg, &query, &self.viewer)?;
+        self.counted = Some((query.cond, viewer, stamp, n));
+        Ok(n)
     }
 
     fn page(&self) -> usize {
@@ -116,7 +143,7 @@ impl QueueState {
 
     /// Reads the queue from its top.
     pub fn load_top(&mut self, store: &Store, cfg: &Config) -> Result<()> {
-        self.total = store.query_count(cfg, &self.spec.query(), &self.viewer)?;
+        self.total = self.count(store, cfg)?;
         self.rows = self.read(store, cfg, None, true, self.page() * (1 + SPARE_PAGES))?;
         self.offset = 0;
         self.cursor = 0;
@@ -127,7 +154,7 @@ impl QueueState {
 
     /// Reads the queue's last rows.
     fn load_bottom(&mut self, store: &Store, cfg: &Config) -> Result<()> {
-        self.total = store.query_count(cfg, &self.spec.query(), &self.viewer)?;
+        self.total = self.count(store, cfg)?;
         self.rows = self.read(store, cfg, None, false, self.page() * (1 + SPARE_PAGES))?;
         self.offset = (self.total - self.rows.len() as i64).max(0);
         self.cursor = (self.total - 1).max(0);
@@ -249,7 +276,7 @@ impl QueueState {
         else {
             return Ok(false);
         };
-        self.total = store.query_count(cfg, &self.spec.query(), &self.viewer)?;
+        self.total = self.count(store, cfg)?;
         let pos = store.query_position(cfg, &self.spec.query(), &self.viewer, &key)?;
         let gap = (self.page() as i64 / 3).min(pos);
         self.load_around(store, cfg, &key, pos, gap)?;
@@ -265,7 +292,7 @@ impl QueueState {
             return Ok(None);
         };
         let gap = (self.cursor - self.top).clamp(0, self.page() as i64 - 1);
-        self.total = store.query_count(cfg, &self.spec.query(), &self.viewer)?;
+        self.total = self.count(store, cfg)?;
         if self.total == 0 {
             self.rows.clear();
             (self.offset, self.cursor, self.top) = (0, 0, 0);
