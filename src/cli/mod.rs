@@ -638,12 +638,18 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     let args = search_words(args.into_iter().map(Into::into).collect());
-    let cli = match help::command(catalog())
-        .try_get_matches_from(args)
-        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
-    {
+    // Read first as clap declares it: saying every command's help in the reader's language
+    // was half of a one-shot command's instructions (callgrind, issue 17), and a command line
+    // that reads needs none of it. Help, the version and mistakes are read again, said.
+    let cli = match <Cli as clap::Parser>::try_parse_from(args.iter()) {
         Ok(cli) => cli,
-        Err(e) => return clap_error(e),
+        Err(_) => match help::command(catalog())
+            .try_get_matches_from(args)
+            .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+        {
+            Ok(cli) => cli,
+            Err(e) => return clap_error(e),
+        },
     };
     // Keep the desk's group only for the shared desk; drop it for good otherwise.
     if let Err(e) = crate::privilege::settle(crate::privilege::Request {
