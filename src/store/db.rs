@@ -1,0 +1,823 @@
+//! The store's one seam between SQLite and PostgreSQL (issue 18): the connection.
+//!
+//! The store is some 12,000 lines of SQL written against rusqlite (`prepare_cached`,
+//! `execute`, `query_row`, `query_map`, one transaction per action) that hold the rules —
+//! rights, numbering, the hash chain, the history. They are not written twice. Instead this
+//! module's [`Connection`] is either an SQLite connection or a PostgreSQL client, and offers
+//! the part of rusqlite's interface the store uses, with rusqlite's own names and types:
+//!
+//! - parameters are `rusqlite::ToSql` values (`params![…]`, `[x]`, [`params_from_iter`]);
+//! - a row is read with `row.get(i)` into anything `rusqlite::types::FromSql` reads (and
+//!   `row.get_ref(i)`), so closures such as `|r| Ok((r.get(0)?, r.get(1)?))` are unchanged;
+//! - errors are `rusqlite::Error` (`OptionalExtension::optional` works on both): a
+//!   PostgreSQL failure travels boxed in it ([`PgFailure`]) and `error::Error::db` turns it
+//!   into a message that says what is wrong, as it does SQLite's.
+//!
+//! So a module moves onto the seam by importing `Connection` from here instead of from
+//! rusqlite, and its call sites stay as they were; SQL is shared where the dialects agree
+//! (almost everywhere: the schema gives both the same tables, columns and meanings, see
+//! `pg_schema`) and where they do not, a module asks [`Connection::dialect`] and picks one of
+//! two small fragments. On PostgreSQL the placeholders `?N` become `$N` when a statement is
+//! prepared (and the statement is cached per connection, as rusqlite caches SQLite's).
+//!
+//! Why this and not a trait with two store implementations: a trait at the level of the
+//! store's operations would mean the rules twice; a trait at the connection would make every
+//! function that takes a connection generic. An enum keeps `&Connection` a plain type in the
+//! ~400 functions that take one, costs SQLite one branch per call (nothing measurable beside
+//! a statement), and lets modules move over one at a time: one not yet on the seam asks for
+//! [`Connection::sqlite`], which on PostgreSQL says plainly that the command does not run there
+//! yet.
+//!
+//! The `postgres` crate is the synchronous client: the desk's store is synchronous (one short
+//! transaction per action, on the caller's thread), and so is rusqlite; the async
+//! `tokio-postgres` under it would only add a runtime to every command.
+//!
+//! Transactions: [`Connection::transaction`] is SQLite's `BEGIN IMMEDIATE` and on PostgreSQL
+//! `BEGIN` followed by the desk-wide advisory lock (`pg_schema::WRITE_LOCK`): writers are
+//! serialized on both, so numbering, the hash chain and the optimistic versions need nothing
+//! of their own on PostgreSQL. Dropping a transaction that was not committed rolls it back.
+
+use super::pg_schema;
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+pub use rusqlite::{OptionalExtension, ToSql, params};
+
+pub type Result<T, E = rusqlite::Error> = std::result::Result<T, E>;
+
+/// Which SQL a connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A database connection: SQLite's or PostgreSQL's.
+pub struct Connection {
+    inner: Inner,
+}
+
+enum Inner {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<Pg>),
+}
+
+struct Pg {
+    client: RefCell<postgres::Client>,
+    /// Prepared statements by their SQL as the store wrote it.
+    cache: RefCell<HashMap<String, postgres::Statement>>,
+    /// Rows the last `execute` changed.
+    changes: Cell<u64>,
+}
+
+/// A PostgreSQL failure, carried inside `rusqlite::Error::ToSqlConversionFailure` so that the
+/// store's functions keep one error type; `error::Error::db` reads it back.
+#[derive(Debug)]
+pub struct PgFailure(pub postgres::Error);
+
+impl std::fmt::Display for PgFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_db_error() {
+            Some(db) => f.write_str(db.message()),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+impl std::error::Error for PgFailure {}
+
+impl PgFailure {
+    /// The failure in `e`, when it is one of PostgreSQL's.
+    pub fn of(e: &rusqlite::Error) -> Option<&postgres::Error> {
+        match e {
+            rusqlite::Error::ToSqlConversionFailure(b) => {
+                b.downcast_ref::<PgFailure>().map(|p| &p.0)
+            }
+            _ => None,
+        }
+    }
+}
+
+fn pg_err(e: postgres::Error) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(PgFailure(e)))
+}
+
+/// What a module not yet on the seam says on PostgreSQL.
+#[derive(Debug)]
+pub struct NotOnPostgres;
+
+impl std::fmt::Display for NotOnPostgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("this command does not run on a PostgreSQL desk yet")
+    }
+}
+
+impl std::error::Error for NotOnPostgres {}
+
+impl NotOnPostgres {
+    pub fn is(e: &rusqlite::Error) -> bool {
+        matches!(e, rusqlite::Error::ToSqlConversionFailure(b) if b.is::<NotOnPostgres>())
+    }
+}
+
+impl From<rusqlite::Connection> for Connection {
+    fn from(c: rusqlite::Connection) -> Connection {
+        Connection {
+            inner: Inner::Sqlite(c),
+        }
+    }
+}
+
+impl Connection {
+    /// A PostgreSQL connection over `client`.
+    pub fn postgres(client: postgres::Client) -> Connection {
+        Connection {
+            inner: Inner::Postgres(Box::new(Pg {
+                client: RefCell::new(client),
+                cache: RefCell::new(HashMap::new()),
+                changes: Cell::new(0),
+            })),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.inner {
+            Inner::Sqlite(_) => Dialect::Sqlite,
+            Inner::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.dialect() == Dialect::Postgres
+    }
+
+    /// The SQLite connection, for what only SQLite has (its pragmas, backups, FTS5): on
+    /// PostgreSQL, an error saying the command does not run there yet.
+    pub fn sqlite(&self) -> Result<&rusqlite::Connection> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(c),
+            Inner::Postgres(_) => Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                NotOnPostgres,
+            ))),
+        }
+    }
+
+    /// `sqlite`, to change the connection itself.
+    pub fn sqlite_mut(&mut self) -> Result<&mut rusqlite::Connection> {
+        match &mut self.inner {
+            Inner::Sqlite(c) => Ok(c),
+            Inner::Postgres(_) => Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                NotOnPostgres,
+            ))),
+        }
+    }
+
+    /// The PostgreSQL client (LISTEN/NOTIFY, COPY).
+    pub fn with_postgres<T>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>,
+    ) -> Result<Option<T>> {
+        match &self.inner {
+            Inner::Sqlite(_) => Ok(None),
+            Inner::Postgres(pg) => f(&mut pg.client.borrow_mut()).map(Some).map_err(pg_err),
+        }
+    }
+
+    pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(Statement {
+                inner: Stmt::Cached(c.prepare_cached(sql)?),
+            }),
+            Inner::Postgres(pg) => pg.prepare(sql),
+        }
+    }
+
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(Statement {
+                inner: Stmt::Plain(c.prepare(sql)?),
+            }),
+            Inner::Postgres(pg) => pg.prepare(sql),
+        }
+    }
+
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        match &self.inner {
+            Inner::Sqlite(c) => params.with(|p| c.execute(sql, p)),
+            Inner::Postgres(_) => self.prepare_cached(sql)?.execute(params),
+        }
+    }
+
+    pub fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> Result<T>,
+    {
+        match &self.inner {
+            Inner::Sqlite(c) => params.with(|p| c.query_row(sql, p, |r| f(&Row::Sqlite(r)))),
+            Inner::Postgres(_) => self.prepare_cached(sql)?.query_row(params, f),
+        }
+    }
+
+    /// Runs statements without parameters, as they are (no placeholders translated).
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite(c) => c.execute_batch(sql),
+            Inner::Postgres(pg) => pg.client.borrow_mut().batch_execute(sql).map_err(pg_err),
+        }
+    }
+
+    /// Rows changed by the last statement.
+    pub fn changes(&self) -> u64 {
+        match &self.inner {
+            Inner::Sqlite(c) => c.changes(),
+            Inner::Postgres(pg) => pg.changes.get(),
+        }
+    }
+
+    /// Starts the write transaction of one action: SQLite's `BEGIN IMMEDIATE`; on PostgreSQL
+    /// `BEGIN` and the desk's write lock (see the module's notes). Rolled back when dropped
+    /// uncommitted.
+    pub fn transaction(&self) -> Result<Transaction<'_>> {
+        match &self.inner {
+            Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Inner::Postgres(pg) => pg
+                .client
+                .borrow_mut()
+                .batch_execute(&format!(
+                    "BEGIN; SELECT pg_advisory_xact_lock({})",
+                    pg_schema::WRITE_LOCK
+                ))
+                .map_err(pg_err)?,
+        }
+        Ok(Transaction {
+            conn: self,
+            done: false,
+        })
+    }
+}
+
+/// An open write transaction; derefs to its connection.
+pub struct Transaction<'c> {
+    conn: &'c Connection,
+    done: bool,
+}
+
+impl std::ops::Deref for Transaction<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Transaction<'_> {
+    pub fn commit(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.execute_batch("COMMIT")
+    }
+
+    pub fn rollback(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.execute_batch("ROLLBACK")
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Nothing more can be done about a failed rollback here: the connection is
+            // either unusable (and closes) or already out of the transaction.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl Pg {
+    fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        if let Some(s) = self.cache.borrow().get(sql) {
+            return Ok(Statement {
+                inner: Stmt::Pg {
+                    pg: self,
+                    stmt: s.clone(),
+                },
+            });
+        }
+        let stmt = self
+            .client
+            .borrow_mut()
+            .prepare(&placeholders(sql))
+            .map_err(pg_err)?;
+        self.cache
+            .borrow_mut()
+            .insert(sql.to_string(), stmt.clone());
+        Ok(Statement {
+            inner: Stmt::Pg { pg: self, stmt },
+        })
+    }
+
+    fn run(&self, stmt: &postgres::Statement, p: &[&dyn ToSql]) -> Result<Vec<Vec<Value>>> {
+        let params = pg_params(p)?;
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(stmt, &refs)
+            .map_err(pg_err)?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.try_get::<_, Cell0>(i).map(|c| c.0).map_err(pg_err))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn execute(&self, stmt: &postgres::Statement, p: &[&dyn ToSql]) -> Result<usize> {
+        let params = pg_params(p)?;
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        let n = self
+            .client
+            .borrow_mut()
+            .execute(stmt, &refs)
+            .map_err(pg_err)?;
+        self.changes.set(n);
+        Ok(n as usize)
+    }
+}
+
+/// Parameters of a statement: `params![…]`, an array or slice of values, `[]`, or
+/// [`params_from_iter`].
+pub trait Params {
+    fn with<R>(self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R;
+}
+
+impl Params for &[&dyn ToSql] {
+    fn with<R>(self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+        f(self)
+    }
+}
+
+impl Params for [&(dyn ToSql + Send + Sync); 0] {
+    fn with<R>(self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+        f(&[])
+    }
+}
+
+impl Params for () {
+    fn with<R>(self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+        f(&[])
+    }
+}
+
+macro_rules! array_params {
+    ($($n:literal)*) => {$(
+        impl<T: ToSql> Params for [T; $n] {
+            fn with<R>(self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+                let refs: Vec<&dyn ToSql> = self.iter().map(|v| v as &dyn ToSql).collect();
+                f(&refs)
+            }
+        }
+    )*};
+}
+
+array_params!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+
+impl<T: ToSql, const N: usize> Params for &[T; N] {
+    fn with<R>(self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+        let refs: Vec<&dyn ToSql> = self.iter().map(|v| v as &dyn ToSql).collect();
+        f(&refs)
+    }
+}
+
+impl<T: ToSql> Params for &Vec<T> {
+    fn with<R>(self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+        let refs: Vec<&dyn ToSql> = self.iter().map(|v| v as &dyn ToSql).collect();
+        f(&refs)
+    }
+}
+
+/// Parameters from an iterator of values.
+pub struct ParamsFromIter<I>(I);
+
+pub fn params_from_iter<I>(iter: I) -> ParamsFromIter<I>
+where
+    I: IntoIterator,
+    I::Item: ToSql,
+{
+    ParamsFromIter(iter)
+}
+
+impl<I> Params for ParamsFromIter<I>
+where
+    I: IntoIterator,
+    I::Item: ToSql,
+{
+    fn with<R>(self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+        let values: Vec<I::Item> = self.0.into_iter().collect();
+        let refs: Vec<&dyn ToSql> = values.iter().map(|v| v as &dyn ToSql).collect();
+        f(&refs)
+    }
+}
+
+/// A prepared statement of either database.
+pub struct Statement<'c> {
+    inner: Stmt<'c>,
+}
+
+enum Stmt<'c> {
+    Cached(rusqlite::CachedStatement<'c>),
+    Plain(rusqlite::Statement<'c>),
+    Pg {
+        pg: &'c Pg,
+        stmt: postgres::Statement,
+    },
+}
+
+/// A statement of either database: SQLite's to run, or PostgreSQL's with its client.
+type Split<'a, 'c> =
+    std::result::Result<&'a mut rusqlite::Statement<'c>, (&'c Pg, &'a postgres::Statement)>;
+
+impl<'c> Stmt<'c> {
+    fn split(&mut self) -> Split<'_, 'c> {
+        match self {
+            Stmt::Cached(s) => Ok(&mut **s),
+            Stmt::Plain(s) => Ok(s),
+            Stmt::Pg { pg, stmt } => Err((*pg, stmt)),
+        }
+    }
+}
+
+impl Statement<'_> {
+    pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
+        match self.inner.split() {
+            Ok(s) => params.with(|p| s.execute(p)),
+            Err((pg, stmt)) => params.with(|p| pg.execute(stmt, p)),
+        }
+    }
+
+    pub fn query_row<T, P, F>(&mut self, params: P, f: F) -> Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> Result<T>,
+    {
+        match self.inner.split() {
+            Ok(s) => params.with(|p| s.query_row(p, |r| f(&Row::Sqlite(r)))),
+            Err((pg, stmt)) => match params.with(|p| pg.run(stmt, p))?.first() {
+                Some(r) => f(&Row::Pg(r)),
+                None => Err(rusqlite::Error::QueryReturnedNoRows),
+            },
+        }
+    }
+
+    pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
+        let mut rows = self.query(params)?;
+        Ok(rows.next()?.is_some())
+    }
+
+    pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
+        match self.inner.split() {
+            Ok(s) => params.with(|p| s.query(p)).map(Rows::Sqlite),
+            Err((pg, stmt)) => Ok(Rows::Pg(params.with(|p| pg.run(stmt, p))?, 0)),
+        }
+    }
+
+    pub fn query_map<T, P, F>(&mut self, params: P, f: F) -> Result<MappedRows<'_, F>>
+    where
+        P: Params,
+        F: FnMut(&Row<'_>) -> Result<T>,
+    {
+        Ok(MappedRows {
+            rows: self.query(params)?,
+            f,
+        })
+    }
+
+    pub fn column_count(&self) -> usize {
+        match &self.inner {
+            Stmt::Cached(s) => s.column_count(),
+            Stmt::Plain(s) => s.column_count(),
+            Stmt::Pg { stmt, .. } => stmt.columns().len(),
+        }
+    }
+}
+
+/// The rows of a query. SQLite's are read one by one; PostgreSQL's come all at once.
+pub enum Rows<'s> {
+    Sqlite(rusqlite::Rows<'s>),
+    Pg(Vec<Vec<Value>>, usize),
+}
+
+impl Rows<'_> {
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<Row<'_>>> {
+        match self {
+            Rows::Sqlite(r) => Ok(r.next()?.map(Row::Sqlite)),
+            Rows::Pg(rows, at) => {
+                let i = *at;
+                *at += 1;
+                Ok(rows.get(i).map(|r| Row::Pg(r)))
+            }
+        }
+    }
+}
+
+/// Rows mapped by a function, as `query_map` returns them.
+pub struct MappedRows<'s, F> {
+    rows: Rows<'s>,
+    f: F,
+}
+
+impl<T, F> Iterator for MappedRows<'_, F>
+where
+    F: FnMut(&Row<'_>) -> Result<T>,
+{
+    type Item = Result<T>;
+    fn next(&mut self) -> Option<Result<T>> {
+        match self.rows.next() {
+            Ok(Some(r)) => Some((self.f)(&r)),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+/// One row of a result.
+pub enum Row<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Pg(&'r [Value]),
+}
+
+impl Row<'_> {
+    pub fn get<T: rusqlite::types::FromSql>(&self, i: usize) -> Result<T> {
+        match self {
+            Row::Sqlite(r) => r.get(i),
+            Row::Pg(v) => {
+                let value = v.get(i).ok_or(rusqlite::Error::InvalidColumnIndex(i))?;
+                T::column_result(ValueRef::from(value)).map_err(|e| match e {
+                    rusqlite::types::FromSqlError::InvalidType => {
+                        rusqlite::Error::InvalidColumnType(
+                            i,
+                            String::new(),
+                            ValueRef::from(value).data_type(),
+                        )
+                    }
+                    rusqlite::types::FromSqlError::OutOfRange(n) => {
+                        rusqlite::Error::IntegralValueOutOfRange(i, n)
+                    }
+                    other => rusqlite::Error::FromSqlConversionFailure(
+                        i,
+                        ValueRef::from(value).data_type(),
+                        Box::new(other),
+                    ),
+                })
+            }
+        }
+    }
+
+    pub fn get_ref(&self, i: usize) -> Result<ValueRef<'_>> {
+        match self {
+            Row::Sqlite(r) => r.get_ref(i),
+            Row::Pg(v) => v
+                .get(i)
+                .map(ValueRef::from)
+                .ok_or(rusqlite::Error::InvalidColumnIndex(i)),
+        }
+    }
+}
+
+/// SQLite's placeholders (`?N`, `?`) as PostgreSQL's (`$N`), outside quotes and comments.
+pub fn placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut next = 1;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                let n = digits.parse::<usize>().unwrap_or(next);
+                next = n + 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A parameter as PostgreSQL is to receive it: SQLite's value, written as the type the
+/// server inferred for its place (an integer for a BIGINT column, text for TEXT …).
+#[derive(Debug)]
+struct PgValue(Value);
+
+fn pg_params(p: &[&dyn ToSql]) -> Result<Vec<PgValue>> {
+    p.iter()
+        .map(|v| {
+            Ok(PgValue(match v.to_sql()? {
+                ToSqlOutput::Borrowed(r) => owned(r),
+                ToSqlOutput::Owned(v) => v,
+                _ => {
+                    return Err(rusqlite::Error::ToSqlConversionFailure(
+                        "a value PostgreSQL cannot take".into(),
+                    ));
+                }
+            }))
+        })
+        .collect()
+}
+
+fn owned(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+use postgres::types::ToSql as PgToSql;
+
+impl postgres::types::ToSql for PgValue {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> std::result::Result<postgres::types::IsNull, BoxError> {
+        use postgres::types::{IsNull, Type};
+        let text = |s: &str, out: &mut postgres::types::private::BytesMut| {
+            out.extend_from_slice(s.as_bytes());
+            Ok(IsNull::No)
+        };
+        match &self.0 {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Integer(i) => match *ty {
+                Type::INT8 => PgToSql::to_sql(&i, ty, out),
+                Type::INT4 => PgToSql::to_sql(&i32::try_from(*i)?, ty, out),
+                Type::INT2 => PgToSql::to_sql(&i16::try_from(*i)?, ty, out),
+                Type::BOOL => PgToSql::to_sql(&(*i != 0), ty, out),
+                Type::FLOAT8 => PgToSql::to_sql(&(*i as f64), ty, out),
+                Type::FLOAT4 => PgToSql::to_sql(&(*i as f32), ty, out),
+                Type::NUMERIC => Err(format!("bind {i} as BIGINT, not NUMERIC").into()),
+                _ => text(&i.to_string(), out),
+            },
+            Value::Real(f) => match *ty {
+                Type::FLOAT8 => PgToSql::to_sql(&f, ty, out),
+                Type::FLOAT4 => PgToSql::to_sql(&(*f as f32), ty, out),
+                Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL | Type::NUMERIC => {
+                    Err(format!("a real number where {ty} was expected").into())
+                }
+                _ => text(&f.to_string(), out),
+            },
+            Value::Text(s) => match *ty {
+                Type::BYTEA => PgToSql::to_sql(&s.as_bytes(), ty, out),
+                Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL | Type::FLOAT8 | Type::FLOAT4 => {
+                    Err(format!("text where {ty} was expected").into())
+                }
+                _ => text(s, out),
+            },
+            Value::Blob(b) => match *ty {
+                Type::BYTEA => PgToSql::to_sql(&b.as_slice(), ty, out),
+                _ => text(std::str::from_utf8(b)?, out),
+            },
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// A column's value read from PostgreSQL as SQLite's kind of value.
+struct Cell0(Value);
+
+impl<'a> postgres::types::FromSql<'a> for Cell0 {
+    fn from_sql(ty: &postgres::types::Type, raw: &'a [u8]) -> Result<Cell0, BoxError> {
+        use postgres::types::Type;
+        Ok(Cell0(match *ty {
+            Type::BOOL => Value::Integer(i64::from(bool::from_sql(ty, raw)?)),
+            Type::INT2 => Value::Integer(i64::from(i16::from_sql(ty, raw)?)),
+            Type::INT4 => Value::Integer(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT8 => Value::Integer(i64::from_sql(ty, raw)?),
+            Type::OID => Value::Integer(i64::from(u32::from_sql(ty, raw)?)),
+            Type::FLOAT4 => Value::Real(f64::from(f32::from_sql(ty, raw)?)),
+            Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+            Type::NUMERIC => numeric(raw)?,
+            Type::BYTEA => Value::Blob(raw.to_vec()),
+            _ => match std::str::from_utf8(raw) {
+                Ok(s) => Value::Text(s.to_string()),
+                Err(_) => Value::Blob(raw.to_vec()),
+            },
+        }))
+    }
+
+    fn from_sql_null(_: &postgres::types::Type) -> Result<Cell0, BoxError> {
+        Ok(Cell0(Value::Null))
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+}
+
+/// NUMERIC's binary form (what `sum` and `avg` of BIGINT return): an integer when it has no
+/// fraction and fits, a real number otherwise.
+fn numeric(raw: &[u8]) -> Result<Value, BoxError> {
+    let word = |i: usize| -> Result<i16, BoxError> {
+        raw.get(i * 2..i * 2 + 2)
+            .map(|b| i16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "a short NUMERIC".into())
+    };
+    let (ndigits, weight, sign, scale) = (word(0)?, word(1)?, word(2)? as u16, word(3)?);
+    if sign == 0xC000 {
+        return Ok(Value::Real(f64::NAN));
+    }
+    let mut real = 0f64;
+    let mut int: Option<i128> = Some(0);
+    for i in 0..ndigits.max(0) as usize {
+        let d = word(4 + i)?;
+        let power = i32::from(weight) - i as i32;
+        real += f64::from(d) * 10000f64.powi(power);
+        int = match (int, power) {
+            (Some(n), p) if p >= 0 => 10000i128
+                .checked_pow(p as u32)
+                .and_then(|m| n.checked_add(i128::from(d) * m)),
+            (n, _) if d == 0 => n,
+            _ => None,
+        };
+    }
+    let negative = sign == 0x4000;
+    Ok(match int.and_then(|n| i64::try_from(n).ok()) {
+        Some(n) if scale == 0 || real.fract() == 0.0 => {
+            Value::Integer(if negative { -n } else { n })
+        }
+        _ => Value::Real(if negative { -real } else { real }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_dollars_outside_quotes() {
+        assert_eq!(
+            placeholders("SELECT a FROM t WHERE b = ?1 AND c = '?2' AND d = ?2 -- ?3\n AND e = ?"),
+            "SELECT a FROM t WHERE b = $1 AND c = '?2' AND d = $2 -- ?3\n AND e = $3"
+        );
+        assert_eq!(placeholders("VALUES (?, ?, ?)"), "VALUES ($1, $2, $3)");
+        assert_eq!(placeholders("\"odd?\" = ?10"), "\"odd?\" = $10");
+    }
+
+    #[test]
+    fn numeric_reads_integers_and_fractions() {
+        // 123456789 = 1·10000² + 2345·10000 + 6789
+        let n = |words: &[i16]| -> Vec<u8> { words.iter().flat_map(|w| w.to_be_bytes()).collect() };
+        assert_eq!(
+            numeric(&n(&[3, 2, 0, 0, 1, 2345, 6789])).ok(),
+            Some(Value::Integer(123_456_789))
+        );
+        assert_eq!(numeric(&n(&[0, 0, 0, 0])).ok(), Some(Value::Integer(0)));
+        assert_eq!(
+            numeric(&n(&[1, 0, 0x4000, 0, 42])).ok(),
+            Some(Value::Integer(-42))
+        );
+        // 2.5 = 2 + 5000·10000⁻¹, scale 1
+        assert_eq!(
+            numeric(&n(&[2, 0, 0, 1, 2, 5000])).ok(),
+            Some(Value::Real(2.5))
+        );
+    }
+}
