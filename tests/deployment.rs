@@ -204,3 +204,131 @@ fn grants_without_a_program_role_do_nothing() {
     c.psql(pg::OWNER, &db.name, &format!("{SCHEMA}{sql}"))
         .expect("no role, no grants, no error");
 }
+
+/// TLS to the server: a cluster that takes TLS connections only (`hostssl`), with a
+/// certificate for `localhost` signed by a CA the test makes. The desk connects as its URL's
+/// sslmode says: refused without TLS, encrypted with `require`, the server checked with
+/// `verify-ca` and `verify-full` (its name too), and a server whose certificate another CA
+/// signed is refused.
+#[test]
+fn tls_to_the_server() {
+    if pg::bin_dir().is_err() {
+        return pg::skip("PostgreSQL is not installed");
+    }
+    let certs = tempfile::tempdir().expect("tmp");
+    let Some(pem) = pg::test_certificates(certs.path()) else {
+        return pg::skip("openssl cannot make test certificates here");
+    };
+    let c = match pg::Cluster::start(pg::Options {
+        conf: vec![
+            "ssl = on".into(),
+            "ssl_cert_file = 'server.crt'".into(),
+            "ssl_key_file = 'server.key'".into(),
+        ],
+        hba: vec![
+            "hostnossl all all 0.0.0.0/0 reject".into(),
+            "hostssl all all 127.0.0.1/32 scram-sha-256".into(),
+        ],
+        files: vec![
+            ("server.crt".into(), pem.server_cert.clone()),
+            ("server.key".into(), pem.server_key.clone()),
+        ],
+        ..pg::Options::default()
+    }) {
+        Ok(c) => c,
+        Err(e) => panic!("a cluster with TLS: {e}"),
+    };
+    let db = c.create_db();
+    let ca = certs.path().join("ca.pem");
+    let other_ca = certs.path().join("other-ca.pem");
+    let url = |host: &str, query: &str| {
+        db.url.replacen("@127.0.0.1:", &format!("@{host}:"), 1) + "?" + query
+    };
+    let encrypted = |url: &str| -> Result<bool, String> {
+        let mut client = desk::store::pg_connect::connect(url).map_err(|e| e.to_string())?;
+        let row = client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(row.get(0))
+    };
+    // Without TLS the server refuses.
+    let e = encrypted(&url("127.0.0.1", "sslmode=disable")).expect_err("plain TCP is refused");
+    assert!(e.contains("no encryption"), "{e}");
+    // require: encrypted, whoever the server is.
+    assert_eq!(encrypted(&url("127.0.0.1", "sslmode=require")), Ok(true));
+    assert_eq!(
+        encrypted(&url("127.0.0.1", "")),
+        Ok(true),
+        "prefer takes TLS when offered"
+    );
+    // verify-full: the CA and the name; the certificate names localhost, not 127.0.0.1.
+    let ok = format!("sslmode=verify-full&sslrootcert={}", ca.display());
+    assert_eq!(encrypted(&url("localhost", &ok)), Ok(true));
+    let e = encrypted(&url("127.0.0.1", &ok)).expect_err("the name is checked");
+    assert!(
+        e.contains("not valid for name") || e.contains("NotValidForName"),
+        "{e}"
+    );
+    // verify-ca: the CA, not the name.
+    let ca_only = format!("sslmode=verify-ca&sslrootcert={}", ca.display());
+    assert_eq!(encrypted(&url("127.0.0.1", &ca_only)), Ok(true));
+    // Another CA: refused in both; require with sslrootcert checks the CA as libpq does.
+    for mode in ["verify-full", "verify-ca", "require"] {
+        let q = format!("sslmode={mode}&sslrootcert={}", other_ca.display());
+        let e = encrypted(&url("localhost", &q)).expect_err("an unknown issuer is refused");
+        assert!(
+            e.contains("UnknownIssuer") || e.contains("unknown issuer"),
+            "{mode}: {e}"
+        );
+    }
+    // Mistakes in the URL are said as such.
+    let e = encrypted(&url("localhost", "sslmode=verify")).expect_err("no such sslmode");
+    assert!(e.contains("sslmode \"verify\""), "{e}");
+    let e = encrypted(&url(
+        "localhost",
+        "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+    ))
+    .expect_err("no CA file");
+    assert!(e.contains("/nonexistent/ca.pem"), "{e}");
+}
+
+/// The harness's streaming replica (for `[database] report_url` and failover): a hot standby
+/// made by pg_basebackup follows what the primary commits, and refuses writes, desk_owner's
+/// included.
+#[test]
+fn a_streaming_replica_follows_the_primary_and_refuses_writes() {
+    if pg::bin_dir().is_err() {
+        return pg::skip("PostgreSQL is not installed");
+    }
+    let primary = pg::Cluster::start(pg::Options::default()).expect("a primary");
+    let db = primary.create_db();
+    primary
+        .psql(
+            pg::OWNER,
+            &db.name,
+            "CREATE TABLE t (x int); INSERT INTO t VALUES (1)",
+        )
+        .expect("before the copy");
+    let standby = primary.standby().expect("a standby");
+    primary
+        .psql(pg::OWNER, &db.name, "INSERT INTO t VALUES (2)")
+        .expect("after the copy");
+    standby
+        .caught_up(&primary.primary_lsn())
+        .expect("it follows");
+    let url = standby.url(pg::OWNER, &db.name);
+    let mut client = desk::store::pg_connect::connect(&url).expect("the desk connects to it");
+    let rows = client
+        .query("SELECT x FROM t ORDER BY x", &[])
+        .expect("reads");
+    let xs: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(xs, [1, 2]);
+    let e = client
+        .execute("INSERT INTO t VALUES (3)", &[])
+        .expect_err("a standby is read-only");
+    assert!(format!("{e:?}").contains("read-only transaction"), "{e:?}");
+    assert_eq!(standby.admin("postgres", "SELECT pg_is_in_recovery()"), "t");
+}

@@ -13,6 +13,7 @@ pub mod extend;
 pub mod inbox;
 pub mod numbers;
 pub mod outbox;
+pub mod pg_connect;
 pub mod pg_grants;
 pub mod pg_schema;
 pub mod public;

@@ -423,6 +423,84 @@ impl Cluster {
         }
     }
 
+    /// A streaming replica of this cluster (a hot standby: read-only, following the primary's
+    /// WAL as it is written), on its own free port; stopped when dropped. Its roles and
+    /// passwords are the primary's.
+    pub fn standby(&self) -> Result<Cluster, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("desk-pg-standby-")
+            .tempdir()
+            .map_err(|e| format!("temp dir: {e}"))?
+            .keep();
+        let mut s = Cluster {
+            bin: self.bin.clone(),
+            dir,
+            port: 0,
+            as_user: self.as_user.clone(),
+            secret: self.secret.clone(),
+            next: AtomicUsize::new(0),
+            stop_on_drop: true,
+        };
+        s.watch()?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&s.dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| format!("{}: {e}", s.dir.display()))?;
+        }
+        s.give_to_server_user(&s.dir)?;
+        // -R: standby.signal and primary_conninfo; -X stream: the WAL of the copy itself.
+        checked(
+            "pg_basebackup",
+            s.tool("pg_basebackup")
+                .arg("-D")
+                .arg(s.data())
+                .args(["-R", "-X", "stream", "-c", "fast", "--no-sync"])
+                .arg(format!("--dbname={}", self.url("postgres", "postgres")))
+                .output(),
+        )?;
+        let auto = s.data().join("postgresql.auto.conf");
+        let old = std::fs::read_to_string(&auto).map_err(|e| format!("{}: {e}", auto.display()))?;
+        s.write_private(
+            &auto,
+            format!(
+                "{old}\nunix_socket_directories = '{}'\nhot_standby = on\n",
+                s.dir.display()
+            )
+            .as_bytes(),
+        )?;
+        let mut last = String::new();
+        for _ in 0..5 {
+            s.port = free_port()?;
+            match s.pg_ctl_start(&Options::default()) {
+                Ok(()) => return Ok(s),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    /// Waits until this standby has replayed everything its primary had written when called
+    /// (`lsn` from `primary_lsn`), up to a minute.
+    pub fn caught_up(&self, lsn: &str) -> Result<(), String> {
+        for _ in 0..600 {
+            let done = self.psql(
+                "postgres",
+                "postgres",
+                &format!("SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn"),
+            )?;
+            if done == "t" {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Err(format!("the standby did not reach {lsn} in a minute"))
+    }
+
+    /// Where the primary's WAL is now.
+    pub fn primary_lsn(&self) -> String {
+        self.admin("postgres", "SELECT pg_current_wal_lsn()")
+    }
+
     /// The deployment's two roles (README): neither a superuser, nor able to create
     /// databases or roles; `desk_app` owns nothing.
     fn roles(&self) -> Result<(), String> {
@@ -476,4 +554,86 @@ impl Drop for Cluster {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Certificates a TLS test makes with `openssl`: a CA (`ca.pem`), a server certificate for
+/// `localhost` it signed (`server.crt`, `server.key`), and an unrelated CA (`other-ca.pem`).
+pub struct Certificates {
+    pub server_cert: Vec<u8>,
+    pub server_key: Vec<u8>,
+}
+
+/// Makes them in `dir`; `None` when openssl is missing or fails.
+pub fn test_certificates(dir: &Path) -> Option<Certificates> {
+    let p = |f: &str| dir.join(f).display().to_string();
+    std::fs::write(
+        dir.join("server.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost\n",
+    )
+    .ok()?;
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let ca = |name: &str| -> Vec<String> {
+        let mut a: Vec<String> = ["req", "-x509", "-days", "2", "-subj"]
+            .map(String::from)
+            .into();
+        a.push(format!("/CN=desk test {name}"));
+        a.extend(ec.map(String::from));
+        a.extend([
+            "-keyout".into(),
+            p(&format!("{name}.key")),
+            "-out".into(),
+            p(&format!("{name}.pem")),
+        ]);
+        a
+    };
+    let mut req: Vec<String> = ["req", "-subj", "/CN=localhost"].map(String::from).into();
+    req.extend(ec.map(String::from));
+    req.extend([
+        "-keyout".into(),
+        p("server.key"),
+        "-out".into(),
+        p("server.csr"),
+    ]);
+    let sign: Vec<String> = [
+        "x509",
+        "-req",
+        "-days",
+        "2",
+        "-CAcreateserial",
+        "-in",
+        &p("server.csr"),
+        "-CA",
+        &p("ca.pem"),
+        "-CAkey",
+        &p("ca.key"),
+        "-extfile",
+        &p("server.ext"),
+        "-out",
+        &p("server.crt"),
+    ]
+    .map(String::from)
+    .into();
+    for args in [ca("ca"), ca("other-ca"), req, sign] {
+        let ok = Command::new("openssl")
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("openssl {}: failed", args.join(" "));
+            return None;
+        }
+    }
+    Some(Certificates {
+        server_cert: std::fs::read(dir.join("server.crt")).ok()?,
+        server_key: std::fs::read(dir.join("server.key")).ok()?,
+    })
 }
