@@ -330,5 +330,96 @@ fn a_streaming_replica_follows_the_primary_and_refuses_writes() {
         .execute("INSERT INTO t VALUES (3)", &[])
         .expect_err("a standby is read-only");
     assert!(format!("{e:?}").contains("read-only transaction"), "{e:?}");
+    // A URL naming the standby first and the primary second finds the primary for writing
+    // (how a desk started after a failover finds the new one).
+    let password = url
+        .split(':')
+        .nth(2)
+        .and_then(|s| s.split('@').next())
+        .unwrap_or_default();
+    let both = format!(
+        "postgres://{}:{password}@127.0.0.1:{},127.0.0.1:{}/{}?target_session_attrs=read-write",
+        pg::OWNER,
+        standby.port,
+        primary.port,
+        db.name
+    );
+    let mut writer = desk::store::pg_connect::connect(&both).expect("the primary of the two");
+    writer
+        .execute("INSERT INTO t VALUES (3)", &[])
+        .expect("writes on the primary");
     assert_eq!(standby.admin("postgres", "SELECT pg_is_in_recovery()"), "t");
+}
+
+/// The grants on the store's own schema (store::pg_schema, every migration): desk_app's
+/// rights on each table are what pg_grants says, every append-only table exists, and the
+/// history's triggers are out of its reach.
+#[test]
+fn grants_on_the_desk_schema() {
+    use desk::store::{pg_grants, pg_schema};
+    let Some(db) = pg::db() else { return };
+    let c = pg::cluster().expect("the cluster that gave the database");
+    for (version, sql) in pg_schema::ALL {
+        c.psql(pg::OWNER, &db.name, sql)
+            .unwrap_or_else(|e| panic!("migration {version} as desk_owner: {e}"));
+    }
+    c.psql(pg::OWNER, &db.name, &pg_grants::grants())
+        .expect("the owner grants");
+    let tables = c.admin(
+        &db.name,
+        "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'",
+    );
+    let tables: Vec<&str> = tables.split(' ').collect();
+    for t in pg_grants::APPEND_ONLY
+        .iter()
+        .chain(pg_grants::NO_DELETE)
+        .chain(pg_grants::READ_ONLY)
+    {
+        assert!(
+            tables.contains(t),
+            "{t} is a table of the schema: {tables:?}"
+        );
+    }
+    for t in &tables {
+        let may = |p: &str| {
+            c.psql(
+                pg::APP,
+                &db.name,
+                &format!("SELECT has_table_privilege('{t}', '{p}')"),
+            )
+            .expect("privilege")
+                == "t"
+        };
+        let expected = if pg_grants::APPEND_ONLY.contains(t) {
+            [true, true, false, false]
+        } else if pg_grants::NO_DELETE.contains(t) {
+            [true, true, true, false]
+        } else if pg_grants::READ_ONLY.contains(t) {
+            [true, false, false, false]
+        } else {
+            [true, true, true, true]
+        };
+        let got = ["SELECT", "INSERT", "UPDATE", "DELETE"].map(may);
+        assert_eq!(
+            got, expected,
+            "desk_app on {t} (SELECT, INSERT, UPDATE, DELETE)"
+        );
+        assert!(
+            !may("TRUNCATE") && !may("TRIGGER") && !may("REFERENCES"),
+            "{t}"
+        );
+    }
+    for (sql, refusal) in [
+        ("UPDATE events SET kind = 'x'", "permission denied"),
+        ("DELETE FROM events", "permission denied"),
+        ("DROP TRIGGER events_no_update ON events", "must be owner"),
+        ("ALTER TABLE events DISABLE TRIGGER ALL", "must be owner"),
+        (
+            "ALTER TABLE tickets ADD COLUMN forged text",
+            "must be owner",
+        ),
+    ] {
+        let e = c.psql(pg::APP, &db.name, sql).expect_err(sql);
+        assert!(e.contains(refusal), "{sql}: {e}");
+    }
 }

@@ -122,6 +122,13 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
     if config.get_hosts().is_empty() {
         return Err(ConnectError::Url("it names no host".into()));
     }
+    // A password left out of the URL (an admin's `--db` is visible in `ps`) comes from
+    // PGPASSWORD, which only the user and root can read in /proc.
+    if config.get_password().is_none()
+        && let Some(pw) = std::env::var_os("PGPASSWORD")
+    {
+        config.password(pw.as_encoded_bytes());
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
