@@ -254,8 +254,9 @@ fn every_field_and_operator_matches_plain_sql() {
         let got = f.read(text);
         let want = f.plain(w);
         assert_eq!(got, want, "{text} against {w}");
+        // (Just after midnight nothing may have been resolved today yet.)
         assert!(
-            !want.is_empty() || text.contains("due<4h"),
+            !want.is_empty() || text.contains("due<4h") || text.contains(":today"),
             "{text}: an empty answer proves nothing"
         );
         // Printing the query and reading it back finds the same tickets.
