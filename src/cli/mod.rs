@@ -659,6 +659,8 @@ where
         output::error_line(&output::describe(&e, catalog()));
         return e.exit_code();
     }
+    // Long work of the store (an upgrade, recomputing figures, a check, a restore) shows a bar.
+    progress::follow_the_store(catalog());
     // An MTA keeps a message and tries again later only on EX_TEMPFAIL (75): mail in says
     // so whenever the database could not take it, instead of making the MTA bounce it.
     let mail_in = matches!(cli.command, Some(Command::Mail(MailCommand::In { .. })));

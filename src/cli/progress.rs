@@ -45,3 +45,37 @@ impl Drop for Progress {
         }
     }
 }
+
+/// Draws the store's long work (an upgrade of the database, recomputing service-level
+/// figures, `desk check`, a restore) as bars on standard error, from now on, when it is a
+/// terminal; otherwise listens to nothing.
+pub fn follow_the_store(cat: &'static crate::i18n::Catalog) {
+    use crate::store::progress::{Work, listen};
+    if !std::io::stderr().is_terminal() {
+        return;
+    }
+    let bar: std::cell::RefCell<Option<(Work, Progress)>> = std::cell::RefCell::new(None);
+    listen(move |work, done, total| {
+        let mut bar = bar.borrow_mut();
+        if total == 0 || done >= total {
+            // Done: the bar is cleared (dropped).
+            *bar = None;
+            return;
+        }
+        if bar.as_ref().is_none_or(|(w, _)| *w != work) {
+            let label = match work {
+                Work::Upgrade => "cli.progress.upgrade",
+                Work::Recompute => "cli.progress.recompute",
+                Work::Check => "cli.progress.check",
+                Work::Restore => "cli.progress.restore",
+            };
+            *bar = Some((
+                work,
+                Progress::new(total as usize, cat.t(label), cat.t("cli.progress.left")),
+            ));
+        }
+        if let Some((_, b)) = bar.as_ref() {
+            b.set(done as usize);
+        }
+    });
+}

@@ -364,8 +364,13 @@ impl Store {
         if input.metadata().is_ok_and(|m| !m.is_file()) {
             return Err(Error::Invalid(msg!("error.file.not_a_file", file = &name)));
         }
+        // How far, in its stages: the private copy, its upgrade, vetting it (its history's
+        // chain walked), keeping the counters, copying it over the desk, reopening.
+        let stage = |n: u64| super::progress::tell(super::progress::Work::Restore, n, 6);
+        stage(0);
         let scratch = Scratch::beside(&self.path, "restore");
         private_copy(&mut input, &scratch.0, &name)?;
+        stage(1);
         let db = |e| Error::db(e, &scratch.0);
         let mut src = Connection::open_with_flags(
             &scratch.0,
@@ -382,6 +387,7 @@ impl Store {
                 detail = e.to_string()
             ))
         })?;
+        stage(2);
         let tickets = count(&src).map_err(db)?;
         let have = self.ticket_count()?;
         if have > 0 && !force {
@@ -397,6 +403,7 @@ impl Store {
             Error::Sql(e) => db(e),
             e => e,
         })?;
+        stage(3);
         // The counters never go back: numbers given since the backup was taken stay given,
         // recorded as skipped in the copy before it replaces the desk (in the same step).
         let before = super::numbers::counters(&self.conn).map_err(|e| self.err(e))?;
@@ -416,8 +423,10 @@ impl Store {
         let _: String = src
             .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
             .map_err(db)?;
+        stage(4);
         let path = self.path.clone();
         copy_all(&src, &mut self.conn).map_err(|e| Error::db(e, &path))?;
+        stage(5);
         drop(src);
         drop(scratch);
         // Backups are not in WAL mode; the reopened desk is (and migrated, were it needed).
@@ -430,6 +439,7 @@ impl Store {
         let signed_in = self.signed_in.take();
         *self = reopened;
         self.signed_in = signed_in;
+        stage(6);
         Ok(Copied {
             tickets,
             bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),

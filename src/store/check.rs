@@ -8,6 +8,9 @@ use crate::core::model::Outcome;
 use crate::error::Result;
 use rusqlite::Connection;
 
+/// How many checks `desk check` makes (its steps of progress).
+const CHECKS: u64 = 12;
+
 /// One thing that is not as it must be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
@@ -251,22 +254,40 @@ impl Store {
     ) -> Result<CheckReport> {
         let run = || -> rusqlite::Result<CheckReport> {
             let c = &self.conn;
+            // How far: one step per check below.
+            let done = std::cell::Cell::new(0);
+            let step = || {
+                done.set(done.get() + 1);
+                super::progress::tell(super::progress::Work::Check, done.get(), CHECKS);
+            };
             let mut v = integrity(c)?;
+            step();
             v.extend(history_agrees(c)?);
+            step();
             let (tickets, states) = states(c, cfg)?;
             v.extend(states);
+            step();
             v.extend(figures_agree(c, cfg, now)?);
+            step();
             let chain = super::chain::verify(c, anchor)?;
             v.extend(chain_holds(&chain, anchor));
+            step();
             v.extend(super::numbers::check(c, cfg)?);
+            step();
             v.extend(relations(c)?);
+            step();
             v.extend(attachments(c)?);
+            step();
             v.extend(super::timers::check(c)?);
+            step();
             // The requester's side: every ticket has its access code; a notice waiting to be
             // delivered has an address to go to, a finished one its time.
             v.extend(super::outbox::check(c)?);
+            step();
             v.extend(super::roster::check(c)?);
+            step();
             v.extend(super::search::check(c, !self.is_read_only())?);
+            step();
             Ok(CheckReport {
                 tickets,
                 events: chain.events,

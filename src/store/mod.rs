@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod pg_connect;
 pub mod pg_grants;
 pub mod pg_schema;
+pub mod progress;
 pub mod public;
 pub mod query;
 pub mod report;
@@ -171,6 +172,22 @@ fn persist_wal(conn: &Connection) -> rusqlite::Result<()> {
             Some("cannot keep the write-ahead log files".into()),
         ))
     }
+}
+
+/// An older desk's migrations one at a time, telling how far the upgrade is (on a big desk
+/// some take a while). Each leaves a database of its version, so an upgrade cut short goes on
+/// from there at the next start.
+fn upgrade(conn: &mut Connection, from: i64) -> std::result::Result<(), rusqlite_migration::Error> {
+    use progress::{Work, tell};
+    let latest = schema::latest_version();
+    let migrations = schema::migrations();
+    let total = (latest - from) as u64;
+    tell(Work::Upgrade, 0, total);
+    for v in from + 1..=latest {
+        migrations.to_version(conn, v as usize)?;
+        tell(Work::Upgrade, (v - from) as u64, total);
+    }
+    Ok(())
 }
 
 /// Whether `open` may create the database file.
@@ -388,7 +405,12 @@ impl Store {
                     ))
                     .map_err(db)?;
             }
-            if let Err(e) = schema::migrations().to_latest(&mut self.conn) {
+            let migrated = if fresh {
+                schema::migrations().to_latest(&mut self.conn)
+            } else {
+                upgrade(&mut self.conn, version)
+            };
+            if let Err(e) = migrated {
                 // Another desk may have migrated the same file a moment ago.
                 let now: i64 = self
                     .conn

@@ -282,14 +282,20 @@ impl Store {
             rows.collect::<rusqlite::Result<_>>()
                 .map_err(|e| self.err(e))?
         };
-        for chunk in ids.chunks(5000) {
+        let total = ids.len() as u64;
+        for (c, chunk) in ids.chunks(5000).enumerate() {
             self.write(|tx| {
-                for id in chunk {
+                for (i, id) in chunk.iter().enumerate() {
                     refresh(tx, cfg, *id, now)?;
+                    let done = (c * 5000 + i + 1) as u64;
+                    if done.is_multiple_of(64) && done < total {
+                        super::progress::tell(super::progress::Work::Recompute, done, total);
+                    }
                 }
                 Ok(())
             })?;
         }
+        super::progress::tell(super::progress::Work::Recompute, total, total);
         let fp = cfg.sla_fingerprint();
         self.write(|tx| {
             set_meta(tx, FINGERPRINT, &fp)?;
