@@ -27,6 +27,7 @@ pub mod search;
 pub mod sla;
 pub mod tickets;
 pub mod timers;
+mod vfs;
 
 use crate::error::{Error, Result};
 use crate::msg;
@@ -190,6 +191,16 @@ fn upgrade(conn: &mut Connection, from: i64) -> std::result::Result<(), rusqlite
     Ok(())
 }
 
+/// Opens a desk's database with desk's file system (see `vfs`: no sync of the directory at
+/// every change), else SQLite's default.
+fn open_desk_file(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    if vfs::registered() {
+        Connection::open_with_flags_and_vfs(path, flags, vfs::NAME)
+    } else {
+        Connection::open_with_flags(path, flags)
+    }
+}
+
 /// Whether `open` may create the database file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -268,7 +279,7 @@ impl Store {
             flags |= OpenFlags::SQLITE_OPEN_NOFOLLOW;
         }
         let db = |e| Error::db(e, path);
-        let (mut conn, read_only) = match Connection::open_with_flags(path, flags) {
+        let (mut conn, read_only) = match open_desk_file(path, flags) {
             Ok(c) => (c, false),
             // Not writable for this user: open it for reading, so look-ups still work and
             // every write says why it cannot be done. (Never the shared desk: its readers are
