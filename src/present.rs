@@ -184,11 +184,20 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
             "event.unlinked",
             &[("from", from), ("kind", link_role(cat, e.text.as_deref()))],
         ),
-        EventKind::Reminded
-        | EventKind::Escalated
-        | EventKind::Alerted
-        | EventKind::AlertSeen
-        | EventKind::Extended => timer_event(cat, e, from, to, text.as_deref()),
+        EventKind::Reminded => reminded(cat, e),
+        // from: the clock; to: the level; text: the actions taken.
+        EventKind::Escalated => escalation(cat, &from, &to, e.text.as_deref().unwrap_or("")),
+        // from: the clock; to: the supervisor told; text: the level.
+        EventKind::Alerted => cat.f(
+            "event.alerted",
+            &[
+                ("to", to),
+                ("clock", cat.id("sla.clock", &from)),
+                ("level", cat.id("sla.states", text.as_deref().unwrap_or(""))),
+            ],
+        ),
+        EventKind::AlertSeen => cat.f("event.alert_seen", &[("to", to)]),
+        EventKind::Extended => extended(cat, from, to, &text),
         EventKind::Field => field_event(cat, e, &from, &to),
         EventKind::Message => {
             let head = cat.f("event.message", &[("from", from)]);
@@ -202,7 +211,11 @@ pub fn event(cfg: &Config, cat: &Catalog, e: &Event) -> String {
         EventKind::Notice => with_text(
             &text,
             cat.f(
-                "event.notice",
+                if from == "alert" {
+                    "event.notice_staff"
+                } else {
+                    "event.notice"
+                },
                 &[
                     ("kind", notice_kind(cat, &from)),
                     ("state", notice_state(cat, &to)),
@@ -329,62 +342,56 @@ fn field_event(cat: &Catalog, e: &Event, from: &str, to: &str) -> String {
     )
 }
 
-/// What the timers did (`desk tick`, `desk extend`): a reminder, an escalation, an alert
-/// to a supervisor and its reading, a deadline extended.
-fn timer_event(cat: &Catalog, e: &Event, from: String, to: String, text: Option<&str>) -> String {
-    match e.kind {
-        EventKind::Reminded => match e.to.as_deref().and_then(|v| v.parse::<i64>().ok()) {
-            Some(at) => cat.f("event.reminded_until", &[("at", crate::time::format(at))]),
-            None => cat.t("event.reminded").to_string(),
-        },
-        EventKind::Escalated => {
-            // from: the clock; to: the level; text: the actions taken.
-            let actions: Vec<String> = e
-                .text
-                .as_deref()
-                .unwrap_or("")
-                .split_whitespace()
-                .map(|a| cat.id("escalation", a))
-                .collect();
-            cat.f(
-                "event.escalated",
-                &[
-                    ("clock", cat.id("sla.clock", &from)),
-                    ("level", cat.id("sla.states", &to)),
-                    ("actions", actions.join(", ")),
-                ],
-            )
-        }
-        // from: the clock; to: the supervisor told; text: the level.
-        EventKind::Alerted => cat.f(
-            "event.alerted",
+/// A reminder: "reminded; closed on … unless they answer" (`to`: when it closes).
+fn reminded(cat: &Catalog, e: &Event) -> String {
+    match e.to.as_deref().and_then(|v| v.parse::<i64>().ok()) {
+        Some(at) => cat.f("event.reminded_until", &[("at", crate::time::format(at))]),
+        None => cat.t("event.reminded").to_string(),
+    }
+}
+
+/// An escalation as people read it: "resolution breached: supervisors notified, …" — from its
+/// clock, its level and the actions taken (their ids, separated by spaces).
+pub fn escalation(cat: &Catalog, clock: &str, level: &str, actions: &str) -> String {
+    let actions: Vec<String> = actions
+        .split_whitespace()
+        .map(|a| cat.id("escalation", a))
+        .collect();
+    cat.f(
+        "event.escalated",
+        &[
+            ("clock", cat.id("sla.clock", clock)),
+            ("level", cat.id("sla.states", level)),
+            ("actions", actions.join(", ")),
+        ],
+    )
+}
+
+/// A deadline extended: `from` the time added (seconds), `to` the new due time, the reason.
+fn extended(
+    cat: &Catalog,
+    from: String,
+    to: String,
+    text: &Option<std::borrow::Cow<'_, str>>,
+) -> String {
+    with_text(
+        text,
+        cat.f(
+            "event.extended",
             &[
-                ("to", to),
-                ("clock", cat.id("sla.clock", &from)),
-                ("level", cat.id("sla.states", text.unwrap_or(""))),
+                (
+                    "by",
+                    from.parse::<i64>()
+                        .map(|s| duration(cat, s))
+                        .unwrap_or(from),
+                ),
+                (
+                    "to",
+                    to.parse::<i64>().map(crate::time::format).unwrap_or(to),
+                ),
             ],
         ),
-        EventKind::AlertSeen => cat.f("event.alert_seen", &[("to", to)]),
-        EventKind::Extended => with_text(
-            &text.map(std::borrow::Cow::Borrowed),
-            cat.f(
-                "event.extended",
-                &[
-                    (
-                        "by",
-                        from.parse::<i64>()
-                            .map(|s| duration(cat, s))
-                            .unwrap_or(from),
-                    ),
-                    (
-                        "to",
-                        to.parse::<i64>().map(crate::time::format).unwrap_or(to),
-                    ),
-                ],
-            ),
-        ),
-        _ => String::new(),
-    }
+    )
 }
 
 /// The head of a duplicate merged into a ticket: "Merged HSG-… (duplicate), registered

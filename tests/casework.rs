@@ -1128,3 +1128,93 @@ fn reports_count_deadline_extensions_by_group() {
         "{ru}"
     );
 }
+
+#[test]
+fn agents_have_an_optional_mail_address_for_escalations() {
+    let d = Desk::staffed();
+    // A bad address is refused with its line, and nothing is added.
+    d.run(&[
+        "agent",
+        "add",
+        "taras",
+        "--role",
+        "supervisor",
+        "--mail",
+        "taras at home",
+    ])
+    .fails(2, "taras at home");
+    d.run(&[
+        "agent",
+        "add",
+        "taras",
+        "--role",
+        "supervisor",
+        "--group",
+        "HOUSING",
+        "--mail",
+        "taras@Example.org",
+    ])
+    .ok();
+    d.run(&["agent", "set", "vasyl", "--mail", "vasyl@-example.org"])
+        .fails(2, "vasyl@-example.org");
+    d.run(&["agent", "set", "vasyl", "--mail", "vasyl@example.org"])
+        .ok();
+    d.run(&["agent", "set", "nobody", "--mail", "n@example.org"])
+        .fails(3, "nobody");
+    let mail_of = |login: &str| -> serde_json::Value {
+        let list = d.run(&["agent", "list", "--json"]).json();
+        list.as_array()
+            .expect("agents")
+            .iter()
+            .find(|a| a["login"] == login)
+            .map(|a| a["mail"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(mail_of("taras"), "taras@example.org");
+    assert_eq!(mail_of("vasyl"), "vasyl@example.org");
+    assert_eq!(mail_of("olena"), serde_json::Value::Null);
+    let text = d.run(&["agent", "list"]).ok();
+    assert!(text.contains("✉ vasyl@example.org"), "{text}");
+    // The history's chain records the address; an empty one removes it.
+    checked(&d);
+    d.run(&["agent", "set", "vasyl", "--mail", ""]).ok();
+    assert_eq!(mail_of("vasyl"), serde_json::Value::Null);
+    checked(&d);
+    // An address changed outside desk is named.
+    d.sql()
+        .execute(
+            "UPDATE agents SET mail = 'eve@example.org' WHERE login = 'taras'",
+            [],
+        )
+        .expect("tamper");
+    let r = d.run(&["check"]);
+    assert_eq!(r.code, 5, "{}", r.stdout);
+    assert!(r.stdout.contains("taras"), "{}", r.stdout);
+    d.sql()
+        .execute(
+            "UPDATE agents SET mail = 'taras@example.org' WHERE login = 'taras'",
+            [],
+        )
+        .expect("put back");
+    checked(&d);
+    // A desk that mails says who hears of escalations in the desk only (vasyl now), without
+    // failing the check.
+    let cfg = d.db.with_file_name("desk.toml");
+    let mut text = std::fs::read_to_string(&cfg).expect("config");
+    text.push_str(&format!(
+        "\n[mail]\nfrom = \"desk@example.org\"\ntransport = \"dir:{}\"\n",
+        d.db.with_file_name("letters").display()
+    ));
+    std::fs::write(&cfg, text).expect("write");
+    let out = d.run(&["check"]).ok();
+    assert!(
+        out.contains("⚠ vasyl hears of escalations (HOUSING) in the desk only"),
+        "{out}"
+    );
+    assert!(!out.contains("⚠ taras"), "{out}");
+    let json = d.run(&["check", "--json"]).json();
+    assert_eq!(json["ok"], true);
+    // The admin, told of the groups without a supervisor, has no address either.
+    assert_eq!(out.matches("⚠ ").count(), 2, "{out}");
+    assert_eq!(json["warnings"].as_array().map(Vec::len), Some(2));
+}

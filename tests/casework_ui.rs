@@ -92,6 +92,7 @@ fn a_refused_correction_keeps_what_was_typed() {
                     role: desk::core::model::Role::Operator,
                     groups: vec!["HOUSING".into()],
                     capacity: 20,
+                    mail: None,
                 },
                 NOW,
             )
@@ -461,6 +462,7 @@ fn olena_holds(d: &Desk, subjects: &[&str]) -> Vec<String> {
                     role: desk::core::model::Role::Operator,
                     groups: vec!["HOUSING".into()],
                     capacity: 20,
+                    mail: None,
                 },
                 NOW,
             )
@@ -597,5 +599,71 @@ fn stats_count_deadline_extensions() {
             "{screen}"
         );
         insta::assert_snapshot!(format!("stats_extended_{w}x{h}"), screen);
+    }
+}
+
+/// Alerts in the desk: the count of those not seen beside the tabs, `!` lists them (the ones
+/// not seen first), Enter opens one's ticket and marks it seen, `A` marks them all seen —
+/// each seeing an event of the ticket by the person.
+#[test]
+fn alerts_are_listed_opened_and_marked_seen_in_the_desk() {
+    use desk::core::model::{EventKind, Priority};
+    for lang in ["en", "ru"] {
+        let d = desk(lang, 0);
+        let n = register(&d, "No heating in flat 3", Some(Priority::Urgent));
+        let (mut s, boss) = colleague(&d, "boss");
+        // Nobody supervises its group: the admin is told. Both clocks are breached.
+        let r = s.store.tick(&s.cfg, &boss, NOW + 9 * 3600).expect("tick");
+        assert_eq!(r.escalated.len(), 2, "{:?}", r.escalated);
+        assert_eq!(s.store.unseen_alerts(boss.id()).expect("count"), 2);
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let mut app = open(&d, "boss", w, h);
+            assert_eq!(app.alerts, 2);
+            let tabs = render(&app, w, h);
+            assert!(
+                tabs.lines().next().is_some_and(|l| l.contains("⚑")),
+                "{tabs}"
+            );
+            keys(&mut app, "!");
+            assert!(matches!(top(&app), Some(Overlay::Choose(_))));
+            insta::assert_snapshot!(format!("alerts_{lang}_{w}x{h}"), render(&app, w, h));
+            key(&mut app, KeyCode::Esc);
+            assert!(app.overlays.is_empty());
+        }
+        let mut app = open(&d, "boss", 120, 40);
+        keys(&mut app, "!");
+        key(&mut app, KeyCode::Enter);
+        assert!(app.overlays.is_empty(), "{}", message(&app));
+        assert_eq!(highlighted(&app).as_deref(), Some(n.as_str()));
+        assert_eq!(app.alerts, 1, "the one opened is seen");
+        keys(&mut app, "!");
+        keys(&mut app, "A");
+        assert!(app.overlays.is_empty());
+        assert_eq!(app.message.as_ref().map(|m| m.level), Some(Level::Ok));
+        assert_eq!(app.alerts, 0);
+        let tabs = render(&app, 120, 40);
+        assert!(
+            !tabs.lines().next().is_some_and(|l| l.contains("⚑")),
+            "{tabs}"
+        );
+        // Seen twice, by the admin, in the ticket's history; the list keeps them, seen.
+        let (s, boss) = colleague(&d, "boss");
+        let t = s
+            .store
+            .find(&s.cfg, &n, desk::time::date(NOW))
+            .expect("ticket");
+        let seen: Vec<_> = s
+            .store
+            .history(t.id)
+            .expect("history")
+            .into_iter()
+            .filter(|e| e.kind == EventKind::AlertSeen)
+            .collect();
+        assert_eq!(seen.len(), 2);
+        assert!(seen.iter().all(|e| e.actor.as_deref() == Some("boss")));
+        assert_eq!(s.store.alerts(&boss, true).expect("all").len(), 2);
+        let mut app = open(&d, "boss", 120, 40);
+        keys(&mut app, "!");
+        insta::assert_snapshot!(format!("alerts_seen_{lang}"), render(&app, 120, 40));
     }
 }

@@ -82,6 +82,7 @@ fn report_figures_match_an_independent_count() {
                 role: desk::core::model::Role::Operator,
                 groups: vec!["FRONT".into()],
                 capacity: 100,
+                mail: None,
             },
             FROM - 20 * DAY,
         )

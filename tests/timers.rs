@@ -52,6 +52,7 @@ fn staffed(d: &Desk) {
                     role,
                     groups,
                     capacity: 20,
+                    mail: None,
                 },
                 NOW,
             )
@@ -440,4 +441,141 @@ fn the_requester_is_sent_the_question_again_and_the_decision() {
     tick(&d, t0 + 30 * DAY);
     assert_eq!(outbox("decision"), 1, "closed: the decision");
     checked(&d, t0 + 30 * DAY);
+}
+
+/// Gives agent `login` a mail address (as the admin).
+fn give_mail(d: &Desk, login: &str, mail: &str) {
+    let (mut s, boss) = colleague(d, &admin());
+    let ch = desk::store::agents::AgentChanges {
+        mail: Some(mail.into()),
+        ..Default::default()
+    };
+    s.store
+        .update_agent(&s.cfg, &boss, login, &ch)
+        .expect("mail address");
+}
+
+/// An escalation reaches a supervisor with a mail address in their mail too: one notice of
+/// kind `alert` per alert, written with it — so a tick run again, or a tick catching up after
+/// a day without one, mails nothing twice — never threaded with the requester's mail, and
+/// delivered by `desk mail send`. A supervisor without an address has the desk's alert alone,
+/// and `desk check` says so.
+#[test]
+fn escalations_are_mailed_once_to_supervisors_with_an_address() {
+    let d = desk_for_timers();
+    let cfg = d.db.with_file_name("desk.toml");
+    let mut text = std::fs::read_to_string(&cfg).expect("config");
+    let letters = d.db.with_file_name("letters");
+    std::fs::create_dir(&letters).expect("letters");
+    text.push_str(&format!(
+        "\n[mail]\nfrom = \"City desk <desk@example.org>\"\ntransport = \"dir:{}\"\n",
+        letters.display()
+    ));
+    std::fs::write(&cfg, text).expect("write");
+    staffed(&d);
+    let (mut s, boss) = colleague(&d, &admin());
+    s.store
+        .add_agent(
+            &s.cfg,
+            &boss,
+            &NewAgent {
+                login: "taras".into(),
+                name: "Taras".into(),
+                role: Role::Supervisor,
+                groups: vec!["SOCIAL".into()],
+                capacity: 20,
+                mail: None,
+            },
+            NOW,
+        )
+        .expect("taras");
+    give_mail(&d, "sara", "sara@Example.ORG");
+    // Before anything is due, desk check says who would hear of escalations in the desk only.
+    let warned = |at: i64| -> Vec<String> {
+        let (s, _) = colleague(&d, &admin());
+        let r = s.store.check(&s.cfg, at, None).expect("check");
+        assert!(r.violations.is_empty(), "{:?}", r.violations);
+        r.warnings.iter().map(|w| w.what()).collect()
+    };
+    // (The admin, told of the groups without a supervisor, has no address either.)
+    let w = warned(NOW);
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with("taras ") && w.contains("(SOCIAL)")),
+        "{w:?}"
+    );
+    assert!(!w.iter().any(|w| w.starts_with("sara ")), "{w:?}");
+    let t0 = NOW;
+    let n = started(&d, "Heating allowance", Priority::Urgent, t0);
+    let mailed = || -> Vec<(String, Option<String>, String, String)> {
+        let c = rusqlite::Connection::open(&d.db).expect("open");
+        let mut st = c
+            .prepare(
+                "SELECT o.recipient, o.in_reply_to, o.subject, o.body FROM outbox o
+                 JOIN tickets t ON t.id = o.ticket_id
+                 WHERE t.number = ?1 AND o.kind = 'alert' ORDER BY o.id",
+            )
+            .expect("prepare");
+        st.query_map([n.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+    };
+    // Breached after 8 hours; the timers did not run for a day, then twice in a row.
+    assert!(tick(&d, t0 + 5 * H).escalated.is_empty());
+    assert!(mailed().is_empty());
+    let r = tick(&d, t0 + 9 * H + DAY);
+    assert_eq!(r.escalated.len(), 1, "{:?}", r.escalated);
+    assert_eq!(tick(&d, t0 + 9 * H + DAY).escalated.len(), 0);
+    assert_eq!(tick(&d, t0 + 9 * H + 2 * DAY).escalated.len(), 0);
+    let m = mailed();
+    assert_eq!(m.len(), 1, "sara once, taras has no address: {m:?}");
+    let (to, in_reply_to, subject, body) = &m[0];
+    assert_eq!(to, "sara@example.org");
+    assert_eq!(in_reply_to, &None, "not in the requester's thread");
+    assert!(
+        subject.contains(&n) && subject.contains("Resolution breached"),
+        "{subject}"
+    );
+    assert!(body.contains("Dear sara,"), "{body}");
+    assert!(body.contains("supervisors notified"), "{body}");
+    // Both supervisors have the desk's alert, each their own.
+    let (s, sara) = colleague(&d, "sara");
+    let (_, taras) = colleague(&d, "taras");
+    assert_eq!(s.store.unseen_alerts(sara.id()).expect("sara"), 1);
+    assert_eq!(s.store.unseen_alerts(taras.id()).expect("taras"), 1);
+    // The requester's side is untouched: nobody is asked to tell them another way.
+    assert_eq!(s.store.tickets_to_inform().expect("to inform"), 0);
+    // desk mail send delivers it to sara, as itself (not in the requester's name).
+    let out = common::command(&d.db)
+        .args(["mail", "send"])
+        .output()
+        .expect("mail send");
+    assert!(
+        out.status.success(),
+        "{} {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let letters: Vec<String> = std::fs::read_dir(&letters)
+        .expect("letters")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .filter(|l| l.contains("sara@example.org"))
+        .collect();
+    assert_eq!(letters.len(), 1);
+    assert!(!letters[0].contains("Olena K."), "{}", letters[0]);
+    assert!(!letters[0].contains("In-Reply-To"), "{}", letters[0]);
+    let notices = events(&s, &n, EventKind::Notice);
+    assert!(
+        notices.iter().any(|e| e.from.as_deref() == Some("alert")),
+        "{notices:?}"
+    );
+    checked(&d, t0 + 3 * DAY);
+    // With an address, taras is mailed from then on and no longer named.
+    give_mail(&d, "taras", "taras@example.org");
+    let w = warned(t0 + 3 * DAY);
+    assert!(w.len() == 1 && !w[0].starts_with("taras "), "{w:?}");
 }

@@ -307,6 +307,7 @@ fn a_refused_transition_shows_its_reason() {
                 role: desk::core::model::Role::Operator,
                 groups: vec!["HOUSING".into()],
                 capacity: 10,
+                mail: None,
             },
             NOW,
         )
@@ -1481,6 +1482,7 @@ fn the_desk_asks_core_whether_a_reason_is_needed() {
             role,
             groups: vec!["HOUSING".into()],
             capacity: 10,
+            mail: None,
         };
         s.store.add_agent(&s.cfg, &boss, &new, NOW).expect("agent");
     }
@@ -1540,6 +1542,7 @@ fn a_desk_left_open_follows_its_persons_role() {
             role,
             groups: vec!["HOUSING".into()],
             capacity: 20,
+            mail: None,
         };
         admin
             .store

@@ -351,11 +351,7 @@ pub fn ticket_block(
             out.push('\n');
         }
     }
-    let waiting: Vec<Notice> = notices
-        .iter()
-        .filter(|n| n.state.needs_operator())
-        .cloned()
-        .collect();
+    let waiting: Vec<Notice> = notices.iter().filter(|n| n.to_inform()).cloned().collect();
     let then = cat.f("mail.then_cli", &[("number", t.number.clone())]);
     if let Some(line) = present::inform_line(cat, t, &waiting, then) {
         out.push_str(&format!("⚠ {line}\n"));
@@ -368,5 +364,5 @@ pub fn ticket_json(v: &mut Value, access: &Access, notices: &[Notice]) {
     v["access_code"] = json!(access.code);
     v["language"] = json!(access.language);
     v["notices"] = Value::Array(notices.iter().map(notice_json).collect());
-    v["to_inform"] = json!(notices.iter().any(|n| n.state.needs_operator()));
+    v["to_inform"] = json!(notices.iter().any(|n| n.to_inform()));
 }

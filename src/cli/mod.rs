@@ -434,6 +434,9 @@ pub enum AgentCommand {
         group: Vec<String>,
         #[arg(long, default_value_t = crate::store::agents::DEFAULT_CAPACITY, allow_negative_numbers = true)]
         capacity: i64,
+        /// Where escalations of their groups' tickets are mailed.
+        #[arg(long)]
+        mail: Option<String>,
     },
     Set {
         login: String,
@@ -451,6 +454,9 @@ pub enum AgentCommand {
         add_group: Vec<String>,
         #[arg(long = "remove-group")]
         remove_group: Vec<String>,
+        /// A new mail address for escalations; "" removes it.
+        #[arg(long)]
+        mail: Option<String>,
     },
     Away {
         login: String,

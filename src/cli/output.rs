@@ -728,7 +728,7 @@ pub fn agents_json(agents: &[AgentInfo]) -> Value {
                 json!({
                     "login": a.login, "name": a.name, "role": a.role.as_str(), "groups": a.groups,
                     "capacity": a.capacity, "load": a.load, "active": a.active, "away": a.away,
-                    "oldest_open_at": opt_time(a.oldest_open_at),
+                    "oldest_open_at": opt_time(a.oldest_open_at), "mail": a.mail,
                 })
             })
             .collect(),
@@ -748,6 +748,10 @@ pub fn agents_text(cat: &Catalog, agents: &[AgentInfo]) -> String {
             (false, _) => format!(" ({})", cat.t("ui.inactive")),
             (true, true) => format!(" ({})", cat.t("ui.away")),
             _ => String::new(),
+        };
+        let state = match &a.mail {
+            Some(m) => format!("{state} ✉ {}", clean_line(m)),
+            None => state,
         };
         out.push_str(&format!(
             "{} {} {} [{}{}] {:>3}/{:<3} {}{}\n",

@@ -266,6 +266,7 @@ fn make_database(db: &Path, gid: Gid, admin: Option<&str>) -> Result<(i64, bool,
                     role: crate::core::model::Role::Admin,
                     groups: Vec::new(),
                     capacity: crate::store::agents::DEFAULT_CAPACITY,
+                    mail: None,
                 },
                 now,
             )?;

@@ -105,21 +105,27 @@ pub const GROUP: &str = "group";
 pub const CONFIG: &str = "config";
 
 /// An agent's state as a desk-level event records it:
-/// `role=ROLE active=0|1 away=0|1 capacity=N groups=CODE,CODE name=NAME` — the group codes
-/// sorted, the name last and as stored (it may hold spaces and `=`).
+/// `role=ROLE active=0|1 away=0|1 capacity=N groups=CODE,CODE [mail=ADDRESS ]name=NAME` —
+/// the group codes sorted, the mail address only when the agent has one (it holds no space),
+/// the name last and as stored (it may hold spaces and `=`).
 pub fn agent_state(
     role: &str,
     active: bool,
     away: bool,
     capacity: i64,
     groups: &[String],
+    mail: Option<&str>,
     name: &str,
 ) -> String {
     let mut groups = groups.to_vec();
     groups.sort();
     groups.dedup();
+    let mail = match mail {
+        Some(m) if !m.is_empty() => format!("mail={m} "),
+        _ => String::new(),
+    };
     format!(
-        "role={role} active={} away={} capacity={capacity} groups={} name={name}",
+        "role={role} active={} away={} capacity={capacity} groups={} {mail}name={name}",
         u8::from(active),
         u8::from(away),
         groups.join(",")
@@ -219,13 +225,26 @@ mod tests {
                 false,
                 20,
                 &["IT".into(), "FRONT".into(), "IT".into()],
+                None,
                 "Petro = P. Hnatyuk"
             ),
             "role=operator active=1 away=0 capacity=20 groups=FRONT,IT name=Petro = P. Hnatyuk"
         );
         assert_eq!(
-            agent_state("admin", false, true, 0, &[], "root"),
+            agent_state("admin", false, true, 0, &[], None, "root"),
             "role=admin active=0 away=1 capacity=0 groups= name=root"
+        );
+        assert_eq!(
+            agent_state(
+                "supervisor",
+                true,
+                false,
+                5,
+                &["IT".into()],
+                Some("v@x.org"),
+                "V"
+            ),
+            "role=supervisor active=1 away=0 capacity=5 groups=IT mail=v@x.org name=V"
         );
         assert_eq!(group_state(true, "Housing"), "auto_assign=1 name=Housing");
         assert_eq!(

@@ -91,6 +91,8 @@ actions! {
     Help = "help",
     Palette = "palette",
     Stats = "stats",
+    /// The person's alerts: escalations of their groups' tickets (`desk tick`).
+    Alerts = "alerts",
     /// The welcome screen: fill the empty desk with the demo.
     Demo = "demo",
     /// In a dialog: do what is chosen; in a form, the next field (on the last, save).
@@ -507,6 +509,7 @@ fn desk_defaults() -> Vec<(Context, Key, Action)> {
         (Global, Key::ch(':'), A::Palette),
         (Global, Key::ch('v'), A::PickQueue),
         (Global, Key::ch('S'), A::Stats),
+        (Global, Key::ch('!'), A::Alerts),
         (InQueue, Key::ch(' '), A::Mark),
         (InQueue, Key::ch('A'), A::MarkAll),
         (InQueue, Key::ch('o'), A::Sort),
@@ -564,6 +567,7 @@ fn dialog_defaults() -> Vec<(Context, Key, Action)> {
         (C::Status, Key::plain(K::Enter), A::Confirm),
         (C::Choose, Key::plain(K::Enter), A::Confirm),
         (C::Choose, Key::ch('a'), A::AttachFile),
+        (C::Choose, Key::ch('A'), A::MarkAll),
         (C::Palette, Key::plain(K::Enter), A::Confirm),
         (C::Palette, Key::plain(K::Tab), A::Complete),
         (C::Palette, Key::plain(K::Down), A::Down),

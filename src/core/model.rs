@@ -226,12 +226,14 @@ ident_enum!(
 );
 
 ident_enum!(
-    /// What a notice to the requester is about (DESIGN §9).
+    /// What a notice is about (DESIGN §9): to the requester, or (`alert`) to a supervisor of
+    /// the ticket's group, an escalation.
     NoticeKind, "notice" {
         Acknowledgement => "acknowledgement",
         Question => "question",
         Decision => "decision",
         Reply => "reply",
+        Alert => "alert",
     }
 );
 

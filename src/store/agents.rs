@@ -18,6 +18,8 @@ pub struct NewAgent {
     pub role: Role,
     pub groups: Vec<String>,
     pub capacity: i64,
+    /// Where escalations of their groups' tickets are mailed (optional).
+    pub mail: Option<String>,
 }
 
 /// Changes to an agent; `None` leaves a field as it is.
@@ -30,6 +32,8 @@ pub struct AgentChanges {
     pub away: Option<bool>,
     pub add_groups: Vec<String>,
     pub remove_groups: Vec<String>,
+    /// A new mail address; an empty one removes it.
+    pub mail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +50,18 @@ pub struct AgentInfo {
     pub away: bool,
     /// When their oldest open ticket was registered.
     pub oldest_open_at: Option<i64>,
+    /// Where escalations of their groups' tickets are mailed.
+    pub mail: Option<String>,
+}
+
+/// A mail address as an agent's: `Ok(None)` for an empty one, one clear line for a bad one.
+fn agent_mail(mail: Option<&str>) -> Result<Option<String>> {
+    match mail.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(m) => crate::core::mail::address::parse_address(m)
+            .map(Some)
+            .ok_or_else(|| Error::Invalid(msg!("error.bad_agent_mail", mail = m))),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,19 +252,21 @@ impl Store {
             return Err(Error::Invalid(msg!("error.negative_capacity")));
         }
         let groups: Vec<String> = new.groups.iter().map(|g| normalize_group(g)).collect();
+        let mail = agent_mail(new.mail.as_deref())?;
         self.write(|tx| {
             if agent_ref(tx, login)?.is_some() {
                 return Err(Error::Invalid(msg!("error.agent_exists", login = login)));
             }
             tx.execute(
-                "INSERT INTO agents (login, name, role, capacity, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO agents (login, name, role, capacity, created_at, mail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     login,
                     if name.is_empty() { login } else { name },
                     new.role.as_str(),
                     new.capacity,
-                    now
+                    now,
+                    mail
                 ],
             )?;
             let id = tx.last_insert_rowid();
@@ -278,6 +296,11 @@ impl Store {
         if ch.capacity.is_some_and(|c| c < 0) {
             return Err(Error::Invalid(msg!("error.negative_capacity")));
         }
+        // Some(None): the address removed.
+        let mail = match &ch.mail {
+            Some(m) => Some(agent_mail(Some(m))?),
+            None => None,
+        };
         self.write(|tx| {
             let id = agent_id(tx, login)?;
             if id == actor.id()
@@ -306,6 +329,12 @@ impl Store {
                     id
                 ],
             )?;
+            if let Some(mail) = &mail {
+                tx.execute(
+                    "UPDATE agents SET mail = ?1 WHERE id = ?2",
+                    params![mail, id],
+                )?;
+            }
             for g in &ch.add_groups {
                 let g = normalize_group(g);
                 ensure_group(tx, cfg, &g)?;
@@ -333,7 +362,8 @@ impl Store {
                         (SELECT group_concat(group_code, ',') FROM
                             (SELECT group_code FROM members m WHERE m.agent_id = a.id ORDER BY group_code)),
                         (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.is_open = 1),
-                        (SELECT min(created_at) FROM tickets t WHERE t.assignee_id = a.id AND t.is_open = 1)
+                        (SELECT min(created_at) FROM tickets t WHERE t.assignee_id = a.id AND t.is_open = 1),
+                        a.mail
                  FROM agents a ORDER BY a.login",
             )?;
             let rows = stmt.query_map([], |r| {
@@ -353,6 +383,7 @@ impl Store {
                         active: r.get(5)?,
                         away: r.get(6)?,
                         oldest_open_at: r.get(9)?,
+                        mail: r.get(10)?,
                     },
                     role,
                 ))

@@ -55,6 +55,9 @@ pub struct CheckReport {
     pub tickets: i64,
     pub events: i64,
     pub violations: Vec<Violation>,
+    /// What holds but deserves a look (a supervisor escalations cannot be mailed to); they
+    /// do not make the check fail.
+    pub warnings: Vec<Violation>,
     /// The history's head: the anchor an auditor keeps (`desk check --anchor`).
     pub head: crate::core::chain::Anchor,
     /// With an anchor to check against: whether it is still in the history, unchanged.
@@ -292,6 +295,7 @@ impl Store {
                 tickets,
                 events: chain.events,
                 violations: v,
+                warnings: super::timers::alert_warnings(c, cfg)?,
                 head: chain.head,
                 anchor_holds: chain.anchor_holds,
             })

@@ -14,7 +14,9 @@ use super::tickets::{History, Intake, NewTicket, find_in, intake_in, local_date}
 use crate::core::attach::{self, TooBig};
 use crate::core::config::Config;
 use crate::core::mail::inbound::{Automatic, Inbound};
-use crate::core::model::{Actor, Channel, EventKind, NoticeState, StatusCategory, limits};
+use crate::core::model::{
+    Actor, Channel, EventKind, NoticeKind, NoticeState, StatusCategory, limits,
+};
 use crate::core::numbering;
 use crate::core::rights::{self, Action};
 use crate::error::Result;
@@ -144,7 +146,8 @@ fn remember(
 /// access code it quotes.
 fn ticket_of(conn: &Connection, m: &Inbound) -> rusqlite::Result<Option<i64>> {
     for id in &m.answers {
-        if let Some(n) = outbox::by_message_id(conn, id)? {
+        // An answer to an alert mailed to a supervisor is not the requester's.
+        if let Some(n) = outbox::by_message_id(conn, id)?.filter(|n| n.kind != NoticeKind::Alert) {
             return Ok(Some(n.ticket_id));
         }
     }

@@ -1,5 +1,5 @@
 //! The desk's people and groups in the history's hash chain: every change desk makes to an
-//! agent (role, active, away, capacity, groups, name) or a group (name, automatic assignment),
+//! agent (role, active, away, capacity, groups, mail address, name) or a group (name, automatic assignment),
 //! and every configuration installed, is a desk-level event of the chain carrying the whole
 //! new state (`core::chain`, "Desk-level events"). `desk check` compares each agent and group
 //! with the state the chain last recorded for it: a role given, an account added or removed,
@@ -15,11 +15,19 @@ use std::collections::BTreeMap;
 
 /// Every agent's state as the chain writes it, by login.
 fn agents_now(conn: &Connection) -> rusqlite::Result<BTreeMap<String, String>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.login, a.role, a.active, a.away, a.capacity, a.name,
-                (SELECT group_concat(group_code, ',') FROM members m WHERE m.agent_id = a.id)
-         FROM agents a",
+    // Desks before schema 18 have no mail address (schema 14's hook reads them).
+    let has_mail: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('agents') WHERE name = 'mail'",
+        [],
+        |r| r.get(0),
     )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT a.login, a.role, a.active, a.away, a.capacity, a.name,
+                (SELECT group_concat(group_code, ',') FROM members m WHERE m.agent_id = a.id),
+                {}
+         FROM agents a",
+        if has_mail { "a.mail" } else { "NULL" }
+    ))?;
     let rows = stmt.query_map([], |r| {
         let groups: Option<String> = r.get(6)?;
         let groups: Vec<String> = groups
@@ -33,6 +41,7 @@ fn agents_now(conn: &Connection) -> rusqlite::Result<BTreeMap<String, String>> {
                 r.get(3)?,
                 r.get(4)?,
                 &groups,
+                r.get_ref(7)?.as_str_or_null()?,
                 &r.get::<_, String>(5)?,
             ),
         ))

@@ -623,9 +623,47 @@ END;
 INSERT INTO search (search) VALUES ('rebuild');
 "#;
 
+/// Escalations reach supervisors by mail too (issue 15): an agent's optional mail address
+/// (`desk agent add|set --mail`), and the outbox takes a fifth kind, `alert` — a notice to a
+/// supervisor of the ticket's group, never threaded with the requester's mail. SQLite cannot
+/// change a CHECK, so the outbox is copied into a table that allows it, row for row, with
+/// its indexes.
+pub const V18: &str = r#"
+ALTER TABLE agents ADD COLUMN mail TEXT;
+CREATE TABLE outbox_v18 (
+    id          INTEGER PRIMARY KEY,
+    ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+    kind        TEXT NOT NULL CHECK (kind IN ('acknowledgement', 'question', 'decision', 'reply', 'alert')),
+    undo_version INTEGER,
+    created_at  INTEGER NOT NULL,
+    recipient   TEXT,
+    language    TEXT NOT NULL,
+    message_id  TEXT NOT NULL UNIQUE,
+    in_reply_to TEXT,
+    refs        TEXT NOT NULL DEFAULT '',
+    subject     TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    automatic   INTEGER NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN
+                    ('pending', 'sent', 'failed', 'manual', 'informed', 'withdrawn', 'suppressed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     INTEGER NOT NULL,
+    last_error  TEXT,
+    done_at     INTEGER,
+    lease       TEXT
+);
+INSERT INTO outbox_v18 SELECT * FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v18 RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (next_at, id) WHERE state = 'pending';
+CREATE INDEX outbox_ticket ON outbox (ticket_id, id);
+CREATE INDEX outbox_attention ON outbox (ticket_id) WHERE state IN ('failed', 'manual');
+CREATE INDEX outbox_recipient ON outbox (recipient, created_at) WHERE recipient IS NOT NULL;
+"#;
+
 /// Every migration, oldest first.
 pub const ALL: &[&str] = &[
-    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17,
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18,
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -689,6 +727,7 @@ mod tests {
             0x6ddb848254c07531,
             0x8fd1c1ba44898a48,
             0xa9b4ff3149260fe6,
+            0x46b15117b93549da,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

@@ -156,13 +156,28 @@ fn escalations_due(
     ))
 }
 
-/// The supervisors who hear of a ticket's escalation (id and login): its group's active
-/// supervisors, else (a group without one) the desk's active admins.
-fn supervisors(tx: &Connection, group: Option<&str>) -> rusqlite::Result<Vec<(i64, String)>> {
-    let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
-    let of_group: Vec<(i64, String)> = tx
+/// A supervisor who hears of a ticket's escalation: id, login, name and mail address.
+struct Supervisor {
+    id: i64,
+    login: String,
+    name: String,
+    mail: Option<String>,
+}
+
+/// The supervisors who hear of a ticket's escalation: its group's active supervisors, else (a
+/// group without one) the desk's active admins.
+fn supervisors(tx: &Connection, group: Option<&str>) -> rusqlite::Result<Vec<Supervisor>> {
+    let row = |r: &rusqlite::Row<'_>| {
+        Ok(Supervisor {
+            id: r.get(0)?,
+            login: r.get(1)?,
+            name: r.get(2)?,
+            mail: r.get(3)?,
+        })
+    };
+    let of_group: Vec<Supervisor> = tx
         .prepare_cached(
-            "SELECT a.id, a.login FROM agents a JOIN members m ON m.agent_id = a.id
+            "SELECT a.id, a.login, a.name, a.mail FROM agents a JOIN members m ON m.agent_id = a.id
              WHERE m.group_code = ?1 AND a.role = 'supervisor' AND a.active = 1 ORDER BY a.id",
         )?
         .query_map([group.unwrap_or("")], row)?
@@ -171,10 +186,49 @@ fn supervisors(tx: &Connection, group: Option<&str>) -> rusqlite::Result<Vec<(i6
         return Ok(of_group);
     }
     tx.prepare_cached(
-        "SELECT id, login FROM agents WHERE role = 'admin' AND active = 1 ORDER BY id",
+        "SELECT id, login, name, mail FROM agents WHERE role = 'admin' AND active = 1 ORDER BY id",
     )?
     .query_map([], row)?
     .collect()
+}
+
+/// An escalation mailed to `to`, in the desk's language: what happened, what was done.
+fn mail_alert(
+    tx: &Connection,
+    cfg: &Config,
+    ticket_id: i64,
+    to: &Supervisor,
+    (clock, level, actions): (ClockKind, Level, &Actions),
+    now: i64,
+) -> Result<()> {
+    let Some(mail) = to.mail.as_deref() else {
+        return Ok(());
+    };
+    let cat = crate::i18n::Catalog::for_lang(crate::i18n::language_from_locale(
+        cfg.language.as_deref().unwrap_or("en"),
+    ));
+    let what = format!(
+        "{} {}",
+        cat.id("sla.clock", clock.as_str()),
+        cat.id("sla.states", level.as_str())
+    );
+    let done: Vec<String> = actions
+        .names()
+        .iter()
+        .map(|a| cat.id("escalation", a))
+        .collect();
+    let done = cat.f("tick.alert_done", &[("actions", done.join(", "))]);
+    super::outbox::alert::queue(
+        tx,
+        cfg,
+        ticket_id,
+        &super::outbox::alert::Recipient {
+            name: &to.name,
+            mail,
+        },
+        (&what, &done),
+        now,
+    )
 }
 
 impl Store {
@@ -370,17 +424,19 @@ impl Store {
                 if actions.notify {
                     // Each alert is an event of the ticket's history (so of the chain), and
                     // its row points at that event: `desk check` holds one to the other.
-                    for (agent, login) in supervisors(tx, t.group.as_deref())? {
+                    // A supervisor with a mail address is mailed too, in this transaction.
+                    for sup in supervisors(tx, t.group.as_deref())? {
                         let event = h.record_id(
                             EventKind::Alerted,
                             Some(clock.as_str()),
-                            Some(&login),
+                            Some(&sup.login),
                             Some(level.as_str()),
                         )?;
                         tx.prepare_cached(
                             "INSERT INTO alerts (agent_id, ticket_id, event_id, at) VALUES (?1, ?2, ?3, ?4)",
                         )?
-                        .execute(params![agent, t.id, event, now])?;
+                        .execute(params![sup.id, t.id, event, now])?;
+                        mail_alert(tx, cfg, t.id, &sup, (*clock, *level, actions), now)?;
                     }
                 }
                 all.raise |= actions.raise;
@@ -556,4 +612,48 @@ pub(crate) fn check(c: &Connection) -> rusqlite::Result<Vec<super::check::Violat
         "check.alert_missing",
     )?;
     Ok(v)
+}
+
+/// `desk check`'s warnings about escalations: when a rule notifies supervisors and the desk
+/// mails alerts, each one who would be told (a group's supervisors, else the admins) without a
+/// mail address hears of escalations in the desk only. (A desk that mails nothing, or leaves
+/// alerts out of `[mail] notify`, chose the desk alone.)
+pub(crate) fn alert_warnings(
+    c: &Connection,
+    cfg: &Config,
+) -> rusqlite::Result<Vec<super::check::Violation>> {
+    use super::check::Violation;
+    use crate::core::model::NoticeKind;
+    if !cfg.case.timers.escalations.iter().any(|e| e.actions.notify)
+        || !cfg.mail.sends(NoticeKind::Alert)
+    {
+        return Ok(Vec::new());
+    }
+    let groups: Vec<String> = c
+        .prepare("SELECT code FROM groups ORDER BY code")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    // Each login once, with the groups whose escalations they would not be mailed.
+    let mut without: Vec<(String, Vec<String>)> = Vec::new();
+    for g in groups {
+        for sup in supervisors(c, Some(&g))?
+            .into_iter()
+            .filter(|s| s.mail.is_none())
+        {
+            match without.iter_mut().find(|(l, _)| *l == sup.login) {
+                Some((_, gs)) => gs.push(g.clone()),
+                None => without.push((sup.login, vec![g.clone()])),
+            }
+        }
+    }
+    Ok(without
+        .into_iter()
+        .map(|(login, groups)| {
+            Violation::said(
+                None,
+                "check.alert_no_mail",
+                vec![("login", login), ("groups", groups.join(", "))],
+            )
+        })
+        .collect())
 }

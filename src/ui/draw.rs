@@ -13,20 +13,32 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+/// What stands beside the tabs for someone to act on: the alerts the person has not seen
+/// (escalations of their groups' tickets, `!` lists them), and the requesters the mail did
+/// not reach — each long, and short when room is scarce.
+fn attention(app: &App, ctx: &Ctx<'_>) -> (String, String) {
+    let mut long = Vec::new();
+    let mut short = Vec::new();
+    for (n, key) in [(app.alerts, "ui.alerts"), (app.to_inform, "ui.attention")] {
+        if n > 0 {
+            let n = [("n", n.to_string())];
+            long.push(ctx.cat.f(key, &n));
+            short.push(ctx.cat.f(&format!("{key}_short"), &n));
+        }
+    }
+    (long.join("  "), short.join(" "))
+}
+
 fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     let t = ctx.theme;
     let current = app.queue.spec.kind;
     // A saved queue is none of the tabs.
     let saved = app.queue.spec.saved.is_some();
-    // The count of requesters to tell another way keeps its room, the tabs shortened for it.
-    let reserve = match app.to_inform {
+    // What must be acted on keeps its room (short), the tabs shortened for it.
+    let (long, short) = attention(app, ctx);
+    let reserve = match short.width() {
         0 => 0,
-        n => {
-            ctx.cat
-                .f("ui.attention_short", &[("n", n.to_string())])
-                .width()
-                + 2
-        }
+        w => w + 2,
     };
     let width = (area.width as usize).saturating_sub(reserve);
     let mut spans: Vec<Span> = tabs(ctx, current, width)
@@ -43,15 +55,14 @@ fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
         format!(" {} ", app.who())
     };
     let mut room = (area.width as usize).saturating_sub(used);
-    // Requesters the mail did not reach come first: someone must tell them another way.
+    // Alerts and requesters the mail did not reach come first: someone must act on them.
     let attention = [
-        ("ui.attention", format!(" {who}")),
-        ("ui.attention", String::new()),
-        ("ui.attention_short", String::new()),
+        (long.clone(), format!(" {who}")),
+        (long, String::new()),
+        (short, String::new()),
     ]
     .into_iter()
-    .filter(|_| app.to_inform > 0)
-    .map(|(key, rest)| (ctx.cat.f(key, &[("n", app.to_inform.to_string())]), rest))
+    .filter(|(a, _)| !a.is_empty())
     .find(|(a, rest)| room > a.width() + rest.width() + 1);
     match attention {
         Some((a, rest)) => {

@@ -23,6 +23,7 @@ pub(super) fn agent(s: &mut Session, cli: &Cli, a: &AgentCommand, now: i64) -> R
             role,
             group,
             capacity,
+            mail,
         } => {
             let who = actor(s, cli)?;
             s.store.add_agent(
@@ -34,6 +35,7 @@ pub(super) fn agent(s: &mut Session, cli: &Cli, a: &AgentCommand, now: i64) -> R
                     role: *role,
                     groups: group.clone(),
                     capacity: *capacity,
+                    mail: mail.clone(),
                 },
                 now,
             )?;
@@ -53,6 +55,7 @@ pub(super) fn agent(s: &mut Session, cli: &Cli, a: &AgentCommand, now: i64) -> R
             away,
             add_group,
             remove_group,
+            mail,
         } => {
             let who = actor(s, cli)?;
             s.store.update_agent(
@@ -67,6 +70,7 @@ pub(super) fn agent(s: &mut Session, cli: &Cli, a: &AgentCommand, now: i64) -> R
                     away: *away,
                     add_groups: add_group.clone(),
                     remove_groups: remove_group.clone(),
+                    mail: mail.clone(),
                 },
             )?;
             print(&s.catalog.say(&msg!("msg.agent_updated", login = login)));
@@ -295,6 +299,7 @@ pub(super) fn check(
             "head": r.head.to_string(),
             "anchor_holds": r.anchor_holds,
             "violations": r.violations.iter().map(|v| json!({"number": v.number, "what": v.what()})).collect::<Vec<_>>(),
+            "warnings": r.warnings.iter().map(|v| v.what()).collect::<Vec<_>>(),
         })));
     } else if r.violations.is_empty() && anchor_only {
         print(&r.head.to_string());
@@ -347,6 +352,10 @@ pub(super) fn check(
         }
         print(&out);
     }
+    // Warnings follow, each on its line (`--anchor` prints the head alone).
+    if !cli.json && !anchor_only {
+        warnings(s, &r.warnings);
+    }
     if r.violations.is_empty() {
         Ok(())
     } else {
@@ -356,6 +365,26 @@ pub(super) fn check(
             path = s.db_path.display().to_string()
         )))
     }
+}
+
+/// `desk check`'s warnings, each on its line, and what gives a supervisor an address.
+fn warnings(s: &Session, warnings: &[crate::store::check::Violation]) {
+    if warnings.is_empty() {
+        return;
+    }
+    let lines: Vec<String> = warnings
+        .iter()
+        .map(|w| {
+            format!(
+                "⚠ {}",
+                crate::core::sanitize::clean_line(&w.text(s.catalog))
+            )
+        })
+        .chain(std::iter::once(
+            s.catalog.t("cli.hint.agent_mail").to_string(),
+        ))
+        .collect();
+    print(&lines.join("\n"));
 }
 
 pub(super) fn demo(s: &mut Session, cli: &Cli, tickets: usize, now: i64) -> Result<()> {

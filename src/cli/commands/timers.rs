@@ -7,18 +7,7 @@ use serde_json::json;
 
 /// One escalation as people read it: "resolution breached: supervisors notified, …".
 fn escalation_text(s: &Session, clock: &str, level: &str, actions: &str) -> String {
-    let actions: Vec<String> = actions
-        .split_whitespace()
-        .map(|a| s.catalog.id("escalation", a))
-        .collect();
-    s.catalog.f(
-        "event.escalated",
-        &[
-            ("clock", s.catalog.id("sla.clock", clock)),
-            ("level", s.catalog.id("sla.states", level)),
-            ("actions", actions.join(", ")),
-        ],
-    )
+    crate::present::escalation(s.catalog, clock, level, actions)
 }
 
 fn report_json(r: &TickReport) -> serde_json::Value {

@@ -34,6 +34,9 @@ pub struct Templates {
     pub reply: Part,
     /// The decision on a request closed as the duplicate of another.
     pub merged: Part,
+    /// An escalation, to a supervisor of the ticket's group (`{requester}` is their name,
+    /// `{text}` what happened, `{answer}` what the desk did).
+    pub alert: Part,
 }
 
 impl Templates {
@@ -43,6 +46,7 @@ impl Templates {
             NoticeKind::Question => &self.question,
             NoticeKind::Decision => &self.decision,
             NoticeKind::Reply => &self.reply,
+            NoticeKind::Alert => &self.alert,
         }
     }
 }

@@ -64,7 +64,8 @@ impl Store {
             let mut out = Vec::with_capacity(ids.len());
             let mut take = tx.prepare_cached("UPDATE outbox SET lease = ?2 WHERE id = ?1")?;
             let mut read = tx.prepare_cached(
-                "SELECT o.id, t.number, o.kind, o.recipient, t.requester, o.language,
+                "SELECT o.id, t.number, o.kind, o.recipient,
+                        CASE WHEN o.kind = 'alert' THEN '' ELSE t.requester END, o.language,
                         o.message_id, o.in_reply_to, o.refs, o.subject, o.body, o.automatic,
                         o.created_at, o.attempts
                  FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.id = ?1",

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+pub(crate) mod alert;
 mod delivery;
 pub use delivery::{Delivery, Recorded};
 
@@ -41,6 +42,14 @@ pub struct Notice {
     /// The last delivery error, or how the requester was told.
     pub note: Option<String>,
     pub done_at: Option<i64>,
+}
+
+impl Notice {
+    /// The requester must be told another way (no address, or mail that did not arrive); an
+    /// alert mailed to a supervisor never asks that.
+    pub fn to_inform(&self) -> bool {
+        self.state.needs_operator() && self.kind != NoticeKind::Alert
+    }
 }
 
 /// A notice to hand to the transport.
@@ -173,7 +182,7 @@ fn thread_ids(conn: &Connection, ticket_id: i64, a: &About) -> rusqlite::Result<
     let mut stmt = conn.prepare_cached(
         "SELECT message_id FROM (
             SELECT created_at AS at, id AS seq, message_id FROM outbox
-             WHERE ticket_id = ?1 AND state IN ('pending', 'sent')
+             WHERE ticket_id = ?1 AND state IN ('pending', 'sent') AND kind <> 'alert'
             UNION ALL
             SELECT received_at, 0, message_id FROM inbox
              WHERE ticket_id = ?1 AND disposition IN ('new', 'joined'))
@@ -442,13 +451,15 @@ pub(crate) fn on_contact(
                     next_at = CASE WHEN state = 'pending' THEN next_at ELSE ?3 END,
                     attempts = CASE WHEN state = 'pending' THEN attempts ELSE 0 END,
                     last_error = NULL, done_at = NULL
-                 WHERE ticket_id = ?1 AND state IN ('pending', 'manual', 'failed')",
+                 WHERE ticket_id = ?1 AND state IN ('pending', 'manual', 'failed')
+                   AND kind <> 'alert'",
             )?
             .execute(params![ticket_id, addr, now])?,
         _ => tx
             .prepare_cached(
                 "UPDATE outbox SET recipient = NULL, state = 'manual'
-                 WHERE ticket_id = ?1 AND state = 'pending' AND lease IS NULL",
+                 WHERE ticket_id = ?1 AND state = 'pending' AND lease IS NULL
+                   AND kind <> 'alert'",
             )?
             .execute(params![ticket_id])?,
     };
@@ -624,7 +635,8 @@ impl Store {
     pub fn tickets_to_inform(&self) -> Result<i64> {
         self.conn
             .query_row(
-                "SELECT count(DISTINCT ticket_id) FROM outbox WHERE state IN ('failed', 'manual')",
+                "SELECT count(DISTINCT ticket_id) FROM outbox
+                 WHERE state IN ('failed', 'manual') AND kind <> 'alert'",
                 [],
                 |r| r.get(0),
             )
@@ -638,7 +650,7 @@ fn notices_in(conn: &Connection, ticket_id: i64, waiting: bool) -> rusqlite::Res
         "SELECT {NOTICE_COLS} FROM outbox o JOIN tickets t ON t.id = o.ticket_id
          WHERE o.ticket_id = ?1 {} ORDER BY o.id",
         if waiting {
-            "AND o.state IN ('failed', 'manual')"
+            "AND o.state IN ('failed', 'manual') AND o.kind <> 'alert'"
         } else {
             ""
         }

@@ -73,6 +73,7 @@ impl App {
             },
             Action::Help => self.open_help(self.context()),
             Action::Stats => self.open_stats(),
+            Action::Alerts => self.open_alerts(),
             Action::Palette => {
                 let mut p = Palette::new("");
                 p.complete(&self.sources(&p));

@@ -420,7 +420,7 @@ impl App {
 
     /// Opens a ticket by number: highlighted in the queue (another queue when this one does
     /// not hold it) and shown in the ticket pane. A typo is answered with the ticket meant.
-    fn open_number(&mut self, number: &str) {
+    pub(super) fn open_number(&mut self, number: &str) {
         let today = crate::time::date(self.now);
         match self.session.store.find(&self.session.cfg, number, today) {
             Ok(t) => {

@@ -81,6 +81,7 @@ impl App {
                     );
                 }
             }
+            (ChooseFor::Alerts { alerts }, chosen) => self.on_alert_chosen(alerts, chosen),
             _ => {}
         }
     }

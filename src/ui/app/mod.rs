@@ -7,6 +7,7 @@
 //! through queues is `navigation.rs`. What the queue highlights is always what a key acts on.
 
 mod actions;
+mod alerts;
 mod answers;
 mod apply;
 mod casework;
@@ -100,6 +101,9 @@ pub struct App {
     /// How many tickets have a requester the desk's mail did not reach (or who has no
     /// address): someone must tell them another way. Shown beside the queues' tabs.
     pub to_inform: i64,
+    /// How many alerts (escalations of the person's groups' tickets) they have not seen yet:
+    /// shown beside the tabs; `!` lists them.
+    pub alerts: i64,
 }
 
 /// How long typing must pause before the filter runs.
@@ -166,6 +170,7 @@ impl App {
             dirty: true,
             pending_filter: None,
             to_inform: 0,
+            alerts: 0,
         };
         app.set_height();
         if app.screen == Screen::Desk {
@@ -275,6 +280,10 @@ impl App {
         self.assign.groups = self.session.store.groups()?;
         self.assign.agents = self.session.store.agents()?;
         self.to_inform = self.session.store.tickets_to_inform()?;
+        self.alerts = match &self.actor {
+            Some(a) => self.session.store.unseen_alerts(a.id())?,
+            None => 0,
+        };
         self.dirty = true;
         Ok(())
     }
@@ -527,6 +536,6 @@ impl App {
 fn to_inform(s: &crate::session::Session, ticket: i64) -> Vec<crate::store::outbox::Notice> {
     s.store
         .notices(ticket)
-        .map(|n| n.into_iter().filter(|n| n.state.needs_operator()).collect())
+        .map(|n| n.into_iter().filter(|n| n.to_inform()).collect())
         .unwrap_or_default()
 }

@@ -1,6 +1,6 @@
 //! Choosing one item of a list the desk offers: a ticket's files (`f`: Enter saves the one
 //! chosen, `a` attaches another), the answers from templates (`::` in a reply, or on
-//! choosing an outcome). Each row may carry a second, dimmer line (a template's start).
+//! choosing an outcome), the person's alerts (`!`: Enter opens one, `A` marks all seen). Each row may carry a second, dimmer line (a template's start).
 //! What the choice is for stays with the desk; this owns the list's keys and drawing.
 
 use super::Reply;
@@ -23,6 +23,8 @@ pub enum ChooseFor {
     /// Answers from templates, by name, for the box below; `typed`: asked for by typing
     /// `::` (put back when none is chosen).
     Answers { names: Vec<String>, typed: bool },
+    /// The person's alerts: each one's id, ticket number and whether it is still unseen.
+    Alerts { alerts: Vec<(i64, String, bool)> },
 }
 
 /// One row.
