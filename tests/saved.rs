@@ -328,3 +328,77 @@ fn saved_queues_are_checked_with_their_line_and_listed_by_name() {
     d.run(&["list", "--param", "agent=olena"])
         .fails(2, "--queue");
 }
+
+/// `[[queue]]` names given per language: the desk shows them in the reader's language,
+/// `desk list --queue` and `:queue` take any of them, and each is checked like a name.
+#[test]
+fn saved_queues_are_named_in_the_readers_language() {
+    let d = common::Desk::staffed();
+    let n = d.new_ticket("Broken bench", &["--category", "HSG"]);
+    d.run(&["assign", &n, "olena"]).ok();
+    let ru = |args: &[&str]| {
+        common::Run::from(
+            common::command(&d.db)
+                .env("LANG", "ru_RU.UTF-8")
+                .args(args)
+                .output()
+                .expect("run desk"),
+        )
+    };
+    // In Russian by its Russian name (any case), and by its English one; in English by either.
+    let by = |run: &common::Run| run.numbers();
+    let all = [
+        "--json",
+        "list",
+        "--limit",
+        "0",
+        "--param",
+        "agent=olena",
+        "--queue",
+    ];
+    for (lang_ru, name) in [
+        (true, "открытые ИСПОЛНИТЕЛЯ"),
+        (true, "Agent's open"),
+        (false, "Відкриті виконавця"),
+    ] {
+        let args: Vec<&str> = all.iter().copied().chain([name]).collect();
+        let got = if lang_ru {
+            by(&ru(&args))
+        } else {
+            by(&d.run(&args))
+        };
+        assert_eq!(got, vec![n.clone()], "{name}");
+    }
+    // An unknown name is answered with the names in the reader's language.
+    ru(&["list", "--queue", "nowhere"]).fails(2, "Срочные без исполнителя, Ждут неделю");
+    d.run(&["list", "--queue", "nowhere"])
+        .fails(2, "Urgent, nobody's, Waiting a week");
+    // Each name is checked: another queue's name in any language, a built-in queue's, a
+    // language the desk does not speak.
+    let check = |extra: &str| {
+        let path = d.dir.path().join("queues.toml");
+        std::fs::write(&path, format!("{}\n{extra}", desk::core::config::BUILTIN)).expect("write");
+        d.run(&["config", "check", path.to_str().expect("path")])
+    };
+    check("[[queue]]\nname = { en = \"Late\", ru = \"ждут неделю\" }\nquery = \"is:open\"")
+        .fails(2, "[[queue]] 'ждут неделю' is declared twice");
+    check("[[queue]]\nname = { en = \"Late\", uk = \"open\" }\nquery = \"is:open\"")
+        .fails(2, "[[queue]] 'open' is the name of a built-in queue");
+    check("[[queue]]\nname = { en = \"Late\", de = \"Spät\" }\nquery = \"is:open\"").fails(2, "de");
+    check("[[queue]]\nname = { en = \"Late\", ru = \"Поздние\" }\nquery = \"is:open\"").ok();
+    // The desk in Russian: the list and :queue by the Russian name.
+    let boss = desk("ru", 60);
+    let mut app = open(&boss, "boss", 120, 40);
+    keys(&mut app, "v");
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("Ждут неделю"), "{screen}");
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, ":queue ждут неделю");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.queue.spec.saved.as_ref().map(|s| s.title.as_str()),
+        Some("Ждут неделю"),
+        "{}",
+        message(&app)
+    );
+}

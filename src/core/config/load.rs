@@ -470,6 +470,9 @@ impl Config {
                 add(Named::Status(s.id.get_ref().trim().to_string()), l)?;
             }
         }
+        for (i, q) in raw.queues.iter().enumerate() {
+            add(Named::Queue(i), q.get_ref().name())?;
+        }
         Ok(Translations(out))
     }
 

@@ -18,6 +18,7 @@ pub const LANGUAGES: &[&str] = &["en", "ru", "uk"];
 
 mod load;
 pub(crate) use load::Checker;
+pub(crate) use raw::RawLabel;
 mod raw;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +127,8 @@ pub enum Named {
     Group(String),
     Category(String),
     Status(String),
+    /// A saved queue, by its place in `[[queue]]`.
+    Queue(usize),
 }
 
 /// Names and labels in the languages desk.toml gives them: (what, language, text).
@@ -178,6 +181,11 @@ impl Config {
                     }
                 }
                 Named::Status(id) => self.lifecycle.set_label(id, &text),
+                Named::Queue(i) => {
+                    if let Some(q) = self.queues.get_mut(*i) {
+                        q.name = text;
+                    }
+                }
             }
         }
         self.translations = all;

@@ -114,14 +114,14 @@ pub(super) enum OneOrMany {
 /// A name or label: one text, or one per language (`{ en = "Housing", ru = "ЖКХ" }`).
 #[derive(Deserialize)]
 #[serde(untagged)]
-pub(super) enum RawLabel {
+pub(crate) enum RawLabel {
     One(String),
     PerLanguage(std::collections::BTreeMap<String, String>),
 }
 
 impl RawLabel {
     /// The text where no language is chosen: the only one, else English's, else the first.
-    pub(super) fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         match self {
             RawLabel::One(s) => s,
             RawLabel::PerLanguage(m) => m
@@ -130,6 +130,16 @@ impl RawLabel {
                 .map(String::as_str)
                 .unwrap_or(""),
         }
+    }
+
+    /// Every text it gives, the one where no language is chosen first.
+    pub(crate) fn texts(&self) -> Vec<&str> {
+        let first = self.text();
+        let mut v = vec![first];
+        if let RawLabel::PerLanguage(m) = self {
+            v.extend(m.values().map(String::as_str).filter(|t| *t != first));
+        }
+        v
     }
 }
 

@@ -238,3 +238,25 @@ fn names_and_labels_may_be_given_per_language() {
     .expect_err("empty");
     assert!(e.to_string().contains("empty in every language"), "{e}");
 }
+
+#[test]
+fn saved_queue_names_may_be_given_per_language() {
+    let mut cfg = Config::builtin().expect("builtin");
+    assert_eq!(cfg.queues[1].name, "Waiting a week");
+    cfg.use_language("uk");
+    assert_eq!(cfg.queues[1].name, "Чекають тиждень");
+    // Known by any of its names, whatever the reader's language.
+    for name in ["Waiting a week", "ждут НЕДЕЛЮ", "Чекають тиждень"] {
+        assert!(cfg.queues[1].is_named(name), "{name}");
+    }
+    assert!(!cfg.queues[0].is_named("Waiting a week"));
+    cfg.use_language("en");
+    assert_eq!(cfg.queues[1].name, "Waiting a week");
+    // A name per language clashing with another queue's is refused with its line.
+    let e = with(
+        "name = { en = \"Agent's open\", ru = \"Открытые исполнителя\", uk = \"Відкриті виконавця\" }",
+        "name = { en = \"Late\", ru = \"Ждут неделю\" }",
+    )
+    .expect_err("twice");
+    assert!(e.message.key.contains("twice"), "{e:?}");
+}

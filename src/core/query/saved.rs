@@ -6,7 +6,7 @@
 
 use super::lang::{self, Param, Vocabulary};
 use super::{QueueKind, SortKey};
-use crate::core::config::{Checker, ConfigError};
+use crate::core::config::{Checker, ConfigError, RawLabel};
 use crate::core::message::Message;
 use crate::core::sanitize::clean_line;
 use crate::msg;
@@ -16,7 +16,11 @@ use toml::Spanned;
 /// A saved queue, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedQueue {
+    /// Its name in the reader's language (`Config::use_language`).
     pub name: String,
+    /// Every name desk.toml gives it, in every language (`name = { en = "…", ru = "…" }`):
+    /// `desk list --queue` and `:queue` take any of them, whatever the reader's language.
+    pub other_names: Vec<String>,
     /// The query as written, placeholders and all.
     pub query: String,
     pub params: Vec<Param>,
@@ -25,6 +29,17 @@ pub struct SavedQueue {
 }
 
 impl SavedQueue {
+    /// Every name it answers to, its name in the reader's language first.
+    pub fn all_names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name.as_str()).chain(self.other_names.iter().map(String::as_str))
+    }
+
+    /// Whether `name` is one of its names (case does not matter, in any alphabet).
+    pub fn is_named(&self, name: &str) -> bool {
+        let name = name.trim().to_lowercase();
+        self.all_names().any(|n| n.to_lowercase() == name)
+    }
+
     /// The names of its parameters, each once, in the order they first appear.
     pub fn param_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();
@@ -67,12 +82,19 @@ impl SavedQueue {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawQueue {
-    name: String,
+    /// One name, or one per language like the other labels.
+    name: Spanned<RawLabel>,
     query: String,
     #[serde(default)]
     sort: Option<String>,
     #[serde(default)]
     reverse: bool,
+}
+
+impl RawQueue {
+    pub(crate) fn name(&self) -> &Spanned<RawLabel> {
+        &self.name
+    }
 }
 
 /// The longest name of a saved queue (it is a tab's title and a word of `:queue`).
@@ -90,16 +112,26 @@ pub(crate) fn read(
     for spanned in raw {
         let q = spanned.get_ref();
         let at = |m: Message| c.at(spanned, m);
-        let name = clean_line(q.name.trim()).into_owned();
-        if name.is_empty() || name.chars().count() > NAME_CHARS {
-            return Err(at(msg!("saved.name", name = &name, max = NAME_CHARS)));
+        // Each of its names (in every language it is given in) is checked.
+        let names: Vec<String> = q
+            .name
+            .get_ref()
+            .texts()
+            .into_iter()
+            .map(|n| clean_line(n.trim()).into_owned())
+            .collect();
+        for name in &names {
+            if name.is_empty() || name.chars().count() > NAME_CHARS {
+                return Err(at(msg!("saved.name", name = name, max = NAME_CHARS)));
+            }
+            if QueueKind::from_id(name).is_some() {
+                return Err(at(msg!("saved.builtin", name = name)));
+            }
+            if out.iter().any(|x| x.is_named(name)) {
+                return Err(at(msg!("saved.twice", name = name)));
+            }
         }
-        if QueueKind::from_id(&name).is_some() {
-            return Err(at(msg!("saved.builtin", name = &name)));
-        }
-        if out.iter().any(|x| x.name.eq_ignore_ascii_case(&name)) {
-            return Err(at(msg!("saved.twice", name = &name)));
-        }
+        let name = names.first().cloned().unwrap_or_default();
         let params = lang::parse_template(&q.query, vocab)
             .map_err(|e| at(msg!("saved.query", name = &name, error = e.message())))?;
         let sort = match q.sort.as_deref() {
@@ -115,6 +147,7 @@ pub(crate) fn read(
         };
         out.push(SavedQueue {
             name,
+            other_names: names,
             query: q.query.clone(),
             params,
             sort,
@@ -127,22 +160,19 @@ pub(crate) fn read(
 /// The saved queue of this name (case does not matter).
 pub fn find<'a>(queues: &'a [SavedQueue], name: &str) -> Result<&'a SavedQueue, Message> {
     let name = name.trim();
-    queues
-        .iter()
-        .find(|q| q.name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| {
-            if queues.is_empty() {
-                msg!("query.no_queues", queue = name)
-            } else {
-                msg!(
-                    "query.no_queue",
-                    queue = name,
-                    queues = queues
-                        .iter()
-                        .map(|q| q.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        })
+    queues.iter().find(|q| q.is_named(name)).ok_or_else(|| {
+        if queues.is_empty() {
+            msg!("query.no_queues", queue = name)
+        } else {
+            msg!(
+                "query.no_queue",
+                queue = name,
+                queues = queues
+                    .iter()
+                    .map(|q| q.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    })
 }

@@ -193,20 +193,20 @@ impl App {
     /// so.
     pub(super) fn open_named(&mut self, line: &str) {
         let lower = line.trim().to_lowercase();
+        // Any of its names, in any language desk.toml gives.
         let saved = self
             .session
             .cfg
             .queues
             .iter()
             .enumerate()
-            .filter(|(_, q)| {
-                let n = q.name.to_lowercase();
-                lower == n || lower.starts_with(&format!("{n} "))
-            })
-            .max_by_key(|(_, q)| q.name.len())
-            .map(|(i, q)| (i, q.clone()));
-        if let Some((i, q)) = saved {
-            let rest = line.trim()[q.name.len()..].split_whitespace();
+            .flat_map(|(i, q)| q.all_names().map(move |n| (i, q, n.to_lowercase())))
+            .filter(|(_, _, n)| lower == *n || lower.starts_with(&format!("{n} ")))
+            .max_by_key(|(_, _, n)| n.chars().count())
+            .map(|(i, q, n)| (i, q.clone(), n.chars().count()));
+        if let Some((i, q, chars)) = saved {
+            let rest = line.trim().chars().skip(chars).collect::<String>();
+            let rest = rest.split_whitespace();
             let values = q
                 .param_names()
                 .into_iter()
