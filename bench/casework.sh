@@ -15,13 +15,8 @@ N=${1:-100000}
 M=${2:-40}
 cd "$(dirname "$0")/.."
 . bench/hyperfine.sh
-W=/tmp/desk-bench-casework-$N
-export DESK_DB=$W/desk.db
-if [ ! -s "$W/done" ]; then
-  rm -rf "$W"; mkdir -p "$W"
-  $DESK init >/dev/null
-  start=$(date +%s)
-  echo "demo: $($DESK demo --tickets "$N") in $(( $(date +%s) - start )) s"
+. bench/demo.sh
+setup() {
   $DESK agent add timers --role system --name "Timers" >/dev/null
   # Tickets to merge and attach to, by number (read-only): open duplicates, targets that are
   # not closed (done ones, then open ones from the other end), any ticket for files.
@@ -31,8 +26,8 @@ if [ ! -s "$W/done" ]; then
     q "SELECT number FROM tickets WHERE is_open = 1 ORDER BY id DESC"; } > "$W/targets"
   q "SELECT number FROM tickets ORDER BY id DESC" > "$W/all"
   sqlite3 "$DESK_DB" ".backup '$W/before-tick.db'"
-  echo ok > "$W/done"
-fi
+}
+demo_desk casework "$N" setup
 # The file to attach lives outside the desk's directory (desk refuses its own files).
 F=$W-files; mkdir -p "$F"; [ -s "$F/scan.bin" ] || head -c 102400 /dev/urandom > "$F/scan.bin"
 # Each run starts from the demo as it was made; each batch takes the next M: M duplicates

@@ -18,16 +18,9 @@ $PY -c "import aiosmtpd" 2>/dev/null || {
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-aiosmtpd >/dev/null
 }
-W=/tmp/desk-bench-mail-$N
-export DESK_DB=$W/desk.db
-if [ ! -s "$W/done" ]; then
-  rm -rf "$W"; mkdir -p "$W"
-  $DESK init >/dev/null
-  start=$(date +%s)
-  echo "demo: $($DESK demo --tickets "$N") in $(( $(date +%s) - start )) s"
-  $DESK agent add mailer --role mail --name "Mail service" >/dev/null
-  echo ok > "$W/done"
-fi
+. bench/demo.sh
+setup() { $DESK agent add mailer --role mail --name "Mail service" >/dev/null; }
+demo_desk mail "$N" setup
 mkdir -p "$W/sink"
 rm -f "$W/port"
 exec 3> >($PY tests/smtp/sink.py "$W/sink" > "$W/port")

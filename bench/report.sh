@@ -8,15 +8,8 @@ set -eu
 N=${1:-1000000}
 cd "$(dirname "$0")/.."
 . bench/hyperfine.sh
-W=/tmp/desk-bench-report-$N
-export DESK_DB=$W/desk.db
-if [ ! -s "$W/done" ]; then
-  rm -rf "$W"; mkdir -p "$W"
-  $DESK init >/dev/null
-  start=$(date +%s)
-  echo "demo: $($DESK demo --tickets "$N") in $(( $(date +%s) - start )) s"
-  echo ok > "$W/done"
-fi
+. bench/demo.sh
+demo_desk report "$N"
 TO=$(date +%F)
 YEAR=$(date -d "$TO - 364 days" +%F)
 MONTH=$(date -d "$TO - 29 days" +%F)

@@ -20,16 +20,9 @@ command -v wrk >/dev/null && command -v sqlite3 >/dev/null && command -v curl >/
 }
 cargo build --release -q
 DESK=$PWD/target/release/desk
-W=/tmp/desk-bench-web-$N
-export DESK_DB=$W/desk.db
-if [ ! -s "$W/done" ]; then
-  rm -rf "$W"; mkdir -p "$W"
-  $DESK init >/dev/null
-  start=$(date +%s)
-  echo "demo: $($DESK demo --tickets "$N") in $(( $(date +%s) - start )) s"
-  $DESK agent add bench-web --role web --name "Web page" >/dev/null
-  echo ok > "$W/done"
-fi
+. bench/demo.sh
+setup() { $DESK agent add bench-web --role web --name "Web page" >/dev/null; }
+demo_desk web "$N" setup
 # The configuration: the demo's, without the limits (one client address does all the work).
 sed -i '/^\[web\]/,$d' "$W/desk.toml"
 cat >> "$W/desk.toml" <<EOF

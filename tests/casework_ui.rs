@@ -316,15 +316,8 @@ fn social(d: &Desk, subject: &str, requester: &str) -> String {
 
 fn history_texts(d: &Desk, number: &str, kind: desk::core::model::EventKind) -> Vec<String> {
     let (s, _) = colleague(d, "boss");
-    let t = s
-        .store
-        .find(&s.cfg, number, desk::time::date(NOW))
-        .expect("ticket");
-    s.store
-        .history(t.id)
-        .expect("history")
+    history_of(&s, number, kind)
         .into_iter()
-        .filter(|e| e.kind == kind)
         .filter_map(|e| e.text)
         .collect()
 }
@@ -648,17 +641,7 @@ fn alerts_are_listed_opened_and_marked_seen_in_the_desk() {
         );
         // Seen twice, by the admin, in the ticket's history; the list keeps them, seen.
         let (s, boss) = colleague(&d, "boss");
-        let t = s
-            .store
-            .find(&s.cfg, &n, desk::time::date(NOW))
-            .expect("ticket");
-        let seen: Vec<_> = s
-            .store
-            .history(t.id)
-            .expect("history")
-            .into_iter()
-            .filter(|e| e.kind == EventKind::AlertSeen)
-            .collect();
+        let seen = history_of(&s, &n, EventKind::AlertSeen);
         assert_eq!(seen.len(), 2);
         assert!(seen.iter().all(|e| e.actor.as_deref() == Some("boss")));
         assert_eq!(s.store.alerts(&boss, true).expect("all").len(), 2);

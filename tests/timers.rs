@@ -17,12 +17,7 @@ const DAY: i64 = 86_400;
 /// A desk in UTC whose admin is the user running the tests (so `desk check` finds every
 /// agent as the history recorded it), staffed for the timers.
 fn desk_for_timers() -> Desk {
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("desk.db");
-    let cfg = desk::core::config::BUILTIN.replacen("timezone = \"\"", "timezone = \"UTC\"", 1);
-    std::fs::write(dir.path().join("desk.toml"), cfg).expect("config");
-    Session::create(&db, None).expect("init");
-    Desk { _dir: dir, db }
+    plain_desk(None)
 }
 
 fn admin() -> String {
@@ -112,16 +107,7 @@ fn tick(d: &Desk, at: i64) -> desk::store::timers::TickReport {
 }
 
 fn events(s: &Session, number: &str, kind: EventKind) -> Vec<desk::store::Event> {
-    let t = s
-        .store
-        .find(&s.cfg, number, desk::time::date(NOW))
-        .expect("ticket");
-    s.store
-        .history(t.id)
-        .expect("history")
-        .into_iter()
-        .filter(|e| e.kind == kind)
-        .collect()
+    history_of(s, number, kind)
 }
 
 #[track_caller]

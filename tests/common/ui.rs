@@ -25,15 +25,25 @@ pub fn desk(lang: &str, demo: usize) -> Desk {
     desk_at(lang, demo, NOW)
 }
 
-/// The same, its demo loaded at `now`.
-pub fn desk_at(lang: &str, demo: usize, now: i64) -> Desk {
+/// A desk in a temp dir, the built-in configuration in UTC (and in `lang`, when given), its
+/// admin the user running the tests.
+pub fn plain_desk(lang: Option<&str>) -> Desk {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("desk.db");
-    let cfg = BUILTIN
-        .replacen("language = \"\"", &format!("language = \"{lang}\""), 1)
-        .replacen("timezone = \"\"", "timezone = \"UTC\"", 1);
+    let mut cfg = BUILTIN.replacen("timezone = \"\"", "timezone = \"UTC\"", 1);
+    if let Some(lang) = lang {
+        cfg = cfg.replacen("language = \"\"", &format!("language = \"{lang}\""), 1);
+    }
     std::fs::write(dir.path().join("desk.toml"), cfg).expect("config");
-    let mut s = Session::create(&db, None).expect("init").session;
+    Session::create(&db, None).expect("init");
+    Desk { _dir: dir, db }
+}
+
+/// The same, its demo loaded at `now`.
+pub fn desk_at(lang: &str, demo: usize, now: i64) -> Desk {
+    let d = plain_desk(Some(lang));
+    let db = d.db.clone();
+    let mut s = Session::open(&db, None, Mode::Existing).expect("open");
     // The admin every snapshot shows, whoever runs the tests.
     rusqlite::Connection::open(&db)
         .and_then(|c| c.execute("UPDATE agents SET login = 'boss', name = 'Bohdan Boss'", []))
@@ -46,7 +56,7 @@ pub fn desk_at(lang: &str, demo: usize, now: i64) -> Desk {
         let actor = s.store.actor("boss", None).expect("actor");
         s.store.demo(&s.cfg, &actor, demo, now).expect("demo");
     }
-    Desk { _dir: dir, db }
+    d
 }
 
 pub fn open(d: &Desk, login: &str, w: u16, h: u16) -> App {
@@ -114,6 +124,24 @@ pub fn register(d: &Desk, subject: &str, priority: Option<desk::core::model::Pri
         .create(&s.cfg, &boss, &nt, NOW)
         .expect("create")
         .number
+}
+
+/// The events of one kind in ticket `number`'s history, oldest first.
+pub fn history_of(
+    s: &Session,
+    number: &str,
+    kind: desk::core::model::EventKind,
+) -> Vec<desk::store::Event> {
+    let t = s
+        .store
+        .find(&s.cfg, number, desk::time::date(NOW))
+        .expect("ticket");
+    s.store
+        .history(t.id)
+        .expect("history")
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .collect()
 }
 
 pub fn message(app: &App) -> String {

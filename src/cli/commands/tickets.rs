@@ -180,6 +180,23 @@ pub(super) fn edit(s: &mut Session, cli: &Cli, a: &EditArgs, now: i64) -> Result
     Ok(())
 }
 
+/// A change of owner (`claim`, `assign`, `unassign`): made by the store as the acting agent,
+/// then said — `key` with the ticket's number (and `login`, when given) — or the ticket in
+/// JSON, with a warning when someone is now over capacity.
+fn owner_change(
+    s: &mut Session,
+    cli: &Cli,
+    (key, login): (&str, Option<String>),
+    make: impl FnOnce(&mut crate::store::Store, &crate::core::config::Config, &Actor) -> Result<Changed>,
+) -> Result<()> {
+    let who = actor(s, cli)?;
+    let c = make(&mut s.store, &s.cfg, &who)?;
+    let mut args = vec![("number", c.number.clone())];
+    args.extend(login.map(|l| ("login", l)));
+    let said = s.catalog.f(key, &args);
+    changed(s, cli, &c, said)
+}
+
 pub(super) fn claim(
     s: &mut Session,
     cli: &Cli,
@@ -188,13 +205,10 @@ pub(super) fn claim(
     if_version: Option<i64>,
     now: i64,
 ) -> Result<()> {
-    let who = actor(s, cli)?;
     let number = crate::cli::words(number);
-    let c = s
-        .store
-        .claim(&s.cfg, &who, &number, reason, if_version, now)?;
-    let said = s.catalog.f("msg.claimed", &[("number", c.number.clone())]);
-    changed(s, cli, &c, said)
+    owner_change(s, cli, ("msg.claimed", None), |st, cfg, who| {
+        st.claim(cfg, who, &number, reason, if_version, now)
+    })
 }
 
 /// `(login, group)`: to whom, or to which group (with its owner kept), or both.
@@ -207,16 +221,10 @@ pub(super) fn assign(
     if_version: Option<i64>,
     now: i64,
 ) -> Result<()> {
-    let who = actor(s, cli)?;
-    let c = s
-        .store
-        .assign(&s.cfg, &who, number, login, group, reason, if_version, now)?;
     let target = login.or(group).unwrap_or_default().to_string();
-    let said = s.catalog.f(
-        "msg.assigned",
-        &[("number", c.number.clone()), ("login", target)],
-    );
-    changed(s, cli, &c, said)
+    owner_change(s, cli, ("msg.assigned", Some(target)), |st, cfg, who| {
+        st.assign(cfg, who, number, login, group, reason, if_version, now)
+    })
 }
 
 pub(super) fn unassign(
@@ -227,15 +235,10 @@ pub(super) fn unassign(
     if_version: Option<i64>,
     now: i64,
 ) -> Result<()> {
-    let who = actor(s, cli)?;
     let number = crate::cli::words(number);
-    let c = s
-        .store
-        .unassign(&s.cfg, &who, &number, reason, if_version, now)?;
-    let said = s
-        .catalog
-        .f("msg.unassigned", &[("number", c.number.clone())]);
-    changed(s, cli, &c, said)
+    owner_change(s, cli, ("msg.unassigned", None), |st, cfg, who| {
+        st.unassign(cfg, who, &number, reason, if_version, now)
+    })
 }
 
 pub(super) fn comment(
