@@ -369,10 +369,20 @@ CREATE TRIGGER alerts_notify AFTER INSERT OR UPDATE ON alerts
     FOR EACH STATEMENT EXECUTE FUNCTION desk_notify();
 "#;
 
+/// Version 18, as SQLite's: an agent's optional mail address (escalations are mailed to the
+/// supervisors who have one), and the outbox's fifth kind, `alert` (a notice to a supervisor).
+/// PostgreSQL changes the CHECK in place (SQLite copies the table).
+pub const V18: &str = r#"
+ALTER TABLE agents ADD COLUMN mail TEXT;
+ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
+ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check
+    CHECK (kind IN ('acknowledgement', 'question', 'decision', 'reply', 'alert'));
+"#;
+
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
 /// [`APPLICATION_ID`], `version` = its number), under the write lock.
-pub const ALL: &[(i64, &str)] = &[(17, V17)];
+pub const ALL: &[(i64, &str)] = &[(17, V17), (18, V18)];
 
 /// How many migrations this build knows (the same as SQLite's).
 pub fn latest_version() -> i64 {
