@@ -129,7 +129,8 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP TRIGGER search_event;
          DROP TABLE search;
          DROP VIEW search_doc;
-         DROP TABLE desk_events;",
+         DROP TABLE desk_events;
+         ALTER TABLE agents DROP COLUMN mail;",
     )
     .expect("downgrade");
     // The search index as V2 made it.
