@@ -228,10 +228,14 @@ impl App {
         for kind in [QueueKind::Mine, QueueKind::MyGroups, QueueKind::Unassigned] {
             self.queue.spec = crate::core::query::QueueSpec::new(kind);
             let s = &self.session;
-            if s.store
-                .query_count(&s.cfg, &self.queue.spec.query(), &self.queue.viewer)?
-                > 0
-            {
+            // Whether the queue has a ticket, not how many.
+            let some = s.store.query_count_upto(
+                &s.cfg,
+                &self.queue.spec.query(),
+                &self.queue.viewer,
+                Some(0),
+            )?;
+            if some != crate::store::query::Count::Exact(0) {
                 return Ok(());
             }
         }
