@@ -557,16 +557,11 @@ pub fn list_text(
         out.push('\n');
     }
     let shown = tickets.len() as i64;
-    match total {
-        Count::Exact(total) if total > shown => {
-            out.push_str(&cat.f("list.more", &[("n", (total - shown).to_string())]));
-            out.push('\n');
-        }
-        Count::MoreThan(total) => {
-            out.push_str(&cat.f("list.more_than", &[("n", (total - shown).to_string())]));
-            out.push('\n');
-        }
-        Count::Exact(_) => {}
+    let (total, exact) = total.number();
+    let key = if exact { "list.more" } else { "list.more_than" };
+    if total > shown {
+        out.push_str(&cat.f(key, &[("n", (total - shown).to_string())]));
+        out.push('\n');
     }
     out
 }
@@ -645,10 +640,8 @@ pub fn search_text(
         }
     }
     let shown = (offset + hits.len()) as i64;
-    let (key, total) = match total {
-        Count::Exact(n) => ("search.more", n),
-        Count::MoreThan(n) => ("search.more_than", n),
-    };
+    let (total, exact) = total.number();
+    let key = ["search.more_than", "search.more"][usize::from(exact)];
     if total > shown {
         out.push_str(&cat.f(
             key,

@@ -31,6 +31,16 @@ pub enum Count {
     MoreThan(i64),
 }
 
+impl Count {
+    /// The number, and whether it is every ticket (else: more than it).
+    pub fn number(self) -> (i64, bool) {
+        match self {
+            Count::Exact(n) => (n, true),
+            Count::MoreThan(n) => (n, false),
+        }
+    }
+}
+
 /// Where a page starts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Start<'a> {
@@ -155,18 +165,7 @@ impl Builder<'_> {
                 self.args.push(Value::Integer(id));
                 "t.assignee_id = ?".into()
             }
-            Cond::Group(g) => {
-                let codes = match g {
-                    Groups::Mine => self.viewer.groups.clone(),
-                    Groups::Codes(codes) => codes.clone(),
-                };
-                let col = if self.open_status_leads {
-                    "+t.group_code"
-                } else {
-                    "t.group_code"
-                };
-                self.one_of(col, codes.into_iter().map(Value::Text))
-            }
+            Cond::Group(g) => self.group(g),
             Cond::Category(codes) => {
                 self.one_of("t.category", codes.iter().map(|c| Value::Text(c.clone())))
             }
@@ -207,6 +206,19 @@ impl Builder<'_> {
             }
             Cond::Text(t) => self.text(t),
         })
+    }
+
+    fn group(&mut self, g: &Groups) -> String {
+        let codes = match g {
+            Groups::Mine => self.viewer.groups.clone(),
+            Groups::Codes(codes) => codes.clone(),
+        };
+        let col = if self.open_status_leads {
+            "+t.group_code"
+        } else {
+            "t.group_code"
+        };
+        self.one_of(col, codes.into_iter().map(Value::Text))
     }
 
     fn status_ids(&self, cats: &[StatusCategory]) -> Vec<String> {
@@ -432,9 +444,7 @@ impl Store {
 
     /// How many tickets a query matches.
     pub fn query_count(&self, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<i64> {
-        match self.query_count_upto(cfg, q, viewer, None)? {
-            Count::Exact(n) | Count::MoreThan(n) => Ok(n),
-        }
+        Ok(self.query_count_upto(cfg, q, viewer, None)?.number().0)
     }
 
     /// How many tickets a query matches, counted up to `cap` (None: all of them): a
@@ -551,18 +561,20 @@ impl Store {
         run().map_err(|e| self.err(e))
     }
 
-    /// The tickets of the hits of `expr` in the index's order from `start`, each kept when
-    /// `rest` matches it (its words looked up ticket by ticket): `FROM … WHERE …` as SQL, and
-    /// its arguments.
-    fn driven_from(
+    /// A page in registration order driven by the hits of `expr` (see [`driving_text`]):
+    /// the tickets of its hits in the index's order from `start`, each kept when `rest`
+    /// matches it (its words looked up ticket by ticket). Keys are the ticket ids.
+    #[allow(clippy::too_many_arguments)]
+    fn driven_page(
         &self,
         cfg: &Config,
         viewer: &Viewer,
-        (expr, rest): &(String, Cond),
+        (expr, rest): (String, Cond),
         ascending: bool,
         start: Start<'_>,
-    ) -> Result<(String, Vec<Value>)> {
-        let mut args = vec![Value::Text(expr.clone())];
+        limit: usize,
+    ) -> Result<Vec<QueueRow>> {
+        let mut args = vec![Value::Text(expr)];
         // Where the page starts, as a bound on the row ids of the parts (a ticket's parts
         // run from its id times 2³² to the next ticket's).
         let mut bound = String::new();
@@ -585,45 +597,27 @@ impl Store {
             open_status_leads: false,
             args: Vec::new(),
         };
-        let rest = b.cond(rest).map_err(|e| self.map_db(e))?;
+        let rest = b.cond(&rest).map_err(|e| self.map_db(e))?;
         args.extend(b.args);
         let filter = if rest == "1" {
             String::new()
         } else {
             format!(" AND {rest}")
         };
-        // The hits come in the index's order, a ticket once; joined in that order (CROSS
-        // JOIN keeps it), so the page is read without sorting every hit: no ORDER BY
-        // outside. (SQLite ignores a subquery's ORDER BY that has no LIMIT.)
-        let sql = format!(
-            "FROM (SELECT DISTINCT {} AS tid FROM search \
-             WHERE search MATCH ?{bound} ORDER BY rowid {} LIMIT -1) h CROSS JOIN {FROM} \
-             WHERE t.id = h.tid{filter}",
-            ticket_of("rowid"),
-            if ascending { "ASC" } else { "DESC" },
-        );
-        Ok((sql, args))
-    }
-
-    /// A page in registration order driven by the hits of a text (see [`driving_text`]).
-    /// Keys are the ticket ids.
-    fn driven_page(
-        &self,
-        cfg: &Config,
-        viewer: &Viewer,
-        driving: &(String, Cond),
-        ascending: bool,
-        start: Start<'_>,
-        limit: usize,
-    ) -> Result<Vec<QueueRow>> {
-        let (from, args) = self.driven_from(cfg, viewer, driving, ascending, start)?;
         let offset = match start {
             Start::Skip(n) => n.min(i64::MAX as usize),
             _ => 0,
         };
+        // The hits come in the index's order, a ticket once; joined in that order (CROSS
+        // JOIN keeps it), so the page is read without sorting every hit: no ORDER BY
+        // outside. (SQLite ignores a subquery's ORDER BY that has no LIMIT.)
         let sql = format!(
-            "SELECT {}, t.id {from} LIMIT {} OFFSET {offset}",
+            "SELECT {}, t.id FROM (SELECT DISTINCT {} AS tid FROM search \
+             WHERE search MATCH ?{bound} ORDER BY rowid {} LIMIT -1) h CROSS JOIN {FROM} \
+             WHERE t.id = h.tid{filter} LIMIT {} OFFSET {offset}",
             COLS.replace("t.body", "''"),
+            ticket_of("rowid"),
+            if ascending { "ASC" } else { "DESC" },
             sql_limit(limit)
         );
         let run = || -> rusqlite::Result<Vec<QueueRow>> {
@@ -653,7 +647,7 @@ impl Store {
         // Reading towards the end of the list is ascending unless the order is reversed.
         let ascending = forward != q.reverse;
         if let Some(driving) = driving_text(q) {
-            let mut rows = self.driven_page(cfg, viewer, &driving, ascending, start, limit)?;
+            let mut rows = self.driven_page(cfg, viewer, driving, ascending, start, limit)?;
             if !forward {
                 rows.reverse();
             }
