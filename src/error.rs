@@ -132,6 +132,12 @@ impl Error {
         use crate::msg;
         use rusqlite::ErrorCode as C;
         let p = path.display().to_string();
+        if crate::store::db::NotOnPostgres::is(&e) {
+            return Error::Database(msg!("error.db.not_on_postgres", path = p));
+        }
+        if let Some(pg) = crate::store::db::PgFailure::of(&e) {
+            return Error::Database(postgres_said(pg, p));
+        }
         Error::Database(match e.sqlite_error_code() {
             Some(C::DatabaseBusy) | Some(C::DatabaseLocked) => {
                 let holder = match crate::privilege::lock_holder(path) {
@@ -155,6 +161,39 @@ impl Error {
                 detail = one_line(&e.to_string())
             ),
         })
+    }
+}
+
+/// A PostgreSQL failure as a message that says what is wrong, by its SQLSTATE class: the
+/// same kinds as SQLite's (locked, read-only, permission, disk full), the server out of
+/// reach, or the server's own words.
+fn postgres_said(e: &postgres::Error, p: String) -> Message {
+    use crate::msg;
+    use postgres::error::SqlState as S;
+    let Some(db) = e.as_db_error() else {
+        return msg!(
+            "error.db.server",
+            path = p,
+            detail = one_line(&e.to_string())
+        );
+    };
+    let code = db.code();
+    if *code == S::T_R_SERIALIZATION_FAILURE
+        || *code == S::T_R_DEADLOCK_DETECTED
+        || *code == S::LOCK_NOT_AVAILABLE
+        || *code == S::QUERY_CANCELED
+    {
+        msg!("error.db.locked", path = p, holder = msg!("error.empty"))
+    } else if *code == S::READ_ONLY_SQL_TRANSACTION {
+        msg!("error.db.read_only", path = p)
+    } else if *code == S::INSUFFICIENT_PRIVILEGE {
+        msg!("error.db.permission", path = p)
+    } else if *code == S::DISK_FULL {
+        msg!("error.db.full", path = p)
+    } else if code.code().starts_with("08") || code.code().starts_with("57P") {
+        msg!("error.db.server", path = p, detail = one_line(db.message()))
+    } else {
+        msg!("error.db.other", path = p, detail = one_line(db.message()))
     }
 }
 

@@ -47,7 +47,14 @@ pub fn default_db_path() -> Result<PathBuf> {
 }
 
 /// Where the configuration of a database lives by default: `desk.toml` beside it.
+/// A desk on PostgreSQL has no directory of its own: its configuration is `desk.toml` in
+/// the user's data directory (or the file named with `--config`, or the shared desk's).
 pub fn config_beside(db: &Path) -> PathBuf {
+    if crate::store::postgres_url(db).is_some() {
+        return directories::ProjectDirs::from("", "", "desk")
+            .map(|d| d.data_dir().join("desk.toml"))
+            .unwrap_or_else(|| PathBuf::from("desk.toml"));
+    }
     db.parent()
         .map(|d| d.join("desk.toml"))
         .unwrap_or_else(|| PathBuf::from("desk.toml"))
@@ -299,6 +306,12 @@ impl Session {
             crate::time::set_zone(zone);
         }
         let login = privilege::caller_login()?;
+        // `[database] url` in the desk's configuration: its data is on PostgreSQL.
+        let pg_db = cfg.database_url.as_ref().map(PathBuf::from);
+        let db = match &pg_db {
+            Some(url) if crate::store::postgres_url(db).is_none() => url.as_path(),
+            _ => db,
+        };
         let mut store = Store::open_with(
             db,
             mode,
@@ -337,8 +350,13 @@ impl Session {
         if shared_desk(db).is_some() {
             return Err(Error::Forbidden(msg!("error.shared_by_root")));
         }
-        if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
+        // A desk on PostgreSQL: no directory of its own; its configuration's is made.
+        let dir_of = match crate::store::postgres_url(db) {
+            Some(_) => config_beside(db).parent().map(Path::to_path_buf),
+            None => db.parent().map(Path::to_path_buf),
+        };
+        if let Some(dir) = dir_of.filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(&dir).map_err(|e| {
                 Error::Database(msg!(
                     "error.file.create_dir",
                     file = dir.display().to_string(),

@@ -9,7 +9,7 @@ use crate::core::refusal::Refusal;
 use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
 use crate::msg;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAgent {
@@ -202,7 +202,7 @@ impl Store {
             let mut added = 0;
             for g in &cfg.groups {
                 let n = tx.execute(
-                    "INSERT OR IGNORE INTO groups (code, name, auto_assign) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO groups (code, name, auto_assign) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                     params![g.code, g.name, g.auto_assign],
                 )?;
                 if n > 0 {
@@ -257,9 +257,9 @@ impl Store {
             if agent_ref(tx, login)?.is_some() {
                 return Err(Error::Invalid(msg!("error.agent_exists", login = login)));
             }
-            tx.execute(
+            let id: i64 = tx.query_row(
                 "INSERT INTO agents (login, name, role, capacity, created_at, mail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
                 params![
                     login,
                     if name.is_empty() { login } else { name },
@@ -268,12 +268,12 @@ impl Store {
                     now,
                     mail
                 ],
+                |r| r.get(0),
             )?;
-            let id = tx.last_insert_rowid();
             for g in &groups {
                 ensure_group(tx, cfg, g)?;
                 tx.execute(
-                    "INSERT OR IGNORE INTO members (agent_id, group_code) VALUES (?1, ?2)",
+                    "INSERT INTO members (agent_id, group_code) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                     params![id, g],
                 )?;
             }
@@ -339,7 +339,7 @@ impl Store {
                 let g = normalize_group(g);
                 ensure_group(tx, cfg, &g)?;
                 tx.execute(
-                    "INSERT OR IGNORE INTO members (agent_id, group_code) VALUES (?1, ?2)",
+                    "INSERT INTO members (agent_id, group_code) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                     params![id, g],
                 )?;
             }
@@ -359,7 +359,7 @@ impl Store {
         let run = || -> Result<Vec<AgentInfo>> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT a.id, a.login, a.name, a.role, a.capacity, a.active, a.away,
-                        (SELECT group_concat(group_code, ',') FROM
+                        (SELECT string_agg(group_code, ',') FROM
                             (SELECT group_code FROM members m WHERE m.agent_id = a.id ORDER BY group_code)),
                         (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.is_open = 1),
                         (SELECT min(created_at) FROM tickets t WHERE t.assignee_id = a.id AND t.is_open = 1),
@@ -416,7 +416,7 @@ impl Store {
         check_length("name", name, limits::NAME_CHARS, true).map_err(Error::Invalid)?;
         self.write(|tx| {
             let n = tx.execute(
-                "INSERT OR IGNORE INTO groups (code, name, auto_assign) VALUES (?1, ?2, ?3)",
+                "INSERT INTO groups (code, name, auto_assign) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                 params![code, name.trim(), auto_assign],
             )?;
             if n == 0 {

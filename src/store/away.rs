@@ -12,7 +12,7 @@ use crate::core::refusal::Refusal;
 use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
 use crate::msg;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
 
 /// One of an away agent's open tickets and where it goes.

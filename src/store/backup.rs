@@ -313,7 +313,7 @@ impl Store {
         let write_copy = |path: &Path| -> Result<i64> {
             let db = |e| Error::db(e, path);
             let mut dst = Connection::open(path).map_err(db)?;
-            copy_all(&self.conn, &mut dst).map_err(db)?;
+            copy_all(self.conn.sqlite().map_err(db)?, &mut dst).map_err(db)?;
             // A backup is a single self-contained file.
             let _: String = dst
                 .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
@@ -388,7 +388,9 @@ impl Store {
             ))
         })?;
         stage(2);
-        let tickets = count(&src).map_err(db)?;
+        // The backup's own checks and counters are the store's (on the seam).
+        let src = super::db::Connection::from(src);
+        let tickets = count(src.sqlite().map_err(db)?).map_err(db)?;
         let have = self.ticket_count()?;
         if have > 0 && !force {
             return Err(Error::Invalid(msg!(
@@ -425,7 +427,11 @@ impl Store {
             .map_err(db)?;
         stage(4);
         let path = self.path.clone();
-        copy_all(&src, &mut self.conn).map_err(|e| Error::db(e, &path))?;
+        copy_all(
+            src.sqlite().map_err(db)?,
+            self.conn.sqlite_mut().map_err(|e| Error::db(e, &path))?,
+        )
+        .map_err(|e| Error::db(e, &path))?;
         stage(5);
         drop(src);
         drop(scratch);
@@ -465,7 +471,7 @@ fn private_copy(input: &mut std::fs::File, to: &Path, name: &str) -> Result<()> 
 
 /// Refuses a backup this desk cannot take: statuses its configuration does not declare, a
 /// history whose chain is broken, people and groups that are not what its history recorded.
-fn vetted(src: &Connection, cfg: &Config, name: &str) -> Result<()> {
+fn vetted(src: &super::db::Connection, cfg: &Config, name: &str) -> Result<()> {
     let undeclared = super::config::undeclared_statuses(src, cfg)?;
     if !undeclared.is_empty() {
         return Err(Error::Invalid(msg!(

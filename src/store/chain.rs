@@ -8,8 +8,8 @@ use crate::core::chain::{self, Anchor, GENESIS, Link};
 use crate::core::message::{Message, term};
 use crate::error::Result;
 use crate::msg;
+use crate::store::db::{Connection, OptionalExtension, params};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// The last event's id and hash: where the next event is chained. Ticket events and
 /// desk-level events share one sequence of ids (`desk_events` exists from schema 14 on).
@@ -214,7 +214,7 @@ fn text(v: ValueRef<'_>) -> Option<Vec<u8>> {
 }
 
 impl Row {
-    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    fn read(r: &crate::store::db::Row<'_>) -> rusqlite::Result<Row> {
         let int = |i: usize| -> rusqlite::Result<Option<i64>> {
             Ok(match r.get_ref(i)? {
                 ValueRef::Integer(n) => Some(n),
@@ -391,8 +391,8 @@ pub(crate) fn verify(conn: &Connection, anchor: Option<&Anchor>) -> rusqlite::Re
 
 /// Ticket events and desk-level events, read together in id order.
 struct Merged<'s> {
-    tickets: rusqlite::Rows<'s>,
-    desk: rusqlite::Rows<'s>,
+    tickets: crate::store::db::Rows<'s>,
+    desk: crate::store::db::Rows<'s>,
     next_ticket: Option<Row>,
     next_desk: Option<Row>,
 }
@@ -400,10 +400,10 @@ struct Merged<'s> {
 impl Merged<'_> {
     fn next(&mut self) -> rusqlite::Result<Option<Row>> {
         if self.next_ticket.is_none() {
-            self.next_ticket = self.tickets.next()?.map(Row::read).transpose()?;
+            self.next_ticket = self.tickets.next()?.map(|r| Row::read(&r)).transpose()?;
         }
         if self.next_desk.is_none() {
-            self.next_desk = self.desk.next()?.map(Row::read).transpose()?;
+            self.next_desk = self.desk.next()?.map(|r| Row::read(&r)).transpose()?;
         }
         let desk_first = match (&self.next_ticket, &self.next_desk) {
             (Some(t), Some(d)) => d.id < t.id,
@@ -420,13 +420,13 @@ impl Merged<'_> {
 
 /// Chains every event of a database written before the chain existed (the migration's hook),
 /// in id order.
-pub(crate) fn chain_existing(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+pub(crate) fn chain_existing(tx: &crate::store::db::Connection) -> rusqlite::Result<()> {
     let mut read = tx.prepare(WALK)?;
     let mut rows = read.query([])?;
     let mut write = tx.prepare("UPDATE events SET hash = ?1 WHERE id = ?2")?;
     let mut prev = GENESIS;
     while let Some(r) = rows.next()? {
-        let row = Row::read(r)?;
+        let row = Row::read(&r)?;
         // A row no desk could have written gets no hash: `desk check` names it.
         let Ok(h) = row.expected(&prev) else { continue };
         write.execute(params![&h[..], row.id])?;

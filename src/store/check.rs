@@ -6,7 +6,7 @@ use crate::core::config::Config;
 use crate::core::lifecycle::is_final;
 use crate::core::model::Outcome;
 use crate::error::Result;
-use rusqlite::Connection;
+use crate::store::db::Connection;
 
 /// How many checks `desk check` makes (its steps of progress).
 const CHECKS: u64 = 12;
@@ -102,9 +102,9 @@ fn relations(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
              WHEN t.id IS NULL THEN 'missing'
              WHEN t.id = d.id THEN 'itself'
              WHEN t.merged_into IS NOT NULL THEN 'merged'
-             WHEN d.is_open OR d.outcome IS NOT 'invalid' THEN 'open'
+             WHEN d.is_open OR d.outcome IS DISTINCT FROM 'invalid' THEN 'open'
              WHEN (SELECT e.to_value FROM events e WHERE e.ticket_id = d.id AND e.kind = 'merged'
-                   ORDER BY e.id DESC LIMIT 1) IS NOT t.number THEN 'history'
+                   ORDER BY e.id DESC LIMIT 1) IS DISTINCT FROM t.number THEN 'history'
              WHEN NOT EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'merged'
                    AND e.from_value = d.number) THEN 'target history'
              END AS problem
@@ -212,7 +212,7 @@ fn attachments(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
         c,
         "SELECT t.number, x.name, NULL FROM attachments x JOIN tickets t ON t.id = x.ticket_id
          LEFT JOIN blobs b ON b.hash = x.hash
-         WHERE b.id IS NULL OR b.size IS NOT x.size OR NOT EXISTS (
+         WHERE b.id IS NULL OR b.size IS DISTINCT FROM x.size OR NOT EXISTS (
              SELECT 1 FROM events e WHERE e.ticket_id = x.ticket_id AND e.kind = 'attached'
                 AND e.to_value = x.name AND e.text = 'sha256:' || x.hash || ' ' || x.size)",
     )? {
@@ -363,7 +363,7 @@ fn history_agrees(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
                     (SELECT e.kind FROM events e WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 1)
              FROM tickets t
              WHERE (SELECT count(*) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created') != 1
-                OR (SELECT e.kind FROM events e WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 1) IS NOT 'created'",
+                OR (SELECT e.kind FROM events e WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 1) IS DISTINCT FROM 'created'",
             "check.creation",
             ["count", "first"],
             "term.nothing",
@@ -373,7 +373,7 @@ fn history_agrees(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
                 SELECT t.number, t.status,
                   (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
                      AND e.kind IN ('created', 'status') ORDER BY e.id DESC LIMIT 1) AS last
-                FROM tickets t) WHERE status IS NOT last",
+                FROM tickets t) WHERE status IS DISTINCT FROM last",
             "check.status_history",
             ["status", "last"],
             "term.nothing",
@@ -383,7 +383,7 @@ fn history_agrees(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
                 SELECT t.number, a.login AS owner,
                   (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
                      AND e.kind = 'assigned' ORDER BY e.id DESC LIMIT 1) AS last
-                FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id) WHERE owner IS NOT last",
+                FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id) WHERE owner IS DISTINCT FROM last",
             "check.owner_history",
             ["owner", "last"],
             "term.nobody",
@@ -394,7 +394,7 @@ fn history_agrees(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
                   (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
                      AND e.kind = 'outcome' ORDER BY e.id DESC LIMIT 1) AS last,
                   EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'outcome') AS any
-                FROM tickets t) WHERE any AND outcome IS NOT last OR NOT any AND outcome IS NOT NULL",
+                FROM tickets t) WHERE any AND outcome IS DISTINCT FROM last OR NOT any AND outcome IS NOT NULL",
             "check.outcome_history",
             ["outcome", "last"],
             "term.none",
@@ -471,13 +471,13 @@ fn figures_agree(c: &Connection, cfg: &Config, now: i64) -> rusqlite::Result<Vec
         "SELECT t.number, CASE WHEN f.ticket_id IS NULL THEN 'missing' ELSE 'differs' END, NULL
          FROM tickets t LEFT JOIN facts f ON f.ticket_id = t.id
          LEFT JOIN agents a ON a.id = t.assignee_id
-         WHERE f.ticket_id IS NULL OR f.is_open IS NOT t.is_open
-            OR f.created_at IS NOT t.created_at OR f.resolved_at IS NOT t.resolved_at
-            OR f.category IS NOT t.category OR f.group_code IS NOT t.group_code
-            OR f.assignee IS NOT a.login OR f.channel IS NOT t.channel
-            OR f.priority IS NOT t.priority OR f.outcome IS NOT t.outcome
-            OR f.satisfaction IS NOT t.satisfaction OR f.status IS NOT t.status
-            OR f.reassignments IS NOT t.reassignments",
+         WHERE f.ticket_id IS NULL OR f.is_open IS DISTINCT FROM t.is_open
+            OR f.created_at IS DISTINCT FROM t.created_at OR f.resolved_at IS DISTINCT FROM t.resolved_at
+            OR f.category IS DISTINCT FROM t.category OR f.group_code IS DISTINCT FROM t.group_code
+            OR f.assignee IS DISTINCT FROM a.login OR f.channel IS DISTINCT FROM t.channel
+            OR f.priority IS DISTINCT FROM t.priority OR f.outcome IS DISTINCT FROM t.outcome
+            OR f.satisfaction IS DISTINCT FROM t.satisfaction OR f.status IS DISTINCT FROM t.status
+            OR f.reassignments IS DISTINCT FROM t.reassignments",
     )? {
         let key = if what.as_deref() == Some("missing") {
             "check.facts_missing"

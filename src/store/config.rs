@@ -51,7 +51,7 @@ fn read_current(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
 /// The statuses tickets are in that `cfg` does not declare, each with its count:
 /// "parked (3 tickets)".
 pub(crate) fn undeclared_statuses(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::db::Connection,
     cfg: &Config,
 ) -> rusqlite::Result<Vec<String>> {
     let in_use = super::tickets::statuses_in_use(conn)?;

@@ -69,6 +69,11 @@ struct Pg {
     cache: RefCell<HashMap<String, postgres::Statement>>,
     /// Rows the last `execute` changed.
     changes: Cell<u64>,
+    /// `LISTEN desk_changed` was sent, and how many notifications came since.
+    listening: Cell<bool>,
+    seen: Cell<i64>,
+    /// Rows changed since the connection opened.
+    total: Cell<u64>,
 }
 
 /// A PostgreSQL failure, carried inside `rusqlite::Error::ToSqlConversionFailure` so that the
@@ -137,6 +142,9 @@ impl Connection {
                 client: RefCell::new(client),
                 cache: RefCell::new(HashMap::new()),
                 changes: Cell::new(0),
+                listening: Cell::new(false),
+                seen: Cell::new(0),
+                total: Cell::new(0),
             })),
         }
     }
@@ -225,6 +233,42 @@ impl Connection {
         match &self.inner {
             Inner::Sqlite(c) => c.execute_batch(sql),
             Inner::Postgres(pg) => pg.client.borrow_mut().batch_execute(sql).map_err(pg_err),
+        }
+    }
+
+    /// A number that changes when another connection commits a change: SQLite's
+    /// `PRAGMA data_version`; on PostgreSQL the count of `NOTIFY desk_changed` received (the
+    /// first call starts listening), read without waiting.
+    pub fn data_version(&self) -> Result<i64> {
+        match &self.inner {
+            Inner::Sqlite(c) => c.query_row("PRAGMA data_version", [], |r| r.get(0)),
+            Inner::Postgres(pg) => {
+                let mut client = pg.client.borrow_mut();
+                if !pg.listening.get() {
+                    client
+                        .batch_execute(&format!("LISTEN {}", pg_schema::CHANNEL))
+                        .map_err(pg_err)?;
+                    pg.listening.set(true);
+                }
+                let mut notes = client.notifications();
+                let mut iter = notes.iter();
+                let mut seen = pg.seen.get();
+                while let Some(_n) = postgres::fallible_iterator::FallibleIterator::next(&mut iter)
+                    .map_err(pg_err)?
+                {
+                    seen += 1;
+                }
+                pg.seen.set(seen);
+                Ok(seen)
+            }
+        }
+    }
+
+    /// Rows changed by this connection since it opened.
+    pub fn total_changes(&self) -> u64 {
+        match &self.inner {
+            Inner::Sqlite(c) => c.total_changes(),
+            Inner::Postgres(pg) => pg.total.get(),
         }
     }
 
@@ -348,6 +392,7 @@ impl Pg {
             .execute(stmt, &refs)
             .map_err(pg_err)?;
         self.changes.set(n);
+        self.total.set(self.total.get() + n);
         Ok(n as usize)
     }
 }
@@ -554,8 +599,20 @@ pub enum Row<'r> {
     Pg(&'r [Value]),
 }
 
+/// A column's position (rusqlite's `RowIndex`, by position only).
+pub trait Index {
+    fn at(self) -> usize;
+}
+
+impl Index for usize {
+    fn at(self) -> usize {
+        self
+    }
+}
+
 impl Row<'_> {
-    pub fn get<T: rusqlite::types::FromSql>(&self, i: usize) -> Result<T> {
+    pub fn get<I: Index, T: rusqlite::types::FromSql>(&self, i: I) -> Result<T> {
+        let i = i.at();
         match self {
             Row::Sqlite(r) => r.get(i),
             Row::Pg(v) => {
@@ -581,7 +638,8 @@ impl Row<'_> {
         }
     }
 
-    pub fn get_ref(&self, i: usize) -> Result<ValueRef<'_>> {
+    pub fn get_ref<I: Index>(&self, i: I) -> Result<ValueRef<'_>> {
+        let i = i.at();
         match self {
             Row::Sqlite(r) => r.get_ref(i),
             Row::Pg(v) => v

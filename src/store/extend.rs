@@ -10,7 +10,7 @@ use crate::core::model::{Actor, EventKind};
 use crate::core::sla::{ClockEvent, ClockKind};
 use crate::error::Result;
 use crate::i18n::Catalog;
-use rusqlite::params;
+use crate::store::db::params;
 
 /// An extension made: the ticket and its new deadline.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,7 +20,7 @@ use crate::core::model::{
 use crate::core::numbering;
 use crate::core::rights::{self, Action};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 /// What mail in did with one message.
 #[derive(Debug, Clone, PartialEq, Eq)]

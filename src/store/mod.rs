@@ -32,7 +32,8 @@ mod vfs;
 use crate::error::{Error, Result};
 use crate::msg;
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::params;
+use rusqlite::{Connection, OpenFlags};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -48,7 +49,8 @@ pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub const WAL_PAGES: u32 = 256;
 
 pub struct Store {
-    conn: Connection,
+    /// SQLite's connection or PostgreSQL's (`db`: the seam).
+    conn: db::Connection,
     path: PathBuf,
     /// Opened read-only: the file or its directory is not writable for this user.
     read_only: bool,
@@ -201,6 +203,71 @@ fn open_desk_file(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection>
     }
 }
 
+/// The PostgreSQL URL `path` is, when it is one (`postgres://…`, `postgresql://…`).
+pub fn postgres_url(path: &Path) -> Option<&str> {
+    path.to_str()
+        .filter(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"))
+}
+
+/// A URL as it may be shown: without its password.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some((auth, host)) => (Some(auth), host),
+        None => (None, rest),
+    };
+    match auth {
+        Some(a) => {
+            let user = a.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// The schema's application id and version on a PostgreSQL database, or None when it has
+/// no desk schema yet; a database with tables of its own but no desk schema is not a desk.
+fn pg_version(conn: &db::Connection) -> rusqlite::Result<Option<(i64, i64)>> {
+    let has_schema: bool =
+        conn.query_row("SELECT to_regclass('desk_schema') IS NOT NULL", [], |r| {
+            r.get(0)
+        })?;
+    if has_schema {
+        return conn.query_row(
+            "SELECT application_id, max(version) FROM desk_schema GROUP BY application_id",
+            [],
+            |r| Ok(Some((r.get(0)?, r.get(1)?))),
+        );
+    }
+    let tables: i64 = conn.query_row(
+        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
+        [],
+        |r| r.get(0),
+    )?;
+    // Not a desk (and not empty): says so as a foreign database.
+    Ok((tables > 0).then_some((0, 0)))
+}
+
+/// Runs the PostgreSQL migrations not yet run, each with its version row, in one transaction
+/// under the write lock, then gives the program's role its rights (`pg_grants`).
+fn migrate_postgres(conn: &db::Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    // Another host may have migrated while this one waited for the lock.
+    let now = pg_version(&tx)?.map_or(0, |v| v.1);
+    for (version, sql) in pg_schema::ALL.iter().filter(|m| m.0 > now) {
+        tx.execute_batch(sql)?;
+        tx.execute("DELETE FROM desk_schema", [])?;
+        tx.execute(
+            "INSERT INTO desk_schema (application_id, version) VALUES (?1, ?2)",
+            params![pg_schema::APPLICATION_ID, version],
+        )?;
+    }
+    tx.execute_batch(&pg_grants::grants())?;
+    tx.commit()
+}
+
 /// Whether `open` may create the database file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -267,6 +334,9 @@ impl Store {
         busy_timeout: Duration,
         options: Options,
     ) -> Result<Store> {
+        if let Some(url) = postgres_url(path) {
+            return Store::open_postgres(url, mode);
+        }
         openable(path, mode, options)?;
         if mode == Mode::Create {
             create_private(path)?;
@@ -296,7 +366,6 @@ impl Store {
             Err(e) => return Err(db(e)),
         };
         set_busy(&conn, busy_timeout).map_err(db)?;
-        conn.set_transaction_behavior(TransactionBehavior::Immediate);
         conn.set_prepared_statement_cache_capacity(64);
         // SQLite opens a file it may not write read-only without saying so: ask it.
         let read_only = read_only
@@ -310,7 +379,7 @@ impl Store {
             .map_err(db)?;
         persist_wal(&conn).map_err(db)?;
         let mut store = Store {
-            conn,
+            conn: conn.into(),
             path: path.to_path_buf(),
             read_only,
             options,
@@ -325,15 +394,67 @@ impl Store {
                     && mode == Mode::Existing =>
             {
                 let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                store.conn =
-                    Connection::open_with_flags(path, ro).map_err(|e| Error::db(e, path))?;
-                set_busy(&store.conn, busy_timeout).map_err(|e| Error::db(e, path))?;
+                let conn = Connection::open_with_flags(path, ro).map_err(|e| Error::db(e, path))?;
+                set_busy(&conn, busy_timeout).map_err(|e| Error::db(e, path))?;
+                store.conn = conn.into();
                 store.read_only = true;
                 store.prepare(mode)?;
             }
             r => r?,
         }
         Ok(store)
+    }
+
+    /// Opens a desk on PostgreSQL (`--db postgres://…`, `[database] url`): connects, makes
+    /// the schema in an empty database when `mode` allows (`desk init`), brings an older one
+    /// up to date, and refuses one written by a newer desk or a database that is not a desk.
+    /// Migrations run under the desk's write lock, so two hosts starting at once migrate once.
+    pub fn open_postgres(url: &str, mode: Mode) -> Result<Store> {
+        let shown = PathBuf::from(redact_url(url));
+        let db = |e| Error::db(e, &shown);
+        let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
+            db(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                db::PgFailure(e),
+            )))
+        })?;
+        let conn = db::Connection::postgres(client);
+        let version = pg_version(&conn).map_err(db)?;
+        match version {
+            Some((app, _)) if app != pg_schema::APPLICATION_ID => {
+                return Err(Error::Database(msg!(
+                    "error.db.foreign",
+                    path = shown.display().to_string()
+                )));
+            }
+            Some((_, v)) if v > pg_schema::latest_version() => {
+                return Err(Error::Database(msg!(
+                    "error.db.newer",
+                    path = shown.display().to_string(),
+                    version = v,
+                    known = pg_schema::latest_version()
+                )));
+            }
+            None if mode == Mode::Existing => {
+                return Err(Error::Database(msg!(
+                    "error.db.missing",
+                    path = shown.display().to_string()
+                )));
+            }
+            Some((_, v)) if v == pg_schema::latest_version() => {}
+            _ => migrate_postgres(&conn).map_err(db)?,
+        }
+        Ok(Store {
+            conn,
+            path: shown,
+            read_only: false,
+            options: Options::default(),
+            signed_in: None,
+        })
+    }
+
+    /// Whether this desk is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.conn.is_postgres()
     }
 
     /// How this desk was opened.
@@ -417,9 +538,9 @@ impl Store {
                     .map_err(db)?;
             }
             let migrated = if fresh {
-                schema::migrations().to_latest(&mut self.conn)
+                schema::migrations().to_latest(self.conn.sqlite_mut().map_err(db)?)
             } else {
-                upgrade(&mut self.conn, version)
+                upgrade(self.conn.sqlite_mut().map_err(db)?, version)
             };
             if let Err(e) = migrated {
                 // Another desk may have migrated the same file a moment ago.
@@ -460,13 +581,13 @@ impl Store {
     /// (`wal_committed`), whatever wrote them (one change, an import, the demo, a restore).
     /// Durability is unchanged: a commit returns once its pages are synced in the log.
     fn keep_wal(&self) -> rusqlite::Result<()> {
-        self.conn
-            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
-        self.conn.execute_batch(&format!(
+        let conn = self.conn.sqlite()?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        conn.execute_batch(&format!(
             "PRAGMA journal_size_limit = {}",
             WAL_PAGES as u64 * 4096
         ))?;
-        self.conn.wal_hook(Some(wal_committed));
+        conn.wal_hook(Some(wal_committed));
         Ok(())
     }
 
@@ -486,17 +607,12 @@ impl Store {
         }
     }
 
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it is written, or none of it.
-    pub(crate) fn write<T>(
-        &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
-    ) -> Result<T> {
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`; on PostgreSQL under the desk's
+    /// write lock, `db::Connection::transaction`): all of it is written, or none of it.
+    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&db::Connection) -> Result<T>) -> Result<T> {
         let path = self.path.clone();
         let me = self.signed_in.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| Error::db(e, &path))?;
+        let tx = self.conn.transaction().map_err(|e| Error::db(e, &path))?;
         // The person acting is still who they were when they signed in (role, active).
         if let Some(me) = &me {
             agents::still_as_signed_in(&tx, me).map_err(|e| match e {
@@ -532,18 +648,30 @@ impl Store {
 
     /// How long a write waits for another desk before giving up.
     pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
-        set_busy(&self.conn, timeout).map_err(|e| self.err(e))
+        match self.conn.sqlite() {
+            Ok(conn) => set_busy(conn, timeout).map_err(|e| self.err(e)),
+            // PostgreSQL: writers wait for the desk's write lock (`lock_timeout` is the
+            // server's setting).
+            Err(_) => Ok(()),
+        }
     }
 
     /// Changes every committed write makes, from any connection: poll this to refresh views.
+    /// On PostgreSQL, `LISTEN/NOTIFY` (`db::Connection::data_version`).
     pub fn data_version(&self) -> Result<i64> {
-        self.conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
+        self.conn.data_version().map_err(|e| self.err(e))
     }
 
     /// `PRAGMA integrity_check`: "ok" or the problems found.
+    /// On PostgreSQL the server keeps its pages (checksums, WAL): "ok" once it answers.
     pub fn integrity_check(&self) -> Result<Vec<String>> {
+        if self.conn.is_postgres() {
+            let ok: String = self
+                .conn
+                .query_row("SELECT 'ok'", [], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            return Ok(vec![ok]);
+        }
         let mut stmt = self
             .conn
             .prepare("PRAGMA integrity_check")

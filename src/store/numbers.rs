@@ -12,7 +12,7 @@ use crate::core::model::Actor;
 use crate::core::numbering::{self, CheckAlgo, Layout, Parts, Template};
 use crate::error::{Error, Message, Result};
 use crate::msg;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 /// Why a series skipped numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,8 +179,9 @@ pub(crate) fn allocate(
     let (mut seq, algo): (i64, Option<String>) = tx
         .prepare_cached(
             "INSERT INTO sequences (scope, last, algo, template) VALUES (?1, 1, ?2, ?3)
-             ON CONFLICT (scope) DO UPDATE SET last = last + 1,
-                algo = coalesce(algo, excluded.algo), template = coalesce(template, excluded.template)
+             ON CONFLICT (scope) DO UPDATE SET last = sequences.last + 1,
+                algo = coalesce(sequences.algo, excluded.algo),
+                template = coalesce(sequences.template, excluded.template)
              RETURNING last, algo",
         )?
         .query_row(params![scope, fresh.as_str(), template.source()], |r| {
@@ -259,7 +260,8 @@ pub(crate) fn keep_counters(
         tx.prepare_cached(
             "INSERT INTO sequences (scope, last, algo, template) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (scope) DO UPDATE SET last = excluded.last,
-                algo = coalesce(algo, excluded.algo), template = coalesce(template, excluded.template)",
+                algo = coalesce(sequences.algo, excluded.algo),
+                template = coalesce(sequences.template, excluded.template)",
         )?
         .execute(params![c.scope, c.last, c.algo, c.template])?;
         gaps.push(record_gap(
@@ -411,7 +413,7 @@ pub(crate) fn upgrade_series(tx: &Connection) -> rusqlite::Result<()> {
                 "SELECT scope, number_key, seq FROM tickets WHERE scope IN ({marks})
                  ORDER BY seq DESC LIMIT 64"
             ))?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(&olds), |r| {
+            let rows = stmt.query_map(crate::store::db::params_from_iter(&olds), |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?;
             rows.collect::<rusqlite::Result<_>>()?
@@ -425,7 +427,7 @@ pub(crate) fn upgrade_series(tx: &Connection) -> rusqlite::Result<()> {
                     "SELECT count(*) FROM (SELECT seq FROM tickets WHERE scope IN ({marks})
                      GROUP BY seq HAVING count(DISTINCT scope) > 1)"
                 ),
-                rusqlite::params_from_iter(&olds),
+                crate::store::db::params_from_iter(&olds),
                 |r| r.get(0),
             )?
         };
@@ -442,7 +444,7 @@ pub(crate) fn upgrade_series(tx: &Connection) -> rusqlite::Result<()> {
             // joined one continues above all of them.
             tx.execute(
                 &format!("UPDATE sequences SET algo = ?1 WHERE scope IN ({marks})"),
-                rusqlite::params_from_iter(
+                crate::store::db::params_from_iter(
                     std::iter::once(algo.unwrap_or("damm")).chain(olds.iter().copied()),
                 ),
             )?;

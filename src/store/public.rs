@@ -9,7 +9,7 @@ use crate::core::model::{EventKind, Role};
 use crate::core::numbering;
 use crate::core::public::{self, Facts, Happened, View};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension};
+use crate::store::db::{Connection, OptionalExtension};
 
 /// One event with its actor's name and role, as read.
 struct Row {

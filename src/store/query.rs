@@ -14,8 +14,8 @@ use crate::core::query::{
 };
 use crate::core::refusal::Refusal;
 use crate::error::{Error, Result};
+use crate::store::db::{Connection, params_from_iter};
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
 
 /// A row of a list and its position key.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +71,11 @@ struct Builder<'a> {
     args: Vec<Value>,
 }
 
+/// A condition every ticket meets, and one none meets: boolean in both dialects (SQLite reads
+/// them as 1 and 0; PostgreSQL's WHERE takes no integer).
+const ALL: &str = "TRUE";
+const NONE: &str = "FALSE";
+
 fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
@@ -81,7 +86,7 @@ impl Builder<'_> {
         let before = self.args.len();
         self.args.extend(values);
         match self.args.len() - before {
-            0 => "0".into(),
+            0 => NONE.into(),
             n => format!("{col} IN ({})", marks(n)),
         }
     }
@@ -119,8 +124,8 @@ impl Builder<'_> {
         Ok(match c {
             Cond::And(cs) | Cond::Or(cs) => {
                 let (joiner, empty) = match c {
-                    Cond::And(_) => (" AND ", "1"),
-                    _ => (" OR ", "0"),
+                    Cond::And(_) => (" AND ", ALL),
+                    _ => (" OR ", NONE),
                 };
                 // Without statistics SQLite would read a group's every ticket rather than
                 // the few in a status still open (0.7 s against 12 ms on a million).
@@ -138,7 +143,7 @@ impl Builder<'_> {
             }
             // A field a ticket lacks makes its comparison NULL: counted as not matching, so
             // the negation matches.
-            Cond::Not(c) => format!("NOT coalesce({}, 0)", self.cond(c)?),
+            Cond::Not(c) => format!("NOT coalesce({}, {NONE})", self.cond(c)?),
             Cond::Open => "t.is_open = 1".into(),
             Cond::Status(ids) => {
                 let life = &self.cfg.lifecycle;
@@ -238,7 +243,7 @@ impl Builder<'_> {
         }
         // Nothing that narrows (one-letter words): every ticket.
         let Some(m) = fts_match(t) else {
-            return "1".into();
+            return ALL.into();
         };
         self.args.push(Value::Text(m));
         if self.per_ticket {
@@ -298,10 +303,10 @@ fn sort_exprs(cfg: &Config, key: SortKey) -> Vec<String> {
     }
 }
 
-/// A page's LIMIT (0: no limit).
+/// A page's LIMIT (0: no limit: the largest, which both SQLite and PostgreSQL take).
 fn sql_limit(limit: usize) -> i64 {
     match limit {
-        0 => -1,
+        0 => i64::MAX,
         n => n.min(i64::MAX as usize) as i64,
     }
 }
@@ -414,7 +419,7 @@ fn build(
     };
     let sql = b.cond(&q.cond)?;
     Ok(Built {
-        cond: (sql != "1").then_some(sql),
+        cond: (sql != ALL).then_some(sql),
         args: b.args,
         keys: sort_exprs(cfg, q.sort),
     })
@@ -490,7 +495,7 @@ impl Store {
         }
         let limit = |sql: String| match cap {
             Some(_) => format!(
-                "SELECT count(*) FROM (SELECT 1 {sql} LIMIT {})",
+                "SELECT count(*) FROM (SELECT 1 {sql} LIMIT {}) AS capped",
                 most.saturating_add(1)
             ),
             None => format!("SELECT count(*) {sql}"),
@@ -599,7 +604,7 @@ impl Store {
         };
         let rest = b.cond(&rest).map_err(|e| self.map_db(e))?;
         args.extend(b.args);
-        let filter = if rest == "1" {
+        let filter = if rest == ALL {
             String::new()
         } else {
             format!(" AND {rest}")

@@ -25,8 +25,8 @@ use crate::core::model::{Outcome, Priority, StatusCategory};
 use crate::core::sla::Targets;
 use crate::error::{Error, Message, Result};
 use crate::msg;
+use crate::store::db::Connection;
 use chrono::NaiveDate;
-use rusqlite::Connection;
 use std::collections::{BTreeMap, HashMap};
 
 /// What a report is broken down by.
@@ -474,17 +474,17 @@ impl<'a> Tally<'a> {
             self.group_filter
         ))?;
         let mut time = StatusTime::new(self.cfg);
-        let mut q = stmt.query(rusqlite::params_from_iter(self.args()))?;
+        let mut q = stmt.query(crate::store::db::params_from_iter(self.args()))?;
         while let Some(r) = q.next()? {
             let key = key_of(self.dim, &r.get_ref(0)?);
             let category = r.get_ref(3)?.as_str()?;
             let priority = Priority::from_rank(r.get(4)?).unwrap_or(Priority::Normal);
             let targets = self.cfg.sla.targets(priority, category);
             if self.in_period(r.get(1)?) {
-                self.received(r, &key, &targets, &mut time)?;
+                self.received(&r, &key, &targets, &mut time)?;
             }
             if let Some(at) = r.get::<_, Option<i64>>(2)?.filter(|at| self.in_period(*at)) {
-                self.finished(r, &key, at, &targets)?;
+                self.finished(&r, &key, at, &targets)?;
             }
         }
         drop(q);
@@ -500,7 +500,7 @@ impl<'a> Tally<'a> {
     /// A ticket received in the period: intake, first response, time in each status.
     fn received(
         &mut self,
-        r: &rusqlite::Row<'_>,
+        r: &crate::store::db::Row<'_>,
         key: &str,
         targets: &Targets,
         time: &mut StatusTime<'_>,
@@ -559,7 +559,7 @@ impl<'a> Tally<'a> {
     /// A ticket finished in the period: outcome, resolution time, rating.
     fn finished(
         &mut self,
-        r: &rusqlite::Row<'_>,
+        r: &crate::store::db::Row<'_>,
         key: &str,
         resolved_at: i64,
         targets: &Targets,
@@ -607,7 +607,7 @@ impl<'a> Tally<'a> {
              ORDER BY f.created_at DESC LIMIT {KEYWORD_SAMPLE}",
             self.group_filter
         ))?;
-        let mut q = stmt.query(rusqlite::params_from_iter(self.args()))?;
+        let mut q = stmt.query(crate::store::db::params_from_iter(self.args()))?;
         let mut sampled = 0;
         while let Some(r) = q.next()? {
             keywords(r.get_ref(0)?.as_str()?, &mut words);
@@ -633,7 +633,7 @@ impl<'a> Tally<'a> {
             args.push(g.clone().into());
         }
         let mut out = HashMap::new();
-        let mut q = stmt.query(rusqlite::params_from_iter(args))?;
+        let mut q = stmt.query(crate::store::db::params_from_iter(args))?;
         while let Some(r) = q.next()? {
             out.insert(key_of(self.dim, &r.get_ref(0)?), r.get(1)?);
         }
@@ -676,8 +676,8 @@ impl<'a> Tally<'a> {
     fn reassignments(&mut self) -> rusqlite::Result<[HashMap<String, i64>; 2]> {
         let mut stmt = self.c.prepare(&format!(
             "SELECT {}, e.ticket_id, f.category,
-                    CASE WHEN e.text IS 'undo' THEN e.to_value ELSE e.from_value END,
-                    e.text IS 'undo'
+                    CASE WHEN e.text IS NOT DISTINCT FROM 'undo' THEN e.to_value ELSE e.from_value END,
+                    e.text IS NOT DISTINCT FROM 'undo'
              FROM events e INDEXED BY events_reassigned
              JOIN facts f ON f.ticket_id = e.ticket_id
              WHERE e.kind = 'assigned' AND e.at >= ?1 AND e.at < ?2
@@ -687,7 +687,7 @@ impl<'a> Tally<'a> {
         let mut by_agent: HashMap<String, i64> = HashMap::new();
         let mut by_category: HashMap<String, i64> = HashMap::new();
         let mut by_ticket: HashMap<i64, (i64, String)> = HashMap::new();
-        let mut q = stmt.query(rusqlite::params_from_iter(self.args()))?;
+        let mut q = stmt.query(crate::store::db::params_from_iter(self.args()))?;
         while let Some(r) = q.next()? {
             let step = if r.get::<_, bool>(4)? { -1 } else { 1 };
             let t = by_ticket

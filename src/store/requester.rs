@@ -5,7 +5,7 @@ use super::Store;
 use crate::core::config::Config;
 use crate::core::mail::access;
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 /// Random bytes from the operating system.
 pub(crate) fn random<const N: usize>() -> rusqlite::Result<[u8; N]> {

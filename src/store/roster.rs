@@ -10,20 +10,22 @@ use super::chain::{NewDeskEvent, append_desk};
 use super::check::Violation;
 use crate::core::chain::{AGENT, CONFIG, GROUP, agent_state, config_state, group_state};
 use crate::core::model::Actor;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
 
 /// Every agent's state as the chain writes it, by login.
 fn agents_now(conn: &Connection) -> rusqlite::Result<BTreeMap<String, String>> {
-    // Desks before schema 18 have no mail address (schema 14's hook reads them).
-    let has_mail: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM pragma_table_info('agents') WHERE name = 'mail'",
-        [],
-        |r| r.get(0),
-    )?;
+    // Desks before schema 18 have no mail address (schema 14's hook reads them); a desk on
+    // PostgreSQL starts at schema 17 and reaches 18 before anything reads its agents.
+    let has_mail: bool = conn.is_postgres()
+        || conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('agents') WHERE name = 'mail'",
+            [],
+            |r| r.get(0),
+        )?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT a.login, a.role, a.active, a.away, a.capacity, a.name,
-                (SELECT group_concat(group_code, ',') FROM members m WHERE m.agent_id = a.id),
+                (SELECT string_agg(group_code, ',') FROM members m WHERE m.agent_id = a.id),
                 {}
          FROM agents a",
         if has_mail { "a.mail" } else { "NULL" }
@@ -164,7 +166,7 @@ pub(crate) fn record_config(
 
 /// Records every agent and group as found (schema 14's hook, for desks written before their
 /// changes were chained), by the desk itself.
-pub(crate) fn record_found(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+pub(crate) fn record_found(tx: &crate::store::db::Connection) -> rusqlite::Result<()> {
     let now = chrono::Utc::now().timestamp();
     for code in groups_now(tx)?.keys() {
         record_group(tx, None, code, now)?;

@@ -248,8 +248,21 @@ BEGIN
 END;
 "#;
 
+/// Runs store code written on the seam (`db::Connection`) over a migration's own SQLite
+/// transaction (the hooks below).
+fn on_seam<T>(
+    tx: &rusqlite::Transaction<'_>,
+    f: impl FnOnce(&super::db::Connection) -> T,
+) -> rusqlite::Result<T> {
+    // SAFETY: the handle is `tx`'s open connection, which outlives this call; a connection
+    // made by `from_handle` never closes the handle it was given, and it is dropped here,
+    // before `tx` can end.
+    let conn = unsafe { rusqlite::Connection::from_handle(tx.handle())? };
+    Ok(f(&super::db::Connection::from(conn)))
+}
+
 fn chain_existing(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
-    super::chain::chain_existing(tx)?;
+    on_seam(tx, super::chain::chain_existing)??;
     tx.execute_batch(EVENTS_NO_UPDATE)?;
     Ok(())
 }
@@ -487,7 +500,7 @@ CREATE INDEX inbox_ticket ON inbox (ticket_id) WHERE ticket_id IS NOT NULL;
 "#;
 
 fn codes_for_existing(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
-    super::requester::codes_for_existing(tx)?;
+    on_seam(tx, super::requester::codes_for_existing)??;
     Ok(())
 }
 
@@ -677,13 +690,13 @@ pub fn migrations() -> Migrations<'static> {
                 8 => M::up_with_hook(sql, chain_existing),
                 // Series keys without separators, each with its algorithm.
                 9 => M::up_with_hook(sql, |tx: &rusqlite::Transaction<'_>| {
-                    super::numbers::upgrade_series(tx).map_err(Into::into)
+                    on_seam(tx, super::numbers::upgrade_series)?.map_err(Into::into)
                 }),
                 // Gives every ticket already registered its access code.
                 13 => M::up_with_hook(sql, codes_for_existing),
                 // Records the agents and groups found.
                 14 => M::up_with_hook(sql, |tx: &rusqlite::Transaction<'_>| {
-                    super::roster::record_found(tx).map_err(Into::into)
+                    on_seam(tx, super::roster::record_found)?.map_err(Into::into)
                 }),
                 _ => M::up(sql),
             })

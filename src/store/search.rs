@@ -14,7 +14,7 @@ use crate::core::query::words::stem;
 use crate::core::query::{Cond, Query, Text, TextField, Viewer};
 use crate::core::rights::{self, Action};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use crate::store::db::{Connection, OptionalExtension};
 
 /// The triggers that keep the index in step, by name.
 const TRIGGERS: [&str; 3] = [
@@ -161,7 +161,7 @@ pub(super) struct Suspended(Vec<String>);
 
 /// Sets the index's triggers aside: a bulk load into an empty desk builds the index once at
 /// the end instead of ticket by ticket.
-pub(super) fn suspend(tx: &Transaction<'_>) -> Result<Suspended> {
+pub(super) fn suspend(tx: &Connection) -> Result<Suspended> {
     let mut kept = Vec::new();
     for name in TRIGGERS {
         let sql: Option<String> = tx
@@ -181,7 +181,7 @@ pub(super) fn suspend(tx: &Transaction<'_>) -> Result<Suspended> {
 
 impl Suspended {
     /// Builds the index from everything written and puts its triggers back, word for word.
-    pub(super) fn resume(self, tx: &Transaction<'_>) -> Result<()> {
+    pub(super) fn resume(self, tx: &Connection) -> Result<()> {
         if self.0.is_empty() {
             return Ok(());
         }
@@ -194,7 +194,7 @@ impl Suspended {
     /// triggers back word for word. (Through the triggers every ticket was a statement of its
     /// own, and FTS5 writes its pending words out as a new segment at every statement that
     /// could fail halfway, then merges those segments: most of an import's time.)
-    pub(super) fn resume_after(self, tx: &Transaction<'_>, after: i64) -> Result<()> {
+    pub(super) fn resume_after(self, tx: &Connection, after: i64) -> Result<()> {
         if self.0.is_empty() {
             return Ok(());
         }
@@ -224,7 +224,7 @@ impl Suspended {
         self.restore(tx)
     }
 
-    fn restore(self, tx: &Transaction<'_>) -> Result<()> {
+    fn restore(self, tx: &Connection) -> Result<()> {
         for sql in &self.0 {
             tx.execute_batch(sql)?;
         }

@@ -9,12 +9,12 @@ use crate::core::model::{Actor, EventKind, Priority};
 use crate::core::rights::{self, Action};
 use crate::core::sla::{self, ClockEvent, ClockKind, Sla};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 /// A ticket's history as the clocks read it.
 pub(crate) fn clock_events(conn: &Connection, ticket: i64) -> rusqlite::Result<Vec<ClockEvent>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT at, kind, from_value, to_value, actor_id IS NOT NULL, text IS 'undo'
+        "SELECT at, kind, from_value, to_value, actor_id IS NOT NULL, text IS NOT DISTINCT FROM 'undo'
          FROM events WHERE ticket_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([ticket], |r| {
@@ -156,10 +156,29 @@ pub(crate) fn store_figures(
         ticket
     ])?;
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO facts (ticket_id, is_open, created_at, resolved_at, category, group_code, assignee,
+        "INSERT INTO facts (ticket_id, is_open, created_at, resolved_at, category, group_code, assignee,
             channel, priority, outcome, refusal, satisfaction, reassignments, first_response_secs,
             resolution_secs, status_secs, status, status_since, first_response_due)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+         ON CONFLICT (ticket_id) DO UPDATE SET
+            is_open = excluded.is_open,
+            created_at = excluded.created_at,
+            resolved_at = excluded.resolved_at,
+            category = excluded.category,
+            group_code = excluded.group_code,
+            assignee = excluded.assignee,
+            channel = excluded.channel,
+            priority = excluded.priority,
+            outcome = excluded.outcome,
+            refusal = excluded.refusal,
+            satisfaction = excluded.satisfaction,
+            reassignments = excluded.reassignments,
+            first_response_secs = excluded.first_response_secs,
+            resolution_secs = excluded.resolution_secs,
+            status_secs = excluded.status_secs,
+            status = excluded.status,
+            status_since = excluded.status_since,
+            first_response_due = excluded.first_response_due",
     )?
     .execute(params![
         ticket,

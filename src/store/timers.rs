@@ -15,7 +15,7 @@ use crate::core::rights::{self, Action};
 use crate::core::sla::{ClockEvent, ClockKind};
 use crate::core::timers::{self, Actions, Level, WaitDue, Waiting};
 use crate::error::{Error, Result};
-use rusqlite::{Connection, params};
+use crate::store::db::{Connection, params};
 
 /// What one tick did.
 #[derive(Debug, Default)]
@@ -71,7 +71,7 @@ fn waiting_rows(
         rusqlite::types::Value::Null,
         rusqlite::types::Value::Integer,
     ));
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+    let rows = stmt.query_map(crate::store::db::params_from_iter(args), |r| {
         Ok(WaitingRow {
             id: r.get(0)?,
             number: r.get(1)?,
@@ -167,7 +167,7 @@ struct Supervisor {
 /// The supervisors who hear of a ticket's escalation: its group's active supervisors, else (a
 /// group without one) the desk's active admins.
 fn supervisors(tx: &Connection, group: Option<&str>) -> rusqlite::Result<Vec<Supervisor>> {
-    let row = |r: &rusqlite::Row<'_>| {
+    let row = |r: &crate::store::db::Row<'_>| {
         Ok(Supervisor {
             id: r.get(0)?,
             login: r.get(1)?,
@@ -498,7 +498,7 @@ impl Store {
                         coalesce(e.text, ''),
                         coalesce((SELECT x.text FROM events x
                                   WHERE x.ticket_id = e.ticket_id AND x.kind = 'escalated'
-                                    AND x.id < e.id AND x.from_value IS e.from_value
+                                    AND x.id < e.id AND x.from_value IS NOT DISTINCT FROM e.from_value
                                   ORDER BY x.id DESC LIMIT 1), ''),
                         n.seen_at
                  FROM alerts n JOIN tickets t ON t.id = n.ticket_id
@@ -594,11 +594,11 @@ pub(crate) fn check(c: &Connection) -> rusqlite::Result<Vec<super::check::Violat
          JOIN tickets t ON t.id = n.ticket_id LEFT JOIN agents a ON a.id = n.agent_id
          WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = n.event_id
                              AND e.ticket_id = n.ticket_id AND e.kind = 'alerted'
-                             AND e.to_value IS a.login AND e.at = n.at)
+                             AND e.to_value IS NOT DISTINCT FROM a.login AND e.at = n.at)
             OR (n.seen_at IS NULL) = EXISTS (
                 SELECT 1 FROM events e WHERE e.ticket_id = n.ticket_id AND e.kind = 'alert_seen'
                    AND e.from_value = CAST(n.event_id AS TEXT) AND e.actor_id = n.agent_id
-                   AND e.at IS n.seen_at)
+                   AND e.at IS NOT DISTINCT FROM n.seen_at)
          ORDER BY n.id",
         "check.alert_unsaid",
     )?;

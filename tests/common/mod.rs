@@ -11,8 +11,15 @@ use std::process::{Command, Output, Stdio};
 
 pub struct Desk {
     pub dir: tempfile::TempDir,
+    /// The SQLite file, or the PostgreSQL URL (`desk_owner`'s) of a desk on PostgreSQL.
     pub db: PathBuf,
     pub me: String,
+}
+
+/// Which store the tests' desks use: SQLite, or PostgreSQL when `DESK_TEST_BACKEND=postgres`
+/// (the same tests on the test cluster, `pg::db()`; skipped, said on stderr, without one).
+pub fn on_postgres() -> bool {
+    std::env::var("DESK_TEST_BACKEND").is_ok_and(|v| v == "postgres")
 }
 
 pub struct Run {
@@ -78,11 +85,24 @@ pub fn bin() -> &'static str {
 }
 
 /// A command for the desk binary with a clean, predictable environment.
+/// A desk's HOME: its file's directory; /tmp for a desk on PostgreSQL.
+fn home_of(db: &Path) -> &Path {
+    if is_url(db) {
+        return Path::new("/tmp");
+    }
+    db.parent().unwrap_or(Path::new("/tmp"))
+}
+
+/// Whether `db` is a PostgreSQL URL rather than a file.
+pub fn is_url(db: &Path) -> bool {
+    db.to_str().is_some_and(|s| s.starts_with("postgres://"))
+}
+
 pub fn command(db: &Path) -> Command {
     let mut c = Command::new(bin());
     c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", db.parent().unwrap_or(Path::new("/tmp")))
+        .env("HOME", home_of(db))
         .env("LANG", "C.UTF-8")
         .env("TZ", "UTC")
         .env("DESK_DB", db)
@@ -93,6 +113,16 @@ pub fn command(db: &Path) -> Command {
 impl Desk {
     /// A fresh, initialised desk whose admin is the user running the tests.
     pub fn new() -> Desk {
+        if on_postgres()
+            && let Some(d) = Desk::postgres()
+        {
+            return d;
+        }
+        Desk::sqlite()
+    }
+
+    /// A fresh desk in an SQLite file.
+    pub fn sqlite() -> Desk {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("desk.db");
         let d = Desk {
@@ -102,6 +132,39 @@ impl Desk {
         };
         d.run(&["init"]).ok();
         d
+    }
+
+    /// A fresh desk on a new database of the test PostgreSQL cluster; None (said on stderr)
+    /// without PostgreSQL.
+    pub fn postgres() -> Option<Desk> {
+        let pg = pg::db()?;
+        let d = Desk {
+            dir: tempfile::tempdir().expect("temp dir"),
+            db: PathBuf::from(pg.url),
+            me: desk::session::login(),
+        };
+        d.run(&["init"]).ok();
+        Some(d)
+    }
+
+    /// Whether this desk is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        is_url(&self.db)
+    }
+
+    /// One row of integers read with SQL both databases take alike.
+    pub fn ints(&self, sql: &str) -> Vec<i64> {
+        if self.is_postgres() {
+            let url = self.db.to_str().unwrap_or_default();
+            let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+            let row = c.query_one(sql, &[]).expect("query");
+            return (0..row.len()).map(|i| row.get::<_, i64>(i)).collect();
+        }
+        let c = self.sql();
+        let mut stmt = c.prepare(sql).expect("prepare");
+        let n = stmt.column_count();
+        stmt.query_row([], |r| (0..n).map(|i| r.get::<_, i64>(i)).collect())
+            .expect("query")
     }
 
     /// A desk with the usual staff: two operators in HOUSING, one in SOCIAL, a supervisor.
@@ -122,7 +185,12 @@ impl Desk {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        Run::from(command(&self.db).args(args).output().expect("run desk"))
+        let mut c = command(&self.db);
+        if self.is_postgres() {
+            // Its configuration lives in the user's data directory: this desk's own.
+            c.env("HOME", self.dir.path());
+        }
+        Run::from(c.args(args).output().expect("run desk"))
     }
 
     /// Runs as another agent through the admin's `--as`.

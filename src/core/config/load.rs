@@ -193,6 +193,7 @@ impl Config {
             case,
             mail: crate::core::mail::config::from_raw(&c, raw.mail.as_ref())?,
             public_url: Self::public_url(&c, &raw)?,
+            database_url: Self::database_url(&c, &raw)?,
             web: crate::core::web::from_raw(&c, raw.web.as_ref())?,
             queues,
         })
@@ -399,6 +400,20 @@ impl Config {
             && !url.chars().any(|ch| ch.is_whitespace() || ch.is_control());
         if !url.is_empty() && !ok {
             return Err(c.at(u, msg!("config.mail.public_url", url = url)));
+        }
+        Ok((!url.is_empty()).then_some(url))
+    }
+
+    /// `[database] url`: a PostgreSQL URL (its password stays in this protected file).
+    fn database_url(c: &Checker<'_>, raw: &Raw) -> Result<Option<String>, ConfigError> {
+        let Some(d) = &raw.database else {
+            return Ok(None);
+        };
+        let url = d.get_ref().url.as_deref().unwrap_or("").trim().to_string();
+        let ok = (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            && !url.chars().any(|ch| ch.is_whitespace() || ch.is_control());
+        if !url.is_empty() && !ok {
+            return Err(c.at(d, msg!("config.database_url")));
         }
         Ok((!url.is_empty()).then_some(url))
     }

@@ -106,6 +106,8 @@ pub struct Config {
     /// `[desk] public_url`: where requesters reach the desk on the web (status by number and
     /// access code), quoted in notices; None until configured.
     pub public_url: Option<String>,
+    /// `[database] url`: the desk on PostgreSQL (`postgres://…`); None: the SQLite file.
+    pub database_url: Option<String>,
     /// `[web]`: the requesters' web page (`desk serve`).
     pub web: super::web::WebConfig,
     /// Rights the configuration narrows (`[rights]`).

@@ -46,6 +46,16 @@ pub(super) struct Raw {
     pub(super) escalations: Vec<Spanned<crate::core::casework::RawEscalation>>,
     #[serde(default, rename = "queue")]
     pub(super) queues: Vec<Spanned<crate::core::query::saved::RawQueue>>,
+    #[serde(default)]
+    pub(super) database: Option<Spanned<RawDatabase>>,
+}
+
+/// `[database]`: where the desk's data lives when it is not the SQLite file.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDatabase {
+    #[serde(default)]
+    pub(super) url: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

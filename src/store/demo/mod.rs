@@ -12,7 +12,7 @@ use crate::core::model::{Actor, AgentRef, EventKind, Role};
 use crate::core::numbering::{self, Parts};
 use crate::error::{Error, Result};
 use crate::msg;
-use rusqlite::params;
+use crate::store::db::params;
 use serde::Deserialize;
 use std::collections::HashMap;
 use story::{Intake, Story, World, intake, tell, world};
@@ -204,7 +204,7 @@ impl Store {
 
 /// Adds the named agents, then enough extra operators for a large desk.
 fn staff(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::store::db::Connection,
     cfg: &Config,
     data: &DemoData,
     rng: &mut Rng,
@@ -232,7 +232,7 @@ fn staff(
                     "INSERT INTO agents (login, name, role, capacity, away, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![login, name, role.as_str(), cap, away, now],
                 )?;
-                tx.last_insert_rowid()
+                tx.sqlite()?.last_insert_rowid()
             }
         };
         let groups: Vec<String> = groups
@@ -242,7 +242,7 @@ fn staff(
             .collect();
         for g in &groups {
             tx.execute(
-                "INSERT OR IGNORE INTO members (agent_id, group_code) VALUES (?1, ?2)",
+                "INSERT INTO members (agent_id, group_code) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 params![id, g],
             )?;
         }
@@ -285,7 +285,7 @@ const BREACHED_SHARE: i64 = 5;
 /// The tickets, oldest first: each one's story, finished sooner when too many open tickets
 /// have already missed a target.
 fn generate(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::store::db::Connection,
     cfg: &Config,
     data: &DemoData,
     count: usize,
@@ -340,7 +340,7 @@ fn generate(
 
 /// Writes tickets, their figures and their chained history, numbering them as intake does.
 struct Writer<'t> {
-    insert: rusqlite::Statement<'t>,
+    insert: crate::store::db::Statement<'t>,
     chain: super::chain::Appender,
     logins: HashMap<i64, String>,
     /// Each series: its last number, the algorithm of its check character and its template.
@@ -349,7 +349,7 @@ struct Writer<'t> {
 }
 
 impl<'t> Writer<'t> {
-    fn new(tx: &'t rusqlite::Transaction<'_>) -> Result<Writer<'t>> {
+    fn new(tx: &'t crate::store::db::Connection) -> Result<Writer<'t>> {
         let insert = tx.prepare(
             "INSERT INTO tickets (number, number_key, scope, seq, subject, body, requester, contact, channel,
                 category, priority, status, is_open, outcome, reason, answer, assignee_id, group_code,
@@ -375,7 +375,7 @@ impl<'t> Writer<'t> {
 
     fn ticket(
         &mut self,
-        tx: &rusqlite::Transaction<'_>,
+        tx: &crate::store::db::Connection,
         w: &World<'_>,
         it: &Intake,
         s: &Story,
@@ -432,7 +432,7 @@ impl<'t> Writer<'t> {
             reassignments,
             1 + s.changes,
         ])?;
-        let id = tx.last_insert_rowid();
+        let id = tx.sqlite()?.last_insert_rowid();
         super::requester::register(tx, id, None)?;
         let facts = super::sla::FactRow {
             is_open: open,
@@ -473,7 +473,7 @@ impl<'t> Writer<'t> {
 
     fn finish(
         self,
-        tx: &rusqlite::Transaction<'_>,
+        tx: &crate::store::db::Connection,
         tickets: usize,
         agents: usize,
     ) -> Result<DemoSummary> {

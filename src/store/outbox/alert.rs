@@ -10,7 +10,7 @@ use crate::core::config::Config;
 use crate::core::mail::notice;
 use crate::core::model::{NoticeKind, NoticeState};
 use crate::error::Result;
-use rusqlite::{Connection, params};
+use crate::store::db::{Connection, params};
 
 /// A supervisor to mail: their name and address.
 pub(crate) struct Recipient<'a> {

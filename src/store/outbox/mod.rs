@@ -17,8 +17,8 @@ use crate::core::model::{
 };
 use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
+use crate::store::db::{Connection, OptionalExtension, Row, params};
 use rusqlite::types::Type;
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 pub(crate) mod alert;
 mod delivery;

@@ -56,7 +56,7 @@ impl Tally<'_> {
             self.dim_sql, self.group_filter
         ))?;
         let mut by_ticket: HashMap<i64, (String, Vec<i64>)> = HashMap::new();
-        let mut q = stmt.query(rusqlite::params_from_iter(self.args()))?;
+        let mut q = stmt.query(crate::store::db::params_from_iter(self.args()))?;
         while let Some(r) = q.next()? {
             let secs = r
                 .get_ref(2)?

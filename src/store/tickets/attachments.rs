@@ -8,7 +8,7 @@ use crate::core::config::Config;
 use crate::core::model::{Actor, EventKind};
 use crate::core::rights::{self, Action};
 use crate::error::{Error, Message, Result};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 /// A file attached to a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,8 +97,10 @@ pub(crate) fn attach_in(
         let size = f.data.len() as u64;
         attach::check_size(&cfg.attachments, size, total).map_err(|e| too_big(&name, e))?;
         let hash = attach::hash(&f.data);
-        tx.prepare_cached("INSERT OR IGNORE INTO blobs (hash, size, data) VALUES (?1, ?2, ?3)")?
-            .execute(params![hash, size as i64, f.data])?;
+        tx.prepare_cached(
+            "INSERT INTO blobs (hash, size, data) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![hash, size as i64, f.data])?;
         tx.prepare_cached(
             "INSERT INTO attachments (ticket_id, name, hash, size, added_at, added_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -132,7 +134,7 @@ pub(crate) fn attach_in(
     Ok(out)
 }
 
-fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
+fn attachment_row(r: &crate::store::db::Row<'_>) -> rusqlite::Result<Attachment> {
     Ok(Attachment {
         name: r.get(0)?,
         hash: r.get(1)?,

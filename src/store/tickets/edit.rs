@@ -7,7 +7,7 @@ use crate::core::config::Config;
 use crate::core::edit::{self, Change, Edit, EditField};
 use crate::core::model::{Actor, EventKind, limits};
 use crate::error::Result;
-use rusqlite::{Connection, params};
+use crate::store::db::{Connection, params};
 
 /// What an edit did, for the confirmation lines.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use crate::core::refusal::Refusal;
 use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
 use crate::msg;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 /// From how many requests an import builds their search index in one pass at the end.
 const BULK: usize = 64;
@@ -145,34 +145,38 @@ fn insert_new(
         _ => initial.clone(),
     };
     let open = life.category(&status).is_none_or(|c| c.is_open());
-    tx.prepare_cached(
-        "INSERT INTO tickets (number, number_key, scope, seq, subject, body, requester,
+    let id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO tickets (number, number_key, scope, seq, subject, body, requester,
             contact, channel, category, priority, status, is_open, assignee_id,
             group_code, created_at, created_by, updated_at, updated_by, external_ref)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-            ?17, ?16, ?17, ?18)",
-    )?
-    .execute(params![
-        number,
-        numbering::normalize(&number),
-        scope,
-        seq,
-        p.subject,
-        p.body,
-        p.requester,
-        p.contact,
-        p.channel.as_str(),
-        routing.category,
-        p.priority.rank(),
-        status,
-        open,
-        assigned.as_ref().map(|a| a.id),
-        routing.group,
-        now,
-        actor.id(),
-        p.external_ref,
-    ])?;
-    let id = tx.last_insert_rowid();
+            ?17, ?16, ?17, ?18)
+         RETURNING id",
+        )?
+        .query_row(
+            params![
+                number,
+                numbering::normalize(&number),
+                scope,
+                seq,
+                p.subject,
+                p.body,
+                p.requester,
+                p.contact,
+                p.channel.as_str(),
+                routing.category,
+                p.priority.rank(),
+                status,
+                open,
+                assigned.as_ref().map(|a| a.id),
+                routing.group,
+                now,
+                actor.id(),
+                p.external_ref,
+            ],
+            |r| r.get::<_, i64>(0),
+        )?;
     let created = format!(
         "{}|{}|{}",
         p.channel.as_str(),

@@ -31,8 +31,8 @@ use crate::core::model::{
 use crate::core::sanitize::normalize_input;
 use crate::error::{Error, Message, Result};
 use crate::msg;
+use crate::store::db::{Connection, OptionalExtension, Row, params};
 use rusqlite::types::Type;
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// The assignee or another agent as shown to people.
 #[derive(Debug, Clone, PartialEq, Eq)]

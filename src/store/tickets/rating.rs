@@ -6,7 +6,7 @@ use crate::core::model::{Actor, EventKind, limits};
 use crate::core::rating::may_rate;
 use crate::core::refusal::Refusal;
 use crate::error::{Error, Result};
-use rusqlite::{Connection, params};
+use crate::store::db::{Connection, params};
 
 impl Store {
     /// Records the requester's satisfaction (1-5) on a finished ticket, once per finishing.

@@ -4,8 +4,8 @@ use super::*;
 use crate::core::config::Config;
 use crate::core::numbering::{self, NumberError};
 use crate::error::{Error, Result};
+use crate::store::db::{Connection, OptionalExtension, params, params_from_iter};
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 impl Store {
     /// Finds a ticket by what a person typed. Exact and tolerant (case, spaces, missing
@@ -38,10 +38,11 @@ impl Store {
         }
         let run = || -> rusqlite::Result<Vec<String>> {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT number FROM tickets WHERE number_key >= ?1 AND number_key < ?1 || char(1114111)
+                "SELECT number FROM tickets WHERE number_key >= ?1 AND number_key < ?3
                  ORDER BY number_key LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![key, limit as i64], |r| r.get(0))?;
+            let past = format!("{key}{}", char::MAX);
+            let rows = stmt.query_map(params![key, limit as i64, past], |r| r.get(0))?;
             rows.collect()
         };
         run().map_err(|e| self.err(e))

@@ -8,7 +8,7 @@ use crate::core::config::Config;
 use crate::core::merge::{self, Likeness, LinkKind, Side};
 use crate::core::model::{Actor, Channel, EventKind, StatusCategory, limits};
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 /// A ticket linked to another one, as the other one shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use crate::core::refusal::Refusal;
 use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
 use crate::msg;
-use rusqlite::{Connection, params};
+use crate::store::db::{Connection, params};
 
 impl Store {
     /// Loads a ticket inside a write transaction, refusing a stale view.
