@@ -412,10 +412,16 @@ impl Store {
     pub fn open_postgres(url: &str, mode: Mode) -> Result<Store> {
         let shown = PathBuf::from(redact_url(url));
         let db = |e| Error::db(e, &shown);
-        let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
-            db(rusqlite::Error::ToSqlConversionFailure(Box::new(
-                db::PgFailure(e),
-            )))
+        // TLS as the URL asks (`sslmode`, `sslrootcert`): pg_connect.
+        let client = pg_connect::connect(url).map_err(|e| match e {
+            pg_connect::ConnectError::Server(e) => db(rusqlite::Error::ToSqlConversionFailure(
+                Box::new(db::PgFailure(e)),
+            )),
+            other => Error::Database(msg!(
+                "error.db.server",
+                path = shown.display().to_string(),
+                detail = other.to_string()
+            )),
         })?;
         let conn = db::Connection::postgres(client);
         let version = pg_version(&conn).map_err(db)?;
