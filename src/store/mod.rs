@@ -349,7 +349,7 @@ impl Store {
             flags |= OpenFlags::SQLITE_OPEN_NOFOLLOW;
         }
         let db = |e| Error::db(e, path);
-        let (mut conn, read_only) = match open_desk_file(path, flags) {
+        let (conn, read_only) = match open_desk_file(path, flags) {
             Ok(c) => (c, false),
             // Not writable for this user: open it for reading, so look-ups still work and
             // every write says why it cannot be done. (Never the shared desk: its readers are
