@@ -289,7 +289,7 @@ fn the_rights_matrix_cell_by_cell() {
         check("manage agents (set)", role, "-", r.code, admin, &r.stderr);
         let r = d.run_as(me, &["group", "add", &format!("G{}", role.len()), "Group"]);
         check("manage groups", role, "-", r.code, admin, &r.stderr);
-        let cfg_file = d.dir.path().join("desk.toml");
+        let cfg_file = d.config();
         let r = d.run_as(me, &["config", "install", cfg_file.to_str().unwrap_or("")]);
         check("edit config", role, "-", r.code, admin, &r.stderr);
         let file = backup_dir.path().join(format!("{role}.db"));
@@ -318,21 +318,17 @@ fn the_rights_matrix_cell_by_cell() {
         check("create", role, "-", r.code, true, &r.stderr);
     }
     // --as: only an admin may act as someone else. Make the Unix user an operator for this.
-    d.sql()
-        .execute(
-            "UPDATE agents SET role = 'operator' WHERE login = ?1",
-            [d.me.as_str()],
-        )
-        .expect("demote");
+    d.exec(&format!(
+        "UPDATE agents SET role = 'operator' WHERE login = '{}'",
+        d.me
+    ));
     let r = d.run(&["--as", "adm", "list"]);
     check("act as (--as)", "operator", "-", r.code, false, &r.stderr);
     assert!(r.stderr.contains("needs the role admin"), "{}", r.stderr);
-    d.sql()
-        .execute(
-            "UPDATE agents SET role = 'admin' WHERE login = ?1",
-            [d.me.as_str()],
-        )
-        .expect("restore");
+    d.exec(&format!(
+        "UPDATE agents SET role = 'admin' WHERE login = '{}'",
+        d.me
+    ));
     let r = d.run(&["--as", "op", "list"]);
     check("act as (--as)", "admin", "-", r.code, true, &r.stderr);
 
@@ -380,7 +376,7 @@ fn viewers_and_services_cell_by_cell() {
         let unassigned = ticket_in(&d, "new", None);
         let closed = ticket_in(&d, "closed", Some("op"));
         let backup = backups.path().join(format!("{role}.db"));
-        let cfg = d.dir.path().join("desk.toml");
+        let cfg = d.config();
         let tries: Vec<(&str, Vec<String>)> = vec![
             ("read", vec!["show".into(), open.clone()]),
             ("read", vec!["list".into()]),

@@ -360,7 +360,7 @@ impl Store {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT a.id, a.login, a.name, a.role, a.capacity, a.active, a.away,
                         (SELECT string_agg(group_code, ',') FROM
-                            (SELECT group_code FROM members m WHERE m.agent_id = a.id ORDER BY group_code)),
+                            (SELECT group_code FROM members m WHERE m.agent_id = a.id ORDER BY group_code) AS g),
                         (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.is_open = 1),
                         (SELECT min(created_at) FROM tickets t WHERE t.assignee_id = a.id AND t.is_open = 1),
                         a.mail
@@ -453,14 +453,21 @@ impl Store {
     /// Every group with its members, open tickets and unassigned open tickets.
     pub fn groups(&self) -> Result<Vec<GroupInfo>> {
         let run = || -> Result<Vec<GroupInfo>> {
-            let mut stmt = self.conn.prepare_cached(
+            // SQLite is told which index counts a group's unassigned tickets; PostgreSQL
+            // chooses by its statistics and takes no such hint.
+            let hint = if self.conn.is_postgres() {
+                ""
+            } else {
+                "INDEXED BY tickets_unassigned"
+            };
+            let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT g.code, g.name, g.auto_assign,
                         (SELECT count(*) FROM members m WHERE m.group_code = g.code),
                         (SELECT count(*) FROM tickets t WHERE t.group_code = g.code AND t.is_open = 1),
-                        (SELECT count(*) FROM tickets t INDEXED BY tickets_unassigned
+                        (SELECT count(*) FROM tickets t {hint}
                             WHERE t.group_code = g.code AND t.is_open = 1 AND t.assignee_id IS NULL)
-                 FROM groups g ORDER BY g.code",
-            )?;
+                 FROM groups g ORDER BY g.code"
+            ))?;
             let rows = stmt.query_map([], |r| {
                 Ok(GroupInfo {
                     code: r.get(0)?,

@@ -335,7 +335,9 @@ impl Store {
         options: Options,
     ) -> Result<Store> {
         if let Some(url) = postgres_url(path) {
-            return Store::open_postgres(url, mode);
+            let store = Store::open_postgres(url, mode)?;
+            store.set_busy_timeout(busy_timeout)?;
+            return Ok(store);
         }
         openable(path, mode, options)?;
         if mode == Mode::Create {
@@ -656,9 +658,16 @@ impl Store {
     pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
         match self.conn.sqlite() {
             Ok(conn) => set_busy(conn, timeout).map_err(|e| self.err(e)),
-            // PostgreSQL: writers wait for the desk's write lock (`lock_timeout` is the
-            // server's setting).
-            Err(_) => Ok(()),
+            // PostgreSQL: a writer waits for the desk's write lock (and any row lock) this
+            // long, then gives up as a locked SQLite desk does (55P03: error.db.locked). Zero
+            // waits not at all, as on SQLite (PostgreSQL's 0 would wait for ever).
+            Err(_) => self
+                .conn
+                .execute_batch(&format!(
+                    "SET lock_timeout = {}",
+                    timeout.as_millis().clamp(1, i32::MAX as u128)
+                ))
+                .map_err(|e| self.err(e)),
         }
     }
 

@@ -154,17 +154,40 @@ impl Desk {
 
     /// One row of integers read with SQL both databases take alike.
     pub fn ints(&self, sql: &str) -> Vec<i64> {
-        if self.is_postgres() {
-            let url = self.db.to_str().unwrap_or_default();
-            let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
-            let row = c.query_one(sql, &[]).expect("query");
-            return (0..row.len()).map(|i| row.get::<_, i64>(i)).collect();
+        self.raw().ints(sql)
+    }
+
+    /// The first column of the first row, as text ("" for NULL or no row).
+    pub fn text(&self, sql: &str) -> String {
+        self.raw().text(sql)
+    }
+
+    /// Statements run behind the desk's back (a tamper, a demotion), which must succeed.
+    #[track_caller]
+    pub fn exec(&self, sql: &str) {
+        if let Err(e) = self.raw().batch(sql) {
+            panic!("{sql}: {e}");
         }
-        let c = self.sql();
-        let mut stmt = c.prepare(sql).expect("prepare");
-        let n = stmt.column_count();
-        stmt.query_row([], |r| (0..n).map(|i| r.get::<_, i64>(i)).collect())
-            .expect("query")
+    }
+
+    /// A direct connection to this desk's database, whichever it is.
+    pub fn raw(&self) -> Raw {
+        Raw::open(&self.db)
+    }
+
+    /// Where this desk's `desk.toml` is: beside its file, or in the data directory of the
+    /// desk's HOME for a desk on PostgreSQL.
+    pub fn config(&self) -> PathBuf {
+        if self.is_postgres() {
+            return self.dir.path().join(".local/share/desk/desk.toml");
+        }
+        self.dir.path().join("desk.toml")
+    }
+
+    /// False, said on stderr, on PostgreSQL: for the part of a test about the SQLite file
+    /// itself (its pragmas, its locks, the sqlite3 shell), which a desk on PostgreSQL has not.
+    pub fn has_sqlite_file(&self) -> bool {
+        sqlite_only(&self.db)
     }
 
     /// A desk with the usual staff: two operators in HOUSING, one in SOCIAL, a supervisor.
@@ -226,60 +249,166 @@ impl Desk {
         self.run(&["show", number, "--json"]).json()
     }
 
+    /// The SQLite file itself, for tests about it (see `has_sqlite_file`); `raw` for checks
+    /// that hold on both databases.
     pub fn sql(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.db).expect("open db")
     }
 }
 
-/// Invariants every desk database must satisfy, whatever happened to it.
+/// Whether `db` is an SQLite file; on PostgreSQL says on stderr that the test's part about the
+/// SQLite file is skipped there.
+pub fn sqlite_only(db: &Path) -> bool {
+    if is_url(db) {
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("this test")
+            .to_string();
+        eprintln!("SKIPPED on PostgreSQL {test}: this part is about the SQLite file itself");
+        return false;
+    }
+    true
+}
+
+/// A direct connection to a desk's database, its SQLite file or its PostgreSQL database (as
+/// `desk_owner`), for a test's checks and tampering behind the desk's back. Values come back
+/// as text, as both databases write them.
+pub enum Raw {
+    Lite(rusqlite::Connection),
+    Pg(Box<postgres::Client>),
+}
+
+impl Raw {
+    pub fn open(db: &Path) -> Raw {
+        if is_url(db) {
+            let url = db.to_str().unwrap_or_default();
+            let c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+            return Raw::Pg(Box::new(c));
+        }
+        Raw::Lite(rusqlite::Connection::open(db).expect("open db"))
+    }
+
+    /// Runs statements separated by `;`; the database's message when it refuses.
+    pub fn batch(&mut self, sql: &str) -> Result<(), String> {
+        match self {
+            Raw::Lite(c) => c.execute_batch(sql).map_err(|e| e.to_string()),
+            Raw::Pg(c) => c.batch_execute(sql).map_err(|e| {
+                e.as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_string())
+            }),
+        }
+    }
+
+    /// Every row, each value as text (None for NULL).
+    pub fn rows(&mut self, sql: &str) -> Vec<Vec<Option<String>>> {
+        match self {
+            Raw::Lite(c) => {
+                use rusqlite::types::ValueRef;
+                let mut stmt = c.prepare(sql).expect("prepare");
+                let n = stmt.column_count();
+                let rows = stmt.query_map([], |r| {
+                    (0..n)
+                        .map(|i| {
+                            Ok(match r.get_ref(i)? {
+                                ValueRef::Null => None,
+                                ValueRef::Integer(v) => Some(v.to_string()),
+                                ValueRef::Real(v) => Some(v.to_string()),
+                                ValueRef::Text(t) | ValueRef::Blob(t) => {
+                                    Some(String::from_utf8_lossy(t).into_owned())
+                                }
+                            })
+                        })
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                });
+                rows.and_then(|r| r.collect::<rusqlite::Result<Vec<_>>>())
+                    .expect("query")
+            }
+            Raw::Pg(c) => c
+                .simple_query(sql)
+                .expect("query")
+                .into_iter()
+                .filter_map(|m| match m {
+                    postgres::SimpleQueryMessage::Row(r) => {
+                        Some((0..r.len()).map(|i| r.get(i).map(String::from)).collect())
+                    }
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The first row's values as integers.
+    pub fn ints(&mut self, sql: &str) -> Vec<i64> {
+        let rows = self.rows(sql);
+        let row = rows.first().expect("a row");
+        row.iter()
+            .map(|v| {
+                v.as_deref()
+                    .unwrap_or("")
+                    .parse::<i64>()
+                    .expect("an integer")
+            })
+            .collect()
+    }
+
+    /// The first column of the first row, as text ("" for NULL or no row).
+    pub fn text(&mut self, sql: &str) -> String {
+        self.rows(sql)
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten())
+            .unwrap_or_default()
+    }
+
+    /// The first column of every row, as text.
+    pub fn column(&mut self, sql: &str) -> Vec<String> {
+        self.rows(sql)
+            .into_iter()
+            .map(|r| r.into_iter().next().flatten().unwrap_or_default())
+            .collect()
+    }
+}
+
+/// Invariants every desk database must satisfy, whatever happened to it: on SQLite its
+/// integrity and foreign keys too (PostgreSQL keeps those itself, always).
 pub fn check_invariants(db: &Path) {
-    let c = rusqlite::Connection::open(db).expect("open");
-    let ok: String = c
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity");
-    assert_eq!(ok, "ok");
-    let fk: i64 = c
-        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-            r.get(0)
-        })
-        .expect("fk");
-    assert_eq!(fk, 0, "foreign keys");
-    let orphans: i64 = c
-        .query_row(
-            "SELECT count(*) FROM tickets t WHERE NOT EXISTS
-               (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created')",
-            [],
-            |r| r.get(0),
-        )
-        .expect("orphans");
-    assert_eq!(orphans, 0, "every ticket has its creation event");
+    let mut c = Raw::open(db);
+    if let Raw::Lite(l) = &c {
+        let ok: String = l
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity");
+        assert_eq!(ok, "ok");
+        let fk: i64 = l
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .expect("fk");
+        assert_eq!(fk, 0, "foreign keys");
+    }
+    let orphans = c.ints(
+        "SELECT count(*) FROM tickets t WHERE NOT EXISTS
+           (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created')",
+    );
+    assert_eq!(orphans, vec![0], "every ticket has its creation event");
     // Numbers per scope: 1..=last, no duplicate, the sequence never behind, and no gap but
     // the numbers recorded as skipped.
-    let mut stmt = c
-        .prepare(
-            "SELECT s.scope, s.last,
-                    count(t.id) + (SELECT coalesce(sum(g.last - g.first + 1), 0)
-                                   FROM number_gaps g WHERE g.scope = s.scope),
-                    max(coalesce(max(t.seq), 0),
-                        (SELECT coalesce(max(g.last), 0) FROM number_gaps g WHERE g.scope = s.scope)),
-                    count(DISTINCT t.seq) + (SELECT coalesce(sum(g.last - g.first + 1), 0)
-                                   FROM number_gaps g WHERE g.scope = s.scope)
-             FROM sequences s LEFT JOIN tickets t ON t.scope = s.scope GROUP BY s.scope",
-        )
-        .expect("prepare");
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        })
-        .expect("query");
+    let rows = c.rows(
+        "SELECT s.scope, s.last, count(t.id), coalesce(max(t.seq), 0), count(DISTINCT t.seq),
+                (SELECT coalesce(sum(g.last - g.first + 1), 0) FROM number_gaps g WHERE g.scope = s.scope),
+                (SELECT coalesce(max(g.last), 0) FROM number_gaps g WHERE g.scope = s.scope)
+         FROM sequences s LEFT JOIN tickets t ON t.scope = s.scope GROUP BY s.scope, s.last",
+    );
     for row in rows {
-        let (scope, last, count, max, distinct) = row.expect("row");
+        let int = |i: usize| -> i64 {
+            row[i]
+                .as_deref()
+                .unwrap_or("0")
+                .parse()
+                .expect("an integer")
+        };
+        let scope = row[0].clone().unwrap_or_default();
+        let (last, skipped) = (int(1), int(5));
+        let (count, max, distinct) = (int(2) + skipped, int(3).max(int(6)), int(4) + skipped);
         assert_eq!(
             count, last,
             "scope {scope}: {count} tickets and skipped numbers but sequence at {last}"
@@ -290,14 +419,10 @@ pub fn check_invariants(db: &Path) {
         );
         assert_eq!(distinct, count, "scope {scope}: duplicate sequence values");
     }
-    let unscoped: i64 = c
-        .query_row(
-            "SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM sequences s WHERE s.scope = t.scope)",
-            [],
-            |r| r.get(0),
-        )
-        .expect("unscoped");
-    assert_eq!(unscoped, 0);
+    let unscoped = c.ints(
+        "SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM sequences s WHERE s.scope = t.scope)",
+    );
+    assert_eq!(unscoped, vec![0]);
 }
 
 /// A tiny deterministic generator (a linear congruential one): the same seed gives the same

@@ -226,14 +226,19 @@ impl Cluster {
         // From here on the watchdog removes the directory whatever happens.
         c.watch()?;
         c.init(&opts)?;
+        c.start_on_a_free_port()?;
+        c.roles()?;
+        Ok(c)
+    }
+
+    /// Starts the server on a port nobody listens on; another process may take the port
+    /// between our look and the server's bind, so up to five ports are tried.
+    fn start_on_a_free_port(&mut self) -> Result<(), String> {
         let mut last = String::new();
         for _ in 0..5 {
-            c.port = free_port()?;
-            match c.pg_ctl_start(&opts) {
-                Ok(()) => {
-                    c.roles()?;
-                    return Ok(c);
-                }
+            self.port = free_port()?;
+            match self.pg_ctl_start() {
+                Ok(()) => return Ok(()),
                 Err(e) => last = e,
             }
         }
@@ -341,7 +346,7 @@ impl Cluster {
         Ok(())
     }
 
-    fn pg_ctl_start(&self, _opts: &Options) -> Result<(), String> {
+    fn pg_ctl_start(&self) -> Result<(), String> {
         checked(
             "pg_ctl start",
             self.tool("pg_ctl")
@@ -377,7 +382,7 @@ impl Cluster {
 
     /// Starts the stopped server again on the same port.
     pub fn restart(&self) -> Result<(), String> {
-        self.pg_ctl_start(&Options::default())
+        self.pg_ctl_start()
     }
 
     /// The superuser's password (the same for `desk_owner` and `desk_app`'s own, see `url`).
@@ -468,15 +473,8 @@ impl Cluster {
             )
             .as_bytes(),
         )?;
-        let mut last = String::new();
-        for _ in 0..5 {
-            s.port = free_port()?;
-            match s.pg_ctl_start(&Options::default()) {
-                Ok(()) => return Ok(s),
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
+        s.start_on_a_free_port()?;
+        Ok(s)
     }
 
     /// Waits until this standby has replayed everything its primary had written when called
