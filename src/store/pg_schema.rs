@@ -379,10 +379,45 @@ ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check
     CHECK (kind IN ('acknowledgement', 'question', 'decision', 'reply', 'alert'));
 "#;
 
+/// Version 19: search as SQLite's FTS5 finds (issue 18). A document is first folded as the
+/// desk folds what is typed (`core::query::words::fold_char`: lower case, Latin letters
+/// without their marks; `ё`, `ї` and the like stay letters of their own) and cut into words at
+/// anything that is not a letter or a digit (FTS5's `unicode61`: `HSG-2611-7` is three words,
+/// an address its parts; PostgreSQL's own parser keeps `-2611` or a whole address as one).
+/// Its words as written weigh `A` — what the query language's words and phrases match,
+/// exactly as on SQLite —, the English and Russian stems `B` and `C`. The two GIN indexes are
+/// made again over the new documents. (The database's `LC_CTYPE` must be a UTF-8 locale —
+/// `C.UTF-8` or a language's — for `lower` and `[:alnum:]` to know Cyrillic.)
+pub const V19: &str = r#"
+DROP INDEX tickets_search;
+DROP INDEX events_search;
+
+CREATE FUNCTION desk_fold(doc text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    RETURN regexp_replace(
+        translate(lower(doc),
+            'àáâãäåāăąçćčĉċďđèéêëēĕėęěĝğġģĥħìíîïĩīĭįĵķĺļľŀłñńņňòóôõöøōŏőŕŗřśŝşšţťŧùúûüũūŭůűųŵýÿŷźżž',
+            'aaaaaaaaacccccddeeeeeeeeegggghhiiiiiiiijklllllnnnnooooooooorrrsssstttuuuuuuuuuuwyyyzzz'),
+        '[^[:alnum:]]+', ' ', 'g');
+
+CREATE OR REPLACE FUNCTION desk_tsv(doc text) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    RETURN setweight(to_tsvector('simple'::regconfig, desk_fold(doc)), 'A')
+        || setweight(to_tsvector('english'::regconfig, desk_fold(doc)), 'B')
+        || setweight(to_tsvector('russian'::regconfig, desk_fold(doc)), 'C');
+
+CREATE INDEX tickets_search ON tickets USING gin (desk_tsv(
+    number || ' ' || number_key || ' ' || subject || ' ' || requester || ' ' || contact
+    || ' ' || body));
+CREATE INDEX events_search ON events USING gin (desk_tsv(text))
+    WHERE text IS NOT NULL AND text <> ''
+        AND kind IN ('comment', 'status', 'outcome', 'assigned', 'group', 'reply', 'message');
+"#;
+
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
 /// [`APPLICATION_ID`], `version` = its number), under the write lock.
-pub const ALL: &[(i64, &str)] = &[(17, V17), (18, V18)];
+pub const ALL: &[(i64, &str)] = &[(17, V17), (18, V18), (19, V19)];
 
 /// How many migrations this build knows (the same as SQLite's).
 pub fn latest_version() -> i64 {
@@ -406,5 +441,47 @@ mod tests {
         }
         // The trigger function notifies on the channel the desk listens to.
         assert!(V17.contains(&format!("pg_notify('{CHANNEL}', '')")));
+    }
+
+    /// A migration that has shipped never changes: databases already past it would not run
+    /// it again (FNV-1a of each text, as `schema::shipped_migrations_never_change`).
+    #[test]
+    fn shipped_migrations_never_change() {
+        fn fnv(s: &str) -> u64 {
+            s.bytes().fold(0xcbf29ce484222325, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+            })
+        }
+        let shipped = [
+            (17, 0x1a72_da59_78ba_ac35),
+            (18, 0xa429_e370_87af_a38e),
+            (19, 0xa81d_ac34_31a6_641c),
+        ];
+        for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {
+            assert_eq!(*n, version);
+            assert_eq!(fnv(sql), want, "migration V{n} changed");
+        }
+    }
+
+    /// The document's folding is the desk's: every letter `desk_fold` translates becomes what
+    /// `fold_char` makes of it.
+    #[test]
+    fn the_documents_fold_as_the_desk_does() {
+        use crate::core::query::words::fold_char;
+        let quoted: Vec<&str> = V19
+            .split("translate(lower(doc),")
+            .nth(1)
+            .map(|rest| rest.split('\'').skip(1).step_by(2).take(2).collect())
+            .unwrap_or_default();
+        let (from, to) = (quoted[0], quoted[1]);
+        assert_eq!(from.chars().count(), to.chars().count());
+        for (f, t) in from.chars().zip(to.chars()) {
+            assert_eq!(fold_char(f), t, "{f}");
+        }
+        let folded = (0x80..0x250u32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_lowercase() && fold_char(*c) != *c)
+            .count();
+        assert_eq!(folded, from.chars().count(), "every letter the desk folds");
     }
 }

@@ -4,7 +4,10 @@
 //! and its filter all read through here.
 
 use super::Store;
-use super::search::{each_word, fts_match, part_exact, some_part, ticket_of};
+use super::search::{
+    each_word, fts_match, part_exact, pg_rank, pg_ticket_ids, pg_tsquery, some_part, some_part_pg,
+    ticket_of,
+};
 use super::tickets::{COLS, FROM, Ticket, ticket_row};
 use crate::core::config::Config;
 use crate::core::model::{Actor, StatusCategory};
@@ -241,6 +244,15 @@ impl Builder<'_> {
             let each: Vec<String> = words.iter().map(|w| self.text(w)).collect();
             return format!("({})", each.join(" AND "));
         }
+        if self.conn.is_postgres() {
+            // PostgreSQL's full text: the tickets its GIN indexes find (see `search`).
+            let Some(q) = pg_tsquery(t) else {
+                return ALL.into();
+            };
+            let (ids, uses) = pg_ticket_ids(t.field);
+            self.args.extend(std::iter::repeat_n(Value::Text(q), uses));
+            return format!("t.id IN ({ids})");
+        }
         // Nothing that narrows (one-letter words): every ticket.
         let Some(m) = fts_match(t) else {
             return ALL.into();
@@ -469,7 +481,7 @@ impl Store {
                 Count::Exact(n)
             }
         };
-        if let Some(expr) = part_exact(&q.cond) {
+        if let Some(expr) = part_exact(&q.cond).filter(|_| !self.conn.is_postgres()) {
             // Text only: the index's hits, counted ticket by ticket without the tickets (a
             // ticket's parts come one after another in the index's order).
             let run = || -> rusqlite::Result<i64> {
@@ -529,6 +541,9 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Ticket>> {
+        if self.conn.is_postgres() {
+            return self.query_ranked_pg(cfg, q, viewer, offset, limit);
+        }
         let Some(expr) = some_part(&q.cond) else {
             return Err(Error::Invalid(crate::msg!("search.rank_needs_words")));
         };
@@ -555,6 +570,40 @@ impl Store {
              LIMIT {} OFFSET {}",
             ticket_of("rowid"),
             b.where_with(&["t.id = h.tid".to_string()]),
+            sql_limit(limit),
+            offset.min(i64::MAX as usize)
+        );
+        let run = || -> rusqlite::Result<Vec<Ticket>> {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params_from_iter(args.iter()), ticket_row)?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// [`Store::query_ranked`] on PostgreSQL: the tickets the query matches, each weighed by
+    /// the parts of it that hold any of the query's words ([`pg_rank`]), the newest first
+    /// among equals.
+    fn query_ranked_pg(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Ticket>> {
+        let Some(expr) = some_part_pg(&q.cond) else {
+            return Err(Error::Invalid(crate::msg!("search.rank_needs_words")));
+        };
+        let b = self.build(cfg, q, viewer)?;
+        let mut args = vec![Value::Text(expr)];
+        args.extend(b.args.iter().cloned());
+        let sql = format!(
+            "WITH rq AS (SELECT (?::text)::tsquery AS q) SELECT {} FROM {FROM} CROSS JOIN rq {} \
+             ORDER BY {} DESC, t.id DESC LIMIT {} OFFSET {}",
+            COLS.replace("t.body", "''"),
+            b.where_with(&[]),
+            pg_rank(),
             sql_limit(limit),
             offset.min(i64::MAX as usize)
         );
@@ -651,7 +700,7 @@ impl Store {
         let forward = !matches!(start, Start::Bottom | Start::Before(_));
         // Reading towards the end of the list is ascending unless the order is reversed.
         let ascending = forward != q.reverse;
-        if let Some(driving) = driving_text(q) {
+        if let Some(driving) = driving_text(q).filter(|_| !self.conn.is_postgres()) {
             let mut rows = self.driven_page(cfg, viewer, driving, ascending, start, limit)?;
             if !forward {
                 rows.reverse();

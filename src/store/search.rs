@@ -14,7 +14,7 @@ use crate::core::query::words::stem;
 use crate::core::query::{Cond, Query, Text, TextField, Viewer};
 use crate::core::rights::{self, Action};
 use crate::error::Result;
-use crate::store::db::{Connection, OptionalExtension};
+use crate::store::db::{Connection, Dialect, OptionalExtension};
 
 /// The triggers that keep the index in step, by name.
 const TRIGGERS: [&str; 3] = [
@@ -87,18 +87,50 @@ pub fn ticket_of(rowid: &str) -> String {
     format!("({rowid} >> 32)")
 }
 
+/// How one dialect's index is asked: the expression of one word or phrase, and its OR.
+struct Leaf {
+    of: fn(&Text) -> Option<String>,
+    or: &'static str,
+}
+
+const FTS5: Leaf = Leaf {
+    of: fts_match,
+    or: " OR ",
+};
+
+/// PostgreSQL's: a `tsquery` without its field (the field is a column to test, see
+/// [`pg_ticket_ids`]), so only a condition of no field is one expression.
+const TSQUERY: Leaf = Leaf {
+    of: pg_unfielded,
+    or: " | ",
+};
+
+fn pg_unfielded(t: &Text) -> Option<String> {
+    if t.field.is_some() {
+        return None;
+    }
+    pg_tsquery(t)
+}
+
 /// A condition the index answers part by part as it is meant ticket by ticket — a word, a
 /// phrase, or several of them joined by OR: a ticket matches when one of its parts does. As
 /// one FTS5 expression; None for anything else (words that must all be in the ticket may be
 /// in different parts of it).
 pub fn part_exact(c: &Cond) -> Option<String> {
+    part_exact_in(c, &FTS5)
+}
+
+fn part_exact_in(c: &Cond, leaf: &Leaf) -> Option<String> {
     match c {
-        Cond::Text(t) if each_word(t).len() == 1 => fts_match(t),
+        Cond::Text(t) if each_word(t).len() == 1 => (leaf.of)(t),
         Cond::Or(cs) if !cs.is_empty() => {
-            let parts = cs.iter().map(part_exact).collect::<Option<Vec<_>>>()?;
-            Some(format!("({})", parts.join(" OR ")))
+            let parts = cs
+                .iter()
+                .map(|c| part_exact_in(c, leaf))
+                .collect::<Option<Vec<_>>>()?;
+            Some(format!("({})", parts.join(leaf.or)))
         }
-        Cond::And(cs) if cs.len() == 1 => part_exact(&cs[0]),
+        Cond::And(cs) if cs.len() == 1 => part_exact_in(&cs[0], leaf),
         _ => None,
     }
 }
@@ -107,37 +139,163 @@ pub fn part_exact(c: &Cond) -> Option<String> {
 /// phrases, any of them; what is left out, never): the hits a ranking reads. None when the
 /// condition may match a ticket without any of its words.
 pub fn some_part(c: &Cond) -> Option<String> {
+    some_part_in(c, &FTS5)
+}
+
+/// [`some_part`] as a PostgreSQL `tsquery` (fields left out: any part).
+pub fn some_part_pg(c: &Cond) -> Option<String> {
+    let unfielded = Leaf {
+        of: pg_tsquery,
+        or: TSQUERY.or,
+    };
+    some_part_in(c, &unfielded)
+}
+
+fn some_part_in(c: &Cond, leaf: &Leaf) -> Option<String> {
+    let any = |parts: Vec<String>| match parts.len() {
+        0 => None,
+        1 => parts.into_iter().next(),
+        _ => Some(format!("({})", parts.join(leaf.or))),
+    };
     match c {
-        Cond::Text(t) => {
-            let words = each_word(t)
-                .iter()
-                .filter_map(fts_match)
-                .collect::<Vec<_>>();
-            match words.len() {
-                0 => None,
-                1 => words.into_iter().next(),
-                _ => Some(format!("({})", words.join(" OR "))),
-            }
-        }
+        Cond::Text(t) => any(each_word(t).iter().filter_map(leaf.of).collect()),
         Cond::Or(cs) if !cs.is_empty() => {
-            let parts = cs.iter().map(some_part).collect::<Option<Vec<_>>>()?;
-            Some(format!("({})", parts.join(" OR ")))
+            let parts = cs
+                .iter()
+                .map(|c| some_part_in(c, leaf))
+                .collect::<Option<Vec<_>>>()?;
+            Some(format!("({})", parts.join(leaf.or)))
         }
-        Cond::And(cs) => {
-            let parts: Vec<String> = cs.iter().filter_map(some_part).collect();
-            match parts.len() {
-                0 => None,
-                1 => parts.into_iter().next(),
-                _ => Some(format!("({})", parts.join(" OR "))),
-            }
-        }
+        Cond::And(cs) => any(cs.iter().filter_map(|c| some_part_in(c, leaf)).collect()),
         _ => None,
     }
+}
+
+/// A `tsquery` lexeme of the desk's documents (pg_schema V19): words as written, weight A.
+fn lexeme(word: &str, prefix: bool) -> String {
+    format!(
+        "'{}':{}A",
+        word.replace('\\', "\\\\").replace('\'', "''"),
+        if prefix { "*" } else { "" }
+    )
+}
+
+/// The words of a text as a PostgreSQL document holds them (pg_schema V19's `desk_fold`):
+/// folded, cut at anything not a letter or a digit.
+fn pg_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            w.chars()
+                .map(crate::core::query::words::fold_char)
+                .collect()
+        })
+        .collect()
+}
+
+/// A word or phrase as PostgreSQL's `tsquery` over the desk's documents, finding what FTS5
+/// finds: a word, the words that start with its stem; a word with signs inside, its parts in
+/// a row, the last one a start; a phrase, its words in a row. None when it narrows nothing.
+pub fn pg_tsquery(t: &Text) -> Option<String> {
+    let in_a_row = |words: Vec<String>, last_a_start: bool| -> Option<String> {
+        let n = words.len();
+        let parts: Vec<String> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| lexeme(w, last_a_start && i + 1 == n))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" <-> "))
+    };
+    if t.phrase {
+        return in_a_row(pg_words(&t.text), false);
+    }
+    let words: Vec<String> = t
+        .text
+        .split_whitespace()
+        .filter(|w| word(w).is_some())
+        .filter_map(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+            if w.chars().all(char::is_alphanumeric) {
+                Some(lexeme(&stem(w), true))
+            } else {
+                in_a_row(pg_words(w), true).map(|p| format!("({p})"))
+            }
+        })
+        .collect();
+    (!words.is_empty()).then(|| words.join(" & "))
+}
+
+/// A ticket's own fields as one PostgreSQL document (the expression `tickets_search` indexes).
+const PG_TICKET_DOC: &str = "desk_tsv(x.number || ' ' || x.number_key || ' ' || x.subject || ' ' \
+     || x.requester || ' ' || x.contact || ' ' || x.body)";
+
+/// The history's texts PostgreSQL indexes (`events_search`'s condition, word for word).
+const PG_EVENT_TEXTS: &str = "e.text IS NOT NULL AND e.text <> '' \
+     AND e.kind IN ('comment', 'status', 'outcome', 'assigned', 'group', 'reply', 'message')";
+
+/// The kinds of history each part of a ticket is written by (FTS5's note, reply, message).
+fn history_kinds(field: TextField) -> Option<&'static str> {
+    match field {
+        TextField::Note => Some("'comment', 'status', 'outcome', 'assigned', 'group'"),
+        TextField::Reply => Some("'reply'"),
+        TextField::Message => Some("'message'"),
+        _ => None,
+    }
+}
+
+/// On PostgreSQL: the ids of the tickets whose `field` (None: any part) a `tsquery` given as
+/// each `?` finds — read through the two GIN indexes, a field tested on their hits. Returns
+/// the SQL and how many times it takes the query.
+pub fn pg_ticket_ids(field: Option<TextField>) -> (String, usize) {
+    let q = "(?::text)::tsquery";
+    let tickets =
+        |test: &str| format!("SELECT x.id FROM tickets x WHERE {PG_TICKET_DOC} @@ {q}{test}");
+    let events = |kinds: &str| {
+        format!(
+            "SELECT e.ticket_id FROM events e WHERE {PG_EVENT_TEXTS}{kinds} AND desk_tsv(e.text) @@ {q}"
+        )
+    };
+    match field {
+        None => (format!("{} UNION ALL {}", tickets(""), events("")), 2),
+        Some(f) => match history_kinds(f) {
+            Some(kinds) => (events(&format!(" AND e.kind IN ({kinds})")), 1),
+            None => {
+                let col = match f {
+                    TextField::Number => "x.number || ' ' || x.number_key",
+                    TextField::Subject => "x.subject",
+                    TextField::Requester => "x.requester",
+                    TextField::Contact => "x.contact",
+                    _ => "x.body",
+                };
+                (tickets(&format!(" AND desk_tsv({col}) @@ {q}")), 2)
+            }
+        },
+    }
+}
+
+/// On PostgreSQL, how well a ticket `t` matches the `tsquery` `rq.q`: the parts that hold
+/// it, weighed as FTS5's ranking weighs its columns (number 10, subject 5, requester and
+/// contact 3, the request and the history 1). Higher is better.
+pub fn pg_rank() -> String {
+    let holds = |col: &str| format!("(desk_tsv({col}) @@ rq.q)::int");
+    format!(
+        "10 * {} + 5 * {} + 3 * {} + 3 * {} + {} + (EXISTS (SELECT 1 FROM events e \
+         WHERE e.ticket_id = t.id AND {PG_EVENT_TEXTS} AND desk_tsv(e.text) @@ rq.q))::int",
+        holds("t.number || ' ' || t.number_key"),
+        holds("t.subject"),
+        holds("t.requester"),
+        holds("t.contact"),
+        holds("t.body"),
+    )
 }
 
 /// FTS5's check of the index against its content: every word of every ticket where it
 /// must be, and nothing else.
 fn sound(c: &Connection) -> rusqlite::Result<bool> {
+    if c.is_postgres() {
+        // Its GIN indexes are PostgreSQL's own, kept by the server with the rows.
+        return Ok(true);
+    }
     match c.execute_batch("INSERT INTO search (search, rank) VALUES ('integrity-check', 1)") {
         Ok(()) => Ok(true),
         Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseCorrupt) => Ok(false),
@@ -149,9 +307,36 @@ fn sound(c: &Connection) -> rusqlite::Result<bool> {
 /// and their history say (FTS5 checks that by a write that changes nothing, so only where the
 /// desk is writable for the one checking).
 pub(super) fn check(c: &Connection, writable: bool) -> rusqlite::Result<Vec<Violation>> {
+    if c.is_postgres() {
+        return pg_check(c);
+    }
     let mut v = super::check::triggers_present(c, &TRIGGERS, "check.search_trigger")?;
     if writable && !sound(c)? {
         v.push(Violation::said(None, "check.search_index", vec![]));
+    }
+    Ok(v)
+}
+
+/// On PostgreSQL the search index is two GIN indexes the server keeps with the rows: `desk
+/// check` makes sure they are there, over the documents of this schema.
+fn pg_check(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
+    let mut v = Vec::new();
+    for name in ["tickets_search", "events_search"] {
+        let def: Option<String> = c
+            .query_row(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND indexname = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if !def.is_some_and(|d| d.contains("desk_tsv(")) {
+            v.push(Violation::said(
+                None,
+                "check.search_trigger",
+                vec![("trigger", name.to_string())],
+            ));
+        }
     }
     Ok(v)
 }
@@ -163,6 +348,10 @@ pub(super) struct Suspended(Vec<String>);
 /// the end instead of ticket by ticket.
 pub(super) fn suspend(tx: &Connection) -> Result<Suspended> {
     let mut kept = Vec::new();
+    if tx.is_postgres() {
+        // No triggers: PostgreSQL's GIN indexes take the rows as they come.
+        return Ok(Suspended(kept));
+    }
     for name in TRIGGERS {
         let sql: Option<String> = tx
             .query_row(
@@ -233,11 +422,15 @@ impl Suspended {
 }
 
 /// The texts of a ticket's history of these kinds, one after another in the order written.
-fn history(kinds: &str) -> String {
+fn history(dialect: Dialect, kinds: &str) -> String {
+    let joined = match dialect {
+        Dialect::Sqlite => "group_concat(text, char(10))",
+        Dialect::Postgres => "string_agg(text, chr(10))",
+    };
     format!(
-        "coalesce((SELECT group_concat(text, char(10)) FROM (SELECT e.text FROM events e \
+        "coalesce((SELECT {joined} FROM (SELECT e.text FROM events e \
          WHERE e.ticket_id = t.id AND e.text IS NOT NULL AND e.kind IN ({kinds}) \
-         ORDER BY e.id)), '')"
+         ORDER BY e.id) AS h), '')"
     )
 }
 
@@ -311,14 +504,15 @@ impl Store {
 
     /// The searchable texts of a ticket, as the index holds them.
     pub fn search_texts(&self, ticket_id: i64) -> Result<Texts> {
+        let d = self.conn.dialect();
         let run = || -> rusqlite::Result<Texts> {
             self.conn
                 .prepare_cached(&format!(
                     "SELECT t.subject, t.body, t.requester, t.contact, {}, {}, {}
                      FROM tickets t WHERE t.id = ?1",
-                    history("'comment', 'status', 'outcome', 'assigned', 'group'"),
-                    history("'reply'"),
-                    history("'message'")
+                    history(d, "'comment', 'status', 'outcome', 'assigned', 'group'"),
+                    history(d, "'reply'"),
+                    history(d, "'message'")
                 ))?
                 .query_row([ticket_id], |r| {
                     Ok(Texts {
@@ -350,7 +544,10 @@ impl Store {
     pub fn rebuild_search(&mut self, actor: &Actor) -> Result<i64> {
         rights::check(actor, Action::RebuildSearch, None)?;
         self.write(|tx| {
-            tx.execute_batch("INSERT INTO search (search) VALUES ('rebuild')")?;
+            // PostgreSQL's GIN indexes hold what the rows hold: nothing to build again.
+            if !tx.is_postgres() {
+                tx.execute_batch("INSERT INTO search (search) VALUES ('rebuild')")?;
+            }
             Ok(tx.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?)
         })
     }

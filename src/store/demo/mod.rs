@@ -12,7 +12,7 @@ use crate::core::model::{Actor, AgentRef, EventKind, Role};
 use crate::core::numbering::{self, Parts};
 use crate::error::{Error, Result};
 use crate::msg;
-use crate::store::db::params;
+use crate::store::db::{Dialect, params};
 use serde::Deserialize;
 use std::collections::HashMap;
 use story::{Intake, Story, World, intake, tell, world};
@@ -146,6 +146,11 @@ impl Store {
                 tickets = existing
             )));
         }
+        if self.conn.is_postgres() {
+            // PostgreSQL keeps its GIN search index and its other indexes as rows arrive
+            // (the program's role owns none of them to drop), in one transaction as here.
+            return self.write(|tx| generate(tx, cfg, &data, tickets, now, progress));
+        }
         // Bulk-loading an empty desk: a rollback journal is as crash-safe here (it holds the
         // few original pages) and writes each page once instead of through the WAL, which
         // makes large demos several times faster. Only possible while nobody else has the
@@ -228,11 +233,11 @@ fn staff(
         let id = match exists {
             Some(id) => id,
             None => {
-                tx.execute(
-                    "INSERT INTO agents (login, name, role, capacity, away, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                tx.query_row(
+                    "INSERT INTO agents (login, name, role, capacity, away, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
                     params![login, name, role.as_str(), cap, away, now],
-                )?;
-                tx.sqlite()?.last_insert_rowid()
+                    |r| r.get(0),
+                )?
             }
         };
         let groups: Vec<String> = groups
@@ -356,7 +361,8 @@ impl<'t> Writer<'t> {
                 created_at, created_by, updated_at, updated_by, first_response_at, resolved_at, closed_at,
                 satisfaction, reassignments, version)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
+                ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+             RETURNING id",
         )?;
         // Every event is chained (see `super::chain`); the logins the chain names, by id.
         let chain = super::chain::Appender::new(tx)?;
@@ -402,37 +408,39 @@ impl<'t> Writer<'t> {
         let number = template.render(&parts, seq as u64, algo);
         let open = s.is_open(w);
         let reassignments = s.reassignments();
-        self.insert.execute(params![
-            number,
-            numbering::normalize(&number),
-            scope,
-            seq,
-            it.subject,
-            it.body,
-            it.requester,
-            it.contact,
-            it.channel.as_str(),
-            it.category,
-            it.priority.rank(),
-            s.st.status,
-            open,
-            s.st.outcome.map(|o| o.as_str()),
-            s.reason,
-            s.answer,
-            s.st.assignee.as_ref().map(|a| a.id),
-            s.group,
-            it.created,
-            it.creator,
-            s.t,
-            s.evs.last().and_then(|e| e.actor),
-            sla.first_response_at,
-            s.resolved_at,
-            s.closed_at,
-            s.satisfaction,
-            reassignments,
-            1 + s.changes,
-        ])?;
-        let id = tx.sqlite()?.last_insert_rowid();
+        let id: i64 = self.insert.query_row(
+            params![
+                number,
+                numbering::normalize(&number),
+                scope,
+                seq,
+                it.subject,
+                it.body,
+                it.requester,
+                it.contact,
+                it.channel.as_str(),
+                it.category,
+                it.priority.rank(),
+                s.st.status,
+                open,
+                s.st.outcome.map(|o| o.as_str()),
+                s.reason,
+                s.answer,
+                s.st.assignee.as_ref().map(|a| a.id),
+                s.group,
+                it.created,
+                it.creator,
+                s.t,
+                s.evs.last().and_then(|e| e.actor),
+                sla.first_response_at,
+                s.resolved_at,
+                s.closed_at,
+                s.satisfaction,
+                reassignments,
+                1 + s.changes,
+            ],
+            |r| r.get(0),
+        )?;
         super::requester::register(tx, id, None)?;
         let facts = super::sla::FactRow {
             is_open: open,
@@ -477,10 +485,16 @@ impl<'t> Writer<'t> {
         tickets: usize,
         agents: usize,
     ) -> Result<DemoSummary> {
+        let larger = match tx.dialect() {
+            Dialect::Sqlite => "max",
+            Dialect::Postgres => "greatest",
+        };
         for (scope, (last, algo, template)) in &self.sequences {
             tx.execute(
-                "INSERT INTO sequences (scope, last, algo, template) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (scope) DO UPDATE SET last = max(last, excluded.last)",
+                &format!(
+                    "INSERT INTO sequences (scope, last, algo, template) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (scope) DO UPDATE SET last = {larger}(sequences.last, excluded.last)"
+                ),
                 params![scope, last, algo.as_str(), template],
             )?;
         }
