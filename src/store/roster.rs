@@ -13,24 +13,44 @@ use crate::core::model::Actor;
 use crate::store::db::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
 
-/// Every agent's state as the chain writes it, by login.
-fn agents_now(conn: &Connection) -> rusqlite::Result<BTreeMap<String, String>> {
-    // Desks before schema 18 have no mail address (schema 14's hook reads them); a desk on
-    // PostgreSQL starts at schema 17 and reaches 18 before anything reads its agents.
-    let has_mail: bool = conn.is_postgres()
-        || conn.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info('agents') WHERE name = 'mail'",
-            [],
-            |r| r.get(0),
-        )?;
+/// Whether the agents have a mail address column: desks before schema 18 have none (schema 14's
+/// hook reads them); a desk on PostgreSQL starts at schema 17 and reaches 18 before anything
+/// reads its agents. Only the hook and `check` (which may read a backup's older desk) ask: a
+/// desk that is open has been upgraded, so an agent's change never does.
+fn agents_have_mail(conn: &Connection) -> rusqlite::Result<bool> {
+    if conn.is_postgres() {
+        return Ok(true);
+    }
+    conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('agents') WHERE name = 'mail'",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// The state as the chain writes it, by login, of every agent (`only` None) or of one.
+fn agents_now(
+    conn: &Connection,
+    has_mail: bool,
+    only: Option<&str>,
+) -> rusqlite::Result<BTreeMap<String, String>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT a.login, a.role, a.active, a.away, a.capacity, a.name,
                 (SELECT string_agg(group_code, ',') FROM members m WHERE m.agent_id = a.id),
                 {}
-         FROM agents a",
-        if has_mail { "a.mail" } else { "NULL" }
+         FROM agents a{}",
+        if has_mail { "a.mail" } else { "NULL" },
+        if only.is_some() {
+            " WHERE a.login = ?1"
+        } else {
+            ""
+        }
     ))?;
-    let rows = stmt.query_map([], |r| {
+    let params: &[&dyn crate::store::db::ToSql] = match &only {
+        Some(login) => &[login],
+        None => &[],
+    };
+    let rows = stmt.query_map(params, |r| {
         let groups: Option<String> = r.get(6)?;
         let groups: Vec<String> = groups
             .map(|g| g.split(',').map(str::to_string).collect())
@@ -139,7 +159,17 @@ pub(crate) fn record_agent(
     login: &str,
     now: i64,
 ) -> rusqlite::Result<()> {
-    let state = agents_now(conn)?.remove(login);
+    record_agent_as(conn, actor, login, true, now)
+}
+
+fn record_agent_as(
+    conn: &Connection,
+    actor: Option<&Actor>,
+    login: &str,
+    has_mail: bool,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let state = agents_now(conn, has_mail, Some(login))?.remove(login);
     record(conn, actor, AGENT, login, state, now)
 }
 
@@ -171,8 +201,9 @@ pub(crate) fn record_found(tx: &crate::store::db::Connection) -> rusqlite::Resul
     for code in groups_now(tx)?.keys() {
         record_group(tx, None, code, now)?;
     }
-    for login in agents_now(tx)?.keys() {
-        record_agent(tx, None, login, now)?;
+    let has_mail = agents_have_mail(tx)?;
+    for login in agents_now(tx, has_mail, None)?.keys() {
+        record_agent_as(tx, None, login, has_mail, now)?;
     }
     Ok(())
 }
@@ -192,7 +223,7 @@ pub(crate) fn check(conn: &Connection) -> rusqlite::Result<Vec<Violation>> {
     for (kind, now, keys) in [
         (
             AGENT,
-            agents_now(conn)?,
+            agents_now(conn, agents_have_mail(conn)?, None)?,
             [
                 "check.agent_changed",
                 "check.agent_unrecorded",
@@ -238,4 +269,55 @@ pub(crate) fn check(conn: &Connection) -> rusqlite::Result<Vec<Violation>> {
         }
     }
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+    use std::sync::{Arc, Mutex};
+
+    /// An agent's change records that agent alone, and never asks which columns the agents
+    /// table has (an open desk is at the latest schema: only schema 14's hook needs to ask).
+    #[test]
+    fn an_agents_change_reads_no_table_info_and_records_that_agent() {
+        let mut raw = rusqlite::Connection::open_in_memory().expect("memory db");
+        super::super::schema::migrations()
+            .to_latest(&mut raw)
+            .expect("migrate");
+        raw.execute_batch(
+            "INSERT INTO agents (login, name, role, created_at) VALUES
+               ('ada', 'Ada', 'admin', 1), ('bob', 'Bob', 'operator', 1)",
+        )
+        .expect("agents");
+        let read = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = read.clone();
+        raw.authorizer(Some(move |ctx: AuthContext<'_>| {
+            if let AuthAction::Read { table_name, .. } = ctx.action
+                && let Ok(mut v) = seen.lock()
+            {
+                v.push(table_name.to_string());
+            }
+            Authorization::Allow
+        }))
+        .expect("authorizer");
+        let conn = Connection::from(raw);
+        record_agent(&conn, None, "bob", 2).expect("record");
+        let tables = read.lock().expect("lock").clone();
+        assert!(tables.iter().any(|t| t == "agents"), "{tables:?}");
+        assert!(
+            !tables.iter().any(|t| t.starts_with("pragma_")),
+            "an agent's change asked the schema: {tables:?}"
+        );
+        let recorded: Vec<String> = conn
+            .sqlite()
+            .expect("sqlite")
+            .prepare("SELECT from_value FROM desk_events WHERE kind = ?1")
+            .expect("prepare")
+            .query_map([AGENT], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(recorded, vec!["bob".to_string()]);
+    }
 }
