@@ -8,6 +8,7 @@
 # exactly the rows it wrote (examples/import_floor.rs), the floor on this machine.
 #   usage: bash bench/all.sh [TICKETS] [ROUNDS]     (default 10000 tickets, 5 rounds)
 #   e.g.   bash bench/all.sh 1000000 3
+#          DESK=/tmp/desk-before FLOOR=/tmp/import_floor bash bench/all.sh   (kept builds)
 # The desk of TICKETS demo tickets is kept in /tmp/desk-bench-TICKETS between runs (the one
 # bench/tui.sh uses; remove it to start over). Peers are timed up to 100,000 items (taskwarrior
 # reads every pending task at every command: a million takes minutes per command).
@@ -26,8 +27,10 @@ if [ -n "$need" ]; then
   ($sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $need) >/dev/null
 fi
 . bench/hyperfine.sh
-cargo build --release -q --example import_floor
-FLOOR=$PWD/target/release/examples/import_floor
+if [ -z "${FLOOR:-}" ]; then
+  cargo build --release -q --example import_floor
+  FLOOR=$PWD/target/release/examples/import_floor
+fi
 W=$(mktemp -d /tmp/desk-bench-all.XXXXXX); trap 'rm -rf "$W"' EXIT
 R=$W/results; : >"$R"       # one line per figure: key value (ms, or a rate)
 say() { echo "$*" >&2; }

@@ -11,8 +11,10 @@ SIZE=${2:-120x40}
 W=${SIZE%x*}; H=${SIZE#*x}
 cd "$(dirname "$0")/.."
 command -v tmux >/dev/null || { echo "tmux is needed (apt-get install tmux)"; exit 2; }
-cargo build --release -q
-DESK=$PWD/target/release/desk
+if [ -z "${DESK:-}" ]; then    # DESK: a kept build instead
+  cargo build --release -q
+  DESK=$PWD/target/release/desk
+fi
 DIR=${DESK_BENCH_DIR:-/tmp/desk-bench-$N}
 if [ ! -f "$DIR/desk.db" ]; then
   mkdir -p "$DIR"

@@ -267,6 +267,74 @@ fn shares_a_word(words: &BTreeSet<String>, subject: &str) -> bool {
 /// How far back likely duplicates are looked for.
 pub const DUPLICATE_WINDOW: i64 = 30 * 86_400;
 
+/// The few tickets most like a request, chosen from candidates offered newest first: the same
+/// contact first, then the most significant words shared, then the newest. A candidate is
+/// kept only while it is among the best `limit` (so a flood of look-alike requests costs
+/// nothing to keep), and once no later candidate could be kept the search is `settled`.
+pub struct Likeliest<T> {
+    limit: usize,
+    /// The best a later candidate could be: its contact (when the request has one), else
+    /// every word of the request shared.
+    best_possible: (u8, usize),
+    /// Best first; among equals, in the order offered (newest first).
+    kept: Vec<((u8, usize), T)>,
+}
+
+impl<T> Likeliest<T> {
+    /// For a request with `words` significant words and a contact to compare or not.
+    pub fn new(limit: usize, words: usize, has_contact: bool) -> Likeliest<T> {
+        Likeliest {
+            limit,
+            best_possible: if has_contact {
+                (0, 0)
+            } else {
+                (1, usize::MAX - words)
+            },
+            kept: Vec::new(),
+        }
+    }
+
+    fn rank(why: &Likeness) -> (u8, usize) {
+        match why {
+            Likeness::Contact => (0, 0),
+            Likeness::Words(w) => (1, usize::MAX - w.len()),
+        }
+    }
+
+    /// Whether a candidate that looks like this, offered after every one so far, would be
+    /// kept (an older one never displaces a newer one as alike).
+    pub fn wants(&self, why: &Likeness) -> bool {
+        self.limit > 0
+            && (self.kept.len() < self.limit
+                || self.kept.last().is_some_and(|(r, _)| Self::rank(why) < *r))
+    }
+
+    /// Offers a candidate (after every one so far), kept if `wants` says so.
+    pub fn offer(&mut self, why: &Likeness, item: T) {
+        if !self.wants(why) {
+            return;
+        }
+        let rank = Self::rank(why);
+        let at = self.kept.partition_point(|(r, _)| *r <= rank);
+        self.kept.insert(at, (rank, item));
+        self.kept.truncate(self.limit);
+    }
+
+    /// No candidate offered from now on could be kept.
+    pub fn settled(&self) -> bool {
+        self.kept.len() >= self.limit
+            && self
+                .kept
+                .last()
+                .is_none_or(|(r, _)| *r <= self.best_possible)
+    }
+
+    /// The ones kept, best first.
+    pub fn into_vec(self) -> Vec<T> {
+        self.kept.into_iter().map(|(_, t)| t).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +470,39 @@ mod tests {
             let words = significant_words(&new);
             let full = !words.is_disjoint(&significant_words(&theirs));
             proptest::prop_assert_eq!(shares_a_word(&words, &theirs), full);
+        }
+
+        /// Keeping only the best few as they come, and stopping once settled, chooses what
+        /// ranking every look-alike and taking the first `limit` chose.
+        #[test]
+        fn the_likeliest_are_those_a_full_ranking_gives(
+            words in 1usize..4,
+            has_contact in proptest::bool::ANY,
+            limit in 0usize..6,
+            offered in proptest::collection::vec(proptest::option::of(0usize..5), 0..40),
+        ) {
+            let why = |o: &Option<usize>| match o {
+                None => Likeness::Contact,
+                Some(n) => Likeness::Words(vec![String::new(); (*n).min(words)]),
+            };
+            // Without a contact to compare, no candidate is alike by contact.
+            let offered: Vec<(usize, Likeness)> = offered
+                .iter()
+                .filter(|o| has_contact || o.is_some())
+                .map(why)
+                .enumerate()
+                .collect();
+            let mut all: Vec<&(usize, Likeness)> = offered.iter().collect();
+            all.sort_by_key(|(_, w)| Likeliest::<usize>::rank(w));
+            let want: Vec<usize> = all.iter().take(limit).map(|(i, _)| *i).collect();
+            let mut best = Likeliest::new(limit, words, has_contact);
+            for (i, w) in &offered {
+                if best.settled() {
+                    break;
+                }
+                best.offer(w, *i);
+            }
+            proptest::prop_assert_eq!(best.into_vec(), want);
         }
     }
 }

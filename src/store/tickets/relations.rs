@@ -346,31 +346,33 @@ impl Store {
                  WHERE created_at >= ?1 AND is_open = 1 ORDER BY created_at DESC",
             )?;
             let mut rows = stmt.query([now - merge::DUPLICATE_WINDOW])?;
-            let mut found = Vec::new();
+            // Only the best few are kept as the open tickets are read newest first, and the
+            // reading stops once no older one could be among them (issue 17: a flood of
+            // look-alike requests made every registration build and sort them all).
+            let mut best = merge::Likeliest::new(limit, words.len(), key.is_some());
             while let Some(r) = rows.next()? {
+                if best.settled() {
+                    break;
+                }
                 let subject: String = r.get(1)?;
                 let contact: String = r.get(3)?;
-                if let Some(why) = merge::likeness(&words, key.as_deref(), &subject, &contact) {
-                    found.push(Likely {
+                let Some(why) = merge::likeness(&words, key.as_deref(), &subject, &contact) else {
+                    continue;
+                };
+                if best.wants(&why) {
+                    let likely = Likely {
                         number: r.get(0)?,
                         subject,
                         requester: r.get(2)?,
                         status: r.get(4)?,
                         created_at: r.get(5)?,
-                        why,
-                    });
+                        why: why.clone(),
+                    };
+                    best.offer(&why, likely);
                 }
             }
-            Ok(found)
+            Ok(best.into_vec())
         };
-        let mut found = run().map_err(|e| self.err(e))?;
-        let rank = |l: &Likely| match &l.why {
-            Likeness::Contact => (0, 0),
-            Likeness::Words(w) => (1, usize::MAX - w.len()),
-        };
-        // Newest first within each rank (the scan read them newest first; the sort is stable).
-        found.sort_by_key(rank);
-        found.truncate(limit);
-        Ok(found)
+        run().map_err(|e| self.err(e))
     }
 }
