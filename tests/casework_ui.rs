@@ -259,7 +259,12 @@ fn files_from_the_desk() {
     insta::assert_snapshot!("files_empty_en_120x40", render(&app, 120, 40));
     // a: attach by path. The desk's own database is refused, and the box stays.
     keys(&mut app, "a");
-    keys(&mut app, d.db.to_str().unwrap_or(""));
+    // (A desk on PostgreSQL has no database file: its configuration, then.)
+    let own = match &d.config {
+        None => d.db.clone(),
+        Some(config) => config.clone(),
+    };
+    keys(&mut app, own.to_str().unwrap_or(""));
     key(&mut app, KeyCode::Enter);
     match top(&app) {
         Some(Overlay::Prompt(p)) => assert!(

@@ -247,10 +247,9 @@ fn two_ticks_at_once_remind_once() {
     let numbers: Vec<String> = (0..20)
         .map(|i| waiting(&d, &format!("Request {i}"), t0))
         .collect();
-    let db = d.db.clone();
+    let (db, config) = (d.db.clone(), d.config.clone());
     let run = move || {
-        let s =
-            Session::open_for(&db, None, desk::store::Mode::Existing, "timers").expect("session");
+        let s = session_on(&db, config.as_deref(), "timers").expect("session");
         let mut s = s;
         let a: Actor = s.store.actor("timers", None).expect("actor");
         s.store.tick(&s.cfg, &a, t0 + 8 * DAY).expect("tick")
@@ -316,11 +315,11 @@ fn desk_check_holds_the_alerts_to_the_history() {
     checked(&d, t0 + 10 * H);
     // Each change is committed outside desk, checked, then put back.
     let tamper = |sql: &str, undo: &str| -> Vec<String> {
-        let c = rusqlite::Connection::open(&d.db).expect("open");
-        c.execute_batch(sql).expect("tamper");
+        let mut c = d.raw();
+        c.batch(sql).expect("tamper");
         let (s, _) = colleague(&d, &admin());
         let found = s.store.check(&s.cfg, t0 + 10 * H, None).expect("check");
-        c.execute_batch(undo).expect("undo");
+        c.batch(undo).expect("undo");
         found.violations.iter().map(|v| format!("{v:?}")).collect()
     };
     // Seen, without the history saying so.
@@ -355,7 +354,7 @@ fn desk_check_holds_the_alerts_to_the_history() {
 #[test]
 fn escalations_raise_and_return_to_the_queue_as_configured() {
     let d = desk_for_timers();
-    let cfg = d.db.with_file_name("desk.toml");
+    let cfg = d.config_file();
     let text = std::fs::read_to_string(&cfg).expect("config").replacen(
         "[[escalation]]\nwhen = \"breached\"\nnotify = true",
         "[[escalation]]\nwhen = \"at_risk\"\nclocks = [\"resolution\"]\nraise = true\n\n\
@@ -396,9 +395,9 @@ fn escalations_raise_and_return_to_the_queue_as_configured() {
 #[test]
 fn the_requester_is_sent_the_question_again_and_the_decision() {
     let d = desk_for_timers();
-    let cfg = d.db.with_file_name("desk.toml");
+    let cfg = d.config_file();
     let mut text = std::fs::read_to_string(&cfg).expect("config");
-    let letters = d.db.with_file_name("letters");
+    let letters = d._dir.path().join("letters");
     text.push_str(&format!(
         "\n[mail]\nfrom = \"City desk <desk@example.org>\"\ntransport = \"dir:{}\"\n",
         letters.display()
@@ -408,16 +407,10 @@ fn the_requester_is_sent_the_question_again_and_the_decision() {
     let t0 = NOW;
     let n = waiting(&d, "Housing benefit", t0);
     let outbox = |kind: &str| -> i64 {
-        rusqlite::Connection::open(&d.db)
-            .and_then(|c| {
-                c.query_row(
-                    "SELECT count(*) FROM outbox o JOIN tickets t ON t.id = o.ticket_id
-                     WHERE t.number = ?1 AND o.kind = ?2",
-                    [n.as_str(), kind],
-                    |r| r.get(0),
-                )
-            })
-            .expect("outbox")
+        d.raw().ints(&format!(
+            "SELECT count(*) FROM outbox o JOIN tickets t ON t.id = o.ticket_id
+             WHERE t.number = '{n}' AND o.kind = '{kind}'"
+        ))[0]
     };
     assert_eq!(outbox("question"), 1, "asked");
     tick(&d, t0 + 7 * DAY);
@@ -449,9 +442,9 @@ fn give_mail(d: &Desk, login: &str, mail: &str) {
 #[test]
 fn escalations_are_mailed_once_to_supervisors_with_an_address() {
     let d = desk_for_timers();
-    let cfg = d.db.with_file_name("desk.toml");
+    let cfg = d.config_file();
     let mut text = std::fs::read_to_string(&cfg).expect("config");
-    let letters = d.db.with_file_name("letters");
+    let letters = d._dir.path().join("letters");
     std::fs::create_dir(&letters).expect("letters");
     text.push_str(&format!(
         "\n[mail]\nfrom = \"City desk <desk@example.org>\"\ntransport = \"dir:{}\"\n",
@@ -495,20 +488,18 @@ fn escalations_are_mailed_once_to_supervisors_with_an_address() {
     let t0 = NOW;
     let n = started(&d, "Heating allowance", Priority::Urgent, t0);
     let mailed = || -> Vec<(String, Option<String>, String, String)> {
-        let c = rusqlite::Connection::open(&d.db).expect("open");
-        let mut st = c
-            .prepare(
+        d.raw()
+            .rows(&format!(
                 "SELECT o.recipient, o.in_reply_to, o.subject, o.body FROM outbox o
                  JOIN tickets t ON t.id = o.ticket_id
-                 WHERE t.number = ?1 AND o.kind = 'alert' ORDER BY o.id",
-            )
-            .expect("prepare");
-        st.query_map([n.as_str()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows")
+                 WHERE t.number = '{n}' AND o.kind = 'alert' ORDER BY o.id"
+            ))
+            .into_iter()
+            .map(|r| {
+                let text = |i: usize| r[i].clone().unwrap_or_default();
+                (text(0), r[1].clone(), text(2), text(3))
+            })
+            .collect()
     };
     // Breached after 8 hours; the timers did not run for a day, then twice in a row.
     assert!(tick(&d, t0 + 5 * H).escalated.is_empty());
@@ -536,7 +527,8 @@ fn escalations_are_mailed_once_to_supervisors_with_an_address() {
     // The requester's side is untouched: nobody is asked to tell them another way.
     assert_eq!(s.store.tickets_to_inform().expect("to inform"), 0);
     // desk mail send delivers it to sara, as itself (not in the requester's name).
-    let out = common::command(&d.db)
+    let out = d
+        .command()
         .args(["mail", "send"])
         .output()
         .expect("mail send");

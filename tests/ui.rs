@@ -4,8 +4,6 @@
 mod common;
 
 use common::ui::*;
-use desk::session::Session;
-use desk::store::Mode;
 use desk::ui::app::{App, Level, Pane, Screen};
 use desk::ui::draw::draw;
 use desk::ui::overlays::Overlay;
@@ -25,7 +23,7 @@ fn snapshots() {
         for (w, h) in [(80u16, 24u16), (120, 40)] {
             let name = |what: &str| format!("{what}_{lang}_{w}x{h}");
             // Someone who is not an agent never gets a screen: the desk refuses to open.
-            let refused = Session::open_for(&d.db, None, Mode::Existing, "olena_is_not_here");
+            let refused = d.session("olena_is_not_here");
             assert!(
                 matches!(refused, Err(desk::error::Error::Forbidden(_))),
                 "a non-agent is refused"
@@ -122,7 +120,7 @@ fn stats_pane_follows_colleagues_without_stalling() {
         _ => None,
     };
     let before = received(&app).expect("a report");
-    let mut other = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let mut other = d.session("boss").expect("session");
     let boss = other.store.actor("boss", None).expect("admin");
     let mut register = |subject: &str| {
         other
@@ -163,14 +161,10 @@ fn rating_from_the_keyboard() {
     let mut app = open(&d, "boss", 120, 40);
     app.switch_queue(desk::core::query::QueueKind::All);
     // Find a finished, unrated ticket owned by someone: the admin may rate any.
-    let number: String = rusqlite::Connection::open(&d.db)
-        .expect("db")
-        .query_row(
-            "SELECT number FROM tickets WHERE status IN ('resolved','closed') AND satisfaction IS NULL LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .expect("a finished ticket");
+    let number = d.raw().text(
+        "SELECT number FROM tickets WHERE status IN ('resolved','closed') AND satisfaction IS NULL LIMIT 1",
+    );
+    assert!(!number.is_empty(), "a finished ticket");
     keys(&mut app, ":");
     keys(&mut app, &format!("goto {number}"));
     key(&mut app, KeyCode::Enter);
@@ -216,7 +210,7 @@ fn detail_number(app: &App) -> String {
 }
 
 fn show(d: &Desk, number: &str) -> desk::store::Ticket {
-    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let s = d.session("boss").expect("session");
     s.store
         .find(&s.cfg, number, desk::time::date(NOW))
         .expect("ticket")
@@ -274,7 +268,7 @@ fn triage_a_ticket_from_new_to_resolved() {
     assert_eq!(t.status, "resolved");
     assert_eq!(t.outcome.map(|o| o.as_str()), Some("granted"));
     assert_eq!(t.answer.as_deref(), Some("Valve replaced."));
-    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let s = d.session("boss").expect("session");
     let kinds: Vec<&str> = s
         .store
         .history(t.id)
@@ -294,7 +288,7 @@ fn triage_a_ticket_from_new_to_resolved() {
 #[test]
 fn a_refused_transition_shows_its_reason() {
     let d = desk("en", 0);
-    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let s = d.session("boss").expect("session");
     let boss = s.store.actor("boss", None).expect("boss");
     let mut store = s.store;
     store
@@ -387,7 +381,7 @@ fn the_welcome_gives_way_when_a_colleague_registers_a_ticket() {
     let d = desk("en", 0);
     let mut app = open(&d, "boss", 80, 24);
     assert_eq!(app.screen, Screen::Welcome);
-    let mut other = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let mut other = d.session("boss").expect("session");
     let boss = other.store.actor("boss", None).expect("boss");
     let n = other
         .store
@@ -443,7 +437,7 @@ fn bulk_reassign_and_undo() {
         );
     }
     assert!(app.queue.marks.is_empty());
-    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let s = d.session("boss").expect("session");
     for t in &before {
         let h = s.store.history(t.id).expect("history");
         let assigned: Vec<_> = h.iter().filter(|e| e.kind.as_str() == "assigned").collect();
@@ -482,7 +476,7 @@ fn live_refresh_and_stale_edits() {
         .map(|r| r.ticket.clone())
         .expect("a ticket");
     // Another connection (as another process would) claims the selected ticket.
-    let mut other = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let mut other = d.session("boss").expect("session");
     let sup = other.store.actor("vmelnyk", None).expect("supervisor");
     other
         .store
@@ -533,15 +527,9 @@ fn filter_palette_goto_and_mouse() {
         "the filtered queue is drawn without waiting for another key"
     );
     // Checked independently: tickets with a word starting "heat" anywhere a person typed.
-    let expected: i64 = rusqlite::Connection::open(&d.db)
-        .and_then(|c| {
-            c.query_row(
-                "SELECT count(*) FROM tickets WHERE lower(' ' || subject || ' ' || body || ' ' || requester || ' ' || contact) LIKE '% heat%'",
-                [],
-                |r| r.get(0),
-            )
-        })
-        .expect("count");
+    let expected = d.raw().ints(
+        "SELECT count(*) FROM tickets WHERE lower(' ' || subject || ' ' || body || ' ' || requester || ' ' || contact) LIKE '% heat%'",
+    )[0];
     assert!(expected > 0 && expected < all);
     assert_eq!(app.queue.total, expected, "filtered as you type");
     key(&mut app, KeyCode::Enter);
@@ -632,7 +620,7 @@ fn scrolling_a_long_queue() {
 #[test]
 fn hostile_ticket_text_never_reaches_the_screen_raw() {
     let d = desk("en", 0);
-    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let s = d.session("boss").expect("session");
     let boss = s.store.actor("boss", None).expect("boss");
     let mut store = s.store;
     let evil = "Hi\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}exe.gnp\u{200b}";
@@ -686,7 +674,7 @@ fn hostile_ticket_text_never_reaches_the_screen_raw() {
 #[test]
 fn keys_can_be_rebound_in_the_configuration() {
     let d = desk("en", 50);
-    let cfg_path = d.db.parent().expect("dir").join("desk.toml");
+    let cfg_path = d.config_file();
     let text = std::fs::read_to_string(&cfg_path).expect("read")
         + "new = \"F2\"\nclaim = [\"c\", \"ctrl-k\"]\n";
     std::fs::write(&cfg_path, text).expect("write");
@@ -706,9 +694,7 @@ fn keys_can_be_rebound_in_the_configuration() {
     // A mistake names the line, like any mistake in the file (`desk config check` says it).
     let bad = std::fs::read_to_string(&cfg_path).expect("read") + "fly = \"x\"\n";
     std::fs::write(&cfg_path, bad).expect("write");
-    let e = Session::open_for(&d.db, None, Mode::Existing, "boss")
-        .err()
-        .expect("refused");
+    let e = d.session("boss").err().expect("refused");
     let msg = e.to_string();
     assert!(
         msg.contains("desk.toml:") && msg.contains("unknown action 'fly'"),
@@ -758,15 +744,10 @@ fn the_highlighted_ticket_is_the_one_acted_on() {
     let mut app = open(&d, "boss", 120, 40);
     app.switch_queue(desk::core::query::QueueKind::AllOpen);
     // An unassigned low-priority ticket, far below the screen.
-    let target: String = rusqlite::Connection::open(&d.db)
-        .and_then(|c| {
-            c.query_row(
-                "SELECT number FROM tickets WHERE is_open = 1 AND assignee_id IS NULL ORDER BY urgency DESC, created_at DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-        })
-        .expect("a ticket");
+    let target = d.raw().text(
+        "SELECT number FROM tickets WHERE is_open = 1 AND assignee_id IS NULL ORDER BY urgency DESC, created_at DESC LIMIT 1",
+    );
+    assert!(!target.is_empty(), "a ticket");
     keys(&mut app, ":");
     keys(&mut app, &format!("goto {target}"));
     key(&mut app, KeyCode::Enter);
@@ -785,15 +766,10 @@ fn the_highlighted_ticket_is_the_one_acted_on() {
         "c claimed the highlighted ticket"
     );
     // A finished ticket is in no open queue: the desk shows it in "All tickets".
-    let closed: String = rusqlite::Connection::open(&d.db)
-        .and_then(|c| {
-            c.query_row(
-                "SELECT number FROM tickets WHERE status = 'closed' LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-        })
-        .expect("closed");
+    let closed = d
+        .raw()
+        .text("SELECT number FROM tickets WHERE status = 'closed' LIMIT 1");
+    assert!(!closed.is_empty(), "closed");
     keys(&mut app, &format!(":goto {closed}"));
     key(&mut app, KeyCode::Enter);
     assert_eq!(highlighted(&app), Some(closed.clone()));
@@ -1053,8 +1029,8 @@ fn letters_typed_on_a_choice_choose() {
 #[test]
 fn the_form_chooses_the_language_the_requester_is_written_to() {
     let d = desk("en", 0);
-    let dir = d.db.parent().expect("dir");
-    let cfg = dir.join("desk.toml");
+    let dir = d._dir.path();
+    let cfg = d.config_file();
     let text = std::fs::read_to_string(&cfg).expect("read")
         + &format!(
             "\n[mail]\nfrom = \"City desk <desk@example.org>\"\ntransport = \"dir:{}\"\n",
@@ -1091,7 +1067,7 @@ fn the_form_chooses_the_language_the_requester_is_written_to() {
     );
     let (screen, uk) = register(&mut app, "Lift stuck on floor 3", "petro@example.org", "u");
     assert!(screen.contains("Language:     ◀ Ukrainian ▶"), "{screen}");
-    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let s = d.session("boss").expect("session");
     let language = |n: &str| {
         let t = show(&d, n);
         let notices = s.store.notices(t.id).expect("notices");
@@ -1302,7 +1278,7 @@ fn at_risk_shows_due_and_the_demo_is_mostly_on_time() {
     for hour in [0i64, 5, 11, 17, 23] {
         let now = NOW - 12 * 3600 + hour * 3600;
         let d = desk_at("en", 300, now);
-        let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+        let s = d.session("boss").expect("session");
         let mut app = App::new(s, Theme { color: false }, 80, 24, now).expect("app");
         app.switch_queue(desk::core::query::QueueKind::AllOpen);
         let mut marks = Vec::new();
@@ -1438,7 +1414,7 @@ fn every_dialog_owns_its_keys() {
     assert_eq!(desk::ui::input::text(&f.texts[0]), "Gas smell");
     key(&mut app, KeyCode::Esc);
     // save = "ctrl-w": the note box says it and does it.
-    let cfg_path = d.db.parent().expect("dir").join("desk.toml");
+    let cfg_path = d.config_file();
     let text = std::fs::read_to_string(&cfg_path).expect("read") + "save = \"ctrl-w\"\n";
     std::fs::write(&cfg_path, text).expect("write");
     let mut app = open(&d, "boss", 80, 24);
@@ -1611,11 +1587,11 @@ fn a_desk_left_open_follows_its_persons_role() {
 #[test]
 fn the_detail_pane_says_how_to_tell_a_requester_without_an_address() {
     let d = desk("en", 0);
-    let cfg = d._dir.path().join("desk.toml");
+    let cfg = d.config_file();
     let mut text = std::fs::read_to_string(&cfg).expect("config");
     text.push_str("\n[mail]\nfrom = \"desk@example.org\"\ntransport = \"dir:/nonexistent\"\n");
     std::fs::write(&cfg, text).expect("config");
-    let mut s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let mut s = d.session("boss").expect("session");
     let boss = s.store.actor("boss", None).expect("boss");
     let mut request = phoned("No heating in flat 12");
     request.channel = desk::core::model::Channel::Web;
@@ -1656,7 +1632,7 @@ fn the_detail_pane_says_how_to_tell_a_requester_without_an_address() {
     let screen = render(&app, 120, 40);
     assert!(!screen.contains("Tell the requester"), "{screen}");
     assert!(!screen.contains("to tell another way"), "{screen}");
-    let s = Session::open_for(&d.db, None, Mode::Existing, "boss").expect("session");
+    let s = d.session("boss").expect("session");
     let all = desk::store::outbox::NoticeFilter {
         limit: 100,
         ..Default::default()

@@ -98,18 +98,20 @@ fn relations(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
     let mut v = Vec::new();
     for (n, target, problem) in rows(
         c,
-        "SELECT d.number, t.number, CASE
+        "SELECT duplicate, target, problem FROM (
+           SELECT d.number AS duplicate, t.number AS target, CASE
              WHEN t.id IS NULL THEN 'missing'
              WHEN t.id = d.id THEN 'itself'
              WHEN t.merged_into IS NOT NULL THEN 'merged'
-             WHEN d.is_open OR d.outcome IS DISTINCT FROM 'invalid' THEN 'open'
+             WHEN d.is_open = 1 OR d.outcome IS DISTINCT FROM 'invalid' THEN 'open'
              WHEN (SELECT e.to_value FROM events e WHERE e.ticket_id = d.id AND e.kind = 'merged'
                    ORDER BY e.id DESC LIMIT 1) IS DISTINCT FROM t.number THEN 'history'
              WHEN NOT EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'merged'
                    AND e.from_value = d.number) THEN 'target history'
              END AS problem
-         FROM tickets d LEFT JOIN tickets t ON t.id = d.merged_into
-         WHERE d.merged_into IS NOT NULL AND problem IS NOT NULL",
+           FROM tickets d LEFT JOIN tickets t ON t.id = d.merged_into
+           WHERE d.merged_into IS NOT NULL) AS m
+         WHERE problem IS NOT NULL",
     )? {
         let target = target.unwrap_or_default();
         v.push(Violation::said(
@@ -304,8 +306,12 @@ impl Store {
     }
 }
 
-/// The file itself: SQLite's integrity check, foreign keys, the history's triggers.
+/// The file itself: SQLite's integrity check, foreign keys, the history's triggers. (A
+/// PostgreSQL server keeps its pages and every foreign key itself: the triggers only.)
 fn integrity(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
+    if c.is_postgres() {
+        return triggers_present(c, &TRIGGERS, "check.trigger_missing");
+    }
     let mut v = Vec::new();
     let mut stmt = c.prepare("PRAGMA integrity_check")?;
     for r in stmt.query_map([], |r| r.get::<_, String>(0))? {
@@ -340,11 +346,12 @@ pub(super) fn triggers_present(
 ) -> rusqlite::Result<Vec<Violation>> {
     let mut v = Vec::new();
     for t in names {
-        let present: bool = c.query_row(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1)",
-            [t],
-            |r| r.get(0),
-        )?;
+        let sql = if c.is_postgres() {
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgname = ?1)"
+        } else {
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1)"
+        };
+        let present: bool = c.query_row(sql, [t], |r| r.get(0))?;
         if !present {
             v.push(Violation::said(None, key, vec![("trigger", t.to_string())]));
         }
@@ -373,7 +380,7 @@ fn history_agrees(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
                 SELECT t.number, t.status,
                   (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
                      AND e.kind IN ('created', 'status') ORDER BY e.id DESC LIMIT 1) AS last
-                FROM tickets t) WHERE status IS DISTINCT FROM last",
+                FROM tickets t) AS h WHERE status IS DISTINCT FROM last",
             "check.status_history",
             ["status", "last"],
             "term.nothing",
@@ -383,7 +390,7 @@ fn history_agrees(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
                 SELECT t.number, a.login AS owner,
                   (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
                      AND e.kind = 'assigned' ORDER BY e.id DESC LIMIT 1) AS last
-                FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id) WHERE owner IS DISTINCT FROM last",
+                FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id) AS h WHERE owner IS DISTINCT FROM last",
             "check.owner_history",
             ["owner", "last"],
             "term.nobody",
@@ -393,8 +400,8 @@ fn history_agrees(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
                 SELECT t.number, t.outcome,
                   (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
                      AND e.kind = 'outcome' ORDER BY e.id DESC LIMIT 1) AS last,
-                  EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'outcome') AS any
-                FROM tickets t) WHERE any AND outcome IS DISTINCT FROM last OR NOT any AND outcome IS NOT NULL",
+                  EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'outcome') AS recorded
+                FROM tickets t) AS h WHERE recorded AND outcome IS DISTINCT FROM last OR NOT recorded AND outcome IS NOT NULL",
             "check.outcome_history",
             ["outcome", "last"],
             "term.none",

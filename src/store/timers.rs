@@ -58,7 +58,7 @@ fn waiting_rows(
               WHERE e.ticket_id = t.id AND e.kind = 'reminded' AND e.at >= f.status_since)
          FROM tickets t JOIN facts f ON f.ticket_id = t.id
          WHERE t.is_open = 1 AND t.status IN ({marks}) AND f.status_since IS NOT NULL
-           AND (?{n} IS NULL OR t.id = ?{n})
+           AND (CAST(?{n} AS BIGINT) IS NULL OR t.id = ?{n})
          ORDER BY t.id",
         n = statuses.len() + 1
     );

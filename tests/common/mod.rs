@@ -207,13 +207,18 @@ impl Desk {
         d
     }
 
-    pub fn run(&self, args: &[&str]) -> Run {
+    /// A command for the desk binary on this desk (`command`; on PostgreSQL its HOME is the
+    /// desk's directory, whose data directory holds its configuration).
+    pub fn command(&self) -> Command {
         let mut c = command(&self.db);
         if self.is_postgres() {
-            // Its configuration lives in the user's data directory: this desk's own.
             c.env("HOME", self.dir.path());
         }
-        Run::from(c.args(args).output().expect("run desk"))
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.command().args(args).output().expect("run desk"))
     }
 
     /// Runs as another agent through the admin's `--as`.
@@ -225,7 +230,8 @@ impl Desk {
 
     pub fn run_stdin(&self, args: &[&str], input: &[u8]) -> Run {
         use std::io::Write;
-        let mut child = command(&self.db)
+        let mut child = self
+            .command()
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -17,7 +17,48 @@ pub const NOW: i64 = 1_795_435_200;
 
 pub struct Desk {
     pub _dir: tempfile::TempDir,
+    /// The SQLite file, or the PostgreSQL URL of a desk on the test cluster
+    /// (`DESK_TEST_BACKEND=postgres`, `super::Desk::new`'s rule).
     pub db: std::path::PathBuf,
+    /// The configuration given explicitly: a desk on PostgreSQL's `desk.toml` in its
+    /// directory (none for an SQLite desk: its own is beside its file, in the same place).
+    pub config: Option<std::path::PathBuf>,
+}
+
+impl Desk {
+    /// The desk's `desk.toml`.
+    pub fn config_file(&self) -> std::path::PathBuf {
+        self._dir.path().join("desk.toml")
+    }
+
+    /// A direct connection to its database, for checks behind the desk's back.
+    pub fn raw(&self) -> super::Raw {
+        super::Raw::open(&self.db)
+    }
+
+    /// A command for the desk binary on this desk, its configuration given on PostgreSQL.
+    pub fn command(&self) -> std::process::Command {
+        let mut c = super::command(&self.db);
+        if let Some(config) = &self.config {
+            c.arg("--config").arg(config);
+        }
+        c
+    }
+
+    /// The desk opened as `login`, as another desk process would.
+    pub fn session(&self, login: &str) -> desk::error::Result<Session> {
+        session_on(&self.db, self.config.as_deref(), login)
+    }
+}
+
+/// `db` opened as `login` with the configuration `config` (see `Desk::config`): for a thread
+/// that cannot borrow the desk.
+pub fn session_on(
+    db: &std::path::Path,
+    config: Option<&std::path::Path>,
+    login: &str,
+) -> desk::error::Result<Session> {
+    Session::open_for(db, config, Mode::Existing, login)
 }
 
 /// A desk in a temp dir, its configuration in `lang` and UTC, its admin called "boss".
@@ -27,26 +68,36 @@ pub fn desk(lang: &str, demo: usize) -> Desk {
 
 /// A desk in a temp dir, the built-in configuration in UTC (and in `lang`, when given), its
 /// admin the user running the tests.
+/// On PostgreSQL (`DESK_TEST_BACKEND=postgres`) the desk is a fresh database of the test
+/// cluster, its configuration the same file in the same directory, given explicitly.
 pub fn plain_desk(lang: Option<&str>) -> Desk {
     let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("desk.db");
     let mut cfg = BUILTIN.replacen("timezone = \"\"", "timezone = \"UTC\"", 1);
     if let Some(lang) = lang {
         cfg = cfg.replacen("language = \"\"", &format!("language = \"{lang}\""), 1);
     }
-    std::fs::write(dir.path().join("desk.toml"), cfg).expect("config");
-    Session::create(&db, None).expect("init");
-    Desk { _dir: dir, db }
+    let config = dir.path().join("desk.toml");
+    std::fs::write(&config, cfg).expect("config");
+    let (db, config) = match super::on_postgres().then(super::pg::db).flatten() {
+        Some(pg) => (std::path::PathBuf::from(pg.url), Some(config)),
+        None => (dir.path().join("desk.db"), None),
+    };
+    Session::create(&db, config.as_deref()).expect("init");
+    Desk {
+        _dir: dir,
+        db,
+        config,
+    }
 }
 
 /// The same, its demo loaded at `now`.
 pub fn desk_at(lang: &str, demo: usize, now: i64) -> Desk {
     let d = plain_desk(Some(lang));
     let db = d.db.clone();
-    let mut s = Session::open(&db, None, Mode::Existing).expect("open");
+    let mut s = Session::open(&db, d.config.as_deref(), Mode::Existing).expect("open");
     // The admin every snapshot shows, whoever runs the tests.
-    rusqlite::Connection::open(&db)
-        .and_then(|c| c.execute("UPDATE agents SET login = 'boss', name = 'Bohdan Boss'", []))
+    super::Raw::open(&db)
+        .batch("UPDATE agents SET login = 'boss', name = 'Bohdan Boss'")
         .expect("rename admin");
     s.login = "boss".into();
     // Signed in again under the new login: every change checks that its person is still who
@@ -60,7 +111,7 @@ pub fn desk_at(lang: &str, demo: usize, now: i64) -> Desk {
 }
 
 pub fn open(d: &Desk, login: &str, w: u16, h: u16) -> App {
-    let s = Session::open_for(&d.db, None, Mode::Existing, login).expect("session");
+    let s = d.session(login).expect("session");
     App::new(s, Theme { color: false }, w, h, NOW).expect("app")
 }
 
@@ -111,7 +162,7 @@ pub fn highlighted(app: &App) -> Option<String> {
 
 /// Another desk process, as `login`.
 pub fn colleague(d: &Desk, login: &str) -> (Session, desk::core::model::Actor) {
-    let s = Session::open_for(&d.db, None, Mode::Existing, login).expect("session");
+    let s = d.session(login).expect("session");
     let a = s.store.actor(login, None).expect("actor");
     (s, a)
 }

@@ -185,7 +185,7 @@ fn thread_ids(conn: &Connection, ticket_id: i64, a: &About) -> rusqlite::Result<
              WHERE ticket_id = ?1 AND state IN ('pending', 'sent') AND kind <> 'alert'
             UNION ALL
             SELECT received_at, 0, message_id FROM inbox
-             WHERE ticket_id = ?1 AND disposition IN ('new', 'joined'))
+             WHERE ticket_id = ?1 AND disposition IN ('new', 'joined')) AS thread
          ORDER BY at, seq",
     )?;
     for id in stmt.query_map([ticket_id], |r| r.get::<_, String>(0))? {
