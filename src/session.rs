@@ -258,6 +258,22 @@ pub fn shared_desk(db: &Path) -> Option<&'static privilege::Registry> {
 }
 
 impl Session {
+    /// The directory of the desk's own files, none of which may be attached: the database
+    /// file's, or for a desk on PostgreSQL (no file of its own) its configuration's.
+    pub fn desk_dir(&self) -> PathBuf {
+        let own = match crate::store::postgres_url(&self.db_path) {
+            Some(_) => self
+                .config_path
+                .clone()
+                .unwrap_or_else(|| config_beside(&self.db_path)),
+            None => self.db_path.clone(),
+        };
+        own.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    }
+
     /// Opens an existing desk (or, with `Mode::Create`, a new one) for the person at the
     /// keyboard, who must be one of its agents (every role may read; nobody else may).
     pub fn open(db: &Path, config: Option<&Path>, mode: Mode) -> Result<Session> {

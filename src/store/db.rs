@@ -250,6 +250,10 @@ impl Connection {
                         .map_err(pg_err)?;
                     pg.listening.set(true);
                 }
+                // One round trip first: the server hands this connection every notification
+                // committed before it asked ahead of its answer, so a change another connection
+                // has committed is seen now, not when its notice happens to cross the socket.
+                client.batch_execute("SELECT 1").map_err(pg_err)?;
                 let mut notes = client.notifications();
                 let mut iter = notes.iter();
                 let mut seen = pg.seen.get();

@@ -534,7 +534,7 @@ pub(super) fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
     let cat = crate::cli::catalog();
     let origin = config_origin(cat, path.as_deref());
     // Compared with the numbers the desk gave, where there is a desk this user may read (as
-    // one of its agents; the shared desk opened as the shared desk).
+    // one of its agents; the shared desk opened as the shared desk; a desk on PostgreSQL).
     let readable = || -> Result<crate::store::Store> {
         let mut store = crate::store::Store::open_with(
             db,
@@ -547,7 +547,8 @@ pub(super) fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
         store.sign_in(&crate::privilege::caller_login()?)?;
         Ok(store)
     };
-    match db.is_file().then(readable) {
+    let a_desk = db.is_file() || crate::store::postgres_url(db).is_some();
+    match a_desk.then(readable) {
         Some(Ok(store)) => store.numbering_fits(&cfg, &origin)?,
         _ => crate::store::numbers::numbering_fits(&cfg, &[], &origin)?,
     }

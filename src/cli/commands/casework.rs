@@ -156,12 +156,7 @@ pub(super) fn attach(
     now: i64,
 ) -> Result<()> {
     let who = actor(s, cli)?;
-    let desk_dir = s
-        .db_path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."))
-        .to_path_buf();
+    let desk_dir = s.desk_dir();
     let mut new = Vec::new();
     for f in files {
         let data = crate::privilege::read_to_attach(f, &desk_dir, s.cfg.attachments.max_bytes)?;

@@ -607,24 +607,42 @@ impl Store {
     /// Notices as `desk mail list` shows them, newest first, and how many match in all.
     pub fn list_notices(&self, f: &NoticeFilter) -> Result<(Vec<Notice>, i64)> {
         let run = || -> rusqlite::Result<(Vec<Notice>, i64)> {
-            let states: Vec<&str> = f.states.iter().map(|s| s.as_str()).collect();
-            let states_json = serde_json::to_string(&states).unwrap_or_else(|_| "[]".into());
-            let filter = "(?1 = '[]' OR o.state IN (SELECT value FROM json_each(?1)))
-                          AND (?2 IS NULL OR o.ticket_id = ?2)";
+            // The states asked for (any when none), then the ticket (any when none): SQL
+            // both databases take.
+            let n = f.states.len();
+            let states = if n == 0 {
+                "TRUE".to_string()
+            } else {
+                let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+                format!("o.state IN ({})", marks.join(", "))
+            };
+            let t = n + 1;
+            let filter =
+                format!("{states} AND (CAST(?{t} AS BIGINT) IS NULL OR o.ticket_id = ?{t})");
+            let mut args: Vec<rusqlite::types::Value> = f
+                .states
+                .iter()
+                .map(|s| rusqlite::types::Value::Text(s.as_str().to_string()))
+                .collect();
+            args.push(f.ticket.map_or(
+                rusqlite::types::Value::Null,
+                rusqlite::types::Value::Integer,
+            ));
             let total: i64 = self.conn.query_row(
                 &format!("SELECT count(*) FROM outbox o WHERE {filter}"),
-                params![states_json, f.ticket],
+                crate::store::db::params_from_iter(args.iter()),
                 |r| r.get(0),
             )?;
             let mut stmt = self.conn.prepare(&format!(
                 "SELECT {NOTICE_COLS} FROM outbox o JOIN tickets t ON t.id = o.ticket_id
-                 WHERE {filter} ORDER BY o.id DESC LIMIT ?3"
+                 WHERE {filter} ORDER BY o.id DESC LIMIT ?{}",
+                t + 1
             ))?;
+            args.push(rusqlite::types::Value::Integer(
+                f.limit.min(i64::MAX as usize) as i64,
+            ));
             let rows = stmt
-                .query_map(
-                    params![states_json, f.ticket, f.limit.min(i64::MAX as usize) as i64],
-                    notice_row,
-                )?
+                .query_map(crate::store::db::params_from_iter(args.iter()), notice_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok((rows, total))
         };

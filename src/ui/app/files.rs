@@ -13,7 +13,6 @@ use crate::store::tickets::NewFile;
 use crate::ui::overlays::Overlay;
 use crate::ui::overlays::choose::{ChooseFor, ChooseState, Chosen, Row};
 use crate::ui::overlays::prompt::{Prompt, Purpose};
-use std::path::PathBuf;
 
 impl App {
     /// `f`: the highlighted ticket's files.
@@ -104,15 +103,6 @@ impl App {
     }
 
     /// The directory the desk's files are in: none of them may be attached.
-    fn desk_dir(&self) -> PathBuf {
-        self.session
-            .db_path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."))
-            .to_path_buf()
-    }
-
     fn done_or_kept(&mut self, r: Result<String>) -> Option<Applied> {
         let cat = self.session.catalog;
         match r {
@@ -142,7 +132,7 @@ impl App {
         let actor = self.actor()?;
         let path = crate::session::expand_home(path.trim());
         let limit = self.session.cfg.attachments.max_bytes;
-        let read = crate::privilege::read_to_attach(&path, &self.desk_dir(), limit);
+        let read = crate::privilege::read_to_attach(&path, &self.session.desk_dir(), limit);
         let r = read.and_then(|data| {
             let name = path
                 .file_name()
