@@ -1,5 +1,7 @@
 //! Helpers for integration tests: a desk in a temporary directory, driven through the real
-//! `desk` binary, plus direct access to its SQLite file for checks.
+//! `desk` binary, plus direct access to its database for checks (`Raw`). With
+//! `DESK_TEST_BACKEND=postgres` every desk made here (and in `ui`) is a fresh database of the
+//! test PostgreSQL cluster instead (`pg`): the same tests, on the other store.
 #![allow(dead_code)]
 
 pub mod pg;
