@@ -871,13 +871,7 @@ fn demo_desk_is_valid_and_covers_every_status() {
                      AND e.kind IN ('status', 'created') ORDER BY e.id DESC LIMIT 1), '')",
     );
     assert_eq!(mismatched, vec![0], "current status = last status event");
-    if d.has_sqlite_file() {
-        let journal: String = d
-            .sql()
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .expect("mode");
-        assert_eq!(journal, "wal");
-    }
+    d.assert_wal();
     // The demo's tickets can be worked like any other.
     let row = c.rows(
         "SELECT t.number, a.login FROM tickets t JOIN agents a ON a.id = t.assignee_id

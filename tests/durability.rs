@@ -241,13 +241,7 @@ fn a_killed_demo_load_rolls_back_whole() {
         serde_json::json!([])
     );
     check_invariants(&d.db);
-    if d.has_sqlite_file() {
-        let mode: String = d
-            .sql()
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .expect("mode");
-        assert_eq!(mode, "wal");
-    }
+    d.assert_wal();
     d.run(&["demo", "--tickets", "50"]).ok();
     check_invariants(&d.db);
 }

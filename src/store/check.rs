@@ -98,8 +98,7 @@ fn relations(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
     let mut v = Vec::new();
     for (n, target, problem) in rows(
         c,
-        "SELECT duplicate, target, problem FROM (
-           SELECT d.number AS duplicate, t.number AS target, CASE
+        "SELECT number, target, problem FROM (SELECT d.number, t.number AS target, CASE
              WHEN t.id IS NULL THEN 'missing'
              WHEN t.id = d.id THEN 'itself'
              WHEN t.merged_into IS NOT NULL THEN 'merged'
@@ -109,9 +108,8 @@ fn relations(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
              WHEN NOT EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'merged'
                    AND e.from_value = d.number) THEN 'target history'
              END AS problem
-           FROM tickets d LEFT JOIN tickets t ON t.id = d.merged_into
-           WHERE d.merged_into IS NOT NULL) AS m
-         WHERE problem IS NOT NULL",
+         FROM tickets d LEFT JOIN tickets t ON t.id = d.merged_into
+         WHERE d.merged_into IS NOT NULL) AS m WHERE problem IS NOT NULL",
     )? {
         let target = target.unwrap_or_default();
         v.push(Violation::said(
@@ -306,11 +304,10 @@ impl Store {
     }
 }
 
-/// The file itself: SQLite's integrity check, foreign keys, the history's triggers. (A
-/// PostgreSQL server keeps its pages and every foreign key itself: the triggers only.)
+/// The file itself: SQLite's integrity check, foreign keys, the history's triggers.
 fn integrity(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
     if c.is_postgres() {
-        return triggers_present(c, &TRIGGERS, "check.trigger_missing");
+        return pg_protection(c);
     }
     let mut v = Vec::new();
     let mut stmt = c.prepare("PRAGMA integrity_check")?;
@@ -338,6 +335,27 @@ fn integrity(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
     Ok(v)
 }
 
+/// On PostgreSQL (which checks its own pages and always its foreign keys): the history's
+/// triggers are there.
+fn pg_protection(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
+    let mut v = Vec::new();
+    for t in TRIGGERS {
+        let present: bool = c.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgname = ?1)",
+            [t],
+            |r| r.get(0),
+        )?;
+        if !present {
+            v.push(Violation::said(
+                None,
+                "check.trigger_missing",
+                vec![("trigger", t.to_string())],
+            ));
+        }
+    }
+    Ok(v)
+}
+
 /// Each of these triggers is in place; `key` says one that is not.
 pub(super) fn triggers_present(
     c: &Connection,
@@ -346,12 +364,11 @@ pub(super) fn triggers_present(
 ) -> rusqlite::Result<Vec<Violation>> {
     let mut v = Vec::new();
     for t in names {
-        let sql = if c.is_postgres() {
-            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgname = ?1)"
-        } else {
-            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1)"
-        };
-        let present: bool = c.query_row(sql, [t], |r| r.get(0))?;
+        let present: bool = c.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1)",
+            [t],
+            |r| r.get(0),
+        )?;
         if !present {
             v.push(Violation::said(None, key, vec![("trigger", t.to_string())]));
         }
@@ -400,8 +417,9 @@ fn history_agrees(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
                 SELECT t.number, t.outcome,
                   (SELECT e.to_value FROM events e WHERE e.ticket_id = t.id
                      AND e.kind = 'outcome' ORDER BY e.id DESC LIMIT 1) AS last,
-                  EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'outcome') AS recorded
-                FROM tickets t) AS h WHERE recorded AND outcome IS DISTINCT FROM last OR NOT recorded AND outcome IS NOT NULL",
+                  EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'outcome') AS decided
+                FROM tickets t) AS h
+                WHERE decided AND outcome IS DISTINCT FROM last OR NOT decided AND outcome IS NOT NULL",
             "check.outcome_history",
             ["outcome", "last"],
             "term.none",

@@ -210,12 +210,13 @@ pub(crate) fn record_found(tx: &crate::store::db::Connection) -> rusqlite::Resul
 
 /// Each agent and group is what the chain last recorded for it.
 pub(crate) fn check(conn: &Connection) -> rusqlite::Result<Vec<Violation>> {
-    let sql = if conn.is_postgres() {
-        "SELECT to_regclass('desk_events') IS NOT NULL"
-    } else {
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'desk_events')"
-    };
-    let table: bool = conn.query_row(sql, [], |r| r.get(0))?;
+    // A PostgreSQL desk has had it from its first version (17).
+    let table: bool = conn.is_postgres()
+        || conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'desk_events')",
+            [],
+            |r| r.get(0),
+        )?;
     if !table {
         // Named by the missing triggers that protected it.
         return Ok(Vec::new());

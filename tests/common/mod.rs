@@ -257,6 +257,19 @@ impl Desk {
         self.run(&["show", number, "--json"]).json()
     }
 
+    /// The SQLite file is back in WAL mode (after a bulk load that leaves it); nothing to see on
+    /// PostgreSQL (said on stderr).
+    #[track_caller]
+    pub fn assert_wal(&self) {
+        if self.has_sqlite_file() {
+            let mode: String = self
+                .sql()
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .expect("mode");
+            assert_eq!(mode, "wal");
+        }
+    }
+
     /// The SQLite file itself, for tests about it (see `has_sqlite_file`); `raw` for checks
     /// that hold on both databases.
     pub fn sql(&self) -> rusqlite::Connection {
