@@ -343,12 +343,14 @@ impl Store {
         let run = || -> rusqlite::Result<Vec<Likely>> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT number, subject, requester, contact, status, created_at FROM tickets
-                 WHERE created_at >= ?1 AND is_open = 1 ORDER BY created_at DESC",
+                 WHERE created_at >= ?1 AND +is_open = 1 ORDER BY created_at DESC",
             )?;
             let mut rows = stmt.query([now - merge::DUPLICATE_WINDOW])?;
             // Only the best few are kept as the open tickets are read newest first, and the
             // reading stops once no older one could be among them (issue 17: a flood of
-            // look-alike requests made every registration build and sort them all).
+            // look-alike requests made every registration build and sort them all). Read
+            // through the registration date's index (`+is_open`: not the open tickets' of
+            // any age, sorted before the first could be looked at).
             let mut best = merge::Likeliest::new(limit, words.len(), key.is_some());
             while let Some(r) = rows.next()? {
                 if best.settled() {
