@@ -826,6 +826,51 @@ fn a_large_import_is_indexed_in_one_pass_and_the_index_stays_in_step() {
     assert_eq!(found("platypus"), vec![last]);
 }
 
+/// An import at least as large as the desk builds the tickets' indexes once, at its end, in
+/// its transaction: afterwards the desk has every index it had, word for word, sound, and
+/// read by the queues and look-ups as before.
+#[test]
+fn an_import_larger_than_the_desk_leaves_every_index_as_it_was() {
+    let d = Desk::staffed();
+    if !d.has_sqlite_file() {
+        return;
+    }
+    let indexes = || {
+        d.text(
+            "SELECT group_concat(name || ': ' || coalesce(sql, ''), char(10)) FROM
+               (SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name)",
+        )
+    };
+    let before = indexes();
+    assert!(before.contains("tickets_queue"), "{before}");
+    let items: String = (0..100)
+        .map(|i| format!("{{\"subject\": \"Lift stuck on floor {i}\", \"ref\": \"lift-{i}\"}}\n"))
+        .collect();
+    let numbers: Vec<String> = d
+        .run_stdin(&["import", "-"], items.as_bytes())
+        .ok()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(numbers.len(), 100);
+    assert_eq!(indexes(), before);
+    d.run(&["check"]).ok();
+    // Read through those indexes: the queue, a look-up by reference, the newest first.
+    let listed = d.run(&["list", "--limit", "0", "--json"]).json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(100));
+    let again = d
+        .run_stdin(
+            &["import", "-"],
+            items.lines().nth(42).unwrap_or("").as_bytes(),
+        )
+        .ok();
+    assert!(again.contains(&numbers[42]), "a known reference: {again}");
+    assert_eq!(
+        d.text("SELECT number FROM tickets ORDER BY created_at DESC, id DESC LIMIT 1"),
+        numbers[99]
+    );
+}
+
 /// A note on a ticket with a long history indexes the note alone: the index holds a
 /// ticket's parts — its own fields, each text of its history — so the parts already there
 /// stay as they were and one is added. (Before, a ticket was one document, taken out and put

@@ -14,6 +14,26 @@ use crate::store::db::{Connection, OptionalExtension, params};
 /// From how many requests an import builds their search index in one pass at the end.
 const BULK: usize = 64;
 
+/// The tickets' indexes an import at least as large as the desk sets aside and builds again,
+/// sorted, once at its end (in its transaction: nobody sees the desk without them) instead of
+/// taking each ticket as it comes. Kept: the unique ones (they refuse a number or reference
+/// given twice, and find a reference already registered) and the two intake reads (an
+/// agent's open tickets, a group's unassigned ones) for automatic assignment.
+fn set_indexes_aside(tx: &Connection) -> rusqlite::Result<Vec<String>> {
+    let aside: Vec<(String, String)> = tx
+        .prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tickets'
+               AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %'
+               AND name NOT IN ('tickets_assignee', 'tickets_unassigned')",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, _) in &aside {
+        tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+    }
+    Ok(aside.into_iter().map(|(_, sql)| sql).collect())
+}
+
 /// A request validated and routed, ready to be numbered and stored.
 struct Prepared {
     subject: String,
@@ -309,10 +329,15 @@ impl Store {
         self.write(|tx| {
             // A large import indexes its tickets for search in one pass at the end (in this
             // transaction, so all or nothing still); a few go through the triggers as usual.
-            let bulk = if prepared.len() >= BULK {
+            let bulk = if prepared.len() >= BULK && !tx.is_postgres() {
                 let last: i64 =
                     tx.query_row("SELECT coalesce(max(id), 0) FROM tickets", [], |r| r.get(0))?;
-                Some((last, crate::store::search::suspend(tx)?))
+                let aside = if last as usize <= prepared.len() {
+                    set_indexes_aside(tx)?
+                } else {
+                    Vec::new()
+                };
+                Some((last, crate::store::search::suspend(tx)?, aside))
             } else {
                 None
             };
@@ -325,7 +350,10 @@ impl Store {
                     r
                 })
                 .collect::<Result<Vec<_>>>()?;
-            if let Some((last, search)) = bulk {
+            if let Some((last, search, aside)) = bulk {
+                for sql in &aside {
+                    tx.execute_batch(sql)?;
+                }
                 search.resume_after(tx, last)?;
             }
             Ok(out)
