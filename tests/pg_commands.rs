@@ -134,3 +134,74 @@ fn search_and_text_queries_find_on_postgresql_what_they_find_on_sqlite() {
         assert_eq!((got.code, got.stderr), (want.code, want.stderr), "{args:?}");
     }
 }
+
+/// `desk check` on PostgreSQL: a sound desk passes, as its owner and as the program's role;
+/// then what only the database's superuser could do behind the desk's back is found — an
+/// event rewritten with its trigger disabled (the chain breaks there), a trigger against
+/// TRUNCATE dropped, the triggers' function given to another role, UPDATE on the history
+/// granted to the program's role.
+#[test]
+fn desk_check_verifies_the_history_and_its_protection_on_postgresql() {
+    use common::pg;
+    let Some(db) = pg::db() else {
+        return;
+    };
+    let Some(cluster) = pg::cluster() else {
+        return;
+    };
+    let d = Desk {
+        dir: tempfile::tempdir().expect("temp dir"),
+        db: std::path::PathBuf::from(&db.url),
+        me: desk::session::login(),
+    };
+    d.run(&["init"]).ok();
+    d.run(&["demo", "--tickets", "40"]).ok();
+    let app = Desk {
+        dir: tempfile::tempdir().expect("temp dir"),
+        db: std::path::PathBuf::from(&db.app_url),
+        me: d.me.clone(),
+    };
+    // The program's role reads the same desk with the owner's configuration.
+    let as_app = |args: &[&str]| {
+        common::Run::from(
+            common::command(&app.db)
+                .env("HOME", d.dir.path())
+                .args(args)
+                .output()
+                .expect("run desk"),
+        )
+    };
+    let ok = d.run(&["check"]).ok();
+    assert!(ok.starts_with("ok: 40 tickets"), "{ok}");
+    assert!(as_app(&["check"]).ok().starts_with("ok: 40 tickets"));
+    let event: i64 = d.ints("SELECT min(id) + 7 FROM events")[0];
+    cluster.admin(
+        &db.name,
+        &format!(
+            "ALTER TABLE events DISABLE TRIGGER events_no_update;
+             UPDATE events SET text = 'rewritten' WHERE id = {event};
+             DROP TRIGGER blobs_no_truncate ON blobs;
+             ALTER FUNCTION desk_refuse() OWNER TO postgres;
+             GRANT UPDATE ON events TO desk_app;"
+        ),
+    );
+    for r in [d.run(&["check"]), as_app(&["check"])] {
+        assert_ne!(r.code, 0, "{}", r.stdout);
+        let said = format!("{}{}", r.stdout, r.stderr);
+        for needle in [
+            "events_no_update protecting the history is disabled",
+            "blobs_no_truncate protecting the history is missing",
+            "desk_refuse() belongs to postgres, not to the schema's owner desk_owner",
+            &format!("event {event}"),
+        ] {
+            assert!(said.contains(needle), "{needle}: {said}");
+        }
+    }
+    let r = as_app(&["check"]);
+    let said = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        said.contains("desk_app, the role this desk runs as, may UPDATE events"),
+        "{said}"
+    );
+    assert!(!d.run(&["check"]).stdout.contains("may UPDATE"));
+}

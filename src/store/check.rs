@@ -6,7 +6,7 @@ use crate::core::config::Config;
 use crate::core::lifecycle::is_final;
 use crate::core::model::Outcome;
 use crate::error::Result;
-use crate::store::db::Connection;
+use crate::store::db::{Connection, OptionalExtension};
 
 /// How many checks `desk check` makes (its steps of progress).
 const CHECKS: u64 = 12;
@@ -335,22 +335,108 @@ fn integrity(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
     Ok(v)
 }
 
+/// The tables whose rows the history keeps, each protected by triggers of its own.
+const PROTECTED: [&str; 6] = [
+    "events",
+    "desk_events",
+    "tickets",
+    "number_gaps",
+    "blobs",
+    "attachments",
+];
+
 /// On PostgreSQL (which checks its own pages and always its foreign keys): the history's
-/// triggers are there.
+/// triggers are there and enabled — those against TRUNCATE too —, every protected table and
+/// the triggers' function belong to the schema's owner (the owner of `desk_schema`: what it
+/// owns, the program's role cannot alter), and the role the desk runs as, unless it is that
+/// owner, may not UPDATE, DELETE or TRUNCATE any of them.
 fn pg_protection(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
     let mut v = Vec::new();
-    for t in TRIGGERS {
-        let present: bool = c.query_row(
-            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgname = ?1)",
-            [t],
+    let owner_of = "SELECT pg_get_userbyid(c.relowner) FROM pg_class c \
+         WHERE c.relname = ?1 AND c.relnamespace = current_schema()::regnamespace";
+    let schema_owner: String = c.query_row(owner_of, ["desk_schema"], |r| r.get(0))?;
+    let me: String = c.query_row("SELECT current_user::text", [], |r| r.get(0))?;
+    let truncate: Vec<String> = PROTECTED
+        .iter()
+        .map(|t| format!("{t}_no_truncate"))
+        .collect();
+    let names = TRIGGERS
+        .iter()
+        .copied()
+        .chain(truncate.iter().map(String::as_str));
+    for name in names {
+        let enabled: Option<String> = c
+            .query_row(
+                "SELECT t.tgenabled::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+                 WHERE t.tgname = ?1 AND NOT t.tgisinternal \
+                 AND c.relnamespace = current_schema()::regnamespace",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let key = match enabled.as_deref() {
+            None => "check.trigger_missing",
+            Some("D") => "check.trigger_disabled",
+            Some(_) => continue,
+        };
+        v.push(Violation::said(
+            None,
+            key,
+            vec![("trigger", name.to_string())],
+        ));
+    }
+    let function: Option<String> = c
+        .query_row(
+            "SELECT pg_get_userbyid(p.proowner) FROM pg_proc p \
+             WHERE p.proname = 'desk_refuse' AND p.pronamespace = current_schema()::regnamespace",
+            [],
             |r| r.get(0),
-        )?;
-        if !present {
+        )
+        .optional()?;
+    let mut owned = vec![("desk_refuse()".to_string(), function)];
+    for t in PROTECTED {
+        owned.push((
+            t.to_string(),
+            c.query_row(owner_of, [t], |r| r.get(0)).optional()?,
+        ));
+    }
+    for (what, owner) in owned {
+        if let Some(owner) = owner.filter(|o| *o != schema_owner) {
             v.push(Violation::said(
                 None,
-                "check.trigger_missing",
-                vec![("trigger", t.to_string())],
+                "check.owner",
+                vec![
+                    ("what", what),
+                    ("owner", owner),
+                    ("schema_owner", schema_owner.clone()),
+                ],
             ));
+        }
+    }
+    if me != schema_owner {
+        for t in PROTECTED {
+            for privilege in ["UPDATE", "DELETE", "TRUNCATE"] {
+                // Tickets are updated, never deleted.
+                if t == "tickets" && privilege == "UPDATE" {
+                    continue;
+                }
+                let may: bool = c.query_row(
+                    "SELECT has_table_privilege(current_user, ?1::text, ?2::text)",
+                    [t, privilege],
+                    |r| r.get(0),
+                )?;
+                if may {
+                    v.push(Violation::said(
+                        None,
+                        "check.privilege",
+                        vec![
+                            ("role", me.clone()),
+                            ("privilege", privilege.to_string()),
+                            ("table", t.to_string()),
+                        ],
+                    ));
+                }
+            }
         }
     }
     Ok(v)

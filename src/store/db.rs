@@ -354,7 +354,7 @@ impl Pg {
         let stmt = self
             .client
             .borrow_mut()
-            .prepare(&placeholders(sql))
+            .prepare(&without_hints(&placeholders(sql)))
             .map_err(pg_err)?;
         self.cache
             .borrow_mut()
@@ -696,6 +696,53 @@ pub fn placeholders(sql: &str) -> String {
     out
 }
 
+/// SQL without SQLite's index hints (`INDEXED BY name`, `NOT INDEXED`), which PostgreSQL's
+/// planner does without: the store's SQL keeps them for SQLite, where they are measured wins.
+/// Words inside quotes are left alone.
+pub fn without_hints(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    // (text, quoted): the statement cut at its quotes.
+    let mut rest = sql;
+    while !rest.is_empty() {
+        let plain_end = rest.find(['\'', '"']).unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at(plain_end);
+        out.push_str(&drop_hints(plain));
+        let Some(q) = tail.chars().next() else {
+            break;
+        };
+        let close = tail[1..].find(q).map_or(tail.len(), |i| i + 2);
+        out.push_str(&tail[..close]);
+        rest = &tail[close..];
+    }
+    out
+}
+
+fn drop_hints(plain: &str) -> String {
+    let words: Vec<&str> = plain.split(' ').collect();
+    let mut kept: Vec<&str> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i].trim();
+        let next = words.get(i + 1).map(|n| n.trim());
+        if w.eq_ignore_ascii_case("INDEXED") && next.is_some_and(|n| n.eq_ignore_ascii_case("BY")) {
+            // The index's name may end the line: keep what follows it.
+            let name = words.get(i + 2).copied().unwrap_or("");
+            let after = name.find(['\n', ',', ')']).map_or("", |at| &name[at..]);
+            kept.push(after);
+            i += 3;
+            continue;
+        }
+        if w.eq_ignore_ascii_case("NOT") && next.is_some_and(|n| n.eq_ignore_ascii_case("INDEXED"))
+        {
+            i += 2;
+            continue;
+        }
+        kept.push(words[i]);
+        i += 1;
+    }
+    kept.join(" ")
+}
+
 /// A parameter as PostgreSQL is to receive it: SQLite's value, written as the type the
 /// server inferred for its place (an integer for a BIGINT column, text for TEXT …).
 #[derive(Debug)]
@@ -861,6 +908,28 @@ mod tests {
         );
         assert_eq!(placeholders("VALUES (?, ?, ?)"), "VALUES ($1, $2, $3)");
         assert_eq!(placeholders("\"odd?\" = ?10"), "\"odd?\" = $10");
+    }
+
+    #[test]
+    fn sqlites_index_hints_are_left_out() {
+        assert_eq!(
+            without_hints("SELECT 1 FROM facts f NOT INDEXED WHERE a = 'NOT INDEXED'"),
+            "SELECT 1 FROM facts f WHERE a = 'NOT INDEXED'"
+        );
+        assert_eq!(
+            without_hints("FROM events e INDEXED BY events_kind_at\n JOIN facts f"),
+            "FROM events e \n JOIN facts f"
+        );
+        assert_eq!(
+            without_hints(
+                "(SELECT count(*) FROM tickets t INDEXED BY tickets_unassigned\n WHERE x)"
+            ),
+            "(SELECT count(*) FROM tickets t \n WHERE x)"
+        );
+        assert_eq!(
+            without_hints("SELECT \"INDEXED BY\" x"),
+            "SELECT \"INDEXED BY\" x"
+        );
     }
 
     #[test]

@@ -425,7 +425,7 @@ pub(crate) fn upgrade_series(tx: &Connection) -> rusqlite::Result<()> {
             tx.query_row(
                 &format!(
                     "SELECT count(*) FROM (SELECT seq FROM tickets WHERE scope IN ({marks})
-                     GROUP BY seq HAVING count(DISTINCT scope) > 1)"
+                     GROUP BY seq HAVING count(DISTINCT scope) > 1) AS clash"
                 ),
                 crate::store::db::params_from_iter(&olds),
                 |r| r.get(0),

@@ -333,8 +333,8 @@ fn pg_check(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
         if !def.is_some_and(|d| d.contains("desk_tsv(")) {
             v.push(Violation::said(
                 None,
-                "check.search_trigger",
-                vec![("trigger", name.to_string())],
+                "check.search_pg_index",
+                vec![("index", name.to_string())],
             ));
         }
     }
