@@ -205,3 +205,156 @@ fn desk_check_verifies_the_history_and_its_protection_on_postgresql() {
     );
     assert!(!d.run(&["check"]).stdout.contains("may UPDATE"));
 }
+
+/// Two answers alike: the same shape and texts, numbers within what a second between the two
+/// demos and the two runs can move (time in a status grows while a ticket waits).
+fn alike(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys = |o: &serde_json::Map<String, Value>| o.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(keys(x), keys(y), "{at}");
+            for (k, v) in x {
+                alike(v, &y[k], &format!("{at}.{k}"));
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}");
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                alike(v, w, &format!("{at}[{i}]"));
+            }
+        }
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+            assert!(
+                (x - y).abs() <= 2.0 + x.abs().max(y.abs()) / 500.0,
+                "{at}: {x} and {y}"
+            );
+        }
+        (Value::String(x), Value::String(y)) if at.ends_with("_at") => {
+            // Times of the demos' tickets: a second or two apart.
+            assert_eq!(x.get(..15), y.get(..15), "{at}");
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+/// `desk report` on PostgreSQL gives the figures SQLite gives, in every form: each breakdown,
+/// a group, a period, JSON and CSV.
+#[test]
+fn desk_report_gives_on_postgresql_the_figures_it_gives_on_sqlite() {
+    let Some((lite, pg)) = both(300) else {
+        return;
+    };
+    for by in ["", "group", "category", "agent", "channel", "priority"] {
+        for extra in [&[][..], &["--group", "HOUSING"], &["--period", "year"]] {
+            let mut args = vec!["report", "--format", "json"];
+            if !by.is_empty() {
+                args.extend(["--by", by]);
+            }
+            args.extend_from_slice(extra);
+            alike(
+                &lite.run(&args).json(),
+                &pg.run(&args).json(),
+                &format!("{args:?}"),
+            );
+        }
+    }
+    let csv = ["report", "--format", "csv", "--by", "category"];
+    let (want, got) = (lite.run(&csv).ok(), pg.run(&csv).ok());
+    assert_eq!(got.lines().count(), want.lines().count());
+    assert_eq!(got.lines().next(), want.lines().next(), "the same columns");
+    let table = pg.run(&["report", "--by", "agent"]).ok();
+    assert!(table.contains("Time in each status"), "{table}");
+}
+
+/// `[database] report_url`: `desk report` reads from a streaming replica. Caught up, it gives
+/// the primary's figures; stopped, the report fails naming the replica (exit 5) while the
+/// desk itself goes on working on the primary; a URL that is not PostgreSQL's is refused.
+#[test]
+fn desk_report_reads_from_the_replica_report_url_names() {
+    use common::pg;
+    let Some(cluster) = pg::cluster() else {
+        return;
+    };
+    let db = cluster.create_db();
+    let d = Desk {
+        dir: tempfile::tempdir().expect("temp dir"),
+        db: std::path::PathBuf::from(&db.url),
+        me: desk::session::login(),
+    };
+    d.run(&["init"]).ok();
+    d.run(&["demo", "--tickets", "60"]).ok();
+    let report = ["report", "--format", "json", "--by", "group"];
+    let primary = d.run(&report).json();
+    let standby = cluster.standby().expect("a standby");
+    standby
+        .caught_up(&cluster.primary_lsn())
+        .expect("it follows");
+    let config = d.dir.path().join(".local/share/desk/desk.toml");
+    let original = std::fs::read_to_string(&config).expect("the desk's configuration");
+    let with = |url: &str| {
+        std::fs::write(
+            &config,
+            format!("{original}\n[database]\nreport_url = \"{url}\"\n"),
+        )
+        .expect("write the configuration");
+    };
+    with(&standby.url(pg::APP, &db.name));
+    alike(&d.run(&report).json(), &primary, "the replica's report");
+    drop(standby);
+    let r = d.run(&report);
+    r.fails(5, "127.0.0.1");
+    assert!(!r.stderr.contains(":desk_app"), "no password: {}", r.stderr);
+    d.run(&["list"]).ok();
+    with("sqlite:/tmp/x.db");
+    d.run(&report).fails(2, "report_url");
+}
+
+/// `desk import` on PostgreSQL keeps every guarantee of an intake (all or nothing, a request
+/// registered once by its ref, numbered without gaps, searchable at once); `desk backup` and
+/// `desk restore` say in one line how a PostgreSQL desk is backed up (pg_dump, pg_restore:
+/// the desk program runs no other program) and refuse (exit 4), writing nothing.
+#[test]
+fn import_backup_and_restore_on_postgresql() {
+    let Some(d) = Desk::postgres() else {
+        return;
+    };
+    let lines: Vec<String> = (0..30)
+        .map(|i| {
+            format!(
+                r#"{{"subject": "Flooded basement {i}", "requester": "Person {i}", "ref": "r-{i}"}}"#
+            )
+        })
+        .collect();
+    let file = d.dir.path().join("in.jsonl");
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    let path = file.to_str().unwrap_or_default();
+    let first = d.run(&["import", path]).ok();
+    assert_eq!(first.lines().count(), 30, "{first}");
+    let again = d.run(&["import", path]).ok();
+    assert_eq!(again.matches("already registered").count(), 30, "{again}");
+    let bad = d.dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"subject\": \"Fine\", \"ref\": \"r-x\"}\n{\"subject\": \"\"}\n",
+    )
+    .expect("write");
+    d.run(&["import", bad.to_str().unwrap_or_default()])
+        .fails(2, "item 2");
+    assert_eq!(
+        d.ints("SELECT count(*), max(seq) FROM tickets"),
+        vec![30, 30]
+    );
+    let found = d
+        .run(&["search", "--limit", "0", "--json", "flooded"])
+        .numbers();
+    assert_eq!(found.len(), 30);
+    assert!(d.run(&["check"]).ok().starts_with("ok: 30 tickets"));
+    let copy = d.dir.path().join("copy.db");
+    let copy = copy.to_str().unwrap_or_default();
+    d.run(&["backup", copy]).fails(4, "pg_dump -Fc");
+    d.run(&["restore", copy])
+        .fails(4, "pg_restore, as desk_owner");
+    assert!(!std::path::Path::new(copy).exists());
+}

@@ -156,7 +156,12 @@ pub fn run(s: &Session, cli: &Cli, a: &ReportArgs, now: i64) -> Result<()> {
         s.store.actor(&s.login, cli.as_login.as_deref())?;
     }
     let spec = spec(a, now)?;
-    let r = s.store.report(&s.cfg, &spec)?;
+    // Read from the report replica when the desk names one (`[database] report_url`), once
+    // the desk itself has said who may ask.
+    let r = match &s.cfg.report_url {
+        Some(url) => crate::store::Store::open_report(url)?.report(&s.cfg, &spec)?,
+        None => s.store.report(&s.cfg, &spec)?,
+    };
     if r.stale {
         output::error_line(s.catalog.t("msg.report_stale"));
     }

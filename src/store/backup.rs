@@ -247,6 +247,12 @@ impl Store {
     pub fn backup(&self, actor: &Actor, target: &Path) -> Result<Copied> {
         rights::check(actor, Action::Backup, None)?;
         self.still_signed_in()?;
+        // PostgreSQL's backups are pg_dump's: one consistent snapshot the server takes while
+        // the desk works, restored by pg_restore (README). The desk program runs no other
+        // program (DESIGN §6), so it says how instead.
+        if self.conn.is_postgres() {
+            return Err(Error::Forbidden(msg!("error.backup.on_postgres")));
+        }
         let exists = privilege::as_caller(|| std::fs::symlink_metadata(target).is_ok());
         if exists {
             return Err(Error::Invalid(msg!(
@@ -353,6 +359,9 @@ impl Store {
     ) -> Result<Copied> {
         rights::check(actor, Action::Restore, None)?;
         self.still_signed_in()?;
+        if self.conn.is_postgres() {
+            return Err(Error::Forbidden(msg!("error.backup.restore_on_postgres")));
+        }
         let name = source.display().to_string();
         let mut input = privilege::open_as_caller(source).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {

@@ -277,6 +277,24 @@ pub enum Mode {
     Create,
 }
 
+/// A connection to a PostgreSQL desk, TLS as its URL asks (`sslmode`, `sslrootcert`:
+/// pg_connect), and the URL as it may be shown (without its password).
+fn connect_postgres(url: &str) -> Result<(db::Connection, PathBuf)> {
+    let shown = PathBuf::from(redact_url(url));
+    let client = pg_connect::connect(url).map_err(|e| match e {
+        pg_connect::ConnectError::Server(e) => Error::db(
+            rusqlite::Error::ToSqlConversionFailure(Box::new(db::PgFailure(e))),
+            &shown,
+        ),
+        other => Error::Database(msg!(
+            "error.db.server",
+            path = shown.display().to_string(),
+            detail = other.to_string()
+        )),
+    })?;
+    Ok((db::Connection::postgres(client), shown))
+}
+
 /// Refuses, before SQLite touches anything, what is not a desk to open: a directory one may
 /// not enter, a desk that is not there (unless it is to be made), a directory, and on the
 /// shared desk a -wal or -shm file missing (made by root's sqlite3, not by desk).
@@ -412,20 +430,8 @@ impl Store {
     /// up to date, and refuses one written by a newer desk or a database that is not a desk.
     /// Migrations run under the desk's write lock, so two hosts starting at once migrate once.
     pub fn open_postgres(url: &str, mode: Mode) -> Result<Store> {
-        let shown = PathBuf::from(redact_url(url));
+        let (conn, shown) = connect_postgres(url)?;
         let db = |e| Error::db(e, &shown);
-        // TLS as the URL asks (`sslmode`, `sslrootcert`): pg_connect.
-        let client = pg_connect::connect(url).map_err(|e| match e {
-            pg_connect::ConnectError::Server(e) => db(rusqlite::Error::ToSqlConversionFailure(
-                Box::new(db::PgFailure(e)),
-            )),
-            other => Error::Database(msg!(
-                "error.db.server",
-                path = shown.display().to_string(),
-                detail = other.to_string()
-            )),
-        })?;
-        let conn = db::Connection::postgres(client);
         let version = pg_version(&conn).map_err(db)?;
         match version {
             Some((app, _)) if app != pg_schema::APPLICATION_ID => {
@@ -455,6 +461,35 @@ impl Store {
             conn,
             path: shown,
             read_only: false,
+            options: Options::default(),
+            signed_in: None,
+        })
+    }
+
+    /// Opens the desk's report replica (`[database] report_url`: a PostgreSQL standby that
+    /// streams the primary's changes) to read from, never to write: it must hold a desk of
+    /// this very schema (a standby cannot be migrated; it follows its primary's).
+    pub fn open_report(url: &str) -> Result<Store> {
+        let (conn, shown) = connect_postgres(url)?;
+        let path = shown.display().to_string();
+        match pg_version(&conn).map_err(|e| Error::db(e, &shown))? {
+            Some((app, v)) if app == pg_schema::APPLICATION_ID => {
+                if v != pg_schema::latest_version() {
+                    return Err(Error::Database(msg!(
+                        "error.db.report_version",
+                        path = path,
+                        version = v,
+                        known = pg_schema::latest_version()
+                    )));
+                }
+            }
+            Some(_) => return Err(Error::Database(msg!("error.db.foreign", path = path))),
+            None => return Err(Error::Database(msg!("error.db.missing", path = path))),
+        }
+        Ok(Store {
+            conn,
+            path: shown,
+            read_only: true,
             options: Options::default(),
             signed_in: None,
         })

@@ -193,7 +193,8 @@ impl Config {
             case,
             mail: crate::core::mail::config::from_raw(&c, raw.mail.as_ref())?,
             public_url: Self::public_url(&c, &raw)?,
-            database_url: Self::database_url(&c, &raw)?,
+            database_url: Self::database_url(&c, &raw, |d| &d.url)?,
+            report_url: Self::database_url(&c, &raw, |d| &d.report_url)?,
             web: crate::core::web::from_raw(&c, raw.web.as_ref())?,
             queues,
         })
@@ -404,12 +405,21 @@ impl Config {
         Ok((!url.is_empty()).then_some(url))
     }
 
-    /// `[database] url`: a PostgreSQL URL (its password stays in this protected file).
-    fn database_url(c: &Checker<'_>, raw: &Raw) -> Result<Option<String>, ConfigError> {
+    /// `[database] url` or `report_url`: a PostgreSQL URL (its password stays in this
+    /// protected file).
+    fn database_url(
+        c: &Checker<'_>,
+        raw: &Raw,
+        which: fn(&RawDatabase) -> &Option<String>,
+    ) -> Result<Option<String>, ConfigError> {
         let Some(d) = &raw.database else {
             return Ok(None);
         };
-        let url = d.get_ref().url.as_deref().unwrap_or("").trim().to_string();
+        let url = which(d.get_ref())
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .to_string();
         let ok = (url.starts_with("postgres://") || url.starts_with("postgresql://"))
             && !url.chars().any(|ch| ch.is_whitespace() || ch.is_control());
         if !url.is_empty() && !ok {

@@ -108,6 +108,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `[database] url`: the desk on PostgreSQL (`postgres://…`); None: the SQLite file.
     pub database_url: Option<String>,
+    /// `[database] report_url`: where `desk report` reads (a PostgreSQL replica); None: the
+    /// desk's own database.
+    pub report_url: Option<String>,
     /// `[web]`: the requesters' web page (`desk serve`).
     pub web: super::web::WebConfig,
     /// Rights the configuration narrows (`[rights]`).

@@ -56,6 +56,8 @@ pub(super) struct Raw {
 pub(super) struct RawDatabase {
     #[serde(default)]
     pub(super) url: Option<String>,
+    #[serde(default)]
+    pub(super) report_url: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
