@@ -447,11 +447,7 @@ mod tests {
     /// it again (FNV-1a of each text, as `schema::shipped_migrations_never_change`).
     #[test]
     fn shipped_migrations_never_change() {
-        fn fnv(s: &str) -> u64 {
-            s.bytes().fold(0xcbf29ce484222325, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-            })
-        }
+        use super::super::schema::tests::fnv;
         let shipped = [
             (17, 0x1a72_da59_78ba_ac35),
             (18, 0xa429_e370_87af_a38e),

@@ -541,9 +541,28 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Ticket>> {
-        if self.conn.is_postgres() {
-            return self.query_ranked_pg(cfg, q, viewer, offset, limit);
-        }
+        let (sql, args) = if self.conn.is_postgres() {
+            self.ranked_pg(cfg, q, viewer, offset, limit)?
+        } else {
+            self.ranked_sqlite(cfg, q, viewer, offset, limit)?
+        };
+        let run = || -> rusqlite::Result<Vec<Ticket>> {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params_from_iter(args.iter()), ticket_row)?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// [`Store::query_ranked`]'s SQL and arguments on SQLite: BM25 over the FTS5 index.
+    fn ranked_sqlite(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(String, Vec<Value>)> {
         let Some(expr) = some_part(&q.cond) else {
             return Err(Error::Invalid(crate::msg!("search.rank_needs_words")));
         };
@@ -573,25 +592,20 @@ impl Store {
             sql_limit(limit),
             offset.min(i64::MAX as usize)
         );
-        let run = || -> rusqlite::Result<Vec<Ticket>> {
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params_from_iter(args.iter()), ticket_row)?;
-            rows.collect()
-        };
-        run().map_err(|e| self.err(e))
+        Ok((sql, args))
     }
 
-    /// [`Store::query_ranked`] on PostgreSQL: the tickets the query matches, each weighed by
-    /// the parts of it that hold any of the query's words ([`pg_rank`]), the newest first
-    /// among equals.
-    fn query_ranked_pg(
+    /// [`Store::query_ranked`]'s SQL and arguments on PostgreSQL: the tickets the query
+    /// matches, each weighed by the parts of it that hold any of the query's words
+    /// ([`pg_rank`]), the newest first among equals.
+    fn ranked_pg(
         &self,
         cfg: &Config,
         q: &Query,
         viewer: &Viewer,
         offset: usize,
         limit: usize,
-    ) -> Result<Vec<Ticket>> {
+    ) -> Result<(String, Vec<Value>)> {
         let Some(expr) = some_part_pg(&q.cond) else {
             return Err(Error::Invalid(crate::msg!("search.rank_needs_words")));
         };
@@ -607,12 +621,7 @@ impl Store {
             sql_limit(limit),
             offset.min(i64::MAX as usize)
         );
-        let run = || -> rusqlite::Result<Vec<Ticket>> {
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params_from_iter(args.iter()), ticket_row)?;
-            rows.collect()
-        };
-        run().map_err(|e| self.err(e))
+        Ok((sql, args))
     }
 
     /// A page in registration order driven by the hits of `expr` (see [`driving_text`]):
