@@ -680,9 +680,14 @@ CREATE INDEX outbox_recipient ON outbox (recipient, created_at) WHERE recipient 
 pub const V19: &str =
     "-- V19: PostgreSQL's search documents (pg_schema::V19); nothing on SQLite.\n";
 
+/// Version 20: nothing changes on SQLite. PostgreSQL's search documents keep only the words
+/// as written (`pg_schema::V20`).
+pub const V20: &str =
+    "-- V20: PostgreSQL's search documents (pg_schema::V20); nothing on SQLite.\n";
+
 /// Every migration, oldest first.
 pub const ALL: &[&str] = &[
-    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19,
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20,
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -750,6 +755,7 @@ pub(crate) mod tests {
             0xa9b4ff3149260fe6,
             0x46b15117b93549da,
             0xda6ec39a3c071ffc,
+            0xc94b11e8bc2c7a88,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

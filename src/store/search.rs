@@ -171,12 +171,12 @@ fn some_part_in(c: &Cond, leaf: &Leaf) -> Option<String> {
     }
 }
 
-/// A `tsquery` lexeme of the desk's documents (pg_schema V19): words as written, weight A.
+/// A `tsquery` lexeme of the desk's documents (pg_schema V20: their words as written).
 fn lexeme(word: &str, prefix: bool) -> String {
     format!(
-        "'{}':{}A",
+        "'{}'{}",
         word.replace('\\', "\\\\").replace('\'', "''"),
-        if prefix { "*" } else { "" }
+        if prefix { ":*" } else { "" }
     )
 }
 
