@@ -131,7 +131,7 @@ impl Error {
     pub fn db(e: rusqlite::Error, path: &std::path::Path) -> Error {
         use crate::msg;
         use rusqlite::ErrorCode as C;
-        let p = path.display().to_string();
+        let p = crate::store::shown(path);
         if crate::store::db::NotOnPostgres::is(&e) {
             return Error::Database(msg!("error.db.not_on_postgres", path = p));
         }

@@ -304,7 +304,7 @@ impl Session {
                 if !privilege::is_setid() && !holds_group(reg.gid) {
                     return Err(Error::Database(msg!(
                         "error.not_setid",
-                        path = db.display().to_string(),
+                        path = crate::store::shown(db),
                         program = match privilege::this_prefix() {
                             Some(p) => Arg::Text(p.join("bin/desk").display().to_string()),
                             None => term("term.installed_desk"),

@@ -1228,3 +1228,34 @@ fn errors_and_answers_are_said_in_russian_and_ukrainian() {
     )
     .fails(3, "немає працівника");
 }
+
+/// A database's password never appears in what the desk prints, whether it stands after the
+/// user or as a parameter of the URL (a review found `desk init` and `desk check` printing it).
+#[test]
+fn a_database_password_is_never_printed() {
+    for url in [
+        "postgres://desk_app:s3cret@127.0.0.1:9/desk",
+        "postgres://desk_app@127.0.0.1:9/desk?sslmode=disable&password=s3cret",
+    ] {
+        for args in [
+            &["list"][..],
+            &["init"],
+            &["check"],
+            &["--json", "show", "1"],
+        ] {
+            let r = common::Run::from(
+                command(std::path::Path::new(url))
+                    .args(args)
+                    .output()
+                    .expect("run desk"),
+            );
+            assert_ne!(r.code, 0, "{args:?} on a closed port: {}", r.stderr);
+            assert!(
+                !r.stderr.contains("s3cret") && !r.stdout.contains("s3cret"),
+                "{args:?} printed the password: {} {}",
+                r.stdout,
+                r.stderr
+            );
+        }
+    }
+}

@@ -102,9 +102,10 @@ pub fn note_lines(text: &str) {
     }
 }
 
-/// A path as it may appear in a message: cleaned like any untrusted text.
+/// A path as it may appear in a message: cleaned like any untrusted text, and a database's
+/// URL without its password.
 pub fn path(p: &std::path::Path) -> String {
-    clean_line(&p.display().to_string()).into_owned()
+    clean_line(&crate::store::shown(p)).into_owned()
 }
 
 /// Writes to stdout; a closed pipe (`desk list | head`) is not an error.

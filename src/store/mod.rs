@@ -209,21 +209,85 @@ pub fn postgres_url(path: &Path) -> Option<&str> {
         .filter(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"))
 }
 
-/// A URL as it may be shown: without its password.
+/// A URL as it may be shown: without its password, whether it stands after the user
+/// (`user:secret@host`) or as a parameter (`?password=secret`, `sslpassword=…`).
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (auth, host) = match rest.rsplit_once('@') {
-        Some((auth, host)) => (Some(auth), host),
-        None => (None, rest),
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
     };
-    match auth {
-        Some(a) => {
-            let user = a.split(':').next().unwrap_or("");
+    let mut shown = match rest.rsplit_once('@') {
+        Some((auth, host)) => {
+            let user = auth.split(':').next().unwrap_or("");
             format!("{scheme}://{user}@{host}")
         }
-        None => url.to_string(),
+        None => format!("{scheme}://{rest}"),
+    };
+    if let Some(q) = query {
+        let kept: Vec<&str> = q
+            .split('&')
+            .filter(|kv| {
+                let key = kv.split('=').next().unwrap_or("").to_ascii_lowercase();
+                !key.ends_with("password")
+            })
+            .collect();
+        if !kept.is_empty() {
+            shown.push('?');
+            shown.push_str(&kept.join("&"));
+        }
+    }
+    shown
+}
+
+/// A desk's database as a message may name it: the file's path, or its URL without a
+/// password. Everything that shows where a desk lives goes through this.
+pub fn shown(path: &Path) -> String {
+    match postgres_url(path) {
+        Some(url) => redact_url(url),
+        None => path.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::*;
+
+    #[test]
+    fn no_password_is_ever_shown() {
+        for (url, want) in [
+            (
+                "postgres://app:s3cret@db:5432/desk",
+                "postgres://app@db:5432/desk",
+            ),
+            (
+                "postgres://app:s3cret@db/desk?sslmode=require",
+                "postgres://app@db/desk?sslmode=require",
+            ),
+            (
+                "postgres://app@db/desk?password=s3cret",
+                "postgres://app@db/desk",
+            ),
+            (
+                "postgresql://db/desk?sslmode=require&Password=s3cret&x=1",
+                "postgresql://db/desk?sslmode=require&x=1",
+            ),
+            (
+                "postgres://db/desk?sslpassword=s3cret",
+                "postgres://db/desk",
+            ),
+            (
+                "postgres://a:b:s3cret@h1,h2/desk",
+                "postgres://a@h1,h2/desk",
+            ),
+        ] {
+            assert_eq!(redact_url(url), want);
+            assert_eq!(shown(Path::new(url)), want);
+            assert!(!shown(Path::new(url)).contains("s3cret"));
+        }
+        assert_eq!(shown(Path::new("/srv/desk/desk.db")), "/srv/desk/desk.db");
     }
 }
 

@@ -362,7 +362,7 @@ pub(super) fn check(
         Err(Error::Database(msg!(
             "cli.check_failed",
             count = r.violations.len(),
-            path = s.db_path.display().to_string()
+            path = output::path(&s.db_path)
         )))
     }
 }
