@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use agents::{AgentInfo, GroupInfo, NewAgent};
-pub use tickets::{Changed, Created, Event, NewTicket, Owner, Ticket};
+pub use tickets::{Changed, Created, Event, HistoryPage, NewTicket, Owner, Ticket};
 
 /// How long a writer waits for another one before giving up (exit 5).
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);

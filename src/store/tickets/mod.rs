@@ -103,6 +103,18 @@ pub struct Event {
     pub text: Option<String>,
 }
 
+/// A part of a ticket's history, oldest first, and how many events come before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryPage {
+    pub events: Vec<Event>,
+    pub older: i64,
+}
+
+/// The most events a page of history holds.
+pub const HISTORY_PAGE: usize = 50;
+/// A page of history ends once its texts hold this many bytes (a page has one event at least).
+pub const HISTORY_PAGE_BYTES: usize = 256 * 1024;
+
 /// A request as it comes in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTicket {

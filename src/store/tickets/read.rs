@@ -71,6 +71,61 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The newest part of a ticket's history, oldest first: the events from `from` on (an
+    /// event id: what is already shown, with whatever came since), or else the latest
+    /// [`HISTORY_PAGE`] events, fewer when their texts pass [`HISTORY_PAGE_BYTES`] (at least
+    /// one); and how many older events were not read. The desk's detail pane reads a ticket
+    /// this way at every cursor move, so a long history costs a page, not its length.
+    pub fn history_page(&self, ticket_id: i64, from: Option<i64>) -> Result<HistoryPage> {
+        self.read_history(
+            ticket_id,
+            from.unwrap_or(i64::MIN),
+            i64::MAX,
+            from.is_none(),
+        )
+    }
+
+    /// The page of a ticket's history just before event `before`, oldest first, measured as
+    /// [`Store::history_page`] measures one.
+    pub fn history_before(&self, ticket_id: i64, before: i64) -> Result<HistoryPage> {
+        self.read_history(ticket_id, i64::MIN, before, true)
+    }
+
+    /// Events `from..before` of a ticket, newest first up to a page when `page`, returned
+    /// oldest first with the count of the older ones.
+    fn read_history(&self, ticket: i64, from: i64, before: i64, page: bool) -> Result<HistoryPage> {
+        let run = || -> rusqlite::Result<HistoryPage> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT e.id, e.at, a.login, v.login, e.kind, e.from_value, e.to_value, e.text
+                 FROM events e LEFT JOIN agents a ON a.id = e.actor_id
+                 LEFT JOIN agents v ON v.id = e.via_id
+                 WHERE e.ticket_id = ?1 AND e.id >= ?2 AND e.id < ?3 ORDER BY e.id DESC",
+            )?;
+            let mut events = Vec::new();
+            let mut bytes = 0;
+            let mut rows = stmt.query(params![ticket, from, before])?;
+            while let Some(r) = rows.next()? {
+                let e = event_row(&r)?;
+                bytes += e.text.as_ref().map_or(0, String::len);
+                events.push(e);
+                if page && (events.len() >= HISTORY_PAGE || bytes >= HISTORY_PAGE_BYTES) {
+                    break;
+                }
+            }
+            drop(rows);
+            events.reverse();
+            let older = match events.first() {
+                Some(first) => self
+                    .conn
+                    .prepare_cached("SELECT count(*) FROM events WHERE ticket_id = ?1 AND id < ?2")?
+                    .query_row(params![ticket, first.id], |r| r.get(0))?,
+                None => 0,
+            };
+            Ok(HistoryPage { events, older })
+        };
+        run().map_err(|e| self.err(e))
+    }
+
     /// The number of the ticket imported with this external reference.
     pub fn number_of_ref(&self, external_ref: &str) -> Result<Option<String>> {
         self.conn

@@ -107,7 +107,9 @@ impl App {
                     Action::Bottom => 100_000,
                     _ => delta,
                 };
-                self.detail.scroll = (self.detail.scroll as i64 + d).clamp(0, 10_000) as u16;
+                if let Err(e) = self.scroll_detail(d) {
+                    self.fail(&e);
+                }
             }
             Pane::Assign => match a {
                 Action::Top => self.assign.cursor = 0,

@@ -316,6 +316,7 @@ impl App {
                 self.overlays.clear();
                 self.detail.ticket = None;
                 self.detail.history.clear();
+                self.detail.older = 0;
                 self.screen = Screen::Denied(e.message(self.session.catalog));
                 self.dirty = true;
                 Ok(false)
@@ -331,7 +332,11 @@ impl App {
         match id {
             Some(id) => {
                 self.detail.ticket = self.session.store.get(id)?;
-                self.detail.history = self.session.store.history(id)?;
+                // The same ticket again keeps the pages read; another starts at its latest.
+                let from = self.detail.history.first().map(|e| e.id).filter(|_| same);
+                let page = self.session.store.history_page(id, from)?;
+                self.detail.history = page.events;
+                self.detail.older = page.older;
                 self.detail.case = match &self.detail.ticket {
                     Some(t) => self.session.store.case_file(t)?,
                     None => Default::default(),
@@ -341,12 +346,36 @@ impl App {
             None => {
                 self.detail.ticket = None;
                 self.detail.history.clear();
+                self.detail.older = 0;
                 self.detail.case = Default::default();
                 self.detail.to_inform.clear();
             }
         }
         if !same {
             self.detail.scroll = 0;
+        }
+        Ok(())
+    }
+
+    /// Scrolls the detail pane by `rows`; once the line saying older events are not read yet
+    /// comes into view, reads the page before (one page per scroll).
+    pub(super) fn scroll_detail(&mut self, rows: i64) -> Result<()> {
+        self.detail.scroll = (self.detail.scroll as i64 + rows).clamp(0, 10_000) as u16;
+        let Some(line) = crate::ui::panes::detail::older_line(&self.detail, &self.ctx()) else {
+            return Ok(());
+        };
+        let height = self.areas().detail.map_or(0, |r| r.height) as usize;
+        let (Some(id), Some(first)) = (
+            self.detail.ticket.as_ref().map(|t| t.id),
+            self.detail.history.first().map(|e| e.id),
+        ) else {
+            return Ok(());
+        };
+        if self.detail.scroll as usize + height >= line {
+            let mut page = self.session.store.history_before(id, first)?;
+            page.events.append(&mut self.detail.history);
+            self.detail.history = page.events;
+            self.detail.older = page.older;
         }
         Ok(())
     }

@@ -302,8 +302,9 @@ impl App {
                 };
                 match pane {
                     Some(Pane::Detail) => {
-                        self.detail.scroll =
-                            (self.detail.scroll as i64 + step).clamp(0, 10_000) as u16
+                        if let Err(e) = self.scroll_detail(step) {
+                            self.fail(&e);
+                        }
                     }
                     Some(Pane::Assign) => self.assign.move_cursor(step.signum()),
                     _ => self.move_queue(step),

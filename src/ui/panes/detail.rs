@@ -16,7 +16,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 #[derive(Debug, Clone, Default)]
 pub struct DetailState {
     pub ticket: Option<Ticket>,
+    /// The newest part of the history (a page, and the older pages read since).
     pub history: Vec<Event>,
+    /// How many older events are not read yet: scrolling to them reads the page before.
+    pub older: i64,
     /// What the case holds besides the ticket: links, merged duplicates.
     pub case: CaseFile,
     pub scroll: u16,
@@ -241,7 +244,8 @@ fn case<'a>(d: &DetailState, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
     }
 }
 
-fn request_and_history<'a>(d: &DetailState, tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
+/// The request, the case and the history's title.
+fn request<'a>(d: &DetailState, tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
     let t = ctx.theme;
     if !tk.body.trim().is_empty() {
         out.push(Line::from(Span::styled(
@@ -257,6 +261,16 @@ fn request_and_history<'a>(d: &DetailState, tk: &Ticket, ctx: &Ctx<'_>, out: &mu
         format!("── {} ──", ctx.cat.t("field.history")),
         t.dim(),
     )));
+}
+
+fn history<'a>(d: &DetailState, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
+    let t = ctx.theme;
+    if d.older > 0 {
+        out.push(Line::from(Span::styled(
+            ctx.cat.f("ui.history_older", &[("n", d.older.to_string())]),
+            t.dim(),
+        )));
+    }
     for e in &d.history {
         let mut lines = present::event_lines(ctx.cfg, ctx.cat, e).into_iter();
         out.push(Line::from(vec![
@@ -275,13 +289,27 @@ pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>, empty: &str) -> Vec<Line<'a>> {
     let Some(tk) = &d.ticket else {
         return vec![Line::from(Span::styled(empty.to_string(), ctx.theme.dim()))];
     };
+    let mut out = before_history(d, tk, ctx);
+    history(d, ctx, &mut out);
+    out
+}
+
+/// Every line of the pane before the history's events.
+fn before_history<'a>(d: &DetailState, tk: &Ticket, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
     let mut out: Vec<Line> = Vec::new();
     head(tk, ctx, &mut out);
     people(d, tk, ctx, &mut out);
     times(tk, ctx, &mut out);
     decision(tk, ctx, &mut out);
-    request_and_history(d, tk, ctx, &mut out);
+    request(d, tk, ctx, &mut out);
     out
+}
+
+/// The line of the pane (before wrapping) that says older events are not read yet, when
+/// some are not.
+pub fn older_line(d: &DetailState, ctx: &Ctx<'_>) -> Option<usize> {
+    let tk = d.ticket.as_ref().filter(|_| d.older > 0)?;
+    Some(before_history(d, tk, ctx).len())
 }
 
 pub fn draw(
