@@ -435,10 +435,22 @@ CREATE INDEX events_search ON events USING gin (desk_tsv(text))
         AND kind IN ('comment', 'status', 'outcome', 'assigned', 'group', 'reply', 'message');
 "#;
 
+/// Version 21, as SQLite's: a partial index per order of the open queue (the same keys; an
+/// expression in its own parentheses).
+pub const V21: &str = r#"
+CREATE INDEX tickets_open_number    ON tickets (number, id) WHERE is_open = 1;
+CREATE INDEX tickets_open_subject   ON tickets (lower(subject), id) WHERE is_open = 1;
+CREATE INDEX tickets_open_requester ON tickets (lower(requester), id) WHERE is_open = 1;
+CREATE INDEX tickets_open_age       ON tickets (id) WHERE is_open = 1;
+CREATE INDEX tickets_open_updated   ON tickets ((-updated_at), (-id)) WHERE is_open = 1;
+CREATE INDEX tickets_open_due       ON tickets ((coalesce(due_at, 9223372036854775807)), urgency, id)
+    WHERE is_open = 1;
+"#;
+
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
 /// [`APPLICATION_ID`], `version` = its number), under the write lock.
-pub const ALL: &[(i64, &str)] = &[(17, V17), (18, V18), (19, V19), (20, V20)];
+pub const ALL: &[(i64, &str)] = &[(17, V17), (18, V18), (19, V19), (20, V20), (21, V21)];
 
 /// How many migrations this build knows (the same as SQLite's).
 pub fn latest_version() -> i64 {
@@ -474,6 +486,7 @@ mod tests {
             (18, 0xa429_e370_87af_a38e),
             (19, 0xa81d_ac34_31a6_641c),
             (20, 0x0283_27df_4e1b_62a4),
+            (21, 0x927a_5e03_4b03_e50e),
         ];
         for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {
             assert_eq!(*n, version);

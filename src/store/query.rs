@@ -20,6 +20,9 @@ use crate::error::{Error, Result};
 use crate::store::db::{Connection, params_from_iter};
 use rusqlite::types::Value;
 
+mod order;
+use order::{open_order_index, sort_exprs};
+
 /// A row of a list and its position key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueRow {
@@ -273,45 +276,6 @@ impl Builder<'_> {
             "{id} IN (SELECT {} FROM search WHERE search MATCH ?)",
             ticket_of("rowid")
         )
-    }
-}
-
-/// The key columns of an order, each ascending; the row id last makes every key unique.
-fn sort_exprs(cfg: &Config, key: SortKey) -> Vec<String> {
-    let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect();
-    match key {
-        SortKey::Priority => v(&["t.urgency", "t.created_at", "t.id"]),
-        SortKey::Number => v(&["t.number", "t.id"]),
-        SortKey::Status => {
-            let statuses = cfg.lifecycle.statuses();
-            let mut order = String::from("CASE t.status");
-            for (i, st) in statuses.iter().enumerate() {
-                // Status ids are validated identifiers ([a-z0-9_]), safe to inline.
-                order.push_str(&format!(" WHEN '{}' THEN {i}", st.id));
-            }
-            order.push_str(&format!(" ELSE {} END", statuses.len()));
-            if statuses.is_empty() {
-                order = "0".into();
-            }
-            vec![
-                order,
-                "t.urgency".into(),
-                "t.created_at".into(),
-                "t.id".into(),
-            ]
-        }
-        SortKey::Subject => v(&["lower(t.subject)", "t.id"]),
-        SortKey::Requester => v(&["lower(t.requester)", "t.id"]),
-        SortKey::Assignee => v(&["coalesce(a.login, '')", "t.urgency", "t.created_at", "t.id"]),
-        // Registration order: ticket ids are given as tickets are registered, so the search
-        // index (whose row ids they are) can serve this order itself.
-        SortKey::Age => v(&["t.id"]),
-        SortKey::Updated => v(&["-t.updated_at", "-t.id"]),
-        SortKey::Due => v(&[
-            "coalesce(t.due_at, 9223372036854775807)",
-            "t.urgency",
-            "t.id",
-        ]),
     }
 }
 
@@ -736,8 +700,13 @@ impl Store {
             Start::Skip(n) => n.min(i64::MAX as usize),
             _ => 0,
         };
+        // SQLite's hint; PostgreSQL's planner has statistics and picks the index itself.
+        let from = match open_order_index(q).filter(|_| !self.conn.is_postgres()) {
+            Some(index) => FROM.replacen("tickets t", &format!("tickets t INDEXED BY {index}"), 1),
+            None => FROM.to_string(),
+        };
         let sql = format!(
-            "SELECT {cols}, {} FROM {FROM} {} ORDER BY {order} LIMIT {} OFFSET {offset}",
+            "SELECT {cols}, {} FROM {from} {} ORDER BY {order} LIMIT {} OFFSET {offset}",
             b.keys.join(", "),
             b.where_with(&more),
             sql_limit(limit)
