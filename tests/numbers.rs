@@ -130,7 +130,13 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP TABLE search;
          DROP VIEW search_doc;
          DROP TABLE desk_events;
-         ALTER TABLE agents DROP COLUMN mail;",
+         ALTER TABLE agents DROP COLUMN mail;
+         DROP INDEX tickets_open_number;
+         DROP INDEX tickets_open_subject;
+         DROP INDEX tickets_open_requester;
+         DROP INDEX tickets_open_age;
+         DROP INDEX tickets_open_updated;
+         DROP INDEX tickets_open_due;",
     )
     .expect("downgrade");
     // The search index as V2 made it.
