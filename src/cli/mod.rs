@@ -181,6 +181,10 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    Migrate {
+        #[arg(long, value_name = "URL|sqlite:PATH")]
+        to: String,
+    },
     #[command(subcommand)]
     Config(ConfigCommand),
     Help {

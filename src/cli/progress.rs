@@ -68,6 +68,7 @@ pub fn follow_the_store(cat: &'static crate::i18n::Catalog) {
                 Work::Recompute => "cli.progress.recompute",
                 Work::Check => "cli.progress.check",
                 Work::Restore => "cli.progress.restore",
+                Work::Migrate => "cli.progress.migrate",
             };
             *bar = Some((
                 work,

@@ -48,6 +48,8 @@ pub enum Action {
     Backup,
     /// Replace the desk's content with a backup.
     Restore,
+    /// Copy the whole desk into another database (`desk migrate`).
+    Migrate,
     /// Recompute every ticket's service-level figures (`desk sla --recompute`).
     Recompute,
     /// Fill an empty desk with the demo.
@@ -97,6 +99,7 @@ impl Action {
         Action::ActAs,
         Action::Backup,
         Action::Restore,
+        Action::Migrate,
         Action::Recompute,
         Action::Demo,
         Action::Edit,
@@ -129,6 +132,7 @@ impl Action {
             Action::ActAs => "act_as",
             Action::Backup => "backup",
             Action::Restore => "restore",
+            Action::Migrate => "migrate",
             Action::Recompute => "recompute",
             Action::Demo => "demo",
             Action::Edit => "edit",
@@ -173,6 +177,7 @@ impl Action {
             | Action::EditConfig
             | Action::ActAs
             | Action::Restore
+            | Action::Migrate
             | Action::Demo => &[Admin],
         }
     }
@@ -266,6 +271,7 @@ mod tests {
         (Action::ActAs, "..A...."),
         (Action::Backup, ".SA...Y"),
         (Action::Restore, "..A...."),
+        (Action::Migrate, "..A...."),
         (Action::Recompute, "..A...Y"),
         (Action::Tick, "..A...Y"),
         (Action::Away, "oSA...."),

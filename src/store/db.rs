@@ -108,6 +108,11 @@ fn pg_err(e: postgres::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(PgFailure(e)))
 }
 
+/// A PostgreSQL failure as the store's error (what `error::Error::db` reads back).
+pub fn pg_error(e: postgres::Error) -> rusqlite::Error {
+    pg_err(e)
+}
+
 /// What a module not yet on the seam says on PostgreSQL.
 #[derive(Debug)]
 pub struct NotOnPostgres;
@@ -189,6 +194,52 @@ impl Connection {
         match &self.inner {
             Inner::Sqlite(_) => Ok(None),
             Inner::Postgres(pg) => f(&mut pg.client.borrow_mut()).map(Some).map_err(pg_err),
+        }
+    }
+
+    /// The PostgreSQL client itself (COPY), or None on SQLite. Not to be held across another
+    /// call on this connection.
+    pub fn pg_client(&self) -> Option<std::cell::RefMut<'_, postgres::Client>> {
+        match &self.inner {
+            Inner::Sqlite(_) => None,
+            Inner::Postgres(pg) => Some(pg.client.borrow_mut()),
+        }
+    }
+
+    /// Runs a query and hands `f` each row's values as SQLite's kinds of value, one row at a
+    /// time on both databases (PostgreSQL's are streamed, not gathered first): for reading a
+    /// whole table.
+    pub fn for_each_row(&self, sql: &str, mut f: impl FnMut(&[Value]) -> Result<()>) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite(c) => {
+                let mut stmt = c.prepare(sql)?;
+                let n = stmt.column_count();
+                let mut rows = stmt.query([])?;
+                let mut values = Vec::with_capacity(n);
+                while let Some(r) = rows.next()? {
+                    values.clear();
+                    for i in 0..n {
+                        values.push(owned(r.get_ref(i)?));
+                    }
+                    f(&values)?;
+                }
+                Ok(())
+            }
+            Inner::Postgres(pg) => {
+                use postgres::fallible_iterator::FallibleIterator;
+                let mut client = pg.client.borrow_mut();
+                let none: [&(dyn postgres::types::ToSql + Sync); 0] = [];
+                let mut rows = client.query_raw(&placeholders(sql), none).map_err(pg_err)?;
+                let mut values = Vec::new();
+                while let Some(r) = rows.next().map_err(pg_err)? {
+                    values.clear();
+                    for i in 0..r.len() {
+                        values.push(r.try_get::<_, Cell0>(i).map_err(pg_err)?.0);
+                    }
+                    f(&values)?;
+                }
+                Ok(())
+            }
         }
     }
 

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod extend;
 pub mod inbox;
+pub mod migrate;
 pub mod numbers;
 pub mod outbox;
 pub mod pg_connect;
@@ -343,7 +344,7 @@ pub enum Mode {
 
 /// A connection to a PostgreSQL desk, TLS as its URL asks (`sslmode`, `sslrootcert`:
 /// pg_connect), and the URL as it may be shown (without its password).
-fn connect_postgres(url: &str) -> Result<(db::Connection, PathBuf)> {
+pub(crate) fn connect_postgres(url: &str) -> Result<(db::Connection, PathBuf)> {
     let shown = PathBuf::from(redact_url(url));
     let client = pg_connect::connect(url).map_err(|e| match e {
         pg_connect::ConnectError::Server(e) => Error::db(

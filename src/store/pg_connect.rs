@@ -198,7 +198,7 @@ pub fn tls(
             Arc::new(AnyServer(provider.clone()))
         }
         (SslMode::Require | SslMode::VerifyCa, _) => {
-            Arc::new(AnyName(webpki(root_cert, &provider)?))
+            Arc::new(AnyName(webpki(root_cert, &provider)?, provider.clone()))
         }
         (SslMode::VerifyFull, _) => webpki(root_cert, &provider)?,
     };
@@ -224,10 +224,57 @@ fn webpki(
         })
 }
 
+/// The handshake's signatures, checked with the provider's algorithms: the same in every
+/// verifier here (WebPkiServerVerifier checks them with these algorithms too), whatever it
+/// makes of the certificate itself.
+macro_rules! handshake_signatures {
+    () => {
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.provider().signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.provider().signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.provider()
+                .signature_verification_algorithms
+                .supported_schemes()
+        }
+    };
+}
+
 /// `require` without a CA: any certificate (libpq's meaning), the handshake's signatures
 /// still checked.
 #[derive(Debug)]
 struct AnyServer(Arc<CryptoProvider>);
+
+impl AnyServer {
+    fn provider(&self) -> &CryptoProvider {
+        &self.0
+    }
+}
 
 impl ServerCertVerifier for AnyServer {
     fn verify_server_cert(
@@ -241,42 +288,18 @@ impl ServerCertVerifier for AnyServer {
         Ok(ServerCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+    handshake_signatures!();
 }
 
 /// `verify-ca`: the chain is checked, the name is not.
 #[derive(Debug)]
-struct AnyName(Arc<WebPkiServerVerifier>);
+struct AnyName(Arc<WebPkiServerVerifier>, Arc<CryptoProvider>);
+
+impl AnyName {
+    fn provider(&self) -> &CryptoProvider {
+        &self.1
+    }
+}
 
 impl ServerCertVerifier for AnyName {
     fn verify_server_cert(
@@ -298,25 +321,5 @@ impl ServerCertVerifier for AnyName {
         }
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
-    }
+    handshake_signatures!();
 }

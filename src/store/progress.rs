@@ -16,6 +16,8 @@ pub enum Work {
     Check,
     /// A restore, in the database's pages copied.
     Restore,
+    /// `desk migrate`, in rows copied.
+    Migrate,
 }
 
 type Listener = Box<dyn Fn(Work, u64, u64)>;

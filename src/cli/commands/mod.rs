@@ -181,6 +181,7 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Sla { number, recompute } => sla_of(s, cli, number, *recompute, now),
         Command::Import { file } => import(s, cli, file, now),
         Command::Backup { file } => backup(s, cli, file),
+        Command::Migrate { to } => migrate(s, cli, to),
         Command::Restore { file, force } => restore_into(s, cli, file, *force),
         Command::Config(ConfigCommand::Install { file }) => install_config(s, cli, file),
         Command::Config(ConfigCommand::Check { .. }) => config_check_own(s),
