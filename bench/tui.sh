@@ -5,6 +5,8 @@
 #   usage: bash bench/tui.sh [TICKETS] [WIDTHxHEIGHT]     (default 1000 tickets, 120x40)
 #   e.g.   bash bench/tui.sh 1000000
 # A desk of TICKETS demo tickets is built once and kept in /tmp/desk-bench-TICKETS.
+# DESK_BENCH_DIR names another desk's directory; DESK_BENCH_DB another database to open (a
+# postgres:// URL: bench/pg.sh), with DESK_CONFIG its configuration.
 set -eu
 N=${1:-1000}
 SIZE=${2:-120x40}
@@ -23,7 +25,7 @@ if [ ! -f "$DIR/desk.db" ]; then
 fi
 OUT=$(mktemp -d /tmp/desk-tui.XXXXXX); trap 'tmux -L desk-bench kill-server 2>/dev/null; rm -rf "$OUT"' EXIT
 tmux -L desk-bench -f /dev/null new-session -d -s b -x "$W" -y "$H" \
-  "env DESK_DB=$DIR/desk.db DESK_TIMINGS=$OUT/t LANG=C.UTF-8 /usr/bin/time -v -o $OUT/rss $DESK; sleep 60"
+  "env DESK_DB=${DESK_BENCH_DB:-$DIR/desk.db} ${DESK_CONFIG:+DESK_CONFIG=$DESK_CONFIG} DESK_TIMINGS=$OUT/t LANG=C.UTF-8 /usr/bin/time -v -o $OUT/rss $DESK; sleep 60"
 k() { tmux -L desk-bench send-keys -t b "$@"; sleep 0.08; }
 for _ in $(seq 50); do [ -s "$OUT/t" ] && break; sleep 0.1; done
 sleep 0.5

@@ -77,17 +77,19 @@ pub fn load_config(explicit: Option<&Path>, db: &Path) -> Result<(Config, Option
     };
     if let Some(p) = explicit {
         let bytes = privilege::read_as_caller(p).map_err(|e| cannot(p, e))?;
-        return parse_config(p, bytes).map(|cfg| (cfg, Some(p.to_path_buf())));
+        return parse_config(p, bytes, None).map(|cfg| (cfg, Some(p.to_path_buf())));
     }
     let p = config_beside(db);
     if !p.is_file() {
         return Ok((Config::builtin()?, None));
     }
     let bytes = std::fs::read(&p).map_err(|e| cannot(&p, e))?;
-    parse_config(&p, bytes).map(|cfg| (cfg, Some(p)))
+    parse_config(&p, bytes, None).map(|cfg| (cfg, Some(p)))
 }
 
-fn parse_config(p: &Path, bytes: Vec<u8>) -> Result<Config> {
+/// Reads a configuration file's text; `desk_group` is the shared desk's group, which may
+/// read its configuration.
+fn parse_config(p: &Path, bytes: Vec<u8>, desk_group: Option<u32>) -> Result<Config> {
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::Invalid(msg!(
             "error.not_utf8",
@@ -95,7 +97,57 @@ fn parse_config(p: &Path, bytes: Vec<u8>) -> Result<Config> {
             offset = e.utf8_error().valid_up_to()
         ))
     })?;
-    Ok(Config::from_toml(&text, &p.display().to_string())?)
+    let cfg = Config::from_toml(&text, &p.display().to_string())?;
+    password_guarded(p, &cfg, desk_group)?;
+    Ok(cfg)
+}
+
+/// A configuration whose `[database] url` carries the database's password must be readable
+/// only under the trust boundary (DESIGN §6): by its owner, and by the shared desk's group
+/// (which only the set-id program holds) or a group of the owner alone — never by every
+/// user, nor by a group operators are in. Refused, in one line, before anything connects.
+fn password_guarded(p: &Path, cfg: &Config, desk_group: Option<u32>) -> Result<()> {
+    let Some(url) = &cfg.database_url else {
+        return Ok(());
+    };
+    if !crate::store::url_has_password(url) {
+        return Ok(());
+    }
+    let Ok(m) = std::fs::metadata(p) else {
+        return Ok(());
+    };
+    let mode = m.mode() & 0o7777;
+    let owners_own = |gid: u32| {
+        let owner = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(m.uid()))
+            .ok()
+            .flatten();
+        match nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid)) {
+            Ok(Some(g)) => {
+                g.mem
+                    .iter()
+                    .all(|login| owner.as_ref().is_some_and(|o| o.name == *login))
+                    && owner.as_ref().is_some_and(|o| o.gid.as_raw() == gid)
+            }
+            _ => false,
+        }
+    };
+    let who = if mode & 0o004 != 0 {
+        msg!("error.password.everyone")
+    } else if mode & 0o040 != 0 && Some(m.gid()) != desk_group && !owners_own(m.gid()) {
+        let group = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(m.gid()))
+            .ok()
+            .flatten()
+            .map_or_else(|| m.gid().to_string(), |g| g.name);
+        msg!("error.password.group", group = group)
+    } else {
+        return Ok(());
+    };
+    Err(Error::Forbidden(msg!(
+        "error.password.readable",
+        file = p.display().to_string(),
+        who = who,
+        mode = format!("{mode:04o}")
+    )))
 }
 
 /// The shared desk's own configuration: `desk.toml` beside the database, read without
@@ -142,7 +194,7 @@ fn load_shared_config(reg: &privilege::Registry) -> Result<(Config, Option<PathB
             why = io(&e)
         ))
     })?;
-    parse_config(&p, bytes).map(|cfg| (cfg, Some(p)))
+    parse_config(&p, bytes, Some(reg.gid.as_raw())).map(|cfg| (cfg, Some(p)))
 }
 
 /// The language: the configuration's, else the first of LC_ALL, LC_MESSAGES, LANG that is set.

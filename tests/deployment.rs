@@ -5,6 +5,9 @@
 mod common;
 
 use common::pg;
+use desk::store::{Mode, Store};
+use std::collections::HashSet;
+use std::path::Path;
 
 /// The harness: each test gets its own empty database, owned by desk_owner, which desk_app
 /// may connect to and nothing more; the server listens on loopback only.
@@ -422,4 +425,251 @@ fn grants_on_the_desk_schema() {
         let e = c.psql(pg::APP, &db.name, sql).expect_err(sql);
         assert!(e.contains(refusal), "{sql}: {e}");
     }
+}
+
+/// A server restart in the middle of a load (issue 18): four writers register tickets in a
+/// loop, one `desk new` process each time, while the server is stopped as by a crash and
+/// started again. Every number a writer was given exists afterwards, the numbers of every
+/// series are gap-free, and writers started during the restart wait for the server and go
+/// on (tickets registered after it).
+#[test]
+fn a_restart_mid_load_loses_nothing_acknowledged() {
+    if pg::bin_dir().is_err() {
+        return pg::skip("PostgreSQL is not installed");
+    }
+    let c = pg::Cluster::start(pg::Options {
+        fsync: true,
+        ..pg::Options::default()
+    })
+    .expect("a cluster");
+    let db = c.create_db();
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: &[&str]| {
+        common::Run::from(
+            common::command(Path::new(&db.url))
+                .env("HOME", home.path())
+                .args(args)
+                .output()
+                .expect("desk"),
+        )
+    };
+    run(&["init"]).ok();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let restarted = std::sync::atomic::AtomicBool::new(false);
+    let (given, after) = std::thread::scope(|s| {
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let (stop, restarted, run) = (&stop, &restarted, &run);
+                s.spawn(move || {
+                    let (mut given, mut after) = (Vec::new(), 0);
+                    let mut i = 0;
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        i += 1;
+                        let subject = format!("writer {w} ticket {i}");
+                        let r = run(&["new", "--subject", &subject, "--yes"]);
+                        if r.code == 0 {
+                            given.push(r.stdout.trim().to_string());
+                            if restarted.load(std::sync::atomic::Ordering::SeqCst) {
+                                after += 1;
+                            }
+                        } else {
+                            // Refused while the server was down: said in one line, exit 5.
+                            assert_eq!(r.code, 5, "{}", r.stderr);
+                            assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+                        }
+                    }
+                    (given, after)
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        c.stop("immediate").expect("the server stops as in a crash");
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        c.restart().expect("and starts again");
+        restarted.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let mut given = Vec::new();
+        let mut after = 0;
+        for w in writers {
+            let (g, a) = w.join().expect("a writer");
+            given.extend(g);
+            after += a;
+        }
+        (given, after)
+    });
+    assert!(after > 0, "writers went on after the restart");
+    let stored = c.admin(
+        &db.name,
+        "SELECT string_agg(number, ' ' ORDER BY id) FROM tickets",
+    );
+    let stored: HashSet<&str> = stored.split(' ').collect();
+    for n in &given {
+        assert!(stored.contains(n.as_str()), "{n} was given and is gone");
+    }
+    // Gap-free: in every series, as many tickets as its last number.
+    let gaps = c.admin(
+        &db.name,
+        "SELECT count(*) FROM (SELECT scope FROM tickets GROUP BY scope
+                              HAVING count(*) <> max(seq) OR min(seq) <> 1) g",
+    );
+    assert_eq!(gaps, "0");
+}
+
+/// The long-running desk (the terminal desk holds one Store for hours) connects again after
+/// the server restarted, instead of failing from then on: its reads work, and its LISTEN is
+/// sent again, so a colleague's change reaches it as before.
+#[test]
+fn a_running_desk_connects_again_after_a_restart() {
+    if pg::bin_dir().is_err() {
+        return pg::skip("PostgreSQL is not installed");
+    }
+    let c = pg::Cluster::start(pg::Options::default()).expect("a cluster");
+    let db = c.create_db();
+    let home = tempfile::tempdir().expect("home");
+    let run = |url: &str, args: &[&str]| {
+        common::Run::from(
+            common::command(Path::new(url))
+                .env("HOME", home.path())
+                .args(args)
+                .output()
+                .expect("desk"),
+        )
+    };
+    run(&db.url, &["init"]).ok();
+    run(&db.app_url, &["new", "--subject", "before"]).ok();
+    let store = Store::open_postgres(&db.app_url, Mode::Existing).expect("the desk's store");
+    let v0 = store.data_version().expect("listening");
+    assert!(store.has_tickets().expect("reads"));
+    c.stop("fast").expect("stops");
+    // While the server is down the desk says so, and does not end.
+    assert!(store.data_version().is_err() || store.has_tickets().is_err());
+    c.restart().expect("starts again");
+    // Within a few tries (one a second at most) it is connected again and has noticed.
+    let mut v1 = None;
+    for _ in 0..50 {
+        if let Ok(v) = store.data_version()
+            && v != v0
+        {
+            v1 = Some(v);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let v1 = v1.expect("connected again, and the missed time counts as a change");
+    assert!(store.has_tickets().expect("reads again"));
+    // LISTEN again: a colleague's ticket is heard.
+    run(&db.app_url, &["new", "--subject", "after"]).ok();
+    let mut heard = false;
+    for _ in 0..50 {
+        if store.data_version().expect("listening") != v1 {
+            heard = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(heard, "the new connection listens");
+}
+
+/// Failover: the desk's URL names the primary and its standby with
+/// `target_session_attrs=read-write`; when the primary is lost and the standby promoted, a
+/// running desk connects to the new primary and writes there, and a new process finds it.
+#[test]
+fn a_desk_follows_a_failover_to_the_promoted_standby() {
+    if pg::bin_dir().is_err() {
+        return pg::skip("PostgreSQL is not installed");
+    }
+    let primary = pg::Cluster::start(pg::Options::default()).expect("a primary");
+    let db = primary.create_db();
+    let home = tempfile::tempdir().expect("home");
+    let run = |url: &str, args: &[&str]| {
+        common::Run::from(
+            common::command(Path::new(url))
+                .env("HOME", home.path())
+                .args(args)
+                .output()
+                .expect("desk"),
+        )
+    };
+    run(&db.url, &["init"]).ok();
+    let first = run(&db.app_url, &["new", "--subject", "on the primary"]).ok();
+    let standby = primary.standby().expect("a standby");
+    standby
+        .caught_up(&primary.primary_lsn())
+        .expect("it follows");
+    let both = db.app_url.replacen(
+        &format!("127.0.0.1:{}", primary.port),
+        &format!("127.0.0.1:{},127.0.0.1:{}", primary.port, standby.port),
+        1,
+    ) + "?target_session_attrs=read-write";
+    let store = Store::open_postgres(&both, Mode::Existing).expect("the desk on the primary");
+    store.data_version().expect("listening");
+    primary.stop("immediate").expect("the primary is lost");
+    standby
+        .tool("pg_ctl")
+        .args(["promote", "-w", "-D"])
+        .arg(standby.data())
+        .output()
+        .expect("promote");
+    let mut back = false;
+    for _ in 0..50 {
+        if store.data_version().is_ok() && store.has_tickets().unwrap_or(false) {
+            back = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(back, "the running desk reads from the new primary");
+    let second = run(&both, &["new", "--subject", "on the new primary"]).ok();
+    assert_ne!(first, second);
+    assert_eq!(standby.admin(&db.name, "SELECT count(*) FROM tickets"), "2");
+}
+
+/// Credentials under the trust boundary (DESIGN §6): a configuration whose `[database] url`
+/// carries the password is refused, in one line and before anything connects, when every
+/// user of the host can read it or a group other than the owner's own can; readable by its
+/// owner only it is used, and a URL without a password may be read by anyone.
+#[test]
+fn a_database_password_others_can_read_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cfg = dir.path().join("desk.toml");
+    let builtin = include_str!("../assets/desk.toml");
+    // A host that does not resolve: what follows the check fails at once, as exit 5.
+    let url = |pw: &str| format!("postgres://desk_app{pw}@desk-test.invalid:5432/desk");
+    let write = |url: &str, mode: u32| {
+        std::fs::write(&cfg, format!("{builtin}\n[database]\nurl = \"{url}\"\n")).expect("write");
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    let run = |args: &[&str]| {
+        let mut c = common::command(&dir.path().join("desk.db"));
+        c.env("HOME", dir.path()).arg("--config").arg(&cfg);
+        common::Run::from(c.args(args).output().expect("desk"))
+    };
+    write(&url(":s3cret"), 0o644);
+    for args in [
+        &["list"][..],
+        &["config", "check"],
+        &["new", "--subject", "x"],
+    ] {
+        let r = run(args);
+        r.fails(4, "every user of this host can read it (mode 0644)");
+        assert!(!r.stderr.contains("s3cret"), "{}", r.stderr);
+    }
+    // Readable by a group that is not the owner's own (nogroup): refused, and named.
+    if let Ok(Some(g)) = nix::unistd::Group::from_name("nogroup") {
+        write(&url(":s3cret"), 0o640);
+        nix::unistd::chown(&cfg, None, Some(g.gid)).expect("chgrp");
+        run(&["list"]).fails(4, "the group nogroup can read it");
+    }
+    // The owner's only: used (the server it names does not exist: a database error).
+    write(&url(":s3cret"), 0o600);
+    let r = run(&["list"]);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(!r.stderr.contains("password"), "{}", r.stderr);
+    // No password in it: anyone may read it.
+    write(&url(""), 0o644);
+    let r = run(&["list"]);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(!r.stderr.contains("password"), "{}", r.stderr);
 }

@@ -65,6 +65,15 @@ enum Inner {
 
 struct Pg {
     client: RefCell<postgres::Client>,
+    /// The URL it was opened with: a connection the server closed (a restart, a failover) is
+    /// made again from it, outside a transaction (`revive`).
+    url: Option<String>,
+    /// A write transaction is open: a lost connection then fails it; nothing reconnects
+    /// under it (its outcome is the server's to say, and it said rollback).
+    in_tx: Cell<bool>,
+    /// When a new connection was last tried and failed (tried again a second later at most,
+    /// so a desk whose server is gone does not wait on every call).
+    failed_at: Cell<Option<std::time::Instant>>,
     /// Prepared statements by their SQL as the store wrote it.
     cache: RefCell<HashMap<String, postgres::Statement>>,
     /// Rows the last `execute` changed.
@@ -142,9 +151,18 @@ impl From<rusqlite::Connection> for Connection {
 impl Connection {
     /// A PostgreSQL connection over `client`.
     pub fn postgres(client: postgres::Client) -> Connection {
+        Connection::postgres_at(client, None)
+    }
+
+    /// A PostgreSQL connection over `client`, made from `url`: connected again from it when
+    /// the server closes it (see `revive`).
+    pub fn postgres_at(client: postgres::Client, url: Option<String>) -> Connection {
         Connection {
             inner: Inner::Postgres(Box::new(Pg {
                 client: RefCell::new(client),
+                url,
+                in_tx: Cell::new(false),
+                failed_at: Cell::new(None),
                 cache: RefCell::new(HashMap::new()),
                 changes: Cell::new(0),
                 listening: Cell::new(false),
@@ -227,6 +245,7 @@ impl Connection {
             }
             Inner::Postgres(pg) => {
                 use postgres::fallible_iterator::FallibleIterator;
+                pg.revive();
                 let mut client = pg.client.borrow_mut();
                 let none: [&(dyn postgres::types::ToSql + Sync); 0] = [];
                 let mut rows = client.query_raw(&placeholders(sql), none).map_err(pg_err)?;
@@ -283,7 +302,10 @@ impl Connection {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.inner {
             Inner::Sqlite(c) => c.execute_batch(sql),
-            Inner::Postgres(pg) => pg.client.borrow_mut().batch_execute(sql).map_err(pg_err),
+            Inner::Postgres(pg) => {
+                pg.revive();
+                pg.client.borrow_mut().batch_execute(sql).map_err(pg_err)
+            }
         }
     }
 
@@ -294,6 +316,9 @@ impl Connection {
         match &self.inner {
             Inner::Sqlite(c) => c.query_row("PRAGMA data_version", [], |r| r.get(0)),
             Inner::Postgres(pg) => {
+                // A new connection listens again; what happened meanwhile was not heard, so
+                // it counts as a change (the desk reloads).
+                let mut seen = pg.seen.get() + i64::from(pg.revive());
                 let mut client = pg.client.borrow_mut();
                 if !pg.listening.get() {
                     client
@@ -307,11 +332,17 @@ impl Connection {
                 client.batch_execute("SELECT 1").map_err(pg_err)?;
                 let mut notes = client.notifications();
                 let mut iter = notes.iter();
-                let mut seen = pg.seen.get();
-                while let Some(_n) = postgres::fallible_iterator::FallibleIterator::next(&mut iter)
-                    .map_err(pg_err)?
-                {
-                    seen += 1;
+                loop {
+                    match postgres::fallible_iterator::FallibleIterator::next(&mut iter) {
+                        Ok(Some(_)) => seen += 1,
+                        Ok(None) => break,
+                        Err(e) => {
+                            // The server went away while the desk waited: the next call
+                            // connects again.
+                            pg.seen.set(seen);
+                            return Err(pg_err(e));
+                        }
+                    }
                 }
                 pg.seen.set(seen);
                 Ok(seen)
@@ -341,14 +372,17 @@ impl Connection {
     pub fn transaction(&self) -> Result<Transaction<'_>> {
         match &self.inner {
             Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
-            Inner::Postgres(pg) => pg
-                .client
-                .borrow_mut()
-                .batch_execute(&format!(
-                    "BEGIN; SELECT pg_advisory_xact_lock({})",
-                    pg_schema::WRITE_LOCK
-                ))
-                .map_err(pg_err)?,
+            Inner::Postgres(pg) => {
+                pg.revive();
+                pg.client
+                    .borrow_mut()
+                    .batch_execute(&format!(
+                        "BEGIN; SELECT pg_advisory_xact_lock({})",
+                        pg_schema::WRITE_LOCK
+                    ))
+                    .map_err(pg_err)?;
+                pg.in_tx.set(true);
+            }
         }
         Ok(Transaction {
             conn: self,
@@ -373,12 +407,23 @@ impl std::ops::Deref for Transaction<'_> {
 impl Transaction<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
-        self.conn.execute_batch("COMMIT")
+        self.end("COMMIT")
     }
 
     pub fn rollback(mut self) -> Result<()> {
         self.done = true;
-        self.conn.execute_batch("ROLLBACK")
+        self.end("ROLLBACK")
+    }
+
+    /// Ends the transaction on the connection it began on (never on a new one).
+    fn end(&self, sql: &str) -> Result<()> {
+        match &self.conn.inner {
+            Inner::Sqlite(c) => c.execute_batch(sql),
+            Inner::Postgres(pg) => {
+                pg.in_tx.set(false);
+                pg.client.borrow_mut().batch_execute(sql).map_err(pg_err)
+            }
+        }
     }
 }
 
@@ -387,13 +432,49 @@ impl Drop for Transaction<'_> {
         if !self.done {
             // Nothing more can be done about a failed rollback here: the connection is
             // either unusable (and closes) or already out of the transaction.
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = self.end("ROLLBACK");
         }
     }
 }
 
 impl Pg {
+    /// Connects again when the server closed the connection (a restart, a failover: with
+    /// several hosts and `target_session_attrs=read-write` in the URL, to whichever is the
+    /// primary now), outside a transaction only, at most once a second after a failure.
+    /// Statements are prepared anew and LISTEN is sent again. True when it did; a failure
+    /// leaves the closed client, whose own error the call then says.
+    fn revive(&self) -> bool {
+        let Some(url) = &self.url else { return false };
+        if self.in_tx.get() || !self.client.borrow().is_closed() {
+            return false;
+        }
+        if self
+            .failed_at
+            .get()
+            .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1))
+        {
+            return false;
+        }
+        let Ok(mut client) = super::pg_connect::connect(url) else {
+            self.failed_at.set(Some(std::time::Instant::now()));
+            return false;
+        };
+        if self.listening.get()
+            && client
+                .batch_execute(&format!("LISTEN {}", pg_schema::CHANNEL))
+                .is_err()
+        {
+            self.failed_at.set(Some(std::time::Instant::now()));
+            return false;
+        }
+        self.failed_at.set(None);
+        self.cache.borrow_mut().clear();
+        *self.client.borrow_mut() = client;
+        true
+    }
+
     fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        self.revive();
         if let Some(s) = self.cache.borrow().get(sql) {
             return Ok(Statement {
                 inner: Stmt::Pg {

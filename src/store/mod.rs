@@ -210,6 +210,21 @@ pub fn postgres_url(path: &Path) -> Option<&str> {
         .filter(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"))
 }
 
+/// Whether a PostgreSQL URL carries a password (`postgres://user:PASSWORD@host/…`).
+pub fn url_has_password(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    authority
+        .rsplit_once('@')
+        .and_then(|(auth, _)| auth.split_once(':'))
+        .is_some_and(|(_, pw)| !pw.is_empty())
+        || rest
+            .split_once('?')
+            .is_some_and(|(_, q)| q.split('&').any(|kv| kv.starts_with("password=")))
+}
+
 /// A URL as it may be shown: without its password, whether it stands after the user
 /// (`user:secret@host`) or as a parameter (`?password=secret`, `sslpassword=…`).
 pub fn redact_url(url: &str) -> String {
@@ -292,6 +307,9 @@ mod shown_tests {
     }
 }
 
+/// How long opening a desk waits for a PostgreSQL server that is starting or stopping.
+const PG_STARTUP_WAIT: Duration = Duration::from_secs(10);
+
 /// The schema's application id and version on a PostgreSQL database, or None when it has
 /// no desk schema yet; a database with tables of its own but no desk schema is not a desk.
 fn pg_version(conn: &db::Connection) -> rusqlite::Result<Option<(i64, i64)>> {
@@ -346,7 +364,20 @@ pub enum Mode {
 /// pg_connect), and the URL as it may be shown (without its password).
 pub(crate) fn connect_postgres(url: &str) -> Result<(db::Connection, PathBuf)> {
     let shown = PathBuf::from(redact_url(url));
-    let client = pg_connect::connect(url).map_err(|e| match e {
+    // A server that is starting or stopping (a restart, a failover under way) is waited for,
+    // a while: a desk started in that moment goes on once it is back.
+    let started = std::time::Instant::now();
+    let client = loop {
+        match pg_connect::connect(url) {
+            Err(pg_connect::ConnectError::Server(e))
+                if pg_connect::transient(&e) && started.elapsed() < PG_STARTUP_WAIT =>
+            {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            other => break other,
+        }
+    };
+    let client = client.map_err(|e| match e {
         pg_connect::ConnectError::Server(e) => Error::db(
             rusqlite::Error::ToSqlConversionFailure(Box::new(db::PgFailure(e))),
             &shown,
@@ -357,7 +388,10 @@ pub(crate) fn connect_postgres(url: &str) -> Result<(db::Connection, PathBuf)> {
             detail = other.to_string()
         )),
     })?;
-    Ok((db::Connection::postgres(client), shown))
+    Ok((
+        db::Connection::postgres_at(client, Some(url.to_string())),
+        shown,
+    ))
 }
 
 /// Refuses, before SQLite touches anything, what is not a desk to open: a directory one may

@@ -154,6 +154,33 @@ pub fn connect(url: &str) -> Result<postgres::Client, ConnectError> {
     t.config.connect(tls).map_err(ConnectError::Server)
 }
 
+/// Whether a failure to connect is the server's passing state — refusing connections while
+/// it starts, stops or recovers (a restart, a failover under way) — so that trying again in
+/// a moment may succeed.
+pub fn transient(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    if let Some(db) = e.as_db_error() {
+        let c = db.code();
+        return *c == SqlState::CANNOT_CONNECT_NOW
+            || *c == SqlState::ADMIN_SHUTDOWN
+            || *c == SqlState::CRASH_SHUTDOWN;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::UnexpectedEof
+            );
+        }
+        source = s.source();
+    }
+    false
+}
+
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SQLite vs PostgreSQL, side by side in one run on the same desk (issue 18): a demo desk of
+# TICKETS in SQLite, copied into PostgreSQL with desk migrate (its time is one of the rows),
+# then the same commands on each, one process per command (hyperfine, release build):
+# desk new, desk show, desk list, desk search, a year's report; the terminal desk's first
+# frame and key-to-frame (bench/tui.sh); 8 concurrent writers (desk new, one process each).
+# A command that does not run on PostgreSQL yet is said so ("not yet"), not timed.
+#   usage: bash bench/pg.sh [TICKETS]      (default 100000)
+# The SQLite desk is built once and kept in /tmp/desk-bench-pg-TICKETS; PostgreSQL is a
+# throw-away cluster on loopback with fsync on (bench/pgcluster.sh), removed at the end.
+set -eu
+N=${1:-100000}
+cd "$(dirname "$0")/.."
+. bench/hyperfine.sh
+. bench/demo.sh
+. bench/pgcluster.sh
+demo_desk pg "$N"
+SQ=$DESK_DB
+CFG=$W/desk.toml
+unset DESK_DB
+pg_cluster
+pg_newdb desk_bench
+OUT=$(mktemp -d /tmp/desk-pg-bench.XXXXXX)
+trap 'pg_as "$PGBIN/pg_ctl" stop -m fast -D "$PGW/data" >/dev/null 2>&1; rm -rf "$PGW" "$OUT"' EXIT
+start=$(date +%s.%N)
+"$DESK" --db "$SQ" migrate --to "$OWNER_URL" </dev/null >"$OUT/migrate"
+MIGRATE=$(echo "$(date +%s.%N) - $start" | bc)
+echo "migrated: $(cat "$OUT/migrate")"
+# The program's role, its password in the URL (a loopback cluster of this run only).
+PG="postgres://desk_app:$PGSECRET@127.0.0.1:$PGPORT/desk_bench"
+sq() { "$DESK" --db "$SQ" "$@"; }
+pg() { HOME=$W "$DESK" --db "$PG" --config "$CFG" "$@"; }
+NUM=$(sq list --all --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["number"])')
+YEAR=$(date +%Y)
+declare -A CMD=(
+  [new]="new --subject Bench --category GEN --yes"
+  [show]="show $NUM"
+  [list]="list"
+  [search]="search heating"
+  [report]="report --from $((YEAR - 1))-01-01 --to $((YEAR - 1))-12-31"
+)
+ORDER="new show list search report"
+declare -A SQT PGT
+ms() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r[\"mean\"]*1000:.1f} ± {r[\"stddev\"]*1000:.1f}")' "$1"; }
+for c in $ORDER; do
+  for side in sq pg; do
+    if ! $side ${CMD[$c]} >"$OUT/once" 2>&1 </dev/null; then
+      echo "$side $c: $(head -1 "$OUT/once")"
+      [ $side = pg ] && PGT[$c]="not yet" || SQT[$c]="fails"
+      continue
+    fi
+    if [ $side = sq ]; then db=$SQ; else db=$PG; fi
+    HOME=$W hyperfine -N --warmup 3 --runs 20 --style none --export-json "$OUT/$side-$c.json" \
+      "$DESK --db $db --config $CFG ${CMD[$c]}" >/dev/null 2>&1 </dev/null
+    if [ $side = sq ]; then SQT[$c]=$(ms "$OUT/$side-$c.json"); else PGT[$c]=$(ms "$OUT/$side-$c.json"); fi
+  done
+done
+# 8 writers at once, 50 tickets each, one process per ticket: tickets per second.
+writers() {
+  local db=$1 s; s=$(date +%s.%N)
+  for w in 1 2 3 4 5 6 7 8; do
+    ( for i in $(seq 50); do HOME=$W "$DESK" --db "$db" --config "$CFG" new --subject "writer $w $i" --category GEN --yes >/dev/null || echo fail; done ) &
+  done
+  wait
+  echo "400 / ($(date +%s.%N) - $s)" | bc -l | xargs printf '%.0f'
+}
+SQW=$(writers "$SQ"); PGW8=$(writers "$PG")
+# The terminal desk: first frame and key-to-frame (bench/tui.sh), on each.
+tui() { DESK_BENCH_DIR=$W DESK_BENCH_DB=$1 DESK_CONFIG=$CFG bash bench/tui.sh "$N" 2>&1; }
+tui "$SQ" > "$OUT/tui-sq" || true
+tui "$PG" > "$OUT/tui-pg" || true
+tf() { grep -m1 "$2" "$1" | sed 's/^ *[a-z ]*  *//' || echo "?"; }
+echo
+echo "$(date -u +%F), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $N tickets: bash bench/pg.sh $N"
+echo
+echo "| | SQLite | PostgreSQL 15 |"
+echo "| --- | --- | --- |"
+for c in $ORDER; do echo "| desk ${CMD[$c]%% *} (ms) | ${SQT[$c]} | ${PGT[$c]} |"; done
+echo "| first frame | $(tf "$OUT/tui-sq" 'first frame') | $(tf "$OUT/tui-pg" 'first frame') |"
+echo "| key to frame | $(tf "$OUT/tui-sq" 'key to frame') | $(tf "$OUT/tui-pg" 'key to frame') |"
+echo "| 8 concurrent writers (tickets/s) | $SQW | $PGW8 |"
+echo "| desk migrate SQLite → PostgreSQL | | $(printf '%.1f' "$MIGRATE") s |"
