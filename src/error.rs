@@ -174,7 +174,7 @@ fn postgres_said(e: &postgres::Error, p: String) -> Message {
         return msg!(
             "error.db.server",
             path = p,
-            detail = one_line(&e.to_string())
+            detail = one_line(&crate::store::pg_connect::said(e))
         );
     };
     let code = db.code();

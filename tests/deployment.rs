@@ -673,3 +673,116 @@ fn a_database_password_others_can_read_is_refused() {
     assert_eq!(r.code, 5, "{}", r.stderr);
     assert!(!r.stderr.contains("password"), "{}", r.stderr);
 }
+
+/// Runs the desk on `url` (`list`, HOME a directory of its own), killed if it has not ended
+/// after `limit` seconds: a hang fails the test instead of holding the suite.
+fn desk_on(url: &str, limit: u64) -> common::Run {
+    let home = tempfile::tempdir().expect("a HOME");
+    desk_in(url, home.path(), &["list"], limit)
+}
+
+fn desk_in(url: &str, home: &std::path::Path, args: &[&str], limit: u64) -> common::Run {
+    let mut child = common::command(std::path::Path::new(url))
+        .env("HOME", home)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("desk");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(limit) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("desk on {url} still waiting after {limit} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    common::Run::from(child.wait_with_output().expect("output"))
+}
+
+/// A server that accepts the connection and never answers (a stopped postmaster, a wedged
+/// proxy, something that is not PostgreSQL): the desk gives up at the URL's connect_timeout
+/// with one line and exit 5, instead of waiting for ever. Needs no PostgreSQL.
+#[test]
+fn a_server_that_never_answers_is_given_up_on() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = listener.local_addr().expect("its address").port();
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = held.clone();
+    std::thread::spawn(move || {
+        for s in listener.incoming().flatten() {
+            keep.lock().map(|mut v| v.push(s)).ok();
+        }
+    });
+    let url =
+        format!("postgres://desk_owner:pw@127.0.0.1:{port}/desk?sslmode=disable&connect_timeout=2");
+    let run = desk_on(&url, 60);
+    run.fails(5, "did not answer within 2 s");
+    assert!(!run.stderr.contains(":pw@"), "{}", run.stderr);
+    assert!(
+        !held.lock().expect("the held connections").is_empty(),
+        "the desk did connect"
+    );
+    // The same with TLS asked for: the handshake is bounded too.
+    let tls =
+        format!("postgres://desk_owner:pw@127.0.0.1:{port}/desk?sslmode=require&connect_timeout=2");
+    desk_on(&tls, 60).fails(5, "did not answer within 2 s");
+}
+
+/// A URL that cannot be used is a usage error (exit 2) saying what is wrong, not a server
+/// that "cannot be reached"; a server that is not there says the connection was refused.
+#[test]
+fn a_wrong_url_is_a_usage_error_and_a_refusal_says_so() {
+    for (url, said) in [
+        (
+            "postgres://u:pw@127.0.0.1:1/desk?sslmode=bogus",
+            "sslmode \"bogus\"",
+        ),
+        ("postgres:///desk", "names no host"),
+        (
+            "postgres://u:pw@127.0.0.1:notaport/desk",
+            "not a usable database URL",
+        ),
+    ] {
+        let run = desk_on(url, 60);
+        run.fails(2, "not a usable database URL");
+        run.fails(2, said);
+    }
+    // Nothing listens on a port just freed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a loopback port")
+        .port();
+    desk_on(
+        &format!("postgres://u:pw@127.0.0.1:{port}/desk?sslmode=disable"),
+        60,
+    )
+    .fails(5, "refused");
+}
+
+/// Another program's database is said to be one (not "some other SQLite file"); a server
+/// that asks for a password the URL does not give says so (exit 2).
+#[test]
+fn another_programs_database_and_a_missing_password_are_named() {
+    let Some(db) = pg::db() else { return };
+    let c = pg::cluster().expect("the cluster that gave the database");
+    c.psql(pg::OWNER, &db.name, "CREATE TABLE invoices (id int)")
+        .expect("another program's table");
+    let run = desk_on(&db.url, 60);
+    run.fails(5, "another program's tables");
+    assert!(!run.stderr.contains("SQLite"), "{}", run.stderr);
+    let bare = format!("postgres://{}@127.0.0.1:{}/{}", pg::OWNER, db.port, db.name);
+    desk_on(&bare, 60).fails(2, "asks for a password");
+}
+
+/// Query parameters reach the server as written: `%20` is a space (a form's encoding made
+/// it '+', and `options=-c%20…` named a parameter "+statement_timeout").
+#[test]
+fn url_parameters_reach_the_server_as_written() {
+    let Some(db) = pg::db() else { return };
+    let home = tempfile::tempdir().expect("a HOME");
+    desk_in(&db.url, home.path(), &["init"], 60).ok();
+    let url = format!("{}?options=-c%20statement_timeout%3D60000", db.url);
+    desk_in(&url, home.path(), &["list"], 60).ok();
+}

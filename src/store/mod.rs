@@ -377,13 +377,29 @@ pub(crate) fn connect_postgres(url: &str) -> Result<(db::Connection, PathBuf)> {
             other => break other,
         }
     };
+    // A URL that cannot be used is the user's to correct (exit 2), not an outage.
     let client = client.map_err(|e| match e {
+        pg_connect::ConnectError::Server(e)
+            if e.as_db_error().is_none()
+                && std::error::Error::source(&e)
+                    .is_some_and(|s| s.to_string() == "password missing") =>
+        {
+            Error::Invalid(msg!(
+                "error.db.no_password",
+                path = shown.display().to_string()
+            ))
+        }
         pg_connect::ConnectError::Server(e) => Error::db(
             rusqlite::Error::ToSqlConversionFailure(Box::new(db::PgFailure(e))),
             &shown,
         ),
-        other => Error::Database(msg!(
-            "error.db.server",
+        pg_connect::ConnectError::NoAnswer(d) => Error::Database(msg!(
+            "error.db.no_answer",
+            path = shown.display().to_string(),
+            seconds = d.as_secs()
+        )),
+        other => Error::Invalid(msg!(
+            "error.db.url",
             path = shown.display().to_string(),
             detail = other.to_string()
         )),
@@ -535,7 +551,7 @@ impl Store {
         match version {
             Some((app, _)) if app != pg_schema::APPLICATION_ID => {
                 return Err(Error::Database(msg!(
-                    "error.db.foreign",
+                    "error.db.foreign_server",
                     path = shown.display().to_string()
                 )));
             }

@@ -48,6 +48,9 @@ pub enum ConnectError {
     RootCert(PathBuf, String),
     /// The server refused, could not be reached, or TLS failed.
     Server(postgres::Error),
+    /// The server did not finish the startup within the deadline (it accepted the
+    /// connection, or the network swallowed it, and then said nothing).
+    NoAnswer(Duration),
 }
 
 impl std::fmt::Display for ConnectError {
@@ -57,14 +60,10 @@ impl std::fmt::Display for ConnectError {
             ConnectError::RootCert(path, why) => {
                 write!(f, "sslrootcert {}: {why}", path.display())
             }
-            ConnectError::Server(e) => {
-                // postgres::Error's Display says only "error connecting to server" or "db
-                // error": its source says what happened.
-                match std::error::Error::source(e) {
-                    Some(s) => write!(f, "{e}: {s}"),
-                    None => write!(f, "{e}"),
-                }
+            ConnectError::NoAnswer(d) => {
+                write!(f, "no answer within {} s", d.as_secs())
             }
+            ConnectError::Server(e) => write!(f, "{}", said(e)),
         }
     }
 }
@@ -79,7 +78,10 @@ pub struct Target {
 }
 
 /// Reads a `postgres://` (or `postgresql://`) URL: `sslmode` and `sslrootcert` are ours (the
-/// client knows only disable, prefer and require, and no CA file), the rest the client's.
+/// client knows only disable, prefer and require, and no CA file), the rest the client's —
+/// handed on exactly as written (percent-encoding is libpq's, where `+` is a plus sign: a
+/// form's encoding would turn `%20` into `+`, and `options=-c%20statement_timeout%3D1` into a
+/// parameter named `+statement_timeout`).
 pub fn parse(url: &str) -> Result<Target, ConnectError> {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, q),
@@ -87,11 +89,15 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
     };
     let mut mode = SslMode::Prefer;
     let mut root_cert = None;
-    let mut rest = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+    let mut user_timeout = None;
+    let mut rest: Vec<&str> = Vec::new();
+    let mut given: Vec<String> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = decode(k);
         match &*k {
             "sslmode" => {
-                mode = match &*v {
+                mode = match &*decode(v) {
                     "disable" => SslMode::Disable,
                     "allow" | "prefer" => SslMode::Prefer,
                     "require" => SslMode::Require,
@@ -104,21 +110,28 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
                     }
                 }
             }
-            "sslrootcert" => root_cert = Some(PathBuf::from(&*v)),
-            _ => {
-                rest.append_pair(&k, &v);
+            "sslrootcert" => root_cert = Some(PathBuf::from(&*decode(v))),
+            // libpq's is in milliseconds, the client's in seconds: read as libpq's.
+            "tcp_user_timeout" => {
+                let ms: u64 = decode(v).parse().map_err(|_| {
+                    ConnectError::Url(format!(
+                        "tcp_user_timeout {v:?} is not a number of milliseconds"
+                    ))
+                })?;
+                user_timeout = Some(Duration::from_millis(ms));
             }
+            _ => rest.push(pair),
         }
+        given.push(k.into_owned());
     }
-    let rest = rest.finish();
     let plain = if rest.is_empty() {
         base.to_string()
     } else {
-        format!("{base}?{rest}")
+        format!("{base}?{}", rest.join("&"))
     };
     let mut config: postgres::Config = plain
         .parse()
-        .map_err(|e: postgres::Error| ConnectError::Url(e.to_string()))?;
+        .map_err(|e: postgres::Error| ConnectError::Url(said(&e)))?;
     if config.get_hosts().is_empty() {
         return Err(ConnectError::Url("it names no host".into()));
     }
@@ -130,7 +143,30 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
         config.password(pw.as_encoded_bytes());
     }
     if config.get_connect_timeout().is_none() {
-        config.connect_timeout(Duration::from_secs(10));
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    // A server that goes away mid-command (its host down, the network cut) is noticed in
+    // about a minute instead of the kernel's two hours (keepalives) or fifteen minutes
+    // (unacknowledged data): libpq's own parameters, unless the URL sets them.
+    let unset = |key: &str| !given.iter().any(|g| g == key);
+    if unset("keepalives_idle") {
+        config.keepalives_idle(Duration::from_secs(30));
+    }
+    if unset("keepalives_interval") {
+        config.keepalives_interval(Duration::from_secs(10));
+    }
+    if unset("keepalives_retries") {
+        config.keepalives_retries(3);
+    }
+    match user_timeout {
+        // 0: the system's default, as libpq's.
+        Some(d) if d.is_zero() => {}
+        Some(d) => {
+            config.tcp_user_timeout(d);
+        }
+        None => {
+            config.tcp_user_timeout(Duration::from_secs(60));
+        }
     }
     if config.get_application_name().is_none() {
         config.application_name("desk");
@@ -147,11 +183,49 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
     })
 }
 
-/// Connects to `url` with the TLS it asks for.
+/// How long a connection may take, the server's answer to the startup included, unless the
+/// URL says (`connect_timeout`, in seconds, as libpq's).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connects to `url` with the TLS it asks for, within `connect_timeout` from the first packet
+/// to the server's "ready": the client's own timeout covers only the TCP connect, so a server
+/// that accepts and never answers (stopped, wedged, or not PostgreSQL at all) would keep the
+/// desk waiting for ever. The connection is made on a thread of its own; past the deadline it
+/// is left behind (the command ends with a message) and its socket closed when it gives up.
 pub fn connect(url: &str) -> Result<postgres::Client, ConnectError> {
     let t = parse(url)?;
     let tls = tls(t.mode, t.root_cert.as_deref())?;
-    t.config.connect(tls).map_err(ConnectError::Server)
+    let deadline = t
+        .config
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(CONNECT_TIMEOUT);
+    let (send, answer) = std::sync::mpsc::channel();
+    let config = t.config;
+    std::thread::Builder::new()
+        .name("pg-connect".into())
+        .spawn(move || {
+            let _ = send.send(config.connect(tls));
+        })
+        .map_err(|e| ConnectError::Url(format!("cannot start a thread: {e}")))?;
+    match answer.recv_timeout(deadline) {
+        Ok(r) => r.map_err(ConnectError::Server),
+        Err(_) => Err(ConnectError::NoAnswer(deadline)),
+    }
+}
+
+/// A client error with what caused it: postgres::Error's Display says only "error connecting
+/// to server" or "invalid configuration", its source says what happened.
+pub fn said(e: &postgres::Error) -> String {
+    match std::error::Error::source(e) {
+        Some(s) => format!("{e}: {s}"),
+        None => e.to_string(),
+    }
+}
+
+/// Percent-decoding as libpq's (`+` stays a plus sign).
+fn decode(s: &str) -> std::borrow::Cow<'_, str> {
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy()
 }
 
 /// Whether a failure to connect is the server's passing state — refusing connections while
@@ -349,4 +423,57 @@ impl ServerCertVerifier for AnyName {
     }
 
     handshake_signatures!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters_are_handed_on_as_written() {
+        let t = parse("postgres://u@h/d?options=-c%20statement_timeout%3D1&sslmode=require")
+            .expect("a good URL");
+        assert_eq!(t.config.get_options(), Some("-c statement_timeout=1"));
+        assert_eq!(t.mode, SslMode::Require);
+        let t =
+            parse("postgres://u@h/d?options=a+b&sslrootcert=%2Ftmp%2Fa+b.pem").expect("a good URL");
+        assert_eq!(t.config.get_options(), Some("a+b"), "'+' is a plus sign");
+        assert_eq!(t.root_cert, Some(PathBuf::from("/tmp/a+b.pem")));
+    }
+
+    #[test]
+    fn every_wait_is_bounded_unless_the_url_says() {
+        let t = parse("postgres://u@h/d").expect("a good URL");
+        assert_eq!(t.config.get_connect_timeout(), Some(&CONNECT_TIMEOUT));
+        assert_eq!(
+            t.config.get_tcp_user_timeout(),
+            Some(&Duration::from_secs(60))
+        );
+        assert_eq!(t.config.get_keepalives_idle(), Duration::from_secs(30));
+        let t =
+            parse("postgres://u@h/d?keepalives_idle=300&tcp_user_timeout=5000&connect_timeout=3")
+                .expect("a good URL");
+        assert_eq!(t.config.get_keepalives_idle(), Duration::from_secs(300));
+        assert_eq!(
+            t.config.get_tcp_user_timeout(),
+            Some(&Duration::from_millis(5000))
+        );
+        assert_eq!(
+            t.config.get_connect_timeout(),
+            Some(&Duration::from_secs(3))
+        );
+    }
+
+    #[test]
+    fn a_wrong_url_says_what_is_wrong() {
+        for (url, said) in [
+            ("postgres://u@h/d?sslmode=bogus", "sslmode"),
+            ("postgres:///d", "names no host"),
+        ] {
+            match parse(url) {
+                Err(ConnectError::Url(why)) => assert!(why.contains(said), "{why}"),
+                _ => panic!("{url} taken"),
+            }
+        }
+    }
 }
