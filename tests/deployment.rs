@@ -786,3 +786,57 @@ fn url_parameters_reach_the_server_as_written() {
     let url = format!("{}?options=-c%20statement_timeout%3D60000", db.url);
     desk_in(&url, home.path(), &["list"], 60).ok();
 }
+
+/// desk init refuses a database whose LC_CTYPE is C (PostgreSQL's search sees no Cyrillic
+/// there), saying how to create one, and writes nothing; README's CREATE DATABASE works.
+#[test]
+fn init_refuses_a_c_locale_database() {
+    let Some(good) = pg::db() else { return };
+    let c = pg::cluster().expect("the cluster that gave the database");
+    let name = format!("{}_c", good.name);
+    c.admin(
+        "postgres",
+        &format!(
+            "CREATE DATABASE {name} OWNER {} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+            pg::OWNER
+        ),
+    );
+    c.admin(
+        &name,
+        &format!("ALTER SCHEMA public OWNER TO {}", pg::OWNER),
+    );
+    let home = tempfile::tempdir().expect("a HOME");
+    let run = desk_in(&c.url(pg::OWNER, &name), home.path(), &["init"], 60);
+    run.fails(5, "LC_CTYPE C");
+    assert!(
+        run.stderr.contains("LC_CTYPE 'C.UTF-8' TEMPLATE template0"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        c.admin(
+            &name,
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ),
+        "0",
+        "nothing was written"
+    );
+    // README's statement makes a database desk init takes.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let create = readme
+        .split("CREATE DATABASE desk ")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .expect("README's CREATE DATABASE");
+    let readme_db = format!("{name}_readme");
+    c.admin(
+        "postgres",
+        &format!("CREATE DATABASE {readme_db} {create}").replace("desk_owner", pg::OWNER),
+    );
+    c.admin(
+        &readme_db,
+        &format!("ALTER SCHEMA public OWNER TO {}", pg::OWNER),
+    );
+    desk_in(&c.url(pg::OWNER, &readme_db), home.path(), &["init"], 60).ok();
+}

@@ -333,6 +333,31 @@ fn pg_version(conn: &db::Connection) -> rusqlite::Result<Option<(i64, i64)>> {
     Ok((tables > 0).then_some((0, 0)))
 }
 
+/// Refuses to make a desk in a database whose character classes are not a UTF-8 locale's:
+/// under LC_CTYPE C or POSIX (or an encoding other than UTF-8) PostgreSQL's full text takes
+/// Cyrillic for no letters at all, so every Russian or Ukrainian search would find nothing,
+/// without a word. A database's LC_CTYPE is fixed when it is created, so init is the moment to
+/// say so, before anything is written (README's CREATE DATABASE sets it).
+fn pg_locale(conn: &db::Connection, shown: &Path) -> Result<()> {
+    let (encoding, ctype): (String, String) = conn
+        .query_row(
+            "SELECT pg_encoding_to_char(encoding), datctype FROM pg_database
+             WHERE datname = current_database()",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|e| Error::db(e, shown))?;
+    if encoding == "UTF8" && !matches!(ctype.as_str(), "C" | "POSIX") {
+        return Ok(());
+    }
+    Err(Error::Database(msg!(
+        "error.db.locale",
+        path = shown.display().to_string(),
+        ctype = ctype,
+        encoding = encoding
+    )))
+}
+
 /// Runs the PostgreSQL migrations not yet run, each with its version row, in one transaction
 /// under the write lock, then gives the program's role its rights (`pg_grants`).
 fn migrate_postgres(conn: &db::Connection) -> rusqlite::Result<()> {
@@ -570,6 +595,10 @@ impl Store {
                 )));
             }
             Some((_, v)) if v == pg_schema::latest_version() => {}
+            None => {
+                pg_locale(&conn, &shown)?;
+                migrate_postgres(&conn).map_err(db)?
+            }
             _ => migrate_postgres(&conn).map_err(db)?,
         }
         Ok(Store {
