@@ -748,6 +748,11 @@ fn a_wrong_url_is_a_usage_error_and_a_refusal_says_so() {
         let run = desk_on(url, 60);
         run.fails(2, "not a usable database URL");
         run.fails(2, said);
+        assert!(
+            !run.stderr.contains("URL: the database URL"),
+            "{}",
+            run.stderr
+        );
     }
     // Nothing listens on a port just freed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

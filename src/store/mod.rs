@@ -426,7 +426,11 @@ pub(crate) fn connect_postgres(url: &str) -> Result<(db::Connection, PathBuf)> {
         other => Error::Invalid(msg!(
             "error.db.url",
             path = shown.display().to_string(),
-            detail = other.to_string()
+            // "… is not a usable database URL: sslmode …", not "…: the database URL: …".
+            detail = match other {
+                pg_connect::ConnectError::Url(why) => why,
+                other => other.to_string(),
+            }
         )),
     })?;
     Ok((
