@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::store::db::{Connection, OptionalExtension};
 
 /// How many checks `desk check` makes (its steps of progress).
-const CHECKS: u64 = 12;
+const CHECKS: u64 = 13;
 
 /// One thing that is not as it must be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,7 +241,8 @@ fn attachments(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
 impl Store {
     /// Checks integrity (`PRAGMA integrity_check`, foreign keys) and the invariants: every
     /// ticket has its creation event first; its status, outcome and owner are what its history
-    /// says last; its status is declared and its open flag agrees; a finished ticket has a
+    /// says last, and so are the request intake took (subject, body, requester, contact), its
+    /// channel, category, priority and group, as far as the history records them; its status is declared and its open flag agrees; a finished ticket has a
     /// final outcome; every number reads back against its series and its series' algorithm, and
     /// every series gave exactly its numbers but those recorded as skipped (see
     /// `numbers::check`); the history's protecting triggers are in place.
@@ -266,6 +267,8 @@ impl Store {
             let mut v = integrity(c)?;
             step();
             v.extend(history_agrees(c)?);
+            step();
+            v.extend(super::fields_check::check(c)?);
             step();
             let (tickets, states) = states(c, cfg)?;
             v.extend(states);

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod extend;
+mod fields_check;
 pub mod inbox;
 pub mod migrate;
 pub mod numbers;

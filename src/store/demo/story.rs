@@ -79,11 +79,16 @@ impl Story {
                 kind: EventKind::Created,
                 from: None,
                 to: Some(initial.clone()),
-                text: Some(format!(
-                    "{}|{}|{}",
+                text: Some(crate::core::chain::created_text(
                     i.channel.as_str(),
-                    i.category,
-                    i.priority.as_str()
+                    &i.category,
+                    i.priority.as_str(),
+                    &crate::core::chain::Request {
+                        subject: &i.subject,
+                        body: &i.body,
+                        requester: &i.requester,
+                        contact: &i.contact,
+                    },
                 )),
             }],
             st: TicketState {

@@ -197,11 +197,16 @@ fn insert_new(
             ],
             |r| r.get::<_, i64>(0),
         )?;
-    let created = format!(
-        "{}|{}|{}",
+    let created = crate::core::chain::created_text(
         p.channel.as_str(),
-        routing.category,
-        p.priority.as_str()
+        &routing.category,
+        p.priority.as_str(),
+        &crate::core::chain::Request {
+            subject: &p.subject,
+            body: &p.body,
+            requester: &p.requester,
+            contact: &p.contact,
+        },
     );
     let h = History::new(tx, id, &number, now, Some(actor));
     h.record(EventKind::Created, None, Some(&initial), Some(&created))?;
