@@ -72,7 +72,7 @@ fn the_store_tells_how_far_its_long_work_is() {
 
     s.store.check(&cfg, now, None).expect("check");
     let checks = told(&heard, Work::Check);
-    assert_eq!(checks.len(), 12, "one step per check: {checks:?}");
+    assert_eq!(checks.len(), 13, "one step per check: {checks:?}");
 
     s.store.restore(&me, &cfg, &backup, true).expect("restore");
     assert_eq!(told(&heard, Work::Restore).last(), Some(&(6, 6)));
