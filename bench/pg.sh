@@ -41,7 +41,7 @@ declare -A CMD=(
 )
 ORDER="new show list search report"
 declare -A SQT PGT
-ms() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r[\"mean\"]*1000:.1f} ± {r[\"stddev\"]*1000:.1f}")' "$1"; }
+ms() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f ± %.1f" % (r["mean"]*1000, r["stddev"]*1000))' "$1"; }
 for c in $ORDER; do
   for side in sq pg; do
     if ! $side ${CMD[$c]} >"$OUT/once" 2>&1 </dev/null; then
