@@ -527,15 +527,7 @@ fn a_running_desk_connects_again_after_a_restart() {
     let c = pg::Cluster::start(pg::Options::default()).expect("a cluster");
     let db = c.create_db();
     let home = tempfile::tempdir().expect("home");
-    let run = |url: &str, args: &[&str]| {
-        common::Run::from(
-            common::command(Path::new(url))
-                .env("HOME", home.path())
-                .args(args)
-                .output()
-                .expect("desk"),
-        )
-    };
+    let run = |url: &str, args: &[&str]| desk_in(url, home.path(), args, 120);
     run(&db.url, &["init"]).ok();
     run(&db.app_url, &["new", "--subject", "before"]).ok();
     let store = Store::open_postgres(&db.app_url, Mode::Existing).expect("the desk's store");
@@ -582,15 +574,7 @@ fn a_desk_follows_a_failover_to_the_promoted_standby() {
     let primary = pg::Cluster::start(pg::Options::default()).expect("a primary");
     let db = primary.create_db();
     let home = tempfile::tempdir().expect("home");
-    let run = |url: &str, args: &[&str]| {
-        common::Run::from(
-            common::command(Path::new(url))
-                .env("HOME", home.path())
-                .args(args)
-                .output()
-                .expect("desk"),
-        )
-    };
+    let run = |url: &str, args: &[&str]| desk_in(url, home.path(), args, 120);
     run(&db.url, &["init"]).ok();
     let first = run(&db.app_url, &["new", "--subject", "on the primary"]).ok();
     let standby = primary.standby().expect("a standby");
