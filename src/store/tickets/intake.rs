@@ -133,39 +133,40 @@ fn number_for(
     )
 }
 
-/// Numbers and stores one prepared request inside the caller's transaction.
-fn insert_new(
+/// The number of the ticket already registered under the request's external reference.
+fn registered_as(tx: &Connection, p: &Prepared) -> Result<Option<String>> {
+    let Some(r) = &p.external_ref else {
+        return Ok(None);
+    };
+    Ok(tx
+        .prepare_cached("SELECT number FROM tickets WHERE external_ref = ?1")?
+        .query_row([r], |row| row.get(0))
+        .optional()?)
+}
+
+/// A new ticket's number, first status and automatic assignee, as intake decided them.
+struct Decided {
+    alloc: crate::store::numbers::Allocated,
+    initial: String,
+    status: String,
+    assigned: Option<AgentRef>,
+}
+
+/// Stores the ticket's row; returns its id.
+fn insert_row(
     tx: &Connection,
     cfg: &Config,
     actor: &Actor,
     p: &Prepared,
+    d: &Decided,
     now: i64,
-) -> Result<Intake> {
-    if let Some(r) = &p.external_ref {
-        let known: Option<String> = tx
-            .prepare_cached("SELECT number FROM tickets WHERE external_ref = ?1")?
-            .query_row([r], |row| row.get(0))
-            .optional()?;
-        if let Some(number) = known {
-            return Ok(Intake::Existing(number));
-        }
-    }
-    let life = &cfg.lifecycle;
-    let routing = &p.routing;
-    let mut assigned = None;
-    if let Some(g) = &routing.group {
-        ensure_group(tx, cfg, g)?;
-        assigned = auto_assignee(tx, cfg, g)?;
-    }
-    let crate::store::numbers::Allocated { number, scope, seq } =
-        number_for(tx, cfg, p, actor, now)?;
-    let initial = life.initial().to_string();
-    let status = match (&assigned, life.on_assign(&initial)) {
-        (Some(_), Some(t)) => t.to.clone(),
-        _ => initial.clone(),
-    };
-    let open = life.category(&status).is_none_or(|c| c.is_open());
-    let id: i64 = tx
+) -> Result<i64> {
+    let open = cfg
+        .lifecycle
+        .category(&d.status)
+        .is_none_or(|c| c.is_open());
+    let a = &d.alloc;
+    Ok(tx
         .prepare_cached(
             "INSERT INTO tickets (number, number_key, scope, seq, subject, body, requester,
             contact, channel, category, priority, status, is_open, assignee_id,
@@ -176,27 +177,40 @@ fn insert_new(
         )?
         .query_row(
             params![
-                number,
-                numbering::normalize(&number),
-                scope,
-                seq,
+                a.number,
+                numbering::normalize(&a.number),
+                a.scope,
+                a.seq,
                 p.subject,
                 p.body,
                 p.requester,
                 p.contact,
                 p.channel.as_str(),
-                routing.category,
+                p.routing.category,
                 p.priority.rank(),
-                status,
+                d.status,
                 open,
-                assigned.as_ref().map(|a| a.id),
-                routing.group,
+                d.assigned.as_ref().map(|a| a.id),
+                p.routing.group,
                 now,
                 actor.id(),
                 p.external_ref,
             ],
             |r| r.get::<_, i64>(0),
-        )?;
+        )?)
+}
+
+/// The new ticket's first events: created (sealing the request it took), and the desk's
+/// automatic assignment with the status that moves it to.
+fn record_first_events(
+    h: &History<'_>,
+    tx: &Connection,
+    cfg: &Config,
+    p: &Prepared,
+    d: &Decided,
+    now: i64,
+) -> Result<()> {
+    let routing = &p.routing;
     let created = crate::core::chain::created_text(
         p.channel.as_str(),
         &routing.category,
@@ -208,15 +222,49 @@ fn insert_new(
             contact: &p.contact,
         },
     );
-    let h = History::new(tx, id, &number, now, Some(actor));
-    h.record(EventKind::Created, None, Some(&initial), Some(&created))?;
-    if let (Some(a), Some(g)) = (&assigned, &routing.group) {
-        record_auto_assignment(&h, tx, cfg, g, a, now)?;
-        if status != initial {
+    h.record(EventKind::Created, None, Some(&d.initial), Some(&created))?;
+    if let (Some(a), Some(g)) = (&d.assigned, &routing.group) {
+        record_auto_assignment(h, tx, cfg, g, a, now)?;
+        if d.status != d.initial {
             h.by_desk()
-                .record(EventKind::Status, Some(&initial), Some(&status), None)?;
+                .record(EventKind::Status, Some(&d.initial), Some(&d.status), None)?;
         }
     }
+    Ok(())
+}
+
+/// Numbers and stores one prepared request inside the caller's transaction.
+fn insert_new(
+    tx: &Connection,
+    cfg: &Config,
+    actor: &Actor,
+    p: &Prepared,
+    now: i64,
+) -> Result<Intake> {
+    if let Some(number) = registered_as(tx, p)? {
+        return Ok(Intake::Existing(number));
+    }
+    let life = &cfg.lifecycle;
+    let mut assigned = None;
+    if let Some(g) = &p.routing.group {
+        ensure_group(tx, cfg, g)?;
+        assigned = auto_assignee(tx, cfg, g)?;
+    }
+    let alloc = number_for(tx, cfg, p, actor, now)?;
+    let initial = life.initial().to_string();
+    let status = match (&assigned, life.on_assign(&initial)) {
+        (Some(_), Some(t)) => t.to.clone(),
+        _ => initial.clone(),
+    };
+    let d = Decided {
+        alloc,
+        initial,
+        status,
+        assigned,
+    };
+    let id = insert_row(tx, cfg, actor, p, &d, now)?;
+    let h = History::new(tx, id, &d.alloc.number, now, Some(actor));
+    record_first_events(&h, tx, cfg, p, &d, now)?;
     crate::store::sla::refresh(tx, cfg, id, now)?;
     // The web page shows the requester the new number and access code.
     let shown = actor.role() == crate::core::model::Role::Web;
@@ -230,11 +278,11 @@ fn insert_new(
     )?;
     Ok(Intake::Created(Created {
         id,
-        number,
-        routing: routing.clone(),
+        number: d.alloc.number,
+        routing: p.routing.clone(),
         priority: p.priority,
-        status,
-        assigned_to: assigned.map(|a| a.login),
+        status: d.status,
+        assigned_to: d.assigned.map(|a| a.login),
         no_contact: p.contact.trim().is_empty(),
     }))
 }
