@@ -363,16 +363,7 @@ impl Store {
             return Err(Error::Forbidden(msg!("error.backup.restore_on_postgres")));
         }
         let name = source.display().to_string();
-        let mut input = privilege::open_as_caller(source).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Error::NotFound(msg!("error.backup.no_file", file = &name))
-            } else {
-                Error::Invalid(msg!("error.file.read", file = &name, why = io(&e)))
-            }
-        })?;
-        if input.metadata().is_ok_and(|m| !m.is_file()) {
-            return Err(Error::Invalid(msg!("error.file.not_a_file", file = &name)));
-        }
+        let mut input = open_backup(source, &name)?;
         // How far, in its stages: the private copy, its upgrade, vetting it (its history's
         // chain walked), keeping the counters, copying it over the desk, reopening.
         let stage = |n: u64| super::progress::tell(super::progress::Work::Restore, n, 6);
@@ -381,24 +372,9 @@ impl Store {
         private_copy(&mut input, &scratch.0, &name)?;
         stage(1);
         let db = |e| Error::db(e, &scratch.0);
-        let mut src = Connection::open_with_flags(
-            &scratch.0,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(db)?;
-        let version = sound(&src, &name)?;
-        same_schema_as_shipped(&src, version, &name)?;
-        src.execute_batch("PRAGMA foreign_keys = OFF").map_err(db)?;
-        schema::migrations().to_latest(&mut src).map_err(|e| {
-            Error::Database(msg!(
-                "error.db.upgrade",
-                path = &name,
-                detail = e.to_string()
-            ))
-        })?;
-        stage(2);
         // The backup's own checks and counters are the store's (on the seam).
-        let src = super::db::Connection::from(src);
+        let src = super::db::Connection::from(upgraded(&scratch.0, &name)?);
+        stage(2);
         let tickets = count(src.sqlite().map_err(db)?).map_err(db)?;
         let have = self.ticket_count()?;
         if have > 0 && !force {
@@ -418,22 +394,7 @@ impl Store {
         // The counters never go back: numbers given since the backup was taken stay given,
         // recorded as skipped in the copy before it replaces the desk (in the same step).
         let before = super::numbers::counters(&self.conn).map_err(|e| self.err(e))?;
-        let kept = {
-            let tx = src.transaction().map_err(db)?;
-            let kept = super::numbers::keep_counters(
-                &tx,
-                &before,
-                super::numbers::Who::of(actor),
-                &format!("restored from {name}"),
-                chrono::Utc::now().timestamp(),
-            )
-            .map_err(db)?;
-            tx.commit().map_err(db)?;
-            kept
-        };
-        let _: String = src
-            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
-            .map_err(db)?;
+        let kept = keep_numbers(&src, &before, actor, &name).map_err(db)?;
         stage(4);
         let path = self.path.clone();
         copy_all(
@@ -461,6 +422,64 @@ impl Store {
             kept,
         })
     }
+}
+
+/// The backup file `source` (shown as `name`), opened with the caller's rights: a file.
+fn open_backup(source: &Path, name: &str) -> Result<std::fs::File> {
+    let input = privilege::open_as_caller(source).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::NotFound(msg!("error.backup.no_file", file = name))
+        } else {
+            Error::Invalid(msg!("error.file.read", file = name, why = io(&e)))
+        }
+    })?;
+    if input.metadata().is_ok_and(|m| !m.is_file()) {
+        return Err(Error::Invalid(msg!("error.file.not_a_file", file = name)));
+    }
+    Ok(input)
+}
+
+/// The private copy at `copy` opened, refused unless it is a sound desk of a schema as
+/// shipped, and brought up to this desk's schema.
+fn upgraded(copy: &Path, name: &str) -> Result<Connection> {
+    let db = |e| Error::db(e, copy);
+    let mut src = Connection::open_with_flags(
+        copy,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(db)?;
+    let version = sound(&src, name)?;
+    same_schema_as_shipped(&src, version, name)?;
+    src.execute_batch("PRAGMA foreign_keys = OFF").map_err(db)?;
+    schema::migrations().to_latest(&mut src).map_err(|e| {
+        Error::Database(msg!(
+            "error.db.upgrade",
+            path = name,
+            detail = e.to_string()
+        ))
+    })?;
+    Ok(src)
+}
+
+/// The desk's counters (`before`) kept in the backup's copy: numbers given since the backup
+/// was taken stay given, recorded as skipped; the copy then leaves WAL mode, to be copied.
+fn keep_numbers(
+    src: &super::db::Connection,
+    before: &[super::numbers::Counter],
+    actor: &Actor,
+    name: &str,
+) -> rusqlite::Result<Vec<super::numbers::Gap>> {
+    let tx = src.transaction()?;
+    let kept = super::numbers::keep_counters(
+        &tx,
+        before,
+        super::numbers::Who::of(actor),
+        &format!("restored from {name}"),
+        chrono::Utc::now().timestamp(),
+    )?;
+    tx.commit()?;
+    let _: String = src.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+    Ok(kept)
 }
 
 /// The backup read with the caller's rights into a private copy at `to`, new (never an

@@ -503,36 +503,7 @@ fn to_postgres(source: &db::Connection, url: &str) -> Result<Migrated> {
     let shown = super::redact_url(url);
     let (target, _) = super::connect_postgres(url)?;
     let pg = |e| Error::db(e, Path::new(&shown));
-    let (objects, user, schema, may_create): (i64, String, String, bool) = target
-        .query_row(
-            "SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace)
-                  + (SELECT count(*) FROM pg_proc WHERE pronamespace = current_schema()::regnamespace)
-                  + (SELECT count(*) FROM pg_type t WHERE typnamespace = current_schema()::regnamespace
-                       AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid)
-                       AND t.typelem = 0),
-                    current_user::text, current_schema()::text,
-                    has_schema_privilege(current_schema(), 'CREATE')",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .map_err(pg)?;
-    if objects > 0 {
-        return Err(Error::Forbidden(msg!(
-            "error.migrate.not_empty",
-            target = shown.clone(),
-            schema = schema,
-            count = objects
-        )));
-    }
-    if !may_create {
-        return Err(Error::Forbidden(msg!(
-            "error.migrate.not_owner",
-            target = shown.clone(),
-            user = user,
-            schema = schema,
-            owner = pg_grants::OWNER_ROLE
-        )));
-    }
+    empty_and_ours(&target, &shown)?;
     let tx = target.transaction().map_err(pg)?;
     for (version, sql) in pg_schema::ALL {
         tx.execute_batch(sql).map_err(pg)?;
@@ -552,24 +523,7 @@ fn to_postgres(source: &db::Connection, url: &str) -> Result<Migrated> {
     };
     // Indexes that no constraint needs are made after the rows are in: one sorted build
     // each (a GIN over the search's documents especially) instead of one insertion per row.
-    let mut later: Vec<(String, String)> = Vec::new();
-    {
-        let mut stmt = tx
-            .prepare(
-                "SELECT c.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
-                 JOIN pg_class c ON c.oid = i.indexrelid
-                 WHERE c.relnamespace = current_schema()::regnamespace
-                   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-                 ORDER BY c.relname",
-            )
-            .map_err(pg)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(pg)?;
-        for r in rows {
-            later.push(r.map_err(pg)?);
-        }
-    }
+    let later = secondary_indexes(&tx).map_err(pg)?;
     for (name, _) in &later {
         tx.execute_batch(&format!("DROP INDEX \"{name}\""))
             .map_err(pg)?;
@@ -581,6 +535,69 @@ fn to_postgres(source: &db::Connection, url: &str) -> Result<Migrated> {
         tx.execute_batch(def).map_err(pg)?;
     }
     // Identity columns go on after the ids copied.
+    identities_after_copied(&tx).map_err(pg)?;
+    tx.execute_batch(&pg_grants::grants()).map_err(pg)?;
+    let (events, head) = copy.verify(&counts)?;
+    tx.commit().map_err(pg)?;
+    Ok(Migrated {
+        tables: counts,
+        events,
+        head,
+    })
+}
+
+/// Refuses a target that is not empty, or whose schema this role may not create in (the
+/// program's role instead of the owner's).
+fn empty_and_ours(target: &db::Connection, shown: &str) -> Result<()> {
+    let (objects, user, schema, may_create): (i64, String, String, bool) = target
+        .query_row(
+            "SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace)
+                  + (SELECT count(*) FROM pg_proc WHERE pronamespace = current_schema()::regnamespace)
+                  + (SELECT count(*) FROM pg_type t WHERE typnamespace = current_schema()::regnamespace
+                       AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid)
+                       AND t.typelem = 0),
+                    current_user::text, current_schema()::text,
+                    has_schema_privilege(current_schema(), 'CREATE')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .map_err(|e| Error::db(e, Path::new(shown)))?;
+    if objects > 0 {
+        return Err(Error::Forbidden(msg!(
+            "error.migrate.not_empty",
+            target = shown.to_string(),
+            schema = schema,
+            count = objects
+        )));
+    }
+    if !may_create {
+        return Err(Error::Forbidden(msg!(
+            "error.migrate.not_owner",
+            target = shown.to_string(),
+            user = user,
+            schema = schema,
+            owner = pg_grants::OWNER_ROLE
+        )));
+    }
+    Ok(())
+}
+
+/// The indexes of the new schema that no constraint needs (name, definition), dropped before
+/// the rows go in and made again after.
+fn secondary_indexes(tx: &db::Transaction<'_>) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut stmt = tx.prepare(
+        "SELECT c.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid
+         WHERE c.relnamespace = current_schema()::regnamespace
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+         ORDER BY c.relname",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// Each identity column's sequence set past the ids copied.
+fn identities_after_copied(tx: &db::Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
         "DO $ids$
          DECLARE r record;
@@ -594,15 +611,6 @@ fn to_postgres(source: &db::Connection, url: &str) -> Result<Migrated> {
          END
          $ids$",
     )
-    .map_err(pg)?;
-    tx.execute_batch(&pg_grants::grants()).map_err(pg)?;
-    let (events, head) = copy.verify(&counts)?;
-    tx.commit().map_err(pg)?;
-    Ok(Migrated {
-        tables: counts,
-        events,
-        head,
-    })
 }
 
 /// A file that is removed when dropped, unless kept.
