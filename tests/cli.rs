@@ -1259,3 +1259,26 @@ fn a_database_password_is_never_printed() {
         }
     }
 }
+
+/// `desk --json config check` answers in JSON, like every other command (a review found it
+/// printing its sentence): the desk's own configuration and a file named, on either store.
+#[test]
+fn config_check_answers_in_json() {
+    let d = Desk::new();
+    let own = d.run(&["--json", "config", "check"]).json();
+    assert_eq!(own["valid"], true, "{own}");
+    assert_eq!(own["file"], d.config().display().to_string().as_str());
+    assert!(own["statuses"].as_u64().is_some_and(|n| n > 3), "{own}");
+    assert!(own["groups"].as_u64().is_some(), "{own}");
+    let file = d.dir.path().join("other.toml");
+    std::fs::copy(d.config(), &file).expect("copy");
+    let named = d
+        .run(&["--json", "config", "check", file.to_str().expect("path")])
+        .json();
+    assert_eq!(named["file"], file.display().to_string().as_str());
+    assert_eq!(named["valid"], true);
+    // A mistake is still one line on stderr with its exit code.
+    std::fs::write(&file, "language = \"de\"\n").expect("write");
+    d.run(&["--json", "config", "check", file.to_str().expect("path")])
+        .fails(2, "configuration");
+}

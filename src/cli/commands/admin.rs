@@ -512,16 +512,36 @@ pub(super) fn config_origin(cat: &Catalog, path: Option<&Path>) -> String {
         .unwrap_or_else(|| cat.t("term.builtin_config").to_string())
 }
 
+/// What `desk config check` says of a sound configuration: a line, or with `--json` an
+/// object (`file`: null for the built-in one).
 pub(super) fn config_summary(
     cat: &Catalog,
     cfg: &crate::core::config::Config,
     path: Option<&Path>,
+    json: bool,
 ) -> String {
+    let (statuses, transitions) = (
+        cfg.lifecycle.statuses().len(),
+        cfg.lifecycle.transitions().len(),
+    );
+    if json {
+        return output::json_text(&json!({
+            "valid": true,
+            "file": path.map(|p| p.display().to_string()),
+            "statuses": statuses,
+            "transitions": transitions,
+            "categories": cfg.categories.len(),
+            "groups": cfg.groups.len(),
+            "routes": cfg.routes.len(),
+            "database": cfg.database_url.as_deref().map(crate::store::redact_url),
+            "report_database": cfg.report_url.as_deref().map(crate::store::redact_url),
+        }));
+    }
     cat.say(&msg!(
         "msg.config_ok",
         origin = config_origin(cat, path),
-        statuses = cfg.lifecycle.statuses().len(),
-        transitions = cfg.lifecycle.transitions().len(),
+        statuses = statuses,
+        transitions = transitions,
         categories = cfg.categories.len(),
         groups = cfg.groups.len(),
         routes = cfg.routes.len()
@@ -529,7 +549,7 @@ pub(super) fn config_summary(
 }
 
 /// `desk config check [FILE]`: a file named by the caller is read with the caller's rights.
-pub(super) fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
+pub(super) fn config_check(file: Option<&Path>, db: &Path, json: bool) -> Result<()> {
     let (cfg, path) = crate::session::load_config(file, db)?;
     let cat = crate::cli::catalog();
     let origin = config_origin(cat, path.as_deref());
@@ -552,7 +572,7 @@ pub(super) fn config_check(file: Option<&Path>, db: &Path) -> Result<()> {
         Some(Ok(store)) => store.numbering_fits(&cfg, &origin)?,
         _ => crate::store::numbers::numbering_fits(&cfg, &[], &origin)?,
     }
-    print(&config_summary(cat, &cfg, path.as_deref()));
+    print(&config_summary(cat, &cfg, path.as_deref(), json));
     Ok(())
 }
 
@@ -637,9 +657,14 @@ pub(super) fn migrate(s: &Session, cli: &Cli, to: &str) -> Result<()> {
 }
 
 /// `desk config check` on the shared desk: its own configuration, for its agents.
-pub(super) fn config_check_own(s: &Session) -> Result<()> {
+pub(super) fn config_check_own(s: &Session, json: bool) -> Result<()> {
     let origin = config_origin(s.catalog, s.config_path.as_deref());
     s.store.numbering_fits(&s.cfg, &origin)?;
-    print(&config_summary(s.catalog, &s.cfg, s.config_path.as_deref()));
+    print(&config_summary(
+        s.catalog,
+        &s.cfg,
+        s.config_path.as_deref(),
+        json,
+    ));
     Ok(())
 }

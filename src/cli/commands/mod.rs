@@ -36,7 +36,8 @@ pub fn dispatch(cli: Cli, desk: super::Desk) -> Result<(), Failure> {
         Some(Command::Config(ConfigCommand::Check { ref file }))
             if file.is_some() || crate::session::shared_desk(&db).is_none() =>
         {
-            config_check(file.as_deref().or(cli.config.as_deref()), &db).map_err(Failure::from)
+            config_check(file.as_deref().or(cli.config.as_deref()), &db, cli.json)
+                .map_err(Failure::from)
         }
         Some(Command::Restore { ref file, .. })
             if crate::session::shared_desk(&db).is_none() && !db.exists() =>
@@ -184,7 +185,7 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Migrate { to } => migrate(s, cli, to),
         Command::Restore { file, force } => restore_into(s, cli, file, *force),
         Command::Config(ConfigCommand::Install { file }) => install_config(s, cli, file),
-        Command::Config(ConfigCommand::Check { .. }) => config_check_own(s),
+        Command::Config(ConfigCommand::Check { .. }) => config_check_own(s, cli.json),
     }
 }
 
