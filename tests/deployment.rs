@@ -750,6 +750,28 @@ fn a_wrong_url_is_a_usage_error_and_a_refusal_says_so() {
     .fails(5, "refused");
 }
 
+/// Nothing listening is said at once: a refused connection is not a server restarting (a
+/// review found every command on a stopped server waiting the whole restart wait, 10 s,
+/// before saying "refused"). The limit is that wait halved, not a speed: without the fix the
+/// desk is still retrying when it is stopped.
+#[test]
+fn a_refused_connection_is_said_at_once() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a loopback port")
+        .port();
+    let home = tempfile::tempdir().expect("a HOME");
+    for args in [&["list"][..], &["init"], &["new", "--subject", "x"]] {
+        desk_in(
+            &format!("postgres://u:pw@127.0.0.1:{port}/desk?sslmode=disable"),
+            home.path(),
+            args,
+            5,
+        )
+        .fails(5, "refused");
+    }
+}
+
 /// Another program's database is said to be one (not "some other SQLite file"); a server
 /// that asks for a password the URL does not give says so (exit 2).
 #[test]

@@ -391,13 +391,20 @@ pub enum Mode {
 pub(crate) fn connect_postgres(url: &str) -> Result<(db::Connection, PathBuf)> {
     let shown = PathBuf::from(redact_url(url));
     // A server that is starting or stopping (a restart, a failover under way) is waited for,
-    // a while: a desk started in that moment goes on once it is back.
+    // a while: a desk started in that moment goes on once it is back. A connection refused
+    // (nothing listening) is said at once, unless the server was heard restarting or its
+    // socket is there: a desk pointed at a server that is not running does not wait 10 s.
     let started = std::time::Instant::now();
+    let mut restarting = false;
     let client = loop {
         match pg_connect::connect(url) {
             Err(pg_connect::ConnectError::Server(e))
-                if pg_connect::transient(&e) && started.elapsed() < PG_STARTUP_WAIT =>
+                if started.elapsed() < PG_STARTUP_WAIT
+                    && (pg_connect::transient(&e)
+                        || (pg_connect::refused(&e)
+                            && (restarting || pg_connect::socket_present(url)))) =>
             {
+                restarting |= pg_connect::transient(&e);
                 std::thread::sleep(Duration::from_millis(200));
             }
             other => break other,

@@ -228,9 +228,11 @@ fn decode(s: &str) -> std::borrow::Cow<'_, str> {
     percent_encoding::percent_decode_str(s).decode_utf8_lossy()
 }
 
-/// Whether a failure to connect is the server's passing state — refusing connections while
-/// it starts, stops or recovers (a restart, a failover under way) — so that trying again in
-/// a moment may succeed.
+/// Whether a failure to connect is the server's passing state — it answered that it is
+/// starting, stopping or recovering (a restart, a failover under way), or it dropped the
+/// connection during its startup — so that trying again in a moment may succeed. Nothing
+/// listening at all is not: that is `refused`, said at once unless the server is known to
+/// be restarting.
 pub fn transient(e: &postgres::Error) -> bool {
     use postgres::error::SqlState;
     if let Some(db) = e.as_db_error() {
@@ -239,20 +241,45 @@ pub fn transient(e: &postgres::Error) -> bool {
             || *c == SqlState::ADMIN_SHUTDOWN
             || *c == SqlState::CRASH_SHUTDOWN;
     }
+    io_kind(e).is_some_and(|k| {
+        matches!(
+            k,
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::UnexpectedEof
+        )
+    })
+}
+
+/// Whether nothing listens where the URL points (the connection was refused).
+pub fn refused(e: &postgres::Error) -> bool {
+    io_kind(e) == Some(std::io::ErrorKind::ConnectionRefused)
+}
+
+/// The kind of the operating system's error behind a client error, if one is.
+fn io_kind(e: &postgres::Error) -> Option<std::io::ErrorKind> {
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionRefused
-                    | std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::ConnectionAborted
-                    | std::io::ErrorKind::UnexpectedEof
-            );
+            return Some(io.kind());
         }
         source = s.source();
     }
-    false
+    None
+}
+
+/// Whether a server's Unix socket named by the URL is there: a server that refuses on a
+/// socket it left behind is starting or stopping, not absent (a stopped server removes it).
+pub fn socket_present(url: &str) -> bool {
+    let Ok(t) = parse(url) else { return false };
+    let ports = t.config.get_ports();
+    t.config.get_hosts().iter().enumerate().any(|(i, h)| {
+        let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+        match h {
+            postgres::config::Host::Unix(dir) => dir.join(format!(".s.PGSQL.{port}")).exists(),
+            postgres::config::Host::Tcp(_) => false,
+        }
+    })
 }
 
 fn provider() -> Arc<CryptoProvider> {
