@@ -268,9 +268,10 @@ fn desk_report_gives_on_postgresql_the_figures_it_gives_on_sqlite() {
     assert!(table.contains("Time in each status"), "{table}");
 }
 
-/// `[database] report_url`: `desk report` reads from a streaming replica. Caught up, it gives
-/// the primary's figures; stopped, the report fails naming the replica (exit 5) while the
-/// desk itself goes on working on the primary; a URL that is not PostgreSQL's is refused.
+/// `[database] report_url`: `desk report` and the terminal desk's Stats pane read from a
+/// streaming replica. Caught up, it gives the primary's figures; stopped, the report fails
+/// naming the replica (exit 5; the pane says it) while the desk itself goes on working on the
+/// primary; a URL that is not PostgreSQL's is refused.
 #[test]
 fn desk_report_reads_from_the_replica_report_url_names() {
     use common::pg;
@@ -293,19 +294,58 @@ fn desk_report_reads_from_the_replica_report_url_names() {
         .expect("it follows");
     let config = d.dir.path().join(".local/share/desk/desk.toml");
     let original = std::fs::read_to_string(&config).expect("the desk's configuration");
+    // (desk init on PostgreSQL wrote its `[database]` table, with the program's url.)
     let with = |url: &str| {
-        std::fs::write(
-            &config,
-            format!("{original}\n[database]\nreport_url = \"{url}\"\n"),
-        )
-        .expect("write the configuration");
+        let line = format!("report_url = \"{url}\"\n");
+        let text = match original.contains("\n[database]\n") {
+            true => original.replacen("\n[database]\n", &format!("\n[database]\n{line}"), 1),
+            false => format!("{original}\n[database]\n{line}"),
+        };
+        std::fs::write(&config, text).expect("write the configuration");
     };
+    // The Stats pane's figures of the primary (no report_url yet), by the desk itself.
+    let stats = |app: &desk::ui::app::App| match app.overlays.last() {
+        Some(desk::ui::overlays::Overlay::Stats(st)) => {
+            st.report.as_ref().map(|r| r.total.received)
+        }
+        _ => panic!("the Stats pane is open"),
+    };
+    let open = || {
+        let s = desk::session::Session::open(&d.db, Some(&config), desk::store::Mode::Existing)
+            .expect("the desk");
+        let mut app = desk::ui::app::App::new(
+            s,
+            desk::ui::theme::Theme { color: false },
+            120,
+            40,
+            desk::session::now(),
+        )
+        .expect("the desk's app");
+        common::ui::key(&mut app, ratatui::crossterm::event::KeyCode::Char('S'));
+        app
+    };
+    let on_primary = stats(&open()).expect("the primary's figures");
+    assert!(on_primary > 0);
     with(&standby.url(pg::APP, &db.name));
     alike(&d.run(&report).json(), &primary, "the replica's report");
+    let mut app = open();
+    assert_eq!(
+        stats(&app),
+        Some(on_primary),
+        "the replica's figures in the pane"
+    );
+    let replica_port = standby.port;
     drop(standby);
     let r = d.run(&report);
     r.fails(5, "127.0.0.1");
     assert!(!r.stderr.contains(":desk_app"), "no password: {}", r.stderr);
+    // The pane reads the replica again (another period): it says the replica is gone.
+    common::ui::key(&mut app, ratatui::crossterm::event::KeyCode::Right);
+    let said = common::ui::message(&app);
+    assert!(
+        said.contains(&format!("127.0.0.1:{replica_port}")) && !said.contains(":desk_app"),
+        "{said}"
+    );
     d.run(&["list"]).ok();
     with("sqlite:/tmp/x.db");
     d.run(&report).fails(2, "report_url");

@@ -221,7 +221,14 @@ impl App {
             now: self.now,
         };
         let started = std::time::Instant::now();
-        match self.session.store.report(&self.session.cfg, &spec) {
+        // From the report replica when the desk names one (`[database] report_url`), as
+        // `desk report` reads: the desk itself (the primary) said who may look when it signed
+        // this person in, and keeps the agents' load below.
+        let report = match &self.session.cfg.report_url {
+            Some(url) => Store::open_report(url).and_then(|r| r.report(&self.session.cfg, &spec)),
+            None => self.session.store.report(&self.session.cfg, &spec),
+        };
+        match report {
             Ok(r) => st.report = Some(r),
             Err(e) => self.fail(&e),
         }
