@@ -187,7 +187,15 @@ fn postgres_said(e: &postgres::Error, p: String) -> Message {
     } else if *code == S::READ_ONLY_SQL_TRANSACTION {
         msg!("error.db.read_only", path = p)
     } else if *code == S::INSUFFICIENT_PRIVILEGE {
-        msg!("error.db.permission", path = p)
+        // The server's words say which right (a table's, the schema's): a desk_app that lost
+        // its grants (a pg_restore) is told how its owner gives them again.
+        msg!(
+            "error.db.pg_permission",
+            path = p,
+            detail = one_line(db.message()),
+            owner = crate::store::pg_grants::OWNER_ROLE,
+            app = crate::store::pg_grants::APP_ROLE
+        )
     } else if *code == S::DISK_FULL {
         msg!("error.db.full", path = p)
     } else if code.code().starts_with("08") || code.code().starts_with("57P") {

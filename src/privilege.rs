@@ -464,8 +464,9 @@ pub fn login_members(gid: Gid) -> Vec<String> {
 }
 
 /// What `desk check` finds wrong with the shared desk's side of the operating system: login
-/// users in the desk's group, a directory or file no longer as `desk init --shared` made it.
-pub fn shared_desk_problems(reg: &Registry) -> Vec<Message> {
+/// users in the desk's group, a directory or file no longer as `desk init --shared` made it
+/// (a desk on PostgreSQL has no database file there, only its configuration).
+pub fn shared_desk_problems(reg: &Registry, on_postgres: bool) -> Vec<Message> {
     let mut out = Vec::new();
     let members = login_members(reg.gid);
     if !members.is_empty() {
@@ -480,6 +481,9 @@ pub fn shared_desk_problems(reg: &Registry) -> Vec<Message> {
     }
     let dir = reg.database.parent().unwrap_or(Path::new("/"));
     for name in ["desk.db", "desk.db-wal", "desk.db-shm", "desk.toml"] {
+        if on_postgres && name != "desk.toml" {
+            continue;
+        }
         let p = dir.join(name);
         // The configuration is written by the admin who installs it; the database files are
         // root's, made once by `desk init --shared`.

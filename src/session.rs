@@ -285,6 +285,10 @@ pub struct Creation {
     pub session: Session,
     pub became_admin: bool,
     pub wrote_config: bool,
+    /// A desk made on PostgreSQL: the `[database] url` its configuration holds (written
+    /// there when `wrote_config`), or, when a configuration that was there already names
+    /// another database or none, the url to add to it.
+    pub database: Option<String>,
 }
 
 /// An open desk: database, configuration, language and the person at the keyboard.
@@ -433,18 +437,46 @@ impl Session {
             })?;
         }
         let config_file = config_beside(db);
-        let mut wrote_config = false;
-        if config.is_none() && !config_file.exists() {
-            std::fs::write(&config_file, crate::core::config::BUILTIN).map_err(|e| {
+        let write = |text: &str| {
+            std::fs::write(&config_file, text).map_err(|e| {
                 Error::Database(msg!(
                     "error.file.write",
                     file = config_file.display().to_string(),
                     why = io(&e)
                 ))
-            })?;
+            })
+        };
+        let pg_url = crate::store::postgres_url(db);
+        let mut wrote_config = false;
+        // A desk on PostgreSQL gets its configuration once its database took the desk.
+        if config.is_none() && !config_file.exists() && pg_url.is_none() {
+            write(crate::core::config::BUILTIN)?;
             wrote_config = true;
         }
         let mut session = Session::open_unsigned(db, config, Mode::Create)?;
+        // Its `[database] url` (the program's, without a password), so that the next run
+        // without --db opens this desk and not an SQLite file.
+        let mut database = None;
+        if let (Some(url), None) = (pg_url, config) {
+            let url = session.store.program_url(url)?;
+            if !config_file.exists() {
+                write(&format!(
+                    "{}\n[database]\nurl = {}\n",
+                    crate::core::config::BUILTIN,
+                    toml::Value::String(url.clone())
+                ))?;
+                wrote_config = true;
+                database = Some(url);
+            } else if session
+                .cfg
+                .database_url
+                .as_deref()
+                .map(crate::store::redact_url)
+                != Some(url.clone())
+            {
+                database = Some(url);
+            }
+        }
         let name = full_name(&session.login);
         let became_admin = session
             .store
@@ -459,6 +491,7 @@ impl Session {
             session,
             became_admin,
             wrote_config,
+            database,
         })
     }
 }

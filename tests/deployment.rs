@@ -851,3 +851,226 @@ fn init_refuses_a_c_locale_database() {
     );
     desk_in(&c.url(pg::OWNER, &readme_db), home.path(), &["init"], 60).ok();
 }
+
+/// The password in a URL of the test cluster (`role:PASSWORD@`).
+fn password_of(url: &str) -> String {
+    url.split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(auth, _)| auth.split_once(':'))
+        .map(|(_, pw)| pw.to_string())
+        .expect("a password in the URL")
+}
+
+/// The URL without its password (what an admin types, the password in PGPASSWORD).
+fn without_password(url: &str) -> String {
+    desk::store::redact_url(url)
+}
+
+/// The desk on `home` as a new admin runs it: no DESK_DB unless `db` names one, PGPASSWORD
+/// only when given.
+fn admin_runs(
+    home: &Path,
+    db: Option<&str>,
+    pgpassword: Option<&str>,
+    args: &[&str],
+) -> common::Run {
+    let mut c = common::command(Path::new("unused"));
+    c.env_remove("DESK_DB").env("HOME", home);
+    if let Some(db) = db {
+        c.arg("--db").arg(db);
+    }
+    if let Some(pw) = pgpassword {
+        c.env("PGPASSWORD", pw);
+    }
+    common::Run::from(c.args(args).output().expect("desk"))
+}
+
+/// README's worked example (issue 18, a review's first and second findings): `desk init` as
+/// the program's role says in one line to run it as the schema's owner and writes nothing;
+/// as the owner (the password in PGPASSWORD, not in the URL) it writes a desk.toml whose
+/// `[database] url` is the program's role's, without a password, so that the next run
+/// without --db opens this desk — its password from ~/.pgpass (mode 0600; one others can
+/// read is ignored, as libpq does) — and never an SQLite file.
+#[test]
+fn init_on_postgres_as_readme_says() {
+    let Some(db) = pg::db() else { return };
+    let c = pg::cluster().expect("the cluster that gave the database");
+    let home = tempfile::tempdir().expect("a HOME");
+    let config = home.path().join(".local/share/desk/desk.toml");
+    // As desk_app: refused, said how, nothing written.
+    let r = admin_runs(home.path(), Some(&db.app_url), None, &["init"]);
+    r.fails(4, "run desk init as the schema's owner (desk_owner)");
+    assert!(
+        !r.stderr.contains(&password_of(&db.app_url)),
+        "{}",
+        r.stderr
+    );
+    assert!(!config.exists(), "no configuration for a desk not made");
+    assert_eq!(
+        c.admin(
+            &db.name,
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ),
+        "0"
+    );
+    // As desk_owner, as README shows it.
+    let owner_url = without_password(&db.url);
+    let said = admin_runs(
+        home.path(),
+        Some(&owner_url),
+        Some(&password_of(&db.url)),
+        &["init"],
+    )
+    .ok();
+    let app_url = without_password(&db.app_url);
+    assert!(said.contains(&format!("url = \"{app_url}\"")), "{said}");
+    let text = std::fs::read_to_string(&config).expect("desk.toml written");
+    assert!(
+        text.contains(&format!("[database]\nurl = \"{app_url}\"")),
+        "{text}"
+    );
+    assert!(!text.contains(&password_of(&db.app_url)));
+    assert!(!text.contains(&password_of(&db.url)));
+    // Without --db and without a password anywhere: the server asks for one, said so.
+    admin_runs(home.path(), None, None, &["list"]).fails(2, "~/.pgpass");
+    // A password file others may read is not read.
+    use std::os::unix::fs::PermissionsExt;
+    let pgpass = home.path().join(".pgpass");
+    std::fs::write(
+        &pgpass,
+        format!(
+            "# the desk's program role\n127.0.0.1:{}:{}:desk_app:{}\n",
+            db.port,
+            db.name,
+            password_of(&db.app_url)
+        ),
+    )
+    .expect("write .pgpass");
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    admin_runs(home.path(), None, None, &["list"]).fails(2, "~/.pgpass");
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    // Now the desk opens there without --db, as desk_app: the only password it has is
+    // desk_app's (the owner's is another).
+    let n = admin_runs(home.path(), None, None, &["new", "--subject", "no heating"]).ok();
+    assert_eq!(
+        c.admin(&db.name, "SELECT number FROM tickets"),
+        n,
+        "registered on PostgreSQL"
+    );
+    assert!(
+        !home.path().join(".local/share/desk/desk.db").exists(),
+        "no SQLite desk made beside it"
+    );
+    // init again: nothing to write, nothing to say about the configuration.
+    let again = admin_runs(
+        home.path(),
+        Some(&owner_url),
+        Some(&password_of(&db.url)),
+        &["init"],
+    )
+    .ok();
+    assert!(again.contains("already initialised"), "{again}");
+    assert!(!again.contains("[database]"), "{again}");
+}
+
+/// A configuration that was there before (an SQLite desk's) is kept, and init says what to
+/// put in it to open the PostgreSQL desk without --db.
+#[test]
+fn init_on_postgres_keeps_a_configuration_and_says_what_to_add() {
+    let Some(db) = pg::db() else { return };
+    let home = tempfile::tempdir().expect("a HOME");
+    admin_runs(home.path(), None, None, &["init"]).ok();
+    let config = home.path().join(".local/share/desk/desk.toml");
+    let before = std::fs::read_to_string(&config).expect("the SQLite desk's desk.toml");
+    let said = admin_runs(
+        home.path(),
+        Some(&without_password(&db.url)),
+        Some(&password_of(&db.url)),
+        &["init"],
+    )
+    .ok();
+    assert!(
+        said.contains(&format!(
+            "put [database] url = \"{}\" in it",
+            without_password(&db.app_url)
+        )),
+        "{said}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).expect("kept"), before);
+}
+
+/// After a pg_restore that did not bring the grants (`--no-privileges`, or a role made after
+/// it), the program's role is refused with a line that says how to give its rights again;
+/// `desk migrate --grants` as the schema's owner does, and the desk works as before.
+/// `--print` prints the statement for psql without opening any desk; the program's role
+/// cannot give itself rights; an SQLite desk has none to give.
+#[test]
+fn grants_are_given_again_after_a_pg_restore() {
+    let Some(db) = pg::db() else { return };
+    let c = pg::cluster().expect("the cluster that gave the database");
+    let home = tempfile::tempdir().expect("a HOME");
+    let run = |url: &str, args: &[&str]| desk_in(url, home.path(), args, 120);
+    run(&db.url, &["init"]).ok();
+    let n = run(&db.app_url, &["new", "--subject", "before the backup"]).ok();
+    let dump = home.path().join("desk.dump");
+    let out = std::process::Command::new(c.bin.join("pg_dump"))
+        .env("PGPASSWORD", password_of(&db.url))
+        .args(["-Fc", "-d", &without_password(&db.url), "-f"])
+        .arg(&dump)
+        .output()
+        .expect("pg_dump");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored = c.create_db();
+    let out = std::process::Command::new(c.bin.join("pg_restore"))
+        .env("PGPASSWORD", password_of(&restored.url))
+        .args(["--no-owner", "--no-privileges", "--role=desk_owner", "-d"])
+        .arg(without_password(&restored.url))
+        .arg(&dump)
+        .output()
+        .expect("pg_restore");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // desk_app has no rights there: one line, saying what to run.
+    run(&restored.app_url, &["show", &n]).fails(5, "desk migrate --grants as desk_owner");
+    run(&restored.app_url, &["migrate", "--grants"]).fails(5, "desk migrate --grants");
+    // The owner gives them again.
+    let said = run(&restored.url, &["migrate", "--grants"]).ok();
+    assert!(said.contains("desk_app has its rights"), "{said}");
+    let j = run(&restored.url, &["--json", "migrate", "--grants"]).json();
+    assert_eq!(j["role"], "desk_app");
+    assert!(j["tables"].as_i64().is_some_and(|t| t > 10), "{j}");
+    let shown = run(&restored.app_url, &["--json", "show", &n]).json();
+    assert_eq!(shown["subject"], "before the backup");
+    run(
+        &restored.app_url,
+        &["new", "--subject", "after the restore"],
+    )
+    .ok();
+    run(&restored.url, &["check"]).ok();
+    // And no more than the grants: desk_app still cannot change the history.
+    assert!(
+        c.psql(pg::APP, &restored.name, "UPDATE events SET text = 'x'")
+            .is_err()
+    );
+    // The statement alone, for psql: no desk opened (none is there).
+    let printed = desk_in(
+        "postgres://nobody@127.0.0.1:1/none",
+        home.path(),
+        &["migrate", "--grants", "--print"],
+        60,
+    )
+    .ok();
+    assert!(printed.starts_with("DO $grants$"), "{printed}");
+    assert_eq!(printed, desk::store::pg_grants::grants().trim());
+    // An SQLite desk has no grants to give.
+    let lite = common::Desk::sqlite();
+    lite.run(&["migrate", "--grants"])
+        .fails(2, "its rights again is for a desk on PostgreSQL");
+}

@@ -1261,3 +1261,147 @@ fn a_service_holds_the_group_by_its_own_account() {
         );
     }
 }
+
+/// The shared desk on PostgreSQL (issue 18, a review's third finding): `desk init --shared
+/// DIR --db postgres://desk_owner@…` as root makes the desk's schema there, its directory
+/// holding only the protected configuration (`root:GROUP 0640`) whose `[database] url` names
+/// the program's role without a password, and says where the password goes; once root puts
+/// it there, the set-id program serves everyone from PostgreSQL, `desk check` is clean, and
+/// `desk config check FILE` compares a configuration's numbering with the numbers the
+/// PostgreSQL desk gave (not with the file the registry names, which is not there).
+#[test]
+#[ignore]
+fn a_shared_desk_on_postgres() {
+    root_only!();
+    let Some(db) = common::pg::db() else { return };
+    let c = common::pg::cluster().expect("the cluster that gave the database");
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let id = format!("{}{n}", std::process::id() % 100_000);
+    let base = PathBuf::from(format!("/tmp/desk-pg-{id}"));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).expect("base");
+    std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let (group, admin, op) = (
+        format!("dtpg{id}"),
+        format!("dtpa{id}"),
+        format!("dtpo{id}"),
+    );
+    struct Cleanup(Vec<String>, String, PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            for u in &self.0 {
+                let _ = sys("userdel", &["-r", u]);
+            }
+            let _ = sys("groupdel", &[&self.1]);
+            let _ = std::fs::remove_dir_all(&self.2);
+        }
+    }
+    let _cleanup = Cleanup(vec![admin.clone(), op.clone()], group.clone(), base.clone());
+    for u in [&admin, &op] {
+        sys_retry("useradd", &["-m", "-s", "/bin/bash", u]);
+    }
+    let (dir, prefix) = (base.join("srv/desk"), base.join("prefix"));
+    let password = |url: &str| {
+        url.split_once("://")
+            .and_then(|(_, r)| r.split_once('@'))
+            .and_then(|(a, _)| a.split_once(':'))
+            .map(|(_, p)| p.to_string())
+            .expect("a password")
+    };
+    let o = Command::new(common::bin())
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("PGPASSWORD", password(&db.url))
+        .arg("--db")
+        .arg(desk::store::redact_url(&db.url))
+        .args(["init", "--shared"])
+        .arg(&dir)
+        .args(["--group", &group, "--admin", &admin, "--prefix"])
+        .arg(&prefix)
+        .output()
+        .expect("init --shared");
+    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "init --shared: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        said.contains("put desk_app's password in that url"),
+        "{said}"
+    );
+    assert!(!dir.join("desk.db").exists(), "no SQLite desk beside it");
+    let config = dir.join("desk.toml");
+    let m = std::fs::metadata(&config).expect("desk.toml");
+    let gid = nix::unistd::Group::from_name(&group)
+        .ok()
+        .flatten()
+        .expect("the desk's group")
+        .gid;
+    assert_eq!(
+        (m.uid(), m.gid(), m.mode() & 0o7777),
+        (0, gid.as_raw(), 0o640)
+    );
+    let app_url = desk::store::redact_url(&db.app_url);
+    let text = std::fs::read_to_string(&config).expect("read");
+    assert!(text.contains(&format!("url = \"{app_url}\"")), "{text}");
+    // Root puts the program's password there (and a numbering of three digits, to try
+    // config check against).
+    let text = text
+        .replace("desk_app@", &format!("desk_app:{}@", password(&db.app_url)))
+        .replace("{cat}-{yy}{mm}-{seq:5}-{check}", "{cat}{seq:3}");
+    std::fs::write(&config, &text).expect("root edits the configuration");
+    let desk = prefix.join("bin/desk");
+    let run = |user: &str, args: &[&str]| -> Run {
+        let o = Command::new("runuser")
+            .args([
+                "-u",
+                user,
+                "--",
+                "env",
+                "-i",
+                "PATH=/usr/bin:/bin",
+                "LANG=C.UTF-8",
+            ])
+            .arg(format!("HOME=/home/{user}"))
+            .arg(&desk)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("runuser");
+        Run::from(o)
+    };
+    run(
+        &admin,
+        &[
+            "agent", "add", &op, "--role", "operator", "--group", "HOUSING",
+        ],
+    )
+    .ok();
+    let number = run(&op, &["new", "--subject", "Leak", "--category", "HSG"]).ok();
+    assert_eq!(number, "HSG001");
+    assert_eq!(c.admin(&db.name, "SELECT number FROM tickets"), number);
+    // The operator reaches neither the configuration nor its password.
+    let cat = Command::new("runuser")
+        .args(["-u", &op, "--", "cat"])
+        .arg(&config)
+        .output()
+        .expect("cat");
+    assert!(!cat.status.success());
+    let r = run(&admin, &["check"]);
+    assert_eq!(r.code, 0, "desk check: {}{}", r.stdout, r.stderr);
+    run(&op, &["config", "check"]).ok();
+    // A configuration that would read HSG001 as number 1 of another series: refused against
+    // the numbers on PostgreSQL.
+    let zero = PathBuf::from(format!("/home/{admin}/zero.toml"));
+    std::fs::write(
+        &zero,
+        include_str!("../assets/desk.toml")
+            .replace("{cat}-{yy}{mm}-{seq:5}-{check}", "{cat}0{seq:2}"),
+    )
+    .expect("write");
+    std::fs::set_permissions(&zero, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    run(&admin, &["config", "check", zero.to_str().expect("path")])
+        .fails(2, "would give numbers already given again");
+}

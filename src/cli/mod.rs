@@ -182,8 +182,16 @@ pub enum Command {
         force: bool,
     },
     Migrate {
-        #[arg(long, value_name = "URL|sqlite:PATH")]
-        to: String,
+        #[arg(
+            long,
+            value_name = "URL|sqlite:PATH",
+            required_unless_present = "grants"
+        )]
+        to: Option<String>,
+        #[arg(long, conflicts_with = "to")]
+        grants: bool,
+        #[arg(long, requires = "grants")]
+        print: bool,
     },
     #[command(subcommand)]
     Config(ConfigCommand),

@@ -90,6 +90,10 @@ const HINTS: &[(&str, &str)] = &[
     ("error.db.wal_missing", "cli.hint.init_shared_again"),
     ("error.registry.untrusted", "cli.hint.init_shared_again"),
     ("error.registry.directory", "cli.hint.init_shared_again"),
+    ("error.db.pg_permission", "cli.hint.grants"),
+    ("error.db.init_not_owner", "cli.hint.init_as_owner"),
+    ("error.db.upgrade_not_owner", "cli.hint.init_as_owner"),
+    ("error.migrate.grants_not_owner", "cli.hint.grants_print"),
 ];
 
 /// Several lines on stderr (a list worth knowing before going on): each cleaned, the first

@@ -229,20 +229,38 @@ fn write_registry(prefix: &Path, db: &Path, group: &str) -> Result<PathBuf> {
 }
 
 /// Creates the database (or opens the one there, bringing it up to date) with its `-wal` and
-/// `-shm` files, kept from now on; root is its first admin.
-fn make_database(db: &Path, gid: Gid, admin: Option<&str>) -> Result<(i64, bool, bool)> {
+/// `-shm` files, kept from now on; root is its first admin. On PostgreSQL (`pg`: the schema
+/// owner's URL) the database is that server's, and the desk's configuration, written once the
+/// desk is there, names it by the program's role (`[database] url`, without a password).
+fn make_database(
+    db: &Path,
+    pg: Option<&str>,
+    gid: Gid,
+    admin: Option<&str>,
+) -> Result<(i64, bool, bool)> {
     let config = crate::session::config_beside(db);
-    if std::fs::symlink_metadata(&config).is_err() {
+    let missing = std::fs::symlink_metadata(&config).is_err();
+    if missing && pg.is_none() {
         install_file(&config, crate::core::config::BUILTIN.as_bytes(), gid, 0o640)?;
     }
-    let text = std::fs::read_to_string(&config).map_err(|e| io(&config, e))?;
+    let text = match missing {
+        true if pg.is_some() => crate::core::config::BUILTIN.to_string(),
+        _ => std::fs::read_to_string(&config).map_err(|e| io(&config, e))?,
+    };
     let cfg = Config::from_toml(&text, &config.display().to_string())?;
     let mut store = Store::open_with(
-        db,
+        pg.map_or(db, Path::new),
         Mode::Create,
         DEFAULT_BUSY_TIMEOUT,
         Options { shared: true },
     )?;
+    if let (Some(url), true) = (pg, missing) {
+        let text = format!(
+            "{text}\n[database]\nurl = {}\n",
+            toml::Value::String(store.program_url(url)?)
+        );
+        install_file(&config, text.as_bytes(), gid, 0o640)?;
+    }
     let now = crate::session::now();
     let fresh = store.bootstrap_admin("root", &crate::session::full_name("root"), now)?;
     if fresh {
@@ -278,8 +296,9 @@ fn make_database(db: &Path, gid: Gid, admin: Option<&str>) -> Result<(i64, bool,
     Ok((tickets, fresh, root_is_agent))
 }
 
-/// Owners and modes of everything in the desk's directory.
-fn own_files(dir: &Path, gid: Gid) -> Result<()> {
+/// Owners and modes of everything in the desk's directory (a desk on PostgreSQL has only its
+/// configuration there).
+fn own_files(dir: &Path, gid: Gid, on_postgres: bool) -> Result<()> {
     for (name, mode) in [
         ("desk.db", 0o660),
         ("desk.db-wal", 0o660),
@@ -293,7 +312,7 @@ fn own_files(dir: &Path, gid: Gid) -> Result<()> {
         }
     }
     for name in ["desk.db-wal", "desk.db-shm"] {
-        if !dir.join(name).is_file() {
+        if !on_postgres && !dir.join(name).is_file() {
             return Err(Error::Database(msg!(
                 "shared.wal_not_made",
                 path = shown(&dir.join(name))
@@ -303,7 +322,7 @@ fn own_files(dir: &Path, gid: Gid) -> Result<()> {
     Ok(())
 }
 
-pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
+pub fn init_shared(args: &InitArgs, dir: &Path, pg: Option<&str>) -> Result<()> {
     if !nix::unistd::getuid().is_root() || !nix::unistd::geteuid().is_root() {
         return Err(Error::Forbidden(msg!("shared.root_only")));
     }
@@ -329,6 +348,14 @@ pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
     // Directories and files made here are readable by everyone unless set otherwise.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     let db = dir.join("desk.db");
+    // On PostgreSQL: a new desk there, or the one there already; never over an SQLite desk
+    // (`desk migrate --to` moves one), never an upgrade of the old layout.
+    if pg.is_some() && (args.upgrade.is_some() || std::fs::symlink_metadata(&db).is_ok()) {
+        return Err(Error::Invalid(msg!(
+            "shared.pg_over_sqlite",
+            dir = shown(dir)
+        )));
+    }
     // An old desk is closed before anything new exists, and opened again if this fails.
     let mut old = match &args.upgrade {
         Some(p) => Some(upgrade::OldDesk::close(p, dir)?),
@@ -342,8 +369,8 @@ pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
         }
         o.copy_into(&db, group.gid)?;
     }
-    let (tickets, fresh, root_is_agent) = make_database(&db, group.gid, args.admin.as_deref())?;
-    own_files(dir, group.gid)?;
+    let (tickets, fresh, root_is_agent) = make_database(&db, pg, group.gid, args.admin.as_deref())?;
+    own_files(dir, group.gid, pg.is_some())?;
     if let Some(o) = &old
         && o.tickets != tickets
     {
@@ -365,6 +392,22 @@ pub fn init_shared(args: &InitArgs, dir: &Path) -> Result<()> {
         notes = o.finish(&prefix)?;
     }
     let g = &group.name;
+    if pg.is_some() {
+        let config = crate::session::config_beside(&db);
+        let text = std::fs::read_to_string(&config).map_err(|e| io(&config, e))?;
+        let cfg = Config::from_toml(&text, &config.display().to_string())?;
+        if let Some(url) = cfg
+            .database_url
+            .filter(|u| !crate::store::url_has_password(u))
+        {
+            notes.push(msg!(
+                "shared.pg_password",
+                config = shown(&config),
+                url = url,
+                group = g
+            ));
+        }
+    }
     match privilege::proc_hides_processes() {
         (true, Some(gid)) if gid == group.gid.as_raw() => {}
         (true, _) => notes.push(msg!("shared.proc_group", group = g)),

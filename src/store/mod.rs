@@ -359,6 +359,46 @@ fn pg_locale(conn: &db::Connection, shown: &Path) -> Result<()> {
     )))
 }
 
+/// Refuses, in one line before anything is written, to build a desk's schema (`version`
+/// None) or upgrade it (from `version`) as a role that may not: the program's role
+/// (`desk_app`) owns nothing, and the server's own refusal would say only "permission denied".
+fn pg_owner(conn: &db::Connection, shown: &Path, version: Option<i64>) -> Result<()> {
+    let (user, may): (String, bool) = conn
+        .query_row(
+            "SELECT current_user::text,
+                    CASE WHEN to_regclass('desk_schema') IS NULL
+                         THEN has_schema_privilege(current_schema(), 'CREATE')
+                         ELSE pg_has_role(current_user,
+                             (SELECT relowner FROM pg_class WHERE oid = to_regclass('desk_schema')),
+                             'USAGE')
+                    END",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|e| Error::db(e, shown))?;
+    if may {
+        return Ok(());
+    }
+    let path = shown.display().to_string();
+    let owner = pg_grants::OWNER_ROLE;
+    Err(Error::Forbidden(match version {
+        None => msg!(
+            "error.db.init_not_owner",
+            path = path,
+            user = user,
+            owner = owner
+        ),
+        Some(v) => msg!(
+            "error.db.upgrade_not_owner",
+            path = path,
+            user = user,
+            owner = owner,
+            version = v,
+            known = pg_schema::latest_version()
+        ),
+    }))
+}
+
 /// Runs the PostgreSQL migrations not yet run, each with its version row, in one transaction
 /// under the write lock, then gives the program's role its rights (`pg_grants`).
 fn migrate_postgres(conn: &db::Connection) -> rusqlite::Result<()> {
@@ -609,9 +649,13 @@ impl Store {
             Some((_, v)) if v == pg_schema::latest_version() => {}
             None => {
                 pg_locale(&conn, &shown)?;
+                pg_owner(&conn, &shown, None)?;
                 migrate_postgres(&conn).map_err(db)?
             }
-            _ => migrate_postgres(&conn).map_err(db)?,
+            Some((_, v)) => {
+                pg_owner(&conn, &shown, Some(v))?;
+                migrate_postgres(&conn).map_err(db)?
+            }
         }
         Ok(Store {
             conn,
@@ -619,6 +663,28 @@ impl Store {
             read_only: false,
             options: Options::default(),
             signed_in: None,
+        })
+    }
+
+    /// The URL the running program is to use for this PostgreSQL desk opened on `url`, for
+    /// its configuration: without a password, and as the program's role (`desk_app`) when
+    /// this connection is the schema's owner and that role exists; as given otherwise (a
+    /// login role of the program's own, or a single-role installation).
+    pub fn program_url(&self, url: &str) -> Result<String> {
+        let owner_with_app: bool = self
+            .conn
+            .query_row(
+                "SELECT has_schema_privilege(current_schema(), 'CREATE')
+                        AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?1)
+                        AND current_user <> ?1",
+                params![pg_grants::APP_ROLE],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(if owner_with_app {
+            pg_connect::as_user(url, pg_grants::APP_ROLE)
+        } else {
+            redact_url(url)
         })
     }
 

@@ -136,11 +136,14 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
         return Err(ConnectError::Url("it names no host".into()));
     }
     // A password left out of the URL (an admin's `--db` is visible in `ps`) comes from
-    // PGPASSWORD, which only the user and root can read in /proc.
-    if config.get_password().is_none()
-        && let Some(pw) = std::env::var_os("PGPASSWORD")
-    {
-        config.password(pw.as_encoded_bytes());
+    // PGPASSWORD, which only the user and root can read in /proc, else from the user's
+    // password file (libpq's ~/.pgpass, or PGPASSFILE), as psql would find it.
+    if config.get_password().is_none() {
+        if let Some(pw) = std::env::var_os("PGPASSWORD") {
+            config.password(pw.as_encoded_bytes());
+        } else if let Some(pw) = passfile_password(&config) {
+            config.password(pw);
+        }
     }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
@@ -183,6 +186,96 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
     })
 }
 
+/// The password for `config`'s user, database and first matching host in the user's password
+/// file, as libpq reads it: PGPASSFILE, else `~/.pgpass`; lines `host:port:database:user:password`
+/// (`*` matches anything, `\:` and `\\` are a colon and a backslash, `#` starts a comment),
+/// the first that matches wins. A file others may read or write is ignored, as libpq does: it
+/// holds passwords. A privileged (set-id) run keeps neither variable, so it reads none.
+fn passfile_password(config: &postgres::Config) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let path = match std::env::var_os("PGPASSFILE") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(std::env::var_os("HOME")?).join(".pgpass"),
+    };
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.mode() & 0o077 != 0 {
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let user = config.get_user()?;
+    let database = config.get_dbname().unwrap_or(user);
+    let ports = config.get_ports();
+    let hosts: Vec<(String, String)> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let host = match h {
+                postgres::config::Host::Tcp(name) => name.clone(),
+                // libpq names the default socket directory's server "localhost".
+                postgres::config::Host::Unix(dir) => match dir.to_str() {
+                    Some("/var/run/postgresql" | "/run/postgresql" | "/tmp") => {
+                        "localhost".to_string()
+                    }
+                    _ => dir.display().to_string(),
+                },
+            };
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            (host, port.to_string())
+        })
+        .collect();
+    passfile_lookup(&text, &hosts, database, user)
+}
+
+/// The password of the first line of a password file that matches one of `hosts` (host,
+/// port), `database` and `user`.
+fn passfile_lookup(
+    text: &str,
+    hosts: &[(String, String)],
+    database: &str,
+    user: &str,
+) -> Option<String> {
+    for line in text.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let fields = passfile_fields(line);
+        let [host, port, db, who, password] = fields.as_slice() else {
+            continue;
+        };
+        let fits = |field: &str, value: &str| field == "*" || field == value;
+        if hosts.iter().any(|(h, p)| fits(host, h) && fits(port, p))
+            && fits(db, database)
+            && fits(who, user)
+        {
+            return Some(password.clone());
+        }
+    }
+    None
+}
+
+/// A password file's line cut at its unescaped colons (the last field takes the rest).
+fn passfile_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let (Some(next), Some(f)) = (chars.next(), fields.last_mut()) {
+                    f.push(next);
+                }
+            }
+            ':' if fields.len() < 5 => fields.push(String::new()),
+            c => {
+                if let Some(f) = fields.last_mut() {
+                    f.push(c);
+                }
+            }
+        }
+    }
+    fields
+}
+
 /// How long a connection may take, the server's answer to the startup included, unless the
 /// URL says (`connect_timeout`, in seconds, as libpq's).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -212,6 +305,32 @@ pub fn connect(url: &str) -> Result<postgres::Client, ConnectError> {
         Ok(r) => r.map_err(ConnectError::Server),
         Err(_) => Err(ConnectError::NoAnswer(deadline)),
     }
+}
+
+/// `url` without its password, and connecting as `user` (the URL's user replaced, or given
+/// when it names none): what a configuration written for the running program holds.
+pub fn as_user(url: &str, user: &str) -> String {
+    let shown = super::redact_url(url);
+    let Some((scheme, rest)) = shown.split_once("://") else {
+        return shown;
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // Only what would end the user's part of the URL is encoded.
+    const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'/')
+        .add(b':')
+        .add(b'?')
+        .add(b'@')
+        .add(b'[')
+        .add(b']');
+    let user = percent_encoding::utf8_percent_encode(user, USERINFO);
+    format!("{scheme}://{user}@{host}{tail}")
 }
 
 /// A client error with what caused it: postgres::Error's Display says only "error connecting
@@ -489,6 +608,44 @@ mod tests {
             t.config.get_connect_timeout(),
             Some(&Duration::from_secs(3))
         );
+    }
+
+    #[test]
+    fn a_url_for_another_user_has_no_password() {
+        for (url, want) in [
+            (
+                "postgres://desk_owner:s3cret@db1:5432/desk?sslmode=verify-full&password=x",
+                "postgres://desk_app@db1:5432/desk?sslmode=verify-full",
+            ),
+            ("postgres://db1/desk", "postgres://desk_app@db1/desk"),
+            (
+                "postgresql://o@h1,h2/desk?target_session_attrs=read-write",
+                "postgresql://desk_app@h1,h2/desk?target_session_attrs=read-write",
+            ),
+        ] {
+            assert_eq!(as_user(url, "desk_app"), want);
+        }
+    }
+
+    #[test]
+    fn a_password_file_is_read_as_libpq_reads_it() {
+        let text = "# comment\n\
+                    db1:5432:other:desk_app:no\n\
+                    db1:*:desk:desk_app:pa\\:ss\\\\w:rd\n\
+                    *:*:*:desk_owner:owners\n";
+        let hosts = vec![("db1".to_string(), "5432".to_string())];
+        assert_eq!(
+            passfile_lookup(text, &hosts, "desk", "desk_app").as_deref(),
+            Some("pa:ss\\w:rd"),
+            "escapes, a wildcard port, the first that fits"
+        );
+        assert_eq!(
+            passfile_lookup(text, &hosts, "any", "desk_owner").as_deref(),
+            Some("owners")
+        );
+        assert_eq!(passfile_lookup(text, &hosts, "desk", "someone"), None);
+        let elsewhere = vec![("db2".to_string(), "5432".to_string())];
+        assert_eq!(passfile_lookup(text, &elsewhere, "desk", "desk_app"), None);
     }
 
     #[test]

@@ -91,3 +91,59 @@ $grants$"#,
         read_only = sql_array(READ_ONLY),
     )
 }
+
+/// What `desk migrate --grants` did: the program's role and the tables it now has rights on
+/// (None: the server has no such role, a single-role installation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Regranted {
+    pub role: &'static str,
+    pub tables: Option<i64>,
+}
+
+impl super::Store {
+    /// Gives the program's role its rights again (`grants`), as after a migration: for an
+    /// admin connected as the schema's owner, after a `pg_restore` (which restores the schema
+    /// and the rows, not the grants of roles it was told to leave out) or a DBA's change.
+    pub fn regrant(&self, actor: &crate::core::model::Actor) -> crate::error::Result<Regranted> {
+        use crate::error::Error;
+        crate::core::rights::check(actor, crate::core::rights::Action::Migrate, None)?;
+        self.still_signed_in()?;
+        if !self.is_postgres() {
+            return Err(Error::Invalid(crate::msg!("error.migrate.grants_sqlite")));
+        }
+        let tx = self.conn.transaction().map_err(|e| self.err(e))?;
+        let (user, owner): (String, bool) = tx
+            .query_row(
+                "SELECT current_user::text, pg_has_role(current_user,
+                     (SELECT relowner FROM pg_class WHERE oid = to_regclass('desk_schema')), 'USAGE')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| self.err(e))?;
+        if !owner {
+            return Err(Error::Forbidden(crate::msg!(
+                "error.migrate.grants_not_owner",
+                path = self.path.display().to_string(),
+                user = user,
+                owner = OWNER_ROLE
+            )));
+        }
+        tx.execute_batch(&grants()).map_err(|e| self.err(e))?;
+        let tables: Option<i64> = tx
+            .query_row(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?1)
+                        THEN (SELECT count(*) FROM pg_class c
+                              WHERE c.relnamespace = current_schema()::regnamespace
+                                AND c.relkind IN ('r', 'p')
+                                AND has_table_privilege(?1, c.oid, 'SELECT')) END",
+                crate::store::db::params![APP_ROLE],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(Regranted {
+            role: APP_ROLE,
+            tables,
+        })
+    }
+}

@@ -286,7 +286,7 @@ pub(super) fn check(
     if s.shared
         && let Some(reg) = crate::privilege::registry()
     {
-        for what in crate::privilege::shared_desk_problems(reg) {
+        for what in crate::privilege::shared_desk_problems(reg, s.store.is_postgres()) {
             r.violations
                 .push(crate::store::check::Violation::message(None, what));
         }
@@ -420,7 +420,8 @@ pub(super) fn demo(s: &mut Session, cli: &Cli, tickets: usize, now: i64) -> Resu
 
 pub(super) fn init(cli: &Cli, args: &InitArgs, db: &Path) -> Result<()> {
     if let Some(dir) = &args.shared {
-        return crate::cli::shared::init_shared(args, dir);
+        let pg = cli.db.as_deref().and_then(crate::store::postgres_url);
+        return crate::cli::shared::init_shared(args, dir, pg);
     }
     let created = Session::create(db, cli.config.as_deref())?;
     let (s, admin, wrote) = (created.session, created.became_admin, created.wrote_config);
@@ -429,11 +430,12 @@ pub(super) fn init(cli: &Cli, args: &InitArgs, db: &Path) -> Result<()> {
     } else {
         msg!("msg.init_again", path = output::path(db))
     }];
-    if wrote {
-        said.push(msg!(
-            "msg.config_written",
-            path = output::path(&crate::session::config_beside(db))
-        ));
+    let config = output::path(&crate::session::config_beside(db));
+    match (wrote, created.database) {
+        (true, Some(url)) => said.push(msg!("msg.config_written_pg", path = config, url = url)),
+        (true, None) => said.push(msg!("msg.config_written", path = config)),
+        (false, Some(url)) => said.push(msg!("msg.config_add_pg", path = config, url = url)),
+        (false, None) => {}
     }
     print(
         &said
@@ -554,22 +556,15 @@ pub(super) fn config_check(file: Option<&Path>, db: &Path, json: bool) -> Result
     let cat = crate::cli::catalog();
     let origin = config_origin(cat, path.as_deref());
     // Compared with the numbers the desk gave, where there is a desk this user may read (as
-    // one of its agents; the shared desk opened as the shared desk; a desk on PostgreSQL).
-    let readable = || -> Result<crate::store::Store> {
-        let mut store = crate::store::Store::open_with(
-            db,
-            Mode::Existing,
-            session::busy_timeout()?,
-            crate::store::Options {
-                shared: crate::session::shared_desk(db).is_some(),
-            },
-        )?;
-        store.sign_in(&crate::privilege::caller_login()?)?;
-        Ok(store)
-    };
-    let a_desk = db.is_file() || crate::store::postgres_url(db).is_some();
-    match a_desk.then(readable) {
-        Some(Ok(store)) => store.numbering_fits(&cfg, &origin)?,
+    // one of its agents), opened as every command opens it: the shared desk as the shared
+    // desk, and wherever its own configuration's `[database] url` puts it (PostgreSQL) — not
+    // the file the registry names.
+    let a_desk = db.is_file()
+        || crate::store::postgres_url(db).is_some()
+        || crate::session::shared_desk(db).is_some()
+        || crate::session::load_config(None, db).is_ok_and(|(c, _)| c.database_url.is_some());
+    match a_desk.then(|| Session::open(db, None, Mode::Existing)) {
+        Some(Ok(s)) => s.store.numbering_fits(&cfg, &origin)?,
         _ => crate::store::numbers::numbering_fits(&cfg, &[], &origin)?,
     }
     print(&config_summary(cat, &cfg, path.as_deref(), json));
@@ -653,6 +648,31 @@ pub(super) fn migrate(s: &Session, cli: &Cli, to: &str) -> Result<()> {
         tables = m.tables.len(),
         head = m.head.to_string()
     )));
+    Ok(())
+}
+
+/// `desk migrate --grants`: the program's role given its rights again (as the schema's
+/// owner, after a pg_restore).
+pub(super) fn regrant(s: &Session, cli: &Cli) -> Result<()> {
+    let who = actor(s, cli)?;
+    let r = s.store.regrant(&who)?;
+    if cli.json {
+        print(&output::json_text(&json!({
+            "role": r.role,
+            "role_exists": r.tables.is_some(),
+            "tables": r.tables,
+        })));
+        return Ok(());
+    }
+    print(&s.catalog.say(&match r.tables {
+        Some(tables) => msg!(
+            "msg.regranted",
+            role = r.role,
+            tables = tables,
+            path = output::path(&s.db_path)
+        ),
+        None => msg!("msg.regranted_no_role", role = r.role),
+    }));
     Ok(())
 }
 

@@ -47,6 +47,11 @@ pub fn dispatch(cli: Cli, desk: super::Desk) -> Result<(), Failure> {
             let mut s = Session::create(&db, cli.config.as_deref())?.session;
             restore_into(&mut s, &cli, file, true).map_err(Failure::from)
         }
+        // The grants' statement, for a DBA's psql: no desk needed to print it.
+        Some(Command::Migrate { print: true, .. }) => {
+            print(&crate::store::pg_grants::grants());
+            Ok(())
+        }
         Some(Command::Help { ref topic }) => help(topic).map_err(|error| Failure {
             error,
             catalog: super::catalog(),
@@ -182,7 +187,8 @@ fn run(s: &mut Session, cli: &Cli, cmd: &Command) -> Result<()> {
         Command::Sla { number, recompute } => sla_of(s, cli, number, *recompute, now),
         Command::Import { file } => import(s, cli, file, now),
         Command::Backup { file } => backup(s, cli, file),
-        Command::Migrate { to } => migrate(s, cli, to),
+        Command::Migrate { to: Some(to), .. } => migrate(s, cli, to),
+        Command::Migrate { to: None, .. } => regrant(s, cli),
         Command::Restore { file, force } => restore_into(s, cli, file, *force),
         Command::Config(ConfigCommand::Install { file }) => install_config(s, cli, file),
         Command::Config(ConfigCommand::Check { .. }) => config_check_own(s, cli.json),
