@@ -322,6 +322,49 @@ fn own_files(dir: &Path, gid: Gid, on_postgres: bool) -> Result<()> {
     Ok(())
 }
 
+/// On PostgreSQL: a new desk there, or the one there already; never over an SQLite desk in
+/// the directory (`desk migrate --to` moves one), never an upgrade of the old layout.
+fn no_sqlite_under_postgres(args: &InitArgs, db: &Path, pg: Option<&str>) -> Result<()> {
+    if pg.is_some() && (args.upgrade.is_some() || std::fs::symlink_metadata(db).is_ok()) {
+        let dir = db.parent().unwrap_or(Path::new("/"));
+        return Err(Error::Invalid(msg!(
+            "shared.pg_over_sqlite",
+            dir = shown(dir)
+        )));
+    }
+    Ok(())
+}
+
+/// What root is to know of the host after setting the desk up: where the program's database
+/// password goes (a desk on PostgreSQL whose url has none yet), whether /proc hides the
+/// processes of others.
+fn host_notes(db: &Path, on_postgres: bool, group: &Group) -> Result<Vec<Message>> {
+    let mut notes = Vec::new();
+    let g = &group.name;
+    if on_postgres {
+        let config = crate::session::config_beside(db);
+        let text = std::fs::read_to_string(&config).map_err(|e| io(&config, e))?;
+        let cfg = Config::from_toml(&text, &config.display().to_string())?;
+        if let Some(url) = cfg
+            .database_url
+            .filter(|u| !crate::store::url_has_password(u))
+        {
+            notes.push(msg!(
+                "shared.pg_password",
+                config = shown(&config),
+                url = url,
+                group = g
+            ));
+        }
+    }
+    match privilege::proc_hides_processes() {
+        (true, Some(gid)) if gid == group.gid.as_raw() => {}
+        (true, _) => notes.push(msg!("shared.proc_group", group = g)),
+        (false, _) => notes.push(msg!("shared.proc_open", group = g)),
+    }
+    Ok(notes)
+}
+
 pub fn init_shared(args: &InitArgs, dir: &Path, pg: Option<&str>) -> Result<()> {
     if !nix::unistd::getuid().is_root() || !nix::unistd::geteuid().is_root() {
         return Err(Error::Forbidden(msg!("shared.root_only")));
@@ -348,14 +391,7 @@ pub fn init_shared(args: &InitArgs, dir: &Path, pg: Option<&str>) -> Result<()> 
     // Directories and files made here are readable by everyone unless set otherwise.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     let db = dir.join("desk.db");
-    // On PostgreSQL: a new desk there, or the one there already; never over an SQLite desk
-    // (`desk migrate --to` moves one), never an upgrade of the old layout.
-    if pg.is_some() && (args.upgrade.is_some() || std::fs::symlink_metadata(&db).is_ok()) {
-        return Err(Error::Invalid(msg!(
-            "shared.pg_over_sqlite",
-            dir = shown(dir)
-        )));
-    }
+    no_sqlite_under_postgres(args, &db, pg)?;
     // An old desk is closed before anything new exists, and opened again if this fails.
     let mut old = match &args.upgrade {
         Some(p) => Some(upgrade::OldDesk::close(p, dir)?),
@@ -391,28 +427,7 @@ pub fn init_shared(args: &InitArgs, dir: &Path, pg: Option<&str>) -> Result<()> 
     if let Some(o) = old.as_mut() {
         notes = o.finish(&prefix)?;
     }
-    let g = &group.name;
-    if pg.is_some() {
-        let config = crate::session::config_beside(&db);
-        let text = std::fs::read_to_string(&config).map_err(|e| io(&config, e))?;
-        let cfg = Config::from_toml(&text, &config.display().to_string())?;
-        if let Some(url) = cfg
-            .database_url
-            .filter(|u| !crate::store::url_has_password(u))
-        {
-            notes.push(msg!(
-                "shared.pg_password",
-                config = shown(&config),
-                url = url,
-                group = g
-            ));
-        }
-    }
-    match privilege::proc_hides_processes() {
-        (true, Some(gid)) if gid == group.gid.as_raw() => {}
-        (true, _) => notes.push(msg!("shared.proc_group", group = g)),
-        (false, _) => notes.push(msg!("shared.proc_open", group = g)),
-    }
+    notes.extend(host_notes(&db, pg.is_some(), &group)?);
     let cat = super::catalog();
     let mut out = vec![Message::text(
         if fresh {

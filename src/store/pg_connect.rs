@@ -139,11 +139,7 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
     // PGPASSWORD, which only the user and root can read in /proc, else from the user's
     // password file (libpq's ~/.pgpass, or PGPASSFILE), as psql would find it.
     if config.get_password().is_none() {
-        if let Some(pw) = std::env::var_os("PGPASSWORD") {
-            config.password(pw.as_encoded_bytes());
-        } else if let Some(pw) = passfile_password(&config) {
-            config.password(pw);
-        }
+        password_from_env(&mut config);
     }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
@@ -184,6 +180,15 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
         mode,
         root_cert,
     })
+}
+
+/// PGPASSWORD, else the user's password file, as the password of a URL that gives none.
+fn password_from_env(config: &mut postgres::Config) {
+    if let Some(pw) = std::env::var_os("PGPASSWORD") {
+        config.password(pw.as_encoded_bytes());
+    } else if let Some(pw) = passfile_password(config) {
+        config.password(pw);
+    }
 }
 
 /// The password for `config`'s user, database and first matching host in the user's password
