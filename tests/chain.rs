@@ -1,13 +1,15 @@
 //! The history's hash chain (docs/hash-chain.md): every event chained after the one before in
 //! the documented encoding, recomputed here independently; an edited, a deleted and an
 //! inserted event each named by `desk check`, however the damage was done; an anchor kept
-//! elsewhere catches even a history rewritten with every hash recomputed.
+//! elsewhere catches even a history rewritten with every hash recomputed. The same tests run
+//! on PostgreSQL (`DESK_TEST_BACKEND=postgres`; .ci/run does): there the damage is done by
+//! the server's superuser with the triggers off, on a database copied from the desk's.
 
 mod common;
 
 use common::{Desk, Run};
-use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The encoding, written again from docs/hash-chain.md (not from the code).
 fn link(prev: &[u8; 32], e: &Ev) -> [u8; 32] {
@@ -48,61 +50,132 @@ struct Ev {
     from: Option<String>,
     to: Option<String>,
     text: Option<String>,
-    hash: Option<Vec<u8>>,
+    /// The stored hash in lower-case hex.
+    hash: Option<String>,
     /// A desk-level event (an agent, a group, a configuration): no ticket.
     desk: bool,
 }
 
-fn events(c: &Connection) -> Vec<Ev> {
-    let mut stmt = c
-        .prepare(
-            "SELECT e.id, t.number, e.at, a.login, v.login, e.kind, e.from_value, e.to_value, e.text, e.hash, 0
-             FROM events e JOIN tickets t ON t.id = e.ticket_id
-             LEFT JOIN agents a ON a.id = e.actor_id LEFT JOIN agents v ON v.id = e.via_id
-             UNION ALL
-             SELECT d.id, '', d.at, a.login, v.login, d.kind, d.from_value, d.to_value, d.text, d.hash, 1
-             FROM desk_events d
-             LEFT JOIN agents a ON a.id = d.actor_id LEFT JOIN agents v ON v.id = d.via_id
-             ORDER BY 1",
-        )
-        .expect("prepare");
-    stmt.query_map([], |r| {
-        Ok(Ev {
-            id: r.get(0)?,
-            number: r.get(1)?,
-            at: r.get(2)?,
-            actor: r.get(3)?,
-            via: r.get(4)?,
-            kind: r.get(5)?,
-            from: r.get(6)?,
-            to: r.get(7)?,
-            text: r.get(8)?,
-            hash: r.get(9)?,
-            desk: r.get(10)?,
-        })
-    })
-    .expect("query")
-    .collect::<rusqlite::Result<_>>()
-    .expect("rows")
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Rewrites every hash the way someone with the file and this document could: the chain
+/// A column of bytes as lower-case hex (NULL stays NULL), in the desk's database's dialect.
+fn hex_of(d: &Desk, column: &str) -> String {
+    if d.is_postgres() {
+        format!("encode({column}, 'hex')")
+    } else {
+        format!("CASE WHEN {column} IS NULL THEN NULL ELSE lower(hex({column})) END")
+    }
+}
+
+fn events(d: &Desk) -> Vec<Ev> {
+    let sql = format!(
+        "SELECT e.id, t.number, e.at, a.login, v.login, e.kind, e.from_value, e.to_value, e.text, {}, 0
+         FROM events e JOIN tickets t ON t.id = e.ticket_id
+         LEFT JOIN agents a ON a.id = e.actor_id LEFT JOIN agents v ON v.id = e.via_id
+         UNION ALL
+         SELECT d.id, '', d.at, a.login, v.login, d.kind, d.from_value, d.to_value, d.text, {}, 1
+         FROM desk_events d
+         LEFT JOIN agents a ON a.id = d.actor_id LEFT JOIN agents v ON v.id = d.via_id
+         ORDER BY 1",
+        hex_of(d, "e.hash"),
+        hex_of(d, "d.hash")
+    );
+    let int = |v: &Option<String>| -> i64 {
+        v.as_deref()
+            .and_then(|v| v.parse().ok())
+            .expect("an integer")
+    };
+    d.raw()
+        .rows(&sql)
+        .into_iter()
+        .map(|r| Ev {
+            id: int(&r[0]),
+            number: r[1].clone().unwrap_or_default(),
+            at: int(&r[2]),
+            actor: r[3].clone(),
+            via: r[4].clone(),
+            kind: r[5].clone().unwrap_or_default(),
+            from: r[6].clone(),
+            to: r[7].clone(),
+            text: r[8].clone(),
+            hash: r[9].clone(),
+            desk: int(&r[10]) == 1,
+        })
+        .collect()
+}
+
+/// The database's name in a PostgreSQL URL.
+fn db_name(url: &str) -> &str {
+    let path = url.rsplit_once('/').map_or("", |(_, p)| p);
+    path.split('?').next().unwrap_or(path)
+}
+
+/// `sql`, written for SQLite, as PostgreSQL takes it from someone holding the server (its
+/// superuser, the triggers not firing under `session_replication_role = replica`): no
+/// trigger to drop or make again, no FTS5 index to rebuild, zero bytes spelt its way.
+fn for_postgres(sql: &str) -> String {
+    let mut rest = sql.to_string();
+    while let Some(at) = rest.find("CREATE TRIGGER") {
+        let end = rest[at..]
+            .find("END;")
+            .map_or(rest.len(), |e| at + e + "END;".len());
+        rest.replace_range(at..end, "");
+    }
+    let kept: Vec<&str> = rest
+        .split(';')
+        .map(str::trim)
+        .filter(|st| {
+            !st.is_empty()
+                && !st.starts_with("DROP TRIGGER")
+                && !st.starts_with("INSERT INTO search")
+        })
+        .collect();
+    kept.join(";\n")
+        .replace("zeroblob(32)", "decode(repeat('00', 32), 'hex')")
+}
+
+/// Statements run behind the desk's back by whoever holds its database: the SQLite file's
+/// owner, or PostgreSQL's superuser with the triggers off (`for_postgres`).
+#[track_caller]
+fn tamper(d: &Desk, sql: &str) {
+    let done = if d.is_postgres() {
+        let c = common::pg::cluster().expect("the test cluster");
+        let url = c.url("postgres", db_name(&d.db.to_string_lossy()));
+        common::Raw::open(std::path::Path::new(&url)).batch(&format!(
+            "SET session_replication_role = replica;\n{}",
+            for_postgres(sql)
+        ))
+    } else {
+        d.raw().batch(sql)
+    };
+    if let Err(e) = done {
+        panic!("{sql}: {e}");
+    }
+}
+
+/// Rewrites every hash the way someone with the database and this document could: the chain
 /// then holds again, and only an anchor kept elsewhere tells.
-fn rechain(c: &Connection) {
-    c.execute_batch(
-        "DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS desk_events_no_update",
-    )
-    .expect("drop");
+fn rechain(d: &Desk) {
+    let mut sql = String::from(
+        "DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS desk_events_no_update;",
+    );
     let mut prev = [0u8; 32];
-    for e in events(c) {
+    for e in events(d) {
         prev = link(&prev, &e);
         let table = if e.desk { "desk_events" } else { "events" };
-        c.execute(
-            &format!("UPDATE {table} SET hash = ?1 WHERE id = ?2"),
-            params![&prev[..], e.id],
-        )
-        .expect("rehash");
+        let bytes = if d.is_postgres() {
+            format!("'\\x{}'::bytea", hex(&prev))
+        } else {
+            format!("X'{}'", hex(&prev))
+        };
+        sql.push_str(&format!(
+            "\nUPDATE {table} SET hash = {bytes} WHERE id = {};",
+            e.id
+        ));
     }
+    tamper(d, &sql);
 }
 
 /// A desk with some history of every kind (the demo, a take-over via --as, notes).
@@ -115,42 +188,59 @@ fn busy_desk() -> Desk {
     d
 }
 
-/// A copy of `d` (its own directory), damaged by `sql`, and what `desk check` says of it.
+/// A copy of `d`, damaged by `sql`, and what `desk check` says of it: a copy of its file in
+/// a directory of its own, or on PostgreSQL a database made from its database.
 fn damaged(d: &Desk, sql: &str) -> (Desk, Run) {
-    d.sql()
-        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
-        .expect("checkpoint");
+    static COPIES: AtomicUsize = AtomicUsize::new(0);
     let dir = tempfile::tempdir().expect("tmp");
-    for f in ["desk.db", "desk.toml"] {
-        std::fs::copy(d.dir.path().join(f), dir.path().join(f)).expect("copy");
-    }
-    let copy = Desk {
-        db: dir.path().join("desk.db"),
-        dir,
-        me: d.me.clone(),
+    let copy = if d.is_postgres() {
+        let url = d.db.to_string_lossy().into_owned();
+        let from = db_name(&url).to_string();
+        let to = format!("{from}_copy{}", COPIES.fetch_add(1, Ordering::SeqCst));
+        common::pg::cluster().expect("the test cluster").admin(
+            "postgres",
+            &format!(
+                "CREATE DATABASE {to} TEMPLATE {from} OWNER {}",
+                common::pg::OWNER
+            ),
+        );
+        let copy = Desk {
+            db: std::path::PathBuf::from(url.replacen(&format!("/{from}"), &format!("/{to}"), 1)),
+            dir,
+            me: d.me.clone(),
+        };
+        let config = copy.config();
+        std::fs::create_dir_all(config.parent().expect("its directory")).expect("mkdir");
+        std::fs::copy(d.config(), config).expect("copy the configuration");
+        copy
+    } else {
+        d.sql()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
+        for f in ["desk.db", "desk.toml"] {
+            std::fs::copy(d.dir.path().join(f), dir.path().join(f)).expect("copy");
+        }
+        Desk {
+            db: dir.path().join("desk.db"),
+            dir,
+            me: d.me.clone(),
+        }
     };
-    let c = copy.sql();
-    c.execute_batch(sql).expect("damage");
-    drop(c);
+    tamper(&copy, sql);
     let r = copy.run(&["check"]);
     (copy, r)
 }
 
 fn number_of(d: &Desk, event: i64) -> String {
-    d.sql()
-        .query_row(
-            "SELECT t.number FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = ?1",
-            [event],
-            |r| r.get(0),
-        )
-        .expect("event")
+    d.text(&format!(
+        "SELECT t.number FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = {event}"
+    ))
 }
 
 #[test]
 fn every_event_is_chained_as_documented() {
     let d = busy_desk();
-    let c = d.sql();
-    let all = events(&c);
+    let all = events(&d);
     assert!(all.len() > 300, "{}", all.len());
     assert!(
         all.iter().any(|e| e.via.is_some()),
@@ -164,17 +254,10 @@ fn every_event_is_chained_as_documented() {
     for (i, e) in all.iter().enumerate() {
         assert_eq!(e.id, i as i64 + 1, "ids follow one another");
         prev = link(&prev, e);
-        assert_eq!(e.hash.as_deref(), Some(&prev[..]), "event {}", e.id);
+        assert_eq!(e.hash, Some(hex(&prev)), "event {}", e.id);
     }
     let anchor = d.run(&["check", "--anchor"]).ok();
-    assert_eq!(
-        anchor,
-        format!(
-            "{}:{}",
-            all.len(),
-            prev.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        )
-    );
+    assert_eq!(anchor, format!("{}:{}", all.len(), hex(&prev)));
     let ok = d.run(&["check", "--against", &anchor]).ok();
     assert!(ok.contains("still holds the anchor"), "{ok}");
     let json = d.run(&["check", "--json"]).json();
@@ -213,13 +296,9 @@ fn an_edited_event_is_named() {
         ),
         (
             "UPDATE agents SET login = 'someone' WHERE login = 'olena'".to_string(),
-            d.sql()
-                .query_row(
-                    "SELECT min(e.id) FROM events e JOIN agents a ON a.id = e.actor_id WHERE a.login = 'olena'",
-                    [],
-                    |r| r.get(0),
-                )
-                .expect("olena's first event"),
+            d.ints(
+                "SELECT min(e.id) FROM events e JOIN agents a ON a.id = e.actor_id WHERE a.login = 'olena'",
+            )[0],
         ),
     ] {
         let (_, r) = damaged(&d, &sql);
@@ -284,14 +363,14 @@ fn a_deleted_event_is_named() {
 #[test]
 fn an_inserted_event_is_named() {
     let d = busy_desk();
-    let last: i64 = d
-        .sql()
-        .query_row("SELECT max(id) FROM events", [], |r| r.get(0))
-        .expect("last");
+    let last = d.ints("SELECT max(id) FROM events")[0];
     // Appended by hand, without a hash.
     let (_, r) = damaged(
         &d,
-        "INSERT INTO events (ticket_id, at, actor_id, kind, text) VALUES (1, 1, 1, 'comment', 'slipped in')",
+        &format!(
+            "INSERT INTO events (id, ticket_id, at, actor_id, kind, text) VALUES ({}, 1, 1, 1, 'comment', 'slipped in')",
+            last + 1
+        ),
     );
     assert_eq!(r.code, 5);
     assert!(
@@ -305,7 +384,10 @@ fn an_inserted_event_is_named() {
     // Appended with a made-up hash.
     let (_, r) = damaged(
         &d,
-        "INSERT INTO events (ticket_id, at, actor_id, kind, text, hash) VALUES (1, 1, 1, 'comment', 'slipped in', zeroblob(32))",
+        &format!(
+            "INSERT INTO events (id, ticket_id, at, actor_id, kind, text, hash) VALUES ({}, 1, 1, 1, 'comment', 'slipped in', zeroblob(32))",
+            last + 1
+        ),
     );
     assert!(
         r.stdout.contains(&format!(
@@ -342,25 +424,24 @@ fn an_anchor_catches_a_history_rewritten_with_its_hashes() {
     let anchor = d.run(&["check", "--anchor"]).ok();
     d.new_ticket("After the anchor", &[]);
     d.run(&["check", "--against", &anchor]).ok();
-    // Someone with the file (root) edits an old event and recomputes every hash after it.
-    let c = d.sql();
-    c.execute_batch(
+    // Someone with the database (root, its superuser) edits an old event and recomputes every
+    // hash after it.
+    tamper(
+        &d,
         "DROP TRIGGER events_no_update;
          UPDATE events SET text = 'rewritten' WHERE id = (SELECT id FROM events ORDER BY id LIMIT 1 OFFSET 9)",
-    )
-    .expect("edit");
-    rechain(&c);
-    // The search index holds the old text and would give the edit away: rebuilt too.
-    c.execute_batch("INSERT INTO search (search) VALUES ('rebuild')")
-        .expect("search index");
-    c.execute_batch(
-        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    );
+    rechain(&d);
+    // The search index holds the old text and would give the edit away: rebuilt too (on
+    // PostgreSQL the index follows the rows itself); the triggers made again.
+    tamper(
+        &d,
+        "INSERT INTO search (search) VALUES ('rebuild');
+         CREATE TRIGGER events_no_update BEFORE UPDATE ON events
          BEGIN SELECT RAISE(ABORT, 'desk: the history is append-only; events cannot be changed'); END;
          CREATE TRIGGER desk_events_no_update BEFORE UPDATE ON desk_events
          BEGIN SELECT RAISE(ABORT, 'desk: the history is append-only; events cannot be changed'); END;",
-    )
-    .expect("triggers back");
-    drop(c);
+    );
     // Without the anchor the chain holds (that is why auditors keep one)…
     d.run(&["check"]).ok();
     // …with it, the rewrite is found.
@@ -379,13 +460,13 @@ fn an_anchor_catches_a_history_rewritten_with_its_hashes() {
         r.stdout
     );
     // Events cut off the end (and the chain recomputed): the anchor's event is gone.
-    let c = d.sql();
-    c.execute_batch(&format!(
-        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id >= {}",
-        id - 5
-    ))
-    .expect("cut");
-    drop(c);
+    tamper(
+        &d,
+        &format!(
+            "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id >= {}",
+            id - 5
+        ),
+    );
     let r = d.run(&["check", "--against", &anchor]);
     assert!(
         r.stdout.contains(&format!(
@@ -425,21 +506,18 @@ fn the_desks_people_are_chained_too() {
         "agent", "add", "ivan", "--role", "viewer", "--group", "NIGHT",
     ])
     .ok();
-    let cfg = d.dir.path().join("desk.toml");
-    let text = std::fs::read_to_string(&cfg).expect("config");
+    let text = std::fs::read_to_string(d.config()).expect("config");
     let mine = d.dir.path().join("mine.toml");
     std::fs::write(&mine, &text).expect("copy");
     d.run(&["config", "install", mine.to_str().expect("path")])
         .ok();
     d.run(&["check"]).ok();
-    let c = d.sql();
-    let recorded: Vec<(String, Option<String>, Option<String>)> = c
-        .prepare("SELECT kind, from_value, text FROM desk_events ORDER BY id")
-        .and_then(|mut s| {
-            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect()
-        })
-        .expect("desk events");
+    let recorded: Vec<(String, Option<String>, Option<String>)> = d
+        .raw()
+        .rows("SELECT kind, from_value, text FROM desk_events ORDER BY id")
+        .into_iter()
+        .map(|r| (r[0].clone().unwrap_or_default(), r[1].clone(), r[2].clone()))
+        .collect();
     let petro = recorded
         .iter()
         .rev()
@@ -455,7 +533,6 @@ fn the_desks_people_are_chained_too() {
         ),
         "the configuration installed is recorded"
     );
-    drop(c);
     // The same changes made behind desk's back: each named.
     for (sql, said) in [
         (
