@@ -1,0 +1,303 @@
+//! A [`Query`]'s condition as SQL over `tickets t` (joined with its assignee `a`), with its
+//! arguments and the key columns of its order.
+
+use super::order::sort_exprs;
+use crate::core::config::Config;
+use crate::core::model::StatusCategory;
+use crate::core::query::{Cmp, Cond, DateField, Groups, Query, SlaState, Text, Viewer, When, Who};
+use crate::core::refusal::Refusal;
+use crate::error::Result;
+use crate::store::Store;
+use crate::store::db::Connection;
+use crate::store::search::{each_word, fts_match, pg_ticket_ids, pg_tsquery, ticket_of};
+use rusqlite::types::Value;
+
+/// A condition as SQL over `tickets t` (joined with its assignee `a`), with its arguments.
+pub(super) struct Builder<'a> {
+    pub(super) cfg: &'a Config,
+    pub(super) viewer: &'a Viewer,
+    pub(super) conn: &'a Connection,
+    /// The whole condition is text: the search hits drive the query.
+    pub(super) only_text: bool,
+    /// Text is looked up ticket by ticket (a page another word's hits drive).
+    pub(super) per_ticket: bool,
+    /// A condition beside the one being built names open statuses only: its index leads
+    /// (the few open tickets of a status), not a group's (all of its tickets ever).
+    pub(super) open_status_leads: bool,
+    pub(super) args: Vec<Value>,
+}
+
+/// A condition every ticket meets, and one none meets: boolean in both dialects (SQLite reads
+/// them as 1 and 0; PostgreSQL's WHERE takes no integer).
+pub(super) const ALL: &str = "TRUE";
+pub(super) const NONE: &str = "FALSE";
+
+pub(super) fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+impl Builder<'_> {
+    /// `col IN (values)`, or false for no values.
+    fn one_of(&mut self, col: &str, values: impl IntoIterator<Item = Value>) -> String {
+        let before = self.args.len();
+        self.args.extend(values);
+        match self.args.len() - before {
+            0 => NONE.into(),
+            n => format!("{col} IN ({})", marks(n)),
+        }
+    }
+
+    fn instant(&self, w: When) -> i64 {
+        match w {
+            When::At(t) => t,
+            When::Ago(secs) => self.viewer.now.saturating_sub(secs),
+            When::Today => self.viewer.day_start,
+            When::Days(n) => crate::time::day_start_of(
+                crate::time::date(self.viewer.day_start)
+                    .checked_add_signed(chrono::Duration::days(i64::from(n)))
+                    .unwrap_or_default(),
+            ),
+            When::Day(d) => crate::time::day_start_of(d),
+        }
+    }
+
+    /// Whether a condition names statuses, all of them open ones.
+    fn open_statuses_only(&self, c: &Cond) -> bool {
+        let life = &self.cfg.lifecycle;
+        match c {
+            Cond::Status(ids) => {
+                !ids.is_empty()
+                    && ids
+                        .iter()
+                        .all(|s| life.category(s).is_some_and(|c| c.is_open()))
+            }
+            Cond::StatusCategory(cats) => !cats.is_empty() && cats.iter().all(|c| c.is_open()),
+            _ => false,
+        }
+    }
+
+    pub(super) fn cond(&mut self, c: &Cond) -> Result<String> {
+        Ok(match c {
+            Cond::And(cs) | Cond::Or(cs) => {
+                let (joiner, empty) = match c {
+                    Cond::And(_) => (" AND ", ALL),
+                    _ => (" OR ", NONE),
+                };
+                // Without statistics SQLite would read a group's every ticket rather than
+                // the few in a status still open (0.7 s against 12 ms on a million).
+                let leads = self.open_status_leads;
+                self.open_status_leads =
+                    matches!(c, Cond::And(_)) && cs.iter().any(|c| self.open_statuses_only(c));
+                let parts = cs.iter().map(|c| self.cond(c)).collect::<Result<Vec<_>>>();
+                self.open_status_leads = leads;
+                let parts = parts?;
+                match parts.len() {
+                    0 => empty.into(),
+                    1 => parts.into_iter().next().unwrap_or_default(),
+                    _ => format!("({})", parts.join(joiner)),
+                }
+            }
+            // A field a ticket lacks makes its comparison NULL: counted as not matching, so
+            // the negation matches.
+            Cond::Not(c) => format!("NOT coalesce({}, {NONE})", self.cond(c)?),
+            Cond::Open => "t.is_open = 1".into(),
+            Cond::Status(ids) => {
+                let life = &self.cfg.lifecycle;
+                if let Some(bad) = ids.iter().find(|s| life.status(s).is_none()) {
+                    return Err(Refusal::UnknownStatus {
+                        status: bad.clone(),
+                        known: life.statuses().iter().map(|s| s.id.clone()).collect(),
+                    }
+                    .into());
+                }
+                self.one_of("t.status", ids.iter().map(|s| Value::Text(s.clone())))
+            }
+            Cond::StatusCategory(cats) => {
+                let ids = self.status_ids(cats);
+                self.one_of("t.status", ids.into_iter().map(Value::Text))
+            }
+            Cond::Assignee(Who::Nobody) => "t.assignee_id IS NULL".into(),
+            Cond::Assignee(Who::Me) => {
+                self.args.push(Value::Integer(self.viewer.agent_id));
+                "t.assignee_id = ?".into()
+            }
+            Cond::Assignee(Who::Login(login)) => {
+                let id = crate::store::agents::agent_id(self.conn, login)?;
+                self.args.push(Value::Integer(id));
+                "t.assignee_id = ?".into()
+            }
+            Cond::Group(g) => self.group(g),
+            Cond::Category(codes) => {
+                self.one_of("t.category", codes.iter().map(|c| Value::Text(c.clone())))
+            }
+            Cond::Priority(ps) => {
+                self.one_of("t.priority", ps.iter().map(|p| Value::Integer(p.rank())))
+            }
+            Cond::Channel(cs) => self.one_of(
+                "t.channel",
+                cs.iter().map(|c| Value::Text(c.as_str().to_string())),
+            ),
+            Cond::Sla(SlaState::AtRisk) => {
+                self.args.push(Value::Integer(self.viewer.now));
+                "(t.is_open = 1 AND t.risk_at <= ?)".into()
+            }
+            Cond::Sla(SlaState::Breached) => {
+                self.args.push(Value::Integer(self.viewer.now));
+                let waiting = self.status_ids(&[StatusCategory::Waiting]);
+                let paused = self.one_of("t.status", waiting.into_iter().map(Value::Text));
+                format!("(t.is_open = 1 AND t.due_at <= ? AND NOT ({paused}))")
+            }
+            Cond::Date(field, cmp, when) => {
+                let col = match field {
+                    DateField::Created => "t.created_at",
+                    DateField::Updated => "t.updated_at",
+                    DateField::Due => "t.due_at",
+                    DateField::Resolved => "t.resolved_at",
+                    DateField::Closed => "t.closed_at",
+                    DateField::FirstResponse => "t.first_response_at",
+                };
+                let op = match cmp {
+                    Cmp::Before => "<",
+                    Cmp::BeforeOrAt => "<=",
+                    Cmp::After => ">",
+                    Cmp::AtOrAfter => ">=",
+                };
+                self.args.push(Value::Integer(self.instant(*when)));
+                format!("{col} {op} ?")
+            }
+            Cond::Text(t) => self.text(t),
+        })
+    }
+
+    fn group(&mut self, g: &Groups) -> String {
+        let codes = match g {
+            Groups::Mine => self.viewer.groups.clone(),
+            Groups::Codes(codes) => codes.clone(),
+        };
+        let col = if self.open_status_leads {
+            "+t.group_code"
+        } else {
+            "t.group_code"
+        };
+        self.one_of(col, codes.into_iter().map(Value::Text))
+    }
+
+    fn status_ids(&self, cats: &[StatusCategory]) -> Vec<String> {
+        let life = &self.cfg.lifecycle;
+        cats.iter()
+            .flat_map(|c| life.ids_in(*c))
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn text(&mut self, t: &Text) -> String {
+        // Words typed together: each somewhere in the ticket.
+        let words = each_word(t);
+        if words.len() > 1 {
+            let each: Vec<String> = words.iter().map(|w| self.text(w)).collect();
+            return format!("({})", each.join(" AND "));
+        }
+        if self.conn.is_postgres() {
+            // PostgreSQL's full text: the tickets its GIN indexes find (see `search`).
+            let Some(q) = pg_tsquery(t) else {
+                return ALL.into();
+            };
+            let (ids, uses) = pg_ticket_ids(t.field);
+            self.args.extend(std::iter::repeat_n(Value::Text(q), uses));
+            return format!("t.id IN ({ids})");
+        }
+        // Nothing that narrows (one-letter words): every ticket.
+        let Some(m) = fts_match(t) else {
+            return ALL.into();
+        };
+        self.args.push(Value::Text(m));
+        if self.per_ticket {
+            // Among a few tickets another word's hits give: the ticket's own parts, whose row
+            // ids run from its id times 2³² to the next ticket's.
+            return "EXISTS (SELECT 1 FROM search WHERE search MATCH ? \
+                 AND search.rowid >= (t.id << 32) AND search.rowid < ((t.id + 1) << 32))"
+                .into();
+        }
+        // Within a queue that has its own index, walk that index and use the search hits as
+        // a filter (`+` keeps SQLite from driving the query from thousands of hits); when
+        // the query is only text, start from the hits. Each hit is a part of a ticket.
+        let id = if self.only_text { "t.id" } else { "+t.id" };
+        format!(
+            "{id} IN (SELECT {} FROM search WHERE search MATCH ?)",
+            ticket_of("rowid")
+        )
+    }
+}
+
+/// A page's LIMIT (0: no limit: the largest, which both SQLite and PostgreSQL take).
+pub(super) fn sql_limit(limit: usize) -> i64 {
+    match limit {
+        0 => i64::MAX,
+        n => n.min(i64::MAX as usize) as i64,
+    }
+}
+
+/// A query as SQL: its condition (None: every ticket), arguments and key columns.
+pub(super) struct Built {
+    pub(super) cond: Option<String>,
+    pub(super) args: Vec<Value>,
+    pub(super) keys: Vec<String>,
+}
+
+impl Built {
+    /// `WHERE` with the condition and `more`, or nothing.
+    pub(super) fn where_with(&self, more: &[String]) -> String {
+        let parts: Vec<&str> = self
+            .cond
+            .iter()
+            .map(String::as_str)
+            .chain(more.iter().map(String::as_str))
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", parts.join(" AND "))
+        }
+    }
+
+    /// `(k1, k2, …) op (?, ?, …)`, its arguments added (one key: a plain comparison).
+    pub(super) fn key_cmp(&self, op: &str, key: &[Value], args: &mut Vec<Value>) -> String {
+        args.extend(key.iter().cloned());
+        if self.keys.len() == 1 {
+            return format!("{} {op} ?", self.keys[0]);
+        }
+        format!("({}) {op} ({})", self.keys.join(", "), marks(key.len()))
+    }
+}
+
+/// A query as SQL; `from_hits`: a condition of text only is read from the search index's
+/// hits (else the hits filter the tickets another way reads).
+pub(super) fn build(
+    conn: &Connection,
+    cfg: &Config,
+    q: &Query,
+    viewer: &Viewer,
+    from_hits: bool,
+) -> Result<Built> {
+    let mut b = Builder {
+        cfg,
+        viewer,
+        conn,
+        only_text: from_hits && q.cond.is_only_text(),
+        per_ticket: false,
+        open_status_leads: false,
+        args: Vec::new(),
+    };
+    let sql = b.cond(&q.cond)?;
+    Ok(Built {
+        cond: (sql != ALL).then_some(sql),
+        args: b.args,
+        keys: sort_exprs(cfg, q.sort),
+    })
+}
+
+impl Store {
+    pub(super) fn build(&self, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<Built> {
+        build(&self.conn, cfg, q, viewer, true).map_err(|e| self.map_db(e))
+    }
+}

@@ -1,0 +1,133 @@
+//! A page of a query's tickets from a position, read with keyset pagination; and where a
+//! ticket sits in a list.
+
+use super::build::sql_limit;
+use super::merge::merged_order;
+use super::order::open_order_index;
+use super::text::driving_text;
+use super::{QueueRow, Start};
+use crate::core::config::Config;
+use crate::core::query::{Query, Viewer};
+use crate::error::Result;
+use crate::store::Store;
+use crate::store::db::params_from_iter;
+use crate::store::tickets::{COLS, FROM};
+use rusqlite::types::Value;
+
+impl Store {
+    /// Up to `limit` rows of a query from `start`, in the query's order (0: no limit).
+    pub fn query_page(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        start: Start<'_>,
+        limit: usize,
+    ) -> Result<Vec<QueueRow>> {
+        let forward = !matches!(start, Start::Bottom | Start::Before(_));
+        // Reading towards the end of the list is ascending unless the order is reversed.
+        let ascending = forward != q.reverse;
+        if let Some(driving) = driving_text(q).filter(|_| !self.conn.is_postgres()) {
+            let mut rows = self.driven_page(cfg, viewer, driving, ascending, start, limit)?;
+            if !forward {
+                rows.reverse();
+            }
+            return Ok(rows);
+        }
+        let b = self.build(cfg, q, viewer)?;
+        if let Some(m) = merged_order(cfg, q).filter(|_| !self.conn.is_postgres()) {
+            let mut rows = self.merged_page(&b, &m, ascending, start, limit)?;
+            if !forward {
+                rows.reverse();
+            }
+            return Ok(rows);
+        }
+        let mut args = b.args.clone();
+        let mut more = Vec::new();
+        if let Start::After(key) | Start::Before(key) = start
+            && key.len() == b.keys.len()
+        {
+            more.push(b.key_cmp(if ascending { ">" } else { "<" }, key, &mut args));
+        }
+        let dir = if ascending { "ASC" } else { "DESC" };
+        let order = b
+            .keys
+            .iter()
+            .map(|k| format!("{k} {dir}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let cols = COLS.replace("t.body", "''");
+        let offset = match start {
+            Start::Skip(n) => n.min(i64::MAX as usize),
+            _ => 0,
+        };
+        // SQLite's hint; PostgreSQL's planner has statistics and picks the index itself.
+        let from = match open_order_index(q).filter(|_| !self.conn.is_postgres()) {
+            Some(index) => FROM.replacen("tickets t", &format!("tickets t INDEXED BY {index}"), 1),
+            None => FROM.to_string(),
+        };
+        let sql = format!(
+            "SELECT {cols}, {} FROM {from} {} ORDER BY {order} LIMIT {} OFFSET {offset}",
+            b.keys.join(", "),
+            b.where_with(&more),
+            sql_limit(limit)
+        );
+        let mut rows = self.rows_keyed(&sql, &args, b.keys.len())?;
+        if !forward {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// The position of a key in its list: how many rows come before it.
+    pub fn query_position(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        key: &[Value],
+    ) -> Result<i64> {
+        let b = self.build(cfg, q, viewer)?;
+        let mut args = b.args.clone();
+        let before = b.key_cmp(if q.reverse { ">" } else { "<" }, key, &mut args);
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM {FROM} {}",
+                b.where_with(&[before])
+            ))
+            .and_then(|mut s| s.query_row(params_from_iter(args.iter()), |r| r.get(0)))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Where a ticket sits in a list: its position key, or None when the query does not
+    /// match it (so the desk can put the cursor on a ticket opened by number).
+    pub fn query_key_of(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        ticket_id: i64,
+    ) -> Result<Option<Vec<Value>>> {
+        let b = self.build(cfg, q, viewer)?;
+        let mut args = b.args.clone();
+        args.push(Value::Integer(ticket_id));
+        let sql = format!(
+            "SELECT {} FROM {FROM} {}",
+            b.keys.join(", "),
+            b.where_with(&["t.id = ?".to_string()])
+        );
+        let n = b.keys.len();
+        let run = || -> rusqlite::Result<Option<Vec<Value>>> {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(args.iter()))?;
+            match rows.next()? {
+                Some(r) => (0..n)
+                    .map(|i| r.get::<_, Value>(i))
+                    .collect::<rusqlite::Result<_>>()
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        run().map_err(|e| self.err(e))
+    }
+}

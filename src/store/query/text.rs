@@ -1,0 +1,237 @@
+//! Text in a query: a page whose words' hits drive it, and hits ranked by the search index.
+
+use super::build::{ALL, Builder, Built, build, sql_limit};
+use super::{QueueRow, Start};
+use crate::core::config::Config;
+use crate::core::query::{Cond, Query, SortKey, Viewer};
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::store::db::params_from_iter;
+use crate::store::search::{part_exact, pg_rank, some_part, some_part_pg, ticket_of};
+use crate::store::tickets::{COLS, FROM, Ticket, ticket_row};
+use rusqlite::types::Value;
+
+/// How much a word weighs in each of the search index's columns when hits are ranked:
+/// number, subject, requester, contact, request, notes, replies, messages.
+const RANK_WEIGHTS: &str = "10.0, 5.0, 3.0, 3.0, 1.0, 1.0, 1.0, 1.0";
+
+/// How rare a text condition's hits are likely to be: a longer word, a phrase, a field
+/// narrow more (an OR is as common as its commonest side). The rarest drives a page.
+fn rarity(c: &Cond) -> usize {
+    match c {
+        Cond::Text(t) => {
+            let words: Vec<usize> = t
+                .text
+                .split_whitespace()
+                .map(|w| w.chars().filter(|ch| ch.is_alphanumeric()).count())
+                .collect();
+            let longest = words.iter().copied().max().unwrap_or(0);
+            let phrase = if t.phrase {
+                4 * words.len().saturating_sub(1)
+            } else {
+                0
+            };
+            longest + phrase + if t.field.is_some() { 2 } else { 0 }
+        }
+        Cond::Or(cs) => cs.iter().map(rarity).min().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// A page in registration order whose condition has text the search index can answer
+/// part by part (a word, a phrase, an OR of them): that text's hits, read in the index's
+/// order (a part's row id says its ticket), drive the page, so a common word's first page
+/// comes without reading every hit; the rest of the condition (other words too, looked up
+/// ticket by ticket) filters them. Returns the index's expression and the rest.
+pub(super) fn driving_text(q: &Query) -> Option<(String, Cond)> {
+    if q.sort != SortKey::Age {
+        return None;
+    }
+    let parts: Vec<Cond> = match &q.cond {
+        Cond::And(cs) => cs.clone(),
+        c => vec![c.clone()],
+    };
+    let best = parts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| part_exact(c).map(|e| (i, e, rarity(c))))
+        // The rarest; the first among equals.
+        .max_by_key(|(i, _, r)| (*r, std::cmp::Reverse(*i)))?;
+    let (at, expr, _) = best;
+    let rest = parts
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, c)| (i != at).then_some(c))
+        .collect();
+    Some((expr, Cond::And(rest)))
+}
+
+impl Store {
+    /// Up to `limit` tickets of a query after skipping `offset`, the best matches first:
+    /// ranked by the search index (BM25, the words in a number or subject weighing most,
+    /// then requester and contact, then the rest) — a ticket by its best part — the newest
+    /// first among equals. Only a query with words to rank by can be ranked.
+    pub fn query_ranked(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Ticket>> {
+        let (sql, args) = if self.conn.is_postgres() {
+            self.ranked_pg(cfg, q, viewer, offset, limit)?
+        } else {
+            self.ranked_sqlite(cfg, q, viewer, offset, limit)?
+        };
+        let run = || -> rusqlite::Result<Vec<Ticket>> {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params_from_iter(args.iter()), ticket_row)?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// [`Store::query_ranked`]'s SQL and arguments on SQLite: BM25 over the FTS5 index.
+    fn ranked_sqlite(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(String, Vec<Value>)> {
+        let Some(expr) = some_part(&q.cond) else {
+            return Err(Error::Invalid(crate::msg!("search.rank_needs_words")));
+        };
+        // Every ticket the query matches has a part the expression finds; the condition
+        // keeps those it matches (not needed when the expression is the whole condition).
+        let b = match part_exact(&q.cond) {
+            Some(_) => Built {
+                cond: None,
+                args: Vec::new(),
+                keys: Vec::new(),
+            },
+            // Filtered after the ranking's hits, never read from another word's.
+            None => build(&self.conn, cfg, q, viewer, false).map_err(|e| self.map_db(e))?,
+        };
+        let mut args = vec![Value::Text(expr)];
+        args.extend(b.args.iter().cloned());
+        let cols = COLS.replace("t.body", "''");
+        // bm25() cannot be aggregated where it is computed: the parts' scores are
+        // materialised first, then each ticket takes its best.
+        let sql = format!(
+            "WITH p AS MATERIALIZED (SELECT {} AS tid, bm25(search, {RANK_WEIGHTS}) AS r \
+             FROM search WHERE search MATCH ?), h AS (SELECT tid, min(r) AS r FROM p GROUP BY tid) \
+             SELECT {cols} FROM h CROSS JOIN {FROM} {} ORDER BY h.r, h.tid DESC \
+             LIMIT {} OFFSET {}",
+            ticket_of("rowid"),
+            b.where_with(&["t.id = h.tid".to_string()]),
+            sql_limit(limit),
+            offset.min(i64::MAX as usize)
+        );
+        Ok((sql, args))
+    }
+
+    /// [`Store::query_ranked`]'s SQL and arguments on PostgreSQL: the tickets the query
+    /// matches, each weighed by the parts of it that hold any of the query's words
+    /// ([`pg_rank`]), the newest first among equals.
+    fn ranked_pg(
+        &self,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(String, Vec<Value>)> {
+        let Some(expr) = some_part_pg(&q.cond) else {
+            return Err(Error::Invalid(crate::msg!("search.rank_needs_words")));
+        };
+        let b = self.build(cfg, q, viewer)?;
+        let mut args = vec![Value::Text(expr)];
+        args.extend(b.args.iter().cloned());
+        let sql = format!(
+            "WITH rq AS (SELECT (?::text)::tsquery AS q) SELECT {} FROM {FROM} CROSS JOIN rq {} \
+             ORDER BY {} DESC, t.id DESC LIMIT {} OFFSET {}",
+            COLS.replace("t.body", "''"),
+            b.where_with(&[]),
+            pg_rank(),
+            sql_limit(limit),
+            offset.min(i64::MAX as usize)
+        );
+        Ok((sql, args))
+    }
+
+    /// A page in registration order driven by the hits of `expr` (see [`driving_text`]):
+    /// the tickets of its hits in the index's order from `start`, each kept when `rest`
+    /// matches it (its words looked up ticket by ticket). Keys are the ticket ids.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn driven_page(
+        &self,
+        cfg: &Config,
+        viewer: &Viewer,
+        (expr, rest): (String, Cond),
+        ascending: bool,
+        start: Start<'_>,
+        limit: usize,
+    ) -> Result<Vec<QueueRow>> {
+        let mut args = vec![Value::Text(expr)];
+        // Where the page starts, as a bound on the row ids of the parts (a ticket's parts
+        // run from its id times 2³² to the next ticket's).
+        let mut bound = String::new();
+        if let Start::After(key) | Start::Before(key) = start
+            && let [Value::Integer(id)] = key
+        {
+            args.push(Value::Integer(*id));
+            bound = if ascending {
+                " AND rowid >= ((? + 1) << 32)".into()
+            } else {
+                " AND rowid < (? << 32)".into()
+            };
+        }
+        let mut b = Builder {
+            cfg,
+            viewer,
+            conn: &self.conn,
+            only_text: false,
+            per_ticket: true,
+            open_status_leads: false,
+            args: Vec::new(),
+        };
+        let rest = b.cond(&rest).map_err(|e| self.map_db(e))?;
+        args.extend(b.args);
+        let filter = if rest == ALL {
+            String::new()
+        } else {
+            format!(" AND {rest}")
+        };
+        let offset = match start {
+            Start::Skip(n) => n.min(i64::MAX as usize),
+            _ => 0,
+        };
+        // The hits come in the index's order, a ticket once; joined in that order (CROSS
+        // JOIN keeps it), so the page is read without sorting every hit: no ORDER BY
+        // outside. (SQLite ignores a subquery's ORDER BY that has no LIMIT.)
+        let sql = format!(
+            "SELECT {}, t.id FROM (SELECT DISTINCT {} AS tid FROM search \
+             WHERE search MATCH ?{bound} ORDER BY rowid {} LIMIT -1) h CROSS JOIN {FROM} \
+             WHERE t.id = h.tid{filter} LIMIT {} OFFSET {offset}",
+            COLS.replace("t.body", "''"),
+            ticket_of("rowid"),
+            if ascending { "ASC" } else { "DESC" },
+            sql_limit(limit)
+        );
+        let run = || -> rusqlite::Result<Vec<QueueRow>> {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let width = stmt.column_count();
+            let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
+                Ok(QueueRow {
+                    ticket: ticket_row(r)?,
+                    key: vec![r.get::<_, Value>(width - 1)?],
+                })
+            })?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+}
