@@ -593,6 +593,17 @@ fn scrolling_a_long_queue() {
     app.switch_queue(desk::core::query::QueueKind::All);
     let total = app.queue.total;
     assert_eq!(total, 3000);
+    // A queue opens with the rows on screen read, no more (each row a read of the table);
+    // the next ones come as the cursor goes down to them.
+    assert_eq!(app.queue.rows.len(), app.queue.height);
+    keys(&mut app, "G");
+    assert_eq!(app.queue.rows.len(), app.queue.height, "the bottom too");
+    keys(&mut app, "g");
+    for _ in 0..app.queue.height {
+        keys(&mut app, "j");
+    }
+    assert_eq!(app.queue.cursor, app.queue.height as i64);
+    assert!(app.queue.rows.len() > app.queue.height, "read on");
     keys(&mut app, "G");
     assert_eq!(app.queue.cursor, total - 1);
     let last = app.queue.selected().map(|r| r.ticket.id).expect("last");

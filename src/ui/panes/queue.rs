@@ -141,10 +141,12 @@ impl QueueState {
         store.query_page(cfg, &self.spec.query(), &self.viewer, start, n)
     }
 
-    /// Reads the queue from its top.
+    /// Reads the queue from its top: the rows on screen only (a new queue, order or filter
+    /// shows them sooner; on a million tickets each row read is a page of the table, often
+    /// one not yet in memory). The rows beyond are read as the cursor goes there.
     pub fn load_top(&mut self, store: &Store, cfg: &Config) -> Result<()> {
         self.total = self.count(store, cfg)?;
-        self.rows = self.read(store, cfg, None, true, self.page() * (1 + SPARE_PAGES))?;
+        self.rows = self.read(store, cfg, None, true, self.page())?;
         self.offset = 0;
         self.cursor = 0;
         self.top = 0;
@@ -152,10 +154,10 @@ impl QueueState {
         Ok(())
     }
 
-    /// Reads the queue's last rows.
+    /// Reads the queue's last rows (those on screen).
     fn load_bottom(&mut self, store: &Store, cfg: &Config) -> Result<()> {
         self.total = self.count(store, cfg)?;
-        self.rows = self.read(store, cfg, None, false, self.page() * (1 + SPARE_PAGES))?;
+        self.rows = self.read(store, cfg, None, false, self.page())?;
         self.offset = (self.total - self.rows.len() as i64).max(0);
         self.cursor = (self.total - 1).max(0);
         self.top = (self.total - self.page() as i64).max(0);
