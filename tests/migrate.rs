@@ -121,10 +121,12 @@ fn round_trip_sqlite_postgres_sqlite_keeps_every_row_and_the_chain() {
         let extra: Vec<&String> = b.iter().filter(|r| !a.contains(r)).collect();
         let lost: Vec<&String> = a.iter().filter(|r| !b.contains(r)).collect();
         match t.as_str() {
-            "tickets" | "events" | "requester" | "facts" | "outbox" | "sequences" => {}
+            "tickets" | "events" | "requester" | "facts" | "outbox" | "sequences"
+            | "report_days" => {}
             _ => assert!(extra.is_empty(), "{t}: {extra:?}"),
         }
-        if t != "sequences" {
+        // The report's days sum up the tickets: the new one's day changed.
+        if t != "sequences" && t != "report_days" {
             assert!(lost.is_empty(), "{t} lost {lost:?}");
         }
     }

@@ -69,6 +69,7 @@ pub fn follow_the_store(cat: &'static crate::i18n::Catalog) {
                 Work::Check => "cli.progress.check",
                 Work::Restore => "cli.progress.restore",
                 Work::Migrate => "cli.progress.migrate",
+                Work::Rollups => "cli.progress.rollups",
             };
             *bar = Some((
                 work,

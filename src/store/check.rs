@@ -600,6 +600,24 @@ fn figures_agree(c: &Connection, cfg: &Config, now: i64) -> rusqlite::Result<Vec
         };
         v.push(Violation::said(Some(n), key, Vec::new()));
     }
+    // The report's days equal a fresh aggregation of the facts.
+    let (differ, count) = super::report::rollup::differences(c, cfg, 1)?;
+    if let Some(k) = differ.first() {
+        let day = chrono::NaiveDate::from_num_days_from_ce_opt(k.day as i32)
+            .map_or_else(|| k.day.to_string(), |d| d.to_string());
+        v.push(Violation::said(
+            None,
+            "check.rollups_differ",
+            vec![
+                ("count", count.to_string()),
+                ("day", day),
+                ("side", k.side.to_string()),
+                ("group", k.group.clone()),
+                ("by", k.dim.to_string()),
+                ("value", k.value.clone()),
+            ],
+        ));
+    }
     let mut stmt = c.prepare(
         "SELECT id, number, priority, category, due_at, risk_at FROM tickets WHERE is_open = 1",
     )?;

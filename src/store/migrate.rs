@@ -47,6 +47,7 @@ pub const TABLES: &[&str] = &[
     "events",
     "desk_events",
     "facts",
+    "report_days",
     "number_gaps",
     "links",
     "blobs",

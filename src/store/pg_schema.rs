@@ -447,10 +447,38 @@ CREATE INDEX tickets_open_due       ON tickets ((coalesce(due_at, 92233720368547
     WHERE is_open = 1;
 "#;
 
+/// Version 22, as SQLite's: the report's days (`report_days`) and the index of first
+/// responses still awaited, and the durations' indexes a quantile is read from.
+pub const V22: &str = r#"
+CREATE TABLE report_days (
+    day        BIGINT NOT NULL,
+    side       TEXT NOT NULL,
+    group_code TEXT NOT NULL,
+    dim        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    tickets    BIGINT NOT NULL,
+    figures    TEXT NOT NULL,
+    PRIMARY KEY (day, side, group_code, dim, value)
+);
+CREATE INDEX facts_awaited ON facts (first_response_due)
+    WHERE first_response_secs IS NULL AND first_response_due IS NOT NULL;
+CREATE INDEX facts_first_response ON facts (first_response_secs, created_at)
+    WHERE first_response_secs IS NOT NULL;
+CREATE INDEX facts_resolution ON facts (resolution_secs, resolved_at)
+    WHERE resolution_secs IS NOT NULL;
+"#;
+
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
 /// [`APPLICATION_ID`], `version` = its number), under the write lock.
-pub const ALL: &[(i64, &str)] = &[(17, V17), (18, V18), (19, V19), (20, V20), (21, V21)];
+pub const ALL: &[(i64, &str)] = &[
+    (17, V17),
+    (18, V18),
+    (19, V19),
+    (20, V20),
+    (21, V21),
+    (22, V22),
+];
 
 /// How many migrations this build knows (the same as SQLite's).
 pub fn latest_version() -> i64 {
@@ -487,6 +515,7 @@ mod tests {
             (19, 0xa81d_ac34_31a6_641c),
             (20, 0x0283_27df_4e1b_62a4),
             (21, 0x927a_5e03_4b03_e50e),
+            (22, 0x8b47_554b_8a49_5c0b),
         ];
         for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {
             assert_eq!(*n, version);

@@ -18,6 +18,8 @@ pub enum Work {
     Restore,
     /// `desk migrate`, in rows copied.
     Migrate,
+    /// The report's days built from the facts, in tickets.
+    Rollups,
 }
 
 type Listener = Box<dyn Fn(Work, u64, u64)>;

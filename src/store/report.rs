@@ -90,7 +90,7 @@ pub struct ReportSpec {
 }
 
 /// Durations of a set of tickets against their targets.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Durations {
     values: Vec<i64>,
     pub with_target: i64,
@@ -98,6 +98,18 @@ pub struct Durations {
     /// Still awaited but already past the target: misses with no duration yet (counted in
     /// `with_target`, not in the median).
     pub late_open: i64,
+    /// Read from the report's days instead of from every value: how many, the median and the
+    /// 90th percentile (`values` is then empty).
+    counted: Option<(usize, Option<i64>, Option<i64>)>,
+}
+
+/// Two sets of durations are the same when every figure a report shows of them is.
+impl PartialEq for Durations {
+    fn eq(&self, o: &Durations) -> bool {
+        (self.count(), self.median(), self.p90(), self.with_target)
+            == (o.count(), o.median(), o.p90(), o.with_target)
+            && (self.within, self.late_open) == (o.within, o.late_open)
+    }
 }
 
 impl Durations {
@@ -117,11 +129,16 @@ impl Durations {
     }
 
     pub fn count(&self) -> usize {
-        self.values.len()
+        self.counted.map_or(self.values.len(), |c| c.0)
     }
 
     fn sort(&mut self) {
         self.values.sort_unstable();
+    }
+
+    /// The rank (1-based, nearest rank) of the value under which a share `q` of `n` fall.
+    fn rank(q: f64, n: usize) -> usize {
+        ((q * n as f64).ceil() as usize).clamp(1, n.max(1))
     }
 
     /// The value under which a share `q` of the durations fall (nearest rank).
@@ -129,16 +146,21 @@ impl Durations {
         if self.values.is_empty() {
             return None;
         }
-        let rank = ((q * self.values.len() as f64).ceil() as usize).clamp(1, self.values.len());
-        Some(self.values[rank - 1])
+        Some(self.values[Durations::rank(q, self.values.len()) - 1])
     }
 
     pub fn median(&self) -> Option<i64> {
-        self.quantile(0.5)
+        match self.counted {
+            Some((_, m, _)) => m,
+            None => self.quantile(0.5),
+        }
     }
 
     pub fn p90(&self) -> Option<i64> {
-        self.quantile(0.9)
+        match self.counted {
+            Some((_, _, p)) => p,
+            None => self.quantile(0.9),
+        }
     }
 
     /// The share within target, of those that have one.
@@ -716,8 +738,14 @@ impl<'a> Tally<'a> {
         Ok([by_agent, by_category])
     }
 
-    fn report(mut self) -> rusqlite::Result<Report> {
-        self.facts()?;
+    /// The report, its figures of tickets received and finished read from the report's days
+    /// (`from_days`) or from every ticket's facts.
+    fn report(mut self, from_days: bool) -> rusqlite::Result<Report> {
+        if from_days {
+            self.read_days()?;
+        } else {
+            self.facts()?;
+        }
         let (words, sampled) = self.keywords()?;
         self.backlog()?;
         let [by_agent, by_category] = self.reassignments()?;
@@ -768,9 +796,39 @@ impl Store {
         if spec.to <= spec.from {
             return Err(Error::Invalid(msg!("error.period_reversed")));
         }
+        let days = self.days_usable(cfg, spec).map_err(|e| self.err(e))?;
         Tally::new(&self.conn, cfg, spec)
-            .report()
+            .report(days)
             .map_err(|e| self.err(e))
+    }
+
+    /// The report computed from every ticket's facts, never from the report's days: what
+    /// `report` falls back to, and what its days are held to in tests.
+    pub fn report_from_facts(&self, cfg: &Config, spec: &ReportSpec) -> Result<Report> {
+        if spec.to <= spec.from {
+            return Err(Error::Invalid(msg!("error.period_reversed")));
+        }
+        Tally::new(&self.conn, cfg, spec)
+            .report(false)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether a report can be read from the report's days: a period of whole days of the
+    /// desk's zone, and days valid under this configuration — built (or rebuilt) from the
+    /// facts first when they are not and the desk can be written (a replica cannot: its
+    /// reports read the facts).
+    fn days_usable(&self, cfg: &Config, spec: &ReportSpec) -> rusqlite::Result<bool> {
+        let whole = |at: i64| crate::time::day_start(at) == at;
+        if !whole(spec.from) || !whole(spec.to) || spec.group.as_deref() == Some("") {
+            return Ok(false);
+        }
+        if rollup::valid(&self.conn, cfg)? {
+            return Ok(true);
+        }
+        if rollup::rebuild(&self.conn, cfg).is_err() {
+            return Ok(false);
+        }
+        rollup::valid(&self.conn, cfg)
     }
 
     /// The period's bounds from dates (inclusive) in the desk's time zone.
@@ -783,6 +841,8 @@ impl Store {
 
 mod extensions;
 pub use extensions::Extensions;
+mod days;
+pub(crate) mod rollup;
 
 #[cfg(test)]
 mod tests;

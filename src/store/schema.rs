@@ -700,9 +700,40 @@ CREATE INDEX tickets_open_due       ON tickets (coalesce(due_at, 922337203685477
     WHERE is_open = 1;
 "#;
 
+/// A year's report reads days, not tickets (issue 17): `report_days` holds, per calendar day of
+/// the desk's zone, side (`received`: tickets registered that day; `finished`: tickets whose
+/// last finishing fell on it), group and breakdown value (`dim` '' for the group's own row,
+/// else `category`, `agent`, `channel` or `priority`), how many tickets and their additive
+/// figures (`name=count;…`: outcomes, ratings, time in each status, the durations' histograms,
+/// targets met). Kept from each ticket's row of facts in the transaction that writes it
+/// (`store::rollup`); valid while `meta.rollups` names the zone and `[sla]` they were built
+/// under, rebuilt from the facts otherwise. First responses still awaited get a small index
+/// of their own (a report counts those already past their due time as misses), and each duration an
+/// index by its value, from which a median or 90th percentile reads only the histogram's
+/// bucket that holds it.
+pub const V22: &str = r#"
+CREATE TABLE report_days (
+    day        INTEGER NOT NULL,
+    side       TEXT NOT NULL,
+    group_code TEXT NOT NULL,
+    dim        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    tickets    INTEGER NOT NULL,
+    figures    TEXT NOT NULL,
+    PRIMARY KEY (day, side, group_code, dim, value)
+) WITHOUT ROWID;
+CREATE INDEX facts_awaited ON facts (first_response_due)
+    WHERE first_response_secs IS NULL AND first_response_due IS NOT NULL;
+CREATE INDEX facts_first_response ON facts (first_response_secs, created_at)
+    WHERE first_response_secs IS NOT NULL;
+CREATE INDEX facts_resolution ON facts (resolution_secs, resolved_at)
+    WHERE resolution_secs IS NOT NULL;
+"#;
+
 /// Every migration, oldest first.
 pub const ALL: &[&str] = &[
     V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21,
+    V22,
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -772,6 +803,7 @@ pub(crate) mod tests {
             0xda6ec39a3c071ffc,
             0xc94b11e8bc2c7a88,
             0xa66791eb4891a84f,
+            0xec34a26f22fecf7a,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

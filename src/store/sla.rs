@@ -10,6 +10,7 @@ use crate::core::rights::{self, Action};
 use crate::core::sla::{self, ClockEvent, ClockKind, Sla};
 use crate::error::Result;
 use crate::store::db::{Connection, OptionalExtension, params};
+use crate::store::report::rollup::Fact;
 
 /// A ticket's history as the clocks read it.
 pub(crate) fn clock_events(conn: &Connection, ticket: i64) -> rusqlite::Result<Vec<ClockEvent>> {
@@ -122,6 +123,7 @@ pub(crate) struct FactRow {
 /// response, and its row of facts for reports.
 pub(crate) fn store_figures(
     conn: &Connection,
+    cfg: &Config,
     ticket: i64,
     f: &FactRow,
     s: &Sla,
@@ -155,6 +157,30 @@ pub(crate) fn store_figures(
         f.reassignments,
         ticket
     ])?;
+    let fact = Fact {
+        created_at: f.created_at,
+        resolved_at: f.resolved_at,
+        category: f.category.clone(),
+        group_code: f.group_code.clone(),
+        assignee: f.assignee.clone(),
+        channel: f.channel.clone(),
+        priority: f.priority,
+        outcome: f.outcome.clone(),
+        refusal: refusal.map(str::to_string),
+        satisfaction: f.satisfaction,
+        first_response_secs: fr,
+        first_response_due: fr_due,
+        resolution_secs: res,
+        status_secs: encode_status_secs(s),
+        status: s
+            .current
+            .as_ref()
+            .map(|c| c.status.clone())
+            .unwrap_or_default(),
+        status_since: s.current.as_ref().map(|c| c.from),
+    };
+    // The report's days, from the row as it was and as it will be.
+    super::report::rollup::keep(conn, cfg, ticket, &fact)?;
     conn.prepare_cached(
         "INSERT INTO facts (ticket_id, is_open, created_at, resolved_at, category, group_code, assignee,
             channel, priority, outcome, refusal, satisfaction, reassignments, first_response_secs,
@@ -183,23 +209,23 @@ pub(crate) fn store_figures(
     .execute(params![
         ticket,
         f.is_open,
-        f.created_at,
-        f.resolved_at,
-        f.category,
-        f.group_code,
-        f.assignee,
-        f.channel,
-        f.priority,
-        f.outcome,
-        refusal,
-        f.satisfaction,
+        fact.created_at,
+        fact.resolved_at,
+        fact.category,
+        fact.group_code,
+        fact.assignee,
+        fact.channel,
+        fact.priority,
+        fact.outcome,
+        fact.refusal,
+        fact.satisfaction,
         f.reassignments,
-        fr,
-        res,
-        encode_status_secs(s),
-        s.current.as_ref().map(|c| c.status.as_str()).unwrap_or_default(),
-        s.current.as_ref().map(|c| c.from),
-        fr_due,
+        fact.first_response_secs,
+        fact.resolution_secs,
+        fact.status_secs,
+        fact.status,
+        fact.status_since,
+        fact.first_response_due,
     ])?;
     Ok(())
 }
@@ -241,7 +267,7 @@ pub(crate) fn refresh(
     };
     let priority = Priority::from_rank(f.priority).unwrap_or(Priority::Normal);
     let s = compute_for(cfg, &events, priority, &f.category, now);
-    store_figures(conn, ticket, &f, &s)
+    store_figures(conn, cfg, ticket, &f, &s)
 }
 
 /// The `[sla]` settings open tickets' figures were last computed under.
@@ -323,6 +349,10 @@ impl Store {
             }
             Ok(())
         })?;
+        if all {
+            // Every row of facts is fresh: the report's days are built from them again.
+            super::report::rollup::rebuild(&self.conn, cfg).map_err(|e| self.err(e))?;
+        }
         Ok(ids.len())
     }
 

@@ -337,6 +337,7 @@ pub(super) fn check(
         if any(&[
             "check.facts_missing",
             "check.facts_differ",
+            "check.rollups_differ",
             "check.sla_differ",
         ]) {
             out.push_str(s.catalog.t("cli.hint.recompute"));

@@ -456,7 +456,7 @@ impl<'t> Writer<'t> {
             satisfaction: s.satisfaction,
             reassignments,
         };
-        super::sla::store_figures(tx, id, &facts, sla)?;
+        super::sla::store_figures(tx, cfg, id, &facts, sla)?;
         for e in &s.evs {
             self.chain.append(
                 tx,
