@@ -40,7 +40,7 @@
 use super::pg_schema;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub use rusqlite::{OptionalExtension, ToSql, params};
 
@@ -76,6 +76,8 @@ struct Pg {
     failed_at: Cell<Option<std::time::Instant>>,
     /// Prepared statements by their SQL as the store wrote it.
     cache: RefCell<HashMap<String, postgres::Statement>>,
+    /// Statements run once already, unprepared: the second run prepares them (see `prepare`).
+    once: RefCell<HashSet<String>>,
     /// Rows the last `execute` changed.
     changes: Cell<u64>,
     /// `LISTEN desk_changed` was sent, and how many notifications came since.
@@ -164,6 +166,7 @@ impl Connection {
                 in_tx: Cell::new(false),
                 failed_at: Cell::new(None),
                 cache: RefCell::new(HashMap::new()),
+                once: RefCell::new(HashSet::new()),
                 changes: Cell::new(0),
                 listening: Cell::new(false),
                 seen: Cell::new(0),
@@ -350,6 +353,15 @@ impl Connection {
         }
     }
 
+    /// How many statements this connection holds prepared on the server (none on SQLite,
+    /// whose statements are its own): a statement is prepared at its second run only.
+    pub fn prepared_statements(&self) -> usize {
+        match &self.inner {
+            Inner::Sqlite(_) => 0,
+            Inner::Postgres(pg) => pg.cache.borrow().len(),
+        }
+    }
+
     /// Rows changed by this connection since it opened.
     pub fn total_changes(&self) -> u64 {
         match &self.inner {
@@ -473,31 +485,85 @@ impl Pg {
         true
     }
 
+    /// A statement of the store's SQL. Its first run in this connection is not prepared: it
+    /// goes to the server unnamed, parsed, bound and run in one round trip (PostgreSQL infers
+    /// the parameters' types as it does for a prepared one, and reads them as text), where a
+    /// prepared statement costs one round trip to prepare and one to run. A one-shot command
+    /// runs most of its statements once, so inside a write transaction — the desk-wide lock
+    /// held — this halves the round trips. A statement run a second time (a loop, the
+    /// terminal desk's refreshes) is prepared then and kept, as rusqlite keeps SQLite's.
     fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
         self.revive();
+        let prepared = std::cell::OnceCell::new();
         if let Some(s) = self.cache.borrow().get(sql) {
-            return Ok(Statement {
-                inner: Stmt::Pg {
-                    pg: self,
-                    stmt: s.clone(),
-                },
-            });
+            let _ = prepared.set(s.clone());
         }
-        let stmt = self
-            .client
-            .borrow_mut()
-            .prepare(&without_hints(&placeholders(sql)))
-            .map_err(pg_err)?;
-        self.cache
-            .borrow_mut()
-            .insert(sql.to_string(), stmt.clone());
+        let stmt = PgStmt {
+            key: sql.to_string(),
+            text: without_hints(&placeholders(sql)),
+            prepared,
+            // Seen in this connection before: prepared at its (second) run.
+            ran: Cell::new(u32::from(!self.once.borrow_mut().insert(sql.to_string()))),
+        };
         Ok(Statement {
             inner: Stmt::Pg { pg: self, stmt },
         })
     }
 
-    fn run(&self, stmt: &postgres::Statement, p: &[&dyn ToSql]) -> Result<Vec<Vec<Value>>> {
+    /// The statement prepared (and kept), when it has run before or must be described.
+    fn prepared(&self, st: &PgStmt) -> Result<Option<postgres::Statement>> {
+        if let Some(s) = st.prepared.get() {
+            return Ok(Some(s.clone()));
+        }
+        if st.ran.get() == 0 {
+            return Ok(None);
+        }
+        self.describe(st).map(Some)
+    }
+
+    /// Prepares the statement on the server and keeps it.
+    fn describe(&self, st: &PgStmt) -> Result<postgres::Statement> {
+        if let Some(s) = st.prepared.get() {
+            return Ok(s.clone());
+        }
+        let stmt = self.client.borrow_mut().prepare(&st.text).map_err(pg_err)?;
+        self.cache.borrow_mut().insert(st.key.clone(), stmt.clone());
+        let _ = st.prepared.set(stmt.clone());
+        Ok(stmt)
+    }
+
+    /// Runs a statement not prepared, in one round trip: the rows and the count of rows it
+    /// changed. Every parameter's type is left to the server to infer (`UNKNOWN`, sent as
+    /// text: `PgValue::encode_format`), but a BLOB's, which is BYTEA.
+    fn unprepared(&self, st: &PgStmt, params: &[PgValue]) -> Result<(Vec<Vec<Value>>, u64)> {
+        use postgres::fallible_iterator::FallibleIterator;
+        use postgres::types::Type;
+        st.ran.set(st.ran.get() + 1);
+        let typed = params.iter().map(|v| {
+            let ty = match v.0 {
+                Value::Blob(_) => Type::BYTEA,
+                _ => Type::UNKNOWN,
+            };
+            (v as &(dyn postgres::types::ToSql + Sync), ty)
+        });
+        let mut client = self.client.borrow_mut();
+        let mut rows = client.query_typed_raw(&st.text, typed).map_err(pg_err)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(pg_err)? {
+            out.push(
+                (0..r.len())
+                    .map(|i| r.try_get::<_, Cell0>(i).map(|c| c.0).map_err(pg_err))
+                    .collect::<Result<Vec<Value>>>()?,
+            );
+        }
+        Ok((out, rows.rows_affected().unwrap_or(0)))
+    }
+
+    fn run(&self, st: &PgStmt, p: &[&dyn ToSql]) -> Result<Vec<Vec<Value>>> {
         let params = pg_params(p)?;
+        let Some(stmt) = self.prepared(st)? else {
+            return self.unprepared(st, &params).map(|(rows, _)| rows);
+        };
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
@@ -505,7 +571,7 @@ impl Pg {
         let rows = self
             .client
             .borrow_mut()
-            .query(stmt, &refs)
+            .query(&stmt, &refs)
             .map_err(pg_err)?;
         rows.iter()
             .map(|r| {
@@ -516,17 +582,21 @@ impl Pg {
             .collect()
     }
 
-    fn execute(&self, stmt: &postgres::Statement, p: &[&dyn ToSql]) -> Result<usize> {
+    fn execute(&self, st: &PgStmt, p: &[&dyn ToSql]) -> Result<usize> {
         let params = pg_params(p)?;
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-            .iter()
-            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
-            .collect();
-        let n = self
-            .client
-            .borrow_mut()
-            .execute(stmt, &refs)
-            .map_err(pg_err)?;
+        let n = match self.prepared(st)? {
+            None => self.unprepared(st, &params)?.1,
+            Some(stmt) => {
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                self.client
+                    .borrow_mut()
+                    .execute(&stmt, &refs)
+                    .map_err(pg_err)?
+            }
+        };
         self.changes.set(n);
         self.total.set(self.total.get() + n);
         Ok(n as usize)
@@ -615,15 +685,22 @@ pub struct Statement<'c> {
 enum Stmt<'c> {
     Cached(rusqlite::CachedStatement<'c>),
     Plain(rusqlite::Statement<'c>),
-    Pg {
-        pg: &'c Pg,
-        stmt: postgres::Statement,
-    },
+    Pg { pg: &'c Pg, stmt: PgStmt },
+}
+
+/// A PostgreSQL statement: its SQL, and the server's prepared statement once it has one.
+struct PgStmt {
+    /// The SQL as the store wrote it (the cache's key).
+    key: String,
+    /// As PostgreSQL reads it.
+    text: String,
+    prepared: std::cell::OnceCell<postgres::Statement>,
+    /// Runs in this connection so far (1 when an earlier statement of the same SQL ran).
+    ran: Cell<u32>,
 }
 
 /// A statement of either database: SQLite's to run, or PostgreSQL's with its client.
-type Split<'a, 'c> =
-    std::result::Result<&'a mut rusqlite::Statement<'c>, (&'c Pg, &'a postgres::Statement)>;
+type Split<'a, 'c> = std::result::Result<&'a mut rusqlite::Statement<'c>, (&'c Pg, &'a PgStmt)>;
 
 impl<'c> Stmt<'c> {
     fn split(&mut self) -> Split<'_, 'c> {
@@ -680,11 +757,12 @@ impl Statement<'_> {
         })
     }
 
-    pub fn column_count(&self) -> usize {
+    /// The count of columns its rows have (on PostgreSQL, the statement is prepared for it).
+    pub fn column_count(&self) -> Result<usize> {
         match &self.inner {
-            Stmt::Cached(s) => s.column_count(),
-            Stmt::Plain(s) => s.column_count(),
-            Stmt::Pg { stmt, .. } => stmt.columns().len(),
+            Stmt::Cached(s) => Ok(s.column_count()),
+            Stmt::Plain(s) => Ok(s.column_count()),
+            Stmt::Pg { pg, stmt } => Ok(pg.describe(stmt)?.columns().len()),
         }
     }
 }
@@ -956,6 +1034,17 @@ impl postgres::types::ToSql for PgValue {
 
     fn accepts(_: &postgres::types::Type) -> bool {
         true
+    }
+
+    /// Binary, as the type the server inferred for a prepared statement; text for a
+    /// parameter left `UNKNOWN` (a statement run unprepared), which the server then reads
+    /// as the type it infers.
+    fn encode_format(&self, ty: &postgres::types::Type) -> postgres::types::Format {
+        if *ty == postgres::types::Type::UNKNOWN {
+            postgres::types::Format::Text
+        } else {
+            postgres::types::Format::Binary
+        }
     }
 
     postgres::types::to_sql_checked!();

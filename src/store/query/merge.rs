@@ -212,7 +212,7 @@ impl Store {
     pub(super) fn rows_keyed(&self, sql: &str, args: &[Value], n: usize) -> Result<Vec<QueueRow>> {
         let run = || -> rusqlite::Result<Vec<QueueRow>> {
             let mut stmt = self.conn.prepare_cached(sql)?;
-            let width = stmt.column_count();
+            let width = stmt.column_count()?;
             let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
                 let ticket = ticket_row(r)?;
                 let mut key = Vec::with_capacity(n);

@@ -223,7 +223,7 @@ impl Store {
         );
         let run = || -> rusqlite::Result<Vec<QueueRow>> {
             let mut stmt = self.conn.prepare_cached(&sql)?;
-            let width = stmt.column_count();
+            let width = stmt.column_count()?;
             let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
                 Ok(QueueRow {
                     ticket: ticket_row(r)?,
