@@ -19,14 +19,18 @@ pub(crate) fn tail(conn: &Connection) -> rusqlite::Result<Anchor> {
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()
     };
-    let ticket = last_of("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?;
-    let desk = match last_of("SELECT id, hash FROM desk_events ORDER BY id DESC LIMIT 1") {
-        Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.starts_with("no such table") => None,
+    // Both tables' last event in one statement (on PostgreSQL one round trip, inside the
+    // write transaction that holds the desk's lock); a desk older than `desk_events` reads
+    // its events alone.
+    let last = match last_of(
+        "SELECT id, hash FROM (SELECT id, hash FROM events ORDER BY id DESC LIMIT 1) AS t \
+         UNION ALL SELECT id, hash FROM (SELECT id, hash FROM desk_events ORDER BY id DESC LIMIT 1) AS d \
+         ORDER BY id DESC LIMIT 1",
+    ) {
+        Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.starts_with("no such table") => {
+            last_of("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?
+        }
         other => other?,
-    };
-    let last = match (ticket, desk) {
-        (Some(t), Some(d)) => Some(if d.0 > t.0 { d } else { t }),
-        (t, d) => t.or(d),
     };
     Ok(match last {
         None => Anchor::EMPTY,

@@ -14,7 +14,8 @@ use crate::core::query::words::stem;
 use crate::core::query::{Cond, Query, Text, TextField, Viewer};
 use crate::core::rights::{self, Action};
 use crate::error::Result;
-use crate::store::db::{Connection, Dialect, OptionalExtension};
+use crate::store::db::{Connection, Dialect, OptionalExtension, params_from_iter};
+use std::collections::HashMap;
 
 /// The triggers that keep the index in step, by name.
 const TRIGGERS: [&str; 3] = [
@@ -118,6 +119,11 @@ fn pg_unfielded(t: &Text) -> Option<String> {
 /// in different parts of it).
 pub fn part_exact(c: &Cond) -> Option<String> {
     part_exact_in(c, &FTS5)
+}
+
+/// [`part_exact`] as a PostgreSQL `tsquery`, for [`pg_ticket_ids`] of no field.
+pub fn part_exact_pg(c: &Cond) -> Option<String> {
+    part_exact_in(c, &TSQUERY)
 }
 
 fn part_exact_in(c: &Cond, leaf: &Leaf) -> Option<String> {
@@ -475,13 +481,19 @@ impl Store {
                 .collect()
         };
         let terms = snippet::terms(&q.cond);
+        // The page's texts in one statement (on PostgreSQL one round trip, not one a hit).
+        let mut texts = if terms.is_empty() {
+            HashMap::new()
+        } else {
+            self.search_texts_of(&tickets.iter().map(|t| t.id).collect::<Vec<_>>())?
+        };
         tickets
             .into_iter()
             .map(|ticket| {
                 let snippet = if terms.is_empty() {
                     None
                 } else {
-                    let x = self.search_texts(ticket.id)?;
+                    let x = texts.remove(&ticket.id).unwrap_or_default();
                     // The request and what was written later say most; a subject, name or
                     // number already shows on the ticket's line.
                     let parts = [
@@ -504,29 +516,42 @@ impl Store {
 
     /// The searchable texts of a ticket, as the index holds them.
     pub fn search_texts(&self, ticket_id: i64) -> Result<Texts> {
+        Ok(self
+            .search_texts_of(&[ticket_id])?
+            .remove(&ticket_id)
+            .unwrap_or_default())
+    }
+
+    /// The searchable texts of these tickets, by id (a ticket not there is left out).
+    pub fn search_texts_of(&self, ids: &[i64]) -> Result<HashMap<i64, Texts>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
         let d = self.conn.dialect();
-        let run = || -> rusqlite::Result<Texts> {
-            self.conn
-                .prepare_cached(&format!(
-                    "SELECT t.subject, t.body, t.requester, t.contact, {}, {}, {}
-                     FROM tickets t WHERE t.id = ?1",
-                    history(d, "'comment', 'status', 'outcome', 'assigned', 'group'"),
-                    history(d, "'reply'"),
-                    history(d, "'message'")
-                ))?
-                .query_row([ticket_id], |r| {
-                    Ok(Texts {
-                        subject: r.get(0)?,
-                        body: r.get(1)?,
-                        requester: r.get(2)?,
-                        contact: r.get(3)?,
-                        note: r.get(4)?,
-                        reply: r.get(5)?,
-                        message: r.get(6)?,
-                    })
-                })
-                .optional()
-                .map(Option::unwrap_or_default)
+        let run = || -> rusqlite::Result<HashMap<i64, Texts>> {
+            let marks = vec!["?"; ids.len()].join(", ");
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT t.id, t.subject, t.body, t.requester, t.contact, {}, {}, {}
+                 FROM tickets t WHERE t.id IN ({marks})",
+                history(d, "'comment', 'status', 'outcome', 'assigned', 'group'"),
+                history(d, "'reply'"),
+                history(d, "'message'")
+            ))?;
+            stmt.query_map(params_from_iter(ids), |r| {
+                Ok((
+                    r.get(0)?,
+                    Texts {
+                        subject: r.get(1)?,
+                        body: r.get(2)?,
+                        requester: r.get(3)?,
+                        contact: r.get(4)?,
+                        note: r.get(5)?,
+                        reply: r.get(6)?,
+                        message: r.get(7)?,
+                    },
+                ))
+            })?
+            .collect()
         };
         run().map_err(|e| self.err(e))
     }
