@@ -13,13 +13,7 @@ cd "$(dirname "$0")/.."
 . bench/demo.sh
 . bench/pgcluster.sh
 if [ -n "${2:-}" ]; then
-  W=/tmp/desk-bench-migrate-copy; rm -rf "$W"; mkdir -p "$W"
-  export DESK_DB=$W/desk.db
-  start=$(date +%s.%N)
-  sqlite3 -readonly "$2" ".backup '$DESK_DB'"
-  cp "$(dirname "$2")/desk.toml" "$W/" 2>/dev/null || true
-  echo "copied $2 in $(echo "$(date +%s.%N) - $start" | bc) s"
-  "$DESK" list --limit 1 >/dev/null   # brings an older desk up to date before timing
+  copied_desk migrate "$2"
 else
   demo_desk migrate "$N"
 fi

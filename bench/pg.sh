@@ -5,8 +5,9 @@
 # desk new, desk show, desk list, desk search, a year's report; the terminal desk's first
 # frame and key-to-frame (bench/tui.sh); 8 concurrent writers (desk new, one process each).
 # A command that does not run on PostgreSQL yet is said so ("not yet"), not timed.
-#   usage: bash bench/pg.sh [TICKETS]      (default 100000)
-# The SQLite desk is built once and kept in /tmp/desk-bench-pg-TICKETS; PostgreSQL is a
+#   usage: bash bench/pg.sh [TICKETS] [SOURCE.db]      (default 100000)
+# The SQLite desk is built once and kept in /tmp/desk-bench-pg-TICKETS, or with SOURCE is a
+# copy of that desk (never changed; e.g. a 1M demo desk built earlier); PostgreSQL is a
 # throw-away cluster on loopback with fsync on (bench/pgcluster.sh), removed at the end.
 set -eu
 N=${1:-100000}
@@ -14,7 +15,9 @@ cd "$(dirname "$0")/.."
 . bench/hyperfine.sh
 . bench/demo.sh
 . bench/pgcluster.sh
-demo_desk pg "$N"
+if [ -n "${2:-}" ]; then copied_desk pg "$2"; else demo_desk pg "$N"; fi
+echo "source: $(sqlite3 -readonly "$DESK_DB" "SELECT (SELECT count(*) FROM tickets) || ' tickets, ' || (SELECT count(*) FROM events) || ' events'"), $(du -h "$DESK_DB" | cut -f1)"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 SQ=$DESK_DB
 CFG=$W/desk.toml
 unset DESK_DB
@@ -71,7 +74,7 @@ tui "$SQ" > "$OUT/tui-sq" || true
 tui "$PG" > "$OUT/tui-pg" || true
 tf() { grep -m1 "$2" "$1" | sed 's/^ *[a-z ]*  *//' || echo "?"; }
 echo
-echo "$(date -u +%F), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $N tickets: bash bench/pg.sh $N"
+echo "$(date -u '+%F %H:%M') UTC, $(nproc) cores, load $LOAD0 at the start and $(cut -d' ' -f1-3 /proc/loadavg) at the end, $N tickets: bash bench/pg.sh $*"
 echo
 echo "| | SQLite | PostgreSQL 15 |"
 echo "| --- | --- | --- |"
