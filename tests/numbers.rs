@@ -136,7 +136,12 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP INDEX tickets_open_requester;
          DROP INDEX tickets_open_age;
          DROP INDEX tickets_open_updated;
-         DROP INDEX tickets_open_due;",
+         DROP INDEX tickets_open_due;
+         DROP TABLE report_days;
+         DROP INDEX facts_awaited;
+         DROP INDEX facts_first_response;
+         DROP INDEX facts_resolution;
+         DELETE FROM meta WHERE key = 'rollups';",
     )
     .expect("downgrade");
     // The search index as V2 made it.
