@@ -259,18 +259,15 @@ impl Tally<'_> {
                 .filter(|(k, _)| *k == kind)
                 .map(|(_, b)| *b)
                 .collect();
-            // A few buckets are read one by one; many (a breakdown's values spread over the
-            // durations) in one range from the first to the last.
-            let ranges: Vec<(i64, i64)> = match (buckets.first(), buckets.last()) {
-                _ if buckets.len() <= SEPARATE_BUCKETS => {
-                    buckets.iter().map(|b| (*b, *b)).collect()
-                }
-                (Some(first), Some(last)) => vec![(*first, *last)],
-                _ => Vec::new(),
-            };
+            // A few buckets are read one by one from the durations' index; many (a breakdown's
+            // values spread over the durations) in one pass over the period's facts.
             let mut values: HashMap<(i64, Option<String>), Vec<i64>> = HashMap::new();
-            for (first, last) in ranges {
-                self.bucket_values(kind, first, last, &wanted, &mut values)?;
+            if buckets.len() <= SEPARATE_BUCKETS {
+                for b in &buckets {
+                    self.bucket_values(kind, Some(*b), &wanted, &mut values)?;
+                }
+            } else {
+                self.bucket_values(kind, None, &wanted, &mut values)?;
             }
             for v in values.values_mut() {
                 v.sort_unstable();
@@ -290,18 +287,24 @@ impl Tally<'_> {
 }
 
 impl Tally<'_> {
-    /// The durations of a kind in the period whose buckets run from `first` to `last`, into
-    /// `values` by (bucket, whose) for the buckets `wanted` asks about.
+    /// The durations of a kind in the period — of one bucket (through the durations' index), or
+    /// all of them (through the period's index, or straight through the facts for a long
+    /// period) — into `values` by (bucket, whose) for the buckets `wanted` asks about.
     fn bucket_values(
         &self,
         kind: usize,
-        first: i64,
-        last: i64,
+        bucket: Option<i64>,
         wanted: &BTreeMap<(usize, i64), Vec<Wanted>>,
         values: &mut HashMap<(i64, Option<String>), Vec<i64>>,
     ) -> rusqlite::Result<()> {
         let (_, col, at, index) = KINDS[kind];
-        let (lo, hi) = (rollup::bucket_range(first).0, rollup::bucket_range(last).1);
+        let (lo, hi) = bucket.map_or((i64::MIN, i64::MAX), rollup::bucket_range);
+        let hint = match bucket {
+            Some(_) => format!("INDEXED BY {index}"),
+            None if self.long_period()? => "NOT INDEXED".to_string(),
+            None if kind == 0 => "INDEXED BY facts_created".to_string(),
+            None => "INDEXED BY facts_resolved".to_string(),
+        };
         let (filter, args) = self.with_group(
             "f.group_code",
             vec![
@@ -312,7 +315,7 @@ impl Tally<'_> {
             ],
         );
         let mut stmt = self.c.prepare(&format!(
-            "SELECT {}, {col} FROM facts f INDEXED BY {index}
+            "SELECT {}, {col} FROM facts f {hint}
              WHERE {col} IS NOT NULL AND {col} >= ?1 AND {col} < ?2
                AND {at} >= ?3 AND {at} < ?4 {filter}",
             self.dim_sql
