@@ -71,21 +71,7 @@ impl Appender {
 
     /// Writes `e` as the next event of the chain; returns its id.
     pub fn append(&mut self, conn: &Connection, e: &NewEvent<'_>) -> rusqlite::Result<i64> {
-        let id = self.tail.id + 1;
-        let hash = chain::hash(
-            &self.tail.hash,
-            &Link {
-                id,
-                ticket: e.ticket_number.as_bytes(),
-                at: e.at,
-                actor: e.actor.map(|a| a.1.as_bytes()),
-                via: e.via.map(|a| a.1.as_bytes()),
-                kind: e.kind.as_bytes(),
-                from: e.from.map(str::as_bytes),
-                to: e.to.map(str::as_bytes),
-                text: e.text.map(str::as_bytes),
-            },
-        );
+        let (id, hash) = self.link(e);
         conn.prepare_cached(
             "INSERT INTO events (id, ticket_id, at, actor_id, via_id, kind, from_value, to_value, text, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -102,8 +88,29 @@ impl Appender {
             e.text,
             &hash[..]
         ])?;
-        self.tail = Anchor { id, hash };
         Ok(id)
+    }
+
+    /// Chains `e` as the next event without writing it: its id and hash, for a bulk load
+    /// that writes many events' rows at once (the demo on PostgreSQL), in this order.
+    pub fn link(&mut self, e: &NewEvent<'_>) -> (i64, [u8; 32]) {
+        let id = self.tail.id + 1;
+        let hash = chain::hash(
+            &self.tail.hash,
+            &Link {
+                id,
+                ticket: e.ticket_number.as_bytes(),
+                at: e.at,
+                actor: e.actor.map(|a| a.1.as_bytes()),
+                via: e.via.map(|a| a.1.as_bytes()),
+                kind: e.kind.as_bytes(),
+                from: e.from.map(str::as_bytes),
+                to: e.to.map(str::as_bytes),
+                text: e.text.map(str::as_bytes),
+            },
+        );
+        self.tail = Anchor { id, hash };
+        (id, hash)
     }
 }
 
