@@ -23,10 +23,12 @@ if [ ! -f "$DIR/desk.db" ]; then
   "$DESK" --db "$DIR/desk.db" init >/dev/null
   echo "building a desk of $N tickets: $("$DESK" --db "$DIR/desk.db" demo --tickets "$N")"
 fi
-OUT=$(mktemp -d /tmp/desk-tui.XXXXXX); trap 'tmux -L desk-bench kill-server 2>/dev/null; rm -rf "$OUT"' EXIT
-tmux -L desk-bench -f /dev/null new-session -d -s b -x "$W" -y "$H" \
+# Its own tmux server: two benches at once (bench/pg.sh on two desks) do not share one.
+SOCK=desk-bench-$$
+OUT=$(mktemp -d /tmp/desk-tui.XXXXXX); trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$OUT"' EXIT
+tmux -L "$SOCK" -f /dev/null new-session -d -s b -x "$W" -y "$H" \
   "env DESK_DB=${DESK_BENCH_DB:-$DIR/desk.db} ${DESK_CONFIG:+DESK_CONFIG=$DESK_CONFIG} DESK_TIMINGS=$OUT/t LANG=C.UTF-8 /usr/bin/time -v -o $OUT/rss $DESK; sleep 60"
-k() { tmux -L desk-bench send-keys -t b "$@"; sleep 0.08; }
+k() { tmux -L "$SOCK" send-keys -t b "$@"; sleep 0.08; }
 for _ in $(seq 50); do [ -s "$OUT/t" ] && break; sleep 0.1; done
 sleep 0.5
 k 4                                   # All open
