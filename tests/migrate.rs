@@ -80,6 +80,16 @@ fn round_trip_sqlite_postgres_sqlite_keeps_every_row_and_the_chain() {
     assert_eq!(out["tables"]["tickets"], tickets);
     // The password never appears in what is said.
     assert!(!out.to_string().contains("desk_owner-"), "{out}");
+    // The copy's tables have the planner's statistics (the migration analysed them).
+    let c = pg::cluster().expect("the cluster that gave the database");
+    let stats = c
+        .psql(
+            "postgres",
+            &db.name,
+            "SELECT count(DISTINCT tablename) FROM pg_stats WHERE tablename IN ('tickets', 'events')",
+        )
+        .expect("pg_stats");
+    assert_eq!(stats, "2", "statistics of tickets and events");
 
     // The desk runs on PostgreSQL, as the program's role, with the same tickets.
     let listed = desk_on(&db.app_url, &config, &["list", "--all", "--json"]).numbers();
