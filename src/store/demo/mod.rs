@@ -512,7 +512,7 @@ impl<'t> Writer<'t> {
         let Some(rows) = self.pending.as_mut().filter(|r| !r.is_empty()) else {
             return Ok(());
         };
-        let row = format!("({})", vec!["?"; EVENT_COLUMNS].join(", "));
+        let row = format!("({})", ["?"; EVENT_COLUMNS].join(", "));
         let sql = format!(
             "INSERT INTO events (id, ticket_id, at, actor_id, via_id, kind, from_value, to_value, text, hash) VALUES {}",
             vec![row; rows.len() / EVENT_COLUMNS].join(", ")
