@@ -439,7 +439,7 @@ fn a_full_disk_is_said_and_nothing_is_half_written() {
     let mnt = dir.path().join("tiny");
     std::fs::create_dir(&mnt).expect("dir");
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=640k", "tmpfs"])
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
         .arg(&mnt)
         .status()
         .is_ok_and(|s| s.success());
@@ -462,7 +462,7 @@ fn a_full_disk_is_said_and_nothing_is_half_written() {
     d.run(&["init"]).ok();
     let first = d.new_ticket("small", &[]);
     // A desk of every table (and its write-ahead log while writing) fits; this does not.
-    let big = "x".repeat(1024 * 1024);
+    let big = "x".repeat(4 * 1024 * 1024);
     let r = d.run_stdin(
         &["new", "--subject", "too big", "--body", "-"],
         big.as_bytes(),
