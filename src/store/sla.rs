@@ -128,6 +128,25 @@ pub(crate) fn store_figures(
     f: &FactRow,
     s: &Sla,
 ) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE tickets SET due_at = ?1, risk_at = ?2, first_response_at = ?3, reassignments = ?4
+         WHERE id = ?5",
+    )?
+    .execute(params![
+        s.due,
+        s.risk_at,
+        s.first_response_at,
+        f.reassignments,
+        ticket
+    ])?;
+    let fact = fact_of(f, s);
+    // The report's days, from the row as it was and as it will be.
+    super::report::rollup::keep(conn, cfg, ticket, &fact)?;
+    write_fact(conn, ticket, f.is_open, f.reassignments, &fact)
+}
+
+/// A ticket's row of facts from its report figures and its clocks.
+fn fact_of(f: &FactRow, s: &Sla) -> Fact {
     let fr = s
         .clock(ClockKind::FirstResponse)
         .filter(|c| c.stopped_at.is_some())
@@ -146,18 +165,7 @@ pub(crate) fn store_figures(
         Some("refused") | Some("invalid") => f.reason.as_deref().map(str::trim),
         _ => None,
     };
-    conn.prepare_cached(
-        "UPDATE tickets SET due_at = ?1, risk_at = ?2, first_response_at = ?3, reassignments = ?4
-         WHERE id = ?5",
-    )?
-    .execute(params![
-        s.due,
-        s.risk_at,
-        s.first_response_at,
-        f.reassignments,
-        ticket
-    ])?;
-    let fact = Fact {
+    Fact {
         created_at: f.created_at,
         resolved_at: f.resolved_at,
         category: f.category.clone(),
@@ -178,9 +186,17 @@ pub(crate) fn store_figures(
             .map(|c| c.status.clone())
             .unwrap_or_default(),
         status_since: s.current.as_ref().map(|c| c.from),
-    };
-    // The report's days, from the row as it was and as it will be.
-    super::report::rollup::keep(conn, cfg, ticket, &fact)?;
+    }
+}
+
+/// Writes (or rewrites) a ticket's row of facts.
+fn write_fact(
+    conn: &Connection,
+    ticket: i64,
+    is_open: bool,
+    reassignments: i64,
+    fact: &Fact,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO facts (ticket_id, is_open, created_at, resolved_at, category, group_code, assignee,
             channel, priority, outcome, refusal, satisfaction, reassignments, first_response_secs,
@@ -208,7 +224,7 @@ pub(crate) fn store_figures(
     )?
     .execute(params![
         ticket,
-        f.is_open,
+        is_open,
         fact.created_at,
         fact.resolved_at,
         fact.category,
@@ -219,7 +235,7 @@ pub(crate) fn store_figures(
         fact.outcome,
         fact.refusal,
         fact.satisfaction,
-        f.reassignments,
+        reassignments,
         fact.first_response_secs,
         fact.resolution_secs,
         fact.status_secs,

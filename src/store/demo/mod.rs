@@ -467,10 +467,24 @@ impl<'t> Writer<'t> {
             reassignments,
         };
         super::sla::store_figures(tx, cfg, id, &facts, sla)?;
+        self.events_of(tx, id, &number, s)?;
+        self.events += s.evs.len();
+        Ok(())
+    }
+
+    /// A ticket's story's events, chained: appended one by one, or (PostgreSQL) kept to be
+    /// written many to a statement.
+    fn events_of(
+        &mut self,
+        tx: &crate::store::db::Connection,
+        id: i64,
+        number: &str,
+        s: &Story,
+    ) -> Result<()> {
         for e in &s.evs {
             let event = super::chain::NewEvent {
                 ticket_id: id,
-                ticket_number: &number,
+                ticket_number: number,
                 at: e.at,
                 actor: e
                     .actor
@@ -503,7 +517,6 @@ impl<'t> Writer<'t> {
                 self.write_pending(tx)?;
             }
         }
-        self.events += s.evs.len();
         Ok(())
     }
 

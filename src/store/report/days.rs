@@ -123,21 +123,7 @@ impl Tally<'_> {
                 );
             }
         }
-        // The categories received (the frequent problems).
-        let mut stmt = self.c.prepare(&format!(
-            "SELECT value, sum(tickets) FROM report_days
-             WHERE dim = 'category' AND side = '{RECEIVED}' AND day >= ?1 AND day <= ?2 {filter}
-             GROUP BY value"
-        ))?;
-        let mut q = stmt.query(params_from_iter(args))?;
-        while let Some(r) = q.next()? {
-            let n: i64 = r.get(1)?;
-            if n > 0 {
-                self.categories
-                    .insert(r.get_ref(0)?.as_str()?.to_string(), n);
-            }
-        }
-        drop(q);
+        self.read_categories(&filter, args)?;
         for (k, v) in &total.finished.figures {
             if let Some(reason) = k.strip_prefix(name::REASON) {
                 *self.reasons.entry(reason.to_string()).or_default() += v;
@@ -171,6 +157,24 @@ impl Tally<'_> {
             let mut f = Figures::default();
             fill(&mut f, s, Some(k));
             self.rows.insert(k.clone(), f);
+        }
+        Ok(())
+    }
+
+    /// The categories received in the period (the frequent problems), from the report's days.
+    fn read_categories(&mut self, filter: &str, args: Vec<Value>) -> rusqlite::Result<()> {
+        let mut stmt = self.c.prepare(&format!(
+            "SELECT value, sum(tickets) FROM report_days
+             WHERE dim = 'category' AND side = '{RECEIVED}' AND day >= ?1 AND day <= ?2 {filter}
+             GROUP BY value"
+        ))?;
+        let mut q = stmt.query(params_from_iter(args))?;
+        while let Some(r) = q.next()? {
+            let n: i64 = r.get(1)?;
+            if n > 0 {
+                self.categories
+                    .insert(r.get_ref(0)?.as_str()?.to_string(), n);
+            }
         }
         Ok(())
     }
