@@ -10,7 +10,9 @@
 #   e.g.   bash bench/all.sh 1000000 3
 #          DESK=/tmp/desk-before FLOOR=/tmp/import_floor bash bench/all.sh   (kept builds)
 # The desk of TICKETS demo tickets is kept in /tmp/desk-bench-TICKETS between runs (the one
-# bench/tui.sh uses; remove it to start over). Peers are timed up to 100,000 items (taskwarrior
+# bench/tui.sh uses; remove it to start over), or in DESK_BENCH_DIR (e.g. a copy of it).
+# BEFORE=/tmp/desk-before (a kept build) times that build too, in the same rounds as DESK and
+# the peers, as "before: …" rows; ONLY=process stops after the per-process rounds. Peers are timed up to 100,000 items (taskwarrior
 # reads every pending task at every command: a million takes minutes per command).
 # Installs hyperfine, fossil, taskwarrior, sqlite3 and tmux from Debian's packages when missing.
 set -eu
@@ -27,7 +29,7 @@ if [ -n "$need" ]; then
   ($sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $need) >/dev/null
 fi
 . bench/hyperfine.sh
-if [ -z "${FLOOR:-}" ]; then
+if [ -z "${FLOOR:-}" ] && [ "${ONLY:-}" != process ]; then
   cargo build --release -q --example import_floor
   FLOOR=$PWD/target/release/examples/import_floor
 fi
@@ -36,7 +38,7 @@ R=$W/results; : >"$R"       # one line per figure: key value (ms, or a rate)
 say() { echo "$*" >&2; }
 
 # The desk, kept between runs.
-DIR=/tmp/desk-bench-$N
+DIR=${DESK_BENCH_DIR:-/tmp/desk-bench-$N}
 export DESK_DB=$DIR/desk.db
 if [ ! -f "$DESK_DB" ]; then
   mkdir -p "$DIR"
@@ -74,6 +76,11 @@ for r in $(seq "$ROUNDS"); do
   set -- -n "desk new" "$DESK new --subject 'bench probe' --category GEN" \
     -n "desk show" "$DESK show $NUM" \
     -n "desk list, filtered" "$DESK list --group $GROUP --limit 50"
+  if [ -n "${BEFORE:-}" ]; then
+    set -- "$@" -n "before: desk new" "$BEFORE new --subject 'bench probe' --category GEN" \
+      -n "before: desk show" "$BEFORE show $NUM" \
+      -n "before: desk list, filtered" "$BEFORE list --group $GROUP --limit 50"
+  fi
   if [ "$PEERS" = 1 ]; then
     set -- "$@" -n "fossil ticket add" "fossil ticket add title x status Open type Code_Defect -R $W/f.fossil" \
       -n "task add" "task add perf probe" \
@@ -85,6 +92,7 @@ done
 
 # Import: M requests as JSON lines into a new desk, against the floor (same rows, bare SQL).
 M=$(( N < 100000 ? N : 100000 ))
+if [ "${ONLY:-}" != process ]; then
 say "import: $M requests into a new desk, and the bare SQL loader of the same rows"
 python3 - "$M" >"$W/import.jsonl" <<'PY'
 import json, random, sys
@@ -128,6 +136,7 @@ if command -v tmux >/dev/null; then
   say "the terminal desk (bench/tui.sh)"
   DESK_BENCH_DIR=$DIR bash bench/tui.sh "$N" >"$W/tui.txt"
 fi
+fi
 
 python3 - "$W" "$N" "$ROUNDS" "$PEERS" "$M" <<'PY'
 import glob, json, re, statistics, sys, os
@@ -156,17 +165,23 @@ def versus(name, fossil, task, target):
 versus("desk new", "fossil ticket add", "task add", "≥ 2× the fastest peer")
 versus("desk show", "fossil ticket show (report)", "task list project:p3", "≥ 10×")
 versus("desk list, filtered", "fossil ticket show (report)", "task list project:p3", "≥ 10×")
-imp = json.load(open(f"{w}/import.json"))["results"][0]
-imp_s = med(imp["times"]); floor_s = med(res["floor_ms"]) / 1000
-row(f"desk import, {m:,} requests", f"{m / imp_s:,.0f} /s ({imp_s:.2f} s)",
-    ratio=f"{floor_s / imp_s:.0%} of the floor", target="≥ 100,000 /s")
-row("bare SQL loader, same rows (floor)", f"{m / floor_s:,.0f} /s ({floor_s:.2f} s)")
+if "before: desk new" in rs[0]:
+    versus("before: desk new", "fossil ticket add", "task add", "≥ 2× the fastest peer")
+    versus("before: desk show", "fossil ticket show (report)", "task list project:p3", "≥ 10×")
+    versus("before: desk list, filtered", "fossil ticket show (report)", "task list project:p3", "≥ 10×")
+if os.path.exists(f"{w}/import.json"):
+    imp = json.load(open(f"{w}/import.json"))["results"][0]
+    imp_s = med(imp["times"]); floor_s = med(res["floor_ms"]) / 1000
+    row(f"desk import, {m:,} requests", f"{m / imp_s:,.0f} /s ({imp_s:.2f} s)",
+        ratio=f"{floor_s / imp_s:.0%} of the floor", target="≥ 100,000 /s")
+    row("bare SQL loader, same rows (floor)", f"{m / floor_s:,.0f} /s ({floor_s:.2f} s)")
 if "demo_rate" in res:
     row("desk demo (this run)", f"{res['demo_rate'][0]:,.0f} tickets/s")
-rd = times(f"{w}/read.json")
-row("desk search, a rare word", ms(rd["desk search, a rare word"]), target="< 20 ms at 1M")
-row("desk search, a common word (first page)", ms(rd["desk search, a common word"]), target="< 50 ms at 1M")
-row("desk report, a year", ms(rd["desk report, a year"]), target="< 0.3 s at 1M")
+if os.path.exists(f"{w}/read.json"):
+    rd = times(f"{w}/read.json")
+    row("desk search, a rare word", ms(rd["desk search, a rare word"]), target="< 20 ms at 1M")
+    row("desk search, a common word (first page)", ms(rd["desk search, a common word"]), target="< 50 ms at 1M")
+    row("desk report, a year", ms(rd["desk report, a year"]), target="< 0.3 s at 1M")
 if os.path.exists(f"{w}/tui.txt"):
     t = open(f"{w}/tui.txt").read()
     def grab(pat):

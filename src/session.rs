@@ -97,7 +97,7 @@ fn parse_config(p: &Path, bytes: Vec<u8>, desk_group: Option<u32>) -> Result<Con
             offset = e.utf8_error().valid_up_to()
         ))
     })?;
-    let cfg = Config::from_toml(&text, &p.display().to_string())?;
+    let cfg = Config::from_toml(&text, &p.display().to_string(), &crate::time::SystemZones)?;
     password_guarded(p, &cfg, desk_group)?;
     Ok(cfg)
 }
@@ -374,9 +374,10 @@ impl Session {
             }
             None => load_config(config, db)?,
         };
-        if let Ok(zone) = crate::time::parse_zone(&cfg.timezone) {
-            crate::time::set_zone(zone);
-        }
+        crate::time::set_zone(match &cfg.zone {
+            Some(tz) => crate::time::Zone::Named(tz.clone()),
+            None => crate::time::Zone::Host,
+        });
         let login = privilege::caller_login()?;
         // `[database] url` in the desk's configuration: its data is on PostgreSQL.
         let pg_db = cfg.database_url.as_ref().map(PathBuf::from);

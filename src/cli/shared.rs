@@ -247,7 +247,11 @@ fn make_database(
         true if pg.is_some() => crate::core::config::BUILTIN.to_string(),
         _ => std::fs::read_to_string(&config).map_err(|e| io(&config, e))?,
     };
-    let cfg = Config::from_toml(&text, &config.display().to_string())?;
+    let cfg = Config::from_toml(
+        &text,
+        &config.display().to_string(),
+        &crate::time::SystemZones,
+    )?;
     let mut store = Store::open_with(
         pg.map_or(db, Path::new),
         Mode::Create,
@@ -344,7 +348,11 @@ fn host_notes(db: &Path, on_postgres: bool, group: &Group) -> Result<Vec<Message
     if on_postgres {
         let config = crate::session::config_beside(db);
         let text = std::fs::read_to_string(&config).map_err(|e| io(&config, e))?;
-        let cfg = Config::from_toml(&text, &config.display().to_string())?;
+        let cfg = Config::from_toml(
+            &text,
+            &config.display().to_string(),
+            &crate::time::SystemZones,
+        )?;
         if let Some(url) = cfg
             .database_url
             .filter(|u| !crate::store::url_has_password(u))
@@ -615,7 +623,11 @@ mod upgrade {
                     let mut s = String::new();
                     std::io::Read::read_to_string(&mut std::io::BufReader::new(f), &mut s)
                         .map_err(|e| io(&config, e))?;
-                    Config::from_toml(&s, &config.display().to_string())?;
+                    Config::from_toml(
+                        &s,
+                        &config.display().to_string(),
+                        &crate::time::SystemZones,
+                    )?;
                     s
                 }
                 Ok(_) => {

@@ -27,3 +27,4 @@ pub mod sla;
 pub mod timers;
 pub mod undo;
 pub mod web;
+pub mod zone;

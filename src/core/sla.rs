@@ -5,8 +5,8 @@
 
 use super::lifecycle::Lifecycle;
 use super::model::{EventKind, Priority, StatusCategory};
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
-use chrono_tz::Tz;
+use super::zone::Tz;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Working hours: which weekdays, from when to when (local), which dates are holidays.
@@ -22,13 +22,10 @@ pub struct Calendar {
 
 /// A local time as an instant; a time that does not exist (a DST gap) moves to the first one
 /// after it, an ambiguous one takes the earlier.
-fn instant(tz: Tz, local: NaiveDateTime) -> i64 {
+fn instant(tz: &Tz, local: NaiveDateTime) -> i64 {
     for shift in [0, 30, 60, 90, 120] {
-        if let Some(t) = tz
-            .from_local_datetime(&(local + Duration::minutes(shift)))
-            .earliest()
-        {
-            return t.timestamp();
+        if let Some(t) = tz.earliest(local + Duration::minutes(shift)) {
+            return t;
         }
     }
     local.and_utc().timestamp()
@@ -36,11 +33,7 @@ fn instant(tz: Tz, local: NaiveDateTime) -> i64 {
 
 impl Calendar {
     pub fn local_date(&self, at: i64) -> NaiveDate {
-        self.tz
-            .timestamp_opt(at, 0)
-            .earliest()
-            .map(|t| t.date_naive())
-            .unwrap_or_default()
+        self.tz.date(at).unwrap_or_default()
     }
 
     pub fn is_working_day(&self, d: NaiveDate) -> bool {
@@ -52,8 +45,8 @@ impl Calendar {
         if !self.is_working_day(d) {
             return None;
         }
-        let start = instant(self.tz, d.and_time(self.open));
-        let end = instant(self.tz, d.and_time(self.close));
+        let start = instant(&self.tz, d.and_time(self.open));
+        let end = instant(&self.tz, d.and_time(self.close));
         (end > start).then_some((start, end))
     }
 

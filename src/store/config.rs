@@ -77,7 +77,7 @@ impl Store {
     pub fn install_config(&mut self, actor: &Actor, text: &str, origin: &str) -> Result<PathBuf> {
         rights::check(actor, Action::EditConfig, None)?;
         self.still_signed_in()?;
-        let cfg = Config::from_toml(text, origin)?;
+        let cfg = Config::from_toml(text, origin, &crate::time::SystemZones)?;
         let missing = undeclared_statuses(&self.conn, &cfg).map_err(|e| self.err(e))?;
         if !missing.is_empty() {
             return Err(Error::Invalid(msg!(

@@ -22,6 +22,7 @@ fn codes<'a>(ids: impl Iterator<Item = &'a str>) -> String {
 pub(crate) struct Checker<'a> {
     origin: &'a str,
     text: &'a str,
+    zones: &'a dyn crate::core::zone::Zones,
 }
 
 impl Checker<'_> {
@@ -119,12 +120,26 @@ fn category_ref(
 impl Config {
     /// The configuration shipped with desk.
     pub fn builtin() -> Result<Config, ConfigError> {
-        Config::from_toml(BUILTIN, "built-in configuration")
+        // It names no zone (the host's).
+        Config::from_toml(
+            BUILTIN,
+            "built-in configuration",
+            &crate::core::zone::UtcOnly,
+        )
     }
 
-    /// Parses and validates `text`; `origin` names the file in error messages.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        let c = Checker { origin, text };
+    /// Parses and validates `text`; `origin` names the file in error messages; the zones it
+    /// names come from `zones`.
+    pub fn from_toml(
+        text: &str,
+        origin: &str,
+        zones: &dyn crate::core::zone::Zones,
+    ) -> Result<Config, ConfigError> {
+        let c = Checker {
+            origin,
+            text,
+            zones,
+        };
         let raw: Raw = toml::from_str(text).map_err(|e| {
             c.at_line(
                 e.span().map(|s| c.line_of(s.start)),
@@ -166,7 +181,13 @@ impl Config {
                 _ => "desk".to_string(),
             },
             translations: Self::translations(&c, &raw)?,
-            timezone: Self::timezone(&c, &raw)?,
+            zone: Self::zone(&c, &raw)?,
+            timezone: raw
+                .desk
+                .timezone
+                .as_ref()
+                .map(|t| t.get_ref().trim().to_string())
+                .unwrap_or_default(),
             template,
             check: raw.numbering.check,
             prefix,
@@ -378,16 +399,16 @@ impl Config {
         Ok(routes)
     }
 
-    /// `[desk] timezone`: an IANA name, or empty for the host's.
-    fn timezone(c: &Checker<'_>, raw: &Raw) -> Result<String, ConfigError> {
+    /// `[desk] timezone`: an IANA name, or empty (`None`) for the host's.
+    fn zone(c: &Checker<'_>, raw: &Raw) -> Result<Option<crate::core::zone::Tz>, ConfigError> {
         let Some(tz) = &raw.desk.timezone else {
-            return Ok(String::new());
+            return Ok(None);
         };
-        let name = tz.get_ref().trim().to_string();
-        if !name.is_empty() && name.parse::<chrono_tz::Tz>().is_err() {
-            return Err(c.at(tz, msg!("config.time_zone", name = &name)));
+        let name = tz.get_ref().trim();
+        if name.is_empty() {
+            return Ok(None);
         }
-        Ok(name)
+        c.zones.zone(name).map(Some).map_err(|m| c.at(tz, m))
     }
 
     /// `[desk] public_url`: an http(s) address, or nothing.
@@ -744,9 +765,7 @@ impl Config {
             .filter(|t| !t.is_empty())
             .or(desk_tz.filter(|t| !t.is_empty()))
             .ok_or_else(|| err(msg!("config.calendar_zone")))?;
-        let tz: chrono_tz::Tz = tz_name
-            .parse()
-            .map_err(|_| err(msg!("config.time_zone", name = tz_name)))?;
+        let tz = c.zones.zone(tz_name).map_err(err)?;
         let mut days = [false; 7];
         for d in &cal.days {
             let w =

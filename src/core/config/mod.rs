@@ -85,6 +85,8 @@ pub struct Config {
     pub desk_name: String,
     /// IANA time zone of the desk ("" = the host's).
     pub timezone: String,
+    /// That zone, read from the tz database (`None` = the host's).
+    pub zone: Option<crate::core::zone::Tz>,
     pub template: Template,
     pub check: CheckAlgo,
     pub prefix: String,

@@ -5,7 +5,11 @@ use proptest::prelude::*;
 
 fn with(find: &str, replace: &str) -> Result<Config, ConfigError> {
     assert!(BUILTIN.contains(find), "test edit must apply: {find}");
-    Config::from_toml(&BUILTIN.replacen(find, replace, 1), "desk.toml")
+    Config::from_toml(
+        &BUILTIN.replacen(find, replace, 1),
+        "desk.toml",
+        &crate::time::SystemZones,
+    )
 }
 
 /// Labels reach every screen and report: escape sequences, controls and bidi characters
@@ -27,7 +31,7 @@ fn labels_are_cleaned_when_loaded() {
             &format!("id = \"new\"\nlabel = \"Fresh{evil}\"\n"),
             1,
         );
-    let cfg = Config::from_toml(&text, "desk.toml").expect("valid");
+    let cfg = Config::from_toml(&text, "desk.toml", &crate::time::SystemZones).expect("valid");
     let mut labels = vec![cfg.desk_name.clone()];
     labels.extend(cfg.groups.iter().map(|g| g.name.clone()));
     labels.extend(cfg.categories.iter().map(|c| c.name.clone()));
@@ -100,7 +104,8 @@ fn errors_name_the_line() {
     let e = with("roles = [\"supervisor\", \"admin\"]", "roles = [\"boss\"]").expect_err("role");
     assert!(e.to_string().contains("boss"), "{e}");
 
-    let e = Config::from_toml("this is = not toml", "x.toml").expect_err("syntax");
+    let e = Config::from_toml("this is = not toml", "x.toml", &crate::time::SystemZones)
+        .expect_err("syntax");
     assert_eq!(e.line, Some(1));
     assert!(!e.to_string().contains('\n'), "one line: {e}");
 }
@@ -156,7 +161,7 @@ fn category_templates_join_the_grammar() {
 proptest! {
     #[test]
     fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
-        let _ = Config::from_toml(&s, "desk.toml");
+        let _ = Config::from_toml(&s, "desk.toml", &crate::time::SystemZones);
     }
 
     #[test]
@@ -165,7 +170,7 @@ proptest! {
         let mut p = pos;
         while !s.is_char_boundary(p) { p -= 1; }
         s.insert_str(p, &junk);
-        if let Err(e) = Config::from_toml(&s, "desk.toml") {
+        if let Err(e) = Config::from_toml(&s, "desk.toml", &crate::time::SystemZones) {
             prop_assert!(!e.to_string().contains('\n'));
         }
     }

@@ -4,7 +4,7 @@ use super::*;
 use crate::core::config::Config;
 use proptest::prelude::*;
 
-fn ts(y: i32, mo: u32, d: u32, h: u32, mi: u32, tz: Tz) -> i64 {
+fn ts(y: i32, mo: u32, d: u32, h: u32, mi: u32, tz: &Tz) -> i64 {
     instant(
         tz,
         NaiveDate::from_ymd_opt(y, mo, d)
@@ -14,9 +14,17 @@ fn ts(y: i32, mo: u32, d: u32, h: u32, mi: u32, tz: Tz) -> i64 {
     )
 }
 
+/// A zone of the system's tz database.
+fn zone(name: &str) -> Tz {
+    use crate::core::zone::Zones;
+    crate::time::SystemZones
+        .zone(name)
+        .expect("the system's tz database (tzdata)")
+}
+
 fn kyiv() -> Calendar {
     Calendar {
-        tz: chrono_tz::Europe::Kyiv,
+        tz: zone("Europe/Kyiv"),
         days: [true, true, true, true, true, false, false],
         open: NaiveTime::from_hms_opt(9, 0, 0).expect("t"),
         close: NaiveTime::from_hms_opt(18, 0, 0).expect("t"),
@@ -85,7 +93,7 @@ fn an_undo_takes_back_the_step_it_reverses() {
 #[test]
 fn business_time_skips_nights_weekends_and_holidays() {
     let c = kyiv();
-    let tz = c.tz;
+    let tz = &c.tz.clone();
     // Friday 17:00 → Monday 10:00: 1 h on Friday + 1 h on Monday.
     let fri = ts(2026, 11, 20, 17, 0, tz);
     let mon = ts(2026, 11, 23, 10, 0, tz);
@@ -108,9 +116,9 @@ fn business_time_skips_nights_weekends_and_holidays() {
 
 #[test]
 fn daylight_saving_changes_are_counted_right() {
-    let tz = chrono_tz::Europe::Kyiv;
+    let tz = &zone("Europe/Kyiv");
     let all_week = Calendar {
-        tz,
+        tz: tz.clone(),
         days: [true; 7],
         open: NaiveTime::from_hms_opt(0, 0, 0).expect("t"),
         close: NaiveTime::from_hms_opt(23, 59, 59).expect("t"),
@@ -263,10 +271,10 @@ fn arb_calendar() -> impl Strategy<Value = Option<Calendar>> {
             0u32..12,
             1u32..12,
             prop::sample::select(vec![
-                chrono_tz::Europe::Kyiv,
-                chrono_tz::America::New_York,
-                chrono_tz::UTC,
-                chrono_tz::Australia::Lord_Howe,
+                zone("Europe/Kyiv"),
+                zone("America/New_York"),
+                zone("UTC"),
+                zone("Australia/Lord_Howe"),
             ])
         )
             .prop_filter("a working day", |(d, _, _, _)| d.iter().any(|x| *x))
