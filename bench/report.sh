@@ -6,7 +6,8 @@
 # /tmp/desk-bench-report-N between runs, remove it to start over). With SOURCE: a copy of that
 # desk (sqlite3 .backup, the source is only read) in /tmp/desk-bench-report-N-copy, upgraded by
 # this build; the upgrade's time and the first report's (it builds the report's days from the
-# facts) are said. DESK=BINARY times another build (before and after a change).
+# facts) are said. DESK=BINARY times another build (before and after a change); COPY=DIR keeps
+# the copy there instead.
 # Installs hyperfine from Debian's packages when missing. Builds desk in release mode.
 set -eu
 N=${1:-1000000}
@@ -14,7 +15,7 @@ SOURCE=${2:-}
 cd "$(dirname "$0")/.."
 . bench/hyperfine.sh
 if [ -n "$SOURCE" ]; then
-  W=/tmp/desk-bench-report-$N-copy
+  W=${COPY:-/tmp/desk-bench-report-$N-copy}
   export DESK_DB=$W/desk.db
   if [ ! -s "$W/done" ]; then
     rm -rf "$W"; mkdir -p "$W"

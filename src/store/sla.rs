@@ -102,21 +102,16 @@ pub fn compute_for(
     sla::compute(events, &cfg.lifecycle, &cfg.sla, targets, now)
 }
 
-/// What a report needs of a ticket besides its clocks.
+/// What a report needs of a ticket besides its clocks: its row of facts as the ticket gives
+/// it (the clocks' figures in it are left empty: [`store_figures`] fills them), whether it is
+/// open, how many times it was reassigned, and its outcome's reason as recorded (the facts
+/// keep it as a refusal only for a refused or invalid outcome).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FactRow {
     pub is_open: bool,
-    pub created_at: i64,
-    pub resolved_at: Option<i64>,
-    pub category: String,
-    pub group_code: Option<String>,
-    pub assignee: Option<String>,
-    pub channel: String,
-    pub priority: i64,
-    pub outcome: Option<String>,
-    pub reason: Option<String>,
-    pub satisfaction: Option<i64>,
     pub reassignments: i64,
+    pub reason: Option<String>,
+    pub fact: Fact,
 }
 
 /// The stored figures of one computation: the ticket's due and at-risk instants and first
@@ -161,21 +156,12 @@ fn fact_of(f: &FactRow, s: &Sla) -> Fact {
         .clock(ClockKind::FirstResponse)
         .filter(|c| c.stopped_at.is_none() && s.first_response_at.is_none())
         .and_then(|c| c.due);
-    let refusal = match f.outcome.as_deref() {
+    let refusal = match f.fact.outcome.as_deref() {
         Some("refused") | Some("invalid") => f.reason.as_deref().map(str::trim),
         _ => None,
     };
     Fact {
-        created_at: f.created_at,
-        resolved_at: f.resolved_at,
-        category: f.category.clone(),
-        group_code: f.group_code.clone(),
-        assignee: f.assignee.clone(),
-        channel: f.channel.clone(),
-        priority: f.priority,
-        outcome: f.outcome.clone(),
         refusal: refusal.map(str::to_string),
-        satisfaction: f.satisfaction,
         first_response_secs: fr,
         first_response_due: fr_due,
         resolution_secs: res,
@@ -186,6 +172,7 @@ fn fact_of(f: &FactRow, s: &Sla) -> Fact {
             .map(|c| c.status.clone())
             .unwrap_or_default(),
         status_since: s.current.as_ref().map(|c| c.from),
+        ..f.fact.clone()
     }
 }
 
@@ -262,17 +249,20 @@ pub(crate) fn refresh(
         .query_row([ticket], |r| {
             Ok(FactRow {
                 is_open: r.get(0)?,
-                created_at: r.get(1)?,
-                resolved_at: r.get(2)?,
-                category: r.get(3)?,
-                group_code: r.get(4)?,
-                assignee: r.get(5)?,
-                channel: r.get(6)?,
-                priority: r.get(7)?,
-                outcome: r.get(8)?,
-                reason: r.get(9)?,
-                satisfaction: r.get(10)?,
                 reassignments: r.get(11)?,
+                reason: r.get(9)?,
+                fact: Fact {
+                    created_at: r.get(1)?,
+                    resolved_at: r.get(2)?,
+                    category: r.get(3)?,
+                    group_code: r.get(4)?,
+                    assignee: r.get(5)?,
+                    channel: r.get(6)?,
+                    priority: r.get(7)?,
+                    outcome: r.get(8)?,
+                    satisfaction: r.get(10)?,
+                    ..Fact::default()
+                },
             })
         })?;
     let events = clock_events(conn, ticket)?;
@@ -281,8 +271,8 @@ pub(crate) fn refresh(
         reassignments: sla::reassignments(&events),
         ..f
     };
-    let priority = Priority::from_rank(f.priority).unwrap_or(Priority::Normal);
-    let s = compute_for(cfg, &events, priority, &f.category, now);
+    let priority = Priority::from_rank(f.fact.priority).unwrap_or(Priority::Normal);
+    let s = compute_for(cfg, &events, priority, &f.fact.category, now);
     store_figures(conn, cfg, ticket, &f, &s)
 }
 

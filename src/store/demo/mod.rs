@@ -454,17 +454,20 @@ impl<'t> Writer<'t> {
         super::requester::register(tx, id, None)?;
         let facts = super::sla::FactRow {
             is_open: open,
-            created_at: it.created,
-            resolved_at: s.resolved_at,
-            category: it.category.clone(),
-            group_code: s.group.clone(),
-            assignee: s.st.assignee.as_ref().map(|a| a.login.clone()),
-            channel: it.channel.as_str().to_string(),
-            priority: it.priority.rank(),
-            outcome: s.st.outcome.map(|o| o.as_str().to_string()),
-            reason: s.reason.clone(),
-            satisfaction: s.satisfaction,
             reassignments,
+            reason: s.reason.clone(),
+            fact: super::report::rollup::Fact {
+                created_at: it.created,
+                resolved_at: s.resolved_at,
+                category: it.category.clone(),
+                group_code: s.group.clone(),
+                assignee: s.st.assignee.as_ref().map(|a| a.login.clone()),
+                channel: it.channel.as_str().to_string(),
+                priority: it.priority.rank(),
+                outcome: s.st.outcome.map(|o| o.as_str().to_string()),
+                satisfaction: s.satisfaction,
+                ..Default::default()
+            },
         };
         super::sla::store_figures(tx, cfg, id, &facts, sla)?;
         self.events_of(tx, id, &number, s)?;

@@ -37,7 +37,7 @@ pub(crate) const FINISHED: &str = "finished";
 pub(crate) const DIMS: [&str; 4] = ["category", "agent", "channel", "priority"];
 
 /// One ticket's row of facts, as reports read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Fact {
     pub created_at: i64,
     pub resolved_at: Option<i64>,
