@@ -4,18 +4,51 @@
 //! need single durations, and those come from the histogram's bucket that holds them, read
 //! exactly from the facts' duration indexes (a bucket is about 9% of the durations' range).
 
-use super::rollup::{self, Cell, RECEIVED, name};
+use super::rollup::{self, RECEIVED, name};
 use super::{Durations, Figures, StatusTime, Tally, key_of};
 use crate::core::model::Outcome;
 use crate::store::db::params_from_iter;
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use std::collections::{BTreeMap, HashMap};
 
 /// The sums of one breakdown value (or of everything) over the period's days.
 #[derive(Default)]
 struct Sums {
-    received: Cell,
-    finished: Cell,
+    received: Side,
+    finished: Side,
+}
+
+/// One side's sums: how many tickets, the histogram of its durations (by bucket, kept apart
+/// from the other figures: most of a row's figures are buckets, and a year adds up thousands
+/// of rows), and every other figure by name.
+#[derive(Default)]
+struct Side {
+    tickets: i64,
+    histogram: Vec<i64>,
+    figures: HashMap<String, i64>,
+}
+
+impl Side {
+    /// Adds a stored row's figures (`bucket_prefix`: the name of this side's buckets).
+    fn add(&mut self, tickets: i64, figures: &str, bucket_prefix: &str) {
+        self.tickets += tickets;
+        rollup::decode(figures, |k, v| {
+            if let Some(b) = k
+                .strip_prefix(bucket_prefix)
+                .and_then(|b| b.parse::<usize>().ok())
+                .filter(|b| *b <= rollup::BUCKETS)
+            {
+                if self.histogram.len() <= b {
+                    self.histogram.resize(b + 1, 0);
+                }
+                self.histogram[b] += v;
+            } else if let Some(n) = self.figures.get_mut(k) {
+                *n += v;
+            } else {
+                self.figures.insert(k.to_string(), v);
+            }
+        });
+    }
 }
 
 /// The two kinds of duration: their histogram's prefix, and the facts' columns and index a
@@ -124,7 +157,7 @@ impl Tally<'_> {
             }
         }
         self.read_categories(&filter, args)?;
-        for (k, v) in &total.finished.figures {
+        for (k, v) in total.finished.figures.iter().filter(|(_, v)| **v != 0) {
             if let Some(reason) = k.strip_prefix(name::REASON) {
                 *self.reasons.entry(reason.to_string()).or_default() += v;
             }
@@ -256,87 +289,161 @@ impl Tally<'_> {
                 }
             }
         }
-        let mut out = HashMap::new();
+        // A few buckets are read one by one from the durations' index; many (a breakdown's
+        // values spread over the durations) in one pass over the period's facts, for both kinds
+        // at once when both need it.
+        let mut values = Values::default();
+        let mut whole = Vec::new();
         for kind in 0..KINDS.len() {
             let buckets: Vec<i64> = wanted
                 .keys()
                 .filter(|(k, _)| *k == kind)
                 .map(|(_, b)| *b)
                 .collect();
-            // A few buckets are read one by one from the durations' index; many (a breakdown's
-            // values spread over the durations) in one pass over the period's facts.
-            let mut values: HashMap<(i64, Option<String>), Vec<i64>> = HashMap::new();
             if buckets.len() <= SEPARATE_BUCKETS {
-                for b in &buckets {
-                    self.bucket_values(kind, Some(*b), &wanted, &mut values)?;
+                for b in buckets {
+                    self.bucket_values(&[kind], Some(b), &wanted, &mut values)?;
                 }
             } else {
-                self.bucket_values(kind, None, &wanted, &mut values)?;
+                whole.push(kind);
             }
-            for v in values.values_mut() {
-                v.sort_unstable();
-            }
-            for b in buckets {
-                for (key, kind, qi, rank) in wanted.remove(&(kind, b)).unwrap_or_default() {
-                    let v = values
-                        .get(&(b, key.clone()))
-                        .and_then(|v| v.get(rank.saturating_sub(1)))
-                        .copied();
-                    out.insert((key, kind, qi), v);
-                }
+        }
+        if !whole.is_empty() {
+            self.bucket_values(&whole, None, &wanted, &mut values)?;
+        }
+        for v in values.durations.values_mut() {
+            v.sort_unstable();
+        }
+        let mut out = HashMap::new();
+        for ((_, b), list) in wanted {
+            for (key, kind, qi, rank) in list {
+                let whose = match &key {
+                    None => Some(0),
+                    Some(k) => values.by_name.get(k).copied(),
+                };
+                let v = whose
+                    .and_then(|w| values.durations.get(&(kind, b, w)))
+                    .and_then(|v| v.get(rank.saturating_sub(1)))
+                    .copied();
+                out.insert((key, kind, qi), v);
             }
         }
         Ok(out)
     }
 }
 
+/// Durations read for the quantiles, by (kind, bucket, whose): whose is 0 for the total, else
+/// a breakdown value's number — each value's name is made once, not once per row of a pass
+/// over a million.
+#[derive(Default)]
+struct Values {
+    durations: HashMap<(usize, i64, usize), Vec<i64>>,
+    by_name: HashMap<String, usize>,
+    by_text: HashMap<Vec<u8>, usize>,
+    by_int: HashMap<i64, usize>,
+}
+
+impl Values {
+    /// The number of a breakdown value as stored.
+    fn whose(&mut self, dim: Option<super::Dimension>, raw: &ValueRef<'_>) -> usize {
+        let cached = match raw {
+            ValueRef::Text(t) => self.by_text.get(*t).copied(),
+            ValueRef::Integer(i) => self.by_int.get(i).copied(),
+            _ => None,
+        };
+        if let Some(w) = cached {
+            return w;
+        }
+        let next = self.by_name.len() + 1;
+        let w = *self.by_name.entry(key_of(dim, raw)).or_insert(next);
+        match raw {
+            ValueRef::Text(t) => {
+                self.by_text.insert(t.to_vec(), w);
+            }
+            ValueRef::Integer(i) => {
+                self.by_int.insert(*i, w);
+            }
+            _ => {}
+        }
+        w
+    }
+
+    fn push(&mut self, kind: usize, bucket: i64, whose: usize, v: i64) {
+        self.durations
+            .entry((kind, bucket, whose))
+            .or_default()
+            .push(v);
+    }
+}
+
 impl Tally<'_> {
-    /// The durations of a kind in the period — of one bucket (through the durations' index), or
-    /// all of them (through the period's index, or straight through the facts for a long
-    /// period) — into `values` by (bucket, whose) for the buckets `wanted` asks about.
+    /// The durations of the `kinds` in the period — of one bucket (through the durations'
+    /// index), or all of them (through the period's index, or straight through the facts for a
+    /// long period) — into `values` for the buckets `wanted` asks about.
     fn bucket_values(
         &self,
-        kind: usize,
+        kinds: &[usize],
         bucket: Option<i64>,
         wanted: &BTreeMap<(usize, i64), Vec<Wanted>>,
-        values: &mut HashMap<(i64, Option<String>), Vec<i64>>,
+        values: &mut Values,
     ) -> rusqlite::Result<()> {
-        let (_, col, at, index) = KINDS[kind];
         let (lo, hi) = bucket.map_or((i64::MIN, i64::MAX), rollup::bucket_range);
-        let hint = match bucket {
-            Some(_) => format!("INDEXED BY {index}"),
-            None if self.long_period()? => "NOT INDEXED".to_string(),
-            None if kind == 0 => "INDEXED BY facts_created".to_string(),
-            None => "INDEXED BY facts_resolved".to_string(),
+        let hint = match (bucket, kinds) {
+            (Some(_), [kind]) => format!("INDEXED BY {}", KINDS[*kind].3),
+            (None, _) if self.long_period()? => "NOT INDEXED".to_string(),
+            (None, [0]) => "INDEXED BY facts_created".to_string(),
+            (None, [_]) => "INDEXED BY facts_resolved".to_string(),
+            _ => String::new(),
         };
-        let (filter, args) = self.with_group(
-            "f.group_code",
-            vec![
-                lo.into(),
-                hi.into(),
-                self.spec.from.into(),
-                self.spec.to.into(),
-            ],
-        );
+        // The period is `?1 ?2`, a bucket's bounds `?3 ?4`.
+        let mut args: Vec<Value> = vec![self.spec.from.into(), self.spec.to.into()];
+        if bucket.is_some() {
+            args.extend([lo.into(), hi.into()]);
+        }
+        let (filter, args) = self.with_group("f.group_code", args);
+        let mut columns = String::new();
+        let mut when = Vec::new();
+        for kind in kinds {
+            let (_, col, at, _) = KINDS[*kind];
+            columns.push_str(&format!(", {col}, {at}"));
+            let range = match bucket {
+                Some(_) => format!("AND {col} >= ?3 AND {col} < ?4"),
+                None => String::new(),
+            };
+            when.push(format!(
+                "({col} IS NOT NULL {range} AND {at} >= ?1 AND {at} < ?2)"
+            ));
+        }
         let mut stmt = self.c.prepare(&format!(
-            "SELECT {}, {col} FROM facts f {hint}
-             WHERE {col} IS NOT NULL AND {col} >= ?1 AND {col} < ?2
-               AND {at} >= ?3 AND {at} < ?4 {filter}",
-            self.dim_sql
+            "SELECT {}{columns} FROM facts f {hint} WHERE ({}) {filter}",
+            self.dim_sql,
+            when.join(" OR ")
         ))?;
         let mut q = stmt.query(params_from_iter(args))?;
         while let Some(r) = q.next()? {
-            let v: i64 = r.get(1)?;
-            let b = rollup::bucket(v);
-            if !wanted.contains_key(&(kind, b)) {
-                continue;
-            }
-            values.entry((b, None)).or_default().push(v);
-            if self.dim.is_some() {
-                values
-                    .entry((b, Some(key_of(self.dim, &r.get_ref(0)?))))
-                    .or_default()
-                    .push(v);
+            let mut whose = None;
+            for (i, kind) in kinds.iter().enumerate() {
+                let (Some(v), Some(at)) = (
+                    r.get::<_, Option<i64>>(1 + 2 * i)?,
+                    r.get::<_, Option<i64>>(2 + 2 * i)?,
+                ) else {
+                    continue;
+                };
+                let b = rollup::bucket(v);
+                if !(lo..hi).contains(&v)
+                    || !self.in_period(at)
+                    || !wanted.contains_key(&(*kind, b))
+                {
+                    continue;
+                }
+                values.push(*kind, b, 0, v);
+                if self.dim.is_some() {
+                    let w = match whose {
+                        Some(w) => w,
+                        None => *whose.insert(values.whose(self.dim, &r.get_ref(0)?)),
+                    };
+                    values.push(*kind, b, w, v);
+                }
             }
         }
         Ok(())
@@ -345,36 +452,39 @@ impl Tally<'_> {
 
 /// Adds a stored row to the sums.
 fn add(s: &mut Sums, received: bool, tickets: i64, figures: &str) {
-    let cell = if received {
-        &mut s.received
+    if received {
+        s.received.add(tickets, figures, name::FR_BUCKET);
     } else {
-        &mut s.finished
-    };
-    cell.tickets += tickets;
-    rollup::decode(figures, |k, v| cell.bump(k, v));
+        s.finished.add(tickets, figures, name::RES_BUCKET);
+    }
 }
 
 /// The histogram of a kind of duration (bucket → how many).
 fn histogram(s: &Sums, kind: usize) -> BTreeMap<i64, i64> {
-    let (prefix, cell) = match kind {
-        0 => (name::FR_BUCKET, &s.received),
-        _ => (name::RES_BUCKET, &s.finished),
+    let side = match kind {
+        0 => &s.received,
+        _ => &s.finished,
     };
-    cell.figures
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.parse::<i64>().ok()?, *v)))
-        .filter(|(_, v)| *v > 0)
+    (0i64..)
+        .zip(&side.histogram)
+        .filter(|(_, v)| **v > 0)
+        .map(|(b, v)| (b, *v))
         .collect()
 }
 
 /// The figures the sums give, but the quantiles and late first responses.
 fn figures(f: &mut Figures, s: &Sums, time: &StatusTime<'_>, now: i64) {
     use name::*;
-    let (r, d) = (&s.received.figures, &s.finished.figures);
-    let get = |m: &BTreeMap<String, i64>, k: &str| m.get(k).copied().unwrap_or(0);
+    // A name whose rows summed to nothing is no figure (as the facts give none).
+    let (rm, dm) = (&s.received.figures, &s.finished.figures);
+    let get = |m: &HashMap<String, i64>, k: &str| m.get(k).copied().unwrap_or(0);
+    let (r, d) = (
+        rm.iter().filter(|(_, v)| **v != 0),
+        dm.iter().filter(|(_, v)| **v != 0),
+    );
     f.received = s.received.tickets;
-    f.first_response.with_target = get(r, FR_WITH);
-    f.first_response.within = get(r, FR_WITHIN);
+    f.first_response.with_target = get(rm, FR_WITH);
+    f.first_response.within = get(rm, FR_WITHIN);
     // Time in each status: settled stretches, and the current ones up to the report's now.
     let mut secs: BTreeMap<&str, i64> = BTreeMap::new();
     for (k, v) in r {
@@ -396,8 +506,8 @@ fn figures(f: &mut Figures, s: &Sums, time: &StatusTime<'_>, now: i64) {
         }
     }
     f.finished = s.finished.tickets;
-    f.resolution.with_target = get(d, RES_WITH);
-    f.resolution.within = get(d, RES_WITHIN);
+    f.resolution.with_target = get(dm, RES_WITH);
+    f.resolution.within = get(dm, RES_WITHIN);
     for (k, v) in d {
         if let Some(o) = k.strip_prefix(OUTCOME) {
             match o.parse::<Outcome>().ok() {

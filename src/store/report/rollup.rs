@@ -160,11 +160,17 @@ fn day_of(at: i64) -> i64 {
 fn bounds() -> &'static [i64] {
     static B: OnceLock<Vec<i64>> = OnceLock::new();
     B.get_or_init(|| {
-        (0..=8 * 40)
+        (0..=8 * DOUBLINGS)
             .map(|k| 2f64.powf(f64::from(k) / 8.0).ceil() as i64)
             .collect()
     })
 }
+
+/// How many doublings the buckets cover (2⁴⁰ seconds: all a duration can be).
+const DOUBLINGS: i32 = 40;
+
+/// The highest bucket.
+pub(crate) const BUCKETS: usize = 8 * DOUBLINGS as usize + 1;
 
 /// The histogram bucket of a duration.
 pub(crate) fn bucket(secs: i64) -> i64 {
