@@ -79,10 +79,38 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Ticket>> {
-        let (sql, args) = if self.conn.is_postgres() {
-            self.ranked_pg(cfg, q, viewer, offset, limit)?
+        let pg = self.conn.is_postgres();
+        // The expression that finds the parts holding any of the query's words.
+        let expr = if pg {
+            some_part_pg(&q.cond)
         } else {
-            self.ranked_sqlite(cfg, q, viewer, offset, limit)?
+            some_part(&q.cond)
+        };
+        let Some(expr) = expr else {
+            return Err(Error::Invalid(crate::msg!("search.rank_needs_words")));
+        };
+        // The condition that keeps the ranked tickets the query matches. On SQLite every
+        // ticket it matches has a part the expression finds: no condition when the
+        // expression is the whole of it, else filtered after the ranking's hits, never read
+        // from another word's.
+        let b = match (pg, part_exact(&q.cond)) {
+            (true, _) => self.build(cfg, q, viewer)?,
+            (false, Some(_)) => Built {
+                cond: None,
+                args: Vec::new(),
+                keys: Vec::new(),
+            },
+            (false, None) => {
+                build(&self.conn, cfg, q, viewer, false).map_err(|e| self.map_db(e))?
+            }
+        };
+        let mut args = vec![Value::Text(expr)];
+        args.extend(b.args.iter().cloned());
+        let (offset, limit) = (offset.min(i64::MAX as usize), sql_limit(limit));
+        let sql = if pg {
+            ranked_pg(&b, offset, limit)
+        } else {
+            ranked_sqlite(&b, offset, limit)
         };
         let run = || -> rusqlite::Result<Vec<Ticket>> {
             let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -90,76 +118,6 @@ impl Store {
             rows.collect()
         };
         run().map_err(|e| self.err(e))
-    }
-
-    /// [`Store::query_ranked`]'s SQL and arguments on SQLite: BM25 over the FTS5 index.
-    fn ranked_sqlite(
-        &self,
-        cfg: &Config,
-        q: &Query,
-        viewer: &Viewer,
-        offset: usize,
-        limit: usize,
-    ) -> Result<(String, Vec<Value>)> {
-        let Some(expr) = some_part(&q.cond) else {
-            return Err(Error::Invalid(crate::msg!("search.rank_needs_words")));
-        };
-        // Every ticket the query matches has a part the expression finds; the condition
-        // keeps those it matches (not needed when the expression is the whole condition).
-        let b = match part_exact(&q.cond) {
-            Some(_) => Built {
-                cond: None,
-                args: Vec::new(),
-                keys: Vec::new(),
-            },
-            // Filtered after the ranking's hits, never read from another word's.
-            None => build(&self.conn, cfg, q, viewer, false).map_err(|e| self.map_db(e))?,
-        };
-        let mut args = vec![Value::Text(expr)];
-        args.extend(b.args.iter().cloned());
-        let cols = COLS.replace("t.body", "''");
-        // bm25() cannot be aggregated where it is computed: the parts' scores are
-        // materialised first, then each ticket takes its best.
-        let sql = format!(
-            "WITH p AS MATERIALIZED (SELECT {} AS tid, bm25(search, {RANK_WEIGHTS}) AS r \
-             FROM search WHERE search MATCH ?), h AS (SELECT tid, min(r) AS r FROM p GROUP BY tid) \
-             SELECT {cols} FROM h CROSS JOIN {FROM} {} ORDER BY h.r, h.tid DESC \
-             LIMIT {} OFFSET {}",
-            ticket_of("rowid"),
-            b.where_with(&["t.id = h.tid".to_string()]),
-            sql_limit(limit),
-            offset.min(i64::MAX as usize)
-        );
-        Ok((sql, args))
-    }
-
-    /// [`Store::query_ranked`]'s SQL and arguments on PostgreSQL: the tickets the query
-    /// matches, each weighed by the parts of it that hold any of the query's words
-    /// ([`pg_rank`]), the newest first among equals.
-    fn ranked_pg(
-        &self,
-        cfg: &Config,
-        q: &Query,
-        viewer: &Viewer,
-        offset: usize,
-        limit: usize,
-    ) -> Result<(String, Vec<Value>)> {
-        let Some(expr) = some_part_pg(&q.cond) else {
-            return Err(Error::Invalid(crate::msg!("search.rank_needs_words")));
-        };
-        let b = self.build(cfg, q, viewer)?;
-        let mut args = vec![Value::Text(expr)];
-        args.extend(b.args.iter().cloned());
-        let sql = format!(
-            "WITH rq AS (SELECT (?::text)::tsquery AS q) SELECT {} FROM {FROM} CROSS JOIN rq {} \
-             ORDER BY {} DESC, t.id DESC LIMIT {} OFFSET {}",
-            COLS.replace("t.body", "''"),
-            b.where_with(&[]),
-            pg_rank(),
-            sql_limit(limit),
-            offset.min(i64::MAX as usize)
-        );
-        Ok((sql, args))
     }
 
     /// A page in registration order driven by the hits of `expr` (see [`driving_text`]):
@@ -234,4 +192,33 @@ impl Store {
         };
         run().map_err(|e| self.err(e))
     }
+}
+
+/// [`Store::query_ranked`]'s SQL on SQLite: BM25 over the FTS5 index, the expression's
+/// parameter first, then the condition's.
+fn ranked_sqlite(b: &Built, offset: usize, limit: i64) -> String {
+    // bm25() cannot be aggregated where it is computed: the parts' scores are materialised
+    // first, then each ticket takes its best.
+    format!(
+        "WITH p AS MATERIALIZED (SELECT {} AS tid, bm25(search, {RANK_WEIGHTS}) AS r \
+         FROM search WHERE search MATCH ?), h AS (SELECT tid, min(r) AS r FROM p GROUP BY tid) \
+         SELECT {} FROM h CROSS JOIN {FROM} {} ORDER BY h.r, h.tid DESC \
+         LIMIT {limit} OFFSET {offset}",
+        ticket_of("rowid"),
+        COLS.replace("t.body", "''"),
+        b.where_with(&["t.id = h.tid".to_string()]),
+    )
+}
+
+/// [`Store::query_ranked`]'s SQL on PostgreSQL: the tickets the query matches, each weighed
+/// by the parts of it that hold any of the query's words ([`pg_rank`]), the newest first
+/// among equals.
+fn ranked_pg(b: &Built, offset: usize, limit: i64) -> String {
+    format!(
+        "WITH rq AS (SELECT (?::text)::tsquery AS q) SELECT {} FROM {FROM} CROSS JOIN rq {} \
+         ORDER BY {} DESC, t.id DESC LIMIT {limit} OFFSET {offset}",
+        COLS.replace("t.body", "''"),
+        b.where_with(&[]),
+        pg_rank(),
+    )
 }
