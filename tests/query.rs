@@ -17,6 +17,12 @@ use std::collections::BTreeSet;
 fn every_condition_matches_the_tickets_plain_sql_finds() {
     let d = Desk::new();
     d.run(&["demo", "--tickets", "600"]).ok();
+    // A status the configuration does not name (a changed configuration's), on two closed
+    // tickets: a negation of statuses holds them.
+    d.exec(
+        "UPDATE tickets SET status = 'archived' WHERE id IN \
+         (SELECT id FROM tickets WHERE status = 'closed' ORDER BY id LIMIT 2)",
+    );
     let s = Session::open_for(&d.db, Some(&d.config()), Mode::Existing, &d.me).expect("session");
     let id_of = |login: &str| -> i64 {
         d.ints(&format!("SELECT id FROM agents WHERE login = '{login}'"))[0]
@@ -64,6 +70,37 @@ fn every_condition_matches_the_tickets_plain_sql_finds() {
         (
             Cond::StatusCategory(vec![StatusCategory::Done]),
             "status IN ('resolved', 'rejected')".into(),
+        ),
+        (
+            // Read as the other statuses (the configuration's and the tickets'): the status
+            // index's, not every ticket.
+            Cond::Status(vec!["closed".into()]).not(),
+            "status <> 'closed'".into(),
+        ),
+        (
+            Cond::StatusCategory(vec![StatusCategory::Done, StatusCategory::Closed])
+                .not()
+                .and(Cond::Date(
+                    DateField::Updated,
+                    Cmp::After,
+                    When::Ago(7 * 86_400),
+                )),
+            format!("status NOT IN ('resolved', 'rejected', 'closed') AND updated_at > {week}"),
+        ),
+        (
+            Cond::Or(vec![
+                Cond::Status(vec!["closed".into(), "new".into()]).not(),
+                Cond::Assignee(Who::Nobody),
+            ]),
+            "status NOT IN ('closed', 'new') OR assignee_id IS NULL".into(),
+        ),
+        (
+            Cond::Or(vec![
+                Cond::Status(vec!["closed".into(), "resolved".into()]),
+                Cond::Open,
+            ])
+            .not(),
+            "status NOT IN ('closed', 'resolved') AND is_open = 0".into(),
         ),
         (Cond::Assignee(Who::Me), format!("assignee_id = {petrenko}")),
         (
