@@ -5,13 +5,14 @@
 # write lock held) on a ticket whose history is 25 MB and on a new ticket.
 #   usage: bash bench/search.sh [TICKETS]      (default 100000)
 # The desk (demo tickets, plus three about a quokka for the rare word) is built once and kept
-# in /tmp/desk-search-TICKETS. Installs hyperfine from Debian's packages when missing; builds
+# in /tmp/desk-search-TICKETS; DESK_BENCH_DIR names another desk's directory (a copy: the
+# bench writes notes on it and brings it up to date). Installs hyperfine from Debian's packages when missing; builds
 # desk in release mode.
 set -eu
 N=${1:-100000}
 cd "$(dirname "$0")/.."
 . bench/hyperfine.sh
-DIR=/tmp/desk-search-$N
+DIR=${DESK_BENCH_DIR:-/tmp/desk-search-$N}
 export DESK_DB=$DIR/desk.db
 if [ ! -f "$DESK_DB" ]; then
   mkdir -p "$DIR"
@@ -45,6 +46,9 @@ hyperfine -N --warmup 3 --runs 30 --style basic --export-markdown "$W/search.md"
   -n "list --query: group, status category, age" "$DESK list --query 'group:HOUSING is:waiting updated<7d' --all" \
   -n "list --query: or, not, a date" "$DESK list --query '(sla:breached OR priority:urgent) -group:SOCIAL created>=2026-01-01'" \
   -n "list --query: a field and a word" "$DESK list --query 'status:closed heating' --sort age --reverse" \
+  -n "list --query: not a status, an age" "$DESK list --query '-status:closed updated<7d'" \
+  -n "list --query: a group's open tickets of a priority" "$DESK list --query 'is:open group:HOUSING priority:high'" \
+  -n "list --query: a category since a day" "$DESK list --query 'category:HSG created>2026-11-01'" \
   >/dev/null
 echo "desk search and desk list --query on $N tickets, one process per command (hyperfine):"
 cat "$W/search.md"
