@@ -472,3 +472,57 @@ fn long_work_shows_progress_on_a_terminal_only() {
         t.screen()
     );
 }
+
+/// `desk import` shows its bar (how many of how many, the rate, the time left) on a terminal,
+/// clears it when done, and writes nothing of it when standard error is piped.
+#[test]
+fn an_import_shows_its_progress_on_a_terminal_only() {
+    let d = Desk::new();
+    let file = d.dir.path().join("requests.jsonl");
+    let items: String = (0..20_000)
+        .map(|i| format!("{{\"subject\": \"Leak in flat {i}\", \"ref\": \"leak-{i}\"}}\n"))
+        .collect();
+    std::fs::write(&file, items).expect("write the import");
+    let few = d.dir.path().join("few.jsonl");
+    std::fs::write(
+        &few,
+        "{\"subject\": \"One leak\"}\n{\"subject\": \"Two leaks\"}\n",
+    )
+    .expect("write the import");
+    let piped = common::command(&d.db)
+        .args(["import", &few.display().to_string()])
+        .output()
+        .expect("run");
+    assert_eq!(piped.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&piped.stderr),
+        "",
+        "no bar when piped"
+    );
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start_with(
+        &d,
+        120,
+        10,
+        "",
+        &["import", &file.display().to_string(), ">/dev/null"],
+    );
+    let screen = t.wait_for("Registering requests");
+    assert!(
+        screen.contains("/20,000") && screen.contains("/s ·") && screen.contains("left"),
+        "{screen}"
+    );
+    let start = Instant::now();
+    while !t.screen().contains("EXITED:0") {
+        assert!(start.elapsed() < Duration::from_secs(300), "{}", t.screen());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        !t.screen().contains("Registering"),
+        "the bar is cleared: {}",
+        t.screen()
+    );
+    assert_eq!(d.ints("SELECT count(*) FROM tickets"), vec![20_002]);
+}

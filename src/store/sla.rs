@@ -115,13 +115,15 @@ pub(crate) struct FactRow {
 }
 
 /// The stored figures of one computation: the ticket's due and at-risk instants and first
-/// response, and its row of facts for reports.
+/// response, and its row of facts for reports (its report's days summed into `days`, which
+/// the caller writes).
 pub(crate) fn store_figures(
     conn: &Connection,
     cfg: &Config,
     ticket: i64,
     f: &FactRow,
     s: &Sla,
+    days: &mut super::report::rollup::Pending,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE tickets SET due_at = ?1, risk_at = ?2, first_response_at = ?3, reassignments = ?4
@@ -136,7 +138,7 @@ pub(crate) fn store_figures(
     ])?;
     let fact = fact_of(f, s);
     // The report's days, from the row as it was and as it will be.
-    super::report::rollup::keep(conn, cfg, ticket, &fact)?;
+    days.keep(conn, cfg, ticket, &fact)?;
     write_fact(conn, ticket, f.is_open, f.reassignments, &fact)
 }
 
@@ -240,6 +242,20 @@ pub(crate) fn refresh(
     ticket: i64,
     now: i64,
 ) -> rusqlite::Result<()> {
+    let mut days = super::report::rollup::Pending::new(conn, cfg)?;
+    refresh_into(conn, cfg, ticket, now, &mut days)?;
+    days.write(conn)
+}
+
+/// The same, the report's days summed into `days` (many tickets in one transaction: the
+/// caller writes them once, at the end).
+pub(crate) fn refresh_into(
+    conn: &Connection,
+    cfg: &Config,
+    ticket: i64,
+    now: i64,
+    days: &mut super::report::rollup::Pending,
+) -> rusqlite::Result<()> {
     let f: FactRow = conn
         .prepare_cached(
             "SELECT t.is_open, t.created_at, t.resolved_at, t.category, t.group_code, a.login, t.channel,
@@ -273,7 +289,7 @@ pub(crate) fn refresh(
     };
     let priority = Priority::from_rank(f.fact.priority).unwrap_or(Priority::Normal);
     let s = compute_for(cfg, &events, priority, &f.fact.category, now);
-    store_figures(conn, cfg, ticket, &f, &s)
+    store_figures(conn, cfg, ticket, &f, &s, days)
 }
 
 /// The `[sla]` settings open tickets' figures were last computed under.

@@ -304,7 +304,7 @@ fn generate(
     }
     let agents = staff(tx, cfg, data, &mut rng, count, now)?;
     let w = world(cfg, data, &agents, now);
-    let mut out = Writer::new(tx)?;
+    let mut out = Writer::new(tx, cfg)?;
     let span_days = (count as i64 / 40).clamp(30, 730);
     let start = now - span_days * 86_400;
     let (mut open, mut breached) = (0i64, 0i64);
@@ -355,6 +355,8 @@ struct Writer<'t> {
     /// On PostgreSQL, chained events not written yet (`EVENT_COLUMNS` values each): written
     /// `EVENTS_AT_ONCE` to a statement, one round trip for them all instead of one each.
     pending: Option<Vec<Value>>,
+    /// The report's days the tickets make, summed and written once at the end.
+    days: super::report::rollup::Pending,
 }
 
 /// The columns of an event's row, as the demo writes them.
@@ -363,7 +365,7 @@ const EVENT_COLUMNS: usize = 10;
 const EVENTS_AT_ONCE: usize = 500;
 
 impl<'t> Writer<'t> {
-    fn new(tx: &'t crate::store::db::Connection) -> Result<Writer<'t>> {
+    fn new(tx: &'t crate::store::db::Connection, cfg: &Config) -> Result<Writer<'t>> {
         let insert = tx.prepare(
             "INSERT INTO tickets (number, number_key, scope, seq, subject, body, requester, contact, channel,
                 category, priority, status, is_open, outcome, reason, answer, assignee_id, group_code,
@@ -386,6 +388,7 @@ impl<'t> Writer<'t> {
             sequences: HashMap::new(),
             events: 0,
             pending: tx.is_postgres().then(Vec::new),
+            days: super::report::rollup::Pending::new(tx, cfg)?,
         })
     }
 
@@ -469,7 +472,7 @@ impl<'t> Writer<'t> {
                 ..Default::default()
             },
         };
-        super::sla::store_figures(tx, cfg, id, &facts, sla)?;
+        super::sla::store_figures(tx, cfg, id, &facts, sla, &mut self.days)?;
         self.events_of(tx, id, &number, s)?;
         self.events += s.evs.len();
         Ok(())
@@ -544,6 +547,7 @@ impl<'t> Writer<'t> {
         agents: usize,
     ) -> Result<DemoSummary> {
         self.write_pending(tx)?;
+        self.days.write(tx)?;
         let larger = match tx.dialect() {
             Dialect::Sqlite => "max",
             Dialect::Postgres => "greatest",

@@ -11,9 +11,10 @@
 //! holding a quantile is then read exactly from the facts' duration indexes) and whether they
 //! met the target, outcomes, ratings, refusal reasons.
 //!
-//! [`keep`] is called wherever a row of facts is written (`sla::store_figures`, the one place,
-//! in the transaction of the change): it subtracts the old row's contributions and adds the
-//! new one's. The rows are valid while `meta.rollups` holds [`fingerprint`] — the zone their
+//! [`Pending::keep`] is called wherever a row of facts is written (`sla::store_figures`, the
+//! one place, in the transaction of the change): it subtracts the old row's contributions and
+//! adds the new one's, and [`Pending::write`] writes the rows so changed once (an import sums
+//! all its tickets' before it writes). The rows are valid while `meta.rollups` holds [`fingerprint`] — the zone their
 //! days were cut in and the `[sla]` settings their targets came from. A writer under other
 //! settings invalidates them (it cannot keep them); a report finding them invalid rebuilds
 //! them from the facts ([`rebuild`]) when it can write, and otherwise computes from the facts.
@@ -383,31 +384,64 @@ pub(crate) fn fact_of(c: &Connection, ticket: i64) -> rusqlite::Result<Option<Fa
     .optional()
 }
 
-/// Keeps the days in step with a ticket's row of facts about to become `new` (called before
-/// it is written, inside the writer's transaction). Under settings other than the rows':
-/// they are invalidated.
-pub(crate) fn keep(c: &Connection, cfg: &Config, ticket: i64, new: &Fact) -> rusqlite::Result<()> {
-    let Some(stored) = stored_fingerprint(c)? else {
-        return Ok(());
-    };
-    if stored != fingerprint(cfg) {
-        c.prepare_cached("DELETE FROM meta WHERE key = ?1")?
-            .execute([META])?;
-        return Ok(());
+/// Keeps the days in step with tickets' rows of facts about to change (inside the writer's
+/// transaction), over one change or many (an import): whether the rows are valid is read
+/// once, the tickets' contributions are summed in memory as they come, and each row touched
+/// is written once, at the end ([`Pending::write`], before the commit). Under settings other
+/// than the rows': they are invalidated.
+pub(crate) struct Pending {
+    valid: bool,
+    delta: BTreeMap<Key, Cell>,
+}
+
+impl Pending {
+    /// Under settings other than the rows': they are invalidated, and nothing is kept.
+    pub(crate) fn new(c: &Connection, cfg: &Config) -> rusqlite::Result<Pending> {
+        let valid = match stored_fingerprint(c)? {
+            None => false,
+            Some(stored) if stored != fingerprint(cfg) => {
+                c.prepare_cached("DELETE FROM meta WHERE key = ?1")?
+                    .execute([META])?;
+                false
+            }
+            Some(_) => true,
+        };
+        Ok(Pending {
+            valid,
+            delta: BTreeMap::new(),
+        })
     }
-    let old = fact_of(c, ticket)?;
-    if old.as_ref() == Some(new) {
-        return Ok(());
+
+    /// A ticket's row of facts about to become `new`: the old row's contributions taken
+    /// off, the new one's added (called before it is written).
+    pub(crate) fn keep(
+        &mut self,
+        c: &Connection,
+        cfg: &Config,
+        ticket: i64,
+        new: &Fact,
+    ) -> rusqlite::Result<()> {
+        if !self.valid {
+            return Ok(());
+        }
+        let old = fact_of(c, ticket)?;
+        if old.as_ref() == Some(new) {
+            return Ok(());
+        }
+        if let Some(old) = &old {
+            contributions(cfg, old, &mut self.delta, -1);
+        }
+        contributions(cfg, new, &mut self.delta, 1);
+        Ok(())
     }
-    let mut delta = BTreeMap::new();
-    if let Some(old) = &old {
-        contributions(cfg, old, &mut delta, -1);
+
+    /// Writes what was summed: each row touched, once.
+    pub(crate) fn write(self, c: &Connection) -> rusqlite::Result<()> {
+        for (key, d) in self.delta.iter().filter(|(_, d)| !d.is_empty()) {
+            apply(c, key, d)?;
+        }
+        Ok(())
     }
-    contributions(cfg, new, &mut delta, 1);
-    for (key, d) in delta.iter().filter(|(_, d)| !d.is_empty()) {
-        apply(c, key, d)?;
-    }
-    Ok(())
 }
 
 /// Adds `d` to one stored row.

@@ -10,6 +10,7 @@ use crate::core::rights::{self, Action};
 use crate::error::{Error, Result};
 use crate::msg;
 use crate::store::db::{Connection, OptionalExtension, params};
+use crate::store::report::rollup::Pending;
 
 /// From how many requests an import builds their search index in one pass at the end.
 const BULK: usize = 64;
@@ -240,6 +241,7 @@ fn insert_new(
     actor: &Actor,
     p: &Prepared,
     now: i64,
+    days: &mut Pending,
 ) -> Result<Intake> {
     if let Some(number) = registered_as(tx, p)? {
         return Ok(Intake::Existing(number));
@@ -265,7 +267,7 @@ fn insert_new(
     let id = insert_row(tx, cfg, actor, p, &d, now)?;
     let h = History::new(tx, id, &d.alloc.number, now, Some(actor));
     record_first_events(&h, tx, cfg, p, &d, now)?;
-    crate::store::sla::refresh(tx, cfg, id, now)?;
+    crate::store::sla::refresh_into(tx, cfg, id, now, days)?;
     // The web page shows the requester the new number and access code.
     let shown = actor.role() == crate::core::model::Role::Web;
     crate::store::outbox::on_created(
@@ -300,7 +302,19 @@ pub(crate) fn intake_in(
     rights::check(actor, Action::Create, None)?;
     let mut p = Prepared::new(cfg, &cfg.router().compile(), new)?;
     p.acknowledge = acknowledge;
-    insert_new(tx, cfg, actor, &p, now)
+    one(tx, cfg, |days| insert_new(tx, cfg, actor, &p, now, days))
+}
+
+/// One request's intake, its report's days written at its end.
+fn one(
+    tx: &Connection,
+    cfg: &Config,
+    f: impl FnOnce(&mut Pending) -> Result<Intake>,
+) -> Result<Intake> {
+    let mut days = Pending::new(tx, cfg)?;
+    let out = f(&mut days)?;
+    days.write(tx)?;
+    Ok(out)
 }
 
 impl Store {
@@ -334,7 +348,7 @@ impl Store {
     ) -> Result<Intake> {
         rights::check(actor, Action::Create, None)?;
         let p = Prepared::new(cfg, &cfg.router().compile(), new)?;
-        self.write(|tx| insert_new(tx, cfg, actor, &p, now))
+        self.write(|tx| one(tx, cfg, |days| insert_new(tx, cfg, actor, &p, now, days)))
     }
 
     /// Registers many requests (an import) in one transaction: all of them, or none. A request
@@ -394,15 +408,18 @@ impl Store {
             } else {
                 None
             };
+            // The report's days summed over the whole import and written once.
+            let mut days = Pending::new(tx, cfg)?;
             let out = prepared
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    let r = insert_new(tx, cfg, actor, p, now);
+                    let r = insert_new(tx, cfg, actor, p, now, &mut days);
                     progress(i + 1);
                     r
                 })
                 .collect::<Result<Vec<_>>>()?;
+            days.write(tx)?;
             if let Some((last, search, aside)) = bulk {
                 for sql in &aside {
                     tx.execute_batch(sql)?;
