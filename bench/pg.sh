@@ -28,7 +28,7 @@ trap 'pg_as "$PGBIN/pg_ctl" stop -m fast -D "$PGW/data" >/dev/null 2>&1; rm -rf 
 start=$(date +%s.%N)
 "$DESK" --db "$SQ" migrate --to "$OWNER_URL" </dev/null >"$OUT/migrate"
 MIGRATE=$(echo "$(date +%s.%N) - $start" | bc)
-echo "migrated: $(cat "$OUT/migrate")"
+echo "migrated in $MIGRATE s: $(cat "$OUT/migrate")"
 # The program's role, its password in the URL (a loopback cluster of this run only).
 PG="postgres://desk_app:$PGSECRET@127.0.0.1:$PGPORT/desk_bench"
 sq() { "$DESK" --db "$SQ" "$@"; }
@@ -53,9 +53,15 @@ for c in $ORDER; do
       continue
     fi
     if [ $side = sq ]; then db=$SQ; else db=$PG; fi
-    HOME=$W hyperfine -N --warmup 3 --runs 20 --style none --export-json "$OUT/$side-$c.json" \
-      "$DESK --db $db --config $CFG ${CMD[$c]}" >/dev/null 2>&1 </dev/null
-    if [ $side = sq ]; then SQT[$c]=$(ms "$OUT/$side-$c.json"); else PGT[$c]=$(ms "$OUT/$side-$c.json"); fi
+    # A run that fails part-way is said in its cell; the other rows are still measured.
+    if HOME=$W hyperfine -N --warmup 3 --runs 20 --style none --export-json "$OUT/$side-$c.json" \
+      "$DESK --db $db --config $CFG ${CMD[$c]}" >"$OUT/hf" 2>&1 </dev/null; then
+      t=$(ms "$OUT/$side-$c.json")
+    else
+      t="failed: $(grep -m1 -i error "$OUT/hf" | cut -c1-80)"
+    fi
+    echo "$(date -u +%H:%M) $side $c: $t (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    if [ $side = sq ]; then SQT[$c]=$t; else PGT[$c]=$t; fi
   done
 done
 # 8 writers at once, 50 tickets each, one process per ticket: tickets per second.
@@ -68,6 +74,7 @@ writers() {
   echo "400 / ($(date +%s.%N) - $s)" | bc -l | xargs printf '%.0f'
 }
 SQW=$(writers "$SQ"); PGW8=$(writers "$PG")
+echo "$(date -u +%H:%M) writers: SQLite $SQW/s, PostgreSQL $PGW8/s"
 # The terminal desk: first frame and key-to-frame (bench/tui.sh), on each.
 tui() { DESK_BENCH_DIR=$W DESK_BENCH_DB=$1 DESK_CONFIG=$CFG bash bench/tui.sh "$N" 2>&1; }
 tui "$SQ" > "$OUT/tui-sq" || true

@@ -135,6 +135,14 @@ impl Error {
         if crate::store::db::NotOnPostgres::is(&e) {
             return Error::Database(msg!("error.db.not_on_postgres", path = p));
         }
+        if let Some(n) = crate::store::db::NoAnswer::of(&e) {
+            let key = if n.at_commit {
+                "error.db.commit_unanswered"
+            } else {
+                "error.db.stopped_answering"
+            };
+            return Error::Database(msg!(key, path = p, seconds = n.waited.as_secs()));
+        }
         if let Some(pg) = crate::store::db::PgFailure::of(&e) {
             return Error::Database(postgres_said(pg, p));
         }

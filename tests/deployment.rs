@@ -714,6 +714,193 @@ fn a_server_that_never_answers_is_given_up_on() {
     desk_on(&tls, 60).fails(5, "did not answer within 2 s");
 }
 
+/// The processes of a cluster: its postmaster and the postmaster's children (backends,
+/// checkpointer, WAL writer…). A stopped server is all of them stopped.
+fn server_pids(c: &pg::Cluster) -> Vec<i32> {
+    let pid_file =
+        std::fs::read_to_string(c.data().join("postmaster.pid")).expect("postmaster.pid");
+    let postmaster: i32 = pid_file
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("the postmaster's pid");
+    let mut pids = vec![postmaster];
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        // /proc/PID/stat: "pid (comm) state ppid …", comm may hold spaces.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<i32>().ok());
+        if ppid == Some(postmaster) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+fn signal(pids: &[i32], sig: nix::sys::signal::Signal) {
+    for &pid in pids {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig);
+    }
+}
+
+/// Continues `pids` after `after` unless told first: a test whose call hangs (the fault it
+/// checks for) then fails on its assertions instead of holding the suite for ever.
+fn resume_later(pids: Vec<i32>, after: std::time::Duration) -> std::sync::mpsc::Sender<()> {
+    let (tell, told) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let _ = told.recv_timeout(after);
+        signal(&pids, nix::sys::signal::Signal::SIGCONT);
+    });
+    tell
+}
+
+/// A server that stops answering in the middle of a command (issue 18): its backend is
+/// stopped (SIGSTOP) while `desk new` waits inside its transaction, and the kernel still
+/// acknowledges TCP, so neither keepalives nor tcp_user_timeout end the wait. The command
+/// gives up after the URL's answer_timeout (plus the lock's wait), in one line, exit 5, and
+/// nothing of it is kept: once the backend runs again, the next ticket takes the next number.
+/// Fails without the watchdog (pg_watch): the command waits until the test kills it.
+#[test]
+fn a_server_stopped_mid_command_is_given_up_on() {
+    if pg::bin_dir().is_err() {
+        return pg::skip("PostgreSQL is not installed");
+    }
+    let c = pg::Cluster::start(pg::Options::default()).expect("a cluster");
+    let db = c.create_db();
+    let home = tempfile::tempdir().expect("home");
+    let app = format!("{}?answer_timeout=2", db.app_url);
+    let run = |url: &str, args: &[&str]| desk_in(url, home.path(), args, 120);
+    run(&db.url, &["init"]).ok();
+    let first = run(&app, &["new", "--subject", "acknowledged", "--yes"]).ok();
+    // A session holds the desk's write lock, so the next `desk new` is held inside its
+    // transaction, at its first statement.
+    let mut holder = std::process::Command::new(c.bin.join("psql"))
+        .env("PGPASSWORD", password_of(&db.admin_url))
+        .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &db.port.to_string(),
+            "-U",
+            "postgres",
+        ])
+        .args(["-d", &db.name])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("psql");
+    let mut to_holder = holder.stdin.take().expect("psql's stdin");
+    use std::io::Write;
+    writeln!(
+        to_holder,
+        "BEGIN; SELECT pg_advisory_xact_lock({});",
+        desk::store::pg_schema::WRITE_LOCK
+    )
+    .expect("to psql");
+    let locked = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted";
+    for _ in 0..100 {
+        if c.admin(&db.name, locked) == "1" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut cmd = common::command(Path::new(&app));
+    let writer = cmd
+        .env("HOME", home.path())
+        .args(["new", "--subject", "never kept", "--yes"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("desk new");
+    let waiting = "SELECT pid FROM pg_stat_activity WHERE application_name = 'desk' AND wait_event = 'advisory'";
+    let mut backend = String::new();
+    for _ in 0..200 {
+        backend = c.admin(&db.name, waiting);
+        if !backend.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let backend: i32 = backend.parse().expect("desk new waits for the lock");
+    signal(&[backend], nix::sys::signal::Signal::SIGSTOP);
+    let guard = resume_later(vec![backend], std::time::Duration::from_secs(90));
+    // The lock is free now, but the backend that would take it is stopped.
+    writeln!(to_holder, "COMMIT;").expect("to psql");
+    drop(to_holder);
+    holder.wait().expect("psql ends");
+    let out = writer.wait_with_output().expect("desk new ends");
+    let said = common::Run::from(out);
+    let _ = guard.send(());
+    signal(&[backend], nix::sys::signal::Signal::SIGCONT);
+    said.fails(5, "stopped answering");
+    assert!(said.stderr.contains("nothing heard for"), "{}", said.stderr);
+    // Nothing of it was kept: the acknowledged ticket is there, and the next number follows
+    // it (the one the abandoned command would have taken was never given).
+    let second = run(&app, &["new", "--subject", "after", "--yes"]).ok();
+    assert_eq!(
+        c.admin(
+            &db.name,
+            "SELECT string_agg(subject, ',' ORDER BY id) FROM tickets"
+        ),
+        "acknowledged,after"
+    );
+    let seq = |n: &str| n.rsplit('-').next().and_then(|s| s.parse::<u64>().ok());
+    assert_eq!(
+        seq(&second),
+        seq(&first).map(|s| s + 1),
+        "{first} then {second}"
+    );
+}
+
+/// The running desk (the terminal desk's store) when the whole server stops (postmaster and
+/// every backend: SIGSTOP): a read gives up after answer_timeout and says the server is not
+/// answering; while the server stays stopped each call says so again at once instead of
+/// waiting (the new connection is made on a thread of its own); once the server runs again
+/// the desk is connected again and reads.
+#[test]
+fn a_running_desk_outlives_a_stopped_server() {
+    if pg::bin_dir().is_err() {
+        return pg::skip("PostgreSQL is not installed");
+    }
+    let c = pg::Cluster::start(pg::Options::default()).expect("a cluster");
+    let db = c.create_db();
+    let home = tempfile::tempdir().expect("home");
+    desk_in(&db.url, home.path(), &["init"], 120).ok();
+    let app = format!("{}?answer_timeout=2", db.app_url);
+    desk_in(&app, home.path(), &["new", "--subject", "x", "--yes"], 120).ok();
+    let store = Store::open_postgres(&app, Mode::Existing).expect("the desk's store");
+    store.data_version().expect("listening");
+    assert!(store.has_tickets().expect("reads"));
+    let pids = server_pids(&c);
+    signal(&pids, nix::sys::signal::Signal::SIGSTOP);
+    let guard = resume_later(pids.clone(), std::time::Duration::from_secs(90));
+    let e = store.has_tickets().expect_err("the server is stopped");
+    assert_eq!(e.key(), "error.db.stopped_answering", "{}", e.said());
+    for _ in 0..3 {
+        let e = store.data_version().expect_err("still stopped");
+        assert_eq!(e.key(), "error.db.stopped_answering", "{}", e.said());
+    }
+    let _ = guard.send(());
+    signal(&pids, nix::sys::signal::Signal::SIGCONT);
+    let mut back = false;
+    for _ in 0..100 {
+        if store.has_tickets().unwrap_or(false) {
+            back = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(back, "connected again once the server runs");
+}
+
 /// A URL that cannot be used is a usage error (exit 2) saying what is wrong, not a server
 /// that "cannot be reached"; a server that is not there says the connection was refused.
 #[test]

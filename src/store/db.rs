@@ -85,6 +85,54 @@ struct Pg {
     seen: Cell<i64>,
     /// Rows changed since the connection opened.
     total: Cell<u64>,
+    /// A server that stops answering mid-statement is given up on (pg_watch).
+    watch: super::pg_watch::Watch,
+    /// How long a statement may wait for the desk's write lock (`lock_timeout`): allowed on
+    /// top of the watch's limit.
+    lock_wait: Cell<std::time::Duration>,
+    /// A new connection being made (`revive`): a running desk goes on while it is.
+    pending: RefCell<Option<Pending>>,
+}
+
+/// A connection being made on its own thread: when it started, how long it may take (the
+/// URL's connect_timeout), and where it will arrive.
+struct Pending {
+    started: std::time::Instant,
+    deadline: std::time::Duration,
+    made: std::sync::mpsc::Receiver<
+        std::result::Result<super::pg_connect::Connected, super::pg_connect::ConnectError>,
+    >,
+}
+
+/// The server stopped answering in the middle of a statement and the connection was cut
+/// (pg_watch): how long the desk waited, and whether it was a COMMIT (whose outcome is then
+/// the server's to say: it may have committed just before it stopped).
+#[derive(Debug)]
+pub struct NoAnswer {
+    pub waited: std::time::Duration,
+    pub at_commit: bool,
+}
+
+impl std::fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the server did not answer within {} s",
+            self.waited.as_secs()
+        )
+    }
+}
+
+impl std::error::Error for NoAnswer {}
+
+impl NoAnswer {
+    /// The failure in `e`, when the server stopped answering.
+    pub fn of(e: &rusqlite::Error) -> Option<&NoAnswer> {
+        match e {
+            rusqlite::Error::ToSqlConversionFailure(b) => b.downcast_ref::<NoAnswer>(),
+            _ => None,
+        }
+    }
 }
 
 /// A PostgreSQL failure, carried inside `rusqlite::Error::ToSqlConversionFailure` so that the
@@ -153,15 +201,25 @@ impl From<rusqlite::Connection> for Connection {
 impl Connection {
     /// A PostgreSQL connection over `client`.
     pub fn postgres(client: postgres::Client) -> Connection {
-        Connection::postgres_at(client, None)
+        Connection::postgres_at(
+            super::pg_connect::Connected {
+                client,
+                sockets: Vec::new(),
+                answer: None,
+            },
+            None,
+        )
     }
 
-    /// A PostgreSQL connection over `client`, made from `url`: connected again from it when
-    /// the server closes it (see `revive`).
-    pub fn postgres_at(client: postgres::Client, url: Option<String>) -> Connection {
+    /// A PostgreSQL connection made from `url`: connected again from it when the server
+    /// closes it (see `revive`), and given up on when the server stops answering (pg_watch).
+    pub fn postgres_at(c: super::pg_connect::Connected, url: Option<String>) -> Connection {
         Connection {
             inner: Inner::Postgres(Box::new(Pg {
-                client: RefCell::new(client),
+                client: RefCell::new(c.client),
+                watch: super::pg_watch::Watch::new(c.answer, c.sockets),
+                lock_wait: Cell::new(std::time::Duration::ZERO),
+                pending: RefCell::new(None),
                 url,
                 in_tx: Cell::new(false),
                 failed_at: Cell::new(None),
@@ -214,7 +272,7 @@ impl Connection {
     ) -> Result<Option<T>> {
         match &self.inner {
             Inner::Sqlite(_) => Ok(None),
-            Inner::Postgres(pg) => f(&mut pg.client.borrow_mut()).map(Some).map_err(pg_err),
+            Inner::Postgres(pg) => pg.call(|c| f(c)).map(Some),
         }
     }
 
@@ -249,11 +307,15 @@ impl Connection {
             Inner::Postgres(pg) => {
                 use postgres::fallible_iterator::FallibleIterator;
                 pg.revive();
+                let _armed = pg.watch.arm(pg.lock_wait.get());
                 let mut client = pg.client.borrow_mut();
                 let none: [&(dyn postgres::types::ToSql + Sync); 0] = [];
-                let mut rows = client.query_raw(&placeholders(sql), none).map_err(pg_err)?;
+                let mut rows = client
+                    .query_raw(&placeholders(sql), none)
+                    .map_err(|e| pg.failed(e, false))?;
                 let mut values = Vec::new();
-                while let Some(r) = rows.next().map_err(pg_err)? {
+                while let Some(r) = rows.next().map_err(|e| pg.failed(e, false))? {
+                    pg.watch.touch();
                     values.clear();
                     for i in 0..r.len() {
                         values.push(r.try_get::<_, Cell0>(i).map_err(pg_err)?.0);
@@ -307,7 +369,7 @@ impl Connection {
             Inner::Sqlite(c) => c.execute_batch(sql),
             Inner::Postgres(pg) => {
                 pg.revive();
-                pg.client.borrow_mut().batch_execute(sql).map_err(pg_err)
+                pg.call(|c| c.batch_execute(sql))
             }
         }
     }
@@ -322,17 +384,15 @@ impl Connection {
                 // A new connection listens again; what happened meanwhile was not heard, so
                 // it counts as a change (the desk reloads).
                 let mut seen = pg.seen.get() + i64::from(pg.revive());
-                let mut client = pg.client.borrow_mut();
                 if !pg.listening.get() {
-                    client
-                        .batch_execute(&format!("LISTEN {}", pg_schema::CHANNEL))
-                        .map_err(pg_err)?;
+                    pg.call(|c| c.batch_execute(&format!("LISTEN {}", pg_schema::CHANNEL)))?;
                     pg.listening.set(true);
                 }
                 // One round trip first: the server hands this connection every notification
                 // committed before it asked ahead of its answer, so a change another connection
                 // has committed is seen now, not when its notice happens to cross the socket.
-                client.batch_execute("SELECT 1").map_err(pg_err)?;
+                pg.call(|c| c.batch_execute("SELECT 1"))?;
+                let mut client = pg.client.borrow_mut();
                 let mut notes = client.notifications();
                 let mut iter = notes.iter();
                 loop {
@@ -378,6 +438,23 @@ impl Connection {
         }
     }
 
+    /// Runs `f` with no limit on the server's answers (pg_watch): a schema upgrade, a
+    /// migration, whose single statements may run for minutes.
+    pub fn patient<T>(&self, f: impl FnOnce() -> T) -> T {
+        match &self.inner {
+            Inner::Sqlite(_) => f(),
+            Inner::Postgres(pg) => pg.watch.patient(f),
+        }
+    }
+
+    /// How long a statement may wait for a lock (the server's `lock_timeout`, just set):
+    /// the watch allows it on top of its limit.
+    pub fn set_lock_wait(&self, wait: std::time::Duration) {
+        if let Inner::Postgres(pg) = &self.inner {
+            pg.lock_wait.set(wait);
+        }
+    }
+
     /// Starts the write transaction of one action: SQLite's `BEGIN IMMEDIATE`; on PostgreSQL
     /// `BEGIN` and the desk's write lock (see the module's notes). Rolled back when dropped
     /// uncommitted.
@@ -386,13 +463,12 @@ impl Connection {
             Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
             Inner::Postgres(pg) => {
                 pg.revive();
-                pg.client
-                    .borrow_mut()
-                    .batch_execute(&format!(
+                pg.call(|c| {
+                    c.batch_execute(&format!(
                         "BEGIN; SELECT pg_advisory_xact_lock({})",
                         pg_schema::WRITE_LOCK
                     ))
-                    .map_err(pg_err)?;
+                })?;
                 pg.in_tx.set(true);
             }
         }
@@ -433,7 +509,9 @@ impl Transaction<'_> {
             Inner::Sqlite(c) => c.execute_batch(sql),
             Inner::Postgres(pg) => {
                 pg.in_tx.set(false);
-                pg.client.borrow_mut().batch_execute(sql).map_err(pg_err)
+                let _armed = pg.watch.arm(pg.lock_wait.get());
+                let done = pg.client.borrow_mut().batch_execute(sql);
+                done.map_err(|e| pg.failed(e, sql == "COMMIT"))
             }
         }
     }
@@ -449,6 +527,9 @@ impl Drop for Transaction<'_> {
     }
 }
 
+/// How long a call waits for a new connection being made before it says the server is away.
+const REVIVE_WAIT: std::time::Duration = std::time::Duration::from_millis(150);
+
 impl Pg {
     /// Connects again when the server closed the connection (a restart, a failover: with
     /// several hosts and `target_session_attrs=read-write` in the URL, to whichever is the
@@ -460,19 +541,54 @@ impl Pg {
         if self.in_tx.get() || !self.client.borrow().is_closed() {
             return false;
         }
-        if self
-            .failed_at
-            .get()
-            .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1))
-        {
-            return false;
+        let mut pending = self.pending.borrow_mut();
+        if pending.is_none() {
+            if self
+                .failed_at
+                .get()
+                .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1))
+            {
+                return false;
+            }
+            match super::pg_connect::start(url) {
+                Ok((deadline, made)) => {
+                    *pending = Some(Pending {
+                        started: std::time::Instant::now(),
+                        deadline,
+                        made,
+                    })
+                }
+                Err(_) => {
+                    self.failed_at.set(Some(std::time::Instant::now()));
+                    return false;
+                }
+            }
         }
-        let Ok(mut client) = super::pg_connect::connect(url) else {
+        // The connection is made on its own thread: a server that is back answers within
+        // a moment; one that is still stopped keeps it waiting there, not the desk, which
+        // says the server is away meanwhile and looks again at its next call. A connection
+        // that does not come within the URL's connect_timeout is given up and tried again.
+        let Some(p) = pending.as_ref() else {
+            return false;
+        };
+        let made = match p.made.recv_timeout(REVIVE_WAIT) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if p.started.elapsed() < p.deadline => {
+                return false;
+            }
+            // Past its deadline: left behind (its thread ends when its socket does), and
+            // tried again a second later (another host of the URL may be the primary now).
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(()),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(()),
+            Ok(made) => made.map_err(|_| ()),
+        };
+        *pending = None;
+        let Ok(mut made) = made else {
             self.failed_at.set(Some(std::time::Instant::now()));
             return false;
         };
         if self.listening.get()
-            && client
+            && made
+                .client
                 .batch_execute(&format!("LISTEN {}", pg_schema::CHANNEL))
                 .is_err()
         {
@@ -481,8 +597,34 @@ impl Pg {
         }
         self.failed_at.set(None);
         self.cache.borrow_mut().clear();
-        *self.client.borrow_mut() = client;
+        self.watch.renew(made.sockets);
+        *self.client.borrow_mut() = made.client;
         true
+    }
+
+    /// Runs `f` on the client, watched (pg_watch): the store's error, said as the server not
+    /// answering when the watchdog cut the connection.
+    fn call<T>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>,
+    ) -> Result<T> {
+        let _armed = self.watch.arm(self.lock_wait.get());
+        let done = f(&mut self.client.borrow_mut());
+        done.map_err(|e| self.failed(e, false))
+    }
+
+    /// The store's error for a failed call: the server's own, or, when the watchdog cut the
+    /// connection, that the server did not answer.
+    fn failed(&self, e: postgres::Error, at_commit: bool) -> rusqlite::Error {
+        match self.watch.limit() {
+            Some(limit) if self.watch.fired() => {
+                rusqlite::Error::ToSqlConversionFailure(Box::new(NoAnswer {
+                    waited: limit + self.lock_wait.get(),
+                    at_commit,
+                }))
+            }
+            _ => pg_err(e),
+        }
     }
 
     /// A statement of the store's SQL. Its first run in this connection is not prepared: it
@@ -526,7 +668,7 @@ impl Pg {
         if let Some(s) = st.prepared.get() {
             return Ok(s.clone());
         }
-        let stmt = self.client.borrow_mut().prepare(&st.text).map_err(pg_err)?;
+        let stmt = self.call(|c| c.prepare(&st.text))?;
         self.cache.borrow_mut().insert(st.key.clone(), stmt.clone());
         let _ = st.prepared.set(stmt.clone());
         Ok(stmt)
@@ -546,10 +688,14 @@ impl Pg {
             };
             (v as &(dyn postgres::types::ToSql + Sync), ty)
         });
+        let _armed = self.watch.arm(self.lock_wait.get());
         let mut client = self.client.borrow_mut();
-        let mut rows = client.query_typed_raw(&st.text, typed).map_err(pg_err)?;
+        let mut rows = client
+            .query_typed_raw(&st.text, typed)
+            .map_err(|e| self.failed(e, false))?;
         let mut out = Vec::new();
-        while let Some(r) = rows.next().map_err(pg_err)? {
+        while let Some(r) = rows.next().map_err(|e| self.failed(e, false))? {
+            self.watch.touch();
             out.push(
                 (0..r.len())
                     .map(|i| r.try_get::<_, Cell0>(i).map(|c| c.0).map_err(pg_err))
@@ -568,11 +714,7 @@ impl Pg {
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(&stmt, &refs)
-            .map_err(pg_err)?;
+        let rows = self.call(|c| c.query(&stmt, &refs))?;
         rows.iter()
             .map(|r| {
                 (0..r.len())
@@ -591,10 +733,7 @@ impl Pg {
                     .iter()
                     .map(|v| v as &(dyn postgres::types::ToSql + Sync))
                     .collect();
-                self.client
-                    .borrow_mut()
-                    .execute(&stmt, &refs)
-                    .map_err(pg_err)?
+                self.call(|c| c.execute(&stmt, &refs))?
             }
         };
         self.changes.set(n);

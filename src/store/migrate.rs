@@ -490,21 +490,32 @@ impl Store {
         self.still_signed_in()?;
         // The source's one moment: writers wait until the copy is done; rolled back.
         let source = self.conn.transaction().map_err(|e| self.err(e))?;
-        let r = match to {
+        // A PostgreSQL source's whole tables are read unwatched (pg_watch), as they may take.
+        let r = self.conn.patient(|| match to {
             Target::Postgres(url) => to_postgres(&source, url),
             Target::Sqlite(path) => privilege::as_caller(|| to_sqlite(&source, path)),
-        };
+        });
         progress::tell(progress::Work::Migrate, 1, 1);
         r.map_err(|e| self.map_db(e))
     }
 }
 
 /// Into an empty PostgreSQL database, in one transaction.
+/// The target is not watched (pg_watch): an index over millions of rows is one statement that
+/// may take minutes.
 fn to_postgres(source: &db::Connection, url: &str) -> Result<Migrated> {
     let shown = super::redact_url(url);
     let (target, _) = super::connect_postgres(url)?;
+    target.patient(|| into_postgres(source, &target, shown))
+}
+
+fn into_postgres(
+    source: &db::Connection,
+    target: &db::Connection,
+    shown: String,
+) -> Result<Migrated> {
     let pg = |e| Error::db(e, Path::new(&shown));
-    empty_and_ours(&target, &shown)?;
+    empty_and_ours(target, &shown)?;
     let tx = target.transaction().map_err(pg)?;
     for (version, sql) in pg_schema::ALL {
         tx.execute_batch(sql).map_err(pg)?;

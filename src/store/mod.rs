@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod pg_connect;
 pub mod pg_grants;
 pub mod pg_schema;
+pub mod pg_watch;
 pub mod progress;
 pub mod public;
 pub mod query;
@@ -402,6 +403,11 @@ fn pg_owner(conn: &db::Connection, shown: &Path, version: Option<i64>) -> Result
 /// Runs the PostgreSQL migrations not yet run, each with its version row, in one transaction
 /// under the write lock, then gives the program's role its rights (`pg_grants`).
 fn migrate_postgres(conn: &db::Connection) -> rusqlite::Result<()> {
+    // Unwatched (pg_watch): an upgrade's index over a big desk's rows may take minutes.
+    conn.patient(|| migrate_postgres_now(conn))
+}
+
+fn migrate_postgres_now(conn: &db::Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     // Another host may have migrated while this one waited for the lock.
     let now = pg_version(&tx)?.map_or(0, |v| v.1);
@@ -437,7 +443,7 @@ pub(crate) fn connect_postgres(url: &str) -> Result<(db::Connection, PathBuf)> {
     let started = std::time::Instant::now();
     let mut restarting = false;
     let client = loop {
-        match pg_connect::connect(url) {
+        match pg_connect::open(url) {
             Err(pg_connect::ConnectError::Server(e))
                 if started.elapsed() < PG_STARTUP_WAIT
                     && (pg_connect::transient(&e)
@@ -918,13 +924,17 @@ impl Store {
             // PostgreSQL: a writer waits for the desk's write lock (and any row lock) this
             // long, then gives up as a locked SQLite desk does (55P03: error.db.locked). Zero
             // waits not at all, as on SQLite (PostgreSQL's 0 would wait for ever).
-            Err(_) => self
-                .conn
-                .execute_batch(&format!(
-                    "SET lock_timeout = {}",
-                    timeout.as_millis().clamp(1, i32::MAX as u128)
-                ))
-                .map_err(|e| self.err(e)),
+            Err(_) => {
+                self.conn
+                    .execute_batch(&format!(
+                        "SET lock_timeout = {}",
+                        timeout.as_millis().clamp(1, i32::MAX as u128)
+                    ))
+                    .map_err(|e| self.err(e))?;
+                // Waiting that long for the lock is not the server failing to answer.
+                self.conn.set_lock_wait(timeout);
+                Ok(())
+            }
         }
     }
 

@@ -75,6 +75,9 @@ pub struct Target {
     pub config: postgres::Config,
     pub mode: SslMode,
     pub root_cert: Option<PathBuf>,
+    /// How long a statement may go unanswered (`answer_timeout`, ours: pg_watch); None
+    /// waits for ever.
+    pub answer: Option<Duration>,
 }
 
 /// Reads a `postgres://` (or `postgresql://`) URL: `sslmode` and `sslrootcert` are ours (the
@@ -90,6 +93,7 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
     let mut mode = SslMode::Prefer;
     let mut root_cert = None;
     let mut user_timeout = None;
+    let mut answer = Some(super::pg_watch::ANSWER_TIMEOUT);
     let mut rest: Vec<&str> = Vec::new();
     let mut given: Vec<String> = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -119,6 +123,13 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
                     ))
                 })?;
                 user_timeout = Some(Duration::from_millis(ms));
+            }
+            // Ours (pg_watch): seconds a statement may go unanswered, 0 for ever.
+            "answer_timeout" => {
+                let s: u64 = decode(v).parse().map_err(|_| {
+                    ConnectError::Url(format!("answer_timeout {v:?} is not a number of seconds"))
+                })?;
+                answer = (s > 0).then(|| Duration::from_secs(s));
             }
             _ => rest.push(pair),
         }
@@ -179,6 +190,7 @@ pub fn parse(url: &str) -> Result<Target, ConnectError> {
         config,
         mode,
         root_cert,
+        answer,
     })
 }
 
@@ -291,6 +303,38 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// desk waiting for ever. The connection is made on a thread of its own; past the deadline it
 /// is left behind (the command ends with a message) and its socket closed when it gives up.
 pub fn connect(url: &str) -> Result<postgres::Client, ConnectError> {
+    open(url).map(|c| c.client)
+}
+
+/// A connection made, with what its watch needs (pg_watch).
+pub struct Connected {
+    pub client: postgres::Client,
+    /// Its sockets (descriptor, inode).
+    pub sockets: Vec<(std::os::fd::RawFd, u64)>,
+    /// The URL's `answer_timeout`.
+    pub answer: Option<Duration>,
+}
+
+/// `connect`, with the connection's sockets and its answer timeout.
+pub fn open(url: &str) -> Result<Connected, ConnectError> {
+    let (deadline, answer) = start(url)?;
+    match answer.recv_timeout(deadline) {
+        Ok(r) => r,
+        Err(_) => Err(ConnectError::NoAnswer(deadline)),
+    }
+}
+
+/// A connection being made on a thread of its own: its deadline, and where its outcome
+/// arrives (a running desk polls it while the server is away, and goes on meanwhile).
+pub fn start(
+    url: &str,
+) -> Result<
+    (
+        Duration,
+        std::sync::mpsc::Receiver<Result<Connected, ConnectError>>,
+    ),
+    ConnectError,
+> {
     let t = parse(url)?;
     let tls = tls(t.mode, t.root_cert.as_deref())?;
     let deadline = t
@@ -300,16 +344,25 @@ pub fn connect(url: &str) -> Result<postgres::Client, ConnectError> {
         .unwrap_or(CONNECT_TIMEOUT);
     let (send, answer) = std::sync::mpsc::channel();
     let config = t.config;
+    let limit = t.answer;
+    let ports = match config.get_ports() {
+        [] => vec![5432],
+        p => p.to_vec(),
+    };
     std::thread::Builder::new()
         .name("pg-connect".into())
         .spawn(move || {
-            let _ = send.send(config.connect(tls));
+            let before = super::pg_watch::sockets();
+            let made = config.connect(tls).map_err(ConnectError::Server);
+            let made = made.map(|client| Connected {
+                client,
+                sockets: super::pg_watch::sockets_since(&before, &ports),
+                answer: limit,
+            });
+            let _ = send.send(made);
         })
         .map_err(|e| ConnectError::Url(format!("cannot start a thread: {e}")))?;
-    match answer.recv_timeout(deadline) {
-        Ok(r) => r.map_err(ConnectError::Server),
-        Err(_) => Err(ConnectError::NoAnswer(deadline)),
-    }
+    Ok((deadline, answer))
 }
 
 /// `url` without its password, and connecting as `user` (the URL's user replaced, or given
