@@ -9,16 +9,9 @@
 set -eu
 N=${1:-100000}
 cd "$(dirname "$0")/.."
-. bench/hyperfine.sh
-. bench/demo.sh
 . bench/pgcluster.sh
-if [ -n "${2:-}" ]; then
-  copied_desk migrate "$2"
-else
-  demo_desk migrate "$N"
-fi
+pg_source migrate "$N" "${2:-}"
 CFG=$W/desk.toml
-echo "source: $(sqlite3 -readonly "$DESK_DB" "SELECT (SELECT count(*) FROM tickets) || ' tickets, ' || (SELECT count(*) FROM events) || ' events'"), $(du -h "$DESK_DB" | cut -f1)"
 pg_cluster
 pg_newdb desk_migrate
 t() { local s; s=$(date +%s.%N); "$@"; echo "  $(echo "$(date +%s.%N) - $s" | bc | xargs printf '%.1f') s" >&2; }

@@ -12,11 +12,8 @@
 set -eu
 N=${1:-100000}
 cd "$(dirname "$0")/.."
-. bench/hyperfine.sh
-. bench/demo.sh
 . bench/pgcluster.sh
-if [ -n "${2:-}" ]; then copied_desk pg "$2"; else demo_desk pg "$N"; fi
-echo "source: $(sqlite3 -readonly "$DESK_DB" "SELECT (SELECT count(*) FROM tickets) || ' tickets, ' || (SELECT count(*) FROM events) || ' events'"), $(du -h "$DESK_DB" | cut -f1)"
+pg_source pg "$N" "${2:-}"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 SQ=$DESK_DB
 CFG=$W/desk.toml

@@ -1,4 +1,10 @@
-# Sourced by the benchmarks that need PostgreSQL 15 (bench/migrate.sh, bench/pg.sh):
+# Sourced by the benchmarks that need PostgreSQL 15 (bench/migrate.sh, bench/pg.sh), from the
+# repository's root; brings hyperfine and the release build (bench/hyperfine.sh) and the demo
+# desks (bench/demo.sh) with it:
+#   pg_source NAME N [SOURCE.db]
+#                   the SQLite desk the bench starts from: a copy of SOURCE when given
+#                   (copied_desk), else a demo desk of N tickets kept between runs (demo_desk);
+#                   sets W and DESK_DB, and says what it holds.
 #   pg_cluster      starts a throw-away cluster in $PGW (default /tmp/desk-bench-pg) on a free
 #                   loopback port, as the user postgres when run as root (initdb refuses
 #                   root), with the deployment's two roles (README, "On PostgreSQL"); stopped
@@ -6,6 +12,8 @@
 #   pg_newdb NAME   an empty database owned by desk_owner; sets OWNER_URL and APP_URL.
 # fsync stays on and the settings are PostgreSQL's defaults but shared_buffers (256MB) and
 # maintenance_work_mem (256MB), so the timings are a real server's, on this machine.
+. bench/hyperfine.sh
+. bench/demo.sh
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PGW=${PGW:-/tmp/desk-bench-pg}
 pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -36,4 +44,8 @@ pg_newdb() {
   OWNER_URL="postgres://desk_owner@127.0.0.1:$PGPORT/$1"
   APP_URL="postgres://desk_app@127.0.0.1:$PGPORT/$1"
   export PGPASSWORD=$PGSECRET
+}
+pg_source() {
+  if [ -n "${3:-}" ]; then copied_desk "$1" "$3"; else demo_desk "$1" "$2"; fi
+  echo "source: $(sqlite3 -readonly "$DESK_DB" "SELECT (SELECT count(*) FROM tickets) || ' tickets, ' || (SELECT count(*) FROM events) || ' events'"), $(du -h "$DESK_DB" | cut -f1)"
 }

@@ -653,11 +653,15 @@ impl Pg {
     }
 
     /// The statement prepared (and kept), when it has run before or must be described.
+    /// Inside a write transaction a statement not yet prepared is run unprepared however often
+    /// it runs: preparing costs a round trip of its own, and there every round trip is spent
+    /// holding the desk-wide write lock that every other writer queues on (8 writers at once:
+    /// the report's days are read and written once per dimension, the same SQL four times).
     fn prepared(&self, st: &PgStmt) -> Result<Option<postgres::Statement>> {
         if let Some(s) = st.prepared.get() {
             return Ok(Some(s.clone()));
         }
-        if st.ran.get() == 0 {
+        if st.ran.get() == 0 || self.in_tx.get() {
             return Ok(None);
         }
         self.describe(st).map(Some)
