@@ -74,3 +74,34 @@ fn a_statement_runs_unprepared_once_then_prepared_with_the_same_values() {
         .expect_err("no such column");
     assert!(e.to_string().contains("nosuch"), "{e}");
 }
+
+/// Inside a write transaction nothing is prepared however often it runs: preparing is a round
+/// trip of its own, and there it would be spent holding the desk-wide write lock every other
+/// writer waits for. Outside one, the second run prepares as before.
+#[test]
+fn a_write_transaction_prepares_nothing() {
+    let Some(c) = connect() else { return };
+    c.execute_batch("CREATE TABLE items (id BIGINT PRIMARY KEY, v TEXT)")
+        .expect("the table");
+    let tx = c.transaction().expect("a write transaction");
+    for id in 1..=3i64 {
+        tx.execute(
+            "INSERT INTO items (id, v) VALUES (?1, ?2)",
+            params![id, "x"],
+        )
+        .expect("an insert");
+    }
+    assert_eq!(
+        tx.prepared_statements(),
+        0,
+        "run three times, never prepared"
+    );
+    tx.commit().expect("committed");
+    for id in [1i64, 2] {
+        let v: String = c
+            .query_row("SELECT v FROM items WHERE id = ?1", [id], |r| r.get(0))
+            .expect("a row");
+        assert_eq!(v, "x");
+    }
+    assert_eq!(c.prepared_statements(), 1, "read twice outside: prepared");
+}
