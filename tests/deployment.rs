@@ -516,19 +516,29 @@ fn a_restart_mid_load_loses_nothing_acknowledged() {
     assert_eq!(gaps, "0");
 }
 
+/// A cluster for one test that stops or restarts its server, a database there with a desk
+/// made by its owner (`desk init`), and a HOME; None (said on stderr) without PostgreSQL.
+fn a_desk_on_a_cluster_of_its_own() -> Option<(pg::Cluster, pg::Db, tempfile::TempDir)> {
+    if pg::bin_dir().is_err() {
+        pg::skip("PostgreSQL is not installed");
+        return None;
+    }
+    let c = pg::Cluster::start(pg::Options::default()).expect("a cluster");
+    let db = c.create_db();
+    let home = tempfile::tempdir().expect("home");
+    desk_in(&db.url, home.path(), &["init"], 120).ok();
+    Some((c, db, home))
+}
+
 /// The long-running desk (the terminal desk holds one Store for hours) connects again after
 /// the server restarted, instead of failing from then on: its reads work, and its LISTEN is
 /// sent again, so a colleague's change reaches it as before.
 #[test]
 fn a_running_desk_connects_again_after_a_restart() {
-    if pg::bin_dir().is_err() {
-        return pg::skip("PostgreSQL is not installed");
-    }
-    let c = pg::Cluster::start(pg::Options::default()).expect("a cluster");
-    let db = c.create_db();
-    let home = tempfile::tempdir().expect("home");
+    let Some((c, db, home)) = a_desk_on_a_cluster_of_its_own() else {
+        return;
+    };
     let run = |url: &str, args: &[&str]| desk_in(url, home.path(), args, 120);
-    run(&db.url, &["init"]).ok();
     run(&db.app_url, &["new", "--subject", "before"]).ok();
     let store = Store::open_postgres(&db.app_url, Mode::Existing).expect("the desk's store");
     let v0 = store.data_version().expect("listening");
@@ -769,15 +779,11 @@ fn resume_later(pids: Vec<i32>, after: std::time::Duration) -> std::sync::mpsc::
 /// Fails without the watchdog (pg_watch): the command waits until the test kills it.
 #[test]
 fn a_server_stopped_mid_command_is_given_up_on() {
-    if pg::bin_dir().is_err() {
-        return pg::skip("PostgreSQL is not installed");
-    }
-    let c = pg::Cluster::start(pg::Options::default()).expect("a cluster");
-    let db = c.create_db();
-    let home = tempfile::tempdir().expect("home");
+    let Some((c, db, home)) = a_desk_on_a_cluster_of_its_own() else {
+        return;
+    };
     let app = format!("{}?answer_timeout=2", db.app_url);
     let run = |url: &str, args: &[&str]| desk_in(url, home.path(), args, 120);
-    run(&db.url, &["init"]).ok();
     let first = run(&app, &["new", "--subject", "acknowledged", "--yes"]).ok();
     // A session holds the desk's write lock, so the next `desk new` is held inside its
     // transaction, at its first statement.
@@ -867,13 +873,9 @@ fn a_server_stopped_mid_command_is_given_up_on() {
 /// the desk is connected again and reads.
 #[test]
 fn a_running_desk_outlives_a_stopped_server() {
-    if pg::bin_dir().is_err() {
-        return pg::skip("PostgreSQL is not installed");
-    }
-    let c = pg::Cluster::start(pg::Options::default()).expect("a cluster");
-    let db = c.create_db();
-    let home = tempfile::tempdir().expect("home");
-    desk_in(&db.url, home.path(), &["init"], 120).ok();
+    let Some((c, db, home)) = a_desk_on_a_cluster_of_its_own() else {
+        return;
+    };
     let app = format!("{}?answer_timeout=2", db.app_url);
     desk_in(&app, home.path(), &["new", "--subject", "x", "--yes"], 120).ok();
     let store = Store::open_postgres(&app, Mode::Existing).expect("the desk's store");
