@@ -429,6 +429,28 @@ fn show_keeps_the_lines_of_a_note() {
     assert_eq!(lines[at + 2].trim(), "Will try tomorrow.");
 }
 
+/// A bar of long work in `t`: it names `label` with how many of `total`, the rate and the
+/// time left while the command runs, and is gone from the screen once the command ends well.
+fn bar_shows_then_clears(t: &Tmux, label: &str, total: &str) {
+    let screen = t.wait_for(label);
+    assert!(
+        screen.contains(&format!("/{total}")) && screen.contains("/s ·") && screen.contains("left"),
+        "{screen}"
+    );
+    let start = Instant::now();
+    while !t.screen().contains("EXITED:0") {
+        assert!(start.elapsed() < Duration::from_secs(300), "{}", t.screen());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Not a word of the bar is left (its first word, as the screen may wrap the rest).
+    let first = label.split_whitespace().next().unwrap_or(label);
+    assert!(
+        !t.screen().contains(first),
+        "the bar is cleared: {}",
+        t.screen()
+    );
+}
+
 /// Long work shows a bar with its rate and the time left on a terminal, clears it when done,
 /// and writes nothing of it where standard error is not a terminal.
 #[test]
@@ -456,21 +478,7 @@ fn long_work_shows_progress_on_a_terminal_only() {
         "",
         &["demo", "--tickets", "30000", ">/dev/null"],
     );
-    let screen = t.wait_for("Generating demo tickets");
-    assert!(
-        screen.contains("/30,000") && screen.contains("/s ·") && screen.contains("left"),
-        "{screen}"
-    );
-    let start = Instant::now();
-    while !t.screen().contains("EXITED:0") {
-        assert!(start.elapsed() < Duration::from_secs(300), "{}", t.screen());
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    assert!(
-        !t.screen().contains("Generating"),
-        "the bar is cleared: {}",
-        t.screen()
-    );
+    bar_shows_then_clears(&t, "Generating demo tickets", "30,000");
 }
 
 /// `desk import` shows its bar (how many of how many, the rate, the time left) on a terminal,
@@ -509,20 +517,6 @@ fn an_import_shows_its_progress_on_a_terminal_only() {
         "",
         &["import", &file.display().to_string(), ">/dev/null"],
     );
-    let screen = t.wait_for("Registering requests");
-    assert!(
-        screen.contains("/20,000") && screen.contains("/s ·") && screen.contains("left"),
-        "{screen}"
-    );
-    let start = Instant::now();
-    while !t.screen().contains("EXITED:0") {
-        assert!(start.elapsed() < Duration::from_secs(300), "{}", t.screen());
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    assert!(
-        !t.screen().contains("Registering"),
-        "the bar is cleared: {}",
-        t.screen()
-    );
+    bar_shows_then_clears(&t, "Registering requests", "20,000");
     assert_eq!(d.ints("SELECT count(*) FROM tickets"), vec![20_002]);
 }
