@@ -584,3 +584,41 @@ fn the_desks_people_are_chained_too() {
         r.stdout
     );
 }
+
+/// An import keeps the chain's tail as it appends, where a single change reads it before each
+/// event: a group the configuration declares and the database does not hold yet is made by
+/// the first request routed to it, and that making is chained as a desk-level event in the
+/// middle of the import. Every event after it still chains on it.
+#[test]
+fn an_import_that_makes_a_group_chains_on_after_its_making() {
+    let d = Desk::new();
+    let text = std::fs::read_to_string(d.config()).expect("config");
+    std::fs::write(
+        d.config(),
+        format!(
+            "{text}\n[[group]]\ncode = \"NIGHT\"\nname = \"Night shift\"\nauto_assign = false\n"
+        ),
+    )
+    .expect("write the configuration");
+    let items: String = (0..100)
+        .map(|i| {
+            let group = if i >= 40 {
+                ", \"group\": \"NIGHT\""
+            } else {
+                ""
+            };
+            format!("{{\"subject\": \"Request {i} about the lift\"{group}}}\n")
+        })
+        .collect();
+    let out = d.run_stdin(&["import", "-"], items.as_bytes()).ok();
+    assert_eq!(out.lines().count(), 100, "{out}");
+    assert_eq!(
+        d.ints("SELECT count(*) FROM desk_events WHERE kind = 'group' AND from_value = 'NIGHT'"),
+        vec![1],
+        "the group's making is in the history"
+    );
+    d.run(&["check"]).ok();
+    let numbers = d.new_ticket("After the import", &["--group", "NIGHT"]);
+    assert!(!numbers.is_empty());
+    d.run(&["check"]).ok();
+}

@@ -142,6 +142,22 @@ pub(crate) fn store_figures(
     write_fact(conn, ticket, f.is_open, f.reassignments, &fact)
 }
 
+/// The row of facts of a ticket just registered, whose row already holds the figures of `s`
+/// (intake writes them with it): no row of facts to read back or replace, its report's days
+/// summed into `days`.
+pub(crate) fn store_new_figures(
+    conn: &Connection,
+    cfg: &Config,
+    ticket: i64,
+    f: &FactRow,
+    s: &Sla,
+    days: &mut super::report::rollup::Pending,
+) -> rusqlite::Result<()> {
+    let fact = fact_of(f, s);
+    days.add(cfg, &fact);
+    write_fact(conn, ticket, f.is_open, f.reassignments, &fact)
+}
+
 /// A ticket's row of facts from its report figures and its clocks.
 fn fact_of(f: &FactRow, s: &Sla) -> Fact {
     let fr = s
@@ -282,14 +298,21 @@ pub(crate) fn refresh_into(
             })
         })?;
     let events = clock_events(conn, ticket)?;
+    let (f, s) = settle(cfg, f, &events, now);
+    store_figures(conn, cfg, ticket, &f, &s, days)
+}
+
+/// A ticket's figures from its row of facts as the ticket gives it and its whole history:
+/// read back from the database (`refresh_into`), or as intake is about to write them.
+pub(crate) fn settle(cfg: &Config, f: FactRow, events: &[ClockEvent], now: i64) -> (FactRow, Sla) {
     // Derived from the history like the clocks, so an undone reassignment is none.
     let f = FactRow {
-        reassignments: sla::reassignments(&events),
+        reassignments: sla::reassignments(events),
         ..f
     };
     let priority = Priority::from_rank(f.fact.priority).unwrap_or(Priority::Normal);
-    let s = compute_for(cfg, &events, priority, &f.fact.category, now);
-    store_figures(conn, cfg, ticket, &f, &s, days)
+    let s = compute_for(cfg, events, priority, &f.fact.category, now);
+    (f, s)
 }
 
 /// The `[sla]` settings open tickets' figures were last computed under.

@@ -435,6 +435,13 @@ impl Pending {
         Ok(())
     }
 
+    /// The row of facts of a ticket that had none (just registered): its contributions added.
+    pub(crate) fn add(&mut self, cfg: &Config, new: &Fact) {
+        if self.valid {
+            contributions(cfg, new, &mut self.delta, 1);
+        }
+    }
+
     /// Writes what was summed: each row touched, once.
     pub(crate) fn write(self, c: &Connection) -> rusqlite::Result<()> {
         for (key, d) in self.delta.iter().filter(|(_, d)| !d.is_empty()) {

@@ -7,10 +7,14 @@ use crate::core::model::{Actor, Channel, EventKind, Priority, limits};
 use crate::core::numbering::{self, Parts};
 use crate::core::refusal::Refusal;
 use crate::core::rights::{self, Action};
+use crate::core::sla::ClockEvent;
 use crate::error::{Error, Result};
 use crate::msg;
+use crate::store::chain::Appender;
 use crate::store::db::{Connection, OptionalExtension, params};
-use crate::store::report::rollup::Pending;
+use crate::store::report::rollup::{Fact, Pending};
+use crate::store::sla::FactRow;
+use std::cell::RefCell;
 
 /// From how many requests an import builds their search index in one pass at the end.
 const BULK: usize = 64;
@@ -153,27 +157,24 @@ struct Decided {
     assigned: Option<AgentRef>,
 }
 
-/// Stores the ticket's row; returns its id.
+/// Stores the ticket's row with its service-level figures (`f`, `s`); returns its id.
 fn insert_row(
     tx: &Connection,
-    cfg: &Config,
     actor: &Actor,
     p: &Prepared,
     d: &Decided,
+    (f, s): (&FactRow, &crate::core::sla::Sla),
     now: i64,
 ) -> Result<i64> {
-    let open = cfg
-        .lifecycle
-        .category(&d.status)
-        .is_none_or(|c| c.is_open());
     let a = &d.alloc;
     Ok(tx
         .prepare_cached(
             "INSERT INTO tickets (number, number_key, scope, seq, subject, body, requester,
             contact, channel, category, priority, status, is_open, assignee_id,
-            group_code, created_at, created_by, updated_at, updated_by, external_ref)
+            group_code, created_at, created_by, updated_at, updated_by, external_ref,
+            due_at, risk_at, first_response_at, reassignments)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-            ?17, ?16, ?17, ?18)
+            ?17, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
          RETURNING id",
         )?
         .query_row(
@@ -190,27 +191,34 @@ fn insert_row(
                 p.routing.category,
                 p.priority.rank(),
                 d.status,
-                open,
+                f.is_open,
                 d.assigned.as_ref().map(|a| a.id),
                 p.routing.group,
                 now,
                 actor.id(),
                 p.external_ref,
+                s.due,
+                s.risk_at,
+                s.first_response_at,
+                f.reassignments,
             ],
             |r| r.get::<_, i64>(0),
         )?)
 }
 
+/// One of a new ticket's first events: by the registering actor, or (`by_desk`) by the desk
+/// itself.
+struct FirstEvent {
+    by_desk: bool,
+    kind: EventKind,
+    from: Option<String>,
+    to: Option<String>,
+    text: Option<String>,
+}
+
 /// The new ticket's first events: created (sealing the request it took), and the desk's
 /// automatic assignment with the status that moves it to.
-fn record_first_events(
-    h: &History<'_>,
-    tx: &Connection,
-    cfg: &Config,
-    p: &Prepared,
-    d: &Decided,
-    now: i64,
-) -> Result<()> {
+fn first_events(cfg: &Config, p: &Prepared, d: &Decided) -> Vec<FirstEvent> {
     let routing = &p.routing;
     let created = crate::core::chain::created_text(
         p.channel.as_str(),
@@ -223,18 +231,80 @@ fn record_first_events(
             contact: &p.contact,
         },
     );
-    h.record(EventKind::Created, None, Some(&d.initial), Some(&created))?;
+    let mut out = vec![FirstEvent {
+        by_desk: false,
+        kind: EventKind::Created,
+        from: None,
+        to: Some(d.initial.clone()),
+        text: Some(created),
+    }];
     if let (Some(a), Some(g)) = (&d.assigned, &routing.group) {
-        record_auto_assignment(h, tx, cfg, g, a, now)?;
+        out.push(FirstEvent {
+            by_desk: true,
+            kind: EventKind::Assigned,
+            from: None,
+            to: Some(a.login.clone()),
+            text: Some(auto_assignment_note(cfg, g).to_string()),
+        });
         if d.status != d.initial {
-            h.by_desk()
-                .record(EventKind::Status, Some(&d.initial), Some(&d.status), None)?;
+            out.push(FirstEvent {
+                by_desk: true,
+                kind: EventKind::Status,
+                from: Some(d.initial.clone()),
+                to: Some(d.status.clone()),
+                text: None,
+            });
         }
     }
-    Ok(())
+    out
 }
 
-/// Numbers and stores one prepared request inside the caller's transaction.
+/// The new ticket's service-level figures, computed by the same rules as from its history
+/// read back (`sla::settle`), from the row and the first events it is about to get.
+fn figures(
+    cfg: &Config,
+    p: &Prepared,
+    d: &Decided,
+    events: &[FirstEvent],
+    now: i64,
+) -> (FactRow, crate::core::sla::Sla) {
+    let is_open = cfg
+        .lifecycle
+        .category(&d.status)
+        .is_none_or(|c| c.is_open());
+    let row = FactRow {
+        is_open,
+        reassignments: 0,
+        reason: None,
+        fact: Fact {
+            created_at: now,
+            resolved_at: None,
+            category: p.routing.category.clone(),
+            group_code: p.routing.group.clone(),
+            assignee: d.assigned.as_ref().map(|a| a.login.clone()),
+            channel: p.channel.as_str().to_string(),
+            priority: p.priority.rank(),
+            outcome: None,
+            satisfaction: None,
+            ..Fact::default()
+        },
+    };
+    let clock: Vec<ClockEvent> = events
+        .iter()
+        .map(|e| ClockEvent {
+            at: now,
+            kind: e.kind,
+            from: e.from.clone(),
+            to: e.to.clone(),
+            by_agent: !e.by_desk,
+            undo: false,
+        })
+        .collect();
+    crate::store::sla::settle(cfg, row, &clock, now)
+}
+
+/// Numbers and stores one prepared request inside the caller's transaction, its events chained
+/// after `chain` (the chain's tail).
 fn insert_new(
     tx: &Connection,
     cfg: &Config,
@@ -242,6 +312,7 @@ fn insert_new(
     p: &Prepared,
     now: i64,
     days: &mut Pending,
+    chain: &RefCell<Appender>,
 ) -> Result<Intake> {
     if let Some(number) = registered_as(tx, p)? {
         return Ok(Intake::Existing(number));
@@ -249,7 +320,10 @@ fn insert_new(
     let life = &cfg.lifecycle;
     let mut assigned = None;
     if let Some(g) = &p.routing.group {
-        ensure_group(tx, cfg, g)?;
+        if ensure_group(tx, cfg, g)? {
+            // Its making was chained as a desk-level event.
+            *chain.borrow_mut() = Appender::new(tx)?;
+        }
         assigned = auto_assignee(tx, cfg, g)?;
     }
     let alloc = number_for(tx, cfg, p, actor, now)?;
@@ -264,10 +338,23 @@ fn insert_new(
         status,
         assigned,
     };
-    let id = insert_row(tx, cfg, actor, p, &d, now)?;
-    let h = History::new(tx, id, &d.alloc.number, now, Some(actor));
-    record_first_events(&h, tx, cfg, p, &d, now)?;
-    crate::store::sla::refresh_into(tx, cfg, id, now, days)?;
+    let events = first_events(cfg, p, &d);
+    let (f, s) = figures(cfg, p, &d, &events, now);
+    let id = insert_row(tx, actor, p, &d, (&f, &s), now)?;
+    let h = History::new(tx, id, &d.alloc.number, now, Some(actor)).chained(chain);
+    for e in &events {
+        let h = if e.by_desk { h.by_desk() } else { h };
+        h.record(
+            e.kind,
+            e.from.as_deref(),
+            e.to.as_deref(),
+            e.text.as_deref(),
+        )?;
+    }
+    if let (Some(a), Some(g)) = (&d.assigned, &p.routing.group) {
+        note_auto_assignment(tx, g, a, now)?;
+    }
+    crate::store::sla::store_new_figures(tx, cfg, id, &f, &s, days)?;
     // The web page shows the requester the new number and access code.
     let shown = actor.role() == crate::core::model::Role::Web;
     crate::store::outbox::on_created(
@@ -302,17 +389,14 @@ pub(crate) fn intake_in(
     rights::check(actor, Action::Create, None)?;
     let mut p = Prepared::new(cfg, &cfg.router().compile(), new)?;
     p.acknowledge = acknowledge;
-    one(tx, cfg, |days| insert_new(tx, cfg, actor, &p, now, days))
+    one(tx, cfg, actor, &p, now)
 }
 
 /// One request's intake, its report's days written at its end.
-fn one(
-    tx: &Connection,
-    cfg: &Config,
-    f: impl FnOnce(&mut Pending) -> Result<Intake>,
-) -> Result<Intake> {
+fn one(tx: &Connection, cfg: &Config, actor: &Actor, p: &Prepared, now: i64) -> Result<Intake> {
     let mut days = Pending::new(tx, cfg)?;
-    let out = f(&mut days)?;
+    let chain = RefCell::new(Appender::new(tx)?);
+    let out = insert_new(tx, cfg, actor, p, now, &mut days, &chain)?;
     days.write(tx)?;
     Ok(out)
 }
@@ -348,7 +432,7 @@ impl Store {
     ) -> Result<Intake> {
         rights::check(actor, Action::Create, None)?;
         let p = Prepared::new(cfg, &cfg.router().compile(), new)?;
-        self.write(|tx| one(tx, cfg, |days| insert_new(tx, cfg, actor, &p, now, days)))
+        self.write(|tx| one(tx, cfg, actor, &p, now))
     }
 
     /// Registers many requests (an import) in one transaction: all of them, or none. A request
@@ -410,11 +494,13 @@ impl Store {
             };
             // The report's days summed over the whole import and written once.
             let mut days = Pending::new(tx, cfg)?;
+            // The chain's tail read once, kept as the import appends.
+            let chain = RefCell::new(Appender::new(tx)?);
             let out = prepared
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    let r = insert_new(tx, cfg, actor, p, now, &mut days);
+                    let r = insert_new(tx, cfg, actor, p, now, &mut days, &chain);
                     progress(i + 1);
                     r
                 })

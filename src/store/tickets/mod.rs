@@ -33,6 +33,7 @@ use crate::error::{Error, Message, Result};
 use crate::msg;
 use crate::store::db::{Connection, OptionalExtension, Row, params};
 use rusqlite::types::Type;
+use std::cell::RefCell;
 
 /// The assignee or another agent as shown to people.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,6 +264,9 @@ pub(crate) struct History<'a> {
     number: &'a str,
     at: i64,
     actor: Option<&'a Actor>,
+    /// The chain's tail kept by the caller across many events (an import), instead of read
+    /// before each one.
+    chain: Option<&'a RefCell<super::chain::Appender>>,
 }
 
 impl<'a> History<'a> {
@@ -279,6 +283,16 @@ impl<'a> History<'a> {
             number,
             at,
             actor,
+            chain: None,
+        }
+    }
+
+    /// The same history, its events chained after `chain`'s tail (which must be the chain's
+    /// tail: nothing else appends in between).
+    pub(crate) fn chained(self, chain: &'a RefCell<super::chain::Appender>) -> History<'a> {
+        History {
+            chain: Some(chain),
+            ..self
         }
     }
 
@@ -315,22 +329,23 @@ impl<'a> History<'a> {
         text: Option<&str>,
     ) -> rusqlite::Result<i64> {
         let actor = self.actor;
-        super::chain::append(
-            self.tx,
-            &super::chain::NewEvent {
-                ticket_id: self.ticket,
-                ticket_number: self.number,
-                at: self.at,
-                actor: actor.map(|a| (a.id(), a.agent.login.as_str())),
-                via: actor
-                    .and_then(|a| a.via.as_ref())
-                    .map(|v| (v.id, v.login.as_str())),
-                kind: kind.as_str(),
-                from,
-                to,
-                text,
-            },
-        )
+        let e = super::chain::NewEvent {
+            ticket_id: self.ticket,
+            ticket_number: self.number,
+            at: self.at,
+            actor: actor.map(|a| (a.id(), a.agent.login.as_str())),
+            via: actor
+                .and_then(|a| a.via.as_ref())
+                .map(|v| (v.id, v.login.as_str())),
+            kind: kind.as_str(),
+            from,
+            to,
+            text,
+        };
+        match self.chain {
+            Some(chain) => chain.borrow_mut().append(self.tx, &e),
+            None => super::chain::append(self.tx, &e),
+        }
     }
 }
 
@@ -398,16 +413,31 @@ pub(crate) fn record_auto_assignment(
     to: &AgentRef,
     now: i64,
 ) -> Result<()> {
-    let rule = assign_rule(cfg, group);
     h.by_desk().record(
         EventKind::Assigned,
         None,
         Some(&to.login),
-        Some(match rule {
-            AssignRule::LeastLoaded => "automatic: least-loaded member with room",
-            AssignRule::RoundRobin => "automatic: the next member in turn with room",
-        }),
+        Some(auto_assignment_note(cfg, group)),
     )?;
+    note_auto_assignment(conn, group, to, now)
+}
+
+/// The text of an automatic assignment's event in `group`.
+pub(crate) fn auto_assignment_note(cfg: &Config, group: &str) -> &'static str {
+    match assign_rule(cfg, group) {
+        AssignRule::LeastLoaded => "automatic: least-loaded member with room",
+        AssignRule::RoundRobin => "automatic: the next member in turn with room",
+    }
+}
+
+/// Keeps when the agent last got a ticket by automatic assignment in `group`, and (round
+/// robin) that it was their turn.
+pub(crate) fn note_auto_assignment(
+    conn: &Connection,
+    group: &str,
+    to: &AgentRef,
+    now: i64,
+) -> Result<()> {
     conn.prepare_cached("UPDATE agents SET last_assigned_at = ?1 WHERE id = ?2")?
         .execute(params![now, to.id])?;
     conn.prepare_cached("UPDATE groups SET turn_agent_id = ?1 WHERE code = ?2")?
@@ -451,13 +481,14 @@ fn group_codes(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     rows.collect()
 }
 
-/// Makes sure a group named by the configuration exists in the database.
-pub(crate) fn ensure_group(conn: &Connection, cfg: &Config, code: &str) -> Result<()> {
+/// Makes sure a group named by the configuration exists in the database; true when it made
+/// it (and recorded that in the desk's history).
+pub(crate) fn ensure_group(conn: &Connection, cfg: &Config, code: &str) -> Result<bool> {
     let exists: bool = conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM groups WHERE code = ?1)")
         .and_then(|mut s| s.query_row([code], |r| r.get(0)))?;
     if exists {
-        return Ok(());
+        return Ok(false);
     }
     match cfg.group(code) {
         Some(g) => {
@@ -465,8 +496,13 @@ pub(crate) fn ensure_group(conn: &Connection, cfg: &Config, code: &str) -> Resul
                 "INSERT INTO groups (code, name, auto_assign) VALUES (?1, ?2, ?3)",
                 params![g.code, g.name, g.auto_assign],
             )?;
-            crate::store::roster::record_group(conn, None, &g.code, chrono::Utc::now().timestamp())
-                .map_err(Error::from)
+            crate::store::roster::record_group(
+                conn,
+                None,
+                &g.code,
+                chrono::Utc::now().timestamp(),
+            )?;
+            Ok(true)
         }
         None => Err(Error::NotFound(msg!("error.no_group", code = code))),
     }
