@@ -6,7 +6,14 @@ mod common;
 
 use common::ui::*;
 use desk::ui::app::{App, Pane};
+use desk::ui::draw::draw;
+use desk::ui::panes::detail;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyCode;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 /// A ticket with `n` notes, "note 1" to "note N", each padded to `size` bytes.
 fn noted(d: &Desk, n: usize, size: usize) -> String {
@@ -114,4 +121,122 @@ fn a_page_ends_at_a_quarter_of_a_megabyte_of_text() {
         .history_page(t.id, Some(whole[1].id))
         .expect("since");
     assert_eq!((since.events.len(), since.older), (5, 1));
+}
+
+/// The detail pane's rows inside its frame, as drawn.
+fn pane_rows(buf: &Buffer, area: Rect) -> Vec<String> {
+    let inner = Block::bordered().inner(area);
+    (inner.top()..inner.bottom())
+        .map(|y| {
+            (inner.left()..inner.right())
+                .map(|x| buf[(x, y)].symbol())
+                .collect()
+        })
+        .collect()
+}
+
+/// The detail pane as the desk draws it, and as the whole of its text would be drawn there
+/// (every line laid out and wrapped, at the same scroll).
+fn drawn_and_whole(app: &App) -> (Vec<String>, Vec<String>) {
+    let mut t = Terminal::new(TestBackend::new(app.width, app.height)).expect("terminal");
+    t.draw(|f| draw(f, app)).expect("draw");
+    let area = app.areas().detail.expect("a detail pane");
+    let drawn = pane_rows(t.backend().buffer(), area);
+    let mut buf = Buffer::empty(area);
+    let whole = detail::lines(&app.detail, &app.ctx(), &app.detail_empty());
+    Paragraph::new(whole)
+        .wrap(Wrap { trim: false })
+        .scroll((app.detail.scroll, 0))
+        .block(Block::bordered())
+        .render(area, &mut buf);
+    (drawn, pane_rows(&buf, area))
+}
+
+fn builds(app: &App) -> u64 {
+    app.detail.cache.borrow().builds
+}
+
+#[test]
+fn the_pane_is_built_again_when_a_note_appears_or_the_width_changes() {
+    let d = desk("en", 0);
+    let number = noted(&d, 3, 0);
+    let mut app = open(&d, "boss", 120, 40);
+    let (drawn, whole) = drawn_and_whole(&app);
+    assert_eq!(drawn, whole);
+    let built = builds(&app);
+    // Another frame with nothing changed builds nothing.
+    let (again, _) = drawn_and_whole(&app);
+    assert_eq!((again, builds(&app)), (drawn.clone(), built));
+
+    // A colleague's note: the pane is built again and shows it.
+    let (mut s, boss) = colleague(&d, "boss");
+    s.store
+        .comment(&s.cfg, &boss, &number, "the lift moves again", NOW)
+        .expect("note");
+    app.refresh(true).expect("refresh");
+    let (shown, whole) = drawn_and_whole(&app);
+    assert_eq!(builds(&app), built + 1);
+    assert_eq!(shown, whole);
+    assert!(
+        shown.iter().any(|r| r.contains("the lift moves again")),
+        "{shown:#?}"
+    );
+
+    // Narrower: laid out again for the new width.
+    app.resize(100, 40);
+    let (narrow, whole) = drawn_and_whole(&app);
+    assert_eq!(builds(&app), built + 2);
+    assert_eq!(narrow, whole);
+    assert_ne!(narrow[0].chars().count(), shown[0].chars().count());
+}
+
+#[test]
+fn a_huge_note_is_laid_out_a_view_at_a_time() {
+    let d = desk("en", 0);
+    let number = register(&d, "Lift stuck", None);
+    let (mut s, boss) = colleague(&d, "boss");
+    // 300 KB on one line: words w000001, w000002, …
+    let words: Vec<String> = (1..=37_500).map(|i| format!("w{i:06}")).collect();
+    s.store
+        .comment(&s.cfg, &boss, &number, &words.join(" "), NOW)
+        .expect("note");
+    let mut app = open(&d, "boss", 120, 40);
+    assert_eq!(highlighted(&app).as_deref(), Some(number.as_str()));
+    let (drawn, whole) = drawn_and_whole(&app);
+    assert_eq!(
+        drawn, whole,
+        "the rows on screen are those of the whole text"
+    );
+    assert!(drawn.iter().any(|r| r.contains("w000001")), "{drawn:#?}");
+    // Only about a view's worth of the note is laid out, and a line says there is more.
+    let kept = app.detail.cache.borrow().text();
+    let cells: usize = kept.iter().map(|l| l.chars().count()).sum();
+    let inner = Block::bordered().inner(app.areas().detail.expect("pane"));
+    let bound = detail::bound(0, inner.height, inner.width);
+    assert!(cells < bound + 100, "{cells} cells laid out, bound {bound}");
+    assert!(cells < 300_000 / 10);
+    assert_eq!(
+        kept.last().map(String::as_str),
+        Some("⋯ more below: scroll on to read it")
+    );
+    assert!(!drawn.iter().any(|r| r.contains("more below")));
+
+    // Scrolling on lays out more, exactly as the whole text reads there.
+    app.focus = Pane::Detail;
+    let last_word = |rows: &[String]| {
+        rows.iter()
+            .flat_map(|r| r.split_whitespace())
+            .filter_map(|w| w.strip_prefix('w')?.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0)
+    };
+    let mut seen = last_word(&drawn);
+    for _ in 0..5 {
+        key(&mut app, KeyCode::PageDown);
+        let (drawn, whole) = drawn_and_whole(&app);
+        assert_eq!(drawn, whole, "at scroll {}", app.detail.scroll);
+        let now = last_word(&drawn);
+        assert!(now > seen, "{now} after {seen}: {drawn:#?}");
+        seen = now;
+    }
 }

@@ -1,6 +1,14 @@
 //! The ticket-detail pane: every field, the outcome with its note and answer, the request,
 //! and the whole history as a timeline. Long text wraps, text of several lines keeps its
 //! lines; the pane scrolls when focused. It always shows the ticket highlighted in the queue.
+//!
+//! A frame lays out only what it can show: the pane's lines are built up to a bound of text
+//! (the rows down to the bottom of the view and a few more, so what is on screen is exactly
+//! what the whole text would show there), a line below says there is more, and scrolling on
+//! moves the bound. The lines built are kept for the next frame until something they show
+//! changes (the ticket, its history, its case, the language, the clock, the bound), so a key
+//! that does not change the ticket builds nothing again (issue 17: one ticket of the 1M demo
+//! holds 24 MB of notes).
 
 use crate::core::sanitize::{clean_line, clean_text};
 use crate::present;
@@ -12,6 +20,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+use std::borrow::Cow;
+use std::cell::RefCell;
+use unicode_width::UnicodeWidthChar;
 
 #[derive(Debug, Clone, Default)]
 pub struct DetailState {
@@ -25,6 +36,102 @@ pub struct DetailState {
     pub scroll: u16,
     /// Notices that could not reach the requester: the pane says how to tell them instead.
     pub to_inform: Vec<crate::store::outbox::Notice>,
+    /// The lines drawn last, kept while nothing they show changes.
+    pub cache: RefCell<PaneCache>,
+}
+
+/// The pane's lines for one state of what it shows, and how often they were built (tests
+/// read it to see that a frame reused them, or did not).
+#[derive(Debug, Clone, Default)]
+pub struct PaneCache {
+    key: Option<CacheKey>,
+    lines: Vec<Line<'static>>,
+    pub builds: u64,
+}
+
+impl PaneCache {
+    /// The lines kept, as text.
+    pub fn text(&self) -> Vec<String> {
+        self.lines.iter().map(ToString::to_string).collect()
+    }
+}
+
+/// Everything the pane's lines are made of. The history is append-only: its first and last
+/// event and its length say which events are read.
+#[derive(Debug, Clone, PartialEq)]
+struct CacheKey {
+    ticket: Option<Ticket>,
+    history: (usize, Option<i64>, Option<i64>),
+    older: i64,
+    case: CaseFile,
+    to_inform: Vec<crate::store::outbox::Notice>,
+    /// The configuration, the language and the keymap in use (each lives as long as the desk).
+    sources: (usize, usize, usize),
+    theme: crate::ui::theme::Theme,
+    now: i64,
+    empty: String,
+    /// The pane's text width and the bound of text laid out.
+    width: u16,
+    bound: Option<usize>,
+}
+
+/// Which events are read: the history is append-only, so its first and last and its length.
+fn events_read(d: &DetailState) -> (usize, Option<i64>, Option<i64>) {
+    (
+        d.history.len(),
+        d.history.first().map(|e| e.id),
+        d.history.last().map(|e| e.id),
+    )
+}
+
+/// The configuration, the language and the keymap a frame draws with (each lives as long as
+/// the desk: their addresses say which).
+fn sources(ctx: &Ctx<'_>) -> (usize, usize, usize) {
+    (
+        std::ptr::from_ref(ctx.cfg) as usize,
+        std::ptr::from_ref(ctx.cat) as usize,
+        std::ptr::from_ref(ctx.keymap) as usize,
+    )
+}
+
+impl CacheKey {
+    fn of(d: &DetailState, ctx: &Ctx<'_>, empty: &str, width: u16, bound: Option<usize>) -> Self {
+        CacheKey {
+            ticket: d.ticket.clone(),
+            history: events_read(d),
+            older: d.older,
+            case: d.case.clone(),
+            to_inform: d.to_inform.clone(),
+            sources: sources(ctx),
+            theme: ctx.theme,
+            now: ctx.now,
+            empty: empty.to_string(),
+            width,
+            bound,
+        }
+    }
+
+    /// Whether it is the key of `d` seen through `ctx` (compared without copying anything).
+    fn matches(
+        &self,
+        d: &DetailState,
+        ctx: &Ctx<'_>,
+        empty: &str,
+        width: u16,
+        bound: Option<usize>,
+    ) -> bool {
+        self.ticket == d.ticket
+            && self.history == events_read(d)
+            && self.older == d.older
+            && self.case == d.case
+            && self.to_inform == d.to_inform
+            && self.sources == sources(ctx)
+            && self.theme == ctx.theme
+            && self.now == ctx.now
+            && self.empty == empty
+            && self.width == width
+            && self.bound == bound
+    }
 }
 
 fn field<'a>(ctx: &Ctx<'_>, key: &str, value: String) -> Vec<Span<'a>> {
@@ -263,7 +370,14 @@ fn request<'a>(d: &DetailState, tk: &Ticket, ctx: &Ctx<'_>, out: &mut Vec<Line<'
     )));
 }
 
-fn history<'a>(d: &DetailState, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
+/// The history's lines; with `left`, only until that many cells of text are laid out (a
+/// longer text is read only as far as it can count). True when events were left out.
+fn history<'a>(
+    d: &DetailState,
+    ctx: &Ctx<'_>,
+    mut left: Option<usize>,
+    out: &mut Vec<Line<'a>>,
+) -> bool {
     let t = ctx.theme;
     if d.older > 0 {
         out.push(Line::from(Span::styled(
@@ -272,26 +386,151 @@ fn history<'a>(d: &DetailState, ctx: &Ctx<'_>, out: &mut Vec<Line<'a>>) {
         )));
     }
     for e in &d.history {
-        let mut lines = present::event_lines(ctx.cfg, ctx.cat, e).into_iter();
+        if left == Some(0) {
+            return true;
+        }
+        let e = match left {
+            Some(cells) => shortened(e, cells),
+            None => Cow::Borrowed(e),
+        };
+        // A text read only in part is the last shown: what follows it is further down.
+        let partial = matches!(e, Cow::Owned(_));
+        let mut lines = present::event_lines(ctx.cfg, ctx.cat, &e).into_iter();
+        let from = out.len();
         out.push(Line::from(vec![
             Span::styled(format!("{} ", local_time(e.at)), t.dim()),
-            Span::styled(format!("{} ", present::actor(ctx.cat, e)), t.key()),
+            Span::styled(format!("{} ", present::actor(ctx.cat, &e)), t.key()),
             Span::raw(lines.next().unwrap_or_default()),
         ]));
         // A note of several lines keeps them.
         out.extend(lines.map(|l| Line::from(format!("    {l}"))));
+        if partial {
+            return true;
+        }
+        if let Some(cells) = left.as_mut() {
+            *cells = cells.saturating_sub(out[from..].iter().map(Line::width).sum());
+        }
     }
+    false
+}
+
+/// The event with no more of its text than can make `cells` cells once cleaned: four bytes a
+/// cell and a little more (a character of text is at most four bytes and at least one cell,
+/// a combining mark aside).
+fn shortened(e: &Event, cells: usize) -> Cow<'_, Event> {
+    let most = cells.saturating_mul(4).saturating_add(64);
+    match &e.text {
+        Some(text) if text.len() > most => {
+            let mut end = most;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let mut short = e.clone();
+            short.text = Some(text[..end].to_string());
+            Cow::Owned(short)
+        }
+        _ => Cow::Borrowed(e),
+    }
+}
+
+/// Keeps the lines up to `bound` cells of text (the line that passes it cut there); true when
+/// something was left out.
+fn cut(out: &mut Vec<Line<'_>>, bound: usize) -> bool {
+    let mut left = bound;
+    for (i, line) in out.iter_mut().enumerate() {
+        let width = line.width();
+        if width <= left {
+            left -= width;
+            continue;
+        }
+        let mut spans = std::mem::take(&mut line.spans).into_iter();
+        for mut span in spans.by_ref() {
+            let width = span.width();
+            if width <= left {
+                left -= width;
+                line.spans.push(span);
+                continue;
+            }
+            let mut end = 0;
+            for (at, c) in span.content.char_indices() {
+                let w = c.width().unwrap_or(0);
+                if w > left {
+                    break;
+                }
+                left -= w;
+                end = at + c.len_utf8();
+            }
+            span.content = Cow::Owned(span.content[..end].to_string());
+            line.spans.push(span);
+            break;
+        }
+        out.truncate(i + 1);
+        return true;
+    }
+    false
 }
 
 /// The lines of the pane (also used by tests to check content without drawing). Without a
 /// ticket: `empty`, which says why.
 pub fn lines<'a>(d: &DetailState, ctx: &Ctx<'_>, empty: &str) -> Vec<Line<'a>> {
+    build(d, ctx, empty, None)
+}
+
+/// The pane's lines, with a bound: only up to that many cells of text, then a line saying
+/// there is more.
+fn build<'a>(d: &DetailState, ctx: &Ctx<'_>, empty: &str, bound: Option<usize>) -> Vec<Line<'a>> {
     let Some(tk) = &d.ticket else {
         return vec![Line::from(Span::styled(empty.to_string(), ctx.theme.dim()))];
     };
     let mut out = before_history(d, tk, ctx);
-    history(d, ctx, &mut out);
+    let left = bound.map(|b| b.saturating_sub(out.iter().map(Line::width).sum()));
+    let stopped = history(d, ctx, left, &mut out);
+    if let Some(b) = bound
+        && (cut(&mut out, b) | stopped)
+    {
+        out.push(Line::from(Span::styled(
+            ctx.cat.t("ui.more_below").to_string(),
+            ctx.theme.dim(),
+        )));
+    }
     out
+}
+
+/// Rows laid out below the view, past its last: a cut line and the words wrapped around it
+/// stay out of sight.
+const SPARE_ROWS: usize = 4;
+
+/// The bound grows in steps of this many rows, so that scrolling reuses the lines built.
+const BOUND_STEP: usize = 64;
+
+/// The cells of text a frame lays out to fill rows down to `scroll + height` at `width`: a
+/// row holds at most `width` cells, so that much text fills at least as many rows, and the
+/// rows on screen are exactly those of the whole text.
+pub fn bound(scroll: u16, height: u16, width: u16) -> usize {
+    let rows = (scroll as usize + height as usize + SPARE_ROWS).div_ceil(BOUND_STEP) * BOUND_STEP;
+    rows * width.max(1) as usize
+}
+
+/// The pane's lines for a view `width` cells wide, up to `bound`: the ones built for the last
+/// frame while nothing they show changed, else built again.
+pub fn cached(
+    d: &DetailState,
+    ctx: &Ctx<'_>,
+    empty: &str,
+    width: u16,
+    bound: Option<usize>,
+) -> Vec<Line<'static>> {
+    let mut cache = d.cache.borrow_mut();
+    if !cache
+        .key
+        .as_ref()
+        .is_some_and(|k| k.matches(d, ctx, empty, width, bound))
+    {
+        cache.lines = build(d, ctx, empty, bound);
+        cache.key = Some(CacheKey::of(d, ctx, empty, width, bound));
+        cache.builds += 1;
+    }
+    cache.lines.clone()
 }
 
 /// Every line of the pane before the history's events.
@@ -326,7 +565,9 @@ pub fn draw(
         None => format!(" {} ", ctx.cat.t("ui.detail")),
     };
     let block = ctx.frame(focused).title(Span::styled(title, t.title()));
-    let p = Paragraph::new(lines(d, ctx, empty))
+    let inner = block.inner(area);
+    let bound = bound(d.scroll, inner.height, inner.width);
+    let p = Paragraph::new(cached(d, ctx, empty, inner.width, Some(bound)))
         .wrap(Wrap { trim: false })
         .scroll((d.scroll, 0))
         .block(block);
