@@ -4,6 +4,8 @@
 # and queries over indexed fields only; then what a note costs the one writing it (the
 # write lock held) on a ticket whose history is 25 MB and on a new ticket.
 #   usage: bash bench/search.sh [TICKETS]      (default 100000)
+#   PART=search|fields: only the searches and --query lines above, or only each field of the
+#   language (FIELD_RUNS runs each, 10 by default).
 # The desk (demo tickets, plus three about a quokka for the rare word) is built once and kept
 # in /tmp/desk-search-TICKETS; DESK_BENCH_DIR names another desk's directory (a copy: the
 # bench writes notes on it and brings it up to date). Installs hyperfine from Debian's packages when missing; builds
@@ -33,6 +35,9 @@ fi
 "$DESK" list --limit 1 >/dev/null
 W=$(mktemp -d /tmp/desk-search-bench.XXXXXX); trap 'rm -rf "$W"' EXIT
 docs() { sqlite3 -readonly "$DESK_DB" "SELECT count(*) FROM search WHERE search MATCH '$1'" 2>/dev/null || echo "?"; }
+# PART=fields times the fields only, PART=search the rest only (both by default).
+PART=${PART:-all}
+if [ "$PART" != fields ]; then
 echo "hits: quokka $(docs '"quokka"*'), heating $(docs '"heat"*'), the $(docs '"the"*'), квартира $(docs '"квартир"*')"
 hyperfine -N --warmup 3 --runs 30 --style basic --export-markdown "$W/search.md" \
   -n "search: a rare word" "$DESK search quokka" \
@@ -52,6 +57,39 @@ hyperfine -N --warmup 3 --runs 30 --style basic --export-markdown "$W/search.md"
   >/dev/null
 echo "desk search and desk list --query on $N tickets, one process per command (hyperfine):"
 cat "$W/search.md"
+fi
+# Every field of the language alone and beside a group, the negations and the ORs with them:
+# `desk list --query Q` (the open tickets unless Q names statuses; a page of 50 in the working
+# order and its count), as an agent with open tickets (for `me` and `mine`).
+who=$(sqlite3 -readonly "$DESK_DB" "SELECT a.login FROM tickets t JOIN agents a ON a.id = t.assignee_id
+  WHERE t.is_open = 1 GROUP BY a.login ORDER BY count(*) DESC, a.login LIMIT 1")
+FIELDS=(
+  "status:new" "is:waiting" "-status:closed" "-is:done -is:closed" "assignee:me" "assignee:none"
+  "-assignee:none" "assignee:$who" "group:mine" "category:HSG" "-category:HSG" "channel:phone"
+  "priority:urgent" "priority>=high" "sla:at-risk" "sla:breached" "created>2026-11-01"
+  "updated<7d" "due<now" "resolved:2026-11" "closed>2026-11-20" "responded<1d"
+  "subject:heating" "(assignee:none OR -is:open)" "(-category:HSG OR priority:urgent)"
+)
+if [ "$PART" != search ]; then
+set --
+for f in "${FIELDS[@]}"; do
+  set -- "$@" -n "list --query: $f" "$DESK --as $who list --limit 50 --query '$f'"
+  set -- "$@" -n "list --query: $f group:HOUSING" "$DESK --as $who list --limit 50 --query '$f group:HOUSING'"
+done
+set -- "$@" -n "list --query: group:HOUSING" "$DESK --as $who list --limit 50 --query 'group:HOUSING'"
+hyperfine -N --warmup 2 --runs "${FIELD_RUNS:-10}" --style basic --export-json "$W/fields.json" \
+  "$@" >/dev/null
+echo "each field, alone and with a group, as $who (hyperfine, ${FIELD_RUNS:-10} runs; load $(cut -d' ' -f1-3 /proc/loadavg)):"
+# Wall time (mean, min) and processor time (user + system, mean): on a loaded machine the
+# wall time is mostly the queue for a core.
+python3 - "$W/fields.json" <<'PY'
+import json, sys
+print("| command | mean ms | min ms | cpu ms |\n|:--|--:|--:|--:|")
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"| `{r['command'].removeprefix('list --query: ')}` | {r['mean']*1e3:.1f} | {r['min']*1e3:.1f} | {(r['user']+r['system'])*1e3:.1f} |")
+PY
+fi
+[ "$PART" = all ] || exit 0
 # A note's cost: each run adds one (the history grows by a few words a run).
 long=$(cat "$DIR/long")
 fresh=$("$DESK" new --subject "Bench: a new ticket" --category GEN --yes)

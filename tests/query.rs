@@ -102,6 +102,29 @@ fn every_condition_matches_the_tickets_plain_sql_finds() {
             .not(),
             "status NOT IN ('closed', 'resolved') AND is_open = 0".into(),
         ),
+        (
+            // Negations side by side are one set of statuses (issue 16), the status the
+            // configuration does not name kept.
+            Cond::StatusCategory(vec![StatusCategory::Done])
+                .not()
+                .and(Cond::StatusCategory(vec![StatusCategory::Closed]).not())
+                .and(Cond::Group(Groups::Codes(vec!["HOUSING".into()]))),
+            "status NOT IN ('resolved', 'rejected', 'closed') AND group_code = 'HOUSING'".into(),
+        ),
+        (
+            Cond::Or(vec![
+                Cond::Status(vec!["closed".into()]).not(),
+                Cond::Status(vec!["resolved".into()]),
+            ])
+            .and(Cond::Priority(vec![Priority::Urgent])),
+            "status <> 'closed' AND priority = 3".into(),
+        ),
+        (
+            Cond::Status(vec!["new".into(), "closed".into()])
+                .and(Cond::Status(vec!["closed".into()]).not())
+                .not(),
+            "status <> 'new'".into(),
+        ),
         (Cond::Assignee(Who::Me), format!("assignee_id = {petrenko}")),
         (
             // Unassigned tickets are not opetrenko's: the negation holds them.

@@ -244,6 +244,54 @@ fn every_field_and_operator_matches_plain_sql() {
             "is:open (assignee:me OR assignee:none) -category:HSG".into(),
             format!("is_open = 1 AND (assignee_id = {me} OR assignee_id IS NULL) AND category <> 'HSG'"),
         ),
+        // Statuses side by side are merged into one set of statuses (issue 16): negations,
+        // names and negations, in a conjunction and in a disjunction, under a negation.
+        (
+            "-is:done -is:closed group:HOUSING".into(),
+            "status NOT IN ('resolved', 'rejected', 'closed') AND group_code = 'HOUSING'".into(),
+        ),
+        (
+            "-status:closed -is:initial priority>=high".into(),
+            "status NOT IN ('closed', 'new') AND priority >= 2".into(),
+        ),
+        (
+            "status:new,closed,resolved -status:closed -is:done".into(),
+            "status = 'new'".into(),
+        ),
+        (
+            "-status:new -status:closed OR assignee:none".into(),
+            "status NOT IN ('new', 'closed') OR assignee_id IS NULL".into(),
+        ),
+        (
+            "(-is:closed OR -status:new) priority:urgent".into(),
+            "priority = 3".into(),
+        ),
+        (
+            "(-is:done OR -is:closed OR status:closed) priority:urgent".into(),
+            "priority = 3".into(),
+        ),
+        (
+            "(status:resolved OR -is:closed) -group:SOCIAL".into(),
+            "status <> 'closed' AND (group_code IS NULL OR group_code <> 'SOCIAL')".into(),
+        ),
+        (
+            "(is:waiting OR is:active OR status:new) -category:HSG".into(),
+            "is_open = 1 AND category <> 'HSG'".into(),
+        ),
+        (
+            "-(-is:done -is:closed) channel:phone".into(),
+            "status IN ('resolved', 'rejected', 'closed') AND channel = 'phone'".into(),
+        ),
+        (
+            "(assignee:none OR -is:open) -category:HSG -group:SOCIAL".into(),
+            "(assignee_id IS NULL OR is_open = 0) AND category <> 'HSG' \
+             AND (group_code IS NULL OR group_code <> 'SOCIAL')"
+                .into(),
+        ),
+        (
+            "-assignee:none -is:closed -is:done".into(),
+            "assignee_id IS NOT NULL AND is_open = 1".into(),
+        ),
         (
             "-(status:new OR channel:phone) group:HOUSING OR priority:urgent is:done".into(),
             "(NOT (status = 'new' OR channel = 'phone') AND group_code = 'HOUSING') \

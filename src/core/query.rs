@@ -14,6 +14,7 @@ use super::model::{Channel, Priority, StatusCategory};
 pub mod lang;
 pub mod saved;
 pub mod snippet;
+pub mod statuses;
 pub mod words;
 
 /// A condition on tickets: a tree of and / or / not over fields, dates and text.

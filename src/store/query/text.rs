@@ -153,7 +153,7 @@ impl Store {
             conn: &self.conn,
             only_text: false,
             per_ticket: true,
-            open_status_leads: false,
+            status_leads: false,
             args: Vec::new(),
         };
         let rest = b.cond(&rest).map_err(|e| self.map_db(e))?;
