@@ -12,6 +12,10 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod config_cache;
+use config_cache::Writer;
+pub use config_cache::{path_of as config_cache_path, program_of as config_cache_program};
+
 /// The longest a writer may be told to wait for the database (`DESK_BUSY_TIMEOUT_MS`).
 pub const MAX_BUSY_TIMEOUT_MS: u64 = 600_000;
 
@@ -77,19 +81,26 @@ pub fn load_config(explicit: Option<&Path>, db: &Path) -> Result<(Config, Option
     };
     if let Some(p) = explicit {
         let bytes = privilege::read_as_caller(p).map_err(|e| cannot(p, e))?;
-        return parse_config(p, bytes, None).map(|cfg| (cfg, Some(p.to_path_buf())));
+        return parse_config(p, bytes, None, None).map(|cfg| (cfg, Some(p.to_path_buf())));
     }
     let p = config_beside(db);
     if !p.is_file() {
         return Ok((Config::builtin()?, None));
     }
     let bytes = std::fs::read(&p).map_err(|e| cannot(&p, e))?;
-    parse_config(&p, bytes, None).map(|cfg| (cfg, Some(p)))
+    parse_config(&p, bytes, None, Some(Writer::Caller)).map(|cfg| (cfg, Some(p)))
 }
 
 /// Reads a configuration file's text; `desk_group` is the shared desk's group, which may
-/// read its configuration.
-fn parse_config(p: &Path, bytes: Vec<u8>, desk_group: Option<u32>) -> Result<Config> {
+/// read its configuration. With `cache` (the desk's own configuration, never one the caller
+/// names), the configuration checked from the same text before is read back from its cache,
+/// and one checked now is kept there.
+fn parse_config(
+    p: &Path,
+    bytes: Vec<u8>,
+    desk_group: Option<u32>,
+    cache: Option<Writer>,
+) -> Result<Config> {
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::Invalid(msg!(
             "error.not_utf8",
@@ -97,7 +108,18 @@ fn parse_config(p: &Path, bytes: Vec<u8>, desk_group: Option<u32>) -> Result<Con
             offset = e.utf8_error().valid_up_to()
         ))
     })?;
-    let cfg = Config::from_toml(&text, &p.display().to_string(), &crate::time::SystemZones)?;
+    let origin = p.display().to_string();
+    let cached = cache.and_then(|w| config_cache::read(p, &origin, &text, w));
+    let cfg = match cached {
+        Some(cfg) => cfg,
+        None => {
+            let cfg = Config::from_toml(&text, &origin, &crate::time::SystemZones)?;
+            if let Some(w) = cache {
+                config_cache::write(p, &origin, &text, &cfg, w);
+            }
+            cfg
+        }
+    };
     password_guarded(p, &cfg, desk_group)?;
     Ok(cfg)
 }
@@ -194,7 +216,13 @@ fn load_shared_config(reg: &privilege::Registry) -> Result<(Config, Option<PathB
             why = io(&e)
         ))
     })?;
-    parse_config(&p, bytes, Some(reg.gid.as_raw())).map(|cfg| (cfg, Some(p)))
+    parse_config(
+        &p,
+        bytes,
+        Some(reg.gid.as_raw()),
+        Some(Writer::Desk(reg.gid)),
+    )
+    .map(|cfg| (cfg, Some(p)))
 }
 
 /// The language: the configuration's, else the first of LC_ALL, LC_MESSAGES, LANG that is set.

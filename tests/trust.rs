@@ -196,7 +196,10 @@ impl World {
         assert_eq!(r.code, 0, "desk check: {}{}", r.stdout, r.stderr);
     }
 
-    /// Files in the desk's directory that do not belong to root and the desk's group.
+    /// Files in the desk's directory that do not belong to root and the desk's group. The
+    /// cache of the checked configuration is the desk group's but belongs to whoever's command
+    /// wrote it last (the program is set-group-id, not set-user-id); it counts as foreign
+    /// only when it is not the desk group's, mode 0640.
     fn foreign_files(&self) -> Vec<String> {
         std::fs::read_dir(&self.dir)
             .expect("dir")
@@ -207,7 +210,8 @@ impl World {
                     .ok()??
                     .gid
                     .as_raw();
-                (m.uid() != 0 || m.gid() != gid).then(|| {
+                let cache = e.file_name() == "desk.toml.cache" && m.mode() & 0o7777 == 0o640;
+                (m.gid() != gid || (m.uid() != 0 && !cache)).then(|| {
                     format!(
                         "{} {}:{}",
                         e.file_name().to_string_lossy(),
@@ -546,6 +550,121 @@ fn no_one_brings_their_own_rules() {
         .query_row("SELECT count(*) FROM groups", [], |r| r.get(0))
         .expect("n");
     assert_eq!(groups, 5);
+    w.check_clean();
+}
+
+/// The cache of the shared desk's checked configuration (`desk.toml.cache`) is written by the
+/// set-group-id program for the desk's group and believed only as it writes it: an operator
+/// can neither put one in the desk's directory nor have the desk believe one that is not the
+/// desk's (their own file, another group or mode, a link to their home).
+#[test]
+#[ignore]
+fn an_operator_cannot_plant_a_configuration_cache() {
+    root_only!();
+    let w = World::new();
+    let config = w.dir.join("desk.toml");
+    let cached = desk::session::config_cache_path(&config);
+    w.run(&w.op1, &["list"]).ok();
+    let gid = nix::unistd::Group::from_name(&w.group)
+        .expect("group")
+        .expect("group")
+        .gid
+        .as_raw();
+    let m = std::fs::symlink_metadata(&cached).expect("the desk made its cache");
+    assert!(m.is_file());
+    assert_eq!(
+        (m.gid(), m.mode() & 0o7777),
+        (gid, 0o640),
+        "the desk's group, 0640"
+    );
+    // A cache the desk would believe, holding a configuration of the operator's making (one
+    // more category): forged as root, who can read the desk's configuration.
+    let text = std::fs::read_to_string(&config).expect("cfg");
+    let origin = config.display().to_string();
+    let planted = desk::core::config::Config::from_toml(
+        &format!("{text}\n[[category]]\ncode = \"PLT\"\nname = \"Planted\"\ngroup = \"FRONT\"\n"),
+        &origin,
+        &desk::time::SystemZones,
+    )
+    .expect("checks");
+    let program = desk::session::config_cache_program(&w.desk).expect("program");
+    let forged =
+        desk::core::config::cache::encode(&planted, &program, &origin, &text).expect("encoded");
+    let forged_file = format!("/home/{}/forged", w.op1);
+    std::fs::write(&forged_file, &forged).expect("write");
+    sys("chown", &[&w.op1, &forged_file]);
+    let believes = |n: usize| {
+        let r = w.run(
+            &w.op1,
+            &[
+                "new",
+                "--subject",
+                &format!("Planted {n}"),
+                "--category",
+                "PLT",
+            ],
+        );
+        if r.code != 0 {
+            r.fails(2, "unknown category 'PLT'");
+        }
+        r.code == 0
+    };
+    // The operator cannot reach the directory to put it there.
+    for attempt in [
+        "cp ~/forged $DIR/desk.toml.cache",
+        "ln -sf ~/forged $DIR/desk.toml.cache",
+        "mv ~/forged $DIR/",
+    ] {
+        let r = w.sh(&w.op1, attempt);
+        assert_ne!(r.code, 0, "`{attempt}` worked");
+    }
+    assert!(!believes(0));
+    // Were it there anyway, as the operator's file, another mode or a link: not believed,
+    // and the desk's own made again in its place.
+    let op_gid = nix::unistd::User::from_name(&w.op1)
+        .expect("user")
+        .expect("user")
+        .gid
+        .as_raw();
+    let plant = |uid: u32, gid: u32, mode: u32| {
+        let _ = std::fs::remove_file(&cached);
+        std::fs::write(&cached, &forged).expect("plant");
+        nix::unistd::chown(
+            &cached,
+            Some(nix::unistd::Uid::from_raw(uid)),
+            Some(nix::unistd::Gid::from_raw(gid)),
+        )
+        .expect("chown");
+        std::fs::set_permissions(&cached, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    let op_uid = nix::unistd::User::from_name(&w.op1)
+        .expect("user")
+        .expect("user")
+        .uid
+        .as_raw();
+    for (i, (uid, g, mode)) in [
+        (op_uid, op_gid, 0o640),
+        (op_uid, op_gid, 0o600),
+        (0, gid, 0o644),
+        (0, gid, 0o660),
+        (0, op_gid, 0o640),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        plant(uid, g, mode);
+        assert!(!believes(i + 1), "{uid}:{g} {mode:o}");
+        let m = std::fs::symlink_metadata(&cached).expect("cache");
+        assert_eq!((m.gid(), m.mode() & 0o7777), (gid, 0o640), "made again");
+    }
+    let _ = std::fs::remove_file(&cached);
+    std::os::unix::fs::symlink(&forged_file, &cached).expect("link");
+    assert!(!believes(10), "through a link");
+    // The forgery itself is a good one: as the desk writes its cache, it is believed (which
+    // is why only the desk may write there).
+    plant(op_uid, gid, 0o640);
+    assert!(believes(11));
+    std::fs::remove_file(&cached).expect("rm");
     w.check_clean();
 }
 

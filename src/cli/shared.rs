@@ -29,13 +29,14 @@ use std::path::{Path, PathBuf};
 const DEFAULT_GROUP: &str = "desk";
 const DEFAULT_PREFIX: &str = "/usr/local";
 /// The files of a desk's directory, as the old and the new layout have them.
-const DESK_FILES: [&str; 6] = [
+const DESK_FILES: [&str; 7] = [
     "desk.db",
     "desk.db-wal",
     "desk.db-shm",
     "desk.toml",
     "desk.toml.bak",
     "desk.toml.new",
+    "desk.toml.cache",
 ];
 
 fn io(what: &Path, e: std::io::Error) -> Error {

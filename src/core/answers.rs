@@ -24,7 +24,7 @@ pub const PLACEHOLDERS: [&str; 9] = [
 ];
 
 /// One answer from a template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Answer {
     /// How it is chosen (`--template NAME`): letters, digits, `_` and `-`.
     pub name: String,

@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 
 /// Limits on what is attached (`[attachments]` in desk.toml).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// The largest file, in bytes.
     pub max_bytes: u64,

@@ -356,7 +356,7 @@ pub struct CategoryRule {
 }
 
 /// An explicit routing rule: keywords send a ticket to a category and/or a group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RouteRule {
     pub keywords: Vec<String>,
     pub category: Option<String>,

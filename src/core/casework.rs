@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 /// What case work needs from the configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CaseConfig {
     /// Answers from templates, in the file's order.
     pub answers: Vec<Answer>,

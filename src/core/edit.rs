@@ -81,7 +81,7 @@ pub struct Change {
 
 /// Who may change what: everyone who may edit a ticket may change any field, except the
 /// priority, which the configuration may keep for some roles (`[rights] edit_priority`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EditRights {
     /// Roles allowed to change a ticket's priority; empty: whoever may edit the ticket.
     pub priority: Vec<Role>,

@@ -14,7 +14,7 @@ use std::fmt;
 macro_rules! actions {
     ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)*) => {
         /// Everything a key can ask the desk to do.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum Action {
             $($(#[doc = $doc])* $variant,)*
         }
@@ -122,7 +122,7 @@ impl Action {
 }
 
 /// Where a key is pressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Context {
     /// Keys of every pane of the desk.
     Global,
@@ -218,7 +218,7 @@ impl Context {
 }
 
 /// A key without its modifiers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Code {
     Char(char),
     Enter,
@@ -242,7 +242,7 @@ pub enum Code {
 /// A key with its modifiers, as written in desk.toml: `n`, `G`, `ctrl-s`, `shift-tab`, `f2`,
 /// `enter`, `esc`, `space`, `pgdown`. A letter's case is the key (`G` is shift-g); shift is
 /// kept only for keys that have no case (`shift-f2`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Key {
     pub code: Code,
     pub ctrl: bool,
@@ -421,7 +421,7 @@ impl fmt::Display for Key {
 }
 
 /// One key bound to one action in one context.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Binding {
     pub context: Context,
     pub key: Key,

@@ -4,7 +4,7 @@ use super::model::{Actor, AgentRef, Outcome, Role, StatusCategory};
 use super::refusal::Refusal;
 use super::rights::{self, Action};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatusDef {
     pub id: String,
     pub category: StatusCategory,
@@ -16,7 +16,7 @@ pub struct StatusDef {
 }
 
 /// What makes a transition happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Trigger {
     /// An explicit status change (`desk move`, `s` in the desk).
@@ -31,7 +31,7 @@ pub enum Trigger {
 }
 
 /// Fields a transition can require besides the outcome's own note.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Field {
     Reason,
@@ -47,7 +47,7 @@ impl Field {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TransitionDef {
     pub name: String,
     pub from: Vec<String>,
@@ -113,7 +113,7 @@ pub struct Transition {
     pub answer: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Lifecycle {
     statuses: Vec<StatusDef>,
     transitions: Vec<TransitionDef>,

@@ -19,7 +19,7 @@ use std::fmt;
 /// Where the sequence stands in a series key.
 pub const SEQ_MARK: &str = "{seq}";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Token {
     Lit(String),
     Prefix,
@@ -35,7 +35,7 @@ pub enum Token {
 }
 
 /// A parsed numbering template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Template {
     source: String,
     tokens: Vec<Token>,

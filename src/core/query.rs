@@ -158,7 +158,7 @@ pub enum SlaState {
 }
 
 /// A time every ticket may have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DateField {
     Created,
     Updated,
@@ -215,7 +215,7 @@ impl Text {
 }
 
 /// The searchable fields of a ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TextField {
     Number,
     Subject,
@@ -258,7 +258,7 @@ impl TextField {
 }
 
 /// Columns a list can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum SortKey {
     /// Most urgent first, then oldest first (the working order).
     Priority,

@@ -10,7 +10,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Working hours: which weekdays, from when to when (local), which dates are holidays.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Calendar {
     pub tz: Tz,
     /// Monday first.
@@ -124,7 +124,7 @@ pub fn add(cal: Option<&Calendar>, from: i64, secs: i64) -> i64 {
 }
 
 /// Targets of one kind of request, in seconds of (business) time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Targets {
     pub first_response: Option<i64>,
     pub resolution: Option<i64>,
@@ -144,7 +144,7 @@ impl Targets {
 }
 
 /// What counts as the first response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FirstResponse {
     /// The first answer to the requester.
@@ -157,7 +157,7 @@ pub enum FirstResponse {
 }
 
 /// The service-level configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SlaConfig {
     pub by_priority: BTreeMap<Priority, Targets>,
     /// Category overrides, field by field.
@@ -349,7 +349,7 @@ impl SlaState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ClockKind {
     FirstResponse,
     Resolution,

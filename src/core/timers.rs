@@ -10,7 +10,7 @@ use super::sla::{ClockKind, SlaState};
 use std::collections::BTreeMap;
 
 /// What the timers do while a ticket waits for its requester.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WaitTimers {
     /// A reminder to the requester after this many seconds of waiting.
     pub remind_after: Option<i64>,
@@ -43,7 +43,9 @@ impl WaitTimers {
 }
 
 /// Which escalation a ticket's clock is due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Level {
     AtRisk,
     Breached,
@@ -76,7 +78,7 @@ impl Level {
 }
 
 /// What an escalation does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Actions {
     /// A notice to the supervisors of the ticket's group.
     pub notify: bool,
@@ -116,7 +118,7 @@ impl Actions {
 }
 
 /// One `[[escalation]]` rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Escalation {
     pub when: Level,
     /// The clocks it watches (empty: every one).
@@ -129,7 +131,7 @@ pub struct Escalation {
 }
 
 /// The timers' whole configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimersConfig {
     pub waiting: WaitTimers,
     /// Category overrides, field by field.

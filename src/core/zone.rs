@@ -44,6 +44,25 @@ impl std::fmt::Debug for Tz {
     }
 }
 
+/// Kept by its name alone (in the cache of a checked configuration): a zone read back so is
+/// not usable until [`Tz::resolved`] reads its rules from the tz database again, so that an
+/// update of the system's database is seen as it is without the cache.
+impl serde::Serialize for Tz {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Tz {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(Tz {
+            name: name.into(),
+            tz: jiff::tz::TimeZone::unknown(),
+        })
+    }
+}
+
 /// Whether `name` can name a zone file under the database's directory: IANA names are ASCII
 /// letters, digits, `_`, `-`, `+`, parts joined by `/`; never absolute, never `.` or `..`.
 pub fn valid_name(name: &str) -> bool {
@@ -75,6 +94,11 @@ impl Tz {
             name: name.into(),
             tz,
         })
+    }
+
+    /// This zone read again by its name from `zones` (a zone read back from a cache).
+    pub fn resolved(&self, zones: &dyn Zones) -> Result<Tz, Message> {
+        zones.zone(&self.name)
     }
 
     pub fn name(&self) -> &str {

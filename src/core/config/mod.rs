@@ -16,6 +16,7 @@ pub const BUILTIN: &str = include_str!("../../../assets/desk.toml");
 
 pub const LANGUAGES: &[&str] = &["en", "ru", "uk"];
 
+pub mod cache;
 mod load;
 pub(crate) use load::Checker;
 pub(crate) use raw::RawLabel;
@@ -59,7 +60,7 @@ impl ConfigError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GroupDef {
     pub code: String,
     pub name: String,
@@ -68,7 +69,7 @@ pub struct GroupDef {
     pub assign: crate::core::model::AssignRule,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryDef {
     pub code: String,
     pub name: String,
@@ -78,7 +79,7 @@ pub struct CategoryDef {
     pub priority: Option<Priority>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Config {
     /// "en", "ru", "uk", or None to follow LANG.
     pub language: Option<String>,
@@ -128,7 +129,7 @@ pub struct Config {
 }
 
 /// What a name written per language in desk.toml names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Named {
     Desk,
     Group(String),
@@ -139,11 +140,11 @@ pub enum Named {
 }
 
 /// Names and labels in the languages desk.toml gives them: (what, language, text).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Translations(pub Vec<(Named, String, String)>);
 
 /// `[rights]`: actions some desks keep for some roles.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RightsConfig {
     /// Who may change a ticket's priority after intake.
     pub edit: super::edit::EditRights,

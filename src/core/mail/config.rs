@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use toml::Spanned;
 
 /// How an SMTP connection is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Security {
     /// TLS from the first byte (`smtps://`, port 465).
     Tls,
@@ -24,7 +24,7 @@ pub enum Security {
 }
 
 /// Where `desk mail send` hands messages over.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Transport {
     /// Not configured: no e-mail notices are queued.
     Off,
@@ -68,7 +68,7 @@ impl Transport {
 }
 
 /// A mailbox: a display name (possibly empty) and an address.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Mailbox {
     pub name: String,
     pub address: String,
@@ -81,7 +81,7 @@ impl Mailbox {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MailConfig {
     /// Who notices come from. Required when a transport is set.
     pub from: Option<Mailbox>,

@@ -16,7 +16,7 @@
 use std::fmt;
 
 /// The check algorithm of a series, recorded with it at its first number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckAlgo {
     /// Damm of order 10 over the digits: every single-digit error and every adjacent swap.

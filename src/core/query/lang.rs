@@ -40,7 +40,7 @@ pub const MAX_TERMS: usize = 64;
 pub const MAX_DEPTH: usize = 32;
 
 /// What a field of the language is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Field {
     Status,
     /// Open, or a status category.
@@ -334,7 +334,7 @@ fn known_list(known: &[String]) -> String {
 
 /// A placeholder of a saved queue's query (`assignee:{agent}`): its name, the field it is a
 /// value of, and where it is (character positions, end excluded).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Param {
     pub name: String,
     pub field: Field,

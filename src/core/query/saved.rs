@@ -14,7 +14,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// A saved queue, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SavedQueue {
     /// Its name in the reader's language (`Config::use_language`).
     pub name: String,

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 /// An address or a network (`192.0.2.10`, `10.0.0.0/8`, `2001:db8::/32`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Net {
     addr: IpAddr,
     prefix: u8,

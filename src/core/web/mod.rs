@@ -12,7 +12,7 @@ use toml::Spanned;
 pub use guard::{Client, Net, Token, Window};
 
 /// `[web]`: how `desk serve` answers requesters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WebConfig {
     /// Where `desk serve` listens unless `--listen` says otherwise.
     pub listen: String,
