@@ -115,7 +115,7 @@ fn parse_config(
         None => {
             let cfg = Config::from_toml(&text, &origin, &crate::time::SystemZones)?;
             if let Some(w) = cache {
-                config_cache::write(p, &origin, &text, &cfg, w);
+                config_cache::write(p, &text, &cfg, w);
             }
             cfg
         }

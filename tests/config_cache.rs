@@ -29,7 +29,7 @@ fn forged_cache(config: &Path) -> Vec<u8> {
     )
     .expect("the planted configuration checks");
     let program = desk::session::config_cache_program(Path::new(common::bin())).expect("program");
-    cache::encode(&planted, &program, &origin, &text).expect("encoded")
+    cache::encode(&planted, &program, &text).expect("encoded")
 }
 
 /// Whether the desk took the planted configuration (a ticket in `PLT` is registered).

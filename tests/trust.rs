@@ -588,8 +588,7 @@ fn an_operator_cannot_plant_a_configuration_cache() {
     )
     .expect("checks");
     let program = desk::session::config_cache_program(&w.desk).expect("program");
-    let forged =
-        desk::core::config::cache::encode(&planted, &program, &origin, &text).expect("encoded");
+    let forged = desk::core::config::cache::encode(&planted, &program, &text).expect("encoded");
     let forged_file = format!("/home/{}/forged", w.op1);
     std::fs::write(&forged_file, &forged).expect("write");
     sys("chown", &[&w.op1, &forged_file]);

@@ -111,8 +111,8 @@ pub fn read(config: &Path, origin: &str, text: &str, writer: Writer) -> Option<C
 /// Keeps `cfg`, checked from `text`, as the cache of `config`: written to a new file of its
 /// own beside it and renamed over the old cache, so that a reader sees the old one or the new
 /// one, whole. Not synced: a cache a power cut damaged fails its checksum and is made again.
-pub fn write(config: &Path, origin: &str, text: &str, cfg: &Config, writer: Writer) {
-    let Some(bytes) = program().and_then(|p| cache::encode(cfg, p, origin, text)) else {
+pub fn write(config: &Path, text: &str, cfg: &Config, writer: Writer) {
+    let Some(bytes) = program().and_then(|p| cache::encode(cfg, p, text)) else {
         return;
     };
     let path = path_of(config);

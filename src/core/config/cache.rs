@@ -3,9 +3,10 @@
 //! Pure: bytes in, bytes out; where the bytes live, and who may have written them, is the
 //! caller's business (`crate::session`, under the trust boundary of DESIGN §6).
 //!
-//! The bytes hold what they were made from — the program that made them, the file's name and
-//! its whole text — and are believed only for the same three: a file edited in any way, a
-//! program rebuilt or upgraded, makes them worthless. A checksum over everything after it
+//! The bytes hold what they were made from — the program that made them and the file's whole
+//! text — and are believed only for the same two: a file edited in any way, a program rebuilt
+//! or upgraded, makes them worthless. (Not its name: the cache lies beside the file, and the
+//! same desk named by another path, `desk.db` or `/srv/desk/desk.db`, keeps one cache.) A checksum over everything after it
 //! makes a damaged file (a torn write, a disk's error) worthless too.
 
 use super::Config;
@@ -20,21 +21,16 @@ const MAGIC: &[u8; 8] = b"deskcfg1";
 #[derive(Serialize, Deserialize)]
 struct Source<'a> {
     program: &'a str,
-    origin: &'a str,
     text: &'a str,
 }
 
-/// The bytes that keep `cfg`, checked from `text` (the file `origin`) by `program` (a
-/// string naming this very build of the program: a cache is never read by another).
-pub fn encode(cfg: &Config, program: &str, origin: &str, text: &str) -> Option<Vec<u8>> {
+/// The bytes that keep `cfg`, checked from `text` by `program` (a string naming this very
+/// build of the program: a cache is never read by another).
+pub fn encode(cfg: &Config, program: &str, text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() * 2 + 64);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[0; 8]);
-    let source = Source {
-        program,
-        origin,
-        text,
-    };
+    let source = Source { program, text };
     let out = postcard::to_extend(&source, out).ok()?;
     let mut out = postcard::to_extend(cfg, out).ok()?;
     let sum = checksum(&out[16..]);
@@ -42,10 +38,10 @@ pub fn encode(cfg: &Config, program: &str, origin: &str, text: &str) -> Option<V
     Some(out)
 }
 
-/// The configuration kept in `bytes`, when they were made by `program` from exactly `text`
-/// (the file `origin`), are whole, and every zone they name is still in `zones` (read again
-/// from there: the tz database may have changed since). `None` for anything else — a cache
-/// that cannot be believed is made again, never an error.
+/// The configuration kept in `bytes`, when they were made by `program` from exactly `text`,
+/// are whole, and every zone they name is still in `zones` (read again from there: the tz
+/// database may have changed since); `origin` names the file in what is said of it. `None`
+/// for anything else — a cache that cannot be believed is made again, never an error.
 pub fn decode(
     bytes: &[u8],
     program: &str,
@@ -59,14 +55,15 @@ pub fn decode(
         return None;
     }
     let (source, rest) = postcard::take_from_bytes::<Source<'_>>(rest).ok()?;
-    if source.program != program || source.origin != origin || source.text != text {
+    if source.program != program || source.text != text {
         return None;
     }
     let (mut cfg, left) = postcard::take_from_bytes::<Config>(rest).ok()?;
-    if !left.is_empty() || cfg.origin != origin {
+    if !left.is_empty() {
         return None;
     }
     cfg.resolve_zones(zones)?;
+    cfg.origin = origin.to_string();
     Some(cfg)
 }
 
@@ -124,7 +121,7 @@ mod tests {
 
     fn builtin() -> (Config, Vec<u8>) {
         let cfg = Config::builtin().expect("built-in configuration");
-        let bytes = encode(&cfg, PROGRAM, &cfg.origin, super::super::BUILTIN).expect("encoded");
+        let bytes = encode(&cfg, PROGRAM, super::super::BUILTIN).expect("encoded");
         (cfg, bytes)
     }
 
@@ -163,7 +160,7 @@ mod tests {
         let text = full();
         let cfg = Config::from_toml(&text, "full.toml", &UtcOnly).expect("it checks");
         assert!(cfg.zone.is_some() && cfg.sla.calendar.is_some() && cfg.mail.transport.is_on());
-        let bytes = encode(&cfg, PROGRAM, "full.toml", &text).expect("encoded");
+        let bytes = encode(&cfg, PROGRAM, &text).expect("encoded");
         let back = decode(&bytes, PROGRAM, "full.toml", &text, &UtcOnly);
         assert_eq!(back, Some(cfg));
     }
@@ -181,7 +178,7 @@ mod tests {
     fn zones_are_read_again_and_a_zone_gone_is_not_believed() {
         let text = full();
         let cfg = Config::from_toml(&text, "full.toml", &UtcOnly).expect("it checks");
-        let bytes = encode(&cfg, PROGRAM, "full.toml", &text).expect("encoded");
+        let bytes = encode(&cfg, PROGRAM, &text).expect("encoded");
         assert_eq!(decode(&bytes, PROGRAM, "full.toml", &text, &NoZones), None);
         let asked = Asked(std::cell::RefCell::new(Vec::new()));
         let back = decode(&bytes, PROGRAM, "full.toml", &text, &asked).expect("read back");
@@ -201,7 +198,7 @@ mod tests {
     }
 
     #[test]
-    fn another_text_file_or_program_is_not_believed() {
+    fn another_text_or_program_is_not_believed() {
         let (cfg, bytes) = builtin();
         let text = super::super::BUILTIN;
         let edited = text.replacen("desk", "dusk", 1);
@@ -209,10 +206,19 @@ mod tests {
             decode(&bytes, PROGRAM, &cfg.origin, &edited, &UtcOnly),
             None
         );
-        assert_eq!(decode(&bytes, PROGRAM, "other.toml", text, &UtcOnly), None);
         assert_eq!(
             decode(&bytes, "desk 0.1.0 1:2:3:5", &cfg.origin, text, &UtcOnly),
             None
+        );
+        // The same file by another path: the same configuration, named as asked.
+        let other = decode(&bytes, PROGRAM, "./desk.toml", text, &UtcOnly).expect("believed");
+        assert_eq!(other.origin, "./desk.toml");
+        assert_eq!(
+            Config {
+                origin: cfg.origin.clone(),
+                ..other
+            },
+            cfg
         );
     }
 
