@@ -125,6 +125,30 @@ fn every_condition_matches_the_tickets_plain_sql_finds() {
                 .not(),
             "status <> 'new'".into(),
         ),
+        (
+            // The open tickets' fields, read from their own index (issue 16).
+            Cond::Open
+                .and(Cond::Category(vec!["HSG".into(), "GEN".into()]))
+                .and(Cond::Date(
+                    DateField::Updated,
+                    Cmp::After,
+                    When::Ago(30 * 86_400),
+                )),
+            format!(
+                "is_open = 1 AND category IN ('HSG', 'GEN') AND updated_at > {}",
+                now - 30 * 86_400
+            ),
+        ),
+        (
+            Cond::Open
+                .and(Cond::Assignee(Who::Me).not())
+                .and(Cond::Channel(vec![Channel::Phone]).not())
+                .and(Cond::Priority(vec![Priority::High, Priority::Urgent])),
+            format!(
+                "is_open = 1 AND (assignee_id IS NULL OR assignee_id <> {petrenko}) \
+                 AND channel <> 'phone' AND priority >= 2"
+            ),
+        ),
         (Cond::Assignee(Who::Me), format!("assignee_id = {petrenko}")),
         (
             // Unassigned tickets are not opetrenko's: the negation holds them.
@@ -233,10 +257,33 @@ fn every_condition_matches_the_tickets_plain_sql_finds() {
             ),
         ),
     ];
+    let ids = |rows: Vec<desk::store::query::QueueRow>| -> Vec<i64> {
+        rows.into_iter().map(|r| r.ticket.id).collect()
+    };
     for (cond, w) in &cases {
         let got = read(cond);
         let want = plain(w);
         assert_eq!(got, want, "{cond:?} against {w}");
+        // Page by page (each page's ids read first, then their rows): the same tickets in
+        // the same order as the whole list.
+        let q = Query::new(cond.clone());
+        let whole = ids(s
+            .store
+            .query_page(&s.cfg, &q, &viewer, Start::Top, 0)
+            .expect("page"));
+        let mut paged = Vec::new();
+        let mut rows = s
+            .store
+            .query_page(&s.cfg, &q, &viewer, Start::Top, 23)
+            .expect("page");
+        while let Some(last) = rows.last().map(|r| r.key.clone()) {
+            paged.extend(ids(rows));
+            rows = s
+                .store
+                .query_page(&s.cfg, &q, &viewer, Start::After(&last), 23)
+                .expect("page");
+        }
+        assert_eq!(paged, whole, "{cond:?}: page by page");
         assert!(
             !want.is_empty() || matches!(cond, Cond::Or(v) if v.is_empty()),
             "{w}: an empty answer proves nothing"

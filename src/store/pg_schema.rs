@@ -468,6 +468,14 @@ CREATE INDEX facts_resolution ON facts (resolution_secs, resolved_at)
     WHERE resolution_secs IS NOT NULL;
 "#;
 
+/// Version 23, as SQLite's: the open tickets' fields in one partial index.
+pub const V23: &str = r#"
+CREATE INDEX tickets_open_fields ON tickets (urgency, created_at, id, status, assignee_id,
+    group_code, category, priority, channel, updated_at, due_at, risk_at, first_response_at,
+    is_open)
+    WHERE is_open = 1;
+"#;
+
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
 /// [`APPLICATION_ID`], `version` = its number), under the write lock.
@@ -478,6 +486,7 @@ pub const ALL: &[(i64, &str)] = &[
     (20, V20),
     (21, V21),
     (22, V22),
+    (23, V23),
 ];
 
 /// How many migrations this build knows (the same as SQLite's).
@@ -516,6 +525,7 @@ mod tests {
             (20, 0x0283_27df_4e1b_62a4),
             (21, 0x927a_5e03_4b03_e50e),
             (22, 0x7fb3_b18c_dcf0_7693),
+            (23, 0x6884_e8be_d74c_67e1),
         ];
         for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {
             assert_eq!(*n, version);

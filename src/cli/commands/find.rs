@@ -7,7 +7,7 @@ use crate::cli::output::{self, print};
 use crate::cli::{Cli, Filters, ListArgs, SearchArgs};
 use crate::core::config::Config;
 use crate::core::query::saved::{self, SavedQueue};
-use crate::core::query::{Cond, Groups, Query, SlaState, SortKey, Text, Who};
+use crate::core::query::{Cond, Groups, Query, SlaState, SortKey, Text, Viewer, Who};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::store::query::{Count, Start};
@@ -23,6 +23,32 @@ fn count_bound(count: bool, offset: usize, limit: usize) -> Option<i64> {
             .unwrap_or(i64::MAX)
             .saturating_add(COUNT_BOUND)
     })
+}
+
+/// How many tickets a query matches, when its page tells: a page not full (or every row, no
+/// limit) holds every ticket after the offset — unless it is empty past the first row (the
+/// offset may be past the end). A rare word's count then costs no second search.
+fn told_by_page(offset: usize, limit: usize, shown: usize) -> Option<Count> {
+    ((limit == 0 || shown < limit) && (shown > 0 || offset == 0))
+        .then(|| Count::Exact(i64::try_from(offset.saturating_add(shown)).unwrap_or(i64::MAX)))
+}
+
+/// How many tickets a query matches, after its page of `shown` from `offset` was read: told
+/// by the page, else counted (all of them when `count`, else up to a bound past the page).
+fn total_after(
+    s: &Session,
+    query: &Query,
+    viewer: &Viewer,
+    (count, offset, limit): (bool, usize, usize),
+    shown: usize,
+) -> Result<Count> {
+    match told_by_page(offset, limit, shown) {
+        Some(n) => Ok(n),
+        None => {
+            let bound = count_bound(count, offset, limit);
+            s.store.query_count_upto(&s.cfg, query, viewer, bound)
+        }
+    }
 }
 
 /// The conditions the queue filters describe — a saved queue's (taken as it is, saying
@@ -114,14 +140,14 @@ pub fn list_query(s: &Session, a: &ListArgs) -> Result<Query> {
 pub(super) fn list(s: &mut Session, cli: &Cli, a: &ListArgs, now: i64) -> Result<()> {
     let query = list_query(s, a)?;
     let viewer = s.store.viewer(&actor(s, cli)?, now)?;
-    let bound = count_bound(a.count, a.offset, a.limit);
-    let total = s.store.query_count_upto(&s.cfg, &query, &viewer, bound)?;
     let tickets: Vec<_> = s
         .store
         .query_page(&s.cfg, &query, &viewer, Start::Skip(a.offset), a.limit)?
         .into_iter()
         .map(|r| r.ticket)
         .collect();
+    let asked = (a.count, a.offset, a.limit);
+    let total = total_after(s, &query, &viewer, asked, tickets.len())?;
     if cli.json {
         let arr: Vec<_> = tickets
             .iter()
@@ -188,11 +214,10 @@ pub(super) fn search(s: &mut Session, cli: &Cli, a: &SearchArgs, now: i64) -> Re
         reverse: a.reverse != a.sort.is_none(),
     };
     let viewer = s.store.viewer(&actor(s, cli)?, now)?;
-    let bound = count_bound(a.count, a.offset, a.limit);
-    let total = s.store.query_count_upto(&s.cfg, &query, &viewer, bound)?;
     let hits = s
         .store
         .search_page(&s.cfg, &query, &viewer, a.rank, a.offset, a.limit)?;
+    let total = total_after(s, &query, &viewer, (a.count, a.offset, a.limit), hits.len())?;
     if cli.json {
         let arr: Vec<_> = hits.iter().map(|h| output::hit_json(&s.cfg, h)).collect();
         print(&output::json_text(&serde_json::Value::Array(arr)));
@@ -218,4 +243,21 @@ fn category(cfg: &Config, typed: &str) -> Result<String> {
         .map_err(Error::Invalid)?
         .code
         .clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page not full says how many there are; a full one, or an empty one past the start,
+    /// does not.
+    #[test]
+    fn a_page_not_full_is_the_count() {
+        assert_eq!(told_by_page(0, 20, 4), Some(Count::Exact(4)));
+        assert_eq!(told_by_page(0, 20, 0), Some(Count::Exact(0)));
+        assert_eq!(told_by_page(40, 20, 3), Some(Count::Exact(43)));
+        assert_eq!(told_by_page(0, 0, 7), Some(Count::Exact(7)));
+        assert_eq!(told_by_page(0, 20, 20), None);
+        assert_eq!(told_by_page(40, 20, 0), None);
+    }
 }

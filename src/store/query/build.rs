@@ -395,6 +395,37 @@ impl Store {
     }
 }
 
+/// A desk in memory at the latest schema and a viewer of it (agent 1 in `groups`, a million
+/// seconds after the epoch), for the tests of SQLite's plans.
+#[cfg(test)]
+pub(super) fn memory_desk(groups: Vec<String>) -> (Connection, Viewer) {
+    let mut raw = rusqlite::Connection::open_in_memory().expect("memory db");
+    crate::store::schema::migrations()
+        .to_latest(&mut raw)
+        .expect("migrate");
+    let viewer = Viewer {
+        agent_id: 1,
+        groups,
+        day_start: 0,
+        now: 1_000_000,
+    };
+    (Connection::from(raw), viewer)
+}
+
+/// SQLite's plan of a statement, one line per step.
+#[cfg(test)]
+pub(super) fn plan(conn: &Connection, sql: &str, args: &[Value]) -> Vec<String> {
+    conn.sqlite()
+        .and_then(|c| {
+            let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = s.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                r.get::<_, String>(3)
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .unwrap_or_else(|e| panic!("{e}: {sql}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,17 +437,7 @@ mod tests {
     #[test]
     fn a_negation_of_statuses_reads_the_status_index() {
         let cfg = Config::builtin().expect("the built-in configuration");
-        let mut raw = rusqlite::Connection::open_in_memory().expect("memory db");
-        crate::store::schema::migrations()
-            .to_latest(&mut raw)
-            .expect("migrate");
-        let conn = Connection::from(raw);
-        let viewer = Viewer {
-            agent_id: 1,
-            groups: Vec::new(),
-            day_start: 0,
-            now: 1_000_000,
-        };
+        let (conn, viewer) = memory_desk(Vec::new());
         let week_ago = Cond::Date(DateField::Updated, Cmp::After, When::Ago(7 * 86_400));
         let housing = Cond::Group(Groups::Codes(vec!["HOUSING".into()]));
         for cond in [
@@ -442,20 +463,8 @@ mod tests {
             // closed tickets among them) filtered by the other's.
             let sql = b.cond.clone().unwrap_or_default();
             assert_eq!(sql.matches("t.status IN").count(), 1, "{sql}");
-            let sql = format!(
-                "EXPLAIN QUERY PLAN SELECT t.id FROM tickets t {} LIMIT 50",
-                b.where_with(&[])
-            );
-            let plan: Vec<String> = conn
-                .sqlite()
-                .and_then(|c| {
-                    let mut s = c.prepare(&sql)?;
-                    let rows = s.query_map(rusqlite::params_from_iter(b.args.iter()), |r| {
-                        r.get::<_, String>(3)
-                    })?;
-                    rows.collect::<rusqlite::Result<Vec<_>>>()
-                })
-                .expect("plan");
+            let sql = format!("SELECT t.id FROM tickets t {} LIMIT 50", b.where_with(&[]));
+            let plan = plan(&conn, &sql, &b.args);
             assert!(
                 plan.iter().all(|l| !l.starts_with("SCAN t")),
                 "{cond:?}: {plan:?}"

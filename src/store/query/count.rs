@@ -1,6 +1,7 @@
 //! How many tickets a query matches: all counted, or up to a bound.
 
 use super::Count;
+use super::order::{OPEN_FIELDS, open_fields};
 use crate::core::config::Config;
 use crate::core::query::{Query, Viewer};
 use crate::error::Result;
@@ -89,8 +90,13 @@ impl Store {
         // common word in the open tickets of a million.)
         let b = self.build(cfg, q, viewer)?;
         // Only the assignee join's column can be in a condition; counting needs no join.
+        let index = if !self.conn.is_postgres() && open_fields(&q.cond) {
+            format!(" INDEXED BY {OPEN_FIELDS}")
+        } else {
+            String::new()
+        };
         let (sql, args) = (
-            limit(format!("FROM tickets t {}", b.where_with(&[]))),
+            limit(format!("FROM tickets t{index} {}", b.where_with(&[]))),
             b.args,
         );
         self.conn
