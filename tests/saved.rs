@@ -402,3 +402,63 @@ fn saved_queues_are_named_in_the_readers_language() {
         message(&app)
     );
 }
+
+/// The numbers of the rows the queue pane holds in memory.
+fn held(app: &App) -> Vec<String> {
+    app.queue
+        .rows
+        .iter()
+        .map(|r| r.ticket.number.clone())
+        .collect()
+}
+
+/// A filter is counted in the reading of its rows when it keeps few tickets (issue 17: on a
+/// million tickets counting a common word's tickets walked the text index's hits once, and
+/// reading the page walked them again): the pane holds every ticket it keeps, moving to its
+/// end reads nothing more, and the count is theirs; one that keeps more is counted apart.
+#[test]
+fn a_filter_keeping_few_tickets_is_read_whole_and_counted_by_its_rows() {
+    use desk::core::query::QueueKind;
+    let (d, mut app) = desk_and_app(600, "opetrenko");
+    app.switch_queue(QueueKind::All);
+    keys(&mut app, ":filter priority>=high");
+    key(&mut app, KeyCode::Enter);
+    let whole = pane(&app);
+    assert!(
+        whole.len() > 2 * app.queue.height && whole.len() <= 500,
+        "{} tickets: more than a screen, fewer than the bound",
+        whole.len()
+    );
+    assert_eq!(app.queue.total, whole.len() as i64);
+    assert_eq!(held(&app), whole);
+    keys(&mut app, "G");
+    assert_eq!(highlighted(&app).as_ref(), whole.last());
+    assert_eq!(held(&app), whole, "the queue stays whole");
+    keys(&mut app, "g");
+    assert_eq!(highlighted(&app).as_ref(), whole.first());
+    assert_eq!(
+        whole,
+        list(
+            &d,
+            "opetrenko",
+            &[
+                "--all",
+                "--sort",
+                "age",
+                "--reverse",
+                "--query",
+                "priority>=high"
+            ]
+        )
+    );
+
+    // More than the bound: counted apart, and the pane keeps a window.
+    keys(&mut app, ":filter -priority:urgent");
+    key(&mut app, KeyCode::Enter);
+    let whole = pane(&app);
+    assert!(whole.len() > 500, "{}", whole.len());
+    assert_eq!(app.queue.total, whole.len() as i64);
+    keys(&mut app, "G");
+    assert_eq!(highlighted(&app).as_ref(), whole.last());
+    assert!(app.queue.rows.len() < whole.len());
+}

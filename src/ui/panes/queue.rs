@@ -26,6 +26,12 @@ use unicode_width::UnicodeWidthStr;
 /// Rows kept either side of the visible ones, in pages.
 const SPARE_PAGES: usize = 2;
 
+/// A filtered queue of at most this many tickets is read whole when the filter is applied:
+/// its count is how many rows came, in the one walk of the text index's hits that counting
+/// them would take again (tens of thousands of hits for a common word on a million tickets,
+/// most of a filter's time), and moving in it reads nothing more.
+const READ_WHOLE: usize = 500;
+
 /// The selected ticket left the queue through someone else's change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lost {
@@ -78,24 +84,33 @@ impl QueueState {
         }
     }
 
+    /// What a count is of: the condition, for whom and when (the clock only for a condition
+    /// that reads it; the store's change stamp).
+    fn count_key(&self, store: &Store) -> Result<(Cond, Viewer, (i64, u64))> {
+        let cond = self.spec.query().cond;
+        let stamp = store.change_stamp()?;
+        let mut viewer = self.viewer.clone();
+        if !cond.reads_the_clock() {
+            (viewer.now, viewer.day_start) = (0, 0);
+        }
+        Ok((cond, viewer, stamp))
+    }
+
+    /// The last count read, when it is of `key`.
+    fn known_count(&self, key: &(Cond, Viewer, (i64, u64))) -> Option<i64> {
+        let (cond, who, at, n) = self.counted.as_ref()?;
+        (*cond == key.0 && *who == key.1 && *at == key.2).then_some(*n)
+    }
+
     /// How many tickets the queue holds: the last count while the condition and the
     /// database are as they were, else counted again.
     fn count(&mut self, store: &Store, cfg: &Config) -> Result<i64> {
-        let query = self.spec.query();
-        let stamp = store.change_stamp()?;
-        let mut viewer = self.viewer.clone();
-        if !query.cond.reads_the_clock() {
-            (viewer.now, viewer.day_start) = (0, 0);
+        let key = self.count_key(store)?;
+        if let Some(n) = self.known_count(&key) {
+            return Ok(n);
         }
-        if let Some((cond, who, at, n)) = &self.counted
-            && *cond == query.cond
-            && *who == viewer
-            && *at == stamp
-        {
-            return Ok(*n);
-        }
-        let n = store.query_count(cfg, &query, &self.viewer)?;
-        self.counted = Some((query.cond, viewer, stamp, n));
+        let n = store.query_count(cfg, &self.spec.query(), &self.viewer)?;
+        self.counted = Some((key.0, key.1, key.2, n));
         Ok(n)
     }
 
@@ -144,13 +159,26 @@ impl QueueState {
     /// Reads the queue from its top: the rows on screen only (a new queue, order or filter
     /// shows them sooner; on a million tickets each row read is a page of the table, often
     /// one not yet in memory). The rows beyond are read as the cursor goes there.
+    /// A filter not counted yet reads up to [`READ_WHOLE`] rows at once instead, and is
+    /// counted apart only when it keeps more.
     pub fn load_top(&mut self, store: &Store, cfg: &Config) -> Result<()> {
+        (self.offset, self.cursor, self.top) = (0, 0, 0);
+        self.lost = None;
+        if self.spec.filter.is_some() {
+            let key = self.count_key(store)?;
+            if self.known_count(&key).is_none() {
+                self.rows = self.read(store, cfg, None, true, READ_WHOLE + 1)?;
+                if self.rows.len() <= READ_WHOLE {
+                    self.total = self.rows.len() as i64;
+                    self.counted = Some((key.0, key.1, key.2, self.total));
+                } else {
+                    self.total = self.count(store, cfg)?;
+                }
+                return Ok(());
+            }
+        }
         self.total = self.count(store, cfg)?;
         self.rows = self.read(store, cfg, None, true, self.page())?;
-        self.offset = 0;
-        self.cursor = 0;
-        self.top = 0;
-        self.lost = None;
         Ok(())
     }
 
@@ -235,7 +263,11 @@ impl QueueState {
     fn trim(&mut self, top: i64) {
         let page = self.page();
         let keep = page * (1 + 2 * SPARE_PAGES);
-        if self.rows.len() > keep * 2 {
+        // A queue read whole stays whole.
+        let whole = self.offset == 0
+            && self.rows.len() as i64 >= self.total
+            && self.rows.len() <= READ_WHOLE;
+        if !whole && self.rows.len() > keep * 2 {
             let start = ((top - self.offset) as usize).saturating_sub(page * SPARE_PAGES);
             let end = (start + keep).min(self.rows.len());
             self.rows = self.rows[start..end].to_vec();
