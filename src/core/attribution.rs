@@ -408,8 +408,17 @@ impl<'a> Keyword<'a> {
         }
     }
 
-    /// Does it occur in `text_words`?
-    fn matches(&self, text_words: &[String]) -> bool {
+    /// Does it occur in `text`? Its first word looked up among the text's sorted words
+    /// first: most keywords of a desk are not in a given request at all.
+    fn matches(&self, text: &TextWords) -> bool {
+        let Some(first) = self.words.first() else {
+            return false;
+        };
+        text.has(first, self.stem && self.words.len() == 1) && self.occurs_in(&text.words)
+    }
+
+    /// Does it occur in `text_words`, read in order?
+    fn occurs_in(&self, text_words: &[String]) -> bool {
         let kw = &self.words;
         if kw.is_empty() || kw.len() > text_words.len() {
             return false;
@@ -428,7 +437,38 @@ impl<'a> Keyword<'a> {
 
 /// Does `keyword` (one or more words; a trailing `*` matches any ending) occur in `text_words`?
 pub fn keyword_matches(keyword: &str, text_words: &[String]) -> bool {
-    Keyword::new(&keyword.to_string()).matches(text_words)
+    Keyword::new(&keyword.to_string()).occurs_in(text_words)
+}
+
+/// A request's words as routing reads them: in their order (for phrases), and sorted once
+/// (positions into them), so that a keyword is looked up, not scanned for.
+struct TextWords {
+    words: Vec<String>,
+    sorted: Vec<usize>,
+}
+
+impl TextWords {
+    fn new(text: &str) -> TextWords {
+        let words = words(text);
+        let mut sorted: Vec<usize> = (0..words.len()).collect();
+        sorted.sort_unstable_by(|a, b| words[*a].cmp(&words[*b]));
+        TextWords { words, sorted }
+    }
+
+    /// Is `w` one of the words (`stem`: does one begin with it)? Every word that begins with
+    /// `w` sorts at or after it, before any that does not, so the first word not below `w`
+    /// decides.
+    fn has(&self, w: &str, stem: bool) -> bool {
+        let at = self.sorted.partition_point(|i| self.words[*i].as_str() < w);
+        self.sorted.get(at).is_some_and(|i| {
+            let found = &self.words[*i];
+            if stem {
+                found.starts_with(w)
+            } else {
+                found == w
+            }
+        })
+    }
 }
 
 impl Router {
@@ -476,7 +516,7 @@ impl Compiled<'_> {
         group: Option<&str>,
     ) -> Routing {
         let r = self.router;
-        let text = words(&format!("{subject}\n{body}"));
+        let text = TextWords::new(&format!("{subject}\n{body}"));
         let first_hit = |keywords: &[Keyword<'_>]| -> Option<String> {
             keywords
                 .iter()
@@ -792,6 +832,22 @@ mod tests {
         assert!(keyword_matches("отоплени*", &w));
         assert!(!keyword_matches("", &w));
         assert!(!keyword_matches("*", &w));
+    }
+
+    proptest::proptest! {
+        /// A keyword looked up among the sorted words matches exactly where a scan of the
+        /// text in order finds it.
+        #[test]
+        fn a_keyword_looked_up_matches_as_scanned(
+            text in proptest::collection::vec("(he|heat|heating|flat|12|a|ab|abc|b|от|отоплени|отопления)", 0..12),
+            keyword in "(he|heat|heating|flat|12|a|ab|abc|b|zz|от|отоплени)( (a|ab|flat|12|heating|b))?[*]?",
+        ) {
+            let joined = text.join(" ");
+            let kw = keyword.to_string();
+            let k = Keyword::new(&kw);
+            let t = TextWords::new(&joined);
+            proptest::prop_assert_eq!(k.matches(&t), k.occurs_in(&words(&joined)));
+        }
     }
 
     #[test]
