@@ -575,6 +575,17 @@ fn states(c: &Connection, cfg: &Config) -> rusqlite::Result<(i64, Vec<Violation>
     Ok((tickets, v))
 }
 
+/// A ticket's (`f.ticket_id`) owner changes from its history, as `sla::owner_changes` writes
+/// them (the same on SQLite and PostgreSQL).
+const OWNER_CHANGES: &str =
+    "SELECT string_agg(e.at || ':' || CASE WHEN e.text IS NOT DISTINCT FROM 'undo'
+            THEN '-' || replace(replace(e.to_value, '%', '%25'), ';', '%3B')
+            ELSE '+' || replace(replace(e.from_value, '%', '%25'), ';', '%3B') END,
+        ';' ORDER BY e.id)
+    FROM events e
+    WHERE e.ticket_id = f.ticket_id AND e.kind = 'assigned'
+      AND e.from_value IS NOT NULL AND e.to_value IS NOT NULL";
+
 /// Derived data equals what it is derived from: each ticket's row of report facts, and the
 /// service-level figures of open tickets (they drive the queues) against a fresh computation
 /// from the history.
@@ -599,6 +610,23 @@ fn figures_agree(c: &Connection, cfg: &Config, now: i64) -> rusqlite::Result<Vec
             "check.facts_differ"
         };
         v.push(Violation::said(Some(n), key, Vec::new()));
+    }
+    // Each ticket's owner changes as its facts keep them (`sla::owner_changes`), against its
+    // history: the rows that hold some, and the tickets with some in the history's index of
+    // them whose row holds none.
+    for (n, ..) in rows(
+        c,
+        &format!(
+            "SELECT t.number, NULL, NULL FROM facts f JOIN tickets t ON t.id = f.ticket_id
+             WHERE f.reassigned IS NOT NULL AND f.reassigned IS DISTINCT FROM ({OWNER_CHANGES})
+             UNION
+             SELECT t.number, NULL, NULL FROM facts f JOIN tickets t ON t.id = f.ticket_id
+             WHERE f.reassigned IS NULL AND f.ticket_id IN (
+                SELECT ticket_id FROM events INDEXED BY events_reassigned
+                WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL)"
+        ),
+    )? {
+        v.push(Violation::said(Some(n), "check.facts_differ", Vec::new()));
     }
     // The report's days equal a fresh aggregation of the facts.
     let (differ, count) = super::report::rollup::differences(c, cfg, 1)?;

@@ -476,6 +476,27 @@ CREATE INDEX tickets_open_fields ON tickets (urgency, created_at, id, status, as
     WHERE is_open = 1;
 "#;
 
+/// Version 24, as SQLite's: each ticket's owner changes in its row of facts (the report's days
+/// count them), the index of owner changes holding every column a report reads of them, and
+/// the days already built marked as lacking the reassignments' rows.
+pub const V24: &str = r#"
+ALTER TABLE facts ADD COLUMN reassigned TEXT;
+UPDATE facts SET reassigned = (
+    SELECT string_agg(e.at::text || ':' || CASE WHEN e.text IS NOT DISTINCT FROM 'undo'
+            THEN '-' || replace(replace(e.to_value, '%', '%25'), ';', '%3B')
+            ELSE '+' || replace(replace(e.from_value, '%', '%25'), ';', '%3B') END,
+        ';' ORDER BY e.id)
+    FROM events e
+    WHERE e.ticket_id = facts.ticket_id AND e.kind = 'assigned'
+      AND e.from_value IS NOT NULL AND e.to_value IS NOT NULL)
+WHERE ticket_id IN (SELECT ticket_id FROM events
+    WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL);
+DROP INDEX events_reassigned;
+CREATE INDEX events_reassigned ON events (at, ticket_id, text, from_value, to_value, kind)
+    WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL;
+UPDATE meta SET value = 'v23:' || value WHERE key = 'rollups';
+"#;
+
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
 /// [`APPLICATION_ID`], `version` = its number), under the write lock.
@@ -487,6 +508,7 @@ pub const ALL: &[(i64, &str)] = &[
     (21, V21),
     (22, V22),
     (23, V23),
+    (24, V24),
 ];
 
 /// How many migrations this build knows (the same as SQLite's).
@@ -526,6 +548,7 @@ mod tests {
             (21, 0x927a_5e03_4b03_e50e),
             (22, 0x7fb3_b18c_dcf0_7693),
             (23, 0x6884_e8be_d74c_67e1),
+            (24, 0xb608_c4c9_68a8_35cc),
         ];
         for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {
             assert_eq!(*n, version);

@@ -302,6 +302,8 @@ struct Tally<'a> {
     days: Vec<Day>,
     /// The days' starts in the desk's zone.
     starts: Vec<i64>,
+    /// The reassignments as the report's days sum them, when the report reads them.
+    reassigned_days: Option<reassignments::FromDays>,
 }
 
 impl<'a> Tally<'a> {
@@ -341,6 +343,7 @@ impl<'a> Tally<'a> {
             reasons: HashMap::new(),
             days,
             starts,
+            reassigned_days: None,
         }
     }
 
@@ -372,7 +375,10 @@ impl<'a> Tally<'a> {
         }
         let (words, sampled) = self.keywords()?;
         self.backlog()?;
-        let [by_agent, by_category] = self.reassignments()?;
+        let [by_agent, by_category] = match self.reassigned_days.take() {
+            Some(d) => self.reassignments_from_days(d)?,
+            None => self.reassignments()?,
+        };
         self.extensions()?;
         let mut total = self.total;
         let mut rows: Vec<Figures> = self
@@ -445,7 +451,7 @@ impl Store {
         if rollup::valid(&self.conn, cfg)? {
             return Ok(true);
         }
-        if rollup::rebuild(&self.conn, cfg).is_err() {
+        if rollup::make_valid(&self.conn, cfg).is_err() {
             return Ok(false);
         }
         rollup::valid(&self.conn, cfg)

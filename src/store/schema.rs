@@ -743,10 +743,37 @@ CREATE INDEX tickets_open_fields ON tickets (urgency, created_at, id, status, as
     WHERE is_open = 1;
 "#;
 
+/// A year's reassignments read from the report's days (issue 17): each ticket's owner changes
+/// (`facts.reassigned`: every change of owner from one agent to another, oldest first, as
+/// `instant:+agent` — the agent who passed it on — or `instant:-agent` for an undo, which
+/// takes a step back; `%` and `;` escaped), so that the days count them on the day they
+/// happened under the ticket's current group, category, owner, channel and priority, and a
+/// ticket's change of category moves them with it. The index of owner changes holds every
+/// column a report reads of them. The days already built lack the reassignments' rows: their
+/// mark says so (`v23:`), and the first writer or report under the same settings adds those
+/// rows from the facts (`store::report::rollup`).
+pub const V24: &str = r#"
+ALTER TABLE facts ADD COLUMN reassigned TEXT;
+UPDATE facts SET reassigned = (
+    SELECT group_concat(e.at || ':' || CASE WHEN e.text IS NOT DISTINCT FROM 'undo'
+            THEN '-' || replace(replace(e.to_value, '%', '%25'), ';', '%3B')
+            ELSE '+' || replace(replace(e.from_value, '%', '%25'), ';', '%3B') END,
+        ';' ORDER BY e.id)
+    FROM events e
+    WHERE e.ticket_id = facts.ticket_id AND e.kind = 'assigned'
+      AND e.from_value IS NOT NULL AND e.to_value IS NOT NULL)
+WHERE ticket_id IN (SELECT ticket_id FROM events INDEXED BY events_reassigned
+    WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL);
+DROP INDEX events_reassigned;
+CREATE INDEX events_reassigned ON events (at, ticket_id, text, from_value, to_value, kind)
+    WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL;
+UPDATE meta SET value = 'v23:' || value WHERE key = 'rollups';
+"#;
+
 /// Every migration, oldest first.
 pub const ALL: &[&str] = &[
     V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21,
-    V22, V23,
+    V22, V23, V24,
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -818,6 +845,7 @@ pub(crate) mod tests {
             0xa66791eb4891a84f,
             0x4ae3525495bbd112,
             0x6884e8bed74c67e1,
+            0xc5ea4c93f2419a67,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

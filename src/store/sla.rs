@@ -90,6 +90,51 @@ fn status_pair(p: &str) -> Option<(&str, i64)> {
     Some((&p[..eq], sign * v))
 }
 
+/// A ticket's owner changes from one agent to another as its row of facts keeps them (schema
+/// V24, whose migration writes the same from the events): each, oldest first, as
+/// `instant:+agent` (the agent who passed it on) or, for an undo, `instant:-agent` (the agent
+/// it goes back to), `;`-separated, with `%` and `;` escaped in the agent; None without any.
+pub(crate) fn owner_changes(events: &[ClockEvent]) -> Option<String> {
+    let mut out = String::new();
+    for e in events.iter().filter(|e| e.kind == EventKind::Assigned) {
+        let (Some(from), Some(to)) = (&e.from, &e.to) else {
+            continue;
+        };
+        if !out.is_empty() {
+            out.push(';');
+        }
+        let (sign, agent) = if e.undo { ('-', to) } else { ('+', from) };
+        out.push_str(&e.at.to_string());
+        out.push(':');
+        out.push(sign);
+        out.push_str(&agent.replace('%', "%25").replace(';', "%3B"));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The owner changes [`owner_changes`] stored: (instant, +1 or -1, the agent), each given to
+/// `f` (a malformed part is skipped).
+pub(crate) fn decode_owner_changes(s: &str, mut f: impl FnMut(i64, i64, &str)) {
+    for part in s.split(';') {
+        let Some((at, rest)) = part.split_once(':') else {
+            continue;
+        };
+        let Ok(at) = at.parse::<i64>() else {
+            continue;
+        };
+        let (step, agent) = match rest.as_bytes().first() {
+            Some(b'+') => (1, &rest[1..]),
+            Some(b'-') => (-1, &rest[1..]),
+            _ => continue,
+        };
+        if agent.contains('%') {
+            f(at, step, &agent.replace("%3B", ";").replace("%25", "%"));
+        } else {
+            f(at, step, agent);
+        }
+    }
+}
+
 /// Computes the clocks of one ticket from its history.
 pub fn compute_for(
     cfg: &Config,
@@ -205,8 +250,9 @@ fn write_fact(
     conn.prepare_cached(
         "INSERT INTO facts (ticket_id, is_open, created_at, resolved_at, category, group_code, assignee,
             channel, priority, outcome, refusal, satisfaction, reassignments, first_response_secs,
-            resolution_secs, status_secs, status, status_since, first_response_due)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+            resolution_secs, status_secs, status, status_since, first_response_due, reassigned)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+            ?20)
          ON CONFLICT (ticket_id) DO UPDATE SET
             is_open = excluded.is_open,
             created_at = excluded.created_at,
@@ -225,7 +271,8 @@ fn write_fact(
             status_secs = excluded.status_secs,
             status = excluded.status,
             status_since = excluded.status_since,
-            first_response_due = excluded.first_response_due",
+            first_response_due = excluded.first_response_due,
+            reassigned = excluded.reassigned",
     )?
     .execute(params![
         ticket,
@@ -247,6 +294,7 @@ fn write_fact(
         fact.status,
         fact.status_since,
         fact.first_response_due,
+        fact.reassigned,
     ])?;
     Ok(())
 }
@@ -308,6 +356,10 @@ pub(crate) fn settle(cfg: &Config, f: FactRow, events: &[ClockEvent], now: i64) 
     // Derived from the history like the clocks, so an undone reassignment is none.
     let f = FactRow {
         reassignments: sla::reassignments(events),
+        fact: Fact {
+            reassigned: owner_changes(events),
+            ..f.fact
+        },
         ..f
     };
     let priority = Priority::from_rank(f.fact.priority).unwrap_or(Priority::Normal);

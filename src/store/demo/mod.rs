@@ -469,6 +469,7 @@ impl<'t> Writer<'t> {
                 priority: it.priority.rank(),
                 outcome: s.st.outcome.map(|o| o.as_str().to_string()),
                 satisfaction: s.satisfaction,
+                reassigned: s.owner_changes(),
                 ..Default::default()
             },
         };

@@ -157,6 +157,11 @@ impl Story {
     pub(super) fn reassignments(&self) -> i64 {
         crate::core::sla::reassignments(&self.clock_events())
     }
+
+    /// Its owner changes as its row of facts keeps them.
+    pub(super) fn owner_changes(&self) -> Option<String> {
+        crate::store::sla::owner_changes(&self.clock_events())
+    }
 }
 
 /// Tells a ticket's story from its registration: owners, notes, moves the lifecycle allows,

@@ -4,7 +4,8 @@
 //! need single durations, and those come from the histogram's bucket that holds them, read
 //! exactly from the facts' duration indexes (a bucket is about 9% of the durations' range).
 
-use super::rollup::{self, RECEIVED, name};
+use super::reassignments::FromDays;
+use super::rollup::{self, FINISHED, REASSIGNED, RECEIVED, name};
 use super::{Durations, Figures, StatusTime, Tally, key_of};
 use crate::core::model::Outcome;
 use crate::store::db::params_from_iter;
@@ -16,6 +17,8 @@ use std::collections::{BTreeMap, HashMap};
 struct Sums {
     received: Side,
     finished: Side,
+    /// Owner changes (`tickets`: how many).
+    reassigned: Side,
 }
 
 /// One side's sums: how many tickets, the histogram of its durations (by bucket, kept apart
@@ -30,11 +33,11 @@ struct Side {
 
 impl Side {
     /// Adds a stored row's figures (`bucket_prefix`: the name of this side's buckets).
-    fn add(&mut self, tickets: i64, figures: &str, bucket_prefix: &str) {
+    fn add(&mut self, tickets: i64, figures: &str, bucket_prefix: Option<&str>) {
         self.tickets += tickets;
         rollup::decode(figures, |k, v| {
-            if let Some(b) = k
-                .strip_prefix(bucket_prefix)
+            if let Some(b) = bucket_prefix
+                .and_then(|p| k.strip_prefix(p))
                 .and_then(|b| b.parse::<usize>().ok())
                 .filter(|b| *b <= rollup::BUCKETS)
             {
@@ -117,23 +120,23 @@ impl Tally<'_> {
         let mut q = stmt.query(params_from_iter(args.clone()))?;
         while let Some(r) = q.next()? {
             let day: i64 = r.get(0)?;
-            let received = r.get_ref(1)?.as_str()? == RECEIVED;
+            let side = r.get_ref(1)?.as_str()?;
             let tickets: i64 = r.get(3)?;
             let figures = r.get_ref(4)?.as_str()?;
             if let Some(d) = usize::try_from(day - first)
                 .ok()
                 .and_then(|i| self.days.get_mut(i))
             {
-                if received {
-                    d.received += tickets;
-                } else {
-                    d.finished += tickets;
+                match side {
+                    RECEIVED => d.received += tickets,
+                    FINISHED => d.finished += tickets,
+                    _ => {}
                 }
             }
-            add(&mut total, received, tickets, figures);
+            add(&mut total, side, tickets, figures);
             if self.dim == Some(super::Dimension::Group) {
                 let key = key_of(self.dim, &r.get_ref(2)?);
-                add(rows.entry(key).or_default(), received, tickets, figures);
+                add(rows.entry(key).or_default(), side, tickets, figures);
             }
         }
         drop(q);
@@ -146,17 +149,17 @@ impl Tally<'_> {
             ))?;
             let mut q = stmt.query(params_from_iter(args.clone()))?;
             while let Some(r) = q.next()? {
-                let received = r.get_ref(0)?.as_str()? == RECEIVED;
+                let side = r.get_ref(0)?.as_str()?;
                 let key = self.value_key(r.get_ref(1)?.as_str()?);
                 add(
                     rows.entry(key).or_default(),
-                    received,
+                    side,
                     r.get(2)?,
                     r.get_ref(3)?.as_str()?,
                 );
             }
         }
-        self.read_categories(&filter, args)?;
+        let by_category = self.read_categories(&filter, args)?;
         for (k, v) in total.finished.figures.iter().filter(|(_, v)| **v != 0) {
             if let Some(reason) = k.strip_prefix(name::REASON) {
                 *self.reasons.entry(reason.to_string()).or_default() += v;
@@ -186,30 +189,64 @@ impl Tally<'_> {
             }
         };
         fill(&mut self.total, &total, None);
-        for (k, s) in &rows {
+        // A value with owner changes in the period but no ticket received or finished in it
+        // has a row only if a reassignment counts (`reassignments_from_days`).
+        for (k, s) in rows
+            .iter()
+            .filter(|(_, s)| s.received.tickets + s.finished.tickets != 0)
+        {
             let mut f = Figures::default();
             fill(&mut f, s, Some(k));
             self.rows.insert(k.clone(), f);
         }
+        let mut from_days = FromDays {
+            by_category,
+            ..FromDays::default()
+        };
+        let all = std::iter::once((None, &total)).chain(rows.iter().map(|(k, s)| (Some(k), s)));
+        for (key, s) in all {
+            let r = &s.reassigned;
+            let tickets = r
+                .figures
+                .get(name::REASSIGNED_TICKETS)
+                .copied()
+                .unwrap_or(0);
+            from_days.by_key.insert(key.cloned(), (tickets, r.tickets));
+        }
+        for (k, v) in &total.reassigned.figures {
+            if let Some(agent) = k.strip_prefix(name::PASSED) {
+                *from_days.by_agent.entry(agent.to_string()).or_default() += v;
+            }
+        }
+        self.reassigned_days = Some(from_days);
         Ok(())
     }
 
-    /// The categories received in the period (the frequent problems), from the report's days.
-    fn read_categories(&mut self, filter: &str, args: Vec<Value>) -> rusqlite::Result<()> {
+    /// The categories received in the period (the frequent problems), from the report's days;
+    /// and returned, the owner changes in the period by the category of their tickets.
+    fn read_categories(
+        &mut self,
+        filter: &str,
+        args: Vec<Value>,
+    ) -> rusqlite::Result<HashMap<String, i64>> {
         let mut stmt = self.c.prepare(&format!(
-            "SELECT value, sum(tickets) FROM report_days
-             WHERE dim = 'category' AND side = '{RECEIVED}' AND day >= ?1 AND day <= ?2 {filter}
-             GROUP BY value"
+            "SELECT value, side, sum(tickets) FROM report_days
+             WHERE dim = 'category' AND side IN ('{RECEIVED}', '{REASSIGNED}')
+               AND day >= ?1 AND day <= ?2 {filter}
+             GROUP BY value, side"
         ))?;
         let mut q = stmt.query(params_from_iter(args))?;
+        let mut changes = HashMap::new();
         while let Some(r) = q.next()? {
-            let n: i64 = r.get(1)?;
-            if n > 0 {
-                self.categories
-                    .insert(r.get_ref(0)?.as_str()?.to_string(), n);
+            let n: i64 = r.get(2)?;
+            let category = r.get_ref(0)?.as_str()?.to_string();
+            if r.get_ref(1)?.as_str()? == REASSIGNED {
+                changes.insert(category, n);
+            } else if n > 0 {
+                self.categories.insert(category, n);
             }
         }
-        Ok(())
+        Ok(changes)
     }
 
     /// A breakdown value as stored, as the report shows it (priorities by name, empty as —).
@@ -450,12 +487,13 @@ impl Tally<'_> {
     }
 }
 
-/// Adds a stored row to the sums.
-fn add(s: &mut Sums, received: bool, tickets: i64, figures: &str) {
-    if received {
-        s.received.add(tickets, figures, name::FR_BUCKET);
-    } else {
-        s.finished.add(tickets, figures, name::RES_BUCKET);
+/// Adds a stored row of a side to the sums.
+fn add(s: &mut Sums, side: &str, tickets: i64, figures: &str) {
+    match side {
+        RECEIVED => s.received.add(tickets, figures, Some(name::FR_BUCKET)),
+        FINISHED => s.finished.add(tickets, figures, Some(name::RES_BUCKET)),
+        REASSIGNED => s.reassigned.add(tickets, figures, None),
+        _ => {}
     }
 }
 

@@ -23,7 +23,7 @@
 use crate::core::config::Config;
 use crate::core::model::Priority;
 use crate::store::db::{Connection, OptionalExtension, params};
-use crate::store::sla::decode_status_secs;
+use crate::store::sla::{decode_owner_changes, decode_status_secs};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -33,6 +33,14 @@ pub(crate) const META: &str = "rollups";
 
 pub(crate) const RECEIVED: &str = "received";
 pub(crate) const FINISHED: &str = "finished";
+/// Tickets' owner changes from one agent to another (schema V24), on the day they happened:
+/// on this side `tickets` holds how many changes (an undo counts -1), and the figure
+/// [`name::REASSIGNED_TICKETS`] how many tickets' changes of the day came to more than none.
+pub(crate) const REASSIGNED: &str = "reassigned";
+
+/// The mark (before the fingerprint in `meta.rollups`) of days built before schema V24, which
+/// lack the reassignments' rows: the first writer or report under the same settings adds them.
+const BEFORE_V24: &str = "v23:";
 
 /// The breakdowns kept besides a group's own row, as `dim` values.
 pub(crate) const DIMS: [&str; 4] = ["category", "agent", "channel", "priority"];
@@ -56,12 +64,14 @@ pub(crate) struct Fact {
     pub status_secs: String,
     pub status: String,
     pub status_since: Option<i64>,
+    /// Its owner changes (`sla::owner_changes`): when, who passed it on, undone or not.
+    pub reassigned: Option<String>,
 }
 
 /// The columns of `facts` a [`Fact`] is read from, in [`Fact::read`]'s order.
 pub(crate) const FACT_COLUMNS: &str = "created_at, resolved_at, category, group_code, assignee,
     channel, priority, outcome, refusal, satisfaction, first_response_secs, first_response_due,
-    resolution_secs, status_secs, status, status_since";
+    resolution_secs, status_secs, status, status_since, reassigned";
 
 impl Fact {
     pub(crate) fn read(r: &crate::store::db::Row<'_>, at: usize) -> rusqlite::Result<Fact> {
@@ -82,6 +92,7 @@ impl Fact {
             status_secs: r.get(at + 13)?,
             status: r.get(at + 14)?,
             status_since: r.get(at + 15)?,
+            reassigned: r.get(at + 16)?,
         })
     }
 
@@ -214,6 +225,39 @@ pub(crate) mod name {
     pub const RATING: &str = "g:";
     /// Refusal reasons (in a group's own row only).
     pub const REASON: &str = "x:";
+    /// Tickets whose owner changes of the day came to more than none (`reassigned` side).
+    pub const REASSIGNED_TICKETS: &str = "n";
+    /// Owner changes by the agent who passed the ticket on, an undo counted -1 (`reassigned`
+    /// side, in a group's own row only).
+    pub const PASSED: &str = "p:";
+}
+
+/// Adds a ticket's `cell` to its rows of a day and side: its group's own row (with the
+/// figures `own` kept there only) and one per breakdown.
+fn add_rows(
+    out: &mut BTreeMap<Key, Cell>,
+    f: &Fact,
+    (day, side): (i64, &'static str),
+    cell: &Cell,
+    own: &[(String, i64)],
+    sign: i64,
+) {
+    for dim in std::iter::once("").chain(DIMS) {
+        let key = Key {
+            day,
+            side,
+            group: f.group_code.clone().unwrap_or_default(),
+            dim,
+            value: f.value(dim),
+        };
+        let row = out.entry(key).or_default();
+        row.add(cell, sign);
+        if dim.is_empty() {
+            for (name, n) in own {
+                row.bump(name, sign * n);
+            }
+        }
+    }
 }
 
 /// What one ticket adds to the report's days: each row it counts in and its figures there.
@@ -221,22 +265,6 @@ pub(crate) fn contributions(cfg: &Config, f: &Fact, out: &mut BTreeMap<Key, Cell
     use name::*;
     let priority = Priority::from_rank(f.priority).unwrap_or(Priority::Normal);
     let targets = cfg.sla.targets(priority, &f.category);
-    let mut add = |day: i64, side: &'static str, cell: &Cell, reason: Option<&str>| {
-        for dim in std::iter::once("").chain(DIMS) {
-            let key = Key {
-                day,
-                side,
-                group: f.group_code.clone().unwrap_or_default(),
-                dim,
-                value: f.value(dim),
-            };
-            let row = out.entry(key).or_default();
-            row.add(cell, sign);
-            if let (Some(r), "") = (reason, dim) {
-                row.bump(&format!("{REASON}{r}"), sign);
-            }
-        }
-    };
     let mut r = Cell {
         tickets: 1,
         figures: BTreeMap::new(),
@@ -259,7 +287,7 @@ pub(crate) fn contributions(cfg: &Config, f: &Fact, out: &mut BTreeMap<Key, Cell
         r.bump(&format!("{CURRENT}{}", f.status), 1);
         r.bump(&format!("{CURRENT_SINCE}{}", f.status), since);
     }
-    add(day_of(f.created_at), RECEIVED, &r, None);
+    add_rows(out, f, (day_of(f.created_at), RECEIVED), &r, &[], sign);
     if let Some(at) = f.resolved_at {
         let mut d = Cell {
             tickets: 1,
@@ -281,8 +309,47 @@ pub(crate) fn contributions(cfg: &Config, f: &Fact, out: &mut BTreeMap<Key, Cell
         {
             d.bump(&format!("{RATING}{score}"), 1);
         }
-        let reason = f.refusal.as_deref().filter(|r| !r.is_empty());
-        add(day_of(at), FINISHED, &d, reason);
+        let reason: Vec<(String, i64)> = f
+            .refusal
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .map(|r| (format!("{REASON}{r}"), 1))
+            .into_iter()
+            .collect();
+        add_rows(out, f, (day_of(at), FINISHED), &d, &reason, sign);
+    }
+    reassigned_contributions(f, out, sign);
+}
+
+/// What a ticket's owner changes add to the report's days (the `reassigned` side).
+fn reassigned_contributions(f: &Fact, out: &mut BTreeMap<Key, Cell>, sign: i64) {
+    use name::*;
+    // Its owner changes, by the day they happened: the steps (an undo takes one back), the
+    // ticket once if they came to more than none that day, and who passed it on.
+    if let Some(changes) = &f.reassigned {
+        let mut days: BTreeMap<i64, (i64, BTreeMap<String, i64>)> = BTreeMap::new();
+        decode_owner_changes(changes, |at, step, agent| {
+            let (steps, agents) = days.entry(day_of(at)).or_default();
+            *steps += step;
+            match agents.get_mut(agent) {
+                Some(n) => *n += step,
+                None => {
+                    agents.insert(agent.to_string(), step);
+                }
+            }
+        });
+        for (day, (steps, agents)) in days {
+            let mut c = Cell {
+                tickets: steps,
+                figures: BTreeMap::new(),
+            };
+            c.bump(REASSIGNED_TICKETS, i64::from(steps > 0));
+            let own: Vec<(String, i64)> = agents
+                .into_iter()
+                .map(|(a, n)| (format!("{PASSED}{a}"), n))
+                .collect();
+            add_rows(out, f, (day, REASSIGNED), &c, &own, sign);
+        }
     }
 }
 
@@ -397,9 +464,14 @@ pub(crate) struct Pending {
 impl Pending {
     /// Under settings other than the rows': they are invalidated, and nothing is kept.
     pub(crate) fn new(c: &Connection, cfg: &Config) -> rusqlite::Result<Pending> {
+        let fp = fingerprint(cfg);
         let valid = match stored_fingerprint(c)? {
             None => false,
-            Some(stored) if stored != fingerprint(cfg) => {
+            Some(stored) if stored == format!("{BEFORE_V24}{fp}") => {
+                add_reassignments(c, &fp)?;
+                true
+            }
+            Some(stored) if stored != fp => {
                 c.prepare_cached("DELETE FROM meta WHERE key = ?1")?
                     .execute([META])?;
                 false
@@ -542,6 +614,43 @@ pub(crate) fn rebuild(c: &Connection, cfg: &Config) -> rusqlite::Result<()> {
     tx.commit()
 }
 
+/// Makes the rows valid for `cfg` (in one transaction): days built before schema V24 under
+/// these settings get the reassignments' rows they lack, any others are built afresh.
+pub(crate) fn make_valid(c: &Connection, cfg: &Config) -> rusqlite::Result<()> {
+    let fp = fingerprint(cfg);
+    if stored_fingerprint(c)? != Some(format!("{BEFORE_V24}{fp}")) {
+        return rebuild(c, cfg);
+    }
+    let tx = c.transaction()?;
+    add_reassignments(&tx, &fp)?;
+    tx.commit()
+}
+
+/// The reassignments' rows, added to days built before schema V24 (valid for the settings
+/// `fp` but for them), from the facts of the tickets that changed owner; the rows then marked
+/// valid. Inside the caller's transaction.
+fn add_reassignments(c: &Connection, fp: &str) -> rusqlite::Result<()> {
+    let mut rows = BTreeMap::new();
+    let mut stmt = c.prepare(&format!(
+        "SELECT {FACT_COLUMNS} FROM facts WHERE reassigned IS NOT NULL"
+    ))?;
+    let mut q = stmt.query([])?;
+    while let Some(r) = q.next()? {
+        // Only the owner changes: the other sides' rows are there.
+        reassigned_contributions(&Fact::read(&r, 0)?, &mut rows, 1);
+    }
+    drop(q);
+    drop(stmt);
+    for (key, cell) in rows.iter().filter(|(_, d)| !d.is_empty()) {
+        apply(c, key, cell)?;
+    }
+    c.execute(
+        "UPDATE meta SET value = ?2 WHERE key = ?1",
+        params![META, fp],
+    )?;
+    Ok(())
+}
+
 /// The stored rows that differ from a fresh aggregation of the facts (at most `limit`, in
 /// the key's order), when the rows are valid for `cfg`; and how many differ in all.
 pub(crate) fn differences(
@@ -568,6 +677,7 @@ pub(crate) fn differences(
         let side = match r.get_ref(1)?.as_str()? {
             RECEIVED => RECEIVED,
             FINISHED => FINISHED,
+            REASSIGNED => REASSIGNED,
             _ => "?",
         };
         let dim = match r.get_ref(3)?.as_str()? {
