@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Speed of desk report on a big desk (hyperfine, whole process, wall and processor time): a
-# year, a year by agent, a year of one group, 30 days, and 30 days of one group.
+# year, a year by agent, a year by group, a year of one group, 30 days, and 30 days of one group.
 #   usage: bash bench/report.sh [N [SOURCE.db]]
 # Without SOURCE: a demo of N tickets (default 1000000, long to generate; kept in
 # /tmp/desk-bench-report-N between runs, remove it to start over). With SOURCE: a copy of that
@@ -40,6 +40,7 @@ $DESK report --from "$YEAR" --to "$TO" --format json |
 hyperfine -N --warmup 1 --runs 5 --style basic --export-json "$W/report.json" \
   -n "report, a year" "$DESK report --from $YEAR --to $TO --format json" \
   -n "report, a year by agent" "$DESK report --from $YEAR --to $TO --by agent" \
+  -n "report, a year by group" "$DESK report --from $YEAR --to $TO --by group" \
   -n "report, a year of $GROUP" "$DESK report --from $YEAR --to $TO --group $GROUP" \
   -n "report, 30 days" "$DESK report --from $MONTH --to $TO" \
   -n "report, 30 days of $GROUP" "$DESK report --from $MONTH --to $TO --group $GROUP" >/dev/null

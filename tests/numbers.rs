@@ -141,7 +141,11 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP INDEX facts_awaited;
          DROP INDEX facts_first_response;
          DROP INDEX facts_resolution;
-         DELETE FROM meta WHERE key = 'rollups';",
+         DELETE FROM meta WHERE key = 'rollups';
+         ALTER TABLE facts DROP COLUMN reassigned;
+         DROP INDEX events_reassigned;
+         CREATE INDEX events_reassigned ON events (at, ticket_id, from_value, text)
+             WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL;",
     )
     .expect("downgrade");
     // The search index as V2 made it.
