@@ -137,6 +137,7 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP INDEX tickets_open_age;
          DROP INDEX tickets_open_updated;
          DROP INDEX tickets_open_due;
+         DROP INDEX tickets_open_fields;
          DROP TABLE report_days;
          DROP INDEX facts_awaited;
          DROP INDEX facts_first_response;
