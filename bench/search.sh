@@ -34,12 +34,22 @@ fi
 # Brings an older desk up to date (a new migration) before anything is timed.
 "$DESK" list --limit 1 >/dev/null
 W=$(mktemp -d /tmp/desk-search-bench.XXXXXX); trap 'rm -rf "$W"' EXIT
+# A table of hyperfine's JSON: wall time (mean, min) and processor time (user + system, mean):
+# on a loaded machine the wall time is mostly the queue for a core.
+table() {
+  python3 - "$1" <<'PY'
+import json, sys
+print("| command | mean ms | min ms | cpu ms |\n|:--|--:|--:|--:|")
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"| `{r['command'].removeprefix('list --query: ')}` | {r['mean']*1e3:.1f} | {r['min']*1e3:.1f} | {(r['user']+r['system'])*1e3:.1f} |")
+PY
+}
 docs() { sqlite3 -readonly "$DESK_DB" "SELECT count(*) FROM search WHERE search MATCH '$1'" 2>/dev/null || echo "?"; }
 # PART=fields times the fields only, PART=search the rest only (both by default).
 PART=${PART:-all}
 if [ "$PART" != fields ]; then
 echo "hits: quokka $(docs '"quokka"*'), heating $(docs '"heat"*'), the $(docs '"the"*'), квартира $(docs '"квартир"*')"
-hyperfine -N --warmup 3 --runs 30 --style basic --export-markdown "$W/search.md" \
+hyperfine -N --warmup 3 --runs 30 --style basic --export-json "$W/search.json" \
   -n "search: a rare word" "$DESK search quokka" \
   -n "search: a common word, first page" "$DESK search heating" \
   -n "search: the commonest word, first page" "$DESK search the" \
@@ -55,8 +65,8 @@ hyperfine -N --warmup 3 --runs 30 --style basic --export-markdown "$W/search.md"
   -n "list --query: a group's open tickets of a priority" "$DESK list --query 'is:open group:HOUSING priority:high'" \
   -n "list --query: a category since a day" "$DESK list --query 'category:HSG created>2026-11-01'" \
   >/dev/null
-echo "desk search and desk list --query on $N tickets, one process per command (hyperfine):"
-cat "$W/search.md"
+echo "desk search and desk list --query on $N tickets, one process per command (hyperfine, 30 runs; load $(cut -d' ' -f1-3 /proc/loadavg)):"
+table "$W/search.json"
 fi
 # Every field of the language alone and beside a group, the negations and the ORs with them:
 # `desk list --query Q` (the open tickets unless Q names statuses; a page of 50 in the working
@@ -80,14 +90,7 @@ set -- "$@" -n "list --query: group:HOUSING" "$DESK --as $who list --limit 50 --
 hyperfine -N --warmup 2 --runs "${FIELD_RUNS:-10}" --style basic --export-json "$W/fields.json" \
   "$@" >/dev/null
 echo "each field, alone and with a group, as $who (hyperfine, ${FIELD_RUNS:-10} runs; load $(cut -d' ' -f1-3 /proc/loadavg)):"
-# Wall time (mean, min) and processor time (user + system, mean): on a loaded machine the
-# wall time is mostly the queue for a core.
-python3 - "$W/fields.json" <<'PY'
-import json, sys
-print("| command | mean ms | min ms | cpu ms |\n|:--|--:|--:|--:|")
-for r in json.load(open(sys.argv[1]))["results"]:
-    print(f"| `{r['command'].removeprefix('list --query: ')}` | {r['mean']*1e3:.1f} | {r['min']*1e3:.1f} | {(r['user']+r['system'])*1e3:.1f} |")
-PY
+table "$W/fields.json"
 fi
 [ "$PART" = all ] || exit 0
 # A note's cost: each run adds one (the history grows by a few words a run).
