@@ -811,6 +811,22 @@ fn a_large_import_is_indexed_in_one_pass_and_the_index_stays_in_step() {
     let old = d.new_ticket("Quokka in the yard", &[]);
     d.run(&["comment", &old, "The quokka came back at night"])
         .ok();
+    // FTS5's settings (SQLite): one stored by someone, the others FTS5's defaults. The
+    // import loads with settings of its own and puts them back as they were.
+    let fts_settings = || {
+        d.has_sqlite_file().then(|| {
+            d.text(
+                "SELECT coalesce(group_concat(k || '=' || v, ' '), '')
+                 FROM (SELECT k, v FROM search_config ORDER BY k)",
+            )
+        })
+    };
+    if d.has_sqlite_file() {
+        d.sql()
+            .execute_batch("INSERT INTO search (search, rank) VALUES ('automerge', 8)")
+            .expect("set automerge");
+    }
+    let settings = fts_settings();
     // More than an import indexes through the triggers: its tickets are indexed at its end.
     let items: String = (0..150)
         .map(|i| {
@@ -826,6 +842,10 @@ fn a_large_import_is_indexed_in_one_pass_and_the_index_stays_in_step() {
         .map(String::from)
         .collect();
     assert_eq!(numbers.len(), 150);
+    assert_eq!(fts_settings(), settings);
+    if let Some(s) = &settings {
+        assert!(s.contains("automerge=8") && !s.contains("hashsize"), "{s}");
+    }
     let found = |words: &str| -> Vec<String> {
         d.run(&["search", "--json", "--limit", "1000", words])
             .json()

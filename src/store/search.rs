@@ -347,6 +347,30 @@ fn pg_check(c: &Connection) -> rusqlite::Result<Vec<Violation>> {
     Ok(v)
 }
 
+/// FTS5's buffer of words before it writes a segment, by default and during a bulk load.
+const FTS_DEFAULT_HASHSIZE: i64 = 1024 * 1024;
+const BULK_HASHSIZE: i64 = 256 * 1024 * 1024;
+/// How many segments of a level FTS5 merges as it writes, by default.
+const FTS_DEFAULT_AUTOMERGE: i64 = 4;
+
+/// An FTS5 setting of the search index as stored (None: not stored, its default).
+fn fts_setting(tx: &Connection, key: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .query_row("SELECT v FROM search_config WHERE k = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// Sets an FTS5 setting of the search index (in the caller's transaction).
+fn set_fts(tx: &Connection, key: &str, value: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO search (search, rank) VALUES (?1, ?2)",
+        crate::store::db::params![key, value],
+    )?;
+    Ok(())
+}
+
 /// The index's triggers, set aside while a bulk load writes (see [`Suspended::resume`]).
 pub(super) struct Suspended(Vec<String>);
 
@@ -393,6 +417,23 @@ impl Suspended {
         if self.0.is_empty() {
             return Ok(());
         }
+        // FTS5 keeps up to 1 MiB of words before it writes them out as a segment, and
+        // merges segments as they pile up: for a bulk load, a large buffer (few segments,
+        // each written once) and no merging while it writes; both put back as they were.
+        let kept = [
+            (
+                "hashsize",
+                fts_setting(tx, "hashsize")?,
+                FTS_DEFAULT_HASHSIZE,
+            ),
+            (
+                "automerge",
+                fts_setting(tx, "automerge")?,
+                FTS_DEFAULT_AUTOMERGE,
+            ),
+        ];
+        set_fts(tx, "hashsize", BULK_HASHSIZE)?;
+        set_fts(tx, "automerge", 0)?;
         // The parts of those tickets, as `search_doc` has them, read through the tickets'
         // and the history's own indexes (the view's row ids are computed).
         tx.execute(
@@ -416,6 +457,13 @@ impl Suspended {
                      'message')",
             [after],
         )?;
+        for (key, was, default) in kept {
+            set_fts(tx, key, was.unwrap_or(default))?;
+            if was.is_none() {
+                // Not stored before (FTS5's default, which it now holds again).
+                tx.execute("DELETE FROM search_config WHERE k = ?1", [key])?;
+            }
+        }
         self.restore(tx)
     }
 

@@ -18,25 +18,43 @@ use std::cell::RefCell;
 
 /// From how many requests an import builds their search index in one pass at the end.
 const BULK: usize = 64;
+/// The page cache a large import may take: so much per request, 1 GiB at most.
+const CACHE_KIB_PER_REQUEST: i64 = 16;
+const CACHE_KIB_MAX: i64 = 1024 * 1024;
 
-/// The tickets' indexes an import at least as large as the desk sets aside and builds again,
-/// sorted, once at its end (in its transaction: nobody sees the desk without them) instead of
-/// taking each ticket as it comes. Kept: the unique ones (they refuse a number or reference
-/// given twice, and find a reference already registered) and the two intake reads (an
-/// agent's open tickets, a group's unassigned ones) for automatic assignment.
-fn set_indexes_aside(tx: &Connection) -> rusqlite::Result<Vec<String>> {
-    let aside: Vec<(String, String)> = tx
-        .prepare(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tickets'
-               AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %'
-               AND name NOT IN ('tickets_assignee', 'tickets_unassigned')",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    for (name, _) in &aside {
-        tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+/// The indexes an import sets aside and builds again, sorted, once at its end (in its
+/// transaction: nobody sees the desk without them) instead of taking each row as it comes:
+/// those of the tickets, their rows of facts and their history, each table's when the import
+/// at least doubles it (`requests`: how many it registers, each with one row of each at
+/// least). Kept: the unique ones (they refuse a number or reference given twice, and find a
+/// reference already registered), the two intake reads (an agent's open tickets, a group's
+/// unassigned ones) for automatic assignment, and a ticket's history in order (the search
+/// index is built from it at the end).
+fn set_indexes_aside(tx: &Connection, requests: usize) -> rusqlite::Result<Vec<String>> {
+    let mut aside = Vec::new();
+    for table in ["tickets", "facts", "events"] {
+        let last: i64 = tx.query_row(
+            &format!("SELECT coalesce(max(rowid), 0) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )?;
+        if last as usize > requests {
+            continue;
+        }
+        let indexes: Vec<(String, String)> = tx
+            .prepare(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1
+                   AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %'
+                   AND name NOT IN ('tickets_assignee', 'tickets_unassigned', 'events_ticket')",
+            )?
+            .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (name, sql) in indexes {
+            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+            aside.push(sql);
+        }
     }
-    Ok(aside.into_iter().map(|(_, sql)| sql).collect())
+    Ok(aside)
 }
 
 /// A request validated and routed, ready to be numbered and stored.
@@ -477,17 +495,26 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        self.write(|tx| {
+        // A page cache large enough for what a large import writes (SQLite takes pages as it
+        // needs them), so that no page goes to the log before the commit and is read back.
+        let cache = if prepared.len() >= BULK && !self.conn.is_postgres() {
+            let was: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+            let kib = (prepared.len() as i64)
+                .saturating_mul(CACHE_KIB_PER_REQUEST)
+                .min(CACHE_KIB_MAX);
+            self.conn
+                .execute_batch(&format!("PRAGMA cache_size = -{kib}"))?;
+            Some(was)
+        } else {
+            None
+        };
+        let out = self.write(|tx| {
             // A large import indexes its tickets for search in one pass at the end (in this
             // transaction, so all or nothing still); a few go through the triggers as usual.
             let bulk = if prepared.len() >= BULK && !tx.is_postgres() {
                 let last: i64 =
                     tx.query_row("SELECT coalesce(max(id), 0) FROM tickets", [], |r| r.get(0))?;
-                let aside = if last as usize <= prepared.len() {
-                    set_indexes_aside(tx)?
-                } else {
-                    Vec::new()
-                };
+                let aside = set_indexes_aside(tx, prepared.len())?;
                 Some((last, crate::store::search::suspend(tx)?, aside))
             } else {
                 None
@@ -513,6 +540,13 @@ impl Store {
                 search.resume_after(tx, last)?;
             }
             Ok(out)
-        })
+        });
+        if let Some(was) = cache {
+            let put_back = self
+                .conn
+                .execute_batch(&format!("PRAGMA cache_size = {was}"));
+            return out.and_then(|out| put_back.map(|()| out).map_err(Error::from));
+        }
+        out
     }
 }
