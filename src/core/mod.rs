@@ -10,6 +10,7 @@ pub mod chain;
 pub mod config;
 pub mod edit;
 pub mod extend;
+pub mod fx;
 pub mod keys;
 pub mod lifecycle;
 pub mod mail;

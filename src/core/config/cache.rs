@@ -10,6 +10,7 @@
 //! makes a damaged file (a torn write, a disk's error) worthless too.
 
 use super::Config;
+use crate::core::fx::checksum;
 use crate::core::zone::{Tz, Zones};
 use serde::{Deserialize, Serialize};
 
@@ -89,27 +90,6 @@ impl Config {
         }
         Some(())
     }
-}
-
-/// A 64-bit checksum of `bytes` against damage (not against anyone: who may write the cache
-/// is decided by where it is and who owns it). Eight bytes a step: a 50 KB cache costs about
-/// 30,000 instructions, against 2 million for parsing and checking the file.
-fn checksum(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = bytes.len() as u64 ^ K;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        let mut word = [0; 8];
-        word.copy_from_slice(w);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-    }
-    for b in words.remainder() {
-        h = (h.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
-    }
-    // Mixes the last words into every bit.
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-    h ^ (h >> 33)
 }
 
 #[cfg(test)]

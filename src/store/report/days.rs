@@ -7,11 +7,12 @@
 use super::reassignments::FromDays;
 use super::rollup::{self, FINISHED, REASSIGNED, RECEIVED, name};
 use super::{Durations, Figures, StatusTime, Tally, key_of};
+use crate::core::fx::Fx;
 use crate::core::model::Outcome;
 use crate::store::db::params_from_iter;
 use rusqlite::types::{Value, ValueRef};
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 /// The sums of one breakdown value (or of everything) over the period's days.
 #[derive(Default)]
@@ -35,38 +36,6 @@ struct Side {
 /// Figures by name, hashed cheaply: a year adds up hundreds of thousands of them, and the
 /// names are the desk's own (statuses, outcomes, reasons, agents), not chosen to collide.
 type Named = HashMap<String, i64, BuildHasherDefault<Fx>>;
-
-/// A multiply-rotate hash (as rustc's FxHasher) of short names.
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        for b in chunks.remainder() {
-            self.add(u64::from(*b));
-        }
-    }
-
-    fn write_u8(&mut self, b: u8) {
-        self.add(u64::from(b));
-    }
-}
-
-impl Fx {
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
 
 impl Side {
     /// Adds a stored row's figures (`bucket_prefix`: the name of this side's buckets).
