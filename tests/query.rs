@@ -260,6 +260,17 @@ fn every_condition_matches_the_tickets_plain_sql_finds() {
     let ids = |rows: Vec<desk::store::query::QueueRow>| -> Vec<i64> {
         rows.into_iter().map(|r| r.ticket.id).collect()
     };
+    // Every ticket of `q`, read `size` at a time, each page after the last one's key.
+    let paged = |q: &Query, size: usize| -> Vec<i64> {
+        let page = |from: Start<'_>| s.store.query_page(&s.cfg, q, &viewer, from, size);
+        let mut seen = Vec::new();
+        let mut rows = page(Start::Top).expect("page");
+        while let Some(last) = rows.last().map(|r| r.key.clone()) {
+            seen.extend(ids(rows));
+            rows = page(Start::After(&last)).expect("page");
+        }
+        seen
+    };
     for (cond, w) in &cases {
         let got = read(cond);
         let want = plain(w);
@@ -271,19 +282,7 @@ fn every_condition_matches_the_tickets_plain_sql_finds() {
             .store
             .query_page(&s.cfg, &q, &viewer, Start::Top, 0)
             .expect("page"));
-        let mut paged = Vec::new();
-        let mut rows = s
-            .store
-            .query_page(&s.cfg, &q, &viewer, Start::Top, 23)
-            .expect("page");
-        while let Some(last) = rows.last().map(|r| r.key.clone()) {
-            paged.extend(ids(rows));
-            rows = s
-                .store
-                .query_page(&s.cfg, &q, &viewer, Start::After(&last), 23)
-                .expect("page");
-        }
-        assert_eq!(paged, whole, "{cond:?}: page by page");
+        assert_eq!(paged(&q, 23), whole, "{cond:?}: page by page");
         assert!(
             !want.is_empty() || matches!(cond, Cond::Or(v) if v.is_empty()),
             "{w}: an empty answer proves nothing"
@@ -298,18 +297,7 @@ fn every_condition_matches_the_tickets_plain_sql_finds() {
                 sort: key,
                 reverse,
             };
-            let mut seen = Vec::new();
-            let mut page = s
-                .store
-                .query_page(&s.cfg, &q, &viewer, Start::Top, 37)
-                .expect("page");
-            while let Some(last) = page.last().map(|r| r.key.clone()) {
-                seen.extend(page.iter().map(|r| r.ticket.id));
-                page = s
-                    .store
-                    .query_page(&s.cfg, &q, &viewer, Start::After(&last), 37)
-                    .expect("page");
-            }
+            let seen = paged(&q, 37);
             assert_eq!(seen.len(), all.len(), "{key:?} {reverse}: each once");
             assert_eq!(seen.iter().copied().collect::<BTreeSet<_>>(), all);
             let skipped = s
