@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod extend;
 mod fields_check;
+pub(crate) mod fts_terms;
 pub mod inbox;
 pub mod migrate;
 pub mod numbers;
@@ -60,6 +61,9 @@ pub struct Store {
     options: Options,
     /// The agent at the keyboard, once signed in (`sign_in`).
     signed_in: Option<crate::core::model::AgentRef>,
+    /// Every typed start read as FTS5 reads a start, never as the words of the index it
+    /// stands for (`fts_terms`): the plain plan, which tests compare with.
+    plain_starts: bool,
 }
 
 /// How a database is opened.
@@ -602,6 +606,7 @@ impl Store {
             read_only,
             options,
             signed_in: None,
+            plain_starts: false,
         };
         match store.prepare(mode) {
             // The file opened but cannot be written (its journal, its WAL): read-only.
@@ -669,6 +674,7 @@ impl Store {
             read_only: false,
             options: Options::default(),
             signed_in: None,
+            plain_starts: false,
         })
     }
 
@@ -720,6 +726,7 @@ impl Store {
             read_only: true,
             options: Options::default(),
             signed_in: None,
+            plain_starts: false,
         })
     }
 

@@ -15,6 +15,7 @@ use crate::core::query::{Cond, Query, Text, TextField, Viewer};
 use crate::core::rights::{self, Action};
 use crate::error::Result;
 use crate::store::db::{Connection, Dialect, OptionalExtension, params_from_iter};
+pub use crate::store::fts_terms::Terms;
 use std::collections::HashMap;
 
 /// The triggers that keep the index in step, by name.
@@ -29,34 +30,44 @@ fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// One typed word as FTS5 finds it: the part its forms share, as the start of a word. A word
-/// of one letter narrows nothing (None); a word with signs inside (`10:30`, `HSG-2611`) is the
-/// phrase of its parts, the last one a start.
-fn word(w: &str) -> Option<String> {
+/// One typed word as FTS5 finds it: the part its forms share, as the start of a word — or,
+/// where `terms` names them, the words of the index it is the start of, any of them (the same
+/// hits, read lazily: see `fts_terms`). A word of one letter narrows nothing (None); a word
+/// with signs inside (`10:30`, `HSG-2611`) is the phrase of its parts, the last one a start.
+fn word(w: &str, terms: &Terms) -> Option<String> {
     let w = w.trim_matches(|c: char| !c.is_alphanumeric());
     if w.chars().count() < 2 {
         return None;
     }
-    if w.chars().all(char::is_alphanumeric) {
-        Some(format!("{}*", quoted(&stem(w))))
-    } else {
-        Some(format!("{}*", quoted(w)))
+    if !w.chars().all(char::is_alphanumeric) {
+        return Some(format!("{}*", quoted(w)));
     }
+    let start = stem(w);
+    Some(match terms.words(&start) {
+        Some(words) if !words.is_empty() => {
+            let any: Vec<String> = words.iter().map(|w| quoted(w)).collect();
+            format!("({})", any.join(" OR "))
+        }
+        _ => format!("{}*", quoted(&start)),
+    })
 }
 
 /// The FTS5 expression for what a person typed: every word (None when none narrows).
-pub fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text.split_whitespace().filter_map(word).collect();
-    (!words.is_empty()).then(|| words.join(" "))
+pub fn fts_query(text: &str, terms: &Terms) -> Option<String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .filter_map(|w| word(w, terms))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" AND "))
 }
 
 /// The FTS5 expression for a text condition, None when it narrows nothing.
-pub fn fts_match(t: &Text) -> Option<String> {
+pub fn fts_match(t: &Text, terms: &Terms) -> Option<String> {
     let expr = if t.phrase {
         let words = t.text.split_whitespace().collect::<Vec<_>>().join(" ");
         (!words.is_empty()).then(|| quoted(&words))
     } else {
-        fts_query(&t.text)
+        fts_query(&t.text, terms)
     }?;
     Some(match t.field {
         Some(f) => format!("{{{}}} : ({expr})", f.as_str()),
@@ -73,7 +84,7 @@ pub fn each_word(t: &Text) -> Vec<Text> {
     }
     t.text
         .split_whitespace()
-        .filter(|w| word(w).is_some())
+        .filter(|w| word(w, &Terms::none()).is_some())
         .map(|w| Text {
             field: t.field,
             text: w.to_string(),
@@ -89,20 +100,20 @@ pub fn ticket_of(rowid: &str) -> String {
 }
 
 /// How one dialect's index is asked: the expression of one word or phrase, and its OR.
-struct Leaf {
-    of: fn(&Text) -> Option<String>,
+struct Leaf<'a> {
+    of: &'a dyn Fn(&Text) -> Option<String>,
     or: &'static str,
 }
 
-const FTS5: Leaf = Leaf {
-    of: fts_match,
-    or: " OR ",
-};
+/// FTS5's, its starts read as `terms` names them.
+fn fts5<'a>(terms: &'a Terms<'a>) -> impl Fn(&Text) -> Option<String> + 'a {
+    move |t| fts_match(t, terms)
+}
 
 /// PostgreSQL's: a `tsquery` without its field (the field is a column to test, see
 /// [`pg_ticket_ids`]), so only a condition of no field is one expression.
 const TSQUERY: Leaf = Leaf {
-    of: pg_unfielded,
+    of: &pg_unfielded,
     or: " | ",
 };
 
@@ -115,10 +126,16 @@ fn pg_unfielded(t: &Text) -> Option<String> {
 
 /// A condition the index answers part by part as it is meant ticket by ticket — a word, a
 /// phrase, or several of them joined by OR: a ticket matches when one of its parts does. As
-/// one FTS5 expression; None for anything else (words that must all be in the ticket may be
-/// in different parts of it).
-pub fn part_exact(c: &Cond) -> Option<String> {
-    part_exact_in(c, &FTS5)
+/// one FTS5 expression, its starts read as `terms` names them; None for anything else (words
+/// that must all be in the ticket may be in different parts of it).
+pub fn part_exact(c: &Cond, terms: &Terms) -> Option<String> {
+    part_exact_in(
+        c,
+        &Leaf {
+            of: &fts5(terms),
+            or: " OR ",
+        },
+    )
 }
 
 /// [`part_exact`] as a PostgreSQL `tsquery`, for [`pg_ticket_ids`] of no field.
@@ -142,16 +159,24 @@ fn part_exact_in(c: &Cond, leaf: &Leaf) -> Option<String> {
 }
 
 /// An FTS5 expression every ticket a condition matches has a part for (its words and
-/// phrases, any of them; what is left out, never): the hits a ranking reads. None when the
+/// phrases, any of them; what is left out, never): the hits a ranking reads, its starts read
+/// as FTS5 reads them (a start's weight is its own, not the sum of its words'). None when the
 /// condition may match a ticket without any of its words.
 pub fn some_part(c: &Cond) -> Option<String> {
-    some_part_in(c, &FTS5)
+    let plain = Terms::none();
+    some_part_in(
+        c,
+        &Leaf {
+            of: &fts5(&plain),
+            or: " OR ",
+        },
+    )
 }
 
 /// [`some_part`] as a PostgreSQL `tsquery` (fields left out: any part).
 pub fn some_part_pg(c: &Cond) -> Option<String> {
     let unfielded = Leaf {
-        of: pg_tsquery,
+        of: &pg_tsquery,
         or: TSQUERY.or,
     };
     some_part_in(c, &unfielded)
@@ -218,7 +243,7 @@ pub fn pg_tsquery(t: &Text) -> Option<String> {
     let words: Vec<String> = t
         .text
         .split_whitespace()
-        .filter(|w| word(w).is_some())
+        .filter(|w| word(w, &Terms::none()).is_some())
         .filter_map(|w| {
             let w = w.trim_matches(|c: char| !c.is_alphanumeric());
             if w.chars().all(char::is_alphanumeric) {
@@ -632,38 +657,40 @@ mod tests {
 
     #[test]
     fn words_become_starts_of_their_forms() {
-        assert_eq!(fts_query("  "), None);
+        let plain = Terms::none();
+        assert_eq!(fts_query("  ", &plain), None);
         assert_eq!(
-            fts_query("heating flat"),
-            Some("\"heat\"* \"flat\"*".into())
+            fts_query("heating flat", &plain),
+            Some("\"heat\"* AND \"flat\"*".into())
         );
-        assert_eq!(fts_query("a\"b"), Some("\"a\"\"b\"*".into()));
-        assert_eq!(fts_query("(--)"), None);
+        assert_eq!(fts_query("a\"b", &plain), Some("\"a\"\"b\"*".into()));
+        assert_eq!(fts_query("(--)", &plain), None);
         assert_eq!(
-            fts_query("a heat"),
+            fts_query("a heat", &plain),
             Some("\"heat\"*".into()),
             "one letter narrows nothing"
         );
-        assert_eq!(fts_query("HSG-2611"), Some("\"HSG-2611\"*".into()));
-        assert_eq!(fts_query("Квартиры"), Some("\"квартир\"*".into()));
+        assert_eq!(fts_query("HSG-2611", &plain), Some("\"HSG-2611\"*".into()));
+        assert_eq!(fts_query("Квартиры", &plain), Some("\"квартир\"*".into()));
     }
 
     #[test]
     fn phrases_fields_and_trees() {
+        let plain = Terms::none();
         let t = |field, text: &str, phrase| Text {
             field,
             text: text.into(),
             phrase,
         };
         assert_eq!(
-            fts_match(&t(None, " no  heating ", true)),
+            fts_match(&t(None, " no  heating ", true), &plain),
             Some("\"no heating\"".into())
         );
         assert_eq!(
-            fts_match(&t(Some(TextField::Requester), "olena k", false)),
+            fts_match(&t(Some(TextField::Requester), "olena k", false), &plain),
             Some("{requester} : (\"olena\"*)".into())
         );
-        assert_eq!(fts_match(&t(None, "  ", true)), None);
+        assert_eq!(fts_match(&t(None, "  ", true), &plain), None);
         let w = |s: &str| Cond::Text(t(None, s, false));
         // Words that must all be in a ticket may be in different parts of it.
         let tree = Cond::And(vec![
@@ -671,35 +698,38 @@ mod tests {
             Cond::Or(vec![w("leak"), w("flat")]),
             w("gas").not(),
         ]);
-        assert_eq!(part_exact(&tree), None);
+        assert_eq!(part_exact(&tree, &plain), None);
         assert_eq!(
             some_part(&tree),
             Some("(\"boiler\"* OR (\"leak\"* OR \"flat\"*))".into())
         );
         assert_eq!(
-            part_exact(&Cond::Or(vec![w("leak"), w("flat")])),
+            part_exact(&Cond::Or(vec![w("leak"), w("flat")]), &plain),
             Some("(\"leak\"* OR \"flat\"*)".into())
         );
         assert_eq!(
-            part_exact(&Cond::And(vec![w("leak")])),
+            part_exact(&Cond::And(vec![w("leak")]), &plain),
             Some("\"leak\"*".into())
         );
         assert_eq!(some_part(&w("gas").not()), None, "a negation alone");
-        assert_eq!(part_exact(&Cond::Or(vec![w("gas"), Cond::Open])), None);
+        assert_eq!(
+            part_exact(&Cond::Or(vec![w("gas"), Cond::Open]), &plain),
+            None
+        );
         assert_eq!(
             some_part(&Cond::And(vec![w("gas"), Cond::Open])),
             Some("\"gas\"*".into())
         );
-        assert_eq!(part_exact(&w("a")), None, "narrows nothing");
+        assert_eq!(part_exact(&w("a"), &plain), None, "narrows nothing");
         // Words typed together: each somewhere in the ticket.
-        assert_eq!(part_exact(&w("a heat")), Some("\"heat\"*".into()));
-        assert_eq!(part_exact(&w("boiler leak")), None);
+        assert_eq!(part_exact(&w("a heat"), &plain), Some("\"heat\"*".into()));
+        assert_eq!(part_exact(&w("boiler leak"), &plain), None);
         assert_eq!(
             some_part(&w("boiler leak")),
             Some("(\"boiler\"* OR \"leak\"*)".into())
         );
         assert_eq!(
-            part_exact(&Cond::Text(t(None, "no heating", true))),
+            part_exact(&Cond::Text(t(None, "no heating", true)), &plain),
             Some("\"no heating\"".into())
         );
     }

@@ -11,7 +11,7 @@ use crate::core::refusal::Refusal;
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::db::Connection;
-use crate::store::search::{each_word, fts_match, pg_ticket_ids, pg_tsquery, ticket_of};
+use crate::store::search::{Terms, each_word, fts_match, pg_ticket_ids, pg_tsquery, ticket_of};
 use rusqlite::types::Value;
 
 /// A condition as SQL over `tickets t` (joined with its assignee `a`), with its arguments.
@@ -19,6 +19,8 @@ pub(super) struct Builder<'a> {
     pub(super) cfg: &'a Config,
     pub(super) viewer: &'a Viewer,
     pub(super) conn: &'a Connection,
+    /// The words of the index a typed start stands for (SQLite; see `fts_terms`).
+    pub(super) terms: &'a Terms<'a>,
     /// The whole condition is text: the search hits drive the query.
     pub(super) only_text: bool,
     /// Text is looked up ticket by ticket (a page another word's hits drive).
@@ -280,7 +282,7 @@ impl Builder<'_> {
             return format!("t.id IN ({ids})");
         }
         // Nothing that narrows (one-letter words): every ticket.
-        let Some(m) = fts_match(t) else {
+        let Some(m) = fts_match(t, self.terms) else {
             return ALL.into();
         };
         self.args.push(Value::Text(m));
@@ -364,9 +366,11 @@ impl Built {
 }
 
 /// A query as SQL; `from_hits`: a condition of text only is read from the search index's
-/// hits (else the hits filter the tickets another way reads).
+/// hits (else the hits filter the tickets another way reads). Its starts of words are read as
+/// `terms` names them: it must live until the statement has run.
 pub(super) fn build(
     conn: &Connection,
+    terms: &Terms,
     cfg: &Config,
     q: &Query,
     viewer: &Viewer,
@@ -376,6 +380,7 @@ pub(super) fn build(
         cfg,
         viewer,
         conn,
+        terms,
         only_text: from_hits && q.cond.is_only_text(),
         per_ticket: false,
         status_leads: false,
@@ -390,8 +395,30 @@ pub(super) fn build(
 }
 
 impl Store {
-    pub(super) fn build(&self, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<Built> {
-        build(&self.conn, cfg, q, viewer, true).map_err(|e| self.map_db(e))
+    pub(super) fn build(
+        &self,
+        terms: &Terms,
+        cfg: &Config,
+        q: &Query,
+        viewer: &Viewer,
+    ) -> Result<Built> {
+        build(&self.conn, terms, cfg, q, viewer, true).map_err(|e| self.map_db(e))
+    }
+
+    /// The words of the index typed starts stand for, for one statement (see `fts_terms`):
+    /// on SQLite, unless the plain plan was asked for.
+    pub(super) fn terms(&self) -> Terms<'_> {
+        match self.conn.sqlite() {
+            Ok(c) if !self.plain_starts => Terms::of(c),
+            _ => Terms::none(),
+        }
+    }
+
+    /// Reads every typed start as FTS5 reads a start (`plain`), or as the words of the index
+    /// it stands for when they are few (the default): the same tickets in the same order,
+    /// the second lazily. For comparing the two.
+    pub fn read_starts_plainly(&mut self, plain: bool) {
+        self.plain_starts = plain;
     }
 }
 
@@ -458,7 +485,15 @@ mod tests {
                 .not()
                 .and(week_ago),
         ] {
-            let b = build(&conn, &cfg, &Query::new(cond.clone()), &viewer, true).expect("build");
+            let b = build(
+                &conn,
+                &Terms::none(),
+                &cfg,
+                &Query::new(cond.clone()),
+                &viewer,
+                true,
+            )
+            .expect("build");
             // One set of statuses: the index reads those left, not one negation's (the
             // closed tickets among them) filtered by the other's.
             let sql = b.cond.clone().unwrap_or_default();

@@ -32,7 +32,8 @@ impl Store {
                 Count::Exact(n)
             }
         };
-        if let Some(expr) = part_exact(&q.cond).filter(|_| !self.conn.is_postgres()) {
+        let terms = self.terms();
+        if let Some(expr) = part_exact(&q.cond, &terms).filter(|_| !self.conn.is_postgres()) {
             // Text only: the index's hits, counted ticket by ticket without the tickets (a
             // ticket's parts come one after another in the index's order).
             let run = || -> rusqlite::Result<i64> {
@@ -88,7 +89,7 @@ impl Store {
         // on them, until enough matched. (Walking the text's hits instead, ticket by ticket,
         // reads every hit when the rest of the condition keeps few: 250 ms against 50 for a
         // common word in the open tickets of a million.)
-        let b = self.build(cfg, q, viewer)?;
+        let b = self.build(&terms, cfg, q, viewer)?;
         // Only the assignee join's column can be in a condition; counting needs no join.
         let index = count_index(q, self.conn.is_postgres())
             .map(|i| format!(" INDEXED BY {i}"))
@@ -124,6 +125,7 @@ fn count_index(q: &Query, postgres: bool) -> Option<&'static str> {
 mod tests {
     use super::super::build::{build, memory_desk, plan};
     use super::*;
+    use crate::store::search::Terms;
 
     /// The at-risk queue's count walks the index of the tickets at risk, with the condition
     /// as the reader writes it (a hint SQLite could not follow would fail the count).
@@ -132,7 +134,7 @@ mod tests {
         let cfg = Config::builtin().expect("the built-in configuration");
         let (conn, viewer) = memory_desk(Vec::new());
         let at_risk = Query::new(Cond::Sla(SlaState::AtRisk));
-        let b = build(&conn, &cfg, &at_risk, &viewer, true).expect("build");
+        let b = build(&conn, &Terms::none(), &cfg, &at_risk, &viewer, true).expect("build");
         let sql = format!(
             "SELECT count(*) FROM tickets t INDEXED BY {} {}",
             count_index(&at_risk, false).expect("a hint"),

@@ -210,7 +210,15 @@ mod tests {
             let cond = Cond::Open.and(f);
             assert!(open_fields(&cond), "{cond:?}");
             let q = Query::new(cond.clone());
-            let b = build(&conn, &cfg, &q, &viewer, true).expect("build");
+            let b = build(
+                &conn,
+                &crate::store::search::Terms::none(),
+                &cfg,
+                &q,
+                &viewer,
+                true,
+            )
+            .expect("build");
             let plan = |select: &str, tail: &str| {
                 let sql = format!(
                     "SELECT {select} FROM tickets t INDEXED BY {OPEN_FIELDS} {} {tail}",

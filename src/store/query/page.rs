@@ -27,14 +27,16 @@ impl Store {
         let forward = !matches!(start, Start::Bottom | Start::Before(_));
         // Reading towards the end of the list is ascending unless the order is reversed.
         let ascending = forward != q.reverse;
-        if let Some(driving) = driving_text(q).filter(|_| !self.conn.is_postgres()) {
-            let mut rows = self.driven_page(cfg, viewer, driving, ascending, start, limit)?;
+        let terms = self.terms();
+        if let Some(driving) = driving_text(q, &terms).filter(|_| !self.conn.is_postgres()) {
+            let mut rows =
+                self.driven_page(cfg, viewer, &terms, driving, ascending, start, limit)?;
             if !forward {
                 rows.reverse();
             }
             return Ok(rows);
         }
-        let b = self.build(cfg, q, viewer)?;
+        let b = self.build(&terms, cfg, q, viewer)?;
         if let Some(m) = merged_order(cfg, q).filter(|_| !self.conn.is_postgres()) {
             let mut rows = self.merged_page(&b, &m, ascending, start, limit)?;
             if !forward {
@@ -107,7 +109,8 @@ impl Store {
         viewer: &Viewer,
         key: &[Value],
     ) -> Result<i64> {
-        let b = self.build(cfg, q, viewer)?;
+        let terms = self.terms();
+        let b = self.build(&terms, cfg, q, viewer)?;
         let mut args = b.args.clone();
         let before = b.key_cmp(if q.reverse { ">" } else { "<" }, key, &mut args);
         self.conn
@@ -128,7 +131,8 @@ impl Store {
         viewer: &Viewer,
         ticket_id: i64,
     ) -> Result<Option<Vec<Value>>> {
-        let b = self.build(cfg, q, viewer)?;
+        let terms = self.terms();
+        let b = self.build(&terms, cfg, q, viewer)?;
         let mut args = b.args.clone();
         args.push(Value::Integer(ticket_id));
         let sql = format!(

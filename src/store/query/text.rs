@@ -7,7 +7,7 @@ use crate::core::query::{Cond, Query, SortKey, Viewer};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::db::params_from_iter;
-use crate::store::search::{part_exact, pg_rank, some_part, some_part_pg, ticket_of};
+use crate::store::search::{Terms, part_exact, pg_rank, some_part, some_part_pg, ticket_of};
 use crate::store::tickets::{COLS, FROM, Ticket, ticket_row};
 use rusqlite::types::Value;
 
@@ -43,7 +43,7 @@ fn rarity(c: &Cond) -> usize {
 /// order (a part's row id says its ticket), drive the page, so a common word's first page
 /// comes without reading every hit; the rest of the condition (other words too, looked up
 /// ticket by ticket) filters them. Returns the index's expression and the rest.
-pub(super) fn driving_text(q: &Query) -> Option<(String, Cond)> {
+pub(super) fn driving_text(q: &Query, terms: &Terms) -> Option<(String, Cond)> {
     if q.sort != SortKey::Age {
         return None;
     }
@@ -51,13 +51,14 @@ pub(super) fn driving_text(q: &Query) -> Option<(String, Cond)> {
         Cond::And(cs) => cs.clone(),
         c => vec![c.clone()],
     };
-    let best = parts
+    let (at, _) = parts
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| part_exact(c).map(|e| (i, e, rarity(c))))
+        .filter(|(_, c)| part_exact(c, &Terms::none()).is_some())
         // The rarest; the first among equals.
-        .max_by_key(|(i, _, r)| (*r, std::cmp::Reverse(*i)))?;
-    let (at, expr, _) = best;
+        .max_by_key(|(i, c)| (rarity(c), std::cmp::Reverse(*i)))?;
+    // Only the one that drives has its starts looked up.
+    let expr = part_exact(&parts[at], terms)?;
     let rest = parts
         .into_iter()
         .enumerate()
@@ -93,15 +94,18 @@ impl Store {
         // ticket it matches has a part the expression finds: no condition when the
         // expression is the whole of it, else filtered after the ranking's hits, never read
         // from another word's.
-        let b = match (pg, part_exact(&q.cond)) {
-            (true, _) => self.build(cfg, q, viewer)?,
+        // The condition's starts are read as the words they stand for (the ranking's own
+        // expression keeps them whole: its weights are a start's).
+        let terms = self.terms();
+        let b = match (pg, part_exact(&q.cond, &Terms::none())) {
+            (true, _) => self.build(&terms, cfg, q, viewer)?,
             (false, Some(_)) => Built {
                 cond: None,
                 args: Vec::new(),
                 keys: Vec::new(),
             },
             (false, None) => {
-                build(&self.conn, cfg, q, viewer, false).map_err(|e| self.map_db(e))?
+                build(&self.conn, &terms, cfg, q, viewer, false).map_err(|e| self.map_db(e))?
             }
         };
         let mut args = vec![Value::Text(expr)];
@@ -128,6 +132,7 @@ impl Store {
         &self,
         cfg: &Config,
         viewer: &Viewer,
+        terms: &Terms,
         (expr, rest): (String, Cond),
         ascending: bool,
         start: Start<'_>,
@@ -151,6 +156,7 @@ impl Store {
             cfg,
             viewer,
             conn: &self.conn,
+            terms,
             only_text: false,
             per_ticket: true,
             status_leads: false,
@@ -221,4 +227,57 @@ fn ranked_pg(b: &Built, offset: usize, limit: i64) -> String {
         b.where_with(&[]),
         pg_rank(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::build::memory_desk;
+    use super::*;
+    use crate::core::query::Text;
+
+    /// A page in registration order driven by a start of a word reads the words of the index
+    /// it starts, joined by OR (FTS5 merges them lazily), not the start (whose hits FTS5
+    /// gathers all before the first): where they are few, and the start has no index of its
+    /// own (2 and 3 characters do).
+    #[test]
+    fn a_start_drives_a_page_as_the_words_it_stands_for() {
+        let (conn, _) = memory_desk(Vec::new());
+        let c = conn.sqlite().expect("sqlite");
+        c.execute(
+            "INSERT INTO search (rowid, subject, body) VALUES (1 << 32, 'Heating', 'heat heater')",
+            [],
+        )
+        .expect("index");
+        let many: String = (0..40).map(|i| format!("lift{i} ")).collect();
+        c.execute(
+            "INSERT INTO search (rowid, body) VALUES (2 << 32, ?1)",
+            [&many],
+        )
+        .expect("index");
+        let driving = |typed: &str| {
+            let q = Query {
+                cond: Cond::Text(Text {
+                    field: None,
+                    text: typed.into(),
+                    phrase: false,
+                }),
+                sort: SortKey::Age,
+                reverse: true,
+            };
+            driving_text(&q, &Terms::of(c)).map(|(expr, _)| expr)
+        };
+        assert_eq!(
+            driving("heating").as_deref(),
+            Some("(\"heat\" OR \"heater\" OR \"heating\")")
+        );
+        assert_eq!(driving("heaters").as_deref(), Some("(\"heater\")"));
+        assert_eq!(
+            driving("hea").as_deref(),
+            Some("\"hea\"*"),
+            "an index of its own"
+        );
+        assert_eq!(driving("lift").as_deref(), Some("\"lift\"*"), "40 words");
+        assert_eq!(driving("quokka").as_deref(), Some("\"quokka\"*"), "none");
+        assert!(c.is_autocommit(), "the snapshot ended with the terms");
+    }
 }
