@@ -2,7 +2,7 @@
 //! ticket holding most of it, with the matched words marked — one clean line, safe for a
 //! terminal. Pure: it takes the ticket's texts and the query; the store reads them.
 
-use super::words::{Word, stem, words};
+use super::words::{Word, stem, words, words_of};
 use super::{Cond, Text, TextField};
 use crate::core::sanitize::is_unsafe;
 
@@ -108,15 +108,33 @@ fn matches_at(ws: &[Word], i: usize, t: &Term) -> Option<usize> {
 /// in the order given (an earlier part wins a tie). None when no part holds a term.
 pub fn best(parts: &[Part<'_>], terms: &[Term]) -> Option<Snippet> {
     let mut best: Option<(usize, Snippet)> = None;
+    // A term's words: a match is decided with that many words from where it starts.
+    let longest = terms.iter().map(|t| t.words.len()).max().unwrap_or(0);
     for part in parts {
-        let ws = words(part.text);
+        // The part's words, read as far as the matches and their windows need: a long text
+        // full of a common word is read to its first matches only (a note of megabytes).
+        let mut rest = words_of(part.text);
+        let mut ws: Vec<Word> = Vec::new();
+        let mut upto = |ws: &mut Vec<Word>, n: usize| {
+            while ws.len() < n {
+                match rest.next() {
+                    Some(w) => ws.push(w),
+                    None => break,
+                }
+            }
+        };
         let here: Vec<&Term> = terms
             .iter()
             .filter(|t| t.field.is_none_or(|f| f == part.field))
             .collect();
         // Every match: its first word, how many words, which term.
         let mut hits: Vec<(usize, usize, usize)> = Vec::new();
-        'words: for i in 0..ws.len() {
+        let mut i = 0;
+        'words: loop {
+            upto(&mut ws, i + longest.max(1));
+            if i >= ws.len() {
+                break;
+            }
             for (k, t) in here.iter().enumerate() {
                 if let Some(n) = matches_at(&ws, i, t) {
                     hits.push((i, n, k));
@@ -125,9 +143,12 @@ pub fn best(parts: &[Part<'_>], terms: &[Term]) -> Option<Snippet> {
                     }
                 }
             }
+            i += 1;
         }
         for &(first, _, _) in &hits {
             let from = first.saturating_sub(BEFORE);
+            // One word past the window: whether the text goes on.
+            upto(&mut ws, from + WORDS + 1);
             let to = (from + WORDS).min(ws.len());
             let inside: Vec<(usize, usize)> = hits
                 .iter()
@@ -283,7 +304,102 @@ mod tests {
         assert_eq!(marked(&s), "В [КВАРТИРЕ] холодно");
     }
 
+    /// The snippet as it was read before words were read lazily: every word of every part
+    /// first.
+    fn best_whole(parts: &[Part<'_>], terms: &[Term]) -> Option<Snippet> {
+        let mut best: Option<(usize, Snippet)> = None;
+        for part in parts {
+            let ws = words(part.text);
+            let here: Vec<&Term> = terms
+                .iter()
+                .filter(|t| t.field.is_none_or(|f| f == part.field))
+                .collect();
+            let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+            'words: for i in 0..ws.len() {
+                for (k, t) in here.iter().enumerate() {
+                    if let Some(n) = matches_at(&ws, i, t) {
+                        hits.push((i, n, k));
+                        if hits.len() >= MOST_HITS {
+                            break 'words;
+                        }
+                    }
+                }
+            }
+            for &(first, _, _) in &hits {
+                let from = first.saturating_sub(BEFORE);
+                let to = (from + WORDS).min(ws.len());
+                let inside: Vec<(usize, usize)> = hits
+                    .iter()
+                    .filter(|(i, n, _)| *i >= from && i + n <= to)
+                    .map(|(i, n, _)| (*i, *n))
+                    .collect();
+                let mut distinct: Vec<usize> = hits
+                    .iter()
+                    .filter(|(i, n, _)| *i >= from && i + n <= to)
+                    .map(|h| h.2)
+                    .collect();
+                distinct.sort_unstable();
+                distinct.dedup();
+                if best.as_ref().is_some_and(|(s, _)| *s >= distinct.len()) {
+                    continue;
+                }
+                best = Some((distinct.len(), cut(part, &ws, from, to, &inside)));
+            }
+        }
+        best.map(|(_, s)| s)
+    }
+
+    /// A text with more matches than are weighed is read to them and one window past (a
+    /// note of megabytes full of `the` was split into words whole, 3 billion instructions
+    /// for a page of `desk search the` on the 1M demo): the same snippet, which goes on.
+    #[test]
+    fn a_long_text_is_read_as_far_as_its_matches() {
+        let body = format!(
+            "{}flat heat {}",
+            "heat ".repeat(MOST_HITS - 1),
+            "and more words ".repeat(100_000)
+        );
+        let parts = [Part {
+            field: TextField::Body,
+            text: &body,
+        }];
+        let ts = terms(&word("heat").and(word("flat")));
+        let s = best(&parts, &ts).expect("found");
+        assert_eq!(Some(&s), best_whole(&parts, &ts).as_ref());
+        // The first window that holds both words, and the text goes on.
+        assert_eq!(marked(&s), format!("…{}[flat]…", "[heat] ".repeat(17)));
+    }
+
     proptest! {
+        /// Reading a part's words only as far as needed gives the snippet reading them all
+        /// gave: texts of a few words, many times over (past the matches weighed per part),
+        /// words and phrases in any part.
+        #[test]
+        fn words_read_as_needed_give_the_same_snippet(
+            body in prop::collection::vec("(heat|heating|the|flat|no|квартира|x1|,|\\n)", 0..1500),
+            note in prop::collection::vec("(the|heat|boiler|no heating|.)", 0..60),
+            typed in prop::collection::vec("(heat|the|flat|\"no heating\"|квартиры|boiler|x)", 1..4),
+        ) {
+            let (body, note) = (body.join(" "), note.join(" "));
+            let parts = [
+                Part { field: TextField::Body, text: &body },
+                Part { field: TextField::Note, text: &note },
+            ];
+            let mut q = Cond::all();
+            for t in &typed {
+                q = q.and(match t.strip_prefix('"') {
+                    Some(p) => Cond::Text(Text {
+                        field: None,
+                        text: p.trim_end_matches('"').into(),
+                        phrase: true,
+                    }),
+                    None => word(t),
+                });
+            }
+            let ts = terms(&q);
+            prop_assert_eq!(best(&parts, &ts), best_whole(&parts, &ts));
+        }
+
         /// Any text and any words: marks inside the text, on character boundaries, in order;
         /// one line with nothing unsafe.
         #[test]

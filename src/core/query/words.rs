@@ -135,31 +135,36 @@ pub struct Word {
 
 /// The words of a text, in order.
 pub fn words(text: &str) -> Vec<Word> {
-    let mut out = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut folded = String::new();
-    for (i, c) in text.char_indices() {
-        if is_word_char(c) {
-            if start.is_none() {
-                start = Some(i);
+    words_of(text).collect()
+}
+
+/// The words of a text, in order, each read when it is asked for (a snippet reads a long
+/// note only as far as it needs).
+pub fn words_of(text: &str) -> impl Iterator<Item = Word> + '_ {
+    let mut chars = text.char_indices();
+    std::iter::from_fn(move || {
+        let mut start: Option<usize> = None;
+        let mut folded = String::new();
+        for (i, c) in chars.by_ref() {
+            if is_word_char(c) {
+                if start.is_none() {
+                    start = Some(i);
+                }
+                folded.push(fold_char(c));
+            } else if let Some(s) = start {
+                return Some(Word {
+                    start: s,
+                    end: i,
+                    folded,
+                });
             }
-            folded.push(fold_char(c));
-        } else if let Some(s) = start.take() {
-            out.push(Word {
-                start: s,
-                end: i,
-                folded: std::mem::take(&mut folded),
-            });
         }
-    }
-    if let Some(s) = start {
-        out.push(Word {
+        start.map(|s| Word {
             start: s,
             end: text.len(),
             folded,
-        });
-    }
-    out
+        })
+    })
 }
 
 /// The part of a typed word that its other forms share (folded): a common ending cut when
