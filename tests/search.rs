@@ -1127,10 +1127,13 @@ fn a_start_read_as_its_words_finds_what_the_start_finds() {
     let mut empty = Vec::new();
     for text in queries {
         let words = read(&f, text);
-        f.s.store.read_starts_plainly(true);
-        let plain = read(&f, text);
-        f.s.store.read_starts_plainly(false);
-        assert_eq!(words, plain, "{text}");
+        // PostgreSQL reads text its own way, either way (its results are checked above).
+        if !f.d.is_postgres() {
+            f.s.store.read_starts_plainly(true);
+            let plain = read(&f, text);
+            f.s.store.read_starts_plainly(false);
+            assert_eq!(words, plain, "{text}");
+        }
         if words[0].contains(": [] ") {
             empty.push(text);
         }
