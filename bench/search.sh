@@ -4,8 +4,10 @@
 # and queries over indexed fields only; then what a note costs the one writing it (the
 # write lock held) on a ticket whose history is 25 MB and on a new ticket.
 #   usage: bash bench/search.sh [TICKETS]      (default 100000)
-#   PART=search|fields: only the searches and --query lines above, or only each field of the
-#   language (FIELD_RUNS runs each, 10 by default).
+#   PART=search|fields|whole: only the searches and --query lines above, only each field of the
+#   language (FIELD_RUNS runs each, 10 by default), or only each field over the whole desk
+#   (`--all`: closed tickets too) in every order the desk offers (FIELD_RUNS runs each;
+#   SORTS="priority age" names fewer orders, ONLY=REGEX keeps the fields it matches).
 # The desk (demo tickets, plus three about a quokka for the rare word) is built once and kept
 # in /tmp/desk-search-TICKETS; DESK_BENCH_DIR names another desk's directory (a copy: the
 # bench writes notes on it and brings it up to date). Installs hyperfine from Debian's packages when missing; builds
@@ -45,9 +47,10 @@ for r in json.load(open(sys.argv[1]))["results"]:
 PY
 }
 docs() { sqlite3 -readonly "$DESK_DB" "SELECT count(*) FROM search WHERE search MATCH '$1'" 2>/dev/null || echo "?"; }
-# PART=fields times the fields only, PART=search the rest only (both by default).
+# PART=fields times the fields only, PART=whole the fields over the whole desk in every order,
+# PART=search the searches only (the searches and the fields by default).
 PART=${PART:-all}
-if [ "$PART" != fields ]; then
+if [ "$PART" = all ] || [ "$PART" = search ]; then
 echo "hits: quokka $(docs '"quokka"*'), heating $(docs '"heat"*'), the $(docs '"the"*'), квартира $(docs '"квартир"*')"
 hyperfine -N --warmup 3 --runs 30 --style basic --export-json "$W/search.json" \
   -n "search: a rare word" "$DESK search quokka" \
@@ -80,6 +83,20 @@ FIELDS=(
   "updated<7d" "due<now" "resolved:2026-11" "closed>2026-11-20" "responded<1d"
   "subject:heating" "(assignee:none OR -is:open)" "(-category:HSG OR priority:urgent)"
 )
+if [ "$PART" = whole ]; then
+set --
+for f in "${FIELDS[@]}"; do
+  [[ "$f" =~ ${ONLY:-.} ]] || continue
+  for s in ${SORTS:-priority number status subject requester assignee age updated due}; do
+    set -- "$@" -n "list --query: $f --all --sort $s" "$DESK --as $who list --limit 50 --all --sort $s --query '$f'"
+  done
+done
+hyperfine -N --warmup 1 --runs "${FIELD_RUNS:-10}" --style basic --export-json "$W/whole.json" \
+  "$@" >/dev/null
+echo "each field over the whole desk in every order, as $who (hyperfine, ${FIELD_RUNS:-10} runs; load $(cut -d' ' -f1-3 /proc/loadavg)):"
+table "$W/whole.json"
+exit 0
+fi
 if [ "$PART" != search ]; then
 set --
 for f in "${FIELDS[@]}"; do
