@@ -146,7 +146,8 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          ALTER TABLE facts DROP COLUMN reassigned;
          DROP INDEX events_reassigned;
          CREATE INDEX events_reassigned ON events (at, ticket_id, from_value, text)
-             WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL;",
+             WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL;
+         DROP INDEX tickets_closed;",
     )
     .expect("downgrade");
     // The search index as V2 made it.

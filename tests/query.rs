@@ -438,3 +438,138 @@ fn merged_orders_match_plain_sql() {
     }
     assert_eq!(checked, 10);
 }
+
+/// Over the whole desk (closed tickets too) a page is read through the index of the condition
+/// that finds the fewest tickets, or by walking the working order as the open tickets and the
+/// others merged (issue 16): either way exactly the tickets and the order plain SQL's ORDER BY
+/// gives, page by page both ways, from the top, the bottom and an offset, in several orders,
+/// with the count and a ticket's position.
+#[test]
+fn whole_desk_pages_match_plain_sql() {
+    let d = Desk::new();
+    d.run(&["demo", "--tickets", "500"]).ok();
+    let s = Session::open_for(&d.db, Some(&d.config()), Mode::Existing, &d.me).expect("session");
+    let now = desk::session::now();
+    let viewer = Viewer {
+        agent_id: d.ints("SELECT id FROM agents WHERE login = 'opetrenko'")[0],
+        groups: vec!["HOUSING".into()],
+        day_start: now - 3600,
+        now,
+    };
+    // A closing and a resolution time with tickets on either side.
+    let closed = d.ints(
+        "SELECT closed_at FROM tickets WHERE closed_at IS NOT NULL ORDER BY closed_at \
+         LIMIT 1 OFFSET 150",
+    )[0];
+    let resolved = d.ints(
+        "SELECT resolved_at FROM tickets WHERE resolved_at IS NOT NULL ORDER BY resolved_at \
+         LIMIT 1 OFFSET 100",
+    )[0];
+    let cases: Vec<(Cond, String)> = vec![
+        // No index of their own: the working order walked.
+        (
+            Cond::Category(vec!["HSG".into()]),
+            "category = 'HSG'".into(),
+        ),
+        (
+            Cond::Or(vec![Cond::Assignee(Who::Nobody), Cond::Open.not()]),
+            "assignee_id IS NULL OR is_open = 0".into(),
+        ),
+        (
+            Cond::Or(vec![
+                Cond::Category(vec!["HSG".into()]).not(),
+                Cond::Priority(vec![Priority::Urgent]),
+            ]),
+            "category <> 'HSG' OR priority = 3".into(),
+        ),
+        (
+            Cond::Channel(vec![Channel::Phone]).not().and(Cond::Date(
+                DateField::Updated,
+                Cmp::Before,
+                When::At(now),
+            )),
+            format!("channel <> 'phone' AND updated_at < {now}"),
+        ),
+        // An index of their own.
+        (
+            Cond::Date(DateField::Closed, Cmp::After, When::At(closed)),
+            format!("closed_at > {closed}"),
+        ),
+        (
+            Cond::Date(DateField::Resolved, Cmp::AtOrAfter, When::At(resolved))
+                .and(Cond::Group(Groups::Codes(vec!["HOUSING".into()]))),
+            format!("resolved_at >= {resolved} AND group_code = 'HOUSING'"),
+        ),
+        (
+            Cond::Status(vec!["closed".into(), "resolved".into()])
+                .and(Cond::Priority(vec![Priority::High, Priority::Urgent])),
+            "status IN ('closed', 'resolved') AND priority >= 2".into(),
+        ),
+        (
+            Cond::Assignee(Who::Me).and(Cond::Open.not()),
+            format!("assignee_id = {} AND is_open = 0", viewer.agent_id),
+        ),
+    ];
+    let orders = [
+        (SortKey::Priority, "t.urgency, t.created_at, t.id"),
+        (SortKey::Age, "t.id"),
+        (SortKey::Number, "t.number, t.id"),
+        (SortKey::Subject, "lower(t.subject), t.id"),
+        (SortKey::Updated, "-t.updated_at, -t.id"),
+    ];
+    let ids = |rows: &[desk::store::query::QueueRow]| -> Vec<i64> {
+        rows.iter().map(|r| r.ticket.id).collect()
+    };
+    for (cond, w) in &cases {
+        for (sort, order) in orders {
+            for reverse in [false, true] {
+                let dir = if reverse { " DESC" } else { "" };
+                let order: Vec<String> = order.split(", ").map(|k| format!("{k}{dir}")).collect();
+                let want: Vec<i64> = d
+                    .raw()
+                    .column(&format!(
+                        "SELECT t.id FROM tickets t WHERE {w} ORDER BY {}",
+                        order.join(", ")
+                    ))
+                    .iter()
+                    .map(|id| id.parse().expect("an id"))
+                    .collect();
+                assert!(want.len() > 20, "{w}: too few tickets to prove anything");
+                let q = Query {
+                    cond: cond.clone(),
+                    sort,
+                    reverse,
+                };
+                let page = |start: Start<'_>, n: usize| {
+                    s.store
+                        .query_page(&s.cfg, &q, &viewer, start, n)
+                        .expect("page")
+                };
+                let mut seen = Vec::new();
+                let mut rows = page(Start::Top, 9);
+                while let Some(last) = rows.last().map(|r| r.key.clone()) {
+                    seen.extend(ids(&rows));
+                    rows = page(Start::After(&last), 9);
+                }
+                assert_eq!(seen, want, "{w} {sort:?} {reverse}: forwards");
+                let mut back = Vec::new();
+                let mut rows = page(Start::Bottom, 8);
+                while let Some(first) = rows.first().map(|r| r.key.clone()) {
+                    back.splice(0..0, ids(&rows));
+                    rows = page(Start::Before(&first), 8);
+                }
+                assert_eq!(back, want, "{w} {sort:?} {reverse}: backwards");
+                assert_eq!(ids(&page(Start::Top, 0)), want, "{w}: no limit");
+                assert_eq!(ids(&page(Start::Skip(5), 4)), want[5..9], "{w}: offset");
+                let mid = page(Start::Skip(want.len() / 2), 1);
+                let pos = s
+                    .store
+                    .query_position(&s.cfg, &q, &viewer, &mid[0].key)
+                    .expect("position");
+                assert_eq!(pos, (want.len() / 2) as i64, "{w}: position");
+                let n = s.store.query_count(&s.cfg, &q, &viewer).expect("count");
+                assert_eq!(n, want.len() as i64, "{w}: count");
+            }
+        }
+    }
+}

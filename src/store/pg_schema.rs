@@ -497,6 +497,12 @@ CREATE INDEX events_reassigned ON events (at, ticket_id, text, from_value, to_va
 UPDATE meta SET value = 'v23:' || value WHERE key = 'rollups';
 "#;
 
+/// Version 26 (25 on this branch until the migration before it lands), as SQLite's: the
+/// closing time indexed.
+pub const V26: &str = r#"
+CREATE INDEX tickets_closed ON tickets (closed_at) WHERE closed_at IS NOT NULL;
+"#;
+
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
 /// [`APPLICATION_ID`], `version` = its number), under the write lock.
@@ -509,6 +515,7 @@ pub const ALL: &[(i64, &str)] = &[
     (22, V22),
     (23, V23),
     (24, V24),
+    (25, V26),
 ];
 
 /// How many migrations this build knows (the same as SQLite's).

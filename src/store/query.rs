@@ -14,6 +14,7 @@ use rusqlite::types::Value;
 
 mod build;
 mod count;
+mod drive;
 mod merge;
 mod order;
 mod page;

@@ -2,6 +2,7 @@
 //! ticket sits in a list.
 
 use super::build::sql_limit;
+use super::drive::{Drive, drive};
 use super::merge::merged_order;
 use super::order::{OPEN_FIELDS, open_fields, open_order_index};
 use super::text::driving_text;
@@ -66,9 +67,20 @@ impl Store {
         // SQLite's hint; PostgreSQL's planner has statistics and picks the index itself.
         let sqlite = !self.conn.is_postgres();
         let order_index = open_order_index(q).filter(|_| sqlite);
+        // Over the whole desk: a condition's own index when it finds few tickets, else the
+        // working order walked (see `drive`).
+        let driven = if sqlite && order_index.is_none() {
+            drive(&self.conn, cfg, q, viewer).map_err(|e| self.map_db(e))?
+        } else {
+            Drive::Own
+        };
         let index = order_index.or_else(|| {
             (sqlite && q.sort == SortKey::Priority && open_fields(&q.cond)).then_some(OPEN_FIELDS)
         });
+        let index = match driven {
+            Drive::Index(i) => Some(i),
+            _ => index,
+        };
         let hinted = |from: &str| match index {
             Some(index) => from.replacen("tickets t", &format!("tickets t INDEXED BY {index}"), 1),
             None => from.to_string(),
@@ -78,6 +90,18 @@ impl Store {
         // sort (an order no index gives) sorts keys read from an index, not whole rows with
         // their agents joined (`-status:closed` on a million: 7,000 rows read to show 50).
         // Not where an order's own index walks the page, nor by assignee (another table's).
+        if driven == Drive::Split {
+            let key = match start {
+                Start::After(k) | Start::Before(k) if k.len() == b.keys.len() => Some(k),
+                _ => None,
+            };
+            if let Some(mut rows) = self.split_page(&b, ascending, key, limit, offset)? {
+                if !forward {
+                    rows.reverse();
+                }
+                return Ok(rows);
+            }
+        }
         let sql = if sqlite && limit > 0 && order_index.is_none() && !keys.contains("a.") {
             format!(
                 "SELECT {cols}, {keys} FROM {FROM} WHERE t.id IN (SELECT t.id FROM {} {} \
