@@ -1655,3 +1655,111 @@ fn the_detail_pane_says_how_to_tell_a_requester_without_an_address() {
         Some(("informed", Some("by phone at 10:20".to_string())))
     );
 }
+
+/// Holds the counts made apart until `go` says (or is dropped): the gate the counting thread
+/// runs before each count. `asked` hears each count reach it.
+fn held_counts(app: &mut App) -> (std::sync::mpsc::Sender<()>, std::sync::mpsc::Receiver<()>) {
+    let (go, gate) = std::sync::mpsc::channel::<()>();
+    let (reached, asked) = std::sync::mpsc::channel::<()>();
+    app.count_apart(Some(Box::new(move || {
+        let _ = reached.send(());
+        let _ = gate.recv_timeout(std::time::Duration::from_secs(30));
+    })));
+    (go, asked)
+}
+
+/// A count never holds back a frame (issue 17): the queue asks for it on the counting thread,
+/// and the frame is drawn with the rows and "counting…" while the count is held back there
+/// (here until the frame is drawn); once it comes, the number. In every language.
+#[test]
+fn a_count_never_holds_back_a_frame() {
+    for (lang, counting) in [
+        ("en", "counting…"),
+        ("ru", "подсчёт…"),
+        ("uk", "підрахунок…"),
+    ] {
+        let d = desk(lang, 300);
+        let mut app = open(&d, "boss", 80, 24);
+        let (go, asked) = held_counts(&mut app);
+        keys(&mut app, "8");
+        asked
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the count was asked of the counting thread");
+        assert!(app.queue.counting);
+        assert_eq!(app.queue.rows.len(), app.queue.height, "the rows are there");
+        let frame = render(&app, 80, 24);
+        assert!(frame.contains(&format!("({counting})")), "{frame}");
+        assert!(frame.contains("1/…"), "{frame}");
+        insta::assert_snapshot!(format!("counting_{lang}_80x24"), frame);
+        go.send(()).expect("the counting thread waits");
+        app.wait_for_count(std::time::Duration::from_secs(10));
+        assert!(!app.queue.counting);
+        assert_eq!(app.queue.total, 300);
+        let frame = render(&app, 80, 24);
+        assert!(
+            frame.contains("(300)") && frame.contains("1/300"),
+            "{frame}"
+        );
+        assert!(!frame.contains(counting), "{frame}");
+    }
+}
+
+/// A queue being counted moves as one counted: pages read as the cursor goes, the end found
+/// by reading to it (the count is then known, whether or not the thread has answered), the
+/// last row waiting for the count; the same tickets in the same order as counted here.
+#[test]
+fn moving_through_a_queue_being_counted() {
+    let d = desk("en", 1000);
+    let mut counted = open(&d, "boss", 80, 24);
+    counted.switch_queue(desk::core::query::QueueKind::All);
+    let mut order = Vec::new();
+    for _ in 0..1000 {
+        order.push(
+            counted
+                .queue
+                .selected()
+                .map(|r| r.ticket.id)
+                .expect("a row"),
+        );
+        keys(&mut counted, "j");
+    }
+    assert_eq!(counted.queue.total, 1000);
+    let mut app = open(&d, "boss", 80, 24);
+    let (_go, asked) = held_counts(&mut app);
+    keys(&mut app, "8");
+    asked
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("asked");
+    // Down to the end while the count is held back: every ticket once, in order.
+    let mut seen = Vec::new();
+    for _ in 0..1005 {
+        let id = app.queue.selected().map(|r| r.ticket.id).expect("a row");
+        if seen.last() != Some(&id) {
+            seen.push(id);
+        }
+        keys(&mut app, "j");
+    }
+    assert_eq!(seen, order);
+    assert!(!app.queue.counting, "the end read is the count");
+    assert_eq!(app.queue.total, 1000);
+    assert_eq!(app.queue.cursor, 999);
+    // The last row waits for the count.
+    let mut app = open(&d, "boss", 80, 24);
+    let (go, asked) = held_counts(&mut app);
+    keys(&mut app, "8");
+    asked
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("asked");
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.queue.cursor, app.queue.height as i64);
+    assert!(app.queue.counting);
+    drop(go);
+    keys(&mut app, "G");
+    assert!(!app.queue.counting);
+    assert_eq!(app.queue.total, 1000);
+    assert_eq!(app.queue.cursor, 999);
+    assert_eq!(
+        app.queue.selected().map(|r| r.ticket.id),
+        order.last().copied()
+    );
+}

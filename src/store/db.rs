@@ -244,6 +244,25 @@ impl Connection {
         self.dialect() == Dialect::Postgres
     }
 
+    /// The URL a PostgreSQL connection was made from (None on SQLite, or for a client made
+    /// elsewhere): another connection to the same desk is made from it.
+    pub fn postgres_url(&self) -> Option<&str> {
+        match &self.inner {
+            Inner::Sqlite(_) => None,
+            Inner::Postgres(pg) => pg.url.as_deref(),
+        }
+    }
+
+    /// Stops what this connection runs, from another thread: SQLite's `sqlite3_interrupt`
+    /// (the statement running fails as interrupted). None on PostgreSQL, whose statement
+    /// runs to its end.
+    pub fn interrupt_handle(&self) -> Option<rusqlite::InterruptHandle> {
+        match &self.inner {
+            Inner::Sqlite(c) => Some(c.get_interrupt_handle()),
+            Inner::Postgres(_) => None,
+        }
+    }
+
     /// The SQLite connection, for what only SQLite has (its pragmas, backups, FTS5): on
     /// PostgreSQL, an error saying the command does not run there yet.
     pub fn sqlite(&self) -> Result<&rusqlite::Connection> {

@@ -77,6 +77,67 @@ pub struct Options {
     pub shared: bool,
 }
 
+/// Another connection to an open desk (`Store::reopen`), for reading lists on another thread.
+#[derive(Clone)]
+pub struct Reopen {
+    path: PathBuf,
+    /// The PostgreSQL URL the desk was opened with (its password included).
+    url: Option<String>,
+    read_only: bool,
+    options: Options,
+}
+
+impl std::fmt::Debug for Reopen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the URL: it may hold a password.
+        write!(f, "Reopen({})", self.path.display())
+    }
+}
+
+impl Reopen {
+    /// Opens it: the same file opened the same way (never following a link on the shared
+    /// desk, temporary tables in memory, the write-ahead log kept and never copied back when
+    /// it closes), or the same PostgreSQL URL. Nothing is migrated or checked again (the
+    /// desk's first connection did that) and nobody is signed in: it reads lists only.
+    pub fn open(&self) -> Result<Store> {
+        if let Some(url) = &self.url {
+            let (conn, shown) = connect_postgres(url)?;
+            return Ok(Store {
+                conn,
+                path: shown,
+                read_only: true,
+                options: self.options,
+                signed_in: None,
+            });
+        }
+        let path = &self.path;
+        let db = |e| Error::db(e, path);
+        let mut flags = if self.read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if self.options.shared {
+            flags |= OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        }
+        let conn = open_desk_file(path, flags).map_err(db)?;
+        set_busy(&conn, DEFAULT_BUSY_TIMEOUT).map_err(db)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        conn.execute_batch("PRAGMA temp_store = MEMORY")
+            .map_err(db)?;
+        persist_wal(&conn).map_err(db)?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(db)?;
+        Ok(Store {
+            conn: conn.into(),
+            path: path.clone(),
+            read_only: true,
+            options: self.options,
+            signed_in: None,
+        })
+    }
+}
+
 /// The longest any connection of this process waits for a lock, in milliseconds.
 static BUSY_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
@@ -728,6 +789,25 @@ impl Store {
             signed_in: None,
             plain_starts: false,
         })
+    }
+
+    /// How to open another connection to this desk, to read from on another thread (an
+    /// SQLite connection is one thread's; the terminal desk counts a queue on one of its own
+    /// while it draws): plain values that cross to that thread, which opens it
+    /// ([`Reopen::open`]).
+    pub fn reopen(&self) -> Reopen {
+        Reopen {
+            path: self.path.clone(),
+            url: self.conn.postgres_url().map(str::to_string),
+            read_only: self.read_only,
+            options: self.options,
+        }
+    }
+
+    /// Stops what this store is reading, from another thread (SQLite: the statement running
+    /// fails as interrupted; None on PostgreSQL, where it runs to its end).
+    pub fn interrupt_handle(&self) -> Option<rusqlite::InterruptHandle> {
+        self.conn.interrupt_handle()
     }
 
     /// Whether this desk is on PostgreSQL.

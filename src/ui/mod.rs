@@ -13,6 +13,7 @@
 //! few times a second for colleagues' changes, and restores the terminal however it exits.
 
 pub mod app;
+pub mod counter;
 pub mod ctx;
 pub mod draw;
 pub mod input;
@@ -36,6 +37,9 @@ use std::time::{Duration, Instant};
 /// How often the desk looks for colleagues' changes.
 const POLL: Duration = Duration::from_millis(250);
 
+/// How often the desk looks for a count coming from its thread while one is under way.
+const COUNT_POLL: Duration = Duration::from_millis(2);
+
 /// A write waits at most this long for another desk before saying so (the desk stays usable).
 const TUI_BUSY_TIMEOUT: Duration = Duration::from_millis(2000);
 
@@ -58,6 +62,9 @@ pub fn run(opts: &session::DeskOptions) -> Result<()> {
         h,
         session::now(),
     )?;
+    // Counts go to a thread of their own from here on (the first frame's queue is counted
+    // already): no key waits for a count.
+    app.count_apart(None);
     let timings = Timings::from_env(started);
     let mut term = ratatui::try_init()
         .map_err(|e| Error::Invalid(msg!("error.terminal", why = crate::error::io(&e))))?;
@@ -99,6 +106,10 @@ fn event_loop(
             return Ok(());
         }
         let mut wait = POLL.saturating_sub(last_poll.elapsed());
+        if app.counting() {
+            // A count is coming from its thread: looked for often, drawn when it comes.
+            wait = wait.min(COUNT_POLL);
+        }
         if let Some((_, at)) = &app.pending_filter {
             wait = wait.min(app::FILTER_DELAY.saturating_sub(at.elapsed()));
         }
@@ -125,6 +136,9 @@ fn event_loop(
         app.settle_filter(false);
         if typed && app.pending_filter.is_none() && timings.on() {
             pending_key = Some((t0, "filter_to_frame_ms {ms} filter".into()));
+        }
+        if app.counting() {
+            app.take_count();
         }
         if last_poll.elapsed() >= POLL {
             app.tick(session::now());

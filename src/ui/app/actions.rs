@@ -98,7 +98,7 @@ impl App {
         match self.focus {
             Pane::Queue => match a {
                 Action::Top => self.goto_row(0),
-                Action::Bottom => self.goto_row(self.queue.total - 1),
+                Action::Bottom => self.last_row(),
                 _ => self.move_queue(delta),
             },
             Pane::Detail => {

@@ -400,6 +400,40 @@ impl App {
         }
     }
 
+    /// From now on the queue is counted on a thread of its own, with its own connection to
+    /// the desk: a frame never waits for a count (the pane says "counting…" until it comes,
+    /// see `take_count`). `gate` runs on that thread before each count (tests hold one back
+    /// with it). Without a thread the queue goes on counting where it needs the count.
+    pub fn count_apart(&mut self, gate: Option<crate::ui::counter::Gate>) {
+        let s = &self.session;
+        self.queue.counter = crate::ui::counter::Counter::start(&s.store, &s.cfg, gate);
+    }
+
+    /// Whether a count asked apart has not come yet.
+    pub fn counting(&self) -> bool {
+        self.queue.counting
+    }
+
+    /// Shows a count asked apart once it has come (the frame is then drawn again).
+    pub fn take_count(&mut self) {
+        let s = &self.session;
+        match self.queue.take_count(&s.store, &s.cfg) {
+            Ok(true) => self.dirty = true,
+            Ok(false) => {}
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    /// Waits until the count asked apart has come and shows it (tests: what the pane shows
+    /// once it is known). At most `patience`.
+    pub fn wait_for_count(&mut self, patience: std::time::Duration) {
+        let until = std::time::Instant::now() + patience;
+        while self.queue.counting && std::time::Instant::now() < until {
+            self.take_count();
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// Called a few times a second: a colleague's change shows without a keypress.
     pub fn tick(&mut self, now: i64) {
         if now / 60 != self.now / 60 {

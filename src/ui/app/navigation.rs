@@ -46,6 +46,11 @@ impl App {
         self.with_queue(|q, s| q.goto(&s.store, &s.cfg, index));
     }
 
+    /// Moves the cursor to the queue's last row.
+    pub(super) fn last_row(&mut self) {
+        self.with_queue(|q, s| q.last(&s.store, &s.cfg));
+    }
+
     /// Moves the cursor. After the selected ticket left the queue, the first step down
     /// selects the ticket now in its place, and a step up the one above it.
     pub(super) fn move_queue(&mut self, delta: i64) {

@@ -12,6 +12,7 @@ use crate::present;
 use crate::store::Store;
 use crate::store::Ticket;
 use crate::store::query::{QueueRow, Start};
+use crate::ui::counter::Counter;
 use crate::ui::ctx::Ctx;
 use crate::ui::layout::fit;
 use crate::ui::theme::{CURSOR, MARK};
@@ -32,6 +33,10 @@ const SPARE_PAGES: usize = 2;
 /// most of a filter's time), and moving in it reads nothing more.
 const READ_WHOLE: usize = 500;
 
+/// The longest a key that needs the count (the last row) waits for the one being counted
+/// apart before counting it itself.
+const WAIT_FOR_COUNT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The selected ticket left the queue through someone else's change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lost {
@@ -41,11 +46,20 @@ pub struct Lost {
     pub at: String,
 }
 
-#[derive(Debug, Clone)]
+/// What a count is of: the condition, for whom and when (the clock only for a condition
+/// that reads it), and the store's change stamp.
+type CountKey = (Cond, Viewer, (i64, u64));
+
+#[derive(Debug)]
 pub struct QueueState {
     pub spec: QueueSpec,
     pub viewer: Viewer,
+    /// How many tickets the queue holds; while `counting`, how many are known so far (the
+    /// rows read reach that far).
     pub total: i64,
+    /// The count is not known yet: it is being counted apart (`counter`), and the pane says
+    /// so instead of a number.
+    pub counting: bool,
     /// Absolute position of `rows[0]` in the queue.
     pub offset: i64,
     pub rows: Vec<QueueRow>,
@@ -65,6 +79,11 @@ pub struct QueueState {
     /// same tickets counts nothing again while nothing changed (on a million tickets a count
     /// is most of a key's time).
     counted: Option<(Cond, Viewer, (i64, u64), i64)>,
+    /// Counts the queue on a thread of its own, when the desk runs one (the terminal does;
+    /// without it, as in tests that drive the app, a count is made where it is needed).
+    pub counter: Option<Counter>,
+    /// The count asked of `counter` and not answered yet: of what, and the question's id.
+    asked: Option<(CountKey, u64)>,
 }
 
 impl QueueState {
@@ -73,6 +92,7 @@ impl QueueState {
             spec: QueueSpec::new(kind),
             viewer,
             total: 0,
+            counting: false,
             offset: 0,
             rows: Vec::new(),
             cursor: 0,
@@ -81,12 +101,14 @@ impl QueueState {
             height: 10,
             lost: None,
             counted: None,
+            counter: None,
+            asked: None,
         }
     }
 
     /// What a count is of: the condition, for whom and when (the clock only for a condition
     /// that reads it; the store's change stamp).
-    fn count_key(&self, store: &Store) -> Result<(Cond, Viewer, (i64, u64))> {
+    fn count_key(&self, store: &Store) -> Result<CountKey> {
         let cond = self.spec.query().cond;
         let stamp = store.change_stamp()?;
         let mut viewer = self.viewer.clone();
@@ -97,21 +119,127 @@ impl QueueState {
     }
 
     /// The last count read, when it is of `key`.
-    fn known_count(&self, key: &(Cond, Viewer, (i64, u64))) -> Option<i64> {
+    fn known_count(&self, key: &CountKey) -> Option<i64> {
         let (cond, who, at, n) = self.counted.as_ref()?;
         (*cond == key.0 && *who == key.1 && *at == key.2).then_some(*n)
     }
 
-    /// How many tickets the queue holds: the last count while the condition and the
-    /// database are as they were, else counted again.
+    /// How many tickets the queue holds, now: the last count while the condition and the
+    /// database are as they were, else the count asked apart for it (waited for: it is
+    /// under way), else counted here.
     fn count(&mut self, store: &Store, cfg: &Config) -> Result<i64> {
         let key = self.count_key(store)?;
         if let Some(n) = self.known_count(&key) {
             return Ok(n);
         }
+        if let (Some((asked, _)), Some(c)) = (&self.asked, self.counter.as_mut())
+            && *asked == key
+            && let Some(a) = c.wait(WAIT_FOR_COUNT)
+            && let Ok(n) = a.count
+        {
+            self.asked = None;
+            self.counted = Some((key.0, key.1, key.2, n));
+            return Ok(n);
+        }
         let n = store.query_count(cfg, &self.spec.query(), &self.viewer)?;
-        self.counted = Some((key.0, key.1, key.2, n));
+        self.know(key, n);
         Ok(n)
+    }
+
+    /// `n` is the count of `key`: kept, and anything asked apart forgotten.
+    fn know(&mut self, key: CountKey, n: i64) {
+        if self.asked.take().is_some()
+            && let Some(c) = self.counter.as_mut()
+        {
+            c.forget();
+        }
+        self.counted = Some((key.0, key.1, key.2, n));
+    }
+
+    /// Sets `total`: the count when it is known (or, without a thread to count on, counted
+    /// here), else asked apart: until it comes the queue is `counting` and `total` is how far
+    /// the rows read go.
+    fn set_total(&mut self, store: &Store, cfg: &Config) -> Result<()> {
+        let key = self.count_key(store)?;
+        if let Some(n) = self.known_count(&key) {
+            (self.total, self.counting) = (n, false);
+            return Ok(());
+        }
+        if self.asked.as_ref().is_some_and(|(k, _)| *k == key) {
+            (self.total, self.counting) = (self.known_end(), true);
+            return Ok(());
+        }
+        let asked = match self.counter.as_mut() {
+            Some(c) => c.ask(self.spec.query(), self.viewer.clone()),
+            None => None,
+        };
+        match asked {
+            Some(id) => {
+                self.asked = Some((key, id));
+                (self.total, self.counting) = (self.known_end(), true);
+            }
+            None => {
+                self.total = self.count(store, cfg)?;
+                self.counting = false;
+            }
+        }
+        Ok(())
+    }
+
+    /// The count asked apart, when it has come: `total` is then the count (true: the pane
+    /// changed). A count of a database that changed meanwhile is not believed: the queue as
+    /// it is now is counted again.
+    pub fn take_count(&mut self, store: &Store, cfg: &Config) -> Result<bool> {
+        let Some(answer) = self.counter.as_mut().and_then(|c| c.answer()) else {
+            return Ok(false);
+        };
+        let Some((asked, _)) = self.asked.take() else {
+            return Ok(false);
+        };
+        let n = match answer.count {
+            Ok(n) => n,
+            // The counting connection failed: counted here from now on.
+            Err(_) => {
+                self.counter = None;
+                self.total = self.count(store, cfg)?;
+                self.counting = false;
+                return Ok(true);
+            }
+        };
+        let now = self.count_key(store)?;
+        // Another queue or filter since: its own count is under way or known.
+        if now.0 != asked.0 || now.1.agent_id != asked.1.agent_id {
+            return Ok(false);
+        }
+        if now.2 != asked.2 {
+            // The database changed while it counted.
+            self.set_total(store, cfg)?;
+            return Ok(false);
+        }
+        self.counted = Some((asked.0, asked.1, asked.2, n));
+        if self.counting {
+            (self.total, self.counting) = (n, false);
+            self.cursor = self.cursor.min((n - 1).max(0));
+            self.top = self.top.min((n - 1).max(0));
+        }
+        Ok(true)
+    }
+
+    /// How far the rows read go: the position after the last one.
+    fn known_end(&self) -> i64 {
+        self.offset + self.rows.len() as i64
+    }
+
+    /// The rows read reached the queue's end: its count is known (and anything asked apart
+    /// is not needed).
+    fn end_reached(&mut self, store: &Store) -> Result<()> {
+        self.total = self.known_end();
+        if self.counting {
+            self.counting = false;
+            let key = self.count_key(store)?;
+            self.know(key, self.total);
+        }
+        Ok(())
     }
 
     fn page(&self) -> usize {
@@ -170,21 +298,31 @@ impl QueueState {
                 self.rows = self.read(store, cfg, None, true, READ_WHOLE + 1)?;
                 if self.rows.len() <= READ_WHOLE {
                     self.total = self.rows.len() as i64;
-                    self.counted = Some((key.0, key.1, key.2, self.total));
+                    self.counting = false;
+                    self.know(key, self.total);
                 } else {
-                    self.total = self.count(store, cfg)?;
+                    self.set_total(store, cfg)?;
                 }
                 return Ok(());
             }
         }
-        self.total = self.count(store, cfg)?;
         self.rows = self.read(store, cfg, None, true, self.page())?;
-        Ok(())
+        if self.rows.len() < self.page() {
+            // A page not full from the top is the whole queue: its count.
+            self.total = self.rows.len() as i64;
+            self.counting = false;
+            let key = self.count_key(store)?;
+            self.know(key, self.total);
+            return Ok(());
+        }
+        self.set_total(store, cfg)
     }
 
-    /// Reads the queue's last rows (those on screen).
+    /// Reads the queue's last rows (those on screen): where they are needs the count, so it
+    /// is waited for here when it is being counted apart.
     fn load_bottom(&mut self, store: &Store, cfg: &Config) -> Result<()> {
         self.total = self.count(store, cfg)?;
+        self.counting = false;
         self.rows = self.read(store, cfg, None, false, self.page())?;
         self.offset = (self.total - self.rows.len() as i64).max(0);
         self.cursor = (self.total - 1).max(0);
@@ -201,24 +339,47 @@ impl QueueState {
         } else if index >= top + page {
             top = index - page + 1;
         }
-        // Never a half-empty pane while rows are left below.
-        top.min(self.total - page).max(0)
+        // Never a half-empty pane while rows are left below (while counting, how far the
+        // queue goes is not known: rows are read until the screen is full or the end comes).
+        if !self.counting {
+            top = top.min(self.total - page);
+        }
+        top.max(0)
+    }
+
+    /// Moves the cursor to the queue's last row (the count is needed: waited for while it
+    /// is being counted apart).
+    pub fn last(&mut self, store: &Store, cfg: &Config) -> Result<()> {
+        if self.counting {
+            self.total = self.count(store, cfg)?;
+            self.counting = false;
+        }
+        self.goto(store, cfg, self.total - 1)
     }
 
     /// Moves the cursor to an absolute position, reading pages as needed.
     pub fn goto(&mut self, store: &Store, cfg: &Config, index: i64) -> Result<()> {
         self.lost = None;
+        let mut index = index.max(0);
+        // Far jumps to either end read the end directly.
+        if index == 0 && self.offset > 0 {
+            return self.load_top(store, cfg);
+        }
+        if self.counting {
+            // How far the queue goes is not known yet: the rows this move needs are read
+            // first (when they reach the end, the count is known).
+            let top = self.top_for(index);
+            let want_to = (top + self.page() as i64).max(index + 1);
+            self.read_window(store, cfg, top.min(index), want_to)?;
+            self.total = self.total.max(self.known_end());
+        }
         if self.total == 0 {
             self.cursor = 0;
             self.top = 0;
             return Ok(());
         }
-        let index = index.clamp(0, self.total - 1);
-        // Far jumps to either end read the end directly.
-        if index == 0 && self.offset > 0 {
-            return self.load_top(store, cfg);
-        }
-        if index == self.total - 1 && self.offset + (self.rows.len() as i64) < self.total {
+        index = index.min(self.total - 1);
+        if !self.counting && index == self.total - 1 && self.known_end() < self.total {
             return self.load_bottom(store, cfg);
         }
         let top = self.top_for(index);
@@ -250,11 +411,13 @@ impl QueueState {
         while to > self.offset + self.rows.len() as i64 {
             let after = self.rows.last().map(|r| r.key.clone());
             let more = self.read(store, cfg, after.as_deref(), true, page * 2)?;
-            if more.is_empty() {
-                self.total = self.offset + self.rows.len() as i64;
+            // Fewer rows than asked for: the queue ends there.
+            let end = more.len() < page * 2;
+            self.rows.extend(more);
+            if end {
+                self.end_reached(store)?;
                 break;
             }
-            self.rows.extend(more);
         }
         Ok(())
     }
@@ -298,6 +461,9 @@ impl QueueState {
         self.offset = pos - before.len() as i64;
         self.rows = before;
         self.rows.extend(from);
+        if self.counting {
+            self.total = self.known_end();
+        }
         self.cursor = pos.min(self.total - 1).max(0);
         self.top = (self.cursor - gap).max(0);
         let cursor = self.cursor;
@@ -310,7 +476,7 @@ impl QueueState {
         else {
             return Ok(false);
         };
-        self.total = self.count(store, cfg)?;
+        self.set_total(store, cfg)?;
         let pos = store.query_position(cfg, &self.spec.query(), &self.viewer, &key)?;
         let gap = (self.page() as i64 / 3).min(pos);
         self.load_around(store, cfg, &key, pos, gap)?;
@@ -326,8 +492,8 @@ impl QueueState {
             return Ok(None);
         };
         let gap = (self.cursor - self.top).clamp(0, self.page() as i64 - 1);
-        self.total = self.count(store, cfg)?;
-        if self.total == 0 {
+        self.set_total(store, cfg)?;
+        if self.total == 0 && !self.counting {
             self.rows.clear();
             (self.offset, self.cursor, self.top) = (0, 0, 0);
             self.lost = lost;
@@ -497,11 +663,20 @@ pub fn column_at(ctx: &Ctx<'_>, area: Rect, sort: SortKey, x: u16) -> Option<Col
     None
 }
 
+/// How many tickets the title says: the count, or that it is being counted.
+fn count_text(ctx: &Ctx<'_>, q: &QueueState) -> String {
+    if q.counting {
+        ctx.cat.t("ui.counting").to_string()
+    } else {
+        q.total.to_string()
+    }
+}
+
 fn title<'a>(q: &QueueState, ctx: &Ctx<'_>) -> Line<'a> {
     let t = ctx.theme;
     let mut title = vec![
         Span::styled(
-            format!(" {} ({}) ", spec_label(ctx, &q.spec), q.total),
+            format!(" {} ({}) ", spec_label(ctx, &q.spec), count_text(ctx, q)),
             t.title(),
         ),
         Span::styled(
@@ -652,10 +827,16 @@ pub fn lost_text(ctx: &Ctx<'_>, l: &Lost) -> String {
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focused: bool) {
     let t = ctx.theme;
+    // While the queue is being counted its size is not a number yet.
+    let of = if q.counting {
+        "…".to_string()
+    } else {
+        q.total.to_string()
+    };
     let pos = match (q.total, &q.lost) {
-        (0, _) => " 0/0 ".to_string(),
-        (_, Some(_)) => format!(" –/{} ", q.total),
-        _ => format!(" {}/{} ", q.cursor + 1, q.total),
+        (0, _) if !q.counting => " 0/0 ".to_string(),
+        (_, Some(_)) => format!(" –/{of} "),
+        _ => format!(" {}/{of} ", q.cursor + 1),
     };
     let block = ctx
         .frame(focused)
