@@ -1682,12 +1682,14 @@ fn a_count_never_holds_back_a_frame() {
         let mut app = open(&d, "boss", 80, 24);
         let (go, asked) = held_counts(&mut app);
         keys(&mut app, "8");
-        asked
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("the count was asked of the counting thread");
         assert!(app.queue.counting);
         assert_eq!(app.queue.rows.len(), app.queue.height, "the rows are there");
         let frame = render(&app, 80, 24);
+        // The count starts once the frame is drawn, and is held back on its thread.
+        app.after_frame();
+        asked
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the count was asked of the counting thread");
         assert!(frame.contains(&format!("({counting})")), "{frame}");
         assert!(frame.contains("1/…"), "{frame}");
         insta::assert_snapshot!(format!("counting_{lang}_80x24"), frame);
@@ -1727,6 +1729,7 @@ fn moving_through_a_queue_being_counted() {
     let mut app = open(&d, "boss", 80, 24);
     let (_go, asked) = held_counts(&mut app);
     keys(&mut app, "8");
+    app.after_frame();
     asked
         .recv_timeout(std::time::Duration::from_secs(10))
         .expect("asked");
@@ -1747,6 +1750,7 @@ fn moving_through_a_queue_being_counted() {
     let mut app = open(&d, "boss", 80, 24);
     let (go, asked) = held_counts(&mut app);
     keys(&mut app, "8");
+    app.after_frame();
     asked
         .recv_timeout(std::time::Duration::from_secs(10))
         .expect("asked");

@@ -126,6 +126,9 @@ impl Reopen {
         conn.execute_batch("PRAGMA temp_store = MEMORY")
             .map_err(db)?;
         persist_wal(&conn).map_err(db)?;
+        // A count walks an index once, far larger than any cache: a small one keeps the
+        // reader's memory small (the system's page cache holds the file's pages anyway).
+        conn.execute_batch("PRAGMA cache_size = -512").map_err(db)?;
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(db)?;
         Ok(Store {

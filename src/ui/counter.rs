@@ -43,6 +43,11 @@ pub struct Counter {
     last: Arc<AtomicU64>,
     /// The id of the question asked last, 0 before the first.
     asked: u64,
+    /// The question asked last, until it is sent: after the frame (`send`), so that the
+    /// count does not take the processor from the frame that asked for it.
+    held: Option<Ask>,
+    /// The counting thread is gone: nothing asked of it will be answered.
+    gone: bool,
     /// Interrupts the count running (SQLite), once the counting connection is open.
     interrupt: Arc<Mutex<Option<rusqlite::InterruptHandle>>>,
 }
@@ -104,13 +109,19 @@ impl Counter {
             answers: answer_rx,
             last,
             asked: 0,
+            held: None,
+            gone: false,
             interrupt,
         })
     }
 
-    /// Asks for a count; the one asked before is stale from now on (stopped if it runs).
-    /// Returns the question's id, or None when the counting thread is gone.
+    /// Asks for a count, sent once the frame is drawn (`send`); the one asked before is
+    /// stale from now on (stopped if it runs). Returns the question's id, or None when the
+    /// counting thread is gone.
     pub fn ask(&mut self, query: Query, viewer: Viewer) -> Option<u64> {
+        if self.gone {
+            return None;
+        }
         let id = self.asked + 1;
         self.asked = id;
         self.last.store(id, Ordering::SeqCst);
@@ -121,17 +132,31 @@ impl Counter {
         {
             h.interrupt();
         }
-        self.ask.send(Ask { id, query, viewer }).ok().map(|_| id)
+        self.held = Some(Ask { id, query, viewer });
+        Some(id)
+    }
+
+    /// Sends the question held until the frame was drawn. False when the counting thread is
+    /// gone (what was asked will not be answered: the queue counts it itself).
+    pub fn send(&mut self) -> bool {
+        if let Some(ask) = self.held.take()
+            && self.ask.send(ask).is_err()
+        {
+            self.gone = true;
+        }
+        !self.gone
     }
 
     /// Forgets the question asked: its answer, when it comes, is dropped.
     pub fn forget(&mut self) {
         self.asked += 1;
+        self.held = None;
         self.last.store(self.asked, Ordering::SeqCst);
     }
 
     /// The answer to the last question, if it has come.
     pub fn answer(&mut self) -> Option<Answer> {
+        self.send();
         loop {
             match self.answers.try_recv() {
                 Ok(a) if a.id == self.asked => return Some(a),
@@ -144,6 +169,9 @@ impl Counter {
     /// Waits for the answer to the last question (a key that cannot go on without the count:
     /// the queue's last row). None when the thread is gone, or after `patience`.
     pub fn wait(&mut self, patience: Duration) -> Option<Answer> {
+        if !self.send() {
+            return None;
+        }
         let until = std::time::Instant::now() + patience;
         loop {
             let left = until.saturating_duration_since(std::time::Instant::now());

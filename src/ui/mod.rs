@@ -101,6 +101,7 @@ fn event_loop(
             let _ = std::io::stdout().flush();
             app.dirty = false;
             timings.frame(app, pending_key.take());
+            app.after_frame();
         }
         if app.quit {
             return Ok(());

@@ -414,6 +414,16 @@ impl App {
         self.queue.counting
     }
 
+    /// Called once a frame is on screen: the count it asked for starts now, on its thread.
+    pub fn after_frame(&mut self) {
+        let s = &self.session;
+        match self.queue.after_frame(&s.store, &s.cfg) {
+            Ok(true) => self.dirty = true,
+            Ok(false) => {}
+            Err(e) => self.fail(&e),
+        }
+    }
+
     /// Shows a count asked apart once it has come (the frame is then drawn again).
     pub fn take_count(&mut self) {
         let s = &self.session;
