@@ -62,9 +62,6 @@ pub fn run(opts: &session::DeskOptions) -> Result<()> {
         h,
         session::now(),
     )?;
-    // Counts go to a thread of their own from here on (the first frame's queue is counted
-    // already): no key waits for a count.
-    app.count_apart(None);
     let timings = Timings::from_env(started);
     let mut term = ratatui::try_init()
         .map_err(|e| Error::Invalid(msg!("error.terminal", why = crate::error::io(&e))))?;
@@ -92,6 +89,7 @@ fn event_loop(
     let mut last_poll = Instant::now();
     // What the next frame answers (a key, or the filter applied once typing paused), since when.
     let mut pending_key: Option<(Instant, String)> = None;
+    let mut counting_apart = false;
     loop {
         if app.dirty {
             // Synchronized update: the terminal shows the whole frame at once (over SSH too).
@@ -101,6 +99,13 @@ fn event_loop(
             let _ = std::io::stdout().flush();
             app.dirty = false;
             timings.frame(app, pending_key.take());
+            if !counting_apart {
+                // Counts go to a thread of their own once the first frame is on screen (its
+                // queue was counted before it; the thread's connection is made meanwhile):
+                // no key waits for a count.
+                app.count_apart(None);
+                counting_apart = true;
+            }
             app.after_frame();
         }
         if app.quit {
