@@ -6,32 +6,81 @@ use crate::core::message::{Arg, Message};
 use crate::core::model::{Outcome, Priority, StatusCategory};
 use crate::core::refusal::Refusal;
 
-/// The catalogs, compiled by build.rs from `assets/i18n/<lang>.toml` into `(key, text)`
-/// tables sorted by key: nothing is parsed at start-up.
+/// The catalogs, compiled by build.rs from `assets/i18n/<lang>.toml` into keys and texts
+/// sorted by key: nothing is parsed at start-up. Each is one string and the offsets where its
+/// keys and texts begin (`Strings`), so that the loader has no pointer in them to relocate.
 mod compiled {
     include!(concat!(env!("OUT_DIR"), "/catalogs.rs"));
+}
+
+/// A compiled catalog: entry i's key is `text[at[2i]..at[2i+1]]` and its string
+/// `text[at[2i+1]..at[2i+2]]`, the keys in byte order.
+#[derive(Debug, Clone, Copy)]
+struct Strings {
+    text: &'static str,
+    at: &'static [u32],
+}
+
+impl Strings {
+    fn len(&self) -> usize {
+        self.at.len().saturating_sub(1) / 2
+    }
+
+    /// The `n`th piece (`2i` a key, `2i + 1` its string); empty past the end.
+    fn piece(&self, n: usize) -> &'static str {
+        let (Some(&a), Some(&b)) = (self.at.get(n), self.at.get(n + 1)) else {
+            return "";
+        };
+        self.text.get(a as usize..b as usize).unwrap_or("")
+    }
+
+    fn key(&self, i: usize) -> &'static str {
+        self.piece(2 * i)
+    }
+
+    fn get(&self, key: &str) -> Option<&'static str> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.key(mid).cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(self.piece(2 * mid + 1)),
+            }
+        }
+        None
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub lang: &'static str,
-    strings: &'static [(&'static str, &'static str)],
+    strings: Strings,
     fallback: Option<&'static Catalog>,
 }
 
 static EN_CAT: Catalog = Catalog {
     lang: "en",
-    strings: compiled::EN,
+    strings: Strings {
+        text: compiled::EN_TEXT,
+        at: &compiled::EN_AT,
+    },
     fallback: None,
 };
 static RU_CAT: Catalog = Catalog {
     lang: "ru",
-    strings: compiled::RU,
+    strings: Strings {
+        text: compiled::RU_TEXT,
+        at: &compiled::RU_AT,
+    },
     fallback: Some(&EN_CAT),
 };
 static UK_CAT: Catalog = Catalog {
     lang: "uk",
-    strings: compiled::UK,
+    strings: Strings {
+        text: compiled::UK_TEXT,
+        at: &compiled::UK_AT,
+    },
     fallback: Some(&EN_CAT),
 };
 
@@ -62,14 +111,12 @@ impl Catalog {
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &'static str> {
-        self.strings.iter().map(|(k, _)| *k)
+        let strings = self.strings;
+        (0..strings.len()).map(move |i| strings.key(i))
     }
 
     fn get(&self, key: &str) -> Option<&'static str> {
-        self.strings
-            .binary_search_by(|(k, _)| (*k).cmp(key))
-            .ok()
-            .map(|i| self.strings[i].1)
+        self.strings.get(key)
     }
 
     /// The string for `key` as the catalog holds it (for what needs a `'static` text), falling
@@ -259,8 +306,46 @@ pub(crate) fn placeholders(s: &str) -> std::collections::BTreeSet<String> {
 mod tests {
     use super::*;
 
+    const EN: &str = include_str!("../assets/i18n/en.toml");
     const RU: &str = include_str!("../assets/i18n/ru.toml");
     const UK: &str = include_str!("../assets/i18n/uk.toml");
+
+    fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
+        for (k, v) in table {
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match v {
+                toml::Value::String(s) => out.push((key, s.clone())),
+                toml::Value::Table(t) => flatten(&key, t, out),
+                _ => {}
+            }
+        }
+    }
+
+    /// The compiled catalogs (one string and its offsets) hold exactly the files' strings:
+    /// every key, in byte order, found by the look-up, with its own text.
+    #[test]
+    fn the_compiled_catalogs_hold_every_string_of_their_files() {
+        for (lang, file) in [("en", EN), ("ru", RU), ("uk", UK)] {
+            let cat = Catalog::for_lang(lang);
+            let table: toml::Table = file.parse().expect("parses");
+            let mut want = Vec::new();
+            flatten("", &table, &mut want);
+            want.sort();
+            let keys: Vec<&str> = cat.keys().collect();
+            assert_eq!(keys.len(), want.len(), "{lang}: as many keys");
+            for (got, (key, text)) in keys.iter().zip(&want) {
+                assert_eq!(got, key, "{lang}: the keys in order");
+                assert_eq!(cat.get(key), Some(text.as_str()), "{lang}: {key}");
+            }
+            assert_eq!(cat.get("no.such.key"), None);
+            assert_eq!(cat.get(""), None);
+            assert_eq!(cat.get("zzzz"), None);
+        }
+    }
 
     #[test]
     fn every_catalog_parses_and_has_every_english_key() {
