@@ -38,11 +38,24 @@ impl Strings {
         self.piece(2 * i)
     }
 
+    /// Entry i's key as bytes: compared in the search without checking where characters
+    /// begin (byte order is `str`'s order), which `str::get` would at every step.
+    fn key_bytes(&self, i: usize) -> &'static [u8] {
+        let (Some(&a), Some(&b)) = (self.at.get(2 * i), self.at.get(2 * i + 1)) else {
+            return &[];
+        };
+        self.text
+            .as_bytes()
+            .get(a as usize..b as usize)
+            .unwrap_or(&[])
+    }
+
     fn get(&self, key: &str) -> Option<&'static str> {
+        let key = key.as_bytes();
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.key(mid).cmp(key) {
+            match self.key_bytes(mid).cmp(key) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Some(self.piece(2 * mid + 1)),
