@@ -108,6 +108,7 @@ impl Reopen {
                 read_only: true,
                 options: self.options,
                 signed_in: None,
+                plain_starts: false,
             });
         }
         let path = &self.path;
@@ -137,6 +138,7 @@ impl Reopen {
             read_only: true,
             options: self.options,
             signed_in: None,
+            plain_starts: false,
         })
     }
 }

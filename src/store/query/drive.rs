@@ -24,6 +24,7 @@ use crate::error::Result;
 use crate::store::Store;
 use crate::store::db::Connection;
 use crate::store::db::params_from_iter;
+use crate::store::search::Terms;
 use crate::store::tickets::{COLS, FROM};
 use rusqlite::types::Value;
 
@@ -100,6 +101,7 @@ pub(super) fn drive(conn: &Connection, cfg: &Config, q: &Query, viewer: &Viewer)
             cfg,
             viewer,
             conn,
+            terms: &Terms::none(),
             only_text: false,
             per_ticket: false,
             status_leads: false,
@@ -358,7 +360,7 @@ mod tests {
             let q = Query::new(cond.clone());
             let driven = drive(&conn, &cfg, &q, &viewer).expect("drive");
             assert_eq!(driven, Drive::Split, "{cond:?}");
-            let b = build(&conn, &cfg, &q, &viewer, true).expect("build");
+            let b = build(&conn, &Terms::none(), &cfg, &q, &viewer, true).expect("build");
             let key = [1, 2, 3].map(Value::Integer);
             for (ascending, from) in [(true, None), (false, Some(&key)), (true, Some(&key))] {
                 let op = if ascending { ">" } else { "<" };
@@ -442,7 +444,15 @@ mod tests {
                 drive(&conn, &cfg, &q, &viewer).expect("drive"),
                 Drive::Index(index)
             );
-            let b = build(&conn, &cfg, &Query::new(cond.clone()), &viewer, true).expect("build");
+            let b = build(
+                &conn,
+                &Terms::none(),
+                &cfg,
+                &Query::new(cond.clone()),
+                &viewer,
+                true,
+            )
+            .expect("build");
             let sql = format!(
                 "SELECT count(*) FROM tickets t INDEXED BY {index} {}",
                 b.where_with(&[])
