@@ -419,7 +419,7 @@ mod tests {
 
     /// A condition with an index of its own finding few tickets drives the page and the
     /// count through that index, the fewest among several (all none on an empty desk: the
-    /// first), the count from the index alone (schema V26: the closing time had no index).
+    /// first), the count from the index alone (schema V25: the closing time had no index).
     #[test]
     fn a_few_tickets_are_found_by_their_own_index() {
         let cfg = Config::builtin().expect("the built-in configuration");
