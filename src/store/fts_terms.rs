@@ -25,6 +25,8 @@ const STRUCTURE: i64 = 10;
 /// A leaf page's row in `search_data`: its segment's id shifted past the page number (31
 /// bits), the doclist-index flag and the height (FTS5_SEGMENT_ROWID).
 const SEGMENT_SHIFT: u32 = 37;
+/// Past the largest segment id whose pages' row ids fit in an i64 (FTS5's own are < 65,536).
+const MOST_SEGMENT: i64 = 1 << (63 - SEGMENT_SHIFT);
 /// The first byte of every term of the main index ('1', '2', … are the prefix indexes').
 const MAIN: u8 = b'0';
 /// The longest OR a start becomes: more words, and it is read as FTS5 reads a start.
@@ -80,7 +82,9 @@ fn segments(block: &[u8]) -> Option<Vec<Segment>> {
             let id = i64::try_from(varint(block, &mut at)?).ok()?;
             let first = i64::try_from(varint(block, &mut at)?).ok()?;
             let last = i64::try_from(varint(block, &mut at)?).ok()?;
-            if last < first {
+            // A page's row id is the segment's id shifted past a 31-bit page number: an id or
+            // a page that does not fit (a damaged record) names no page of this index.
+            if last < first || !(1..MOST_SEGMENT).contains(&id) || last >= 1 << 31 {
                 return None;
             }
             if first > 0 {
@@ -459,5 +463,33 @@ mod tests {
         let page = [0, 0, 0, 8, 3, b'0', b'a', b'b', 4, 9];
         assert_eq!(page_terms(&page, b"0a", &mut out), None);
         assert_eq!(segments(&[0, 0, 0, 0, 1]), None, "cut short");
+    }
+
+    /// A structure record naming a segment id or a page whose row id does not fit (a damaged
+    /// index) reads as no segments, never as an overflowing row id (a panic, or another
+    /// segment's page): one level, one segment, as fts5StructureDecode reads it.
+    #[test]
+    fn a_segment_whose_pages_have_no_row_id_gives_up() {
+        let record = |id: &[u8], first: &[u8], last: &[u8]| {
+            let mut b = vec![0, 0, 0, 0, 1, 1, 0, 0, 1];
+            b.extend_from_slice(id);
+            b.extend_from_slice(first);
+            b.extend_from_slice(last);
+            b
+        };
+        assert_eq!(
+            segments(&record(&[5], &[1], &[9])),
+            Some(vec![Segment {
+                id: 5,
+                first: 1,
+                last: 9
+            }])
+        );
+        // id 2^28 (its pages' row ids past i64), and pages 2^40 (past 31 bits).
+        let big_id = [0x81, 0x80, 0x80, 0x80, 0];
+        assert_eq!(segments(&record(&big_id, &[1], &[9])), None);
+        let big_page = [0xA0, 0x80, 0x80, 0x80, 0x80, 0];
+        assert_eq!(segments(&record(&[5], &big_page, &big_page)), None);
+        assert_eq!(segments(&record(&[0], &[1], &[9])), None, "no segment 0");
     }
 }
