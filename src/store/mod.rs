@@ -83,7 +83,6 @@ pub struct Reopen {
     path: PathBuf,
     /// The PostgreSQL URL the desk was opened with (its password included).
     url: Option<String>,
-    read_only: bool,
     options: Options,
 }
 
@@ -113,11 +112,10 @@ impl Reopen {
         }
         let path = &self.path;
         let db = |e| Error::db(e, path);
-        let mut flags = if self.read_only {
-            OpenFlags::SQLITE_OPEN_READ_ONLY
-        } else {
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-        } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // Read-only whatever the first connection may do: it only reads lists, so on the
+        // shared (set-id) desk a thread of the program holds no connection that could write
+        // the desk's file outside the store's rules.
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if self.options.shared {
             flags |= OpenFlags::SQLITE_OPEN_NOFOLLOW;
         }
@@ -336,6 +334,29 @@ pub fn shown(path: &Path) -> String {
     match postgres_url(path) {
         Some(url) => redact_url(url),
         None => path.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod reopen_tests {
+    use super::*;
+
+    /// The counting thread's connection reads the desk and writes nothing, even when the
+    /// desk's own connection may write it.
+    #[test]
+    fn a_reopened_desk_reads_and_cannot_write() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("desk.db");
+        let store = Store::open(&path, Mode::Create, DEFAULT_BUSY_TIMEOUT).expect("open");
+        assert!(!store.read_only);
+        let reader = store.reopen().open().expect("reopen");
+        let c = reader.conn.sqlite().expect("sqlite");
+        let tickets: i64 = c
+            .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+            .expect("reads");
+        assert_eq!(tickets, 0);
+        assert!(c.execute_batch("CREATE TABLE x (a)").is_err(), "wrote");
+        assert!(c.execute("DELETE FROM tickets", []).is_err(), "wrote");
     }
 }
 
@@ -804,7 +825,6 @@ impl Store {
         Reopen {
             path: self.path.clone(),
             url: self.conn.postgres_url().map(str::to_string),
-            read_only: self.read_only,
             options: self.options,
         }
     }
