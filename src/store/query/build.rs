@@ -332,6 +332,15 @@ pub(super) fn sql_limit(limit: usize) -> i64 {
     }
 }
 
+/// `ORDER BY`'s terms: each key read `ascending` or descending.
+pub(super) fn order_by(keys: &[String], ascending: bool) -> String {
+    let dir = if ascending { "ASC" } else { "DESC" };
+    keys.iter()
+        .map(|k| format!("{k} {dir}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A query as SQL: its condition (None: every ticket), arguments and key columns.
 pub(super) struct Built {
     pub(super) cond: Option<String>,

@@ -16,7 +16,7 @@
 //! keeps few of them, or keeps them at the far end of the order): then SQLite's own plan.
 
 use super::QueueRow;
-use super::build::{ALL, Builder, Built, NONE, marks, sql_limit};
+use super::build::{ALL, Builder, Built, NONE, marks, order_by, sql_limit};
 use super::order::OPEN_FIELDS;
 use crate::core::config::Config;
 use crate::core::query::{Cond, DateField, Query, SortKey, Viewer};
@@ -299,13 +299,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Some(Vec::new()));
         }
-        let dir = if ascending { "ASC" } else { "DESC" };
-        let order = b
-            .keys
-            .iter()
-            .map(|k| format!("{k} {dir}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let order = order_by(&b.keys, ascending);
         let sql = format!(
             "SELECT {}, {} FROM {FROM} WHERE t.id IN ({}) ORDER BY {order}",
             COLS.replace("t.body", "''"),

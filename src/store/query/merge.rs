@@ -9,7 +9,7 @@
 //! The keys are the ones [`sort_exprs`](super::order::sort_exprs) gives, so a position read
 //! here and one read by the plain reader are the same.
 
-use super::build::{Built, sql_limit};
+use super::build::{Built, order_by, sql_limit};
 use super::{QueueRow, Start};
 use crate::core::config::Config;
 use crate::core::query::{Cond, Query, SortKey};
@@ -236,11 +236,7 @@ fn walk_query(
     ascending: bool,
     limit: usize,
 ) -> Option<(String, Vec<Value>)> {
-    let (op, dir) = if ascending {
-        (">", "ASC")
-    } else {
-        ("<", "DESC")
-    };
+    let op = if ascending { ">" } else { "<" };
     let mut more = vec![w.only.clone()];
     let mut args = b.args.clone();
     args.extend(w.only_args.iter().cloned());
@@ -261,11 +257,7 @@ fn walk_query(
             }
         }
     }
-    let order = walked
-        .iter()
-        .map(|k| format!("{k} {dir}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let order = order_by(walked, ascending);
     let sql = format!(
         "SELECT {}, {} FROM {} {} ORDER BY {order} LIMIT {}",
         COLS.replace("t.body", "''"),

@@ -1,7 +1,7 @@
 //! A page of a query's tickets from a position, read with keyset pagination; and where a
 //! ticket sits in a list.
 
-use super::build::sql_limit;
+use super::build::{order_by, sql_limit};
 use super::drive::{Drive, drive};
 use super::merge::merged_order;
 use super::order::{OPEN_FIELDS, open_fields, open_order_index};
@@ -52,13 +52,7 @@ impl Store {
         {
             more.push(b.key_cmp(if ascending { ">" } else { "<" }, key, &mut args));
         }
-        let dir = if ascending { "ASC" } else { "DESC" };
-        let order = b
-            .keys
-            .iter()
-            .map(|k| format!("{k} {dir}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let order = order_by(&b.keys, ascending);
         let cols = COLS.replace("t.body", "''");
         let offset = match start {
             Start::Skip(n) => n.min(i64::MAX as usize),
