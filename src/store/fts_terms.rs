@@ -16,7 +16,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// The version of FTS5's format read here (`search_config`'s `version`; 5 is secure-delete's).
 const FORMAT: i64 = 4;
@@ -102,7 +102,7 @@ fn segments(block: &[u8]) -> Option<Vec<Segment>> {
 /// others as the distance from the one before). The first term on a page is written whole
 /// (its length, its bytes); each next one as the bytes it shares with the one before, the
 /// number of new bytes, and those. None when the page does not read so.
-fn page_terms(page: &[u8], key: &[u8], out: &mut Vec<Vec<u8>>) -> Option<()> {
+fn page_terms(page: &[u8], key: &[u8], out: &mut BTreeSet<Vec<u8>>) -> Option<()> {
     let footer = usize::from(u16::from_be_bytes([*page.get(2)?, *page.get(3)?]));
     if footer < 4 || footer > page.len() {
         return None;
@@ -123,7 +123,7 @@ fn page_terms(page: &[u8], key: &[u8], out: &mut Vec<Vec<u8>>) -> Option<()> {
         term.extend_from_slice(body.get(p..p.checked_add(new)?)?);
         first = false;
         if term.starts_with(key) {
-            out.push(term.clone());
+            out.insert(term.clone());
         }
     }
     Some(())
@@ -142,7 +142,8 @@ fn words_starting(
     // Past every term that starts with `key`: no byte of UTF-8 is 0xFF.
     let mut end = key.clone();
     end.push(0xFF);
-    let mut found: Vec<Vec<u8>> = Vec::new();
+    // Each word once (a word is in many segments), in byte order.
+    let mut found: BTreeSet<Vec<u8>> = BTreeSet::new();
     let mut read = 0;
     for s in segments {
         // The page where `key` would be (FTS5's own seek: the last page whose first term is
@@ -182,12 +183,11 @@ fn words_starting(
             if page_terms(&block, &key, &mut found).is_none() {
                 return Ok(None);
             }
+            // Too many already: no need to read the other pages to know.
+            if found.len() > MOST_WORDS {
+                return Ok(None);
+            }
         }
-    }
-    found.sort_unstable();
-    found.dedup();
-    if found.len() > MOST_WORDS {
-        return Ok(None);
     }
     Ok(found
         .into_iter()
@@ -453,13 +453,13 @@ mod tests {
 
     #[test]
     fn a_page_that_does_not_read_gives_up() {
-        let mut out = Vec::new();
+        let mut out = BTreeSet::new();
         assert_eq!(page_terms(&[0, 0, 0, 2], b"0a", &mut out), None);
         assert_eq!(page_terms(&[0, 0, 0, 9], b"0a", &mut out), None);
         // One term "0ab" at offset 4, then the footer [4]; a second offset past the end.
         let page = [0, 0, 0, 8, 3, b'0', b'a', b'b', 4];
         assert_eq!(page_terms(&page, b"0a", &mut out), Some(()));
-        assert_eq!(out, vec![b"0ab".to_vec()]);
+        assert_eq!(out, BTreeSet::from([b"0ab".to_vec()]));
         let page = [0, 0, 0, 8, 3, b'0', b'a', b'b', 4, 9];
         assert_eq!(page_terms(&page, b"0a", &mut out), None);
         assert_eq!(segments(&[0, 0, 0, 0, 1]), None, "cut short");
