@@ -417,17 +417,20 @@ impl App {
     /// Called once a frame is on screen: the count it asked for starts now, on its thread.
     pub fn after_frame(&mut self) {
         let s = &self.session;
-        match self.queue.after_frame(&s.store, &s.cfg) {
-            Ok(true) => self.dirty = true,
-            Ok(false) => {}
-            Err(e) => self.fail(&e),
-        }
+        let changed = self.queue.after_frame(&s.store, &s.cfg);
+        self.redraw_if(changed);
     }
 
     /// Shows a count asked apart once it has come (the frame is then drawn again).
     pub fn take_count(&mut self) {
         let s = &self.session;
-        match self.queue.take_count(&s.store, &s.cfg) {
+        let changed = self.queue.take_count(&s.store, &s.cfg);
+        self.redraw_if(changed);
+    }
+
+    /// Draws the frame again when the queue says it changed; says a failure.
+    fn redraw_if(&mut self, changed: Result<bool>) {
+        match changed {
             Ok(true) => self.dirty = true,
             Ok(false) => {}
             Err(e) => self.fail(&e),
