@@ -179,8 +179,7 @@ impl QueueState {
                 (self.total, self.counting) = (self.known_end(), true);
             }
             None => {
-                self.total = self.count(store, cfg)?;
-                self.counting = false;
+                self.count_here(store, cfg)?;
             }
         }
         Ok(())
@@ -194,8 +193,7 @@ impl QueueState {
         }
         self.counter = None;
         if self.asked.take().is_some() && self.counting {
-            self.total = self.count(store, cfg)?;
-            self.counting = false;
+            self.count_here(store, cfg)?;
         }
         Ok(true)
     }
@@ -218,8 +216,7 @@ impl QueueState {
             // The counting connection failed: counted here from now on.
             Err(_) => {
                 self.counter = None;
-                self.total = self.count(store, cfg)?;
-                self.counting = false;
+                self.count_here(store, cfg)?;
                 return Ok(true);
             }
         };
@@ -240,6 +237,21 @@ impl QueueState {
             self.top = self.top.min((n - 1).max(0));
         }
         Ok(true)
+    }
+
+    /// Counts the queue here (waiting for the count under way apart, if any): `total` is
+    /// then the count.
+    fn count_here(&mut self, store: &Store, cfg: &Config) -> Result<()> {
+        self.total = self.count(store, cfg)?;
+        self.counting = false;
+        Ok(())
+    }
+
+    /// The queue of `key` holds `n` tickets (its rows were read to its end): `total` is
+    /// that, and it is kept as the count.
+    fn whole(&mut self, key: CountKey, n: i64) {
+        (self.total, self.counting) = (n, false);
+        self.know(key, n);
     }
 
     /// How far the rows read go: the position after the last one.
@@ -316,9 +328,7 @@ impl QueueState {
             if self.known_count(&key).is_none() {
                 self.rows = self.read(store, cfg, None, true, READ_WHOLE + 1)?;
                 if self.rows.len() <= READ_WHOLE {
-                    self.total = self.rows.len() as i64;
-                    self.counting = false;
-                    self.know(key, self.total);
+                    self.whole(key, self.rows.len() as i64);
                 } else {
                     self.set_total(store, cfg)?;
                 }
@@ -328,10 +338,8 @@ impl QueueState {
         self.rows = self.read(store, cfg, None, true, self.page())?;
         if self.rows.len() < self.page() {
             // A page not full from the top is the whole queue: its count.
-            self.total = self.rows.len() as i64;
-            self.counting = false;
             let key = self.count_key(store)?;
-            self.know(key, self.total);
+            self.whole(key, self.rows.len() as i64);
             return Ok(());
         }
         self.set_total(store, cfg)
@@ -340,8 +348,7 @@ impl QueueState {
     /// Reads the queue's last rows (those on screen): where they are needs the count, so it
     /// is waited for here when it is being counted apart.
     fn load_bottom(&mut self, store: &Store, cfg: &Config) -> Result<()> {
-        self.total = self.count(store, cfg)?;
-        self.counting = false;
+        self.count_here(store, cfg)?;
         self.rows = self.read(store, cfg, None, false, self.page())?;
         self.offset = (self.total - self.rows.len() as i64).max(0);
         self.cursor = (self.total - 1).max(0);
@@ -370,8 +377,7 @@ impl QueueState {
     /// is being counted apart).
     pub fn last(&mut self, store: &Store, cfg: &Config) -> Result<()> {
         if self.counting {
-            self.total = self.count(store, cfg)?;
-            self.counting = false;
+            self.count_here(store, cfg)?;
         }
         self.goto(store, cfg, self.total - 1)
     }
