@@ -417,6 +417,10 @@ fn a_desk_upgraded_from_v23_gives_the_same_reports() {
                  WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL;
              DROP INDEX tickets_closed;",
         );
+        if !d.is_postgres() {
+            // The search index as V17 built it (V26 folds it).
+            d.exec(desk::store::schema::V17);
+        }
         d.exec(if d.is_postgres() {
             "UPDATE desk_schema SET version = 23"
         } else {

@@ -502,6 +502,11 @@ pub const V25: &str = r#"
 CREATE INDEX tickets_closed ON tickets (closed_at) WHERE closed_at IS NOT NULL;
 "#;
 
+/// Version 26: nothing changes on PostgreSQL, whose documents were always folded as the desk
+/// folds (V19's `desk_fold`); SQLite's index folds the six letters its tokenizer kept.
+pub const V26: &str =
+    "-- V26: SQLite's search index folds six more letters (schema::V26); nothing here.\n";
+
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
 /// [`APPLICATION_ID`], `version` = its number), under the write lock.
@@ -515,6 +520,7 @@ pub const ALL: &[(i64, &str)] = &[
     (23, V23),
     (24, V24),
     (25, V25),
+    (26, V26),
 ];
 
 /// How many migrations this build knows (the same as SQLite's).
@@ -556,6 +562,7 @@ mod tests {
             (23, 0x6884_e8be_d74c_67e1),
             (24, 0xb608_c4c9_68a8_35cc),
             (25, 0x9107_965d_0b73_a7a0),
+            (26, 0xcffd_aca6_8f30_8609),
         ];
         for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {
             assert_eq!(*n, version);

@@ -6,11 +6,12 @@
 use super::Store;
 use super::check::Violation;
 use super::query::Start;
+use super::schema::index_fold;
 use super::tickets::Ticket;
 use crate::core::config::Config;
 use crate::core::model::Actor;
 use crate::core::query::snippet::{self, Part, Snippet};
-use crate::core::query::words::stem;
+use crate::core::query::words::{fold_char, stem};
 use crate::core::query::{Cond, Query, Text, TextField, Viewer};
 use crate::core::rights::{self, Action};
 use crate::error::Result;
@@ -25,9 +26,12 @@ const TRIGGERS: [&str; 3] = [
     "search_event",
 ];
 
-/// Quotes a string for an FTS5 expression.
+/// Quotes a string for an FTS5 expression, folded as the desk folds letters (`fold_char`):
+/// the index holds ł ø đ ħ ŀ ŧ folded (schema V26), and its tokenizer folds the rest of them
+/// alike.
 fn quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
+    let folded: String = s.chars().map(fold_char).collect();
+    format!("\"{}\"", folded.replace('"', "\"\""))
 }
 
 /// One typed word as FTS5 finds it: the part its forms share, as the start of a word — or,
@@ -459,27 +463,45 @@ impl Suspended {
         ];
         set_fts(tx, "hashsize", BULK_HASHSIZE)?;
         set_fts(tx, "automerge", 0)?;
-        // The parts of those tickets, as `search_doc` has them, read through the tickets'
-        // and the history's own indexes (the view's row ids are computed).
+        // The parts of those tickets, as `search_doc` has them (folded: schema V26), read
+        // through the tickets' and the history's own indexes (the view's row ids are computed).
         tx.execute(
-            "INSERT INTO search (rowid, number, subject, requester, contact, body)
-             SELECT t.id << 32, t.number || ' ' || t.number_key, t.subject, t.requester,
-                 t.contact, t.body
-             FROM tickets t WHERE t.id > ?1",
+            concat!(
+                "INSERT INTO search (rowid, number, subject, requester, contact, body)
+             SELECT t.id << 32, ",
+                index_fold!("t.number || ' ' || t.number_key"),
+                ", ",
+                index_fold!("t.subject"),
+                ", ",
+                index_fold!("t.requester"),
+                ", ",
+                index_fold!("t.contact"),
+                ", ",
+                index_fold!("t.body"),
+                " FROM tickets t WHERE t.id > ?1"
+            ),
             [after],
         )?;
         tx.execute(
-            "INSERT INTO search (rowid, note, reply, message)
+            concat!(
+                "INSERT INTO search (rowid, note, reply, message)
              SELECT (e.ticket_id << 32) + e.id + 1
                      - (SELECT min(f.id) FROM events f WHERE f.ticket_id = e.ticket_id),
                  CASE WHEN e.kind IN ('comment', 'status', 'outcome', 'assigned', 'group')
-                     THEN e.text ELSE '' END,
-                 CASE WHEN e.kind = 'reply' THEN e.text ELSE '' END,
-                 CASE WHEN e.kind = 'message' THEN e.text ELSE '' END
+                     THEN ",
+                index_fold!("e.text"),
+                " ELSE '' END,
+                 CASE WHEN e.kind = 'reply' THEN ",
+                index_fold!("e.text"),
+                " ELSE '' END,
+                 CASE WHEN e.kind = 'message' THEN ",
+                index_fold!("e.text"),
+                " ELSE '' END
              FROM events e
              WHERE e.ticket_id > ?1 AND e.text IS NOT NULL AND e.text <> ''
                  AND e.kind IN ('comment', 'status', 'outcome', 'assigned', 'group', 'reply',
-                     'message')",
+                     'message')"
+            ),
             [after],
         )?;
         for (key, was, default) in kept {
