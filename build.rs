@@ -14,7 +14,10 @@ use std::fmt::Write as _;
 
 const LANGS: [&str; 3] = ["en", "ru", "uk"];
 
-fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
+/// Every text of a catalog by its dotted key. Anything but a text or a table of them fails
+/// the build, naming the file and the key: a number or a list where a text belongs would
+/// otherwise leave the key out, and the desk would print the key instead of the text.
+fn flatten(path: &str, prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
     for (k, v) in table {
         let key = if prefix.is_empty() {
             k.clone()
@@ -25,8 +28,11 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>
             toml::Value::String(s) => {
                 out.insert(key, s.clone());
             }
-            toml::Value::Table(t) => flatten(&key, t, out),
-            _ => {}
+            toml::Value::Table(t) => flatten(path, &key, t, out),
+            other => panic!(
+                "the catalog {path} gives {key} the {} {other}, not a text: quote it",
+                other.type_str()
+            ),
         }
     }
 }
@@ -42,7 +48,7 @@ fn main() {
             .parse()
             .unwrap_or_else(|e| panic!("the catalog {path} is not valid TOML: {e}"));
         let mut strings = BTreeMap::new();
-        flatten("", &table, &mut strings);
+        flatten(&path, "", &table, &mut strings);
         // BTreeMap iterates in byte order of the keys: the order `str::cmp` searches in.
         // Entry i's key is TEXT[AT[2i]..AT[2i+1]], its text TEXT[AT[2i+1]..AT[2i+2]].
         let mut text = String::new();
