@@ -12,8 +12,11 @@
 # The desk of TICKETS demo tickets is kept in /tmp/desk-bench-TICKETS between runs (the one
 # bench/tui.sh uses; remove it to start over), or in DESK_BENCH_DIR (e.g. a copy of it).
 # BEFORE=/tmp/desk-before (a kept build) times that build too, in the same rounds as DESK and
-# the peers, as "before: …" rows; ONLY=process stops after the per-process rounds. Peers are timed up to 100,000 items (taskwarrior
-# reads every pending task at every command: a million takes minutes per command).
+# the peers, as "before: …" rows; ONLY=process stops after the per-process rounds. The floor
+# under `desk show` (bench/show_floor.rs: the same SQLite, opening and statements, nothing else;
+# FLOOR_RS=a kept build) is timed in the same rounds, its ratio to the peers a row of its own.
+# Peers are timed up to 100,000 items (taskwarrior reads every pending task at every command: a
+# million takes minutes per command).
 # Installs hyperfine, fossil, taskwarrior, sqlite3 and tmux from Debian's packages when missing.
 set -eu
 N=${1:-10000}
@@ -32,6 +35,10 @@ fi
 if [ -z "${FLOOR:-}" ] && [ "${ONLY:-}" != process ]; then
   cargo build --release -q --example import_floor
   FLOOR=$PWD/target/release/examples/import_floor
+fi
+if [ -z "${FLOOR_RS:-}" ]; then
+  cargo build --release -q --example show_floor
+  FLOOR_RS=$PWD/target/release/examples/show_floor
 fi
 W=$(mktemp -d /tmp/desk-bench-all.XXXXXX); trap 'rm -rf "$W"' EXIT
 R=$W/results; : >"$R"       # one line per figure: key value (ms, or a rate)
@@ -75,7 +82,8 @@ for r in $(seq "$ROUNDS"); do
   say "round $r of $ROUNDS: one process per command (hyperfine)"
   set -- -n "desk new" "$DESK new --subject 'bench probe' --category GEN" \
     -n "desk show" "$DESK show $NUM" \
-    -n "desk list, filtered" "$DESK list --group $GROUP --limit 50"
+    -n "desk list, filtered" "$DESK list --group $GROUP --limit 50" \
+    -n "show floor (bare SQLite)" "$FLOOR_RS $DESK_DB $NUM"
   if [ -n "${BEFORE:-}" ]; then
     set -- "$@" -n "before: desk new" "$BEFORE new --subject 'bench probe' --category GEN" \
       -n "before: desk show" "$BEFORE show $NUM" \
@@ -165,6 +173,7 @@ def versus(name, fossil, task, target):
 versus("desk new", "fossil ticket add", "task add", "≥ 2× the fastest peer")
 versus("desk show", "fossil ticket show (report)", "task list project:p3", "≥ 10×")
 versus("desk list, filtered", "fossil ticket show (report)", "task list project:p3", "≥ 10×")
+versus("show floor (bare SQLite)", "fossil ticket show (report)", "task list project:p3", "(the floor)")
 if "before: desk new" in rs[0]:
     versus("before: desk new", "fossil ticket add", "task add", "≥ 2× the fastest peer")
     versus("before: desk show", "fossil ticket show (report)", "task list project:p3", "≥ 10×")

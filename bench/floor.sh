@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The floor under a one-shot desk command on this machine (issue 17, target 1): how far `desk
+# show` is from the least a process can do to show the same ticket, and how far that least is
+# from fossil's report (the fastest peer's, which `desk show` and a filtered `desk list` are to
+# beat 10×). In ONE hyperfine run (-N, so no shell in between): /bin/true, a Rust hello world,
+# bench/show_floor.rs (the same bundled SQLite, the same opening and statements as `desk show`,
+# nothing else), bench/show_floor.c (the same in C, the system's SQLite), `desk --help`,
+# `desk show NUMBER`, `desk list --group G --limit 50` and fossil's report on as many tickets;
+# then, for each, perf stat (task-clock, page faults; -r RUNS) and the instructions counted by
+# callgrind (user space, the loader included; repeatable on a loaded machine).
+#   usage: bash bench/floor.sh [TICKETS] [RUNS]     (default 10000 tickets, 200 runs)
+#   e.g.   DESK=/tmp/desk-before FLOOR_RS=/tmp/show_floor bash bench/floor.sh     (kept builds)
+# The desk is bench/all.sh's (/tmp/desk-bench-TICKETS, made by it when missing, or
+# DESK_BENCH_DIR). CALLGRIND=0 skips the instruction counts; PERF=0 perf stat.
+set -eu
+N=${1:-10000}
+RUNS=${2:-200}
+cd "$(dirname "$0")/.."
+export USER=${USER:-$(id -un)} LANG=C.UTF-8
+. bench/hyperfine.sh
+for p in fossil:fossil sqlite3:sqlite3 gcc:gcc; do
+  command -v "${p%%:*}" >/dev/null || { echo "floor.sh: needs ${p#*:}" >&2; exit 1; }
+done
+if [ -z "${FLOOR_RS:-}" ]; then
+  cargo build --release -q --example show_floor
+  FLOOR_RS=$PWD/target/release/examples/show_floor
+fi
+W=$(mktemp -d /tmp/desk-bench-floor.XXXXXX); trap 'rm -rf "$W"' EXIT
+gcc -O2 -o "$W/show_floor_c" bench/show_floor.c -lsqlite3
+echo 'fn main() { println!("hello"); }' >"$W/hello.rs"
+rustc -O -o "$W/hello" "$W/hello.rs"
+
+DIR=${DESK_BENCH_DIR:-/tmp/desk-bench-$N}
+export DESK_DB=$DIR/desk.db
+if [ ! -f "$DESK_DB" ]; then
+  mkdir -p "$DIR"
+  $DESK init >/dev/null
+  $DESK demo --tickets "$N" >/dev/null 2>&1
+fi
+NUM=$($DESK list --limit 1 --json | sed -n 's/.*"number": "\(.*\)".*/\1/p' | head -1)
+GROUP=$($DESK group list --json | sed -n 's/.*"code": "\(.*\)".*/\1/p' | head -1)
+(cd "$W" && fossil init -A "$USER" f.fossil >/dev/null)
+for i in $(seq "$N"); do
+  echo "INSERT INTO ticket(tkt_uuid,tkt_mtime,tkt_ctime,title,status,type) VALUES(lower(hex(randomblob(20))),julianday('now'),julianday('now'),'t$i','Open','Code_Defect');"
+done | sqlite3 "$W/f.fossil"
+
+names=("/bin/true" "hello world (Rust)" "show floor (C, system SQLite)" "show floor (Rust, rusqlite)"
+  "desk --help" "desk show" "desk list, filtered" "fossil ticket show (report)")
+cmds=("/bin/true" "$W/hello" "$W/show_floor_c $DESK_DB $NUM" "$FLOOR_RS $DESK_DB $NUM"
+  "$DESK --help" "$DESK show $NUM" "$DESK list --group $GROUP --limit 50"
+  "fossil ticket show 0 -R $W/f.fossil -q")
+for i in "${!cmds[@]}"; do
+  ${cmds[$i]} >/dev/null || { echo "floor.sh: ${names[$i]} failed" >&2; exit 1; }
+done
+set --
+for i in "${!cmds[@]}"; do set -- "$@" -n "${names[$i]}" "${cmds[$i]}"; done
+echo "$(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg): hyperfine -N --warmup 20 --runs $RUNS" >&2
+hyperfine -N --warmup 20 --runs "$RUNS" --style none --export-json "$W/h.json" "$@" >/dev/null
+echo "$(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg): perf stat and callgrind" >&2
+: >"$W/stat"
+for i in "${!cmds[@]}"; do
+  tc=—; pf=—; ir=—
+  if [ "${PERF:-1}" != 0 ]; then
+    perf stat -x, -e task-clock,page-faults -r "$RUNS" ${cmds[$i]} >/dev/null 2>"$W/perf" || true
+    tc=$(awk -F, '$3 == "task-clock" {printf "%.3f", $1}' "$W/perf")
+    pf=$(awk -F, '$3 == "page-faults" {print $1}' "$W/perf")
+  fi
+  if [ "${CALLGRIND:-1}" != 0 ]; then
+    # Twice, the second counted: desk's configuration cache is kept per program, and under
+    # valgrind the program is another one (the first run parses desk.toml and caches it).
+    for _ in 1 2; do
+      valgrind --tool=callgrind --callgrind-out-file="$W/cg" ${cmds[$i]} >/dev/null 2>"$W/vg" || true
+    done
+    ir=$(sed -n 's/^summary: //p' "$W/cg")
+  fi
+  printf '%s\t%s\t%s\t%s\n' "${names[$i]}" "$tc" "$pf" "$ir" >>"$W/stat"
+done
+echo "$(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg): done" >&2
+python3 - "$W" "$N" "$RUNS" <<'PY'
+import json, statistics, sys
+w, n, runs = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+h = {r["command"]: r for r in json.load(open(f"{w}/h.json"))["results"]}
+fossil = statistics.median(h["fossil ticket show (report)"]["times"])
+print(f"one process per command on {n:,} tickets: wall time median and mean ± sd of {runs} runs "
+      "(hyperfine -N), task-clock and page faults (perf stat, mean), instructions (callgrind)")
+print()
+print("| command | median | mean ± sd | fossil's report / this | task-clock | page faults | instructions |")
+print("|:--|--:|--:|--:|--:|--:|--:|")
+for l in open(f"{w}/stat"):
+    name, tc, pf, ir = l.rstrip("\n").split("\t")
+    r = h[name]; med = statistics.median(r["times"])
+    ir = f"{int(ir) / 1e6:.2f} M" if ir.isdigit() else ir
+    print(f"| {name} | {med * 1000:.2f} ms | {r['mean'] * 1000:.2f} ± {r['stddev'] * 1000:.2f} ms "
+          f"| {fossil / med:.1f}× | {tc} ms | {pf} | {ir} |")
+PY
