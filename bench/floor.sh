@@ -39,10 +39,15 @@ if [ ! -f "$DESK_DB" ]; then
 fi
 NUM=$($DESK list --limit 1 --json | sed -n 's/.*"number": "\(.*\)".*/\1/p' | head -1)
 GROUP=$($DESK group list --json | sed -n 's/.*"code": "\(.*\)".*/\1/p' | head -1)
+# fossil's tickets as bench/all.sh makes them, in one transaction (one sync, not N).
 (cd "$W" && fossil init -A "$USER" f.fossil >/dev/null)
-for i in $(seq "$N"); do
-  echo "INSERT INTO ticket(tkt_uuid,tkt_mtime,tkt_ctime,title,status,type) VALUES(lower(hex(randomblob(20))),julianday('now'),julianday('now'),'t$i','Open','Code_Defect');"
-done | sqlite3 "$W/f.fossil"
+{
+  echo "BEGIN;"
+  for i in $(seq "$N"); do
+    echo "INSERT INTO ticket(tkt_uuid,tkt_mtime,tkt_ctime,title,status,type) VALUES(lower(hex(randomblob(20))),julianday('now'),julianday('now'),'t$i','Open','Code_Defect');"
+  done
+  echo "COMMIT;"
+} | sqlite3 "$W/f.fossil"
 
 names=("/bin/true" "hello world (Rust)" "show floor (C, system SQLite)" "show floor (Rust, rusqlite)"
   "desk --help" "desk show" "desk list, filtered" "fossil ticket show (report)")
