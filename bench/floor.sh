@@ -21,6 +21,8 @@ export USER=${USER:-$(id -un)} LANG=C.UTF-8
 for p in fossil:fossil sqlite3:sqlite3 gcc:gcc; do
   command -v "${p%%:*}" >/dev/null || { echo "floor.sh: needs ${p#*:}" >&2; exit 1; }
 done
+command -v perf >/dev/null || PERF=0          # without them, those columns say —
+command -v valgrind >/dev/null || CALLGRIND=0
 if [ -z "${FLOOR_RS:-}" ]; then
   cargo build --release -q --example show_floor
   FLOOR_RS=$PWD/target/release/examples/show_floor
