@@ -1270,3 +1270,103 @@ fn an_index_built_before_v26_is_folded_by_the_upgrade() {
     assert!(d.run(&["search", "lucja"]).ok().starts_with(&b));
     d.run(&["check"]).ok();
 }
+
+/// A ticket's history of megabytes is read only as far as its snippet needs (issue 16: the
+/// first page of `desk search the` read a 25 MB history whole), and the snippet is the one
+/// the whole history gives: a match only late in the history, a part that holds more of the
+/// words than the request only after many notes, a window that ends where a note does (the
+/// next note says the text goes on).
+#[test]
+fn a_history_of_megabytes_gives_the_snippet_of_the_whole_history() {
+    let d = Desk::staffed();
+    let n = d.new_ticket(
+        "Basement flooding",
+        &["--body", "The valve in the basement leaks again"],
+    );
+    let filler =
+        "Routine inspection of the building: everything in order on this floor. ".repeat(800);
+    for i in 0..45 {
+        let mut note = format!("Visit {i}. {filler}");
+        if i == 44 {
+            note.push_str(
+                "At last the pump and the valve were replaced by the crew on a cold Monday morning",
+            );
+        }
+        d.run(&["comment", &n, &note]).ok();
+    }
+    d.run(&["comment", &n, "Closing remarks: the relay was replaced"])
+        .ok();
+    d.run(&["reply", &n, &format!("{filler} The valve is fixed")])
+        .ok();
+    // The match as text with its marked words in brackets, and its part.
+    let shown = |words: &str| -> (String, String) {
+        let hits = d
+            .run(&["search", "--json", words])
+            .json()
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let m = &hits[0]["match"];
+        let text: Vec<char> = m["text"].as_str().unwrap_or("").chars().collect();
+        let mut out = String::new();
+        let mut at = 0;
+        for mark in m["marks"].as_array().cloned().unwrap_or_default() {
+            let (a, b) = (
+                mark[0].as_u64().unwrap_or(0) as usize,
+                mark[1].as_u64().unwrap_or(0) as usize,
+            );
+            out.extend(&text[at..a]);
+            out.push('[');
+            out.extend(&text[a..b]);
+            out.push(']');
+            at = b;
+        }
+        out.extend(&text[at..]);
+        (m["part"].as_str().unwrap_or("").to_string(), out)
+    };
+    // Both words in one window only in the 45th note, the window its last words: the next
+    // note goes on.
+    assert_eq!(
+        shown("pump valves"),
+        (
+            "note".into(),
+            "…floor. At last the [pump] and the [valve] were replaced by the crew on a cold \
+             Monday morning…"
+                .into()
+        )
+    );
+    // A word only in the last note.
+    assert_eq!(
+        shown("relay"),
+        (
+            "note".into(),
+            "…morning Closing remarks: the [relay] was replaced".into()
+        )
+    );
+    // One word: the request holds it, the history is not needed.
+    assert_eq!(
+        shown("valve"),
+        (
+            "body".into(),
+            "The [valve] in the basement leaks again".into()
+        )
+    );
+    // A common word: the first note's first match.
+    assert_eq!(
+        shown("floor"),
+        (
+            "note".into(),
+            "…in order on this [floor]. Routine inspection of the building: everything in \
+             order on this [floor]. Routine inspection…"
+                .into()
+        )
+    );
+    // A reply read to its end, after the notes.
+    assert_eq!(
+        shown("reply:valve"),
+        (
+            "reply".into(),
+            "…on this floor. The [valve] is fixed".into()
+        )
+    );
+}

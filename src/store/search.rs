@@ -10,7 +10,7 @@ use super::schema::index_fold;
 use super::tickets::Ticket;
 use crate::core::config::Config;
 use crate::core::model::Actor;
-use crate::core::query::snippet::{self, Part, Snippet};
+use crate::core::query::snippet::{self, Best, Part, Reading, Snippet, Term};
 use crate::core::query::words::{fold_char, stem};
 use crate::core::query::{Cond, Query, Text, TextField, Viewer};
 use crate::core::rights::{self, Action};
@@ -547,6 +547,36 @@ pub struct Texts {
     pub message: String,
 }
 
+impl Texts {
+    /// The text of a part of the ticket (None: its number, which is the ticket's own).
+    fn of(&self, field: TextField) -> Option<&str> {
+        Some(match field {
+            TextField::Subject => &self.subject,
+            TextField::Body => &self.body,
+            TextField::Requester => &self.requester,
+            TextField::Contact => &self.contact,
+            TextField::Note => &self.note,
+            TextField::Reply => &self.reply,
+            TextField::Message => &self.message,
+            TextField::Number => return None,
+        })
+    }
+}
+
+/// The parts of a ticket in the order a snippet weighs them (an earlier one wins a tie): the
+/// request and what was written later say most; a subject, name or number already shows on
+/// the ticket's line.
+const SNIPPET_ORDER: [TextField; 8] = [
+    TextField::Body,
+    TextField::Note,
+    TextField::Reply,
+    TextField::Message,
+    TextField::Subject,
+    TextField::Requester,
+    TextField::Contact,
+    TextField::Number,
+];
+
 /// A ticket a search found, and the words around what matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
@@ -576,37 +606,133 @@ impl Store {
                 .collect()
         };
         let terms = snippet::terms(&q.cond);
-        // The page's texts in one statement (on PostgreSQL one round trip, not one a hit).
-        let mut texts = if terms.is_empty() {
-            HashMap::new()
-        } else {
-            self.search_texts_of(&tickets.iter().map(|t| t.id).collect::<Vec<_>>())?
-        };
+        if terms.is_empty() {
+            return Ok(tickets
+                .into_iter()
+                .map(|ticket| Hit {
+                    ticket,
+                    snippet: None,
+                })
+                .collect());
+        }
+        let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+        if self.conn.is_postgres() {
+            // The page's texts in one round trip, not one a part of a hit: each part whole.
+            let mut texts = self.search_texts_of(&ids)?;
+            return Ok(tickets
+                .into_iter()
+                .map(|ticket| {
+                    let x = texts.remove(&ticket.id).unwrap_or_default();
+                    let parts = SNIPPET_ORDER.map(|field| Part {
+                        field,
+                        text: x.of(field).unwrap_or(&ticket.number),
+                    });
+                    let snippet = snippet::best(&parts, &terms);
+                    Hit { ticket, snippet }
+                })
+                .collect());
+        }
+        // The tickets' own texts in one statement; their history part by part, only where
+        // it can still change the snippet and only as far as it settles it (a ticket's
+        // history may be megabytes: see `history_read`).
+        let mut own = self.own_texts_of(&ids)?;
         tickets
             .into_iter()
             .map(|ticket| {
-                let snippet = if terms.is_empty() {
-                    None
-                } else {
-                    let x = texts.remove(&ticket.id).unwrap_or_default();
-                    // The request and what was written later say most; a subject, name or
-                    // number already shows on the ticket's line.
-                    let parts = [
-                        (TextField::Body, x.body.as_str()),
-                        (TextField::Note, &x.note),
-                        (TextField::Reply, &x.reply),
-                        (TextField::Message, &x.message),
-                        (TextField::Subject, &x.subject),
-                        (TextField::Requester, &x.requester),
-                        (TextField::Contact, &x.contact),
-                        (TextField::Number, &ticket.number),
-                    ]
-                    .map(|(field, text)| Part { field, text });
-                    snippet::best(&parts, &terms)
-                };
-                Ok(Hit { ticket, snippet })
+                let x = own.remove(&ticket.id).unwrap_or_default();
+                let mut best = Best::default();
+                for field in SNIPPET_ORDER {
+                    if !best.open_to(field, &terms) {
+                        continue;
+                    }
+                    best.take(match history_kinds(field) {
+                        Some(kinds) => self.history_read(ticket.id, field, kinds, &terms)?,
+                        None => snippet::read(
+                            &Part {
+                                field,
+                                text: x.of(field).unwrap_or(&ticket.number),
+                            },
+                            &terms,
+                        ),
+                    });
+                }
+                Ok(Hit {
+                    ticket,
+                    snippet: best.snippet(),
+                })
             })
             .collect()
+    }
+
+    /// The own searchable fields of these tickets, by id (their history left empty).
+    fn own_texts_of(&self, ids: &[i64]) -> Result<HashMap<i64, Texts>> {
+        let run = || -> rusqlite::Result<HashMap<i64, Texts>> {
+            let marks = vec!["?"; ids.len()].join(", ");
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT t.id, t.subject, t.body, t.requester, t.contact
+                 FROM tickets t WHERE t.id IN ({marks})"
+            ))?;
+            stmt.query_map(params_from_iter(ids), |r| {
+                Ok((
+                    r.get(0)?,
+                    Texts {
+                        subject: r.get(1)?,
+                        body: r.get(2)?,
+                        requester: r.get(3)?,
+                        contact: r.get(4)?,
+                        ..Texts::default()
+                    },
+                ))
+            })?
+            .collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// A ticket's history of these kinds read as one part of `field` — its texts one after
+    /// another in the order written, a line between them, as [`Store::search_texts_of`] joins them
+    /// — event by event, only until what was read settles the part's snippet
+    /// ([`snippet::read`]): the first page of `desk search the` read a ticket's 25 MB
+    /// history whole to show 18 words of its first note. The text read so far is weighed
+    /// each time it has doubled, so the weighing stays linear in what is read.
+    fn history_read(
+        &self,
+        ticket_id: i64,
+        field: TextField,
+        kinds: &str,
+        terms: &[Term],
+    ) -> Result<Reading> {
+        let run = || -> rusqlite::Result<Reading> {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT e.text FROM events e
+                 WHERE e.ticket_id = ?1 AND e.text IS NOT NULL AND e.kind IN ({kinds})
+                 ORDER BY e.id"
+            ))?;
+            let mut rows = stmt.query([ticket_id])?;
+            let mut text = String::new();
+            let mut first = true;
+            // The length last weighed, and what it said.
+            let mut weighed: Option<(usize, Reading)> = None;
+            while let Some(row) = rows.next()? {
+                if !first {
+                    text.push('\n');
+                }
+                first = false;
+                text.push_str(&row.get::<_, String>(0)?);
+                if weighed.as_ref().is_none_or(|(at, _)| text.len() >= 2 * at) {
+                    let r = snippet::read(&Part { field, text: &text }, terms);
+                    if r.settled {
+                        return Ok(r);
+                    }
+                    weighed = Some((text.len(), r));
+                }
+            }
+            Ok(match weighed {
+                Some((at, r)) if at == text.len() => r,
+                _ => snippet::read(&Part { field, text: &text }, terms),
+            })
+        };
+        run().map_err(|e| self.err(e))
     }
 
     /// The searchable texts of a ticket, as the index holds them.

@@ -107,69 +107,204 @@ fn matches_at(ws: &[Word], i: usize, t: &Term) -> Option<usize> {
 /// The best snippet: the window of words holding the most different terms, from the parts
 /// in the order given (an earlier part wins a tie). None when no part holds a term.
 pub fn best(parts: &[Part<'_>], terms: &[Term]) -> Option<Snippet> {
-    let mut best: Option<(usize, Snippet)> = None;
-    // A term's words: a match is decided with that many words from where it starts.
-    let longest = terms.iter().map(|t| t.words.len()).max().unwrap_or(0);
+    let mut best = Best::default();
     for part in parts {
-        // The part's words, read as far as the matches and their windows need: a long text
-        // full of a common word is read to its first matches only (a note of megabytes).
-        let mut rest = words_of(part.text);
-        let mut ws: Vec<Word> = Vec::new();
-        let mut upto = |ws: &mut Vec<Word>, n: usize| {
-            while ws.len() < n {
-                match rest.next() {
-                    Some(w) => ws.push(w),
-                    None => break,
-                }
-            }
-        };
-        let here: Vec<&Term> = terms
-            .iter()
-            .filter(|t| t.field.is_none_or(|f| f == part.field))
-            .collect();
-        // Every match: its first word, how many words, which term.
-        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
-        let mut i = 0;
-        'words: loop {
-            upto(&mut ws, i + longest.max(1));
-            if i >= ws.len() {
-                break;
-            }
-            for (k, t) in here.iter().enumerate() {
-                if let Some(n) = matches_at(&ws, i, t) {
-                    hits.push((i, n, k));
-                    if hits.len() >= MOST_HITS {
-                        break 'words;
-                    }
-                }
-            }
-            i += 1;
-        }
-        for &(first, _, _) in &hits {
-            let from = first.saturating_sub(BEFORE);
-            // One word past the window: whether the text goes on.
-            upto(&mut ws, from + WORDS + 1);
-            let to = (from + WORDS).min(ws.len());
-            let inside: Vec<(usize, usize)> = hits
-                .iter()
-                .filter(|(i, n, _)| *i >= from && i + n <= to)
-                .map(|(i, n, _)| (*i, *n))
-                .collect();
-            let mut distinct: Vec<usize> = hits
-                .iter()
-                .filter(|(i, n, _)| *i >= from && i + n <= to)
-                .map(|h| h.2)
-                .collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            if best.as_ref().is_some_and(|(s, _)| *s >= distinct.len()) {
-                continue;
-            }
-            let snippet = cut(part, &ws, from, to, &inside);
-            best = Some((distinct.len(), snippet));
+        if best.open_to(part.field, terms) {
+            best.take(read(part, terms));
         }
     }
-    best.map(|(_, s)| s)
+    best.snippet()
+}
+
+/// How many different terms a window of a part of this field can hold at most: the terms
+/// that may be found in it.
+fn most(field: TextField, terms: &[Term]) -> usize {
+    terms
+        .iter()
+        .filter(|t| t.field.is_none_or(|f| f == field))
+        .count()
+}
+
+/// What one part says alone: its best window (how many different terms it holds, and the
+/// words around them), and whether more text after what was read could change it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    best: Option<(usize, Snippet)>,
+    /// The answer for the text read is the answer for that text followed by a line break and
+    /// anything at all (see [`read`]).
+    pub settled: bool,
+}
+
+/// The best snippet of parts taken one by one in their order: [`best`], for a reader that
+/// reads a part only when it can still change the answer ([`Best::open_to`]) and only as far
+/// as it settles it ([`read`]).
+///
+/// Why a part read alone is enough: the parts' windows are weighed in order and a window
+/// replaces the one kept only when it holds strictly more different terms, so the answer is
+/// the first window of the first part whose best window holds the most — each part's own
+/// best (the first of its windows holding most) decides it, and a part whose windows can
+/// hold no more than the one kept changes nothing: it need not be read at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Best(Option<(usize, Snippet)>);
+
+impl Best {
+    /// Whether a part of `field` could replace the window kept: nothing is kept yet, or its
+    /// windows could hold more different terms than the one kept.
+    pub fn open_to(&self, field: TextField, terms: &[Term]) -> bool {
+        match &self.0 {
+            None => true,
+            Some((held, _)) => most(field, terms) > *held,
+        }
+    }
+
+    /// Weighs the next part, as read.
+    pub fn take(&mut self, part: Reading) {
+        if let Some((held, s)) = part.best
+            && self.0.as_ref().is_none_or(|(kept, _)| held > *kept)
+        {
+            self.0 = Some((held, s));
+        }
+    }
+
+    pub fn snippet(self) -> Option<Snippet> {
+        self.0.map(|(_, s)| s)
+    }
+}
+
+/// The words of a part as they are asked for, and whether its end was met.
+struct Reader<'a, I: Iterator<Item = Word>> {
+    rest: I,
+    ws: Vec<Word>,
+    ended: bool,
+    part: &'a Part<'a>,
+}
+
+impl<I: Iterator<Item = Word>> Reader<'_, I> {
+    /// Reads words until `n` are read or the text ends.
+    fn upto(&mut self, n: usize) {
+        while self.ws.len() < n {
+            match self.rest.next() {
+                Some(w) => self.ws.push(w),
+                None => {
+                    self.ended = true;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// A part's best window: the first of its windows holding the most different terms —
+/// a window is the words from [`BEFORE`] words before a match (one of the part's first
+/// [`MOST_HITS`] matches), [`WORDS`] at most, and the matches wholly inside it count.
+///
+/// The words are read only as far as the answer needs: a match is decided with as many
+/// words from where it starts as the longest term has; a window is weighed once every match
+/// that can lie in it was sought and the word after it (whether the text goes on) read; and
+/// reading stops at the [`MOST_HITS`]th match, or at a window holding every term that may
+/// be found in the part (no later window can hold more, and an equal one does not replace
+/// it). `settled` says the end of the text was never met: then everything the answer was
+/// made of — the words read, where they lie, what lies between them — is the same in the
+/// text followed by a line break (never part of a word) and anything else, so that text has
+/// the same answer. A text whose end was met may have more to say (another match, a window
+/// that goes on), and is not settled.
+pub fn read(part: &Part<'_>, terms: &[Term]) -> Reading {
+    let here: Vec<&Term> = terms
+        .iter()
+        .filter(|t| t.field.is_none_or(|f| f == part.field))
+        .collect();
+    if here.is_empty() {
+        // Nothing that may be found here: no text after this one can hold any of it.
+        return Reading {
+            best: None,
+            settled: true,
+        };
+    }
+    // A term's words: a match is decided with that many words from where it starts.
+    let longest = here.iter().map(|t| t.words.len()).max().unwrap_or(0).max(1);
+    let mut r = Reader {
+        rest: words_of(part.text),
+        ws: Vec::new(),
+        ended: false,
+        part,
+    };
+    let mut best: Option<(usize, Snippet)> = None;
+    // Every match: its first word, how many words, which term; and how many of them have
+    // had their window weighed.
+    let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+    let mut weighed = 0;
+    let mut i = 0;
+    let mut sought = false;
+    loop {
+        // The next window to weigh, once every match it may hold was sought.
+        if let Some(&(first, _, _)) = hits.get(weighed) {
+            let from = first.saturating_sub(BEFORE);
+            if sought || i >= from + WORDS {
+                weighed += 1;
+                if weigh(&mut r, &hits, from, &mut best) == here.len() {
+                    break;
+                }
+                continue;
+            }
+        } else if sought {
+            break;
+        }
+        r.upto(i + longest);
+        if i >= r.ws.len() {
+            sought = true;
+            continue;
+        }
+        for (k, t) in here.iter().enumerate() {
+            if let Some(n) = matches_at(&r.ws, i, t) {
+                hits.push((i, n, k));
+                if hits.len() >= MOST_HITS {
+                    sought = true;
+                    break;
+                }
+            }
+        }
+        i += 1;
+    }
+    Reading {
+        best,
+        settled: !r.ended,
+    }
+}
+
+/// Weighs the window from word `from` on, keeping it when it holds more different terms
+/// than the window kept (or none is kept); returns how many it holds.
+fn weigh<I: Iterator<Item = Word>>(
+    r: &mut Reader<'_, I>,
+    hits: &[(usize, usize, usize)],
+    from: usize,
+    best: &mut Option<(usize, Snippet)>,
+) -> usize {
+    // One word past the window: whether the text goes on.
+    r.upto(from + WORDS + 1);
+    let to = (from + WORDS).min(r.ws.len());
+    let inside = |h: &&(usize, usize, usize)| h.0 >= from && h.0 + h.1 <= to;
+    let mut distinct: Vec<usize> = hits.iter().filter(inside).map(|h| h.2).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let held = distinct.len();
+    if best.as_ref().is_none_or(|(s, _)| held > *s) {
+        let marks: Vec<(usize, usize)> = hits.iter().filter(inside).map(|h| (h.0, h.1)).collect();
+        *best = Some((held, cut(r.part, &r.ws, from, to, &marks)));
+    }
+    held
+}
+
+/// Whether the snippet of a part of `field` whose text begins with `prefix` is already
+/// known from `prefix` (see [`read`]): a line break and any text after it change nothing.
+pub fn settled(field: TextField, prefix: &str, terms: &[Term]) -> bool {
+    read(
+        &Part {
+            field,
+            text: prefix,
+        },
+        terms,
+    )
+    .settled
 }
 
 /// What lies between words, on one line: spaces, controls and line breaks become one space.
@@ -304,6 +439,80 @@ mod tests {
         assert_eq!(marked(&s), "В [КВАРТИРЕ] холодно");
     }
 
+    /// The terms of words typed: a word in quotes is a phrase, `body:` or `note:` before it
+    /// names the part.
+    fn typed_terms(typed: &[String]) -> Vec<Term> {
+        let mut q = Cond::all();
+        for t in typed {
+            let (field, t) = match t.split_once(':') {
+                Some(("body", t)) => (Some(TextField::Body), t),
+                Some(("note", t)) => (Some(TextField::Note), t),
+                _ => (None, t.as_str()),
+            };
+            let phrase = t.starts_with('"');
+            q = q.and(Cond::Text(Text {
+                field,
+                text: t.trim_matches('"').into(),
+                phrase,
+            }));
+        }
+        terms(&q)
+    }
+
+    /// A part is settled once the window it shows and the word after it are read, and not
+    /// before: a window at the end of what was read may go on, a term not found yet may be
+    /// found further on.
+    #[test]
+    fn a_prefix_is_settled_once_its_window_and_the_word_after_it_are_read() {
+        let lift = terms(&word("lift"));
+        // 18 words: the window of the match on word 2 is all of them.
+        let text = "The lift stopped between floors again; the technician replaced a relay and \
+                    left the building at noon today";
+        assert!(!settled(TextField::Note, text, &lift), "does it go on?");
+        let more = format!("{text} again");
+        assert!(settled(TextField::Note, &more, &lift));
+        let s = best(
+            &[Part {
+                field: TextField::Note,
+                text: &more,
+            }],
+            &lift,
+        )
+        .expect("found");
+        assert_eq!(marked(&s), format!("The [lift] {}…", &text[9..]));
+        // Not found yet, or one of two terms only: anything further may hold it.
+        assert!(!settled(TextField::Note, "no word of it", &lift));
+        let two = terms(&word("lift").and(word("boiler")));
+        assert!(!settled(TextField::Note, &more.repeat(20), &two));
+        assert!(settled(
+            TextField::Note,
+            &format!("{more} boiler {more}"),
+            &two
+        ));
+        // Both in one window: settled though the window is the first of many.
+        assert!(settled(
+            TextField::Note,
+            &format!("lift boiler {more}"),
+            &two
+        ));
+        // Terms of another part only: nothing here can change.
+        let body = terms(&Cond::Text(Text {
+            field: Some(TextField::Body),
+            text: "lift".into(),
+            phrase: false,
+        }));
+        assert!(settled(TextField::Note, "", &body));
+        // More matches than are weighed: settled once the last window weighed is read.
+        let heat = terms(&word("heat").and(word("boiler")));
+        let full = "heat ".repeat(MOST_HITS + 30);
+        assert!(settled(TextField::Note, &full, &heat));
+        assert!(!settled(
+            TextField::Note,
+            &"heat ".repeat(MOST_HITS + 5),
+            &heat
+        ));
+    }
+
     /// The snippet as it was read before words were read lazily: every word of every part
     /// first.
     fn best_whole(parts: &[Part<'_>], terms: &[Term]) -> Option<Snippet> {
@@ -385,19 +594,37 @@ mod tests {
                 Part { field: TextField::Body, text: &body },
                 Part { field: TextField::Note, text: &note },
             ];
-            let mut q = Cond::all();
-            for t in &typed {
-                q = q.and(match t.strip_prefix('"') {
-                    Some(p) => Cond::Text(Text {
-                        field: None,
-                        text: p.trim_end_matches('"').into(),
-                        phrase: true,
-                    }),
-                    None => word(t),
-                });
-            }
-            let ts = terms(&q);
+            let ts = typed_terms(&typed);
             prop_assert_eq!(best(&parts, &ts), best_whole(&parts, &ts));
+        }
+
+        /// A part whose first words settle its snippet has the snippet of that text followed
+        /// by a line break and anything at all (what the store reads a ticket's history up
+        /// to): alone, and among other parts (one before it, one after, the terms perhaps of
+        /// one part only).
+        #[test]
+        fn a_settled_prefix_says_what_any_text_after_it_would(
+            prefix in prop::collection::vec("(heat|heating|the|flat|no|квартира|x1|,|\\n)", 0..1500),
+            rest in prop::collection::vec("(heat|the|flat|boiler|no heating|no|.|\\n)", 0..300),
+            body in prop::collection::vec("(heat|flat|boiler|no|x)", 0..40),
+            typed in prop::collection::vec(
+                "(heat|the|flat|\"no heating\"|квартиры|boiler|x|body:flat|note:heat|note:\"no heating\")",
+                1..4,
+            ),
+        ) {
+            let ts = typed_terms(&typed);
+            let (prefix, rest, body) = (prefix.join(" "), rest.join(" "), body.join(" "));
+            let whole = format!("{prefix}\n{rest}");
+            if settled(TextField::Note, &prefix, &ts) {
+                let note = |text| Part { field: TextField::Note, text };
+                prop_assert_eq!(read(&note(&prefix), &ts), read(&note(&whole), &ts));
+                let parts = |text| [
+                    Part { field: TextField::Body, text: &body },
+                    note(text),
+                    Part { field: TextField::Subject, text: "no heating in the flat" },
+                ];
+                prop_assert_eq!(best(&parts(&prefix), &ts), best_whole(&parts(&whole), &ts));
+            }
         }
 
         /// Any text and any words: marks inside the text, on character boundaries, in order;
