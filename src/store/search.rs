@@ -10,7 +10,7 @@ use super::schema::index_fold;
 use super::tickets::Ticket;
 use crate::core::config::Config;
 use crate::core::model::Actor;
-use crate::core::query::snippet::{self, Best, Part, Reading, Snippet, Term};
+use crate::core::query::snippet::{self, Best, Part, PartReader, Snippet, Term};
 use crate::core::query::words::{fold_char, stem};
 use crate::core::query::{Cond, Query, Text, TextField, Viewer};
 use crate::core::rights::{self, Action};
@@ -690,47 +690,40 @@ impl Store {
     }
 
     /// A ticket's history of these kinds read as one part of `field` — its texts one after
-    /// another in the order written, a line between them, as [`Store::search_texts_of`] joins them
-    /// — event by event, only until what was read settles the part's snippet
-    /// ([`snippet::read`]): the first page of `desk search the` read a ticket's 25 MB
-    /// history whole to show 18 words of its first note. The text read so far is weighed
-    /// each time it has doubled, so the weighing stays linear in what is read.
-    fn history_read(
+    /// another in the order written, a line between them, as [`Store::search_texts_of`]
+    /// joins them — event by event, only until what was read settles the part's snippet
+    /// ([`PartReader::more`]): the first page of `desk search the` read a ticket's 25 MB
+    /// history whole to show 18 words of its first note. The words are read on from where
+    /// the last event left them, each once.
+    fn history_read<'q>(
         &self,
         ticket_id: i64,
         field: TextField,
         kinds: &str,
-        terms: &[Term],
-    ) -> Result<Reading> {
-        let run = || -> rusqlite::Result<Reading> {
+        terms: &'q [Term],
+    ) -> Result<PartReader<'q>> {
+        let run = || -> rusqlite::Result<PartReader<'q>> {
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT e.text FROM events e
                  WHERE e.ticket_id = ?1 AND e.text IS NOT NULL AND e.kind IN ({kinds})
                  ORDER BY e.id"
             ))?;
             let mut rows = stmt.query([ticket_id])?;
+            let mut reader = PartReader::new(field, terms);
             let mut text = String::new();
             let mut first = true;
-            // The length last weighed, and what it said.
-            let mut weighed: Option<(usize, Reading)> = None;
             while let Some(row) = rows.next()? {
                 if !first {
                     text.push('\n');
                 }
                 first = false;
                 text.push_str(&row.get::<_, String>(0)?);
-                if weighed.as_ref().is_none_or(|(at, _)| text.len() >= 2 * at) {
-                    let r = snippet::read(&Part { field, text: &text }, terms);
-                    if r.settled {
-                        return Ok(r);
-                    }
-                    weighed = Some((text.len(), r));
+                if reader.more(&text, false) {
+                    return Ok(reader);
                 }
             }
-            Ok(match weighed {
-                Some((at, r)) if at == text.len() => r,
-                _ => snippet::read(&Part { field, text: &text }, terms),
-            })
+            reader.more(&text, true);
+            Ok(reader)
         };
         run().map_err(|e| self.err(e))
     }

@@ -125,16 +125,6 @@ fn most(field: TextField, terms: &[Term]) -> usize {
         .count()
 }
 
-/// What one part says alone: its best window (how many different terms it holds, and the
-/// words around them), and whether more text after what was read could change it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reading {
-    best: Option<(usize, Snippet)>,
-    /// The answer for the text read is the answer for that text followed by a line break and
-    /// anything at all (see [`read`]).
-    pub settled: bool,
-}
-
 /// The best snippet of parts taken one by one in their order: [`best`], for a reader that
 /// reads a part only when it can still change the answer ([`Best::open_to`]) and only as far
 /// as it settles it ([`read`]).
@@ -158,7 +148,7 @@ impl Best {
     }
 
     /// Weighs the next part, as read.
-    pub fn take(&mut self, part: Reading) {
+    pub fn take(&mut self, part: PartReader<'_>) {
         if let Some((held, s)) = part.best
             && self.0.as_ref().is_none_or(|(kept, _)| held > *kept)
         {
@@ -171,140 +161,167 @@ impl Best {
     }
 }
 
-/// The words of a part as they are asked for, and whether its end was met.
-struct Reader<'a, I: Iterator<Item = Word>> {
-    rest: I,
-    ws: Vec<Word>,
-    ended: bool,
-    part: &'a Part<'a>,
-}
-
-impl<I: Iterator<Item = Word>> Reader<'_, I> {
-    /// Reads words until `n` are read or the text ends.
-    fn upto(&mut self, n: usize) {
-        while self.ws.len() < n {
-            match self.rest.next() {
-                Some(w) => self.ws.push(w),
-                None => {
-                    self.ended = true;
-                    break;
-                }
-            }
-        }
-    }
-}
-
 /// A part's best window: the first of its windows holding the most different terms —
 /// a window is the words from [`BEFORE`] words before a match (one of the part's first
 /// [`MOST_HITS`] matches), [`WORDS`] at most, and the matches wholly inside it count.
-///
-/// The words are read only as far as the answer needs: a match is decided with as many
-/// words from where it starts as the longest term has; a window is weighed once every match
-/// that can lie in it was sought and the word after it (whether the text goes on) read; and
-/// reading stops at the [`MOST_HITS`]th match, or at a window holding every term that may
-/// be found in the part (no later window can hold more, and an equal one does not replace
-/// it). `settled` says the end of the text was never met: then everything the answer was
-/// made of — the words read, where they lie, what lies between them — is the same in the
-/// text followed by a line break (never part of a word) and anything else, so that text has
-/// the same answer. A text whose end was met may have more to say (another match, a window
-/// that goes on), and is not settled.
-pub fn read(part: &Part<'_>, terms: &[Term]) -> Reading {
-    let here: Vec<&Term> = terms
-        .iter()
-        .filter(|t| t.field.is_none_or(|f| f == part.field))
-        .collect();
-    if here.is_empty() {
-        // Nothing that may be found here: no text after this one can hold any of it.
-        return Reading {
-            best: None,
-            settled: true,
-        };
-    }
-    // A term's words: a match is decided with that many words from where it starts.
-    let longest = here.iter().map(|t| t.words.len()).max().unwrap_or(0).max(1);
-    let mut r = Reader {
-        rest: words_of(part.text),
-        ws: Vec::new(),
-        ended: false,
-        part,
-    };
-    let mut best: Option<(usize, Snippet)> = None;
-    // Every match: its first word, how many words, which term; and how many of them have
-    // had their window weighed.
-    let mut hits: Vec<(usize, usize, usize)> = Vec::new();
-    let mut weighed = 0;
-    let mut i = 0;
-    let mut sought = false;
-    loop {
-        // The next window to weigh, once every match it may hold was sought.
-        if let Some(&(first, _, _)) = hits.get(weighed) {
-            let from = first.saturating_sub(BEFORE);
-            if sought || i >= from + WORDS {
-                weighed += 1;
-                if weigh(&mut r, &hits, from, &mut best) == here.len() {
-                    break;
-                }
-                continue;
-            }
-        } else if sought {
-            break;
-        }
-        r.upto(i + longest);
-        if i >= r.ws.len() {
-            sought = true;
-            continue;
-        }
-        for (k, t) in here.iter().enumerate() {
-            if let Some(n) = matches_at(&r.ws, i, t) {
-                hits.push((i, n, k));
-                if hits.len() >= MOST_HITS {
-                    sought = true;
-                    break;
-                }
-            }
-        }
-        i += 1;
-    }
-    Reading {
-        best,
-        settled: !r.ended,
-    }
-}
-
-/// Weighs the window from word `from` on, keeping it when it holds more different terms
-/// than the window kept (or none is kept); returns how many it holds.
-fn weigh<I: Iterator<Item = Word>>(
-    r: &mut Reader<'_, I>,
-    hits: &[(usize, usize, usize)],
-    from: usize,
-    best: &mut Option<(usize, Snippet)>,
-) -> usize {
-    // One word past the window: whether the text goes on.
-    r.upto(from + WORDS + 1);
-    let to = (from + WORDS).min(r.ws.len());
-    let inside = |h: &&(usize, usize, usize)| h.0 >= from && h.0 + h.1 <= to;
-    let mut distinct: Vec<usize> = hits.iter().filter(inside).map(|h| h.2).collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let held = distinct.len();
-    if best.as_ref().is_none_or(|(s, _)| held > *s) {
-        let marks: Vec<(usize, usize)> = hits.iter().filter(inside).map(|h| (h.0, h.1)).collect();
-        *best = Some((held, cut(r.part, &r.ws, from, to, &marks)));
-    }
-    held
+pub fn read<'q>(part: &Part<'_>, terms: &'q [Term]) -> PartReader<'q> {
+    let mut r = PartReader::new(part.field, terms);
+    r.more(part.text, true);
+    r
 }
 
 /// Whether the snippet of a part of `field` whose text begins with `prefix` is already
-/// known from `prefix` (see [`read`]): a line break and any text after it change nothing.
+/// known from `prefix` (see [`PartReader::more`]): a line break and any text after it
+/// change nothing.
 pub fn settled(field: TextField, prefix: &str, terms: &[Term]) -> bool {
-    read(
-        &Part {
+    PartReader::new(field, terms).more(prefix, false)
+}
+
+/// A part's best window ([`read`]) read as its text comes: the words are read only as far as
+/// the answer needs — a match is decided with as many words from where it starts as the
+/// longest term has; a window is weighed once every match that can lie in it was sought and
+/// the word after it (whether the text goes on) read; and reading stops at the
+/// [`MOST_HITS`]th match, or at a window holding every term that may be found in the part
+/// (no later window can hold more, and an equal one does not replace it).
+#[derive(Debug, Clone)]
+pub struct PartReader<'q> {
+    field: TextField,
+    /// The terms that may be found in this part, and the most words one of them has.
+    here: Vec<&'q Term>,
+    longest: usize,
+    /// The words read, and where the words not read yet begin (bytes).
+    ws: Vec<Word>,
+    pos: usize,
+    /// Every match: its first word, how many words, which term; how many of them have had
+    /// their window weighed; the next word to seek matches at; whether all were sought.
+    hits: Vec<(usize, usize, usize)>,
+    weighed: usize,
+    i: usize,
+    sought: bool,
+    done: bool,
+    /// The window kept: how many different terms it holds, and its words.
+    best: Option<(usize, Snippet)>,
+}
+
+impl<'q> PartReader<'q> {
+    pub fn new(field: TextField, terms: &'q [Term]) -> Self {
+        let here: Vec<&Term> = terms
+            .iter()
+            .filter(|t| t.field.is_none_or(|f| f == field))
+            .collect();
+        let longest = here.iter().map(|t| t.words.len()).max().unwrap_or(0).max(1);
+        PartReader {
             field,
-            text: prefix,
-        },
-        terms,
-    )
-    .settled
+            // Nothing that may be found here: no text can hold any of it.
+            done: here.is_empty(),
+            here,
+            longest,
+            ws: Vec::new(),
+            pos: 0,
+            hits: Vec::new(),
+            weighed: 0,
+            i: 0,
+            sought: false,
+            best: None,
+        }
+    }
+
+    /// Reads on in `text`, the part's text so far: the text given at the last call, then a
+    /// line break and more (`last`: there is no more after it). Returns whether the part's
+    /// window is known — always when `last`; otherwise when the end of `text` was never
+    /// needed (the answer is settled): everything it was made of — the words read, where
+    /// they lie, what lies between them — is the same in `text` followed by a line break
+    /// (never part of a word) and anything at all, so that text has the same answer. Where
+    /// the end was needed (another match may follow, a window may go on) it stops there, to
+    /// go on from there at the next call.
+    pub fn more(&mut self, text: &str, last: bool) -> bool {
+        while !self.done {
+            if let Some(&(first, _, _)) = self.hits.get(self.weighed) {
+                let from = first.saturating_sub(BEFORE);
+                if self.sought || self.i >= from + WORDS {
+                    // One word past the window: whether the text goes on.
+                    if !self.upto(text, from + WORDS + 1) && !last {
+                        return false;
+                    }
+                    self.weighed += 1;
+                    self.done = self.weigh(text, from) == self.here.len();
+                    continue;
+                }
+            } else if self.sought {
+                self.done = true;
+                continue;
+            }
+            if !self.upto(text, self.i + self.longest) && !last {
+                return false;
+            }
+            if self.i >= self.ws.len() {
+                self.sought = true;
+                continue;
+            }
+            for (k, t) in self.here.iter().enumerate() {
+                if let Some(n) = matches_at(&self.ws, self.i, t) {
+                    self.hits.push((self.i, n, k));
+                    if self.hits.len() >= MOST_HITS {
+                        self.sought = true;
+                        break;
+                    }
+                }
+            }
+            self.i += 1;
+        }
+        true
+    }
+
+    /// Reads words of `text` until `n` are read; false when it ends before.
+    fn upto(&mut self, text: &str, n: usize) -> bool {
+        if self.ws.len() >= n {
+            return true;
+        }
+        let mut rest = words_of(text.get(self.pos..).unwrap_or(""));
+        let at = self.pos;
+        let mut enough = true;
+        while self.ws.len() < n {
+            match rest.next() {
+                Some(mut w) => {
+                    w.start += at;
+                    w.end += at;
+                    self.pos = w.end;
+                    self.ws.push(w);
+                }
+                None => {
+                    self.pos = text.len();
+                    enough = false;
+                    break;
+                }
+            }
+        }
+        enough
+    }
+
+    /// Weighs the window from word `from` on, keeping it when it holds more different terms
+    /// than the window kept (or none is kept); returns how many it holds.
+    fn weigh(&mut self, text: &str, from: usize) -> usize {
+        let to = (from + WORDS).min(self.ws.len());
+        let inside = |h: &&(usize, usize, usize)| h.0 >= from && h.0 + h.1 <= to;
+        let mut distinct: Vec<usize> = self.hits.iter().filter(inside).map(|h| h.2).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let held = distinct.len();
+        if self.best.as_ref().is_none_or(|(s, _)| held > *s) {
+            let marks: Vec<(usize, usize)> = self
+                .hits
+                .iter()
+                .filter(inside)
+                .map(|h| (h.0, h.1))
+                .collect();
+            let part = Part {
+                field: self.field,
+                text,
+            };
+            self.best = Some((held, cut(&part, &self.ws, from, to, &marks)));
+        }
+        held
+    }
 }
 
 /// What lies between words, on one line: spaces, controls and line breaks become one space.
@@ -617,7 +634,7 @@ mod tests {
             let whole = format!("{prefix}\n{rest}");
             if settled(TextField::Note, &prefix, &ts) {
                 let note = |text| Part { field: TextField::Note, text };
-                prop_assert_eq!(read(&note(&prefix), &ts), read(&note(&whole), &ts));
+                prop_assert_eq!(read(&note(&prefix), &ts).best, read(&note(&whole), &ts).best);
                 let parts = |text| [
                     Part { field: TextField::Body, text: &body },
                     note(text),
@@ -625,6 +642,43 @@ mod tests {
                 ];
                 prop_assert_eq!(best(&parts(&prefix), &ts), best_whole(&parts(&whole), &ts));
             }
+        }
+
+        /// A part given a line at a time, as the store reads a ticket's history event by
+        /// event, says what it says read whole, and once settled what any text after it
+        /// would.
+        #[test]
+        fn a_part_read_a_line_at_a_time_says_what_it_says_whole(
+            lines in prop::collection::vec(
+                prop::collection::vec("(heat|heating|the|flat|no|boiler|x1|,)", 0..120),
+                0..30,
+            ),
+            typed in prop::collection::vec(
+                "(heat|the|flat|\"no heating\"|boiler|x|note:heat|body:flat)",
+                1..4,
+            ),
+        ) {
+            let ts = typed_terms(&typed);
+            let lines: Vec<String> = lines.iter().map(|l| l.join(" ")).collect();
+            let whole = lines.join("\n");
+            let alone = read(&Part { field: TextField::Note, text: &whole }, &ts).best;
+            let mut r = PartReader::new(TextField::Note, &ts);
+            let mut text = String::new();
+            let mut settled = false;
+            for (k, line) in lines.iter().enumerate() {
+                if k > 0 {
+                    text.push('\n');
+                }
+                text.push_str(line);
+                if r.more(&text, false) {
+                    settled = true;
+                    break;
+                }
+            }
+            if !settled {
+                r.more(&text, true);
+            }
+            prop_assert_eq!(r.best, alone);
         }
 
         /// Any text and any words: marks inside the text, on character boundaries, in order;
