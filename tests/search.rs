@@ -1370,3 +1370,100 @@ fn a_history_of_megabytes_gives_the_snippet_of_the_whole_history() {
         )
     );
 }
+
+/// `desk search --rank` of words alone reads each hit's score once and keeps only the best
+/// page while reading (no hit materialised and sorted): it gives exactly what the plain SQL
+/// gives — every part's bm25() in the index, each ticket's best, the lowest first, the newer
+/// among equals — page by page, with a condition too (then the tickets it keeps, in that
+/// order). On a demo desk with a body-and-note-only ticket whose short note beats a subject
+/// hit in a long ticket (the weightiest column is no bound on a score), a ticket whose best
+/// part is a later note, and identical tickets (ties: the newest first).
+#[test]
+fn a_ranked_search_gives_the_plain_rankings_order() {
+    let f = fixture(500);
+    if f.d.is_postgres() {
+        // PostgreSQL ranks with its own SQL, unchanged (checked in `desk_search_…`).
+        return;
+    }
+    let long_body = "The boiler room was inspected by the caretaker and the plumber. ".repeat(30);
+    let weak = f.d.new_ticket("Heating check", &["--body", &long_body]);
+    let noted = f.d.new_ticket(
+        "Lift in block 2",
+        &["--body", "The lift stops between floors"],
+    );
+    f.d.run(&["comment", &noted, "heating"]).ok();
+    let later =
+        f.d.new_ticket("Door bell", &["--body", "Heating in the hall is fine"]);
+    f.d.run(&["comment", &later, "heating heating heating"])
+        .ok();
+    for _ in 0..3 {
+        f.d.new_ticket("Heating quokka", &["--body", "Same"]);
+    }
+    let id = |n: &str| {
+        f.d.ints(&format!("SELECT id FROM tickets WHERE number = '{n}'"))[0]
+    };
+    let (weak, noted, later) = (id(&weak), id(&noted), id(&later));
+    let raw = rusqlite::Connection::open(&f.d.db).expect("open");
+    let vocab = f.s.store.vocabulary(&f.s.cfg).expect("vocabulary");
+    let plain = |expr: &str| -> Vec<i64> {
+        let mut stmt = raw
+            .prepare(
+                "WITH p AS MATERIALIZED (SELECT rowid >> 32 AS tid, \
+                 bm25(search, 10.0, 5.0, 3.0, 3.0, 1.0, 1.0, 1.0, 1.0) AS r FROM search \
+                 WHERE search MATCH ?1), h AS (SELECT tid, min(r) AS r FROM p GROUP BY tid) \
+                 SELECT tid FROM h ORDER BY r, tid DESC",
+            )
+            .expect("prepare");
+        stmt.query_map([expr], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<Vec<i64>>>()
+            .expect("rows")
+    };
+    for text in [
+        "heating",
+        "heat",
+        "quokka",
+        "lift",
+        "heating OR lift",
+        "квартира",
+        "heating flat",
+        "heating is:open",
+        "heating group:HOUSING",
+    ] {
+        let cond = lang::parse(text, &vocab).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let expr = desk::store::search::some_part(&cond).expect("words");
+        let matched = f.read(text);
+        let all: Vec<i64> = plain(&expr)
+            .into_iter()
+            .filter(|t| matched.contains(t))
+            .collect();
+        assert!(all.len() >= 3, "{text}: {}", all.len());
+        let q = Query::new(cond);
+        for (offset, limit) in [(0, 20), (0, 0), (7, 5), (3, 1), (all.len() - 2, 10)] {
+            let ranked: Vec<i64> =
+                f.s.store
+                    .query_ranked(&f.s.cfg, &q, &f.viewer, offset, limit)
+                    .expect("ranked")
+                    .iter()
+                    .map(|t| t.id)
+                    .collect();
+            let start = offset.min(all.len());
+            let end = if limit == 0 {
+                all.len()
+            } else {
+                (offset + limit).min(all.len())
+            };
+            assert_eq!(ranked, all[start..end], "{text} {offset} {limit}");
+        }
+        if text == "heating" {
+            let at = |t: i64| all.iter().position(|&x| x == t).expect("ranked");
+            assert!(at(noted) < at(weak), "a short note beats a weak subject");
+            assert!(at(later) < at(weak), "{all:?}");
+        }
+        if text == "quokka" {
+            let newest: Vec<i64> = f.d.ints("SELECT max(id) FROM tickets").to_vec();
+            assert_eq!(all[0], newest[0], "ties: the newest first");
+            assert!(all[0] > all[1] && all[1] > all[2], "{all:?}");
+        }
+    }
+}

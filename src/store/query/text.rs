@@ -6,10 +6,12 @@ use crate::core::config::Config;
 use crate::core::query::{Cond, Query, SortKey, Viewer};
 use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::store::db::OptionalExtension;
 use crate::store::db::params_from_iter;
 use crate::store::search::{Terms, part_exact, pg_rank, some_part, some_part_pg, ticket_of};
 use crate::store::tickets::{COLS, FROM, Ticket, ticket_row};
 use rusqlite::types::Value;
+use std::collections::BinaryHeap;
 
 /// How much a word weighs in each of the search index's columns when hits are ranked:
 /// number, subject, requester, contact, request, notes, replies, messages.
@@ -108,6 +110,11 @@ impl Store {
                 build(&self.conn, &terms, cfg, q, viewer, false).map_err(|e| self.map_db(e))?
             }
         };
+        if !pg && b.cond.is_none() {
+            return self
+                .ranked_hits(&expr, offset, limit)
+                .map_err(|e| self.err(e));
+        }
         let mut args = vec![Value::Text(expr)];
         args.extend(b.args.iter().cloned());
         let (offset, limit) = (offset.min(i64::MAX as usize), sql_limit(limit));
@@ -122,6 +129,65 @@ impl Store {
             rows.collect()
         };
         run().map_err(|e| self.err(e))
+    }
+
+    /// [`Store::query_ranked`] of a query that is its words alone, on SQLite: the parts
+    /// that hold them read once in the index's order with their scores, a ticket's parts
+    /// one after another (its best kept), and only the best `offset + limit` tickets held
+    /// while reading — no hit materialised, grouped or sorted, no ticket read but the
+    /// page's. The order is [`ranked_sqlite`]'s: the same scores (FTS5's bm25()), the lower
+    /// first, the newer ticket first among equals. Every part's ticket is there (tickets
+    /// are never deleted and the index's triggers add only the parts of a ticket written).
+    fn ranked_hits(
+        &self,
+        expr: &str,
+        offset: usize,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<Ticket>> {
+        let keep = offset.saturating_add(match limit {
+            0 => usize::MAX,
+            n => n,
+        });
+        let mut best = Best::new(keep);
+        {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {} AS tid, bm25(search, {RANK_WEIGHTS}) FROM search \
+                 WHERE search MATCH ? ORDER BY rowid",
+                ticket_of("rowid")
+            ))?;
+            let rows =
+                stmt.query_map([expr], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)))?;
+            let mut at: Option<Ranked> = None;
+            for row in rows {
+                let (tid, r) = row?;
+                match &mut at {
+                    Some(a) if a.tid == tid => {
+                        if r < a.r {
+                            a.r = r;
+                        }
+                    }
+                    _ => {
+                        if let Some(done) = at.replace(Ranked { r, tid }) {
+                            best.offer(done);
+                        }
+                    }
+                }
+            }
+            if let Some(done) = at {
+                best.offer(done);
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {} FROM {FROM} WHERE t.id = ?",
+            COLS.replace("t.body", "''")
+        ))?;
+        let mut page = Vec::new();
+        for hit in best.sorted().into_iter().skip(offset) {
+            if let Some(t) = stmt.query_row([hit.tid], ticket_row).optional()? {
+                page.push(t);
+            }
+        }
+        Ok(page)
     }
 
     /// A page in registration order driven by the hits of `expr` (see [`driving_text`]):
@@ -200,19 +266,94 @@ impl Store {
     }
 }
 
+/// A ticket's score in a ranking: its best part's bm25() (the lower, the better).
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    r: f64,
+    tid: i64,
+}
+
+impl Ranked {
+    /// Whether `self` comes before `other`: the lower score first, then the newer ticket
+    /// (SQL's `ORDER BY r, tid DESC`; bm25() gives no NaN).
+    fn before(&self, other: &Ranked) -> bool {
+        self.r < other.r || (self.r == other.r && self.tid > other.tid)
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Ranked) -> bool {
+        !self.before(other) && !other.before(self)
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Ranked) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    /// The order of a ranking: the first is the least.
+    fn cmp(&self, other: &Ranked) -> std::cmp::Ordering {
+        if self.before(other) {
+            std::cmp::Ordering::Less
+        } else if other.before(self) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    }
+}
+
+/// The first `keep` of the tickets offered, in a ranking's order: a heap whose top is the
+/// last of them, replaced by anything that comes before it.
+struct Best {
+    keep: usize,
+    heap: BinaryHeap<Ranked>,
+}
+
+impl Best {
+    fn new(keep: usize) -> Best {
+        Best {
+            keep,
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    fn offer(&mut self, r: Ranked) {
+        if self.heap.len() < self.keep {
+            self.heap.push(r);
+        } else if let Some(mut last) = self.heap.peek_mut()
+            && r.before(&last)
+        {
+            *last = r;
+        }
+    }
+
+    /// The tickets kept, the first first.
+    fn sorted(self) -> Vec<Ranked> {
+        self.heap.into_sorted_vec()
+    }
+}
+
 /// [`Store::query_ranked`]'s SQL on SQLite: BM25 over the FTS5 index, the expression's
 /// parameter first, then the condition's.
 fn ranked_sqlite(b: &Built, offset: usize, limit: i64) -> String {
     // bm25() cannot be aggregated where it is computed: the parts' scores are materialised
-    // first, then each ticket takes its best.
+    // first, then each ticket takes its best; the tickets the condition keeps are ranked by
+    // their ids and scores alone, and only the page's are read whole.
     format!(
         "WITH p AS MATERIALIZED (SELECT {} AS tid, bm25(search, {RANK_WEIGHTS}) AS r \
-         FROM search WHERE search MATCH ?), h AS (SELECT tid, min(r) AS r FROM p GROUP BY tid) \
-         SELECT {} FROM h CROSS JOIN {FROM} {} ORDER BY h.r, h.tid DESC \
-         LIMIT {limit} OFFSET {offset}",
+         FROM search WHERE search MATCH ?), h AS (SELECT tid, min(r) AS r FROM p GROUP BY tid), \
+         k AS MATERIALIZED (SELECT h.tid, h.r FROM h CROSS JOIN {FROM} {} \
+         ORDER BY h.r, h.tid DESC LIMIT {limit} OFFSET {offset}) \
+         SELECT {} FROM k CROSS JOIN {FROM} WHERE t.id = k.tid ORDER BY k.r, k.tid DESC",
         ticket_of("rowid"),
-        COLS.replace("t.body", "''"),
         b.where_with(&["t.id = h.tid".to_string()]),
+        COLS.replace("t.body", "''"),
     )
 }
 
