@@ -1375,7 +1375,7 @@ fn a_history_of_megabytes_gives_the_snippet_of_the_whole_history() {
 /// page while reading (no hit materialised and sorted): it gives exactly what the plain SQL
 /// gives — every part's bm25() in the index, each ticket's best, the lowest first, the newer
 /// among equals — page by page, with a condition too (then the tickets it keeps, in that
-/// order). On a demo desk with a body-and-note-only ticket whose short note beats a subject
+/// order, asked of the ranked tickets a chunk at a time). On a demo desk with a body-and-note-only ticket whose short note beats a subject
 /// hit in a long ticket (the weightiest column is no bound on a score), a ticket whose best
 /// part is a later note, and identical tickets (ties: the newest first).
 #[test]
@@ -1429,6 +1429,9 @@ fn a_ranked_search_gives_the_plain_rankings_order() {
         "heating flat",
         "heating is:open",
         "heating group:HOUSING",
+        // More tickets than the condition is asked of at once (256).
+        "the is:open",
+        "the -group:HOUSING",
     ] {
         let cond = lang::parse(text, &vocab).unwrap_or_else(|e| panic!("{text}: {e}"));
         let expr = desk::store::search::some_part(&cond).expect("words");

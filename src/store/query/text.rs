@@ -1,6 +1,6 @@
 //! Text in a query: a page whose words' hits drive it, and hits ranked by the search index.
 
-use super::build::{ALL, Builder, Built, build, sql_limit};
+use super::build::{ALL, Builder, Built, build, marks, sql_limit};
 use super::{QueueRow, Start};
 use crate::core::config::Config;
 use crate::core::query::{Cond, Query, SortKey, Viewer};
@@ -11,7 +11,7 @@ use crate::store::db::params_from_iter;
 use crate::store::search::{Terms, part_exact, pg_rank, some_part, some_part_pg, ticket_of};
 use crate::store::tickets::{COLS, FROM, Ticket, ticket_row};
 use rusqlite::types::Value;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashSet};
 
 /// How much a word weighs in each of the search index's columns when hits are ranked:
 /// number, subject, requester, contact, request, notes, replies, messages.
@@ -110,19 +110,15 @@ impl Store {
                 build(&self.conn, &terms, cfg, q, viewer, false).map_err(|e| self.map_db(e))?
             }
         };
-        if !pg && b.cond.is_none() {
+        if !pg {
             return self
-                .ranked_hits(&expr, offset, limit)
+                .ranked_hits(&expr, &b, offset, limit)
                 .map_err(|e| self.err(e));
         }
         let mut args = vec![Value::Text(expr)];
         args.extend(b.args.iter().cloned());
         let (offset, limit) = (offset.min(i64::MAX as usize), sql_limit(limit));
-        let sql = if pg {
-            ranked_pg(&b, offset, limit)
-        } else {
-            ranked_sqlite(&b, offset, limit)
-        };
+        let sql = ranked_pg(&b, offset, limit);
         let run = || -> rusqlite::Result<Vec<Ticket>> {
             let mut stmt = self.conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(params_from_iter(args.iter()), ticket_row)?;
@@ -131,13 +127,16 @@ impl Store {
         run().map_err(|e| self.err(e))
     }
 
-    /// [`Store::query_ranked`] of a query that is its words alone, on SQLite: the parts
-    /// that hold them read once in the index's order with their scores, a ticket's parts
-    /// one after another (its best kept), and only the best `offset + limit` tickets held
-    /// while reading — no hit materialised, grouped or sorted, no ticket read but the
-    /// page's. The order is [`ranked_sqlite`]'s: the same scores (FTS5's bm25()), the lower
-    /// first, the newer ticket first among equals. Every part's ticket is there (tickets
-    /// are never deleted and the index's triggers add only the parts of a ticket written).
+    /// [`Store::query_ranked`] on SQLite: the parts that hold the words read once in the
+    /// index's order with their scores, a ticket's parts one after another (its best kept),
+    /// and only the best `offset + limit` tickets held while reading — no hit materialised,
+    /// grouped or sorted, no ticket read but the page's. With a condition (`b.cond`) every
+    /// ticket is kept and ranked, then the condition is asked of them in that order, a few
+    /// hundred at a time, until the page is full. The order is the plain SQL's (every hit's
+    /// bm25() materialised, each ticket's least, `ORDER BY r, tid DESC`): the same scores,
+    /// the lower first, the newer ticket first among equals.
+    /// Every part's ticket is there (tickets are never deleted and the index's triggers add
+    /// only the parts of a ticket written).
     ///
     /// Every hit is still scored: no column bounds what a part can score. FTS5's bm25() adds
     /// a column's weight to a word's frequency in the part, `f`, and scores it
@@ -151,6 +150,7 @@ impl Store {
     fn ranked_hits(
         &self,
         expr: &str,
+        b: &Built,
         offset: usize,
         limit: usize,
     ) -> rusqlite::Result<Vec<Ticket>> {
@@ -158,7 +158,7 @@ impl Store {
             0 => usize::MAX,
             n => n,
         });
-        let mut best = Best::new(keep);
+        let mut best = Best::new(if b.cond.is_some() { usize::MAX } else { keep });
         {
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT {} AS tid, bm25(search, {RANK_WEIGHTS}) FROM search \
@@ -187,17 +187,51 @@ impl Store {
                 best.offer(done);
             }
         }
+        let mut ranked: Vec<i64> = best.sorted().into_iter().map(|r| r.tid).collect();
+        if let Some(cond) = &b.cond {
+            ranked = self.keeping(cond, &b.args, &ranked, keep)?;
+        }
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {} FROM {FROM} WHERE t.id = ?",
             COLS.replace("t.body", "''")
         ))?;
         let mut page = Vec::new();
-        for hit in best.sorted().into_iter().skip(offset) {
-            if let Some(t) = stmt.query_row([hit.tid], ticket_row).optional()? {
+        for tid in ranked.into_iter().skip(offset) {
+            if let Some(t) = stmt.query_row([tid], ticket_row).optional()? {
                 page.push(t);
             }
         }
         Ok(page)
+    }
+
+    /// The first `keep` of the tickets `ids` (in their order) that `cond` keeps, asked of
+    /// [`KEPT_AT_ONCE`] tickets at a time.
+    fn keeping(
+        &self,
+        cond: &str,
+        args: &[Value],
+        ids: &[i64],
+        keep: usize,
+    ) -> rusqlite::Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT t.id FROM {FROM} WHERE ({cond}) AND t.id IN ({})",
+            marks(KEPT_AT_ONCE)
+        ))?;
+        let mut kept = Vec::new();
+        for chunk in ids.chunks(KEPT_AT_ONCE) {
+            let mut values = args.to_vec();
+            // A short last chunk repeats its last ticket.
+            values.extend((0..KEPT_AT_ONCE).map(|i| Value::Integer(chunk[i.min(chunk.len() - 1)])));
+            let found = stmt
+                .query_map(params_from_iter(values.iter()), |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<HashSet<i64>>>()?;
+            kept.extend(chunk.iter().copied().filter(|id| found.contains(id)));
+            if kept.len() >= keep {
+                kept.truncate(keep);
+                break;
+            }
+        }
+        Ok(kept)
     }
 
     /// A page in registration order driven by the hits of `expr` (see [`driving_text`]):
@@ -276,6 +310,9 @@ impl Store {
     }
 }
 
+/// How many ranked tickets a condition is asked of at once (see [`Store::keeping`]).
+const KEPT_AT_ONCE: usize = 256;
+
 /// A ticket's score in a ranking: its best part's bm25() (the lower, the better).
 #[derive(Debug, Clone, Copy)]
 struct Ranked {
@@ -347,24 +384,6 @@ impl Best {
     fn sorted(self) -> Vec<Ranked> {
         self.heap.into_sorted_vec()
     }
-}
-
-/// [`Store::query_ranked`]'s SQL on SQLite: BM25 over the FTS5 index, the expression's
-/// parameter first, then the condition's.
-fn ranked_sqlite(b: &Built, offset: usize, limit: i64) -> String {
-    // bm25() cannot be aggregated where it is computed: the parts' scores are materialised
-    // first, then each ticket takes its best; the tickets the condition keeps are ranked by
-    // their ids and scores alone, and only the page's are read whole.
-    format!(
-        "WITH p AS MATERIALIZED (SELECT {} AS tid, bm25(search, {RANK_WEIGHTS}) AS r \
-         FROM search WHERE search MATCH ?), h AS (SELECT tid, min(r) AS r FROM p GROUP BY tid), \
-         k AS MATERIALIZED (SELECT h.tid, h.r FROM h CROSS JOIN {FROM} {} \
-         ORDER BY h.r, h.tid DESC LIMIT {limit} OFFSET {offset}) \
-         SELECT {} FROM k CROSS JOIN {FROM} WHERE t.id = k.tid ORDER BY k.r, k.tid DESC",
-        ticket_of("rowid"),
-        b.where_with(&["t.id = h.tid".to_string()]),
-        COLS.replace("t.body", "''"),
-    )
 }
 
 /// [`Store::query_ranked`]'s SQL on PostgreSQL: the tickets the query matches, each weighed
