@@ -17,6 +17,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::store::query::OpenHits;
 
 /// The version of FTS5's format read here (`search_config`'s `version`; 5 is secure-delete's).
 const FORMAT: i64 = 4;
@@ -220,6 +223,8 @@ fn as_indexed(start: &str) -> bool {
 /// looks nothing up (words a write of that transaction indexed may not be written out yet).
 pub struct Terms<'c> {
     conn: Option<&'c Connection>,
+    /// The open tickets with hits of an expression, kept by the store (`query::open`).
+    open: Option<&'c OpenHits>,
     began: Cell<bool>,
     segments: OnceCell<Option<Vec<Segment>>>,
     found: RefCell<HashMap<String, Option<Vec<String>>>>,
@@ -239,6 +244,7 @@ impl<'c> Terms<'c> {
     fn over(conn: Option<&'c Connection>) -> Terms<'c> {
         Terms {
             conn,
+            open: None,
             began: Cell::new(false),
             segments: OnceCell::new(),
             found: RefCell::new(HashMap::new()),
@@ -255,11 +261,8 @@ impl<'c> Terms<'c> {
         if let Some(known) = self.found.borrow().get(start) {
             return known.clone();
         }
-        if !self.began.get() {
-            if !c.is_autocommit() || c.execute_batch("BEGIN").is_err() {
-                return None;
-            }
-            self.began.set(true);
+        if !self.begin(c) {
+            return None;
         }
         let segments = self
             .segments
@@ -270,6 +273,38 @@ impl<'c> Terms<'c> {
             .borrow_mut()
             .insert(start.to_string(), words.clone());
         words
+    }
+}
+
+impl<'c> Terms<'c> {
+    /// Reads the open tickets' hits of the index with `open` (see `query::open`).
+    pub fn with_open_hits(mut self, open: &'c OpenHits) -> Terms<'c> {
+        self.open = Some(open);
+        self
+    }
+
+    /// The open tickets that have a part `expr` finds, as a JSON array of their ids, read in
+    /// the snapshot of the statement they go into (or kept from the same desk); None: the
+    /// statement asks the index itself (no SQLite, inside a transaction already open, or
+    /// the reading failed).
+    pub fn open_hits(&self, expr: &str) -> Option<Arc<str>> {
+        let (c, open) = (self.conn?, self.open?);
+        if !self.begin(c) {
+            return None;
+        }
+        open.json(c, expr).ok()
+    }
+
+    /// Opens the read transaction the statement runs in, unless one is open (false: one
+    /// that this did not open is, or it could not be opened).
+    fn begin(&self, c: &Connection) -> bool {
+        if !self.began.get() {
+            if !c.is_autocommit() || c.execute_batch("BEGIN").is_err() {
+                return false;
+            }
+            self.began.set(true);
+        }
+        true
     }
 }
 

@@ -64,6 +64,11 @@ pub struct Store {
     /// Every typed start read as FTS5 reads a start, never as the words of the index it
     /// stands for (`fts_terms`): the plain plan, which tests compare with.
     plain_starts: bool,
+    /// Text in a list of open tickets read as the open tickets the index finds, kept per
+    /// state of the desk (`query::open`); `plain_open_text`: asked of the index in the
+    /// statement instead (the plain plan, which tests compare with).
+    open_hits: query::OpenHits,
+    plain_open_text: bool,
 }
 
 /// How a database is opened.
@@ -108,6 +113,8 @@ impl Reopen {
                 options: self.options,
                 signed_in: None,
                 plain_starts: false,
+                open_hits: query::OpenHits::default(),
+                plain_open_text: false,
             });
         }
         let path = &self.path;
@@ -137,6 +144,8 @@ impl Reopen {
             options: self.options,
             signed_in: None,
             plain_starts: false,
+            open_hits: query::OpenHits::default(),
+            plain_open_text: false,
         })
     }
 }
@@ -694,6 +703,8 @@ impl Store {
             options,
             signed_in: None,
             plain_starts: false,
+            open_hits: query::OpenHits::default(),
+            plain_open_text: false,
         };
         match store.prepare(mode) {
             // The file opened but cannot be written (its journal, its WAL): read-only.
@@ -762,6 +773,8 @@ impl Store {
             options: Options::default(),
             signed_in: None,
             plain_starts: false,
+            open_hits: query::OpenHits::default(),
+            plain_open_text: false,
         })
     }
 
@@ -814,6 +827,8 @@ impl Store {
             options: Options::default(),
             signed_in: None,
             plain_starts: false,
+            open_hits: query::OpenHits::default(),
+            plain_open_text: false,
         })
     }
 

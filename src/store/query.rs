@@ -16,9 +16,12 @@ mod build;
 mod count;
 mod drive;
 mod merge;
+mod open;
 mod order;
 mod page;
 mod text;
+
+pub use open::OpenHits;
 
 /// A row of a list and its position key.
 #[derive(Debug, Clone, PartialEq)]

@@ -25,6 +25,9 @@ pub(super) struct Builder<'a> {
     pub(super) only_text: bool,
     /// Text is looked up ticket by ticket (a page another word's hits drive).
     pub(super) per_ticket: bool,
+    /// The whole condition keeps open tickets only: its text reads the open tickets the index
+    /// finds, read first (see `query::open`), where `terms` reads them.
+    pub(super) open_only: bool,
     /// A condition beside the one being built names statuses none of them closed: the
     /// status index leads (the few tickets not yet closed in those statuses), not a group's
     /// (all of its tickets ever).
@@ -285,6 +288,15 @@ impl Builder<'_> {
         let Some(m) = fts_match(t, self.terms) else {
             return ALL.into();
         };
+        let id = if self.only_text { "t.id" } else { "+t.id" };
+        if self.open_only
+            && !self.per_ticket
+            && let Some(ids) = self.terms.open_hits(&m)
+        {
+            // The open tickets that have a hit: the condition keeps open tickets only.
+            self.args.push(Value::Text(ids.to_string()));
+            return format!("{id} IN (SELECT value FROM json_each(?))");
+        }
         self.args.push(Value::Text(m));
         if self.per_ticket {
             // Among a few tickets another word's hits give: the ticket's own parts, whose row
@@ -296,7 +308,6 @@ impl Builder<'_> {
         // Within a queue that has its own index, walk that index and use the search hits as
         // a filter (`+` keeps SQLite from driving the query from thousands of hits); when
         // the query is only text, start from the hits. Each hit is a part of a ticket.
-        let id = if self.only_text { "t.id" } else { "+t.id" };
         format!(
             "{id} IN (SELECT {} FROM search WHERE search MATCH ?)",
             ticket_of("rowid")
@@ -321,6 +332,16 @@ fn statuses_present(conn: &Connection) -> Result<Vec<String>> {
             Some(s) => found.push(s),
             None => return Ok(found),
         }
+    }
+}
+
+/// Whether a condition keeps open tickets only: the open tickets, or those at risk or
+/// breached (open ones too), beside anything else.
+pub(super) fn keeps_open_only(c: &Cond) -> bool {
+    match c {
+        Cond::Open | Cond::Sla(_) => true,
+        Cond::And(cs) => cs.iter().any(keeps_open_only),
+        _ => false,
     }
 }
 
@@ -392,6 +413,7 @@ pub(super) fn build(
         terms,
         only_text: from_hits && q.cond.is_only_text(),
         per_ticket: false,
+        open_only: keeps_open_only(&q.cond),
         status_leads: false,
         args: Vec::new(),
     };
@@ -418,9 +440,23 @@ impl Store {
     /// on SQLite, unless the plain plan was asked for.
     pub(super) fn terms(&self) -> Terms<'_> {
         match self.conn.sqlite() {
-            Ok(c) if !self.plain_starts => Terms::of(c),
+            Ok(c) if !self.plain_starts => {
+                let terms = Terms::of(c);
+                if self.plain_open_text {
+                    terms
+                } else {
+                    terms.with_open_hits(&self.open_hits)
+                }
+            }
             _ => Terms::none(),
         }
+    }
+
+    /// Reads text in a list of open tickets as the index's hits asked in the statement
+    /// (`plain`), or as the open tickets the index finds read first (the default, see
+    /// `query::open`): the same tickets in the same order. For comparing the two.
+    pub fn read_open_text_plainly(&mut self, plain: bool) {
+        self.plain_open_text = plain;
     }
 
     /// Reads every typed start as FTS5 reads a start (`plain`), or as the words of the index

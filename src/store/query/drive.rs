@@ -104,6 +104,7 @@ pub(super) fn drive(conn: &Connection, cfg: &Config, q: &Query, viewer: &Viewer)
             terms: &Terms::none(),
             only_text: false,
             per_ticket: false,
+            open_only: false,
             status_leads: false,
             args: Vec::new(),
         };

@@ -269,6 +269,7 @@ impl Store {
             terms,
             only_text: false,
             per_ticket: true,
+            open_only: false,
             status_leads: false,
             args: Vec::new(),
         };
