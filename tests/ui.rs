@@ -1661,10 +1661,13 @@ fn the_detail_pane_says_how_to_tell_a_requester_without_an_address() {
 fn held_counts(app: &mut App) -> (std::sync::mpsc::Sender<()>, std::sync::mpsc::Receiver<()>) {
     let (go, gate) = std::sync::mpsc::channel::<()>();
     let (reached, asked) = std::sync::mpsc::channel::<()>();
-    app.count_apart(Some(Box::new(move || {
-        let _ = reached.send(());
-        let _ = gate.recv_timeout(std::time::Duration::from_secs(30));
-    })));
+    app.count_apart(
+        Some(Box::new(move || {
+            let _ = reached.send(());
+            let _ = gate.recv_timeout(std::time::Duration::from_secs(30));
+        })),
+        None,
+    );
     (go, asked)
 }
 
@@ -1766,4 +1769,65 @@ fn moving_through_a_queue_being_counted() {
         app.queue.selected().map(|r| r.ticket.id),
         order.last().copied()
     );
+}
+
+/// A desk left open sleeps while a count is under way on its thread (issue 17): its loop
+/// waits for a key, the count or the next look at colleagues' changes (four a second), not
+/// for the count every 2 ms. Here the count of all tickets is held back on its thread for a
+/// second with nothing typed: the loop wakes a handful of times, not hundreds; the count,
+/// once let go, wakes it and is drawn.
+#[test]
+fn an_open_desk_sleeps_while_a_count_is_under_way() {
+    use ratatui::crossterm::event::Event;
+    use std::sync::mpsc::channel;
+    use std::time::Duration;
+    let d = desk("en", 300);
+    let mut app = open(&d, "boss", 80, 24);
+    let wakes = desk::ui::Wakes::new();
+    let to = wakes.sender();
+    let (go, gate) = channel::<()>();
+    let (reached, asked) = channel::<()>();
+    let gate: desk::ui::counter::Gate = Box::new(move || {
+        let _ = reached.send(());
+        let _ = gate.recv_timeout(Duration::from_secs(30));
+    });
+    let press = move |c: char| {
+        let k = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        to.send(desk::ui::Wake::Input(Ok(Event::Key(k))))
+            .expect("the loop listens");
+    };
+    let (drawn_tx, drawn) = channel::<String>();
+    let typist = std::thread::spawn(move || {
+        // All tickets: counted apart, the count held back on its thread.
+        press('8');
+        asked
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the count reached its thread");
+        std::thread::sleep(Duration::from_secs(1));
+        go.send(()).expect("the counting thread waits");
+        // The count wakes the loop and is drawn before anything else is typed.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            match drawn.recv_timeout(Duration::from_secs(10)) {
+                Ok(frame) if frame.contains("(300)") => break,
+                Ok(_) => continue,
+                Err(_) => panic!("no frame with the count"),
+            }
+        }
+        press('q');
+    });
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("terminal");
+    let mut draw = |app: &desk::ui::app::App| -> desk::error::Result<()> {
+        term.draw(|f| desk::ui::draw::draw(f, app)).expect("draw");
+        let _ = drawn_tx.send(term.backend().to_string());
+        Ok(())
+    };
+    let woke = desk::ui::run_on(&mut app, wakes, Some(gate), &mut draw).expect("the loop");
+    typist.join().expect("the typist");
+    assert!(app.quit);
+    assert_eq!(app.queue.total, 300);
+    // Two keys, the count, and about four looks a second for colleagues' changes (while
+    // counting it woke every 2 ms: hundreds).
+    assert!(woke < 30, "the loop woke {woke} times");
 }

@@ -22,6 +22,10 @@ use std::time::Duration;
 /// what is drawn meanwhile).
 pub type Gate = Box<dyn FnMut() + Send>;
 
+/// Runs on the counting thread once an answer is sent: wakes the terminal's loop, which sleeps
+/// until something comes (see `ui::Wakes`).
+pub type Notify = Box<dyn Fn() + Send>;
+
 /// A question: count this query for this viewer.
 struct Ask {
     id: u64,
@@ -61,8 +65,14 @@ impl std::fmt::Debug for Counter {
 impl Counter {
     /// Starts the counting thread on a connection of its own to `store`'s desk (made on that
     /// thread: the terminal's waits for nothing). None when no thread can be started; a
-    /// connection that cannot be made answers every question with why.
-    pub fn start(store: &Store, cfg: &Config, mut gate: Option<Gate>) -> Option<Counter> {
+    /// connection that cannot be made answers every question with why. `notify` runs after
+    /// each answer is sent.
+    pub fn start(
+        store: &Store,
+        cfg: &Config,
+        mut gate: Option<Gate>,
+        notify: Option<Notify>,
+    ) -> Option<Counter> {
         let (ask_tx, ask_rx) = mpsc::channel::<Ask>();
         let (answer_tx, answer_rx) = mpsc::channel::<Answer>();
         let last = Arc::new(AtomicU64::new(0));
@@ -100,6 +110,9 @@ impl Counter {
                     }
                     if answer_tx.send(Answer { id: ask.id, count }).is_err() {
                         return;
+                    }
+                    if let Some(n) = notify.as_ref() {
+                        n();
                     }
                 }
             })

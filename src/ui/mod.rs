@@ -9,7 +9,8 @@
 //! - `draw.rs` is a pure function of the app's state; `layout.rs` says where things go;
 //!   `ctx.rs` is what everything draws with.
 //!
-//! This module runs the terminal: it draws only when something changed, polls the database a
+//! This module runs the terminal: it draws only when something changed, sleeps until a key or
+//! a count comes (terminal events are read on a thread of their own), looks at the database a
 //! few times a second for colleagues' changes, and restores the terminal however it exits.
 
 pub mod app;
@@ -32,13 +33,11 @@ use app::App;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use ratatui::crossterm::{execute, terminal};
 use std::io::Write;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 /// How often the desk looks for colleagues' changes.
 const POLL: Duration = Duration::from_millis(250);
-
-/// How often the desk looks for a count coming from its thread while one is under way.
-const COUNT_POLL: Duration = Duration::from_millis(2);
 
 /// A write waits at most this long for another desk before saying so (the desk stays usable).
 const TUI_BUSY_TIMEOUT: Duration = Duration::from_millis(2000);
@@ -70,7 +69,18 @@ pub fn run(opts: &session::DeskOptions) -> Result<()> {
     if opts.mouse {
         let _ = execute!(std::io::stdout(), event::EnableMouseCapture);
     }
-    let result = event_loop(&mut term, &mut app, timings);
+    let wakes = Wakes::new();
+    read_terminal(wakes.sender());
+    let mut draw = |app: &App| -> Result<()> {
+        // Synchronized update: the terminal shows the whole frame at once (over SSH too).
+        let _ = execute!(std::io::stdout(), terminal::BeginSynchronizedUpdate);
+        term.draw(|f| draw::draw(f, app))
+            .map_err(|e| terminal_error(&e))?;
+        let _ = execute!(std::io::stdout(), terminal::EndSynchronizedUpdate);
+        let _ = std::io::stdout().flush();
+        Ok(())
+    };
+    let result = event_loop(&mut app, wakes, None, timings, &mut draw).map(|_| ());
     if opts.mouse {
         let _ = execute!(std::io::stdout(), event::DisableMouseCapture);
     }
@@ -80,48 +90,121 @@ pub fn run(opts: &session::DeskOptions) -> Result<()> {
     result
 }
 
-fn event_loop(
-    term: &mut ratatui::DefaultTerminal,
+fn terminal_error(e: &std::io::Error) -> Error {
+    Error::Invalid(msg!("error.terminal", why = crate::error::io(e)))
+}
+
+/// What wakes the desk's loop: the terminal's next event (or why there is none), or a count
+/// come from the counting thread.
+pub enum Wake {
+    Input(std::io::Result<Event>),
+    Count,
+}
+
+/// The channel the loop waits on: the terminal's events and the counting thread's answers
+/// come through it, so the loop sleeps until one of them comes (or it is time to look for
+/// colleagues' changes), never polling for a count.
+pub struct Wakes {
+    tx: Sender<Wake>,
+    rx: Receiver<Wake>,
+}
+
+impl Wakes {
+    pub fn new() -> Wakes {
+        let (tx, rx) = mpsc::channel();
+        Wakes { tx, rx }
+    }
+
+    /// Where to send what wakes the loop.
+    pub fn sender(&self) -> Sender<Wake> {
+        self.tx.clone()
+    }
+}
+
+impl Default for Wakes {
+    fn default() -> Wakes {
+        Wakes::new()
+    }
+}
+
+/// Reads the terminal's events on a thread of their own, each sent to the loop (until the
+/// loop is gone, or reading fails: that is sent too).
+fn read_terminal(to: Sender<Wake>) {
+    let _ = std::thread::Builder::new()
+        .name("desk-input".into())
+        .spawn(move || {
+            loop {
+                let event = event::read();
+                let failed = event.is_err();
+                if to.send(Wake::Input(event)).is_err() || failed {
+                    return;
+                }
+            }
+        });
+}
+
+/// The desk's loop on `app` without a terminal (tests): what wakes it comes through `wakes`
+/// (keys sent as terminal events), each frame goes to `draw`, counts are held by `gate` on
+/// their thread. Returns how many times the loop woke, once `app` quits.
+pub fn run_on(
     app: &mut App,
+    wakes: Wakes,
+    gate: Option<counter::Gate>,
+    draw: &mut dyn FnMut(&App) -> Result<()>,
+) -> Result<u64> {
+    event_loop(app, wakes, gate, Timings::off(), draw)
+}
+
+/// Draws when something changed and sleeps until something wakes it (see [`Wakes`]).
+/// Returns how many times it woke.
+fn event_loop(
+    app: &mut App,
+    wakes: Wakes,
+    gate: Option<counter::Gate>,
     mut timings: Timings,
-) -> Result<()> {
-    let io = |e: std::io::Error| Error::Invalid(msg!("error.terminal", why = crate::error::io(&e)));
+    draw: &mut dyn FnMut(&App) -> Result<()>,
+) -> Result<u64> {
     let mut last_poll = Instant::now();
     // What the next frame answers (a key, or the filter applied once typing paused), since when.
     let mut pending_key: Option<(Instant, String)> = None;
+    let mut gate = gate;
     let mut counting_apart = false;
+    let mut woke = 0;
     loop {
         if app.dirty {
-            // Synchronized update: the terminal shows the whole frame at once (over SSH too).
-            let _ = execute!(std::io::stdout(), terminal::BeginSynchronizedUpdate);
-            term.draw(|f| draw::draw(f, app)).map_err(io)?;
-            let _ = execute!(std::io::stdout(), terminal::EndSynchronizedUpdate);
-            let _ = std::io::stdout().flush();
+            draw(app)?;
             app.dirty = false;
             timings.frame(app, pending_key.take());
             if !counting_apart {
                 // Counts go to a thread of their own once the first frame is on screen (its
                 // queue was counted before it; the thread's connection is made meanwhile):
-                // no key waits for a count.
-                app.count_apart(None);
+                // no key waits for a count. A count that comes wakes the loop.
+                let to = wakes.sender();
+                let notify: counter::Notify = Box::new(move || {
+                    let _ = to.send(Wake::Count);
+                });
+                app.count_apart(gate.take(), Some(notify));
                 counting_apart = true;
             }
             app.after_frame();
         }
         if app.quit {
-            return Ok(());
+            return Ok(woke);
         }
         let mut wait = POLL.saturating_sub(last_poll.elapsed());
-        if app.counting() {
-            // A count is coming from its thread: looked for often, drawn when it comes.
-            wait = wait.min(COUNT_POLL);
-        }
         if let Some((_, at)) = &app.pending_filter {
             wait = wait.min(app::FILTER_DELAY.saturating_sub(at.elapsed()));
         }
-        if event::poll(wait).map_err(io)? {
+        let wake = match wakes.rx.recv_timeout(wait) {
+            Ok(w) => Some(w),
+            Err(RecvTimeoutError::Timeout) => None,
+            // Both ends are held here: never.
+            Err(RecvTimeoutError::Disconnected) => return Ok(woke),
+        };
+        woke += 1;
+        if let Some(Wake::Input(event)) = wake {
             let t0 = Instant::now();
-            match event::read().map_err(io)? {
+            match event.map_err(|e| terminal_error(&e))? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     crate::bug::test_trigger("key");
                     app.on_key(k);
@@ -177,6 +260,15 @@ impl Timings {
             file,
             started,
             first: true,
+        }
+    }
+
+    /// No timings written.
+    fn off() -> Timings {
+        Timings {
+            file: None,
+            started: Instant::now(),
+            first: false,
         }
     }
 

@@ -403,10 +403,15 @@ impl App {
     /// From now on the queue is counted on a thread of its own, with its own connection to
     /// the desk: a frame never waits for a count (the pane says "counting…" until it comes,
     /// see `take_count`). `gate` runs on that thread before each count (tests hold one back
-    /// with it). Without a thread the queue goes on counting where it needs the count.
-    pub fn count_apart(&mut self, gate: Option<crate::ui::counter::Gate>) {
+    /// with it); `notify` runs there once a count is sent (it wakes the terminal's loop).
+    /// Without a thread the queue goes on counting where it needs the count.
+    pub fn count_apart(
+        &mut self,
+        gate: Option<crate::ui::counter::Gate>,
+        notify: Option<crate::ui::counter::Notify>,
+    ) {
         let s = &self.session;
-        self.queue.counter = crate::ui::counter::Counter::start(&s.store, &s.cfg, gate);
+        self.queue.counter = crate::ui::counter::Counter::start(&s.store, &s.cfg, gate, notify);
     }
 
     /// Whether a count asked apart has not come yet.
