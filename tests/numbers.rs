@@ -150,6 +150,7 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP INDEX tickets_closed;",
     )
     .expect("downgrade");
+    // (V28 made `tickets_open_due` again with the time of risk: dropped above with V21's.)
     // The search index as V2 made it.
     c.execute_batch(desk::store::schema::V2)
         .expect("V2's search index");

@@ -415,7 +415,10 @@ fn a_desk_upgraded_from_v23_gives_the_same_reports() {
              DROP INDEX events_reassigned;
              CREATE INDEX events_reassigned ON events (at, ticket_id, from_value, text)
                  WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL;
-             DROP INDEX tickets_closed;",
+             DROP INDEX tickets_closed;
+             DROP INDEX tickets_open_due;
+             CREATE INDEX tickets_open_due ON tickets
+                 ((coalesce(due_at, 9223372036854775807)), urgency, id) WHERE is_open = 1;",
         );
         if !d.is_postgres() {
             // The search index as V17 built it (V26 folds it).

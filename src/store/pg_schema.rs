@@ -507,6 +507,14 @@ CREATE INDEX tickets_closed ON tickets (closed_at) WHERE closed_at IS NOT NULL;
 pub const V26: &str =
     "-- V26: SQLite's search index folds six more letters (schema::V26); nothing here.\n";
 
+/// Version 28, as SQLite's: the open tickets' due index holds each one's time of risk too.
+pub const V28: &str = r#"
+DROP INDEX tickets_open_due;
+CREATE INDEX tickets_open_due ON tickets ((coalesce(due_at, 9223372036854775807)), urgency, id,
+    risk_at, is_open)
+    WHERE is_open = 1;
+"#;
+
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
 /// [`APPLICATION_ID`], `version` = its number), under the write lock.
@@ -521,6 +529,7 @@ pub const ALL: &[(i64, &str)] = &[
     (24, V24),
     (25, V25),
     (26, V26),
+    (28, V28),
 ];
 
 /// How many migrations this build knows (the same as SQLite's).
@@ -563,6 +572,7 @@ mod tests {
             (24, 0xb608_c4c9_68a8_35cc),
             (25, 0x9107_965d_0b73_a7a0),
             (26, 0xcffd_aca6_8f30_8609),
+            (28, 0xea3b_765f_c0f3_3ac2),
         ];
         for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {
             assert_eq!(*n, version);
