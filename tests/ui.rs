@@ -1831,3 +1831,46 @@ fn an_open_desk_sleeps_while_a_count_is_under_way() {
     // counting it woke every 2 ms: hundreds).
     assert!(woke < 30, "the loop woke {woke} times");
 }
+
+/// After a colleague's change the frame comes first, then where the highlighted row sits
+/// (issue 17): its rows are read around it by its key and drawn at once with `…` for its
+/// place, counted once the frame is on screen; then the place. On a million tickets the
+/// place is a count, as long as the queue's.
+#[test]
+fn after_a_change_the_frame_comes_before_the_place() {
+    let d = desk("en", 300);
+    let mut app = open(&d, "boss", 80, 24);
+    app.count_apart(None, None);
+    app.switch_queue(desk::core::query::QueueKind::All);
+    app.after_frame();
+    app.wait_for_count(std::time::Duration::from_secs(10));
+    for _ in 0..40 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    let selected = highlighted(&app).expect("a ticket highlighted");
+    let frame = render(&app, 80, 24);
+    assert!(frame.contains("41/300"), "{frame}");
+    // A colleague registers a ticket: the newest, it comes first in all tickets.
+    register(&d, "Lift stuck between floors", None);
+    app.tick(NOW + 1);
+    let frame = render(&app, 80, 24);
+    assert!(
+        frame.contains("…/"),
+        "the place is not counted yet:\n{frame}"
+    );
+    assert_eq!(highlighted(&app).as_ref(), Some(&selected), "{frame}");
+    app.after_frame();
+    app.wait_for_count(std::time::Duration::from_secs(10));
+    let frame = render(&app, 80, 24);
+    assert!(frame.contains("42/301"), "{frame}");
+    assert_eq!(highlighted(&app).as_ref(), Some(&selected), "{frame}");
+    // Moving up reads the rows above by their true places.
+    for _ in 0..41 {
+        key(&mut app, KeyCode::Char('k'));
+    }
+    let frame = render(&app, 80, 24);
+    assert!(
+        frame.contains(" 1/301") && frame.contains("Lift stuck"),
+        "{frame}"
+    );
+}

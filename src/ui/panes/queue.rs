@@ -84,6 +84,10 @@ pub struct QueueState {
     pub counter: Option<Counter>,
     /// The count asked of `counter` and not answered yet: of what, and the question's id.
     asked: Option<(CountKey, u64)>,
+    /// After a change, the selected row's place is counted once its frame is drawn (with a
+    /// counting thread, see `reload`): its key, and the place the positions were read
+    /// from meanwhile (where it was before the change).
+    placing: Option<(Vec<Value>, i64)>,
 }
 
 impl QueueState {
@@ -103,6 +107,7 @@ impl QueueState {
             counted: None,
             counter: None,
             asked: None,
+            placing: None,
         }
     }
 
@@ -188,14 +193,41 @@ impl QueueState {
     /// After a frame is drawn: the count it asked for goes to the counting thread (true:
     /// the thread is gone, and the queue was counted here instead).
     pub fn after_frame(&mut self, store: &Store, cfg: &Config) -> Result<bool> {
+        let placed = self.place(store, cfg)?;
         if self.counter.as_mut().is_none_or(|c| c.send()) {
-            return Ok(false);
+            return Ok(placed);
         }
         self.counter = None;
         if self.asked.take().is_some() && self.counting {
             self.count_here(store, cfg)?;
         }
         Ok(true)
+    }
+
+    /// Counts where the selected row sits, when a change left it to be counted after the
+    /// frame (`reload`): every position read meanwhile moves by the difference (true: the
+    /// pane changed).
+    fn place(&mut self, store: &Store, cfg: &Config) -> Result<bool> {
+        let Some((key, guessed)) = self.placing.take() else {
+            return Ok(false);
+        };
+        let pos = store.query_position(cfg, &self.spec.query(), &self.viewer, &key)?;
+        let moved = pos - guessed;
+        self.offset = (self.offset + moved).max(0);
+        self.cursor = (self.cursor + moved).max(0);
+        self.top = (self.top + moved).max(0);
+        if self.counting {
+            self.total = self.total.max(self.known_end());
+        }
+        let (lost, cursor) = (self.lost.take(), self.cursor);
+        self.goto(store, cfg, cursor)?;
+        self.lost = lost;
+        Ok(true)
+    }
+
+    /// Whether the selected row's place is still to be counted (the pane shows `…` for it).
+    pub fn placing(&self) -> bool {
+        self.placing.is_some()
     }
 
     /// The count asked apart, when it has come: `total` is then the count (true: the pane
@@ -323,6 +355,7 @@ impl QueueState {
     pub fn load_top(&mut self, store: &Store, cfg: &Config) -> Result<()> {
         (self.offset, self.cursor, self.top) = (0, 0, 0);
         self.lost = None;
+        self.placing = None;
         if self.spec.filter.is_some() && self.counter.is_none() {
             let key = self.count_key(store)?;
             if self.known_count(&key).is_none() {
@@ -349,6 +382,7 @@ impl QueueState {
     /// is waited for here when it is being counted apart.
     fn load_bottom(&mut self, store: &Store, cfg: &Config) -> Result<()> {
         self.count_here(store, cfg)?;
+        self.placing = None;
         self.rows = self.read(store, cfg, None, false, self.page())?;
         self.offset = (self.total - self.rows.len() as i64).max(0);
         self.cursor = (self.total - 1).max(0);
@@ -464,7 +498,10 @@ impl QueueState {
     }
 
     /// Reads the rows around the ticket with this key (at position `pos`), keeping it `gap`
-    /// rows below the top of the screen.
+    /// rows below the top of the screen. `guessed`: `pos` is where it was before a change,
+    /// its place to be counted after the frame (`placing`), unless the rows read reach either
+    /// end of the queue (then they say it) — kept between the rows read before it and the
+    /// count less those from it on, so that it stays the row at the cursor.
     fn load_around(
         &mut self,
         store: &Store,
@@ -472,6 +509,7 @@ impl QueueState {
         key: &[Value],
         pos: i64,
         gap: i64,
+        guessed: bool,
     ) -> Result<()> {
         let page = self.page();
         let before = self.read(store, cfg, Some(key), false, page * SPARE_PAGES)?;
@@ -483,6 +521,22 @@ impl QueueState {
             true,
             page * (1 + SPARE_PAGES),
         )?;
+        let mut pos = pos;
+        if guessed {
+            let (b, a) = (before.len() as i64, from.len() as i64);
+            let top = b < (page * SPARE_PAGES) as i64;
+            let end = !self.counting && a < (page * (1 + SPARE_PAGES)) as i64;
+            pos = if top {
+                b
+            } else if end {
+                self.total - a
+            } else if self.counting {
+                pos.max(b)
+            } else {
+                pos.min(self.total - a).max(b)
+            };
+            self.placing = (!top && !end).then(|| (key.to_vec(), pos));
+        }
         self.offset = pos - before.len() as i64;
         self.rows = before;
         self.rows.extend(from);
@@ -504,7 +558,8 @@ impl QueueState {
         self.set_total(store, cfg)?;
         let pos = store.query_position(cfg, &self.spec.query(), &self.viewer, &key)?;
         let gap = (self.page() as i64 / 3).min(pos);
-        self.load_around(store, cfg, &key, pos, gap)?;
+        self.placing = None;
+        self.load_around(store, cfg, &key, pos, gap, false)?;
         Ok(true)
     }
 
@@ -524,8 +579,17 @@ impl QueueState {
             self.lost = lost;
             return Ok(Some(sel.ticket).filter(|_| self.lost.is_none()));
         }
-        let pos = store.query_position(cfg, &self.spec.query(), &self.viewer, &sel.key)?;
-        self.load_around(store, cfg, &sel.key, pos, gap)?;
+        // Where the selected row sits now is counted once the frame is drawn, with a counting
+        // thread (the terminal): the rows around it are read by its key, their positions
+        // from where it was, moved once its place is counted (`place`). Without one, here.
+        if self.counter.is_some() {
+            let cursor = self.cursor;
+            self.load_around(store, cfg, &sel.key, cursor, gap, true)?;
+        } else {
+            self.placing = None;
+            let pos = store.query_position(cfg, &self.spec.query(), &self.viewer, &sel.key)?;
+            self.load_around(store, cfg, &sel.key, pos, gap, false)?;
+        }
         if let Some(i) = self.rows.iter().position(|r| r.ticket.id == sel.ticket.id) {
             let cursor = self.offset + i as i64;
             self.goto(store, cfg, cursor)?;
@@ -861,6 +925,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, q: &QueueState, ctx: &Ctx<'_>, focuse
     let pos = match (q.total, &q.lost) {
         (0, _) if !q.counting => " 0/0 ".to_string(),
         (_, Some(_)) => format!(" –/{of} "),
+        // Where the row sits is counted once this frame is on screen.
+        _ if q.placing() => format!(" …/{of} "),
         _ => format!(" {}/{of} ", q.cursor + 1),
     };
     let block = ctx
