@@ -7,7 +7,9 @@
 #   PART=search|fields|whole: only the searches and --query lines above, only each field of the
 #   language (FIELD_RUNS runs each, 10 by default), or only each field over the whole desk
 #   (`--all`: closed tickets too) in every order the desk offers (FIELD_RUNS runs each;
-#   SORTS="priority age" names fewer orders, ONLY=REGEX keeps the fields it matches).
+#   SORTS="priority age" names fewer orders, ONLY=REGEX keeps the fields it matches);
+#   PART=matrix: every field with every operator, open and --all, in every order, and the
+#   slow ones (see below).
 # The desk (demo tickets, plus three about a quokka for the rare word) is built once and kept
 # in /tmp/desk-search-TICKETS; DESK_BENCH_DIR names another desk's directory (a copy: the
 # bench writes notes on it and brings it up to date). Installs hyperfine from Debian's packages when missing; builds
@@ -83,6 +85,76 @@ FIELDS=(
   "updated<7d" "due<now" "resolved:2026-11" "closed>2026-11-20" "responded<1d"
   "subject:heating" "(assignee:none OR -is:open)" "(-category:HSG OR priority:urgent)"
 )
+if [ "$PART" = matrix ]; then
+# Each field of the language with each of its operators, open tickets and the whole desk
+# (--all), in every order (MATRIX_RUNS runs each, 3 by default, one when the first took over
+# 100 ms of processor time; the least wall time and its processor time): every cell to $MATRIX_OUT (TSV, /tmp/desk-matrix.tsv by default), then the
+# cells over SLOW ms (20 by default) of processor time (user + system: on a loaded machine the
+# wall time is mostly the queue for a core), slowest first. ONLY=REGEX keeps the
+# conditions it matches, SORTS="priority due" fewer orders, SCOPES="all" one scope.
+login=$(sqlite3 -readonly "$DESK_DB" "SELECT login FROM agents ORDER BY id DESC LIMIT 1")
+CONDS=(
+  "status:new" "status:closed" "status:new,waiting_info" "-status:closed" "-status:new"
+  "is:open" "is:waiting" "is:done" "is:closed" "-is:closed" "-is:done -is:closed"
+  "assignee:me" "assignee:none" "assignee:$login" "-assignee:none" "-assignee:me"
+  "group:mine" "group:HOUSING" "group:HOUSING,IT" "-group:HOUSING"
+  "category:HSG" "category:HSG,DOC" "-category:HSG"
+  "priority:urgent" "priority:low,high" "priority>=high" "priority<normal" "-priority:normal"
+  "channel:phone" "channel:api,email" "-channel:web"
+  "sla:at-risk" "sla:breached" "-sla:breached"
+)
+for f in created updated due resolved closed responded; do
+  CONDS+=("$f>2026-11-01" "$f:2026-10" "$f:2026-06-01..2026-06-15" "$f<7d" "$f>7d")
+done
+CONDS+=("due<now" "-updated<7d" "updated:today" "created:yesterday")
+for f in subject requester number; do CONDS+=("$f:heating"); done
+CONDS+=(
+  "(assignee:none OR -is:open)" "(-category:HSG OR priority:urgent)" "(status:new OR sla:breached)"
+  "(group:HOUSING OR channel:api)" "group:HOUSING priority>=high" "category:HSG updated<7d"
+  "assignee:none created>2026-11-01" "-status:closed updated<7d" "channel:phone resolved:2026-10"
+)
+python3 - "$DESK" "$who" "${MATRIX_RUNS:-3}" "${SLOW:-20}" "${MATRIX_OUT:-/tmp/desk-matrix.tsv}" \
+  "${ONLY:-.}" "${SORTS:-priority number status subject requester assignee age updated due}" \
+  "${SCOPES:-open all}" "${CONDS[@]}" <<'PY'
+import os, re, resource, subprocess, sys, time
+desk, who, runs, slow, out, only, sorts, scopes = sys.argv[1:9]
+conds = [c for c in sys.argv[9:] if re.search(only, c)]
+runs, slow = int(runs), float(slow)
+def once(args):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    t = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        sys.exit(f"{' '.join(args)}: exit {p.returncode}: {p.stderr.decode().strip()}")
+    return t * 1e3, (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1e3
+cells = []
+with open(out, "w") as f:
+    f.write("scope\tsort\tquery\twall_ms\tcpu_ms\n")
+    for c in conds:
+        for scope in scopes.split():
+            for s in sorts.split():
+                args = [desk, "--as", who, "list", "--limit", "50", "--sort", s, "--query", c]
+                if scope == "all":
+                    args.append("--all")
+                # A slow one once: its processor time says enough.
+                tries = [once(args)]
+                while len(tries) < runs and tries[0][1] < 100:
+                    tries.append(once(args))
+                best = min(tries, key=lambda x: x[0])
+                cells.append((scope, s, c) + best)
+                f.write(f"{scope}\t{s}\t{c}\t{best[0]:.1f}\t{best[1]:.1f}\n")
+                f.flush()
+bad = sorted((x for x in cells if x[4] > slow), key=lambda x: -x[4])
+print(f"{len(cells)} cells ({len(conds)} queries), {len(bad)} over {slow:g} ms of processor time "
+      f"(least of {runs}); load {open('/proc/loadavg').read().split()[:3]}; all in {out}")
+print("| scope | sort | query | wall ms | cpu ms |\n|:--|:--|:--|--:|--:|")
+for scope, s, c, w, u in bad:
+    print(f"| {scope} | {s} | `{c}` | {w:.1f} | {u:.1f} |")
+PY
+exit 0
+fi
 if [ "$PART" = whole ]; then
 set --
 for f in "${FIELDS[@]}"; do
