@@ -147,7 +147,13 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP INDEX events_reassigned;
          CREATE INDEX events_reassigned ON events (at, ticket_id, from_value, text)
              WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL;
-         DROP INDEX tickets_closed;",
+         DROP INDEX tickets_closed;
+         DROP INDEX tickets_subject;
+         DROP INDEX tickets_requester;
+         DROP INDEX tickets_updated;
+         DROP INDEX tickets_due_order;
+         DROP INDEX tickets_due_at;
+         DROP INDEX tickets_responded;",
     )
     .expect("downgrade");
     // (V28 made `tickets_open_due` again with the time of risk: dropped above with V21's.)

@@ -465,8 +465,16 @@ fn whole_desk_pages_match_plain_sql() {
         "SELECT resolved_at FROM tickets WHERE resolved_at IS NOT NULL ORDER BY resolved_at \
          LIMIT 1 OFFSET 100",
     )[0];
+    let updated =
+        d.ints("SELECT updated_at FROM tickets ORDER BY updated_at LIMIT 1 OFFSET 200")[0];
+    let responded = d.ints(
+        "SELECT first_response_at FROM tickets WHERE first_response_at IS NOT NULL \
+         ORDER BY first_response_at LIMIT 1 OFFSET 100",
+    )[0];
     let cases: Vec<(Cond, String)> = vec![
-        // No index of their own: the working order walked.
+        // Every ticket: in another order than the working one, that order's index walked.
+        (Cond::all(), "TRUE".into()),
+        // No index of their own: the working order walked, or another order's index.
         (
             Cond::Category(vec!["HSG".into()]),
             "category = 'HSG'".into(),
@@ -509,6 +517,20 @@ fn whole_desk_pages_match_plain_sql() {
             Cond::Assignee(Who::Me).and(Cond::Open.not()),
             format!("assignee_id = {} AND is_open = 0", viewer.agent_id),
         ),
+        // Their own since schema V26.
+        (
+            Cond::Date(DateField::Updated, Cmp::After, When::At(updated)),
+            format!("updated_at > {updated}"),
+        ),
+        (
+            Cond::Date(
+                DateField::FirstResponse,
+                Cmp::BeforeOrAt,
+                When::At(responded),
+            )
+            .and(Cond::Category(vec!["HSG".into()]).not()),
+            format!("first_response_at <= {responded} AND category <> 'HSG'"),
+        ),
     ];
     let orders = [
         (SortKey::Priority, "t.urgency, t.created_at, t.id"),
@@ -516,6 +538,11 @@ fn whole_desk_pages_match_plain_sql() {
         (SortKey::Number, "t.number, t.id"),
         (SortKey::Subject, "lower(t.subject), t.id"),
         (SortKey::Updated, "-t.updated_at, -t.id"),
+        (SortKey::Requester, "lower(t.requester), t.id"),
+        (
+            SortKey::Due,
+            "coalesce(t.due_at,9223372036854775807), t.urgency, t.id",
+        ),
     ];
     let ids = |rows: &[desk::store::query::QueueRow]| -> Vec<i64> {
         rows.iter().map(|r| r.ticket.id).collect()

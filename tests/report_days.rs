@@ -416,6 +416,12 @@ fn a_desk_upgraded_from_v23_gives_the_same_reports() {
              CREATE INDEX events_reassigned ON events (at, ticket_id, from_value, text)
                  WHERE kind = 'assigned' AND from_value IS NOT NULL AND to_value IS NOT NULL;
              DROP INDEX tickets_closed;
+             DROP INDEX tickets_subject;
+             DROP INDEX tickets_requester;
+             DROP INDEX tickets_updated;
+             DROP INDEX tickets_due_order;
+             DROP INDEX tickets_due_at;
+             DROP INDEX tickets_responded;
              DROP INDEX tickets_open_due;
              CREATE INDEX tickets_open_due ON tickets
                  ((coalesce(due_at, 9223372036854775807)), urgency, id) WHERE is_open = 1;",

@@ -507,6 +507,16 @@ CREATE INDEX tickets_closed ON tickets (closed_at) WHERE closed_at IS NOT NULL;
 pub const V26: &str =
     "-- V26: SQLite's search index folds six more letters (schema::V26); nothing here.\n";
 
+/// Version 27, as SQLite's: the whole desk's orders and the times a query compares indexed.
+pub const V27: &str = r#"
+CREATE INDEX tickets_subject    ON tickets (lower(subject), id);
+CREATE INDEX tickets_requester  ON tickets (lower(requester), id);
+CREATE INDEX tickets_updated    ON tickets (updated_at);
+CREATE INDEX tickets_due_order  ON tickets ((coalesce(due_at, 9223372036854775807)), urgency, id);
+CREATE INDEX tickets_due_at     ON tickets (due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX tickets_responded  ON tickets (first_response_at) WHERE first_response_at IS NOT NULL;
+"#;
+
 /// Version 28, as SQLite's: the open tickets' due index holds each one's time of risk too.
 pub const V28: &str = r#"
 DROP INDEX tickets_open_due;
@@ -529,6 +539,7 @@ pub const ALL: &[(i64, &str)] = &[
     (24, V24),
     (25, V25),
     (26, V26),
+    (27, V27),
     (28, V28),
 ];
 
@@ -572,6 +583,7 @@ mod tests {
             (24, 0xb608_c4c9_68a8_35cc),
             (25, 0x9107_965d_0b73_a7a0),
             (26, 0xcffd_aca6_8f30_8609),
+            (27, 0x450f_45a0_e609_911d),
             (28, 0xea3b_765f_c0f3_3ac2),
         ];
         for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {

@@ -992,6 +992,22 @@ DROP TABLE search_refold;
 "
 );
 
+/// The whole desk's orders and the times a query compares are indexed (issue 16): a page of
+/// `desk list --all` by subject, requester, update or due time walks its order's index and
+/// tests the condition ticket by ticket (it read and sorted every ticket a condition kept:
+/// 0.5 s on a million for `status:closed --sort subject`), and `updated<7d`, `due<now` or
+/// `responded<1d` over the whole desk read their time's index instead of every ticket
+/// (250-290 ms). The due times are only the open tickets' (a small index); a writer pays an
+/// entry in each of the others per ticket, and one when its time changes.
+pub const V27: &str = r#"
+CREATE INDEX tickets_subject    ON tickets (lower(subject), id);
+CREATE INDEX tickets_requester  ON tickets (lower(requester), id);
+CREATE INDEX tickets_updated    ON tickets (updated_at);
+CREATE INDEX tickets_due_order  ON tickets (coalesce(due_at, 9223372036854775807), urgency, id);
+CREATE INDEX tickets_due_at     ON tickets (due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX tickets_responded  ON tickets (first_response_at) WHERE first_response_at IS NOT NULL;
+"#;
+
 /// The open tickets' due index holds each one's time of risk too (issue 17): the at-risk
 /// queue (open tickets whose time of risk has come, soonest due first) walks that index and
 /// reads a ticket's row only for the rows it shows. Its last page (End) walked the index from
@@ -1007,7 +1023,7 @@ CREATE INDEX tickets_open_due ON tickets (coalesce(due_at, 9223372036854775807),
 /// Every migration, oldest first.
 pub const ALL: &[&str] = &[
     V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21,
-    V22, V23, V24, V25, V26, V28,
+    V22, V23, V24, V25, V26, V27, V28,
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -1082,6 +1098,7 @@ pub(crate) mod tests {
             0xc5ea4c93f2419a67,
             0x9107965d0b73a7a0,
             0x698351cf7a860745,
+            0x7ab3180b8246e0ce,
             0x93600ff88c4f8851,
         ];
         for (i, want) in shipped.iter().enumerate() {

@@ -97,8 +97,8 @@ impl Store {
         let index = match count_index(q, self.conn.is_postgres()) {
             Some(i) => Some(i),
             None => match drive(&self.conn, cfg, q, viewer).map_err(|e| self.map_db(e))? {
-                Drive::Index(i) => Some(i),
-                Drive::Split | Drive::Own => None,
+                Drive::Index(i) | Drive::Walk(Some(i)) => Some(i),
+                Drive::Split | Drive::Walk(None) | Drive::Own => None,
             },
         };
         let index = index

@@ -19,7 +19,7 @@ use super::QueueRow;
 use super::build::{ALL, Builder, Built, NONE, marks, order_by, sql_limit};
 use super::order::OPEN_FIELDS;
 use crate::core::config::Config;
-use crate::core::query::{Cond, DateField, Query, SortKey, Viewer};
+use crate::core::query::{Cmp, Cond, DateField, Query, SortKey, Viewer};
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::db::Connection;
@@ -39,6 +39,10 @@ pub(super) enum Drive {
     Index(&'static str),
     /// The working order walked in the open tickets' index and in the others', merged.
     Split,
+    /// Another order walked in its own index over the whole desk, each ticket tested (see
+    /// [`Store::walk_page`]); when the walk finds less than a page among [`WALKED`] tickets,
+    /// this index (a time's) drives, or SQLite's own plan.
+    Walk(Option<&'static str>),
     /// SQLite's own plan.
     Own,
 }
@@ -55,6 +59,9 @@ fn own_index(c: &Cond) -> Option<&'static str> {
         Cond::Date(DateField::Created, _, _) => Some("tickets_created"),
         Cond::Date(DateField::Resolved, _, _) => Some("tickets_resolved"),
         Cond::Date(DateField::Closed, _, _) => Some("tickets_closed"),
+        Cond::Date(DateField::Updated, _, _) => Some("tickets_updated"),
+        Cond::Date(DateField::Due, _, _) => Some("tickets_due_at"),
+        Cond::Date(DateField::FirstResponse, _, _) => Some("tickets_responded"),
         _ => None,
     }
 }
@@ -68,13 +75,45 @@ fn only_open(c: &Cond) -> bool {
     }
 }
 
+/// Whether a condition on a time bounds it from below (`updated<7d`, a month): its tickets are
+/// the last registered, at the far end of the working order.
+fn since(c: &Cond) -> bool {
+    match c {
+        Cond::Date(_, cmp, _) => matches!(cmp, Cmp::After | Cmp::AtOrAfter),
+        Cond::And(cs) => cs.iter().any(since),
+        _ => false,
+    }
+}
+
+/// Whether an order other than the working one has an index of its own over the whole desk
+/// (schema V26; a ticket's number its unique index, registration the table's), and whether
+/// that index runs against the order: the update time's holds `updated_at`, the order is
+/// `-updated_at` (see [`Store::walk_page`]).
+pub(super) fn walked_order(sort: SortKey) -> Option<bool> {
+    match sort {
+        SortKey::Number | SortKey::Age | SortKey::Subject | SortKey::Requester | SortKey::Due => {
+            Some(false)
+        }
+        SortKey::Updated => Some(true),
+        SortKey::Priority | SortKey::Status | SortKey::Assignee => None,
+    }
+}
+
 /// What drives a page of `q` on SQLite (see the module's text). Counts each of its conditions
 /// with an index of its own, up to [`FEW`].
 pub(super) fn drive(conn: &Connection, cfg: &Config, q: &Query, viewer: &Viewer) -> Result<Drive> {
-    // The open queue, text (its hits drive or filter) and the whole desk unfiltered have
-    // readers of their own.
-    if conn.is_postgres() || only_open(&q.cond) || q.cond.has_text() || q.cond == Cond::all() {
+    // The open queue and text (its hits drive or filter) have readers of their own, and so
+    // has the whole desk unfiltered but in an order with an index of its own: that index
+    // walked from the position (SQLite reads an index of expressions from its start up to a
+    // position it compares as a row).
+    if conn.is_postgres() || only_open(&q.cond) || q.cond.has_text() {
         return Ok(Drive::Own);
+    }
+    if q.cond == Cond::all() {
+        return Ok(match walked_order(q.sort) {
+            Some(_) => Drive::Walk(None),
+            None => Drive::Own,
+        });
     }
     let parts: &[Cond] = match &q.cond {
         Cond::And(cs) => cs,
@@ -126,15 +165,21 @@ pub(super) fn drive(conn: &Connection, cfg: &Config, q: &Query, viewer: &Viewer)
         if best.is_none_or(|(m, _)| n < m) {
             best = Some((n, index));
         }
-        if matches!(c, Cond::Date(..) | Cond::And(_)) && dated.is_none_or(|(m, _)| n < m) {
+        if matches!(c, Cond::Date(..) | Cond::And(_))
+            && since(c)
+            && dated.is_none_or(|(m, _)| n < m)
+        {
             dated = Some((n, index));
         }
     }
     Ok(match best {
         Some((n, index)) if n <= FEW => Drive::Index(index),
-        // Many tickets in a stretch of time: the walk would read the order's every ticket
-        // before it (the times follow registration, the order's second key), so the time's
-        // index drives (not a group's, which SQLite would take for few).
+        // Many tickets: another order's own index walked, tested ticket by ticket; the time's
+        // index when the walk finds too few (below).
+        _ if walked_order(q.sort).is_some() => Drive::Walk(dated.map(|(_, i)| i)),
+        // Many tickets since a time: the walk would read the order's every ticket before
+        // them (the times follow registration, the order's second key), so the time's index
+        // drives (not a group's, which SQLite would take for few).
         _ if dated.is_some() => dated.map_or(Drive::Own, |(_, i)| Drive::Index(i)),
         _ if q.sort == SortKey::Priority => Drive::Split,
         _ => Drive::Own,
@@ -311,6 +356,134 @@ impl Store {
     }
 }
 
+/// The walk of a page in an order with an index of its own over the whole desk (see
+/// [`Store::walk_page`]): up to [`WALKED`] ticket ids from the position `key` in the index's
+/// order, and its arguments. None when the position cannot be negated (`against`: no ticket's).
+pub(super) fn walk_sql(
+    b: &Built,
+    against: bool,
+    ascending: bool,
+    key: Option<&[Value]>,
+) -> Option<(String, Vec<Value>)> {
+    let keys_w: Vec<String> = b
+        .keys
+        .iter()
+        .map(|k| {
+            let k = if against {
+                k.strip_prefix('-').unwrap_or(k)
+            } else {
+                k
+            };
+            k.replace("t.", "w.")
+        })
+        .collect();
+    let walk_ascending = ascending != against;
+    let mut args_w = Vec::new();
+    let mut walk_where = String::new();
+    if let Some(key) = key {
+        let key: Vec<Value> = if against {
+            let negated = key
+                .iter()
+                .map(|v| match v {
+                    Value::Integer(i) => i.checked_neg().map(Value::Integer),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>();
+            negated?
+        } else {
+            key.to_vec()
+        };
+        let walked = Built {
+            cond: None,
+            args: Vec::new(),
+            keys: keys_w.clone(),
+        };
+        let op = if walk_ascending { ">" } else { "<" };
+        // The first key's bound alone too: SQLite seeks an index of expressions by it,
+        // where it would read the index from its start up to the position.
+        let mut bound = Vec::new();
+        if let (Some(k0), Some(v0)) = (keys_w.first(), key.first()) {
+            args_w.push(v0.clone());
+            bound.push(format!("{k0} {op}= ?"));
+        }
+        bound.push(walked.key_cmp(op, &key, &mut args_w));
+        walk_where = format!("WHERE {}", bound.join(" AND "));
+    }
+    let walk = format!(
+        "SELECT w.id AS w_id FROM tickets w {walk_where} ORDER BY {} LIMIT {WALKED}",
+        order_by(&keys_w, walk_ascending)
+    );
+    Some((walk, args_w))
+}
+
+impl Store {
+    /// A page in an order with an index of its own over the whole desk (see
+    /// [`walked_order`]): that index walked from the position, up to [`WALKED`] tickets, each
+    /// one's row tested against the condition until the page is full, so a condition that
+    /// keeps many tickets reads about a page of rows instead of all of them sorted. `against`:
+    /// the index holds the order's keys negated (walked the other way, from the position
+    /// negated). None when the walk read [`WALKED`] tickets and found less than the page: the
+    /// condition keeps few, and is read the other way.
+    pub(super) fn walk_page(
+        &self,
+        b: &Built,
+        against: bool,
+        ascending: bool,
+        key: Option<&[Value]>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Option<Vec<QueueRow>>> {
+        // A position no ticket of the index can have: the plain reader's.
+        let Some((walk, args_w)) = walk_sql(b, against, ascending, key) else {
+            return Ok(None);
+        };
+        let cap = sql_limit(limit).saturating_add(offset.min(i64::MAX as usize) as i64);
+        // The walk's order kept by the CROSS JOIN: no ORDER BY, which would read the whole
+        // walk to sort it.
+        let sql = format!(
+            "SELECT t.id FROM ({walk}) AS s CROSS JOIN tickets t ON t.id = s.w_id {} LIMIT {cap}",
+            b.where_with(&[])
+        );
+        let mut args = args_w.clone();
+        args.extend(b.args.iter().cloned());
+        let run = |sql: &str, args: &[Value]| -> rusqlite::Result<Vec<i64>> {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get(0))?;
+            rows.collect()
+        };
+        let found = run(&sql, &args).map_err(|e| self.err(e))?;
+        if (found.len() as i64) < cap {
+            // Fewer than the page: every ticket from the position walked, or the walk's end?
+            let count = format!("SELECT count(*) FROM ({walk})");
+            let walked: i64 = self
+                .conn
+                .prepare_cached(&count)
+                .and_then(|mut s| s.query_row(params_from_iter(args_w.iter()), |r| r.get(0)))
+                .map_err(|e| self.err(e))?;
+            if walked >= WALKED {
+                return Ok(None);
+            }
+        }
+        let ids: Vec<Value> = found
+            .into_iter()
+            .skip(offset)
+            .take(if limit == 0 { usize::MAX } else { limit })
+            .map(Value::Integer)
+            .collect();
+        if ids.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let sql = format!(
+            "SELECT {}, {} FROM {FROM} WHERE t.id IN ({}) ORDER BY {}",
+            COLS.replace("t.body", "''"),
+            b.keys.join(", "),
+            marks(ids.len()),
+            order_by(&b.keys, ascending)
+        );
+        self.rows_keyed(&sql, &ids, b.keys.len()).map(Some)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,13 +517,14 @@ mod tests {
                 Cond::Group(Groups::Mine),
                 Cond::Channel(vec![Channel::Web]),
             ]),
-            // A time no index holds: walked too, its tickets' share unknown.
-            Cond::Date(DateField::Updated, Cmp::After, day),
+            // A time's negation: walked too, its tickets' share unknown.
             Cond::Date(DateField::Due, Cmp::Before, day).not(),
-            Cond::Date(DateField::FirstResponse, Cmp::Before, day).and(Cond::Or(vec![
-                Cond::Group(Groups::Mine),
-                Cond::Channel(vec![Channel::Web]),
-            ])),
+            Cond::Date(DateField::FirstResponse, Cmp::Before, day)
+                .not()
+                .and(Cond::Or(vec![
+                    Cond::Group(Groups::Mine),
+                    Cond::Channel(vec![Channel::Web]),
+                ])),
         ] {
             let q = Query::new(cond.clone());
             let driven = drive(&conn, &cfg, &q, &viewer).expect("drive");
@@ -392,13 +566,14 @@ mod tests {
                     "{cond:?}: {plan:?}"
                 );
             }
-            // In an order no index of every ticket holds, SQLite's own plan.
-            let by_subject = Query {
-                sort: SortKey::Subject,
-                ..q
+            // Another order with an index of every ticket walks it (a time's index when
+            // too few are found); one without, SQLite's own plan.
+            let by = |sort| {
+                let q = Query { sort, ..q.clone() };
+                drive(&conn, &cfg, &q, &viewer).expect("drive")
             };
-            let driven = drive(&conn, &cfg, &by_subject, &viewer).expect("drive");
-            assert_eq!(driven, Drive::Own, "{cond:?}");
+            assert_eq!(by(SortKey::Subject), Drive::Walk(None), "{cond:?}");
+            assert_eq!(by(SortKey::Status), Drive::Own, "{cond:?}");
         }
         // The open queue, text and the whole desk have readers of their own.
         for cond in [
@@ -432,6 +607,19 @@ mod tests {
             (
                 Cond::Date(DateField::Created, Cmp::Before, month),
                 "tickets_created",
+            ),
+            // Schema V26: the update, due and first response times had none.
+            (
+                Cond::Date(DateField::Updated, Cmp::After, month),
+                "tickets_updated",
+            ),
+            (
+                Cond::Date(DateField::Due, Cmp::BeforeOrAt, month),
+                "tickets_due_at",
+            ),
+            (
+                Cond::Date(DateField::FirstResponse, Cmp::AtOrAfter, month),
+                "tickets_responded",
             ),
         ] {
             let q = Query::new(cond.clone().and(Cond::Category(vec!["HSG".into()])));
@@ -468,5 +656,65 @@ mod tests {
             drive(&conn, &cfg, &q, &viewer).expect("drive"),
             Drive::Index("tickets_group")
         );
+    }
+
+    /// Over the whole desk another order with an index of its own is walked in that index,
+    /// from the top and from a position, both ways: a seek to the position (never the index
+    /// read from its start), each walked ticket's row read by its id, nothing sorted (schema
+    /// V26: SQLite read and sorted every ticket a condition kept: 0.5 s on a million for
+    /// `status:closed --sort subject`).
+    #[test]
+    fn another_order_walks_its_own_index() {
+        let cfg = Config::builtin().expect("the built-in configuration");
+        let (conn, viewer) = memory_desk(vec!["HOUSING".into()]);
+        let mut walked = 0;
+        for sort in SortKey::ALL {
+            let Some(against) = walked_order(sort) else {
+                continue;
+            };
+            walked += 1;
+            for cond in [Cond::all(), Cond::Category(vec!["HSG".into()])] {
+                let q = Query {
+                    cond: cond.clone(),
+                    sort,
+                    reverse: false,
+                };
+                assert_eq!(
+                    drive(&conn, &cfg, &q, &viewer).expect("drive"),
+                    Drive::Walk(None),
+                    "{sort:?} {cond:?}"
+                );
+                let b = build(&conn, &Terms::none(), &cfg, &q, &viewer, true).expect("build");
+                let key: Vec<Value> = (0..b.keys.len() as i64).map(Value::Integer).collect();
+                for (ascending, from) in [
+                    (true, None),
+                    (false, Some(&key[..])),
+                    (true, Some(&key[..])),
+                ] {
+                    let (walk, args) = walk_sql(&b, against, ascending, from).expect("a position");
+                    let plan = plan(&conn, &walk, &args);
+                    assert!(
+                        plan.iter().all(|l| !l.contains("TEMP B-TREE")),
+                        "{sort:?} {ascending}: {plan:?}"
+                    );
+                    if from.is_some() {
+                        assert!(
+                            plan.iter().any(|l| l.starts_with("SEARCH w USING")),
+                            "{sort:?} {ascending}: {plan:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(walked, 6);
+        // A position the update time's index cannot hold (its negation overflows).
+        let q = Query {
+            cond: Cond::all(),
+            sort: SortKey::Updated,
+            reverse: false,
+        };
+        let b = build(&conn, &Terms::none(), &cfg, &q, &viewer, true).expect("build");
+        let key = [Value::Integer(i64::MIN), Value::Integer(1)];
+        assert!(walk_sql(&b, true, true, Some(&key)).is_none());
     }
 }

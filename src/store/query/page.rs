@@ -2,7 +2,7 @@
 //! ticket sits in a list.
 
 use super::build::{order_by, sql_limit};
-use super::drive::{Drive, drive};
+use super::drive::{Drive, drive, walked_order};
 use super::merge::merged_order;
 use super::order::{OPEN_FIELDS, open_fields, open_order_index};
 use super::text::driving_text;
@@ -72,7 +72,7 @@ impl Store {
             (sqlite && q.sort == SortKey::Priority && open_fields(&q.cond)).then_some(OPEN_FIELDS)
         });
         let index = match driven {
-            Drive::Index(i) => Some(i),
+            Drive::Index(i) | Drive::Walk(Some(i)) => Some(i),
             _ => index,
         };
         let hinted = |from: &str| match index {
@@ -84,6 +84,18 @@ impl Store {
         // sort (an order no index gives) sorts keys read from an index, not whole rows with
         // their agents joined (`-status:closed` on a million: 7,000 rows read to show 50).
         // Not where an order's own index walks the page, nor by assignee (another table's).
+        if let (Drive::Walk(_), Some(against)) = (driven, walked_order(q.sort)) {
+            let key = match start {
+                Start::After(k) | Start::Before(k) if k.len() == b.keys.len() => Some(k),
+                _ => None,
+            };
+            if let Some(mut rows) = self.walk_page(&b, against, ascending, key, limit, offset)? {
+                if !forward {
+                    rows.reverse();
+                }
+                return Ok(rows);
+            }
+        }
         if driven == Drive::Split {
             let key = match start {
                 Start::After(k) | Start::Before(k) if k.len() == b.keys.len() => Some(k),
