@@ -98,7 +98,7 @@ impl Store {
             Some(i) => Some(i),
             None => match drive(&self.conn, cfg, q, viewer).map_err(|e| self.map_db(e))? {
                 Drive::Index(i) | Drive::Walk(Some(i)) => Some(i),
-                Drive::Split | Drive::Walk(None) | Drive::Own => None,
+                Drive::Split | Drive::Walk(None) | Drive::Merged | Drive::Own => None,
             },
         };
         let index = index

@@ -43,6 +43,9 @@ pub(super) enum Drive {
     /// [`Store::walk_page`]); when the walk finds less than a page among [`WALKED`] tickets,
     /// this index (a time's) drives, or SQLite's own plan.
     Walk(Option<&'static str>),
+    /// By status or by assignee, each status's or agent's tickets walked in turn (see
+    /// [`merge`](super::merge)), each ticket tested.
+    Merged,
     /// SQLite's own plan.
     Own,
 }
@@ -182,6 +185,9 @@ pub(super) fn drive(conn: &Connection, cfg: &Config, q: &Query, viewer: &Viewer)
         // drives (not a group's, which SQLite would take for few).
         _ if dated.is_some() => dated.map_or(Drive::Own, |(_, i)| Drive::Index(i)),
         _ if q.sort == SortKey::Priority => Drive::Split,
+        // By status or assignee: each status's tickets, or each agent's (sorted in turn),
+        // walked and tested, instead of every ticket the condition keeps sorted.
+        _ if matches!(q.sort, SortKey::Status | SortKey::Assignee) => Drive::Merged,
         _ => Drive::Own,
     })
 }
@@ -567,13 +573,14 @@ mod tests {
                 );
             }
             // Another order with an index of every ticket walks it (a time's index when
-            // too few are found); one without, SQLite's own plan.
+            // too few are found); by status or assignee, each one's tickets in turn.
             let by = |sort| {
                 let q = Query { sort, ..q.clone() };
                 drive(&conn, &cfg, &q, &viewer).expect("drive")
             };
             assert_eq!(by(SortKey::Subject), Drive::Walk(None), "{cond:?}");
-            assert_eq!(by(SortKey::Status), Drive::Own, "{cond:?}");
+            assert_eq!(by(SortKey::Status), Drive::Merged, "{cond:?}");
+            assert_eq!(by(SortKey::Assignee), Drive::Merged, "{cond:?}");
         }
         // The open queue, text and the whole desk have readers of their own.
         for cond in [

@@ -70,6 +70,24 @@ pub(super) fn merged_order(cfg: &Config, q: &Query) -> Option<Merge> {
     }
 }
 
+/// The merge that reads a page of the whole desk under a condition by status or by assignee
+/// (see `drive`): every status's tickets in turn, or the unassigned and each agent's (an
+/// agent's sorted, a few thousand on a million).
+pub(super) fn whole_desk_merge(cfg: &Config, sort: SortKey) -> Option<Merge> {
+    match sort {
+        SortKey::Status => merged_order(
+            cfg,
+            &Query {
+                cond: Cond::all(),
+                sort,
+                reverse: false,
+            },
+        ),
+        SortKey::Assignee => Some(Merge::Assignee),
+        _ => None,
+    }
+}
+
 /// One walk of an index: where from, what it adds to the query's condition, the key
 /// columns it selects, and the columns its index gives in order (a suffix of the key).
 struct Walk {

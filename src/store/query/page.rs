@@ -3,7 +3,7 @@
 
 use super::build::{order_by, sql_limit};
 use super::drive::{Drive, drive, walked_order};
-use super::merge::merged_order;
+use super::merge::{merged_order, whole_desk_merge};
 use super::order::{OPEN_FIELDS, open_fields, open_order_index};
 use super::text::driving_text;
 use super::{QueueRow, Start};
@@ -84,6 +84,13 @@ impl Store {
         // sort (an order no index gives) sorts keys read from an index, not whole rows with
         // their agents joined (`-status:closed` on a million: 7,000 rows read to show 50).
         // Not where an order's own index walks the page, nor by assignee (another table's).
+        if let (Drive::Merged, Some(m)) = (driven, whole_desk_merge(cfg, q.sort)) {
+            let mut rows = self.merged_page(&b, &m, ascending, start, limit)?;
+            if !forward {
+                rows.reverse();
+            }
+            return Ok(rows);
+        }
         if let (Drive::Walk(_), Some(against)) = (driven, walked_order(q.sort)) {
             let key = match start {
                 Start::After(k) | Start::Before(k) if k.len() == b.keys.len() => Some(k),
