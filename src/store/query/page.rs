@@ -84,7 +84,9 @@ impl Store {
         // sort (an order no index gives) sorts keys read from an index, not whole rows with
         // their agents joined (`-status:closed` on a million: 7,000 rows read to show 50).
         // Not where an order's own index walks the page, nor by assignee (another table's).
-        if let (Drive::Merged, Some(m)) = (driven, whole_desk_merge(cfg, q.sort)) {
+        if driven == Drive::Merged
+            && let Some(m) = whole_desk_merge(cfg, q.sort, || self.agents_by_login())?
+        {
             let mut rows = self.merged_page(&b, &m, ascending, start, limit)?;
             if !forward {
                 rows.reverse();
@@ -136,6 +138,18 @@ impl Store {
             rows.reverse();
         }
         Ok(rows)
+    }
+
+    /// Every agent (id, login), in login order.
+    fn agents_by_login(&self) -> Result<Vec<(i64, String)>> {
+        let run = || -> rusqlite::Result<Vec<(i64, String)>> {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id, login FROM agents ORDER BY login")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
     }
 
     /// The position of a key in its list: how many rows come before it.
