@@ -523,7 +523,7 @@ fn whole_desk_pages_match_plain_sql() {
             Cond::Assignee(Who::Me).and(Cond::Open.not()),
             format!("assignee_id = {} AND is_open = 0", viewer.agent_id),
         ),
-        // Their own since schema V26.
+        // Their own since schema V27.
         (
             Cond::Date(DateField::Updated, Cmp::After, When::At(updated)),
             format!("updated_at > {updated}"),

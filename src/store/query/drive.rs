@@ -89,7 +89,7 @@ fn since(c: &Cond) -> bool {
 }
 
 /// Whether an order other than the working one has an index of its own over the whole desk
-/// (schema V26; a ticket's number its unique index, registration the table's), and whether
+/// (schema V27; a ticket's number its unique index, registration the table's), and whether
 /// that index runs against the order: the update time's holds `updated_at`, the order is
 /// `-updated_at` (see [`Store::walk_page`]).
 pub(super) fn walked_order(sort: SortKey) -> Option<bool> {
@@ -615,7 +615,7 @@ mod tests {
                 Cond::Date(DateField::Created, Cmp::Before, month),
                 "tickets_created",
             ),
-            // Schema V26: the update, due and first response times had none.
+            // Schema V27: the update, due and first response times had none.
             (
                 Cond::Date(DateField::Updated, Cmp::After, month),
                 "tickets_updated",
@@ -668,7 +668,7 @@ mod tests {
     /// Over the whole desk another order with an index of its own is walked in that index,
     /// from the top and from a position, both ways: a seek to the position (never the index
     /// read from its start), each walked ticket's row read by its id, nothing sorted (schema
-    /// V26: SQLite read and sorted every ticket a condition kept: 0.5 s on a million for
+    /// V27: SQLite read and sorted every ticket a condition kept: 0.5 s on a million for
     /// `status:closed --sort subject`).
     #[test]
     fn another_order_walks_its_own_index() {
