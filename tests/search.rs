@@ -1220,13 +1220,8 @@ fn an_index_built_before_v26_is_folded_by_the_upgrade() {
         .ok();
     d.run(&["reply", &b, "Dear Łukasz, we come on Monday"]).ok();
     let plain = d.new_ticket("Plain ticket", &["--body", "nothing to fold"]);
-    // The index as V17 built it (the texts as written), at the version before V26.
-    let v26 = desk::store::schema::ALL
-        .iter()
-        .position(|m| *m == desk::store::schema::V26)
-        .expect("V26");
+    // The index as V17 built it (the texts as written).
     d.exec(desk::store::schema::V17);
-    d.exec(&format!("PRAGMA user_version = {v26}"));
     let matches = |w: &str| {
         d.ints(&format!(
             "SELECT count(*) FROM search WHERE search MATCH '{w}'"
@@ -1234,7 +1229,8 @@ fn an_index_built_before_v26_is_folded_by_the_upgrade() {
     };
     assert_eq!(matches("lukasz"), 0, "as written before the upgrade");
     assert_eq!(matches("łukasz"), 2);
-    // Any command upgrades the desk.
+    // The upgrade, as shipped (later migrations do not touch the index).
+    d.exec(desk::store::schema::V26);
     d.run(&["check"]).ok();
     assert_eq!(matches("łukasz"), 0, "folded");
     assert_eq!(matches("lukasz"), 2);
