@@ -666,27 +666,7 @@ impl Store {
 
     /// The own searchable fields of these tickets, by id (their history left empty).
     fn own_texts_of(&self, ids: &[i64]) -> Result<HashMap<i64, Texts>> {
-        let run = || -> rusqlite::Result<HashMap<i64, Texts>> {
-            let marks = vec!["?"; ids.len()].join(", ");
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT t.id, t.subject, t.body, t.requester, t.contact
-                 FROM tickets t WHERE t.id IN ({marks})"
-            ))?;
-            stmt.query_map(params_from_iter(ids), |r| {
-                Ok((
-                    r.get(0)?,
-                    Texts {
-                        subject: r.get(1)?,
-                        body: r.get(2)?,
-                        requester: r.get(3)?,
-                        contact: r.get(4)?,
-                        ..Texts::default()
-                    },
-                ))
-            })?
-            .collect()
-        };
-        run().map_err(|e| self.err(e))
+        self.texts_of(ids, false)
     }
 
     /// A ticket's history of these kinds read as one part of `field` — its texts one after
@@ -738,18 +718,31 @@ impl Store {
 
     /// The searchable texts of these tickets, by id (a ticket not there is left out).
     pub fn search_texts_of(&self, ids: &[i64]) -> Result<HashMap<i64, Texts>> {
+        self.texts_of(ids, true)
+    }
+
+    /// The searchable texts of these tickets, by id: their own fields, and their history
+    /// when `with_history` (else left empty).
+    fn texts_of(&self, ids: &[i64], with_history: bool) -> Result<HashMap<i64, Texts>> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
         let d = self.conn.dialect();
+        let part = |kinds: &str| {
+            if with_history {
+                history(d, kinds)
+            } else {
+                "''".to_string()
+            }
+        };
         let run = || -> rusqlite::Result<HashMap<i64, Texts>> {
             let marks = vec!["?"; ids.len()].join(", ");
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT t.id, t.subject, t.body, t.requester, t.contact, {}, {}, {}
                  FROM tickets t WHERE t.id IN ({marks})",
-                history(d, "'comment', 'status', 'outcome', 'assigned', 'group'"),
-                history(d, "'reply'"),
-                history(d, "'message'")
+                part("'comment', 'status', 'outcome', 'assigned', 'group'"),
+                part("'reply'"),
+                part("'message'")
             ))?;
             stmt.query_map(params_from_iter(ids), |r| {
                 Ok((
