@@ -1083,36 +1083,11 @@ fn a_start_read_as_its_words_finds_what_the_start_finds() {
     // counted in full and up to 5, where its third ticket sits, and its first 20 ranked.
     let read = |f: &Fixture, text: &str| -> Vec<String> {
         let cond = lang::parse(text, &vocab).unwrap_or_else(|e| panic!("{text}: {e}"));
-        let mut seen = Vec::new();
-        for sort in [SortKey::Age, SortKey::Number, SortKey::Priority] {
-            for reverse in [false, true] {
-                let q = Query {
-                    cond: cond.clone(),
-                    sort,
-                    reverse,
-                };
-                let (s, cfg, v) = (&f.s.store, &f.s.cfg, &f.viewer);
-                let mut ids = Vec::new();
-                let mut page = s.query_page(cfg, &q, v, Start::Top, 7).expect("page");
-                while let Some(last) = page.last().map(|r| r.key.clone()) {
-                    ids.extend(page.iter().map(|r| r.ticket.id));
-                    page = s
-                        .query_page(cfg, &q, v, Start::After(&last), 7)
-                        .expect("page");
-                }
-                let bottom = s.query_page(cfg, &q, v, Start::Bottom, 3).expect("bottom");
-                let count = s.query_count(cfg, &q, v).expect("count");
-                let upto = s.query_count_upto(cfg, &q, v, Some(5)).expect("count");
-                let at = ids.get(2).map(|&id| {
-                    let key = s.query_key_of(cfg, &q, v, id).expect("key").expect("held");
-                    s.query_position(cfg, &q, v, &key).expect("position")
-                });
-                seen.push(format!(
-                    "{sort:?} {reverse}: {ids:?} bottom {:?} count {count} {upto:?} third at {at:?}",
-                    bottom.iter().map(|r| r.ticket.id).collect::<Vec<_>>()
-                ));
-            }
-        }
+        let mut seen = pages_counts_and_places(
+            f,
+            &cond,
+            &[SortKey::Age, SortKey::Number, SortKey::Priority],
+        );
         if let Ok(ranked) =
             f.s.store
                 .query_ranked(&f.s.cfg, &Query::new(cond), &f.viewer, 0, 20)
@@ -1497,37 +1472,7 @@ fn text_in_open_tickets_finds_what_the_index_finds() {
     let read = |f: &Fixture, text: &str| -> Vec<String> {
         let vocab = f.s.store.vocabulary(&f.s.cfg).expect("vocabulary");
         let cond = lang::parse(text, &vocab).unwrap_or_else(|e| panic!("{text}: {e}"));
-        let mut seen = Vec::new();
-        for sort in SortKey::ALL {
-            for reverse in [false, true] {
-                let q = Query {
-                    cond: cond.clone(),
-                    sort,
-                    reverse,
-                };
-                let (s, cfg, v) = (&f.s.store, &f.s.cfg, &f.viewer);
-                let mut ids = Vec::new();
-                let mut page = s.query_page(cfg, &q, v, Start::Top, 7).expect("page");
-                while let Some(last) = page.last().map(|r| r.key.clone()) {
-                    ids.extend(page.iter().map(|r| r.ticket.id));
-                    page = s
-                        .query_page(cfg, &q, v, Start::After(&last), 7)
-                        .expect("page");
-                }
-                let bottom = s.query_page(cfg, &q, v, Start::Bottom, 3).expect("bottom");
-                let count = s.query_count(cfg, &q, v).expect("count");
-                let upto = s.query_count_upto(cfg, &q, v, Some(5)).expect("count");
-                let at = ids.get(2).map(|&id| {
-                    let key = s.query_key_of(cfg, &q, v, id).expect("key").expect("held");
-                    s.query_position(cfg, &q, v, &key).expect("position")
-                });
-                seen.push(format!(
-                    "{sort:?} {reverse}: {ids:?} bottom {:?} count {count} {upto:?} third at {at:?}",
-                    bottom.iter().map(|r| r.ticket.id).collect::<Vec<_>>()
-                ));
-            }
-        }
-        seen
+        pages_counts_and_places(f, &cond, &SortKey::ALL)
     };
     // Each query read both ways: the same; the queries that found nothing.
     let compare = |f: &mut Fixture| -> Vec<&str> {
@@ -1559,4 +1504,44 @@ fn text_in_open_tickets_finds_what_the_index_finds() {
     f.d.run(&["merge", &n, "--into", &other]).ok();
     let empty = compare(&mut f);
     assert!(empty.contains(&"is:open quokka"), "{empty:?}");
+}
+
+/// Everything a condition reads, in order, in each of these orders both ways: its pages of 7,
+/// its bottom page of 3, its count in full and up to 5, where its third ticket sits.
+fn pages_counts_and_places(
+    f: &Fixture,
+    cond: &desk::core::query::Cond,
+    sorts: &[desk::core::query::SortKey],
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    for &sort in sorts {
+        for reverse in [false, true] {
+            let q = Query {
+                cond: cond.clone(),
+                sort,
+                reverse,
+            };
+            let (s, cfg, v) = (&f.s.store, &f.s.cfg, &f.viewer);
+            let mut ids = Vec::new();
+            let mut page = s.query_page(cfg, &q, v, Start::Top, 7).expect("page");
+            while let Some(last) = page.last().map(|r| r.key.clone()) {
+                ids.extend(page.iter().map(|r| r.ticket.id));
+                page = s
+                    .query_page(cfg, &q, v, Start::After(&last), 7)
+                    .expect("page");
+            }
+            let bottom = s.query_page(cfg, &q, v, Start::Bottom, 3).expect("bottom");
+            let count = s.query_count(cfg, &q, v).expect("count");
+            let upto = s.query_count_upto(cfg, &q, v, Some(5)).expect("count");
+            let at = ids.get(2).map(|&id| {
+                let key = s.query_key_of(cfg, &q, v, id).expect("key").expect("held");
+                s.query_position(cfg, &q, v, &key).expect("position")
+            });
+            seen.push(format!(
+                "{sort:?} {reverse}: {ids:?} bottom {:?} count {count} {upto:?} third at {at:?}",
+                bottom.iter().map(|r| r.ticket.id).collect::<Vec<_>>()
+            ));
+        }
+    }
+    seen
 }
