@@ -350,6 +350,7 @@ mod tests {
         crate::store::schema::migrations()
             .to_latest(&mut conn)
             .expect("migrate");
+        let desk = crate::store::db::Connection::from(conn);
         let mut seen = 0;
         for (cond, sql) in [(Cond::Open, "t.is_open = 1"), (Cond::all(), "TRUE")] {
             for sort in [SortKey::Status, SortKey::Assignee] {
@@ -377,15 +378,7 @@ mod tests {
                         (true, Some(&key[..])),
                     ] {
                         let (sql, args) = walk_query(&b, &w, key, ascending, 60).expect("a walk");
-                        let plan: Vec<String> = conn
-                            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                            .and_then(|mut s| {
-                                s.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                                    r.get::<_, String>(3)
-                                })?
-                                .collect::<rusqlite::Result<Vec<_>>>()
-                            })
-                            .unwrap_or_else(|e| panic!("{sort:?}: {e}: {sql}"));
+                        let plan = super::super::build::plan(&desk, &sql, &args);
                         if w.only.starts_with("(t.status <") {
                             // The statuses no one names: each range an index search that
                             // finds none (what it finds is sorted: normally nothing).
@@ -417,6 +410,7 @@ mod tests {
         crate::store::schema::migrations()
             .to_latest(&mut conn)
             .expect("migrate");
+        let desk = crate::store::db::Connection::from(conn);
         let m = whole_desk_merge(&cfg, SortKey::Assignee, || {
             Ok(vec![(2, "anna".into()), (1, "boris".into())])
         })
@@ -432,15 +426,7 @@ mod tests {
         assert_eq!(ws[1].lead, Some(Value::Text("anna".into())));
         for w in &ws {
             let (sql, args) = walk_query(&b, w, None, true, 50).expect("a walk");
-            let plan: Vec<String> = conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .and_then(|mut s| {
-                    s.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                        r.get::<_, String>(3)
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-                })
-                .unwrap_or_else(|e| panic!("{e}: {sql}"));
+            let plan = super::super::build::plan(&desk, &sql, &args);
             assert!(
                 plan.iter()
                     .any(|l| l.starts_with("SEARCH t USING INDEX tickets_assignee (assignee_id=?)"))
