@@ -193,15 +193,16 @@ impl QueueState {
     /// After a frame is drawn: the count it asked for goes to the counting thread (true:
     /// the thread is gone, and the queue was counted here instead).
     pub fn after_frame(&mut self, store: &Store, cfg: &Config) -> Result<bool> {
-        let placed = self.place(store, cfg)?;
+        // The count goes to its thread even when the place could not be counted.
+        let placed = self.place(store, cfg);
         if self.counter.as_mut().is_none_or(|c| c.send()) {
-            return Ok(placed);
+            return placed;
         }
         self.counter = None;
         if self.asked.take().is_some() && self.counting {
             self.count_here(store, cfg)?;
         }
-        Ok(true)
+        placed.map(|_| true)
     }
 
     /// Counts where the selected row sits, when a change left it to be counted after the
@@ -211,7 +212,14 @@ impl QueueState {
         let Some((key, guessed)) = self.placing.take() else {
             return Ok(false);
         };
-        let pos = store.query_position(cfg, &self.spec.query(), &self.viewer, &key)?;
+        let pos = match store.query_position(cfg, &self.spec.query(), &self.viewer, &key) {
+            Ok(pos) => pos,
+            Err(e) => {
+                // Still to be counted (the pane keeps saying `…`), at the next frame.
+                self.placing = Some((key, guessed));
+                return Err(e);
+            }
+        };
         let moved = pos - guessed;
         self.offset = (self.offset + moved).max(0);
         self.cursor = (self.cursor + moved).max(0);
