@@ -484,6 +484,13 @@ pub(super) fn memory_desk(groups: Vec<String>) -> (Connection, Viewer) {
     (Connection::from(raw), viewer)
 }
 
+/// A query's SQL as a page reads it, its starts read as FTS5 reads them (the tests' one way
+/// to build it).
+#[cfg(test)]
+pub(super) fn built(conn: &Connection, cfg: &Config, q: &Query, viewer: &Viewer) -> Built {
+    build(conn, &Terms::none(), cfg, q, viewer, true).expect("build")
+}
+
 /// SQLite's plan of a statement, one line per step.
 #[cfg(test)]
 pub(super) fn plan(conn: &Connection, sql: &str, args: &[Value]) -> Vec<String> {
@@ -530,15 +537,7 @@ mod tests {
                 .not()
                 .and(week_ago),
         ] {
-            let b = build(
-                &conn,
-                &Terms::none(),
-                &cfg,
-                &Query::new(cond.clone()),
-                &viewer,
-                true,
-            )
-            .expect("build");
+            let b = built(&conn, &cfg, &Query::new(cond.clone()), &viewer);
             // One set of statuses: the index reads those left, not one negation's (the
             // closed tickets among them) filtered by the other's.
             let sql = b.cond.clone().unwrap_or_default();

@@ -495,7 +495,7 @@ mod tests {
     use super::*;
     use crate::core::model::{Channel, Priority, StatusCategory};
     use crate::core::query::{Cmp, Groups, SlaState, Text, When, Who};
-    use crate::store::query::build::{build, memory_desk, plan};
+    use crate::store::query::build::{build, built, memory_desk, plan};
     use rusqlite::types::Value;
 
     /// Over the whole desk in the working order, a condition no index of its own finds is read
@@ -634,15 +634,7 @@ mod tests {
                 drive(&conn, &cfg, &q, &viewer).expect("drive"),
                 Drive::Index(index)
             );
-            let b = build(
-                &conn,
-                &Terms::none(),
-                &cfg,
-                &Query::new(cond.clone()),
-                &viewer,
-                true,
-            )
-            .expect("build");
+            let b = built(&conn, &cfg, &Query::new(cond.clone()), &viewer);
             let sql = format!(
                 "SELECT count(*) FROM tickets t INDEXED BY {index} {}",
                 b.where_with(&[])

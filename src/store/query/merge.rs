@@ -346,11 +346,7 @@ mod tests {
     #[test]
     fn each_walk_reads_its_index_in_order() {
         let cfg = Config::builtin().expect("the built-in configuration");
-        let mut conn = rusqlite::Connection::open_in_memory().expect("memory db");
-        crate::store::schema::migrations()
-            .to_latest(&mut conn)
-            .expect("migrate");
-        let desk = crate::store::db::Connection::from(conn);
+        let (desk, _) = super::super::build::memory_desk(Vec::new());
         let mut seen = 0;
         for (cond, sql) in [(Cond::Open, "t.is_open = 1"), (Cond::all(), "TRUE")] {
             for sort in [SortKey::Status, SortKey::Assignee] {
@@ -406,11 +402,7 @@ mod tests {
     #[test]
     fn each_agent_is_a_walk_over_the_whole_desk() {
         let cfg = Config::builtin().expect("the built-in configuration");
-        let mut conn = rusqlite::Connection::open_in_memory().expect("memory db");
-        crate::store::schema::migrations()
-            .to_latest(&mut conn)
-            .expect("migrate");
-        let desk = crate::store::db::Connection::from(conn);
+        let (desk, _) = super::super::build::memory_desk(Vec::new());
         let m = whole_desk_merge(&cfg, SortKey::Assignee, || {
             Ok(vec![(2, "anna".into()), (1, "boris".into())])
         })
