@@ -98,6 +98,23 @@ impl std::fmt::Debug for Reopen {
     }
 }
 
+impl Store {
+    /// A store over an open connection, nobody signed in yet, every query read as it
+    /// normally is (not the plain plan tests compare with).
+    fn over(conn: db::Connection, path: PathBuf, read_only: bool, options: Options) -> Store {
+        Store {
+            conn,
+            path,
+            read_only,
+            options,
+            signed_in: None,
+            plain_starts: false,
+            open_hits: query::OpenHits::default(),
+            plain_open_text: false,
+        }
+    }
+}
+
 impl Reopen {
     /// Opens it: the same file opened the same way (never following a link on the shared
     /// desk, temporary tables in memory, the write-ahead log kept and never copied back when
@@ -106,16 +123,7 @@ impl Reopen {
     pub fn open(&self) -> Result<Store> {
         if let Some(url) = &self.url {
             let (conn, shown) = connect_postgres(url)?;
-            return Ok(Store {
-                conn,
-                path: shown,
-                read_only: true,
-                options: self.options,
-                signed_in: None,
-                plain_starts: false,
-                open_hits: query::OpenHits::default(),
-                plain_open_text: false,
-            });
+            return Ok(Store::over(conn, shown, true, self.options));
         }
         let path = &self.path;
         let db = |e| Error::db(e, path);
@@ -137,16 +145,7 @@ impl Reopen {
         conn.execute_batch("PRAGMA cache_size = -512").map_err(db)?;
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(db)?;
-        Ok(Store {
-            conn: conn.into(),
-            path: path.clone(),
-            read_only: true,
-            options: self.options,
-            signed_in: None,
-            plain_starts: false,
-            open_hits: query::OpenHits::default(),
-            plain_open_text: false,
-        })
+        Ok(Store::over(conn.into(), path.clone(), true, self.options))
     }
 }
 
@@ -696,16 +695,7 @@ impl Store {
         conn.execute_batch("PRAGMA temp_store = MEMORY")
             .map_err(db)?;
         persist_wal(&conn).map_err(db)?;
-        let mut store = Store {
-            conn: conn.into(),
-            path: path.to_path_buf(),
-            read_only,
-            options,
-            signed_in: None,
-            plain_starts: false,
-            open_hits: query::OpenHits::default(),
-            plain_open_text: false,
-        };
+        let mut store = Store::over(conn.into(), path.to_path_buf(), read_only, options);
         match store.prepare(mode) {
             // The file opened but cannot be written (its journal, its WAL): read-only.
             Err(Error::Database(m))
@@ -766,16 +756,7 @@ impl Store {
                 migrate_postgres(&conn).map_err(db)?
             }
         }
-        Ok(Store {
-            conn,
-            path: shown,
-            read_only: false,
-            options: Options::default(),
-            signed_in: None,
-            plain_starts: false,
-            open_hits: query::OpenHits::default(),
-            plain_open_text: false,
-        })
+        Ok(Store::over(conn, shown, false, Options::default()))
     }
 
     /// The URL the running program is to use for this PostgreSQL desk opened on `url`, for
@@ -820,16 +801,7 @@ impl Store {
             Some(_) => return Err(Error::Database(msg!("error.db.foreign", path = path))),
             None => return Err(Error::Database(msg!("error.db.missing", path = path))),
         }
-        Ok(Store {
-            conn,
-            path: shown,
-            read_only: true,
-            options: Options::default(),
-            signed_in: None,
-            plain_starts: false,
-            open_hits: query::OpenHits::default(),
-            plain_open_text: false,
-        })
+        Ok(Store::over(conn, shown, true, Options::default()))
     }
 
     /// How to open another connection to this desk, to read from on another thread (an
