@@ -98,23 +98,6 @@ impl std::fmt::Debug for Reopen {
     }
 }
 
-impl Store {
-    /// A store over an open connection, nobody signed in yet, every query read as it
-    /// normally is (not the plain plan tests compare with).
-    fn over(conn: db::Connection, path: PathBuf, read_only: bool, options: Options) -> Store {
-        Store {
-            conn,
-            path,
-            read_only,
-            options,
-            signed_in: None,
-            plain_starts: false,
-            open_hits: query::OpenHits::default(),
-            plain_open_text: false,
-        }
-    }
-}
-
 impl Reopen {
     /// Opens it: the same file opened the same way (never following a link on the shared
     /// desk, temporary tables in memory, the write-ahead log kept and never copied back when
@@ -636,6 +619,21 @@ fn openable(path: &Path, mode: Mode, options: Options) -> Result<()> {
 }
 
 impl Store {
+    /// A store over an open connection, nobody signed in yet, every query read as it
+    /// normally is (not the plain plan tests compare with).
+    fn over(conn: db::Connection, path: PathBuf, read_only: bool, options: Options) -> Store {
+        Store {
+            conn,
+            path,
+            read_only,
+            options,
+            signed_in: None,
+            plain_starts: false,
+            open_hits: query::OpenHits::default(),
+            plain_open_text: false,
+        }
+    }
+
     /// Opens (or creates) a desk database, applies pending migrations, refuses a database
     /// written by a newer desk or a file that is not a desk database.
     pub fn open(path: &Path, mode: Mode, busy_timeout: Duration) -> Result<Store> {
