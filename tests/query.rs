@@ -606,3 +606,160 @@ fn whole_desk_pages_match_plain_sql() {
         }
     }
 }
+
+/// Over the whole desk a time that keeps thousands of tickets is not read whole and sorted:
+/// the ids its tickets lie between (read from the time's index) let a walk of the order's
+/// index skip the others without reading their rows, the update order's walk seeks the update
+/// time's own bound, and a walk that gives up (a page of every ticket) falls back to the
+/// time's index (issue 16). Either way exactly the tickets and the order plain SQL's ORDER BY
+/// gives in every order the desk offers, both ways, page by page from the top and the bottom,
+/// across the ends of those ids, from an offset, with no limit, with the count.
+#[test]
+fn a_time_of_thousands_of_tickets_pages_as_plain_sql_in_every_order() {
+    let d = Desk::new();
+    d.run(&["demo", "--tickets", "12000"]).ok();
+    let s = Session::open_for(&d.db, Some(&d.config()), Mode::Existing, &d.me).expect("session");
+    let now = desk::session::now();
+    let viewer = Viewer {
+        agent_id: d.ints("SELECT id FROM agents WHERE login = 'opetrenko'")[0],
+        groups: vec!["HOUSING".into()],
+        day_start: now - 3600,
+        now,
+    };
+    // A time's `n`-th value: stretches of about 4,500 tickets (more than a page's sort
+    // reads, fewer than the desk), in the middle of the desk and at its end.
+    let nth = |col: &str, n: usize| -> i64 {
+        d.ints(&format!(
+            "SELECT {col} FROM tickets WHERE {col} IS NOT NULL ORDER BY {col} LIMIT 1 OFFSET {n}"
+        ))[0]
+    };
+    let created = (nth("created_at", 3000), nth("created_at", 7500));
+    let resolved = (nth("resolved_at", 4000), nth("resolved_at", 8500));
+    let updated = nth("updated_at", 4500);
+    let closed = nth("closed_at", 7000);
+    let responded = (
+        nth("first_response_at", 2000),
+        nth("first_response_at", 7000),
+    );
+    let range = |f: DateField, (a, b): (i64, i64)| {
+        Cond::Date(f, Cmp::AtOrAfter, When::At(a)).and(Cond::Date(f, Cmp::Before, When::At(b)))
+    };
+    let cases: Vec<(Cond, String)> = vec![
+        (
+            range(DateField::Created, created),
+            format!("created_at >= {} AND created_at < {}", created.0, created.1),
+        ),
+        (
+            range(DateField::Resolved, resolved),
+            format!(
+                "resolved_at >= {} AND resolved_at < {}",
+                resolved.0, resolved.1
+            ),
+        ),
+        // Another field beside it, and the update time before a time by update time (the
+        // walk seeks it).
+        (
+            range(DateField::FirstResponse, responded).and(Cond::Channel(vec![Channel::Phone])),
+            format!(
+                "first_response_at >= {} AND first_response_at < {} AND channel = 'phone'",
+                responded.0, responded.1
+            ),
+        ),
+        (
+            Cond::Date(DateField::Updated, Cmp::Before, When::At(updated)),
+            format!("updated_at < {updated}"),
+        ),
+        (
+            Cond::Date(DateField::Closed, Cmp::AtOrAfter, When::At(closed)),
+            format!("closed_at >= {closed}"),
+        ),
+    ];
+    let statuses: Vec<String> = s
+        .cfg
+        .lifecycle
+        .statuses()
+        .iter()
+        .enumerate()
+        .map(|(i, st)| format!("WHEN '{}' THEN {i}", st.id))
+        .collect();
+    let by_status = format!(
+        "CASE t.status {} ELSE {} END; t.urgency; t.created_at; t.id",
+        statuses.join(" "),
+        statuses.len()
+    );
+    let orders = [
+        (SortKey::Priority, "t.urgency; t.created_at; t.id"),
+        (SortKey::Number, "t.number; t.id"),
+        (SortKey::Status, by_status.as_str()),
+        (SortKey::Subject, "lower(t.subject); t.id"),
+        (SortKey::Requester, "lower(t.requester); t.id"),
+        (
+            SortKey::Assignee,
+            "coalesce(a.login, ''); t.urgency; t.created_at; t.id",
+        ),
+        (SortKey::Age, "t.id"),
+        (SortKey::Updated, "-t.updated_at; -t.id"),
+        (
+            SortKey::Due,
+            "coalesce(t.due_at, 9223372036854775807); t.urgency; t.id",
+        ),
+    ];
+    let ids = |rows: &[desk::store::query::QueueRow]| -> Vec<i64> {
+        rows.iter().map(|r| r.ticket.id).collect()
+    };
+    for (cond, w) in &cases {
+        let kept = d.ints(&format!("SELECT count(*) FROM tickets WHERE {w}"))[0];
+        assert!(kept > 1000 && kept < 6000, "{w}: {kept} tickets");
+        for (sort, order) in &orders {
+            for reverse in [false, true] {
+                let dir = if reverse { " DESC" } else { "" };
+                let order: Vec<String> = order.split("; ").map(|k| format!("{k}{dir}")).collect();
+                let want: Vec<i64> = d
+                    .raw()
+                    .column(&format!(
+                        "SELECT t.id FROM (SELECT * FROM tickets WHERE {w}) AS t \
+                         LEFT JOIN agents a ON a.id = t.assignee_id ORDER BY {}",
+                        order.join(", ")
+                    ))
+                    .iter()
+                    .map(|id| id.parse().expect("an id"))
+                    .collect();
+                let q = Query {
+                    cond: cond.clone(),
+                    sort: *sort,
+                    reverse,
+                };
+                let page = |start: Start<'_>, n: usize| {
+                    s.store
+                        .query_page(&s.cfg, &q, &viewer, start, n)
+                        .expect("page")
+                };
+                // Pages of 50 forwards, and 49 backwards from the bottom: their ends fall
+                // elsewhere each way.
+                let mut seen = Vec::new();
+                let mut rows = page(Start::Top, 50);
+                while let Some(last) = rows.last().map(|r| r.key.clone()) {
+                    seen.extend(ids(&rows));
+                    rows = page(Start::After(&last), 50);
+                }
+                assert_eq!(seen, want, "{w} {sort:?} {reverse}: forwards");
+                let mut back = Vec::new();
+                let mut rows = page(Start::Bottom, 49);
+                while let Some(first) = rows.first().map(|r| r.key.clone()) {
+                    back.splice(0..0, ids(&rows));
+                    rows = page(Start::Before(&first), 49);
+                }
+                assert_eq!(back, want, "{w} {sort:?} {reverse}: backwards");
+                assert_eq!(ids(&page(Start::Top, 0)), want, "{w} {sort:?}: no limit");
+                let mid = want.len() / 2;
+                assert_eq!(
+                    ids(&page(Start::Skip(mid), 30)),
+                    want[mid..mid + 30],
+                    "{w} {sort:?}: offset"
+                );
+                let n = s.store.query_count(&s.cfg, &q, &viewer).expect("count");
+                assert_eq!(n, want.len() as i64, "{w}: count");
+            }
+        }
+    }
+}

@@ -177,6 +177,18 @@ pub enum Cmp {
     AtOrAfter,
 }
 
+impl Cmp {
+    /// The comparison that holds exactly when this one does not (of a time a ticket has).
+    pub fn negated(self) -> Cmp {
+        match self {
+            Cmp::Before => Cmp::AtOrAfter,
+            Cmp::BeforeOrAt => Cmp::After,
+            Cmp::After => Cmp::BeforeOrAt,
+            Cmp::AtOrAfter => Cmp::Before,
+        }
+    }
+}
+
 /// An instant, absolute or relative to the moment the query is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum When {

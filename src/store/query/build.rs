@@ -130,6 +130,14 @@ impl Builder<'_> {
                     _ => format!("({})", parts.join(joiner)),
                 }
             }
+            // A time every ticket has (registration, the last update): the other comparison,
+            // which its index seeks (`-updated<7d`: SQLite read every ticket for the negation).
+            Cond::Not(c)
+                if let Cond::Date(f @ (DateField::Created | DateField::Updated), cmp, when) =
+                    **c =>
+            {
+                self.cond(&Cond::Date(f, cmp.negated(), when))?
+            }
             // A field a ticket lacks makes its comparison NULL: counted as not matching, so
             // the negation matches.
             Cond::Not(c) => match self.named_statuses(c)? {

@@ -1,7 +1,7 @@
 //! How many tickets a query matches: all counted, or up to a bound.
 
 use super::Count;
-use super::drive::{Drive, drive};
+use super::drive::{Drive, driven};
 use super::order::{OPEN_FIELDS, open_fields};
 use crate::core::config::Config;
 use crate::core::query::{Cond, Query, SlaState, Viewer};
@@ -96,10 +96,15 @@ impl Store {
         // they are few (see `drive`).
         let index = match count_index(q, self.conn.is_postgres()) {
             Some(i) => Some(i),
-            None => match drive(&self.conn, cfg, q, viewer).map_err(|e| self.map_db(e))? {
-                Drive::Index(i) | Drive::Walk(Some(i)) => Some(i),
-                Drive::Split | Drive::Walk(None) | Drive::Merged | Drive::Own => None,
-            },
+            None => {
+                let d = driven(&self.conn, cfg, q, viewer, false).map_err(|e| self.map_db(e))?;
+                match d.drive {
+                    Drive::Index(i) | Drive::Walk(Some(i)) => Some(i),
+                    Drive::Split | Drive::Walk(None) | Drive::Merged | Drive::Own => {
+                        d.window.fallback
+                    }
+                }
+            }
         };
         let index = index
             .map(|i| format!(" INDEXED BY {i}"))

@@ -222,6 +222,7 @@ impl Store {
         ascending: bool,
         start: Start<'_>,
         limit: usize,
+        ids: Option<&str>,
     ) -> Result<Vec<QueueRow>> {
         let mut walks = walks(m);
         if !ascending {
@@ -239,7 +240,8 @@ impl Store {
             if wanted == Some(0) {
                 break;
             }
-            let Some((sql, args)) = walk_query(b, w, key, ascending, wanted.unwrap_or(0)) else {
+            let Some((sql, args)) = walk_query(b, w, key, ascending, wanted.unwrap_or(0), ids)
+            else {
                 continue;
             };
             let got = self.rows_keyed(&sql, &args, w.keys.len())?;
@@ -278,9 +280,13 @@ fn walk_query(
     key: Option<&[Value]>,
     ascending: bool,
     limit: usize,
+    ids: Option<&str>,
 ) -> Option<(String, Vec<Value>)> {
     let op = if ascending { ">" } else { "<" };
     let mut more = vec![w.only.clone()];
+    // The ids the condition's tickets lie between (see `drive::Window`), tested in the
+    // index's entries before a row is read.
+    more.extend(ids.map(str::to_string));
     let mut args = b.args.clone();
     args.extend(w.only_args.iter().cloned());
     let walked = &w.keys[w.keys.len() - w.walked..];
@@ -373,7 +379,8 @@ mod tests {
                         (false, Some(&key[..])),
                         (true, Some(&key[..])),
                     ] {
-                        let (sql, args) = walk_query(&b, &w, key, ascending, 60).expect("a walk");
+                        let (sql, args) =
+                            walk_query(&b, &w, key, ascending, 60, None).expect("a walk");
                         let plan = super::super::build::plan(&desk, &sql, &args);
                         if w.only.starts_with("(t.status <") {
                             // The statuses no one names: each range an index search that
@@ -417,7 +424,7 @@ mod tests {
         assert_eq!(ws.len(), 3);
         assert_eq!(ws[1].lead, Some(Value::Text("anna".into())));
         for w in &ws {
-            let (sql, args) = walk_query(&b, w, None, true, 50).expect("a walk");
+            let (sql, args) = walk_query(&b, w, None, true, 50, None).expect("a walk");
             let plan = super::super::build::plan(&desk, &sql, &args);
             assert!(
                 plan.iter()

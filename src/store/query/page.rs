@@ -2,7 +2,7 @@
 //! ticket sits in a list.
 
 use super::build::{order_by, sql_limit};
-use super::drive::{Drive, drive, walked_order};
+use super::drive::{Drive, Driven, Window, driven, walked_order};
 use super::merge::{merged_order, whole_desk_merge};
 use super::order::{OPEN_FIELDS, open_fields, open_order_index};
 use super::text::driving_text;
@@ -39,7 +39,7 @@ impl Store {
         }
         let b = self.build(&terms, cfg, q, viewer)?;
         if let Some(m) = merged_order(cfg, q).filter(|_| !self.conn.is_postgres()) {
-            let mut rows = self.merged_page(&b, &m, ascending, start, limit)?;
+            let mut rows = self.merged_page(&b, &m, ascending, start, limit, None)?;
             if !forward {
                 rows.reverse();
             }
@@ -63,17 +63,24 @@ impl Store {
         let order_index = open_order_index(q).filter(|_| sqlite);
         // Over the whole desk: a condition's own index when it finds few tickets, else the
         // working order walked (see `drive`).
-        let driven = if sqlite && order_index.is_none() {
-            drive(&self.conn, cfg, q, viewer).map_err(|e| self.map_db(e))?
+        let Driven {
+            drive: driven,
+            window,
+        } = if sqlite && order_index.is_none() {
+            driven(&self.conn, cfg, q, viewer, true).map_err(|e| self.map_db(e))?
         } else {
-            Drive::Own
+            Driven {
+                drive: Drive::Own,
+                window: Window::default(),
+            }
         };
         let index = order_index.or_else(|| {
             (sqlite && q.sort == SortKey::Priority && open_fields(&q.cond)).then_some(OPEN_FIELDS)
         });
         let index = match driven {
             Drive::Index(i) | Drive::Walk(Some(i)) => Some(i),
-            _ => index,
+            // A walk that gives up: the time's index (see `drive::Window`).
+            _ => window.fallback.or(index),
         };
         let hinted = |from: &str| match index {
             Some(index) => from.replacen("tickets t", &format!("tickets t INDEXED BY {index}"), 1),
@@ -87,7 +94,8 @@ impl Store {
         if driven == Drive::Merged
             && let Some(m) = whole_desk_merge(cfg, q.sort, || self.agents_by_login())?
         {
-            let mut rows = self.merged_page(&b, &m, ascending, start, limit)?;
+            let ids = window.ids_sql("t");
+            let mut rows = self.merged_page(&b, &m, ascending, start, limit, ids.as_deref())?;
             if !forward {
                 rows.reverse();
             }
@@ -98,7 +106,9 @@ impl Store {
                 Start::After(k) | Start::Before(k) if k.len() == b.keys.len() => Some(k),
                 _ => None,
             };
-            if let Some(mut rows) = self.walk_page(&b, against, ascending, key, limit, offset)? {
+            if let Some(mut rows) =
+                self.walk_page(&b, against, ascending, key, (limit, offset), &window)?
+            {
                 if !forward {
                     rows.reverse();
                 }
@@ -110,7 +120,7 @@ impl Store {
                 Start::After(k) | Start::Before(k) if k.len() == b.keys.len() => Some(k),
                 _ => None,
             };
-            if let Some(mut rows) = self.split_page(&b, ascending, key, limit, offset)? {
+            if let Some(mut rows) = self.split_page(&b, ascending, key, limit, offset, &window)? {
                 if !forward {
                     rows.reverse();
                 }
