@@ -157,10 +157,14 @@ impl Default for Window {
 
 impl Window {
     /// The condition on the ids over the alias `t` or `w` (they are the database's own
-    /// integers: written in the statement).
-    pub(super) fn ids_sql(&self, alias: &str) -> Option<String> {
+    /// integers: written in the statement), tested in an index's entries: not sought in the
+    /// table (`+`), where SQLite would read every row between them and sort them (the 57,000
+    /// of a month's closed tickets by due time: 70 ms on a million) — unless `sought`, the
+    /// walk of the registration order, the table's own.
+    pub(super) fn ids_sql(&self, alias: &str, sought: bool) -> Option<String> {
+        let plus = if sought { "" } else { "+" };
         self.ids
-            .map(|(lo, hi)| format!("{alias}.id BETWEEN {lo} AND {hi}"))
+            .map(|(lo, hi)| format!("{plus}{alias}.id BETWEEN {lo} AND {hi}"))
     }
 }
 
@@ -376,10 +380,10 @@ pub(super) fn split_sql(
         .join(", ");
     let mut open = vec!["t.is_open = 1".to_string()];
     open.extend(more.iter().cloned());
-    open.extend(window.ids_sql("t"));
+    open.extend(window.ids_sql("t", false));
     let mut walk = vec!["w.is_open = 0".to_string()];
     walk.extend(more_w.iter().cloned());
-    walk.extend(window.ids_sql("w"));
+    walk.extend(window.ids_sql("w", false));
     let walked = window.walked;
     format!(
         "SELECT * FROM (SELECT 0 AS q_arm, t.id AS q_id, {named} FROM tickets t \
@@ -478,7 +482,7 @@ impl Store {
                  WHERE {} LIMIT {})",
                 std::iter::once("w.is_open = 0".to_string())
                     .chain(more_w.iter().cloned())
-                    .chain(window.ids_sql("w"))
+                    .chain(window.ids_sql("w", false))
                     .collect::<Vec<_>>()
                     .join(" AND "),
                 window.walked
@@ -570,7 +574,7 @@ pub(super) fn walk_sql(
     }
     // The ids the condition's tickets lie between, tested in the index's own entries, and the
     // update time's condition, which the update order's index seeks.
-    bound.extend(window.ids_sql("w"));
+    bound.extend(window.ids_sql("w", keys_w == ["w.id"]));
     if let Some((seek, args)) = &window.seek {
         bound.push(seek.clone());
         args_w.extend(args.iter().cloned());
@@ -913,6 +917,37 @@ mod tests {
     fn a_walk_seeks_the_ids_and_the_update_time() {
         let cfg = Config::builtin().expect("the built-in configuration");
         let (conn, viewer) = dated_desk();
+        // Every walked order walks its index, the ids tested in its entries: SQLite would
+        // rather seek the ids in the table and sort every ticket between them.
+        let month = Cond::Date(DateField::Resolved, Cmp::AtOrAfter, When::At(200_000)).and(
+            Cond::Date(DateField::Resolved, Cmp::Before, When::At(700_000)),
+        );
+        let mut walked = 0;
+        for sort in SortKey::ALL {
+            let Some(against) = walked_order(sort) else {
+                continue;
+            };
+            let q = Query {
+                cond: month.clone(),
+                sort,
+                reverse: false,
+            };
+            let d = driven(&conn, &cfg, &q, &viewer, true).expect("drive");
+            assert_eq!(d.window.ids, Some((2000, 6999)), "{sort:?}");
+            let b = build(&conn, &Terms::none(), &cfg, &q, &viewer, true).expect("build");
+            let key: Vec<Value> = (0..b.keys.len() as i64).map(Value::Integer).collect();
+            for (ascending, from) in [(true, None), (false, Some(&key[..]))] {
+                let (walk, args) =
+                    walk_sql(&b, against, ascending, from, &d.window).expect("a position");
+                let plan = plan(&conn, &walk, &args);
+                assert!(
+                    plan.iter().all(|l| !l.contains("TEMP B-TREE")),
+                    "{sort:?}: {plan:?}"
+                );
+                walked += 1;
+            }
+        }
+        assert_eq!(walked, 12);
         let before = Cond::Date(DateField::Updated, Cmp::Before, When::At(500_000));
         for (sort, cond, step) in [
             (

@@ -94,7 +94,7 @@ impl Store {
         if driven == Drive::Merged
             && let Some(m) = whole_desk_merge(cfg, q.sort, || self.agents_by_login())?
         {
-            let ids = window.ids_sql("t");
+            let ids = window.ids_sql("t", false);
             let mut rows = self.merged_page(&b, &m, ascending, start, limit, ids.as_deref())?;
             if !forward {
                 rows.reverse();
