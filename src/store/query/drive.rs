@@ -133,8 +133,9 @@ pub(super) struct Window {
     /// as its second key (by subject, requester, number, priority: 0 of the first 5,000
     /// tickets by subject on the 1M demo are those resolved in its last October).
     pub(super) ids: Option<(i64, i64)>,
-    /// How many tickets a walk reads at most before it gives up ([`WALKED`], or
-    /// [`WALKED_DENSE`] when a time keeps most of the desk).
+    /// How many tickets a walk reads at most before it gives up ([`WALKED`]; as many as the
+    /// time keeps, up to [`FEW`], between its ids; [`WALKED_DENSE`] when it keeps most of the
+    /// desk).
     pub(super) walked: i64,
     /// The update time's own condition, over the walk's `w`, with its arguments: the
     /// update order's walk seeks it in its index (`updated>7d --sort updated` read the week's
@@ -310,6 +311,11 @@ pub(super) fn driven(
                 && m.saturating_mul(SPREAD) >= hi.saturating_sub(lo).saturating_add(1)
             {
                 window.ids = Some((lo, hi));
+                // As many as the time keeps (what its index, driving, would sort), up to
+                // [`FEW`]: its tickets may be few at the near end of the ids and many at the
+                // far one (those resolved in October, registered from August on: 2 of the
+                // first 5,000 ids are phone tickets resolved then).
+                window.walked = m.clamp(WALKED, FEW);
                 spread = Some(*index);
             }
         }
