@@ -636,6 +636,7 @@ fn a_time_of_thousands_of_tickets_pages_as_plain_sql_in_every_order() {
     let created = (nth("created_at", 3000), nth("created_at", 7500));
     let resolved = (nth("resolved_at", 4000), nth("resolved_at", 8500));
     let updated = nth("updated_at", 4500);
+    let touched = (nth("updated_at", 5000), nth("updated_at", 9500));
     let closed = nth("closed_at", 7000);
     let responded = (
         nth("first_response_at", 2000),
@@ -668,6 +669,10 @@ fn a_time_of_thousands_of_tickets_pages_as_plain_sql_in_every_order() {
         (
             Cond::Date(DateField::Updated, Cmp::Before, When::At(updated)),
             format!("updated_at < {updated}"),
+        ),
+        (
+            range(DateField::Updated, touched),
+            format!("updated_at >= {} AND updated_at < {}", touched.0, touched.1),
         ),
         (
             Cond::Date(DateField::Closed, Cmp::AtOrAfter, When::At(closed)),

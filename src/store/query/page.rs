@@ -2,7 +2,7 @@
 //! ticket sits in a list.
 
 use super::build::{order_by, sql_limit};
-use super::drive::{Drive, Driven, Window, driven, walked_order};
+use super::drive::{Drive, Driven, WALKED_DENSE, Window, driven, walked_order};
 use super::merge::{merged_order, whole_desk_merge};
 use super::order::{OPEN_FIELDS, open_fields, open_order_index};
 use super::text::driving_text;
@@ -106,9 +106,17 @@ impl Store {
                 Start::After(k) | Start::Before(k) if k.len() == b.keys.len() => Some(k),
                 _ => None,
             };
-            if let Some(mut rows) =
-                self.walk_page(&b, against, ascending, key, (limit, offset), &window)?
-            {
+            let page = (limit, offset);
+            let mut walked = self.walk_page(&b, against, ascending, key, page, &window)?;
+            if walked.is_none() && window.dense {
+                // A time that keeps much of the desk: the walk goes on a while longer.
+                let longer = Window {
+                    walked: WALKED_DENSE,
+                    ..window.clone()
+                };
+                walked = self.walk_page(&b, against, ascending, key, page, &longer)?;
+            }
+            if let Some(mut rows) = walked {
                 if !forward {
                     rows.reverse();
                 }
