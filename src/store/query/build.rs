@@ -446,7 +446,7 @@ impl Store {
 
     /// The words of the index typed starts stand for, for one statement (see `fts_terms`):
     /// on SQLite, unless the plain plan was asked for.
-    pub(super) fn terms(&self) -> Terms<'_> {
+    pub(in crate::store) fn terms(&self) -> Terms<'_> {
         match self.conn.sqlite() {
             Ok(c) if !self.plain_starts => {
                 let terms = Terms::of(c);
