@@ -17,7 +17,8 @@ use crate::core::rights::{self, Action};
 use crate::error::Result;
 use crate::store::db::{Connection, OptionalExtension, params, params_from_iter};
 pub use crate::store::fts_terms::Terms;
-use std::collections::{BTreeMap, HashMap};
+use rusqlite::types::Value;
+use std::collections::HashMap;
 
 /// The triggers that keep the index in step, by name.
 const TRIGGERS: [&str; 3] = [
@@ -606,6 +607,15 @@ fn pg_term(t: &Term) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" <-> "))
 }
 
+/// For each term of a snippet, its place, and a statement and its arguments reading the
+/// events of a ticket's history it is found in (see [`Store::history_hits`]).
+type Hits = Vec<(usize, String, Vec<Value>)>;
+
+/// The next event id a statement of [`Store::history_hits`] reads (None: no more).
+fn next_id(rows: &mut crate::store::db::Rows<'_>) -> rusqlite::Result<Option<i64>> {
+    rows.next()?.map(|r| r.get::<_, i64>(0)).transpose()
+}
+
 /// A ticket a search found, and the words around what matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
@@ -699,7 +709,9 @@ impl Store {
     /// of them), in the order written, each only when the words it holds could make a
     /// window holding more of them than the one kept, read only as far as that settles it,
     /// and no more than `budget` bytes of them in all (then the snippet is the best of what
-    /// was read). Before, the history was one text read from its start until its snippet
+    /// was read). The index's hits of each word in the part are read in the order written,
+    /// side by side, and no further than a window holding every word that may be found
+    /// there. Before, the history was one text read from its start until its snippet
     /// settled: `desk search keeps` on the 1M demo read the 25 MB history of the one ticket
     /// whose subject says `keeps` (290 MB of memory), as no note ever held it.
     fn history_snippet(
@@ -708,43 +720,6 @@ impl Store {
         best: &mut Best,
         budget: &mut usize,
     ) -> Result<()> {
-        let holding = self.history_holding(read)?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT e.text FROM events e WHERE e.id = ?1 AND e.ticket_id = ?2 \
-                 AND e.text IS NOT NULL",
-            )
-            .map_err(|e| self.err(e))?;
-        for (event, held) in holding {
-            if !best.open_to_most(held.len()) {
-                continue;
-            }
-            if *budget == 0 {
-                break;
-            }
-            let text: Option<String> = stmt
-                .query_row(params![event, read.ticket_id], |r| r.get(0))
-                .optional()
-                .map_err(|e| self.err(e))?;
-            let Some(text) = text else { continue };
-            *budget = budget.saturating_sub(text.len());
-            self.history_read
-                .set(self.history_read.get().saturating_add(text.len() as u64));
-            let mut reader = PartReader::among(read.field, read.terms, |k| held.contains(&k));
-            reader.more(&text, true);
-            best.take(reader);
-        }
-        Ok(())
-    }
-
-    /// The texts of a ticket's history of one part that the index finds each of the words
-    /// in: their events' ids in the order written, each with the words it holds (by their
-    /// place in `read.terms`). On SQLite FTS5's parts of that ticket (a history text is a
-    /// part of its own, its row id past the ticket's by its event's place in the history:
-    /// schema V17), on PostgreSQL the history's GIN index.
-    fn history_holding(&self, read: &HistoryRead<'_>) -> Result<BTreeMap<i64, Vec<usize>>> {
-        let mut holding: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         let here: Vec<(usize, &Term)> = read
             .terms
             .iter()
@@ -752,53 +727,115 @@ impl Store {
             .filter(|(_, t)| t.field.is_none_or(|f| f == read.field))
             .collect();
         if here.is_empty() {
-            return Ok(holding);
+            return Ok(());
         }
         let mut run = || -> rusqlite::Result<()> {
-            if self.conn.is_postgres() {
-                let kinds = history_kinds(read.field).unwrap_or("''");
-                let mut stmt = self.conn.prepare_cached(&format!(
-                    "SELECT e.id FROM events e WHERE e.ticket_id = ? AND {PG_EVENT_TEXTS} \
-                     AND e.kind IN ({kinds}) AND desk_tsv(e.text) @@ (?::text)::tsquery"
-                ))?;
-                for (k, t) in &here {
-                    let Some(q) = pg_term(t) else { continue };
-                    let ids = stmt.query_map(params![read.ticket_id, q], |r| r.get::<_, i64>(0))?;
-                    for id in ids {
-                        holding.entry(id?).or_default().push(*k);
+            let Some(hits) = self.history_hits(read, &here)? else {
+                return Ok(());
+            };
+            // Each word's statement, and the rows of each (all of them prepared before any
+            // is read: the rows borrow them).
+            let mut stmts = Vec::new();
+            for (_, sql, _) in &hits {
+                stmts.push(self.conn.prepare(sql)?);
+            }
+            let mut rows = Vec::new();
+            for (stmt, (_, _, args)) in stmts.iter_mut().zip(&hits) {
+                rows.push(stmt.query(params_from_iter(args.iter()))?);
+            }
+            let mut heads: Vec<Option<i64>> = Vec::new();
+            for r in rows.iter_mut() {
+                heads.push(next_id(r)?);
+            }
+            let mut text_of = self.conn.prepare_cached(
+                "SELECT e.text FROM events e WHERE e.id = ?1 AND e.ticket_id = ?2 \
+                 AND e.text IS NOT NULL",
+            )?;
+            // The next text holding any of the words, and which of them, until no text
+            // can change the snippet.
+            while let Some(event) = heads.iter().flatten().min().copied() {
+                if !best.open_to_most(here.len()) || *budget == 0 {
+                    break;
+                }
+                let mut held = Vec::new();
+                for (i, head) in heads.iter_mut().enumerate() {
+                    if *head == Some(event) {
+                        held.push(hits[i].0);
+                        *head = next_id(&mut rows[i])?;
                     }
                 }
-                return Ok(());
-            }
-            let first: Option<i64> = self.conn.query_row(
-                "SELECT min(id) FROM events WHERE ticket_id = ?1",
-                [read.ticket_id],
-                |r| r.get(0),
-            )?;
-            let Some(first) = first else { return Ok(()) };
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT rowid FROM search WHERE search MATCH ?1 AND rowid > ?2 AND rowid < ?3",
-            )?;
-            let part = read.ticket_id << 32;
-            for (k, t) in &here {
-                let Some(expr) = fts_term(t, read.starts) else {
+                if !best.open_to_most(held.len()) {
                     continue;
-                };
-                let expr = format!("{{{}}} : ({expr})", read.field.as_str());
-                let rows = stmt
-                    .query_map(params![expr, part, part.saturating_add(1 << 32)], |r| {
-                        r.get::<_, i64>(0)
-                    })?;
-                for rowid in rows {
-                    // The part's place in the history: its event's id past the first's.
-                    let event = rowid? - part - 1 + first;
-                    holding.entry(event).or_default().push(*k);
                 }
+                let text: Option<String> = text_of
+                    .query_row(params![event, read.ticket_id], |r| r.get(0))
+                    .optional()?;
+                let Some(text) = text else { continue };
+                *budget = budget.saturating_sub(text.len());
+                self.history_read
+                    .set(self.history_read.get().saturating_add(text.len() as u64));
+                let mut reader = PartReader::among(read.field, read.terms, |k| held.contains(&k));
+                reader.more(&text, true);
+                best.take(reader);
             }
             Ok(())
         };
-        run().map_err(|e| self.err(e))?;
-        Ok(holding)
+        run().map_err(|e| self.err(e))
+    }
+
+    /// For each term of `here` that has words, its place in the terms, and the statement and
+    /// its arguments that read the events of `read.ticket_id`'s history of `read.field` that the index finds it in,
+    /// by id, in the order written: on SQLite FTS5's parts of that ticket (a history text
+    /// is a part of its own, its row id past the ticket's by its event's place in the
+    /// history: schema V17, so the events' ids are the parts' row ids moved by the first
+    /// event's), on PostgreSQL the history's GIN index. None when the ticket has no history.
+    fn history_hits(
+        &self,
+        read: &HistoryRead<'_>,
+        here: &[(usize, &Term)],
+    ) -> rusqlite::Result<Option<Hits>> {
+        let mut hits = Vec::new();
+        if self.conn.is_postgres() {
+            let kinds = history_kinds(read.field).unwrap_or("''");
+            for (k, t) in here {
+                let Some(q) = pg_term(t) else { continue };
+                hits.push((
+                    *k,
+                    format!(
+                        "SELECT e.id FROM events e WHERE e.ticket_id = ? AND {PG_EVENT_TEXTS} \
+                         AND e.kind IN ({kinds}) AND desk_tsv(e.text) @@ (?::text)::tsquery \
+                         ORDER BY e.id"
+                    ),
+                    vec![Value::Integer(read.ticket_id), Value::Text(q)],
+                ));
+            }
+            return Ok(Some(hits));
+        }
+        let first: Option<i64> = self.conn.query_row(
+            "SELECT min(id) FROM events WHERE ticket_id = ?1",
+            [read.ticket_id],
+            |r| r.get(0),
+        )?;
+        let Some(first) = first else { return Ok(None) };
+        let part = read.ticket_id << 32;
+        for (k, t) in here {
+            let Some(expr) = fts_term(t, read.starts) else {
+                continue;
+            };
+            hits.push((
+                *k,
+                "SELECT rowid - ?1 - 1 + ?2 FROM search WHERE search MATCH ?3 \
+                 AND rowid > ?1 AND rowid < ?4 ORDER BY rowid"
+                    .to_string(),
+                vec![
+                    Value::Integer(part),
+                    Value::Integer(first),
+                    Value::Text(format!("{{{}}} : ({expr})", read.field.as_str())),
+                    Value::Integer(part.saturating_add(1 << 32)),
+                ],
+            ));
+        }
+        Ok(Some(hits))
     }
 
     /// The own searchable fields of these tickets, by id (a ticket not there is left out).
