@@ -1352,6 +1352,15 @@ fn a_history_of_megabytes_gives_the_snippet_of_the_whole_history() {
         )
     );
     assert_eq!(read("relay"), note[45]);
+    // A phrase (its last word read as the words of the index it starts): the note holding it.
+    assert_eq!(
+        shown("\"cold monday\""),
+        (
+            "note".into(),
+            "…the crew on a [cold Monday] morning Signed: the caretaker.".into()
+        )
+    );
+    assert_eq!(read("\"cold monday\""), note[44]);
     // A word of the subject only: no text of the history is read.
     assert_eq!(
         shown("flooding"),

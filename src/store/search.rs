@@ -576,22 +576,43 @@ struct HistoryRead<'a> {
     starts: &'a Terms<'a>,
 }
 
-/// A term of a snippet as an FTS5 expression finding the parts that hold it (a phrase: its
-/// words in a row, the last a start; a word: the words of the index it is the start of, as
-/// `word` reads them). None when it has no words.
-fn fts_term(t: &Term, starts: &Terms) -> Option<String> {
-    if t.phrase {
-        let words = t.words.join(" ");
-        return (!words.trim().is_empty()).then(|| format!("{}*", quoted(&words)));
+/// Where a ticket's history texts holding a term of a snippet are found in the index.
+enum Found {
+    /// The parts an FTS5 expression finds.
+    Parts(String),
+    /// Not asked of the index (every text of the part may hold it, read in turn).
+    Every,
+}
+
+/// A term of a snippet as an FTS5 expression finding the parts that hold it, read without
+/// merging the hits of every word its start stands for (FTS5 gathers those for the whole
+/// index before the first, for a start of other than 2 or 3 characters, the lengths with an
+/// index of their own; that for every ticket of a page): a word, the words of the index it
+/// is the start of (see `fts_terms`); a phrase, its words in a row, the last one each of
+/// those words; a start of 2 or 3 characters as it is. `Every` when the index's words are
+/// not read so (too many, another store), None when it has no words or no word of the index
+/// has that start.
+fn fts_term(t: &Term, starts: &Terms) -> Option<Found> {
+    let (last, before) = t.words.split_last()?;
+    if last.is_empty() {
+        return None;
     }
-    let start = t.words.first().filter(|w| !w.is_empty())?;
-    Some(match starts.words(start) {
-        Some(words) if !words.is_empty() => {
-            let any: Vec<String> = words.iter().map(|w| quoted(w)).collect();
-            format!("({})", any.join(" OR "))
+    let said = |w: &str| {
+        let mut words = before.to_vec();
+        words.push(w.to_string());
+        quoted(&words.join(" "))
+    };
+    if matches!(last.chars().count(), 2 | 3) {
+        return Some(Found::Parts(format!("{}*", said(last))));
+    }
+    match starts.words(last) {
+        Some(words) if words.is_empty() => None,
+        Some(words) => {
+            let any: Vec<String> = words.iter().map(|w| said(w)).collect();
+            Some(Found::Parts(format!("({})", any.join(" OR "))))
         }
-        _ => format!("{}*", quoted(start)),
-    })
+        None => Some(Found::Every),
+    }
 }
 
 /// A term of a snippet as a PostgreSQL `tsquery` over the desk's documents (its words in a
@@ -818,22 +839,31 @@ impl Store {
         )?;
         let Some(first) = first else { return Ok(None) };
         let part = read.ticket_id << 32;
+        let kinds = history_kinds(read.field).unwrap_or("''");
         for (k, t) in here {
-            let Some(expr) = fts_term(t, read.starts) else {
-                continue;
-            };
-            hits.push((
-                *k,
-                "SELECT rowid - ?1 - 1 + ?2 FROM search WHERE search MATCH ?3 \
-                 AND rowid > ?1 AND rowid < ?4 ORDER BY rowid"
-                    .to_string(),
-                vec![
-                    Value::Integer(part),
-                    Value::Integer(first),
-                    Value::Text(format!("{{{}}} : ({expr})", read.field.as_str())),
-                    Value::Integer(part.saturating_add(1 << 32)),
-                ],
-            ));
+            match fts_term(t, read.starts) {
+                None => {}
+                Some(Found::Parts(expr)) => hits.push((
+                    *k,
+                    "SELECT rowid - ?1 - 1 + ?2 FROM search WHERE search MATCH ?3 \
+                     AND rowid > ?1 AND rowid < ?4 ORDER BY rowid"
+                        .to_string(),
+                    vec![
+                        Value::Integer(part),
+                        Value::Integer(first),
+                        Value::Text(format!("{{{}}} : ({expr})", read.field.as_str())),
+                        Value::Integer(part.saturating_add(1 << 32)),
+                    ],
+                )),
+                Some(Found::Every) => hits.push((
+                    *k,
+                    format!(
+                        "SELECT e.id FROM events e WHERE e.ticket_id = ?1 \
+                         AND e.text IS NOT NULL AND e.kind IN ({kinds}) ORDER BY e.id"
+                    ),
+                    vec![Value::Integer(read.ticket_id)],
+                )),
+            }
         }
         Ok(Some(hits))
     }
