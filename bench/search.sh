@@ -62,6 +62,9 @@ hyperfine -N --warmup 3 --runs 30 --style basic --export-json "$W/search.json" \
   -n "search: a common word in one group" "$DESK search heating --group HOUSING" \
   -n "search: a Cyrillic word" "$DESK search квартира" \
   -n "search: a common word, ranked" "$DESK search heating --rank" \
+  -n "search: a common word, ranked, a category" "$DESK search heating --rank --query category:HSG" \
+  -n "search: a common word, ranked, a group" "$DESK search heating --rank --group HOUSING" \
+  -n "search: a common word, ranked, a rare condition" "$DESK search heating --rank --query 'category:HSG priority:urgent is:waiting'" \
   -n "list --query: three fields" "$DESK list --query 'is:open assignee:none priority>=high'" \
   -n "list --query: group, status category, age" "$DESK list --query 'group:HOUSING is:waiting updated<7d' --all" \
   -n "list --query: or, not, a date" "$DESK list --query '(sla:breached OR priority:urgent) -group:SOCIAL created>=2026-01-01'" \
@@ -72,6 +75,27 @@ hyperfine -N --warmup 3 --runs 30 --style basic --export-json "$W/search.json" \
   >/dev/null
 echo "desk search and desk list --query on $N tickets, one process per command (hyperfine, 30 runs; load $(cut -d' ' -f1-3 /proc/loadavg)):"
 table "$W/search.json"
+# The ticket with a 25 MB history (250 notes of 100 kB, each the same), and one more note
+# after them with a word of its own (added once): words its notes all hold, its subject only,
+# its last note only, a phrase, ranked, a word left out, a condition; with each command's peak
+# memory (GNU time).
+long=$(cat "$DIR/long")
+if [ "$(docs '"kone"*')" = 0 ]; then
+  "$DESK" comment "$long" "Closing remarks: the lift firm Kone replaced the drive unit" >/dev/null
+fi
+LONG=(
+  "999 keeps" "keeps" "kone" "'\"lift stopped between\"'" "keeps --rank" "kone --rank"
+  "999 keeps --rank" "lift -kone" "stopping relay" "keeps --rank --query category:GEN"
+)
+set --
+for a in "${LONG[@]}"; do set -- "$@" -n "search $a" "$DESK search $a"; done
+hyperfine -N --warmup 2 --runs 10 --style basic --export-json "$W/long.json" "$@" >/dev/null
+echo "desk search on the ticket with a 25 MB history ($long), one process per command (hyperfine, 10 runs; load $(cut -d' ' -f1-3 /proc/loadavg)):"
+table "$W/long.json"
+echo "peak memory (GNU time, one run each):"
+for a in "${LONG[@]}"; do
+  eval "/usr/bin/time -f '%M kB  search $a' \"\$DESK\" search $a" 2>&1 >/dev/null | tail -1
+done
 fi
 # Every field of the language alone and beside a group, the negations and the ORs with them:
 # `desk list --query Q` (the open tickets unless Q names statuses; a page of 50 in the working

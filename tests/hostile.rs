@@ -114,30 +114,37 @@ fn configuration_labels_never_reach_the_terminal_raw() {
     );
 }
 
+/// A ticket with `text` in every field a person fills in — subject, body, requester, contact,
+/// a note, the refusal's reason and its answer — claimed, worked on and refused.
+fn refused_with_text_everywhere(d: &Desk, text: &str) -> String {
+    let n = d.new_ticket(
+        text,
+        &["--body", text, "--requester", text, "--contact", text],
+    );
+    d.run(&["comment", &n, text]).ok();
+    d.run(&["claim", &n]).ok();
+    d.run(&["move", &n, "in_progress"]).ok();
+    d.run(&[
+        "move",
+        &n,
+        "rejected",
+        "--outcome",
+        "refused",
+        "--reason",
+        text,
+        "--answer",
+        text,
+    ])
+    .ok();
+    n
+}
+
 #[test]
 fn every_class_in_every_field_through_the_command_line() {
     let d = Desk::staffed();
     for (class, payload) in CLASSES {
         let text = format!("A{payload}Z");
-        let n = d.new_ticket(
-            &text,
-            &["--body", &text, "--requester", &text, "--contact", &text],
-        );
-        d.run(&["comment", &n, &text]).ok();
-        d.run(&["claim", &n]).ok();
-        d.run(&["move", &n, "in_progress"]).ok();
-        d.run(&[
-            "move",
-            &n,
-            "rejected",
-            "--outcome",
-            "refused",
-            "--reason",
-            &text,
-            "--answer",
-            &text,
-        ])
-        .ok();
+        let n = refused_with_text_everywhere(&d, &text);
         for args in [vec!["show", n.as_str()], vec!["list", "--all"]] {
             let r = d.run(&args);
             assert_clean(&format!("desk {}", args[0]), class, &r.ok());
@@ -176,25 +183,7 @@ fn every_class_in_every_field_on_the_desks_screen() {
     let d = Desk::staffed();
     for (class, payload) in CLASSES {
         let text = format!("A{payload}Z");
-        let n = d.new_ticket(
-            &text,
-            &["--body", &text, "--requester", &text, "--contact", &text],
-        );
-        d.run(&["comment", &n, &text]).ok();
-        d.run(&["claim", &n]).ok();
-        d.run(&["move", &n, "in_progress"]).ok();
-        d.run(&[
-            "move",
-            &n,
-            "rejected",
-            "--outcome",
-            "refused",
-            "--reason",
-            &text,
-            "--answer",
-            &text,
-        ])
-        .ok();
+        let n = refused_with_text_everywhere(&d, &text);
         let s = desk::session::Session::open(&d.db, None, Mode::Existing).expect("session");
         let mut app = desk::ui::app::App::new(
             s,

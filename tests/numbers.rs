@@ -153,7 +153,8 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP INDEX tickets_updated;
          DROP INDEX tickets_due_order;
          DROP INDEX tickets_due_at;
-         DROP INDEX tickets_responded;",
+         DROP INDEX tickets_responded;
+         DROP INDEX tickets_category;",
     )
     .expect("downgrade");
     // (V28 made `tickets_open_due` again with the time of risk: dropped above with V21's.)

@@ -523,6 +523,44 @@ fn whole_desk_pages_match_plain_sql() {
             Cond::Assignee(Who::Me).and(Cond::Open.not()),
             format!("assignee_id = {} AND is_open = 0", viewer.agent_id),
         ),
+        // Priorities: in the working order each of their urgencies walked in turn.
+        (
+            Cond::Priority(vec![Priority::Low, Priority::High]),
+            "priority IN (0, 2)".into(),
+        ),
+        (
+            Cond::Priority(vec![Priority::Normal]).not(),
+            "priority <> 1".into(),
+        ),
+        (
+            Cond::Priority(vec![Priority::Low]).and(Cond::Category(vec!["HSG".into()]).not()),
+            "priority = 0 AND category <> 'HSG'".into(),
+        ),
+        // A category has its own index since schema V30 (with the number: its walk).
+        (
+            Cond::Category(vec!["HSG".into(), "DOC".into()])
+                .and(Cond::Priority(vec![Priority::Urgent]).not()),
+            "category IN ('HSG', 'DOC') AND priority <> 3".into(),
+        ),
+        // Text: a list of its hits, walked in an order that spreads them when they are many
+        // (a common word), else read from them and sorted.
+        (
+            Text::words("the"),
+            "id IN (SELECT rowid >> 32 FROM search WHERE search MATCH 'the*')".into(),
+        ),
+        (
+            Cond::Text(Text {
+                field: Some(TextField::Subject),
+                text: "no".into(),
+                phrase: false,
+            }),
+            "id IN (SELECT rowid >> 32 FROM search WHERE search MATCH 'subject : no*')".into(),
+        ),
+        (
+            Text::words("no").and(Cond::Open.not()),
+            "is_open = 0 AND id IN (SELECT rowid >> 32 FROM search WHERE search MATCH 'no*')"
+                .into(),
+        ),
         // Their own since schema V27.
         (
             Cond::Date(DateField::Updated, Cmp::After, When::At(updated)),

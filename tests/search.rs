@@ -1243,10 +1243,13 @@ fn an_index_built_before_v26_is_folded_by_the_upgrade() {
 }
 
 /// A ticket's history of megabytes is read only as far as its snippet needs (issue 16: the
-/// first page of `desk search the` read a 25 MB history whole), and the snippet is the one
-/// the whole history gives: a match only late in the history, a part that holds more of the
-/// words than the request only after many notes, a window that ends where a note does (the
-/// next note says the text goes on).
+/// first page of `desk search the` read a 25 MB history whole; `desk search keeps`, a word
+/// of the subject only, read every note of it, 290 MB of memory): each text of the history
+/// a part of its own, only the texts the index says hold the words, and of those only the
+/// ones that could show more of the words than what was read before — a match only late in
+/// the history, a part that holds more of the words than the request only after many notes,
+/// a word in no note at all, a window that ends where its note does — and no more than a
+/// megabyte of them for a ticket when every note holds the words but no window all of them.
 #[test]
 fn a_history_of_megabytes_gives_the_snippet_of_the_whole_history() {
     let d = Desk::staffed();
@@ -1263,6 +1266,7 @@ fn a_history_of_megabytes_gives_the_snippet_of_the_whole_history() {
                 "At last the pump and the valve were replaced by the crew on a cold Monday morning",
             );
         }
+        note.push_str(" Signed: the caretaker.");
         d.run(&["comment", &n, &note]).ok();
     }
     d.run(&["comment", &n, "Closing remarks: the relay was replaced"])
@@ -1295,8 +1299,40 @@ fn a_history_of_megabytes_gives_the_snippet_of_the_whole_history() {
         out.extend(&text[at..]);
         (m["part"].as_str().unwrap_or("").to_string(), out)
     };
-    // Both words in one window only in the 45th note, the window its last words: the next
-    // note goes on.
+    // How many bytes of the history the first page's snippet reads, through the store.
+    let s = Session::open_for(&d.db, Some(&d.config()), Mode::Existing, "vasyl").expect("session");
+    let me = d.ints("SELECT id FROM agents WHERE login = 'vasyl'")[0];
+    let now = desk::session::now();
+    let viewer = Viewer {
+        agent_id: me,
+        groups: s.store.groups_of(me).expect("groups"),
+        day_start: desk::time::day_start(now),
+        now,
+    };
+    let vocab = s.store.vocabulary(&s.cfg).expect("vocabulary");
+    let read = |words: &str| -> u64 {
+        let q = Query::new(lang::parse(words, &vocab).expect("query"));
+        let before = s.store.history_bytes_read();
+        let hits = s
+            .store
+            .search_page(&s.cfg, &q, &viewer, false, 0, 20)
+            .expect("search");
+        assert!(hits[0].snippet.is_some(), "{words}");
+        s.store.history_bytes_read() - before
+    };
+    let note: Vec<u64> = d
+        .raw()
+        .column(&format!(
+            "SELECT e.text FROM events e JOIN tickets t ON t.id = e.ticket_id \
+             WHERE t.number = '{n}' AND e.kind = 'comment' ORDER BY e.id"
+        ))
+        .iter()
+        .map(|text| text.len() as u64)
+        .collect();
+    let whole: u64 = note.iter().sum();
+    assert!(whole > 2_500_000, "{whole}");
+    // Both words in one window only in the 45th note: that note alone is read (the request
+    // holds one of them; the 44 before it hold neither).
     assert_eq!(
         shown("pump valves"),
         (
@@ -1306,13 +1342,39 @@ fn a_history_of_megabytes_gives_the_snippet_of_the_whole_history() {
                 .into()
         )
     );
-    // A word only in the last note.
+    assert_eq!(read("pump valves"), note[44]);
+    // A word only in the last note: that note alone, shown without the one before it.
     assert_eq!(
         shown("relay"),
         (
             "note".into(),
-            "…morning Closing remarks: the [relay] was replaced".into()
+            "Closing remarks: the [relay] was replaced".into()
         )
+    );
+    assert_eq!(read("relay"), note[45]);
+    // A phrase (its last word read as the words of the index it starts): the note holding it.
+    assert_eq!(
+        shown("\"cold monday\""),
+        (
+            "note".into(),
+            "…the crew on a [cold Monday] morning Signed: the caretaker.".into()
+        )
+    );
+    assert_eq!(read("\"cold monday\""), note[44]);
+    // A word of the subject only: no text of the history is read.
+    assert_eq!(
+        shown("flooding"),
+        ("subject".into(), "Basement [flooding]".into())
+    );
+    assert_eq!(read("flooding"), 0);
+    // Every note holds both words, never in one window: a megabyte of them (and the note
+    // that crosses it), the first note's first word shown.
+    let (visit, bytes) = (shown("visit caretaker"), read("visit caretaker"));
+    assert_eq!(visit.0, "note");
+    assert!(visit.1.starts_with("[Visit] 0. Routine"), "{visit:?}");
+    assert!(
+        bytes >= 1 << 20 && bytes < (1 << 20) + note[0],
+        "{bytes} of {whole}"
     );
     // One word: the request holds it, the history is not needed.
     assert_eq!(
@@ -1332,6 +1394,7 @@ fn a_history_of_megabytes_gives_the_snippet_of_the_whole_history() {
                 .into()
         )
     );
+    assert_eq!(read("floor"), note[0]);
     // A reply read to its end, after the notes.
     assert_eq!(
         shown("reply:valve"),

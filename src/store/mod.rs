@@ -69,6 +69,8 @@ pub struct Store {
     /// statement instead (the plain plan, which tests compare with).
     open_hits: query::OpenHits,
     plain_open_text: bool,
+    /// The bytes of history texts snippets have read (`Store::history_bytes_read`).
+    history_read: std::cell::Cell<u64>,
 }
 
 /// How a database is opened.
@@ -631,6 +633,7 @@ impl Store {
             plain_starts: false,
             open_hits: query::OpenHits::default(),
             plain_open_text: false,
+            history_read: std::cell::Cell::new(0),
         }
     }
 

@@ -525,6 +525,11 @@ CREATE INDEX tickets_open_due ON tickets ((coalesce(due_at, 9223372036854775807)
     WHERE is_open = 1;
 "#;
 
+/// Version 30, as SQLite's: a ticket's category and its number indexed together.
+pub const V30: &str = r#"
+CREATE INDEX tickets_category ON tickets (category, number, id);
+"#;
+
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
 /// [`APPLICATION_ID`], `version` = its number), under the write lock.
@@ -541,6 +546,7 @@ pub const ALL: &[(i64, &str)] = &[
     (26, V26),
     (27, V27),
     (28, V28),
+    (29, V30),
 ];
 
 /// How many migrations this build knows (the same as SQLite's).
@@ -585,6 +591,7 @@ mod tests {
             (26, 0xcffd_aca6_8f30_8609),
             (27, 0x450f_45a0_e609_911d),
             (28, 0xea3b_765f_c0f3_3ac2),
+            (29, 0xa937_8ea5_56a7_8ddf),
         ];
         for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {
             assert_eq!(*n, version);

@@ -1020,10 +1020,21 @@ CREATE INDEX tickets_open_due ON tickets (coalesce(due_at, 9223372036854775807),
     WHERE is_open = 1;
 "#;
 
+/// A ticket's category and its number are indexed together (issue 16): the whole desk's
+/// tickets of a category in number order are one seek and a walk of a page (numbers begin
+/// with their category's code on most desks, so a walk of every number met the category's
+/// tickets only after every earlier category's: `category:HSG --all --sort number` read and
+/// sorted its 165,897 tickets of a million, 0.65-1.7 s), and a category that holds few tickets
+/// is counted and read through it in any order. A writer pays an entry per ticket, and one
+/// when its category changes. (The 30th migration; the 29th on a desk without V29.)
+pub const V30: &str = r#"
+CREATE INDEX tickets_category ON tickets (category, number, id);
+"#;
+
 /// Every migration, oldest first.
 pub const ALL: &[&str] = &[
     V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21,
-    V22, V23, V24, V25, V26, V27, V28,
+    V22, V23, V24, V25, V26, V27, V28, V30,
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -1100,6 +1111,7 @@ pub(crate) mod tests {
             0x698351cf7a860745,
             0x7ab3180b8246e0ce,
             0x93600ff88c4f8851,
+            0xa9378ea556a78ddf,
         ];
         for (i, want) in shipped.iter().enumerate() {
             assert_eq!(fnv(ALL[i]), *want, "migration V{} changed", i + 1);

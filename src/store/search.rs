@@ -15,8 +15,9 @@ use crate::core::query::words::{fold_char, stem};
 use crate::core::query::{Cond, Query, Text, TextField, Viewer};
 use crate::core::rights::{self, Action};
 use crate::error::Result;
-use crate::store::db::{Connection, Dialect, OptionalExtension, params_from_iter};
+use crate::store::db::{Connection, OptionalExtension, params, params_from_iter};
 pub use crate::store::fts_terms::Terms;
+use rusqlite::types::Value;
 use std::collections::HashMap;
 
 /// The triggers that keep the index in step, by name.
@@ -522,43 +523,28 @@ impl Suspended {
     }
 }
 
-/// The texts of a ticket's history of these kinds, one after another in the order written.
-fn history(dialect: Dialect, kinds: &str) -> String {
-    let joined = match dialect {
-        Dialect::Sqlite => "group_concat(text, char(10))",
-        Dialect::Postgres => "string_agg(text, chr(10))",
-    };
-    format!(
-        "coalesce((SELECT {joined} FROM (SELECT e.text FROM events e \
-         WHERE e.ticket_id = t.id AND e.text IS NOT NULL AND e.kind IN ({kinds}) \
-         ORDER BY e.id) AS h), '')"
-    )
-}
-
-/// What a hit is shown with: the ticket's searchable texts, part by part.
+/// What a hit is shown with: the ticket's own searchable texts (its history is read text by
+/// text: see `Store::history_snippet`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Texts {
-    pub subject: String,
-    pub body: String,
-    pub requester: String,
-    pub contact: String,
-    pub note: String,
-    pub reply: String,
-    pub message: String,
+struct Texts {
+    subject: String,
+    body: String,
+    requester: String,
+    contact: String,
 }
 
 impl Texts {
-    /// The text of a part of the ticket (None: its number, which is the ticket's own).
+    /// The text of a part of the ticket (None: its number, which is the ticket's own, or its
+    /// history).
     fn of(&self, field: TextField) -> Option<&str> {
         Some(match field {
             TextField::Subject => &self.subject,
             TextField::Body => &self.body,
             TextField::Requester => &self.requester,
             TextField::Contact => &self.contact,
-            TextField::Note => &self.note,
-            TextField::Reply => &self.reply,
-            TextField::Message => &self.message,
-            TextField::Number => return None,
+            TextField::Note | TextField::Reply | TextField::Message | TextField::Number => {
+                return None;
+            }
         })
     }
 }
@@ -576,6 +562,80 @@ const SNIPPET_ORDER: [TextField; 8] = [
     TextField::Contact,
     TextField::Number,
 ];
+
+/// How many bytes of a ticket's history texts its snippet reads at most (the texts the index
+/// says hold the words, where they can still change it; see `Store::history_snippet`).
+const HISTORY_READ_MOST: usize = 1 << 20;
+
+/// One part of a ticket's history to weigh for a snippet: the ticket, the part (notes,
+/// replies, messages), the terms shown, and how typed starts are read in the index.
+struct HistoryRead<'a> {
+    ticket_id: i64,
+    field: TextField,
+    terms: &'a [Term],
+    starts: &'a Terms<'a>,
+}
+
+/// Where a ticket's history texts holding a term of a snippet are found in the index.
+enum Found {
+    /// The parts an FTS5 expression finds.
+    Parts(String),
+    /// Not asked of the index (every text of the part may hold it, read in turn).
+    Every,
+}
+
+/// A term of a snippet as an FTS5 expression finding the parts that hold it, read without
+/// merging the hits of every word its start stands for (FTS5 gathers those for the whole
+/// index before the first, for a start of other than 2 or 3 characters, the lengths with an
+/// index of their own; that for every ticket of a page): a word, the words of the index it
+/// is the start of (see `fts_terms`); a phrase, its words in a row, the last one each of
+/// those words; a start of 2 or 3 characters as it is. `Every` when the index's words are
+/// not read so (too many, another store), None when it has no words or no word of the index
+/// has that start.
+fn fts_term(t: &Term, starts: &Terms) -> Option<Found> {
+    let (last, before) = t.words.split_last()?;
+    if last.is_empty() {
+        return None;
+    }
+    let said = |w: &str| {
+        let mut words = before.to_vec();
+        words.push(w.to_string());
+        quoted(&words.join(" "))
+    };
+    if matches!(last.chars().count(), 2 | 3) {
+        return Some(Found::Parts(format!("{}*", said(last))));
+    }
+    match starts.words(last) {
+        Some(words) if words.is_empty() => None,
+        Some(words) => {
+            let any: Vec<String> = words.iter().map(|w| said(w)).collect();
+            Some(Found::Parts(format!("({})", any.join(" OR "))))
+        }
+        None => Some(Found::Every),
+    }
+}
+
+/// A term of a snippet as a PostgreSQL `tsquery` over the desk's documents (its words in a
+/// row, the last a start). None when it has no words.
+fn pg_term(t: &Term) -> Option<String> {
+    let n = t.words.len();
+    let parts: Vec<String> = t
+        .words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| lexeme(w, i + 1 == n))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" <-> "))
+}
+
+/// For each term of a snippet, its place, and a statement and its arguments reading the
+/// events of a ticket's history it is found in (see [`Store::history_hits`]).
+type Hits = Vec<(usize, String, Vec<Value>)>;
+
+/// The next event id a statement of [`Store::history_hits`] reads (None: no more).
+fn next_id(rows: &mut crate::store::db::Rows<'_>) -> rusqlite::Result<Option<i64>> {
+    rows.next()?.map(|r| r.get::<_, i64>(0)).transpose()
+}
 
 /// A ticket a search found, and the words around what matched.
 #[derive(Debug, Clone, PartialEq)]
@@ -616,45 +676,39 @@ impl Store {
                 .collect());
         }
         let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
-        if self.conn.is_postgres() {
-            // The page's texts in one round trip, not one a part of a hit: each part whole.
-            let mut texts = self.search_texts_of(&ids)?;
-            return Ok(tickets
-                .into_iter()
-                .map(|ticket| {
-                    let x = texts.remove(&ticket.id).unwrap_or_default();
-                    let parts = SNIPPET_ORDER.map(|field| Part {
-                        field,
-                        text: x.of(field).unwrap_or(&ticket.number),
-                    });
-                    let snippet = snippet::best(&parts, &terms);
-                    Hit { ticket, snippet }
-                })
-                .collect());
-        }
-        // The tickets' own texts in one statement; their history part by part, only where
-        // it can still change the snippet and only as far as it settles it (a ticket's
-        // history may be megabytes: see `history_read`).
+        // The tickets' own texts in one statement; their history text by text, only the
+        // texts the index says hold the words, only where they can still change the snippet
+        // and only as far as they settle it (a ticket's history may be megabytes: see
+        // `history_snippet`).
         let mut own = self.own_texts_of(&ids)?;
+        let starts = self.terms();
         tickets
             .into_iter()
             .map(|ticket| {
                 let x = own.remove(&ticket.id).unwrap_or_default();
                 let mut best = Best::default();
+                let mut budget = HISTORY_READ_MOST;
                 for field in SNIPPET_ORDER {
                     if !best.open_to(field, &terms) {
                         continue;
                     }
-                    best.take(match history_kinds(field) {
-                        Some(kinds) => self.history_read(ticket.id, field, kinds, &terms)?,
-                        None => snippet::read(
+                    if history_kinds(field).is_some() {
+                        let read = HistoryRead {
+                            ticket_id: ticket.id,
+                            field,
+                            terms: &terms,
+                            starts: &starts,
+                        };
+                        self.history_snippet(&read, &mut best, &mut budget)?;
+                    } else {
+                        best.take(snippet::read(
                             &Part {
                                 field,
                                 text: x.of(field).unwrap_or(&ticket.number),
                             },
                             &terms,
-                        ),
-                    });
+                        ));
+                    }
                 }
                 Ok(Hit {
                     ticket,
@@ -664,85 +718,166 @@ impl Store {
             .collect()
     }
 
-    /// The own searchable fields of these tickets, by id (their history left empty).
-    fn own_texts_of(&self, ids: &[i64]) -> Result<HashMap<i64, Texts>> {
-        self.texts_of(ids, false)
+    /// The bytes of history texts snippets have read since this store was opened (tests,
+    /// the bench: a snippet reads what the page shows, not a ticket's whole history).
+    pub fn history_bytes_read(&self) -> u64 {
+        self.history_read.get()
     }
 
-    /// A ticket's history of these kinds read as one part of `field` — its texts one after
-    /// another in the order written, a line between them, as [`Store::search_texts_of`]
-    /// joins them — event by event, only until what was read settles the part's snippet
-    /// ([`PartReader::more`]): the first page of `desk search the` read a ticket's 25 MB
-    /// history whole to show 18 words of its first note. The words are read on from where
-    /// the last event left them, each once.
-    fn history_read<'q>(
+    /// Weighs a ticket's history texts of one part (`read.field`: notes, replies or
+    /// messages) for its snippet, each text a part of its own (a window never runs from one
+    /// text into the next): only the texts the index says hold any of the words (and which
+    /// of them), in the order written, each only when the words it holds could make a
+    /// window holding more of them than the one kept, read only as far as that settles it,
+    /// and no more than `budget` bytes of them in all (then the snippet is the best of what
+    /// was read). The index's hits of each word in the part are read in the order written,
+    /// side by side, and no further than a window holding every word that may be found
+    /// there. Before, the history was one text read from its start until its snippet
+    /// settled: `desk search keeps` on the 1M demo read the 25 MB history of the one ticket
+    /// whose subject says `keeps` (290 MB of memory), as no note ever held it.
+    fn history_snippet(
         &self,
-        ticket_id: i64,
-        field: TextField,
-        kinds: &str,
-        terms: &'q [Term],
-    ) -> Result<PartReader<'q>> {
-        let run = || -> rusqlite::Result<PartReader<'q>> {
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT e.text FROM events e
-                 WHERE e.ticket_id = ?1 AND e.text IS NOT NULL AND e.kind IN ({kinds})
-                 ORDER BY e.id"
-            ))?;
-            let mut rows = stmt.query([ticket_id])?;
-            let mut reader = PartReader::new(field, terms);
-            let mut text = String::new();
-            let mut first = true;
-            while let Some(row) = rows.next()? {
-                if !first {
-                    text.push('\n');
-                }
-                first = false;
-                text.push_str(&row.get::<_, String>(0)?);
-                if reader.more(&text, false) {
-                    return Ok(reader);
-                }
+        read: &HistoryRead<'_>,
+        best: &mut Best,
+        budget: &mut usize,
+    ) -> Result<()> {
+        let here: Vec<(usize, &Term)> = read
+            .terms
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.field.is_none_or(|f| f == read.field))
+            .collect();
+        if here.is_empty() {
+            return Ok(());
+        }
+        let mut run = || -> rusqlite::Result<()> {
+            let Some(hits) = self.history_hits(read, &here)? else {
+                return Ok(());
+            };
+            // Each word's statement, and the rows of each (all of them prepared before any
+            // is read: the rows borrow them).
+            let mut stmts = Vec::new();
+            for (_, sql, _) in &hits {
+                stmts.push(self.conn.prepare(sql)?);
             }
-            reader.more(&text, true);
-            Ok(reader)
+            let mut rows = Vec::new();
+            for (stmt, (_, _, args)) in stmts.iter_mut().zip(&hits) {
+                rows.push(stmt.query(params_from_iter(args.iter()))?);
+            }
+            let mut heads: Vec<Option<i64>> = Vec::new();
+            for r in rows.iter_mut() {
+                heads.push(next_id(r)?);
+            }
+            let mut text_of = self.conn.prepare_cached(
+                "SELECT e.text FROM events e WHERE e.id = ?1 AND e.ticket_id = ?2 \
+                 AND e.text IS NOT NULL",
+            )?;
+            // The next text holding any of the words, and which of them, until no text
+            // can change the snippet.
+            while let Some(event) = heads.iter().flatten().min().copied() {
+                if !best.open_to_most(here.len()) || *budget == 0 {
+                    break;
+                }
+                let mut held = Vec::new();
+                for (i, head) in heads.iter_mut().enumerate() {
+                    if *head == Some(event) {
+                        held.push(hits[i].0);
+                        *head = next_id(&mut rows[i])?;
+                    }
+                }
+                if !best.open_to_most(held.len()) {
+                    continue;
+                }
+                let text: Option<String> = text_of
+                    .query_row(params![event, read.ticket_id], |r| r.get(0))
+                    .optional()?;
+                let Some(text) = text else { continue };
+                *budget = budget.saturating_sub(text.len());
+                self.history_read
+                    .set(self.history_read.get().saturating_add(text.len() as u64));
+                let mut reader = PartReader::among(read.field, read.terms, |k| held.contains(&k));
+                reader.more(&text, true);
+                best.take(reader);
+            }
+            Ok(())
         };
         run().map_err(|e| self.err(e))
     }
 
-    /// The searchable texts of a ticket, as the index holds them.
-    pub fn search_texts(&self, ticket_id: i64) -> Result<Texts> {
-        Ok(self
-            .search_texts_of(&[ticket_id])?
-            .remove(&ticket_id)
-            .unwrap_or_default())
+    /// For each term of `here` that has words, its place in the terms, and the statement and
+    /// its arguments that read the events of `read.ticket_id`'s history of `read.field` that the index finds it in,
+    /// by id, in the order written: on SQLite FTS5's parts of that ticket (a history text
+    /// is a part of its own, its row id past the ticket's by its event's place in the
+    /// history: schema V17, so the events' ids are the parts' row ids moved by the first
+    /// event's), on PostgreSQL the history's GIN index. None when the ticket has no history.
+    fn history_hits(
+        &self,
+        read: &HistoryRead<'_>,
+        here: &[(usize, &Term)],
+    ) -> rusqlite::Result<Option<Hits>> {
+        let mut hits = Vec::new();
+        if self.conn.is_postgres() {
+            let kinds = history_kinds(read.field).unwrap_or("''");
+            for (k, t) in here {
+                let Some(q) = pg_term(t) else { continue };
+                hits.push((
+                    *k,
+                    format!(
+                        "SELECT e.id FROM events e WHERE e.ticket_id = ? AND {PG_EVENT_TEXTS} \
+                         AND e.kind IN ({kinds}) AND desk_tsv(e.text) @@ (?::text)::tsquery \
+                         ORDER BY e.id"
+                    ),
+                    vec![Value::Integer(read.ticket_id), Value::Text(q)],
+                ));
+            }
+            return Ok(Some(hits));
+        }
+        let first: Option<i64> = self.conn.query_row(
+            "SELECT min(id) FROM events WHERE ticket_id = ?1",
+            [read.ticket_id],
+            |r| r.get(0),
+        )?;
+        let Some(first) = first else { return Ok(None) };
+        let part = read.ticket_id << 32;
+        let kinds = history_kinds(read.field).unwrap_or("''");
+        for (k, t) in here {
+            match fts_term(t, read.starts) {
+                None => {}
+                Some(Found::Parts(expr)) => hits.push((
+                    *k,
+                    "SELECT rowid - ?1 - 1 + ?2 FROM search WHERE search MATCH ?3 \
+                     AND rowid > ?1 AND rowid < ?4 ORDER BY rowid"
+                        .to_string(),
+                    vec![
+                        Value::Integer(part),
+                        Value::Integer(first),
+                        Value::Text(format!("{{{}}} : ({expr})", read.field.as_str())),
+                        Value::Integer(part.saturating_add(1 << 32)),
+                    ],
+                )),
+                Some(Found::Every) => hits.push((
+                    *k,
+                    format!(
+                        "SELECT e.id FROM events e WHERE e.ticket_id = ?1 \
+                         AND e.text IS NOT NULL AND e.kind IN ({kinds}) ORDER BY e.id"
+                    ),
+                    vec![Value::Integer(read.ticket_id)],
+                )),
+            }
+        }
+        Ok(Some(hits))
     }
 
-    /// The searchable texts of these tickets, by id (a ticket not there is left out).
-    pub fn search_texts_of(&self, ids: &[i64]) -> Result<HashMap<i64, Texts>> {
-        self.texts_of(ids, true)
-    }
-
-    /// The searchable texts of these tickets, by id: their own fields, and their history
-    /// when `with_history` (else left empty).
-    fn texts_of(&self, ids: &[i64], with_history: bool) -> Result<HashMap<i64, Texts>> {
+    /// The own searchable fields of these tickets, by id (a ticket not there is left out).
+    fn own_texts_of(&self, ids: &[i64]) -> Result<HashMap<i64, Texts>> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let d = self.conn.dialect();
-        let part = |kinds: &str| {
-            if with_history {
-                history(d, kinds)
-            } else {
-                "''".to_string()
-            }
-        };
         let run = || -> rusqlite::Result<HashMap<i64, Texts>> {
             let marks = vec!["?"; ids.len()].join(", ");
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT t.id, t.subject, t.body, t.requester, t.contact, {}, {}, {}
-                 FROM tickets t WHERE t.id IN ({marks})",
-                part("'comment', 'status', 'outcome', 'assigned', 'group'"),
-                part("'reply'"),
-                part("'message'")
+                "SELECT t.id, t.subject, t.body, t.requester, t.contact
+                 FROM tickets t WHERE t.id IN ({marks})"
             ))?;
             stmt.query_map(params_from_iter(ids), |r| {
                 Ok((
@@ -752,9 +887,6 @@ impl Store {
                         body: r.get(2)?,
                         requester: r.get(3)?,
                         contact: r.get(4)?,
-                        note: r.get(5)?,
-                        reply: r.get(6)?,
-                        message: r.get(7)?,
                     },
                 ))
             })?

@@ -147,6 +147,12 @@ impl Best {
         }
     }
 
+    /// Whether a part whose windows can hold at most `most` different terms could replace
+    /// the window kept (a part that can hold none never can).
+    pub fn open_to_most(&self, most: usize) -> bool {
+        most > 0 && self.0.as_ref().is_none_or(|(held, _)| most > *held)
+    }
+
     /// Weighs the next part, as read.
     pub fn take(&mut self, part: PartReader<'_>) {
         if let Some((held, s)) = part.best
@@ -205,9 +211,18 @@ pub struct PartReader<'q> {
 
 impl<'q> PartReader<'q> {
     pub fn new(field: TextField, terms: &'q [Term]) -> Self {
+        PartReader::among(field, terms, |_| true)
+    }
+
+    /// A reader of a part that can hold only the terms `held` says (by their place in
+    /// `terms`) — those an index found in it: the others are not sought, and a window
+    /// holding all of those settles it.
+    pub fn among(field: TextField, terms: &'q [Term], held: impl Fn(usize) -> bool) -> Self {
         let here: Vec<&Term> = terms
             .iter()
-            .filter(|t| t.field.is_none_or(|f| f == field))
+            .enumerate()
+            .filter(|(k, t)| held(*k) && t.field.is_none_or(|f| f == field))
+            .map(|(_, t)| t)
             .collect();
         let longest = here.iter().map(|t| t.words.len()).max().unwrap_or(0).max(1);
         PartReader {

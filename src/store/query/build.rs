@@ -171,7 +171,15 @@ impl Builder<'_> {
             }
             Cond::Group(g) => self.group(g),
             Cond::Category(codes) => {
-                self.one_of("t.category", codes.iter().map(|c| Value::Text(c.clone())))
+                // The category's index (schema V30) holds the whole desk: never for the open
+                // tickets, a few in a thousand of it, which SQLite, without statistics, would
+                // read through it (`category:HSG --sort updated`: 165,897 rows of a million).
+                let col = if self.open_only && !self.conn.is_postgres() {
+                    "+t.category"
+                } else {
+                    "t.category"
+                };
+                self.one_of(col, codes.iter().map(|c| Value::Text(c.clone())))
             }
             Cond::Priority(ps) => {
                 self.one_of("t.priority", ps.iter().map(|p| Value::Integer(p.rank())))
@@ -446,7 +454,7 @@ impl Store {
 
     /// The words of the index typed starts stand for, for one statement (see `fts_terms`):
     /// on SQLite, unless the plain plan was asked for.
-    pub(super) fn terms(&self) -> Terms<'_> {
+    pub(in crate::store) fn terms(&self) -> Terms<'_> {
         match self.conn.sqlite() {
             Ok(c) if !self.plain_starts => {
                 let terms = Terms::of(c);
