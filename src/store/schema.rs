@@ -1224,4 +1224,28 @@ pub(crate) mod tests {
             .expect("version");
         assert_eq!(v, latest_version());
     }
+
+    /// SQLite parses every view and trigger at each process's first statement: the search
+    /// index's folding is written once per text, in the rows' generated columns (V30), and the
+    /// index's view and triggers only name those columns.
+    #[test]
+    fn the_search_folding_is_parsed_once_per_text() {
+        let mut conn = rusqlite::Connection::open_in_memory().expect("memory db");
+        migrations().to_latest(&mut conn).expect("migrate");
+        let chains = |types: &str| -> i64 {
+            conn.query_row(
+                &format!(
+                    "SELECT coalesce(sum((length(sql) - length(replace(sql, 'replace(', '')))
+                         / length('replace(')), 0)
+                     FROM sqlite_schema WHERE type IN ({types})"
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .expect("schema")
+        };
+        assert_eq!(chains("'view', 'trigger'"), 0);
+        // Twelve calls for each of the six texts: the ticket's five and the history's one.
+        assert_eq!(chains("'table'"), 6 * 12);
+    }
 }
