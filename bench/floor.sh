@@ -7,8 +7,10 @@
 # hello world, bench/show_floor.rs (the same bundled SQLite, the same opening and statements as
 # `desk show`, nothing else), bench/show_floor.c (the same in C, the system's SQLite), `desk
 # --help`, `desk show NUMBER`, `desk list --group G --limit 50`, fossil's report on as many
-# tickets, bench/new_floor.rs (the same opening and statements as `desk new`, one commit with
-# the same durability, on a copy of the desk of its own), `desk new` and fossil's `ticket add`;
+# tickets, a process that writes 4 KiB and syncs it once (dd: the least a durable
+# acknowledgement costs on this disk), bench/new_floor.rs (the same opening and statements as
+# `desk new`, one commit with the same durability, on a copy of the desk of its own), `desk
+# new` and fossil's `ticket add`;
 # then, for each, perf stat (task-clock, page faults; -r RUNS) and the instructions counted by
 # callgrind (user space, the loader included; repeatable on a loaded machine).
 #   usage: bash bench/floor.sh [TICKETS] [RUNS]     (default 10000 tickets, 200 runs)
@@ -55,6 +57,7 @@ GROUP=$($DESK group list --json | sed -n 's/.*"code": "\(.*\)".*/\1/p' | head -1
 NEW_GROUP=$($DESK show "$($DESK new --subject bench-probe --category GEN 2>/dev/null)" --json |
   sed -n 's/^  "group": "\(.*\)",$/\1/p')
 mkdir -m 700 "$W/floor" && sqlite3 "$DESK_DB" ".backup $W/floor/desk.db" && chmod 600 "$W/floor/desk.db"
+head -c 4096 /dev/urandom >"$W/block"      # what the one-sync row writes and syncs
 # fossil's tickets as bench/all.sh makes them, in one transaction (one sync, not N).
 (cd "$W" && fossil init -A "$USER" f.fossil >/dev/null)
 {
@@ -67,10 +70,11 @@ mkdir -m 700 "$W/floor" && sqlite3 "$DESK_DB" ".backup $W/floor/desk.db" && chmo
 
 names=("/bin/true" "hello world (Rust)" "show floor (C, system SQLite)" "show floor (Rust, rusqlite)"
   "desk --help" "desk show" "desk list, filtered" "fossil ticket show (report)"
-  "new floor (Rust, rusqlite)" "desk new" "fossil ticket add")
+  "one sync (dd, 4 KiB)" "new floor (Rust, rusqlite)" "desk new" "fossil ticket add")
 cmds=("/bin/true" "$W/hello" "$W/show_floor_c $DESK_DB $NUM" "$FLOOR_RS $DESK_DB $NUM"
   "$DESK --help" "$DESK show $NUM" "$DESK list --group $GROUP --limit 50"
   "fossil ticket show 0 -R $W/f.fossil -q"
+  "dd if=$W/block of=$W/floor/synced bs=4k count=1 conv=notrunc,fsync status=none"
   "$NEW_FLOOR $W/floor/desk.db bench-probe GEN $NEW_GROUP"
   "$DESK new --subject bench-probe --category GEN"
   "fossil ticket add title x status Open type Code_Defect -R $W/f.fossil")
@@ -116,7 +120,8 @@ print("|:--|--:|--:|--:|--:|--:|--:|")
 for l in open(f"{w}/stat"):
     name, tc, pf, ir = l.rstrip("\n").split("\t")
     r = h[name]; med = statistics.median(r["times"])
-    fossil = add if name in ("new floor (Rust, rusqlite)", "desk new", "fossil ticket add") else report
+    fossil = add if name in ("one sync (dd, 4 KiB)", "new floor (Rust, rusqlite)", "desk new",
+                             "fossil ticket add") else report
     ir = f"{int(ir) / 1e6:.2f} M" if ir.isdigit() else ir
     print(f"| {name} | {med * 1000:.2f} ms | {r['mean'] * 1000:.2f} ± {r['stddev'] * 1000:.2f} ms "
           f"| {fossil / med:.1f}× | {tc} ms | {pf} | {ir} |")
