@@ -14,7 +14,9 @@
 # BEFORE=/tmp/desk-before (a kept build) times that build too, in the same rounds as DESK and
 # the peers, as "before: …" rows; ONLY=process stops after the per-process rounds. The floor
 # under `desk show` (bench/show_floor.rs: the same SQLite, opening and statements, nothing else;
-# FLOOR_RS=a kept build) is timed in the same rounds, its ratio to the peers a row of its own.
+# FLOOR_RS=a kept build) is timed in the same rounds, its ratio to the peers a row of its own;
+# so is the floor under `desk new` (bench/new_floor.rs: the same opening and statements, one
+# commit with the same durability; NEW_FLOOR=a kept build), on a copy of the desk of its own.
 # Peers are timed up to 100,000 items (taskwarrior reads every pending task at every command: a
 # million takes minutes per command).
 # Installs hyperfine, fossil, taskwarrior, sqlite3 and tmux from Debian's packages when missing.
@@ -40,6 +42,10 @@ if [ -z "${FLOOR_RS:-}" ]; then
   cargo build --release -q --example show_floor
   FLOOR_RS=$PWD/target/release/examples/show_floor
 fi
+if [ -z "${NEW_FLOOR:-}" ]; then
+  cargo build --release -q --example new_floor
+  NEW_FLOOR=$PWD/target/release/examples/new_floor
+fi
 W=$(mktemp -d /tmp/desk-bench-all.XXXXXX); trap 'rm -rf "$W"' EXIT
 R=$W/results; : >"$R"       # one line per figure: key value (ms, or a rate)
 say() { echo "$*" >&2; }
@@ -56,6 +62,12 @@ if [ ! -f "$DESK_DB" ]; then
 fi
 NUM=$($DESK list --limit 1 --json | sed -n 's/.*"number": "\(.*\)".*/\1/p' | head -1)
 GROUP=$($DESK group list --json | sed -n 's/.*"code": "\(.*\)".*/\1/p' | head -1)
+# The group desk routes a GEN request to (the new floor has no router), and the new floor's
+# own copy of the desk: it writes the report's figures back as read (bench/new_floor.rs).
+NEW_GROUP=$($DESK show "$($DESK new --subject 'bench probe' --category GEN 2>/dev/null)" --json |
+  sed -n 's/^  "group": "\(.*\)",$/\1/p')
+mkdir -m 700 "$W/floor-new" && sqlite3 "$DESK_DB" ".backup $W/floor-new/desk.db"
+chmod 600 "$W/floor-new/desk.db"
 
 # The peers, on as many items.
 PEERS=0
@@ -83,7 +95,8 @@ for r in $(seq "$ROUNDS"); do
   set -- -n "desk new" "$DESK new --subject 'bench probe' --category GEN" \
     -n "desk show" "$DESK show $NUM" \
     -n "desk list, filtered" "$DESK list --group $GROUP --limit 50" \
-    -n "show floor (bare SQLite)" "$FLOOR_RS $DESK_DB $NUM"
+    -n "show floor (bare SQLite)" "$FLOOR_RS $DESK_DB $NUM" \
+    -n "new floor (bare SQLite)" "$NEW_FLOOR $W/floor-new/desk.db 'bench probe' GEN $NEW_GROUP"
   if [ -n "${BEFORE:-}" ]; then
     set -- "$@" -n "before: desk new" "$BEFORE new --subject 'bench probe' --category GEN" \
       -n "before: desk show" "$BEFORE show $NUM" \
@@ -174,6 +187,7 @@ versus("desk new", "fossil ticket add", "task add", "≥ 2× the fastest peer")
 versus("desk show", "fossil ticket show (report)", "task list project:p3", "≥ 10×")
 versus("desk list, filtered", "fossil ticket show (report)", "task list project:p3", "≥ 10×")
 versus("show floor (bare SQLite)", "fossil ticket show (report)", "task list project:p3", "(the floor)")
+versus("new floor (bare SQLite)", "fossil ticket add", "task add", "(the floor)")
 if "before: desk new" in rs[0]:
     versus("before: desk new", "fossil ticket add", "task add", "≥ 2× the fastest peer")
     versus("before: desk show", "fossil ticket show (report)", "task list project:p3", "≥ 10×")

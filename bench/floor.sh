@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # The floor under a one-shot desk command on this machine (issue 17, target 1): how far `desk
-# show` is from the least a process can do to show the same ticket, and how far that least is
-# from fossil's report (the fastest peer's, which `desk show` and a filtered `desk list` are to
-# beat 10×). In ONE hyperfine run (-N, so no shell in between): /bin/true, a Rust hello world,
-# bench/show_floor.rs (the same bundled SQLite, the same opening and statements as `desk show`,
-# nothing else), bench/show_floor.c (the same in C, the system's SQLite), `desk --help`,
-# `desk show NUMBER`, `desk list --group G --limit 50` and fossil's report on as many tickets;
+# show` and `desk new` are from the least a process can do to show the same ticket or register
+# the same request durably, and how far those least are from fossil's report and fossil's
+# `ticket add` (the fastest peer's, which `desk show` and a filtered `desk list` are to beat
+# 10×, `desk new` 2×). In ONE hyperfine run (-N, so no shell in between): /bin/true, a Rust
+# hello world, bench/show_floor.rs (the same bundled SQLite, the same opening and statements as
+# `desk show`, nothing else), bench/show_floor.c (the same in C, the system's SQLite), `desk
+# --help`, `desk show NUMBER`, `desk list --group G --limit 50`, fossil's report on as many
+# tickets, a process that writes 4 KiB and syncs it once (dd: the least a durable
+# acknowledgement costs on this disk), bench/new_floor.rs (the same opening and statements as
+# `desk new`, one commit with the same durability, on a copy of the desk of its own), `desk
+# new` and fossil's `ticket add`;
 # then, for each, perf stat (task-clock, page faults; -r RUNS) and the instructions counted by
 # callgrind (user space, the loader included; repeatable on a loaded machine).
 #   usage: bash bench/floor.sh [TICKETS] [RUNS]     (default 10000 tickets, 200 runs)
-#   e.g.   DESK=/tmp/desk-before FLOOR_RS=/tmp/show_floor bash bench/floor.sh     (kept builds)
+#   e.g.   DESK=/tmp/desk-before FLOOR_RS=/tmp/show_floor NEW_FLOOR=/tmp/new_floor \
+#            bash bench/floor.sh                                                (kept builds)
 # The desk is bench/all.sh's (/tmp/desk-bench-TICKETS, made by it when missing, or
-# DESK_BENCH_DIR). CALLGRIND=0 skips the instruction counts; PERF=0 perf stat.
+# DESK_BENCH_DIR); every write row adds a ticket per run to its desk. CALLGRIND=0 skips the
+# instruction counts; PERF=0 perf stat.
 set -eu
 N=${1:-10000}
 RUNS=${2:-200}
@@ -27,6 +34,10 @@ if [ -z "${FLOOR_RS:-}" ]; then
   cargo build --release -q --example show_floor
   FLOOR_RS=$PWD/target/release/examples/show_floor
 fi
+if [ -z "${NEW_FLOOR:-}" ]; then
+  cargo build --release -q --example new_floor
+  NEW_FLOOR=$PWD/target/release/examples/new_floor
+fi
 W=$(mktemp -d /tmp/desk-bench-floor.XXXXXX); trap 'rm -rf "$W"' EXIT
 gcc -O2 -o "$W/show_floor_c" bench/show_floor.c -lsqlite3
 echo 'fn main() { println!("hello"); }' >"$W/hello.rs"
@@ -41,6 +52,12 @@ if [ ! -f "$DESK_DB" ]; then
 fi
 NUM=$($DESK list --limit 1 --json | sed -n 's/.*"number": "\(.*\)".*/\1/p' | head -1)
 GROUP=$($DESK group list --json | sed -n 's/.*"code": "\(.*\)".*/\1/p' | head -1)
+# The group desk routes a GEN request to (the new floor has no router), and the new floor's
+# own copy of the desk: it writes the report's figures back as read (bench/new_floor.rs).
+NEW_GROUP=$($DESK show "$($DESK new --subject bench-probe --category GEN 2>/dev/null)" --json |
+  sed -n 's/^  "group": "\(.*\)",$/\1/p')
+mkdir -m 700 "$W/floor" && sqlite3 "$DESK_DB" ".backup $W/floor/desk.db" && chmod 600 "$W/floor/desk.db"
+head -c 4096 /dev/urandom >"$W/block"      # what the one-sync row writes and syncs
 # fossil's tickets as bench/all.sh makes them, in one transaction (one sync, not N).
 (cd "$W" && fossil init -A "$USER" f.fossil >/dev/null)
 {
@@ -52,10 +69,15 @@ GROUP=$($DESK group list --json | sed -n 's/.*"code": "\(.*\)".*/\1/p' | head -1
 } | sqlite3 "$W/f.fossil"
 
 names=("/bin/true" "hello world (Rust)" "show floor (C, system SQLite)" "show floor (Rust, rusqlite)"
-  "desk --help" "desk show" "desk list, filtered" "fossil ticket show (report)")
+  "desk --help" "desk show" "desk list, filtered" "fossil ticket show (report)"
+  "one sync (dd, 4 KiB)" "new floor (Rust, rusqlite)" "desk new" "fossil ticket add")
 cmds=("/bin/true" "$W/hello" "$W/show_floor_c $DESK_DB $NUM" "$FLOOR_RS $DESK_DB $NUM"
   "$DESK --help" "$DESK show $NUM" "$DESK list --group $GROUP --limit 50"
-  "fossil ticket show 0 -R $W/f.fossil -q")
+  "fossil ticket show 0 -R $W/f.fossil -q"
+  "dd if=$W/block of=$W/floor/synced bs=4k count=1 conv=notrunc,fsync status=none"
+  "$NEW_FLOOR $W/floor/desk.db bench-probe GEN $NEW_GROUP"
+  "$DESK new --subject bench-probe --category GEN"
+  "fossil ticket add title x status Open type Code_Defect -R $W/f.fossil")
 for i in "${!cmds[@]}"; do
   ${cmds[$i]} >/dev/null || { echo "floor.sh: ${names[$i]} failed" >&2; exit 1; }
 done
@@ -87,15 +109,19 @@ python3 - "$W" "$N" "$RUNS" <<'PY'
 import json, statistics, sys
 w, n, runs = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 h = {r["command"]: r for r in json.load(open(f"{w}/h.json"))["results"]}
-fossil = statistics.median(h["fossil ticket show (report)"]["times"])
+report = statistics.median(h["fossil ticket show (report)"]["times"])
+add = statistics.median(h["fossil ticket add"]["times"])
 print(f"one process per command on {n:,} tickets: wall time median and mean ± sd of {runs} runs "
-      "(hyperfine -N), task-clock and page faults (perf stat, mean), instructions (callgrind)")
+      "(hyperfine -N), task-clock and page faults (perf stat, mean), instructions (callgrind); "
+      "the ratio to fossil's report for a reading command, to fossil's ticket add for a writing one")
 print()
-print("| command | median | mean ± sd | fossil's report / this | task-clock | page faults | instructions |")
+print("| command | median | mean ± sd | fossil / this | task-clock | page faults | instructions |")
 print("|:--|--:|--:|--:|--:|--:|--:|")
 for l in open(f"{w}/stat"):
     name, tc, pf, ir = l.rstrip("\n").split("\t")
     r = h[name]; med = statistics.median(r["times"])
+    fossil = add if name in ("one sync (dd, 4 KiB)", "new floor (Rust, rusqlite)", "desk new",
+                             "fossil ticket add") else report
     ir = f"{int(ir) / 1e6:.2f} M" if ir.isdigit() else ir
     print(f"| {name} | {med * 1000:.2f} ms | {r['mean'] * 1000:.2f} ± {r['stddev'] * 1000:.2f} ms "
           f"| {fossil / med:.1f}× | {tc} ms | {pf} | {ir} |")

@@ -1,6 +1,7 @@
 //! The floor under `desk show` on this machine (issue 17, target 1; bench/floor.sh): the least
 //! a process can do to show one ticket of a desk the way `desk show` does. Linked against the
 //! same bundled SQLite (rusqlite, the desk's features), it opens the desk as desk opens it —
+//! desk's file system (`store::vfs`, which also keeps SQLite from counting its memory),
 //! read-write, no mutex, a busy timeout, temporary storage in memory, the log kept between
 //! processes and not copied back at close, WAL, synchronous=FULL, foreign keys on, the
 //! journal's size limit, the version check — reads the two settings desk reads at each start
@@ -70,7 +71,11 @@ fn rows(c: &Connection, out: &mut impl Write, sql: &str, id: i64) -> rusqlite::R
 
 fn show(path: &str, number: &str) -> rusqlite::Result<()> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let c = Connection::open_with_flags(path, flags)?;
+    let c = if desk::store::vfs::registered() {
+        Connection::open_with_flags_and_vfs(path, flags, desk::store::vfs::NAME)?
+    } else {
+        Connection::open_with_flags(path, flags)?
+    };
     c.busy_timeout(Duration::from_secs(5))?;
     c.execute_batch("PRAGMA temp_store = MEMORY")?;
     // The log is kept between processes, as desk keeps it (SQLITE_FCNTL_PERSIST_WAL).
@@ -91,7 +96,8 @@ fn show(path: &str, number: &str) -> rusqlite::Result<()> {
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     let _: String = c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    c.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")?;
+    c.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")?;
+    c.execute_batch("PRAGMA foreign_keys = ON;")?;
     c.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
     c.execute_batch("PRAGMA journal_size_limit = 1048576")?;
     // The two settings desk reads at each start, and the person running it.

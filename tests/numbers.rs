@@ -129,6 +129,12 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP TRIGGER search_event;
          DROP TABLE search;
          DROP VIEW search_doc;
+         ALTER TABLE tickets DROP COLUMN search_number;
+         ALTER TABLE tickets DROP COLUMN search_subject;
+         ALTER TABLE tickets DROP COLUMN search_requester;
+         ALTER TABLE tickets DROP COLUMN search_contact;
+         ALTER TABLE tickets DROP COLUMN search_body;
+         ALTER TABLE events DROP COLUMN search_text;
          DROP TABLE desk_events;
          ALTER TABLE agents DROP COLUMN mail;
          DROP INDEX tickets_open_number;

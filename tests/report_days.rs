@@ -428,8 +428,16 @@ fn a_desk_upgraded_from_v23_gives_the_same_reports() {
                  ((coalesce(due_at, 9223372036854775807)), urgency, id) WHERE is_open = 1;",
         );
         if !d.is_postgres() {
-            // The search index as V17 built it (V26 folds it).
+            // The search index as V17 built it (V26 folds it, V30 through generated columns).
             d.exec(desk::store::schema::V17);
+            d.exec(
+                "ALTER TABLE tickets DROP COLUMN search_number;
+                 ALTER TABLE tickets DROP COLUMN search_subject;
+                 ALTER TABLE tickets DROP COLUMN search_requester;
+                 ALTER TABLE tickets DROP COLUMN search_contact;
+                 ALTER TABLE tickets DROP COLUMN search_body;
+                 ALTER TABLE events DROP COLUMN search_text;",
+            );
         }
         d.exec(if d.is_postgres() {
             "UPDATE desk_schema SET version = 23"

@@ -31,7 +31,7 @@ pub mod search;
 pub mod sla;
 pub mod tickets;
 pub mod timers;
-mod vfs;
+pub mod vfs;
 
 use crate::error::{Error, Result};
 use crate::msg;

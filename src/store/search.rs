@@ -6,7 +6,6 @@
 use super::Store;
 use super::check::Violation;
 use super::query::Start;
-use super::schema::index_fold;
 use super::tickets::Ticket;
 use crate::core::config::Config;
 use crate::core::model::Actor;
@@ -464,45 +463,28 @@ impl Suspended {
         ];
         set_fts(tx, "hashsize", BULK_HASHSIZE)?;
         set_fts(tx, "automerge", 0)?;
-        // The parts of those tickets, as `search_doc` has them (folded: schema V26), read
-        // through the tickets' and the history's own indexes (the view's row ids are computed).
+        // The parts of those tickets, as `search_doc` has them (folded by the rows' generated
+        // columns: schema V26, V30), read through the tickets' and the history's own indexes
+        // (the view's row ids are computed).
         tx.execute(
-            concat!(
-                "INSERT INTO search (rowid, number, subject, requester, contact, body)
-             SELECT t.id << 32, ",
-                index_fold!("t.number || ' ' || t.number_key"),
-                ", ",
-                index_fold!("t.subject"),
-                ", ",
-                index_fold!("t.requester"),
-                ", ",
-                index_fold!("t.contact"),
-                ", ",
-                index_fold!("t.body"),
-                " FROM tickets t WHERE t.id > ?1"
-            ),
+            "INSERT INTO search (rowid, number, subject, requester, contact, body)
+             SELECT t.id << 32, t.search_number, t.search_subject, t.search_requester,
+                 t.search_contact, t.search_body
+             FROM tickets t WHERE t.id > ?1",
             [after],
         )?;
         tx.execute(
-            concat!(
-                "INSERT INTO search (rowid, note, reply, message)
+            "INSERT INTO search (rowid, note, reply, message)
              SELECT (e.ticket_id << 32) + e.id + 1
                      - (SELECT min(f.id) FROM events f WHERE f.ticket_id = e.ticket_id),
                  CASE WHEN e.kind IN ('comment', 'status', 'outcome', 'assigned', 'group')
-                     THEN ",
-                index_fold!("e.text"),
-                " ELSE '' END,
-                 CASE WHEN e.kind = 'reply' THEN ",
-                index_fold!("e.text"),
-                " ELSE '' END,
-                 CASE WHEN e.kind = 'message' THEN ",
-                index_fold!("e.text"),
-                " ELSE '' END
+                     THEN e.search_text ELSE '' END,
+                 CASE WHEN e.kind = 'reply' THEN e.search_text ELSE '' END,
+                 CASE WHEN e.kind = 'message' THEN e.search_text ELSE '' END
              FROM events e
              WHERE e.ticket_id > ?1 AND e.text IS NOT NULL AND e.text <> ''
                  AND e.kind IN ('comment', 'status', 'outcome', 'assigned', 'group', 'reply',
-                     'message')"
-            ),
+                     'message')",
             [after],
         )?;
         for (key, was, default) in kept {

@@ -9,6 +9,8 @@
 //! synced at once, whoever creates it (a reader too), so the name of every `-wal` desk made is
 //! durable before anything is committed in it. A commit still returns only once its pages are
 //! synced in the log (`synchronous=FULL`).
+//!
+//! Public for bench/new_floor.rs, the floor under `desk new`, which opens a desk as desk does.
 
 use rusqlite::ffi;
 use std::ffi::{CStr, c_char, c_int};
