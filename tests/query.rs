@@ -13,6 +13,32 @@ use desk::store::Mode;
 use desk::store::query::Start;
 use std::collections::BTreeSet;
 
+/// The ids a query's pages give, read forwards `ahead` at a time (each page after the last
+/// one's key) and backwards `behind` at a time from the bottom (each page before the first
+/// one's key): (forwards, backwards), each in the list's order.
+fn both_ways(
+    page: impl for<'a> Fn(Start<'a>, usize) -> Vec<desk::store::query::QueueRow>,
+    ahead: usize,
+    behind: usize,
+) -> (Vec<i64>, Vec<i64>) {
+    let ids = |rows: &[desk::store::query::QueueRow]| -> Vec<i64> {
+        rows.iter().map(|r| r.ticket.id).collect()
+    };
+    let mut seen = Vec::new();
+    let mut rows = page(Start::Top, ahead);
+    while let Some(last) = rows.last().map(|r| r.key.clone()) {
+        seen.extend(ids(&rows));
+        rows = page(Start::After(&last), ahead);
+    }
+    let mut back = Vec::new();
+    let mut rows = page(Start::Bottom, behind);
+    while let Some(first) = rows.first().map(|r| r.key.clone()) {
+        back.splice(0..0, ids(&rows));
+        rows = page(Start::Before(&first), behind);
+    }
+    (seen, back)
+}
+
 #[test]
 fn every_condition_matches_the_tickets_plain_sql_finds() {
     let d = Desk::new();
@@ -413,21 +439,10 @@ fn merged_orders_match_plain_sql() {
                         .query_page(&s.cfg, &q, &viewer, start, n)
                         .expect("page")
                 };
-                // Forwards, page by page.
-                let mut seen = Vec::new();
-                let mut rows = page(Start::Top, 7);
-                while let Some(last) = rows.last().map(|r| r.key.clone()) {
-                    seen.extend(ids(&rows));
-                    rows = page(Start::After(&last), 7);
-                }
+                // Forwards, page by page, and backwards from the bottom (other page sizes: their
+                // ends fall elsewhere each way).
+                let (seen, back) = both_ways(page, 7, 6);
                 assert_eq!(seen, want, "{cond:?} {sort:?} {reverse}: forwards");
-                // Backwards from the bottom.
-                let mut back = Vec::new();
-                let mut rows = page(Start::Bottom, 6);
-                while let Some(first) = rows.first().map(|r| r.key.clone()) {
-                    back.splice(0..0, ids(&rows));
-                    rows = page(Start::Before(&first), 6);
-                }
                 assert_eq!(back, want, "{cond:?} {sort:?} {reverse}: backwards");
                 assert_eq!(ids(&page(Start::Top, 0)), want, "no limit");
                 assert_eq!(ids(&page(Start::Skip(5), 4)), want[5..9], "offset");
@@ -616,19 +631,10 @@ fn whole_desk_pages_match_plain_sql() {
                         .query_page(&s.cfg, &q, &viewer, start, n)
                         .expect("page")
                 };
-                let mut seen = Vec::new();
-                let mut rows = page(Start::Top, 9);
-                while let Some(last) = rows.last().map(|r| r.key.clone()) {
-                    seen.extend(ids(&rows));
-                    rows = page(Start::After(&last), 9);
-                }
+                // Forwards, page by page, and backwards from the bottom (other page sizes: their
+                // ends fall elsewhere each way).
+                let (seen, back) = both_ways(page, 9, 8);
                 assert_eq!(seen, want, "{w} {sort:?} {reverse}: forwards");
-                let mut back = Vec::new();
-                let mut rows = page(Start::Bottom, 8);
-                while let Some(first) = rows.first().map(|r| r.key.clone()) {
-                    back.splice(0..0, ids(&rows));
-                    rows = page(Start::Before(&first), 8);
-                }
                 assert_eq!(back, want, "{w} {sort:?} {reverse}: backwards");
                 assert_eq!(ids(&page(Start::Top, 0)), want, "{w}: no limit");
                 assert_eq!(ids(&page(Start::Skip(5), 4)), want[5..9], "{w}: offset");
@@ -808,21 +814,10 @@ fn a_time_of_thousands_of_tickets_pages_as_plain_sql_in_every_order() {
                         .query_page(&s.cfg, &q, &viewer, start, n)
                         .expect("page")
                 };
-                // Pages of 1,500 forwards, and 1,499 backwards from the bottom: their ends
-                // fall elsewhere each way.
-                let mut seen = Vec::new();
-                let mut rows = page(Start::Top, 1500);
-                while let Some(last) = rows.last().map(|r| r.key.clone()) {
-                    seen.extend(ids(&rows));
-                    rows = page(Start::After(&last), 1500);
-                }
+                // Forwards, page by page, and backwards from the bottom (other page sizes: their
+                // ends fall elsewhere each way).
+                let (seen, back) = both_ways(page, 1500, 1499);
                 assert_eq!(seen, want, "{w} {sort:?} {reverse}: forwards");
-                let mut back = Vec::new();
-                let mut rows = page(Start::Bottom, 1499);
-                while let Some(first) = rows.first().map(|r| r.key.clone()) {
-                    back.splice(0..0, ids(&rows));
-                    rows = page(Start::Before(&first), 1499);
-                }
                 assert_eq!(back, want, "{w} {sort:?} {reverse}: backwards");
                 assert_eq!(ids(&page(Start::Top, 0)), want, "{w} {sort:?}: no limit");
                 let mid = want.len() / 2;
