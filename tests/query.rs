@@ -607,6 +607,12 @@ fn whole_desk_pages_match_plain_sql() {
         rows.iter().map(|r| r.ticket.id).collect()
     };
     for (cond, w) in &cases {
+        // Text's plain SQL is SQLite's own index (FTS5's MATCH); on PostgreSQL the search
+        // targets compare text with its own index.
+        if d.is_postgres() && w.contains(" MATCH ") {
+            eprintln!("SKIPPED on PostgreSQL: {cond:?}: its plain SQL is SQLite's FTS5 MATCH");
+            continue;
+        }
         for (sort, order) in orders {
             for reverse in [false, true] {
                 let dir = if reverse { " DESC" } else { "" };
