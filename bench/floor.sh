@@ -18,7 +18,7 @@
 #            bash bench/floor.sh                                                (kept builds)
 # The desk is bench/all.sh's (/tmp/desk-bench-TICKETS, made by it when missing, or
 # DESK_BENCH_DIR); every write row adds a ticket per run to its desk. CALLGRIND=0 skips the
-# instruction counts; PERF=0 perf stat.
+# instruction counts; PERF=0 perf stat; SYNC_ROUNDS=0 the syncs' table (strace, below).
 set -eu
 N=${1:-10000}
 RUNS=${2:-200}
@@ -104,6 +104,21 @@ for i in "${!cmds[@]}"; do
   fi
   printf '%s\t%s\t%s\t%s\n' "${names[$i]}" "$tc" "$pf" "$ir" >>"$W/stat"
 done
+# The syncs of each writing row, at the same moments: SYNC_ROUNDS rounds (default 50), each
+# running every writing row once in turn under strace -T (untimed: strace slows the calls it
+# traces), so that the rows meet the disk together; per run, the syncs made (fsync, fdatasync)
+# and the time spent in them. The hyperfine rows above ran one command's 220 runs after another's.
+: >"$W/syncs"
+if [ "${SYNC_ROUNDS:-50}" != 0 ] && command -v strace >/dev/null; then
+  echo "$(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg): syncs, ${SYNC_ROUNDS:-50} interleaved rounds (strace -T)" >&2
+  for _ in $(seq "${SYNC_ROUNDS:-50}"); do
+    for i in 8 9 10 11; do
+      strace -f -T -e trace=fsync,fdatasync -o "$W/st" ${cmds[$i]} >/dev/null 2>&1 || true
+      awk -F'<' -v n="${names[$i]}" '/fsync|fdatasync/ && !/unfinished/ {sub(/>.*/, "", $NF); s += $NF; c++}
+        END {printf "%s\t%d\t%.3f\n", n, c, s * 1000}' "$W/st" >>"$W/syncs"
+    done
+  done
+fi
 echo "$(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg): done" >&2
 python3 - "$W" "$N" "$RUNS" <<'PY'
 import json, statistics, sys
@@ -125,4 +140,20 @@ for l in open(f"{w}/stat"):
     ir = f"{int(ir) / 1e6:.2f} M" if ir.isdigit() else ir
     print(f"| {name} | {med * 1000:.2f} ms | {r['mean'] * 1000:.2f} ± {r['stddev'] * 1000:.2f} ms "
           f"| {fossil / med:.1f}× | {tc} ms | {pf} | {ir} |")
+syncs = {}
+for l in open(f"{w}/syncs"):
+    name, count, ms = l.rstrip("\n").split("\t")
+    syncs.setdefault(name, []).append((int(count), float(ms)))
+if syncs:
+    print()
+    print(f"the syncs of one run, each writing row once per round in turn ({len(next(iter(syncs.values())))} "
+          "rounds, strace -f -T: fsync and fdatasync), median and 90th percentile of the time in them")
+    print()
+    print("| command | syncs: median (least–most) | time syncing: median | 90th percentile |")
+    print("|:--|--:|--:|--:|")
+    for name, runs in syncs.items():
+        counts = [c for c, _ in runs]; ms = sorted(m for _, m in runs)
+        p90 = ms[min(len(ms) - 1, int(len(ms) * 0.9))]
+        print(f"| {name} | {statistics.median(counts):g} ({min(counts)}–{max(counts)}) "
+              f"| {statistics.median(ms):.2f} ms | {p90:.2f} ms |")
 PY
