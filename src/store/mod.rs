@@ -260,11 +260,14 @@ fn upgrade(conn: &mut Connection, from: i64) -> std::result::Result<(), rusqlite
 /// Opens a desk's database with desk's file system (see `vfs`: no sync of the directory at
 /// every change), else SQLite's default.
 fn open_desk_file(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
-    if vfs::registered() {
+    let conn = if vfs::registered() {
         Connection::open_with_flags_and_vfs(path, flags, vfs::NAME)
     } else {
         Connection::open_with_flags(path, flags)
-    }
+    }?;
+    // The function a walk tests a word's hits with (see `query::hits`).
+    query::register_hits(&conn)?;
+    Ok(conn)
 }
 
 /// The PostgreSQL URL `path` is, when it is one (`postgres://…`, `postgresql://…`).

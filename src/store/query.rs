@@ -15,6 +15,7 @@ use rusqlite::types::Value;
 mod build;
 mod count;
 mod drive;
+mod hits;
 mod merge;
 mod open;
 mod order;
@@ -22,6 +23,8 @@ mod page;
 mod text;
 
 pub use open::OpenHits;
+
+pub(crate) use hits::register as register_hits;
 
 /// A row of a list and its position key.
 #[derive(Debug, Clone, PartialEq)]

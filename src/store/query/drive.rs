@@ -80,7 +80,7 @@ fn own_index(c: &Cond) -> Option<&'static str> {
 /// reads it, as it always did). Few: reading and sorting its `n` tickets costs less than a
 /// walk that meets a page of them, about 50 × the desk's tickets / `n` rows read, so up to
 /// √(50 × tickets) (7,071 on a million).
-fn text_few(conn: &Connection, q: &Query) -> Result<bool> {
+pub(super) fn text_few(conn: &Connection, q: &Query) -> Result<bool> {
     let parts: &[Cond] = match &q.cond {
         Cond::And(cs) => cs,
         c => std::slice::from_ref(c),

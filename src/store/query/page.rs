@@ -46,6 +46,18 @@ impl Store {
             }
             return Ok(rows);
         }
+        // A common word over the whole desk by subject, status, assignee or priority: its
+        // hits a list that walks test, or a subject's tickets taken together (see `hits`).
+        let hits = match self.subjects_page(cfg, viewer, q, &terms, ascending, start, limit)? {
+            Some(rows) => Some(rows),
+            None => self.hits_page(cfg, q, &terms, ascending, start, limit)?,
+        };
+        if let Some(mut rows) = hits {
+            if !forward {
+                rows.reverse();
+            }
+            return Ok(rows);
+        }
         let b = self.build(&terms, cfg, q, viewer)?;
         if let Some(m) = merged_order(cfg, q).filter(|_| !self.conn.is_postgres()) {
             let mut rows = self.merged_page(&b, &m, ascending, start, limit, None)?;
@@ -177,7 +189,7 @@ impl Store {
     }
 
     /// Every agent (id, login), in login order.
-    fn agents_by_login(&self) -> Result<Vec<(i64, String)>> {
+    pub(super) fn agents_by_login(&self) -> Result<Vec<(i64, String)>> {
         let run = || -> rusqlite::Result<Vec<(i64, String)>> {
             let mut stmt = self
                 .conn
