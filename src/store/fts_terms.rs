@@ -295,6 +295,15 @@ impl<'c> Terms<'c> {
         open.json(c, expr).ok()
     }
 
+    /// Opens the read transaction the statements of a page run in (when this reads a
+    /// desk's index and none is open), so that what one reads (a word's hits) and what the
+    /// next reads with it (the walks testing them) see the same desk.
+    pub fn hold(&self) {
+        if let Some(c) = self.conn {
+            self.begin(c);
+        }
+    }
+
     /// Opens the read transaction the statement runs in, unless one is open (false: one
     /// that this did not open is, or it could not be opened).
     fn begin(&self, c: &Connection) -> bool {

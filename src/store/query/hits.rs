@@ -162,7 +162,9 @@ impl Store {
             return Ok(None);
         };
         // Read once, whether they are few or many (counting them is reading them): a walk
-        // that gives up soon when they are few, then they are sorted.
+        // that gives up soon when they are few, then they are sorted. The walks read the
+        // desk the list was read from.
+        terms.hold();
         let list = self.hit_list(&expr)?;
         let hits = (list.len() / 8) as u64;
         let b = Built {
@@ -311,6 +313,7 @@ impl Store {
         if self.conn.is_postgres() || q.sort != SortKey::Subject || !subject_only(&q.cond) {
             return Ok(None);
         }
+        terms.hold();
         if text_few(&self.conn, q).map_err(|e| self.map_db(e))? {
             return Ok(None);
         }
