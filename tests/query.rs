@@ -797,7 +797,9 @@ fn whole_desk_pages_match_plain_sql() {
 /// walk that gives up (a page of every ticket) falls back (issue 16). Either way exactly the
 /// tickets and the order plain SQL's ORDER BY gives in every order the desk offers, both
 /// ways, page by page from the top and the bottom, across the ends of those ids, from an
-/// offset, with no limit, with the count; a few thousand still sorted, as before.
+/// offset, with no limit, with the count. A time of fewer (a few thousand) is walked too,
+/// given its ids, when it is the fewest of conditions that indexes count, and is sorted as
+/// before otherwise (by age alone; by number when fewer than twice √(50 × the tickets)).
 #[test]
 fn a_time_of_thousands_of_tickets_pages_as_plain_sql_in_every_order() {
     let d = Desk::new();
@@ -847,6 +849,9 @@ fn a_time_of_thousands_of_tickets_pages_as_plain_sql_in_every_order() {
         nth("first_response_at", 22000),
     );
     let few = (nth("resolved_at", 9000), nth("resolved_at", 12500));
+    // Fewer than are sorted but more than a walk reads for a page: walked, given their ids.
+    let near = (nth("resolved_at", 9000), nth("resolved_at", 16000));
+    let lately = nth("updated_at", 17000);
     let range = |f: DateField, (a, b): (i64, i64)| {
         Cond::Date(f, Cmp::AtOrAfter, When::At(a)).and(Cond::Date(f, Cmp::Before, When::At(b)))
     };
@@ -891,6 +896,23 @@ fn a_time_of_thousands_of_tickets_pages_as_plain_sql_in_every_order() {
         (
             range(DateField::Resolved, few),
             format!("resolved_at >= {} AND resolved_at < {}", few.0, few.1),
+        ),
+        // Fewer than 20,000 walked too, given the ids they lie between: the last updated,
+        // alone, and a time beside categories (by number their walk).
+        (
+            Cond::Date(DateField::Updated, Cmp::AtOrAfter, When::At(lately)),
+            format!("updated_at >= {lately}"),
+        ),
+        (
+            range(DateField::Resolved, near).and(Cond::Category(vec![
+                "HSG".into(),
+                "DOC".into(),
+                "CMP".into(),
+            ])),
+            format!(
+                "resolved_at >= {} AND resolved_at < {} AND category IN ('HSG', 'DOC', 'CMP')",
+                near.0, near.1
+            ),
         ),
     ];
     let statuses: Vec<String> = s
