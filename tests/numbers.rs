@@ -160,7 +160,8 @@ fn make_legacy(d: &Desk) -> Vec<(String, String)> {
          DROP INDEX tickets_due_order;
          DROP INDEX tickets_due_at;
          DROP INDEX tickets_responded;
-         DROP INDEX tickets_category;",
+         DROP INDEX tickets_category;
+         DROP INDEX tickets_group_number;",
     )
     .expect("downgrade");
     // (V28 made `tickets_open_due` again with the time of risk: dropped above with V21's.)

@@ -423,6 +423,7 @@ fn a_desk_upgraded_from_v23_gives_the_same_reports() {
              DROP INDEX tickets_due_at;
              DROP INDEX tickets_responded;
              DROP INDEX tickets_category;
+             DROP INDEX tickets_group_number;
              DROP INDEX tickets_open_due;
              CREATE INDEX tickets_open_due ON tickets
                  ((coalesce(due_at, 9223372036854775807)), urgency, id) WHERE is_open = 1;",

@@ -534,6 +534,11 @@ CREATE INDEX tickets_category ON tickets (category, number, id);
 pub const V30: &str =
     "-- V30: SQLite's search index folds through generated columns (schema::V30); nothing here.\n";
 
+/// Version 31, as SQLite's: a ticket's group and its number indexed together.
+pub const V31: &str = r#"
+CREATE INDEX tickets_group_number ON tickets (group_code, number, id);
+"#;
+
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
 /// [`APPLICATION_ID`], `version` = its number), under the write lock.
@@ -552,6 +557,7 @@ pub const ALL: &[(i64, &str)] = &[
     (28, V28),
     (29, V29),
     (30, V30),
+    (31, V31),
 ];
 
 /// How many migrations this build knows (the same as SQLite's).
@@ -598,6 +604,7 @@ mod tests {
             (28, 0xea3b_765f_c0f3_3ac2),
             (29, 0xa937_8ea5_56a7_8ddf),
             (30, 0xff1b_b5c2_bb7c_c93c),
+            (31, 0x7dc5_5874_0511_1cd1),
         ];
         for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {
             assert_eq!(*n, version);

@@ -3,7 +3,7 @@
 
 use super::build::{order_by, sql_limit};
 use super::drive::{
-    Drive, Driven, WALKED_DENSE, Window, categories, driven, urgencies, walked_order,
+    Drive, Driven, WALKED_DENSE, Window, categories, driven, groups, urgencies, walked_order,
 };
 use super::merge::{merged_order, whole_desk_merge};
 use super::order::{OPEN_FIELDS, open_fields, open_order_index};
@@ -130,14 +130,18 @@ impl Store {
             let page = (limit, offset);
             let cats = categories(&q.cond);
             let cats = cats.as_deref();
-            let mut walked = self.walk_page(&b, against, cats, ascending, key, page, &window)?;
+            let groups = groups(&q.cond, viewer);
+            let groups = groups.as_deref();
+            let mut walked =
+                self.walk_page(&b, against, cats, groups, ascending, key, page, &window)?;
             if walked.is_none() && window.dense {
                 // A time that keeps much of the desk: the walk goes on a while longer.
                 let longer = Window {
                     walked: WALKED_DENSE,
                     ..window.clone()
                 };
-                walked = self.walk_page(&b, against, cats, ascending, key, page, &longer)?;
+                walked =
+                    self.walk_page(&b, against, cats, groups, ascending, key, page, &longer)?;
             }
             if let Some(mut rows) = walked {
                 if !forward {
