@@ -536,8 +536,13 @@ pub const V30: &str =
 
 /// Version 31, as SQLite's: a ticket's group and its number indexed together.
 pub const V31: &str = r#"
-CREATE INDEX tickets_group_number ON tickets (group_code, number, id);
+CREATE INDEX tickets_group_number ON tickets (group_code, is_open, number, id);
 "#;
+
+/// Version 32: SQLite's subject index holds the category for its walks (schema::V32); nothing
+/// here (PostgreSQL's planner reads the category from the table as it chooses).
+pub const V32: &str =
+    "-- V32: SQLite's subject index holds the category (schema::V32); nothing here.\n";
 
 /// Every migration of a PostgreSQL desk, by its number (the same as SQLite's), oldest first.
 /// Each runs in one transaction with the `desk_schema` row it sets (`application_id` =
@@ -558,6 +563,7 @@ pub const ALL: &[(i64, &str)] = &[
     (29, V29),
     (30, V30),
     (31, V31),
+    (32, V32),
 ];
 
 /// How many migrations this build knows (the same as SQLite's).
@@ -604,7 +610,8 @@ mod tests {
             (28, 0xea3b_765f_c0f3_3ac2),
             (29, 0xa937_8ea5_56a7_8ddf),
             (30, 0xff1b_b5c2_bb7c_c93c),
-            (31, 0x7dc5_5874_0511_1cd1),
+            (31, 0xf767_c870_f870_b000),
+            (32, 0xbac2_ac2e_523f_fb5c),
         ];
         for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {
             assert_eq!(*n, version);
