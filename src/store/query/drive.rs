@@ -928,7 +928,7 @@ pub(super) fn groups(c: &Cond, viewer: &Viewer) -> Option<Vec<String>> {
 
 /// The walk of a page in number order of the tickets of some groups, as [`category_walk`]'s
 /// of categories: each group's open tickets and its others from the position in the group's
-/// index (`tickets_group_number`: group, open or not, number, id; schema V31), merged in
+/// index (`tickets_group_number`: open or not, group, number, id; schema V31), merged in
 /// number order. A group's
 /// tickets are in every category (a ticket passed on keeps its category and number), so a
 /// walk of every number met them spread over the whole order: one in 60 among the first
@@ -1722,8 +1722,36 @@ mod tests {
     /// from the position); each walk seeks its group in that index and sorts nothing.
     #[test]
     fn a_groups_tickets_are_walked_in_number_order() {
-        let (_, viewer) = memory_desk(vec!["HOUSING".into(), "IT".into()]);
+        let cfg = Config::builtin().expect("the built-in configuration");
+        let (conn, viewer) = memory_desk(vec!["HOUSING".into(), "IT".into()]);
         let codes = |c: &[&str]| Groups::Codes(c.iter().map(|c| c.to_string()).collect());
+        // SQLite's own plans never take the group's number index for a group over the whole
+        // desk (its count, its page by number: the group's own index walks it by urgency),
+        // and take it for a group's open tickets by number (their count either way).
+        let high = Cond::Group(codes(&["HOUSING"]))
+            .and(Cond::Priority(vec![Priority::High, Priority::Urgent]));
+        for (cond, number_index) in [(high.clone(), false), (Cond::Open.and(high), true)] {
+            let q = Query {
+                cond,
+                sort: SortKey::Number,
+                reverse: false,
+            };
+            let b = built(&conn, &cfg, &q, &viewer);
+            for sql in [
+                format!("SELECT count(*) FROM tickets t {}", b.where_with(&[])),
+                format!(
+                    "SELECT t.id FROM tickets t {} ORDER BY {} LIMIT 50",
+                    b.where_with(&[]),
+                    order_by(&b.keys, true)
+                ),
+            ] {
+                let plan = plan(&conn, &sql, &b.args);
+                let uses = plan.iter().any(|l| l.contains("tickets_group_number"));
+                if !number_index || sql.contains("LIMIT") {
+                    assert_eq!(uses, number_index, "{sql}: {plan:?}");
+                }
+            }
+        }
         for (cond, plain) in [
             (Cond::Group(codes(&["HOUSING"])), "group_code = 'HOUSING'"),
             (
@@ -1753,7 +1781,7 @@ mod tests {
                     .filter(|l| {
                         l.starts_with(
                             "SEARCH w USING COVERING INDEX tickets_group_number \
-                             (group_code=? AND is_open=?",
+                             (is_open=? AND group_code=?",
                         )
                     })
                     .count();
