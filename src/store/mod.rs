@@ -902,6 +902,11 @@ impl Store {
         self.conn
             .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
             .map_err(db)?;
+        // Before the migrations, so that an upgrade's log (an index built over a big desk: 46
+        // MB on the 1M demo) is copied into the database as it grows past [`WAL_PAGES`], as
+        // any other commit's is, instead of being read back by every process until the next
+        // change.
+        self.keep_wal().map_err(db)?;
         if version < schema::latest_version() {
             if fresh {
                 self.conn
@@ -939,7 +944,6 @@ impl Store {
         self.conn
             .execute_batch("PRAGMA foreign_keys = ON;")
             .map_err(db)?;
-        self.keep_wal().map_err(db)?;
         Ok(())
     }
 
