@@ -408,6 +408,11 @@ impl Store {
                 })
                 .map_err(|e| self.err(e))?;
             let Some((subject, id, kept)) = found else {
+                // No ticket after the position in its subject: the next subject's are next.
+                if let Some((_, within @ Some(_))) = &mut at {
+                    *within = None;
+                    continue;
+                }
                 // The end of the order.
                 return Ok(Some(rows.into_iter().skip(skip).collect()));
             };
@@ -531,6 +536,73 @@ mod tests {
                 walked * 2 < sorted,
                 "{sort:?}: {walked} steps, every hit sorted {sorted}"
             );
+        }
+    }
+
+    /// By subject, a page from a position that is a matching subject's last ticket goes on
+    /// with the next matching subject's tickets, both ways, as plain SQL does (the walk asked
+    /// the position's subject for a ticket after it, found none, and took it for the end of
+    /// the order: an empty page).
+    #[test]
+    fn a_page_after_a_subjects_last_ticket_goes_on_to_the_next_subject() {
+        let cfg = Config::builtin().expect("the built-in configuration");
+        let (conn, viewer) = memory_desk(Vec::new());
+        let c = conn.sqlite().expect("sqlite");
+        register(c).expect("desk_hit");
+        c.execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000)
+             INSERT INTO tickets (number, number_key, scope, seq, subject, channel, category,
+                 priority, status, is_open, assignee_id, created_at, updated_at)
+             SELECT 'T-' || i, 'T' || i, 'T', i,
+                 CASE i % 4 WHEN 0 THEN 'Heating one' WHEN 1 THEN 'heating two'
+                     ELSE 'Subject ' || (i % 50) END,
+                 'web', 'GEN', i % 4, 'new', 1, NULL, i, i
+             FROM n",
+        )
+        .expect("tickets");
+        let store = Store::over(conn, "memory".into(), false, Default::default());
+        let c = store.conn.sqlite().expect("sqlite");
+        for reverse in [false, true] {
+            let q = Query {
+                cond: Cond::Text(Text {
+                    field: Some(TextField::Subject),
+                    text: "heating".into(),
+                    phrase: false,
+                }),
+                sort: SortKey::Subject,
+                reverse,
+            };
+            let dir = if reverse { "DESC" } else { "ASC" };
+            let want: Vec<i64> = c
+                .prepare(&format!(
+                    "SELECT t.id FROM tickets t WHERE t.id IN (SELECT rowid >> 32 FROM search \
+                     WHERE search MATCH 'subject : heating*') \
+                     ORDER BY lower(t.subject) {dir}, t.id {dir}"
+                ))
+                .expect("plain")
+                .query_map([], |r| r.get::<_, i64>(0))
+                .expect("plain")
+                .collect::<rusqlite::Result<_>>()
+                .expect("plain");
+            assert_eq!(want.len(), 3000);
+            // The first subject's tickets are the first 1,500: a page of them, then the next.
+            let first = store
+                .query_page(&cfg, &q, &viewer, Start::Top, 1500)
+                .expect("a page");
+            let ids: Vec<i64> = first.iter().map(|r| r.ticket.id).collect();
+            assert_eq!(ids, want[..1500], "{dir}: the first subject");
+            let last = &first[1499].key;
+            let next = store
+                .query_page(&cfg, &q, &viewer, Start::After(last), 10)
+                .expect("the next page");
+            let ids: Vec<i64> = next.iter().map(|r| r.ticket.id).collect();
+            assert_eq!(ids, want[1500..1510], "{dir}: after the first subject");
+            // And back from the second subject's first ticket to the first's last.
+            let back = store
+                .query_page(&cfg, &q, &viewer, Start::Before(&next[0].key), 10)
+                .expect("the page before");
+            let ids: Vec<i64> = back.iter().map(|r| r.ticket.id).collect();
+            assert_eq!(ids, want[1490..1500], "{dir}: before the second subject");
         }
     }
 
