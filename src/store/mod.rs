@@ -270,6 +270,15 @@ fn open_desk_file(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection>
     Ok(conn)
 }
 
+/// Opens a desk's database for reading only with SQLite's default file system (a desk this
+/// user may not write), with the functions every desk connection has (`desk_hit`: without
+/// it a common word's page by status, assignee or priority failed on such a desk).
+fn open_read_only(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags)?;
+    query::register_hits(&conn)?;
+    Ok(conn)
+}
+
 /// The PostgreSQL URL `path` is, when it is one (`postgres://…`, `postgresql://…`).
 pub fn postgres_url(path: &Path) -> Option<&str> {
     path.to_str()
@@ -682,7 +691,7 @@ impl Store {
                     && is_permission(&e) =>
             {
                 let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                (Connection::open_with_flags(path, ro).map_err(db)?, true)
+                (open_read_only(path, ro).map_err(db)?, true)
             }
             Err(e) => return Err(db(e)),
         };
@@ -709,7 +718,7 @@ impl Store {
                     && mode == Mode::Existing =>
             {
                 let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                let conn = Connection::open_with_flags(path, ro).map_err(|e| Error::db(e, path))?;
+                let conn = open_read_only(path, ro).map_err(|e| Error::db(e, path))?;
                 set_busy(&conn, busy_timeout).map_err(|e| Error::db(e, path))?;
                 store.conn = conn.into();
                 store.read_only = true;
