@@ -485,6 +485,28 @@ impl Store {
 
 /// A desk in memory at the latest schema and a viewer of it (agent 1 in `groups`, a million
 /// seconds after the epoch), for the tests of SQLite's plans.
+/// How many of SQLite's virtual machine steps `run` takes on `c` (the work it does, the
+/// same on any machine at any load).
+#[cfg(test)]
+pub(super) fn steps<T>(c: &rusqlite::Connection, run: impl FnOnce() -> T) -> (T, u64) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let n = Arc::new(AtomicU64::new(0));
+    let counted = Arc::clone(&n);
+    c.progress_handler(
+        1,
+        Some(move || {
+            counted.fetch_add(1, Ordering::Relaxed);
+            false
+        }),
+    )
+    .expect("count");
+    let out = run();
+    c.progress_handler(1, None::<fn() -> bool>)
+        .expect("stop counting");
+    (out, n.load(Ordering::Relaxed))
+}
+
 #[cfg(test)]
 pub(super) fn memory_desk(groups: Vec<String>) -> (Connection, Viewer) {
     let mut raw = rusqlite::Connection::open_in_memory().expect("memory db");

@@ -139,7 +139,8 @@ fn subject_only(c: &Cond) -> bool {
 impl Store {
     /// A page over the whole desk of a condition that is a common word (or a phrase, or an
     /// OR of them) by status, by assignee or in the working order, its hits a list the walks
-    /// test (see the module's text); None when this does not serve it or a walk gave up.
+    /// test (see the module's text), or, when a walk gave up (or the order has no walks),
+    /// the hits already read sorted; None when this does not serve it.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn hits_page(
         &self,
@@ -469,30 +470,9 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::build::memory_desk;
+    use super::super::build::{memory_desk, steps};
     use super::*;
     use crate::core::query::Text;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU64, Ordering};
-
-    /// How many of SQLite's virtual machine steps `run` takes on `c` (the work it does, the
-    /// same on any machine at any load).
-    fn steps<T>(c: &rusqlite::Connection, run: impl FnOnce() -> T) -> (T, u64) {
-        let n = Arc::new(AtomicU64::new(0));
-        let counted = Arc::clone(&n);
-        c.progress_handler(
-            1,
-            Some(move || {
-                counted.fetch_add(1, Ordering::Relaxed);
-                false
-            }),
-        )
-        .expect("count");
-        let out = run();
-        c.progress_handler(1, None::<fn() -> bool>)
-            .expect("stop counting");
-        (out, n.load(Ordering::Relaxed))
-    }
 
     /// A common word of the subject over the whole desk, 4,000 tickets of 20,000 (more than
     /// the √(50 × tickets) read and sorted), gathered at the far end of the subject order

@@ -404,30 +404,9 @@ fn ranked_pg(b: &Built, offset: usize, limit: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::build::memory_desk;
+    use super::super::build::{memory_desk, steps};
     use super::*;
     use crate::core::query::Text;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU64, Ordering};
-
-    /// How many of SQLite's virtual machine steps `run` takes on `c` (the work it does, the
-    /// same on any machine at any load).
-    fn steps<T>(c: &rusqlite::Connection, run: impl FnOnce() -> T) -> (T, u64) {
-        let n = Arc::new(AtomicU64::new(0));
-        let counted = Arc::clone(&n);
-        c.progress_handler(
-            1,
-            Some(move || {
-                counted.fetch_add(1, Ordering::Relaxed);
-                false
-            }),
-        )
-        .expect("count");
-        let out = run();
-        c.progress_handler(1, None::<fn() -> bool>)
-            .expect("stop counting");
-        (out, n.load(Ordering::Relaxed))
-    }
 
     /// A ranked search under a condition asks the condition of the ranked tickets in one
     /// statement read in their order until the page is full: its subquery (here: the
