@@ -83,9 +83,11 @@ pub(crate) fn register(c: &rusqlite::Connection) -> rusqlite::Result<()> {
     c.create_scalar_function(
         "desk_hit",
         2,
+        // Direct only: it counts its calls against a walk's budget (a side effect), so no
+        // view, trigger or index of the schema may call it.
         FunctionFlags::SQLITE_UTF8
             | FunctionFlags::SQLITE_DETERMINISTIC
-            | FunctionFlags::SQLITE_INNOCUOUS,
+            | FunctionFlags::SQLITE_DIRECTONLY,
         |ctx| {
             let (n, most) = TESTS.get();
             if n >= most {
@@ -473,6 +475,33 @@ mod tests {
     use super::super::build::{memory_desk, steps};
     use super::*;
     use crate::core::query::Text;
+
+    /// `desk_hit` answers a statement of desk's own, and nothing the schema holds may call
+    /// it (a view or trigger planted in the file would spend a walk's budget).
+    #[test]
+    fn desk_hit_is_for_direct_statements_only() {
+        let c = rusqlite::Connection::open_in_memory().expect("open");
+        register(&c).expect("register");
+        let list: Vec<u8> = [2i64, 5, 9].iter().flat_map(|i| i.to_be_bytes()).collect();
+        let hit = |id: i64| -> bool {
+            c.query_row("SELECT desk_hit(?, ?)", rusqlite::params![id, list], |r| {
+                r.get(0)
+            })
+            .expect("direct call")
+        };
+        assert!(hit(5) && hit(2) && hit(9));
+        assert!(!hit(1) && !hit(6) && !hit(10));
+        c.execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (5);
+             CREATE VIEW v AS SELECT desk_hit(id, x'0000000000000005') AS h FROM t;",
+        )
+        .expect("schema");
+        let through_view = c.query_row("SELECT h FROM v", [], |r| r.get::<_, i64>(0));
+        assert!(
+            through_view.is_err(),
+            "a view called desk_hit: {through_view:?}"
+        );
+    }
 
     /// A common word of the subject over the whole desk, 4,000 tickets of 20,000 (more than
     /// the √(50 × tickets) read and sorted), gathered at the far end of the subject order
