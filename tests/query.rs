@@ -993,3 +993,99 @@ fn a_time_of_thousands_of_tickets_pages_as_plain_sql_in_every_order() {
         }
     }
 }
+
+/// A page with no limit (`desk list --limit 0`) of more tickets than SQLite takes variables
+/// in one statement (32,766), read by a walk of an order's index or as the open tickets and
+/// the others merged, whose rows were read by their ids in one statement: "too many SQL
+/// variables" (found by tests/query_fuzz.rs: `-updated>2026-10-18 --all --sort due
+/// --limit 0`, 37,694 of 40,000 tickets). Every ticket, in plain SQL's order, in every order.
+#[test]
+fn a_page_without_limit_of_more_tickets_than_sqlite_takes_variables() {
+    let d = Desk::new();
+    if d.is_postgres() {
+        eprintln!("SKIPPED on PostgreSQL: the limit on variables is SQLite's");
+        return;
+    }
+    d.run(&["demo", "--tickets", "1100"]).ok();
+    // The demo 32 times over, each copy later by the whole span: 35,200 tickets.
+    let cols = "subject, body, requester, contact, channel, category, priority, status, \
+                is_open, outcome, reason, answer, assignee_id, group_code, created_by, \
+                updated_by, satisfaction, reassignments, version";
+    let times = [
+        "created_at",
+        "updated_at",
+        "due_at",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+        "risk_at",
+    ];
+    let span = d.ints("SELECT max(created_at) - min(created_at) + 86400 FROM tickets")[0];
+    for copy in 0..5 {
+        let later = span << copy;
+        d.exec(&format!(
+            "INSERT INTO tickets (number, number_key, scope, seq, {cols}, {})
+             SELECT number || '-{copy}', number_key || '-{copy}', scope || '{copy}', seq, \
+                 {cols}, {} FROM tickets ORDER BY id",
+            times.join(", "),
+            times.map(|t| format!("{t} + {later}")).join(", ")
+        ));
+    }
+    let total = d.ints("SELECT count(*) FROM tickets")[0];
+    assert_eq!(total, 35_200);
+    let s = Session::open_for(&d.db, Some(&d.config()), Mode::Existing, &d.me).expect("session");
+    let now = desk::session::now();
+    let viewer = Viewer {
+        agent_id: -1,
+        groups: Vec::new(),
+        day_start: now - 3600,
+        now,
+    };
+    let updated =
+        d.ints("SELECT updated_at FROM tickets ORDER BY updated_at LIMIT 1 OFFSET 34000")[0];
+    let cases = [
+        (
+            Cond::Date(DateField::Updated, Cmp::After, When::At(updated)).not(),
+            format!("updated_at <= {updated}"),
+        ),
+        (Cond::all(), "TRUE".to_string()),
+    ];
+    let orders = [
+        (SortKey::Priority, "t.urgency, t.created_at, t.id"),
+        (
+            SortKey::Due,
+            "coalesce(t.due_at, 9223372036854775807), t.urgency, t.id",
+        ),
+        (SortKey::Number, "t.number, t.id"),
+        (SortKey::Updated, "-t.updated_at, -t.id"),
+    ];
+    for (cond, w) in &cases {
+        for (sort, order) in orders {
+            let want: Vec<i64> = d
+                .raw()
+                .column(&format!(
+                    "SELECT t.id FROM tickets t WHERE {w} ORDER BY {order}"
+                ))
+                .iter()
+                .map(|id| id.parse().expect("an id"))
+                .collect();
+            assert!(want.len() > 32_766, "{w}: {} tickets", want.len());
+            let q = Query {
+                cond: cond.clone(),
+                sort,
+                reverse: false,
+            };
+            let rows = s
+                .store
+                .query_page(&s.cfg, &q, &viewer, Start::Top, 0)
+                .unwrap_or_else(|e| panic!("{w} {sort:?}: {e:?}"));
+            let got: Vec<i64> = rows.iter().map(|r| r.ticket.id).collect();
+            assert!(
+                got == want,
+                "{w} {sort:?}: {} rows, {} wanted",
+                got.len(),
+                want.len()
+            );
+        }
+    }
+}

@@ -752,16 +752,37 @@ impl Store {
         if ids.is_empty() {
             return Ok(Some(Vec::new()));
         }
-        let order = order_by(&b.keys, ascending);
-        let sql = format!(
-            "SELECT {}, {} FROM {FROM} WHERE t.id IN ({}) ORDER BY {order}",
-            COLS.replace("t.body", "''"),
-            b.keys.join(", "),
-            marks(ids.len())
-        );
-        self.rows_keyed(&sql, &ids, n).map(Some)
+        self.rows_of_ids(&b.keys, ascending, &ids).map(Some)
+    }
+
+    /// The rows of these tickets, whose ids are in the page's order, with their keys: read
+    /// [`IDS_AT_ONCE`] at a time, each part sorted, so a page with no limit (`--limit 0`)
+    /// of more tickets than SQLite takes variables in one statement (32,766) is read whole
+    /// (it failed with "too many SQL variables").
+    fn rows_of_ids(
+        &self,
+        keys: &[String],
+        ascending: bool,
+        ids: &[Value],
+    ) -> Result<Vec<QueueRow>> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for part in ids.chunks(IDS_AT_ONCE) {
+            let sql = format!(
+                "SELECT {}, {} FROM {FROM} WHERE t.id IN ({}) ORDER BY {}",
+                COLS.replace("t.body", "''"),
+                keys.join(", "),
+                marks(part.len()),
+                order_by(keys, ascending)
+            );
+            rows.extend(self.rows_keyed(&sql, part, keys.len())?);
+        }
+        Ok(rows)
     }
 }
+
+/// How many tickets' rows one statement reads by their ids (see [`Store::rows_of_ids`]):
+/// fewer than the variables SQLite takes in one statement (32,766).
+const IDS_AT_ONCE: usize = 10_000;
 
 /// The walk of a page in an order with an index of its own over the whole desk (see
 /// [`Store::walk_page`]): up to [`WALKED`] ticket ids from the position `key` in the index's
@@ -1067,14 +1088,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Some(Vec::new()));
         }
-        let sql = format!(
-            "SELECT {}, {} FROM {FROM} WHERE t.id IN ({}) ORDER BY {}",
-            COLS.replace("t.body", "''"),
-            b.keys.join(", "),
-            marks(ids.len()),
-            order_by(&b.keys, ascending)
-        );
-        self.rows_keyed(&sql, &ids, b.keys.len()).map(Some)
+        self.rows_of_ids(&b.keys, ascending, &ids).map(Some)
     }
 }
 
