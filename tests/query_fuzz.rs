@@ -11,7 +11,10 @@
 //! `DESK_FUZZ_CASES` (default 40) queries from `DESK_FUZZ_SEED` (default fixed, so that the
 //! CI's run is always the same); a failure names its case's seed, which replays it alone with
 //! `DESK_FUZZ_SEED=<seed> DESK_FUZZ_CASES=1`. `DESK_FUZZ_TICKETS` sets the desk's size
-//! (default 40,000: above the 20,000 tickets the engine sorts).
+//! (default 40,000: above the 20,000 tickets the engine sorts); `DESK_FUZZ_DB` reads a desk
+//! of one's own instead, a copy (its desk.toml beside it: `/tmp/desk-1m30`'s million), whose
+//! lists of more than `DESK_FUZZ_FULL` tickets (60,000) are compared on their first and last
+//! ten pages.
 
 mod common;
 
@@ -123,6 +126,8 @@ struct Gen<'a> {
     rng: Lcg,
     days: &'a [String],
     logins: &'a [String],
+    words: &'a [&'a str],
+    phrases: &'a [&'a str],
     depth: u32,
 }
 
@@ -212,7 +217,7 @@ impl Gen<'_> {
                     "due",
                     "responded",
                 ]);
-                match self.rng.next(5) {
+                match self.rng.next(6) {
                     0 => {
                         let (a, b) = (self.day(), self.day());
                         let (a, b) = if a <= b { (a, b) } else { (b, a) };
@@ -224,21 +229,21 @@ impl Gen<'_> {
                         self.pick(&cmps),
                         self.pick(&["7d", "30d", "12h", "2w", "400d", "90d"])
                     ),
+                    3 if field != "due" => format!(
+                        "{field}{}{}",
+                        self.pick(&cmps),
+                        self.pick(&["today", "yesterday", "now"])
+                    ),
                     _ => format!("{field}{}{}", self.pick(&cmps), self.day()),
                 }
             }
-            15 => format!(
-                "\"{}\"",
-                self.pick(&["blue kelpie", "kelpie blue", "blue wombat", "wombat blue"])
-            ),
+            15 => format!("\"{}\"", self.pick(self.phrases)),
             16 => format!(
                 "{}:{}",
                 self.pick(&["subject", "body", "requester"]),
-                self.pick(&[COMMON, SOME, RARE, "kelp", "womb"])
+                self.pick(self.words)
             ),
-            _ => self
-                .pick(&[COMMON, SOME, RARE, "kelp", "womb", "blue"])
-                .to_string(),
+            _ => self.pick(self.words).to_string(),
         }
     }
 
@@ -469,10 +474,36 @@ fn generated_queries_page_as_plain_sql_in_every_order() {
     let tickets = env_num("DESK_FUZZ_TICKETS", 40_000);
     let cases = env_num("DESK_FUZZ_CASES", 40);
     let seed = env_num("DESK_FUZZ_SEED", 20_261_125);
-    let d = Desk::new();
-    d.run(&["demo", "--tickets", &tickets.to_string()]).ok();
-    skew(&d);
-    let s = Session::open_for(&d.db, Some(&d.config()), Mode::Existing, &d.me).expect("session");
+    let full = env_num("DESK_FUZZ_FULL", 60_000) as usize;
+    // A desk of one's own (a copy: the engine's schema may migrate it), or the one made here.
+    let given = std::env::var("DESK_FUZZ_DB").ok().filter(|p| !p.is_empty());
+    let (d, config) = match &given {
+        Some(db) => {
+            let db = std::path::PathBuf::from(db);
+            let config = db.with_file_name("desk.toml");
+            let d = Desk {
+                dir: tempfile::tempdir().expect("temp dir"),
+                db,
+                me: desk::session::login(),
+            };
+            (d, config)
+        }
+        None => {
+            let d = Desk::new();
+            d.run(&["demo", "--tickets", &tickets.to_string()]).ok();
+            skew(&d);
+            let config = d.config();
+            (d, config)
+        }
+    };
+    // Words of the demo's subjects no ending is cut from, and the ones planted here.
+    let mut words = vec!["passport", "portal", "roof", "letter", "pass", "port"];
+    let mut phrases = vec!["waiting time", "hot water", "about waiting", "no hot water"];
+    if given.is_none() {
+        words.extend([COMMON, SOME, RARE, "kelp", "womb", "blue"]);
+        phrases.extend(["blue kelpie", "kelpie blue", "blue wombat", "wombat blue"]);
+    }
+    let s = Session::open_for(&d.db, Some(&config), Mode::Existing, &d.me).expect("session");
     let now = desk::session::now();
     let viewer = Viewer {
         agent_id: d.ints("SELECT id FROM agents WHERE login = 'opetrenko'")[0],
@@ -501,7 +532,12 @@ fn generated_queries_page_as_plain_sql_in_every_order() {
         .column("SELECT login FROM agents WHERE login <> 'root' ORDER BY id");
     // The planted words are found as plain SQL finds them (else the text cases prove
     // nothing).
-    for w in [RARE, SOME, COMMON] {
+    for w in words.iter().chain(&phrases) {
+        let w = &if w.contains(' ') {
+            format!("\"{w}\"")
+        } else {
+            w.to_string()
+        };
         let c = parse(w, &vocab).expect("a word");
         let q = Query::new(c.clone());
         let n = s.store.query_count(&s.cfg, &q, &viewer).expect("count");
@@ -510,7 +546,8 @@ fn generated_queries_page_as_plain_sql_in_every_order() {
             plain.sql(&c)
         ))[0];
         assert_eq!(n, want, "{w}");
-        assert!(want > 20, "{w}: {want} tickets");
+        // (A phrase in no ticket, its words in others, is a case too.)
+        assert!(want > 0 || w.contains(' '), "{w}: {want} tickets");
     }
     let orders = orders(&s.cfg);
     let total = d.ints("SELECT count(*) FROM tickets")[0];
@@ -520,6 +557,8 @@ fn generated_queries_page_as_plain_sql_in_every_order() {
             rng: Lcg(case_seed),
             days: &days,
             logins: &logins,
+            words: &words,
+            phrases: &phrases,
             depth: 0,
         };
         let text = g.or();
@@ -607,11 +646,16 @@ fn generated_queries_page_as_plain_sql_in_every_order() {
         };
         let n = s.store.query_count(&s.cfg, &q, &viewer).expect("count");
         assert_eq!(n, want.len() as i64, "{what}: count");
-        same(
-            &ids(&page(Start::Top, 0)),
-            &want,
-            &format!("{what}: no limit"),
-        );
+        // Every ticket of a list of at most `full` (DESK_FUZZ_FULL, default 60,000), else the
+        // first and the last ten pages (a desk of a million).
+        let whole = want.len() <= full;
+        if whole {
+            same(
+                &ids(&page(Start::Top, 0)),
+                &want,
+                &format!("{what}: no limit"),
+            );
+        }
         // Forwards: a few small pages, then larger ones (at most about 40 in all).
         let big = small.max(want.len() / 40 + 1);
         let mut seen = Vec::new();
@@ -625,10 +669,15 @@ fn generated_queries_page_as_plain_sql_in_every_order() {
                 &format!("{what}: forwards, page {pages}"),
             );
             let size = if pages < 4 { small } else { big };
+            if !whole && pages >= 10 {
+                break;
+            }
             rows = page(Start::After(&last), size);
             pages += 1;
         }
-        same(&seen, &want, &format!("{what}: forwards"));
+        if whole {
+            same(&seen, &want, &format!("{what}: forwards"));
+        }
         // Backwards from the bottom, the same way.
         let mut back: Vec<i64> = Vec::new();
         let mut rows = page(Start::Bottom, small);
@@ -641,10 +690,15 @@ fn generated_queries_page_as_plain_sql_in_every_order() {
                 &format!("{what}: backwards, page {pages}"),
             );
             let size = if pages < 4 { small } else { big };
+            if !whole && pages >= 10 {
+                break;
+            }
             rows = page(Start::Before(&first), size);
             pages += 1;
         }
-        same(&back, &want, &format!("{what}: backwards"));
+        if whole {
+            same(&back, &want, &format!("{what}: backwards"));
+        }
         if !want.is_empty() {
             let at = g.rng.next(want.len() as u64) as usize;
             let got = page(Start::Skip(at), small);
