@@ -1,6 +1,7 @@
 //! A [`Query`]'s condition as SQL over `tickets t` (joined with its assignee `a`), with its
 //! arguments and the key columns of its order.
 
+use super::Start;
 use super::order::sort_exprs;
 use crate::core::config::Config;
 use crate::core::model::StatusCategory;
@@ -386,6 +387,24 @@ pub(super) struct Built {
 }
 
 impl Built {
+    /// Where a page starts: the arguments with a position's key, and the comparison that
+    /// keeps what lies after it (before it, reading backwards; nothing from the top or an
+    /// offset).
+    pub(super) fn after_start(
+        &self,
+        start: Start<'_>,
+        ascending: bool,
+    ) -> (Vec<Value>, Vec<String>) {
+        let mut args = self.args.clone();
+        let mut more = Vec::new();
+        if let Start::After(key) | Start::Before(key) = start
+            && key.len() == self.keys.len()
+        {
+            more.push(self.key_cmp(if ascending { ">" } else { "<" }, key, &mut args));
+        }
+        (args, more)
+    }
+
     /// `WHERE` with the condition and `more`, or nothing.
     pub(super) fn where_with(&self, more: &[String]) -> String {
         let parts: Vec<&str> = self
@@ -408,6 +427,37 @@ impl Built {
             return format!("{} {op} ?", self.keys[0]);
         }
         format!("({}) {op} ({})", self.keys.join(", "), marks(key.len()))
+    }
+}
+
+/// The tickets a page asked by its place skips (none for a page from a position or an end).
+pub(super) fn offset_of(start: Start<'_>) -> usize {
+    match start {
+        Start::Skip(n) => n.min(i64::MAX as usize),
+        _ => 0,
+    }
+}
+
+impl<'a> Builder<'a> {
+    /// A builder of a condition asked of one ticket at a time, its text looked up in the
+    /// ticket's own parts (a page another reading drives: a word's hits, a subject's tickets).
+    pub(super) fn per_ticket(
+        cfg: &'a Config,
+        viewer: &'a Viewer,
+        conn: &'a Connection,
+        terms: &'a Terms<'a>,
+    ) -> Builder<'a> {
+        Builder {
+            cfg,
+            viewer,
+            conn,
+            terms,
+            only_text: false,
+            per_ticket: true,
+            open_only: false,
+            status_leads: false,
+            args: Vec::new(),
+        }
     }
 }
 

@@ -22,7 +22,7 @@
 //! hits of a word of a subject gather in that order (every ticket of the 1M demo whose subject
 //! says heating is `No heating in flat 12`, after 445,000 tickets of 18 other subjects).
 
-use super::build::{Builder, Built, order_by, sql_limit};
+use super::build::{Builder, Built, offset_of, order_by, sql_limit};
 use super::drive::{Window, text_few};
 use super::merge::whole_desk_merge;
 use super::order::sort_exprs;
@@ -245,18 +245,9 @@ impl Store {
             args: vec![Value::Text(json)],
             keys,
         };
-        let mut args = b.args.clone();
-        let mut more = Vec::new();
-        if let Start::After(key) | Start::Before(key) = start
-            && key.len() == b.keys.len()
-        {
-            more.push(b.key_cmp(if ascending { ">" } else { "<" }, key, &mut args));
-        }
+        let (args, more) = b.after_start(start, ascending);
         let order = order_by(&b.keys, ascending);
-        let offset = match start {
-            Start::Skip(n) => n.min(i64::MAX as usize),
-            _ => 0,
-        };
+        let offset = offset_of(start);
         let cols = COLS.replace("t.body", "''");
         let keys = b.keys.join(", ");
         let sql = if limit > 0 && !keys.contains("a.") {
@@ -321,17 +312,7 @@ impl Store {
             return Ok(None);
         }
         // The condition asked of one ticket: its own parts looked up.
-        let mut b = Builder {
-            cfg,
-            viewer,
-            conn: &self.conn,
-            terms,
-            only_text: false,
-            per_ticket: true,
-            open_only: false,
-            status_leads: false,
-            args: Vec::new(),
-        };
+        let mut b = Builder::per_ticket(cfg, viewer, &self.conn, terms);
         let cond = b.cond(&q.cond).map_err(|e| self.map_db(e))?;
         let cond_args = b.args;
         let (op, dir) = if ascending {

@@ -1,7 +1,7 @@
 //! A page of a query's tickets from a position, read with keyset pagination; and where a
 //! ticket sits in a list.
 
-use super::build::{order_by, sql_limit};
+use super::build::{offset_of, order_by, sql_limit};
 use super::drive::{
     Drive, Driven, WALKED_DENSE, Window, categories, driven, groups, urgencies, walked_order,
 };
@@ -66,19 +66,10 @@ impl Store {
             }
             return Ok(rows);
         }
-        let mut args = b.args.clone();
-        let mut more = Vec::new();
-        if let Start::After(key) | Start::Before(key) = start
-            && key.len() == b.keys.len()
-        {
-            more.push(b.key_cmp(if ascending { ">" } else { "<" }, key, &mut args));
-        }
+        let (args, more) = b.after_start(start, ascending);
         let order = order_by(&b.keys, ascending);
         let cols = COLS.replace("t.body", "''");
-        let offset = match start {
-            Start::Skip(n) => n.min(i64::MAX as usize),
-            _ => 0,
-        };
+        let offset = offset_of(start);
         // SQLite's hint; PostgreSQL's planner has statistics and picks the index itself.
         let sqlite = !self.conn.is_postgres();
         let order_index = open_order_index(q).filter(|_| sqlite);

@@ -1,6 +1,6 @@
 //! Text in a query: a page whose words' hits drive it, and hits ranked by the search index.
 
-use super::build::{ALL, Builder, Built, build, sql_limit};
+use super::build::{ALL, Builder, Built, build, offset_of, sql_limit};
 use super::{QueueRow, Start};
 use crate::core::config::Config;
 use crate::core::query::{Cond, Query, SortKey, Viewer};
@@ -232,17 +232,7 @@ impl Store {
                 " AND rowid < (? << 32)".into()
             };
         }
-        let mut b = Builder {
-            cfg,
-            viewer,
-            conn: &self.conn,
-            terms,
-            only_text: false,
-            per_ticket: true,
-            open_only: false,
-            status_leads: false,
-            args: Vec::new(),
-        };
+        let mut b = Builder::per_ticket(cfg, viewer, &self.conn, terms);
         let rest = b.cond(&rest).map_err(|e| self.map_db(e))?;
         args.extend(b.args);
         let filter = if rest == ALL {
@@ -250,10 +240,7 @@ impl Store {
         } else {
             format!(" AND {rest}")
         };
-        let offset = match start {
-            Start::Skip(n) => n.min(i64::MAX as usize),
-            _ => 0,
-        };
+        let offset = offset_of(start);
         // The hits come in the index's order, a ticket once; joined in that order (CROSS
         // JOIN keeps it), so the page is read without sorting every hit: no ORDER BY
         // outside. (SQLite ignores a subquery's ORDER BY that has no LIMIT.)
